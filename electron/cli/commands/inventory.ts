@@ -1,0 +1,112 @@
+/** `keywarden sync|list|show|reveal|test|create|revoke`: the inventory and the key workflows. */
+import type { Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
+import { KEY_STATUSES } from '../../../shared/rules.js';
+import { KeywardenError } from '../../core/errors.js';
+import { confirm, day, parseWholeNumber, table } from '../io.js';
+import type { CommandRun } from '../main.js';
+
+export const sync: CommandRun = async ({ positionals, out, engine }) => {
+  const report = await (await engine()).sync(positionals, {
+    onProgress: (progress) => {
+      if (progress.phase === 'done') out.info(`${progress.backend}: ${progress.keys} keys in ${progress.pages} page(s)`);
+      if (progress.phase === 'failed') out.info(`${progress.backend}: FAILED: ${progress.error} (its cached inventory is kept)`);
+    },
+  });
+  out.result(report, () => {
+    const failed = report.results.filter((r) => !r.ok).length;
+    if (report.results.length === 0) return 'no backends to sync; add one with "keywarden backend add"';
+    return failed === 0 ? `synced ${report.results.length} backend(s)` : `${failed} of ${report.results.length} backend(s) failed; see above`;
+  });
+  return report.ok ? 0 : 2;
+};
+
+export const list: CommandRun = async ({ values, out, engine }) => {
+  const filter: KeyFilter = {};
+  if (values.backend !== undefined) filter.backend = values.backend as string;
+  if (values.status !== undefined) {
+    if (!(KEY_STATUSES as readonly string[]).includes(values.status as string)) {
+      throw new KeywardenError('invalid_input', `--status must be one of ${KEY_STATUSES.join(', ')}`);
+    }
+    filter.status = values.status as KeyStatus;
+  }
+  const dueWithin = parseWholeNumber(values['due-within'] as string | undefined, '--due-within', 0, 36_500);
+  if (dueWithin !== undefined) filter.dueWithinDays = dueWithin;
+  if (values.search !== undefined) filter.search = values.search as string;
+  const keys = (await engine()).listKeys(filter);
+  out.result(keys, () => (keys.length === 0 ? 'no keys match' : keyTable(keys)));
+  return 0;
+};
+
+function keyTable(keys: readonly Key[]): string {
+  return table(
+    ['REF', 'NAME', 'PREFIX', 'STATUS', 'DUE', 'SECRET'],
+    keys.map((k) => [k.ref, k.name, k.prefix ?? '-', k.status, day(k.status === 'grace' ? k.graceEndsAt : k.rotationDueAt), k.secretCached ? 'cached' : '-']),
+  );
+}
+
+export const show: CommandRun = async ({ positionals, out, engine }) => {
+  const key = (await engine()).getKey(positionals[0]!);
+  out.result(key, () =>
+    [
+      `ref:            ${key.ref}`,
+      `name:           ${key.name}`,
+      `backend:        ${key.backend} (${key.backendType})`,
+      `prefix:         ${key.prefix ?? '-'}`,
+      `status:         ${key.status}`,
+      `created:        ${key.createdAt ?? '-'}`,
+      `expires:        ${key.expiresAt ?? '-'}`,
+      `grace ends:     ${key.graceEndsAt ?? '-'}`,
+      `rotation due:   ${key.rotationDueAt ?? '-'}`,
+      `last used:      ${key.lastUsedAt ?? '-'}`,
+      `last tested:    ${key.lastTestedAt ? `${key.lastTestedAt} (${key.lastTestOk ? 'ok' : 'failed'})` : '-'}`,
+      `secret cached:  ${key.secretCached ? 'yes (encrypted)' : 'no'}`,
+      `synced:         ${key.syncedAt ?? '-'}`,
+    ].join('\n'),
+  );
+  return 0;
+};
+
+export const reveal: CommandRun = async ({ positionals, engine }) => {
+  const secret = await (await engine()).reveal(positionals[0]!);
+  // The secret is the whole of stdout, so `$(keywarden reveal REF)` works; nothing else is printed.
+  process.stdout.write(`${secret}\n`);
+  return 0;
+};
+
+export const test: CommandRun = async ({ positionals, out, engine }) => {
+  const result = await (await engine()).testKey(positionals[0]!);
+  out.result(result, () => `${result.ref}: ${result.ok ? 'OK' : 'FAILED'} (${result.detail})`);
+  return result.ok ? 0 : 1;
+};
+
+export const create: CommandRun = async ({ values, out, engine }) => {
+  const backend = values.backend as string | undefined;
+  const name = values.name as string | undefined;
+  if (!backend || !name) throw new KeywardenError('invalid_input', 'create needs --backend N and --name LABEL');
+  const issued = await (await engine()).createKey(backend, name);
+  out.result(issued, () =>
+    [`created ${issued.key.ref}; its secret is cached encrypted. The vendor shows it only this once:`, '', issued.secret ?? '(none)', ''].join('\n'),
+  );
+  return 0;
+};
+
+export const revoke: CommandRun = async ({ values, positionals, out, engine }) => {
+  const ref = positionals[0]!;
+  const validityDays = parseWholeNumber(values['validity-days'] as string | undefined, '--validity-days', 1, 365);
+  const core = await engine();
+  const key = core.getKey(ref);
+  const credentialWarning =
+    key.backendType === 'boxwatch' && key.secretCached
+      ? ' This is the key Keywarden uses to reach BoxWatch: afterwards the account has no working key until you create one in the BoxWatch dashboard and run "keywarden backend set-credential".'
+      : '';
+  await confirm(`Revoke ${ref} ("${key.name}")?${credentialWarning}`, Boolean(values.yes));
+  const result = await core.revokeKey(ref, validityDays !== undefined ? { validityDays } : {});
+  out.result(result, () => {
+    const lines = [`revoked ${ref}${result.revoked?.status === 'grace' ? ` (it keeps working until ${result.revoked.graceEndsAt})` : ''}`];
+    if (result.replacement) {
+      lines.push(`replacement ${result.replacement.key.ref} expires ${day(result.replacement.key.expiresAt)}; its secret is cached encrypted ("keywarden reveal ${result.replacement.key.ref}")`);
+    }
+    return lines.join('\n');
+  });
+  return 0;
+};

@@ -1,0 +1,114 @@
+/**
+ * Terminal input and output for the CLI: reading secrets from stdin (never argv), printing exactly
+ * one JSON document under `--json`, and plain tables for people.
+ */
+import { KeywardenError } from '../core/errors.js';
+
+export interface Output {
+  json: boolean;
+  /** Data for stdout: one JSON document with --json, else the text. */
+  result(value: unknown, text: () => string): void;
+  /** Progress and notices: always stderr, so stdout stays parseable. */
+  info(message: string): void;
+}
+
+export function createOutput(json: boolean): Output {
+  return {
+    json,
+    result(value, text) {
+      process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+    },
+    info(message) {
+      process.stderr.write(`${message}\n`);
+    },
+  };
+}
+
+/**
+ * Reads a secret from standard input. Piped input is read whole (one trailing newline removed);
+ * at a terminal the secret is typed without echo.
+ */
+export async function readSecretFromStdin(what: string): Promise<string> {
+  const stdin = process.stdin;
+  let text: string;
+  if (stdin.isTTY) {
+    text = await promptHidden(`${what}: `);
+  } else {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(chunk as Buffer);
+    text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  if (text.trim() === '') throw new KeywardenError('invalid_input', `no ${what} on standard input; pipe it in, e.g. "printf %s \\"$TOKEN\\" | keywarden ..."`);
+  if (text.length > 16_384) throw new KeywardenError('invalid_input', `the ${what} on standard input is longer than 16 KiB; is it the right input?`);
+  return text.trim();
+}
+
+function promptHidden(prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(prompt);
+    stdin.setRawMode(true);
+    stdin.resume();
+    let value = '';
+    const onData = (data: Buffer) => {
+      for (const char of data.toString('utf8')) {
+        if (char === '\r' || char === '\n') {
+          finish();
+          resolve(value);
+          return;
+        }
+        if (char === '\u0003') {
+          finish();
+          reject(new KeywardenError('invalid_input', 'cancelled'));
+          return;
+        }
+        if (char === '\u007f') value = value.slice(0, -1);
+        else value += char;
+      }
+    };
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/** Asks for confirmation at a terminal; elsewhere the caller must have passed --yes. */
+export async function confirm(question: string, assumeYes: boolean, flagHint = '--yes'): Promise<void> {
+  if (assumeYes) return;
+  if (!process.stdin.isTTY) throw new KeywardenError('invalid_input', `${question} Not confirmed: add ${flagHint} to run this without a terminal`);
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new KeywardenError('invalid_input', 'cancelled; nothing was changed');
+  } finally {
+    rl.close();
+  }
+}
+
+export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
+  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: ReadonlyArray<string>) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+/** `2026-11-22T10:00:00.000Z` → `2026-11-22`; the full time is in --json. */
+export function day(iso: string | null): string {
+  return iso ? iso.slice(0, 10) : '-';
+}
+
+export function parseWholeNumber(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new KeywardenError('invalid_input', `${flag} takes a whole number, not "${value}"`);
+  const number = Number(value);
+  if (number < min || number > max) throw new KeywardenError('invalid_input', `${flag} must be from ${min} to ${max}`);
+  return number;
+}

@@ -1,0 +1,243 @@
+/**
+ * The `keywarden` command: a thin client of the engine for scripts, cron and offline review.
+ *
+ * Start-up cost matters (scripts run it often), so this file holds only the command table; each
+ * command's code, the engine and everything it needs are imported when that command runs.
+ * Exit codes: 0 success, 1 error, 2 sync finished with some backends failed.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { KeywardenEngine } from '../core/engine.js';
+import { KeywardenError, toKeywardenError } from '../core/errors.js';
+import type { Output } from './io.js';
+
+export interface CommandContext {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+  out: Output;
+  /** Opens the engine on first use (so `--help` never touches the database). */
+  engine(): Promise<KeywardenEngine>;
+}
+
+export type CommandRun = (context: CommandContext) => Promise<number>;
+
+interface CommandSpec {
+  usage: string;
+  summary: string;
+  options?: NonNullable<ParseArgsConfig['options']>;
+  positionals: [min: number, max: number];
+  load(): Promise<CommandRun>;
+}
+
+const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  home: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const backendCommands = () => import('./commands/backend.js');
+const inventoryCommands = () => import('./commands/inventory.js');
+const reportCommands = () => import('./commands/reports.js');
+
+const COMMANDS: Record<string, CommandSpec> = {
+  'backend add': {
+    usage: 'backend add --type T --name N [--url U] [--credential-stdin] [--rotate-every-days D]',
+    summary: 'register a backend; its credential is read from stdin and tested before it is stored',
+    options: { type: { type: 'string' }, name: { type: 'string' }, url: { type: 'string' }, 'credential-stdin': { type: 'boolean' }, 'rotate-every-days': { type: 'string' } },
+    positionals: [0, 0],
+    load: async () => (await backendCommands()).backendAdd,
+  },
+  'backend list': {
+    usage: 'backend list [--json]',
+    summary: 'list backends with their last sync',
+    positionals: [0, 0],
+    load: async () => (await backendCommands()).backendList,
+  },
+  'backend remove': {
+    usage: 'backend remove NAME [--yes]',
+    summary: 'remove a backend and its cached inventory and secrets (nothing is changed at the vendor)',
+    options: { yes: { type: 'boolean' } },
+    positionals: [1, 1],
+    load: async () => (await backendCommands()).backendRemove,
+  },
+  'backend set-credential': {
+    usage: 'backend set-credential NAME --credential-stdin',
+    summary: 'replace a backend credential; the new one is tested before it replaces the old one',
+    options: { 'credential-stdin': { type: 'boolean' } },
+    positionals: [1, 1],
+    load: async () => (await backendCommands()).backendSetCredential,
+  },
+  'backend set-policy': {
+    usage: 'backend set-policy NAME --rotate-every-days D | --vendor-default',
+    summary: "set how many days after creation a key without vendor expiry is due for rotation",
+    options: { 'rotate-every-days': { type: 'string' }, 'vendor-default': { type: 'boolean' } },
+    positionals: [1, 1],
+    load: async () => (await backendCommands()).backendSetPolicy,
+  },
+  sync: {
+    usage: 'sync [NAME...] [--json]',
+    summary: 'fetch the inventory of every (or the named) backend; exit 2 if some failed',
+    positionals: [0, 1000],
+    load: async () => (await inventoryCommands()).sync,
+  },
+  list: {
+    usage: 'list [--json] [--backend N] [--status S] [--due-within DAYS] [--search TEXT]',
+    summary: 'list keys from the local inventory (works offline)',
+    options: { backend: { type: 'string' }, status: { type: 'string' }, 'due-within': { type: 'string' }, search: { type: 'string' } },
+    positionals: [0, 0],
+    load: async () => (await inventoryCommands()).list,
+  },
+  show: {
+    usage: 'show REF [--json]',
+    summary: 'show one key',
+    positionals: [1, 1],
+    load: async () => (await inventoryCommands()).show,
+  },
+  reveal: {
+    usage: 'reveal REF',
+    summary: 'print a key secret from the encrypted cache (audited)',
+    positionals: [1, 1],
+    load: async () => (await inventoryCommands()).reveal,
+  },
+  test: {
+    usage: 'test REF [--json]',
+    summary: 'test a key against its vendor; exit 1 if it does not work',
+    positionals: [1, 1],
+    load: async () => (await inventoryCommands()).test,
+  },
+  create: {
+    usage: 'create --backend N --name LABEL [--json]',
+    summary: 'create a key; a shown-once secret is printed once, after it is cached encrypted',
+    options: { backend: { type: 'string' }, name: { type: 'string' } },
+    positionals: [0, 0],
+    load: async () => (await inventoryCommands()).create,
+  },
+  revoke: {
+    usage: 'revoke REF [--validity-days D] [--yes] [--json]',
+    summary: 'revoke a key (CommBox issues a replacement valid for D days)',
+    options: { 'validity-days': { type: 'string' }, yes: { type: 'boolean' } },
+    positionals: [1, 1],
+    load: async () => (await inventoryCommands()).revoke,
+  },
+  reminders: {
+    usage: 'reminders [--within DAYS] [--json]',
+    summary: 'keys due for rotation, expiring or leaving their grace period (default: within 30 days)',
+    options: { within: { type: 'string' } },
+    positionals: [0, 0],
+    load: async () => (await reportCommands()).reminders,
+  },
+  audit: {
+    usage: 'audit [--limit N] [--json]',
+    summary: 'the audit trail of every action (never contains secrets)',
+    options: { limit: { type: 'string' } },
+    positionals: [0, 0],
+    load: async () => (await reportCommands()).audit,
+  },
+};
+
+function helpText(): string {
+  const lines = Object.values(COMMANDS).map((spec) => `  keywarden ${spec.usage}\n      ${spec.summary}`);
+  return [
+    'keywarden: API key inventory, reminders and vendor workflows',
+    '',
+    'Usage:',
+    ...lines,
+    '',
+    'Global options:',
+    '  --home DIR   data folder (default: $KEYWARDEN_HOME, else the desktop app\'s folder)',
+    '  --json       print exactly one JSON document on stdout; messages go to stderr',
+    '  -h, --help   this help',
+    '',
+    'Secrets and credentials are read from standard input, never from arguments.',
+    'Exit codes: 0 success, 1 error, 2 sync with some backends failed.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const { createOutput } = await import('./io.js');
+  const out = createOutput(json);
+  let engine: KeywardenEngine | null = null;
+  try {
+    const found = findCommand(argv);
+    if (!found) {
+      if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
+        process.stdout.write(`${helpText()}\n`);
+        return argv.length === 0 ? 1 : 0;
+      }
+      const first = argv.find((arg) => !arg.startsWith('-')) ?? argv[0];
+      throw new KeywardenError('invalid_input', `unknown command "${first}"; run "keywarden --help" for the list`);
+    }
+    const spec = COMMANDS[found.name]!;
+    const parsed = parseCommandLine(found.rest, spec);
+    if (parsed.values.help) {
+      process.stdout.write(`Usage: keywarden ${spec.usage}\n  ${spec.summary}\n`);
+      return 0;
+    }
+    const run = await spec.load();
+    return await run({
+      values: parsed.values,
+      positionals: parsed.positionals,
+      out,
+      engine: async () => {
+        if (engine) return engine;
+        const [{ KeywardenEngine }, { resolveHome }] = await Promise.all([import('../core/engine.js'), import('../core/paths.js')]);
+        engine = KeywardenEngine.open({ home: resolveHome(parsed.values.home as string | undefined), http: httpOptionsFromEnv() });
+        return engine;
+      },
+    });
+  } catch (error) {
+    const typed = toKeywardenError(error);
+    process.stderr.write(`keywarden: ${typed.message}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: typed.toJSON() }, null, 2)}\n`);
+    return 1;
+  } finally {
+    await (engine as KeywardenEngine | null)?.close();
+  }
+}
+
+/**
+ * Finds the command words (one or two) wherever they stand among the global options, e.g.
+ * `keywarden --home /tmp/x backend add ...`; returns the arguments without them.
+ */
+function findCommand(argv: string[]): { name: string; rest: string[] } | null {
+  let index = 0;
+  while (index < argv.length && argv[index]!.startsWith('-')) index += argv[index] === '--home' ? 2 : 1;
+  const first = argv[index];
+  if (first === undefined) return null;
+  const second = argv[index + 1];
+  const twoWords = second !== undefined && !second.startsWith('-') ? `${first} ${second}` : null;
+  if (twoWords && COMMANDS[twoWords]) return { name: twoWords, rest: [...argv.slice(0, index), ...argv.slice(index + 2)] };
+  if (COMMANDS[first]) return { name: first, rest: [...argv.slice(0, index), ...argv.slice(index + 1)] };
+  return null;
+}
+
+function parseCommandLine(args: string[], spec: CommandSpec): { values: CommandContext['values']; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError(`${(error as Error).message.split('\n')[0]}`, spec);
+  }
+  const [min, max] = spec.positionals;
+  if (!parsed.values.help && (parsed.positionals.length < min || parsed.positionals.length > max)) {
+    throw usageError(parsed.positionals.length < min ? 'missing argument' : `unexpected argument "${parsed.positionals[max]}"`, spec);
+  }
+  return parsed as { values: CommandContext['values']; positionals: string[] };
+}
+
+function usageError(problem: string, spec: CommandSpec): KeywardenError {
+  return new KeywardenError('invalid_input', `${problem}; usage: keywarden ${spec.usage}`);
+}
+
+/** Advanced settings for slow networks and for tests that inject hangs: KEYWARDEN_HTTP_TIMEOUT_MS, KEYWARDEN_HTTP_BACKOFF_MS. */
+function httpOptionsFromEnv(): { responseTimeoutMs?: number; connectTimeoutMs?: number; baseBackoffMs?: number } {
+  const options: { responseTimeoutMs?: number; connectTimeoutMs?: number; baseBackoffMs?: number } = {};
+  const timeout = Number(process.env.KEYWARDEN_HTTP_TIMEOUT_MS);
+  if (Number.isInteger(timeout) && timeout > 0) {
+    options.responseTimeoutMs = timeout;
+    options.connectTimeoutMs = timeout;
+  }
+  const backoff = Number(process.env.KEYWARDEN_HTTP_BACKOFF_MS);
+  if (Number.isInteger(backoff) && backoff >= 0) options.baseBackoffMs = backoff;
+  return options;
+}

@@ -1,0 +1,59 @@
+/**
+ * Errors as typed values.
+ *
+ * Every failure the engine reports is a KeywardenError with a stable `code` (for scripts, tests and
+ * the UI to branch on) and a one-line `message` written for the administrator. Messages never contain
+ * a secret: callers build them from names, references and status codes only.
+ */
+
+export type ErrorCode =
+  | 'invalid_input' // the user's input is wrong; nothing was changed
+  | 'not_found' // no such backend or key
+  | 'conflict' // the request contradicts stored state (e.g. a backend name already taken)
+  | 'unsupported' // the vendor does not offer this workflow
+  | 'keychain_unavailable' // no OS keychain reachable (no Secret Service / D-Bus session)
+  | 'keychain_locked' // a keychain is there but locked or refusing access
+  | 'vault_key_mismatch' // the keychain's data key cannot open this data folder's secrets
+  | 'secret_not_cached' // the workflow needs a secret Keywarden does not hold
+  | 'no_credential' // the backend has no credential configured
+  | 'store_corrupt' // the database file cannot be read as a Keywarden store
+  | 'store_busy' // another process holds the database longer than the busy timeout
+  | 'network' // connection refused, reset, DNS failure
+  | 'timeout' // connect or response timeout
+  | 'unauthorized' // 401 from the vendor
+  | 'forbidden' // 403 from the vendor (missing admin rights, missing role)
+  | 'rate_limited' // 429 still answered after the retries
+  | 'vendor_unavailable' // 5xx still answered after the retries
+  | 'vendor_rejected' // a 4xx the vendor explains (invalid name, key exists, ...)
+  | 'malformed_response' // the vendor answered something that does not fit its contract
+  | 'outcome_unknown' // a create or revoke was sent but its answer was lost: it may have happened
+  | 'insecure_url' // a non-https URL to a non-loopback host
+  | 'internal'; // a defect in Keywarden itself: reported, never swallowed
+
+export class KeywardenError extends Error {
+  override readonly name = 'KeywardenError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Structured, secret-free details for scripts (`--json`) and tests. */
+    readonly details: Readonly<Record<string, string | number | boolean | null>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details: Record<string, string | number | boolean | null> } {
+    return { code: this.code, message: this.message, details: { ...this.details } };
+  }
+}
+
+export function isKeywardenError(value: unknown): value is KeywardenError {
+  return value instanceof KeywardenError;
+}
+
+/** Wraps anything thrown by a dependency so that nothing unexplained reaches a user. */
+export function toKeywardenError(value: unknown, fallbackMessage = 'unexpected error'): KeywardenError {
+  if (value instanceof KeywardenError) return value;
+  const text = value instanceof Error ? value.message : String(value);
+  return new KeywardenError('internal', `${fallbackMessage}: ${text}`, {}, { cause: value });
+}

@@ -1,0 +1,42 @@
+/**
+ * Numbered migrations, applied in order inside one transaction each, recorded in `user_version`.
+ * To change the schema: add `NNN-what-it-does.ts` exporting a Migration with the next version, append
+ * it to MIGRATIONS, and add its test in `test/unit/store/migrations.test.ts`. Never edit a migration
+ * that has shipped: a user's database has already run it.
+ */
+import { KeywardenError } from '../../errors.js';
+import type { SqlDatabase } from '../sqlite.js';
+import { migration001Initial } from './001-initial.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL run once, inside the migration's transaction. */
+  up: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration001Initial];
+
+export function schemaVersion(db: SqlDatabase): number {
+  return (db.pragma('user_version') as Array<{ user_version: number }>)[0]?.user_version ?? 0;
+}
+
+export function migrate(db: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS, upTo = Number.POSITIVE_INFINITY): number {
+  const latest = migrations.at(-1)?.version ?? 0;
+  const start = schemaVersion(db);
+  if (start > latest) {
+    throw new KeywardenError(
+      'store_corrupt',
+      `the inventory database ${db.path} was written by a newer Keywarden (schema ${start}, this one knows ${latest}); update Keywarden instead of downgrading`,
+      { path: db.path, schema: start },
+    );
+  }
+  for (const migration of migrations) {
+    if (migration.version <= start || migration.version > upTo) continue;
+    db.transaction(() => {
+      db.exec(migration.up);
+      db.pragma(`user_version = ${migration.version}`);
+    });
+  }
+  return schemaVersion(db);
+}

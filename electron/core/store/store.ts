@@ -1,0 +1,468 @@
+/**
+ * The inventory store: every read and write of Keywarden's SQLite file goes through this class.
+ * It knows tables and transactions, not vendors or encryption: sealed blobs come in and go out as
+ * opaque bytes, and the vault is the only thing that can open them.
+ */
+import type { AuditEvent, AuditOutcome, BackendType, Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
+import type { RemoteKey } from '../backends/backend.js';
+import { KeywardenError } from '../errors.js';
+import { computeRotationDueAt, DAY_MS, dueEventFor } from '../reminders/reminders.js';
+import { migrate } from './migrations/index.js';
+import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
+
+export interface BackendRow {
+  id: number;
+  name: string;
+  type: BackendType;
+  url: string | null;
+  settings: Record<string, unknown>;
+  rotateEveryDays: number | null;
+  hasCredential: boolean;
+  createdAt: string;
+  lastSyncAt: string | null;
+  lastSyncOkAt: string | null;
+  lastError: string | null;
+  keyCount: number;
+}
+
+export interface NewBackend {
+  name: string;
+  type: BackendType;
+  url: string | null;
+  settings: Record<string, unknown>;
+  rotateEveryDays: number | null;
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  osUser: string;
+  action: string;
+  backend: string | null;
+  ref: string | null;
+  outcome: AuditOutcome;
+  detail: string | null;
+}
+
+interface RawBackendRow {
+  id: number;
+  name: string;
+  type: BackendType;
+  url: string | null;
+  settings: string;
+  rotate_every_days: number | null;
+  has_credential: number;
+  created_at: string;
+  last_sync_at: string | null;
+  last_sync_ok_at: string | null;
+  last_error: string | null;
+  key_count: number;
+}
+
+interface RawKeyRow {
+  backend: string;
+  backend_type: BackendType;
+  key_id: string;
+  name: string;
+  prefix: string | null;
+  status: KeyStatus;
+  created_at: string | null;
+  expires_at: string | null;
+  grace_ends_at: string | null;
+  rotation_due_at: string | null;
+  last_used_at: string | null;
+  last_tested_at: string | null;
+  last_test_ok: number | null;
+  secret_cached: number;
+  synced_at: string | null;
+}
+
+/**
+ * Manual keys have no vendor to tell Keywarden they expired, so their status is derived from the
+ * clock at read time; vendor-synced keys show what the vendor last said.
+ */
+const EFFECTIVE_STATUS = `CASE WHEN b.type = 'manual' AND k.status = 'active' AND k.expires_at IS NOT NULL AND k.expires_at <= @now THEN 'expired' ELSE k.status END`;
+
+const KEY_COLUMNS = `
+  b.name AS backend, b.type AS backend_type, k.key_id, k.name, k.prefix, ${EFFECTIVE_STATUS} AS status,
+  k.created_at, k.expires_at, k.grace_ends_at, k.rotation_due_at, k.last_used_at, k.last_tested_at,
+  k.last_test_ok, EXISTS (SELECT 1 FROM key_secrets s WHERE s.backend_id = k.backend_id AND s.key_id = k.key_id) AS secret_cached,
+  k.synced_at`;
+
+export class InventoryStore {
+  private constructor(private readonly db: SqlDatabase) {}
+
+  static open(path: string, options: OpenOptions = {}): InventoryStore {
+    const db = openSqlite(path, options);
+    try {
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw translateSqliteError(error, path);
+    }
+    return new InventoryStore(db);
+  }
+
+  get path(): string {
+    return this.db.path;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs several store calls as one transaction (e.g. a created key and its shown-once secret). */
+  transaction<T>(fn: () => T): T {
+    return this.guard(() => this.db.transaction(fn));
+  }
+
+  // ---- meta -------------------------------------------------------------------------------------
+
+  getMeta(name: string): string | null {
+    return this.guard(() => this.db.prepare<{ value: string }>('SELECT value FROM meta WHERE name = ?').get(name)?.value ?? null);
+  }
+
+  setMeta(name: string, value: string): void {
+    this.guard(() => this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value').run(name, value));
+  }
+
+  // ---- backends ---------------------------------------------------------------------------------
+
+  insertBackend(backend: NewBackend, credentialSealed: Buffer | null): BackendRow {
+    return this.guard(() => {
+      if (this.findBackend(backend.name)) {
+        throw new KeywardenError('conflict', `a backend named "${backend.name}" already exists; choose another name or remove it first`, { backend: backend.name });
+      }
+      this.db
+        .prepare('INSERT INTO backends (name, type, url, settings, rotate_every_days, credential_sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(backend.name, backend.type, backend.url, JSON.stringify(backend.settings), backend.rotateEveryDays, credentialSealed, backend.createdAt);
+      return this.requireBackend(backend.name);
+    });
+  }
+
+  findBackend(name: string): BackendRow | null {
+    return this.guard(() => {
+      const row = this.db.prepare<RawBackendRow>(`${BACKEND_SELECT} WHERE b.name = ?`).get(name);
+      return row ? toBackendRow(row) : null;
+    });
+  }
+
+  requireBackend(name: string): BackendRow {
+    const backend = this.findBackend(name);
+    if (!backend) {
+      const known = this.listBackends().map((b) => b.name);
+      throw new KeywardenError('not_found', `no backend named "${name}"${known.length ? `; known: ${known.join(', ')}` : '; add one with "keywarden backend add"'}`, {
+        backend: name,
+      });
+    }
+    return backend;
+  }
+
+  listBackends(): BackendRow[] {
+    return this.guard(() => this.db.prepare<RawBackendRow>(`${BACKEND_SELECT} ORDER BY b.name`).all().map(toBackendRow));
+  }
+
+  deleteBackend(id: number): void {
+    this.guard(() => this.db.prepare('DELETE FROM backends WHERE id = ?').run(id));
+  }
+
+  getCredentialSealed(backendId: number): Buffer | null {
+    return this.guard(() => this.db.prepare<{ credential_sealed: Buffer | null }>('SELECT credential_sealed FROM backends WHERE id = ?').get(backendId)?.credential_sealed ?? null);
+  }
+
+  setCredentialSealed(backendId: number, sealed: Buffer): void {
+    this.guard(() => this.db.prepare('UPDATE backends SET credential_sealed = ? WHERE id = ?').run(sealed, backendId));
+  }
+
+  updateBackendSettings(backendId: number, settings: Record<string, unknown>): void {
+    this.guard(() => this.db.prepare('UPDATE backends SET settings = ? WHERE id = ?').run(JSON.stringify(settings), backendId));
+  }
+
+  /** Changes the rotation policy and recomputes every affected key's due dates in the same transaction. */
+  setRotationPolicy(backendId: number, rotateEveryDays: number | null, effectiveDays: number | null): void {
+    this.transaction(() => {
+      this.db.prepare('UPDATE backends SET rotate_every_days = ? WHERE id = ?').run(rotateEveryDays, backendId);
+      const rows = this.db
+        .prepare<{ key_id: string; status: KeyStatus; created_at: string | null; expires_at: string | null; grace_ends_at: string | null }>(
+          'SELECT key_id, status, created_at, expires_at, grace_ends_at FROM keys WHERE backend_id = ?',
+        )
+        .all(backendId);
+      const update = this.db.prepare('UPDATE keys SET rotation_due_at = ?, next_due_at = ? WHERE backend_id = ? AND key_id = ?');
+      for (const row of rows) {
+        const rotationDueAt = computeRotationDueAt(row.created_at, row.expires_at, effectiveDays);
+        const due = dueEventFor({ status: row.status, expiresAt: row.expires_at, graceEndsAt: row.grace_ends_at, rotationDueAt });
+        update.run(rotationDueAt, due?.dueAt ?? null, backendId, row.key_id);
+      }
+    });
+  }
+
+  recordSyncFailure(backendId: number, at: string, error: string): void {
+    this.guard(() => this.db.prepare('UPDATE backends SET last_sync_at = ?, last_error = ? WHERE id = ?').run(at, error, backendId));
+  }
+
+  // ---- keys -------------------------------------------------------------------------------------
+
+  /**
+   * Replaces a backend's inventory with what the vendor listed, in one transaction: listed keys are
+   * inserted or updated (keeping Keywarden's own columns such as the last test), and keys the vendor
+   * no longer lists are removed, except those first seen after this sync started.
+   */
+  replaceInventory(backendId: number, keys: readonly RemoteKey[], options: { syncStartedAt: string; syncedAt: string; rotateEveryDays: number | null }): void {
+    this.transaction(() => {
+      const upsert = this.prepareUpsert();
+      const listed = new Set<string>();
+      for (const key of keys) {
+        listed.add(key.id);
+        upsert(backendId, key, options.syncedAt, options.rotateEveryDays);
+      }
+      const existing = this.db
+        .prepare<{ key_id: string }>('SELECT key_id FROM keys WHERE backend_id = ? AND first_seen_at < ?')
+        .all(backendId, options.syncStartedAt);
+      const remove = this.db.prepare('DELETE FROM keys WHERE backend_id = ? AND key_id = ?');
+      for (const row of existing) if (!listed.has(row.key_id)) remove.run(backendId, row.key_id);
+      this.db
+        .prepare('UPDATE backends SET last_sync_at = ?, last_sync_ok_at = ?, last_error = NULL WHERE id = ?')
+        .run(options.syncedAt, options.syncedAt, backendId);
+    });
+  }
+
+  /** Inserts or updates one key (a key just created, revoked or entered by hand). */
+  upsertKey(backendId: number, key: RemoteKey, syncedAt: string | null, rotateEveryDays: number | null): void {
+    this.guard(() => this.prepareUpsert()(backendId, key, syncedAt, rotateEveryDays));
+  }
+
+  private prepareUpsert(): (backendId: number, key: RemoteKey, syncedAt: string | null, rotateEveryDays: number | null) => void {
+    const statement = this.db.prepare(`
+      INSERT INTO keys (backend_id, key_id, name, prefix, status, created_at, expires_at, grace_ends_at, rotation_due_at,
+                        next_due_at, last_used_at, details, first_seen_at, synced_at)
+      VALUES (@backendId, @id, @name, @prefix, @status, @createdAt, @expiresAt, @graceEndsAt, @rotationDueAt,
+              @nextDueAt, @lastUsedAt, @details, @firstSeenAt, @syncedAt)
+      ON CONFLICT(backend_id, key_id) DO UPDATE SET
+        name = excluded.name, prefix = excluded.prefix, status = excluded.status, created_at = excluded.created_at,
+        expires_at = excluded.expires_at, grace_ends_at = excluded.grace_ends_at, rotation_due_at = excluded.rotation_due_at,
+        next_due_at = excluded.next_due_at, last_used_at = excluded.last_used_at, details = excluded.details,
+        synced_at = COALESCE(excluded.synced_at, keys.synced_at)`);
+    return (backendId, key, syncedAt, rotateEveryDays) => {
+      const createdAt = normaliseDate(key.createdAt);
+      const expiresAt = normaliseDate(key.expiresAt);
+      const graceEndsAt = normaliseDate(key.graceEndsAt);
+      const rotationDueAt = computeRotationDueAt(createdAt, expiresAt, rotateEveryDays);
+      const due = dueEventFor({ status: key.status, expiresAt, graceEndsAt, rotationDueAt });
+      (statement.run as unknown as (params: Record<string, unknown>) => void)({
+        backendId,
+        id: key.id,
+        name: key.name,
+        prefix: key.prefix,
+        status: key.status,
+        createdAt,
+        expiresAt,
+        graceEndsAt,
+        rotationDueAt,
+        nextDueAt: due?.dueAt ?? null,
+        lastUsedAt: normaliseDate(key.lastUsedAt),
+        details: JSON.stringify(key.details ?? {}),
+        firstSeenAt: new Date().toISOString(),
+        syncedAt,
+      });
+    };
+  }
+
+  setKeyStatus(backendId: number, keyId: string, status: KeyStatus): void {
+    this.guard(() =>
+      this.db.prepare(`UPDATE keys SET status = ?, next_due_at = CASE WHEN ? IN ('revoked', 'expired') THEN NULL ELSE next_due_at END WHERE backend_id = ? AND key_id = ?`).run(status, status, backendId, keyId),
+    );
+  }
+
+  deleteKey(backendId: number, keyId: string): void {
+    this.guard(() => this.db.prepare('DELETE FROM keys WHERE backend_id = ? AND key_id = ?').run(backendId, keyId));
+  }
+
+  recordTest(backendId: number, keyId: string, at: string, ok: boolean): void {
+    this.guard(() => this.db.prepare('UPDATE keys SET last_tested_at = ?, last_test_ok = ? WHERE backend_id = ? AND key_id = ?').run(at, ok ? 1 : 0, backendId, keyId));
+  }
+
+  getKey(backendName: string, keyId: string, now: Date): Key | null {
+    return this.guard(() => {
+      const row = this.db
+        .prepare<RawKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys k JOIN backends b ON b.id = k.backend_id WHERE b.name = @backend AND k.key_id = @keyId`)
+        .get({ backend: backendName, keyId, now: now.toISOString() } as never);
+      return row ? toKey(row) : null;
+    });
+  }
+
+  /** Remote-shaped view of a stored key, for connectors that need the key's own fields (e.g. to test it). */
+  getRemoteKey(backendId: number, keyId: string): RemoteKey | null {
+    return this.guard(() => {
+      const row = this.db
+        .prepare<{ key_id: string; name: string; prefix: string | null; status: KeyStatus; created_at: string | null; expires_at: string | null; grace_ends_at: string | null; last_used_at: string | null; details: string }>(
+          'SELECT key_id, name, prefix, status, created_at, expires_at, grace_ends_at, last_used_at, details FROM keys WHERE backend_id = ? AND key_id = ?',
+        )
+        .get(backendId, keyId);
+      if (!row) return null;
+      return {
+        id: row.key_id,
+        name: row.name,
+        prefix: row.prefix,
+        status: row.status,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+        graceEndsAt: row.grace_ends_at,
+        lastUsedAt: row.last_used_at,
+        details: JSON.parse(row.details) as Record<string, string | number | boolean | null>,
+      };
+    });
+  }
+
+  listKeys(filter: KeyFilter, now: Date): Key[] {
+    return this.guard(() => {
+      const where: string[] = [];
+      const params: Record<string, string> = { now: now.toISOString() };
+      if (filter.backend !== undefined) {
+        where.push('b.name = @backend');
+        params.backend = filter.backend;
+      }
+      if (filter.status !== undefined) {
+        where.push(`${EFFECTIVE_STATUS} = @status`);
+        params.status = filter.status;
+      }
+      if (filter.dueWithinDays !== undefined) {
+        where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @dueBefore AND ${EFFECTIVE_STATUS} IN ('active', 'grace')`);
+        params.dueBefore = new Date(now.getTime() + filter.dueWithinDays * DAY_MS).toISOString();
+      }
+      if (filter.search !== undefined && filter.search !== '') {
+        where.push(`(k.name LIKE @search ESCAPE '\\' OR k.prefix LIKE @search ESCAPE '\\' OR k.key_id LIKE @search ESCAPE '\\' OR b.name LIKE @search ESCAPE '\\')`);
+        params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      }
+      const sql = `SELECT ${KEY_COLUMNS} FROM keys k JOIN backends b ON b.id = k.backend_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY b.name, k.name, k.key_id`;
+      return this.db.prepare<RawKeyRow>(sql).all(params as never).map(toKey);
+    });
+  }
+
+  /** Keys that can produce a reminder (active or in grace, with a due date), for the reminder scan. */
+  listDueKeys(before: Date, now: Date): Key[] {
+    return this.guard(() =>
+      this.db
+        .prepare<RawKeyRow>(
+          `SELECT ${KEY_COLUMNS} FROM keys k JOIN backends b ON b.id = k.backend_id
+           WHERE k.next_due_at IS NOT NULL AND k.next_due_at <= @before AND ${EFFECTIVE_STATUS} IN ('active', 'grace')
+           ORDER BY k.next_due_at, b.name, k.name`,
+        )
+        .all({ before: before.toISOString(), now: now.toISOString() } as never)
+        .map(toKey),
+    );
+  }
+
+  // ---- secrets ----------------------------------------------------------------------------------
+
+  putKeySecret(backendId: number, keyId: string, sealed: Buffer, at: string): void {
+    this.guard(() =>
+      this.db
+        .prepare('INSERT INTO key_secrets (backend_id, key_id, sealed, cached_at) VALUES (?, ?, ?, ?) ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, cached_at = excluded.cached_at')
+        .run(backendId, keyId, sealed, at),
+    );
+  }
+
+  getKeySecret(backendId: number, keyId: string): Buffer | null {
+    return this.guard(() => this.db.prepare<{ sealed: Buffer }>('SELECT sealed FROM key_secrets WHERE backend_id = ? AND key_id = ?').get(backendId, keyId)?.sealed ?? null);
+  }
+
+  hasAnySealedRecord(): boolean {
+    return this.guard(
+      () => this.db.prepare<{ n: number }>('SELECT (SELECT COUNT(*) FROM key_secrets) + (SELECT COUNT(*) FROM backends WHERE credential_sealed IS NOT NULL) AS n').get()!.n > 0,
+    );
+  }
+
+  // ---- audit ------------------------------------------------------------------------------------
+
+  appendAudit(entry: AuditEntry): void {
+    this.guard(() =>
+      this.db
+        .prepare('INSERT INTO audit (at, os_user, action, backend, ref, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(entry.at, entry.osUser, entry.action, entry.backend, entry.ref, entry.outcome, entry.detail),
+    );
+  }
+
+  listAudit(limit: number): AuditEvent[] {
+    return this.guard(() =>
+      this.db
+        .prepare<{ id: number; at: string; os_user: string; action: string; backend: string | null; ref: string | null; outcome: AuditOutcome; detail: string | null }>(
+          'SELECT id, at, os_user, action, backend, ref, outcome, detail FROM audit ORDER BY id DESC LIMIT ?',
+        )
+        .all(limit)
+        .reverse()
+        .map((row) => ({ id: row.id, at: row.at, osUser: row.os_user, action: row.action, backend: row.backend, ref: row.ref, outcome: row.outcome, detail: row.detail })),
+    );
+  }
+
+  // ---- reminder notification state --------------------------------------------------------------
+
+  /** Records that a reminder was notified; returns false when it already had been (so it is never shown twice). */
+  markReminderNotified(ref: string, kind: string, dueAt: string, threshold: string, at: string): boolean {
+    return this.guard(
+      () =>
+        this.db
+          .prepare('INSERT INTO reminder_notifications (ref, kind, due_at, threshold, notified_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+          .run(ref, kind, dueAt, threshold, at).changes === 1,
+    );
+  }
+
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw translateSqliteError(error, this.db.path);
+    }
+  }
+}
+
+const BACKEND_SELECT = `
+  SELECT b.id, b.name, b.type, b.url, b.settings, b.rotate_every_days, b.credential_sealed IS NOT NULL AS has_credential,
+         b.created_at, b.last_sync_at, b.last_sync_ok_at, b.last_error,
+         (SELECT COUNT(*) FROM keys k WHERE k.backend_id = b.id) AS key_count
+  FROM backends b`;
+
+function toBackendRow(row: RawBackendRow): BackendRow {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    url: row.url,
+    settings: JSON.parse(row.settings) as Record<string, unknown>,
+    rotateEveryDays: row.rotate_every_days,
+    hasCredential: row.has_credential === 1,
+    createdAt: row.created_at,
+    lastSyncAt: row.last_sync_at,
+    lastSyncOkAt: row.last_sync_ok_at,
+    lastError: row.last_error,
+    keyCount: row.key_count,
+  };
+}
+
+function toKey(row: RawKeyRow): Key {
+  return {
+    ref: `${row.backend}/${row.key_id}`,
+    backend: row.backend,
+    backendType: row.backend_type,
+    id: row.key_id,
+    name: row.name,
+    prefix: row.prefix,
+    status: row.status,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    graceEndsAt: row.grace_ends_at,
+    rotationDueAt: row.rotation_due_at,
+    lastUsedAt: row.last_used_at,
+    lastTestedAt: row.last_tested_at,
+    lastTestOk: row.last_test_ok === null ? null : row.last_test_ok === 1,
+    secretCached: row.secret_cached === 1,
+    syncedAt: row.synced_at,
+  };
+}
+
+/** Stores every date in one format (`toISOString`), so that SQL string comparison orders them correctly. */
+function normaliseDate(value: string | null): string | null {
+  if (value === null) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new KeywardenError('invalid_input', `"${value}" is not a date`);
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,90 @@
+/**
+ * The OS keychain, behind a three-method interface. This is the only file that imports keytar
+ * (macOS Keychain, Windows Credential Vault, Linux Secret Service).
+ *
+ * keytar is loaded lazily so that commands which never touch a secret (list, reminders) work on a
+ * machine with no keychain at all, and every keytar failure becomes one of two typed errors with a
+ * fix the administrator can act on. A call that does not answer in time is an error, never a hang.
+ */
+import { KeywardenError } from '../errors.js';
+
+export interface Keychain {
+  get(service: string, account: string): Promise<string | null>;
+  set(service: string, account: string, value: string): Promise<void>;
+  delete(service: string, account: string): Promise<boolean>;
+}
+
+type Keytar = {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+};
+
+const KEYCHAIN_TIMEOUT_MS = 15_000;
+
+export function createOsKeychain(): Keychain {
+  let keytar: Keytar | null = null;
+  async function load(): Promise<Keytar> {
+    if (keytar) return keytar;
+    try {
+      keytar = (await import('keytar')).default as unknown as Keytar;
+      return keytar;
+    } catch (error) {
+      throw new KeywardenError(
+        'keychain_unavailable',
+        `the OS keychain module could not be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); on Linux install libsecret (e.g. "apt-get install libsecret-1-0 gnome-keyring")`,
+        {},
+        { cause: error },
+      );
+    }
+  }
+  async function call<T>(what: string, run: (k: Keytar) => Promise<T>): Promise<T> {
+    const k = await load();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new KeywardenError('keychain_unavailable', `the OS keychain did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s while ${what}; is it waiting for an unlock prompt?`)),
+        KEYCHAIN_TIMEOUT_MS,
+      );
+    });
+    try {
+      return await Promise.race([run(k), timeout]);
+    } catch (error) {
+      throw translateKeychainError(error, what);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return {
+    get: (service, account) => call('reading the data key', (k) => k.getPassword(service, account)),
+    set: (service, account, value) => call('storing the data key', (k) => k.setPassword(service, account, value)),
+    delete: (service, account) => call('deleting the data key', (k) => k.deletePassword(service, account)),
+  };
+}
+
+/** Maps the platform's raw messages (seen on Linux: D-Bus absent, keyring locked) to Keywarden's own. */
+export function translateKeychainError(error: unknown, what: string): KeywardenError {
+  if (error instanceof KeywardenError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  if (/autolaunch D-Bus|DBUS_SESSION_BUS_ADDRESS|org\.freedesktop\.secrets|ServiceUnknown|was not provided by any \.service files/i.test(text)) {
+    return new KeywardenError(
+      'keychain_unavailable',
+      `no OS keychain is reachable (${firstLine(text)}): secrets cannot be cached. Start a desktop session with a Secret Service (GNOME Keyring or KWallet), or run inside "dbus-run-session" with gnome-keyring-daemon unlocked. The inventory and reminders still work`,
+      {},
+      { cause: error },
+    );
+  }
+  if (/Object does not exist at path|locked|dismissed|cancel|denied|not allowed/i.test(text)) {
+    return new KeywardenError(
+      'keychain_locked',
+      `the OS keychain refused access while ${what} (${firstLine(text)}): unlock your login keyring and try again. The inventory and reminders still work`,
+      {},
+      { cause: error },
+    );
+  }
+  return new KeywardenError('keychain_unavailable', `the OS keychain failed while ${what}: ${firstLine(text)}`, {}, { cause: error });
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.slice(0, 200);
+}

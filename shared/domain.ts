@@ -1,0 +1,162 @@
+/**
+ * The domain model shared by the engine, the CLI's `--json` output and (later) the renderer.
+ *
+ * Every shape is a zod schema so that whatever crosses a boundary (a JSON document a script reads,
+ * an IPC message) can be checked against the same declaration; the TypeScript types are inferred
+ * from the schemas, never written twice. This file imports nothing platform-specific.
+ */
+import { z } from 'zod';
+import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, KEY_STATUSES } from './rules.js';
+
+export { BACKEND_TYPES, KEY_STATUSES };
+
+/** ISO 8601 UTC timestamp, e.g. `2026-11-22T10:00:00.000Z`. */
+export const IsoDate = z.iso.datetime({ offset: false });
+export type IsoDate = z.infer<typeof IsoDate>;
+
+export const BackendType = z.enum(BACKEND_TYPES);
+export type BackendType = z.infer<typeof BackendType>;
+
+export const KeyStatus = z.enum(KEY_STATUSES);
+export type KeyStatus = z.infer<typeof KeyStatus>;
+
+export const BackendName = z.string().regex(BACKEND_NAME_PATTERN, BACKEND_NAME_RULE);
+export type BackendName = z.infer<typeof BackendName>;
+
+/** `<backend>/<id>`: the id part is the vendor's own identifier and may itself contain any printable character. */
+export const KeyRef = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}\/\S.*$/, 'a key reference looks like <backend>/<id>');
+export type KeyRef = z.infer<typeof KeyRef>;
+
+export const Key = z.object({
+  ref: KeyRef,
+  backend: BackendName,
+  backendType: BackendType,
+  id: z.string(),
+  name: z.string(),
+  /** What identifies the key without revealing it: a prefix, the last four characters, or a client ID. */
+  prefix: z.string().nullable(),
+  status: KeyStatus,
+  createdAt: IsoDate.nullable(),
+  expiresAt: IsoDate.nullable(),
+  graceEndsAt: IsoDate.nullable(),
+  rotationDueAt: IsoDate.nullable(),
+  lastUsedAt: IsoDate.nullable(),
+  lastTestedAt: IsoDate.nullable(),
+  lastTestOk: z.boolean().nullable(),
+  secretCached: z.boolean(),
+  syncedAt: IsoDate.nullable(),
+});
+export type Key = z.infer<typeof Key>;
+
+export const Capability = z.enum(['list', 'reveal', 'test', 'create', 'revoke', 'delete', 'rotate']);
+export type Capability = z.infer<typeof Capability>;
+
+export const BackendSummary = z.object({
+  name: BackendName,
+  type: BackendType,
+  url: z.string().nullable(),
+  capabilities: z.array(Capability),
+  hasCredential: z.boolean(),
+  /** Days after `createdAt` at which a key without a vendor expiry is due for rotation. */
+  rotateEveryDays: z.number().int().positive().nullable(),
+  keyCount: z.number().int().nonnegative(),
+  lastSyncAt: IsoDate.nullable(),
+  lastSyncOkAt: IsoDate.nullable(),
+  lastError: z.string().nullable(),
+  createdAt: IsoDate,
+});
+export type BackendSummary = z.infer<typeof BackendSummary>;
+
+export const ReminderKind = z.enum(['expiry', 'rotation', 'grace-end']);
+export type ReminderKind = z.infer<typeof ReminderKind>;
+
+/** The notification step a reminder has reached: 30, 7 or 1 days ahead, or overdue. */
+export const ReminderThreshold = z.union([z.literal(30), z.literal(7), z.literal(1), z.literal('overdue')]);
+export type ReminderThreshold = z.infer<typeof ReminderThreshold>;
+
+export const Reminder = z.object({
+  ref: KeyRef,
+  name: z.string(),
+  backend: BackendName,
+  kind: ReminderKind,
+  dueAt: IsoDate,
+  /** Whole days until `dueAt`, rounded down; negative when overdue. */
+  daysLeft: z.number().int(),
+  /** Null for a reminder listed with a wider `--within` than the largest threshold. */
+  threshold: ReminderThreshold.nullable(),
+});
+export type Reminder = z.infer<typeof Reminder>;
+
+export const TestResult = z.object({
+  ref: KeyRef,
+  ok: z.boolean(),
+  checkedAt: IsoDate,
+  /** A short, secret-free explanation, e.g. "valid", "401 unauthorized". */
+  detail: z.string(),
+});
+export type TestResult = z.infer<typeof TestResult>;
+
+export const AuditOutcome = z.enum(['ok', 'failed', 'unknown']);
+export type AuditOutcome = z.infer<typeof AuditOutcome>;
+
+export const AuditEvent = z.object({
+  id: z.number().int(),
+  at: IsoDate,
+  osUser: z.string(),
+  action: z.string(),
+  backend: z.string().nullable(),
+  ref: z.string().nullable(),
+  outcome: AuditOutcome,
+  detail: z.string().nullable(),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+export const BackendSyncResult = z.object({
+  backend: BackendName,
+  ok: z.boolean(),
+  keyCount: z.number().int().nonnegative(),
+  pages: z.number().int().nonnegative(),
+  error: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  durationMs: z.number().nonnegative(),
+});
+export type BackendSyncResult = z.infer<typeof BackendSyncResult>;
+
+export const SyncReport = z.object({
+  ok: z.boolean(),
+  startedAt: IsoDate,
+  results: z.array(BackendSyncResult),
+});
+export type SyncReport = z.infer<typeof SyncReport>;
+
+/** Pushed while a sync runs, so a UI can show per-backend progress. */
+export const SyncProgress = z.object({
+  backend: BackendName,
+  phase: z.enum(['started', 'page', 'done', 'failed']),
+  pages: z.number().int().nonnegative(),
+  keys: z.number().int().nonnegative(),
+  error: z.string().nullable(),
+});
+export type SyncProgress = z.infer<typeof SyncProgress>;
+
+/** Result of create and of a revoke that issues a replacement: the secret is only present on the one occasion it is shown. */
+export const IssuedKey = z.object({
+  key: Key,
+  /** Present once; already encrypted and committed to the cache when this is returned. */
+  secret: z.string().nullable(),
+});
+export type IssuedKey = z.infer<typeof IssuedKey>;
+
+export const RevokeResult = z.object({
+  revoked: Key.nullable(),
+  replacement: IssuedKey.nullable(),
+});
+export type RevokeResult = z.infer<typeof RevokeResult>;
+
+export const KeyFilter = z.object({
+  backend: BackendName.optional(),
+  status: KeyStatus.optional(),
+  dueWithinDays: z.number().int().min(0).max(36500).optional(),
+  search: z.string().max(200).optional(),
+});
+export type KeyFilter = z.infer<typeof KeyFilter>;

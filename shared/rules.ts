@@ -1,0 +1,13 @@
+/**
+ * Plain constants shared by the schemas (domain.ts) and the engine. Kept free of zod so that the
+ * CLI's hot path (`keywarden list`) can validate input without loading a schema library.
+ */
+export const BACKEND_TYPES = ['commbox', 'boxwatch', 'nitrobox', 'manual'] as const;
+export const KEY_STATUSES = ['active', 'grace', 'revoked', 'expired'] as const;
+
+/** A backend's name is also the first half of every key reference, so it is kept URL- and shell-safe. */
+export const BACKEND_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+export const BACKEND_NAME_RULE = 'use 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+/** Rotation policies and validity periods are whole days within ten years. */
+export const MAX_POLICY_DAYS = 3650;
