@@ -37,6 +37,7 @@ const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
 const backendCommands = () => import('./commands/backend.js');
 const inventoryCommands = () => import('./commands/inventory.js');
 const reportCommands = () => import('./commands/reports.js');
+const manualCommands = () => import('./commands/manual.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {
@@ -72,6 +73,32 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: { 'rotate-every-days': { type: 'string' }, 'vendor-default': { type: 'boolean' } },
     positionals: [1, 1],
     load: async () => (await backendCommands()).backendSetPolicy,
+  },
+  'backend set-interval': {
+    usage: 'backend set-interval NAME --days D',
+    summary: "CommBox: set the admin's key replacement interval (1-365 days) at the vendor; the active key's expiry follows",
+    options: { days: { type: 'string' } },
+    positionals: [1, 1],
+    load: async () => (await backendCommands()).backendSetInterval,
+  },
+  'key add': {
+    usage:
+      'key add --backend N --name LABEL [--vendor V] [--created-at DATE] [--expires-at DATE | --rotate-every-days D] [--secret-stdin] [--test-url URL --test-header "Name: value with {secret}" [--test-expect STATUS]]',
+    summary: 'record a key of a vendor without an API in a manual backend',
+    options: {
+      backend: { type: 'string' },
+      name: { type: 'string' },
+      vendor: { type: 'string' },
+      'created-at': { type: 'string' },
+      'expires-at': { type: 'string' },
+      'rotate-every-days': { type: 'string' },
+      'secret-stdin': { type: 'boolean' },
+      'test-url': { type: 'string' },
+      'test-header': { type: 'string' },
+      'test-expect': { type: 'string' },
+    },
+    positionals: [0, 0],
+    load: async () => (await manualCommands()).keyAdd,
   },
   sync: {
     usage: 'sync [NAME...] [--json]',
@@ -118,6 +145,20 @@ const COMMANDS: Record<string, CommandSpec> = {
     positionals: [1, 1],
     load: async () => (await inventoryCommands()).revoke,
   },
+  delete: {
+    usage: 'delete REF --confirm REF [--json]',
+    summary: 'delete a key at its vendor (irreversible); --confirm must repeat the reference',
+    options: { confirm: { type: 'string' } },
+    positionals: [1, 1],
+    load: async () => (await inventoryCommands()).deleteKey,
+  },
+  copy: {
+    usage: 'copy REF [--clear-after SECONDS]',
+    summary: 'copy a key secret to the clipboard, cleared after 30 s (or SECONDS) if unchanged',
+    options: { 'clear-after': { type: 'string' } },
+    positionals: [1, 1],
+    load: async () => (await inventoryCommands()).copy,
+  },
   reminders: {
     usage: 'reminders [--within DAYS] [--json]',
     summary: 'keys due for rotation, expiring or leaving their grace period (default: within 30 days)',
@@ -131,6 +172,19 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: { limit: { type: 'string' } },
     positionals: [0, 0],
     load: async () => (await reportCommands()).audit,
+  },
+  export: {
+    usage: 'export --format csv|json [--output FILE]',
+    summary: 'export the inventory (never secrets) to stdout or a file',
+    options: { format: { type: 'string' }, output: { type: 'string' } },
+    positionals: [0, 0],
+    load: async () => (await reportCommands()).exportInventory,
+  },
+  demo: {
+    usage: 'demo',
+    summary: 'start the three vendor emulators with sample keys, register them here, and keep them running until Ctrl-C',
+    positionals: [0, 0],
+    load: async () => (await import('./commands/demo.js')).demo,
   },
 };
 

@@ -10,6 +10,7 @@
  * - a failed sync keeps the previous inventory and records the error;
  * - every action is audited, without secrets.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,17 @@ export interface EngineOptions {
   osUser?: string;
   /** Alternative better-sqlite3 binding (the Electron ABI build). */
   nativeBinding?: string;
+}
+
+export interface ManualKeyInput {
+  name: string;
+  /** The vendor's name for display and search ("Stripe"). */
+  vendor?: string | null;
+  createdAt?: string | null;
+  expiresAt?: string | null;
+  rotateEveryDays?: number | null;
+  secret?: string | null;
+  test?: { url: string; header: string; valueTemplate: string; expectStatus: number } | null;
 }
 
 export interface AddBackendInput {
@@ -184,6 +196,29 @@ export class KeywardenEngine {
     this.store.setRotationPolicy(row.id, checked, checked ?? backendDefinition(row.type).defaultRotationDays);
     this.audit('backend.set-policy', name, null, 'ok', checked === null ? 'vendor default' : `every ${checked} days`);
     return this.getBackend(name);
+  }
+
+  /**
+   * CommBox: sets the admin's replacement interval at the vendor, then re-lists so the active key's
+   * new expiry (or the rotation it triggered) shows at once and reminders follow it.
+   */
+  async setVendorRotationInterval(name: string, days: number): Promise<{ backend: BackendSummary; intervalDays: number }> {
+    const row = this.store.requireBackend(name);
+    const connector = await this.connectorFor(row);
+    if (!connector.setRotationInterval) {
+      throw new KeywardenError('unsupported', `${name}: ${backendDefinition(row.type).displayName} has no vendor-side rotation interval; use "keywarden backend set-policy" for Keywarden's own reminder policy`);
+    }
+    try {
+      const { intervalDays } = await connector.setRotationInterval(days);
+      this.audit('backend.set-interval', name, null, 'ok', `${intervalDays} days`);
+      const report = await this.sync([name]);
+      if (!report.ok) throw new KeywardenError('vendor_unavailable', `${name}: the interval was set to ${intervalDays} days, but re-listing failed: ${report.results[0]?.error}`);
+      return { backend: this.getBackend(name), intervalDays };
+    } catch (error) {
+      const typed = toKeywardenError(error);
+      if (typed.code !== 'vendor_unavailable') this.audit('backend.set-interval', name, null, typed.code === 'outcome_unknown' ? 'unknown' : 'failed', typed.code);
+      throw typed;
+    }
   }
 
   // ---- sync -------------------------------------------------------------------------------------
@@ -478,6 +513,41 @@ export class KeywardenEngine {
     this.audit('delete', row.name, ref, 'ok', null);
   }
 
+  /** Records a key of a vendor without an API in a manual backend; its secret, if given, is sealed in the same transaction. */
+  async addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
+    const row = this.store.requireBackend(backendName);
+    if (row.type !== 'manual') {
+      throw new KeywardenError('invalid_input', `${backendName} is a ${backendDefinition(row.type).displayName} backend: its keys come from the vendor ("keywarden sync ${backendName}"); "key add" is for manual backends`);
+    }
+    const name = input.name.trim();
+    if (name === '' || name.length > 200) throw new KeywardenError('invalid_input', 'the key name must be 1 to 200 characters');
+    if (input.expiresAt && input.rotateEveryDays) throw new KeywardenError('invalid_input', 'give either an expiry date or a rotation interval, not both');
+    const createdAt = input.createdAt ? checkDate(input.createdAt, 'created date') : new Date().toISOString();
+    const expiresAt = input.expiresAt ? checkDate(input.expiresAt, 'expiry date') : null;
+    if (expiresAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date');
+    const rotateEveryDays = checkPolicyDays(input.rotateEveryDays ?? null, 'rotation interval');
+    if (input.test) {
+      const { checkBackendUrl } = await import('./backends/url-policy.js');
+      checkBackendUrl(new URL(input.test.url).origin);
+      if (!input.test.valueTemplate.includes('{secret}')) throw new KeywardenError('invalid_input', 'the test header value must contain {secret} where the key goes, e.g. "Bearer {secret}"');
+      if (!input.secret) throw new KeywardenError('invalid_input', 'a test needs the key itself: pass it with --secret-stdin');
+    }
+    const keyId = `${slug(name)}-${randomBytes(3).toString('hex')}`;
+    const ref = `${row.name}/${keyId}`;
+    const sealed = input.secret ? await this.vault.seal(keySecretIdentity(row.name, keyId), input.secret) : null;
+    const details: Record<string, string | number | null> = { vendor: input.vendor ?? null };
+    if (rotateEveryDays) details.rotateEveryDays = rotateEveryDays;
+    if (input.test) Object.assign(details, { testUrl: input.test.url, testHeader: input.test.header, testValue: input.test.valueTemplate, testExpectStatus: input.test.expectStatus });
+    const at = new Date().toISOString();
+    const remote: RemoteKey = { id: keyId, name, prefix: input.secret ? maskedTail(input.secret) : null, status: 'active', createdAt, expiresAt, graceEndsAt: null, lastUsedAt: null, details };
+    this.store.transaction(() => {
+      this.store.upsertKey(row.id, remote, null, this.rotationDays(row));
+      if (sealed) this.store.putKeySecret(row.id, keyId, sealed, at);
+    });
+    this.audit('key.add', row.name, ref, 'ok', sealed ? 'secret cached encrypted' : 'no secret');
+    return this.getKey(ref);
+  }
+
   // ---- reminders and audit ----------------------------------------------------------------------
 
   /** Reminders due within `withinDays` (default 30), most urgent first, overdue included. */
@@ -610,6 +680,22 @@ function checkPolicyDays(days: number | null, what: string): number | null {
     throw new KeywardenError('invalid_input', `the ${what} must be a whole number of days from 1 to ${MAX_POLICY_DAYS}`);
   }
   return days;
+}
+
+function checkDate(value: string, what: string): string {
+  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new KeywardenError('invalid_input', `the ${what} "${value}" is not a date; use YYYY-MM-DD or an ISO 8601 time`);
+  return new Date(ms).toISOString();
+}
+
+/** A readable, URL-safe id stem from a label: "Stripe (prod)" → "stripe-prod". */
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'key';
+}
+
+/** Identifies a manual key by its last four characters, as vendors' consoles do; not for short secrets, where four is too much. */
+function maskedTail(secret: string): string | null {
+  return secret.length >= 16 ? `…${secret.slice(-4)}` : null;
 }
 
 function currentOsUser(): string {

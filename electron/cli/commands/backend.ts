@@ -59,3 +59,16 @@ export const backendSetPolicy: CommandRun = async ({ values, positionals, out, e
   out.result(backend, () => `keys of "${name}" without vendor expiry are now due ${backend.rotateEveryDays ? `${backend.rotateEveryDays} days after creation` : 'never (no policy)'}`);
   return 0;
 };
+
+export const backendSetInterval: CommandRun = async ({ values, positionals, out, engine }) => {
+  const name = positionals[0]!;
+  const days = parseWholeNumber(values.days as string | undefined, '--days', 1, 365);
+  if (days === undefined) throw new KeywardenError('invalid_input', 'give the interval with --days D (1 to 365)');
+  const core = await engine();
+  const result = await core.setVendorRotationInterval(name, days);
+  const active = core.listKeys({ backend: name, status: 'active' });
+  out.result({ ...result, activeKeys: active }, () =>
+    [`the replacement interval of "${name}" is now ${result.intervalDays} days`, ...active.map((key) => `active key ${key.ref} now expires ${day(key.expiresAt)}`)].join('\n'),
+  );
+  return 0;
+};

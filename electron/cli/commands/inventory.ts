@@ -9,7 +9,7 @@ export const sync: CommandRun = async ({ positionals, out, engine }) => {
   const report = await (await engine()).sync(positionals, {
     onProgress: (progress) => {
       if (progress.phase === 'done') out.info(`${progress.backend}: ${progress.keys} keys in ${progress.pages} page(s)`);
-      if (progress.phase === 'failed') out.info(`${progress.backend}: FAILED: ${progress.error} (its cached inventory is kept)`);
+      if (progress.phase === 'failed') out.info(`FAILED: ${progress.error} (the cached inventory of ${progress.backend} is kept)`);
     },
   });
   out.result(report, () => {
@@ -108,5 +108,25 @@ export const revoke: CommandRun = async ({ values, positionals, out, engine }) =
     }
     return lines.join('\n');
   });
+  return 0;
+};
+
+export const deleteKey: CommandRun = async ({ values, positionals, out, engine }) => {
+  const ref = positionals[0]!;
+  if (values.confirm !== ref) {
+    throw new KeywardenError('invalid_input', `deleting is irreversible: repeat the reference to confirm, e.g. "keywarden delete ${ref} --confirm ${ref}"`);
+  }
+  await (await engine()).deleteKey(ref);
+  out.result({ deleted: ref }, () => `deleted ${ref}`);
+  return 0;
+};
+
+export const copy: CommandRun = async ({ values, positionals, out, engine }) => {
+  const ref = positionals[0]!;
+  const clearAfter = parseWholeNumber(values['clear-after'] as string | undefined, '--clear-after', 0, 3600) ?? 30;
+  const secret = await (await engine()).reveal(ref, 'copy');
+  const { copyToClipboard } = await import('../clipboard.js');
+  await copyToClipboard(secret, clearAfter);
+  out.result({ copied: ref, clearAfterSeconds: clearAfter }, () => `copied the secret of ${ref}${clearAfter > 0 ? `; the clipboard is cleared in ${clearAfter} s if it still holds it` : ''}`);
   return 0;
 };

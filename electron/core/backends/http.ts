@@ -26,6 +26,8 @@ export interface HttpRequest {
    * Creates and revokes must pass false: they are never retried.
    */
   idempotent: boolean;
+  /** 'ignore' reads (and size-caps) the body without parsing it: for endpoints outside a vendor contract. */
+  responseType?: 'json' | 'ignore';
 }
 
 export interface HttpResponse {
@@ -120,7 +122,8 @@ export function createHttpClient(baseUrl: string, options: Partial<HttpOptions> 
     const text = Buffer.concat(chunks).toString('utf8');
     const flatHeaders: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(response.headers)) flatHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
-    return { status: response.statusCode, headers: flatHeaders, body: parseJsonBody(text, response.statusCode, settings.backendName) };
+    const parsed = request.responseType === 'ignore' ? null : parseJsonBody(text, response.statusCode, settings.backendName);
+    return { status: response.statusCode, headers: flatHeaders, body: parsed };
   }
 
   return {

@@ -8,12 +8,14 @@ import { KeywardenError } from '../errors.js';
 import type { BackendDefinition } from './backend.js';
 import { boxWatchDefinition } from './boxwatch/definition.js';
 import { commBoxDefinition } from './commbox/definition.js';
+import { manualDefinition } from './manual/definition.js';
 import { nitroboxDefinition } from './nitrobox/definition.js';
 
 const DEFINITIONS: Readonly<Record<string, BackendDefinition>> = {
   boxwatch: boxWatchDefinition,
   commbox: commBoxDefinition,
   nitrobox: nitroboxDefinition,
+  manual: manualDefinition,
 };
 
 export function backendDefinition(type: string): BackendDefinition {

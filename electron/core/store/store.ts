@@ -183,13 +183,14 @@ export class InventoryStore {
     this.transaction(() => {
       this.db.prepare('UPDATE backends SET rotate_every_days = ? WHERE id = ?').run(rotateEveryDays, backendId);
       const rows = this.db
-        .prepare<{ key_id: string; status: KeyStatus; created_at: string | null; expires_at: string | null; grace_ends_at: string | null }>(
-          'SELECT key_id, status, created_at, expires_at, grace_ends_at FROM keys WHERE backend_id = ?',
+        .prepare<{ key_id: string; status: KeyStatus; created_at: string | null; expires_at: string | null; grace_ends_at: string | null; details: string }>(
+          'SELECT key_id, status, created_at, expires_at, grace_ends_at, details FROM keys WHERE backend_id = ?',
         )
         .all(backendId);
       const update = this.db.prepare('UPDATE keys SET rotation_due_at = ?, next_due_at = ? WHERE backend_id = ? AND key_id = ?');
       for (const row of rows) {
-        const rotationDueAt = computeRotationDueAt(row.created_at, row.expires_at, effectiveDays);
+        const details = JSON.parse(row.details) as RemoteKey['details'];
+        const rotationDueAt = computeRotationDueAt(row.created_at, row.expires_at, keyRotationDays(details, effectiveDays));
         const due = dueEventFor({ status: row.status, expiresAt: row.expires_at, graceEndsAt: row.grace_ends_at, rotationDueAt });
         update.run(rotationDueAt, due?.dueAt ?? null, backendId, row.key_id);
       }
@@ -246,7 +247,7 @@ export class InventoryStore {
       const createdAt = normaliseDate(key.createdAt);
       const expiresAt = normaliseDate(key.expiresAt);
       const graceEndsAt = normaliseDate(key.graceEndsAt);
-      const rotationDueAt = computeRotationDueAt(createdAt, expiresAt, rotateEveryDays);
+      const rotationDueAt = computeRotationDueAt(createdAt, expiresAt, keyRotationDays(key.details, rotateEveryDays));
       const due = dueEventFor({ status: key.status, expiresAt, graceEndsAt, rotationDueAt });
       (statement.run as unknown as (params: Record<string, unknown>) => void)({
         backendId,
@@ -457,6 +458,12 @@ function toKey(row: RawKeyRow): Key {
     secretCached: row.secret_cached === 1,
     syncedAt: row.synced_at,
   };
+}
+
+/** A key's own rotation interval (manual keys entered with --rotate-every-days) wins over the backend policy. */
+function keyRotationDays(details: RemoteKey['details'], backendDays: number | null): number | null {
+  const own = details?.rotateEveryDays;
+  return typeof own === 'number' && own > 0 ? own : backendDays;
 }
 
 /** Stores every date in one format (`toISOString`), so that SQL string comparison orders them correctly. */

@@ -1,0 +1,41 @@
+/** `keywarden key add`: keys of vendors without an API, recorded by hand in a manual backend. */
+import { MAX_POLICY_DAYS } from '../../../shared/rules.js';
+import { KeywardenError } from '../../core/errors.js';
+import { day, parseWholeNumber, readSecretFromStdin } from '../io.js';
+import type { CommandRun } from '../main.js';
+
+export const keyAdd: CommandRun = async ({ values, out, engine }) => {
+  const backend = values.backend as string | undefined;
+  const name = values.name as string | undefined;
+  if (!backend || !name) throw new KeywardenError('invalid_input', 'key add needs --backend N and --name LABEL');
+  const rotateEveryDays = parseWholeNumber(values['rotate-every-days'] as string | undefined, '--rotate-every-days', 1, MAX_POLICY_DAYS);
+  const test = parseTestTemplate(values);
+  const secret = values['secret-stdin'] ? await readSecretFromStdin('key') : null;
+  const key = await (await engine()).addManualKey(backend, {
+    name,
+    vendor: (values.vendor as string | undefined) ?? null,
+    createdAt: (values['created-at'] as string | undefined) ?? null,
+    expiresAt: (values['expires-at'] as string | undefined) ?? null,
+    rotateEveryDays: rotateEveryDays ?? null,
+    secret,
+    test,
+  });
+  out.result(key, () => `added ${key.ref}${key.rotationDueAt ? `, due ${day(key.rotationDueAt)}` : ' (no due date: give --expires-at or --rotate-every-days to be reminded)'}${key.secretCached ? '; secret cached encrypted' : ''}`);
+  return 0;
+};
+
+function parseTestTemplate(values: Record<string, unknown>): { url: string; header: string; valueTemplate: string; expectStatus: number } | null {
+  const url = values['test-url'] as string | undefined;
+  const header = values['test-header'] as string | undefined;
+  if (url === undefined && header === undefined) return null;
+  if (!url || !header) throw new KeywardenError('invalid_input', 'a key test needs both --test-url and --test-header "Name: value with {secret}"');
+  const colon = header.indexOf(':');
+  if (colon <= 0) throw new KeywardenError('invalid_input', '--test-header looks like "Authorization: Bearer {secret}"');
+  try {
+    new URL(url);
+  } catch {
+    throw new KeywardenError('invalid_input', `--test-url "${url}" is not a URL`);
+  }
+  const expectStatus = parseWholeNumber(values['test-expect'] as string | undefined, '--test-expect', 100, 599) ?? 200;
+  return { url, header: header.slice(0, colon).trim(), valueTemplate: header.slice(colon + 1).trim(), expectStatus };
+}

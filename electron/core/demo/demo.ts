@@ -1,0 +1,82 @@
+/**
+ * Demo mode: the three vendor emulators on loopback, seeded with a realistic inventory, registered
+ * as backends of an engine and synced. `keywarden demo` runs it in the terminal; the desktop app
+ * offers it on first start when no backend is configured. The sample keys are chosen so that every
+ * kind of reminder shows at once: keys expiring within 30 days, one in its grace period, one overdue
+ * for rotation, and some that are fine.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SyncReport } from '../../../shared/domain.js';
+import type { RunningEmulator } from '../backends/emulator-kit.js';
+import type { KeywardenEngine } from '../engine.js';
+
+export const DEMO_BACKENDS = {
+  commbox: 'demo-commbox',
+  boxwatch: 'demo-boxwatch',
+  nitrobox: 'demo-nitrobox',
+  manual: 'demo-manual',
+} as const;
+
+export interface RunningDemo {
+  emulators: { commbox: RunningEmulator; boxwatch: RunningEmulator; nitrobox: RunningEmulator };
+  report: SyncReport;
+  stop(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
+
+/**
+ * Starts the emulators and (re)registers the demo backends. Previous demo backends are replaced:
+ * their emulators died with the previous demo, and their keys were sample data.
+ */
+export async function startDemo(engine: KeywardenEngine): Promise<RunningDemo> {
+  const [{ startCommBoxEmulator }, { startBoxWatchEmulator }, { startNitroboxEmulator }] = await Promise.all([
+    import('../backends/commbox/emulator.js'),
+    import('../backends/boxwatch/emulator.js'),
+    import('../backends/nitrobox/emulator.js'),
+  ]);
+  const [commbox, boxwatch, nitrobox] = await Promise.all([startCommBoxEmulator(), startBoxWatchEmulator(), startNitroboxEmulator()]);
+  const stop = async () => {
+    await Promise.all([commbox.emulator.close(), boxwatch.emulator.close(), nitrobox.emulator.close()]);
+  };
+  try {
+    // CommBox: the previous key was revoked 24 days ago (6 days of grace left) and its replacement,
+    // issued then for 49 days, expires in 25 days: inside the vendor's own 30-day notice.
+    const commboxAdmin = commbox.state.addAdminToken();
+    commbox.state.seedRevokedKey('Production', { createdAt: daysAgo(300), revokedAt: daysAgo(24) });
+    commbox.state.issueActiveKey('Production', { createdAt: daysAgo(24), validityDays: 49 });
+
+    // BoxWatch: the account's one key is 95 days old, past the 90-day rotation policy.
+    const account = boxwatch.state.addAccount('ops@acme.example', 'Acme Ops');
+    const boxwatchKey = boxwatch.state.issueKey(account.id, 'CI pipeline', { createdAt: daysAgo(95) });
+
+    // Nitrobox: one client due in 10 days, one overdue, one recent (policy 180 days).
+    const nitroboxToken = nitrobox.state.addUser('admin@acme.example', { role: true });
+    nitrobox.state.seedClient('billing-sync', { createdAt: daysAgo(170), createdBy: 'admin@acme.example' });
+    nitrobox.state.seedClient('warehouse-feed', { createdAt: daysAgo(200), createdBy: 'admin@acme.example' });
+    nitrobox.state.seedClient('crm-export', { createdAt: daysAgo(20), createdBy: 'admin@acme.example' });
+
+    for (const name of Object.values(DEMO_BACKENDS)) {
+      if (engine.listBackends().some((backend) => backend.name === name)) await engine.removeBackend(name);
+    }
+    await engine.addBackend({ name: DEMO_BACKENDS.commbox, type: 'commbox', url: commbox.emulator.url, credential: commboxAdmin });
+    await engine.addBackend({ name: DEMO_BACKENDS.boxwatch, type: 'boxwatch', url: boxwatch.emulator.url, credential: boxwatchKey.secret });
+    await engine.addBackend({ name: DEMO_BACKENDS.nitrobox, type: 'nitrobox', url: nitrobox.emulator.url, credential: nitroboxToken });
+    await engine.addBackend({ name: DEMO_BACKENDS.manual, type: 'manual' });
+    await engine.addManualKey(DEMO_BACKENDS.manual, {
+      name: 'Payment gateway (prod)',
+      vendor: 'Stripe',
+      createdAt: daysAgo(359),
+      expiresAt: new Date(Date.now() + 6 * DAY_MS).toISOString(),
+      secret: `demo_${randomBytes(18).toString('base64url')}`,
+    });
+    await engine.addManualKey(DEMO_BACKENDS.manual, { name: 'SMS provider', vendor: 'Twilio', createdAt: daysAgo(30), rotateEveryDays: 90 });
+
+    const report = await engine.sync([DEMO_BACKENDS.commbox, DEMO_BACKENDS.boxwatch, DEMO_BACKENDS.nitrobox]);
+    return { emulators: { commbox: commbox.emulator, boxwatch: boxwatch.emulator, nitrobox: nitrobox.emulator }, report, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

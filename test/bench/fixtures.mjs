@@ -1,0 +1,162 @@
+/**
+ * Benchmark inventories, written straight through the compiled InventoryStore (the same code path a
+ * sync takes: insertBackend + replaceInventory in one transaction), so 100k keys take seconds, not a
+ * 100k-key emulator sync. Deterministic: the same layout and size always give the same keys.
+ *
+ * Layouts:
+ * - `nitrobox`: one Nitrobox backend ("nitro-prod") holding every key (the CLI list figure).
+ * - `mixed`: three backends as an organisation might have them: Nitrobox 50 %, BoxWatch 30 %,
+ *   CommBox 20 % (a long rotation history: mostly expired, some in grace, some active), with about
+ *   10 % of the Nitrobox and BoxWatch keys holding a cached (sealed) secret.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDist } from './lib.mjs';
+
+/** The file name the engine uses inside its home folder (electron/core/paths.ts DATABASE_FILE). */
+export async function databaseFile(home) {
+  const { DATABASE_FILE } = await loadDist('electron/core/paths.js');
+  return join(home, DATABASE_FILE);
+}
+
+const SERVICES = [
+  'payments', 'billing', 'search', 'auth', 'ingest', 'reports', 'mailer', 'crm', 'analytics', 'webhooks',
+  'ledger', 'inventory', 'shipping', 'support', 'mobile', 'partner-api', 'etl', 'backup', 'monitoring', 'ci-deploy',
+];
+const ENVIRONMENTS = ['prod', 'staging', 'dev', 'eu', 'us', 'apac'];
+const PEOPLE = ['ana', 'bruno', 'chen', 'dara', 'emeka', 'farah', 'goran', 'hana'];
+const DAY_MS = 86_400_000;
+
+/** mulberry32: a small seeded generator, so fixtures are identical from run to run. */
+function random(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function keyMaker(seed, now) {
+  const rnd = random(seed);
+  const pick = (list) => list[Math.floor(rnd() * list.length)];
+  const daysAgo = (max) => new Date(now - Math.floor(rnd() * max * DAY_MS)).toISOString();
+  const hex = (length) => Array.from({ length }, () => Math.floor(rnd() * 16).toString(16)).join('');
+  const recentUse = () => (rnd() < 0.7 ? daysAgo(30) : null);
+  return {
+    rnd,
+    nitrobox(index) {
+      const id = `${pick(SERVICES)}-${pick(ENVIRONMENTS)}-${index.toString(36).padStart(4, '0')}`;
+      return {
+        id,
+        name: id,
+        prefix: id,
+        status: 'active',
+        createdAt: daysAgo(730),
+        expiresAt: null,
+        graceEndsAt: null,
+        lastUsedAt: recentUse(),
+        details: { createdBy: `${pick(PEOPLE)}@example.com` },
+      };
+    },
+    boxwatch(index) {
+      const service = pick(SERVICES);
+      return {
+        id: `key_${index}${hex(8)}`,
+        name: `${service[0].toUpperCase()}${service.slice(1)} ${pick(ENVIRONMENTS)} server ${index % 50}`,
+        prefix: `bw_${hex(8)}`,
+        status: 'active',
+        createdAt: daysAgo(400),
+        expiresAt: null,
+        graceEndsAt: null,
+        lastUsedAt: recentUse(),
+      };
+    },
+    commbox(index) {
+      // A long rotation history: each key lived a year; most are expired, the newest few are in grace or active.
+      const roll = rnd();
+      const createdAt = daysAgo(3 * 365);
+      const expiresAt = new Date(Date.parse(createdAt) + 365 * DAY_MS).toISOString();
+      const status = roll < 0.7 ? 'expired' : roll < 0.85 ? 'grace' : roll < 0.9 ? 'revoked' : 'active';
+      const graceEndsAt = status === 'grace' ? new Date(now + Math.floor(rnd() * 30) * DAY_MS).toISOString() : status === 'expired' ? daysAgo(700) : null;
+      return {
+        id: `key_${String(index).padStart(6, '0')}${hex(6)}`,
+        name: `${pick(['Production', 'Staging', 'Partner feed'])} ${pick(SERVICES)}`,
+        prefix: `…${hex(4)}`,
+        status,
+        createdAt,
+        expiresAt,
+        graceEndsAt,
+        lastUsedAt: null,
+        details: { revokedAt: status === 'active' ? null : daysAgo(700) },
+      };
+    },
+  };
+}
+
+const LAYOUTS = {
+  nitrobox: [{ name: 'nitro-prod', type: 'nitrobox', url: 'https://nitrobox.example.com', share: 1, secretShare: 0 }],
+  mixed: [
+    { name: 'nitro-prod', type: 'nitrobox', url: 'https://nitrobox.example.com', share: 0.5, secretShare: 0.1 },
+    { name: 'boxwatch-ops', type: 'boxwatch', url: 'https://api.boxwatch.example.com', share: 0.3, secretShare: 0.1 },
+    { name: 'commbox-org', type: 'commbox', url: 'https://api.commbox.example.com', share: 0.2, secretShare: 0 },
+  ],
+};
+
+/**
+ * Creates `home` and fills its database with `count` keys of the given layout. Returns what was
+ * written (per backend key counts, secrets cached) and how long it took.
+ */
+export async function populateStore(home, { layout, count, seed = 42 }) {
+  const started = performance.now();
+  const { InventoryStore } = await loadDist('electron/core/store/store.js');
+  const { backendDefinition } = await loadDist('electron/core/backends/registry.js');
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const store = InventoryStore.open(await databaseFile(home));
+  const now = Date.now();
+  const make = keyMaker(seed, now);
+  const written = [];
+  try {
+    const backends = LAYOUTS[layout];
+    if (!backends) throw new Error(`unknown fixture layout "${layout}"`);
+    let remaining = count;
+    for (const [position, spec] of backends.entries()) {
+      const share = position === backends.length - 1 ? remaining : Math.round(count * spec.share);
+      remaining -= share;
+      const row = store.insertBackend(
+        { name: spec.name, type: spec.type, url: spec.url, settings: {}, rotateEveryDays: null, createdAt: new Date(now - 800 * DAY_MS).toISOString() },
+        null,
+      );
+      const keys = Array.from({ length: share }, (_, index) => make[spec.type](index));
+      const syncStartedAt = new Date().toISOString();
+      store.replaceInventory(row.id, keys, {
+        syncStartedAt,
+        syncedAt: new Date().toISOString(),
+        rotateEveryDays: backendDefinition(spec.type).defaultRotationDays,
+      });
+      let secrets = 0;
+      if (spec.secretShare > 0) {
+        const cachedAt = new Date().toISOString();
+        store.transaction(() => {
+          for (const key of keys) {
+            if (make.rnd() >= spec.secretShare) continue;
+            // An opaque blob of a sealed secret's size (version, nonce, tag, ciphertext): the store never opens it.
+            store.putKeySecret(row.id, key.id, randomBytes(1 + 12 + 16 + 48), cachedAt);
+            secrets += 1;
+          }
+        });
+      }
+      written.push({ backend: spec.name, type: spec.type, keys: share, secretsCached: secrets });
+    }
+  } finally {
+    store.close();
+  }
+  return { home, layout, count, backends: written, ms: performance.now() - started };
+}
+
+/** The search term the list and keepassxc comparisons use: one service name in twenty. */
+export const SEARCH_TERM = 'payments';
+export { SERVICES, ENVIRONMENTS };
