@@ -1,0 +1,209 @@
+/**
+ * The schema migrations, on real SQLite files in a temporary folder.
+ *
+ * What an administrator relies on: a fresh data folder gets the whole schema, re-opening keeps the
+ * inventory, and a file Keywarden cannot use (written by a newer version, or not a database at all)
+ * is refused with a clear error and left exactly as it was.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeywardenError } from '../../../electron/core/errors.js';
+import { MIGRATIONS, migrate, schemaVersion } from '../../../electron/core/store/migrations/index.js';
+import { openSqlite, type SqlDatabase } from '../../../electron/core/store/sqlite.js';
+import { InventoryStore } from '../../../electron/core/store/store.js';
+
+let folder: string;
+let dbPath: string;
+const opened: Array<{ close(): void }> = [];
+
+beforeEach(() => {
+  folder = mkdtempSync(join(tmpdir(), 'keywarden-migrations-'));
+  dbPath = join(folder, 'keywarden.db');
+});
+
+afterEach(() => {
+  for (const handle of opened.splice(0)) {
+    try {
+      handle.close();
+    } catch {
+      // already closed
+    }
+  }
+  rmSync(folder, { recursive: true, force: true });
+});
+
+function openRaw(path = dbPath): SqlDatabase {
+  const db = openSqlite(path);
+  opened.push(db);
+  return db;
+}
+
+function openStore(path = dbPath): InventoryStore {
+  const store = InventoryStore.open(path);
+  opened.push(store);
+  return store;
+}
+
+function tableNames(db: SqlDatabase): string[] {
+  return db
+    .prepare<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all()
+    .map((row) => row.name);
+}
+
+function expectCode(fn: () => unknown, code: string): KeywardenError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, 'expected an error').toBeInstanceOf(KeywardenError);
+  expect((caught as KeywardenError).code).toBe(code);
+  return caught as KeywardenError;
+}
+
+describe('migration 001 on a fresh file', () => {
+  it('creates every table and records schema version 1', () => {
+    openStore().close();
+    const db = openRaw();
+    expect(tableNames(db)).toEqual(['audit', 'backends', 'key_secrets', 'keys', 'meta', 'reminder_notifications']);
+    expect(schemaVersion(db)).toBe(1);
+    expect(db.pragma('user_version')).toEqual([{ user_version: 1 }]);
+    expect(MIGRATIONS.at(-1)?.version).toBe(1);
+  });
+
+  it('has the columns the engine reads and writes', () => {
+    openStore().close();
+    const db = openRaw();
+    const columns = (table: string) => db.prepare<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name);
+    expect(columns('keys')).toEqual(
+      expect.arrayContaining(['backend_id', 'key_id', 'name', 'prefix', 'status', 'created_at', 'expires_at', 'grace_ends_at', 'rotation_due_at', 'next_due_at', 'last_tested_at', 'last_test_ok', 'first_seen_at', 'synced_at']),
+    );
+    expect(columns('key_secrets')).toEqual(expect.arrayContaining(['backend_id', 'key_id', 'sealed', 'cached_at']));
+    expect(columns('backends')).toEqual(expect.arrayContaining(['name', 'type', 'url', 'credential_sealed', 'rotate_every_days']));
+    // No column anywhere is meant for a plaintext secret.
+    for (const table of tableNames(db)) for (const column of columns(table)) expect(column).not.toMatch(/^(secret|password|token|credential)$/);
+  });
+
+  it('uses WAL journaling and enforces foreign keys', () => {
+    const store = openStore();
+    const db = openRaw();
+    expect(db.pragma('journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    expect(db.pragma('foreign_keys')).toEqual([{ foreign_keys: 1 }]);
+    store.close();
+    // The setting is persistent in the file: a plain reader sees WAL too.
+    const header = readFileSync(dbPath);
+    expect(header.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\u0000');
+    expect(header[18]).toBe(2);
+    expect(header[19]).toBe(2);
+  });
+
+  it('a foreign key violation is refused (a secret for a key that does not exist)', () => {
+    openStore().close();
+    const db = openRaw();
+    expect(() => db.prepare("INSERT INTO key_secrets (backend_id, key_id, sealed, cached_at) VALUES (99, 'nope', x'00', 'now')").run()).toThrow(/FOREIGN KEY/);
+    expect(db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM key_secrets').get()?.n).toBe(0);
+  });
+});
+
+describe('re-opening', () => {
+  it('does not run migration 001 again and keeps the data', () => {
+    const first = openStore();
+    first.insertBackend({ name: 'prod', type: 'manual', url: null, settings: {}, rotateEveryDays: 30, createdAt: '2026-01-01T00:00:00.000Z' }, null);
+    first.setMeta('vault_id', 'kept-id');
+    first.close();
+
+    const second = openStore();
+    expect(second.listBackends().map((b) => b.name)).toEqual(['prod']);
+    expect(second.getMeta('vault_id')).toBe('kept-id');
+    second.close();
+
+    const db = openRaw();
+    expect(schemaVersion(db)).toBe(1);
+    // Running the migrations again explicitly is a no-op too.
+    expect(migrate(db)).toBe(1);
+    expect(db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM backends').get()?.n).toBe(1);
+  });
+
+  it('a migration that fails is rolled back as a whole and leaves user_version unchanged', () => {
+    const db = openRaw();
+    const broken = [...MIGRATIONS, { version: 2, name: 'broken', up: 'CREATE TABLE extra (x INTEGER); INSERT INTO no_such_table VALUES (1);' }];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(schemaVersion(db)).toBe(1);
+    expect(tableNames(db)).not.toContain('extra');
+  });
+});
+
+describe('files Keywarden cannot use are refused and left untouched', () => {
+  it('a database written by a newer Keywarden (higher user_version) is refused with store_corrupt', () => {
+    openStore().close();
+    const raw = openRaw();
+    raw.exec("INSERT INTO meta (name, value) VALUES ('vault_id', 'from-the-future')");
+    raw.pragma('user_version = 7');
+    raw.close();
+    const before = readFileSync(dbPath);
+
+    const error = expectCode(() => InventoryStore.open(dbPath), 'store_corrupt');
+    expect(error.message).toMatch(/newer Keywarden/);
+    expect(error.message).toContain(dbPath);
+
+    expect(readFileSync(dbPath).equals(before)).toBe(true);
+    const after = openRaw();
+    expect(schemaVersion(after)).toBe(7);
+    expect(after.prepare<{ value: string }>("SELECT value FROM meta WHERE name = 'vault_id'").get()?.value).toBe('from-the-future');
+  });
+
+  it('a file that is not SQLite is refused with store_corrupt and its bytes are unchanged', () => {
+    const garbage = randomBytes(8192);
+    // Make sure it cannot be mistaken for an SQLite header.
+    garbage.write('NOT A DATABASE!!', 0, 'latin1');
+    writeFileSync(dbPath, garbage);
+
+    const error = expectCode(() => InventoryStore.open(dbPath), 'store_corrupt');
+    expect(error.message).toContain(dbPath);
+    expect(error.message).toMatch(/left untouched|damaged|not a Keywarden database/);
+
+    expect(readFileSync(dbPath).equals(garbage)).toBe(true);
+    // Trying again gives the same answer, and still changes nothing.
+    expectCode(() => InventoryStore.open(dbPath), 'store_corrupt');
+    expect(readFileSync(dbPath).equals(garbage)).toBe(true);
+    expect(readdirSync(folder).filter((name) => name !== 'keywarden.db' && !/-(wal|shm|journal)$/.test(name))).toEqual([]);
+  });
+});
+
+describe('CHECK constraints', () => {
+  let db: SqlDatabase;
+
+  beforeEach(() => {
+    openStore().close();
+    db = openRaw();
+    db.exec("INSERT INTO backends (id, name, type, created_at) VALUES (1, 'prod', 'boxwatch', '2026-01-01T00:00:00.000Z')");
+  });
+
+  const insertKey = (status: string) =>
+    db.prepare("INSERT INTO keys (backend_id, key_id, name, status, first_seen_at) VALUES (1, ?, 'label', ?, '2026-01-01T00:00:00.000Z')").run(`k-${status}`, status);
+
+  it('accept the four key statuses', () => {
+    for (const status of ['active', 'grace', 'revoked', 'expired']) insertKey(status);
+    expect(db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM keys').get()?.n).toBe(4);
+  });
+
+  it('reject an unknown key status', () => {
+    expect(() => insertKey('suspended')).toThrow(/CHECK constraint/);
+    expect(() => insertKey('ACTIVE')).toThrow(/CHECK constraint/);
+    expect(db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM keys').get()?.n).toBe(0);
+  });
+
+  it('reject an unknown backend type and a non-positive rotation policy', () => {
+    expect(() => db.exec("INSERT INTO backends (name, type, created_at) VALUES ('x', 'awsbox', 'now')")).toThrow(/CHECK constraint/);
+    expect(() => db.exec("INSERT INTO backends (name, type, rotate_every_days, created_at) VALUES ('y', 'manual', 0, 'now')")).toThrow(/CHECK constraint/);
+  });
+
+  it('reject an unknown audit outcome', () => {
+    expect(() => db.exec("INSERT INTO audit (at, os_user, action, outcome) VALUES ('now', 'me', 'sync', 'maybe')")).toThrow(/CHECK constraint/);
+  });
+});

@@ -1,0 +1,387 @@
+/**
+ * The inventory store on a real SQLite file: what an administrator sees after a sync, a filter, a
+ * removal or a policy change. The wall clock (used for `first_seen_at`) is pinned with fake Date
+ * timers so every "before / after the sync started" case is exact.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { KeyFilter } from '../../../shared/domain.js';
+import type { RemoteKey } from '../../../electron/core/backends/backend.js';
+import { KeywardenError } from '../../../electron/core/errors.js';
+import { DAY_MS } from '../../../electron/core/reminders/reminders.js';
+import { type BackendRow, InventoryStore, type NewBackend } from '../../../electron/core/store/store.js';
+
+const T0 = new Date('2026-04-01T10:00:00.000Z');
+const iso = (date: Date) => date.toISOString();
+const plusDays = (date: Date, days: number) => new Date(date.getTime() + days * DAY_MS);
+const plusMs = (date: Date, ms: number) => new Date(date.getTime() + ms);
+
+let folder: string;
+let store: InventoryStore;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(T0);
+  folder = mkdtempSync(join(tmpdir(), 'keywarden-store-'));
+  store = InventoryStore.open(join(folder, 'keywarden.db'));
+});
+
+afterEach(() => {
+  store.close();
+  vi.useRealTimers();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+function addBackend(name: string, type: NewBackend['type'] = 'boxwatch', rotateEveryDays: number | null = null): BackendRow {
+  return store.insertBackend({ name, type, url: type === 'manual' ? null : 'https://api.example.com', settings: {}, rotateEveryDays, createdAt: iso(T0) }, null);
+}
+
+function remote(id: string, fields: Partial<RemoteKey> = {}): RemoteKey {
+  return { id, name: `key ${id}`, prefix: null, status: 'active', createdAt: null, expiresAt: null, graceEndsAt: null, lastUsedAt: null, ...fields };
+}
+
+function ids(filter: KeyFilter, now = T0): string[] {
+  return store
+    .listKeys(filter, now)
+    .map((k) => k.ref)
+    .sort();
+}
+
+function sealedBlob(): Buffer {
+  return randomBytes(48);
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(KeywardenError);
+    return (error as KeywardenError).code;
+  }
+  throw new Error('expected an error');
+}
+
+describe('backends', () => {
+  it('a second backend with the same name is refused with conflict and the first is unchanged', () => {
+    const first = addBackend('prod', 'boxwatch', 90);
+    const error = (() => {
+      try {
+        store.insertBackend({ name: 'prod', type: 'commbox', url: 'https://other.example.com', settings: {}, rotateEveryDays: null, createdAt: iso(T0) }, null);
+      } catch (e) {
+        return e as KeywardenError;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(KeywardenError);
+    expect(error?.code).toBe('conflict');
+    expect(error?.message).toContain('prod');
+    expect(store.listBackends()).toHaveLength(1);
+    const kept = store.requireBackend('prod');
+    expect(kept).toMatchObject({ id: first.id, type: 'boxwatch', url: 'https://api.example.com', rotateEveryDays: 90 });
+  });
+
+  it('an unknown backend is not_found and lists the known ones', () => {
+    addBackend('prod');
+    let caught: unknown;
+    try {
+      store.requireBackend('staging');
+    } catch (e) {
+      caught = e;
+    }
+    expect((caught as KeywardenError).code).toBe('not_found');
+    expect((caught as KeywardenError).message).toContain('prod');
+  });
+});
+
+describe('replaceInventory', () => {
+  let alpha: BackendRow;
+  let beta: BackendRow;
+
+  beforeEach(() => {
+    alpha = addBackend('alpha', 'boxwatch', 90);
+    beta = addBackend('beta', 'nitrobox', 180);
+    store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2'), remote('a3')], {
+      syncStartedAt: iso(T0),
+      syncedAt: iso(T0),
+      rotateEveryDays: 90,
+    });
+    store.replaceInventory(beta.id, [remote('b1'), remote('b2')], { syncStartedAt: iso(T0), syncedAt: iso(T0), rotateEveryDays: 180 });
+    store.recordTest(alpha.id, 'a1', iso(plusMs(T0, 500)), true);
+    store.recordTest(beta.id, 'b1', iso(plusMs(T0, 500)), false);
+  });
+
+  it('removes keys the vendor no longer lists, updates listed ones, and leaves other backends alone', () => {
+    vi.setSystemTime(plusDays(T0, 1));
+    const syncStartedAt = iso(plusDays(T0, 1));
+    const syncedAt = iso(plusMs(plusDays(T0, 1), 2000));
+    store.recordSyncFailure(alpha.id, iso(plusDays(T0, 0.5)), 'earlier failure');
+
+    store.replaceInventory(alpha.id, [remote('a1', { name: 'renamed by vendor', createdAt: iso(T0) }), remote('a4', { name: 'new one' })], {
+      syncStartedAt,
+      syncedAt,
+      rotateEveryDays: 90,
+    });
+
+    const now = plusDays(T0, 1);
+    expect(ids({ backend: 'alpha' }, now)).toEqual(['alpha/a1', 'alpha/a4']);
+    expect(ids({ backend: 'beta' }, now)).toEqual(['beta/b1', 'beta/b2']);
+
+    const a1 = store.getKey('alpha', 'a1', now)!;
+    expect(a1.name).toBe('renamed by vendor');
+    expect(a1.syncedAt).toBe(syncedAt);
+    // Keywarden's own columns survive the vendor's update.
+    expect(a1.lastTestedAt).toBe(iso(plusMs(T0, 500)));
+    expect(a1.lastTestOk).toBe(true);
+    expect(a1.rotationDueAt).toBe(iso(plusDays(T0, 90)));
+
+    const b1 = store.getKey('beta', 'b1', now)!;
+    expect(b1.lastTestOk).toBe(false);
+    expect(b1.syncedAt).toBe(iso(T0));
+
+    const row = store.requireBackend('alpha');
+    expect(row.lastSyncAt).toBe(syncedAt);
+    expect(row.lastSyncOkAt).toBe(syncedAt);
+    expect(row.lastError).toBeNull();
+    expect(row.keyCount).toBe(2);
+  });
+
+  it('is one transaction: a bad key in the listing changes nothing at all', () => {
+    vi.setSystemTime(plusDays(T0, 1));
+    const before = store.listKeys({ backend: 'alpha' }, T0);
+    const error = codeOf(() =>
+      store.replaceInventory(alpha.id, [remote('a1', { name: 'should not stick' }), remote('a9', { createdAt: 'not a date' })], {
+        syncStartedAt: iso(plusDays(T0, 1)),
+        syncedAt: iso(plusDays(T0, 1)),
+        rotateEveryDays: 90,
+      }),
+    );
+    expect(error).toBe('invalid_input');
+    expect(store.listKeys({ backend: 'alpha' }, T0)).toEqual(before);
+    expect(store.requireBackend('alpha').lastSyncAt).toBe(iso(T0));
+  });
+
+  it('keeps a key first seen after the sync started (created while the sync was running)', () => {
+    const syncStartedAt = plusDays(T0, 1);
+    // The slow sync starts; meanwhile the administrator creates a key and its secret is cached.
+    vi.setSystemTime(plusMs(syncStartedAt, 1500));
+    store.upsertKey(alpha.id, remote('created-during-sync', { createdAt: iso(plusMs(syncStartedAt, 1500)) }), null, 90);
+    store.putKeySecret(alpha.id, 'created-during-sync', sealedBlob(), iso(plusMs(syncStartedAt, 1500)));
+    // The vendor's listing was taken before the new key existed.
+    vi.setSystemTime(plusMs(syncStartedAt, 3000));
+    store.replaceInventory(alpha.id, [remote('a1')], { syncStartedAt: iso(syncStartedAt), syncedAt: iso(plusMs(syncStartedAt, 3000)), rotateEveryDays: 90 });
+
+    expect(ids({ backend: 'alpha' })).toEqual(['alpha/a1', 'alpha/created-during-sync']);
+    expect(store.getKeySecret(alpha.id, 'created-during-sync')).not.toBeNull();
+
+    // The next sync, started after the key was first seen, removes it if the vendor does not list it.
+    vi.setSystemTime(plusDays(T0, 2));
+    store.replaceInventory(alpha.id, [remote('a1')], { syncStartedAt: iso(plusDays(T0, 2)), syncedAt: iso(plusDays(T0, 2)), rotateEveryDays: 90 });
+    expect(ids({ backend: 'alpha' })).toEqual(['alpha/a1']);
+  });
+
+  it("a removed key's cached secret goes with it", () => {
+    store.putKeySecret(alpha.id, 'a2', sealedBlob(), iso(T0));
+    expect(store.getKey('alpha', 'a2', T0)?.secretCached).toBe(true);
+    expect(store.hasAnySealedRecord()).toBe(true);
+
+    vi.setSystemTime(plusDays(T0, 1));
+    store.replaceInventory(alpha.id, [remote('a1'), remote('a3')], { syncStartedAt: iso(plusDays(T0, 1)), syncedAt: iso(plusDays(T0, 1)), rotateEveryDays: 90 });
+
+    expect(store.getKey('alpha', 'a2', T0)).toBeNull();
+    expect(store.getKeySecret(alpha.id, 'a2')).toBeNull();
+    expect(store.hasAnySealedRecord()).toBe(false);
+    // Re-listing the same id later does not bring an old secret back.
+    store.upsertKey(alpha.id, remote('a2'), iso(plusDays(T0, 1)), 90);
+    expect(store.getKey('alpha', 'a2', T0)?.secretCached).toBe(false);
+  });
+
+  it('deleteKey removes the key and its cached secret', () => {
+    store.putKeySecret(alpha.id, 'a3', sealedBlob(), iso(T0));
+    store.deleteKey(alpha.id, 'a3');
+    expect(store.getKey('alpha', 'a3', T0)).toBeNull();
+    expect(store.getKeySecret(alpha.id, 'a3')).toBeNull();
+  });
+
+  it('deleting a backend removes its keys and their secrets, and nothing of the other backend', () => {
+    store.putKeySecret(alpha.id, 'a1', sealedBlob(), iso(T0));
+    store.putKeySecret(beta.id, 'b1', sealedBlob(), iso(T0));
+    store.deleteBackend(alpha.id);
+
+    expect(store.findBackend('alpha')).toBeNull();
+    expect(ids({})).toEqual(['beta/b1', 'beta/b2']);
+    expect(store.getKeySecret(alpha.id, 'a1')).toBeNull();
+    expect(store.getKeySecret(beta.id, 'b1')).not.toBeNull();
+
+    // A backend added again under the same name starts empty.
+    const again = addBackend('alpha');
+    expect(ids({ backend: 'alpha' })).toEqual([]);
+    expect(store.getKeySecret(again.id, 'a1')).toBeNull();
+  });
+});
+
+describe('listKeys filters', () => {
+  let alpha: BackendRow;
+
+  beforeEach(() => {
+    alpha = addBackend('alpha', 'boxwatch', 90);
+    const beta = addBackend('beta', 'manual', null);
+    store.replaceInventory(
+      alpha.id,
+      [
+        // rotation due in 10 days
+        remote('k1', { name: 'Payments API', prefix: 'PK9F', createdAt: iso(plusDays(T0, -80)) }),
+        // rotation due in 80 days
+        remote('k2', { name: 'payroll_v2', prefix: 'ZZ01', createdAt: iso(plusDays(T0, -10)) }),
+        remote('k3', { name: '100% coverage', prefix: 'QQ77', status: 'revoked', createdAt: iso(plusDays(T0, -200)) }),
+        // grace ends in 2 days
+        remote('k4', { name: 'Reports', prefix: 'xy_9', status: 'grace', createdAt: iso(plusDays(T0, -30)), graceEndsAt: iso(plusDays(T0, 2)) }),
+      ],
+      { syncStartedAt: iso(T0), syncedAt: iso(T0), rotateEveryDays: 90 },
+    );
+    // Manual keys: one past its expiry, one due in 20 days, one with no dates at all.
+    store.upsertKey(beta.id, remote('m1', { name: 'Legacy payments', prefix: 'LG55', createdAt: iso(plusDays(T0, -400)), expiresAt: iso(plusDays(T0, -1)) }), null, null);
+    store.upsertKey(beta.id, remote('m2', { name: 'Mail relay', prefix: 'MR42', createdAt: iso(plusDays(T0, -5)), expiresAt: iso(plusDays(T0, 20)) }), null, null);
+    store.upsertKey(beta.id, remote('m3', { name: 'Forever' }), null, null);
+  });
+
+  it('by backend', () => {
+    expect(ids({ backend: 'alpha' })).toEqual(['alpha/k1', 'alpha/k2', 'alpha/k3', 'alpha/k4']);
+    expect(ids({ backend: 'beta' })).toEqual(['beta/m1', 'beta/m2', 'beta/m3']);
+    expect(ids({ backend: 'gamma' })).toEqual([]);
+  });
+
+  it('by status', () => {
+    expect(ids({ status: 'active' })).toEqual(['alpha/k1', 'alpha/k2', 'beta/m2', 'beta/m3']);
+    expect(ids({ status: 'grace' })).toEqual(['alpha/k4']);
+    expect(ids({ status: 'revoked' })).toEqual(['alpha/k3']);
+    expect(ids({ status: 'expired' })).toEqual(['beta/m1']);
+    expect(ids({ status: 'active', backend: 'beta' })).toEqual(['beta/m2', 'beta/m3']);
+  });
+
+  it('by search: case-insensitive substring of the name or the prefix', () => {
+    expect(ids({ search: 'PAY' })).toEqual(['alpha/k1', 'alpha/k2', 'beta/m1']);
+    expect(ids({ search: 'payments' })).toEqual(['alpha/k1', 'beta/m1']);
+    expect(ids({ search: 'pk9f' })).toEqual(['alpha/k1']);
+    expect(ids({ search: 'lay' })).toEqual(['beta/m2']);
+    expect(ids({ search: 'no such thing' })).toEqual([]);
+    expect(ids({ search: '' })).toHaveLength(7);
+  });
+
+  it('by search: % and _ are taken literally, not as wildcards', () => {
+    expect(ids({ search: '%' })).toEqual(['alpha/k3']);
+    expect(ids({ search: '100%' })).toEqual(['alpha/k3']);
+    expect(ids({ search: '_' })).toEqual(['alpha/k2', 'alpha/k4']);
+    expect(ids({ search: 'll_v' })).toEqual(['alpha/k2']);
+    // "P_9F" would match "PK9F" if _ were a wildcard.
+    expect(ids({ search: 'P_9F' })).toEqual([]);
+    expect(ids({ search: '\\' })).toEqual([]);
+  });
+
+  it('by dueWithinDays: active or in-grace keys due within the window', () => {
+    expect(ids({ dueWithinDays: 1 })).toEqual([]);
+    expect(ids({ dueWithinDays: 3 })).toEqual(['alpha/k4']);
+    expect(ids({ dueWithinDays: 30 })).toEqual(['alpha/k1', 'alpha/k4', 'beta/m2']);
+    expect(ids({ dueWithinDays: 90 })).toEqual(['alpha/k1', 'alpha/k2', 'alpha/k4', 'beta/m2']);
+    expect(ids({ dueWithinDays: 30, backend: 'alpha', search: 'pay' })).toEqual(['alpha/k1']);
+  });
+
+  it('a manual key past its expiry reads as expired (derived from the clock at read time)', () => {
+    expect(store.getKey('beta', 'm1', T0)?.status).toBe('expired');
+    // Before its expiry the same row reads as active.
+    expect(store.getKey('beta', 'm1', plusDays(T0, -2))?.status).toBe('active');
+    expect(ids({ status: 'expired' }, plusDays(T0, -2))).toEqual([]);
+    // Once m2's expiry passes it is found as expired too.
+    expect(ids({ status: 'expired' }, plusDays(T0, 21))).toEqual(['beta/m1', 'beta/m2']);
+    // The stored status is untouched: only the view is derived.
+    expect(store.getRemoteKey(store.requireBackend('beta').id, 'm1')?.status).toBe('active');
+  });
+
+  it('a vendor key past its expiry shows what the vendor last said', () => {
+    store.upsertKey(alpha.id, remote('k5', { name: 'vendor says active', expiresAt: iso(plusDays(T0, -1)) }), iso(T0), 90);
+    expect(store.getKey('alpha', 'k5', T0)?.status).toBe('active');
+  });
+});
+
+describe('setRotationPolicy', () => {
+  it('recomputes rotationDueAt = createdAt + days for keys without an expiry, and keeps vendor expiries', () => {
+    const backend = addBackend('nb', 'nitrobox', 180);
+    const createdAt = plusDays(T0, -20);
+    const expiresAt = plusDays(T0, 45);
+    store.replaceInventory(
+      backend.id,
+      [remote('n1', { createdAt: iso(createdAt) }), remote('n2', { createdAt: iso(createdAt), expiresAt: iso(expiresAt) }), remote('n3')],
+      { syncStartedAt: iso(T0), syncedAt: iso(T0), rotateEveryDays: 180 },
+    );
+    expect(store.getKey('nb', 'n1', T0)?.rotationDueAt).toBe(iso(plusDays(createdAt, 180)));
+
+    store.setRotationPolicy(backend.id, 30, 30);
+    expect(store.requireBackend('nb').rotateEveryDays).toBe(30);
+    expect(store.getKey('nb', 'n1', T0)?.rotationDueAt).toBe(iso(plusDays(createdAt, 30)));
+    expect(store.getKey('nb', 'n2', T0)?.rotationDueAt).toBe(iso(expiresAt));
+    expect(store.getKey('nb', 'n3', T0)?.rotationDueAt).toBeNull();
+    // The reminder window follows: n1 is now due in 10 days.
+    expect(ids({ dueWithinDays: 15 })).toEqual(['nb/n1']);
+
+    store.setRotationPolicy(backend.id, null, null);
+    expect(store.requireBackend('nb').rotateEveryDays).toBeNull();
+    expect(store.getKey('nb', 'n1', T0)?.rotationDueAt).toBeNull();
+    expect(store.getKey('nb', 'n2', T0)?.rotationDueAt).toBe(iso(expiresAt));
+    expect(ids({ dueWithinDays: 15 })).toEqual([]);
+  });
+
+  it('does not touch keys of other backends', () => {
+    const a = addBackend('a', 'boxwatch', 90);
+    const b = addBackend('b', 'boxwatch', 90);
+    for (const backend of [a, b]) store.upsertKey(backend.id, remote('k', { createdAt: iso(T0) }), iso(T0), 90);
+    store.setRotationPolicy(a.id, 10, 10);
+    expect(store.getKey('a', 'k', T0)?.rotationDueAt).toBe(iso(plusDays(T0, 10)));
+    expect(store.getKey('b', 'k', T0)?.rotationDueAt).toBe(iso(plusDays(T0, 90)));
+  });
+});
+
+describe('reminder notification state', () => {
+  it('markReminderNotified is true the first time and false afterwards for the same reminder', () => {
+    const due = iso(plusDays(T0, 7));
+    expect(store.markReminderNotified('alpha/k1', 'rotation', due, '7', iso(T0))).toBe(true);
+    expect(store.markReminderNotified('alpha/k1', 'rotation', due, '7', iso(plusDays(T0, 1)))).toBe(false);
+    // Another threshold, another due date or another key is a new reminder.
+    expect(store.markReminderNotified('alpha/k1', 'rotation', due, '1', iso(T0))).toBe(true);
+    expect(store.markReminderNotified('alpha/k1', 'rotation', iso(plusDays(T0, 97)), '7', iso(T0))).toBe(true);
+    expect(store.markReminderNotified('alpha/k2', 'rotation', due, '7', iso(T0))).toBe(true);
+  });
+
+  it('remembers across a re-open (no repeated notification after a restart)', () => {
+    const due = iso(plusDays(T0, 30));
+    expect(store.markReminderNotified('alpha/k1', 'expiry', due, '30', iso(T0))).toBe(true);
+    const path = store.path;
+    store.close();
+    store = InventoryStore.open(path);
+    expect(store.markReminderNotified('alpha/k1', 'expiry', due, '30', iso(T0))).toBe(false);
+  });
+});
+
+describe('audit', () => {
+  it('lists entries in the order they happened, the latest N when limited', () => {
+    const entries = ['backend add', 'sync', 'key revoke', 'key copy'].map((action, i) => ({
+      at: iso(plusMs(T0, i * 1000)),
+      osUser: 'admin',
+      action,
+      backend: 'alpha',
+      ref: i >= 2 ? 'alpha/k1' : null,
+      outcome: (i === 2 ? 'unknown' : 'ok') as 'ok' | 'unknown',
+      detail: null,
+    }));
+    for (const entry of entries) store.appendAudit(entry);
+
+    const all = store.listAudit(100);
+    expect(all.map((e) => e.action)).toEqual(['backend add', 'sync', 'key revoke', 'key copy']);
+    expect(all.map((e) => e.at)).toEqual(entries.map((e) => e.at));
+    expect(all[2]).toMatchObject({ osUser: 'admin', backend: 'alpha', ref: 'alpha/k1', outcome: 'unknown', detail: null });
+    expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((x, y) => x - y));
+
+    expect(store.listAudit(2).map((e) => e.action)).toEqual(['key revoke', 'key copy']);
+  });
+});
