@@ -6,7 +6,7 @@
  * is refused with a clear error and left exactly as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -172,6 +172,42 @@ describe('files Keywarden cannot use are refused and left untouched', () => {
     expectCode(() => InventoryStore.open(dbPath), 'store_corrupt');
     expect(readFileSync(dbPath).equals(garbage)).toBe(true);
     expect(readdirSync(folder).filter((name) => name !== 'keywarden.db' && !/-(wal|shm|journal)$/.test(name))).toEqual([]);
+  });
+});
+
+/** Paths of this process's open file descriptors inside the test folder (Linux /proc). */
+function openHandlesInFolder(): string[] {
+  return readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .filter((target) => target.startsWith(folder));
+}
+
+// A refused file must not stay open: on Windows an open handle stops the administrator from moving it
+// aside as the error message tells them to, and a long-running app would keep it until garbage collection.
+describe.skipIf(process.platform !== 'linux')('a refused file is not kept open', () => {
+  it('after refusing a database from a newer Keywarden', () => {
+    openStore().close();
+    const raw = openRaw();
+    raw.pragma('user_version = 7');
+    raw.close();
+    expect(openHandlesInFolder()).toEqual([]);
+    expectCode(() => InventoryStore.open(dbPath), 'store_corrupt');
+    expect(openHandlesInFolder()).toEqual([]);
+  });
+
+  // BUG (electron/core/store/sqlite.ts, openSqlite): when a pragma fails (here SQLITE_NOTADB on the first read),
+  // the catch block translates the error but never calls db.close(), so the better-sqlite3 handle, and the
+  // file descriptor on the refused file, stay open until garbage collection.
+  it.fails('after refusing a file that is not SQLite', () => {
+    writeFileSync(dbPath, Buffer.concat([Buffer.from('NOT A DATABASE!!', 'latin1'), randomBytes(8000)]));
+    expectCode(() => InventoryStore.open(dbPath), 'store_corrupt');
+    expect(openHandlesInFolder()).toEqual([]);
   });
 });
 

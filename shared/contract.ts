@@ -1,0 +1,107 @@
+/**
+ * The contract between the renderer and the engine: every method the UI may call, with zod schemas
+ * for its arguments and result, and every event the engine pushes. From this one declaration:
+ * - `electron/core/contract-handlers.ts` maps each method to the engine;
+ * - the Electron main process binds each to `ipcMain.handle` through one validating wrapper;
+ * - the preload builds `window.keywarden` with `buildContractClient` over `ipcRenderer.invoke`;
+ * - tests build the same client over another transport.
+ * Names are `domain:verb`; there is no generic "send any channel".
+ */
+import { z } from 'zod';
+import {
+  AuditEvent,
+  BackendName,
+  BackendSummary,
+  IssuedKey,
+  Key,
+  KeyFilter,
+  KeyRef,
+  Reminder,
+  RevokeResult,
+  SyncProgress,
+  SyncReport,
+  TestResult,
+} from './domain.js';
+
+/** Key labels as vendors accept them; the vendor checks its own stricter rules. */
+const KeyLabel = z.string().trim().min(1).max(100);
+
+export const CONTRACT = {
+  'inventory:list': { args: z.tuple([KeyFilter]), result: z.array(Key) },
+  'key:show': { args: z.tuple([KeyRef]), result: Key },
+  /** The one way a secret reaches the renderer: an explicit reveal, audited. */
+  'key:reveal': { args: z.tuple([KeyRef]), result: z.string() },
+  'key:test': { args: z.tuple([KeyRef]), result: TestResult },
+  'key:create': { args: z.tuple([BackendName, KeyLabel]), result: IssuedKey },
+  'key:revoke': { args: z.tuple([KeyRef, z.object({ validityDays: z.number().int().min(1).max(365).optional() }).strict()]), result: RevokeResult },
+  'key:delete': { args: z.tuple([KeyRef]), result: z.null() },
+  'backend:list': { args: z.tuple([]), result: z.array(BackendSummary) },
+  'sync:run': { args: z.tuple([z.array(BackendName).max(200)]), result: SyncReport },
+  'reminders:list': { args: z.tuple([z.object({ withinDays: z.number().int().min(0).max(36_500).optional() }).strict()]), result: z.array(Reminder) },
+  'audit:list': { args: z.tuple([z.object({ limit: z.number().int().min(1).max(100_000).optional() }).strict()]), result: z.array(AuditEvent) },
+} as const;
+
+export const CONTRACT_EVENTS = {
+  onSyncProgress: SyncProgress,
+} as const;
+
+export type ContractMethod = keyof typeof CONTRACT;
+export type ContractArgs<M extends ContractMethod> = z.infer<(typeof CONTRACT)[M]['args']>;
+export type ContractResult<M extends ContractMethod> = z.infer<(typeof CONTRACT)[M]['result']>;
+export type ContractEvent = keyof typeof CONTRACT_EVENTS;
+export type ContractEventPayload<E extends ContractEvent> = z.infer<(typeof CONTRACT_EVENTS)[E]>;
+
+/** What a handler side implements: one async function per method, with the contract's types. */
+export type ContractHandlers = { [M in ContractMethod]: (...args: ContractArgs<M>) => Promise<ContractResult<M>> };
+
+/** The renderer's API, derived from the contract (never hand-written, so it cannot drift). */
+export type ContractClient = ContractHandlers;
+
+/** Carries one call across a boundary (IPC, HTTP, in-process); the builder adds validation on both ends. */
+export interface ContractTransport {
+  invoke(method: ContractMethod, args: unknown[]): Promise<unknown>;
+}
+
+/** A call the contract refuses: wrong arguments, or a result that is not what was declared. */
+export class ContractViolation extends Error {
+  override readonly name = 'ContractViolation';
+  constructor(
+    readonly method: string,
+    message: string,
+  ) {
+    super(`${method}: ${message}`);
+  }
+}
+
+/** Parses a method's arguments; the receiving side calls this before anything reaches the engine. */
+export function parseContractArgs<M extends ContractMethod>(method: M, args: unknown): ContractArgs<M> {
+  const spec = CONTRACT[method] as (typeof CONTRACT)[ContractMethod] | undefined;
+  if (!spec) throw new ContractViolation(String(method), 'not a contract method');
+  const parsed = spec.args.safeParse(args);
+  if (!parsed.success) throw new ContractViolation(method, `invalid arguments: ${describeIssue(parsed.error)}`);
+  return parsed.data as ContractArgs<M>;
+}
+
+export function isContractMethod(name: unknown): name is ContractMethod {
+  return typeof name === 'string' && Object.hasOwn(CONTRACT, name);
+}
+
+/** Builds the client object (e.g. `window.keywarden`) over any transport, checking results against the contract. */
+export function buildContractClient(transport: ContractTransport): ContractClient {
+  const client: Partial<Record<ContractMethod, (...args: unknown[]) => Promise<unknown>>> = {};
+  for (const method of Object.keys(CONTRACT) as ContractMethod[]) {
+    client[method] = async (...args: unknown[]) => {
+      const result = await transport.invoke(method, args);
+      const parsed = CONTRACT[method].result.safeParse(result);
+      if (!parsed.success) throw new ContractViolation(method, `unexpected result: ${describeIssue(parsed.error)}`);
+      return parsed.data;
+    };
+  }
+  return Object.freeze(client) as ContractClient;
+}
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  return `${issue.path.length ? `argument ${issue.path.join('.')}: ` : ''}${issue.message}`;
+}

@@ -1,0 +1,411 @@
+#!/usr/bin/env node
+/**
+ * Keywarden's performance benchmark (`npm run bench`): measures, prints, and writes bench/results.json.
+ * Every figure is measured on this run; nothing is typed in. There are no thresholds: the exit code
+ * is non-zero only when a measurement crashed (then its figure holds { error }).
+ *
+ * Runs the compiled code in dist/ (npm run bench builds first) under test/support/with-test-keychain.mjs,
+ * which gives the sync measurements a real, private OS keychain.
+ *
+ * Environment: BENCH_ONLY=id1,id2 runs only those measurements; BENCH_QUICK=1 takes fewer runs
+ * (for trying changes to the bench itself: its figures are noisier); BENCH_OUTPUT=path writes elsewhere.
+ * See bench/README.md for what is measured and how to add a measurement.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { populateStore, SEARCH_TERM } from './fixtures.mjs';
+import { measureKeepassxc } from './keepassxc.mjs';
+import { BENCH_DIR, CLI, figure, MiB, median, progress, repeat, ROOT, runChild, timedSpawn } from './lib.mjs';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const runsOf = (full) => (QUICK ? Math.max(3, Math.ceil(full / 3)) : full);
+
+const CONFIG = {
+  cliRuns: runsOf(15),
+  cliWarmup: 2,
+  profileRuns: runsOf(5),
+  openRuns: { 10_000: runsOf(10), 100_000: runsOf(7) },
+  filterRuns: { 10_000: runsOf(15), 100_000: runsOf(7) },
+  syncKeysPerBackend: 5_000,
+  syncRuns: { nitrobox: runsOf(5), all: runsOf(3) },
+  memoryRuns: runsOf(3),
+  keepassxcRuns: runsOf(10),
+  keepassxcSlowRuns: runsOf(5),
+};
+
+// ---- shared context: fixtures and emulators are made once, when a measurement first asks ----------
+
+const workDir = mkdtempSync(join(os.tmpdir(), 'keywarden-bench-'));
+const fixtures = new Map();
+const fixtureLog = [];
+let emulatorProcess = null;
+
+async function fixture(layout, count) {
+  const id = `${layout}-${count}`;
+  if (!fixtures.has(id)) {
+    progress(`writing a ${count}-key "${layout}" inventory`);
+    const written = await populateStore(join(workDir, `store-${id}`), { layout, count });
+    fixtureLog.push({ layout, count, backends: written.backends, writeMs: Math.round(written.ms), keysPerSecond: Math.round(count / (written.ms / 1000)) });
+    fixtures.set(id, written.home);
+  }
+  return fixtures.get(id);
+}
+
+/** Starts the seeded emulators (child/emulators.mjs) once and returns what it printed: urls and credentials. */
+async function emulators() {
+  if (emulatorProcess) return emulatorProcess.info;
+  const { spawn } = await import('node:child_process');
+  progress(`starting the three emulators with ${CONFIG.syncKeysPerBackend} keys each`);
+  const child = spawn(process.execPath, [join(BENCH_DIR, 'child', 'emulators.mjs'), String(CONFIG.syncKeysPerBackend)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const info = await new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      const line = buffered.split('\n')[0];
+      if (buffered.includes('\n')) {
+        try {
+          resolve(JSON.parse(line));
+        } catch (error) {
+          reject(new Error(`emulators printed no JSON: ${line.slice(0, 200)}`));
+        }
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the emulators exited (${code}) before they were ready`)));
+    child.on('error', reject);
+  });
+  emulatorProcess = { child, info };
+  return info;
+}
+
+async function stopEmulators() {
+  if (!emulatorProcess) return;
+  const { child } = emulatorProcess;
+  emulatorProcess = null;
+  if (child.exitCode !== null) return;
+  await new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.stdin.end();
+  });
+}
+
+const cliEnv = () => {
+  const env = { ...process.env };
+  delete env.KEYWARDEN_HOME;
+  return env;
+};
+const node = (args, options = {}) => timedSpawn(process.execPath, args, { env: cliEnv(), maxCapture: 64 * MiB, ...options });
+const mib = (bytes) => bytes / MiB;
+
+// ---- the measurements -------------------------------------------------------------------------------
+
+const MEASUREMENTS = [
+  {
+    id: 'cli_list_10k',
+    description:
+      'Wall time of whole CLI processes (spawn to exit, output read through a pipe) over a 10,000-key inventory in one Nitrobox backend, offline. node -e 0 is the floor; --help is Node start-up plus the CLI entry point.',
+    async run() {
+      const home = await fixture('nitrobox', 10_000);
+      const cases = {
+        node_e_0: { args: ['-e', '0'] },
+        help: { args: [CLI, '--help'] },
+        list: { args: [CLI, '--home', home, 'list'], check: (out) => out.split('\n').filter(Boolean).length - 1 },
+        list_json: { args: [CLI, '--home', home, 'list', '--json'], check: (out) => JSON.parse(out).length },
+        list_search: { args: [CLI, '--home', home, 'list', '--search', SEARCH_TERM], check: (out) => out.split('\n').filter(Boolean).length - 1 },
+      };
+      const result = {};
+      for (const [name, spec] of Object.entries(cases)) {
+        progress(`cli_list_10k: ${name}`);
+        let rows = null;
+        const samples = await repeat(CONFIG.cliRuns, CONFIG.cliWarmup, async () => {
+          const run = await node(spec.args);
+          if (spec.check) rows = spec.check(run.stdout);
+          return run.ms;
+        });
+        if (name === 'list' || name === 'list_json') {
+          if (rows !== 10_000) throw new Error(`${name} printed ${rows} keys, expected 10000`);
+        }
+        result[name] = figure('ms', samples, rows === null ? {} : { rows });
+      }
+      result.startup_profile = await startupProfile(home);
+      return result;
+    },
+  },
+  {
+    id: 'open_inventory_offline',
+    description:
+      'In a fresh Node process per run: import the compiled engine, KeywardenEngine.open({ home }), then listKeys({}) over a "mixed" inventory (three backends, ~10% cached secrets). open_plus_list is the figure the app and CLI wait for; process_wall includes Node start-up.',
+    async run() {
+      const result = {};
+      for (const count of [10_000, 100_000]) {
+        const home = await fixture('mixed', count);
+        progress(`open_inventory_offline: ${count} keys`);
+        const runs = [];
+        await repeat(CONFIG.openRuns[count], 1, async (index) => {
+          const answer = await runChild('open-list.mjs', [home, String(count)]);
+          if (index >= 0) runs.push(answer);
+        });
+        result[`keys_${count / 1000}k`] = {
+          open_plus_list: figure('ms', runs.map((r) => r.openMs + r.listMs)),
+          open: figure('ms', runs.map((r) => r.openMs)),
+          list: figure('ms', runs.map((r) => r.listMs)),
+          import_engine: figure('ms', runs.map((r) => r.importMs)),
+          process_wall: figure('ms', runs.map((r) => r.wallMs)),
+        };
+      }
+      return result;
+    },
+  },
+  {
+    id: 'list_filter',
+    description:
+      'engine.listKeys(filter) on an already open engine (warm, one process per inventory size), "mixed" inventory: ms per query, queries interleaved round-robin. rows is the number of keys each query returns.',
+    async run() {
+      const result = {};
+      for (const count of [10_000, 100_000]) {
+        const home = await fixture('mixed', count);
+        progress(`list_filter: ${count} keys`);
+        const answer = await runChild('filter.mjs', [home, String(CONFIG.filterRuns[count])]);
+        result[`keys_${count / 1000}k`] = Object.fromEntries(
+          Object.entries(answer.queries).map(([name, query]) => [name, figure('ms', query.samples, { rows: query.rows, filter: query.filter })]),
+        );
+      }
+      return result;
+    },
+  },
+  {
+    id: 'sync_throughput',
+    description:
+      'engine.sync() against the emulators on 127.0.0.1 (their own process, 5,000 keys each, pages of 100), each run in a fresh process and data folder. first = initial sync of a new data folder (includes loading connector code), resync = a second sync of the same folder (update path). keys_per_s = keys / wall time of sync().',
+    async run() {
+      const info = await emulators();
+      const result = { emulator_seed_ms: Math.round(info.seedMs) };
+      const env = { ...process.env, BENCH_EMULATORS: JSON.stringify(info) };
+      for (const [name, types] of [
+        ['nitrobox_5k', ['nitrobox']],
+        ['all_three_15k', ['nitrobox', 'boxwatch', 'commbox']],
+      ]) {
+        progress(`sync_throughput: ${name}`);
+        const runs = [];
+        const runCount = types.length === 1 ? CONFIG.syncRuns.nitrobox : CONFIG.syncRuns.all;
+        await repeat(runCount, 1, async (index) => {
+          const home = join(workDir, `sync-${name}-${index}`);
+          const answer = await runChild('sync.mjs', [home, types.join(',')], { env, nodeArgs: ['--expose-gc'] });
+          rmSync(home, { recursive: true, force: true });
+          if (index >= 0) runs.push(answer);
+        });
+        const keys = runs[0].keys;
+        const entry = {
+          keys,
+          first_ms: figure('ms', runs.map((r) => r.firstMs)),
+          first_keys_per_s: figure('keys/s', runs.map((r) => r.keys / (r.firstMs / 1000))),
+          resync_ms: figure('ms', runs.map((r) => r.secondMs)),
+          resync_keys_per_s: figure('keys/s', runs.map((r) => r.keys / (r.secondMs / 1000))),
+        };
+        if (types.length > 1) {
+          entry.per_backend_first_ms = Object.fromEntries(
+            types.map((type) => [type, figure('ms', runs.map((r) => r.perBackend.find((b) => b.backend === `${type}-bench`).durationMs))]),
+          );
+        } else {
+          entry.rss_after_first_sync = figure('MiB', runs.map((r) => mib(r.memory.afterFirst.rss)));
+          entry.heap_used_after_first_sync = figure('MiB', runs.map((r) => mib(r.memory.afterFirst.heapUsed)));
+        }
+        result[name] = entry;
+      }
+      return result;
+    },
+  },
+  {
+    id: 'memory',
+    description:
+      'process.memoryUsage() after a full GC in a child process holding the engine as the Electron main process would: baseline (engine imported), after opening the 100k "mixed" inventory and listing every key once (list still referenced), after then syncing 5,000 Nitrobox keys. peak_rss is the highest RSS of the process (transient garbage included).',
+    async run() {
+      const info = await emulators();
+      const home = await fixture('mixed', 100_000);
+      const env = { ...process.env, BENCH_EMULATORS: JSON.stringify(info) };
+      progress('memory: 100k open + list + 5k sync');
+      const runs = [];
+      await repeat(CONFIG.memoryRuns, 0, async (index) => {
+        const workHome = join(workDir, `memory-${index}`);
+        runs.push(await runChild('memory.mjs', [home, workHome, '100000'], { env, nodeArgs: ['--expose-gc'] }));
+        rmSync(workHome, { recursive: true, force: true });
+      });
+      const pick = (phase, field) => figure('MiB', runs.map((r) => mib(r[phase][field])));
+      return {
+        baseline: { rss: pick('baseline', 'rss'), heap_used: pick('baseline', 'heapUsed') },
+        after_open_list_100k: { rss: pick('afterOpenList', 'rss'), heap_used: pick('afterOpenList', 'heapUsed') },
+        after_sync_5k: { rss: pick('afterSync', 'rss'), heap_used: pick('afterSync', 'heapUsed') },
+        peak_rss: figure('MiB', runs.map((r) => mib(r.peakRss))),
+      };
+    },
+  },
+  {
+    id: 'keepassxc_comparison',
+    description:
+      'keepassxc-cli search over a 10,000-entry password-protected .kdbx (password on stdin; opening the database, key derivation included, is part of every search), next to keywarden list over 10,000 keys. Skipped where keepassxc-cli is not installed.',
+    async run(results) {
+      const kpDir = join(workDir, 'keepassxc');
+      mkdirSync(kpDir);
+      const measured = await measureKeepassxc({ workDir: kpDir, count: 10_000, term: SEARCH_TERM, runs: CONFIG.keepassxcRuns, slowRuns: CONFIG.keepassxcSlowRuns });
+      const cli = results.figures.cli_list_10k;
+      const ours = cli && !cli.error ? { list_10k_ms: cli.list.median, list_search_10k_ms: cli.list_search.median, list_json_10k_ms: cli.list_json.median } : null;
+      if (measured.skipped) return { ...measured, keywarden: ours };
+      return {
+        ...measured,
+        side_by_side_median_ms: {
+          keywarden_list_10k: ours?.list_10k_ms ?? null,
+          keywarden_list_search_10k: ours?.list_search_10k_ms ?? null,
+          keepassxc_search_10k_import_default_kdf: measured.import_default_kdf.search.median,
+          keepassxc_search_10k_decryption_time_1s: measured.decryption_time_1s.search.median,
+        },
+      };
+    },
+  },
+];
+
+/**
+ * Where a `keywarden list` process spends its time: Node's own bootstrap, loading modules (timed by
+ * require-timer.cjs, preloaded), and the rest (opening SQLite, the query, formatting, writing output).
+ */
+async function startupProfile(home) {
+  progress('cli_list_10k: start-up profile');
+  const profiles = [];
+  await repeat(CONFIG.profileRuns, 1, async (index) => {
+    const file = join(workDir, `require-profile-${index}.json`);
+    await node(['-r', join(BENCH_DIR, 'require-timer.cjs'), CLI, '--home', home, 'list'], { env: { ...cliEnv(), BENCH_REQUIRE_PROFILE: file } });
+    if (index >= 0) profiles.push(JSON.parse(readFileSync(file, 'utf8')));
+  });
+  const bySelf = new Map();
+  for (const profile of profiles) for (const module of profile.modules) bySelf.set(module.name, [...(bySelf.get(module.name) ?? []), module.self]);
+  const top = [...bySelf.entries()]
+    .map(([name, selfs]) => ({ module: name, self_ms: Number(median(selfs).toFixed(2)) }))
+    .sort((a, b) => b.self_ms - a.self_ms)
+    .slice(0, 10);
+  return {
+    note: 'in-process timeline of `keywarden list` (10k keys); "rest" is everything after Node bootstrap that is not module loading: SQLite open and query, row mapping, table formatting, output',
+    node_bootstrap: figure('ms', profiles.map((p) => p.preloadAt)),
+    module_loading: figure('ms', profiles.map((p) => p.moduleLoadSelfTotal)),
+    rest_until_exit: figure('ms', profiles.map((p) => p.exitAt - p.preloadAt - p.moduleLoadSelfTotal)),
+    until_exit: figure('ms', profiles.map((p) => p.exitAt)),
+    slowest_modules_self_ms_median: top,
+  };
+}
+
+// ---- machine facts, summary, main ---------------------------------------------------------------------
+
+function machine() {
+  const cpus = os.cpus();
+  let distro = null;
+  try {
+    distro = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? null;
+  } catch {
+    // not Linux, or no os-release
+  }
+  const git = (args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  const commit = git(['rev-parse', 'HEAD']);
+  const dirty = git(['status', '--porcelain', '--untracked-files=no']);
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    distro,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? null,
+    totalMemoryMiB: Math.round(os.totalmem() / MiB),
+    loadAverageAtStart: os.loadavg().map((value) => Number(value.toFixed(2))),
+    git: commit.status === 0 ? { commit: commit.stdout.trim(), dirty: dirty.stdout.trim() !== '' } : null,
+  };
+}
+
+function summarise(results) {
+  const lines = [];
+  const walk = (path, value) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+    if ('median' in value && 'unit' in value) {
+      const extra = value.rows !== undefined ? `  rows ${value.rows}` : value.matches !== undefined ? `  matches ${value.matches}` : '';
+      lines.push(`  ${path.join('.').padEnd(64)} ${String(value.median).padStart(10)} ${String(value.p90).padStart(10)}  ${value.unit.padEnd(7)} ${String(value.runs).padStart(3)}${extra}`);
+      return;
+    }
+    if ('error' in value) lines.push(`  ${path.join('.').padEnd(64)} ERROR: ${value.error}`);
+    if ('skipped' in value) lines.push(`  ${path.join('.').padEnd(64)} skipped: ${value.skipped}`);
+    for (const [key, child] of Object.entries(value)) walk([...path, key], child);
+  };
+  lines.push(`  ${'figure'.padEnd(64)} ${'median'.padStart(10)} ${'p90'.padStart(10)}  ${'unit'.padEnd(7)} runs`);
+  for (const [id, value] of Object.entries(results.figures)) walk([id], value);
+  return lines.join('\n');
+}
+
+async function main() {
+  const started = performance.now();
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((id) => id.trim()) : null;
+  const unknown = only?.filter((id) => !MEASUREMENTS.some((m) => m.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY names unknown measurements: ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.id).join(', ')}`);
+  const results = {
+    generatedBy: 'test/bench/run.mjs (npm run bench)',
+    date: new Date().toISOString(),
+    machine: machine(),
+    quick: QUICK,
+    only,
+    config: CONFIG,
+    keychain: process.env.KEYWARDEN_TEST_KEYCHAIN ?? 'os default (not isolated)',
+    figures: {},
+    fixtures: fixtureLog,
+  };
+  let crashed = 0;
+  try {
+    for (const measurement of MEASUREMENTS) {
+      if (only && !only.includes(measurement.id)) continue;
+      const measurementStarted = performance.now();
+      try {
+        const value = await measurement.run(results);
+        results.figures[measurement.id] = { description: measurement.description, ...value, elapsedMs: Math.round(performance.now() - measurementStarted) };
+      } catch (error) {
+        crashed += 1;
+        progress(`${measurement.id} FAILED: ${error.stack ?? error}`);
+        results.figures[measurement.id] = { description: measurement.description, error: String(error.message ?? error) };
+      }
+    }
+  } finally {
+    await stopEmulators();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  results.machine.loadAverageAtEnd = os.loadavg().map((value) => Number(value.toFixed(2)));
+  results.totalMs = Math.round(performance.now() - started);
+
+  const output = process.env.BENCH_OUTPUT ?? join(ROOT, 'bench', 'results.json');
+  mkdirSync(dirname(output), { recursive: true });
+  writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
+
+  const m = results.machine;
+  process.stdout.write(
+    [
+      '',
+      `Keywarden bench, ${results.date}: Node ${m.node}, ${m.distro ?? m.os}, ${m.cpus} x ${m.cpuModel}, ${m.totalMemoryMiB} MiB${QUICK ? ' (QUICK: fewer runs)' : ''}`,
+      summarise(results),
+      '',
+      `${crashed === 0 ? 'done' : `${crashed} measurement(s) crashed`} in ${(results.totalMs / 1000).toFixed(1)} s; figures written to ${relative(process.cwd(), output) || output}`,
+      '',
+    ].join('\n'),
+  );
+  return crashed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (error) => {
+    process.stderr.write(`bench: ${error.stack ?? error}\n`);
+    await stopEmulators().catch(() => {});
+    rmSync(workDir, { recursive: true, force: true });
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,95 @@
+/**
+ * The contract in shared/contract.ts, end to end over an in-process transport: the same validation
+ * the IPC binding will apply, in front of a real engine on a real SQLite file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  buildContractClient,
+  CONTRACT,
+  type ContractClient,
+  type ContractHandlers,
+  type ContractMethod,
+  ContractViolation,
+  parseContractArgs,
+} from '../../shared/contract.js';
+import { createContractHandlers } from '../../electron/core/contract-handlers.js';
+import { KeywardenEngine } from '../../electron/core/engine.js';
+
+describe('the renderer contract', () => {
+  let home: string;
+  let engine: KeywardenEngine;
+  let handlers: ContractHandlers;
+  let client: ContractClient;
+  const progress: unknown[] = [];
+
+  beforeEach(async () => {
+    home = mkdtempSync(join(tmpdir(), 'keywarden-contract-'));
+    // No secret is stored in these tests, so the keychain is never asked; a failing one proves it.
+    const refusingKeychain = { get: () => Promise.reject(new Error('no keychain')), set: () => Promise.reject(new Error('no keychain')), delete: async () => false };
+    engine = KeywardenEngine.open({ home, keychain: refusingKeychain });
+    await engine.addBackend({ name: 'hand', type: 'manual' });
+    await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: new Date(Date.now() + 5 * 86_400_000).toISOString() });
+    handlers = createContractHandlers(engine, { onSyncProgress: (event) => progress.push(event) });
+    client = buildContractClient({
+      invoke: async (method, args) => {
+        const parsed = parseContractArgs(method, args);
+        return (handlers[method] as (...a: unknown[]) => Promise<unknown>)(...(parsed as unknown[]));
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await engine.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('has a handler for every declared method and nothing else', () => {
+    expect(Object.keys(handlers).sort()).toEqual(Object.keys(CONTRACT).sort());
+    for (const method of Object.keys(CONTRACT)) expect(method).toMatch(/^[a-z]+:[a-z]+$/);
+  });
+
+  it('returns the inventory, reminders, backends and audit in the declared shapes', async () => {
+    const keys = await client['inventory:list']({ search: 'stripe' });
+    expect(keys.map((key) => key.name)).toEqual(['Stripe prod']);
+    const [reminder] = await client['reminders:list']({});
+    expect(reminder).toMatchObject({ ref: keys[0]!.ref, kind: 'expiry', threshold: 7 });
+    expect((await client['backend:list']()).map((backend) => backend.name)).toEqual(['hand']);
+    expect((await client['audit:list']({ limit: 10 })).map((event) => event.action)).toEqual(['backend.add', 'key.add']);
+    expect(await client['key:show'](keys[0]!.ref)).toEqual(keys[0]);
+  });
+
+  it('refuses wrong-typed, malformed, oversized and unknown arguments before the engine sees them', async () => {
+    const listKeys = vi.spyOn(engine, 'listKeys');
+    const calls: Array<[ContractMethod, unknown[]]> = [
+      ['key:show', [42]],
+      ['key:show', ['no-slash']],
+      ['inventory:list', [{ status: 'sleeping' }]],
+      ['inventory:list', [{ search: 'x'.repeat(10_000) }]],
+      ['inventory:list', []],
+      ['key:revoke', ['hand/x', { validityDays: 900 }]],
+      ['key:revoke', ['hand/x', { validityDays: 30, force: true }]],
+      ['key:create', ['hand', '']],
+      ['sync:run', [Array.from({ length: 500 }, (_, i) => `b${i}`)]],
+    ];
+    for (const [method, args] of calls) {
+      expect(() => parseContractArgs(method, args), `${method} ${JSON.stringify(args).slice(0, 60)}`).toThrow(ContractViolation);
+    }
+    expect(() => parseContractArgs('shell:exec' as ContractMethod, [])).toThrow(/not a contract method/);
+    expect(listKeys).not.toHaveBeenCalled();
+  });
+
+  it('rejects a result that does not match the contract', async () => {
+    const lying = buildContractClient({ invoke: async () => [{ ref: 'not a key' }] });
+    await expect(lying['inventory:list']({})).rejects.toThrow(/inventory:list: unexpected result/);
+  });
+
+  it('syncs nothing for an inventory of manual keys, and says so', async () => {
+    const report = await client['sync:run']([]);
+    expect(report).toEqual({ ok: true, startedAt: expect.any(String), results: [] });
+    expect(progress).toEqual([]);
+    await expect(client['sync:run'](['nowhere'])).rejects.toThrow(/no backend named "nowhere"/);
+  });
+});
