@@ -557,7 +557,8 @@ export class KeywardenEngine {
     const keys = this.store.listDueKeys(new Date(now.getTime() + withinDays * DAY_MS), now);
     const reminders: Reminder[] = [];
     for (const key of keys) {
-      const due = dueEventFor(key);
+      // A manual key shows `expired` once its date passes, but for reminders it is an overdue expiry.
+      const due = dueEventFor(key.backendType === 'manual' && key.status === 'expired' ? { ...key, status: 'active' } : key);
       if (!due) continue;
       reminders.push({
         ref: key.ref,

@@ -357,4 +357,42 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('engine over
       expect(after.keyCount).toBe(SEEDED_KEYS);
     });
   });
+
+  describe('manual (no list)', () => {
+    let harness: VendorHarness;
+    let engine: KeywardenEngine | null = null;
+    let home: string;
+
+    beforeEach(async () => {
+      harness = await manualFixture.start();
+      home = await mkdtemp(join(tmpdir(), 'keywarden-conformance-'));
+      engine = KeywardenEngine.open({ home, http: SUITE_HTTP });
+    });
+
+    afterEach(async () => {
+      await engine?.close();
+      engine = null;
+      await harness.close();
+      await rm(home, { recursive: true, force: true });
+    });
+
+    it('is skipped by sync, and a key entered by hand is revealed and tested through its template', async () => {
+      const name = manualFixture.backendName;
+      await engine!.addBackend({ name, type: 'manual' });
+      // The fixture's keys carry the template (pointing at a BoxWatch emulator) in `details`, as the engine stores it.
+      const good = await harness.goodTestKey(await (await connect(manualFixture, harness)).connector);
+      const details = good.key.details!;
+      const key = await engine!.addManualKey(name, {
+        name: good.key.name,
+        secret: good.secret,
+        rotateEveryDays: 90,
+        test: { url: String(details.testUrl), header: String(details.testHeader), valueTemplate: String(details.testValue), expectStatus: Number(details.testExpectStatus) },
+      });
+      expect(key.secretCached).toBe(true);
+      expect(await engine!.sync()).toEqual(expect.objectContaining({ ok: true, results: [] }));
+      expect(await engine!.reveal(key.ref)).toBe(good.secret);
+      expect(await engine!.testKey(key.ref)).toMatchObject({ ref: key.ref, ok: true });
+      expect(engine!.listKeys({ backend: name })).toEqual([expect.objectContaining({ ref: key.ref, lastTestOk: true, status: 'active' })]);
+    });
+  });
 });

@@ -327,7 +327,8 @@ export class InventoryStore {
         params.status = filter.status;
       }
       if (filter.dueWithinDays !== undefined) {
-        where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @dueBefore AND ${EFFECTIVE_STATUS} IN ('active', 'grace')`);
+        // The stored status, not the derived one: a manual key past its expiry is overdue, and still due.
+        where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @dueBefore AND k.status IN ('active', 'grace')`);
         params.dueBefore = new Date(now.getTime() + filter.dueWithinDays * DAY_MS).toISOString();
       }
       if (filter.search !== undefined && filter.search !== '') {
@@ -339,13 +340,16 @@ export class InventoryStore {
     });
   }
 
-  /** Keys that can produce a reminder (active or in grace, with a due date), for the reminder scan. */
+  /**
+   * Keys that can produce a reminder, for the reminder scan: active or in grace as last stored, with a
+   * due date. A manual key past its expiry is included (overdue): nobody else will tell the admin.
+   */
   listDueKeys(before: Date, now: Date): Key[] {
     return this.guard(() =>
       this.db
         .prepare<RawKeyRow>(
           `SELECT ${KEY_COLUMNS} FROM keys k JOIN backends b ON b.id = k.backend_id
-           WHERE k.next_due_at IS NOT NULL AND k.next_due_at <= @before AND ${EFFECTIVE_STATUS} IN ('active', 'grace')
+           WHERE k.next_due_at IS NOT NULL AND k.next_due_at <= @before AND k.status IN ('active', 'grace')
            ORDER BY k.next_due_at, b.name, k.name`,
         )
         .all({ before: before.toISOString(), now: now.toISOString() } as never)
