@@ -629,7 +629,8 @@ export class KeywardenEngine {
     const http: HttpClient = url
       ? createHttpClient(url, { ...this.httpOptions, backendName: name })
       : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), close: async () => {} };
-    return { connector: factory({ backendName: name, http, credential, settings }), http };
+    const openHttp = (baseUrl: string) => createHttpClient(baseUrl, { ...this.httpOptions, backendName: name });
+    return { connector: factory({ backendName: name, http, credential, settings, openHttp }), http };
   }
 
   private async openCredential(row: BackendRow): Promise<string> {

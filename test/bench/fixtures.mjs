@@ -7,7 +7,10 @@
  * - `nitrobox`: one Nitrobox backend ("nitro-prod") holding every key (the CLI list figure).
  * - `mixed`: three backends as an organisation might have them: Nitrobox 50 %, BoxWatch 30 %,
  *   CommBox 20 % (a long rotation history: mostly expired, some in grace, some active), with about
- *   10 % of the Nitrobox and BoxWatch keys holding a cached (sealed) secret.
+ *   10 % of the Nitrobox and BoxWatch keys holding a cached secret, sealed by the real Vault under a
+ *   data key in the OS keychain (so an engine opening a copy of the store can sync into it). Without a
+ *   reachable keychain the secrets are opaque random blobs of the same size, and `sealed` says so; an
+ *   engine then refuses to seal anything new in that store (vault_key_mismatch), as it should.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -114,14 +117,29 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
   const started = performance.now();
   const { InventoryStore } = await loadDist('electron/core/store/store.js');
   const { backendDefinition } = await loadDist('electron/core/backends/registry.js');
+  const { Vault } = await loadDist('electron/core/vault/vault.js');
+  const { createOsKeychain } = await loadDist('electron/core/vault/keychain.js');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const store = InventoryStore.open(await databaseFile(home));
   const now = Date.now();
   const make = keyMaker(seed, now);
   const written = [];
+  let sealed = 'none';
   try {
     const backends = LAYOUTS[layout];
     if (!backends) throw new Error(`unknown fixture layout "${layout}"`);
+    let vault = null;
+    if (backends.some((spec) => spec.secretShare > 0)) {
+      // The data key must exist before the first sealed record, as in the engine.
+      vault = new Vault(store, createOsKeychain());
+      try {
+        await vault.ensureReady();
+        sealed = 'vault';
+      } catch (error) {
+        vault = null;
+        sealed = `opaque random blobs (no keychain: ${error.message.slice(0, 120)})`;
+      }
+    }
     let remaining = count;
     for (const [position, spec] of backends.entries()) {
       const share = position === backends.length - 1 ? remaining : Math.round(count * spec.share);
@@ -140,21 +158,25 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
       let secrets = 0;
       if (spec.secretShare > 0) {
         const cachedAt = new Date().toISOString();
+        const blobs = [];
+        for (const key of keys) {
+          if (make.rnd() >= spec.secretShare) continue;
+          const secret = randomBytes(36).toString('base64url');
+          // Same record identity as the engine's (key-secret:<backend>/<id>), so `reveal` works on these too.
+          const blob = vault ? await vault.seal(`key-secret:${spec.name}/${key.id}`, secret) : randomBytes(1 + 12 + 16 + secret.length);
+          blobs.push([key.id, blob]);
+        }
         store.transaction(() => {
-          for (const key of keys) {
-            if (make.rnd() >= spec.secretShare) continue;
-            // An opaque blob of a sealed secret's size (version, nonce, tag, ciphertext): the store never opens it.
-            store.putKeySecret(row.id, key.id, randomBytes(1 + 12 + 16 + 48), cachedAt);
-            secrets += 1;
-          }
+          for (const [keyId, blob] of blobs) store.putKeySecret(row.id, keyId, blob, cachedAt);
         });
+        secrets = blobs.length;
       }
       written.push({ backend: spec.name, type: spec.type, keys: share, secretsCached: secrets });
     }
   } finally {
     store.close();
   }
-  return { home, layout, count, backends: written, ms: performance.now() - started };
+  return { home, layout, count, backends: written, sealed, ms: performance.now() - started };
 }
 
 /** The search term the list and keepassxc comparisons use: one service name in twenty. */

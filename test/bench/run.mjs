@@ -47,7 +47,7 @@ async function fixture(layout, count) {
   if (!fixtures.has(id)) {
     progress(`writing a ${count}-key "${layout}" inventory`);
     const written = await populateStore(join(workDir, `store-${id}`), { layout, count });
-    fixtureLog.push({ layout, count, backends: written.backends, writeMs: Math.round(written.ms), keysPerSecond: Math.round(count / (written.ms / 1000)) });
+    fixtureLog.push({ layout, count, backends: written.backends, secretsSealedWith: written.sealed, writeMs: Math.round(written.ms), keysPerSecond: Math.round(count / (written.ms / 1000)) });
     fixtures.set(id, written.home);
   }
   return fixtures.get(id);
@@ -339,7 +339,10 @@ function summarise(results) {
     for (const [key, child] of Object.entries(value)) walk([...path, key], child);
   };
   lines.push(`  ${'figure'.padEnd(64)} ${'median'.padStart(10)} ${'p90'.padStart(10)}  ${'unit'.padEnd(7)} runs`);
-  for (const [id, value] of Object.entries(results.figures)) walk([id], value);
+  for (const [id, value] of Object.entries(results.figures)) {
+    if (value.loadAverage1m !== undefined) lines.push(`  -- ${id}: ${value.elapsedMs !== undefined ? `${(value.elapsedMs / 1000).toFixed(1)} s, ` : ''}1-min load average ${value.loadAverage1m} at start`);
+    walk([id], value);
+  }
   return lines.join('\n');
 }
 
@@ -364,9 +367,11 @@ async function main() {
     for (const measurement of MEASUREMENTS) {
       if (only && !only.includes(measurement.id)) continue;
       const measurementStarted = performance.now();
+      // The 1-minute load average when the measurement starts: other work on the machine shows here.
+      const loadAverage1m = Number(os.loadavg()[0].toFixed(2));
       try {
         const value = await measurement.run(results);
-        results.figures[measurement.id] = { description: measurement.description, ...value, elapsedMs: Math.round(performance.now() - measurementStarted) };
+        results.figures[measurement.id] = { description: measurement.description, ...value, loadAverage1m, elapsedMs: Math.round(performance.now() - measurementStarted) };
       } catch (error) {
         crashed += 1;
         progress(`${measurement.id} FAILED: ${error.stack ?? error}`);
@@ -389,6 +394,7 @@ async function main() {
     [
       '',
       `Keywarden bench, ${results.date}: Node ${m.node}, ${m.distro ?? m.os}, ${m.cpus} x ${m.cpuModel}, ${m.totalMemoryMiB} MiB${QUICK ? ' (QUICK: fewer runs)' : ''}`,
+      `load average (1, 5, 15 min) at start ${m.loadAverageAtStart.join(', ')}, at end ${m.loadAverageAtEnd.join(', ')}: a load above ${m.cpus} means other work shared the CPUs`,
       summarise(results),
       '',
       `${crashed === 0 ? 'done' : `${crashed} measurement(s) crashed`} in ${(results.totalMs / 1000).toFixed(1)} s; figures written to ${relative(process.cwd(), output) || output}`,

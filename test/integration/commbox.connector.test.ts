@@ -40,7 +40,7 @@ afterEach(async () => {
 });
 
 function connectorFor(token: string): Connector {
-  return createCommBoxConnector({ backendName: BACKEND, http, credential: async () => token, settings: {} });
+  return createCommBoxConnector({ backendName: BACKEND, http, credential: async () => token, settings: {}, openHttp: (url) => createHttpClient(url, { backendName: BACKEND }) });
 }
 
 async function failure(promise: Promise<unknown>): Promise<KeywardenError> {

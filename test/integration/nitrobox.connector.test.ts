@@ -25,7 +25,7 @@ beforeEach(async () => {
   ({ emulator, state } = await startNitroboxEmulator());
   token = state.addUser(ADMIN, { role: true });
   http = createHttpClient(emulator.url, { backendName: BACKEND, baseBackoffMs: 10, responseTimeoutMs: 1000 });
-  const context: ConnectorContext = { backendName: BACKEND, http, credential: async () => token, settings: {} };
+  const context: ConnectorContext = { backendName: BACKEND, http, credential: async () => token, settings: {}, openHttp: (url) => createHttpClient(url, { backendName: BACKEND }) };
   connector = (await nitroboxDefinition.loadConnector())(context);
 });
 

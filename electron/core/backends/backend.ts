@@ -55,6 +55,11 @@ export interface ConnectorContext {
   http: HttpClient;
   /** Decrypts the backend's credential on demand, so a connector built for a read-only command never unlocks the vault. */
   credential(): Promise<string>;
+  /**
+   * A client for another origin (a manual key's test URL), with the engine's timeouts and retry policy.
+   * The caller closes it.
+   */
+  openHttp(baseUrl: string): HttpClient;
   /** Non-secret per-backend settings (vendor options, manual test template). */
   settings: Readonly<Record<string, unknown>>;
 }

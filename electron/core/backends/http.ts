@@ -106,6 +106,8 @@ export function createHttpClient(baseUrl: string, options: Partial<HttpOptions> 
     });
     const declaredLength = Number(response.headers['content-length'] ?? '0');
     if (declaredLength > settings.maxResponseBytes) {
+      // Destroying an unread body makes undici emit 'error'; without a listener that would crash the process.
+      response.body.on('error', () => {});
       response.body.destroy();
       throw oversized(settings);
     }

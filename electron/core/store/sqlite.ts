@@ -32,7 +32,7 @@ export interface OpenOptions {
 }
 
 export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase {
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
@@ -41,17 +41,20 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
   } catch (error) {
+    // A refused file must not stay open: the message tells the admin to move it aside (impossible on Windows while open).
+    db?.close();
     throw translateSqliteError(error, path);
   }
+  const open = db;
   return {
     path,
     prepare<Row>(sql: string): SqlStatement<Row> {
-      return db.prepare(sql) as unknown as SqlStatement<Row>;
+      return open.prepare(sql) as unknown as SqlStatement<Row>;
     },
-    exec: (sql) => void db.exec(sql),
-    transaction: <T>(fn: () => T) => db.transaction(fn).immediate(),
-    pragma: (statement) => db.pragma(statement),
-    close: () => db.close(),
+    exec: (sql) => void open.exec(sql),
+    transaction: <T>(fn: () => T) => open.transaction(fn).immediate(),
+    pragma: (statement) => open.pragma(statement),
+    close: () => open.close(),
   };
 }
 

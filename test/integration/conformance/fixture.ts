@@ -95,6 +95,7 @@ export async function connect(
       return credential;
     },
     settings: {},
+    openHttp: (baseUrl) => createHttpClient(baseUrl, { ...SUITE_HTTP, ...options.http, backendName }),
   });
   return { connector, http };
 }

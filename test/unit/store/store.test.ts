@@ -280,12 +280,21 @@ describe('listKeys filters', () => {
     expect(ids({ search: '\\' })).toEqual([]);
   });
 
-  it('by dueWithinDays: active or in-grace keys due within the window', () => {
-    expect(ids({ dueWithinDays: 1 })).toEqual([]);
-    expect(ids({ dueWithinDays: 3 })).toEqual(['alpha/k4']);
-    expect(ids({ dueWithinDays: 30 })).toEqual(['alpha/k1', 'alpha/k4', 'beta/m2']);
-    expect(ids({ dueWithinDays: 90 })).toEqual(['alpha/k1', 'alpha/k2', 'alpha/k4', 'beta/m2']);
+  it('by dueWithinDays: active or in-grace keys due within the window, overdue ones included', () => {
+    // m1 (manual) passed its expiry yesterday: it is overdue, so it is due within any window.
+    expect(ids({ dueWithinDays: 0 })).toEqual(['beta/m1']);
+    expect(ids({ dueWithinDays: 1 })).toEqual(['beta/m1']);
+    expect(ids({ dueWithinDays: 3 })).toEqual(['alpha/k4', 'beta/m1']);
+    expect(ids({ dueWithinDays: 30 })).toEqual(['alpha/k1', 'alpha/k4', 'beta/m1', 'beta/m2']);
+    expect(ids({ dueWithinDays: 90 })).toEqual(['alpha/k1', 'alpha/k2', 'alpha/k4', 'beta/m1', 'beta/m2']);
+    // Revoked keys and keys without any date never show up.
+    expect(ids({ dueWithinDays: 36500 })).not.toContain('alpha/k3');
+    expect(ids({ dueWithinDays: 36500 })).not.toContain('beta/m3');
     expect(ids({ dueWithinDays: 30, backend: 'alpha', search: 'pay' })).toEqual(['alpha/k1']);
+  });
+
+  it('the reminder scan (listDueKeys) lists due keys most urgent first, the overdue manual key included', () => {
+    expect(store.listDueKeys(plusDays(T0, 30), T0).map((k) => k.ref)).toEqual(['beta/m1', 'alpha/k4', 'alpha/k1', 'beta/m2']);
   });
 
   it('a manual key past its expiry reads as expired (derived from the clock at read time)', () => {

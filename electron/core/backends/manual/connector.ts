@@ -4,7 +4,6 @@
  */
 import { KeywardenError } from '../../errors.js';
 import type { Connector, ConnectorContext, RemoteKey } from '../backend.js';
-import { createHttpClient } from '../http.js';
 
 /** How a manual key is tested: a GET to `url` carrying the secret in one header, expecting one status. */
 export interface ManualTestTemplate {
@@ -44,7 +43,7 @@ export function createManualConnector(context: ConnectorContext): Connector {
         throw new KeywardenError('secret_not_cached', `${backendName}/${key.id}: the test needs the key's secret, which was not given when it was added`);
       }
       const url = new URL(template.url);
-      const http = createHttpClient(url.origin, { backendName, maxAttempts: 2 });
+      const http = context.openHttp(url.origin);
       try {
         const response = await http.request({
           method: 'GET',

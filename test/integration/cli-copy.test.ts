@@ -1,0 +1,124 @@
+/**
+ * `keywarden copy` with a real X clipboard: a private Xvfb display and xclip (installed in CI; the
+ * tests skip without them). The secret must land in the clipboard, be cleared after the delay if it
+ * is still there, and be left alone if the user copied something else since. Without a display the
+ * command must say to use `reveal`. Secrets are made at run time.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Key } from '../../shared/domain.js';
+import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
+
+const hasTool = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+const hasX = hasTool('Xvfb') && hasTool('xclip');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(!hasIsolatedKeychain || !hasX)('keywarden copy with an X clipboard', () => {
+  let xvfb: ChildProcess | null = null;
+  let display = '';
+  let home: CliHome;
+  let ref: string;
+  let secret: string;
+
+  function ok(result: CliResult): CliResult {
+    if (result.code !== 0) throw new Error(`expected exit 0, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+    return result;
+  }
+
+  function readClipboard(): string {
+    const result = spawnSync('xclip', ['-selection', 'clipboard', '-o'], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8', timeout: 5000 });
+    // xclip exits 1 when the clipboard holds nothing (e.g. after clearing): that reads as empty.
+    return result.status === 0 ? result.stdout : '';
+  }
+
+  /** Puts text in the clipboard as another application would; xclip keeps serving it in the background. */
+  function writeClipboard(text: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('xclip', ['-selection', 'clipboard'], { env: { ...process.env, DISPLAY: display }, stdio: ['pipe', 'ignore', 'ignore'] });
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`xclip exited ${code}`))));
+      child.stdin.end(text);
+    });
+  }
+
+  async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (condition()) return true;
+      await sleep(200);
+    }
+    return condition();
+  }
+
+  beforeAll(async () => {
+    let number = 0;
+    for (let attempt = 0; attempt < 20 && number === 0; attempt++) {
+      const candidate = 50 + Math.floor(Math.random() * 41);
+      if (!existsSync(`/tmp/.X${candidate}-lock`) && !existsSync(`/tmp/.X11-unix/X${candidate}`)) number = candidate;
+    }
+    if (number === 0) throw new Error('no free X display number between 50 and 90');
+    display = `:${number}`;
+    xvfb = spawn('Xvfb', [display, '-nolisten', 'tcp', '-screen', '0', '640x480x24'], { stdio: 'ignore' });
+    const ready = await waitFor(() => existsSync(`/tmp/.X11-unix/X${number}`) && spawnSync('xclip', ['-selection', 'clipboard', '-o'], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore', timeout: 2000 }).error === undefined, 10_000);
+    if (!ready) throw new Error(`Xvfb did not start on ${display}`);
+  });
+
+  afterAll(async () => {
+    if (xvfb && xvfb.exitCode === null) {
+      const exited = new Promise((resolve) => xvfb!.once('exit', resolve));
+      xvfb.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  beforeEach(async () => {
+    home = makeCliHome();
+    ok(await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand']));
+    secret = `sk_live_${randomBytes(18).toString('base64url')}`;
+    const key = ok(await home.run(['key', 'add', '--backend', 'hand', '--name', 'Stripe prod', '--secret-stdin', '--json'], { input: secret })).json<Key>();
+    ref = key.ref;
+    await writeClipboard('before the test');
+  });
+
+  afterEach(() => {
+    home.remove();
+  });
+
+  it('copies the secret, then clears the clipboard after the delay if it still holds the secret', async () => {
+    const result = ok(await home.run(['copy', ref, '--clear-after', '2', '--json'], { env: { DISPLAY: display } }));
+    expect(result.json()).toEqual({ copied: ref, clearAfterSeconds: 2 });
+    expect(result.stdout).not.toContain(secret);
+    expect(result.stderr).not.toContain(secret);
+    expect(readClipboard()).toBe(secret);
+
+    const cleared = await waitFor(() => readClipboard() !== secret, 15_000);
+    expect(cleared).toBe(true);
+    expect(readClipboard()).toBe('');
+
+    // The copy is audited, without the secret.
+    const audit = ok(await home.run(['audit', '--json']));
+    expect(audit.json<Array<{ action: string; ref: string | null }>>().some((event) => event.action === 'copy' && event.ref === ref)).toBe(true);
+    expect(audit.stdout).not.toContain(secret);
+  });
+
+  it('leaves whatever the user copied since in place', async () => {
+    ok(await home.run(['copy', ref, '--clear-after', '2'], { env: { DISPLAY: display } }));
+    expect(readClipboard()).toBe(secret);
+    await writeClipboard('other');
+    expect(readClipboard()).toBe('other');
+    // Well past the 2-second delay: the clearer has looked and must have left "other" alone.
+    await sleep(4500);
+    expect(readClipboard()).toBe('other');
+  });
+
+  it('without a display, fails and says to use reveal', async () => {
+    const result = await home.run(['copy', ref], { env: { DISPLAY: undefined, WAYLAND_DISPLAY: undefined } });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/keywarden reveal/);
+    expect(result.stdout).not.toContain(secret);
+    expect(readClipboard()).toBe('before the test');
+  });
+});

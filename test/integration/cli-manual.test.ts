@@ -1,0 +1,220 @@
+/**
+ * The real `keywarden` command (compiled, in a child process) with a manual backend: keys of vendors
+ * without an API recorded by hand, their reminders and derived status, input that must be refused,
+ * a per-key HTTP test template (checked against the BoxWatch emulator), reveal, delete, export, and
+ * sync being a no-op. Secrets are made at run time; none is written here.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startBoxWatchEmulator } from '../../electron/core/backends/boxwatch/emulator.js';
+import type { RunningEmulator } from '../../electron/core/backends/emulator-kit.js';
+import type { Key, Reminder, SyncReport } from '../../shared/domain.js';
+import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
+
+const DAY_MS = 86_400_000;
+/** `YYYY-MM-DD`, `days` from today (UTC). */
+const dateIn = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString().slice(0, 10);
+/** A vendor-looking secret made now, long enough to be identified by its last four characters. */
+const newSecret = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`;
+
+describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () => {
+  let home: CliHome;
+  const cleanups: Array<() => Promise<void> | void> = [];
+
+  beforeEach(async () => {
+    home = makeCliHome();
+    ok(await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand']));
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    home.remove();
+  });
+
+  function ok(result: CliResult): CliResult {
+    if (result.code !== 0) throw new Error(`expected exit 0, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+    return result;
+  }
+
+  async function addKey(args: string[], secret?: string): Promise<Key> {
+    const withSecret = secret === undefined ? args : [...args, '--secret-stdin'];
+    return ok(await home.run(['key', 'add', '--backend', 'hand', ...withSecret, '--json'], secret === undefined ? {} : { input: `${secret}\n` })).json<Key>();
+  }
+
+  async function listKeys(args: string[] = []): Promise<Key[]> {
+    return ok(await home.run(['list', '--json', ...args])).json<Key[]>();
+  }
+
+  async function reminders(args: string[] = []): Promise<Reminder[]> {
+    return ok(await home.run(['reminders', '--json', ...args])).json<Reminder[]>();
+  }
+
+  async function startBoxWatch() {
+    const boxwatch = await startBoxWatchEmulator();
+    cleanups.push(() => boxwatch.emulator.close());
+    return boxwatch;
+  }
+
+  it('records a key with an expiry date 5 days ahead: active, secret cached, and a 7-day expiry reminder', async () => {
+    const secret = newSecret('sk_live');
+    const expires = dateIn(5);
+    const added = await addKey(['--name', 'Stripe prod', '--vendor', 'Stripe', '--expires-at', expires], secret);
+    expect(added.ref).toMatch(/^hand\/stripe-prod/);
+
+    const [listed, ...others] = await listKeys();
+    expect(others).toEqual([]);
+    expect(listed).toMatchObject({
+      ref: added.ref,
+      backend: 'hand',
+      backendType: 'manual',
+      name: 'Stripe prod',
+      status: 'active',
+      expiresAt: `${expires}T00:00:00.000Z`,
+      rotationDueAt: `${expires}T00:00:00.000Z`,
+      prefix: `…${secret.slice(-4)}`,
+      secretCached: true,
+    });
+    expect((await listKeys(['--search', 'Stripe'])).map((key) => key.ref)).toEqual([added.ref]);
+
+    const due = await reminders();
+    expect(due).toHaveLength(1);
+    expect(due[0]).toMatchObject({ ref: added.ref, kind: 'expiry', dueAt: listed!.expiresAt, threshold: 7 });
+    expect(due[0]!.daysLeft).toBeGreaterThanOrEqual(3);
+    expect(due[0]!.daysLeft).toBeLessThanOrEqual(5);
+  });
+
+  it('shows a key past its rotation interval as overdue', async () => {
+    const created = dateIn(-100);
+    const added = await addKey(['--name', 'Mailer', '--rotate-every-days', '90', '--created-at', created]);
+    expect(added.rotationDueAt).toBe(new Date(Date.parse(`${created}T00:00:00.000Z`) + 90 * DAY_MS).toISOString());
+    expect(added.status).toBe('active');
+    expect(added.secretCached).toBe(false);
+
+    const due = await reminders();
+    expect(due).toHaveLength(1);
+    expect(due[0]).toMatchObject({ ref: added.ref, kind: 'rotation', dueAt: added.rotationDueAt, threshold: 'overdue' });
+    expect(due[0]!.daysLeft).toBeLessThan(0);
+    expect(due[0]!.daysLeft).toBeGreaterThanOrEqual(-11);
+  });
+
+  it('derives status "expired" for a key whose expiry date has passed', async () => {
+    const past = await addKey(['--name', 'Old partner key', '--created-at', dateIn(-400), '--expires-at', dateIn(-3)]);
+    const current = await addKey(['--name', 'Current partner key', '--created-at', dateIn(-3), '--expires-at', dateIn(300)]);
+    const keys = await listKeys();
+    expect(keys.find((key) => key.ref === past.ref)!.status).toBe('expired');
+    expect(keys.find((key) => key.ref === current.ref)!.status).toBe('active');
+    expect((await listKeys(['--status', 'expired'])).map((key) => key.ref)).toEqual([past.ref]);
+    expect((await listKeys(['--status', 'active'])).map((key) => key.ref)).toEqual([current.ref]);
+  });
+
+  it('refuses an expiry together with a rotation interval, and a bad date, storing nothing', async () => {
+    const both = await home.run(['key', 'add', '--backend', 'hand', '--name', 'Both', '--expires-at', dateIn(30), '--rotate-every-days', '90']);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toMatch(/either an expiry date or a rotation interval/);
+
+    const badDate = await home.run(['key', 'add', '--backend', 'hand', '--name', 'Bad date', '--expires-at', '2026-13-45']);
+    expect(badDate.code).not.toBe(0);
+    expect(badDate.stderr).toMatch(/"2026-13-45" is not a date/);
+    expect(badDate.stderr).toMatch(/YYYY-MM-DD/);
+
+    const words = await home.run(['key', 'add', '--backend', 'hand', '--name', 'Words', '--created-at', 'last tuesday']);
+    expect(words.code).not.toBe(0);
+    expect(words.stderr).toMatch(/is not a date/);
+
+    expect(await listKeys()).toEqual([]);
+  });
+
+  it('tests a key with its HTTP template: OK for the right key, FAILED (exit 1) for a wrong one; reveals and deletes it', async () => {
+    const { emulator, state } = await startBoxWatch();
+    const account = state.addAccount('ops@acme.example');
+    const { secret } = state.issueKey(account.id, 'Entered by hand');
+    const template = ['--test-url', `${emulator.url}/auth/me`, '--test-header', 'Authorization: Bearer {secret}', '--test-expect', '200'];
+
+    const good = await addKey(['--name', 'bw-by-hand', ...template], secret);
+    const tested = ok(await home.run(['test', good.ref]));
+    expect(tested.stdout).toMatch(/OK/);
+    expect(emulator.requestLog).toContain('GET /auth/me');
+    expect((await listKeys()).find((key) => key.ref === good.ref)).toMatchObject({ lastTestOk: true });
+
+    const wrongSecret = `bw_${randomBytes(32).toString('hex')}`;
+    const wrong = await addKey(['--name', 'bw-wrong', ...template], wrongSecret);
+    const failed = await home.run(['test', wrong.ref]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/FAILED/);
+    expect(failed.stdout).toMatch(/401/);
+    expect((await listKeys()).find((key) => key.ref === wrong.ref)).toMatchObject({ lastTestOk: false });
+
+    const revealed = ok(await home.run(['reveal', good.ref]));
+    expect(revealed.stdout).toBe(`${secret}\n`);
+
+    const unconfirmed = await home.run(['delete', good.ref, '--confirm', wrong.ref]);
+    expect(unconfirmed.code).not.toBe(0);
+    expect((await listKeys()).map((key) => key.ref)).toContain(good.ref);
+
+    ok(await home.run(['delete', good.ref, '--confirm', good.ref]));
+    expect((await listKeys()).map((key) => key.ref)).toEqual([wrong.ref]);
+    expect((await home.run(['reveal', good.ref])).code).not.toBe(0);
+    // Deleting a manual key is local: the vendor's key is untouched.
+    expect(state.keys).toHaveLength(1);
+  });
+
+  it('refuses a test template without {secret} or without a secret to put in it', async () => {
+    const noPlaceholder = await home.run(
+      ['key', 'add', '--backend', 'hand', '--name', 'x', '--secret-stdin', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer token'],
+      { input: newSecret('sk') },
+    );
+    expect(noPlaceholder.code).not.toBe(0);
+    expect(noPlaceholder.stderr).toMatch(/\{secret\}/);
+
+    const noSecret = await home.run(['key', 'add', '--backend', 'hand', '--name', 'y', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer {secret}']);
+    expect(noSecret.code).not.toBe(0);
+    expect(noSecret.stderr).toMatch(/--secret-stdin/);
+    expect(await listKeys()).toEqual([]);
+  });
+
+  it('exports the inventory as CSV and JSON without any secret', async () => {
+    const secrets = [newSecret('sk_live'), newSecret('tw')];
+    const stripe = await addKey(['--name', 'Stripe prod', '--vendor', 'Stripe', '--expires-at', dateIn(60)], secrets[0]);
+    const twilio = await addKey(['--name', 'SMS, "primary"', '--vendor', 'Twilio', '--rotate-every-days', '90'], secrets[1]);
+    const bare = await addKey(['--name', 'No secret here']);
+
+    const csv = ok(await home.run(['export', '--format', 'csv']));
+    const lines = csv.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('ref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt');
+    expect(lines).toHaveLength(4);
+    for (const key of [stripe, twilio, bare]) expect(lines.filter((line) => line.startsWith(`${key.ref},`))).toHaveLength(1);
+    // A name with a comma and quotes stays one cell.
+    expect(csv.stdout).toContain('"SMS, ""primary"""');
+    for (const secret of secrets) {
+      expect(csv.stdout).not.toContain(secret);
+      expect(csv.stderr).not.toContain(secret);
+    }
+
+    const folder = mkdtempSync(join(tmpdir(), 'keywarden-export-'));
+    cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+    const file = join(folder, 'inventory.json');
+    const json = ok(await home.run(['export', '--format', 'json', '--output', file]));
+    expect(json.stdout).toBe('');
+    const text = readFileSync(file, 'utf8');
+    const exported = JSON.parse(text) as Key[];
+    expect(exported.map((key) => key.ref).sort()).toEqual([stripe.ref, twilio.ref, bare.ref].sort());
+    expect(exported.find((key) => key.ref === stripe.ref)).toMatchObject({ name: 'Stripe prod', expiresAt: stripe.expiresAt, secretCached: true });
+    for (const secret of secrets) expect(text).not.toContain(secret);
+
+    const badFormat = await home.run(['export', '--format', 'xml']);
+    expect(badFormat.code).not.toBe(0);
+    expect(badFormat.stderr).toMatch(/csv or json/);
+  });
+
+  it('treats sync of a manual backend as a no-op that succeeds and keeps its keys', async () => {
+    const added = await addKey(['--name', 'Kept', '--rotate-every-days', '30']);
+    const all = ok(await home.run(['sync', '--json'])).json<SyncReport>();
+    expect(all.ok).toBe(true);
+    const named = ok(await home.run(['sync', 'hand']));
+    expect(named.code).toBe(0);
+    expect((await listKeys()).map((key) => key.ref)).toEqual([added.ref]);
+  });
+});
