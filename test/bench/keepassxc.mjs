@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS, SERVICES } from './fixtures.mjs';
-import { figure, progress, repeat, timedSpawn } from './lib.mjs';
+import { figure, interleaved, progress, timedSpawn } from './lib.mjs';
 
 const PASSWORD = 'bench-password';
 
@@ -55,14 +55,18 @@ async function importDatabase(xml, kdbx, extraArgs) {
   return { importMs: Math.round(imported.ms), kdf: field('KDF'), cipher: field('Cipher'), entries: Number(field('Number of entries')) };
 }
 
-export async function measureKeepassxc({ workDir, count, term, runs, slowRuns }) {
+/**
+ * `companions` are extra cases (name to async () => ms) run interleaved with the first variant's
+ * searches, so that Keywarden's figures next to keepassxc's come from the same minutes of machine load.
+ */
+export async function measureKeepassxc({ workDir, count, term, runs, slowRuns, companions = {} }) {
   const available = keepassxcAvailable();
   if (!available.ok) return { skipped: available.reason };
   const xml = join(workDir, 'entries.xml');
   writeXml(xml, count);
   const variants = [
-    { id: 'import_default_kdf', args: [], runs },
-    { id: 'decryption_time_1s', args: ['-t', '1000'], runs: slowRuns },
+    { id: 'import_default_kdf', args: [], runs, companions },
+    { id: 'decryption_time_1s', args: ['-t', '1000'], runs: slowRuns, companions: {} },
   ];
   const result = { version: available.version, entries: count, term };
   for (const variant of variants) {
@@ -70,13 +74,22 @@ export async function measureKeepassxc({ workDir, count, term, runs, slowRuns })
     progress(`keepassxc: importing ${count} entries (${variant.id})`);
     const database = await importDatabase(xml, kdbx, variant.args);
     if (database.entries !== count) throw new Error(`keepassxc-cli imported ${database.entries} entries, expected ${count}`);
+    progress(`keepassxc: ${variant.runs} searches (${variant.id})${Object.keys(variant.companions).length ? `, interleaved with ${Object.keys(variant.companions).join(', ')}` : ''}`);
     let matches = null;
-    const samples = await repeat(variant.runs, 1, async () => {
-      const searched = await timedSpawn('keepassxc-cli', ['search', '-q', kdbx, term], { input: `${PASSWORD}\n` });
-      matches = searched.stdout.trim().split('\n').filter(Boolean).length;
-      return searched.ms;
-    });
-    result[variant.id] = { search: figure('ms', samples, { matches }), ...database, importArgs: variant.args.join(' ') || '(none)' };
+    const samples = await interleaved(
+      {
+        search: async () => {
+          const searched = await timedSpawn('keepassxc-cli', ['search', '-q', kdbx, term], { input: `${PASSWORD}\n` });
+          matches = searched.stdout.trim().split('\n').filter(Boolean).length;
+          return searched.ms;
+        },
+        ...variant.companions,
+      },
+      variant.runs,
+      1,
+    );
+    result[variant.id] = { search: figure('ms', samples.search, { matches }), ...database, importArgs: variant.args.join(' ') || '(none)' };
+    for (const name of Object.keys(variant.companions)) result[variant.id][name] = figure('ms', samples[name]);
   }
   return result;
 }

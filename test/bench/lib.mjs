@@ -119,6 +119,22 @@ export async function repeat(runs, warmup, fn) {
   return values;
 }
 
+/**
+ * Runs several cases round-robin (`warmup` unmeasured rounds, then `runs` rounds), so that a burst of
+ * other work on the machine lands on all of them alike rather than on whichever ran at that moment.
+ * `cases` maps a name to an async function returning one sample; returns the samples by name.
+ */
+export async function interleaved(cases, runs, warmup) {
+  const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+  for (let round = -warmup; round < runs; round++) {
+    for (const [name, run] of Object.entries(cases)) {
+      const value = await run(round);
+      if (round >= 0) samples[name].push(value);
+    }
+  }
+  return samples;
+}
+
 export const MiB = 1024 * 1024;
 
 /** Prints a line to stderr so that progress never mixes with anything parseable. */

@@ -108,6 +108,11 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect(keys.find((key) => key.ref === current.ref)!.status).toBe('active');
     expect((await listKeys(['--status', 'expired'])).map((key) => key.ref)).toEqual([past.ref]);
     expect((await listKeys(['--status', 'active'])).map((key) => key.ref)).toEqual([current.ref]);
+    // Nobody else tells the administrator that a hand-recorded key expired: it stays an overdue expiry reminder.
+    const due = await reminders();
+    expect(due.map((reminder) => reminder.ref)).toEqual([past.ref]);
+    expect(due[0]).toMatchObject({ kind: 'expiry', threshold: 'overdue', dueAt: keys.find((key) => key.ref === past.ref)!.expiresAt });
+    expect(due[0]!.daysLeft).toBeLessThan(0);
   });
 
   it('refuses an expiry together with a rotation interval, and a bad date, storing nothing', async () => {

@@ -74,14 +74,11 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a Nitrobox backend', (
     expect(ok(await home.run(['backend', 'list', '--json'])).json<BackendSummary[]>()).toEqual([]);
   });
 
-  it('adds the backend with a token whose user holds the role', async () => {
+  it('adds the backend with a token that has the role; creates a key, prints its secret once, tests it, never writes it to disk in clear, and reveals it offline', async () => {
     await addBackend();
     const backends = ok(await home.run(['backend', 'list', '--json'])).json<BackendSummary[]>();
     expect(backends).toMatchObject([{ name: 'nb', type: 'nitrobox', hasCredential: true, rotateEveryDays: 180 }]);
-  });
 
-  it('creates a key, prints its secret once, tests it, never writes it to disk in clear, and reveals it offline', async () => {
-    await addBackend();
     const issued = await create('billing-sync');
     expect(issued.key).toMatchObject({ ref: 'nb/billing-sync', name: 'billing-sync', prefix: 'billing-sync', status: 'active', secretCached: true });
     expect(typeof issued.secret).toBe('string');
