@@ -16,6 +16,7 @@ import { COMMBOX_KEY_PATTERN } from '../../electron/core/backends/commbox/schema
 import { EmulatorClock, type RunningEmulator, addDays } from '../../electron/core/backends/emulator-kit.js';
 import { type HttpClient, createHttpClient } from '../../electron/core/backends/http.js';
 import { KeywardenError } from '../../electron/core/errors.js';
+import { failure, listAll as listAllPages } from '../support/connectors.js';
 
 const BACKEND = 'commbox-test';
 const START = Date.parse('2026-03-02T09:00:00.000Z');
@@ -43,27 +44,8 @@ function connectorFor(token: string): Connector {
   return createCommBoxConnector({ backendName: BACKEND, http, credential: async () => token, settings: {}, openHttp: (url) => createHttpClient(url, { backendName: BACKEND }) });
 }
 
-async function failure(promise: Promise<unknown>): Promise<KeywardenError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardenError);
-    return error as KeywardenError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 async function listAll(): Promise<{ keys: RemoteKey[]; pages: number }> {
-  const keys: RemoteKey[] = [];
-  let cursor: string | null = null;
-  let pages = 0;
-  do {
-    const page = await connector.listPage(cursor);
-    keys.push(...page.keys);
-    cursor = page.nextCursor;
-    pages++;
-  } while (cursor !== null && pages < 20);
-  return { keys, pages };
+  return listAllPages(connector);
 }
 
 async function listed(id: string): Promise<RemoteKey> {

@@ -11,6 +11,7 @@ import { type NitroboxState, startNitroboxEmulator } from '../../electron/core/b
 import type { RunningEmulator } from '../../electron/core/backends/emulator-kit.js';
 import { backendDefinition } from '../../electron/core/backends/registry.js';
 import { KeywardenError } from '../../electron/core/errors.js';
+import { failure, listAll as listAllPages } from '../support/connectors.js';
 
 const BACKEND = 'nitrobox-test';
 const ADMIN = 'admin@acme.example';
@@ -34,28 +35,8 @@ afterEach(async () => {
   await emulator.close();
 });
 
-/** Runs `action` and returns the KeywardenError it must throw. */
-async function failure(action: () => Promise<unknown>): Promise<KeywardenError> {
-  try {
-    await action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardenError);
-    return error as KeywardenError;
-  }
-  throw new Error('expected a KeywardenError, but the call succeeded');
-}
-
 async function listAll(): Promise<{ keys: RemoteKey[]; pages: number }> {
-  const keys: RemoteKey[] = [];
-  let cursor: string | null = null;
-  let pages = 0;
-  do {
-    const page = await connector.listPage(cursor);
-    keys.push(...page.keys);
-    cursor = page.nextCursor;
-    pages += 1;
-  } while (cursor !== null && pages < 50);
-  return { keys, pages };
+  return listAllPages(connector);
 }
 
 /** How many requests the emulator received since `before`, as `METHOD /path`. */

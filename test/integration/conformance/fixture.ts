@@ -11,6 +11,9 @@ import type { BackendDefinition, Connector, RemoteKey } from '../../../electron/
 import type { RunningEmulator } from '../../../electron/core/backends/emulator-kit.js';
 import { type HttpClient, type HttpOptions, createHttpClient } from '../../../electron/core/backends/http.js';
 import { KeywardenError } from '../../../electron/core/errors.js';
+import { failure, listAll } from '../../support/connectors.js';
+
+export { failure, listAll };
 
 /** Keys seeded for the list cases: more than one page of 100, so pagination is exercised. */
 export const SEEDED_KEYS = 150;
@@ -100,31 +103,6 @@ export async function connect(
   return { connector, http };
 }
 
-/** Runs `action` and returns the KeywardenError it must throw. */
-export async function failure(action: () => Promise<unknown>): Promise<KeywardenError> {
-  try {
-    await action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardenError);
-    return error as KeywardenError;
-  }
-  throw new Error('expected a KeywardenError, but the call succeeded');
-}
-
-/** Walks `listPage` from the start until `nextCursor` is null (bounded, so a looping cursor fails instead of hanging). */
-export async function listAll(connector: Connector): Promise<{ keys: RemoteKey[]; pages: number }> {
-  const keys: RemoteKey[] = [];
-  let cursor: string | null = null;
-  let pages = 0;
-  do {
-    const page = await connector.listPage(cursor);
-    keys.push(...page.keys);
-    cursor = page.nextCursor;
-    pages += 1;
-  } while (cursor !== null && pages < 50);
-  expect(cursor, 'pagination must end').toBeNull();
-  return { keys, pages };
-}
 
 /** The listed key with `id`, or a failed expectation. */
 export async function listed(connector: Connector, id: string): Promise<RemoteKey> {
