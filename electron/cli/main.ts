@@ -34,10 +34,13 @@ const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   help: { type: 'boolean', short: 'h' },
 };
 
-const backendCommands = () => import('./commands/backend.js');
-const inventoryCommands = () => import('./commands/inventory.js');
-const reportCommands = () => import('./commands/reports.js');
-const manualCommands = () => import('./commands/manual.js');
+// Lazy loads use require(), not import(): in compiled CommonJS an import() goes through Node's ESM
+// loader and its export scanner, which costs a script that runs `keywarden list` every minute ~10-15 ms.
+const backendCommands = (): typeof import('./commands/backend.js') => require('./commands/backend.js');
+const inventoryCommands = (): typeof import('./commands/inventory.js') => require('./commands/inventory.js');
+const reportCommands = (): typeof import('./commands/reports.js') => require('./commands/reports.js');
+const manualCommands = (): typeof import('./commands/manual.js') => require('./commands/manual.js');
+const demoCommands = (): typeof import('./commands/demo.js') => require('./commands/demo.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {
@@ -45,41 +48,41 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'register a backend; its credential is read from stdin and tested before it is stored',
     options: { type: { type: 'string' }, name: { type: 'string' }, url: { type: 'string' }, 'credential-stdin': { type: 'boolean' }, 'rotate-every-days': { type: 'string' } },
     positionals: [0, 0],
-    load: async () => (await backendCommands()).backendAdd,
+    load: async () => backendCommands().backendAdd,
   },
   'backend list': {
     usage: 'backend list [--json]',
     summary: 'list backends with their last sync',
     positionals: [0, 0],
-    load: async () => (await backendCommands()).backendList,
+    load: async () => backendCommands().backendList,
   },
   'backend remove': {
     usage: 'backend remove NAME [--yes]',
     summary: 'remove a backend and its cached inventory and secrets (nothing is changed at the vendor)',
     options: { yes: { type: 'boolean' } },
     positionals: [1, 1],
-    load: async () => (await backendCommands()).backendRemove,
+    load: async () => backendCommands().backendRemove,
   },
   'backend set-credential': {
     usage: 'backend set-credential NAME --credential-stdin',
     summary: 'replace a backend credential; the new one is tested before it replaces the old one',
     options: { 'credential-stdin': { type: 'boolean' } },
     positionals: [1, 1],
-    load: async () => (await backendCommands()).backendSetCredential,
+    load: async () => backendCommands().backendSetCredential,
   },
   'backend set-policy': {
     usage: 'backend set-policy NAME --rotate-every-days D | --vendor-default',
     summary: "set how many days after creation a key without vendor expiry is due for rotation",
     options: { 'rotate-every-days': { type: 'string' }, 'vendor-default': { type: 'boolean' } },
     positionals: [1, 1],
-    load: async () => (await backendCommands()).backendSetPolicy,
+    load: async () => backendCommands().backendSetPolicy,
   },
   'backend set-interval': {
     usage: 'backend set-interval NAME --days D',
     summary: "CommBox: set the admin's key replacement interval (1-365 days) at the vendor; the active key's expiry follows",
     options: { days: { type: 'string' } },
     positionals: [1, 1],
-    load: async () => (await backendCommands()).backendSetInterval,
+    load: async () => backendCommands().backendSetInterval,
   },
   'key add': {
     usage:
@@ -98,93 +101,93 @@ const COMMANDS: Record<string, CommandSpec> = {
       'test-expect': { type: 'string' },
     },
     positionals: [0, 0],
-    load: async () => (await manualCommands()).keyAdd,
+    load: async () => manualCommands().keyAdd,
   },
   sync: {
     usage: 'sync [NAME...] [--json]',
     summary: 'fetch the inventory of every (or the named) backend; exit 2 if some failed',
     positionals: [0, 1000],
-    load: async () => (await inventoryCommands()).sync,
+    load: async () => inventoryCommands().sync,
   },
   list: {
     usage: 'list [--json] [--backend N] [--status S] [--due-within DAYS] [--search TEXT]',
     summary: 'list keys from the local inventory (works offline)',
     options: { backend: { type: 'string' }, status: { type: 'string' }, 'due-within': { type: 'string' }, search: { type: 'string' } },
     positionals: [0, 0],
-    load: async () => (await inventoryCommands()).list,
+    load: async () => inventoryCommands().list,
   },
   show: {
     usage: 'show REF [--json]',
     summary: 'show one key',
     positionals: [1, 1],
-    load: async () => (await inventoryCommands()).show,
+    load: async () => inventoryCommands().show,
   },
   reveal: {
     usage: 'reveal REF',
     summary: 'print a key secret from the encrypted cache (audited)',
     positionals: [1, 1],
-    load: async () => (await inventoryCommands()).reveal,
+    load: async () => inventoryCommands().reveal,
   },
   test: {
     usage: 'test REF [--json]',
     summary: 'test a key against its vendor; exit 1 if it does not work',
     positionals: [1, 1],
-    load: async () => (await inventoryCommands()).test,
+    load: async () => inventoryCommands().test,
   },
   create: {
     usage: 'create --backend N --name LABEL [--json]',
     summary: 'create a key; a shown-once secret is printed once, after it is cached encrypted',
     options: { backend: { type: 'string' }, name: { type: 'string' } },
     positionals: [0, 0],
-    load: async () => (await inventoryCommands()).create,
+    load: async () => inventoryCommands().create,
   },
   revoke: {
     usage: 'revoke REF [--validity-days D] [--yes] [--json]',
     summary: 'revoke a key (CommBox issues a replacement valid for D days)',
     options: { 'validity-days': { type: 'string' }, yes: { type: 'boolean' } },
     positionals: [1, 1],
-    load: async () => (await inventoryCommands()).revoke,
+    load: async () => inventoryCommands().revoke,
   },
   delete: {
     usage: 'delete REF --confirm REF [--json]',
     summary: 'delete a key at its vendor (irreversible); --confirm must repeat the reference',
     options: { confirm: { type: 'string' } },
     positionals: [1, 1],
-    load: async () => (await inventoryCommands()).deleteKey,
+    load: async () => inventoryCommands().deleteKey,
   },
   copy: {
     usage: 'copy REF [--clear-after SECONDS]',
     summary: 'copy a key secret to the clipboard, cleared after 30 s (or SECONDS) if unchanged',
     options: { 'clear-after': { type: 'string' } },
     positionals: [1, 1],
-    load: async () => (await inventoryCommands()).copy,
+    load: async () => inventoryCommands().copy,
   },
   reminders: {
     usage: 'reminders [--within DAYS] [--json]',
     summary: 'keys due for rotation, expiring or leaving their grace period (default: within 30 days)',
     options: { within: { type: 'string' } },
     positionals: [0, 0],
-    load: async () => (await reportCommands()).reminders,
+    load: async () => reportCommands().reminders,
   },
   audit: {
     usage: 'audit [--limit N] [--json]',
     summary: 'the audit trail of every action (never contains secrets)',
     options: { limit: { type: 'string' } },
     positionals: [0, 0],
-    load: async () => (await reportCommands()).audit,
+    load: async () => reportCommands().audit,
   },
   export: {
     usage: 'export --format csv|json [--output FILE]',
     summary: 'export the inventory (never secrets) to stdout or a file',
     options: { format: { type: 'string' }, output: { type: 'string' } },
     positionals: [0, 0],
-    load: async () => (await reportCommands()).exportInventory,
+    load: async () => reportCommands().exportInventory,
   },
   demo: {
     usage: 'demo',
     summary: 'start the three vendor emulators with sample keys, register them here, and keep them running until Ctrl-C',
     positionals: [0, 0],
-    load: async () => (await import('./commands/demo.js')).demo,
+    load: async () => demoCommands().demo,
   },
 };
 
@@ -208,7 +211,7 @@ function helpText(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
-  const { createOutput } = await import('./io.js');
+  const { createOutput } = require('./io.js') as typeof import('./io.js');
   const out = createOutput(json);
   let engine: KeywardenEngine | null = null;
   try {
@@ -234,7 +237,8 @@ export async function main(argv: string[]): Promise<number> {
       out,
       engine: async () => {
         if (engine) return engine;
-        const [{ KeywardenEngine }, { resolveHome }] = await Promise.all([import('../core/engine.js'), import('../core/paths.js')]);
+        const { KeywardenEngine } = require('../core/engine.js') as typeof import('../core/engine.js');
+        const { resolveHome } = require('../core/paths.js') as typeof import('../core/paths.js');
         engine = KeywardenEngine.open({ home: resolveHome(parsed.values.home as string | undefined), http: httpOptionsFromEnv() });
         return engine;
       },

