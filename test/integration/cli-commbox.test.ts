@@ -13,6 +13,7 @@ import { type CommBoxState, startCommBoxEmulator } from '../../electron/core/bac
 import { EmulatorClock, type RunningEmulator, addDays } from '../../electron/core/backends/emulator-kit.js';
 import type { BackendSummary, Key, Reminder, RevokeResult, SyncReport } from '../../shared/domain.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
+import { advanceEmulatorClock } from '../support/connectors.js';
 
 const DAY_MS = 86_400_000;
 
@@ -48,14 +49,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a CommBox backend', ()
     await emulator.close();
   }
 
-  async function advanceDays(days: number): Promise<void> {
-    const response = await fetch(`${emulator.url}/__emulator/clock`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ advanceDays: days }),
-    });
-    expect(response.status).toBe(200);
-  }
+  const advanceDays = (days: number) => advanceEmulatorClock(emulator.url, days);
 
   function ok(result: CliResult): CliResult {
     if (result.code !== 0) throw new Error(`expected exit 0, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);

@@ -16,7 +16,7 @@ import { COMMBOX_KEY_PATTERN } from '../../electron/core/backends/commbox/schema
 import { EmulatorClock, type RunningEmulator, addDays } from '../../electron/core/backends/emulator-kit.js';
 import { type HttpClient, createHttpClient } from '../../electron/core/backends/http.js';
 import { KeywardenError } from '../../electron/core/errors.js';
-import { failure, listAll as listAllPages } from '../support/connectors.js';
+import { advanceEmulatorClock, failure, listAll as listAllPages } from '../support/connectors.js';
 
 const BACKEND = 'commbox-test';
 const START = Date.parse('2026-03-02T09:00:00.000Z');
@@ -54,14 +54,7 @@ async function listed(id: string): Promise<RemoteKey> {
   return key;
 }
 
-async function advanceDays(days: number): Promise<void> {
-  const response = await fetch(`${emulator.url}/__emulator/clock`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ advanceDays: days }),
-  });
-  expect(response.status).toBe(200);
-}
+const advanceDays = (days: number) => advanceEmulatorClock(emulator.url, days);
 
 function attempts(entry: string): number {
   return emulator.requestLog.filter((logged) => logged === entry).length;

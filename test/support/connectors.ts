@@ -1,4 +1,4 @@
-/** Helpers for tests that drive a Connector directly against its emulator. */
+/** Helpers for tests that drive a Connector, or the CLI, against the vendor emulators. */
 import { expect } from 'vitest';
 import type { Connector, RemoteKey } from '../../electron/core/backends/backend.js';
 import { KeywardenError } from '../../electron/core/errors.js';
@@ -27,4 +27,14 @@ export async function listAll(connector: Connector): Promise<{ keys: RemoteKey[]
   } while (cursor !== null && pages < 50);
   expect(cursor, 'pagination must end').toBeNull();
   return { keys, pages };
+}
+
+/** Moves an emulator's clock forward through its control endpoint, as a test of expiry or rotation needs. */
+export async function advanceEmulatorClock(emulatorUrl: string, days: number): Promise<void> {
+  const response = await fetch(`${emulatorUrl}/__emulator/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advanceDays: days }),
+  });
+  expect(response.status).toBe(200);
 }
