@@ -208,17 +208,18 @@ export class KeywardenEngine {
     if (!connector.setRotationInterval) {
       throw new KeywardenError('unsupported', `${name}: ${backendDefinition(row.type).displayName} has no vendor-side rotation interval; use "keywarden backend set-policy" for Keywarden's own reminder policy`);
     }
+    let intervalDays: number;
     try {
-      const { intervalDays } = await connector.setRotationInterval(days);
-      this.audit('backend.set-interval', name, null, 'ok', `${intervalDays} days`);
-      const report = await this.sync([name]);
-      if (!report.ok) throw new KeywardenError('vendor_unavailable', `${name}: the interval was set to ${intervalDays} days, but re-listing failed: ${report.results[0]?.error}`);
-      return { backend: this.getBackend(name), intervalDays };
+      ({ intervalDays } = await connector.setRotationInterval(days));
     } catch (error) {
       const typed = toKeywardenError(error);
-      if (typed.code !== 'vendor_unavailable') this.audit('backend.set-interval', name, null, typed.code === 'outcome_unknown' ? 'unknown' : 'failed', typed.code);
+      this.audit('backend.set-interval', name, null, typed.code === 'outcome_unknown' ? 'unknown' : 'failed', typed.code);
       throw typed;
     }
+    this.audit('backend.set-interval', name, null, 'ok', `${intervalDays} days`);
+    const report = await this.sync([name]);
+    if (!report.ok) throw new KeywardenError('vendor_unavailable', `${name}: the interval was set to ${intervalDays} days, but re-listing failed: ${report.results[0]?.error}`);
+    return { backend: this.getBackend(name), intervalDays };
   }
 
   // ---- sync -------------------------------------------------------------------------------------
@@ -528,7 +529,13 @@ export class KeywardenEngine {
     const rotateEveryDays = checkPolicyDays(input.rotateEveryDays ?? null, 'rotation interval');
     if (input.test) {
       const { checkBackendUrl } = await import('./backends/url-policy.js');
-      checkBackendUrl(new URL(input.test.url).origin);
+      let testUrl: URL;
+      try {
+        testUrl = new URL(input.test.url);
+      } catch {
+        throw new KeywardenError('invalid_input', `the test URL "${input.test.url}" is not a URL`);
+      }
+      checkBackendUrl(testUrl.origin);
       if (!input.test.valueTemplate.includes('{secret}')) throw new KeywardenError('invalid_input', 'the test header value must contain {secret} where the key goes, e.g. "Bearer {secret}"');
       if (!input.secret) throw new KeywardenError('invalid_input', 'a test needs the key itself: pass it with --secret-stdin');
     }
@@ -626,10 +633,10 @@ export class KeywardenEngine {
     settings: Record<string, unknown>,
   ): Promise<{ connector: Connector; http: HttpClient }> {
     const [factory, { createHttpClient }] = await Promise.all([definition.loadConnector(), import('./backends/http.js')]);
-    const http: HttpClient = url
-      ? createHttpClient(url, { ...this.httpOptions, backendName: name })
-      : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), close: async () => {} };
     const openHttp = (baseUrl: string) => createHttpClient(baseUrl, { ...this.httpOptions, backendName: name });
+    const http: HttpClient = url
+      ? openHttp(url)
+      : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), close: async () => {} };
     return { connector: factory({ backendName: name, http, credential, settings, openHttp }), http };
   }
 
