@@ -119,6 +119,8 @@ export const BackendSyncResult = z.object({
   error: z.string().nullable(),
   errorCode: z.string().nullable(),
   durationMs: z.number().nonnegative(),
+  /** What a successful sync left undone, e.g. secrets not cached because the keychain is locked. */
+  note: z.string().nullable(),
 });
 export type BackendSyncResult = z.infer<typeof BackendSyncResult>;
 
@@ -142,8 +144,13 @@ export type SyncProgress = z.infer<typeof SyncProgress>;
 /** Result of create and of a revoke that issues a replacement: the secret is only present on the one occasion it is shown. */
 export const IssuedKey = z.object({
   key: Key,
-  /** Present once; already encrypted and committed to the cache when this is returned. */
+  /** Present once; already encrypted and committed to the cache when this is returned, unless `cached` is false. */
   secret: z.string().nullable(),
+  /**
+   * False only when the vendor issued a shown-once secret that could not be stored (the database
+   * stayed locked by another process): it is returned anyway, so the administrator can keep it.
+   */
+  cached: z.boolean(),
 });
 export type IssuedKey = z.infer<typeof IssuedKey>;
 

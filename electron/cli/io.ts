@@ -43,7 +43,7 @@ export async function readSecretFromStdin(what: string): Promise<string> {
   return text.trim();
 }
 
-function promptHidden(prompt: string): Promise<string> {
+export function promptHidden(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
     process.stderr.write(prompt);

@@ -3,10 +3,11 @@
  *
  * Start-up cost matters (scripts run it often), so this file holds only the command table; each
  * command's code, the engine and everything it needs are imported when that command runs.
- * Exit codes: 0 success, 1 error, 2 sync finished with some backends failed.
+ * Exit codes: 0 success, 1 error, 2 sync finished with some backends failed, 3 a shown-once key was
+ * created and printed but could not be cached.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { KeywardenEngine } from '../core/engine.js';
+import type { EngineOptions, KeywardenEngine } from '../core/engine.js';
 import { KeywardenError, toKeywardenError } from '../core/errors.js';
 import type { Output } from './io.js';
 
@@ -14,8 +15,8 @@ export interface CommandContext {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   out: Output;
-  /** Opens the engine on first use (so `--help` never touches the database). */
-  engine(): Promise<KeywardenEngine>;
+  /** Opens the engine on first use (so `--help` never touches the database); a command may adjust the options (the demo's own folder). */
+  engine(overrides?: Partial<EngineOptions>): Promise<KeywardenEngine>;
 }
 
 export type CommandRun = (context: CommandContext) => Promise<number>;
@@ -25,6 +26,12 @@ interface CommandSpec {
   summary: string;
   options?: NonNullable<ParseArgsConfig['options']>;
   positionals: [min: number, max: number];
+  /**
+   * What the command does to the data folder: `read` opens it read-only and never creates it (a
+   * mistyped --home is named, a read-only copy can be listed); `write` needs it to exist; `create`
+   * makes it when missing (only commands that add something).
+   */
+  access: 'read' | 'write' | 'create';
   load(): Promise<CommandRun>;
 }
 
@@ -41,6 +48,7 @@ const inventoryCommands = (): typeof import('./commands/inventory.js') => requir
 const reportCommands = (): typeof import('./commands/reports.js') => require('./commands/reports.js');
 const manualCommands = (): typeof import('./commands/manual.js') => require('./commands/manual.js');
 const demoCommands = (): typeof import('./commands/demo.js') => require('./commands/demo.js');
+const vaultCommands = (): typeof import('./commands/vault.js') => require('./commands/vault.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {
@@ -48,12 +56,14 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'register a backend; its credential is read from stdin and tested before it is stored',
     options: { type: { type: 'string' }, name: { type: 'string' }, url: { type: 'string' }, 'credential-stdin': { type: 'boolean' }, 'rotate-every-days': { type: 'string' } },
     positionals: [0, 0],
+    access: 'create',
     load: async () => backendCommands().backendAdd,
   },
   'backend list': {
     usage: 'backend list [--json]',
     summary: 'list backends with their last sync',
     positionals: [0, 0],
+    access: 'read',
     load: async () => backendCommands().backendList,
   },
   'backend remove': {
@@ -61,6 +71,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'remove a backend and its cached inventory and secrets (nothing is changed at the vendor)',
     options: { yes: { type: 'boolean' } },
     positionals: [1, 1],
+    access: 'write',
     load: async () => backendCommands().backendRemove,
   },
   'backend set-credential': {
@@ -68,6 +79,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'replace a backend credential; the new one is tested before it replaces the old one',
     options: { 'credential-stdin': { type: 'boolean' } },
     positionals: [1, 1],
+    access: 'write',
     load: async () => backendCommands().backendSetCredential,
   },
   'backend set-policy': {
@@ -75,6 +87,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: "set how many days after creation a key without vendor expiry is due for rotation",
     options: { 'rotate-every-days': { type: 'string' }, 'vendor-default': { type: 'boolean' } },
     positionals: [1, 1],
+    access: 'write',
     load: async () => backendCommands().backendSetPolicy,
   },
   'backend set-interval': {
@@ -82,6 +95,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: "CommBox: set the admin's key replacement interval (1-365 days) at the vendor; the active key's expiry follows",
     options: { days: { type: 'string' } },
     positionals: [1, 1],
+    access: 'write',
     load: async () => backendCommands().backendSetInterval,
   },
   'key add': {
@@ -101,12 +115,14 @@ const COMMANDS: Record<string, CommandSpec> = {
       'test-expect': { type: 'string' },
     },
     positionals: [0, 0],
+    access: 'write',
     load: async () => manualCommands().keyAdd,
   },
   sync: {
     usage: 'sync [NAME...] [--json]',
     summary: 'fetch the inventory of every (or the named) backend; exit 2 if some failed',
     positionals: [0, 1000],
+    access: 'write',
     load: async () => inventoryCommands().sync,
   },
   list: {
@@ -114,24 +130,28 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'list keys from the local inventory (works offline)',
     options: { backend: { type: 'string' }, status: { type: 'string' }, 'due-within': { type: 'string' }, search: { type: 'string' } },
     positionals: [0, 0],
+    access: 'read',
     load: async () => inventoryCommands().list,
   },
   show: {
     usage: 'show REF [--json]',
     summary: 'show one key',
     positionals: [1, 1],
+    access: 'read',
     load: async () => inventoryCommands().show,
   },
   reveal: {
     usage: 'reveal REF',
     summary: 'print a key secret from the encrypted cache (audited)',
     positionals: [1, 1],
+    access: 'write',
     load: async () => inventoryCommands().reveal,
   },
   test: {
     usage: 'test REF [--json]',
     summary: 'test a key against its vendor; exit 1 if it does not work',
     positionals: [1, 1],
+    access: 'write',
     load: async () => inventoryCommands().test,
   },
   create: {
@@ -139,6 +159,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'create a key; a shown-once secret is printed once, after it is cached encrypted',
     options: { backend: { type: 'string' }, name: { type: 'string' } },
     positionals: [0, 0],
+    access: 'write',
     load: async () => inventoryCommands().create,
   },
   revoke: {
@@ -146,6 +167,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'revoke a key (CommBox issues a replacement valid for D days)',
     options: { 'validity-days': { type: 'string' }, yes: { type: 'boolean' } },
     positionals: [1, 1],
+    access: 'write',
     load: async () => inventoryCommands().revoke,
   },
   delete: {
@@ -153,6 +175,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'delete a key at its vendor (irreversible); --confirm must repeat the reference',
     options: { confirm: { type: 'string' } },
     positionals: [1, 1],
+    access: 'write',
     load: async () => inventoryCommands().deleteKey,
   },
   copy: {
@@ -160,6 +183,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'copy a key secret to the clipboard, cleared after 30 s (or SECONDS) if unchanged',
     options: { 'clear-after': { type: 'string' } },
     positionals: [1, 1],
+    access: 'write',
     load: async () => inventoryCommands().copy,
   },
   reminders: {
@@ -167,6 +191,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'keys due for rotation, expiring or leaving their grace period (default: within 30 days)',
     options: { within: { type: 'string' } },
     positionals: [0, 0],
+    access: 'read',
     load: async () => reportCommands().reminders,
   },
   audit: {
@@ -174,6 +199,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'the audit trail of every action (never contains secrets)',
     options: { limit: { type: 'string' } },
     positionals: [0, 0],
+    access: 'read',
     load: async () => reportCommands().audit,
   },
   export: {
@@ -181,12 +207,44 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'export the inventory (never secrets) to stdout or a file',
     options: { format: { type: 'string' }, output: { type: 'string' } },
     positionals: [0, 0],
+    access: 'read',
     load: async () => reportCommands().exportInventory,
+  },
+  'vault status': {
+    usage: 'vault status [--json]',
+    summary: "how this data folder's key is opened: the OS keychain entry, the passphrase, what is sealed",
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => vaultCommands().vaultStatus,
+  },
+  'vault add-passphrase': {
+    usage: 'vault add-passphrase',
+    summary: `add a passphrase that opens the data key without the keychain (typed twice, or from the file named by $KEYWARDEN_PASSPHRASE_FILE)`,
+    positionals: [0, 0],
+    access: 'create',
+    load: async () => vaultCommands().vaultAddPassphrase,
+  },
+  'vault remove-passphrase': {
+    usage: 'vault remove-passphrase [--yes]',
+    summary: 'remove the passphrase (only while the OS keychain holds the key)',
+    options: { yes: { type: 'boolean' } },
+    positionals: [0, 0],
+    access: 'write',
+    load: async () => vaultCommands().vaultRemovePassphrase,
+  },
+  'vault reset': {
+    usage: 'vault reset [--yes]',
+    summary: 'start the vault over: drop cached secrets and credentials and the keychain entry, keep the inventory',
+    options: { yes: { type: 'boolean' } },
+    positionals: [0, 0],
+    access: 'write',
+    load: async () => vaultCommands().vaultReset,
   },
   demo: {
     usage: 'demo',
     summary: 'start the three vendor emulators with sample keys, register them here, and keep them running until Ctrl-C',
     positionals: [0, 0],
+    access: 'create',
     load: async () => demoCommands().demo,
   },
 };
@@ -204,8 +262,8 @@ function helpText(): string {
     '  --json       print exactly one JSON document on stdout; messages go to stderr',
     '  -h, --help   this help',
     '',
-    'Secrets and credentials are read from standard input, never from arguments.',
-    'Exit codes: 0 success, 1 error, 2 sync with some backends failed.',
+    'Secrets and credentials are read from standard input, never from arguments; a passphrase from a prompt or $KEYWARDEN_PASSPHRASE_FILE.',
+    'Exit codes: 0 success, 1 error, 2 sync with some backends failed, 3 key created and printed but not cached.',
   ].join('\n');
 }
 
@@ -235,11 +293,20 @@ export async function main(argv: string[]): Promise<number> {
       values: parsed.values,
       positionals: parsed.positionals,
       out,
-      engine: async () => {
+      engine: async (overrides = {}) => {
         if (engine) return engine;
         const { KeywardenEngine } = require('../core/engine.js') as typeof import('../core/engine.js');
         const { resolveHome } = require('../core/paths.js') as typeof import('../core/paths.js');
-        engine = KeywardenEngine.open({ home: resolveHome(parsed.values.home as string | undefined), http: httpOptionsFromEnv() });
+        const { cliPassphraseSource } = require('./passphrase.js') as typeof import('./passphrase.js');
+        engine = KeywardenEngine.open({
+          home: resolveHome(parsed.values.home as string | undefined),
+          http: httpOptionsFromEnv(),
+          readOnly: spec.access === 'read',
+          mustExist: spec.access !== 'create',
+          passphrase: cliPassphraseSource(out.info),
+          ...overrides,
+        });
+        for (const warning of engine.warnings) out.info(`keywarden: warning: ${warning}`);
         return engine;
       },
     });

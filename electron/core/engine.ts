@@ -11,7 +11,7 @@
  * - every action is audited, without secrets.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type {
@@ -30,15 +30,15 @@ import type {
   TestResult,
 } from '../../shared/domain.js';
 import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, MAX_POLICY_DAYS } from '../../shared/rules.js';
-import type { BackendDefinition, Connector, RemoteKey } from './backends/backend.js';
+import type { BackendDefinition, Connector, KeyPage, RemoteKey } from './backends/backend.js';
 import type { HttpClient, HttpOptions } from './backends/http.js';
 import { backendDefinition } from './backends/registry.js';
 import { KeywardenError, toKeywardenError } from './errors.js';
 import { DATABASE_FILE } from './paths.js';
-import { daysLeft, DAY_MS, dueEventFor, thresholdReached } from './reminders/reminders.js';
+import { computeRotationDueAt, daysLeft, DAY_MS, dueEventFor, thresholdReached } from './reminders/reminders.js';
 import { type BackendRow, InventoryStore } from './store/store.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
-import { Vault } from './vault/vault.js';
+import { type PassphraseSource, Vault, VAULT_META, type VaultStatus } from './vault/vault.js';
 
 export interface EngineOptions {
   /** The data folder; created (mode 0700) if missing. */
@@ -51,7 +51,39 @@ export interface EngineOptions {
   osUser?: string;
   /** Alternative better-sqlite3 binding (the Electron ABI build). */
   nativeBinding?: string;
+  /**
+   * Reading commands open the store read-only: nothing is created or written, so a read-only copy of a
+   * data folder can be listed. Methods that write then fail with `store_read_only`.
+   */
+  readOnly?: boolean;
+  /**
+   * Refuse to create a data folder that does not exist yet (`no_inventory`), naming it: a mistyped
+   * `--home` must not silently become a new, empty inventory. Only commands that add something create one.
+   */
+  mustExist?: boolean;
+  /** Where the data folder's passphrase comes from when the keychain cannot open its key. */
+  passphrase?: PassphraseSource;
+  /** Limits that bound one backend's sync; tests lower them. */
+  syncLimits?: Partial<SyncLimits>;
+  /**
+   * How long a shown-once secret waits for a database held by another process before it is returned
+   * uncached (it is never dropped). Tests lower it.
+   */
+  shownOnceStoreWaitMs?: number;
 }
+
+export interface SyncLimits {
+  /** Wall-clock bound for one backend's whole sync (all pages and secrets). */
+  deadlineMs: number;
+}
+
+const DEFAULT_SYNC_LIMITS: SyncLimits = {
+  // 10,000 pages at the vendors' usual 20-50 ms is a few minutes; beyond that the vendor is broken or hostile.
+  deadlineMs: 5 * 60_000,
+};
+
+/** A shown-once secret is worth waiting for: another process's long write must not cost it. */
+const DEFAULT_SHOWN_ONCE_STORE_WAIT_MS = 120_000;
 
 export interface ManualKeyInput {
   name: string;
@@ -84,25 +116,41 @@ export class KeywardenEngine {
   private readonly osUser: string;
   private readonly connectors = new Map<string, { connector: Connector; http: HttpClient }>();
 
-  private constructor(options: EngineOptions, store: InventoryStore) {
+  /** Things the administrator should know that did not stop the engine (e.g. folder permissions it could not narrow). */
+  readonly warnings: string[];
+  private readonly httpOptions: Partial<Omit<HttpOptions, 'backendName'>>;
+  private readonly syncLimits: SyncLimits;
+  private readonly shownOnceStoreWaitMs: number;
+
+  private constructor(options: EngineOptions, store: InventoryStore, warnings: string[]) {
     this.home = options.home;
     this.store = store;
-    this.vault = new Vault(store, options.keychain ?? createOsKeychain());
+    this.warnings = warnings;
+    this.vault = new Vault(store, options.keychain ?? createOsKeychain(), options.passphrase);
     this.now = options.now ?? (() => new Date());
     this.osUser = options.osUser ?? currentOsUser();
     this.httpOptions = options.http ?? {};
+    this.syncLimits = { ...DEFAULT_SYNC_LIMITS, ...options.syncLimits };
+    this.shownOnceStoreWaitMs = options.shownOnceStoreWaitMs ?? DEFAULT_SHOWN_ONCE_STORE_WAIT_MS;
   }
 
-  private readonly httpOptions: Partial<Omit<HttpOptions, 'backendName'>>;
-
   static open(options: EngineOptions): KeywardenEngine {
-    try {
-      mkdirSync(options.home, { recursive: true, mode: 0o700 });
-    } catch (error) {
-      throw new KeywardenError('invalid_input', `cannot create the data folder ${options.home}: ${(error as Error).message}`, { path: options.home });
+    const databasePath = join(options.home, DATABASE_FILE);
+    if ((options.mustExist || options.readOnly) && !existsSync(databasePath)) {
+      throw new KeywardenError(
+        'no_inventory',
+        existsSync(options.home)
+          ? `${options.home} holds no Keywarden inventory (no ${DATABASE_FILE}); check --home or KEYWARDEN_HOME, or add a backend there with "keywarden backend add"`
+          : `no Keywarden data folder at ${options.home}; check --home or KEYWARDEN_HOME, or add a backend with "keywarden backend add" to create it`,
+        { path: options.home },
+      );
     }
-    const store = InventoryStore.open(join(options.home, DATABASE_FILE), options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
-    return new KeywardenEngine(options, store);
+    const warnings = options.readOnly ? [] : prepareDataFolder(options.home);
+    const store = InventoryStore.open(databasePath, {
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+      ...(options.readOnly ? { readOnly: true } : {}),
+    });
+    return new KeywardenEngine(options, store, warnings);
   }
 
   async close(): Promise<void> {
@@ -138,7 +186,7 @@ export class KeywardenEngine {
       } finally {
         await probe.http.close();
       }
-      sealed = await this.vault.seal(credentialIdentity(input.name), input.credential);
+      sealed = await this.vault.seal(credentialIdentity({ name: input.name, type: input.type, url }), input.credential);
     }
     const row = this.store.insertBackend(
       { name: input.name, type: input.type, url, settings: input.settings ?? {}, rotateEveryDays, createdAt: new Date().toISOString() },
@@ -180,13 +228,49 @@ export class KeywardenEngine {
     } finally {
       await probe.http.close();
     }
-    const sealed = await this.vault.seal(credentialIdentity(name), credential);
+    const sealed = await this.vault.seal(credentialIdentity(row), credential);
     this.store.setCredentialSealed(row.id, sealed);
     await this.dropConnector(name);
     this.audit('backend.set-credential', name, null, 'ok', 'tested, then stored');
     // Where the credential is itself a listed key (BoxWatch), sync so it shows as cached and revealable.
     const connector = await this.connectorFor(row);
     if (connector.keyIdForCredential) await this.sync([name]);
+    return this.getBackend(name);
+  }
+
+  /**
+   * Points an existing backend at a new URL with a new credential, keeping its keys and their cached
+   * secrets (sealed again for the new destination). The demo uses it: its emulators start on new ports each run.
+   */
+  async reconnectBackend(name: string, url: string | null, credential: string | null): Promise<BackendSummary> {
+    const row = this.store.requireBackend(name);
+    const definition = backendDefinition(row.type);
+    const { checkBackendUrl } = await import('./backends/url-policy.js');
+    const checkedUrl = url === null ? null : checkBackendUrl(url);
+    if (credential !== null) {
+      const probe = await this.buildConnector(definition, name, checkedUrl, async () => credential, row.settings);
+      try {
+        await probe.connector.verifyCredential(credential);
+      } finally {
+        await probe.http.close();
+      }
+    }
+    const moved = { ...row, url: checkedUrl };
+    const sealedCredential = credential === null ? null : await this.vault.seal(credentialIdentity(moved), credential);
+    // Cached secrets are bound to the old URL; re-seal them for the new one in the same transaction.
+    const resealed: Array<{ keyId: string; sealed: Buffer }> = [];
+    for (const key of this.store.listKeys({ backend: name }, this.now())) {
+      if (!key.secretCached) continue;
+      const secret = await this.vault.open(this.keySecretIdentity(row, key.id), this.store.getKeySecret(row.id, key.id)!);
+      resealed.push({ keyId: key.id, sealed: await this.vault.seal(this.keySecretIdentity(moved, key.id), secret) });
+    }
+    const at = new Date().toISOString();
+    this.store.transaction(() => {
+      this.store.updateBackendEndpoint(row.id, checkedUrl, sealedCredential);
+      for (const { keyId, sealed } of resealed) this.store.putKeySecret(row.id, keyId, sealed, at);
+    });
+    await this.dropConnector(name);
+    this.audit('backend.reconnect', name, null, 'ok', checkedUrl ? `now at ${checkedUrl}` : null);
     return this.getBackend(name);
   }
 
@@ -236,6 +320,11 @@ export class KeywardenEngine {
     return { ok: results.every((result) => result.ok), startedAt, results };
   }
 
+  /**
+   * One backend's sync. Everything the vendor shows (every page, the facts, the secrets it lets us
+   * cache) is gathered first; the inventory then changes in one transaction, or not at all. A failure
+   * at any step, a page or a secret, leaves the previous inventory and its last good sync time as they were.
+   */
   private async syncOne(row: BackendRow, onProgress?: (progress: SyncProgress) => void): Promise<SyncReport['results'][number]> {
     const started = performance.now();
     const syncStartedAt = new Date().toISOString();
@@ -249,15 +338,25 @@ export class KeywardenEngine {
     emit('started', 0, 0);
     let pages = 0;
     const keys: RemoteKey[] = [];
+    const deadline = Date.now() + this.syncLimits.deadlineMs;
+    const checkDeadline = () => {
+      if (Date.now() > deadline) {
+        throw new KeywardenError('timeout', `${row.name}: the sync did not finish within ${Math.round(this.syncLimits.deadlineMs / 1000)} s; the cached inventory is kept`, {
+          backend: row.name,
+        });
+      }
+    };
     try {
       const connector = await this.connectorFor(row);
       const seenCursors = new Set<string>();
       let cursor: string | null = null;
+      let facts: KeyPage['facts'] | undefined;
       do {
+        checkDeadline();
         const page = await connector.listPage(cursor);
         pages += 1;
         keys.push(...page.keys);
-        if (page.facts) this.store.updateBackendSettings(row.id, { ...row.settings, vendorFacts: page.facts });
+        if (page.facts) facts = page.facts;
         emit('page', pages, keys.length);
         cursor = page.nextCursor;
         if (cursor !== null && (seenCursors.has(cursor) || pages >= MAX_PAGES_PER_SYNC)) {
@@ -268,51 +367,69 @@ export class KeywardenEngine {
         if (cursor !== null) seenCursors.add(cursor);
       } while (cursor !== null);
 
-      const credentialSecret = await this.credentialAsKeySecret(row, connector, keys);
+      const { secrets, note } = await this.gatherSecrets(row, connector, keys, checkDeadline);
       const syncedAt = new Date().toISOString();
       this.store.transaction(() => {
+        if (facts) this.store.updateBackendSettings(row.id, { ...row.settings, vendorFacts: facts });
         this.store.replaceInventory(row.id, keys, { syncStartedAt, syncedAt, rotateEveryDays: this.rotationDays(row) });
-        if (credentialSecret) this.store.putKeySecret(row.id, credentialSecret.keyId, credentialSecret.sealed, syncedAt);
+        for (const secret of secrets) this.store.putKeySecret(row.id, secret.keyId, secret.sealed, syncedAt);
       });
-      await this.cacheViewableSecrets(row, connector, keys);
       emit('done', pages, keys.length);
-      this.audit('sync', row.name, null, 'ok', `${keys.length} keys in ${pages} pages`);
-      return { backend: row.name, ok: true, keyCount: keys.length, pages, error: null, errorCode: null, durationMs: Math.round(performance.now() - started) };
+      this.audit('sync', row.name, null, 'ok', `${plural(keys.length, 'key')} in ${plural(pages, 'page')}${secrets.length ? `, ${plural(secrets.length, 'secret')} cached` : ''}${note ? `; ${note}` : ''}`);
+      return { backend: row.name, ok: true, keyCount: keys.length, pages, error: null, errorCode: null, durationMs: Math.round(performance.now() - started), note };
     } catch (caught) {
       const error = toKeywardenError(caught, `${row.name}: sync failed`);
       this.store.recordSyncFailure(row.id, new Date().toISOString(), error.message);
       emit('failed', pages, keys.length, error.message);
       this.audit('sync', row.name, null, 'failed', error.code);
-      return { backend: row.name, ok: false, keyCount: row.keyCount, pages, error: error.message, errorCode: error.code, durationMs: Math.round(performance.now() - started) };
+      return {
+        backend: row.name,
+        ok: false,
+        keyCount: row.keyCount,
+        pages,
+        error: error.message,
+        errorCode: error.code,
+        durationMs: Math.round(performance.now() - started),
+        note: null,
+      };
     }
-  }
-
-  /** BoxWatch: the credential is one of the listed keys; seal it as that key's secret so it can be revealed offline. */
-  private async credentialAsKeySecret(row: BackendRow, connector: Connector, keys: RemoteKey[]): Promise<{ keyId: string; sealed: Buffer } | null> {
-    if (!connector.keyIdForCredential) return null;
-    const credential = await this.openCredential(row);
-    const keyId = connector.keyIdForCredential(credential, keys);
-    if (!keyId) return null;
-    return { keyId, sealed: await this.vault.seal(keySecretIdentity(row.name, keyId), credential) };
   }
 
   /**
-   * Vendors that show a key at any time (CommBox): cache the active keys' secrets so they can be
-   * revealed offline. Best effort: a missing keychain must not fail an otherwise good sync.
+   * The secrets a sync can cache, fetched and sealed before anything is written:
+   * - BoxWatch: the credential is one of the listed keys; it is sealed as that key's secret so it can be revealed offline;
+   * - vendors that show a key at any time (CommBox): the active keys' secrets not cached yet.
+   * A vendor error fails the sync (nothing is committed). A vault that cannot be opened (keychain
+   * locked or absent) does not: the inventory is still worth having, and the note says what was skipped.
    */
-  private async cacheViewableSecrets(row: BackendRow, connector: Connector, keys: RemoteKey[]): Promise<void> {
-    if (!connector.fetchSecret) return;
-    for (const key of keys) {
-      if (key.status !== 'active' || this.store.getKeySecret(row.id, key.id)) continue;
-      try {
-        const secret = await connector.fetchSecret(key.id);
-        this.store.putKeySecret(row.id, key.id, await this.vault.seal(keySecretIdentity(row.name, key.id), secret), new Date().toISOString());
-      } catch (error) {
-        const typed = toKeywardenError(error);
-        if (typed.code.startsWith('keychain') || typed.code === 'vault_key_mismatch') return;
-        throw typed;
-      }
+  private async gatherSecrets(
+    row: BackendRow,
+    connector: Connector,
+    keys: readonly RemoteKey[],
+    checkDeadline: () => void,
+  ): Promise<{ secrets: Array<{ keyId: string; sealed: Buffer }>; note: string | null }> {
+    const secrets: Array<{ keyId: string; sealed: Buffer }> = [];
+    if (connector.keyIdForCredential) {
+      const credential = await this.openCredential(row);
+      const keyId = connector.keyIdForCredential(credential, keys);
+      if (keyId) secrets.push({ keyId, sealed: await this.vault.seal(this.keySecretIdentity(row, keyId), credential) });
     }
+    if (!connector.fetchSecret) return { secrets, note: null };
+    const wanted = keys.filter((key) => key.status === 'active' && !this.store.getKeySecret(row.id, key.id));
+    if (wanted.length === 0) return { secrets, note: null };
+    try {
+      await this.vault.ensureReady();
+    } catch (error) {
+      const typed = toKeywardenError(error);
+      if (!isVaultUnavailable(typed)) throw typed;
+      return { secrets, note: `${plural(wanted.length, 'secret')} not cached: ${typed.message}` };
+    }
+    for (const key of wanted) {
+      checkDeadline();
+      const secret = await connector.fetchSecret(key.id);
+      secrets.push({ keyId: key.id, sealed: await this.vault.seal(this.keySecretIdentity(row, key.id), secret) });
+    }
+    return { secrets, note: null };
   }
 
   // ---- inventory --------------------------------------------------------------------------------
@@ -352,12 +469,12 @@ export class KeywardenEngine {
 
   private async secretFor(row: BackendRow, key: Key, fetchIfViewable: boolean): Promise<string | null> {
     const sealed = this.store.getKeySecret(row.id, key.id);
-    if (sealed) return this.vault.open(keySecretIdentity(row.name, key.id), sealed);
+    if (sealed) return this.vault.open(this.keySecretIdentity(row, key.id), sealed);
     if (!fetchIfViewable) return null;
     const connector = await this.connectorFor(row);
     if (!connector.fetchSecret) return null;
     const secret = await connector.fetchSecret(key.id);
-    this.store.putKeySecret(row.id, key.id, await this.vault.seal(keySecretIdentity(row.name, key.id), secret), new Date().toISOString());
+    this.store.putKeySecret(row.id, key.id, await this.vault.seal(this.keySecretIdentity(row, key.id), secret), new Date().toISOString());
     return secret;
   }
 
@@ -412,14 +529,39 @@ export class KeywardenEngine {
       throw error;
     }
     const ref = `${row.name}/${issued.key.id}`;
-    const sealed = await this.vault.seal(keySecretIdentity(row.name, issued.key.id), issued.secret);
+    const sealed = await this.vault.seal(this.keySecretIdentity(row, issued.key.id), issued.secret);
     const at = new Date().toISOString();
-    this.store.transaction(() => {
+    const cached = await this.commitShownOnce(() => {
       this.store.upsertKey(row.id, issued.key, at, this.rotationDays(row));
       this.store.putKeySecret(row.id, issued.key.id, sealed, at);
     });
+    if (!cached) {
+      // The vendor has the key and this is the only time its secret will ever be shown: hand it to the
+      // administrator rather than fail (a retry would create a second key). Nothing secret is stored.
+      this.tryAudit('create', row.name, ref, 'ok', 'secret NOT cached: the database stayed locked; it was shown to the user');
+      const key: Key = { ...remoteAsKey(row, issued.key), syncedAt: at };
+      return { key, secret: issued.secret, cached: false };
+    }
     this.audit('create', row.name, ref, 'ok', 'secret cached encrypted');
-    return { key: this.getKey(ref), secret: issued.secret };
+    return { key: this.getKey(ref), secret: issued.secret, cached: true };
+  }
+
+  /**
+   * Commits a shown-once secret, waiting much longer than the usual busy timeout for another process
+   * (a long sync, a backup) to release the database. Returns false only when it never could.
+   */
+  private async commitShownOnce(write: () => void): Promise<boolean> {
+    const deadline = Date.now() + this.shownOnceStoreWaitMs;
+    for (;;) {
+      try {
+        this.store.transaction(write);
+        return true;
+      } catch (error) {
+        if (toKeywardenError(error).code !== 'store_busy') throw error;
+        if (Date.now() >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   }
 
   async revokeKey(ref: string, options: { validityDays?: number } = {}): Promise<RevokeResult> {
@@ -443,7 +585,7 @@ export class KeywardenEngine {
     const at = new Date().toISOString();
     let replacementRef: string | null = null;
     const sealedReplacement = outcome.replacement
-      ? await this.vault.seal(keySecretIdentity(row.name, outcome.replacement.key.id), outcome.replacement.secret)
+      ? await this.vault.seal(this.keySecretIdentity(row, outcome.replacement.key.id), outcome.replacement.secret)
       : null;
     this.store.transaction(() => {
       if (outcome.revoked) this.store.upsertKey(row.id, outcome.revoked, at, this.rotationDays(row));
@@ -457,7 +599,7 @@ export class KeywardenEngine {
     this.audit('revoke', row.name, ref, 'ok', replacementRef ? `replacement ${replacementRef} cached encrypted` : null);
     return {
       revoked: this.getKey(ref),
-      replacement: replacementRef && outcome.replacement ? { key: this.getKey(replacementRef), secret: outcome.replacement.secret } : null,
+      replacement: replacementRef && outcome.replacement ? { key: this.getKey(replacementRef), secret: outcome.replacement.secret, cached: true } : null,
     };
   }
 
@@ -481,7 +623,7 @@ export class KeywardenEngine {
     let issued: IssuedKey | null = null;
     if (backendDefinition(row.type).revokeIssuesReplacement && replacement) {
       const secret = await this.secretFor(this.store.requireBackend(row.name), replacement, true);
-      issued = { key: this.getKey(replacement.ref), secret };
+      issued = { key: this.getKey(replacement.ref), secret, cached: true };
     }
     this.audit('revoke', row.name, before.ref, 'ok', 'answer lost; confirmed by re-listing');
     return { revoked: after, replacement: issued };
@@ -541,10 +683,11 @@ export class KeywardenEngine {
     }
     const keyId = `${slug(name)}-${randomBytes(3).toString('hex')}`;
     const ref = `${row.name}/${keyId}`;
-    const sealed = input.secret ? await this.vault.seal(keySecretIdentity(row.name, keyId), input.secret) : null;
     const details: Record<string, string | number | null> = { vendor: input.vendor ?? null };
     if (rotateEveryDays) details.rotateEveryDays = rotateEveryDays;
     if (input.test) Object.assign(details, { testUrl: input.test.url, testHeader: input.test.header, testValue: input.test.valueTemplate, testExpectStatus: input.test.expectStatus });
+    // Sealed after the details: the test template is bound into the secret's associated data.
+    const sealed = input.secret ? await this.vault.seal(this.keySecretIdentity(row, keyId, details), input.secret) : null;
     const at = new Date().toISOString();
     const remote: RemoteKey = { id: keyId, name, prefix: input.secret ? maskedTail(input.secret) : null, status: 'active', createdAt, expiresAt, graceEndsAt: null, lastUsedAt: null, details };
     this.store.transaction(() => {
@@ -553,6 +696,45 @@ export class KeywardenEngine {
     });
     this.audit('key.add', row.name, ref, 'ok', sealed ? 'secret cached encrypted' : 'no secret');
     return this.getKey(ref);
+  }
+
+  // ---- vault ------------------------------------------------------------------------------------
+
+  async vaultStatus(): Promise<VaultStatus & { sealed: { keySecrets: number; credentials: number } }> {
+    return { ...(await this.vault.status()), sealed: this.store.countSealed() };
+  }
+
+  /** Adds (or replaces) the passphrase that opens this data folder's key without the keychain. */
+  async addPassphrase(passphrase: string): Promise<VaultStatus> {
+    await this.vault.addPassphrase(passphrase);
+    this.audit('vault.add-passphrase', null, null, 'ok', null);
+    return this.vault.status();
+  }
+
+  async removePassphrase(): Promise<VaultStatus> {
+    await this.vault.removePassphrase();
+    this.audit('vault.remove-passphrase', null, null, 'ok', null);
+    return this.vault.status();
+  }
+
+  /**
+   * Starts the vault over: every cached secret and backend credential is dropped (they were sealed
+   * under the old key), with the vault's records and its keychain entry; the inventory, dates and
+   * audit trail stay. Backends then need their credentials again; CommBox secrets are cached again on
+   * the next sync. The one explicit way out of a lost key, confirmed by the caller.
+   */
+  async resetVault(): Promise<{ dropped: { keySecrets: number; credentials: number }; backendsNeedingCredential: string[]; keychainEntry: string | null; keychainEntryRemoved: boolean; keychainProblem: string | null }> {
+    const forgotten = await this.vault.forgetKey();
+    const dropped = this.store.dropSealedRecords(Object.values(VAULT_META));
+    await Promise.all([...this.connectors.keys()].map((name) => this.dropConnector(name)));
+    this.audit('vault.reset', null, null, 'ok', `${plural(dropped.keySecrets, 'cached secret')} and ${plural(dropped.credentials, 'credential')} dropped`);
+    return {
+      dropped: { keySecrets: dropped.keySecrets, credentials: dropped.credentials },
+      backendsNeedingCredential: dropped.backends,
+      keychainEntry: forgotten.keychainEntry,
+      keychainEntryRemoved: forgotten.removed,
+      keychainProblem: forgotten.problem,
+    };
   }
 
   // ---- reminders and audit ----------------------------------------------------------------------
@@ -640,12 +822,17 @@ export class KeywardenEngine {
     return { connector: factory({ backendName: name, http, credential, settings, openHttp }), http };
   }
 
+  /** Looks up a manual key's test template when the caller does not have it at hand. */
+  private keySecretIdentity(row: BackendRow, keyId: string, details?: RemoteKey['details']): string {
+    return boundKeySecretIdentity(row, keyId, row.type === 'manual' ? (details ?? this.store.getRemoteKey(row.id, keyId)?.details) : undefined);
+  }
+
   private async openCredential(row: BackendRow): Promise<string> {
     const sealed = this.store.getCredentialSealed(row.id);
     if (!sealed) {
       throw new KeywardenError('no_credential', `${row.name}: no credential is set; run "keywarden backend set-credential ${row.name} --credential-stdin"`, { backend: row.name });
     }
-    return this.vault.open(credentialIdentity(row.name), sealed);
+    return this.vault.open(credentialIdentity(row), sealed);
   }
 
   private async dropConnector(name: string): Promise<void> {
@@ -657,16 +844,89 @@ export class KeywardenEngine {
   private audit(action: string, backend: string | null, ref: string | null, outcome: AuditOutcome, detail: string | null): void {
     this.store.appendAudit({ at: new Date().toISOString(), osUser: this.osUser, action, backend, ref, outcome, detail });
   }
+
+  /** For paths that must still return (a shown-once secret): an audit row that cannot be written is not worth losing the secret over. */
+  private tryAudit(...args: Parameters<KeywardenEngine['audit']>): void {
+    try {
+      this.audit(...args);
+    } catch {
+      // The database is what failed; the caller is already telling the user.
+    }
+  }
 }
 
-/** Associated data binding a sealed credential to its backend. */
-function credentialIdentity(backendName: string): string {
-  return `credential:${backendName}`;
+/** A key as the vendor issued it, for the rare answer that cannot be read back from the store. */
+function remoteAsKey(row: BackendRow, key: RemoteKey): Key {
+  return {
+    ref: `${row.name}/${key.id}`,
+    backend: row.name,
+    backendType: row.type,
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    status: key.status,
+    createdAt: key.createdAt,
+    expiresAt: key.expiresAt,
+    graceEndsAt: key.graceEndsAt,
+    rotationDueAt: computeRotationDueAt(key.createdAt, key.expiresAt, row.rotateEveryDays ?? backendDefinition(row.type).defaultRotationDays),
+    lastUsedAt: key.lastUsedAt,
+    lastTestedAt: null,
+    lastTestOk: null,
+    secretCached: false,
+    syncedAt: null,
+  };
 }
 
-/** Associated data binding a sealed secret to its key. */
-function keySecretIdentity(backendName: string, keyId: string): string {
-  return `key-secret:${backendName}/${keyId}`;
+/** What decides where a backend's secrets are sent: bound into every record sealed for it. */
+interface SecretDestination {
+  name: string;
+  type: BackendType;
+  url: string | null;
+}
+
+/**
+ * Associated data of a sealed credential: the record, and where the credential goes. Editing the
+ * backend's type or URL in the database (to point it at another listener) makes the credential fail
+ * to open instead of being sent there.
+ */
+function credentialIdentity(backend: SecretDestination): string {
+  return `credential:${backend.name}\n${JSON.stringify({ type: backend.type, url: backend.url })}`;
+}
+
+/** The test template fields of a manual key that decide where its secret is sent, in a fixed order. */
+const MANUAL_TEST_DESTINATION_FIELDS = ['testUrl', 'testHeader', 'testValue', 'allowPrivateNetwork'] as const;
+
+/**
+ * Associated data of a sealed key secret: the key, its backend's destination and, for manual keys,
+ * the test template (the secret is sent to that URL in that header).
+ */
+function boundKeySecretIdentity(backend: SecretDestination, keyId: string, details: RemoteKey['details'] | undefined): string {
+  const destination: Record<string, unknown> = { type: backend.type, url: backend.url };
+  if (backend.type === 'manual') for (const field of MANUAL_TEST_DESTINATION_FIELDS) destination[field] = details?.[field] ?? null;
+  return `key-secret:${backend.name}/${keyId}\n${JSON.stringify(destination)}`;
+}
+
+/**
+ * Prepares the data folder: created 0700, or narrowed to 0700 when it already exists with wider
+ * rights (the database inside holds sealed secrets and the audit trail). Returns warnings for what
+ * could not be done, for the caller to show.
+ */
+function prepareDataFolder(home: string): string[] {
+  try {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new KeywardenError('invalid_input', `cannot create the data folder ${home}: ${(error as Error).message}`, { path: home });
+  }
+  if (process.platform === 'win32') return []; // NTFS ACLs of the per-user profile already keep other users out
+  try {
+    const { mode, uid } = statSync(home);
+    if ((mode & 0o077) === 0) return [];
+    if (uid !== process.getuid?.()) return [`the data folder ${home} is readable by other users and owned by someone else; Keywarden could not restrict it to you`];
+    chmodSync(home, 0o700);
+    return [];
+  } catch (error) {
+    return [`the data folder ${home} is readable by other users and could not be restricted to you (${(error as Error).message}); run "chmod 700 ${home}"`];
+  }
 }
 
 export function parseRef(ref: string): { backend: string; keyId: string } {
@@ -677,6 +937,16 @@ export function parseRef(ref: string): { backend: string; keyId: string } {
     throw new KeywardenError('invalid_input', `"${ref}" is not a key reference; references look like <backend>/<id>, as "keywarden list" shows them`, { ref });
   }
   return { backend, keyId };
+}
+
+/** The vault cannot be opened right now: secrets cannot be cached, but reading the inventory still works. */
+function isVaultUnavailable(error: KeywardenError): boolean {
+  return ['keychain_unavailable', 'keychain_locked', 'vault_key_mismatch', 'vault_key_missing', 'vault_locked'].includes(error.code);
+}
+
+/** "1 key", "2 keys": messages read as English, not as templates. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function checkBackendName(name: string): void {

@@ -14,10 +14,14 @@ export type ErrorCode =
   | 'keychain_unavailable' // no OS keychain reachable (no Secret Service / D-Bus session)
   | 'keychain_locked' // a keychain is there but locked or refusing access
   | 'vault_key_mismatch' // the keychain's data key cannot open this data folder's secrets
+  | 'vault_key_missing' // the data key is not in the keychain (and no passphrase opened it)
   | 'secret_not_cached' // the workflow needs a secret Keywarden does not hold
   | 'no_credential' // the backend has no credential configured
   | 'store_corrupt' // the database file cannot be read as a Keywarden store
   | 'store_busy' // another process holds the database longer than the busy timeout
+  | 'store_read_only' // a write was needed but the data folder or database is read-only
+  | 'no_inventory' // the data folder (or its database) does not exist and the command only reads
+  | 'vault_locked' // the data key exists but no way to open it is available now (keychain locked or missing, no passphrase given)
   | 'network' // connection refused, reset, DNS failure
   | 'timeout' // connect or response timeout
   | 'unauthorized' // 401 from the vendor

@@ -4,7 +4,7 @@
  * "Keywarden" on each platform; `--home` and `KEYWARDEN_HOME` override it (scripts, tests, several profiles).
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const APP_FOLDER_NAME = 'Keywarden';
 export const DATABASE_FILE = 'keywarden.db';
@@ -18,3 +18,14 @@ export function defaultHome(platform: NodeJS.Platform = process.platform, env: N
 export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return flag || env.KEYWARDEN_HOME || defaultHome(process.platform, env);
 }
+
+/**
+ * The demo's own data folder, beside the app's: the demo registers emulators and sample keys, which
+ * must never mix with (or replace anything in) a real inventory.
+ */
+export function defaultDemoHome(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+  return join(dirname(defaultHome(platform, env)), `${APP_FOLDER_NAME}-demo`);
+}
+
+/** The demo keeps the passphrase of its sample vault here when the machine has no OS keychain. */
+export const DEMO_PASSPHRASE_FILE = 'demo-passphrase';

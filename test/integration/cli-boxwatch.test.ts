@@ -193,9 +193,10 @@ describe.skipIf(!hasIsolatedKeychain)('BoxWatch through the keywarden CLI', () =
   });
 
   it('prints exactly one JSON document on stdout with --json, also for errors', async () => {
+    // The temporary folder holds no inventory yet: a reading command names it instead of creating one.
     const failed = await cli.run(['show', 'bw/nothing', '--json']);
     expect(failed.code).toBe(1);
-    expect(failed.json()).toEqual({ error: expect.objectContaining({ code: 'not_found' }) });
+    expect(failed.json()).toEqual({ error: expect.objectContaining({ code: 'no_inventory' }) });
     expect(failed.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

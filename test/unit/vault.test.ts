@@ -98,8 +98,30 @@ class MemoryMeta implements VaultMetaStore {
   setMeta(name: string, value: string): void {
     this.values.set(name, value);
   }
+  deleteMeta(name: string): void {
+    this.values.delete(name);
+  }
+  setMetaIfAbsent(guard: string, entries: Readonly<Record<string, string>>): boolean {
+    if (this.values.has(guard)) return false;
+    for (const [name, value] of Object.entries(entries)) this.values.set(name, value);
+    return true;
+  }
   hasAnySealedRecord(): boolean {
     return this.sealedRecords;
+  }
+}
+
+/** Cheap scrypt parameters for the in-memory tests; the product's own are tested once on their own. */
+const FAST_KDF = { N: 2 ** 10, r: 8, p: 1 };
+
+/** A keychain whose collection reports itself locked: get answers null for every entry, as keytar does. */
+class LockedKeychain extends MemoryKeychain {
+  locked = true;
+  override async get(service: string, account: string): Promise<string | null> {
+    return this.locked ? null : super.get(service, account);
+  }
+  async isLocked(): Promise<boolean> {
+    return this.locked;
   }
 }
 
@@ -213,7 +235,8 @@ describe('Vault with an in-memory keychain', () => {
     expect(stored).toBeDefined();
     expect(Buffer.from(stored!, 'base64').length).toBe(32);
     expect(keychain.sets).toBe(1);
-    expect(keychain.gets).toBe(1);
+    // A new vault has nothing to read back: its key is made and stored, and the next session reads it.
+    expect(keychain.gets).toBe(0);
     // A known-plaintext check is recorded so a wrong key is detected later.
     expect(meta.getMeta('vault_check')).toBeTruthy();
   });
@@ -241,15 +264,18 @@ describe('Vault with an in-memory keychain', () => {
   it('refuses with vault_key_mismatch when the keychain entry was deleted after something was sealed, and writes no new key', async () => {
     const sealed = await vault.seal('nitrobox/n1', sampleSecret());
     meta.sealedRecords = true;
-    keychain.remove(KEYCHAIN_SERVICE, vault.keychainAccount);
+    keychain.remove(KEYCHAIN_SERVICE, vault.keychainAccount!);
     const setsBefore = keychain.sets;
     const checkBefore = meta.getMeta('vault_check');
 
     const next = new Vault(meta, keychain);
-    expect(await codeOf(next.open('nitrobox/n1', sealed))).toBe('vault_key_mismatch');
-    expect(await codeOf(next.seal('nitrobox/n2', 'new'))).toBe('vault_key_mismatch');
+    expect(await codeOf(next.open('nitrobox/n1', sealed))).toBe('vault_key_missing');
+    expect(await codeOf(next.seal('nitrobox/n2', 'new'))).toBe('vault_key_missing');
     const error = await next.ensureReady().catch((e: unknown) => e);
-    expect((error as KeywardenError).message).toMatch(/missing from the OS keychain/);
+    expect((error as KeywardenError).message).toMatch(/is not in the OS keychain/);
+    // The way out offered is the explicit reset, never removing backends (which loses shown-once keys for nothing).
+    expect((error as KeywardenError).message).toMatch(/keywarden vault reset/);
+    expect((error as KeywardenError).message).not.toMatch(/remove the backends/);
 
     expect(keychain.sets).toBe(setsBefore);
     expect(keychain.entries.size).toBe(0);
@@ -259,14 +285,14 @@ describe('Vault with an in-memory keychain', () => {
   it('refuses when the key is missing and sealed records exist even if the check value was lost', async () => {
     meta.setMeta('vault_id', randomUUID());
     meta.sealedRecords = true;
-    expect(await codeOf(vault.seal('a/1', 'x'))).toBe('vault_key_mismatch');
+    expect(await codeOf(vault.seal('a/1', 'x'))).toBe('vault_key_missing');
     expect(keychain.sets).toBe(0);
     expect(keychain.entries.size).toBe(0);
   });
 
   it('refuses with vault_key_mismatch when the keychain holds a different 32-byte key', async () => {
     const sealed = await vault.seal('commbox/c1', sampleSecret());
-    const account = vault.keychainAccount;
+    const account = vault.keychainAccount!;
     const intruder = randomBytes(32).toString('base64');
     keychain.put(KEYCHAIN_SERVICE, account, intruder);
 
@@ -278,18 +304,109 @@ describe('Vault with an in-memory keychain', () => {
   });
 
   it('refuses a keychain entry that is not a 32-byte key', async () => {
-    meta.setMeta('vault_id', 'fixed-id');
-    keychain.put(KEYCHAIN_SERVICE, 'data-key:fixed-id', randomBytes(16).toString('base64'));
-    expect(await codeOf(vault.seal('a/1', 'x'))).toBe('vault_key_mismatch');
+    await vault.ensureReady();
+    keychain.put(KEYCHAIN_SERVICE, vault.keychainAccount!, randomBytes(16).toString('base64'));
+    expect(await codeOf(new Vault(meta, keychain).seal('a/1', 'x'))).toBe('vault_key_mismatch');
   });
 
   it('concurrent seals share one keychain read and one write', async () => {
     const secrets = Array.from({ length: 12 }, () => sampleSecret());
     const sealed = await Promise.all(secrets.map((secret, i) => vault.seal(`boxwatch/k${i}`, secret)));
-    expect(keychain.gets).toBe(1);
+    expect(keychain.gets).toBe(0);
     expect(keychain.sets).toBe(1);
     expect(keychain.entries.size).toBe(1);
     for (const [i, blob] of sealed.entries()) expect(await vault.open(`boxwatch/k${i}`, blob)).toBe(secrets[i]);
+  });
+
+  it('two processes creating the vault at once agree on one key, and the loser leaves no keychain entry', async () => {
+    // Two Vault objects over one metadata store and one keychain are two processes on one new data folder.
+    const first = new Vault(meta, keychain);
+    const second = new Vault(meta, keychain);
+    const [sealedByFirst, sealedBySecond] = await Promise.all([first.seal('m/a', 'secret-a'), second.seal('m/b', 'secret-b')]);
+    expect(keychain.sets).toBe(2); // both made a candidate...
+    expect(keychain.entries.size).toBe(1); // ...and the loser deleted its own
+    expect(first.keychainAccount).toBe(second.keychainAccount);
+    // Whatever each sealed opens in a third session: one key for the folder.
+    const third = new Vault(meta, keychain);
+    expect(await third.open('m/a', sealedByFirst)).toBe('secret-a');
+    expect(await third.open('m/b', sealedBySecond)).toBe('secret-b');
+  });
+
+  it('a locked keychain is reported as locked (unlock it), never as a missing key, and no key is made', async () => {
+    const locked = new LockedKeychain();
+    const sealed = await new Vault(meta, Object.assign(locked, { locked: false })).seal('n/1', 'secret');
+    meta.sealedRecords = true;
+    locked.locked = true;
+    const setsBefore = locked.sets;
+    const error = (await new Vault(meta, locked).open('n/1', sealed).catch((e: unknown) => e)) as KeywardenError;
+    expect(error.code).toBe('keychain_locked');
+    expect(error.message).toMatch(/locked/);
+    expect(error.message).toMatch(/unlock/);
+    expect(error.message).not.toMatch(/not in the OS keychain|missing|reset|remove/);
+    expect(locked.sets).toBe(setsBefore);
+    locked.locked = false;
+    expect(await new Vault(meta, locked).open('n/1', sealed)).toBe('secret');
+  });
+
+  describe('the passphrase slot', () => {
+    const passphrase = 'correct horse battery staple';
+
+    it('opens the same data key when the keychain entry is gone, and only with the right passphrase', async () => {
+      const sealed = await vault.seal('b/1', 'the-secret');
+      await new Vault(meta, keychain, undefined, FAST_KDF).addPassphrase(passphrase);
+      expect(JSON.stringify([...meta.values])).not.toContain(passphrase);
+      keychain.remove(KEYCHAIN_SERVICE, vault.keychainAccount!);
+      meta.sealedRecords = true;
+
+      expect(await new Vault(meta, keychain, async () => passphrase).open('b/1', sealed)).toBe('the-secret');
+      expect(await codeOf(new Vault(meta, keychain, async () => 'not the passphrase at all').open('b/1', sealed))).toBe('invalid_input');
+      // No passphrase to be had (a script without KEYWARDEN_PASSPHRASE_FILE): say both ways in.
+      const error = (await new Vault(meta, keychain).open('b/1', sealed).catch((e: unknown) => e)) as KeywardenError;
+      expect(error.code).toBe('vault_locked');
+      expect(error.message).toMatch(/KEYWARDEN_PASSPHRASE_FILE/);
+      expect(keychain.sets).toBe(1); // never a second key
+    });
+
+    it('creates a passphrase-only vault where no keychain is reachable, and says how when no passphrase is given', async () => {
+      keychain.failWith = new Error('Cannot autolaunch D-Bus without X11 $DISPLAY');
+      const error = (await new Vault(meta, translating(keychain)).seal('a/1', 'x').catch((e: unknown) => e)) as KeywardenError;
+      expect(error.code).toBe('keychain_unavailable');
+      expect(error.message).toMatch(/vault add-passphrase/);
+      expect(meta.getMeta('vault_check')).toBeNull();
+
+      const withPassphrase = new Vault(meta, translating(keychain), async () => passphrase, FAST_KDF);
+      const sealed = await withPassphrase.seal('a/1', 'secret');
+      expect(keychain.entries.size).toBe(0);
+      expect(await new Vault(meta, translating(keychain), async () => passphrase).open('a/1', sealed)).toBe('secret');
+      const status = await new Vault(meta, translating(keychain)).status();
+      expect(status).toMatchObject({ created: true, keychain: 'unavailable', passphraseSlot: { kdf: 'scrypt', N: FAST_KDF.N } });
+    });
+
+    it('refuses a passphrase shorter than 12 characters', async () => {
+      expect(await codeOf(vault.addPassphrase('short'))).toBe('invalid_input');
+      expect(meta.getMeta('vault_passphrase_slot')).toBeNull();
+    });
+
+    it('is not removed while the keychain does not hold the key: it would be the last way in', async () => {
+      await vault.seal('a/1', 'x');
+      await new Vault(meta, keychain, undefined, FAST_KDF).addPassphrase(passphrase);
+      keychain.remove(KEYCHAIN_SERVICE, vault.keychainAccount!);
+      expect(await codeOf(new Vault(meta, keychain).removePassphrase())).toBe('invalid_input');
+      expect(meta.getMeta('vault_passphrase_slot')).not.toBeNull();
+    });
+
+    it('uses scrypt with N = 2^17, r = 8, p = 1 by default', async () => {
+      await vault.addPassphrase(passphrase);
+      expect(JSON.parse(meta.getMeta('vault_passphrase_slot')!)).toMatchObject({ kdf: 'scrypt', N: 2 ** 17, r: 8, p: 1 });
+      expect((await vault.status()).passphraseSlot).toEqual({ kdf: 'scrypt', N: 2 ** 17, r: 8, p: 1 });
+    });
+  });
+
+  it('forgetKey deletes the keychain entry it created', async () => {
+    await vault.ensureReady();
+    expect(keychain.entries.size).toBe(1);
+    expect(await vault.forgetKey()).toMatchObject({ removed: true });
+    expect(keychain.entries.size).toBe(0);
   });
 
   describe('keychain failures', () => {
@@ -372,14 +489,14 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('the real OS
   it('a Vault over it seals and opens, and the next session opens the same blob', async () => {
     const meta = new MemoryMeta();
     const vault = new Vault(meta, createOsKeychain());
-    cleanup.push([KEYCHAIN_SERVICE, vault.keychainAccount]);
     const secret = sampleSecret();
 
     const sealed = await vault.seal('boxwatch-prod/key-1', secret);
+    cleanup.push([KEYCHAIN_SERVICE, vault.keychainAccount!]);
     expect(sealed.includes(Buffer.from(secret))).toBe(false);
     expect(await vault.open('boxwatch-prod/key-1', sealed)).toBe(secret);
 
-    const stored = await createOsKeychain().get(KEYCHAIN_SERVICE, vault.keychainAccount);
+    const stored = await createOsKeychain().get(KEYCHAIN_SERVICE, vault.keychainAccount!);
     expect(Buffer.from(stored ?? '', 'base64').length).toBe(32);
 
     const next = new Vault(meta, createOsKeychain());

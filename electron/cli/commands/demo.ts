@@ -1,19 +1,40 @@
-/** `keywarden demo`: the built-in emulators with sample keys, registered in this data folder. */
+/** `keywarden demo`: the built-in emulators with sample keys, in a data folder of the demo's own. */
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandRun } from '../main.js';
 
-export const demo: CommandRun = async ({ out, engine }) => {
-  const core = await engine();
+export const demo: CommandRun = async ({ values, out, engine }) => {
+  const { defaultDemoHome, DEMO_PASSPHRASE_FILE } = await import('../../core/paths.js');
+  const { cliPassphraseSource, PASSPHRASE_FILE_VARIABLE } = await import('../passphrase.js');
+  // Never the real inventory: --home only when given on this command line, else the demo's own folder.
+  const home = (values.home as string | undefined) || defaultDemoHome();
+  const passphraseFile = join(home, DEMO_PASSPHRASE_FILE);
+  // Without an OS keychain (a server, a container) the sample secrets are sealed under a random
+  // passphrase kept beside them: acceptable for sample data only, and said so below.
+  const demoPassphraseFile = () => {
+    if (!existsSync(passphraseFile)) writeFileSync(passphraseFile, randomBytes(24).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    return passphraseFile;
+  };
+  const core = await engine({ home, passphrase: cliPassphraseSource(out.info, demoPassphraseFile) });
   const { startDemo } = await import('../../core/demo/demo.js');
-  out.info('starting the CommBox, BoxWatch and Nitrobox emulators on 127.0.0.1 ...');
+  out.info(`starting the CommBox, BoxWatch and Nitrobox emulators on 127.0.0.1, with the demo data folder ${home} ...`);
   const running = await startDemo(core);
   const reminders = core.reminders({ withinDays: 30 });
+  const vault = await core.vaultStatus();
+  const keychainless = vault.keychain !== 'holds-key' && vault.passphraseSlot !== null && existsSync(passphraseFile);
+  const failed = running.report.results.filter((result) => !result.ok);
   out.info(
     [
-      `demo ready: ${core.listKeys({}).length} keys in ${core.listBackends().length} backends, ${reminders.length} reminders within 30 days (data folder ${core.home})`,
+      `demo ready: ${core.listKeys({}).length} keys in ${core.listBackends().length} backends, ${reminders.length} reminders within 30 days`,
+      ...failed.map((result) => `  sync of ${result.backend} failed: ${result.error}`),
       `  CommBox  ${running.emulators.commbox.url}`,
       `  BoxWatch ${running.emulators.boxwatch.url}`,
       `  Nitrobox ${running.emulators.nitrobox.url}`,
-      'In another terminal, with the same data folder: keywarden list, keywarden reminders, keywarden test REF, ...',
+      ...(keychainless
+        ? [`No OS keychain here: the demo's sample secrets are sealed under a random passphrase kept in ${passphraseFile} (fine for sample data; for real data see "keywarden vault add-passphrase").`]
+        : []),
+      `In another terminal: keywarden --home ${JSON.stringify(home)} list   (also reminders, show REF, test REF${keychainless ? `; reveal needs ${PASSPHRASE_FILE_VARIABLE}=${passphraseFile}` : ''})`,
       'Press Ctrl-C to stop the emulators.',
     ].join('\n'),
   );

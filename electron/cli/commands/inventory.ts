@@ -84,10 +84,24 @@ export const create: CommandRun = async ({ values, out, engine }) => {
   const name = values.name as string | undefined;
   if (!backend || !name) throw new KeywardenError('invalid_input', 'create needs --backend N and --name LABEL');
   const issued = await (await engine()).createKey(backend, name);
+  if (!issued.cached) {
+    // Never a bare failure: the vendor made the key and will not show its secret again.
+    out.info(
+      `keywarden: WARNING: ${issued.key.ref} was created, but its secret could NOT be cached: the inventory database stayed locked by another process. Store the secret below yourself now; do not run create again (that would make a second key).`,
+    );
+  }
   out.result(issued, () =>
-    [`created ${issued.key.ref}; its secret is cached encrypted. The vendor shows it only this once:`, '', issued.secret ?? '(none)', ''].join('\n'),
+    [
+      issued.cached
+        ? `created ${issued.key.ref}; its secret is cached encrypted. The vendor shows it only this once:`
+        : `created ${issued.key.ref}; its secret is NOT cached. The vendor shows it only this once:`,
+      '',
+      issued.secret ?? '(none)',
+      '',
+    ].join('\n'),
   );
-  return 0;
+  // Exit 3: scripts must not treat this as success (nothing cached) nor as failure (never retry a create).
+  return issued.cached ? 0 : 3;
 };
 
 export const revoke: CommandRun = async ({ values, positionals, out, engine }) => {

@@ -27,8 +27,10 @@ const DAY_MS = 86_400_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
 
 /**
- * Starts the emulators and (re)registers the demo backends. Previous demo backends are replaced:
- * their emulators died with the previous demo, and their keys were sample data.
+ * Starts the emulators and registers the demo backends, or, when an earlier demo registered them,
+ * points them at the new emulators (which start on new ports). Nothing a person added is removed:
+ * keys entered by hand in the demo's manual backend stay, and the sample manual keys are added only
+ * once. The vendor backends show what the new emulators hold, as a sync of any backend would.
  */
 export async function startDemo(engine: KeywardenEngine): Promise<RunningDemo> {
   const [{ startCommBoxEmulator }, { startBoxWatchEmulator }, { startNitroboxEmulator }] = await Promise.all([
@@ -57,21 +59,25 @@ export async function startDemo(engine: KeywardenEngine): Promise<RunningDemo> {
     nitrobox.state.seedClient('warehouse-feed', { createdAt: daysAgo(200), createdBy: 'admin@acme.example' });
     nitrobox.state.seedClient('crm-export', { createdAt: daysAgo(20), createdBy: 'admin@acme.example' });
 
-    for (const name of Object.values(DEMO_BACKENDS)) {
-      if (engine.listBackends().some((backend) => backend.name === name)) await engine.removeBackend(name);
+    const existing = new Set(engine.listBackends().map((backend) => backend.name));
+    const register = async (name: string, type: 'commbox' | 'boxwatch' | 'nitrobox', url: string, credential: string) => {
+      if (existing.has(name)) await engine.reconnectBackend(name, url, credential);
+      else await engine.addBackend({ name, type, url, credential });
+    };
+    await register(DEMO_BACKENDS.commbox, 'commbox', commbox.emulator.url, commboxAdmin);
+    await register(DEMO_BACKENDS.boxwatch, 'boxwatch', boxwatch.emulator.url, boxwatchKey.secret);
+    await register(DEMO_BACKENDS.nitrobox, 'nitrobox', nitrobox.emulator.url, nitroboxToken);
+    if (!existing.has(DEMO_BACKENDS.manual)) {
+      await engine.addBackend({ name: DEMO_BACKENDS.manual, type: 'manual' });
+      await engine.addManualKey(DEMO_BACKENDS.manual, {
+        name: 'Payment gateway (prod)',
+        vendor: 'Stripe',
+        createdAt: daysAgo(359),
+        expiresAt: new Date(Date.now() + 6 * DAY_MS).toISOString(),
+        secret: `demo_${randomBytes(18).toString('base64url')}`,
+      });
+      await engine.addManualKey(DEMO_BACKENDS.manual, { name: 'SMS provider', vendor: 'Twilio', createdAt: daysAgo(30), rotateEveryDays: 90 });
     }
-    await engine.addBackend({ name: DEMO_BACKENDS.commbox, type: 'commbox', url: commbox.emulator.url, credential: commboxAdmin });
-    await engine.addBackend({ name: DEMO_BACKENDS.boxwatch, type: 'boxwatch', url: boxwatch.emulator.url, credential: boxwatchKey.secret });
-    await engine.addBackend({ name: DEMO_BACKENDS.nitrobox, type: 'nitrobox', url: nitrobox.emulator.url, credential: nitroboxToken });
-    await engine.addBackend({ name: DEMO_BACKENDS.manual, type: 'manual' });
-    await engine.addManualKey(DEMO_BACKENDS.manual, {
-      name: 'Payment gateway (prod)',
-      vendor: 'Stripe',
-      createdAt: daysAgo(359),
-      expiresAt: new Date(Date.now() + 6 * DAY_MS).toISOString(),
-      secret: `demo_${randomBytes(18).toString('base64url')}`,
-    });
-    await engine.addManualKey(DEMO_BACKENDS.manual, { name: 'SMS provider', vendor: 'Twilio', createdAt: daysAgo(30), rotateEveryDays: 90 });
 
     const report = await engine.sync([DEMO_BACKENDS.commbox, DEMO_BACKENDS.boxwatch, DEMO_BACKENDS.nitrobox]);
     return { emulators: { commbox: commbox.emulator, boxwatch: boxwatch.emulator, nitrobox: nitrobox.emulator }, report, stop };

@@ -4,6 +4,7 @@
  * main process without any other file knowing.
  */
 import Database from 'better-sqlite3';
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { KeywardenError } from '../errors.js';
 
 export type SqlValue = string | number | bigint | null | Buffer;
@@ -24,6 +25,7 @@ export interface SqlDatabase {
   transaction<T>(fn: () => T): T;
   pragma(statement: string): unknown;
   close(): void;
+  readonly readOnly: boolean;
 }
 
 export interface OpenOptions {
@@ -31,15 +33,47 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** Path of an alternative native binding, e.g. the Electron ABI build made by electron-builder. */
   nativeBinding?: string;
+  /**
+   * Open for reading only: nothing is created, migrated or written, so a read-only copy of a data
+   * folder (a backup, a mounted snapshot) can still be listed.
+   */
+  readOnly?: boolean;
+}
+
+/** The database and its WAL and shared-memory files hold sealed secrets and the audit trail: owner only. */
+const PRIVATE_FILE_MODE = 0o600;
+const SIDE_FILES = ['', '-wal', '-shm', '-journal'];
+
+/**
+ * Creates the database file 0600 before SQLite does (SQLite would use 0644 less the umask), and
+ * narrows an existing one. SQLite gives its -wal and -shm files the database file's mode, so this
+ * one file decides all three; existing side files from older versions are narrowed too.
+ */
+function makePrivate(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+  for (const suffix of SIDE_FILES) {
+    const file = `${path}${suffix}`;
+    try {
+      const stat = statSync(file);
+      if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) chmodSync(file, PRIVATE_FILE_MODE);
+    } catch {
+      // Absent side file, or a file owned by someone else: SQLite's own open reports what matters.
+    }
+  }
 }
 
 export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase {
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+    if (!options.readOnly) makePrivate(path);
+    db = new Database(path, {
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+      ...(options.readOnly ? { readonly: true, fileMustExist: true } : {}),
+    });
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     // WAL lets the desktop app read while a CLI sync writes; it is also what makes readers never block.
-    db.pragma('journal_mode = WAL');
+    // A read-only connection uses whatever mode the file has; changing it would be a write.
+    if (!options.readOnly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
   } catch (error) {
@@ -57,6 +91,7 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase
     transaction: <T>(fn: () => T) => open.transaction(fn).immediate(),
     pragma: (statement) => open.pragma(statement),
     close: () => open.close(),
+    readOnly: Boolean(options.readOnly),
   };
 }
 
@@ -76,8 +111,16 @@ export function translateSqliteError(error: unknown, path: string): KeywardenErr
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return new KeywardenError('store_busy', `the inventory database ${path} is busy in another Keywarden process; try again in a moment`, { path }, { cause: error });
   }
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM') {
-    return new KeywardenError('invalid_input', `cannot open the inventory database ${path} (${code}): check the folder exists and is writable`, { path }, { cause: error });
+  if (code.startsWith('SQLITE_READONLY') || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
+    return new KeywardenError(
+      'store_read_only',
+      `the inventory database ${path} cannot be written (${code}): it is read-only here (a backup or a read-only mount?); reading commands such as "keywarden list" still work`,
+      { path },
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') {
+    return new KeywardenError('invalid_input', `cannot open the inventory database ${path} (${code}): check the folder exists and is readable`, { path }, { cause: error });
   }
   return new KeywardenError('internal', `database error in ${path}: ${text}`, { path }, { cause: error });
 }

@@ -7,7 +7,7 @@ import type { AuditEvent, AuditOutcome, BackendType, Key, KeyFilter, KeyStatus }
 import type { RemoteKey } from '../backends/backend.js';
 import { KeywardenError } from '../errors.js';
 import { computeRotationDueAt, DAY_MS, dueEventFor } from '../reminders/reminders.js';
-import { migrate } from './migrations/index.js';
+import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
 import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
 
 export interface BackendRow {
@@ -84,7 +84,8 @@ export class InventoryStore {
   static open(path: string, options: OpenOptions = {}): InventoryStore {
     const db = openSqlite(path, options);
     try {
-      migrate(db);
+      if (options.readOnly) requireCurrentSchema(db);
+      else migrate(db);
     } catch (error) {
       db.close();
       throw translateSqliteError(error, path);
@@ -113,6 +114,23 @@ export class InventoryStore {
 
   setMeta(name: string, value: string): void {
     this.guard(() => this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value').run(name, value));
+  }
+
+  deleteMeta(name: string): void {
+    this.guard(() => this.db.prepare('DELETE FROM meta WHERE name = ?').run(name));
+  }
+
+  /**
+   * Writes every entry, in one transaction, only if `guard` is not yet set; returns whether it did.
+   * The write lock taken by the transaction makes the check and the write one step across processes:
+   * of two processes creating the vault at once, exactly one wins and the other re-reads.
+   */
+  setMetaIfAbsent(guard: string, entries: Readonly<Record<string, string>>): boolean {
+    return this.transaction(() => {
+      if (this.getMeta(guard) !== null) return false;
+      for (const [name, value] of Object.entries(entries)) this.setMeta(name, value);
+      return true;
+    });
   }
 
   // ---- backends ---------------------------------------------------------------------------------
@@ -161,6 +179,11 @@ export class InventoryStore {
 
   setCredentialSealed(backendId: number, sealed: Buffer): void {
     this.guard(() => this.db.prepare('UPDATE backends SET credential_sealed = ? WHERE id = ?').run(sealed, backendId));
+  }
+
+  /** The demo's emulators start on new ports each run: its backends follow them without losing their keys. */
+  updateBackendEndpoint(backendId: number, url: string | null, credentialSealed: Buffer | null): void {
+    this.guard(() => this.db.prepare('UPDATE backends SET url = ?, credential_sealed = ? WHERE id = ?').run(url, credentialSealed, backendId));
   }
 
   updateBackendSettings(backendId: number, settings: Record<string, unknown>): void {
@@ -362,6 +385,35 @@ export class InventoryStore {
     return this.guard(() => this.db.prepare<{ sealed: Buffer }>('SELECT sealed FROM key_secrets WHERE backend_id = ? AND key_id = ?').get(backendId, keyId)?.sealed ?? null);
   }
 
+  /** How many secrets and backend credentials are sealed under the data key (for `vault status`). */
+  countSealed(): { keySecrets: number; credentials: number } {
+    return this.guard(() => {
+      const row = this.db
+        .prepare<{ secrets: number; credentials: number }>(
+          'SELECT (SELECT COUNT(*) FROM key_secrets) AS secrets, (SELECT COUNT(*) FROM backends WHERE credential_sealed IS NOT NULL) AS credentials',
+        )
+        .get()!;
+      return { keySecrets: row.secrets, credentials: row.credentials };
+    });
+  }
+
+  /**
+   * `vault reset`: forgets everything sealed under the old data key, and the vault's own records, in
+   * one transaction. The inventory (keys, dates, audit) stays; backends lose their credentials.
+   */
+  dropSealedRecords(vaultMetaNames: readonly string[]): { keySecrets: number; credentials: number; backends: string[] } {
+    return this.transaction(() => {
+      const counts = this.countSealed();
+      const backends = this.db
+        .prepare<{ name: string }>('SELECT name FROM backends WHERE credential_sealed IS NOT NULL ORDER BY name')
+        .all()
+        .map((row) => row.name);
+      this.db.exec('DELETE FROM key_secrets; UPDATE backends SET credential_sealed = NULL WHERE credential_sealed IS NOT NULL;');
+      for (const name of vaultMetaNames) this.deleteMeta(name);
+      return { ...counts, backends };
+    });
+  }
+
   hasAnySealedRecord(): boolean {
     return this.guard(
       () => this.db.prepare<{ n: number }>('SELECT (SELECT COUNT(*) FROM key_secrets) + (SELECT COUNT(*) FROM backends WHERE credential_sealed IS NOT NULL) AS n').get()!.n > 0,
@@ -409,6 +461,21 @@ export class InventoryStore {
       throw translateSqliteError(error, this.db.path);
     }
   }
+}
+
+/** A read-only connection cannot migrate: an older database must be opened once by a writing command. */
+function requireCurrentSchema(db: SqlDatabase): void {
+  const version = schemaVersion(db);
+  const latest = MIGRATIONS.at(-1)?.version ?? 0;
+  if (version === latest) return;
+  if (version > latest) migrate(db); // reports the "newer Keywarden" error, writing nothing
+  throw new KeywardenError(
+    version === 0 ? 'store_corrupt' : 'store_read_only',
+    version === 0
+      ? `${db.path} is not a Keywarden inventory (it has no schema)`
+      : `the inventory database ${db.path} was written by an older Keywarden (schema ${version}, this one uses ${latest}); run a command that writes (e.g. "keywarden sync") once to upgrade it`,
+    { path: db.path, schema: version },
+  );
 }
 
 const BACKEND_SELECT = `

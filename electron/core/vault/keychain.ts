@@ -12,6 +12,12 @@ export interface Keychain {
   get(service: string, account: string): Promise<string | null>;
   set(service: string, account: string, value: string): Promise<void>;
   delete(service: string, account: string): Promise<boolean>;
+  /**
+   * Whether the collection entries are read from is locked: true, false, or null when it cannot be
+   * told. Needed because keytar's `get` answers null both for a missing entry and for any entry of a
+   * locked Secret Service collection, and the two call for opposite advice.
+   */
+  isLocked?(): Promise<boolean | null>;
 }
 
 type Keytar = {
@@ -59,7 +65,40 @@ export function createOsKeychain(): Keychain {
     get: (service, account) => call('reading the data key', (k) => k.getPassword(service, account)),
     set: (service, account, value) => call('storing the data key', (k) => k.setPassword(service, account, value)),
     delete: (service, account) => call('deleting the data key', (k) => k.deletePassword(service, account)),
+    isLocked: () => secretServiceDefaultCollectionLocked(),
   };
+}
+
+const LOCK_QUERY_TIMEOUT_MS = 3_000;
+
+/**
+ * Linux: asks the Secret Service whether the default collection (the one libsecret, and so keytar,
+ * reads) is locked, with `dbus-send` from the D-Bus tools every desktop has; no second native module.
+ * Elsewhere a locked keychain makes keytar fail with an error, so null ("cannot tell") is enough.
+ */
+async function secretServiceDefaultCollectionLocked(): Promise<boolean | null> {
+  if (process.platform !== 'linux') return null;
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
+    execFile(
+      'dbus-send',
+      [
+        '--session',
+        '--print-reply',
+        '--dest=org.freedesktop.secrets',
+        '/org/freedesktop/secrets/aliases/default',
+        'org.freedesktop.DBus.Properties.Get',
+        'string:org.freedesktop.Secret.Collection',
+        'string:Locked',
+      ],
+      { timeout: LOCK_QUERY_TIMEOUT_MS, encoding: 'utf8' },
+      (error, stdout) => {
+        if (error) return resolve(null);
+        const match = /boolean (true|false)/.exec(stdout);
+        resolve(match ? match[1] === 'true' : null);
+      },
+    );
+  });
 }
 
 /** Maps the platform's raw messages (seen on Linux: D-Bus absent, keyring locked) to Keywarden's own. */

@@ -1,15 +1,21 @@
 /**
  * Envelope encryption of secrets at rest.
  *
- * A random 256-bit data key lives in the OS keychain, one per data folder (so two `--home` folders
- * never share or overwrite each other's key). Every secret is sealed with AES-256-GCM under it, with
- * a fresh 96-bit nonce per write and the record's identity as associated data: a sealed blob copied
- * onto another record, or another data folder, fails to open instead of decrypting as the wrong thing.
+ * A random 256-bit data key, one per data folder (so two `--home` folders never share or overwrite
+ * each other's key), opens every sealed record. It can be opened two ways:
+ * - the OS keychain (the default): service "Keywarden", account `data-key:<vault id>`;
+ * - an optional passphrase slot: the same data key wrapped with AES-256-GCM under a key derived from a
+ *   passphrase with scrypt, for machines without an unlocked Secret Service (SSH, cron, containers,
+ *   WSL) and as a way back when the keychain entry is lost. The passphrase itself is never stored.
+ *
+ * Every secret is sealed with AES-256-GCM under the data key, with a fresh 96-bit nonce per write and
+ * the record's identity as associated data: a sealed blob copied onto another record, or another data
+ * folder, fails to open instead of decrypting as the wrong thing.
  *
  * Sealed layout: version (1 byte) | nonce (12) | tag (16) | ciphertext.
  */
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { KeywardenError } from '../errors.js';
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID, scrypt as scryptCallback, type ScryptOptions } from 'node:crypto';
+import { KeywardenError, toKeywardenError } from '../errors.js';
 import type { Keychain } from './keychain.js';
 
 export const KEYCHAIN_SERVICE = 'Keywarden';
@@ -18,12 +24,64 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const CHECK_PLAINTEXT = 'keywarden-data-key-check';
 
-/** Where the vault keeps its two non-secret facts: which keychain entry is ours, and a known-plaintext check. */
+/** The vault's own records in the store's meta table. None of them is secret. */
+export const VAULT_META = {
+  id: 'vault_id',
+  /** The data key's known-plaintext check; its presence is what "the vault exists" means. */
+  check: 'vault_check',
+  passphraseSlot: 'vault_passphrase_slot',
+} as const;
+
+/**
+ * scrypt at N = 2^17, r = 8, p = 1 costs 128 MiB and about 0.4 s on a 2-core machine: dear for an
+ * attacker trying passphrases offline, tolerable once per command. The parameters are stored with
+ * each slot, so they can be raised later without breaking existing slots.
+ */
+export const DEFAULT_KDF: KdfParams = { N: 2 ** 17, r: 8, p: 1 };
+export const MIN_PASSPHRASE_LENGTH = 12;
+
+export interface KdfParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+interface PassphraseSlot extends KdfParams {
+  version: 1;
+  kdf: 'scrypt';
+  salt: string;
+  wrapped: string;
+}
+
+/** Where the vault keeps its non-secret facts: which keychain entry is ours, the key check, the passphrase slot. */
 export interface VaultMetaStore {
   getMeta(name: string): string | null;
   setMeta(name: string, value: string): void;
+  deleteMeta(name: string): void;
+  /** Writes all entries in one transaction only if `guard` is unset; false when another process got there first. */
+  setMetaIfAbsent(guard: string, entries: Readonly<Record<string, string>>): boolean;
   /** True once anything sealed exists, so a missing data key is reported instead of silently replaced. */
   hasAnySealedRecord(): boolean;
+}
+
+/**
+ * Supplies the data folder's passphrase when the keychain cannot open the data key (or cannot store a
+ * new one): from the file named by KEYWARDEN_PASSPHRASE_FILE, or a prompt at a terminal. Null when
+ * none can be had (a script without the variable): the caller then reports the keychain problem.
+ */
+export type PassphraseSource = (purpose: 'open' | 'create') => Promise<string | null>;
+
+export type KeychainState = 'holds-key' | 'missing' | 'locked' | 'unavailable' | 'wrong-key';
+
+export interface VaultStatus {
+  /** False until the first secret is sealed in this data folder. */
+  created: boolean;
+  vaultId: string | null;
+  keychainEntry: string | null;
+  keychain: KeychainState | null;
+  /** The keychain's own explanation when it is locked or unreachable. */
+  keychainDetail: string | null;
+  passphraseSlot: (KdfParams & { kdf: 'scrypt' }) | null;
 }
 
 export class Vault {
@@ -33,16 +91,14 @@ export class Vault {
   constructor(
     private readonly meta: VaultMetaStore,
     private readonly keychain: Keychain,
+    private readonly passphrase: PassphraseSource = async () => null,
+    private readonly kdf: KdfParams = DEFAULT_KDF,
   ) {}
 
-  /** The keychain account name of this data folder's key. */
-  get keychainAccount(): string {
-    let vaultId = this.meta.getMeta('vault_id');
-    if (!vaultId) {
-      vaultId = randomUUID();
-      this.meta.setMeta('vault_id', vaultId);
-    }
-    return `data-key:${vaultId}`;
+  /** The keychain account name of this data folder's key, or null before the vault exists. */
+  get keychainAccount(): string | null {
+    const vaultId = this.meta.getMeta(VAULT_META.id);
+    return vaultId && this.meta.getMeta(VAULT_META.check) ? accountOf(vaultId) : null;
   }
 
   /**
@@ -62,9 +118,76 @@ export class Vault {
     try {
       return openWith(key, recordIdentity, sealed);
     } catch {
-      throw new KeywardenError('vault_key_mismatch', `a cached secret (${recordIdentity}) cannot be decrypted: it was altered or sealed for another record`, {
-        record: recordIdentity,
-      });
+      throw new KeywardenError(
+        'vault_key_mismatch',
+        `a cached secret (${recordIdentity.split('\n')[0]}) cannot be decrypted: it was altered, sealed for another record, or the backend's URL, type or test target was changed in the database since it was stored`,
+        { record: recordIdentity.split('\n')[0]! },
+      );
+    }
+  }
+
+  /** What `keywarden vault status` shows. Never creates anything and never asks for the passphrase. */
+  async status(): Promise<VaultStatus> {
+    const vaultId = this.meta.getMeta(VAULT_META.id);
+    const check = this.meta.getMeta(VAULT_META.check);
+    const slot = this.readSlot();
+    const passphraseSlot = slot ? { kdf: slot.kdf, N: slot.N, r: slot.r, p: slot.p } : null;
+    if (!vaultId || !check) return { created: false, vaultId: null, keychainEntry: null, keychain: null, keychainDetail: null, passphraseSlot };
+    const probe = await this.readKeychain(vaultId, check);
+    return {
+      created: true,
+      vaultId,
+      keychainEntry: `${KEYCHAIN_SERVICE} / ${accountOf(vaultId)}`,
+      keychain: probe.state,
+      keychainDetail: probe.problem?.message ?? null,
+      passphraseSlot,
+    };
+  }
+
+  /**
+   * Adds (or replaces) the passphrase slot. The data key is opened first (or created, when this data
+   * folder has none yet); a passphrase never creates a second key.
+   */
+  async addPassphrase(passphrase: string): Promise<void> {
+    checkPassphraseStrength(passphrase);
+    if (!this.meta.getMeta(VAULT_META.check)) {
+      // A new data folder: create the key with this passphrase as (one of) its ways in.
+      this.dataKey = await this.create(passphrase);
+      if (this.readSlot()) return;
+    }
+    const key = await this.key();
+    const vaultId = this.meta.getMeta(VAULT_META.id)!;
+    this.meta.setMeta(VAULT_META.passphraseSlot, JSON.stringify(await wrapWithPassphrase(key, vaultId, passphrase, this.kdf)));
+  }
+
+  /** Removes the passphrase slot, only while the keychain holds the key: it must never remove the last way in. */
+  async removePassphrase(): Promise<void> {
+    const status = await this.status();
+    if (!status.passphraseSlot) throw new KeywardenError('invalid_input', 'this data folder has no passphrase');
+    if (status.keychain !== 'holds-key') {
+      throw new KeywardenError(
+        'invalid_input',
+        `the OS keychain does not hold this data folder's key (${status.keychain}); without the passphrase nothing could open the cached secrets, so it stays`,
+      );
+    }
+    this.meta.deleteMeta(VAULT_META.passphraseSlot);
+  }
+
+  /**
+   * The keychain half of `vault reset`: forgets the key in memory and deletes the keychain entry
+   * (the caller drops the sealed records and the meta rows). Returns the entry, and whether it was
+   * removed: a locked or absent keychain leaves it, and the administrator is told.
+   */
+  async forgetKey(): Promise<{ keychainEntry: string | null; removed: boolean; problem: string | null }> {
+    const vaultId = this.meta.getMeta(VAULT_META.id);
+    this.dataKey = null;
+    this.pending = null;
+    if (!vaultId) return { keychainEntry: null, removed: false, problem: null };
+    const entry = `${KEYCHAIN_SERVICE} / ${accountOf(vaultId)}`;
+    try {
+      return { keychainEntry: entry, removed: await this.keychain.delete(KEYCHAIN_SERVICE, accountOf(vaultId)), problem: null };
+    } catch (error) {
+      return { keychainEntry: entry, removed: false, problem: toKeywardenError(error).message };
     }
   }
 
@@ -85,32 +208,180 @@ export class Vault {
   }
 
   private async loadKey(): Promise<Buffer> {
-    const account = this.keychainAccount;
-    const stored = await this.keychain.get(KEYCHAIN_SERVICE, account);
-    const check = this.meta.getMeta('vault_check');
-    if (stored) {
-      const key = Buffer.from(stored, 'base64');
-      if (key.length !== 32 || (check && !opens(key, check))) {
-        throw new KeywardenError('vault_key_mismatch', `the keychain entry "${KEYCHAIN_SERVICE} / ${account}" does not hold this data folder's key; cached secrets cannot be read`, {
-          account,
-        });
-      }
-      if (!check) this.meta.setMeta('vault_check', sealWith(key, 'vault-check', CHECK_PLAINTEXT).toString('base64'));
-      return key;
-    }
-    if (check || this.meta.hasAnySealedRecord()) {
-      // Making a new key here would orphan every sealed secret without a word; say so instead.
+    const vaultId = this.meta.getMeta(VAULT_META.id);
+    const check = this.meta.getMeta(VAULT_META.check);
+    if (vaultId && check) return this.openExisting(vaultId, check);
+    if (this.meta.hasAnySealedRecord()) {
+      // Sealed records without the vault's check cannot be opened by any key we could make now.
       throw new KeywardenError(
-        'vault_key_mismatch',
-        `this data folder's key ("${KEYCHAIN_SERVICE} / ${account}") is missing from the OS keychain, so its cached secrets and credentials cannot be read. Restore the keychain entry, or remove the backends and add them again`,
-        { account },
+        'vault_key_missing',
+        'this data folder holds sealed secrets but no record of their data key; "keywarden vault reset" drops them and keeps the inventory',
       );
     }
-    const key = randomBytes(32);
-    await this.keychain.set(KEYCHAIN_SERVICE, account, key.toString('base64'));
-    this.meta.setMeta('vault_check', sealWith(key, 'vault-check', CHECK_PLAINTEXT).toString('base64'));
-    return key;
+    return this.create();
   }
+
+  private async openExisting(vaultId: string, check: string): Promise<Buffer> {
+    const probe = await this.readKeychain(vaultId, check);
+    if (probe.key) return probe.key;
+    const slot = this.readSlot();
+    if (slot) {
+      const passphrase = await this.passphrase('open');
+      if (passphrase !== null) return unwrapWithPassphrase(slot, vaultId, check, passphrase);
+      throw new KeywardenError(
+        'vault_locked',
+        `${probe.problem!.message}. This data folder also opens with its passphrase: give it at the prompt, or name a file holding it in KEYWARDEN_PASSPHRASE_FILE`,
+        { keychain: probe.state },
+      );
+    }
+    throw probe.problem!;
+  }
+
+  /** Reads the data key from the keychain and classifies what went wrong, telling locked from missing. */
+  private async readKeychain(vaultId: string, check: string): Promise<{ key: Buffer | null; state: KeychainState; problem: KeywardenError | null }> {
+    const account = accountOf(vaultId);
+    const entry = `${KEYCHAIN_SERVICE} / ${account}`;
+    let stored: string | null;
+    try {
+      stored = await this.keychain.get(KEYCHAIN_SERVICE, account);
+    } catch (error) {
+      const typed = toKeywardenError(error);
+      return { key: null, state: typed.code === 'keychain_locked' ? 'locked' : 'unavailable', problem: typed };
+    }
+    if (stored) {
+      const key = Buffer.from(stored, 'base64');
+      if (key.length === 32 && opens(key, check)) return { key, state: 'holds-key', problem: null };
+      return {
+        key: null,
+        state: 'wrong-key',
+        problem: new KeywardenError('vault_key_mismatch', `the keychain entry "${entry}" does not hold this data folder's key; cached secrets cannot be read`, { account }),
+      };
+    }
+    // keytar answers null for a missing entry and for every entry of a locked collection alike.
+    if ((await this.keychain.isLocked?.()) === true) {
+      return {
+        key: null,
+        state: 'locked',
+        problem: new KeywardenError(
+          'keychain_locked',
+          `the OS keychain is locked, so this data folder's key ("${entry}") cannot be read: unlock your login keyring and try again. Nothing is lost; the inventory and reminders still work`,
+          { account },
+        ),
+      };
+    }
+    return {
+      key: null,
+      state: 'missing',
+      problem: new KeywardenError(
+        'vault_key_missing',
+        `this data folder's key ("${entry}") is not in the OS keychain, so its cached secrets and credentials cannot be read. Restore the keychain entry if it was moved, or open it with this folder's passphrase if one was added; "keywarden vault reset" starts over (it drops the cached secrets and credentials and keeps the inventory)`,
+        { account },
+      ),
+    };
+  }
+
+  /**
+   * Creates the data key. Two processes can do this at once on a new data folder; each makes its own
+   * candidate under its own keychain account, and the store's guarded write lets exactly one record
+   * its id. The loser deletes its keychain entry and re-reads, so both use the winner's key and no
+   * stray entry is left behind.
+   */
+  private async create(explicitPassphrase?: string): Promise<Buffer> {
+    const vaultId = randomUUID();
+    const account = accountOf(vaultId);
+    const key = randomBytes(32);
+    const entries: Record<string, string> = {
+      [VAULT_META.id]: vaultId,
+      [VAULT_META.check]: sealWith(key, 'vault-check', CHECK_PLAINTEXT).toString('base64'),
+    };
+    let inKeychain = false;
+    let keychainProblem: KeywardenError | null = null;
+    try {
+      await this.keychain.set(KEYCHAIN_SERVICE, account, key.toString('base64'));
+      inKeychain = true;
+    } catch (error) {
+      keychainProblem = toKeywardenError(error);
+    }
+    const passphrase = explicitPassphrase ?? (inKeychain ? null : await this.passphrase('create'));
+    if (!inKeychain && passphrase === null) {
+      throw new KeywardenError(
+        keychainProblem!.code,
+        `${keychainProblem!.message}. To use Keywarden without a keychain, protect this data folder's key with a passphrase: "keywarden vault add-passphrase", or name a file holding one in KEYWARDEN_PASSPHRASE_FILE`,
+        keychainProblem!.details,
+        { cause: keychainProblem },
+      );
+    }
+    if (passphrase !== null) {
+      if (explicitPassphrase === undefined) checkPassphraseStrength(passphrase);
+      entries[VAULT_META.passphraseSlot] = JSON.stringify(await wrapWithPassphrase(key, vaultId, passphrase, this.kdf));
+    }
+    let won: boolean;
+    try {
+      won = this.meta.setMetaIfAbsent(VAULT_META.check, entries);
+    } catch (error) {
+      if (inKeychain) await this.keychain.delete(KEYCHAIN_SERVICE, account).catch(() => false);
+      throw error;
+    }
+    if (won) return key;
+    if (inKeychain) await this.keychain.delete(KEYCHAIN_SERVICE, account).catch(() => false);
+    const winnerId = this.meta.getMeta(VAULT_META.id)!;
+    return this.openExisting(winnerId, this.meta.getMeta(VAULT_META.check)!);
+  }
+
+  private readSlot(): PassphraseSlot | null {
+    const text = this.meta.getMeta(VAULT_META.passphraseSlot);
+    if (!text) return null;
+    try {
+      const slot = JSON.parse(text) as PassphraseSlot;
+      if (slot.version === 1 && slot.kdf === 'scrypt') return slot;
+    } catch {
+      // fall through
+    }
+    throw new KeywardenError('store_corrupt', "this data folder's passphrase slot is unreadable; it can be removed with \"keywarden vault reset\"");
+  }
+}
+
+function accountOf(vaultId: string): string {
+  return `data-key:${vaultId}`;
+}
+
+function checkPassphraseStrength(passphrase: string): void {
+  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
+    throw new KeywardenError('invalid_input', `the passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters; a few unrelated words make a good one`);
+  }
+}
+
+function deriveKey(passphrase: string, salt: Buffer, params: KdfParams): Promise<Buffer> {
+  // 128 * N * r bytes, plus headroom: Node refuses anything over its 32 MiB default otherwise.
+  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
+  return new Promise((resolve, reject) => {
+    // NFC: the same passphrase typed on two systems may arrive in two Unicode normal forms.
+    scryptCallback(passphrase.normalize('NFC'), salt, 32, options, (error, derived) => (error ? reject(error) : resolve(derived)));
+  });
+}
+
+async function wrapWithPassphrase(key: Buffer, vaultId: string, passphrase: string, params: KdfParams): Promise<PassphraseSlot> {
+  const salt = randomBytes(16);
+  const kek = await deriveKey(passphrase, salt, params);
+  return {
+    version: 1,
+    kdf: 'scrypt',
+    ...params,
+    salt: salt.toString('base64'),
+    wrapped: sealWith(kek, `passphrase-slot:${vaultId}`, key.toString('base64')).toString('base64'),
+  };
+}
+
+async function unwrapWithPassphrase(slot: PassphraseSlot, vaultId: string, check: string, passphrase: string): Promise<Buffer> {
+  const kek = await deriveKey(passphrase, Buffer.from(slot.salt, 'base64'), slot);
+  let key: Buffer;
+  try {
+    key = Buffer.from(openWith(kek, `passphrase-slot:${vaultId}`, Buffer.from(slot.wrapped, 'base64')), 'base64');
+  } catch {
+    throw new KeywardenError('invalid_input', "the passphrase does not open this data folder's key");
+  }
+  if (key.length !== 32 || !opens(key, check)) throw new KeywardenError('vault_key_mismatch', "the passphrase slot holds another data folder's key");
+  return key;
 }
 
 function sealWith(key: Buffer, recordIdentity: string, plaintext: string): Buffer {

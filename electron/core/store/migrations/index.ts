@@ -34,6 +34,10 @@ export function migrate(db: SqlDatabase, migrations: readonly Migration[] = MIGR
   for (const migration of migrations) {
     if (migration.version <= start || migration.version > upTo) continue;
     db.transaction(() => {
+      // Several processes can open a new data folder at once (a cron job and the app, four parallel
+      // CLI calls). The transaction holds the write lock, so the version read here is final: a
+      // migration another process applied while this one waited is skipped, never run twice.
+      if (schemaVersion(db) >= migration.version) return;
       db.exec(migration.up);
       db.pragma(`user_version = ${migration.version}`);
     });
