@@ -2,16 +2,18 @@
  * `keywarden demo` as a person tries it: started in one terminal, it runs the three vendor emulators
  * with sample keys and registers them; from another terminal (the same data folder) the inventory,
  * reminders and a key test work; Ctrl-C stops it cleanly, the inventory stays readable offline, and
- * sync then reports the backends as unreachable without losing anything. Running it again replaces
- * the demo backends instead of adding a second set.
+ * sync then reports the backends as unreachable without losing anything. Running it again points the
+ * demo backends at the new emulators instead of adding a second set, and keeps what a person added.
+ * Without --home it uses a folder of its own, never the real inventory; without a keychain it still works.
  *
  * The tests below run in order and share one data folder, like the terminal session they imitate.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendSummary, Key, Reminder, SyncReport } from '../../shared/domain.js';
-import { type CliHome, type CliResult, PROJECT_ROOT, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
+import { type CliHome, type CliResult, PROJECT_ROOT, hasIsolatedKeychain, makeCliHome, runCli } from '../support/cli.js';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'keywarden.js');
 const DEMO_BACKENDS = ['demo-boxwatch', 'demo-commbox', 'demo-manual', 'demo-nitrobox'];
@@ -23,10 +25,10 @@ interface RunningDemo {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `keywarden --home H demo` and resolves once it prints "demo ready" (rejects if it exits or hangs first). */
-function startDemo(home: string): Promise<RunningDemo> {
-  const child = spawn(process.execPath, [BIN, '--home', home, 'demo'], {
-    env: { ...process.env, KEYWARDEN_HTTP_TIMEOUT_MS: '2000', KEYWARDEN_HTTP_BACKOFF_MS: '20' },
+/** Starts `keywarden --home H demo` (no --home when H is null) and resolves once it prints "demo ready" (rejects if it exits or hangs first). */
+function startDemo(home: string | null, env: Record<string, string | undefined> = {}): Promise<RunningDemo> {
+  const child = spawn(process.execPath, [BIN, ...(home === null ? [] : ['--home', home]), 'demo'], {
+    env: { ...process.env, KEYWARDEN_HTTP_TIMEOUT_MS: '2000', KEYWARDEN_HTTP_BACKOFF_MS: '20', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -62,14 +64,14 @@ async function interrupt(demo: RunningDemo): Promise<{ code: number | null; sign
   return Promise.race([demo.exited, timeout]);
 }
 
+function ok(result: CliResult): CliResult {
+  if (result.code !== 0) throw new Error(`expected exit 0, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  return result;
+}
+
 describe.skipIf(!hasIsolatedKeychain)('keywarden demo', () => {
   let home: CliHome;
   let demo: RunningDemo | null = null;
-
-  function ok(result: CliResult): CliResult {
-    if (result.code !== 0) throw new Error(`expected exit 0, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-    return result;
-  }
 
   async function listKeys(): Promise<Key[]> {
     return ok(await home.run(['list', '--json'])).json<Key[]>();
@@ -137,8 +139,9 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden demo', () => {
     for (const backend of backends.filter((candidate) => candidate.type !== 'manual')) expect(backend.lastError).not.toBeNull();
   });
 
-  it('replaces the demo backends when run again in the same data folder (no duplicates)', async () => {
+  it('follows the new emulators when run again in the same data folder: no duplicates, and a key added by hand stays', async () => {
     const perBackend = (keys: Key[]) => Object.fromEntries(DEMO_BACKENDS.map((name) => [name, keys.filter((key) => key.backend === name).length]));
+    ok(await home.run(['key', 'add', '--backend', 'demo-manual', '--name', 'Added by hand', '--expires-at', '2031-01-31', '--secret-stdin'], { input: 'hand-entered-secret-value' }));
     const before = perBackend(await listKeys());
     demo = await startDemo(home.home);
     const backends = ok(await home.run(['backend', 'list', '--json'])).json<BackendSummary[]>();
@@ -147,7 +150,57 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden demo', () => {
     for (const backend of backends.filter((candidate) => candidate.type !== 'manual')) expect(backend.lastError).toBeNull();
     const keys = await listKeys();
     expect(perBackend(keys)).toEqual(before);
-    expect(keys.filter((key) => key.backend === 'demo-manual').map((key) => key.name).sort()).toEqual(['Payment gateway (prod)', 'SMS provider']);
+    expect(keys.filter((key) => key.backend === 'demo-manual').map((key) => key.name).sort()).toEqual(['Added by hand', 'Payment gateway (prod)', 'SMS provider']);
+    const byHand = keys.find((key) => key.name === 'Added by hand')!;
+    expect(ok(await home.run(['reveal', byHand.ref])).stdout.trim()).toBe('hand-entered-secret-value');
     expect(await interrupt(demo)).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe.skipIf(!hasIsolatedKeychain)('keywarden demo without --home', () => {
+  let config: CliHome;
+
+  beforeAll(() => {
+    config = makeCliHome();
+  });
+
+  afterAll(() => config.remove());
+
+  it("uses a data folder of its own beside the app's, never the app's inventory, and says which", async () => {
+    // XDG_CONFIG_HOME puts the app's default folder (and so the demo's) inside this test's folder.
+    const demo = await startDemo(null, { XDG_CONFIG_HOME: config.home, KEYWARDEN_HOME: join(config.home, 'real-inventory') });
+    try {
+      const demoHome = join(config.home, 'Keywarden-demo');
+      expect(demo.stderr()).toContain(demoHome);
+      expect(existsSync(join(demoHome, 'keywarden.db'))).toBe(true);
+      expect(existsSync(join(config.home, 'Keywarden'))).toBe(false);
+      expect(existsSync(join(config.home, 'real-inventory'))).toBe(false);
+    } finally {
+      await interrupt(demo);
+    }
+  });
+
+  it('works on a machine with no OS keychain, says so in one line, and reveals with the passphrase file it names', async () => {
+    const home = join(config.home, 'no-keychain-demo');
+    // No D-Bus session: keytar cannot reach any Secret Service, as on a server over SSH.
+    const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/keywarden-test-bus' };
+    const demo = await startDemo(home, noKeychain);
+    try {
+      const lines = demo.stderr().split('\n').filter((line) => /No OS keychain here/.test(line));
+      expect(lines).toHaveLength(1);
+      const passphraseFile = join(home, 'demo-passphrase');
+      expect(lines[0]).toContain(passphraseFile);
+      expect(statSync(passphraseFile).mode & 0o777).toBe(0o600);
+      const keys = ok(await runCli(['--home', home, 'list', '--json'], { env: noKeychain })).json<Key[]>();
+      const manual = keys.find((key) => key.name === 'Payment gateway (prod)')!;
+      const revealed = ok(await runCli(['--home', home, 'reveal', manual.ref], { env: { ...noKeychain, KEYWARDEN_PASSPHRASE_FILE: passphraseFile } }));
+      expect(revealed.stdout.trim()).toMatch(/^demo_/);
+      // Without the passphrase, the refusal names both ways in.
+      const refused = await runCli(['--home', home, 'reveal', manual.ref], { env: noKeychain });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/KEYWARDEN_PASSPHRASE_FILE/);
+    } finally {
+      await interrupt(demo);
+    }
   });
 });

@@ -4,7 +4,8 @@
  * main process without any other file knowing.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { KeywardenError } from '../errors.js';
 
 export type SqlValue = string | number | bigint | null | Buffer;
@@ -66,10 +67,8 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase
   let db: Database.Database | undefined;
   try {
     if (!options.readOnly) makePrivate(path);
-    db = new Database(path, {
-      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-      ...(options.readOnly ? { readonly: true, fileMustExist: true } : {}),
-    });
+    const binding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
+    db = options.readOnly ? openReadOnly(path, binding) : new Database(path, binding);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     // WAL lets the desktop app read while a CLI sync writes; it is also what makes readers never block.
     // A read-only connection uses whatever mode the file has; changing it would be a write.
@@ -93,6 +92,31 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase
     close: () => open.close(),
     readOnly: Boolean(options.readOnly),
   };
+}
+
+/**
+ * A read-only connection. SQLite can read a WAL database without writing only when its -wal and -shm
+ * files exist or can be created; a cleanly closed database on a read-only mount or in a backup copy
+ * has neither, and the open fails with SQLITE_CANTOPEN. Then the file is read into memory, marked as
+ * a rollback-journal database in the copy's header (bytes 18-19, never in the file itself), and opened
+ * from there: a consistent snapshot, since without a -wal file every commit is in the main file.
+ */
+function openReadOnly(path: string, binding: { nativeBinding?: string }): Database.Database {
+  let direct: Database.Database | undefined;
+  try {
+    direct = new Database(path, { ...binding, readonly: true, fileMustExist: true });
+    direct.pragma('user_version'); // SQLite opens lazily: the first read is where CANTOPEN shows
+    return direct;
+  } catch (error) {
+    direct?.close();
+    if ((error as { code?: string }).code !== 'SQLITE_CANTOPEN' || existsSync(`${path}-wal`) || !existsSync(path)) throw error;
+    const image = readFileSync(path);
+    if (image.length >= 100 && image[18] === 2 && image[19] === 2) {
+      image[18] = 1;
+      image[19] = 1;
+    }
+    return new Database(image, { ...binding, readonly: true });
+  }
 }
 
 /** Turns SQLite's codes into the messages an administrator can act on. */
@@ -119,8 +143,26 @@ export function translateSqliteError(error: unknown, path: string): KeywardenErr
       { cause: error },
     );
   }
+  if (code === 'SQLITE_CANTOPEN' && existsSync(path) && !isWritable(dirname(path))) {
+    // A WAL database needs its folder writable for the -wal and -shm files, even to open it for writing.
+    return new KeywardenError(
+      'store_read_only',
+      `the data folder ${dirname(path)} is read-only here (a backup or a read-only mount?): this command needs to write; reading commands such as "keywarden list" still work`,
+      { path },
+      { cause: error },
+    );
+  }
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') {
     return new KeywardenError('invalid_input', `cannot open the inventory database ${path} (${code}): check the folder exists and is readable`, { path }, { cause: error });
   }
   return new KeywardenError('internal', `database error in ${path}: ${text}`, { path }, { cause: error });
+}
+
+function isWritable(folder: string): boolean {
+  try {
+    accessSync(folder, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
