@@ -1,5 +1,5 @@
 /**
- * A local BoxWatch that speaks `../shared/backends/boxwatch.md`: shown-once `bw_` keys stored as
+ * A local BoxWatch that speaks `docs/wire/boxwatch.md`: shown-once `bw_` keys stored as
  * hashes, one full-scope key per account, immediate revoke, bearer auth, cursor pagination.
  * Used by the tests and by demo mode; see `README.md` in this folder for the control endpoints.
  */

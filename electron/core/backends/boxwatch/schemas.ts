@@ -1,4 +1,4 @@
-/** BoxWatch's wire shapes, exactly as `../shared/backends/boxwatch.md` fixes them. */
+/** BoxWatch's wire shapes, exactly as `docs/wire/boxwatch.md` fixes them. */
 import { z } from 'zod';
 
 const IsoDate = z.iso.datetime({ offset: false });

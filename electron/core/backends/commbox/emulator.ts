@@ -1,5 +1,5 @@
 /**
- * A local CommBox that speaks `../shared/backends/commbox.md`: one active `cbx_` key per organisation,
+ * A local CommBox that speaks `docs/wire/commbox.md`: one active `cbx_` key per organisation,
  * automatic rotation at the end of the admin-set interval, revoke with a replacement and a 30-day grace
  * period, secrets that can be viewed at any time, and admin-only management.
  * Used by the tests and by demo mode; see `README.md` in this folder for seeding and control endpoints.

@@ -1,4 +1,4 @@
-/** CommBox's wire shapes, exactly as `../shared/backends/commbox.md` fixes them. */
+/** CommBox's wire shapes, exactly as `docs/wire/commbox.md` fixes them. */
 import { z } from 'zod';
 
 const IsoDate = z.iso.datetime({ offset: false });

@@ -1,5 +1,5 @@
 /**
- * A local Nitrobox that speaks `../shared/backends/nitrobox.md`: portal users with or without the role
+ * A local Nitrobox that speaks `docs/wire/nitrobox.md`: portal users with or without the role
  * "Manage API credentials", API clients whose key is shown once and stored as a hash, irreversible
  * delete, and the OAuth 2.0 client-credentials token endpoint that proves a key works.
  * Used by the tests and by demo mode; see `README.md` in this folder for seeding and control endpoints.

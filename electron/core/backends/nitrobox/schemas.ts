@@ -1,4 +1,4 @@
-/** Nitrobox's wire shapes, exactly as `../shared/backends/nitrobox.md` fixes them. */
+/** Nitrobox's wire shapes, exactly as `docs/wire/nitrobox.md` fixes them. */
 import { z } from 'zod';
 
 const IsoDate = z.iso.datetime({ offset: false });
