@@ -633,10 +633,10 @@ export class KeywardenEngine {
     settings: Record<string, unknown>,
   ): Promise<{ connector: Connector; http: HttpClient }> {
     const [factory, { createHttpClient }] = await Promise.all([definition.loadConnector(), import('./backends/http.js')]);
-    const openHttp = (baseUrl: string) => createHttpClient(baseUrl, { ...this.httpOptions, backendName: name });
+    const openHttp = (baseUrl: string, extra: Partial<Pick<HttpOptions, 'blockPrivateNetwork'>> = {}) => createHttpClient(baseUrl, { ...this.httpOptions, ...extra, backendName: name });
     const http: HttpClient = url
       ? openHttp(url)
-      : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), close: async () => {} };
+      : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), bytesReceived: 0, close: async () => {} };
     return { connector: factory({ backendName: name, http, credential, settings, openHttp }), http };
   }
 
