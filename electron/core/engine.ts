@@ -61,7 +61,8 @@ export interface ManualKeyInput {
   expiresAt?: string | null;
   rotateEveryDays?: number | null;
   secret?: string | null;
-  test?: { url: string; header: string; valueTemplate: string; expectStatus: number } | null;
+  /** `allowPrivateNetwork`: the administrator's consent to a test URL in the local network (refused otherwise). */
+  test?: { url: string; header: string; valueTemplate: string; expectStatus: number; allowPrivateNetwork?: boolean } | null;
 }
 
 export interface AddBackendInput {
@@ -528,23 +529,17 @@ export class KeywardenEngine {
     if (expiresAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date');
     const rotateEveryDays = checkPolicyDays(input.rotateEveryDays ?? null, 'rotation interval');
     if (input.test) {
-      const { checkBackendUrl } = await import('./backends/url-policy.js');
-      let testUrl: URL;
-      try {
-        testUrl = new URL(input.test.url);
-      } catch {
-        throw new KeywardenError('invalid_input', `the test URL "${input.test.url}" is not a URL`);
-      }
-      checkBackendUrl(testUrl.origin);
-      if (!input.test.valueTemplate.includes('{secret}')) throw new KeywardenError('invalid_input', 'the test header value must contain {secret} where the key goes, e.g. "Bearer {secret}"');
+      // The whole template: URL (scheme, user info, fragment, address), header name and value, status.
+      const { checkTestTemplate } = await import('./backends/manual/connector.js');
+      checkTestTemplate(input.test);
       if (!input.secret) throw new KeywardenError('invalid_input', 'a test needs the key itself: pass it with --secret-stdin');
     }
     const keyId = `${slug(name)}-${randomBytes(3).toString('hex')}`;
     const ref = `${row.name}/${keyId}`;
     const sealed = input.secret ? await this.vault.seal(keySecretIdentity(row.name, keyId), input.secret) : null;
-    const details: Record<string, string | number | null> = { vendor: input.vendor ?? null };
+    const details: Record<string, string | number | boolean | null> = { vendor: input.vendor ?? null };
     if (rotateEveryDays) details.rotateEveryDays = rotateEveryDays;
-    if (input.test) Object.assign(details, { testUrl: input.test.url, testHeader: input.test.header, testValue: input.test.valueTemplate, testExpectStatus: input.test.expectStatus });
+    if (input.test) Object.assign(details, { testUrl: input.test.url, testHeader: input.test.header, testValue: input.test.valueTemplate, testExpectStatus: input.test.expectStatus, testAllowPrivateNetwork: input.test.allowPrivateNetwork === true });
     const at = new Date().toISOString();
     const remote: RemoteKey = { id: keyId, name, prefix: input.secret ? maskedTail(input.secret) : null, status: 'active', createdAt, expiresAt, graceEndsAt: null, lastUsedAt: null, details };
     this.store.transaction(() => {
