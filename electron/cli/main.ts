@@ -355,12 +355,14 @@ function usageError(problem: string, spec: CommandSpec): KeywardenError {
 }
 
 /** Advanced settings for slow networks and for tests that inject hangs: KEYWARDEN_HTTP_TIMEOUT_MS, KEYWARDEN_HTTP_BACKOFF_MS. */
-function httpOptionsFromEnv(): { responseTimeoutMs?: number; connectTimeoutMs?: number; baseBackoffMs?: number } {
-  const options: { responseTimeoutMs?: number; connectTimeoutMs?: number; baseBackoffMs?: number } = {};
+function httpOptionsFromEnv(): { responseTimeoutMs?: number; connectTimeoutMs?: number; totalTimeoutMs?: number; baseBackoffMs?: number } {
+  const options: { responseTimeoutMs?: number; connectTimeoutMs?: number; totalTimeoutMs?: number; baseBackoffMs?: number } = {};
   const timeout = Number(process.env.KEYWARDEN_HTTP_TIMEOUT_MS);
   if (Number.isInteger(timeout) && timeout > 0) {
     options.responseTimeoutMs = timeout;
     options.connectTimeoutMs = timeout;
+    // The two above bound pauses only; a server trickling bytes must not outlast the timeout the user set by much.
+    options.totalTimeoutMs = 2 * timeout;
   }
   const backoff = Number(process.env.KEYWARDEN_HTTP_BACKOFF_MS);
   if (Number.isInteger(backoff) && backoff >= 0) options.baseBackoffMs = backoff;

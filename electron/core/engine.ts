@@ -93,7 +93,8 @@ export interface ManualKeyInput {
   expiresAt?: string | null;
   rotateEveryDays?: number | null;
   secret?: string | null;
-  test?: { url: string; header: string; valueTemplate: string; expectStatus: number } | null;
+  /** `allowPrivateNetwork`: the administrator's consent to a test URL in the local network (refused otherwise). */
+  test?: { url: string; header: string; valueTemplate: string; expectStatus: number; allowPrivateNetwork?: boolean } | null;
 }
 
 export interface AddBackendInput {
@@ -670,22 +671,16 @@ export class KeywardenEngine {
     if (expiresAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date');
     const rotateEveryDays = checkPolicyDays(input.rotateEveryDays ?? null, 'rotation interval');
     if (input.test) {
-      const { checkBackendUrl } = await import('./backends/url-policy.js');
-      let testUrl: URL;
-      try {
-        testUrl = new URL(input.test.url);
-      } catch {
-        throw new KeywardenError('invalid_input', `the test URL "${input.test.url}" is not a URL`);
-      }
-      checkBackendUrl(testUrl.origin);
-      if (!input.test.valueTemplate.includes('{secret}')) throw new KeywardenError('invalid_input', 'the test header value must contain {secret} where the key goes, e.g. "Bearer {secret}"');
+      // The whole template: URL (scheme, user info, fragment, address), header name and value, status.
+      const { checkTestTemplate } = await import('./backends/manual/connector.js');
+      checkTestTemplate(input.test);
       if (!input.secret) throw new KeywardenError('invalid_input', 'a test needs the key itself: pass it with --secret-stdin');
     }
     const keyId = `${slug(name)}-${randomBytes(3).toString('hex')}`;
     const ref = `${row.name}/${keyId}`;
-    const details: Record<string, string | number | null> = { vendor: input.vendor ?? null };
+    const details: Record<string, string | number | boolean | null> = { vendor: input.vendor ?? null };
     if (rotateEveryDays) details.rotateEveryDays = rotateEveryDays;
-    if (input.test) Object.assign(details, { testUrl: input.test.url, testHeader: input.test.header, testValue: input.test.valueTemplate, testExpectStatus: input.test.expectStatus });
+    if (input.test) Object.assign(details, { testUrl: input.test.url, testHeader: input.test.header, testValue: input.test.valueTemplate, testExpectStatus: input.test.expectStatus, testAllowPrivateNetwork: input.test.allowPrivateNetwork === true });
     // Sealed after the details: the test template is bound into the secret's associated data.
     const sealed = input.secret ? await this.vault.seal(this.keySecretIdentity(row, keyId, details), input.secret) : null;
     const at = new Date().toISOString();
@@ -815,10 +810,10 @@ export class KeywardenEngine {
     settings: Record<string, unknown>,
   ): Promise<{ connector: Connector; http: HttpClient }> {
     const [factory, { createHttpClient }] = await Promise.all([definition.loadConnector(), import('./backends/http.js')]);
-    const openHttp = (baseUrl: string) => createHttpClient(baseUrl, { ...this.httpOptions, backendName: name });
+    const openHttp = (baseUrl: string, extra: Partial<Pick<HttpOptions, 'blockPrivateNetwork'>> = {}) => createHttpClient(baseUrl, { ...this.httpOptions, ...extra, backendName: name });
     const http: HttpClient = url
       ? openHttp(url)
-      : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), close: async () => {} };
+      : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), bytesReceived: 0, close: async () => {} };
     return { connector: factory({ backendName: name, http, credential, settings, openHttp }), http };
   }
 
@@ -894,7 +889,7 @@ function credentialIdentity(backend: SecretDestination): string {
 }
 
 /** The test template fields of a manual key that decide where its secret is sent, in a fixed order. */
-const MANUAL_TEST_DESTINATION_FIELDS = ['testUrl', 'testHeader', 'testValue', 'allowPrivateNetwork'] as const;
+const MANUAL_TEST_DESTINATION_FIELDS = ['testUrl', 'testHeader', 'testValue', 'testAllowPrivateNetwork'] as const;
 
 /**
  * Associated data of a sealed key secret: the key, its backend's destination and, for manual keys,

@@ -114,7 +114,7 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
     const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && touch "$1/probe" 2>/dev/null && exit 9; exec "$2" "$3" --home "$1" "$4" --json`;
     const run = (command: string) => {
       try {
-        return { code: 0, stdout: execFileSync('unshare', ['-rm', 'sh', '-c', script, 'sh', home, process.execPath, bin, command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+        return { code: 0, stdout: execFileSync('unshare', ['-rm', 'sh', '-c', script, 'sh', home, process.execPath, bin, command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), stderr: '' };
       } catch (error) {
         const failed = error as { status: number; stdout: string; stderr: string };
         return { code: failed.status, stdout: failed.stdout, stderr: failed.stderr };

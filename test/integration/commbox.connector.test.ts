@@ -394,6 +394,55 @@ describe('faults', () => {
     expect(keys.map((key) => key.status).sort()).toEqual(['active', 'grace']);
   });
 
+  it('retries a delete answered 503 with Retry-After, and one whose answer was lost: the 404 that follows counts as deleted', async () => {
+    const expired = state.seedExpiredKey('Older', { daysAgo: 5 });
+    const revoked = state.seedRevokedKey('Old', { revokedAt: at(-1), createdAt: at(-300), expiresAt: at(65) });
+    emulator.addFault({ kind: 'status', status: 503, retryAfterSeconds: 0, method: 'DELETE' });
+    await connector.deleteKey!(expired.key.id);
+    expect(attempts(`DELETE /v1/api-keys/${expired.key.id}`)).toBe(2);
+    expect(state.findKey(expired.key.id)).toBeUndefined();
+
+    emulator.addFault({ kind: 'lost-reply', method: 'DELETE' });
+    await connector.deleteKey!(revoked.key.id);
+    expect(attempts(`DELETE /v1/api-keys/${revoked.key.id}`)).toBe(2);
+    expect(state.findKey(revoked.key.id)).toBeUndefined();
+  });
+
+  it('a first delete answered 404 is still not found: nothing says Keywarden deleted it', async () => {
+    const error = await failure(connector.deleteKey!('key_missing'));
+    expect(error.code).toBe('not_found');
+    expect(attempts('DELETE /v1/api-keys/key_missing')).toBe(1);
+  });
+
+  it('fails page 2 of a listing only, with a fault matching the cursor parameter', async () => {
+    state.seedHistory(150);
+    state.issueActiveKey('Production');
+    emulator.addFault({ kind: 'status', status: 500, method: 'GET', pathPrefix: '/v1/api-keys', hasQuery: 'cursor', times: 10 });
+
+    const first = await connector.listPage(null);
+    expect(first.keys).toHaveLength(100);
+    const error = await failure(connector.listPage(first.nextCursor));
+
+    expect(error.code).toBe('vendor_unavailable');
+    expect(attempts('GET /v1/api-keys')).toBe(5);
+  });
+
+  it('the control endpoint takes query-matching faults too', async () => {
+    state.seedHistory(150);
+    const first = await connector.listPage(null);
+    const added = await fetch(`${emulator.url}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'malformed', method: 'GET', queryIncludes: { cursor: first.nextCursor } }),
+    });
+    expect(added.status).toBe(200);
+
+    // Another query does not match: the first page comes back intact, the second is malformed.
+    expect((await connector.listPage(null)).keys).toHaveLength(100);
+    expect((await failure(connector.listPage(first.nextCursor))).code).toBe('malformed_response');
+    expect((await connector.listPage(first.nextCursor)).keys).toHaveLength(50);
+  });
+
   it('retries a list whose answer was lost', async () => {
     state.issueActiveKey('Production');
     emulator.addFault({ kind: 'lost-reply', method: 'GET', pathPrefix: '/v1/api-keys' });

@@ -235,13 +235,34 @@ describe('faults', () => {
     expect((await connector.listPage(null)).keys.map((key) => key.id)).toEqual(['billing-sync']);
   });
 
-  it('a lost reply on delete is outcome_unknown and is not resent', async () => {
+  it('a delete whose reply was lost is resent (the contract calls DELETE idempotent), and the 404 that follows counts as deleted', async () => {
     state.seedClient('old-client');
     emulator.addFault({ kind: 'lost-reply', method: 'DELETE' });
     const before = emulator.requestLog.length;
-    expect((await failure(() => connector.deleteKey!('old-client'))).code).toBe('outcome_unknown');
-    expect(requestsSince(before)).toEqual(['DELETE /api/v1/api-keys/old-client']);
+    await connector.deleteKey!('old-client');
+    expect(requestsSince(before)).toEqual(['DELETE /api/v1/api-keys/old-client', 'DELETE /api/v1/api-keys/old-client']);
     expect(state.findClient('old-client')).toBeNull();
+  });
+
+  it('a delete answered 429 or 503 is retried and then carried out', async () => {
+    state.seedClient('old-client');
+    emulator.addFault({ kind: 'status', status: 429, retryAfterSeconds: 0, method: 'DELETE' });
+    emulator.addFault({ kind: 'status', status: 503, retryAfterSeconds: 0, method: 'DELETE' });
+    const before = emulator.requestLog.length;
+    await connector.deleteKey!('old-client');
+    expect(requestsSince(before)).toEqual(Array(3).fill('DELETE /api/v1/api-keys/old-client'));
+    expect(state.findClient('old-client')).toBeNull();
+  });
+
+  it('a delete whose every try is cut before Nitrobox acts is outcome_unknown, and the client is still there', async () => {
+    state.seedClient('old-client');
+    emulator.addFault({ kind: 'drop', method: 'DELETE', times: 10 });
+    const before = emulator.requestLog.length;
+    const error = await failure(() => connector.deleteKey!('old-client'));
+    expect(error.code).toBe('outcome_unknown');
+    expect(error.message).toMatch(/^nitrobox-test: /);
+    expect(requestsSince(before)).toEqual(Array(4).fill('DELETE /api/v1/api-keys/old-client'));
+    expect(state.findClient('old-client')).not.toBeNull();
   });
 
   it('a hanging backend gives timeout', async () => {

@@ -418,3 +418,199 @@ describe('checkBackendUrl', () => {
     expect(() => createHttpClient('http://example.com', { backendName: BACKEND })).toThrow(KeywardenError);
   });
 });
+
+/** A server that sends its headers at once, then one byte every `everyMs`, and ends only after `forMs`. */
+async function tricklingServer(everyMs: number, forMs: number): Promise<TestServer> {
+  return startServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"padding":"');
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (Date.now() - started < forMs) return void res.write('x');
+      clearInterval(timer);
+      res.end('"}');
+    }, everyMs);
+    res.on('close', () => clearInterval(timer));
+  });
+}
+
+describe('total deadline per attempt', () => {
+  // Without the deadline these requests succeed after 15 s: each byte arrives well within the body timeout.
+  it('a GET whose body trickles past totalTimeoutMs is a timeout, sent once, though no pause reached the body timeout', async () => {
+    const server = await tricklingServer(50, 15_000);
+    const error = await failure(client(server.url, { totalTimeoutMs: 400, responseTimeoutMs: 5000 }).request({ method: 'GET', path: '/keys', idempotent: true }));
+    expect(error.code).toBe('timeout');
+    expect(error.message).toContain(BACKEND);
+    expect(error.message).toContain('0.4 s');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a create (idempotent:false) whose body trickles past the deadline is outcome_unknown: it may have happened', async () => {
+    const server = await tricklingServer(50, 15_000);
+    const error = await failure(
+      client(server.url, { totalTimeoutMs: 400, responseTimeoutMs: 5000 }).request({ method: 'POST', path: '/keys', json: { name: 'ci' }, idempotent: false }),
+    );
+    expect(error.code).toBe('outcome_unknown');
+    expect(error.message).toMatch(/may have been carried out/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('an idempotent DELETE past the deadline is outcome_unknown too: it may have deleted', async () => {
+    const server = await tricklingServer(50, 15_000);
+    const error = await failure(client(server.url, { totalTimeoutMs: 400, responseTimeoutMs: 5000 }).request({ method: 'DELETE', path: '/keys/k1', idempotent: true }));
+    expect(error.code).toBe('outcome_unknown');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('an answer completing within the deadline is unaffected, and the deadline is per attempt, not per request', async () => {
+    const server = await startServer((_req, res, _seen, i) => {
+      if (i === 0) json(res, 503, { error: 'maintenance' }, { 'retry-after': '1' });
+      else json(res, 200, { ok: true });
+    });
+    // The Retry-After wait (1 s) is longer than the deadline: were it counted, the retry could not succeed.
+    const response = await client(server.url, { totalTimeoutMs: 800 }).request({ method: 'GET', path: '/keys', idempotent: true });
+    expect(response).toMatchObject({ status: 200, body: { ok: true }, attempts: 2 });
+  });
+});
+
+describe('bytes received', () => {
+  it('counts every response body byte over requests and retries, starting at 0', async () => {
+    const first = JSON.stringify({ error: 'slow down' });
+    const second = JSON.stringify({ keys: ['a', 'b'] });
+    const server = await startServer((_req, res, _seen, i) => {
+      if (i === 0) json(res, 429, { error: 'slow down' }, { 'retry-after': '0' });
+      else json(res, 200, { keys: ['a', 'b'] });
+    });
+    const http = client(server.url);
+    expect(http.bytesReceived).toBe(0);
+    await http.request({ method: 'GET', path: '/keys', idempotent: true });
+    expect(http.bytesReceived).toBe(Buffer.byteLength(first) + Buffer.byteLength(second));
+    await http.request({ method: 'GET', path: '/keys', idempotent: true });
+    expect(http.bytesReceived).toBe(Buffer.byteLength(first) + 2 * Buffer.byteLength(second));
+  });
+
+  it('counts the bytes of a streamed body refused as oversized, up to where it was cut, and of ignored bodies', async () => {
+    const server = await startServer((req, res) => {
+      if (req.url === '/big') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        for (let i = 0; i < 8; i++) res.write('y'.repeat(512));
+        res.end();
+      } else {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html>ok</html>');
+      }
+    });
+    const http = client(server.url, { maxResponseBytes: 1024 });
+    expect((await failure(http.request({ method: 'GET', path: '/big', idempotent: true }))).code).toBe('malformed_response');
+    const afterRefusal = http.bytesReceived;
+    expect(afterRefusal).toBeGreaterThan(1024);
+    await http.request({ method: 'GET', path: '/page', idempotent: true, responseType: 'ignore' });
+    expect(http.bytesReceived).toBe(afterRefusal + Buffer.byteLength('<html>ok</html>'));
+  });
+});
+
+describe('Retry-After is waited for', () => {
+  // Lower bounds only: the backoff alone (base 5 ms) would retry within tens of milliseconds.
+  it('after a 429 with Retry-After: 1 the retry comes at least a second later', async () => {
+    const sentAt: number[] = [];
+    const server = await startServer((_req, res, _seen, i) => {
+      sentAt.push(performance.now());
+      if (i === 0) json(res, 429, { error: 'slow down' }, { 'retry-after': '1' });
+      else json(res, 200, { ok: true });
+    });
+    const response = await client(server.url).request({ method: 'GET', path: '/keys', idempotent: true });
+    expect(response.status).toBe(200);
+    expect(sentAt).toHaveLength(2);
+    expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(950);
+  });
+
+  it('after a 503 with Retry-After: 1 the retry comes at least a second later', async () => {
+    const server = await startServer((_req, res, _seen, i) => {
+      if (i === 0) json(res, 503, { error: 'maintenance' }, { 'retry-after': '1' });
+      else json(res, 200, { ok: true });
+    });
+    const started = performance.now();
+    const response = await client(server.url).request({ method: 'GET', path: '/keys', idempotent: true });
+    expect(response).toMatchObject({ status: 200, attempts: 2 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+});
+
+describe('deletes', () => {
+  it('an idempotent DELETE answered 429 is retried, and the answer says how many tries it took', async () => {
+    const server = await startServer((_req, res, _seen, i) => {
+      if (i === 0) json(res, 429, { error: 'slow down' }, { 'retry-after': '0' });
+      else {
+        res.writeHead(204);
+        res.end();
+      }
+    });
+    const response = await client(server.url).request({ method: 'DELETE', path: '/keys/k1', idempotent: true });
+    expect(response).toMatchObject({ status: 204, attempts: 2 });
+    expect(server.requests.map((seen) => seen.method)).toEqual(['DELETE', 'DELETE']);
+  });
+
+  it('an idempotent DELETE whose every answer is lost is outcome_unknown after its tries, not a plain network error', async () => {
+    const server = await startServer((req) => req.socket.destroy());
+    const error = await failure(client(server.url, { maxAttempts: 3 }).request({ method: 'DELETE', path: '/keys/k1', idempotent: true }));
+    expect(error.code).toBe('outcome_unknown');
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('a GET whose every answer is lost stays a network error', async () => {
+    const server = await startServer((req) => req.socket.destroy());
+    const error = await failure(client(server.url, { maxAttempts: 2 }).request({ method: 'GET', path: '/keys', idempotent: true }));
+    expect(error.code).toBe('network');
+    expect(server.requests).toHaveLength(2);
+  });
+});
+
+describe('blockPrivateNetwork', () => {
+  /** A resolver with a fixed table that records what it was asked. */
+  function table(entries: Record<string, Array<{ address: string; family: number }>>) {
+    const asked: string[] = [];
+    return {
+      asked,
+      resolveHost: async (hostname: string) => {
+        asked.push(hostname);
+        return entries[hostname] ?? [];
+      },
+    };
+  }
+
+  it('resolves host names through the guard and connects to the address it returns', async () => {
+    const server = await startServer((_req, res) => json(res, 200, { ok: true }));
+    const dns = table({ localhost: [{ address: '127.0.0.1', family: 4 }] });
+    const response = await client(`http://localhost:${server.port}`, { blockPrivateNetwork: true, resolveHost: dns.resolveHost }).request({
+      method: 'GET',
+      path: '/ping',
+      idempotent: true,
+    });
+    expect(response.status).toBe(200);
+    expect(dns.asked).toContain('localhost');
+  });
+
+  it('refuses a name resolving to a link-local or private address before sending anything, naming host and address', async () => {
+    const server = await startServer((_req, res) => json(res, 200, { ok: true }));
+    for (const address of ['169.254.169.254', '10.0.0.7', '100.64.1.1', 'fd12::1', '::ffff:192.168.1.1']) {
+      const dns = table({ localhost: [{ address: '127.0.0.1', family: 4 }, { address, family: address.includes(':') ? 6 : 4 }] });
+      const error = await failure(
+        client(`http://localhost:${server.port}`, { blockPrivateNetwork: true, resolveHost: dns.resolveHost }).request({ method: 'GET', path: '/ping', idempotent: true }),
+      );
+      expect(error.code).toBe('invalid_input');
+      expect(error.message).toContain('localhost');
+      expect(error.message).toContain(address);
+      expect(error.details).toMatchObject({ host: 'localhost', address });
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses an address literal at once, and leaves loopback and unguarded clients alone', async () => {
+    expect(() => createHttpClient('https://169.254.169.254', { backendName: BACKEND, blockPrivateNetwork: true })).toThrow(/link-local/);
+    expect(() => createHttpClient('https://[::ffff:a9fe:a9fe]/x', { backendName: BACKEND, blockPrivateNetwork: true })).toThrow(/link-local/);
+    expect(() => createHttpClient('https://10.1.2.3', { backendName: BACKEND, blockPrivateNetwork: true })).toThrow(/private/);
+    clients.push(createHttpClient('https://10.1.2.3', { backendName: BACKEND }));
+    const server = await startServer((_req, res) => json(res, 200, { ok: true }));
+    expect((await client(server.url, { blockPrivateNetwork: true }).request({ method: 'GET', path: '/', idempotent: true })).status).toBe(200);
+  });
+});

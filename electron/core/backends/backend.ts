@@ -6,7 +6,7 @@
  * reporting success, audit) so every vendor gets the same guarantees without re-implementing them.
  */
 import type { BackendType, Capability, KeyStatus } from '../../../shared/domain.js';
-import type { HttpClient } from './http.js';
+import type { HttpClient, HttpOptions } from './http.js';
 
 /** A key as the vendor reports it, before Keywarden adds its own fields (ref, rotationDueAt, cache state). */
 export interface RemoteKey {
@@ -57,9 +57,10 @@ export interface ConnectorContext {
   credential(): Promise<string>;
   /**
    * A client for another origin (a manual key's test URL), with the engine's timeouts and retry policy.
+   * `blockPrivateNetwork` refuses hosts that resolve into the local network (see `HttpOptions`).
    * The caller closes it.
    */
-  openHttp(baseUrl: string): HttpClient;
+  openHttp(baseUrl: string, options?: Partial<Pick<HttpOptions, 'blockPrivateNetwork'>>): HttpClient;
   /** Non-secret per-backend settings (vendor options, manual test template). */
   settings: Readonly<Record<string, unknown>>;
 }

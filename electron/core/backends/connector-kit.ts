@@ -43,12 +43,17 @@ export function expectStatus(
     throw new KeywardenError('unauthorized', `${backendName}: the credential was refused while ${action} (401); set a new one with "keywarden backend set-credential ${backendName} --credential-stdin"`, details);
   }
   if (status === 403) throw new KeywardenError('forbidden', `${backendName}: not allowed while ${action} (403)${vendorText}`, details);
+  // The contracts send Retry-After with 429 and with 503 (maintenance): either way the administrator learns when to come back.
+  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after']) : null;
+  const retryAfterSeconds = retryAfterMs !== null ? Math.ceil(retryAfterMs / 1000) : null;
+  const when = retryAfterSeconds !== null ? `; try again in ${retryAfterSeconds} s` : '';
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-    const when = retryAfterMs !== null ? `; try again in ${Math.ceil(retryAfterMs / 1000)} s` : '';
-    throw new KeywardenError('rate_limited', `${backendName}: rate limited while ${action} (429)${when}`, {
+    throw new KeywardenError('rate_limited', `${backendName}: rate limited while ${action} (429)${when}`, { ...details, retryAfterSeconds });
+  }
+  if (status === 503) {
+    throw new KeywardenError('vendor_unavailable', `${backendName}: the backend is unavailable while ${action} (HTTP 503)${vendorText}${when}`, {
       ...details,
-      retryAfterSeconds: retryAfterMs !== null ? Math.ceil(retryAfterMs / 1000) : null,
+      retryAfterSeconds,
     });
   }
   if (status >= 500) throw new KeywardenError('vendor_unavailable', `${backendName}: the backend failed while ${action} (HTTP ${status})${vendorText}`, details);

@@ -36,21 +36,27 @@ export interface Route {
 }
 
 /**
- * A fault applies to the next `times` requests matching `method`/`pathPrefix` (control endpoints excluded).
+ * A fault applies to the next `times` requests matching `method`/`pathPrefix` and, when given, the query
+ * (`hasQuery`, `queryIncludes`), control endpoints excluded.
  * - `status`: answer `status` (with `Retry-After` if given) without carrying the request out;
  * - `malformed`: carry out, answer 200 with a body that is not JSON;
  * - `wrong-shape`: carry out, answer 200 with JSON that does not fit the contract;
  * - `oversized`: answer 200 with a body of `bytes` (default 12 MiB);
  * - `hang`: never answer (the connection stays open until the client gives up);
- * - `lost-reply`: carry the request out, then cut the connection before answering.
+ * - `lost-reply`: carry the request out, then cut the connection before answering;
+ * - `drop`: cut the connection without carrying the request out (the client cannot tell it from `lost-reply`).
  */
 export interface Fault {
-  kind: 'status' | 'malformed' | 'wrong-shape' | 'oversized' | 'hang' | 'lost-reply';
+  kind: 'status' | 'malformed' | 'wrong-shape' | 'oversized' | 'hang' | 'lost-reply' | 'drop';
   status?: number;
   retryAfterSeconds?: number;
   times?: number;
   method?: string;
   pathPrefix?: string;
+  /** Only requests carrying this query parameter, e.g. `cursor`: every page of a list but the first. */
+  hasQuery?: string;
+  /** Only requests whose query has each of these parameters with exactly this value. */
+  queryIncludes?: Record<string, string>;
   bytes?: number;
 }
 
@@ -124,9 +130,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const sockets = new Set<Socket>();
   const compiled = options.routes.map((route) => ({ ...route, matcher: compilePattern(route.pattern) }));
 
-  function takeFault(method: string, path: string): Fault | null {
+  function takeFault(method: string, path: string, query: URLSearchParams): Fault | null {
     const index = faults.findIndex(
-      (fault) => (!fault.method || fault.method === method) && (!fault.pathPrefix || path.startsWith(fault.pathPrefix)),
+      (fault) =>
+        (!fault.method || fault.method === method) &&
+        (!fault.pathPrefix || path.startsWith(fault.pathPrefix)) &&
+        (!fault.hasQuery || query.has(fault.hasQuery)) &&
+        Object.entries(fault.queryIncludes ?? {}).every(([name, value]) => query.get(name) === String(value)),
     );
     if (index < 0) return null;
     const fault = faults[index]!;
@@ -189,8 +199,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       }
       requestLog.push(`${request.method} ${request.path}`);
       options.beforeRequest?.();
-      const fault = takeFault(request.method, request.path);
+      const fault = takeFault(request.method, request.path, request.query);
       if (fault?.kind === 'hang') return; // the socket stays open; close() destroys it
+      if (fault?.kind === 'drop') {
+        incoming.socket.destroy();
+        return;
+      }
       if (fault?.kind === 'status') {
         const status = fault.status ?? 503;
         const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};

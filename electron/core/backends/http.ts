@@ -4,12 +4,18 @@
  * Why hand-written retry logic rather than undici's RetryAgent: the rule that matters most here is
  * which requests may be sent twice. A request that creates or revokes a key may have succeeded even
  * when its answer was lost, so it is never retried and an ambiguous failure is reported as
- * `outcome_unknown`; reads, tests and token requests are retried with backoff, jitter and the server's
- * `Retry-After`. Keeping that rule in one short function makes it easy to audit.
+ * `outcome_unknown`; reads, tests, token requests and idempotent deletes are retried with backoff, jitter
+ * and the server's `Retry-After`. Keeping that rule in one short function makes it easy to audit.
+ *
+ * Every attempt has three bounds: the headers, each pause in the body, and the whole attempt
+ * (`totalTimeoutMs`), so a server that trickles bytes cannot hold a command open.
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import type { LookupAddress } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { LookupFunction } from 'node:net';
+import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
 import { KeywardenError } from '../errors.js';
-import { checkBackendUrl } from './url-policy.js';
+import { checkBackendUrl, refusedAddressKind } from './url-policy.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -22,8 +28,10 @@ export interface HttpRequest {
   json?: unknown;
   form?: Record<string, string>;
   /**
-   * True when sending the request twice is harmless (reads, tests, token requests).
-   * Creates and revokes must pass false: they are never retried.
+   * True when sending the request twice is harmless (reads, tests, token requests, deletes the contract
+   * calls idempotent). Creates and revokes must pass false: they are never retried.
+   * A lost answer is `outcome_unknown` for a request passing false and for any DELETE (once its tries are
+   * used up), since either may have changed the vendor's state; for the others it is `timeout` or `network`.
    */
   idempotent: boolean;
   /** 'ignore' reads (and size-caps) the body without parsing it: for endpoints outside a vendor contract. */
@@ -32,6 +40,8 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   status: number;
+  /** How many times the request was sent (1 = first try); a 404 to a retried DELETE means an earlier try did it. */
+  attempts: number;
   headers: Readonly<Record<string, string | undefined>>;
   /** Parsed JSON, or null when the body was empty. */
   body: unknown;
@@ -39,6 +49,11 @@ export interface HttpResponse {
 
 export interface HttpClient {
   request(request: HttpRequest): Promise<HttpResponse>;
+  /**
+   * Response body bytes received by this client so far, over every request and attempt (refused bodies
+   * included, up to where they were cut). Cheap to read: lets a caller bound the memory of a long sync.
+   */
+  readonly bytesReceived: number;
   close(): Promise<void>;
 }
 
@@ -48,6 +63,11 @@ export interface HttpOptions {
   connectTimeoutMs: number;
   /** Time allowed for the response headers, and separately for any pause while the body streams. */
   responseTimeoutMs: number;
+  /**
+   * Time allowed for one attempt from start to the last body byte. The two timeouts above only bound
+   * pauses: a server trickling one byte at a time would otherwise hold the request open indefinitely.
+   */
+  totalTimeoutMs: number;
   /** Responses larger than this are refused: a key list is small, a huge body is a fault or an attack. */
   maxResponseBytes: number;
   /** Total attempts for an idempotent request (1 = no retry). */
@@ -56,15 +76,29 @@ export interface HttpOptions {
   baseBackoffMs: number;
   /** A Retry-After longer than this is not waited for: the error says when to try again instead. */
   maxRetryAfterMs: number;
+  /**
+   * Refuse to connect to link-local, private, CGNAT, unspecified and multicast addresses (loopback stays
+   * allowed), checked on the address a host name resolves to at connect time, so a name cannot point a
+   * request into the local network. For targets the administrator typed by hand (a manual key's test URL);
+   * vendor backends may legitimately live on a private network.
+   */
+  blockPrivateNetwork: boolean;
+  /**
+   * How `blockPrivateNetwork` resolves a host name to every address it has; default: the operating system's
+   * resolver (`dns.lookup`, as a plain connect would use). Tests pass a fixed table.
+   */
+  resolveHost?: (hostname: string) => Promise<LookupAddress[]>;
 }
 
 export const DEFAULT_HTTP_OPTIONS: Omit<HttpOptions, 'backendName'> = {
   connectTimeoutMs: 10_000,
   responseTimeoutMs: 30_000,
+  totalTimeoutMs: 60_000,
   maxResponseBytes: 8 * 1024 * 1024,
   maxAttempts: 4,
   baseBackoffMs: 250,
   maxRetryAfterMs: 30_000,
+  blockPrivateNetwork: false,
 };
 
 /** Statuses that say "try again later" for a request that is safe to repeat. */
@@ -77,15 +111,25 @@ export function createHttpClient(baseUrl: string, options: Partial<HttpOptions> 
   const settings: HttpOptions = { ...DEFAULT_HTTP_OPTIONS, ...options };
   const base = new URL(checkBackendUrl(baseUrl));
   const basePath = base.pathname.replace(/\/+$/, '');
+  if (settings.blockPrivateNetwork) {
+    // An address literal is never looked up, so the lookup guard below would not see it.
+    const host = base.hostname.replace(/^\[|\]$/g, '');
+    const kind = refusedAddressKind(host);
+    if (kind) throw privateAddressError(settings.backendName, host, host, kind);
+  }
+  let bytesReceived = 0;
   const pool = new Pool(base.origin, {
-    connect: { timeout: settings.connectTimeoutMs },
+    connect: {
+      timeout: settings.connectTimeoutMs,
+      ...(settings.blockPrivateNetwork ? { lookup: publicOnlyLookup(settings.backendName, settings.resolveHost ?? resolveAll) } : {}),
+    },
     headersTimeout: settings.responseTimeoutMs,
     bodyTimeout: settings.responseTimeoutMs,
     keepAliveTimeout: 30_000,
     connections: 8,
   });
 
-  async function sendOnce(request: HttpRequest): Promise<HttpResponse> {
+  async function sendOnce(request: HttpRequest): Promise<Omit<HttpResponse, 'attempts'>> {
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     let body: string | undefined;
     if (request.json !== undefined) {
@@ -97,13 +141,27 @@ export function createHttpClient(baseUrl: string, options: Partial<HttpOptions> 
     }
     const query: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.query ?? {})) if (value !== undefined) query[name] = String(value);
-    const response = await pool.request({
-      method: request.method,
-      path: basePath + request.path,
-      query,
-      headers,
-      body,
-    });
+    // Aborting makes undici reject the request, or destroy the body stream mid-read, with this reason.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new TotalTimeoutError(settings.totalTimeoutMs)), settings.totalTimeoutMs);
+    try {
+      return await receive(
+        await pool.request({
+          method: request.method,
+          path: basePath + request.path,
+          query,
+          headers,
+          body,
+          signal: deadline.signal,
+        }),
+        request,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function receive(response: Dispatcher.ResponseData, request: HttpRequest): Promise<Omit<HttpResponse, 'attempts'>> {
     const declaredLength = Number(response.headers['content-length'] ?? '0');
     if (declaredLength > settings.maxResponseBytes) {
       // Destroying an unread body makes undici emit 'error'; without a listener that would crash the process.
@@ -115,6 +173,7 @@ export function createHttpClient(baseUrl: string, options: Partial<HttpOptions> 
     let received = 0;
     for await (const chunk of response.body) {
       received += (chunk as Buffer).length;
+      bytesReceived += (chunk as Buffer).length;
       if (received > settings.maxResponseBytes) {
         response.body.destroy();
         throw oversized(settings);
@@ -134,7 +193,7 @@ export function createHttpClient(baseUrl: string, options: Partial<HttpOptions> 
       for (let attempt = 1; ; attempt++) {
         let response: HttpResponse;
         try {
-          response = await sendOnce(request);
+          response = { ...(await sendOnce(request)), attempts: attempt };
         } catch (error) {
           if (error instanceof KeywardenError) throw error;
           const failure = classifyTransportError(error, request, settings.backendName);
@@ -149,6 +208,9 @@ export function createHttpClient(baseUrl: string, options: Partial<HttpOptions> 
         if (retryAfterMs !== null && retryAfterMs > settings.maxRetryAfterMs) return response;
         await sleep(Math.max(retryAfterMs ?? 0, backoffDelay(settings.baseBackoffMs, attempt)));
       }
+    },
+    get bytesReceived() {
+      return bytesReceived;
     },
     async close() {
       await pool.close();
@@ -197,33 +259,89 @@ function classifyTransportError(
       ),
     };
   }
+  const overran = error instanceof TotalTimeoutError;
   const isTimeout =
-    error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || code === 'UND_ERR_SOCKET_TIMEOUT';
-  if (!request.idempotent) {
-    // The request was sent; whether the vendor carried it out is unknown. Never guess, never resend.
+    overran || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || code === 'UND_ERR_SOCKET_TIMEOUT';
+  // A server that hung or trickled once will likely do it again; waiting several times the timeout helps nobody.
+  const retryable = request.idempotent && !isTimeout;
+  const late = overran ? `did not arrive within ${error.limitMs / 1000} s` : 'was lost after the request was sent';
+  if (changesState(request)) {
+    // The request was sent; whether the vendor carried it out is unknown. Never guess; resend only what is safe to repeat.
     return {
-      retryable: false,
+      retryable,
       error: new KeywardenError(
         'outcome_unknown',
-        `${backendName}: the answer to ${where} was lost after the request was sent; it may have been carried out. Sync to see the backend's state before trying again`,
+        `${backendName}: the answer to ${where} ${late}; it may have been carried out. Sync to see the backend's state before trying again`,
         details,
         { cause: error },
       ),
     };
   }
   if (isTimeout) {
-    // A server that hung once will likely hang again; waiting several times the timeout helps nobody.
     return {
       retryable: false,
-      error: new KeywardenError('timeout', `${backendName}: no answer in time to ${where}`, details, { cause: error }),
+      error: new KeywardenError('timeout', overran ? `${backendName}: the answer to ${where} ${late}` : `${backendName}: no answer in time to ${where}`, details, {
+        cause: error,
+      }),
     };
   }
   return {
-    retryable: true,
+    retryable,
     error: new KeywardenError('network', `${backendName}: the connection failed during ${where} (${code || 'socket error'})`, details, {
       cause: error,
     }),
   };
+}
+
+/**
+ * Whether a lost answer leaves the vendor's state in doubt: creates and revokes (never retried), and
+ * DELETE even when it is safe to repeat, because after the last try it may or may not have happened.
+ */
+function changesState(request: HttpRequest): boolean {
+  return !request.idempotent || request.method === 'DELETE';
+}
+
+/** The abort reason of an attempt that outlived `totalTimeoutMs`. */
+class TotalTimeoutError extends Error {
+  readonly code = 'KEYWARDEN_TOTAL_TIMEOUT';
+  constructor(readonly limitMs: number) {
+    super(`no complete answer within ${limitMs} ms`);
+  }
+}
+
+/**
+ * A DNS lookup for net/tls.connect that refuses a host resolving to a non-public address (see
+ * `refusedAddressKind`). Every address is checked, not only the first: the socket may try any of them.
+ */
+function publicOnlyLookup(backendName: string, resolve: (hostname: string) => Promise<LookupAddress[]>): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (addresses) => {
+        for (const { address } of addresses) {
+          const kind = refusedAddressKind(address);
+          if (kind) return callback(privateAddressError(backendName, hostname, address, kind), '', 0);
+        }
+        const usable = addresses.filter(({ family }) => !options.family || family === options.family);
+        if (usable.length === 0) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+        // With `all` (happy eyeballs, the default since Node 20) the socket expects the whole list.
+        if (options.all) return (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, usable);
+        return callback(null, usable[0]!.address, usable[0]!.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    );
+  };
+}
+
+function resolveAll(hostname: string): Promise<LookupAddress[]> {
+  return dnsLookup(hostname, { all: true });
+}
+
+function privateAddressError(backendName: string, host: string, address: string, kind: string): KeywardenError {
+  return new KeywardenError(
+    'invalid_input',
+    `${backendName}: refusing to connect to ${host}: ${host === address ? 'it is a' : `it resolves to ${address}, a`} ${kind} address, and private network targets are not allowed here`,
+    { backend: backendName, host, address, addressKind: kind },
+  );
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 section 10.2.3). */

@@ -87,7 +87,7 @@ export async function connect(
   const http: HttpClient = harness.url
     ? createHttpClient(harness.url, { ...SUITE_HTTP, ...options.http, backendName })
     : // As the engine does for a backend without a URL: any request is a defect.
-      { request: () => Promise.reject(new KeywardenError('internal', `${backendName}: this backend has no URL`)), close: async () => {} };
+      { request: () => Promise.reject(new KeywardenError('internal', `${backendName}: this backend has no URL`)), bytesReceived: 0, close: async () => {} };
   const credential = options.credential === undefined ? harness.credential : options.credential;
   const factory = await fixture.definition.loadConnector();
   const connector = factory({
@@ -98,7 +98,7 @@ export async function connect(
       return credential;
     },
     settings: {},
-    openHttp: (baseUrl) => createHttpClient(baseUrl, { ...SUITE_HTTP, ...options.http, backendName }),
+    openHttp: (baseUrl, extra) => createHttpClient(baseUrl, { ...SUITE_HTTP, ...options.http, ...extra, backendName }),
   });
   return { connector, http };
 }

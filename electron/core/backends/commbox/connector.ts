@@ -180,9 +180,11 @@ export function createCommBoxConnector(context: ConnectorContext): Connector {
         method: 'DELETE',
         path: keyPath(keyId),
         headers: bearer(await context.credential()),
-        // Deleting is irreversible; a lost answer is reported as such, and the next sync shows the outcome.
-        idempotent: false,
+        // The contract lists DELETE as safe to repeat: deleting a deleted key changes nothing (it answers 404).
+        idempotent: true,
       });
+      // A 404 to a repeated delete means an earlier try, whose answer was lost, did delete the key.
+      if (response.status === 404 && response.attempts > 1) return;
       check(response, [204], action);
     },
 

@@ -167,9 +167,12 @@ export function createNitroboxConnector(context: ConnectorContext): Connector {
         method: 'DELETE',
         path: `${KEYS_PATH}/${encodeURIComponent(clientId)}`,
         headers: bearer(await context.credential()),
-        // Irreversible and never repeated blindly: a lost answer is reported as outcome_unknown and the engine re-lists.
-        idempotent: false,
+        // Irreversible, yet safe to repeat as the contract says: a second delete of the same client only answers 404.
+        // If every try loses its answer, the result is outcome_unknown and the engine re-lists.
+        idempotent: true,
       });
+      // A 404 to a repeated delete means an earlier try, whose answer was lost, did delete the client.
+      if (response.status === 404 && response.attempts > 1) return;
       expectStatus(
         response,
         [204],
