@@ -75,11 +75,16 @@ export interface EngineOptions {
 export interface SyncLimits {
   /** Wall-clock bound for one backend's whole sync (all pages and secrets). */
   deadlineMs: number;
+  /** Bound on the response bytes one backend's sync may receive: what it holds in memory before the commit. */
+  maxBytes: number;
 }
 
 const DEFAULT_SYNC_LIMITS: SyncLimits = {
   // 10,000 pages at the vendors' usual 20-50 ms is a few minutes; beyond that the vendor is broken or hostile.
   deadlineMs: 5 * 60_000,
+  // A key is about 300 bytes on the wire: 128 MiB is some 400,000 keys, far past any real account, and
+  // keeps a vendor that sends full 8 MiB pages forever from growing the process without bound.
+  maxBytes: 128 * 1024 * 1024,
 };
 
 /** A shown-once secret is worth waiting for: another process's long write must not cost it. */
@@ -340,20 +345,30 @@ export class KeywardenEngine {
     let pages = 0;
     const keys: RemoteKey[] = [];
     const deadline = Date.now() + this.syncLimits.deadlineMs;
-    const checkDeadline = () => {
+    let bytesAtStart = 0;
+    const checkBounds = () => {
       if (Date.now() > deadline) {
         throw new KeywardenError('timeout', `${row.name}: the sync did not finish within ${Math.round(this.syncLimits.deadlineMs / 1000)} s; the cached inventory is kept`, {
           backend: row.name,
         });
       }
+      const received = (this.connectors.get(row.name)?.http.bytesReceived ?? 0) - bytesAtStart;
+      if (received > this.syncLimits.maxBytes) {
+        throw new KeywardenError(
+          'malformed_response',
+          `${row.name}: the backend sent more than ${formatBytes(this.syncLimits.maxBytes)} in one sync, far more than a key list; the cached inventory is kept`,
+          { backend: row.name },
+        );
+      }
     };
     try {
       const connector = await this.connectorFor(row);
+      bytesAtStart = this.connectors.get(row.name)?.http.bytesReceived ?? 0;
       const seenCursors = new Set<string>();
       let cursor: string | null = null;
       let facts: KeyPage['facts'] | undefined;
       do {
-        checkDeadline();
+        checkBounds();
         const page = await connector.listPage(cursor);
         pages += 1;
         keys.push(...page.keys);
@@ -368,7 +383,8 @@ export class KeywardenEngine {
         if (cursor !== null) seenCursors.add(cursor);
       } while (cursor !== null);
 
-      const { secrets, note } = await this.gatherSecrets(row, connector, keys, checkDeadline);
+      checkBounds();
+      const { secrets, note } = await this.gatherSecrets(row, connector, keys, checkBounds);
       const syncedAt = new Date().toISOString();
       this.store.transaction(() => {
         if (facts) this.store.updateBackendSettings(row.id, { ...row.settings, vendorFacts: facts });
@@ -407,7 +423,7 @@ export class KeywardenEngine {
     row: BackendRow,
     connector: Connector,
     keys: readonly RemoteKey[],
-    checkDeadline: () => void,
+    checkBounds: () => void,
   ): Promise<{ secrets: Array<{ keyId: string; sealed: Buffer }>; note: string | null }> {
     const secrets: Array<{ keyId: string; sealed: Buffer }> = [];
     if (connector.keyIdForCredential) {
@@ -426,7 +442,7 @@ export class KeywardenEngine {
       return { secrets, note: `${plural(wanted.length, 'secret')} not cached: ${typed.message}` };
     }
     for (const key of wanted) {
-      checkDeadline();
+      checkBounds();
       const secret = await connector.fetchSecret(key.id);
       secrets.push({ keyId: key.id, sealed: await this.vault.seal(this.keySecretIdentity(row, key.id), secret) });
     }
@@ -937,6 +953,10 @@ export function parseRef(ref: string): { backend: string; keyId: string } {
 /** The vault cannot be opened right now: secrets cannot be cached, but reading the inventory still works. */
 function isVaultUnavailable(error: KeywardenError): boolean {
   return ['keychain_unavailable', 'keychain_locked', 'vault_key_mismatch', 'vault_key_missing', 'vault_locked'].includes(error.code);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`;
 }
 
 /** "1 key", "2 keys": messages read as English, not as templates. */

@@ -97,11 +97,35 @@ describe.skipIf(!hasIsolatedKeychain)('engine trust guarantees', () => {
       // The vendor now lists fewer clients; page 2 of that answer fails. Committing page 1 alone would
       // sweep away keys that exist (they are on page 2).
       for (let i = 0; i < 10; i++) nitrobox.state.deleteClient(`client-${String(i).padStart(3, '0')}`);
-      nitrobox.emulator.addFault({ kind: 'status', status: 503, method: 'GET', queryIncludes: { cursor: '' }, times: 100 });
+      nitrobox.emulator.addFault({ kind: 'status', status: 503, method: 'GET', hasQuery: 'cursor', times: 100 });
       const report = await engine.sync(['nb']);
       expect(report.ok).toBe(false);
       expect(report.results[0]!.pages).toBe(1);
       expect(engine.listKeys({ backend: 'nb' }).map((key) => key.ref)).toEqual(before);
+    });
+
+    it('a sync that runs past its deadline fails and keeps the previous inventory', async () => {
+      await engine.close();
+      engine = KeywardenEngine.open({ home, http: HTTP, syncLimits: { deadlineMs: 500 } });
+      for (let i = 0; i < 10; i++) nitrobox.state.deleteClient(`client-${String(i).padStart(3, '0')}`);
+      // Page 2 is answered "429, retry after 1 s" once: the retry succeeds, but the sync's time is up.
+      nitrobox.emulator.addFault({ kind: 'status', status: 429, retryAfterSeconds: 1, method: 'GET', hasQuery: 'cursor', times: 1 });
+      const report = await engine.sync(['nb']);
+      expect(report.ok).toBe(false);
+      expect(report.results[0]).toMatchObject({ errorCode: 'timeout', pages: 2 });
+      expect(report.results[0]!.error).toMatch(/did not finish within 1 s; the cached inventory is kept/);
+      expect(engine.listKeys({ backend: 'nb' })).toHaveLength(150);
+    });
+
+    it('a sync that receives more bytes than its bound fails and keeps the previous inventory', async () => {
+      await engine.close();
+      engine = KeywardenEngine.open({ home, http: HTTP, syncLimits: { maxBytes: 4 * 1024 } });
+      for (let i = 0; i < 10; i++) nitrobox.state.deleteClient(`client-${String(i).padStart(3, '0')}`);
+      const report = await engine.sync(['nb']);
+      expect(report.ok).toBe(false);
+      expect(report.results[0]).toMatchObject({ errorCode: 'malformed_response' });
+      expect(report.results[0]!.error).toMatch(/more than 4 KiB in one sync/);
+      expect(engine.listKeys({ backend: 'nb' })).toHaveLength(150);
     });
   });
 
