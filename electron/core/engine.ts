@@ -466,6 +466,19 @@ export class KeywardenEngine {
     return key;
   }
 
+  /**
+   * Where `test` sends the key (and its secret), in words, so the administrator can check it before
+   * running it: a manual key's request template, else the vendor's API. Null when it has no test.
+   */
+  async testTarget(ref: string): Promise<string | null> {
+    const key = this.getKey(ref);
+    const row = this.store.requireBackend(key.backend);
+    if (!backendDefinition(row.type).capabilities.includes('test')) return null;
+    if (row.type !== 'manual') return `the ${backendDefinition(row.type).displayName} API at ${row.url}`;
+    const { describeTestTarget } = await import('./backends/manual/connector.js');
+    return describeTestTarget(this.store.getRemoteKey(row.id, key.id)?.details);
+  }
+
   /** Returns the secret, from the encrypted cache or (CommBox) from the vendor, caching it. Audited. */
   async reveal(ref: string, purpose: 'reveal' | 'copy' = 'reveal'): Promise<string> {
     const key = this.getKey(ref);
