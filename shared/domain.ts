@@ -80,7 +80,7 @@ export const Reminder = z.object({
   backend: BackendName,
   kind: ReminderKind,
   dueAt: IsoDate,
-  /** Whole days until `dueAt`, rounded down; negative when overdue. */
+  /** Calendar days (local time zone) from today to the day of `dueAt`: 0 when due today, negative when that day is past. */
   daysLeft: z.number().int(),
   /** Null for a reminder listed with a wider `--within` than the largest threshold. */
   threshold: ReminderThreshold.nullable(),

@@ -2,6 +2,7 @@
  * Terminal input and output for the CLI: reading secrets from stdin (never argv), printing exactly
  * one JSON document under `--json`, and plain tables for people.
  */
+import { localDate } from '../core/dates.js';
 import { KeywardenError } from '../core/errors.js';
 
 export interface Output {
@@ -100,9 +101,19 @@ export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyAr
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-/** `2026-11-22T10:00:00.000Z` → `2026-11-22`; the full time is in --json. */
+/**
+ * The local calendar date of an instant, `2026-11-22`; the full UTC time is in --json. Local, because
+ * the day counts ("in 6d") are local calendar days: both must name the same day.
+ */
 export function day(iso: string | null): string {
-  return iso ? iso.slice(0, 10) : '-';
+  return iso ? localDate(iso) : '-';
+}
+
+/** How far off a due date is, in the local calendar days of `daysLeft`: `in 6d`, `today`, `overdue today`, `overdue 20d`. */
+export function dueIn(daysLeft: number, overdue: boolean): string {
+  if (daysLeft > 0) return `in ${daysLeft}d`;
+  if (daysLeft < 0) return `overdue ${-daysLeft}d`;
+  return overdue ? 'overdue today' : 'today';
 }
 
 export function parseWholeNumber(value: string | undefined, flag: string, min: number, max: number): number | undefined {

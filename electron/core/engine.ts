@@ -35,7 +35,8 @@ import type { HttpClient, HttpOptions } from './backends/http.js';
 import { backendDefinition } from './backends/registry.js';
 import { KeywardenError, toKeywardenError } from './errors.js';
 import { DATABASE_FILE } from './paths.js';
-import { daysLeft, DAY_MS, dueEventFor, thresholdReached } from './reminders/reminders.js';
+import { endOfWindow, parseUserDate } from './dates.js';
+import { daysLeft, dueEventFor, thresholdReached } from './reminders/reminders.js';
 import { type BackendRow, InventoryStore } from './store/store.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { Vault } from './vault/vault.js';
@@ -523,8 +524,8 @@ export class KeywardenEngine {
     const name = input.name.trim();
     if (name === '' || name.length > 200) throw new KeywardenError('invalid_input', 'the key name must be 1 to 200 characters');
     if (input.expiresAt && input.rotateEveryDays) throw new KeywardenError('invalid_input', 'give either an expiry date or a rotation interval, not both');
-    const createdAt = input.createdAt ? checkDate(input.createdAt, 'created date') : new Date().toISOString();
-    const expiresAt = input.expiresAt ? checkDate(input.expiresAt, 'expiry date') : null;
+    const createdAt = input.createdAt ? parseUserDate(input.createdAt, 'created date') : new Date().toISOString();
+    const expiresAt = input.expiresAt ? parseUserDate(input.expiresAt, 'expiry date') : null;
     if (expiresAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date');
     const rotateEveryDays = checkPolicyDays(input.rotateEveryDays ?? null, 'rotation interval');
     if (input.test) {
@@ -561,7 +562,8 @@ export class KeywardenEngine {
   reminders(options: { withinDays?: number } = {}): Reminder[] {
     const now = this.now();
     const withinDays = options.withinDays ?? 30;
-    const keys = this.store.listDueKeys(new Date(now.getTime() + withinDays * DAY_MS), now);
+    // Calendar days, as `list --due-within` counts them: due on or before the local day today + withinDays.
+    const keys = this.store.listDueKeys(endOfWindow(now, withinDays), now);
     const reminders: Reminder[] = [];
     for (const key of keys) {
       // A manual key shows `expired` once its date passes, but for reminders it is an overdue expiry.
@@ -689,12 +691,6 @@ function checkPolicyDays(days: number | null, what: string): number | null {
     throw new KeywardenError('invalid_input', `the ${what} must be a whole number of days from 1 to ${MAX_POLICY_DAYS}`);
   }
   return days;
-}
-
-function checkDate(value: string, what: string): string {
-  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new KeywardenError('invalid_input', `the ${what} "${value}" is not a date; use YYYY-MM-DD or an ISO 8601 time`);
-  return new Date(ms).toISOString();
 }
 
 /** A readable, URL-safe id stem from a label: "Stripe (prod)" → "stripe-prod". */

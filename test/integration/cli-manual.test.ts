@@ -8,15 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBoxWatchEmulator } from '../../electron/core/backends/boxwatch/emulator.js';
 import type { RunningEmulator } from '../../electron/core/backends/emulator-kit.js';
 import type { Key, Reminder, SyncReport } from '../../shared/domain.js';
+import { addLocalDays, localDate, startOfLocalDay } from '../../electron/core/dates.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
 
-const DAY_MS = 86_400_000;
-/** `YYYY-MM-DD`, `days` from today (UTC). */
-const dateIn = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString().slice(0, 10);
+/** `YYYY-MM-DD`, `days` calendar days from today in the local time zone (which the CLI child shares). */
+const dateIn = (days: number) => localDate(startOfLocalDay(new Date(), days).toISOString());
+/** The instant a plain date given to the CLI stands for: the first moment of that day, local time. */
+const startOf = (date: string) => new Date(`${date}T00:00:00`).toISOString();
 /** A vendor-looking secret made now, long enough to be identified by its last four characters. */
 const newSecret = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`;
 
@@ -72,8 +74,8 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       backendType: 'manual',
       name: 'Stripe prod',
       status: 'active',
-      expiresAt: `${expires}T00:00:00.000Z`,
-      rotationDueAt: `${expires}T00:00:00.000Z`,
+      expiresAt: startOf(expires),
+      rotationDueAt: startOf(expires),
       prefix: `…${secret.slice(-4)}`,
       secretCached: true,
     });
@@ -81,23 +83,20 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
 
     const due = await reminders();
     expect(due).toHaveLength(1);
-    expect(due[0]).toMatchObject({ ref: added.ref, kind: 'expiry', dueAt: listed!.expiresAt, threshold: 7 });
-    expect(due[0]!.daysLeft).toBeGreaterThanOrEqual(3);
-    expect(due[0]!.daysLeft).toBeLessThanOrEqual(5);
+    expect(due[0]).toMatchObject({ ref: added.ref, kind: 'expiry', dueAt: listed!.expiresAt, threshold: 7, daysLeft: 5 });
   });
 
   it('shows a key past its rotation interval as overdue', async () => {
     const created = dateIn(-100);
     const added = await addKey(['--name', 'Mailer', '--rotate-every-days', '90', '--created-at', created]);
-    expect(added.rotationDueAt).toBe(new Date(Date.parse(`${created}T00:00:00.000Z`) + 90 * DAY_MS).toISOString());
+    expect(added.rotationDueAt).toBe(addLocalDays(new Date(startOf(created)), 90).toISOString());
     expect(added.status).toBe('active');
     expect(added.secretCached).toBe(false);
 
     const due = await reminders();
     expect(due).toHaveLength(1);
     expect(due[0]).toMatchObject({ ref: added.ref, kind: 'rotation', dueAt: added.rotationDueAt, threshold: 'overdue' });
-    expect(due[0]!.daysLeft).toBeLessThan(0);
-    expect(due[0]!.daysLeft).toBeGreaterThanOrEqual(-11);
+    expect(due[0]!.daysLeft).toBe(-10);
   });
 
   it('derives status "expired" for a key whose expiry date has passed', async () => {
@@ -214,6 +213,50 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect(badFormat.stderr).toMatch(/csv or json/);
   });
 
+  it('refuses impossible dates with a clear message instead of rolling them into the next month', async () => {
+    for (const [flag, value, why] of [
+      ['--expires-at', '2027-02-30', /the expiry date "2027-02-30" is not a date: February 2027 has 28 days/],
+      ['--expires-at', '2026-04-31', /April 2026 has 30 days/],
+      ['--expires-at', '2027-03-01T24:30:00Z', /24:30:00 is not a time of day/],
+      ['--created-at', '2026-02-29', /the created date "2026-02-29" is not a date: February 2026 has 28 days/],
+    ] as const) {
+      const result = await home.run(['key', 'add', '--backend', 'hand', '--name', 'Impossible', flag, value, '--secret-stdin'], { input: newSecret('sk') });
+      expect(result.code, `${flag} ${value}`).toBe(1);
+      expect(result.stderr).toMatch(why);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    expect(await listKeys()).toEqual([]);
+    // The real leap day is a date.
+    expect((await addKey(['--name', 'Leap', '--created-at', '2024-01-01', '--expires-at', '2028-02-29'])).expiresAt).toBe(startOf('2028-02-29'));
+  });
+
+  it('counts days in reminders as calendar days and says "in Nd", "today", "overdue today" and "overdue Nd"', async () => {
+    const in6 = await addKey(['--name', 'In six', '--created-at', dateIn(-100), '--expires-at', dateIn(6)]);
+    const today = await addKey(['--name', 'Today', '--created-at', dateIn(-100), '--expires-at', dateIn(0)]);
+    const late = await addKey(['--name', 'Late', '--created-at', dateIn(-100), '--expires-at', dateIn(-20)]);
+
+    const due = await reminders();
+    const byRef = Object.fromEntries(due.map((reminder) => [reminder.ref, reminder]));
+    expect(byRef[in6.ref]).toMatchObject({ daysLeft: 6, threshold: 7 });
+    // A plain date is the start of that local day, so a key expiring today is already overdue, by 0 days.
+    expect(byRef[today.ref]).toMatchObject({ daysLeft: 0, threshold: 'overdue' });
+    expect(byRef[late.ref]).toMatchObject({ daysLeft: -20, threshold: 'overdue' });
+
+    const text = ok(await home.run(['reminders'])).stdout;
+    expect(text).toMatch(new RegExp(`${dateIn(6)}\\s+in 6d\\s+expiry\\s+${in6.ref}`));
+    expect(text).toMatch(new RegExp(`${dateIn(0)}\\s+overdue today\\s+expiry\\s+${today.ref}`));
+    expect(text).toMatch(new RegExp(`${dateIn(-20)}\\s+overdue 20d\\s+expiry\\s+${late.ref}`));
+    expect(ok(await home.run(['list'])).stdout).toMatch(new RegExp(`${in6.ref}\\s+In six\\s+-\\s+active\\s+${dateIn(6)}`));
+  });
+
+  it('lists a key due in 30 days in the default reminders and --due-within 30, and not one due in 31', async () => {
+    const day30 = await addKey(['--name', 'Day 30', '--expires-at', dateIn(30)]);
+    await addKey(['--name', 'Day 31', '--expires-at', dateIn(31)]);
+    expect((await reminders()).map((reminder) => [reminder.ref, reminder.daysLeft])).toEqual([[day30.ref, 30]]);
+    expect((await listKeys(['--due-within', '30'])).map((key) => key.ref)).toEqual([day30.ref]);
+    expect((await reminders(['--within', '31'])).map((reminder) => reminder.daysLeft)).toEqual([30, 31]);
+  });
+
   it('treats sync of a manual backend as a no-op that succeeds and keeps its keys', async () => {
     const added = await addKey(['--name', 'Kept', '--rotate-every-days', '30']);
     const all = ok(await home.run(['sync', '--json'])).json<SyncReport>();
@@ -221,5 +264,44 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     const named = ok(await home.run(['sync', 'hand']));
     expect(named.code).toBe(0);
     expect((await listKeys()).map((key) => key.ref)).toEqual([added.ref]);
+  });
+});
+
+describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend, 14 hours ahead of UTC', () => {
+  // Dates are local calendar dates: where local midnight is the previous day in UTC, a plain date must
+  // still be stored, listed and counted as the day typed. The CLI child inherits this zone.
+  const savedTz = process.env.TZ;
+  let home: CliHome;
+
+  beforeAll(() => {
+    process.env.TZ = 'Pacific/Kiritimati';
+    expect(new Date('2026-01-15T12:00:00.000Z').getTimezoneOffset(), 'time zone Pacific/Kiritimati is not available').toBe(-840);
+  });
+
+  afterAll(() => {
+    if (savedTz === undefined) delete process.env.TZ;
+    else process.env.TZ = savedTz;
+  });
+
+  beforeEach(async () => {
+    home = makeCliHome();
+    expect((await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand'])).code).toBe(0);
+  });
+
+  afterEach(() => {
+    home.remove();
+  });
+
+  it('stores a plain date as local midnight and shows and counts that same day', async () => {
+    const expires = dateIn(6);
+    const added = await home.run(['key', 'add', '--backend', 'hand', '--name', 'Stripe prod', '--expires-at', expires, '--json']);
+    expect(added.code).toBe(0);
+    const key = added.json<Key>();
+    expect(key.expiresAt).toBe(startOf(expires));
+    expect(key.expiresAt!.slice(0, 10)).not.toBe(expires); // 14 hours ahead: the UTC date is the day before
+    const due = (await home.run(['reminders', '--json'])).json<Reminder[]>();
+    expect(due).toMatchObject([{ ref: key.ref, daysLeft: 6, threshold: 7 }]);
+    expect((await home.run(['reminders'])).stdout).toMatch(new RegExp(`^DUE.*\n${expires}\\s+in 6d\\s+expiry`));
+    expect((await home.run(['list'])).stdout).toContain(expires);
   });
 });

@@ -1,5 +1,6 @@
 /** `keywarden key add`: keys of vendors without an API, recorded by hand in a manual backend. */
 import { MAX_POLICY_DAYS } from '../../../shared/rules.js';
+import { parseUserDate } from '../../core/dates.js';
 import { KeywardenError } from '../../core/errors.js';
 import { day, parseWholeNumber, readSecretFromStdin } from '../io.js';
 import type { CommandRun } from '../main.js';
@@ -9,13 +10,18 @@ export const keyAdd: CommandRun = async ({ values, out, engine }) => {
   const name = values.name as string | undefined;
   if (!backend || !name) throw new KeywardenError('invalid_input', 'key add needs --backend N and --name LABEL');
   const rotateEveryDays = parseWholeNumber(values['rotate-every-days'] as string | undefined, '--rotate-every-days', 1, MAX_POLICY_DAYS);
+  const createdAt = (values['created-at'] as string | undefined) ?? null;
+  const expiresAt = (values['expires-at'] as string | undefined) ?? null;
+  // Checked here too (the engine checks again) so that a typo is reported before a secret is typed.
+  if (createdAt !== null) parseUserDate(createdAt, 'created date');
+  if (expiresAt !== null) parseUserDate(expiresAt, 'expiry date');
   const test = parseTestTemplate(values);
   const secret = values['secret-stdin'] ? await readSecretFromStdin('key') : null;
   const key = await (await engine()).addManualKey(backend, {
     name,
     vendor: (values.vendor as string | undefined) ?? null,
-    createdAt: (values['created-at'] as string | undefined) ?? null,
-    expiresAt: (values['expires-at'] as string | undefined) ?? null,
+    createdAt,
+    expiresAt,
     rotateEveryDays: rotateEveryDays ?? null,
     secret,
     test,

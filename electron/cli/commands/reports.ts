@@ -1,6 +1,6 @@
 /** `keywarden reminders|audit`: read-only reports from the local store (work offline). */
 import { KeywardenError } from '../../core/errors.js';
-import { day, parseWholeNumber, table } from '../io.js';
+import { day, dueIn, parseWholeNumber, table } from '../io.js';
 import type { CommandRun } from '../main.js';
 
 export const reminders: CommandRun = async ({ values, out, engine }) => {
@@ -11,7 +11,7 @@ export const reminders: CommandRun = async ({ values, out, engine }) => {
       ? `nothing due within ${withinDays} days`
       : table(
           ['DUE', 'WHEN', 'KIND', 'REF', 'NAME'],
-          list.map((r) => [day(r.dueAt), r.daysLeft < 0 ? `overdue ${-r.daysLeft}d` : `in ${r.daysLeft}d`, r.kind, r.ref, r.name]),
+          list.map((r) => [day(r.dueAt), dueIn(r.daysLeft, r.threshold === 'overdue'), r.kind, r.ref, r.name]),
         ),
   );
   return 0;
