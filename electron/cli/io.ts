@@ -116,10 +116,12 @@ export function dueIn(daysLeft: number, overdue: boolean): string {
   return overdue ? 'overdue today' : 'today';
 }
 
-export function parseWholeNumber(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+/** A whole number option within [min, max]; `unit` ("seconds") is named in the message when there is one. */
+export function parseWholeNumber(value: string | undefined, flag: string, min: number, max: number, unit = ''): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new KeywardenError('invalid_input', `${flag} takes a whole number, not "${value}"`);
+  const range = `from ${min} to ${max}${unit ? ` ${unit}` : ''}`;
+  if (!/^-?\d+$/.test(value)) throw new KeywardenError('invalid_input', `${flag} takes a whole number ${range}, not "${value}"`);
   const number = Number(value);
-  if (number < min || number > max) throw new KeywardenError('invalid_input', `${flag} must be from ${min} to ${max}`);
+  if (number < min || number > max) throw new KeywardenError('invalid_input', `${flag} must be ${range}, not ${value}`);
   return number;
 }

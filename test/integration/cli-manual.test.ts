@@ -257,6 +257,73 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect((await reminders(['--within', '31'])).map((reminder) => reminder.daysLeft)).toEqual([30, 31]);
   });
 
+  it('prints reveal as {"ref","secret"} under --json', async () => {
+    const secret = newSecret('sk_live');
+    const key = await addKey(['--name', 'Stripe prod'], secret);
+    expect(ok(await home.run(['reveal', key.ref, '--json'])).json()).toEqual({ ref: key.ref, secret });
+  });
+
+  it('exports under --json as one JSON document: the export itself, or a summary when it goes to a file; CSV only to a file', async () => {
+    const key = await addKey(['--name', 'Stripe prod', '--rotate-every-days', '90']);
+    expect(ok(await home.run(['export', '--json'])).json<Key[]>().map((listed) => listed.ref)).toEqual([key.ref]);
+
+    const csvToStdout = await home.run(['export', '--format', 'csv', '--json']);
+    expect(csvToStdout.code).toBe(1);
+    expect(csvToStdout.json()).toMatchObject({ error: { code: 'invalid_input', message: expect.stringMatching(/cannot carry CSV: use --format json, or write the CSV to a file with --output FILE/) } });
+
+    const folder = mkdtempSync(join(tmpdir(), 'keywarden-export-'));
+    cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+    const file = join(folder, 'inventory.csv');
+    const toFile = ok(await home.run(['export', '--format', 'csv', '--output', file, '--json']));
+    expect(toFile.json()).toEqual({ output: file, format: 'csv', keys: 1 });
+    expect(readFileSync(file, 'utf8')).toMatch(/^ref,backend,/);
+
+    const missing = join(folder, 'no', 'such', 'folder', 'x.csv');
+    const result = await home.run(['export', '--format', 'csv', '--output', missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`keywarden: cannot write the export to ${missing}: the folder ${join(folder, 'no', 'such', 'folder')} does not exist\n`);
+  });
+
+  it('honours --json in every command: exactly one JSON document on stdout, a result or an error', async () => {
+    const secret = newSecret('sk_live');
+    const key = await addKey(['--name', 'Stripe prod', '--rotate-every-days', '90'], secret);
+    const folder = mkdtempSync(join(tmpdir(), 'keywarden-export-'));
+    cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+    const runs: Array<[string, string[], string?]> = [
+      ['backend add', ['backend', 'add', '--type', 'manual', '--name', 'other']],
+      ['backend list', ['backend', 'list']],
+      ['backend set-credential', ['backend', 'set-credential', 'other', '--credential-stdin'], newSecret('tok')],
+      ['backend set-policy', ['backend', 'set-policy', 'other', '--rotate-every-days', '30']],
+      ['backend set-interval', ['backend', 'set-interval', 'other', '--days', '30']],
+      ['backend remove', ['backend', 'remove', 'other', '--yes']],
+      ['key add', ['key', 'add', '--backend', 'hand', '--name', 'Second']],
+      ['sync', ['sync', 'hand']],
+      ['list', ['list']],
+      ['show', ['show', key.ref]],
+      ['reveal', ['reveal', key.ref]],
+      ['test', ['test', key.ref]],
+      ['create', ['create', '--backend', 'hand', '--name', 'x']],
+      ['revoke', ['revoke', key.ref, '--yes']],
+      ['copy', ['copy', key.ref]],
+      ['reminders', ['reminders']],
+      ['audit', ['audit']],
+      ['export', ['export', '--format', 'json', '--output', join(folder, 'x.json')]],
+      ['delete', ['delete', key.ref, '--confirm', key.ref]],
+      ['demo', ['demo']],
+    ];
+    const listed = ok(await home.run(['--help', '--json'])).json<{ commands: Array<{ usage: string }> }>().commands;
+    const names = listed.map(({ usage }) => usage.replace(/^keywarden /, '').split(' ').filter((word) => /^[a-z][a-z-]*$/.test(word)).slice(0, 2).join(' '));
+    for (const name of names) expect(runs.map(([command]) => command).some((command) => name === command || name.startsWith(`${command} `)), `no --json check for "${name}"`).toBe(true);
+
+    for (const [command, args, input] of runs) {
+      const result = await home.run([...args, '--json'], { env: { DISPLAY: undefined, WAYLAND_DISPLAY: undefined }, ...(input ? { input } : {}) });
+      let document: unknown;
+      expect(() => (document = JSON.parse(result.stdout)), `${command}: stdout is not one JSON document:\n${result.stdout}`).not.toThrow();
+      expect(document, command).toBeTypeOf('object');
+      if (result.code !== 0) expect(document, command).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+      if (command !== 'reveal') expect(result.stdout, command).not.toContain(secret);
+    }
+  });
   it('treats sync of a manual backend as a no-op that succeeds and keeps its keys', async () => {
     const added = await addKey(['--name', 'Kept', '--rotate-every-days', '30']);
     const all = ok(await home.run(['sync', '--json'])).json<SyncReport>();

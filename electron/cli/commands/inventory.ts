@@ -66,10 +66,13 @@ export const show: CommandRun = async ({ positionals, out, engine }) => {
   return 0;
 };
 
-export const reveal: CommandRun = async ({ positionals, engine }) => {
-  const secret = await (await engine()).reveal(positionals[0]!);
+export const reveal: CommandRun = async ({ positionals, out, engine }) => {
+  const ref = positionals[0]!;
+  const secret = await (await engine()).reveal(ref);
   // The secret is the whole of stdout, so `$(keywarden reveal REF)` works; nothing else is printed.
-  process.stdout.write(`${secret}\n`);
+  // It is printed exactly as stored (not through `visible`): anything else would be a different secret.
+  if (out.json) out.result({ ref, secret }, () => secret);
+  else process.stdout.write(`${secret}\n`);
   return 0;
 };
 
