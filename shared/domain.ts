@@ -149,6 +149,7 @@ export type IssuedKey = z.infer<typeof IssuedKey>;
 
 export const RevokeResult = z.object({
   revoked: Key.nullable(),
+  /** A replacement the vendor issued (CommBox); its `secret` is null unless the caller asked to reveal it. */
   replacement: IssuedKey.nullable(),
 });
 export type RevokeResult = z.infer<typeof RevokeResult>;

@@ -144,9 +144,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => inventoryCommands().create,
   },
   revoke: {
-    usage: 'revoke REF [--validity-days D] [--yes] [--json]',
-    summary: 'revoke a key (CommBox issues a replacement valid for D days)',
-    options: { 'validity-days': { type: 'string' }, yes: { type: 'boolean' } },
+    usage: 'revoke REF [--validity-days D] [--yes] [--show-secret] [--json]',
+    summary: "revoke a key (CommBox issues a replacement valid for D days, cached encrypted; --show-secret prints its secret, audited as a reveal)",
+    options: { 'validity-days': { type: 'string' }, yes: { type: 'boolean' }, 'show-secret': { type: 'boolean' } },
     positionals: [1, 1],
     load: async () => inventoryCommands().revoke,
   },

@@ -423,7 +423,13 @@ export class KeywardenEngine {
     return { key: this.getKey(ref), secret: issued.secret };
   }
 
-  async revokeKey(ref: string, options: { validityDays?: number } = {}): Promise<RevokeResult> {
+  /**
+   * Revokes a key. A replacement the vendor issues (CommBox) is sealed and committed before this
+   * returns; its secret is in the result only with `revealReplacement`, and is then audited as a
+   * reveal of the replacement, like any other secret that leaves the engine. Otherwise it is null:
+   * "keywarden reveal" or "copy" gets it later, audited too.
+   */
+  async revokeKey(ref: string, options: { validityDays?: number; revealReplacement?: boolean } = {}): Promise<RevokeResult> {
     const key = this.getKey(ref);
     const row = this.store.requireBackend(key.backend);
     this.requireCapability(row, 'revoke');
@@ -432,14 +438,14 @@ export class KeywardenEngine {
     if (backendDefinition(row.type).revokeIssuesReplacement) await this.vault.ensureReady();
     let outcome;
     try {
-      outcome = await connector.revokeKey(key.id, options);
+      outcome = await connector.revokeKey(key.id, options.validityDays !== undefined ? { validityDays: options.validityDays } : {});
     } catch (caught) {
       const error = toKeywardenError(caught);
       if (error.code !== 'outcome_unknown') {
         this.audit('revoke', row.name, ref, 'failed', error.code);
         throw error;
       }
-      return this.reconcileRevoke(row, key, error);
+      return this.reconcileRevoke(row, key, error, options.revealReplacement ?? false);
     }
     const at = new Date().toISOString();
     let replacementRef: string | null = null;
@@ -456,14 +462,16 @@ export class KeywardenEngine {
       }
     });
     this.audit('revoke', row.name, ref, 'ok', replacementRef ? `replacement ${replacementRef} cached encrypted` : null);
+    if (!replacementRef || !outcome.replacement) return { revoked: this.getKey(ref), replacement: null };
+    if (options.revealReplacement) this.audit('reveal', row.name, replacementRef, 'ok', 'replacement shown after revoke');
     return {
       revoked: this.getKey(ref),
-      replacement: replacementRef && outcome.replacement ? { key: this.getKey(replacementRef), secret: outcome.replacement.secret } : null,
+      replacement: { key: this.getKey(replacementRef), secret: options.revealReplacement ? outcome.replacement.secret : null },
     };
   }
 
   /** A revoke whose answer was lost: re-list to learn whether it happened, and recover what can be recovered. */
-  private async reconcileRevoke(row: BackendRow, before: Key, error: KeywardenError): Promise<RevokeResult> {
+  private async reconcileRevoke(row: BackendRow, before: Key, error: KeywardenError, revealReplacement: boolean): Promise<RevokeResult> {
     const report = await this.sync([row.name]);
     if (!report.ok) {
       this.audit('revoke', row.name, before.ref, 'unknown', 'answer lost; re-listing failed');
@@ -482,9 +490,10 @@ export class KeywardenEngine {
     let issued: IssuedKey | null = null;
     if (backendDefinition(row.type).revokeIssuesReplacement && replacement) {
       const secret = await this.secretFor(this.store.requireBackend(row.name), replacement, true);
-      issued = { key: this.getKey(replacement.ref), secret };
+      issued = { key: this.getKey(replacement.ref), secret: revealReplacement ? secret : null };
     }
     this.audit('revoke', row.name, before.ref, 'ok', 'answer lost; confirmed by re-listing');
+    if (issued && issued.secret !== null) this.audit('reveal', row.name, issued.key.ref, 'ok', 'replacement shown after revoke');
     return { revoked: after, replacement: issued };
   }
 

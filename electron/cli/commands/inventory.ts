@@ -96,6 +96,7 @@ export const create: CommandRun = async ({ values, out, engine }) => {
 export const revoke: CommandRun = async ({ values, positionals, out, engine }) => {
   const ref = positionals[0]!;
   const validityDays = parseWholeNumber(values['validity-days'] as string | undefined, '--validity-days', 1, 365);
+  const showSecret = Boolean(values['show-secret']);
   const core = await engine();
   const key = core.getKey(ref);
   const credentialWarning =
@@ -103,11 +104,14 @@ export const revoke: CommandRun = async ({ values, positionals, out, engine }) =
       ? ' This is the key Keywarden uses to reach BoxWatch: afterwards the account has no working key until you create one in the BoxWatch dashboard and run "keywarden backend set-credential".'
       : '';
   await confirm(`Revoke ${ref} ("${key.name}")?${credentialWarning}`, Boolean(values.yes));
-  const result = await core.revokeKey(ref, validityDays !== undefined ? { validityDays } : {});
+  // The replacement's secret comes back (and is audited as a reveal) only with --show-secret.
+  const result = await core.revokeKey(ref, { ...(validityDays !== undefined ? { validityDays } : {}), revealReplacement: showSecret });
   out.result(result, () => {
     const lines = [`revoked ${ref}${result.revoked?.status === 'grace' ? ` (it keeps working until ${result.revoked.graceEndsAt})` : ''}`];
-    if (result.replacement) {
-      lines.push(`replacement ${result.replacement.key.ref} expires ${day(result.replacement.key.expiresAt)}; its secret is cached encrypted ("keywarden reveal ${result.replacement.key.ref}")`);
+    const replacement = result.replacement;
+    if (replacement) {
+      lines.push(`replacement ${replacement.key.ref} expires ${day(replacement.key.expiresAt)}; its secret is cached encrypted ("keywarden reveal ${replacement.key.ref}")`);
+      if (replacement.secret !== null) lines.push('', replacement.secret, '');
     }
     return lines.join('\n');
   });
