@@ -117,6 +117,7 @@ export class KeywardenEngine {
   async addBackend(input: AddBackendInput): Promise<BackendSummary> {
     const definition = backendDefinition(input.type);
     checkBackendName(input.name);
+    refuseUnusedBackendInput(input.type, { url: input.url ?? null, credential: Boolean(input.credential) });
     const rotateEveryDays = checkPolicyDays(input.rotateEveryDays ?? null, 'rotation policy');
     let url: string | null = null;
     if (definition.requiresUrl) {
@@ -688,6 +689,21 @@ export function parseRef(ref: string): { backend: string; keyId: string } {
     throw new KeywardenError('invalid_input', `"${ref}" is not a key reference; references look like <backend>/<id>, as "keywarden list" shows them`, { ref });
   }
   return { backend, keyId };
+}
+
+/**
+ * Refuses what a backend type has no use for (a manual backend's URL or credential), instead of storing
+ * or ignoring it: an accepted --url that does nothing, or a credential "tested and stored" that no
+ * command can ever use, misleads. Exported so the CLI can refuse before it reads a credential from stdin.
+ */
+export function refuseUnusedBackendInput(type: BackendType, input: { url: string | null; credential: boolean }): void {
+  const definition = backendDefinition(type);
+  if (!definition.requiresUrl && input.url) {
+    throw new KeywardenError('invalid_input', `${definition.displayName.toLowerCase()} backends have no URL: Keywarden calls no vendor API for them (a key's own test URL is given with "keywarden key add --test-url")`);
+  }
+  if (!definition.requiresCredential && input.credential) {
+    throw new KeywardenError('invalid_input', `${definition.displayName.toLowerCase()} backends have no credential: each key's secret is given with "keywarden key add --secret-stdin"`);
+  }
 }
 
 function checkBackendName(name: string): void {

@@ -213,6 +213,32 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect(badFormat.stderr).toMatch(/csv or json/);
   });
 
+  it('treats sync of a manual backend as a no-op that succeeds, keeps its keys, and says manual backends have nothing to sync', async () => {
+    const added = await addKey(['--name', 'Kept', '--rotate-every-days', '30']);
+    const all = ok(await home.run(['sync', '--json'])).json<SyncReport>();
+    expect(all.ok).toBe(true);
+    const named = ok(await home.run(['sync', 'hand']));
+    expect(named.code).toBe(0);
+    expect(named.stdout).toMatch(/^hand: manual backends have nothing to sync; add its keys with "keywarden key add --backend hand/);
+    expect(named.stdout).not.toMatch(/no backends/);
+    expect((await listKeys()).map((key) => key.ref)).toEqual([added.ref]);
+  });
+
+  it('refuses a credential or a URL for a manual backend, storing nothing, and suggests "key add" instead of sync', async () => {
+    const withCredential = await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand2', '--credential-stdin'], { input: newSecret('tok') });
+    expect(withCredential.code).toBe(1);
+    expect(withCredential.stderr).toMatch(/^keywarden: manual backends have no credential: each key's secret is given with "keywarden key add --secret-stdin"\n$/);
+    expect(withCredential.stdout).toBe('');
+    const withUrl = await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand2', '--url', 'https://vendor.example']);
+    expect(withUrl.code).toBe(1);
+    expect(withUrl.stderr).toMatch(/manual backends have no URL/);
+    expect(ok(await home.run(['backend', 'list', '--json'])).json<Array<{ name: string }>>().map((backend) => backend.name)).toEqual(['hand']);
+
+    const added = ok(await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand2']));
+    expect(added.stdout).toMatch(/^added manual backend "hand2"; record its keys with "keywarden key add --backend hand2 --name LABEL/);
+    expect(added.stdout).not.toMatch(/sync/);
+  });
+
   it('refuses impossible dates with a clear message instead of rolling them into the next month', async () => {
     for (const [flag, value, why] of [
       ['--expires-at', '2027-02-30', /the expiry date "2027-02-30" is not a date: February 2027 has 28 days/],
@@ -323,14 +349,6 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       if (result.code !== 0) expect(document, command).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
       if (command !== 'reveal') expect(result.stdout, command).not.toContain(secret);
     }
-  });
-  it('treats sync of a manual backend as a no-op that succeeds and keeps its keys', async () => {
-    const added = await addKey(['--name', 'Kept', '--rotate-every-days', '30']);
-    const all = ok(await home.run(['sync', '--json'])).json<SyncReport>();
-    expect(all.ok).toBe(true);
-    const named = ok(await home.run(['sync', 'hand']));
-    expect(named.code).toBe(0);
-    expect((await listKeys()).map((key) => key.ref)).toEqual([added.ref]);
   });
 });
 

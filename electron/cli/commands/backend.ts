@@ -13,9 +13,17 @@ export const backendAdd: CommandRun = async ({ values, out, engine }) => {
   }
   if (!name) throw new KeywardenError('invalid_input', '--name is required');
   const rotateEveryDays = parseWholeNumber(values['rotate-every-days'] as string | undefined, '--rotate-every-days', 1, MAX_POLICY_DAYS) ?? null;
+  const url = (values.url as string | undefined) ?? null;
+  const core = await engine();
+  // Before stdin is read: a manual backend refuses a credential, so none should be asked for.
+  const { refuseUnusedBackendInput } = require('../../core/engine.js') as typeof import('../../core/engine.js');
+  refuseUnusedBackendInput(type as BackendType, { url, credential: Boolean(values['credential-stdin']) });
   const credential = values['credential-stdin'] ? await readSecretFromStdin('credential') : null;
-  const backend = await (await engine()).addBackend({ name, type: type as BackendType, url: (values.url as string | undefined) ?? null, credential, rotateEveryDays });
-  out.result(backend, () => `added ${backend.type} backend "${backend.name}"${backend.hasCredential ? ' (credential tested and stored encrypted)' : ''}; run "keywarden sync ${backend.name}"`);
+  const backend = await core.addBackend({ name, type: type as BackendType, url, credential, rotateEveryDays });
+  const next = backend.capabilities.includes('list')
+    ? `run "keywarden sync ${backend.name}"`
+    : `record its keys with "keywarden key add --backend ${backend.name} --name LABEL [--expires-at DATE | --rotate-every-days D] [--secret-stdin]"`;
+  out.result(backend, () => `added ${backend.type} backend "${backend.name}"${backend.hasCredential ? ' (credential tested and stored encrypted)' : ''}; ${next}`);
   return 0;
 };
 

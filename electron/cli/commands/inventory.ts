@@ -6,15 +6,25 @@ import { confirm, day, parseWholeNumber, table } from '../io.js';
 import type { CommandRun } from '../main.js';
 
 export const sync: CommandRun = async ({ positionals, out, engine }) => {
-  const report = await (await engine()).sync(positionals, {
+  const core = await engine();
+  const report = await core.sync(positionals, {
     onProgress: (progress) => {
       if (progress.phase === 'done') out.info(`${progress.backend}: ${progress.keys} keys in ${progress.pages} page(s)`);
       if (progress.phase === 'failed') out.info(`FAILED: ${progress.error} (the cached inventory of ${progress.backend} is kept)`);
     },
   });
+  // The engine syncs only backends that can be listed. Say why a named manual backend, or an inventory of
+  // manual backends only, was not synced (not "no backends", which reads as if it were missing).
+  const named = positionals.length > 0;
+  const unlisted = (named ? positionals.map((name) => core.getBackend(name)) : core.listBackends()).filter((backend) => !backend.capabilities.includes('list'));
+  const notes =
+    named || report.results.length === 0
+      ? unlisted.map((backend) => `${backend.name}: ${backend.type} backends have nothing to sync; add its keys with "keywarden key add --backend ${backend.name} --name LABEL ..."`)
+      : [];
+  if (report.results.length > 0 || out.json) for (const note of notes) out.info(note);
   out.result(report, () => {
     const failed = report.results.filter((r) => !r.ok).length;
-    if (report.results.length === 0) return 'no backends to sync; add one with "keywarden backend add"';
+    if (report.results.length === 0) return notes.length > 0 ? notes.join('\n') : 'no backends to sync; add one with "keywarden backend add"';
     return failed === 0 ? `synced ${report.results.length} backend(s)` : `${failed} of ${report.results.length} backend(s) failed; see above`;
   });
   return report.ok ? 0 : 2;
