@@ -37,10 +37,23 @@ export async function readSecretFromStdin(what: string): Promise<string> {
   } else {
     const chunks: Buffer[] = [];
     for await (const chunk of stdin) chunks.push(chunk as Buffer);
-    text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    const bytes = Buffer.concat(chunks);
+    if (bytes.length > 65_536) throw new KeywardenError('invalid_input', `the ${what} on standard input is longer than 16 KiB; is it the right input?`);
+    try {
+      // Fatal: Buffer#toString would store each invalid byte as U+FFFD, a secret that works nowhere.
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new KeywardenError('invalid_input', `the ${what} on standard input is not UTF-8 text (binary data?); is it the right input?`);
+    }
+    text = text.replace(/\r?\n$/, '');
   }
   if (text.trim() === '') throw new KeywardenError('invalid_input', `no ${what} on standard input; pipe it in, e.g. "printf %s \\"$TOKEN\\" | keywarden ..."`);
   if (text.length > 16_384) throw new KeywardenError('invalid_input', `the ${what} on standard input is longer than 16 KiB; is it the right input?`);
+  // No key or token contains control characters; one that does is a wrong file, a paste with a stray
+  // escape, or binary data. Which character, and where, is not said: that would tell of the secret.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) {
+    throw new KeywardenError('invalid_input', `the ${what} on standard input contains control characters (NUL, tab, escape, ...); only one trailing newline is allowed`);
+  }
   return text.trim();
 }
 

@@ -256,6 +256,33 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect((await addKey(['--name', 'Leap', '--created-at', '2024-01-01', '--expires-at', '2028-02-29'])).expiresAt).toBe(startOf('2028-02-29'));
   });
 
+  it('refuses a secret on stdin that is not UTF-8 text or holds control characters, storing nothing', async () => {
+    const bytes = randomBytes(200);
+    bytes[100] = 0xff; // never valid in UTF-8, whatever the other random bytes are
+    const binary = await runKeyAdd('Random bytes', bytes);
+    expect(binary.code).toBe(1);
+    expect(binary.stderr).toBe('keywarden: the key on standard input is not UTF-8 text (binary data?); is it the right input?\n');
+
+    const secret = newSecret('sk_live');
+    for (const input of [`${secret}\u0000`, `${secret.slice(0, 10)}\u0000${secret.slice(10)}`, `\u001b[2J${secret}`, `${secret}\tmore`, `${secret}\n\n`, `${secret}\u0085`]) {
+      const result = await runKeyAdd('Control', Buffer.from(input, 'utf8'));
+      expect(result.code, JSON.stringify(input)).toBe(1);
+      expect(result.stderr).toMatch(/^keywarden: the key on standard input contains control characters/);
+      expect(result.stderr).not.toContain(secret.slice(0, 10));
+    }
+    expect(await listKeys()).toEqual([]);
+
+    // One trailing newline (as `echo` or a file adds it), also CRLF, is not part of the secret.
+    for (const [name, input] of [['LF', `${secret}\n`], ['CRLF', `${secret}\r\n`]]) {
+      const key = ok(await runKeyAdd(name!, Buffer.from(input!, 'utf8'))).json<Key>();
+      expect(ok(await home.run(['reveal', key.ref])).stdout).toBe(`${secret}\n`);
+    }
+  });
+
+  function runKeyAdd(name: string, input: Buffer): Promise<CliResult> {
+    return home.run(['key', 'add', '--backend', 'hand', '--name', name, '--secret-stdin', '--json'], { input });
+  }
+
   it('counts days in reminders as calendar days and says "in Nd", "today", "overdue today" and "overdue Nd"', async () => {
     const in6 = await addKey(['--name', 'In six', '--created-at', dateIn(-100), '--expires-at', dateIn(6)]);
     const today = await addKey(['--name', 'Today', '--created-at', dateIn(-100), '--expires-at', dateIn(0)]);
