@@ -17,12 +17,42 @@ export function createOutput(json: boolean): Output {
   return {
     json,
     result(value, text) {
-      process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+      // JSON escapes control characters itself and must stay exact; text for people is made harmless
+      // here too, in case a command printed vendor text outside a table (cells are escaped in `table`).
+      process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${visible(text(), true)}\n`);
     },
     info(message) {
-      process.stderr.write(`${message}\n`);
+      process.stderr.write(`${visible(message, true)}\n`);
     },
   };
+}
+
+/**
+ * Characters that must not reach a terminal or a spreadsheet as they are: C0 controls (escape sequences
+ * can clear the screen, retitle the window or fake output; a newline breaks a table), DEL, C1 controls
+ * (8-bit CSI), and the bidi overrides and isolates that make text display in another order than it reads.
+ */
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_EXCEPT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Vendor text (key names, vendor error messages) made safe to print: each unsafe character is shown as
+ * a visible escape (`\x1b`, `\n`, `\u202e`). `keepNewlines` is for whole messages whose own lines are
+ * structure; a single value (a table cell, a name) has its newlines escaped too.
+ */
+export function visible(text: string, keepNewlines = false): string {
+  return text.replace(keepNewlines ? UNSAFE_EXCEPT_NEWLINE : UNSAFE_CHARACTERS, (char) => {
+    const named = NAMED_ESCAPES[char];
+    if (named) return named;
+    const code = char.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** `1 key`, `2 keys`: counts in messages read as English. */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
 }
 
 /**
@@ -104,7 +134,9 @@ export async function confirm(question: string, assumeYes: boolean, flagHint = '
   }
 }
 
-export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
+/** Aligned columns; every cell goes through `visible`, so vendor text can neither drive the terminal nor break a row. */
+export function table(headers: readonly string[], cellRows: ReadonlyArray<ReadonlyArray<string>>): string {
+  const rows = cellRows.map((row) => row.map((cell) => visible(cell)));
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: ReadonlyArray<string>) =>
     cells
@@ -133,7 +165,7 @@ export function dueIn(daysLeft: number, overdue: boolean): string {
 export function parseWholeNumber(value: string | undefined, flag: string, min: number, max: number, unit = ''): number | undefined {
   if (value === undefined) return undefined;
   const range = `from ${min} to ${max}${unit ? ` ${unit}` : ''}`;
-  if (!/^-?\d+$/.test(value)) throw new KeywardenError('invalid_input', `${flag} takes a whole number ${range}, not "${value}"`);
+  if (!/^-?\d+$/.test(value)) throw new KeywardenError('invalid_input', `${flag} takes a whole number ${range}, not "${visible(value)}"`);
   const number = Number(value);
   if (number < min || number > max) throw new KeywardenError('invalid_input', `${flag} must be ${range}, not ${value}`);
   return number;

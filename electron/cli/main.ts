@@ -88,7 +88,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   'key add': {
     usage:
-      'key add --backend N --name LABEL [--vendor V] [--created-at DATE] [--expires-at DATE | --rotate-every-days D] [--secret-stdin] [--test-url URL --test-header "Name: value with {secret}" [--test-expect STATUS]] [--json]',
+      'key add --backend N --name LABEL [--vendor V] [--created-at DATE] [--expires-at DATE | --rotate-every-days D] [--secret-stdin] [--test-url URL --test-header "Name: value with {secret}" [--test-expect STATUS] [--test-allow-private-network]] [--json]',
     summary: 'record a key of a vendor without an API in a manual backend',
     options: {
       backend: { type: 'string' },
@@ -101,6 +101,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       'test-url': { type: 'string' },
       'test-header': { type: 'string' },
       'test-expect': { type: 'string' },
+      'test-allow-private-network': { type: 'boolean' },
     },
     positionals: [0, 0],
     load: async () => manualCommands().keyAdd,
@@ -214,7 +215,7 @@ function helpText(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
-  const { createOutput } = require('./io.js') as typeof import('./io.js');
+  const { createOutput, visible } = require('./io.js') as typeof import('./io.js');
   const out = createOutput(json);
   let engine: KeywardenEngine | null = null;
   try {
@@ -244,7 +245,8 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (error) {
     const typed = toKeywardenError(error);
-    process.stderr.write(`keywarden: ${typed.message}\n`);
+    // Messages can quote vendor text (a key name, a vendor's error): never let it drive the terminal.
+    process.stderr.write(`keywarden: ${visible(typed.message)}\n`);
     if (json) process.stdout.write(`${JSON.stringify({ error: typed.toJSON() }, null, 2)}\n`);
     return 1;
   } finally {

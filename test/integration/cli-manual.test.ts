@@ -135,7 +135,8 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     const { emulator, state } = await startBoxWatch();
     const account = state.addAccount('ops@acme.example');
     const { secret } = state.issueKey(account.id, 'Entered by hand');
-    const template = ['--test-url', `${emulator.url}/auth/me`, '--test-header', 'Authorization: Bearer {secret}', '--test-expect', '200'];
+    // The emulator listens on 127.0.0.1: a test request there must be allowed explicitly.
+    const template = ['--test-url', `${emulator.url}/auth/me`, '--test-header', 'Authorization: Bearer {secret}', '--test-expect', '200', '--test-allow-private-network'];
 
     const good = await addKey(['--name', 'bw-by-hand', ...template], secret);
     const tested = ok(await home.run(['test', good.ref]));
@@ -167,13 +168,13 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
 
   it('refuses a test template without {secret} or without a secret to put in it', async () => {
     const noPlaceholder = await home.run(
-      ['key', 'add', '--backend', 'hand', '--name', 'x', '--secret-stdin', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer token'],
+      ['key', 'add', '--backend', 'hand', '--name', 'x', '--secret-stdin', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer token', '--test-allow-private-network'],
       { input: newSecret('sk') },
     );
     expect(noPlaceholder.code).not.toBe(0);
     expect(noPlaceholder.stderr).toMatch(/\{secret\}/);
 
-    const noSecret = await home.run(['key', 'add', '--backend', 'hand', '--name', 'y', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer {secret}']);
+    const noSecret = await home.run(['key', 'add', '--backend', 'hand', '--name', 'y', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer {secret}', '--test-allow-private-network']);
     expect(noSecret.code).not.toBe(0);
     expect(noSecret.stderr).toMatch(/--secret-stdin/);
     expect(await listKeys()).toEqual([]);
@@ -283,6 +284,33 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     return home.run(['key', 'add', '--backend', 'hand', '--name', name, '--secret-stdin', '--json'], { input });
   }
 
+  it('shows control characters in vendor text as visible escapes in tables and CSV, and exactly in JSON', async () => {
+    const name = 'Evil\u001b[2J\u001b]0;owned\u0007 name\nwith newline \u202eeulav\u009b';
+    const key = await addKey(['--name', name, '--rotate-every-days', '30']);
+    const other = await addKey(['--name', 'Plain', '--rotate-every-days', '60']);
+    expect(key.name).toBe(name);
+    const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+    const table = ok(await home.run(['list']));
+    expect(table.stdout).not.toMatch(unsafe);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3); // header and one line per key: the newline in the name did not add a row
+    expect(lines.find((line) => line.startsWith(key.ref))).toContain('Evil\\x1b[2J\\x1b]0;owned\\x07 name\\nwith newline \\u202eeulav\\x9b');
+    expect(lines.some((line) => line.startsWith(other.ref))).toBe(true);
+
+    for (const args of [['show', key.ref], ['reminders', '--within', '100'], ['export', '--format', 'csv']]) {
+      const result = ok(await home.run(args));
+      expect(result.stdout, args.join(' ')).not.toMatch(unsafe);
+      expect(result.stdout, args.join(' ')).toContain('Evil\\x1b[2J');
+    }
+    const csv = ok(await home.run(['export', '--format', 'csv'])).stdout.trimEnd().split('\n');
+    expect(csv).toHaveLength(3);
+
+    expect((await listKeys()).find((listed) => listed.ref === key.ref)!.name).toBe(name);
+    expect(ok(await home.run(['show', key.ref, '--json'])).json<Key>().name).toBe(name);
+    expect(JSON.parse(ok(await home.run(['export', '--format', 'json'])).stdout).find((listed: Key) => listed.ref === key.ref).name).toBe(name);
+  });
+
   it('counts days in reminders as calendar days and says "in Nd", "today", "overdue today" and "overdue Nd"', async () => {
     const in6 = await addKey(['--name', 'In six', '--created-at', dateIn(-100), '--expires-at', dateIn(6)]);
     const today = await addKey(['--name', 'Today', '--created-at', dateIn(-100), '--expires-at', dateIn(0)]);
@@ -335,6 +363,12 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     const result = await home.run(['export', '--format', 'csv', '--output', missing]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`keywarden: cannot write the export to ${missing}: the folder ${join(folder, 'no', 'such', 'folder')} does not exist\n`);
+  });
+
+  it('refuses --test-allow-private-network without a test', async () => {
+    const result = await home.run(['key', 'add', '--backend', 'hand', '--name', 'x', '--test-allow-private-network']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--test-allow-private-network only applies to a key test/);
   });
 
   it('honours --json in every command: exactly one JSON document on stdout, a result or an error', async () => {

@@ -2,7 +2,7 @@
 import type { Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
 import { KEY_STATUSES } from '../../../shared/rules.js';
 import { KeywardenError } from '../../core/errors.js';
-import { confirm, day, parseWholeNumber, table } from '../io.js';
+import { confirm, day, parseWholeNumber, plural, table, visible } from '../io.js';
 import type { CommandRun } from '../main.js';
 
 export const sync: CommandRun = async ({ positionals, out, engine }) => {
@@ -56,6 +56,7 @@ function keyTable(keys: readonly Key[]): string {
 
 export const show: CommandRun = async ({ positionals, out, engine }) => {
   const key = (await engine()).getKey(positionals[0]!);
+  // Each line is one field: vendor text in it (the name) cannot start another line or move the cursor.
   out.result(key, () =>
     [
       `ref:            ${key.ref}`,
@@ -71,7 +72,9 @@ export const show: CommandRun = async ({ positionals, out, engine }) => {
       `last tested:    ${key.lastTestedAt ? `${key.lastTestedAt} (${key.lastTestOk ? 'ok' : 'failed'})` : '-'}`,
       `secret cached:  ${key.secretCached ? 'yes (encrypted)' : 'no'}`,
       `synced:         ${key.syncedAt ?? '-'}`,
-    ].join('\n'),
+    ]
+      .map((line) => visible(line))
+      .join('\n'),
   );
   return 0;
 };
@@ -113,7 +116,7 @@ export const revoke: CommandRun = async ({ values, positionals, out, engine }) =
     key.backendType === 'boxwatch' && key.secretCached
       ? ' This is the key Keywarden uses to reach BoxWatch: afterwards the account has no working key until you create one in the BoxWatch dashboard and run "keywarden backend set-credential".'
       : '';
-  await confirm(`Revoke ${ref} ("${key.name}")?${credentialWarning}`, Boolean(values.yes));
+  await confirm(`Revoke ${ref} ("${visible(key.name)}")?${credentialWarning}`, Boolean(values.yes));
   // The replacement's secret comes back (and is audited as a reveal) only with --show-secret.
   const result = await core.revokeKey(ref, { ...(validityDays !== undefined ? { validityDays } : {}), revealReplacement: showSecret });
   out.result(result, () => {

@@ -1,6 +1,6 @@
 /** `keywarden reminders|audit`: read-only reports from the local store (work offline). */
 import { KeywardenError } from '../../core/errors.js';
-import { day, dueIn, parseWholeNumber, table } from '../io.js';
+import { day, dueIn, parseWholeNumber, plural, table, visible } from '../io.js';
 import type { CommandRun } from '../main.js';
 
 export const reminders: CommandRun = async ({ values, out, engine }) => {
@@ -84,10 +84,14 @@ function writeExport(path: string, content: string): void {
   }
 }
 
-/** RFC 4180 quoting, and a leading quote on values a spreadsheet would run as a formula. */
+/**
+ * One CSV cell: control characters and bidi overrides shown as visible escapes (a name must not clear
+ * the screen of whoever runs `cat` on the file, nor break a row), a leading quote on values a
+ * spreadsheet would run as a formula, and RFC 4180 quoting.
+ */
 function csvCell(value: string | boolean | null): string {
   if (value === null) return '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  let text = visible(String(value));
+  if (/^[=+\-@]/.test(text)) text = `'${text}`;
+  return /[",]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
