@@ -298,21 +298,31 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a CommBox backend', ()
 
   it('set-interval to a moment already past rotates the active key at once, never back-dated', async () => {
     const { activeId } = await addSyncAndRotate();
+    // Ten more days: the active key is now 11 days old, so a 1-day interval ended 10 days ago. A
+    // back-dated rotation would start the grace and the replacement then, 10 days before now.
+    await advanceDays(10);
     const emulatorNow = emulator.clock.iso();
-    // The active key was created a day ago (at the rotation), so a 1-day interval ends now.
+    const createdAt = (await keyById(activeId)).createdAt!;
+    const backDated = addDays(createdAt, 1);
+    expect(Date.parse(emulatorNow) - Date.parse(backDated)).toBe(10 * DAY_MS);
     ok(await home.run(['backend', 'set-interval', 'cb', '--days', '1']));
 
     const keys = await listKeys();
     const previous = keys.find((key) => key.id === activeId)!;
     expect(previous.status).toBe('grace');
+    // Its grace runs 30 days from now, not from when the 1-day interval would have ended.
     expect(previous.graceEndsAt).toBe(addDays(emulatorNow, 30));
+    expect(previous.graceEndsAt).not.toBe(addDays(backDated, 30));
+    expect(previous.expiresAt).toBe(emulatorNow);
     const current = keys.filter((key) => key.status === 'active');
     expect(current).toHaveLength(1);
     expect(current[0]!.id).toBe(state.activeKey()!.id);
+    // The replacement starts now and gets a whole interval from now: it is not born already expired.
     expect(current[0]!.createdAt).toBe(emulatorNow);
     expect(current[0]!.expiresAt).toBe(addDays(emulatorNow, 1));
+    expect(Date.parse(current[0]!.expiresAt!)).toBeGreaterThan(Date.parse(emulatorNow));
 
-    const due = await reminders(60);
+    const due = await reminders(90);
     expect(due.find((reminder) => reminder.ref === previous.ref)).toMatchObject({ kind: 'grace-end', dueAt: previous.graceEndsAt });
     expect(due.find((reminder) => reminder.ref === current[0]!.ref)).toMatchObject({ kind: 'expiry', dueAt: current[0]!.expiresAt });
   });
