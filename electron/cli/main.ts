@@ -160,7 +160,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   copy: {
     usage: 'copy REF [--clear-after SECONDS] [--json]',
-    summary: 'copy a key secret to the clipboard, cleared after 30 s (or SECONDS) if unchanged',
+    summary: 'copy a key secret to the clipboard, cleared after 30 s (or SECONDS, 5 to 3600) if unchanged',
     options: { 'clear-after': { type: 'string' } },
     positionals: [1, 1],
     load: async () => inventoryCommands().copy,

@@ -336,6 +336,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect((await reminders()).map((reminder) => [reminder.ref, reminder.daysLeft])).toEqual([[day30.ref, 30]]);
     expect((await listKeys(['--due-within', '30'])).map((key) => key.ref)).toEqual([day30.ref]);
     expect((await reminders(['--within', '31'])).map((reminder) => reminder.daysLeft)).toEqual([30, 31]);
+    expect(ok(await home.run(['reminders', '--within', '1'])).stdout).toBe('nothing due within 1 day\n');
   });
 
   it('prints reveal as {"ref","secret"} under --json', async () => {
@@ -357,12 +358,24 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     const file = join(folder, 'inventory.csv');
     const toFile = ok(await home.run(['export', '--format', 'csv', '--output', file, '--json']));
     expect(toFile.json()).toEqual({ output: file, format: 'csv', keys: 1 });
+    expect(toFile.stderr).toBe(`exported 1 key to ${file}\n`);
     expect(readFileSync(file, 'utf8')).toMatch(/^ref,backend,/);
 
     const missing = join(folder, 'no', 'such', 'folder', 'x.csv');
     const result = await home.run(['export', '--format', 'csv', '--output', missing]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`keywarden: cannot write the export to ${missing}: the folder ${join(folder, 'no', 'such', 'folder')} does not exist\n`);
+  });
+
+  it('refuses --rotate-every-days together with --vendor-default, and speaks in correct plurals', async () => {
+    const both = await home.run(['backend', 'set-policy', 'hand', '--rotate-every-days', '30', '--vendor-default']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/either --rotate-every-days D or --vendor-default, not both/);
+    expect(ok(await home.run(['backend', 'set-policy', 'hand', '--rotate-every-days', '1'])).stdout).toMatch(/due 1 day after creation/);
+    const removal = await home.run(['backend', 'remove', 'hand']);
+    expect(removal.stderr).toMatch(/with its 0 keys/);
+    await addKey(['--name', 'Only one']);
+    expect((await home.run(['backend', 'remove', 'hand'])).stderr).toMatch(/with its 1 key and/);
   });
 
   it('refuses --test-allow-private-network without a test', async () => {

@@ -9,7 +9,7 @@ export const sync: CommandRun = async ({ positionals, out, engine }) => {
   const core = await engine();
   const report = await core.sync(positionals, {
     onProgress: (progress) => {
-      if (progress.phase === 'done') out.info(`${progress.backend}: ${progress.keys} keys in ${progress.pages} page(s)`);
+      if (progress.phase === 'done') out.info(`${progress.backend}: ${plural(progress.keys, 'key')} in ${plural(progress.pages, 'page')}`);
       if (progress.phase === 'failed') out.info(`FAILED: ${progress.error} (the cached inventory of ${progress.backend} is kept)`);
     },
   });
@@ -25,7 +25,7 @@ export const sync: CommandRun = async ({ positionals, out, engine }) => {
   out.result(report, () => {
     const failed = report.results.filter((r) => !r.ok).length;
     if (report.results.length === 0) return notes.length > 0 ? notes.join('\n') : 'no backends to sync; add one with "keywarden backend add"';
-    return failed === 0 ? `synced ${report.results.length} backend(s)` : `${failed} of ${report.results.length} backend(s) failed; see above`;
+    return failed === 0 ? `synced ${plural(report.results.length, 'backend')}` : `${failed} of ${plural(report.results.length, 'backend')} failed; see above`;
   });
   return report.ok ? 0 : 2;
 };
@@ -141,12 +141,18 @@ export const deleteKey: CommandRun = async ({ values, positionals, out, engine }
   return 0;
 };
 
+/**
+ * The clipboard is always cleared: 0 ("never") is refused, and under 5 s there is no time to paste.
+ * An hour is the most: a secret left longer is one forgotten in the clipboard.
+ */
+const CLEAR_AFTER_RANGE = [5, 3600] as const;
+
 export const copy: CommandRun = async ({ values, positionals, out, engine }) => {
   const ref = positionals[0]!;
-  const clearAfter = parseWholeNumber(values['clear-after'] as string | undefined, '--clear-after', 0, 3600) ?? 30;
+  const clearAfter = parseWholeNumber(values['clear-after'] as string | undefined, '--clear-after', ...CLEAR_AFTER_RANGE, 'seconds') ?? 30;
   const secret = await (await engine()).reveal(ref, 'copy');
   const { copyToClipboard } = await import('../clipboard.js');
   await copyToClipboard(secret, clearAfter);
-  out.result({ copied: ref, clearAfterSeconds: clearAfter }, () => `copied the secret of ${ref}${clearAfter > 0 ? `; the clipboard is cleared in ${clearAfter} s if it still holds it` : ''}`);
+  out.result({ copied: ref, clearAfterSeconds: clearAfter }, () => `copied the secret of ${ref}; the clipboard is cleared in ${clearAfter} s if it still holds it`);
   return 0;
 };

@@ -8,7 +8,7 @@ export const reminders: CommandRun = async ({ values, out, engine }) => {
   const list = (await engine()).reminders({ withinDays });
   out.result(list, () =>
     list.length === 0
-      ? `nothing due within ${withinDays} days`
+      ? `nothing due within ${plural(withinDays, 'day')}`
       : table(
           ['DUE', 'WHEN', 'KIND', 'REF', 'NAME'],
           list.map((r) => [day(r.dueAt), dueIn(r.daysLeft, r.threshold === 'overdue'), r.kind, r.ref, r.name]),
@@ -56,7 +56,7 @@ export const exportInventory: CommandRun = async ({ values, out, engine }) => {
       : [EXPORT_COLUMNS.join(','), ...keys.map((key) => EXPORT_COLUMNS.map((column) => csvCell(key[column])).join(','))].join('\n');
   if (output) {
     writeExport(output, `${text}\n`);
-    out.info(`exported ${keys.length} keys to ${output}`);
+    out.info(`exported ${plural(keys.length, 'key')} to ${output}`);
     if (out.json) out.result({ output, format, keys: keys.length }, () => '');
   } else {
     process.stdout.write(`${text}\n`);
