@@ -48,6 +48,9 @@ function runWithInput(argv: readonly string[], input: string): Promise<number> {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'] });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code ?? 1));
+    // A tool that exits before reading (wl-copy refusing --sensitive) closes the pipe: its exit code
+    // says what happened, so the EPIPE must not crash the command.
+    child.stdin.on('error', () => {});
     child.stdin.end(input);
   });
 }
