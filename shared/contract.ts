@@ -33,7 +33,11 @@ export const CONTRACT = {
   'key:reveal': { args: z.tuple([KeyRef]), result: z.string() },
   'key:test': { args: z.tuple([KeyRef]), result: TestResult },
   'key:create': { args: z.tuple([BackendName, KeyLabel]), result: IssuedKey },
-  'key:revoke': { args: z.tuple([KeyRef, z.object({ validityDays: z.number().int().min(1).max(365).optional() }).strict()]), result: RevokeResult },
+  /** The replacement's secret comes back only with `revealReplacement` (an audited reveal). */
+  'key:revoke': {
+    args: z.tuple([KeyRef, z.object({ validityDays: z.number().int().min(1).max(365).optional(), revealReplacement: z.boolean().optional() }).strict()]),
+    result: RevokeResult,
+  },
   'key:delete': { args: z.tuple([KeyRef]), result: z.null() },
   'backend:list': { args: z.tuple([]), result: z.array(BackendSummary) },
   'sync:run': { args: z.tuple([z.array(BackendName).max(200)]), result: SyncReport },

@@ -80,7 +80,7 @@ export const Reminder = z.object({
   backend: BackendName,
   kind: ReminderKind,
   dueAt: IsoDate,
-  /** Whole days until `dueAt`, rounded down; negative when overdue. */
+  /** Calendar days (local time zone) from today to the day of `dueAt`: 0 when due today, negative when that day is past. */
   daysLeft: z.number().int(),
   /** Null for a reminder listed with a wider `--within` than the largest threshold. */
   threshold: ReminderThreshold.nullable(),
@@ -156,6 +156,7 @@ export type IssuedKey = z.infer<typeof IssuedKey>;
 
 export const RevokeResult = z.object({
   revoked: Key.nullable(),
+  /** A replacement the vendor issued (CommBox); its `secret` is null unless the caller asked to reveal it. */
   replacement: IssuedKey.nullable(),
 });
 export type RevokeResult = z.infer<typeof RevokeResult>;

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     const child = spawn(job.copy[0]!, job.copy.slice(1), { stdio: ['pipe', 'ignore', 'ignore'] });
     child.on('error', () => resolve());
     child.on('exit', () => resolve());
+    child.stdin.on('error', () => {});
     child.stdin.end('');
   });
 }

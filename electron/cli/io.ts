@@ -2,6 +2,7 @@
  * Terminal input and output for the CLI: reading secrets from stdin (never argv), printing exactly
  * one JSON document under `--json`, and plain tables for people.
  */
+import { localDate } from '../core/dates.js';
 import { KeywardenError } from '../core/errors.js';
 
 export interface Output {
@@ -16,12 +17,42 @@ export function createOutput(json: boolean): Output {
   return {
     json,
     result(value, text) {
-      process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+      // JSON escapes control characters itself and must stay exact; text for people is made harmless
+      // here too, in case a command printed vendor text outside a table (cells are escaped in `table`).
+      process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${visible(text(), true)}\n`);
     },
     info(message) {
-      process.stderr.write(`${message}\n`);
+      process.stderr.write(`${visible(message, true)}\n`);
     },
   };
+}
+
+/**
+ * Characters that must not reach a terminal or a spreadsheet as they are: C0 controls (escape sequences
+ * can clear the screen, retitle the window or fake output; a newline breaks a table), DEL, C1 controls
+ * (8-bit CSI), and the bidi overrides and isolates that make text display in another order than it reads.
+ */
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_EXCEPT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Vendor text (key names, vendor error messages) made safe to print: each unsafe character is shown as
+ * a visible escape (`\x1b`, `\n`, `\u202e`). `keepNewlines` is for whole messages whose own lines are
+ * structure; a single value (a table cell, a name) has its newlines escaped too.
+ */
+export function visible(text: string, keepNewlines = false): string {
+  return text.replace(keepNewlines ? UNSAFE_EXCEPT_NEWLINE : UNSAFE_CHARACTERS, (char) => {
+    const named = NAMED_ESCAPES[char];
+    if (named) return named;
+    const code = char.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** `1 key`, `2 keys`: counts in messages read as English. */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
 }
 
 /**
@@ -36,10 +67,23 @@ export async function readSecretFromStdin(what: string): Promise<string> {
   } else {
     const chunks: Buffer[] = [];
     for await (const chunk of stdin) chunks.push(chunk as Buffer);
-    text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    const bytes = Buffer.concat(chunks);
+    if (bytes.length > 65_536) throw new KeywardenError('invalid_input', `the ${what} on standard input is longer than 16 KiB; is it the right input?`);
+    try {
+      // Fatal: Buffer#toString would store each invalid byte as U+FFFD, a secret that works nowhere.
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new KeywardenError('invalid_input', `the ${what} on standard input is not UTF-8 text (binary data?); is it the right input?`);
+    }
+    text = text.replace(/\r?\n$/, '');
   }
   if (text.trim() === '') throw new KeywardenError('invalid_input', `no ${what} on standard input; pipe it in, e.g. "printf %s \\"$TOKEN\\" | keywarden ..."`);
   if (text.length > 16_384) throw new KeywardenError('invalid_input', `the ${what} on standard input is longer than 16 KiB; is it the right input?`);
+  // No key or token contains control characters; one that does is a wrong file, a paste with a stray
+  // escape, or binary data. Which character, and where, is not said: that would tell of the secret.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) {
+    throw new KeywardenError('invalid_input', `the ${what} on standard input contains control characters (NUL, tab, escape, ...); only one trailing newline is allowed`);
+  }
   return text.trim();
 }
 
@@ -90,7 +134,9 @@ export async function confirm(question: string, assumeYes: boolean, flagHint = '
   }
 }
 
-export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
+/** Aligned columns; every cell goes through `visible`, so vendor text can neither drive the terminal nor break a row. */
+export function table(headers: readonly string[], cellRows: ReadonlyArray<ReadonlyArray<string>>): string {
+  const rows = cellRows.map((row) => row.map((cell) => visible(cell)));
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: ReadonlyArray<string>) =>
     cells
@@ -100,15 +146,27 @@ export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyAr
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-/** `2026-11-22T10:00:00.000Z` → `2026-11-22`; the full time is in --json. */
+/**
+ * The local calendar date of an instant, `2026-11-22`; the full UTC time is in --json. Local, because
+ * the day counts ("in 6d") are local calendar days: both must name the same day.
+ */
 export function day(iso: string | null): string {
-  return iso ? iso.slice(0, 10) : '-';
+  return iso ? localDate(iso) : '-';
 }
 
-export function parseWholeNumber(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+/** How far off a due date is, in the local calendar days of `daysLeft`: `in 6d`, `today`, `overdue today`, `overdue 20d`. */
+export function dueIn(daysLeft: number, overdue: boolean): string {
+  if (daysLeft > 0) return `in ${daysLeft}d`;
+  if (daysLeft < 0) return `overdue ${-daysLeft}d`;
+  return overdue ? 'overdue today' : 'today';
+}
+
+/** A whole number option within [min, max]; `unit` ("seconds") is named in the message when there is one. */
+export function parseWholeNumber(value: string | undefined, flag: string, min: number, max: number, unit = ''): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new KeywardenError('invalid_input', `${flag} takes a whole number, not "${value}"`);
+  const range = `from ${min} to ${max}${unit ? ` ${unit}` : ''}`;
+  if (!/^-?\d+$/.test(value)) throw new KeywardenError('invalid_input', `${flag} takes a whole number ${range}, not "${visible(value)}"`);
   const number = Number(value);
-  if (number < min || number > max) throw new KeywardenError('invalid_input', `${flag} must be from ${min} to ${max}`);
+  if (number < min || number > max) throw new KeywardenError('invalid_input', `${flag} must be ${range}, not ${value}`);
   return number;
 }

@@ -33,6 +33,8 @@ interface CommandSpec {
    */
   access: 'read' | 'write' | 'create';
   load(): Promise<CommandRun>;
+  /** False for a command that cannot end with one JSON document (it runs until stopped): --json is refused. */
+  json?: false;
 }
 
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -52,7 +54,7 @@ const vaultCommands = (): typeof import('./commands/vault.js') => require('./com
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {
-    usage: 'backend add --type T --name N [--url U] [--credential-stdin] [--rotate-every-days D]',
+    usage: 'backend add --type T --name N [--url U] [--credential-stdin] [--rotate-every-days D] [--json]',
     summary: 'register a backend; its credential is read from stdin and tested before it is stored',
     options: { type: { type: 'string' }, name: { type: 'string' }, url: { type: 'string' }, 'credential-stdin': { type: 'boolean' }, 'rotate-every-days': { type: 'string' } },
     positionals: [0, 0],
@@ -67,7 +69,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => backendCommands().backendList,
   },
   'backend remove': {
-    usage: 'backend remove NAME [--yes]',
+    usage: 'backend remove NAME [--yes] [--json]',
     summary: 'remove a backend and its cached inventory and secrets (nothing is changed at the vendor)',
     options: { yes: { type: 'boolean' } },
     positionals: [1, 1],
@@ -75,7 +77,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => backendCommands().backendRemove,
   },
   'backend set-credential': {
-    usage: 'backend set-credential NAME --credential-stdin',
+    usage: 'backend set-credential NAME --credential-stdin [--json]',
     summary: 'replace a backend credential; the new one is tested before it replaces the old one',
     options: { 'credential-stdin': { type: 'boolean' } },
     positionals: [1, 1],
@@ -83,7 +85,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => backendCommands().backendSetCredential,
   },
   'backend set-policy': {
-    usage: 'backend set-policy NAME --rotate-every-days D | --vendor-default',
+    usage: 'backend set-policy NAME (--rotate-every-days D | --vendor-default) [--json]',
     summary: "set how many days after creation a key without vendor expiry is due for rotation",
     options: { 'rotate-every-days': { type: 'string' }, 'vendor-default': { type: 'boolean' } },
     positionals: [1, 1],
@@ -91,7 +93,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => backendCommands().backendSetPolicy,
   },
   'backend set-interval': {
-    usage: 'backend set-interval NAME --days D',
+    usage: 'backend set-interval NAME --days D [--json]',
     summary: "CommBox: set the admin's key replacement interval (1-365 days) at the vendor; the active key's expiry follows",
     options: { days: { type: 'string' } },
     positionals: [1, 1],
@@ -100,7 +102,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   'key add': {
     usage:
-      'key add --backend N --name LABEL [--vendor V] [--created-at DATE] [--expires-at DATE | --rotate-every-days D] [--secret-stdin] [--test-url URL --test-header "Name: value with {secret}" [--test-expect STATUS]]',
+      'key add --backend N --name LABEL [--vendor V] [--created-at DATE] [--expires-at DATE | --rotate-every-days D] [--secret-stdin] [--test-url URL --test-header "Name: value with {secret}" [--test-expect STATUS] [--test-allow-private-network]] [--json]',
     summary: 'record a key of a vendor without an API in a manual backend',
     options: {
       backend: { type: 'string' },
@@ -113,6 +115,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       'test-url': { type: 'string' },
       'test-header': { type: 'string' },
       'test-expect': { type: 'string' },
+      'test-allow-private-network': { type: 'boolean' },
     },
     positionals: [0, 0],
     access: 'write',
@@ -141,7 +144,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => inventoryCommands().show,
   },
   reveal: {
-    usage: 'reveal REF',
+    usage: 'reveal REF [--json]',
     summary: 'print a key secret from the encrypted cache (audited)',
     positionals: [1, 1],
     access: 'write',
@@ -163,9 +166,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => inventoryCommands().create,
   },
   revoke: {
-    usage: 'revoke REF [--validity-days D] [--yes] [--json]',
-    summary: 'revoke a key (CommBox issues a replacement valid for D days)',
-    options: { 'validity-days': { type: 'string' }, yes: { type: 'boolean' } },
+    usage: 'revoke REF [--validity-days D] [--yes] [--show-secret] [--json]',
+    summary: "revoke a key (CommBox issues a replacement valid for D days, cached encrypted; --show-secret prints its secret, audited as a reveal)",
+    options: { 'validity-days': { type: 'string' }, yes: { type: 'boolean' }, 'show-secret': { type: 'boolean' } },
     positionals: [1, 1],
     access: 'write',
     load: async () => inventoryCommands().revoke,
@@ -179,8 +182,8 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => inventoryCommands().deleteKey,
   },
   copy: {
-    usage: 'copy REF [--clear-after SECONDS]',
-    summary: 'copy a key secret to the clipboard, cleared after 30 s (or SECONDS) if unchanged',
+    usage: 'copy REF [--clear-after SECONDS] [--json]',
+    summary: 'copy a key secret to the clipboard, cleared after 30 s (or SECONDS, 5 to 3600) if unchanged',
     options: { 'clear-after': { type: 'string' } },
     positionals: [1, 1],
     access: 'write',
@@ -203,8 +206,8 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => reportCommands().audit,
   },
   export: {
-    usage: 'export --format csv|json [--output FILE]',
-    summary: 'export the inventory (never secrets) to stdout or a file',
+    usage: 'export --format csv|json [--output FILE] [--json]',
+    summary: 'export the inventory (never secrets) to stdout or a file; with --json, the JSON export (or, with --output, a summary) on stdout',
     options: { format: { type: 'string' }, output: { type: 'string' } },
     positionals: [0, 0],
     access: 'read',
@@ -246,6 +249,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     positionals: [0, 0],
     access: 'create',
     load: async () => demoCommands().demo,
+    json: false,
   },
 };
 
@@ -269,24 +273,20 @@ function helpText(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
-  const { createOutput } = require('./io.js') as typeof import('./io.js');
+  const { createOutput, visible } = require('./io.js') as typeof import('./io.js');
   const out = createOutput(json);
   let engine: KeywardenEngine | null = null;
   try {
     const found = findCommand(argv);
-    if (!found) {
-      if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
-        process.stdout.write(`${helpText()}\n`);
-        return argv.length === 0 ? 1 : 0;
-      }
-      const first = argv.find((arg) => !arg.startsWith('-')) ?? argv[0];
-      throw new KeywardenError('invalid_input', `unknown command "${first}"; run "keywarden --help" for the list`);
-    }
+    if (!found) return helpOrUnknownCommand(argv, out);
     const spec = COMMANDS[found.name]!;
-    const parsed = parseCommandLine(found.rest, spec);
+    const parsed = parseCommandLine(found.rest, found.name, spec);
     if (parsed.values.help) {
-      process.stdout.write(`Usage: keywarden ${spec.usage}\n  ${spec.summary}\n`);
+      commandHelp(found.name, out);
       return 0;
+    }
+    if (parsed.values.json && spec.json === false) {
+      throw new KeywardenError('invalid_input', `"keywarden ${found.name}" has no --json output: it runs until stopped and reports on standard error`);
     }
     const run = await spec.load();
     return await run({
@@ -312,7 +312,8 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (error) {
     const typed = toKeywardenError(error);
-    process.stderr.write(`keywarden: ${typed.message}\n`);
+    // Messages can quote vendor text (a key name, a vendor's error): never let it drive the terminal.
+    process.stderr.write(`keywarden: ${visible(typed.message)}\n`);
     if (json) process.stdout.write(`${JSON.stringify({ error: typed.toJSON() }, null, 2)}\n`);
     return 1;
   } finally {
@@ -320,13 +321,90 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Two-word commands by their first word ("backend" → add, list, ...), for help and for naming what exists. */
+function groups(): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const name of Object.keys(COMMANDS)) {
+    const [group, sub] = name.split(' ');
+    if (sub !== undefined) found.set(group!, [...(found.get(group!) ?? []), sub]);
+  }
+  return found;
+}
+
+/**
+ * No command matched: the general help when that is what was asked for (`keywarden`, `keywarden -h`,
+ * `keywarden help [COMMAND]`), else an error naming the unknown command, even with --help: a typo must
+ * not look like success to a script.
+ */
+function helpOrUnknownCommand(argv: string[], out: Output): number {
+  const words = commandWords(argv);
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (words[0] === 'help') {
+    const topic = words.slice(1);
+    if (topic.length === 0) return generalHelp(out, 0);
+    const name = topic.slice(0, 2).join(' ');
+    if (COMMANDS[name] && topic.length <= 2) return commandHelp(name, out);
+    if (COMMANDS[topic[0]!] && topic.length === 1) return commandHelp(topic[0]!, out);
+    if (topic.length === 1 && groups().has(topic[0]!)) return groupHelp(topic[0]!, out);
+    throw new KeywardenError('invalid_input', `unknown command "${topic.join(' ')}"; run "keywarden --help" for the list`);
+  }
+  if (words.length === 0) {
+    if (argv.length === 0) return generalHelp(out, 1);
+    if (wantsHelp) return generalHelp(out, 0);
+    throw new KeywardenError('invalid_input', 'no command given; run "keywarden --help" for the list');
+  }
+  const subcommands = groups().get(words[0]!);
+  if (subcommands) {
+    if (words.length === 1 && wantsHelp) return groupHelp(words[0]!, out);
+    throw new KeywardenError(
+      'invalid_input',
+      words.length === 1
+        ? `"${words[0]}" needs a subcommand: ${subcommands.join(', ')}; run "keywarden ${words[0]} --help"`
+        : `unknown command "${words.slice(0, 2).join(' ')}"; the ${words[0]} commands are: ${subcommands.join(', ')}`,
+    );
+  }
+  throw new KeywardenError('invalid_input', `unknown command "${words[0]}"; run "keywarden --help" for the list`);
+}
+
+function generalHelp(out: Output, code: number): number {
+  out.result({ commands: Object.values(COMMANDS).map((spec) => ({ usage: `keywarden ${spec.usage}`, summary: spec.summary })) }, helpText);
+  return code;
+}
+
+function groupHelp(group: string, out: Output): number {
+  const names = Object.keys(COMMANDS).filter((name) => name.startsWith(`${group} `));
+  out.result({ commands: names.map((name) => ({ usage: `keywarden ${COMMANDS[name]!.usage}`, summary: COMMANDS[name]!.summary })) }, () =>
+    ['Usage:', ...names.map((name) => `  keywarden ${COMMANDS[name]!.usage}\n      ${COMMANDS[name]!.summary}`)].join('\n'),
+  );
+  return 0;
+}
+
+function commandHelp(name: string, out: Output): number {
+  const spec = COMMANDS[name]!;
+  out.result({ usage: `keywarden ${spec.usage}`, summary: spec.summary }, () => `Usage: keywarden ${spec.usage}\n  ${spec.summary}`);
+  return 0;
+}
+
+/** Index of the first word that is not a global option (skipping `--home DIR`). */
+function firstWordIndex(argv: string[]): number {
+  let index = 0;
+  while (index < argv.length && argv[index]!.startsWith('-')) index += argv[index] === '--home' ? 2 : 1;
+  return index;
+}
+
+/** The words a command name would be made of: those after the global options, up to the next option. */
+function commandWords(argv: string[]): string[] {
+  const words: string[] = [];
+  for (let index = firstWordIndex(argv); index < argv.length && !argv[index]!.startsWith('-'); index++) words.push(argv[index]!);
+  return words;
+}
+
 /**
  * Finds the command words (one or two) wherever they stand among the global options, e.g.
  * `keywarden --home /tmp/x backend add ...`; returns the arguments without them.
  */
 function findCommand(argv: string[]): { name: string; rest: string[] } | null {
-  let index = 0;
-  while (index < argv.length && argv[index]!.startsWith('-')) index += argv[index] === '--home' ? 2 : 1;
+  const index = firstWordIndex(argv);
   const first = argv[index];
   if (first === undefined) return null;
   const second = argv[index + 1];
@@ -336,18 +414,40 @@ function findCommand(argv: string[]): { name: string; rest: string[] } | null {
   return null;
 }
 
-function parseCommandLine(args: string[], spec: CommandSpec): { values: CommandContext['values']; positionals: string[] } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw usageError(`${(error as Error).message.split('\n')[0]}`, spec);
+/**
+ * Reads the options with `util.parseArgs` in its lenient mode and judges its tokens here, so every
+ * mistake gets Keywarden's own one-line message instead of Node's (which talks of ambiguity and of
+ * "--", neither of which a Keywarden user needs).
+ * - A string option takes the next argument as its value unless that looks like an option (`--json`,
+ *   `-h`): then the value is missing. `-5` is a value (a negative number, refused with its range by
+ *   the command), so no one needs `--` or `--opt=-5`; `--opt=VALUE` works too.
+ * - `--` ends the options, as everywhere; nothing of Keywarden's needs it.
+ */
+function parseCommandLine(args: string[], name: string, spec: CommandSpec): { values: CommandContext['values']; positionals: string[] } {
+  const options = { ...GLOBAL_OPTIONS, ...spec.options };
+  const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  const values: CommandContext['values'] = {};
+  const positionals: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'positional') positionals.push(token.value);
+    if (token.kind !== 'option') continue;
+    const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    const flag = token.rawName;
+    if (!option) throw usageError(`unknown option "${flag}" for "${name}"`, spec);
+    if (option.type === 'boolean') {
+      if (token.value !== undefined) throw usageError(`${flag} takes no value`, spec);
+      values[token.name] = true;
+      continue;
+    }
+    if (token.value === undefined || (!token.inlineValue && /^(--|-[A-Za-z]$)/.test(token.value))) throw usageError(`${flag} needs a value`, spec);
+    if (values[token.name] !== undefined) throw usageError(`${flag} is given twice`, spec);
+    values[token.name] = token.value;
   }
   const [min, max] = spec.positionals;
-  if (!parsed.values.help && (parsed.positionals.length < min || parsed.positionals.length > max)) {
-    throw usageError(parsed.positionals.length < min ? 'missing argument' : `unexpected argument "${parsed.positionals[max]}"`, spec);
+  if (!values.help && (positionals.length < min || positionals.length > max)) {
+    throw usageError(positionals.length < min ? 'missing argument' : `unexpected argument "${positionals[max]}"`, spec);
   }
-  return parsed as { values: CommandContext['values']; positionals: string[] };
+  return { values, positionals };
 }
 
 function usageError(problem: string, spec: CommandSpec): KeywardenError {

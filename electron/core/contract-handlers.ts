@@ -17,7 +17,11 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     'key:reveal': (ref) => engine.reveal(ref),
     'key:test': (ref) => engine.testKey(ref),
     'key:create': (backend, name) => engine.createKey(backend, name),
-    'key:revoke': (ref, options) => engine.revokeKey(ref, options.validityDays !== undefined ? { validityDays: options.validityDays } : {}),
+    'key:revoke': (ref, options) =>
+      engine.revokeKey(ref, {
+        ...(options.validityDays !== undefined ? { validityDays: options.validityDays } : {}),
+        revealReplacement: options.revealReplacement ?? false,
+      }),
     'key:delete': async (ref) => {
       await engine.deleteKey(ref);
       return null;

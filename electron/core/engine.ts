@@ -35,7 +35,8 @@ import type { HttpClient, HttpOptions } from './backends/http.js';
 import { backendDefinition } from './backends/registry.js';
 import { KeywardenError, toKeywardenError } from './errors.js';
 import { DATABASE_FILE } from './paths.js';
-import { computeRotationDueAt, daysLeft, DAY_MS, dueEventFor, thresholdReached } from './reminders/reminders.js';
+import { endOfWindow, parseUserDate } from './dates.js';
+import { computeRotationDueAt, daysLeft, dueEventFor, thresholdReached } from './reminders/reminders.js';
 import { type BackendRow, InventoryStore } from './store/store.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, VAULT_META, type VaultStatus } from './vault/vault.js';
@@ -170,6 +171,7 @@ export class KeywardenEngine {
   async addBackend(input: AddBackendInput): Promise<BackendSummary> {
     const definition = backendDefinition(input.type);
     checkBackendName(input.name);
+    refuseUnusedBackendInput(input.type, { url: input.url ?? null, credential: Boolean(input.credential) });
     const rotateEveryDays = checkPolicyDays(input.rotateEveryDays ?? null, 'rotation policy');
     let url: string | null = null;
     if (definition.requiresUrl) {
@@ -594,7 +596,13 @@ export class KeywardenEngine {
     }
   }
 
-  async revokeKey(ref: string, options: { validityDays?: number } = {}): Promise<RevokeResult> {
+  /**
+   * Revokes a key. A replacement the vendor issues (CommBox) is sealed and committed before this
+   * returns; its secret is in the result only with `revealReplacement`, and is then audited as a
+   * reveal of the replacement, like any other secret that leaves the engine. Otherwise it is null:
+   * "keywarden reveal" or "copy" gets it later, audited too.
+   */
+  async revokeKey(ref: string, options: { validityDays?: number; revealReplacement?: boolean } = {}): Promise<RevokeResult> {
     const key = this.getKey(ref);
     const row = this.store.requireBackend(key.backend);
     this.requireCapability(row, 'revoke');
@@ -603,14 +611,14 @@ export class KeywardenEngine {
     if (backendDefinition(row.type).revokeIssuesReplacement) await this.vault.ensureReady();
     let outcome;
     try {
-      outcome = await connector.revokeKey(key.id, options);
+      outcome = await connector.revokeKey(key.id, options.validityDays !== undefined ? { validityDays: options.validityDays } : {});
     } catch (caught) {
       const error = toKeywardenError(caught);
       if (error.code !== 'outcome_unknown') {
         this.audit('revoke', row.name, ref, 'failed', error.code);
         throw error;
       }
-      return this.reconcileRevoke(row, key, error);
+      return this.reconcileRevoke(row, key, error, options.revealReplacement ?? false);
     }
     const at = new Date().toISOString();
     let replacementRef: string | null = null;
@@ -627,14 +635,16 @@ export class KeywardenEngine {
       }
     });
     this.audit('revoke', row.name, ref, 'ok', replacementRef ? `replacement ${replacementRef} cached encrypted` : null);
+    if (!replacementRef || !outcome.replacement) return { revoked: this.getKey(ref), replacement: null };
+    if (options.revealReplacement) this.audit('reveal', row.name, replacementRef, 'ok', 'replacement shown after revoke');
     return {
       revoked: this.getKey(ref),
-      replacement: replacementRef && outcome.replacement ? { key: this.getKey(replacementRef), secret: outcome.replacement.secret, cached: true } : null,
+      replacement: { key: this.getKey(replacementRef), secret: options.revealReplacement ? outcome.replacement.secret : null, cached: true },
     };
   }
 
   /** A revoke whose answer was lost: re-list to learn whether it happened, and recover what can be recovered. */
-  private async reconcileRevoke(row: BackendRow, before: Key, error: KeywardenError): Promise<RevokeResult> {
+  private async reconcileRevoke(row: BackendRow, before: Key, error: KeywardenError, revealReplacement: boolean): Promise<RevokeResult> {
     const report = await this.sync([row.name]);
     if (!report.ok) {
       this.audit('revoke', row.name, before.ref, 'unknown', 'answer lost; re-listing failed');
@@ -653,9 +663,10 @@ export class KeywardenEngine {
     let issued: IssuedKey | null = null;
     if (backendDefinition(row.type).revokeIssuesReplacement && replacement) {
       const secret = await this.secretFor(this.store.requireBackend(row.name), replacement, true);
-      issued = { key: this.getKey(replacement.ref), secret, cached: true };
+      issued = { key: this.getKey(replacement.ref), secret: revealReplacement ? secret : null, cached: true };
     }
     this.audit('revoke', row.name, before.ref, 'ok', 'answer lost; confirmed by re-listing');
+    if (issued && issued.secret !== null) this.audit('reveal', row.name, issued.key.ref, 'ok', 'replacement shown after revoke');
     return { revoked: after, replacement: issued };
   }
 
@@ -695,8 +706,8 @@ export class KeywardenEngine {
     const name = input.name.trim();
     if (name === '' || name.length > 200) throw new KeywardenError('invalid_input', 'the key name must be 1 to 200 characters');
     if (input.expiresAt && input.rotateEveryDays) throw new KeywardenError('invalid_input', 'give either an expiry date or a rotation interval, not both');
-    const createdAt = input.createdAt ? checkDate(input.createdAt, 'created date') : new Date().toISOString();
-    const expiresAt = input.expiresAt ? checkDate(input.expiresAt, 'expiry date') : null;
+    const createdAt = input.createdAt ? parseUserDate(input.createdAt, 'created date') : new Date().toISOString();
+    const expiresAt = input.expiresAt ? parseUserDate(input.expiresAt, 'expiry date') : null;
     if (expiresAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date');
     const rotateEveryDays = checkPolicyDays(input.rotateEveryDays ?? null, 'rotation interval');
     if (input.test) {
@@ -767,7 +778,8 @@ export class KeywardenEngine {
   reminders(options: { withinDays?: number } = {}): Reminder[] {
     const now = this.now();
     const withinDays = options.withinDays ?? 30;
-    const keys = this.store.listDueKeys(new Date(now.getTime() + withinDays * DAY_MS), now);
+    // Calendar days, as `list --due-within` counts them: due on or before the local day today + withinDays.
+    const keys = this.store.listDueKeys(endOfWindow(now, withinDays), now);
     const reminders: Reminder[] = [];
     for (const key of keys) {
       // A manual key shows `expired` once its date passes, but for reminders it is an overdue expiry.
@@ -977,6 +989,21 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+/**
+ * Refuses what a backend type has no use for (a manual backend's URL or credential), instead of storing
+ * or ignoring it: an accepted --url that does nothing, or a credential "tested and stored" that no
+ * command can ever use, misleads. Exported so the CLI can refuse before it reads a credential from stdin.
+ */
+export function refuseUnusedBackendInput(type: BackendType, input: { url: string | null; credential: boolean }): void {
+  const definition = backendDefinition(type);
+  if (!definition.requiresUrl && input.url) {
+    throw new KeywardenError('invalid_input', `${definition.displayName.toLowerCase()} backends have no URL: Keywarden calls no vendor API for them (a key's own test URL is given with "keywarden key add --test-url")`);
+  }
+  if (!definition.requiresCredential && input.credential) {
+    throw new KeywardenError('invalid_input', `${definition.displayName.toLowerCase()} backends have no credential: each key's secret is given with "keywarden key add --secret-stdin"`);
+  }
+}
+
 function checkBackendName(name: string): void {
   if (!BACKEND_NAME_PATTERN.test(name)) throw new KeywardenError('invalid_input', `"${name}" is not a valid backend name: ${BACKEND_NAME_RULE}`);
 }
@@ -987,12 +1014,6 @@ function checkPolicyDays(days: number | null, what: string): number | null {
     throw new KeywardenError('invalid_input', `the ${what} must be a whole number of days from 1 to ${MAX_POLICY_DAYS}`);
   }
   return days;
-}
-
-function checkDate(value: string, what: string): string {
-  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new KeywardenError('invalid_input', `the ${what} "${value}" is not a date; use YYYY-MM-DD or an ISO 8601 time`);
-  return new Date(ms).toISOString();
 }
 
 /** A readable, URL-safe id stem from a label: "Stripe (prod)" → "stripe-prod". */

@@ -6,6 +6,7 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addLocalDays } from '../../electron/core/dates.js';
 import type { AuditEvent, BackendSummary, Key, SyncReport, TestResult } from '../../shared/domain.js';
 import { startBoxWatchEmulator, type BoxWatchEmulator } from '../../electron/core/backends/boxwatch/emulator.js';
 import { hasIsolatedKeychain, makeCliHome, runCli, type CliHome } from '../support/cli.js';
@@ -59,9 +60,10 @@ describe.skipIf(!hasIsolatedKeychain)('BoxWatch through the keywarden CLI', () =
       expiresAt: null,
       secretCached: true,
     });
-    expect(key!.rotationDueAt).toBe(new Date(Date.parse(createdAt) + 90 * DAY_MS).toISOString());
+    // 90 calendar days after creation, at the same local time of day.
+    expect(key!.rotationDueAt).toBe(addLocalDays(new Date(createdAt), 90).toISOString());
     const reminders = (await cli.run(['reminders', '--json'])).json<Array<{ ref: string; kind: string; daysLeft: number; threshold: unknown }>>();
-    expect(reminders).toEqual([expect.objectContaining({ ref: `bw/${keyId}`, kind: 'rotation', daysLeft: 9, threshold: 30 })]);
+    expect(reminders).toEqual([expect.objectContaining({ ref: `bw/${keyId}`, kind: 'rotation', daysLeft: 10, threshold: 30 })]);
   });
 
   it('tests the key successfully, then reports failure after it is revoked', async () => {

@@ -11,7 +11,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CommBoxState, startCommBoxEmulator } from '../../electron/core/backends/commbox/emulator.js';
 import { EmulatorClock, type RunningEmulator, addDays } from '../../electron/core/backends/emulator-kit.js';
-import type { BackendSummary, Key, Reminder, RevokeResult, SyncReport } from '../../shared/domain.js';
+import type { AuditEvent, BackendSummary, Key, Reminder, RevokeResult, SyncReport } from '../../shared/domain.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
 import { advanceEmulatorClock } from '../support/connectors.js';
 
@@ -165,10 +165,17 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a CommBox backend', ()
     const ref = `cb/${activeId}`;
     const emulatorNow = emulator.clock.iso();
 
-    const result = ok(await home.run(['revoke', ref, '--validity-days', '90', '--yes', '--json'])).json<RevokeResult>();
+    const run = ok(await home.run(['revoke', ref, '--validity-days', '90', '--yes', '--json']));
+    const result = run.json<RevokeResult>();
     expect(result.revoked).toMatchObject({ ref, status: 'grace', graceEndsAt: addDays(emulatorNow, 30) });
     expect(result.replacement).not.toBeNull();
     const replacement = result.replacement!;
+    // Secrets reach stdout only when asked for: not from a revoke without --show-secret.
+    expect(replacement.secret).toBeNull();
+    expect(run.stdout).not.toContain(state.findKey(replacement.key.id)!.secret);
+    expect(run.stderr).not.toContain(state.findKey(replacement.key.id)!.secret);
+    const audit = ok(await home.run(['audit', '--json'])).json<AuditEvent[]>();
+    expect(audit.filter((event) => event.action === 'reveal')).toEqual([]);
     expect(replacement.key.status).toBe('active');
     expect(replacement.key.createdAt).toBe(emulatorNow);
     expect(replacement.key.expiresAt).toBe(addDays(emulatorNow, 90));
@@ -189,6 +196,31 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a CommBox backend', ()
     await closeEmulator();
     const offline = ok(await home.run(['reveal', replacement.key.ref]));
     expect(offline.stdout).toBe(`${atVendor!.secret}\n`);
+  });
+
+  it('revoke --show-secret prints the replacement secret once and audits it as a reveal of the replacement', async () => {
+    const { activeId } = await addSyncAndRotate();
+    const ref = `cb/${activeId}`;
+
+    const json = ok(await home.run(['revoke', ref, '--yes', '--show-secret', '--json']));
+    const result = json.json<RevokeResult>();
+    const replacement = result.replacement!;
+    const secret = state.findKey(replacement.key.id)!.secret;
+    expect(replacement.secret).toBe(secret);
+    expect(json.stderr).not.toContain(secret);
+
+    const audit = ok(await home.run(['audit', '--json'])).json<AuditEvent[]>();
+    const revokeAt = audit.findIndex((event) => event.action === 'revoke' && event.ref === ref);
+    expect(audit[revokeAt]).toMatchObject({ outcome: 'ok' });
+    expect(audit.slice(revokeAt + 1).filter((event) => event.action === 'reveal')).toEqual([
+      expect.objectContaining({ backend: 'cb', ref: replacement.key.ref, outcome: 'ok' }),
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(secret);
+
+    // In text, the secret stands on its own line after the summary.
+    const second = ok(await home.run(['revoke', replacement.key.ref, '--yes', '--show-secret']));
+    const next = (await listKeys()).find((key) => key.status === 'active')!;
+    expect(second.stdout.split('\n')).toContain(state.findKey(next.id)!.secret);
   });
 
   it('refuses to revoke without --yes when there is no terminal, and --validity-days 400; sends nothing and changes nothing', async () => {
@@ -266,21 +298,31 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a CommBox backend', ()
 
   it('set-interval to a moment already past rotates the active key at once, never back-dated', async () => {
     const { activeId } = await addSyncAndRotate();
+    // Ten more days: the active key is now 11 days old, so a 1-day interval ended 10 days ago. A
+    // back-dated rotation would start the grace and the replacement then, 10 days before now.
+    await advanceDays(10);
     const emulatorNow = emulator.clock.iso();
-    // The active key was created a day ago (at the rotation), so a 1-day interval ends now.
+    const createdAt = (await keyById(activeId)).createdAt!;
+    const backDated = addDays(createdAt, 1);
+    expect(Date.parse(emulatorNow) - Date.parse(backDated)).toBe(10 * DAY_MS);
     ok(await home.run(['backend', 'set-interval', 'cb', '--days', '1']));
 
     const keys = await listKeys();
     const previous = keys.find((key) => key.id === activeId)!;
     expect(previous.status).toBe('grace');
+    // Its grace runs 30 days from now, not from when the 1-day interval would have ended.
     expect(previous.graceEndsAt).toBe(addDays(emulatorNow, 30));
+    expect(previous.graceEndsAt).not.toBe(addDays(backDated, 30));
+    expect(previous.expiresAt).toBe(emulatorNow);
     const current = keys.filter((key) => key.status === 'active');
     expect(current).toHaveLength(1);
     expect(current[0]!.id).toBe(state.activeKey()!.id);
+    // The replacement starts now and gets a whole interval from now: it is not born already expired.
     expect(current[0]!.createdAt).toBe(emulatorNow);
     expect(current[0]!.expiresAt).toBe(addDays(emulatorNow, 1));
+    expect(Date.parse(current[0]!.expiresAt!)).toBeGreaterThan(Date.parse(emulatorNow));
 
-    const due = await reminders(60);
+    const due = await reminders(90);
     expect(due.find((reminder) => reminder.ref === previous.ref)).toMatchObject({ kind: 'grace-end', dueAt: previous.graceEndsAt });
     expect(due.find((reminder) => reminder.ref === current[0]!.ref)).toMatchObject({ kind: 'expiry', dueAt: current[0]!.expiresAt });
   });

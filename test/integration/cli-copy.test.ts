@@ -6,7 +6,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Key } from '../../shared/domain.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
@@ -88,13 +90,13 @@ describe.skipIf(!hasIsolatedKeychain || !hasX)('keywarden copy with an X clipboa
   });
 
   it('copies the secret, then clears the clipboard after the delay if it still holds the secret', async () => {
-    const result = ok(await home.run(['copy', ref, '--clear-after', '2', '--json'], { env: { DISPLAY: display } }));
-    expect(result.json()).toEqual({ copied: ref, clearAfterSeconds: 2 });
+    const result = ok(await home.run(['copy', ref, '--clear-after', '5', '--json'], { env: { DISPLAY: display } }));
+    expect(result.json()).toEqual({ copied: ref, clearAfterSeconds: 5 });
     expect(result.stdout).not.toContain(secret);
     expect(result.stderr).not.toContain(secret);
     expect(readClipboard()).toBe(secret);
 
-    const cleared = await waitFor(() => readClipboard() !== secret, 15_000);
+    const cleared = await waitFor(() => readClipboard() !== secret, 20_000);
     expect(cleared).toBe(true);
     expect(readClipboard()).toBe('');
 
@@ -105,12 +107,12 @@ describe.skipIf(!hasIsolatedKeychain || !hasX)('keywarden copy with an X clipboa
   });
 
   it('leaves whatever the user copied since in place', async () => {
-    ok(await home.run(['copy', ref, '--clear-after', '2'], { env: { DISPLAY: display } }));
+    ok(await home.run(['copy', ref, '--clear-after', '5'], { env: { DISPLAY: display } }));
     expect(readClipboard()).toBe(secret);
     await writeClipboard('other');
     expect(readClipboard()).toBe('other');
-    // Well past the 2-second delay: the clearer has looked and must have left "other" alone.
-    await sleep(4500);
+    // Well past the 5-second delay: the clearer has looked and must have left "other" alone.
+    await sleep(8000);
     expect(readClipboard()).toBe('other');
   });
 
@@ -120,5 +122,68 @@ describe.skipIf(!hasIsolatedKeychain || !hasX)('keywarden copy with an X clipboa
     expect(result.stderr).toMatch(/keywarden reveal/);
     expect(result.stdout).not.toContain(secret);
     expect(readClipboard()).toBe('before the test');
+  });
+});
+
+describe.skipIf(!hasIsolatedKeychain)('keywarden copy: the delay and the Wayland secret hint', () => {
+  let home: CliHome;
+  let ref: string;
+  let secret: string;
+  let tools: string;
+
+  beforeEach(async () => {
+    home = makeCliHome();
+    expect((await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand'])).code).toBe(0);
+    secret = `sk_live_${randomBytes(18).toString('base64url')}`;
+    const added = await home.run(['key', 'add', '--backend', 'hand', '--name', 'Stripe prod', '--secret-stdin', '--json'], { input: secret });
+    ref = added.json<Key>().ref;
+    tools = mkdtempSync(join(tmpdir(), 'keywarden-wl-'));
+  });
+
+  afterEach(() => {
+    home.remove();
+    rmSync(tools, { recursive: true, force: true });
+  });
+
+  it('refuses --clear-after 0 (which never cleared) and anything outside 5 to 3600 seconds, before revealing anything', async () => {
+    for (const value of ['0', '4', '3601']) {
+      const result = await home.run(['copy', ref, '--clear-after', value]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`keywarden: --clear-after must be from 5 to 3600 seconds, not ${value}\n`);
+    }
+    const audit = (await home.run(['audit', '--json'])).json<Array<{ action: string }>>();
+    expect(audit.some((event) => event.action === 'copy')).toBe(false);
+  });
+
+  /**
+   * Stand-ins for wl-copy and wl-paste (no Wayland compositor here): they record their arguments and
+   * input. `oldWlCopy` rejects --sensitive the way wl-clipboard before 2.3.0 does (exit 1 on an unknown option).
+   */
+  function fakeWlClipboard(oldWlCopy: boolean): void {
+    const log = join(tools, 'wl-copy.log');
+    writeFileSync(
+      join(tools, 'wl-copy'),
+      ['#!/bin/sh', oldWlCopy ? 'case "$*" in *--sensitive*) echo "wl-copy: unrecognized option" >&2; exit 1;; esac' : '', `printf '%s|' "$*" >> '${log}'`, `cat >> '${log}'`, `printf '\\n' >> '${log}'`].join('\n'),
+      { mode: 0o755 },
+    );
+    writeFileSync(join(tools, 'wl-paste'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  }
+
+  const copyOnWayland = () =>
+    // The clearer started after the copy looks 5 s later, finds the stand-in clipboard empty and leaves.
+    home.run(['copy', ref, '--clear-after', '5'], { env: { WAYLAND_DISPLAY: 'wayland-test', DISPLAY: undefined, PATH: `${tools}:${process.env.PATH}` } });
+
+  it('marks the entry as a secret for clipboard managers with wl-copy --sensitive', async () => {
+    fakeWlClipboard(false);
+    const result = await copyOnWayland();
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(join(tools, 'wl-copy.log'), 'utf8')).toBe(`--sensitive|${secret}\n`);
+  });
+
+  it('falls back to plain wl-copy where --sensitive is not known (wl-clipboard before 2.3.0)', async () => {
+    fakeWlClipboard(true);
+    const result = await copyOnWayland();
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(join(tools, 'wl-copy.log'), 'utf8')).toBe(`|${secret}\n`);
   });
 });

@@ -8,15 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBoxWatchEmulator } from '../../electron/core/backends/boxwatch/emulator.js';
 import type { RunningEmulator } from '../../electron/core/backends/emulator-kit.js';
 import type { Key, Reminder, SyncReport } from '../../shared/domain.js';
+import { addLocalDays, localDate, startOfLocalDay } from '../../electron/core/dates.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
 
-const DAY_MS = 86_400_000;
-/** `YYYY-MM-DD`, `days` from today (UTC). */
-const dateIn = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString().slice(0, 10);
+/** `YYYY-MM-DD`, `days` calendar days from today in the local time zone (which the CLI child shares). */
+const dateIn = (days: number) => localDate(startOfLocalDay(new Date(), days).toISOString());
+/** The instant a plain date given to the CLI stands for: the first moment of that day, local time. */
+const startOf = (date: string) => new Date(`${date}T00:00:00`).toISOString();
 /** A vendor-looking secret made now, long enough to be identified by its last four characters. */
 const newSecret = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`;
 
@@ -72,8 +74,8 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       backendType: 'manual',
       name: 'Stripe prod',
       status: 'active',
-      expiresAt: `${expires}T00:00:00.000Z`,
-      rotationDueAt: `${expires}T00:00:00.000Z`,
+      expiresAt: startOf(expires),
+      rotationDueAt: startOf(expires),
       prefix: `…${secret.slice(-4)}`,
       secretCached: true,
     });
@@ -81,23 +83,20 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
 
     const due = await reminders();
     expect(due).toHaveLength(1);
-    expect(due[0]).toMatchObject({ ref: added.ref, kind: 'expiry', dueAt: listed!.expiresAt, threshold: 7 });
-    expect(due[0]!.daysLeft).toBeGreaterThanOrEqual(3);
-    expect(due[0]!.daysLeft).toBeLessThanOrEqual(5);
+    expect(due[0]).toMatchObject({ ref: added.ref, kind: 'expiry', dueAt: listed!.expiresAt, threshold: 7, daysLeft: 5 });
   });
 
   it('shows a key past its rotation interval as overdue', async () => {
     const created = dateIn(-100);
     const added = await addKey(['--name', 'Mailer', '--rotate-every-days', '90', '--created-at', created]);
-    expect(added.rotationDueAt).toBe(new Date(Date.parse(`${created}T00:00:00.000Z`) + 90 * DAY_MS).toISOString());
+    expect(added.rotationDueAt).toBe(addLocalDays(new Date(startOf(created)), 90).toISOString());
     expect(added.status).toBe('active');
     expect(added.secretCached).toBe(false);
 
     const due = await reminders();
     expect(due).toHaveLength(1);
     expect(due[0]).toMatchObject({ ref: added.ref, kind: 'rotation', dueAt: added.rotationDueAt, threshold: 'overdue' });
-    expect(due[0]!.daysLeft).toBeLessThan(0);
-    expect(due[0]!.daysLeft).toBeGreaterThanOrEqual(-11);
+    expect(due[0]!.daysLeft).toBe(-10);
   });
 
   it('derives status "expired" for a key whose expiry date has passed', async () => {
@@ -136,7 +135,8 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     const { emulator, state } = await startBoxWatch();
     const account = state.addAccount('ops@acme.example');
     const { secret } = state.issueKey(account.id, 'Entered by hand');
-    const template = ['--test-url', `${emulator.url}/auth/me`, '--test-header', 'Authorization: Bearer {secret}', '--test-expect', '200'];
+    // The emulator listens on 127.0.0.1: a test request there must be allowed explicitly.
+    const template = ['--test-url', `${emulator.url}/auth/me`, '--test-header', 'Authorization: Bearer {secret}', '--test-expect', '200', '--test-allow-private-network'];
 
     const good = await addKey(['--name', 'bw-by-hand', ...template], secret);
     const tested = ok(await home.run(['test', good.ref]));
@@ -168,13 +168,13 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
 
   it('refuses a test template without {secret} or without a secret to put in it', async () => {
     const noPlaceholder = await home.run(
-      ['key', 'add', '--backend', 'hand', '--name', 'x', '--secret-stdin', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer token'],
+      ['key', 'add', '--backend', 'hand', '--name', 'x', '--secret-stdin', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer token', '--test-allow-private-network'],
       { input: newSecret('sk') },
     );
     expect(noPlaceholder.code).not.toBe(0);
     expect(noPlaceholder.stderr).toMatch(/\{secret\}/);
 
-    const noSecret = await home.run(['key', 'add', '--backend', 'hand', '--name', 'y', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer {secret}']);
+    const noSecret = await home.run(['key', 'add', '--backend', 'hand', '--name', 'y', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer {secret}', '--test-allow-private-network']);
     expect(noSecret.code).not.toBe(0);
     expect(noSecret.stderr).toMatch(/--secret-stdin/);
     expect(await listKeys()).toEqual([]);
@@ -214,12 +214,253 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect(badFormat.stderr).toMatch(/csv or json/);
   });
 
-  it('treats sync of a manual backend as a no-op that succeeds and keeps its keys', async () => {
+  it('treats sync of a manual backend as a no-op that succeeds, keeps its keys, and says manual backends have nothing to sync', async () => {
     const added = await addKey(['--name', 'Kept', '--rotate-every-days', '30']);
     const all = ok(await home.run(['sync', '--json'])).json<SyncReport>();
     expect(all.ok).toBe(true);
     const named = ok(await home.run(['sync', 'hand']));
     expect(named.code).toBe(0);
+    expect(named.stdout).toMatch(/^hand: manual backends have nothing to sync; add its keys with "keywarden key add --backend hand/);
+    expect(named.stdout).not.toMatch(/no backends/);
     expect((await listKeys()).map((key) => key.ref)).toEqual([added.ref]);
+  });
+
+  it('refuses a credential or a URL for a manual backend, storing nothing, and suggests "key add" instead of sync', async () => {
+    const withCredential = await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand2', '--credential-stdin'], { input: newSecret('tok') });
+    expect(withCredential.code).toBe(1);
+    expect(withCredential.stderr).toMatch(/^keywarden: manual backends have no credential: each key's secret is given with "keywarden key add --secret-stdin"\n$/);
+    expect(withCredential.stdout).toBe('');
+    const withUrl = await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand2', '--url', 'https://vendor.example']);
+    expect(withUrl.code).toBe(1);
+    expect(withUrl.stderr).toMatch(/manual backends have no URL/);
+    expect(ok(await home.run(['backend', 'list', '--json'])).json<Array<{ name: string }>>().map((backend) => backend.name)).toEqual(['hand']);
+
+    const added = ok(await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand2']));
+    expect(added.stdout).toMatch(/^added manual backend "hand2"; record its keys with "keywarden key add --backend hand2 --name LABEL/);
+    expect(added.stdout).not.toMatch(/sync/);
+  });
+
+  it('refuses impossible dates with a clear message instead of rolling them into the next month', async () => {
+    for (const [flag, value, why] of [
+      ['--expires-at', '2027-02-30', /the expiry date "2027-02-30" is not a date: February 2027 has 28 days/],
+      ['--expires-at', '2026-04-31', /April 2026 has 30 days/],
+      ['--expires-at', '2027-03-01T24:30:00Z', /24:30:00 is not a time of day/],
+      ['--created-at', '2026-02-29', /the created date "2026-02-29" is not a date: February 2026 has 28 days/],
+    ] as const) {
+      const result = await home.run(['key', 'add', '--backend', 'hand', '--name', 'Impossible', flag, value, '--secret-stdin'], { input: newSecret('sk') });
+      expect(result.code, `${flag} ${value}`).toBe(1);
+      expect(result.stderr).toMatch(why);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    expect(await listKeys()).toEqual([]);
+    // The real leap day is a date.
+    expect((await addKey(['--name', 'Leap', '--created-at', '2024-01-01', '--expires-at', '2028-02-29'])).expiresAt).toBe(startOf('2028-02-29'));
+  });
+
+  it('refuses a secret on stdin that is not UTF-8 text or holds control characters, storing nothing', async () => {
+    const bytes = randomBytes(200);
+    bytes[100] = 0xff; // never valid in UTF-8, whatever the other random bytes are
+    const binary = await runKeyAdd('Random bytes', bytes);
+    expect(binary.code).toBe(1);
+    expect(binary.stderr).toBe('keywarden: the key on standard input is not UTF-8 text (binary data?); is it the right input?\n');
+
+    const secret = newSecret('sk_live');
+    for (const input of [`${secret}\u0000`, `${secret.slice(0, 10)}\u0000${secret.slice(10)}`, `\u001b[2J${secret}`, `${secret}\tmore`, `${secret}\n\n`, `${secret}\u0085`]) {
+      const result = await runKeyAdd('Control', Buffer.from(input, 'utf8'));
+      expect(result.code, JSON.stringify(input)).toBe(1);
+      expect(result.stderr).toMatch(/^keywarden: the key on standard input contains control characters/);
+      expect(result.stderr).not.toContain(secret.slice(0, 10));
+    }
+    expect(await listKeys()).toEqual([]);
+
+    // One trailing newline (as `echo` or a file adds it), also CRLF, is not part of the secret.
+    for (const [name, input] of [['LF', `${secret}\n`], ['CRLF', `${secret}\r\n`]]) {
+      const key = ok(await runKeyAdd(name!, Buffer.from(input!, 'utf8'))).json<Key>();
+      expect(ok(await home.run(['reveal', key.ref])).stdout).toBe(`${secret}\n`);
+    }
+  });
+
+  function runKeyAdd(name: string, input: Buffer): Promise<CliResult> {
+    return home.run(['key', 'add', '--backend', 'hand', '--name', name, '--secret-stdin', '--json'], { input });
+  }
+
+  it('shows control characters in vendor text as visible escapes in tables and CSV, and exactly in JSON', async () => {
+    const name = 'Evil\u001b[2J\u001b]0;owned\u0007 name\nwith newline \u202eeulav\u009b';
+    const key = await addKey(['--name', name, '--rotate-every-days', '30']);
+    const other = await addKey(['--name', 'Plain', '--rotate-every-days', '60']);
+    expect(key.name).toBe(name);
+    const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+    const table = ok(await home.run(['list']));
+    expect(table.stdout).not.toMatch(unsafe);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3); // header and one line per key: the newline in the name did not add a row
+    expect(lines.find((line) => line.startsWith(key.ref))).toContain('Evil\\x1b[2J\\x1b]0;owned\\x07 name\\nwith newline \\u202eeulav\\x9b');
+    expect(lines.some((line) => line.startsWith(other.ref))).toBe(true);
+
+    for (const args of [['show', key.ref], ['reminders', '--within', '100'], ['export', '--format', 'csv']]) {
+      const result = ok(await home.run(args));
+      expect(result.stdout, args.join(' ')).not.toMatch(unsafe);
+      expect(result.stdout, args.join(' ')).toContain('Evil\\x1b[2J');
+    }
+    const csv = ok(await home.run(['export', '--format', 'csv'])).stdout.trimEnd().split('\n');
+    expect(csv).toHaveLength(3);
+
+    expect((await listKeys()).find((listed) => listed.ref === key.ref)!.name).toBe(name);
+    expect(ok(await home.run(['show', key.ref, '--json'])).json<Key>().name).toBe(name);
+    expect(JSON.parse(ok(await home.run(['export', '--format', 'json'])).stdout).find((listed: Key) => listed.ref === key.ref).name).toBe(name);
+  });
+
+  it('counts days in reminders as calendar days and says "in Nd", "today", "overdue today" and "overdue Nd"', async () => {
+    const in6 = await addKey(['--name', 'In six', '--created-at', dateIn(-100), '--expires-at', dateIn(6)]);
+    const today = await addKey(['--name', 'Today', '--created-at', dateIn(-100), '--expires-at', dateIn(0)]);
+    const late = await addKey(['--name', 'Late', '--created-at', dateIn(-100), '--expires-at', dateIn(-20)]);
+
+    const due = await reminders();
+    const byRef = Object.fromEntries(due.map((reminder) => [reminder.ref, reminder]));
+    expect(byRef[in6.ref]).toMatchObject({ daysLeft: 6, threshold: 7 });
+    // A plain date is the start of that local day, so a key expiring today is already overdue, by 0 days.
+    expect(byRef[today.ref]).toMatchObject({ daysLeft: 0, threshold: 'overdue' });
+    expect(byRef[late.ref]).toMatchObject({ daysLeft: -20, threshold: 'overdue' });
+
+    const text = ok(await home.run(['reminders'])).stdout;
+    expect(text).toMatch(new RegExp(`${dateIn(6)}\\s+in 6d\\s+expiry\\s+${in6.ref}`));
+    expect(text).toMatch(new RegExp(`${dateIn(0)}\\s+overdue today\\s+expiry\\s+${today.ref}`));
+    expect(text).toMatch(new RegExp(`${dateIn(-20)}\\s+overdue 20d\\s+expiry\\s+${late.ref}`));
+    expect(ok(await home.run(['list'])).stdout).toMatch(new RegExp(`${in6.ref}\\s+In six\\s+-\\s+active\\s+${dateIn(6)}`));
+  });
+
+  it('lists a key due in 30 days in the default reminders and --due-within 30, and not one due in 31', async () => {
+    const day30 = await addKey(['--name', 'Day 30', '--expires-at', dateIn(30)]);
+    await addKey(['--name', 'Day 31', '--expires-at', dateIn(31)]);
+    expect((await reminders()).map((reminder) => [reminder.ref, reminder.daysLeft])).toEqual([[day30.ref, 30]]);
+    expect((await listKeys(['--due-within', '30'])).map((key) => key.ref)).toEqual([day30.ref]);
+    expect((await reminders(['--within', '31'])).map((reminder) => reminder.daysLeft)).toEqual([30, 31]);
+    expect(ok(await home.run(['reminders', '--within', '1'])).stdout).toBe('nothing due within 1 day\n');
+  });
+
+  it('prints reveal as {"ref","secret"} under --json', async () => {
+    const secret = newSecret('sk_live');
+    const key = await addKey(['--name', 'Stripe prod'], secret);
+    expect(ok(await home.run(['reveal', key.ref, '--json'])).json()).toEqual({ ref: key.ref, secret });
+  });
+
+  it('exports under --json as one JSON document: the export itself, or a summary when it goes to a file; CSV only to a file', async () => {
+    const key = await addKey(['--name', 'Stripe prod', '--rotate-every-days', '90']);
+    expect(ok(await home.run(['export', '--json'])).json<Key[]>().map((listed) => listed.ref)).toEqual([key.ref]);
+
+    const csvToStdout = await home.run(['export', '--format', 'csv', '--json']);
+    expect(csvToStdout.code).toBe(1);
+    expect(csvToStdout.json()).toMatchObject({ error: { code: 'invalid_input', message: expect.stringMatching(/cannot carry CSV: use --format json, or write the CSV to a file with --output FILE/) } });
+
+    const folder = mkdtempSync(join(tmpdir(), 'keywarden-export-'));
+    cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+    const file = join(folder, 'inventory.csv');
+    const toFile = ok(await home.run(['export', '--format', 'csv', '--output', file, '--json']));
+    expect(toFile.json()).toEqual({ output: file, format: 'csv', keys: 1 });
+    expect(toFile.stderr).toBe(`exported 1 key to ${file}\n`);
+    expect(readFileSync(file, 'utf8')).toMatch(/^ref,backend,/);
+
+    const missing = join(folder, 'no', 'such', 'folder', 'x.csv');
+    const result = await home.run(['export', '--format', 'csv', '--output', missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`keywarden: cannot write the export to ${missing}: the folder ${join(folder, 'no', 'such', 'folder')} does not exist\n`);
+  });
+
+  it('refuses --rotate-every-days together with --vendor-default, and speaks in correct plurals', async () => {
+    const both = await home.run(['backend', 'set-policy', 'hand', '--rotate-every-days', '30', '--vendor-default']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/either --rotate-every-days D or --vendor-default, not both/);
+    expect(ok(await home.run(['backend', 'set-policy', 'hand', '--rotate-every-days', '1'])).stdout).toMatch(/due 1 day after creation/);
+    const removal = await home.run(['backend', 'remove', 'hand']);
+    expect(removal.stderr).toMatch(/with its 0 keys/);
+    await addKey(['--name', 'Only one']);
+    expect((await home.run(['backend', 'remove', 'hand'])).stderr).toMatch(/with its 1 key and/);
+  });
+
+  it('refuses --test-allow-private-network without a test', async () => {
+    const result = await home.run(['key', 'add', '--backend', 'hand', '--name', 'x', '--test-allow-private-network']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--test-allow-private-network only applies to a key test/);
+  });
+
+  it('honours --json in every command: exactly one JSON document on stdout, a result or an error', async () => {
+    const secret = newSecret('sk_live');
+    const key = await addKey(['--name', 'Stripe prod', '--rotate-every-days', '90'], secret);
+    const folder = mkdtempSync(join(tmpdir(), 'keywarden-export-'));
+    cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+    const runs: Array<[string, string[], string?]> = [
+      ['backend add', ['backend', 'add', '--type', 'manual', '--name', 'other']],
+      ['backend list', ['backend', 'list']],
+      ['backend set-credential', ['backend', 'set-credential', 'other', '--credential-stdin'], newSecret('tok')],
+      ['backend set-policy', ['backend', 'set-policy', 'other', '--rotate-every-days', '30']],
+      ['backend set-interval', ['backend', 'set-interval', 'other', '--days', '30']],
+      ['backend remove', ['backend', 'remove', 'other', '--yes']],
+      ['key add', ['key', 'add', '--backend', 'hand', '--name', 'Second']],
+      ['sync', ['sync', 'hand']],
+      ['list', ['list']],
+      ['show', ['show', key.ref]],
+      ['reveal', ['reveal', key.ref]],
+      ['test', ['test', key.ref]],
+      ['create', ['create', '--backend', 'hand', '--name', 'x']],
+      ['revoke', ['revoke', key.ref, '--yes']],
+      ['copy', ['copy', key.ref]],
+      ['reminders', ['reminders']],
+      ['audit', ['audit']],
+      ['export', ['export', '--format', 'json', '--output', join(folder, 'x.json')]],
+      ['delete', ['delete', key.ref, '--confirm', key.ref]],
+      ['demo', ['demo']],
+    ];
+    const listed = ok(await home.run(['--help', '--json'])).json<{ commands: Array<{ usage: string }> }>().commands;
+    const names = listed.map(({ usage }) => usage.replace(/^keywarden /, '').split(' ').filter((word) => /^[a-z][a-z-]*$/.test(word)).slice(0, 2).join(' '));
+    for (const name of names) expect(runs.map(([command]) => command).some((command) => name === command || name.startsWith(`${command} `)), `no --json check for "${name}"`).toBe(true);
+
+    for (const [command, args, input] of runs) {
+      const result = await home.run([...args, '--json'], { env: { DISPLAY: undefined, WAYLAND_DISPLAY: undefined }, ...(input ? { input } : {}) });
+      let document: unknown;
+      expect(() => (document = JSON.parse(result.stdout)), `${command}: stdout is not one JSON document:\n${result.stdout}`).not.toThrow();
+      expect(document, command).toBeTypeOf('object');
+      if (result.code !== 0) expect(document, command).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+      if (command !== 'reveal') expect(result.stdout, command).not.toContain(secret);
+    }
+  });
+});
+
+describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend, 14 hours ahead of UTC', () => {
+  // Dates are local calendar dates: where local midnight is the previous day in UTC, a plain date must
+  // still be stored, listed and counted as the day typed. The CLI child inherits this zone.
+  const savedTz = process.env.TZ;
+  let home: CliHome;
+
+  beforeAll(() => {
+    process.env.TZ = 'Pacific/Kiritimati';
+    expect(new Date('2026-01-15T12:00:00.000Z').getTimezoneOffset(), 'time zone Pacific/Kiritimati is not available').toBe(-840);
+  });
+
+  afterAll(() => {
+    if (savedTz === undefined) delete process.env.TZ;
+    else process.env.TZ = savedTz;
+  });
+
+  beforeEach(async () => {
+    home = makeCliHome();
+    expect((await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand'])).code).toBe(0);
+  });
+
+  afterEach(() => {
+    home.remove();
+  });
+
+  it('stores a plain date as local midnight and shows and counts that same day', async () => {
+    const expires = dateIn(6);
+    const added = await home.run(['key', 'add', '--backend', 'hand', '--name', 'Stripe prod', '--expires-at', expires, '--json']);
+    expect(added.code).toBe(0);
+    const key = added.json<Key>();
+    expect(key.expiresAt).toBe(startOf(expires));
+    expect(key.expiresAt!.slice(0, 10)).not.toBe(expires); // 14 hours ahead: the UTC date is the day before
+    const due = (await home.run(['reminders', '--json'])).json<Reminder[]>();
+    expect(due).toMatchObject([{ ref: key.ref, daysLeft: 6, threshold: 7 }]);
+    expect((await home.run(['reminders'])).stdout).toMatch(new RegExp(`^DUE.*\n${expires}\\s+in 6d\\s+expiry`));
+    expect((await home.run(['list'])).stdout).toContain(expires);
   });
 });

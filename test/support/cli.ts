@@ -21,7 +21,7 @@ export interface CliResult {
 
 export interface CliHome {
   home: string;
-  run(args: readonly string[], options?: { input?: string; env?: Record<string, string | undefined> }): Promise<CliResult>;
+  run(args: readonly string[], options?: { input?: string | Buffer; env?: Record<string, string | undefined> }): Promise<CliResult>;
   /** Every file of the data folder, read as bytes (database, WAL, shared memory). */
   filesContent(): Buffer[];
   remove(): void;
@@ -30,7 +30,7 @@ export interface CliHome {
 /** True when the isolated test keychain is running (see with-test-keychain.mjs); never the user's own. */
 export const hasIsolatedKeychain = process.env.KEYWARDEN_TEST_KEYCHAIN === 'isolated';
 
-export function runCli(args: readonly string[], options: { input?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { input?: string | Buffer; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, KEYWARDEN_HTTP_TIMEOUT_MS: '2000', KEYWARDEN_HTTP_BACKOFF_MS: '20', ...options.env },

@@ -71,6 +71,7 @@ describe('the renderer contract', () => {
       ['inventory:list', []],
       ['key:revoke', ['hand/x', { validityDays: 900 }]],
       ['key:revoke', ['hand/x', { validityDays: 30, force: true }]],
+      ['key:revoke', ['hand/x', { revealReplacement: 'yes' }]],
       ['key:create', ['hand', '']],
       ['sync:run', [Array.from({ length: 500 }, (_, i) => `b${i}`)]],
     ];

@@ -2,7 +2,7 @@
  * Reminder arithmetic: the date a key is due on, the whole days an administrator sees, and the
  * notification threshold (30, 7, 1 days, overdue) it has reached. Pure functions, fixed clock.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   computeRotationDueAt,
   DAY_MS,
@@ -13,6 +13,16 @@ import {
 } from '../../electron/core/reminders/reminders.js';
 
 const NOW = new Date('2026-05-10T12:00:00.000Z');
+
+// Day counts are local calendar days: pin the zone so these cases mean the same on every machine.
+const savedTz = process.env.TZ;
+beforeAll(() => {
+  process.env.TZ = 'UTC';
+});
+afterAll(() => {
+  if (savedTz === undefined) delete process.env.TZ;
+  else process.env.TZ = savedTz;
+});
 /** An ISO date `days` (may be fractional or negative) from NOW. */
 const inDays = (days: number) => new Date(NOW.getTime() + days * DAY_MS).toISOString();
 
@@ -67,18 +77,23 @@ describe('dueEventFor', () => {
   });
 });
 
-describe('daysLeft', () => {
-  it('rounds down: due in 6.5 days shows 6', () => {
-    expect(daysLeft(inDays(6.5), NOW)).toBe(6);
+describe('daysLeft: calendar days in the local time zone', () => {
+  // NOW is 12:00 UTC, which is 12:00 local in the UTC zone these tests pin; other zones: dates.test.ts and day-counts.test.ts.
+  it('counts days between calendar dates, whatever the hour: due in 6.5 days is 7 days away', () => {
+    expect(daysLeft(inDays(6.5), NOW)).toBe(7);
+    expect(daysLeft(inDays(6.4), NOW)).toBe(6);
   });
 
-  it('is exact on whole days', () => {
+  it('is exact on whole days, and 0 for any time today', () => {
     expect(daysLeft(inDays(30), NOW)).toBe(30);
     expect(daysLeft(inDays(0), NOW)).toBe(0);
+    expect(daysLeft(inDays(0.45), NOW)).toBe(0);
+    expect(daysLeft(inDays(-0.45), NOW)).toBe(0);
   });
 
-  it('is negative when overdue: half a day late shows -1', () => {
-    expect(daysLeft(inDays(-0.5), NOW)).toBe(-1);
+  it('is negative when the due day is past: yesterday is -1, whatever the hour', () => {
+    expect(daysLeft(inDays(-0.6), NOW)).toBe(-1);
+    expect(daysLeft(inDays(-1.4), NOW)).toBe(-1);
     expect(daysLeft(inDays(-3), NOW)).toBe(-3);
   });
 });
@@ -86,15 +101,21 @@ describe('daysLeft', () => {
 describe('thresholdReached (default thresholds 30, 7, 1, overdue)', () => {
   it.each([
     [40, null],
-    [30.5, null],
+    [31, null],
+    // Day 30 at 23:00 is still within the 30-day notice: days are calendar days.
+    [30.45, 30],
     [30, 30],
     [20, 30],
-    [7.5, 30],
+    [7.6, 30],
+    [7.45, 7],
     [7, 7],
     [3, 7],
+    [1.45, 1],
     [1, 1],
     [0.5, 1],
+    [0.01, 1],
     [0, 'overdue'],
+    [-0.01, 'overdue'],
     [-0.5, 'overdue'],
     [-10, 'overdue'],
   ] as const)('due in %s days -> %s', (days, expected) => {

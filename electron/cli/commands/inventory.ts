@@ -2,20 +2,30 @@
 import type { Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
 import { KEY_STATUSES } from '../../../shared/rules.js';
 import { KeywardenError } from '../../core/errors.js';
-import { confirm, day, parseWholeNumber, table } from '../io.js';
+import { confirm, day, parseWholeNumber, plural, table, visible } from '../io.js';
 import type { CommandRun } from '../main.js';
 
 export const sync: CommandRun = async ({ positionals, out, engine }) => {
-  const report = await (await engine()).sync(positionals, {
+  const core = await engine();
+  const report = await core.sync(positionals, {
     onProgress: (progress) => {
-      if (progress.phase === 'done') out.info(`${progress.backend}: ${progress.keys} keys in ${progress.pages} page(s)`);
+      if (progress.phase === 'done') out.info(`${progress.backend}: ${plural(progress.keys, 'key')} in ${plural(progress.pages, 'page')}`);
       if (progress.phase === 'failed') out.info(`FAILED: ${progress.error} (the cached inventory of ${progress.backend} is kept)`);
     },
   });
+  // The engine syncs only backends that can be listed. Say why a named manual backend, or an inventory of
+  // manual backends only, was not synced (not "no backends", which reads as if it were missing).
+  const named = positionals.length > 0;
+  const unlisted = (named ? positionals.map((name) => core.getBackend(name)) : core.listBackends()).filter((backend) => !backend.capabilities.includes('list'));
+  const notes =
+    named || report.results.length === 0
+      ? unlisted.map((backend) => `${backend.name}: ${backend.type} backends have nothing to sync; add its keys with "keywarden key add --backend ${backend.name} --name LABEL ..."`)
+      : [];
+  if (report.results.length > 0 || out.json) for (const note of notes) out.info(note);
   out.result(report, () => {
     const failed = report.results.filter((r) => !r.ok).length;
-    if (report.results.length === 0) return 'no backends to sync; add one with "keywarden backend add"';
-    return failed === 0 ? `synced ${report.results.length} backend(s)` : `${failed} of ${report.results.length} backend(s) failed; see above`;
+    if (report.results.length === 0) return notes.length > 0 ? notes.join('\n') : 'no backends to sync; add one with "keywarden backend add"';
+    return failed === 0 ? `synced ${plural(report.results.length, 'backend')}` : `${failed} of ${plural(report.results.length, 'backend')} failed; see above`;
   });
   return report.ok ? 0 : 2;
 };
@@ -46,6 +56,7 @@ function keyTable(keys: readonly Key[]): string {
 
 export const show: CommandRun = async ({ positionals, out, engine }) => {
   const key = (await engine()).getKey(positionals[0]!);
+  // Each line is one field: vendor text in it (the name) cannot start another line or move the cursor.
   out.result(key, () =>
     [
       `ref:            ${key.ref}`,
@@ -61,15 +72,20 @@ export const show: CommandRun = async ({ positionals, out, engine }) => {
       `last tested:    ${key.lastTestedAt ? `${key.lastTestedAt} (${key.lastTestOk ? 'ok' : 'failed'})` : '-'}`,
       `secret cached:  ${key.secretCached ? 'yes (encrypted)' : 'no'}`,
       `synced:         ${key.syncedAt ?? '-'}`,
-    ].join('\n'),
+    ]
+      .map((line) => visible(line))
+      .join('\n'),
   );
   return 0;
 };
 
-export const reveal: CommandRun = async ({ positionals, engine }) => {
-  const secret = await (await engine()).reveal(positionals[0]!);
+export const reveal: CommandRun = async ({ positionals, out, engine }) => {
+  const ref = positionals[0]!;
+  const secret = await (await engine()).reveal(ref);
   // The secret is the whole of stdout, so `$(keywarden reveal REF)` works; nothing else is printed.
-  process.stdout.write(`${secret}\n`);
+  // It is printed exactly as stored (not through `visible`): anything else would be a different secret.
+  if (out.json) out.result({ ref, secret }, () => secret);
+  else process.stdout.write(`${secret}\n`);
   return 0;
 };
 
@@ -107,18 +123,22 @@ export const create: CommandRun = async ({ values, out, engine }) => {
 export const revoke: CommandRun = async ({ values, positionals, out, engine }) => {
   const ref = positionals[0]!;
   const validityDays = parseWholeNumber(values['validity-days'] as string | undefined, '--validity-days', 1, 365);
+  const showSecret = Boolean(values['show-secret']);
   const core = await engine();
   const key = core.getKey(ref);
   const credentialWarning =
     key.backendType === 'boxwatch' && key.secretCached
       ? ' This is the key Keywarden uses to reach BoxWatch: afterwards the account has no working key until you create one in the BoxWatch dashboard and run "keywarden backend set-credential".'
       : '';
-  await confirm(`Revoke ${ref} ("${key.name}")?${credentialWarning}`, Boolean(values.yes));
-  const result = await core.revokeKey(ref, validityDays !== undefined ? { validityDays } : {});
+  await confirm(`Revoke ${ref} ("${visible(key.name)}")?${credentialWarning}`, Boolean(values.yes));
+  // The replacement's secret comes back (and is audited as a reveal) only with --show-secret.
+  const result = await core.revokeKey(ref, { ...(validityDays !== undefined ? { validityDays } : {}), revealReplacement: showSecret });
   out.result(result, () => {
     const lines = [`revoked ${ref}${result.revoked?.status === 'grace' ? ` (it keeps working until ${result.revoked.graceEndsAt})` : ''}`];
-    if (result.replacement) {
-      lines.push(`replacement ${result.replacement.key.ref} expires ${day(result.replacement.key.expiresAt)}; its secret is cached encrypted ("keywarden reveal ${result.replacement.key.ref}")`);
+    const replacement = result.replacement;
+    if (replacement) {
+      lines.push(`replacement ${replacement.key.ref} expires ${day(replacement.key.expiresAt)}; its secret is cached encrypted ("keywarden reveal ${replacement.key.ref}")`);
+      if (replacement.secret !== null) lines.push('', replacement.secret, '');
     }
     return lines.join('\n');
   });
@@ -135,12 +155,18 @@ export const deleteKey: CommandRun = async ({ values, positionals, out, engine }
   return 0;
 };
 
+/**
+ * The clipboard is always cleared: 0 ("never") is refused, and under 5 s there is no time to paste.
+ * An hour is the most: a secret left longer is one forgotten in the clipboard.
+ */
+const CLEAR_AFTER_RANGE = [5, 3600] as const;
+
 export const copy: CommandRun = async ({ values, positionals, out, engine }) => {
   const ref = positionals[0]!;
-  const clearAfter = parseWholeNumber(values['clear-after'] as string | undefined, '--clear-after', 0, 3600) ?? 30;
+  const clearAfter = parseWholeNumber(values['clear-after'] as string | undefined, '--clear-after', ...CLEAR_AFTER_RANGE, 'seconds') ?? 30;
   const secret = await (await engine()).reveal(ref, 'copy');
   const { copyToClipboard } = await import('../clipboard.js');
   await copyToClipboard(secret, clearAfter);
-  out.result({ copied: ref, clearAfterSeconds: clearAfter }, () => `copied the secret of ${ref}${clearAfter > 0 ? `; the clipboard is cleared in ${clearAfter} s if it still holds it` : ''}`);
+  out.result({ copied: ref, clearAfterSeconds: clearAfter }, () => `copied the secret of ${ref}; the clipboard is cleared in ${clearAfter} s if it still holds it`);
   return 0;
 };

@@ -1,5 +1,6 @@
 /** `keywarden key add`: keys of vendors without an API, recorded by hand in a manual backend. */
 import { MAX_POLICY_DAYS } from '../../../shared/rules.js';
+import { parseUserDate } from '../../core/dates.js';
 import { KeywardenError } from '../../core/errors.js';
 import { day, parseWholeNumber, readSecretFromStdin } from '../io.js';
 import type { CommandRun } from '../main.js';
@@ -9,13 +10,18 @@ export const keyAdd: CommandRun = async ({ values, out, engine }) => {
   const name = values.name as string | undefined;
   if (!backend || !name) throw new KeywardenError('invalid_input', 'key add needs --backend N and --name LABEL');
   const rotateEveryDays = parseWholeNumber(values['rotate-every-days'] as string | undefined, '--rotate-every-days', 1, MAX_POLICY_DAYS);
+  const createdAt = (values['created-at'] as string | undefined) ?? null;
+  const expiresAt = (values['expires-at'] as string | undefined) ?? null;
+  // Checked here too (the engine checks again) so that a typo is reported before a secret is typed.
+  if (createdAt !== null) parseUserDate(createdAt, 'created date');
+  if (expiresAt !== null) parseUserDate(expiresAt, 'expiry date');
   const test = parseTestTemplate(values);
   const secret = values['secret-stdin'] ? await readSecretFromStdin('key') : null;
   const key = await (await engine()).addManualKey(backend, {
     name,
     vendor: (values.vendor as string | undefined) ?? null,
-    createdAt: (values['created-at'] as string | undefined) ?? null,
-    expiresAt: (values['expires-at'] as string | undefined) ?? null,
+    createdAt,
+    expiresAt,
     rotateEveryDays: rotateEveryDays ?? null,
     secret,
     test,
@@ -24,10 +30,22 @@ export const keyAdd: CommandRun = async ({ values, out, engine }) => {
   return 0;
 };
 
-function parseTestTemplate(values: Record<string, unknown>): { url: string; header: string; valueTemplate: string; expectStatus: number } | null {
+interface TestTemplate {
+  url: string;
+  header: string;
+  valueTemplate: string;
+  expectStatus: number;
+  /** Lets the test request reach a private or loopback address (an emulator, an internal service); refused by default. */
+  allowPrivateNetwork?: true;
+}
+
+function parseTestTemplate(values: Record<string, unknown>): TestTemplate | null {
   const url = values['test-url'] as string | undefined;
   const header = values['test-header'] as string | undefined;
-  if (url === undefined && header === undefined) return null;
+  if (url === undefined && header === undefined) {
+    if (values['test-allow-private-network']) throw new KeywardenError('invalid_input', '--test-allow-private-network only applies to a key test: give it with --test-url and --test-header');
+    return null;
+  }
   if (!url || !header) throw new KeywardenError('invalid_input', 'a key test needs both --test-url and --test-header "Name: value with {secret}"');
   const colon = header.indexOf(':');
   if (colon <= 0) throw new KeywardenError('invalid_input', '--test-header looks like "Authorization: Bearer {secret}"');
@@ -37,5 +55,7 @@ function parseTestTemplate(values: Record<string, unknown>): { url: string; head
     throw new KeywardenError('invalid_input', `--test-url "${url}" is not a URL`);
   }
   const expectStatus = parseWholeNumber(values['test-expect'] as string | undefined, '--test-expect', 100, 599) ?? 200;
-  return { url, header: header.slice(0, colon).trim(), valueTemplate: header.slice(colon + 1).trim(), expectStatus };
+  const template: TestTemplate = { url, header: header.slice(0, colon).trim(), valueTemplate: header.slice(colon + 1).trim(), expectStatus };
+  if (values['test-allow-private-network']) template.allowPrivateNetwork = true;
+  return template;
 }

@@ -1,6 +1,6 @@
 /** `keywarden reminders|audit`: read-only reports from the local store (work offline). */
 import { KeywardenError } from '../../core/errors.js';
-import { day, parseWholeNumber, table } from '../io.js';
+import { day, dueIn, parseWholeNumber, plural, table, visible } from '../io.js';
 import type { CommandRun } from '../main.js';
 
 export const reminders: CommandRun = async ({ values, out, engine }) => {
@@ -8,10 +8,10 @@ export const reminders: CommandRun = async ({ values, out, engine }) => {
   const list = (await engine()).reminders({ withinDays });
   out.result(list, () =>
     list.length === 0
-      ? `nothing due within ${withinDays} days`
+      ? `nothing due within ${plural(withinDays, 'day')}`
       : table(
           ['DUE', 'WHEN', 'KIND', 'REF', 'NAME'],
-          list.map((r) => [day(r.dueAt), r.daysLeft < 0 ? `overdue ${-r.daysLeft}d` : `in ${r.daysLeft}d`, r.kind, r.ref, r.name]),
+          list.map((r) => [day(r.dueAt), dueIn(r.daysLeft, r.threshold === 'overdue'), r.kind, r.ref, r.name]),
         ),
   );
   return 0;
@@ -34,30 +34,64 @@ const EXPORT_COLUMNS = [
   'rotationDueAt', 'lastUsedAt', 'lastTestedAt', 'lastTestOk', 'secretCached', 'syncedAt',
 ] as const;
 
-/** Exports the inventory: domain fields only, so no secret can be in it. */
+/**
+ * Exports the inventory: domain fields only, so no secret can be in it.
+ *
+ * With --json, stdout is one JSON document like everywhere else: without --output it is the JSON export
+ * itself (--format may be left out); with --output FILE it is a summary of what was written, and the
+ * file gets the format asked for, CSV included. CSV on stdout under --json is refused rather than
+ * quietly turned into JSON: whoever typed --format csv wants CSV, and should be told it cannot be both.
+ */
 export const exportInventory: CommandRun = async ({ values, out, engine }) => {
-  const format = values.format as string | undefined;
+  const output = values.output as string | undefined;
+  const format = (values.format as string | undefined) ?? (out.json && !output ? 'json' : undefined);
   if (format !== 'csv' && format !== 'json') throw new KeywardenError('invalid_input', '--format must be csv or json');
+  if (format === 'csv' && out.json && !output) {
+    throw new KeywardenError('invalid_input', '--json prints JSON on standard output, so it cannot carry CSV: use --format json, or write the CSV to a file with --output FILE');
+  }
   const keys = (await engine()).listKeys({});
   const text =
     format === 'json'
       ? JSON.stringify(keys, null, 2)
       : [EXPORT_COLUMNS.join(','), ...keys.map((key) => EXPORT_COLUMNS.map((column) => csvCell(key[column])).join(','))].join('\n');
-  const output = values.output as string | undefined;
   if (output) {
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(output, `${text}\n`, { mode: 0o600 });
-    out.info(`exported ${keys.length} keys to ${output}`);
+    writeExport(output, `${text}\n`);
+    out.info(`exported ${plural(keys.length, 'key')} to ${output}`);
+    if (out.json) out.result({ output, format, keys: keys.length }, () => '');
   } else {
     process.stdout.write(`${text}\n`);
   }
   return 0;
 };
 
-/** RFC 4180 quoting, and a leading quote on values a spreadsheet would run as a formula. */
+function writeExport(path: string, content: string): void {
+  const { writeFileSync } = require('node:fs') as typeof import('node:fs');
+  const { dirname, resolve } = require('node:path') as typeof import('node:path');
+  try {
+    writeFileSync(path, content, { mode: 0o600 });
+  } catch (error) {
+    const folder = dirname(resolve(path));
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? `the folder ${folder} does not exist`
+      : code === 'ENOTDIR' ? `${folder} is not a folder`
+      : code === 'EISDIR' ? `${path} is a folder; give a file name`
+      : code === 'EACCES' || code === 'EPERM' ? `no permission to write there`
+      : code === 'ENOSPC' ? 'the disk is full'
+      : code === 'EROFS' ? 'the file system is read-only'
+      : (error as Error).message;
+    throw new KeywardenError('invalid_input', `cannot write the export to ${path}: ${why}`, { path });
+  }
+}
+
+/**
+ * One CSV cell: control characters and bidi overrides shown as visible escapes (a name must not clear
+ * the screen of whoever runs `cat` on the file, nor break a row), a leading quote on values a
+ * spreadsheet would run as a formula, and RFC 4180 quoting.
+ */
 function csvCell(value: string | boolean | null): string {
   if (value === null) return '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  let text = visible(String(value));
+  if (/^[=+\-@]/.test(text)) text = `'${text}`;
+  return /[",]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -1,11 +1,12 @@
 /**
  * Reminder arithmetic: which date a key is due on, how many days are left, and which notification
  * threshold (30, 7, 1 days, overdue) it has reached. Pure functions over domain values, so the CLI,
- * the tray and the notification scheduler all agree to the minute.
+ * the tray and the notification scheduler all agree. Days are local calendar days (see ../dates.ts).
  */
 import type { KeyStatus, ReminderKind, ReminderThreshold } from '../../../shared/domain.js';
+import { addLocalDays, calendarDaysBetween } from '../dates.js';
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS } from '../dates.js';
 
 /** Default thresholds, largest first; CommBox's own advance notice is 30 days, so ours starts there. */
 export const DEFAULT_THRESHOLD_DAYS = [30, 7, 1] as const;
@@ -29,7 +30,9 @@ export interface DueEvent {
 export function computeRotationDueAt(createdAt: string | null, expiresAt: string | null, rotateEveryDays: number | null): string | null {
   if (expiresAt) return expiresAt;
   if (!createdAt || !rotateEveryDays) return null;
-  return new Date(Date.parse(createdAt) + rotateEveryDays * DAY_MS).toISOString();
+  // Calendar days, like every other day count: 90 days after a key made at local midnight is a local
+  // midnight too, not 23:00 the day before because a DST change fell in between.
+  return addLocalDays(new Date(createdAt), rotateEveryDays).toISOString();
 }
 
 /**
@@ -44,16 +47,24 @@ export function dueEventFor(key: DueFields): DueEvent | null {
   return null;
 }
 
-/** Whole days left, rounded down: due in 6.5 days is 6; overdue by half a day is -1. */
+/**
+ * Calendar days from today to the day of `dueAt`, in the local time zone: 0 when due today (whether
+ * or not that moment has passed), 6 on the 24th for a key due on the 30th at any hour, negative when
+ * the due day is past.
+ */
 export function daysLeft(dueAt: string, now: Date): number {
-  return Math.floor((Date.parse(dueAt) - now.getTime()) / DAY_MS);
+  return calendarDaysBetween(now, new Date(dueAt));
 }
 
-/** The tightest threshold reached, or null when the date is further away than every threshold. */
+/**
+ * The tightest threshold reached, or null when the date is further away than every threshold:
+ * overdue once the due instant has passed, else the smallest threshold not below the calendar days
+ * left (due later today or tomorrow: the 1-day threshold).
+ */
 export function thresholdReached(dueAt: string, now: Date, thresholds: readonly number[] = DEFAULT_THRESHOLD_DAYS): ReminderThreshold | null {
-  const remainingMs = Date.parse(dueAt) - now.getTime();
-  if (remainingMs <= 0) return 'overdue';
+  if (Date.parse(dueAt) <= now.getTime()) return 'overdue';
+  const days = daysLeft(dueAt, now);
   let reached: number | null = null;
-  for (const days of thresholds) if (remainingMs <= days * DAY_MS && (reached === null || days < reached)) reached = days;
+  for (const threshold of thresholds) if (days <= threshold && (reached === null || threshold < reached)) reached = threshold;
   return reached as ReminderThreshold | null;
 }

@@ -6,7 +6,8 @@
 import type { AuditEvent, AuditOutcome, BackendType, Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { KeywardenError } from '../errors.js';
-import { computeRotationDueAt, DAY_MS, dueEventFor } from '../reminders/reminders.js';
+import { endOfWindow } from '../dates.js';
+import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
 import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
 
@@ -342,7 +343,8 @@ export class InventoryStore {
       if (filter.dueWithinDays !== undefined) {
         // The stored status, not the derived one: a manual key past its expiry is overdue, and still due.
         where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @dueBefore AND k.status IN ('active', 'grace')`);
-        params.dueBefore = new Date(now.getTime() + filter.dueWithinDays * DAY_MS).toISOString();
+        // Within N days: due on or before the local calendar day N days from today (see dates.ts).
+        params.dueBefore = endOfWindow(now, filter.dueWithinDays).toISOString();
       }
       if (filter.search !== undefined && filter.search !== '') {
         where.push(`(k.name LIKE @search ESCAPE '\\' OR k.prefix LIKE @search ESCAPE '\\' OR k.key_id LIKE @search ESCAPE '\\' OR b.name LIKE @search ESCAPE '\\')`);
