@@ -50,10 +50,7 @@ export function visible(text: string, keepNewlines = false): string {
   });
 }
 
-/** `1 key`, `2 keys`: counts in messages read as English. */
-export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count} ${count === 1 ? singular : pluralForm}`;
-}
+export { plural } from '../core/text.js';
 
 /**
  * Reads a secret from standard input. Piped input is read whole (one trailing newline removed);

@@ -221,14 +221,14 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => vaultCommands().vaultStatus,
   },
   'vault add-passphrase': {
-    usage: 'vault add-passphrase',
+    usage: 'vault add-passphrase [--json]',
     summary: `add a passphrase that opens the data key without the keychain (typed twice, or from the file named by $KEYWARDEN_PASSPHRASE_FILE)`,
     positionals: [0, 0],
     access: 'create',
     load: async () => vaultCommands().vaultAddPassphrase,
   },
   'vault remove-passphrase': {
-    usage: 'vault remove-passphrase [--yes]',
+    usage: 'vault remove-passphrase [--yes] [--json]',
     summary: 'remove the passphrase (only while the OS keychain holds the key)',
     options: { yes: { type: 'boolean' } },
     positionals: [0, 0],
@@ -236,7 +236,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => vaultCommands().vaultRemovePassphrase,
   },
   'vault reset': {
-    usage: 'vault reset [--yes]',
+    usage: 'vault reset [--yes] [--json]',
     summary: 'start the vault over: drop cached secrets and credentials and the keychain entry, keep the inventory',
     options: { yes: { type: 'boolean' } },
     positionals: [0, 0],

@@ -34,6 +34,7 @@ import type { BackendDefinition, Connector, KeyPage, RemoteKey } from './backend
 import type { HttpClient, HttpOptions } from './backends/http.js';
 import { backendDefinition } from './backends/registry.js';
 import { KeywardenError, toKeywardenError } from './errors.js';
+import { plural } from './text.js';
 import { DATABASE_FILE } from './paths.js';
 import { endOfWindow, parseUserDate } from './dates.js';
 import { computeRotationDueAt, daysLeft, dueEventFor, thresholdReached } from './reminders/reminders.js';
@@ -216,7 +217,7 @@ export class KeywardenEngine {
     const row = this.store.requireBackend(name);
     await this.dropConnector(name);
     this.store.deleteBackend(row.id);
-    this.audit('backend.remove', name, null, 'ok', `${row.keyCount} keys removed from the inventory`);
+    this.audit('backend.remove', name, null, 'ok', `${plural(row.keyCount, 'key')} removed from the inventory`);
   }
 
   /**
@@ -286,7 +287,7 @@ export class KeywardenEngine {
     const row = this.store.requireBackend(name);
     const checked = checkPolicyDays(days, 'rotation policy');
     this.store.setRotationPolicy(row.id, checked, checked ?? backendDefinition(row.type).defaultRotationDays);
-    this.audit('backend.set-policy', name, null, 'ok', checked === null ? 'vendor default' : `every ${checked} days`);
+    this.audit('backend.set-policy', name, null, 'ok', checked === null ? 'vendor default' : `every ${plural(checked, 'day')}`);
     return this.getBackend(name);
   }
 
@@ -308,9 +309,9 @@ export class KeywardenEngine {
       this.audit('backend.set-interval', name, null, typed.code === 'outcome_unknown' ? 'unknown' : 'failed', typed.code);
       throw typed;
     }
-    this.audit('backend.set-interval', name, null, 'ok', `${intervalDays} days`);
+    this.audit('backend.set-interval', name, null, 'ok', plural(intervalDays, 'day'));
     const report = await this.sync([name]);
-    if (!report.ok) throw new KeywardenError('vendor_unavailable', `${name}: the interval was set to ${intervalDays} days, but re-listing failed: ${report.results[0]?.error}`);
+    if (!report.ok) throw new KeywardenError('vendor_unavailable', `${name}: the interval was set to ${plural(intervalDays, 'day')}, but re-listing failed: ${report.results[0]?.error}`);
     return { backend: this.getBackend(name), intervalDays };
   }
 
@@ -984,10 +985,6 @@ function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`;
 }
 
-/** "1 key", "2 keys": messages read as English, not as templates. */
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 /**
  * Refuses what a backend type has no use for (a manual backend's URL or credential), instead of storing

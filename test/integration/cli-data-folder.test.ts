@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished as afterThis } from 'vitest';
 import type { Key } from '../../shared/domain.js';
-import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
+import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome, runCli } from '../support/cli.js';
 import { runInPrivateKeyring } from '../support/private-keyring.js';
 
 function ok(result: CliResult): CliResult {
@@ -36,10 +36,10 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
     for (let round = 0; round < 6; round++) {
       const home = join(cli.home, `round-${round}`);
       const results = await Promise.all(
-        [0, 1, 2, 3].map((i) => cli.run(['--home', home, 'backend', 'add', '--type', 'manual', '--name', `hand-${i}`])),
+        [0, 1, 2, 3].map((i) => runCli(['--home', home, 'backend', 'add', '--type', 'manual', '--name', `hand-${i}`])),
       );
       for (const result of results) ok(result);
-      const backends = ok(await cli.run(['--home', home, 'backend', 'list', '--json'])).json<Array<{ name: string }>>();
+      const backends = ok(await runCli(['--home', home, 'backend', 'list', '--json'])).json<Array<{ name: string }>>();
       expect(backends.map((backend) => backend.name).sort()).toEqual(['hand-0', 'hand-1', 'hand-2', 'hand-3']);
     }
   });
@@ -69,8 +69,8 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
 
   it('creates the folder 0700 and the database, WAL and shared-memory files 0600; narrows an existing 0755 folder', async () => {
     const fresh = join(cli.home, 'fresh');
-    ok(await cli.run(['--home', fresh, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
-    ok(await cli.run(['--home', fresh, 'key', 'add', '--backend', 'hand', '--name', 'k', '--secret-stdin'], { input: 'a-secret-that-is-long' }));
+    ok(await runCli(['--home', fresh, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
+    ok(await runCli(['--home', fresh, 'key', 'add', '--backend', 'hand', '--name', 'k', '--secret-stdin'], { input: 'a-secret-that-is-long' }));
     expect(modeOf(fresh)).toBe(0o700);
     for (const file of ['keywarden.db', 'keywarden.db-wal', 'keywarden.db-shm']) {
       if (existsSync(join(fresh, file))) expect(modeOf(join(fresh, file)), file).toBe(0o600);
@@ -80,17 +80,17 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
     const existing = join(cli.home, 'existing');
     mkdirSync(existing, { mode: 0o755 });
     chmodSync(existing, 0o755);
-    ok(await cli.run(['--home', existing, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
+    ok(await runCli(['--home', existing, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
     expect(modeOf(existing)).toBe(0o700);
     chmodSync(join(existing, 'keywarden.db'), 0o644);
-    ok(await cli.run(['--home', existing, 'key', 'add', '--backend', 'hand', '--name', 'k']));
+    ok(await runCli(['--home', existing, 'key', 'add', '--backend', 'hand', '--name', 'k']));
     expect(modeOf(join(existing, 'keywarden.db'))).toBe(0o600);
   });
 
   it('a reading command on a mistyped folder names it and creates nothing', async () => {
     const typo = join(cli.home, 'no-such-folder');
     for (const args of [['list'], ['reminders'], ['show', 'x/y'], ['sync'], ['export', '--format', 'json']]) {
-      const result = await cli.run(['--home', typo, ...args]);
+      const result = await runCli(['--home', typo, ...args]);
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stderr).toContain(typo);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -100,8 +100,8 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
 
   it('lists a data folder on a read-only mount', async () => {
     const home = join(cli.home, 'snapshot');
-    ok(await cli.run(['--home', home, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
-    ok(await cli.run(['--home', home, 'key', 'add', '--backend', 'hand', '--name', 'Stripe prod', '--expires-at', '2030-01-01']));
+    ok(await runCli(['--home', home, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
+    ok(await runCli(['--home', home, 'key', 'add', '--backend', 'hand', '--name', 'Stripe prod', '--expires-at', '2030-01-01']));
     let canMount = true;
     try {
       execFileSync('unshare', ['-rm', 'true'], { stdio: 'ignore' });
@@ -188,24 +188,24 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
     writeFileSync(passphraseFile, 'correct horse battery staple\n', { mode: 0o600 });
     afterThis(() => secrets.remove());
     const home = join(cli.home, 'data');
-    ok(await cli.run(['--home', home, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
-    ok(await cli.run(['--home', home, 'key', 'add', '--backend', 'hand', '--name', 'k', '--secret-stdin'], { input: 'a-secret-that-is-long' }));
-    ok(await cli.run(['--home', home, 'vault', 'add-passphrase'], { env: { KEYWARDEN_PASSPHRASE_FILE: passphraseFile } }));
+    ok(await runCli(['--home', home, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
+    ok(await runCli(['--home', home, 'key', 'add', '--backend', 'hand', '--name', 'k', '--secret-stdin'], { input: 'a-secret-that-is-long' }));
+    ok(await runCli(['--home', home, 'vault', 'add-passphrase'], { env: { KEYWARDEN_PASSPHRASE_FILE: passphraseFile } }));
     for (const content of cli.filesContent()) expect(content.includes(Buffer.from('correct horse battery staple'))).toBe(false);
-    const status = ok(await cli.run(['--home', home, 'vault', 'status', '--json'])).json<{ keychain: string; passphraseSlot: unknown }>();
+    const status = ok(await runCli(['--home', home, 'vault', 'status', '--json'])).json<{ keychain: string; passphraseSlot: unknown }>();
     expect(status).toMatchObject({ keychain: 'holds-key', passphraseSlot: { kdf: 'scrypt', N: 131072, r: 8, p: 1 } });
 
     // A cron job or an SSH session: no D-Bus, so no Secret Service.
     const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/keywarden-test-bus' };
-    const [key] = ok(await cli.run(['--home', home, 'list', '--json'], { env: noKeychain })).json<Key[]>();
-    const refused = await cli.run(['--home', home, 'reveal', key!.ref], { env: noKeychain });
+    const [key] = ok(await runCli(['--home', home, 'list', '--json'], { env: noKeychain })).json<Key[]>();
+    const refused = await runCli(['--home', home, 'reveal', key!.ref], { env: noKeychain });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/KEYWARDEN_PASSPHRASE_FILE/);
-    const revealed = ok(await cli.run(['--home', home, 'reveal', key!.ref], { env: { ...noKeychain, KEYWARDEN_PASSPHRASE_FILE: passphraseFile } }));
+    const revealed = ok(await runCli(['--home', home, 'reveal', key!.ref], { env: { ...noKeychain, KEYWARDEN_PASSPHRASE_FILE: passphraseFile } }));
     expect(revealed.stdout.trim()).toBe('a-secret-that-is-long');
     const wrongFile = join(secrets.home, 'wrong');
     writeFileSync(wrongFile, 'not the right passphrase', { mode: 0o600 });
-    const wrong = await cli.run(['--home', home, 'reveal', key!.ref], { env: { ...noKeychain, KEYWARDEN_PASSPHRASE_FILE: wrongFile } });
+    const wrong = await runCli(['--home', home, 'reveal', key!.ref], { env: { ...noKeychain, KEYWARDEN_PASSPHRASE_FILE: wrongFile } });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/passphrase does not open/);
   });

@@ -139,6 +139,11 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     const template = ['--test-url', `${emulator.url}/auth/me`, '--test-header', 'Authorization: Bearer {secret}', '--test-expect', '200', '--test-allow-private-network'];
 
     const good = await addKey(['--name', 'bw-by-hand', ...template], secret);
+    // Before anything is sent, show says where the test will send the secret (never the header value).
+    const shown = ok(await home.run(['show', good.ref]));
+    expect(shown.stdout).toContain(`test sends to:  GET ${emulator.url}/auth/me with header Authorization, expecting 200 (private network target allowed)`);
+    expect(shown.stdout).not.toContain('Bearer');
+    expect(ok(await home.run(['show', good.ref, '--json'])).json()).toMatchObject({ testTarget: expect.stringContaining(`${emulator.url}/auth/me`) });
     const tested = ok(await home.run(['test', good.ref]));
     expect(tested.stdout).toMatch(/OK/);
     expect(emulator.requestLog).toContain('GET /auth/me');
@@ -409,6 +414,10 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       ['audit', ['audit']],
       ['export', ['export', '--format', 'json', '--output', join(folder, 'x.json')]],
       ['delete', ['delete', key.ref, '--confirm', key.ref]],
+      ['vault status', ['vault', 'status']],
+      ['vault add-passphrase', ['vault', 'add-passphrase']],
+      ['vault remove-passphrase', ['vault', 'remove-passphrase', '--yes']],
+      ['vault reset', ['vault', 'reset']],
       ['demo', ['demo']],
     ];
     const listed = ok(await home.run(['--help', '--json'])).json<{ commands: Array<{ usage: string }> }>().commands;

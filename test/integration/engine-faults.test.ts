@@ -114,7 +114,7 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('engine when
       const { kw, emulator, state, active, ref } = await commBox();
       emulator.addFault({ kind: 'lost-reply', method: 'POST', pathPrefix: `/v1/api-keys/${active.key.id}/revoke` });
 
-      const result = await kw.revokeKey(ref, { validityDays: 90 });
+      const result = await kw.revokeKey(ref, { validityDays: 90, revealReplacement: true });
 
       const replacement = state.activeKey()!;
       expect(replacement.id).not.toBe(active.key.id);

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { plural } from '../io.js';
 import type { CommandRun } from '../main.js';
 
 export const demo: CommandRun = async ({ values, out, engine }) => {
@@ -26,7 +27,7 @@ export const demo: CommandRun = async ({ values, out, engine }) => {
   const failed = running.report.results.filter((result) => !result.ok);
   out.info(
     [
-      `demo ready: ${core.listKeys({}).length} keys in ${core.listBackends().length} backends, ${reminders.length} reminders within 30 days`,
+      `demo ready: ${plural(core.listKeys({}).length, 'key')} in ${plural(core.listBackends().length, 'backend')}, ${plural(reminders.length, 'reminder')} within 30 days`,
       ...failed.map((result) => `  sync of ${result.backend} failed: ${result.error}`),
       `  CommBox  ${running.emulators.commbox.url}`,
       `  BoxWatch ${running.emulators.boxwatch.url}`,

@@ -55,9 +55,12 @@ function keyTable(keys: readonly Key[]): string {
 }
 
 export const show: CommandRun = async ({ positionals, out, engine }) => {
-  const key = (await engine()).getKey(positionals[0]!);
+  const core = await engine();
+  const key = core.getKey(positionals[0]!);
+  // Where `test` sends the key, so it can be checked before the secret goes anywhere.
+  const testTarget = await core.testTarget(key.ref);
   // Each line is one field: vendor text in it (the name) cannot start another line or move the cursor.
-  out.result(key, () =>
+  out.result({ ...key, testTarget }, () =>
     [
       `ref:            ${key.ref}`,
       `name:           ${key.name}`,
@@ -71,6 +74,7 @@ export const show: CommandRun = async ({ positionals, out, engine }) => {
       `last used:      ${key.lastUsedAt ?? '-'}`,
       `last tested:    ${key.lastTestedAt ? `${key.lastTestedAt} (${key.lastTestOk ? 'ok' : 'failed'})` : '-'}`,
       `secret cached:  ${key.secretCached ? 'yes (encrypted)' : 'no'}`,
+      `test sends to:  ${testTarget ?? '-'}`,
       `synced:         ${key.syncedAt ?? '-'}`,
     ]
       .map((line) => visible(line))

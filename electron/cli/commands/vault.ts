@@ -1,6 +1,6 @@
 /** `keywarden vault ...`: how this data folder's key is opened (OS keychain, passphrase), and starting over. */
 import type { VaultStatus } from '../../core/vault/vault.js';
-import { confirm } from '../io.js';
+import { confirm, plural } from '../io.js';
 import type { CommandRun } from '../main.js';
 import { readNewPassphrase } from '../passphrase.js';
 
@@ -24,7 +24,7 @@ function describe(status: VaultStatus & { sealed?: { keySecrets: number; credent
     `keychain:    ${status.keychainEntry}: ${KEYCHAIN_STATES[status.keychain!]}`,
     `passphrase:  ${status.passphraseSlot ? `set (scrypt N=${status.passphraseSlot.N}, r=${status.passphraseSlot.r}, p=${status.passphraseSlot.p})` : 'none ("keywarden vault add-passphrase" adds one)'}`,
   ];
-  if (status.sealed) lines.push(`sealed:      ${status.sealed.keySecrets} cached secret(s), ${status.sealed.credentials} backend credential(s)`);
+  if (status.sealed) lines.push(`sealed:      ${plural(status.sealed.keySecrets, 'cached secret')}, ${plural(status.sealed.credentials, 'backend credential')}`);
   if (status.keychainDetail && status.keychain !== 'holds-key') lines.push(`             ${status.keychainDetail}`);
   return lines.join('\n');
 }
@@ -55,13 +55,13 @@ export const vaultReset: CommandRun = async ({ values, out, engine }) => {
   const core = await engine();
   const before = await core.vaultStatus();
   await confirm(
-    `Start the vault of ${core.home} over? This drops ${before.sealed.keySecrets} cached secret(s) and ${before.sealed.credentials} backend credential(s) for good (shown-once keys cannot be shown again); the inventory, dates and audit trail stay.`,
+    `Start the vault of ${core.home} over? This drops ${plural(before.sealed.keySecrets, 'cached secret')} and ${plural(before.sealed.credentials, 'backend credential')} for good (shown-once keys cannot be shown again); the inventory, dates and audit trail stay.`,
     Boolean(values.yes),
   );
   const result = await core.resetVault();
   out.result(result, () =>
     [
-      `dropped ${result.dropped.keySecrets} cached secret(s) and ${result.dropped.credentials} credential(s); a new data key is made when a secret is next stored`,
+      `dropped ${plural(result.dropped.keySecrets, 'cached secret')} and ${plural(result.dropped.credentials, 'credential')}; a new data key is made when a secret is next stored`,
       ...(result.keychainEntry
         ? [result.keychainEntryRemoved ? `removed the keychain entry ${result.keychainEntry}` : `the keychain entry ${result.keychainEntry} was not removed${result.keychainProblem ? ` (${result.keychainProblem})` : ' (it was not there)'}`]
         : []),
