@@ -110,7 +110,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasX)('keywarden copy with an X clipboa
     ok(await home.run(['copy', ref, '--clear-after', '5'], { env: { DISPLAY: display } }));
     expect(readClipboard()).toBe(secret);
     await writeClipboard('other');
-    expect(readClipboard()).toBe('other');
+    // xclip hands the selection to its background child just after it exits: wait for the hand-over.
+    expect(await waitFor(() => readClipboard() === 'other', 5000)).toBe(true);
     // Well past the 5-second delay: the clearer has looked and must have left "other" alone.
     await sleep(8000);
     expect(readClipboard()).toBe('other');

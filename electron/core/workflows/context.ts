@@ -1,0 +1,186 @@
+/**
+ * What every workflow shares: the store, the vault, the clock, one connector (and HTTP pool) per
+ * backend, the audit trail, and the rules that decide how a secret is sealed. The engine builds one
+ * context and hands it to each workflow module, so the guarantees live in one place whatever the
+ * workflow: every action audited without secrets, every secret bound to where it is sent.
+ */
+import type { AuditOutcome, BackendSummary, BackendType, Capability, SyncReport } from '../../../shared/domain.js';
+import type { BackendDefinition, Connector, RemoteKey } from '../backends/backend.js';
+import type { HttpClient, HttpOptions } from '../backends/http.js';
+import { backendDefinition } from '../backends/registry.js';
+import { KeywardenError } from '../errors.js';
+import type { BackendRow, InventoryStore } from '../store/store.js';
+import type { Vault } from '../vault/vault.js';
+
+export interface SyncLimits {
+  /** Wall-clock bound for one backend's whole sync (all pages and secrets). */
+  deadlineMs: number;
+  /** Bound on the response bytes one backend's sync may receive: what it holds in memory before the commit. */
+  maxBytes: number;
+}
+
+export interface EngineContextOptions {
+  store: InventoryStore;
+  vault: Vault;
+  now: () => Date;
+  osUser: string;
+  httpOptions: Partial<Omit<HttpOptions, 'backendName'>>;
+  syncLimits: SyncLimits;
+  shownOnceStoreWaitMs: number;
+}
+
+export class EngineContext {
+  readonly store: InventoryStore;
+  readonly vault: Vault;
+  /** The clock used for reminders and manual-key status; sync and audit times are always real time. */
+  readonly now: () => Date;
+  readonly osUser: string;
+  readonly httpOptions: Partial<Omit<HttpOptions, 'backendName'>>;
+  readonly syncLimits: SyncLimits;
+  readonly shownOnceStoreWaitMs: number;
+  readonly connectors = new Map<string, { connector: Connector; http: HttpClient }>();
+  private syncBackends: ((names: readonly string[]) => Promise<SyncReport>) | null = null;
+
+  constructor(options: EngineContextOptions) {
+    this.store = options.store;
+    this.vault = options.vault;
+    this.now = options.now;
+    this.osUser = options.osUser;
+    this.httpOptions = options.httpOptions;
+    this.syncLimits = options.syncLimits;
+    this.shownOnceStoreWaitMs = options.shownOnceStoreWaitMs;
+  }
+
+  /**
+   * Re-lists backends through the sync workflow: after a lost answer (did the create happen?) or a new
+   * credential. Wired by the engine once the sync workflow exists.
+   */
+  sync(names: readonly string[]): Promise<SyncReport> {
+    if (!this.syncBackends) throw new KeywardenError('internal', 'the sync workflow is not wired to the engine context');
+    return this.syncBackends(names);
+  }
+
+  wireSync(sync: (names: readonly string[]) => Promise<SyncReport>): void {
+    this.syncBackends = sync;
+  }
+
+  async closeConnectors(): Promise<void> {
+    await Promise.all([...this.connectors.values()].map(({ http }) => http.close()));
+    this.connectors.clear();
+  }
+
+  summarise(row: BackendRow): BackendSummary {
+    const definition = backendDefinition(row.type);
+    return {
+      name: row.name,
+      type: row.type,
+      url: row.url,
+      capabilities: [...definition.capabilities],
+      hasCredential: row.hasCredential,
+      rotateEveryDays: this.rotationDays(row),
+      keyCount: row.keyCount,
+      lastSyncAt: row.lastSyncAt,
+      lastSyncOkAt: row.lastSyncOkAt,
+      lastError: row.lastError,
+      createdAt: row.createdAt,
+    };
+  }
+
+  rotationDays(row: BackendRow): number | null {
+    return row.rotateEveryDays ?? backendDefinition(row.type).defaultRotationDays;
+  }
+
+  requireCapability(row: BackendRow, capability: Capability): void {
+    if (!backendDefinition(row.type).capabilities.includes(capability)) throw this.unsupported(row, capability);
+  }
+
+  unsupported(row: BackendRow, capability: Capability): KeywardenError {
+    const definition = backendDefinition(row.type);
+    const reason = (definition.unsupportedReasons[capability] ?? `${definition.displayName} does not offer "${capability}"`).replaceAll('{backend}', row.name);
+    return new KeywardenError('unsupported', `${row.name}: ${reason}`, { backend: row.name, capability });
+  }
+
+  async connectorFor(row: BackendRow): Promise<Connector> {
+    const cached = this.connectors.get(row.name);
+    if (cached) return cached.connector;
+    const built = await this.buildConnector(backendDefinition(row.type), row.name, row.url, () => this.openCredential(row), row.settings);
+    this.connectors.set(row.name, built);
+    return built.connector;
+  }
+
+  async buildConnector(
+    definition: BackendDefinition,
+    name: string,
+    url: string | null,
+    credential: () => Promise<string>,
+    settings: Record<string, unknown>,
+  ): Promise<{ connector: Connector; http: HttpClient }> {
+    const [factory, { createHttpClient }] = await Promise.all([definition.loadConnector(), import('../backends/http.js')]);
+    const openHttp = (baseUrl: string, extra: Partial<Pick<HttpOptions, 'blockPrivateNetwork'>> = {}) => createHttpClient(baseUrl, { ...this.httpOptions, ...extra, backendName: name });
+    const http: HttpClient = url
+      ? openHttp(url)
+      : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), bytesReceived: 0, close: async () => {} };
+    return { connector: factory({ backendName: name, http, credential, settings, openHttp }), http };
+  }
+
+  /** Looks up a manual key's test template when the caller does not have it at hand. */
+  keySecretIdentity(row: BackendRow, keyId: string, details?: RemoteKey['details']): string {
+    return boundKeySecretIdentity(row, keyId, row.type === 'manual' ? (details ?? this.store.getRemoteKey(row.id, keyId)?.details) : undefined);
+  }
+
+  async openCredential(row: BackendRow): Promise<string> {
+    const sealed = this.store.getCredentialSealed(row.id);
+    if (!sealed) {
+      throw new KeywardenError('no_credential', `${row.name}: no credential is set; run "keywarden backend set-credential ${row.name} --credential-stdin"`, { backend: row.name });
+    }
+    return this.vault.open(credentialIdentity(row), sealed);
+  }
+
+  async dropConnector(name: string): Promise<void> {
+    const cached = this.connectors.get(name);
+    this.connectors.delete(name);
+    await cached?.http.close();
+  }
+
+  audit(action: string, backend: string | null, ref: string | null, outcome: AuditOutcome, detail: string | null): void {
+    this.store.appendAudit({ at: new Date().toISOString(), osUser: this.osUser, action, backend, ref, outcome, detail });
+  }
+
+  /** For paths that must still return (a shown-once secret): an audit row that cannot be written is not worth losing the secret over. */
+  tryAudit(...args: Parameters<EngineContext['audit']>): void {
+    try {
+      this.audit(...args);
+    } catch {
+      // The database is what failed; the caller is already telling the user.
+    }
+  }
+}
+
+/** What decides where a backend's secrets are sent: bound into every record sealed for it. */
+export interface SecretDestination {
+  name: string;
+  type: BackendType;
+  url: string | null;
+}
+
+/**
+ * Associated data of a sealed credential: the record, and where the credential goes. Editing the
+ * backend's type or URL in the database (to point it at another listener) makes the credential fail
+ * to open instead of being sent there.
+ */
+export function credentialIdentity(backend: SecretDestination): string {
+  return `credential:${backend.name}\n${JSON.stringify({ type: backend.type, url: backend.url })}`;
+}
+
+/** The test template fields of a manual key that decide where its secret is sent, in a fixed order. */
+const MANUAL_TEST_DESTINATION_FIELDS = ['testUrl', 'testHeader', 'testValue', 'testAllowPrivateNetwork'] as const;
+
+/**
+ * Associated data of a sealed key secret: the key, its backend's destination and, for manual keys,
+ * the test template (the secret is sent to that URL in that header).
+ */
+function boundKeySecretIdentity(backend: SecretDestination, keyId: string, details: RemoteKey['details'] | undefined): string {
+  const destination: Record<string, unknown> = { type: backend.type, url: backend.url };
+  if (backend.type === 'manual') for (const field of MANUAL_TEST_DESTINATION_FIELDS) destination[field] = details?.[field] ?? null;
+  return `key-secret:${backend.name}/${keyId}\n${JSON.stringify(destination)}`;
+}

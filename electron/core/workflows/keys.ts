@@ -1,0 +1,382 @@
+/**
+ * Keys: the inventory (offline), reveal and test, and the vendor workflows that change keys: create,
+ * revoke and delete, whose lost answers are reconciled by re-listing and never re-sent; manual keys;
+ * reminders and the audit trail.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AuditEvent, IssuedKey, Key, KeyFilter, Reminder, RevokeResult, TestResult } from '../../../shared/domain.js';
+import { BACKEND_NAME_PATTERN } from '../../../shared/rules.js';
+import type { RemoteKey } from '../backends/backend.js';
+import { backendDefinition } from '../backends/registry.js';
+import { endOfWindow, parseUserDate } from '../dates.js';
+import { KeywardenError, toKeywardenError } from '../errors.js';
+import { computeRotationDueAt, daysLeft, dueEventFor, thresholdReached } from '../reminders/reminders.js';
+import type { BackendRow } from '../store/store.js';
+import { checkPolicyDays } from './backends.js';
+import type { EngineContext } from './context.js';
+
+export interface ManualKeyInput {
+  name: string;
+  /** The vendor's name for display and search ("Stripe"). */
+  vendor?: string | null;
+  createdAt?: string | null;
+  expiresAt?: string | null;
+  rotateEveryDays?: number | null;
+  secret?: string | null;
+  /** `allowPrivateNetwork`: the administrator's consent to a test URL in the local network (refused otherwise). */
+  test?: { url: string; header: string; valueTemplate: string; expectStatus: number; allowPrivateNetwork?: boolean } | null;
+}
+
+export class KeyWorkflows {
+  constructor(private readonly ctx: EngineContext) {}
+
+  listKeys(filter: KeyFilter = {}): Key[] {
+    if (filter.backend !== undefined) this.ctx.store.requireBackend(filter.backend);
+    return this.ctx.store.listKeys(filter, this.ctx.now());
+  }
+
+  getKey(ref: string): Key {
+    const { backend, keyId } = parseRef(ref);
+    const key = this.ctx.store.getKey(backend, keyId, this.ctx.now());
+    if (!key) {
+      this.ctx.store.requireBackend(backend);
+      throw new KeywardenError('not_found', `no key "${keyId}" in backend "${backend}"; run "keywarden sync ${backend}" if it was created elsewhere`, { ref });
+    }
+    return key;
+  }
+
+  /**
+   * Where `test` sends the key (and its secret), in words, so the administrator can check it before
+   * running it: a manual key's request template, else the vendor's API. Null when it has no test.
+   */
+  async testTarget(ref: string): Promise<string | null> {
+    const key = this.getKey(ref);
+    const row = this.ctx.store.requireBackend(key.backend);
+    if (!backendDefinition(row.type).capabilities.includes('test')) return null;
+    if (row.type !== 'manual') return `the ${backendDefinition(row.type).displayName} API at ${row.url}`;
+    const { describeTestTarget } = await import('../backends/manual/connector.js');
+    return describeTestTarget(this.ctx.store.getRemoteKey(row.id, key.id)?.details);
+  }
+
+  /** Returns the secret, from the encrypted cache or (CommBox) from the vendor, caching it. Audited. */
+  async reveal(ref: string, purpose: 'reveal' | 'copy' = 'reveal'): Promise<string> {
+    const key = this.getKey(ref);
+    const row = this.ctx.store.requireBackend(key.backend);
+    try {
+      const secret = await this.secretFor(row, key, true);
+      if (secret === null) {
+        const reason = backendDefinition(row.type).unsupportedReasons.reveal?.replaceAll('{backend}', row.name);
+        throw new KeywardenError('secret_not_cached', `${ref}: Keywarden holds no secret for this key${reason ? `. ${reason}` : ''}`, { ref });
+      }
+      this.ctx.audit(purpose, row.name, ref, 'ok', null);
+      return secret;
+    } catch (error) {
+      this.ctx.audit(purpose, row.name, ref, 'failed', toKeywardenError(error).code);
+      throw error;
+    }
+  }
+
+  private async secretFor(row: BackendRow, key: Key, fetchIfViewable: boolean): Promise<string | null> {
+    const sealed = this.ctx.store.getKeySecret(row.id, key.id);
+    if (sealed) return this.ctx.vault.open(this.ctx.keySecretIdentity(row, key.id), sealed);
+    if (!fetchIfViewable) return null;
+    const connector = await this.ctx.connectorFor(row);
+    if (!connector.fetchSecret) return null;
+    const secret = await connector.fetchSecret(key.id);
+    this.ctx.store.putKeySecret(row.id, key.id, await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, key.id), secret), new Date().toISOString());
+    return secret;
+  }
+
+  async testKey(ref: string): Promise<TestResult> {
+    const key = this.getKey(ref);
+    const row = this.ctx.store.requireBackend(key.backend);
+    this.ctx.requireCapability(row, 'test');
+    try {
+      const connector = await this.ctx.connectorFor(row);
+      const secret = this.ctx.store.getKeySecret(row.id, key.id) ? await this.secretFor(row, key, false) : null;
+      const outcome = await connector.testKey(this.ctx.store.getRemoteKey(row.id, key.id)!, secret);
+      const checkedAt = new Date().toISOString();
+      this.ctx.store.recordTest(row.id, key.id, checkedAt, outcome.ok);
+      this.ctx.audit('test', row.name, ref, outcome.ok ? 'ok' : 'failed', outcome.detail);
+      return { ref, ok: outcome.ok, checkedAt, detail: outcome.detail };
+    } catch (error) {
+      this.ctx.audit('test', row.name, ref, 'failed', toKeywardenError(error).code);
+      throw error;
+    }
+  }
+
+  /**
+   * Creates a key at the vendor. The vault is unlocked before the request is sent, so a keychain
+   * problem can never strand a shown-once secret; the secret is committed with the key row in one
+   * transaction before this returns.
+   */
+  async createKey(backendName: string, name: string): Promise<IssuedKey> {
+    const row = this.ctx.store.requireBackend(backendName);
+    this.ctx.requireCapability(row, 'create');
+    const connector = await this.ctx.connectorFor(row);
+    if (!connector.createKey) throw this.ctx.unsupported(row, 'create');
+    await this.ctx.vault.ensureReady();
+    let issued;
+    try {
+      issued = await connector.createKey(name);
+    } catch (caught) {
+      const error = toKeywardenError(caught);
+      if (error.code === 'outcome_unknown') {
+        await this.ctx.sync([backendName]);
+        const appeared = this.ctx.store.listKeys({ backend: backendName }, this.ctx.now()).find((key) => key.name === name && !key.secretCached);
+        this.ctx.audit('create', row.name, appeared?.ref ?? null, 'unknown', appeared ? 'created; secret lost in transit' : 'not created');
+        throw new KeywardenError(
+          'outcome_unknown',
+          appeared
+            ? `${backendName}: the key "${name}" was created (${appeared.ref}) but its one-time secret was lost in transit. Delete it ("keywarden delete ${appeared.ref} --confirm ${appeared.ref}") and create it again`
+            : `${backendName}: the answer to the create request was lost; re-listing shows no key "${name}", so it was not created and can be tried again`,
+          { backend: backendName, ref: appeared?.ref ?? null, created: Boolean(appeared) },
+          { cause: error },
+        );
+      }
+      this.ctx.audit('create', row.name, null, 'failed', error.code);
+      throw error;
+    }
+    const ref = `${row.name}/${issued.key.id}`;
+    const sealed = await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, issued.key.id), issued.secret);
+    const at = new Date().toISOString();
+    const cached = await this.commitShownOnce(() => {
+      this.ctx.store.upsertKey(row.id, issued.key, at, this.ctx.rotationDays(row));
+      this.ctx.store.putKeySecret(row.id, issued.key.id, sealed, at);
+    });
+    if (!cached) {
+      // The vendor has the key and this is the only time its secret will ever be shown: hand it to the
+      // administrator rather than fail (a retry would create a second key). Nothing secret is stored.
+      this.ctx.tryAudit('create', row.name, ref, 'ok', 'secret NOT cached: the database stayed locked; it was shown to the user');
+      const key: Key = { ...remoteAsKey(row, issued.key), syncedAt: at };
+      return { key, secret: issued.secret, cached: false };
+    }
+    this.ctx.audit('create', row.name, ref, 'ok', 'secret cached encrypted');
+    return { key: this.getKey(ref), secret: issued.secret, cached: true };
+  }
+
+  /**
+   * Commits a shown-once secret, waiting much longer than the usual busy timeout for another process
+   * (a long sync, a backup) to release the database. Returns false only when it never could.
+   */
+  private async commitShownOnce(write: () => void): Promise<boolean> {
+    const deadline = Date.now() + this.ctx.shownOnceStoreWaitMs;
+    for (;;) {
+      try {
+        this.ctx.store.transaction(write);
+        return true;
+      } catch (error) {
+        if (toKeywardenError(error).code !== 'store_busy') throw error;
+        if (Date.now() >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  /**
+   * Revokes a key. A replacement the vendor issues (CommBox) is sealed and committed before this
+   * returns; its secret is in the result only with `revealReplacement`, and is then audited as a
+   * reveal of the replacement, like any other secret that leaves the engine. Otherwise it is null:
+   * "keywarden reveal" or "copy" gets it later, audited too.
+   */
+  async revokeKey(ref: string, options: { validityDays?: number; revealReplacement?: boolean } = {}): Promise<RevokeResult> {
+    const key = this.getKey(ref);
+    const row = this.ctx.store.requireBackend(key.backend);
+    this.ctx.requireCapability(row, 'revoke');
+    const connector = await this.ctx.connectorFor(row);
+    if (!connector.revokeKey) throw this.ctx.unsupported(row, 'revoke');
+    if (backendDefinition(row.type).revokeIssuesReplacement) await this.ctx.vault.ensureReady();
+    let outcome;
+    try {
+      outcome = await connector.revokeKey(key.id, options.validityDays !== undefined ? { validityDays: options.validityDays } : {});
+    } catch (caught) {
+      const error = toKeywardenError(caught);
+      if (error.code !== 'outcome_unknown') {
+        this.ctx.audit('revoke', row.name, ref, 'failed', error.code);
+        throw error;
+      }
+      return this.reconcileRevoke(row, key, error, options.revealReplacement ?? false);
+    }
+    const at = new Date().toISOString();
+    let replacementRef: string | null = null;
+    const sealedReplacement = outcome.replacement
+      ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, outcome.replacement.key.id), outcome.replacement.secret)
+      : null;
+    this.ctx.store.transaction(() => {
+      if (outcome.revoked) this.ctx.store.upsertKey(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
+      else this.ctx.store.setKeyStatus(row.id, key.id, 'revoked');
+      if (outcome.replacement && sealedReplacement) {
+        this.ctx.store.upsertKey(row.id, outcome.replacement.key, at, this.ctx.rotationDays(row));
+        this.ctx.store.putKeySecret(row.id, outcome.replacement.key.id, sealedReplacement, at);
+        replacementRef = `${row.name}/${outcome.replacement.key.id}`;
+      }
+    });
+    this.ctx.audit('revoke', row.name, ref, 'ok', replacementRef ? `replacement ${replacementRef} cached encrypted` : null);
+    if (!replacementRef || !outcome.replacement) return { revoked: this.getKey(ref), replacement: null };
+    if (options.revealReplacement) this.ctx.audit('reveal', row.name, replacementRef, 'ok', 'replacement shown after revoke');
+    return {
+      revoked: this.getKey(ref),
+      replacement: { key: this.getKey(replacementRef), secret: options.revealReplacement ? outcome.replacement.secret : null, cached: true },
+    };
+  }
+
+  /** A revoke whose answer was lost: re-list to learn whether it happened, and recover what can be recovered. */
+  private async reconcileRevoke(row: BackendRow, before: Key, error: KeywardenError, revealReplacement: boolean): Promise<RevokeResult> {
+    const report = await this.ctx.sync([row.name]);
+    if (!report.ok) {
+      this.ctx.audit('revoke', row.name, before.ref, 'unknown', 'answer lost; re-listing failed');
+      throw error;
+    }
+    const after = this.ctx.store.getKey(row.name, before.id, this.ctx.now());
+    if (after && after.status === 'active') {
+      this.ctx.audit('revoke', row.name, before.ref, 'failed', 'answer lost; re-listing shows the key still active');
+      throw new KeywardenError('outcome_unknown', `${row.name}: the revoke request's answer was lost and re-listing shows ${before.ref} still active: it was not revoked and can be tried again`, {
+        ref: before.ref,
+        revoked: false,
+      });
+    }
+    // It happened. A vendor that issues replacements can show them again (CommBox), so recover the new key's secret.
+    const replacement = this.ctx.store.listKeys({ backend: row.name, status: 'active' }, this.ctx.now()).find((key) => key.ref !== before.ref) ?? null;
+    let issued: IssuedKey | null = null;
+    if (backendDefinition(row.type).revokeIssuesReplacement && replacement) {
+      const secret = await this.secretFor(this.ctx.store.requireBackend(row.name), replacement, true);
+      issued = { key: this.getKey(replacement.ref), secret: revealReplacement ? secret : null, cached: true };
+    }
+    this.ctx.audit('revoke', row.name, before.ref, 'ok', 'answer lost; confirmed by re-listing');
+    if (issued && issued.secret !== null) this.ctx.audit('reveal', row.name, issued.key.ref, 'ok', 'replacement shown after revoke');
+    return { revoked: after, replacement: issued };
+  }
+
+  async deleteKey(ref: string): Promise<void> {
+    const key = this.getKey(ref);
+    const row = this.ctx.store.requireBackend(key.backend);
+    this.ctx.requireCapability(row, 'delete');
+    const connector = await this.ctx.connectorFor(row);
+    if (!connector.deleteKey) throw this.ctx.unsupported(row, 'delete');
+    try {
+      await connector.deleteKey(key.id);
+    } catch (caught) {
+      const error = toKeywardenError(caught);
+      if (error.code !== 'outcome_unknown') {
+        this.ctx.audit('delete', row.name, ref, 'failed', error.code);
+        throw error;
+      }
+      const report = await this.ctx.sync([row.name]);
+      const stillThere = report.ok && this.ctx.store.getKey(row.name, key.id, this.ctx.now());
+      if (!report.ok || stillThere) {
+        this.ctx.audit('delete', row.name, ref, 'unknown', 'answer lost');
+        throw stillThere
+          ? new KeywardenError('outcome_unknown', `${row.name}: the delete request's answer was lost and re-listing still shows ${ref}: it was not deleted and can be tried again`, { ref })
+          : error;
+      }
+    }
+    this.ctx.store.deleteKey(row.id, key.id);
+    this.ctx.audit('delete', row.name, ref, 'ok', null);
+  }
+
+  /** Records a key of a vendor without an API in a manual backend; its secret, if given, is sealed in the same transaction. */
+  async addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
+    const row = this.ctx.store.requireBackend(backendName);
+    if (row.type !== 'manual') {
+      throw new KeywardenError('invalid_input', `${backendName} is a ${backendDefinition(row.type).displayName} backend: its keys come from the vendor ("keywarden sync ${backendName}"); "key add" is for manual backends`);
+    }
+    const name = input.name.trim();
+    if (name === '' || name.length > 200) throw new KeywardenError('invalid_input', 'the key name must be 1 to 200 characters');
+    if (input.expiresAt && input.rotateEveryDays) throw new KeywardenError('invalid_input', 'give either an expiry date or a rotation interval, not both');
+    const createdAt = input.createdAt ? parseUserDate(input.createdAt, 'created date') : new Date().toISOString();
+    const expiresAt = input.expiresAt ? parseUserDate(input.expiresAt, 'expiry date') : null;
+    if (expiresAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date');
+    const rotateEveryDays = checkPolicyDays(input.rotateEveryDays ?? null, 'rotation interval');
+    if (input.test) {
+      // The whole template: URL (scheme, user info, fragment, address), header name and value, status.
+      const { checkTestTemplate } = await import('../backends/manual/connector.js');
+      checkTestTemplate(input.test);
+      if (!input.secret) throw new KeywardenError('invalid_input', 'a test needs the key itself: pass it with --secret-stdin');
+    }
+    const keyId = `${slug(name)}-${randomBytes(3).toString('hex')}`;
+    const ref = `${row.name}/${keyId}`;
+    const details: Record<string, string | number | boolean | null> = { vendor: input.vendor ?? null };
+    if (rotateEveryDays) details.rotateEveryDays = rotateEveryDays;
+    if (input.test) Object.assign(details, { testUrl: input.test.url, testHeader: input.test.header, testValue: input.test.valueTemplate, testExpectStatus: input.test.expectStatus, testAllowPrivateNetwork: input.test.allowPrivateNetwork === true });
+    // Sealed after the details: the test template is bound into the secret's associated data.
+    const sealed = input.secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId, details), input.secret) : null;
+    const at = new Date().toISOString();
+    const remote: RemoteKey = { id: keyId, name, prefix: input.secret ? maskedTail(input.secret) : null, status: 'active', createdAt, expiresAt, graceEndsAt: null, lastUsedAt: null, details };
+    this.ctx.store.transaction(() => {
+      this.ctx.store.upsertKey(row.id, remote, null, this.ctx.rotationDays(row));
+      if (sealed) this.ctx.store.putKeySecret(row.id, keyId, sealed, at);
+    });
+    this.ctx.audit('key.add', row.name, ref, 'ok', sealed ? 'secret cached encrypted' : 'no secret');
+    return this.getKey(ref);
+  }
+
+  /** Reminders due within `withinDays` (default 30), most urgent first, overdue included. */
+  reminders(options: { withinDays?: number } = {}): Reminder[] {
+    const now = this.ctx.now();
+    const withinDays = options.withinDays ?? 30;
+    // Calendar days, as `list --due-within` counts them: due on or before the local day today + withinDays.
+    const keys = this.ctx.store.listDueKeys(endOfWindow(now, withinDays), now);
+    const reminders: Reminder[] = [];
+    for (const key of keys) {
+      // A manual key shows `expired` once its date passes, but for reminders it is an overdue expiry.
+      const due = dueEventFor(key.backendType === 'manual' && key.status === 'expired' ? { ...key, status: 'active' } : key);
+      if (!due) continue;
+      reminders.push({
+        ref: key.ref,
+        name: key.name,
+        backend: key.backend,
+        kind: due.kind,
+        dueAt: due.dueAt,
+        daysLeft: daysLeft(due.dueAt, now),
+        threshold: thresholdReached(due.dueAt, now),
+      });
+    }
+    return reminders;
+  }
+
+  auditTrail(options: { limit?: number } = {}): AuditEvent[] {
+    return this.ctx.store.listAudit(Math.min(Math.max(options.limit ?? 1000, 1), 100_000));
+  }
+}
+
+export function parseRef(ref: string): { backend: string; keyId: string } {
+  const slash = ref.indexOf('/');
+  const backend = slash > 0 ? ref.slice(0, slash) : '';
+  const keyId = slash > 0 ? ref.slice(slash + 1) : '';
+  if (!BACKEND_NAME_PATTERN.test(backend) || keyId === '') {
+    throw new KeywardenError('invalid_input', `"${ref}" is not a key reference; references look like <backend>/<id>, as "keywarden list" shows them`, { ref });
+  }
+  return { backend, keyId };
+}
+
+/** A key as the vendor issued it, for the rare answer that cannot be read back from the store. */
+function remoteAsKey(row: BackendRow, key: RemoteKey): Key {
+  return {
+    ref: `${row.name}/${key.id}`,
+    backend: row.name,
+    backendType: row.type,
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    status: key.status,
+    createdAt: key.createdAt,
+    expiresAt: key.expiresAt,
+    graceEndsAt: key.graceEndsAt,
+    rotationDueAt: computeRotationDueAt(key.createdAt, key.expiresAt, row.rotateEveryDays ?? backendDefinition(row.type).defaultRotationDays),
+    lastUsedAt: key.lastUsedAt,
+    lastTestedAt: null,
+    lastTestOk: null,
+    secretCached: false,
+    syncedAt: null,
+  };
+}
+
+/** A readable, URL-safe id stem from a label: "Stripe (prod)" → "stripe-prod". */
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'key';
+}
+
+/** Identifies a manual key by its last four characters, as vendors' consoles do; not for short secrets, where four is too much. */
+function maskedTail(secret: string): string | null {
+  return secret.length >= 16 ? `…${secret.slice(-4)}` : null;
+}

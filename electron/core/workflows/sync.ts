@@ -1,0 +1,162 @@
+/**
+ * Sync: every backend concurrently, each backend's pages strictly in order, all that a backend showed
+ * committed in one transaction or nothing, within a time and a byte bound.
+ */
+import type { SyncProgress, SyncReport } from '../../../shared/domain.js';
+import type { Connector, KeyPage, RemoteKey } from '../backends/backend.js';
+import { backendDefinition } from '../backends/registry.js';
+import { KeywardenError, toKeywardenError } from '../errors.js';
+import type { BackendRow } from '../store/store.js';
+import { plural } from '../text.js';
+import type { EngineContext } from './context.js';
+
+/** Upper bound on pages per sync: a vendor that keeps returning cursors is broken, not large. */
+const MAX_PAGES_PER_SYNC = 10_000;
+
+export class SyncWorkflow {
+  constructor(private readonly ctx: EngineContext) {}
+
+  /**
+   * Lists every named backend (all that can be listed when none is named) concurrently; the pages of
+   * one backend are fetched strictly in order. One backend failing never affects another's inventory.
+   */
+  async sync(names: readonly string[] = [], options: { onProgress?: (progress: SyncProgress) => void } = {}): Promise<SyncReport> {
+    const rows = names.length > 0 ? names.map((name) => this.ctx.store.requireBackend(name)) : this.ctx.store.listBackends();
+    const listable = rows.filter((row) => backendDefinition(row.type).capabilities.includes('list'));
+    const startedAt = new Date().toISOString();
+    const results = await Promise.all(listable.map((row) => this.syncOne(row, options.onProgress)));
+    return { ok: results.every((result) => result.ok), startedAt, results };
+  }
+
+  /**
+   * One backend's sync. Everything the vendor shows (every page, the facts, the secrets it lets us
+   * cache) is gathered first; the inventory then changes in one transaction, or not at all. A failure
+   * at any step, a page or a secret, leaves the previous inventory and its last good sync time as they were.
+   */
+  private async syncOne(row: BackendRow, onProgress?: (progress: SyncProgress) => void): Promise<SyncReport['results'][number]> {
+    const started = performance.now();
+    const syncStartedAt = new Date().toISOString();
+    const emit = (phase: SyncProgress['phase'], pages: number, keys: number, error: string | null = null) => {
+      try {
+        onProgress?.({ backend: row.name, phase, pages, keys, error });
+      } catch {
+        // A failing progress listener (a closed window) must not fail the sync itself.
+      }
+    };
+    emit('started', 0, 0);
+    let pages = 0;
+    const keys: RemoteKey[] = [];
+    const deadline = Date.now() + this.ctx.syncLimits.deadlineMs;
+    let bytesAtStart = 0;
+    const checkBounds = () => {
+      if (Date.now() > deadline) {
+        throw new KeywardenError('timeout', `${row.name}: the sync did not finish within ${Math.round(this.ctx.syncLimits.deadlineMs / 1000)} s; the cached inventory is kept`, {
+          backend: row.name,
+        });
+      }
+      const received = (this.ctx.connectors.get(row.name)?.http.bytesReceived ?? 0) - bytesAtStart;
+      if (received > this.ctx.syncLimits.maxBytes) {
+        throw new KeywardenError(
+          'malformed_response',
+          `${row.name}: the backend sent more than ${formatBytes(this.ctx.syncLimits.maxBytes)} in one sync, far more than a key list; the cached inventory is kept`,
+          { backend: row.name },
+        );
+      }
+    };
+    try {
+      const connector = await this.ctx.connectorFor(row);
+      bytesAtStart = this.ctx.connectors.get(row.name)?.http.bytesReceived ?? 0;
+      const seenCursors = new Set<string>();
+      let cursor: string | null = null;
+      let facts: KeyPage['facts'] | undefined;
+      do {
+        checkBounds();
+        const page = await connector.listPage(cursor);
+        pages += 1;
+        keys.push(...page.keys);
+        if (page.facts) facts = page.facts;
+        emit('page', pages, keys.length);
+        cursor = page.nextCursor;
+        if (cursor !== null && (seenCursors.has(cursor) || pages >= MAX_PAGES_PER_SYNC)) {
+          throw new KeywardenError('malformed_response', `${row.name}: the backend's pagination does not end (cursor repeated or over ${MAX_PAGES_PER_SYNC} pages)`, {
+            backend: row.name,
+          });
+        }
+        if (cursor !== null) seenCursors.add(cursor);
+      } while (cursor !== null);
+
+      checkBounds();
+      const { secrets, note } = await this.gatherSecrets(row, connector, keys, checkBounds);
+      const syncedAt = new Date().toISOString();
+      this.ctx.store.transaction(() => {
+        if (facts) this.ctx.store.updateBackendSettings(row.id, { ...row.settings, vendorFacts: facts });
+        this.ctx.store.replaceInventory(row.id, keys, { syncStartedAt, syncedAt, rotateEveryDays: this.ctx.rotationDays(row) });
+        for (const secret of secrets) this.ctx.store.putKeySecret(row.id, secret.keyId, secret.sealed, syncedAt);
+      });
+      emit('done', pages, keys.length);
+      this.ctx.audit('sync', row.name, null, 'ok', `${plural(keys.length, 'key')} in ${plural(pages, 'page')}${secrets.length ? `, ${plural(secrets.length, 'secret')} cached` : ''}${note ? `; ${note}` : ''}`);
+      return { backend: row.name, ok: true, keyCount: keys.length, pages, error: null, errorCode: null, durationMs: Math.round(performance.now() - started), note };
+    } catch (caught) {
+      const error = toKeywardenError(caught, `${row.name}: sync failed`);
+      this.ctx.store.recordSyncFailure(row.id, new Date().toISOString(), error.message);
+      emit('failed', pages, keys.length, error.message);
+      this.ctx.audit('sync', row.name, null, 'failed', error.code);
+      return {
+        backend: row.name,
+        ok: false,
+        keyCount: row.keyCount,
+        pages,
+        error: error.message,
+        errorCode: error.code,
+        durationMs: Math.round(performance.now() - started),
+        note: null,
+      };
+    }
+  }
+
+  /**
+   * The secrets a sync can cache, fetched and sealed before anything is written:
+   * - BoxWatch: the credential is one of the listed keys; it is sealed as that key's secret so it can be revealed offline;
+   * - vendors that show a key at any time (CommBox): the active keys' secrets not cached yet.
+   * A vendor error fails the sync (nothing is committed). A vault that cannot be opened (keychain
+   * locked or absent) does not: the inventory is still worth having, and the note says what was skipped.
+   */
+  private async gatherSecrets(
+    row: BackendRow,
+    connector: Connector,
+    keys: readonly RemoteKey[],
+    checkBounds: () => void,
+  ): Promise<{ secrets: Array<{ keyId: string; sealed: Buffer }>; note: string | null }> {
+    const secrets: Array<{ keyId: string; sealed: Buffer }> = [];
+    if (connector.keyIdForCredential) {
+      const credential = await this.ctx.openCredential(row);
+      const keyId = connector.keyIdForCredential(credential, keys);
+      if (keyId) secrets.push({ keyId, sealed: await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId), credential) });
+    }
+    if (!connector.fetchSecret) return { secrets, note: null };
+    const wanted = keys.filter((key) => key.status === 'active' && !this.ctx.store.getKeySecret(row.id, key.id));
+    if (wanted.length === 0) return { secrets, note: null };
+    try {
+      await this.ctx.vault.ensureReady();
+    } catch (error) {
+      const typed = toKeywardenError(error);
+      if (!isVaultUnavailable(typed)) throw typed;
+      return { secrets, note: `${plural(wanted.length, 'secret')} not cached: ${typed.message}` };
+    }
+    for (const key of wanted) {
+      checkBounds();
+      const secret = await connector.fetchSecret(key.id);
+      secrets.push({ keyId: key.id, sealed: await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, key.id), secret) });
+    }
+    return { secrets, note: null };
+  }
+}
+
+/** The vault cannot be opened right now: secrets cannot be cached, but reading the inventory still works. */
+function isVaultUnavailable(error: KeywardenError): boolean {
+  return ['keychain_unavailable', 'keychain_locked', 'vault_key_mismatch', 'vault_key_missing', 'vault_locked'].includes(error.code);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
