@@ -222,7 +222,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   'vault add-passphrase': {
     usage: 'vault add-passphrase [--json]',
-    summary: `add a passphrase that opens the data key without the keychain (typed twice, or from the file named by $KEYWARDEN_PASSPHRASE_FILE)`,
+    summary: 'add a passphrase that opens the data key without the keychain (typed twice, or from the file named by $KEYWARDEN_PASSPHRASE_FILE)',
     positionals: [0, 0],
     access: 'create',
     load: async () => vaultCommands().vaultAddPassphrase,

@@ -15,7 +15,7 @@
  * - a sync commits all it learned from a backend or nothing, within a time and a byte bound;
  * - every action is audited, without secrets.
  */
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type {
@@ -32,7 +32,7 @@ import type {
 } from '../../shared/domain.js';
 import type { HttpOptions } from './backends/http.js';
 import { KeywardenError } from './errors.js';
-import { DATABASE_FILE } from './paths.js';
+import { DATABASE_FILE, DEMO_PASSPHRASE_FILE } from './paths.js';
 import { InventoryStore } from './store/store.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js';
@@ -274,6 +274,10 @@ function prepareDataFolder(home: string): string[] {
     const { mode, uid } = statSync(home);
     if ((mode & 0o077) === 0) return [];
     if (uid !== process.getuid?.()) return [`the data folder ${home} is readable by other users and owned by someone else; Keywarden could not restrict it to you`];
+    // A folder that also holds other things (a home folder given as --home) keeps its mode: narrowing
+    // it would surprise whoever owns those things. Keywarden's own folder, or an empty one, is narrowed.
+    const foreign = readdirSync(home).filter((name) => !name.startsWith(DATABASE_FILE) && name !== DEMO_PASSPHRASE_FILE);
+    if (foreign.length > 0) return [`the data folder ${home} is readable by other users and holds other files, so Keywarden left it as it is; give Keywarden a folder of its own, or run "chmod 700 ${home}"`];
     chmodSync(home, 0o700);
     return [];
   } catch (error) {

@@ -82,6 +82,16 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
     chmodSync(existing, 0o755);
     ok(await runCli(['--home', existing, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
     expect(modeOf(existing)).toBe(0o700);
+    // A folder that holds other things too (a home folder given as --home) is left as it is, with a warning.
+    const shared = join(cli.home, 'shared');
+    mkdirSync(shared, { mode: 0o755 });
+    chmodSync(shared, 0o755);
+    writeFileSync(join(shared, 'notes.txt'), 'not Keywarden\'s');
+    const warned = ok(await runCli(['--home', shared, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
+    expect(warned.stderr).toMatch(/readable by other users and holds other files/);
+    expect(modeOf(shared)).toBe(0o755);
+    expect(modeOf(join(shared, 'keywarden.db'))).toBe(0o600);
+
     chmodSync(join(existing, 'keywarden.db'), 0o644);
     ok(await runCli(['--home', existing, 'key', 'add', '--backend', 'hand', '--name', 'k']));
     expect(modeOf(join(existing, 'keywarden.db'))).toBe(0o600);
