@@ -73,13 +73,17 @@ describe.skipIf(!hasIsolatedKeychain)('BoxWatch through the keywarden CLI', () =
     expect(ok.code).toBe(0);
     expect(ok.json<TestResult>()).toMatchObject({ ref, ok: true });
 
+    const ownCredential = /is the key Keywarden uses to reach BoxWatch: once it is revoked the account has no working key .*keywarden backend set-credential bw --credential-stdin/;
     const refused = await cli.run(['revoke', ref]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/add --yes/);
+    expect(refused.stderr).toMatch(ownCredential);
     expect(boxwatch.state.keys).toHaveLength(1);
 
+    // --yes skips the question, never the warning: it stays in the script's log.
     const revoked = await cli.run(['revoke', ref, '--yes']);
     expect(revoked.code).toBe(0);
+    expect(revoked.stderr).toMatch(ownCredential);
     expect(boxwatch.state.keys).toHaveLength(0);
 
     const failed = await cli.run(['test', ref, '--json']);

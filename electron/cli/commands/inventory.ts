@@ -130,11 +130,14 @@ export const revoke: CommandRun = async ({ values, positionals, out, engine }) =
   const showSecret = Boolean(values['show-secret']);
   const core = await engine();
   const key = core.getKey(ref);
-  const credentialWarning =
-    key.backendType === 'boxwatch' && key.secretCached
-      ? ' This is the key Keywarden uses to reach BoxWatch: afterwards the account has no working key until you create one in the BoxWatch dashboard and run "keywarden backend set-credential".'
-      : '';
-  await confirm(`Revoke ${ref} ("${visible(key.name)}")?${credentialWarning}`, Boolean(values.yes));
+  // BoxWatch's one key per account is also the credential Keywarden reaches BoxWatch with: say so
+  // every time, also with --yes (a script's log is where someone will look afterwards).
+  if (key.backendType === 'boxwatch' && key.secretCached) {
+    out.info(
+      `keywarden: warning: ${ref} is the key Keywarden uses to reach BoxWatch: once it is revoked the account has no working key until you create one in the BoxWatch dashboard and run "keywarden backend set-credential ${key.backend} --credential-stdin".`,
+    );
+  }
+  await confirm(`Revoke ${ref} ("${visible(key.name)}")?`, Boolean(values.yes));
   // The replacement's secret comes back (and is audited as a reveal) only with --show-secret.
   const result = await core.revokeKey(ref, { ...(validityDays !== undefined ? { validityDays } : {}), revealReplacement: showSecret });
   out.result(result, () => {
