@@ -15,7 +15,7 @@ export const CLI = join(ROOT, 'bin', 'keywarden.js');
 /** Imports a compiled module from dist/ (CommonJS, so its exports are on `default`). */
 export async function loadDist(relativePath) {
   const file = join(DIST, relativePath);
-  if (!existsSync(file)) throw new Error(`${file} is missing: build first ("npx tsc -p tsconfig.json" or "npm run build")`);
+  if (!existsSync(file)) throw new Error(`${file} is missing: build first ("npm run build")`);
   const module = await import(pathToFileURL(file).href);
   return module.default ?? module;
 }
