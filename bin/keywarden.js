@@ -11,6 +11,8 @@ try {
   }
   throw error;
 }
-cli.main(process.argv.slice(2)).then((code) => {
+// main() reports its own errors and resolves to the exit code; a rejection would be a bug, for which Node's
+// unhandled-rejection report (the stack, exit code 1) is the right answer.
+void cli.main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

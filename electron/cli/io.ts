@@ -8,9 +8,9 @@ import { KeywardenError } from '../core/errors.js';
 export interface Output {
   json: boolean;
   /** Data for stdout: one JSON document with --json, else the text. */
-  result(value: unknown, text: () => string): void;
+  result: (value: unknown, text: () => string) => void;
   /** Progress and notices: always stderr, so stdout stays parseable. */
-  info(message: string): void;
+  info: (message: string) => void;
 }
 
 export function createOutput(json: boolean): Output {
@@ -32,7 +32,9 @@ export function createOutput(json: boolean): Output {
  * can clear the screen, retitle the window or fake output; a newline breaks a table), DEL, C1 controls
  * (8-bit CSI), and the bidi overrides and isolates that make text display in another order than it reads.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are shown as escapes
 const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex -- as above, with newlines let through
 const UNSAFE_EXCEPT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -78,6 +80,7 @@ export async function readSecretFromStdin(what: string): Promise<string> {
   if (text.length > 16_384) throw new KeywardenError('invalid_input', `the ${what} on standard input is longer than 16 KiB; is it the right input?`);
   // No key or token contains control characters; one that does is a wrong file, a paste with a stray
   // escape, or binary data. Which character, and where, is not said: that would tell of the secret.
+  // eslint-disable-next-line no-control-regex -- a secret with control characters is refused, so they are matched
   if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) {
     throw new KeywardenError('invalid_input', `the ${what} on standard input contains control characters (NUL, tab, escape, ...); only one trailing newline is allowed`);
   }

@@ -16,7 +16,7 @@ export interface CommandContext {
   positionals: string[];
   out: Output;
   /** Opens the engine on first use (so `--help` never touches the database); a command may adjust the options (the demo's own folder). */
-  engine(overrides?: Partial<EngineOptions>): Promise<KeywardenEngine>;
+  engine: (overrides?: Partial<EngineOptions>) => Promise<KeywardenEngine>;
 }
 
 export type CommandRun = (context: CommandContext) => Promise<number>;
@@ -45,12 +45,12 @@ const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
 
 // Lazy loads use require(), not import(): in compiled CommonJS an import() goes through Node's ESM
 // loader and its export scanner, which costs a script that runs `keywarden list` every minute ~10-15 ms.
-const backendCommands = (): typeof import('./commands/backend.js') => require('./commands/backend.js');
-const inventoryCommands = (): typeof import('./commands/inventory.js') => require('./commands/inventory.js');
-const reportCommands = (): typeof import('./commands/reports.js') => require('./commands/reports.js');
-const manualCommands = (): typeof import('./commands/manual.js') => require('./commands/manual.js');
-const demoCommands = (): typeof import('./commands/demo.js') => require('./commands/demo.js');
-const vaultCommands = (): typeof import('./commands/vault.js') => require('./commands/vault.js');
+const backendCommands = () => require('./commands/backend.js') as typeof import('./commands/backend.js');
+const inventoryCommands = () => require('./commands/inventory.js') as typeof import('./commands/inventory.js');
+const reportCommands = () => require('./commands/reports.js') as typeof import('./commands/reports.js');
+const manualCommands = () => require('./commands/manual.js') as typeof import('./commands/manual.js');
+const demoCommands = () => require('./commands/demo.js') as typeof import('./commands/demo.js');
+const vaultCommands = () => require('./commands/vault.js') as typeof import('./commands/vault.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {

@@ -9,7 +9,7 @@
 'use strict';
 const Module = require('node:module');
 const { writeFileSync } = require('node:fs');
-const { relative, sep } = require('node:path');
+const path = require('node:path');
 
 const preloadAt = performance.now();
 const root = process.cwd();
@@ -17,14 +17,14 @@ const records = [];
 const stack = [];
 
 function label(filename) {
-  if (!filename || !filename.includes(sep)) return filename;
-  const parts = filename.split(sep);
+  if (!filename || !filename.includes(path.sep)) return filename;
+  const parts = filename.split(path.sep);
   const nm = parts.lastIndexOf('node_modules');
   if (nm >= 0) {
     const name = parts[nm + 1]?.startsWith('@') ? `${parts[nm + 1]}/${parts[nm + 2]}` : parts[nm + 1];
     return `npm:${name}`;
   }
-  return relative(root, filename);
+  return path.relative(root, filename);
 }
 
 function timed(load, request, parent, isMain) {

@@ -69,7 +69,7 @@ async function emulators() {
       if (buffered.includes('\n')) {
         try {
           resolve(JSON.parse(line));
-        } catch (error) {
+        } catch {
           reject(new Error(`emulators printed no JSON: ${line.slice(0, 200)}`));
         }
       }
@@ -195,10 +195,12 @@ const MEASUREMENTS = [
       const info = await emulators();
       const result = { emulator_seed_ms: Math.round(info.seedMs) };
       const env = { ...process.env, BENCH_EMULATORS: JSON.stringify(info) };
-      for (const [name, types] of [
+      /** @type {[name: string, types: string[]][]} */
+      const sets = [
         ['nitrobox_5k', ['nitrobox']],
         ['all_three_15k', ['nitrobox', 'boxwatch', 'commbox']],
-      ]) {
+      ];
+      for (const [name, types] of sets) {
         progress(`sync_throughput: ${name}`);
         const runs = [];
         const runCount = types.length === 1 ? CONFIG.syncRuns.nitrobox : CONFIG.syncRuns.all;

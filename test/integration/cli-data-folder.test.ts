@@ -132,7 +132,7 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
     };
     const listed = run('list');
     expect(listed).toMatchObject({ code: 0 });
-    expect(JSON.parse(listed.stdout).map((key: Key) => key.name)).toEqual(['Stripe prod']);
+    expect((JSON.parse(listed.stdout) as Key[]).map((key) => key.name)).toEqual(['Stripe prod']);
     expect(run('reminders').code).toBe(0);
     // A command that must write says why it cannot, in one line.
     const sync = run('sync');

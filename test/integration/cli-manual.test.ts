@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBoxWatchEmulator } from '../../electron/core/backends/boxwatch/emulator.js';
-import type { RunningEmulator } from '../../electron/core/backends/emulator-kit.js';
 import type { Key, Reminder, SyncReport } from '../../shared/domain.js';
 import { addLocalDays, localDate, startOfLocalDay } from '../../electron/core/dates.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
@@ -294,6 +293,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     const key = await addKey(['--name', name, '--rotate-every-days', '30']);
     const other = await addKey(['--name', 'Plain', '--rotate-every-days', '60']);
     expect(key.name).toBe(name);
+    // eslint-disable-next-line no-control-regex -- the control characters that must never reach the terminal
     const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
     const table = ok(await home.run(['list']));
@@ -313,7 +313,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
 
     expect((await listKeys()).find((listed) => listed.ref === key.ref)!.name).toBe(name);
     expect(ok(await home.run(['show', key.ref, '--json'])).json<Key>().name).toBe(name);
-    expect(JSON.parse(ok(await home.run(['export', '--format', 'json'])).stdout).find((listed: Key) => listed.ref === key.ref).name).toBe(name);
+    expect((JSON.parse(ok(await home.run(['export', '--format', 'json'])).stdout) as Key[]).find((listed) => listed.ref === key.ref)?.name).toBe(name);
   });
 
   it('counts days in reminders as calendar days and says "in Nd", "today", "overdue today" and "overdue Nd"', async () => {
@@ -427,7 +427,9 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     for (const [command, args, input] of runs) {
       const result = await home.run([...args, '--json'], { env: { DISPLAY: undefined, WAYLAND_DISPLAY: undefined }, ...(input ? { input } : {}) });
       let document: unknown;
-      expect(() => (document = JSON.parse(result.stdout)), `${command}: stdout is not one JSON document:\n${result.stdout}`).not.toThrow();
+      expect(() => {
+        document = JSON.parse(result.stdout);
+      }, `${command}: stdout is not one JSON document:\n${result.stdout}`).not.toThrow();
       expect(document, command).toBeTypeOf('object');
       if (result.code !== 0) expect(document, command).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
       if (command !== 'reveal') expect(result.stdout, command).not.toContain(secret);

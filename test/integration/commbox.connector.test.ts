@@ -15,7 +15,6 @@ import { type CommBoxState, startCommBoxEmulator } from '../../electron/core/bac
 import { COMMBOX_KEY_PATTERN } from '../../electron/core/backends/commbox/schemas.js';
 import { EmulatorClock, type RunningEmulator, addDays } from '../../electron/core/backends/emulator-kit.js';
 import { type HttpClient, createHttpClient } from '../../electron/core/backends/http.js';
-import { KeywardenError } from '../../electron/core/errors.js';
 import { advanceEmulatorClock, failure, listAll as listAllPages } from '../support/connectors.js';
 
 const BACKEND = 'commbox-test';

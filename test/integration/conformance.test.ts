@@ -380,7 +380,7 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('engine over
       const name = manualFixture.backendName;
       await engine!.addBackend({ name, type: 'manual' });
       // The fixture's keys carry the template (pointing at a BoxWatch emulator) in `details`, as the engine stores it.
-      const good = await harness.goodTestKey(await (await connect(manualFixture, harness)).connector);
+      const good = await harness.goodTestKey((await connect(manualFixture, harness)).connector);
       const details = good.key.details!;
       const key = await engine!.addManualKey(name, {
         name: good.key.name,

@@ -10,7 +10,6 @@ import { nitroboxDefinition } from '../../electron/core/backends/nitrobox/defini
 import { type NitroboxState, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
 import type { RunningEmulator } from '../../electron/core/backends/emulator-kit.js';
 import { backendDefinition } from '../../electron/core/backends/registry.js';
-import { KeywardenError } from '../../electron/core/errors.js';
 import { failure, listAll as listAllPages } from '../support/connectors.js';
 
 const BACKEND = 'nitrobox-test';

@@ -66,11 +66,11 @@ export const exportInventory: CommandRun = async ({ values, out, engine }) => {
 
 function writeExport(path: string, content: string): void {
   const { writeFileSync } = require('node:fs') as typeof import('node:fs');
-  const { dirname, resolve } = require('node:path') as typeof import('node:path');
+  const nodePath = require('node:path') as typeof import('node:path');
   try {
     writeFileSync(path, content, { mode: 0o600 });
   } catch (error) {
-    const folder = dirname(resolve(path));
+    const folder = nodePath.dirname(nodePath.resolve(path));
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? `the folder ${folder} does not exist`

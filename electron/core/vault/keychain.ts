@@ -33,7 +33,7 @@ export function createOsKeychain(): Keychain {
   async function load(): Promise<Keytar> {
     if (keytar) return keytar;
     try {
-      keytar = (await import('keytar')).default as unknown as Keytar;
+      keytar = (await import('keytar')).default;
       return keytar;
     } catch (error) {
       throw new KeywardenError(

@@ -198,18 +198,18 @@ export class KeyWorkflows {
       return this.reconcileRevoke(row, key, error, options.revealReplacement ?? false);
     }
     const at = new Date().toISOString();
-    let replacementRef: string | null = null;
     const sealedReplacement = outcome.replacement
       ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, outcome.replacement.key.id), outcome.replacement.secret)
       : null;
-    this.ctx.store.transaction(() => {
+    // Returned from the transaction, not assigned inside it: TypeScript does not follow assignments made in a
+    // callback, and would take the ref for null from here on, leaving the code below unchecked.
+    const replacementRef = this.ctx.store.transaction((): string | null => {
       if (outcome.revoked) this.ctx.store.upsertKey(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
       else this.ctx.store.setKeyStatus(row.id, key.id, 'revoked');
-      if (outcome.replacement && sealedReplacement) {
-        this.ctx.store.upsertKey(row.id, outcome.replacement.key, at, this.ctx.rotationDays(row));
-        this.ctx.store.putKeySecret(row.id, outcome.replacement.key.id, sealedReplacement, at);
-        replacementRef = `${row.name}/${outcome.replacement.key.id}`;
-      }
+      if (!outcome.replacement || !sealedReplacement) return null;
+      this.ctx.store.upsertKey(row.id, outcome.replacement.key, at, this.ctx.rotationDays(row));
+      this.ctx.store.putKeySecret(row.id, outcome.replacement.key.id, sealedReplacement, at);
+      return `${row.name}/${outcome.replacement.key.id}`;
     });
     this.ctx.audit('revoke', row.name, ref, 'ok', replacementRef ? `replacement ${replacementRef} cached encrypted` : null);
     if (!replacementRef || !outcome.replacement) return { revoked: this.getKey(ref), replacement: null };

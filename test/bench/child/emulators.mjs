@@ -51,7 +51,10 @@ async function shutdown() {
   await Promise.all([nitro.emulator.close(), box.emulator.close(), comm.emulator.close()]);
   process.exit(0);
 }
-process.stdin.on('end', shutdown);
-process.stdin.on('error', shutdown);
+// Event listeners ignore what they return; a close that fails rejects, and Node's default for that (print it,
+// exit 1) is the right end for this child.
+const stop = () => void shutdown();
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
 process.stdin.resume();
-process.on('SIGTERM', shutdown);
+process.on('SIGTERM', stop);

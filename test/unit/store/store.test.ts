@@ -12,7 +12,7 @@ import type { KeyFilter } from '../../../shared/domain.js';
 import type { RemoteKey } from '../../../electron/core/backends/backend.js';
 import { KeywardenError } from '../../../electron/core/errors.js';
 import { DAY_MS } from '../../../electron/core/reminders/reminders.js';
-import { type BackendRow, InventoryStore, type NewBackend } from '../../../electron/core/store/store.js';
+import { type AuditEntry, type BackendRow, InventoryStore, type NewBackend } from '../../../electron/core/store/store.js';
 
 const T0 = new Date('2026-04-01T10:00:00.000Z');
 const iso = (date: Date) => date.toISOString();
@@ -374,13 +374,13 @@ describe('reminder notification state', () => {
 
 describe('audit', () => {
   it('lists entries in the order they happened, the latest N when limited', () => {
-    const entries = ['backend add', 'sync', 'key revoke', 'key copy'].map((action, i) => ({
+    const entries = ['backend add', 'sync', 'key revoke', 'key copy'].map((action, i): AuditEntry => ({
       at: iso(plusMs(T0, i * 1000)),
       osUser: 'admin',
       action,
       backend: 'alpha',
       ref: i >= 2 ? 'alpha/k1' : null,
-      outcome: (i === 2 ? 'unknown' : 'ok') as 'ok' | 'unknown',
+      outcome: i === 2 ? 'unknown' : 'ok',
       detail: null,
     }));
     for (const entry of entries) store.appendAudit(entry);
