@@ -8,20 +8,7 @@
  * Names are `domain:verb`; there is no generic "send any channel".
  */
 import { z } from 'zod';
-import {
-  AuditEvent,
-  BackendName,
-  BackendSummary,
-  IssuedKey,
-  Key,
-  KeyFilter,
-  KeyRef,
-  Reminder,
-  RevokeResult,
-  SyncProgress,
-  SyncReport,
-  TestResult,
-} from './domain.js';
+import { AuditEvent, BackendName, BackendSummary, IssuedKey, Key, KeyFilter, KeyRef, Reminder, RevokeResult, SyncProgress, SyncReport, TestResult } from './domain.js';
 
 /** Key labels as vendors accept them; the vendor checks its own stricter rules. */
 const KeyLabel = z.string().trim().min(1).max(100);

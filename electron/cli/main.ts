@@ -86,7 +86,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   'backend set-policy': {
     usage: 'backend set-policy NAME (--rotate-every-days D | --vendor-default) [--json]',
-    summary: "set how many days after creation a key without vendor expiry is due for rotation",
+    summary: 'set how many days after creation a key without vendor expiry is due for rotation',
     options: { 'rotate-every-days': { type: 'string' }, 'vendor-default': { type: 'boolean' } },
     positionals: [1, 1],
     access: 'write',
@@ -167,7 +167,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   revoke: {
     usage: 'revoke REF [--validity-days D] [--yes] [--show-secret] [--json]',
-    summary: "revoke a key (CommBox issues a replacement valid for D days, cached encrypted; --show-secret prints its secret, audited as a reveal)",
+    summary: 'revoke a key (CommBox issues a replacement valid for D days, cached encrypted; --show-secret prints its secret, audited as a reveal)',
     options: { 'validity-days': { type: 'string' }, yes: { type: 'boolean' }, 'show-secret': { type: 'boolean' } },
     positionals: [1, 1],
     access: 'write',
@@ -262,7 +262,7 @@ function helpText(): string {
     ...lines,
     '',
     'Global options:',
-    '  --home DIR   data folder (default: $KEYWARDEN_HOME, else the desktop app\'s folder)',
+    "  --home DIR   data folder (default: $KEYWARDEN_HOME, else the desktop app's folder)",
     '  --json       print exactly one JSON document on stdout; messages go to stderr',
     '  -h, --help   this help',
     '',

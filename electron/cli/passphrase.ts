@@ -35,7 +35,7 @@ export function cliPassphraseSource(warn: (message: string) => void, fallbackFil
   return async (purpose) => {
     const file = process.env[PASSPHRASE_FILE_VARIABLE] || fallbackFile?.();
     if (file) return readPassphraseFile(file, warn);
-    if (purpose === 'open' && process.stdin.isTTY) return promptHidden("Passphrase of this Keywarden data folder: ");
+    if (purpose === 'open' && process.stdin.isTTY) return promptHidden('Passphrase of this Keywarden data folder: ');
     return null;
   };
 }

@@ -72,7 +72,8 @@ const DATE_FORMAT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.
  * - With `Z` or `±HH:MM` it is that exact instant.
  */
 export function parseUserDate(value: string, what: string): string {
-  const refuse = (why: string) => new KeywardenError('invalid_input', `the ${what} "${value}" is not a date${why ? `: ${why}` : ''}; use YYYY-MM-DD or an ISO 8601 time such as 2027-02-28T17:00:00Z`);
+  const refuse = (why: string) =>
+    new KeywardenError('invalid_input', `the ${what} "${value}" is not a date${why ? `: ${why}` : ''}; use YYYY-MM-DD or an ISO 8601 time such as 2027-02-28T17:00:00Z`);
   const match = DATE_FORMAT.exec(value);
   if (!match) throw refuse('');
   const [, y, mo, d, h, mi, s, fraction, offset] = match;

@@ -18,18 +18,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import type {
-  AuditEvent,
-  BackendSummary,
-  IssuedKey,
-  Key,
-  KeyFilter,
-  Reminder,
-  RevokeResult,
-  SyncProgress,
-  SyncReport,
-  TestResult,
-} from '../../shared/domain.js';
+import type { AuditEvent, BackendSummary, IssuedKey, Key, KeyFilter, Reminder, RevokeResult, SyncProgress, SyncReport, TestResult } from '../../shared/domain.js';
 import type { HttpOptions } from './backends/http.js';
 import { KeywardenError } from './errors.js';
 import { DATABASE_FILE, DEMO_PASSPHRASE_FILE } from './paths.js';
@@ -277,7 +266,8 @@ function prepareDataFolder(home: string): string[] {
     // A folder that also holds other things (a home folder given as --home) keeps its mode: narrowing
     // it would surprise whoever owns those things. Keywarden's own folder, or an empty one, is narrowed.
     const foreign = readdirSync(home).filter((name) => !name.startsWith(DATABASE_FILE) && name !== DEMO_PASSPHRASE_FILE);
-    if (foreign.length > 0) return [`the data folder ${home} is readable by other users and holds other files, so Keywarden left it as it is; give Keywarden a folder of its own, or run "chmod 700 ${home}"`];
+    if (foreign.length > 0)
+      return [`the data folder ${home} is readable by other users and holds other files, so Keywarden left it as it is; give Keywarden a folder of its own, or run "chmod 700 ${home}"`];
     chmodSync(home, 0o700);
     return [];
   } catch (error) {

@@ -24,8 +24,26 @@ export async function databaseFile(home) {
 }
 
 const SERVICES = [
-  'payments', 'billing', 'search', 'auth', 'ingest', 'reports', 'mailer', 'crm', 'analytics', 'webhooks',
-  'ledger', 'inventory', 'shipping', 'support', 'mobile', 'partner-api', 'etl', 'backup', 'monitoring', 'ci-deploy',
+  'payments',
+  'billing',
+  'search',
+  'auth',
+  'ingest',
+  'reports',
+  'mailer',
+  'crm',
+  'analytics',
+  'webhooks',
+  'ledger',
+  'inventory',
+  'shipping',
+  'support',
+  'mobile',
+  'partner-api',
+  'etl',
+  'backup',
+  'monitoring',
+  'ci-deploy',
 ];
 const ENVIRONMENTS = ['prod', 'staging', 'dev', 'eu', 'us', 'apac'];
 const PEOPLE = ['ana', 'bruno', 'chen', 'dara', 'emeka', 'farah', 'goran', 'hana'];
@@ -144,10 +162,7 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
     for (const [position, spec] of backends.entries()) {
       const share = position === backends.length - 1 ? remaining : Math.round(count * spec.share);
       remaining -= share;
-      const row = store.insertBackend(
-        { name: spec.name, type: spec.type, url: spec.url, settings: {}, rotateEveryDays: null, createdAt: new Date(now - 800 * DAY_MS).toISOString() },
-        null,
-      );
+      const row = store.insertBackend({ name: spec.name, type: spec.type, url: spec.url, settings: {}, rotateEveryDays: null, createdAt: new Date(now - 800 * DAY_MS).toISOString() }, null);
       const keys = Array.from({ length: share }, (_, index) => make[spec.type](index));
       const syncStartedAt = new Date().toISOString();
       store.replaceInventory(row.id, keys, {

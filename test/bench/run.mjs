@@ -160,11 +160,26 @@ const MEASUREMENTS = [
           if (index >= 0) runs.push(answer);
         });
         result[`keys_${count / 1000}k`] = {
-          open_plus_list: figure('ms', runs.map((r) => r.openMs + r.listMs)),
-          open: figure('ms', runs.map((r) => r.openMs)),
-          list: figure('ms', runs.map((r) => r.listMs)),
-          import_engine: figure('ms', runs.map((r) => r.importMs)),
-          process_wall: figure('ms', runs.map((r) => r.wallMs)),
+          open_plus_list: figure(
+            'ms',
+            runs.map((r) => r.openMs + r.listMs),
+          ),
+          open: figure(
+            'ms',
+            runs.map((r) => r.openMs),
+          ),
+          list: figure(
+            'ms',
+            runs.map((r) => r.listMs),
+          ),
+          import_engine: figure(
+            'ms',
+            runs.map((r) => r.importMs),
+          ),
+          process_wall: figure(
+            'ms',
+            runs.map((r) => r.wallMs),
+          ),
         };
       }
       return result;
@@ -213,18 +228,42 @@ const MEASUREMENTS = [
         const keys = runs[0].keys;
         const entry = {
           keys,
-          first_ms: figure('ms', runs.map((r) => r.firstMs)),
-          first_keys_per_s: figure('keys/s', runs.map((r) => r.keys / (r.firstMs / 1000))),
-          resync_ms: figure('ms', runs.map((r) => r.secondMs)),
-          resync_keys_per_s: figure('keys/s', runs.map((r) => r.keys / (r.secondMs / 1000))),
+          first_ms: figure(
+            'ms',
+            runs.map((r) => r.firstMs),
+          ),
+          first_keys_per_s: figure(
+            'keys/s',
+            runs.map((r) => r.keys / (r.firstMs / 1000)),
+          ),
+          resync_ms: figure(
+            'ms',
+            runs.map((r) => r.secondMs),
+          ),
+          resync_keys_per_s: figure(
+            'keys/s',
+            runs.map((r) => r.keys / (r.secondMs / 1000)),
+          ),
         };
         if (types.length > 1) {
           entry.per_backend_first_ms = Object.fromEntries(
-            types.map((type) => [type, figure('ms', runs.map((r) => r.perBackend.find((b) => b.backend === `${type}-bench`).durationMs))]),
+            types.map((type) => [
+              type,
+              figure(
+                'ms',
+                runs.map((r) => r.perBackend.find((b) => b.backend === `${type}-bench`).durationMs),
+              ),
+            ]),
           );
         } else {
-          entry.rss_after_first_sync = figure('MiB', runs.map((r) => mib(r.memory.afterFirst.rss)));
-          entry.heap_used_after_first_sync = figure('MiB', runs.map((r) => mib(r.memory.afterFirst.heapUsed)));
+          entry.rss_after_first_sync = figure(
+            'MiB',
+            runs.map((r) => mib(r.memory.afterFirst.rss)),
+          );
+          entry.heap_used_after_first_sync = figure(
+            'MiB',
+            runs.map((r) => mib(r.memory.afterFirst.heapUsed)),
+          );
         }
         result[name] = entry;
       }
@@ -246,12 +285,19 @@ const MEASUREMENTS = [
         runs.push(await runChild('memory.mjs', [home, workHome, '100000'], { env, nodeArgs: ['--expose-gc'] }));
         rmSync(workHome, { recursive: true, force: true });
       });
-      const pick = (phase, field) => figure('MiB', runs.map((r) => mib(r[phase][field])));
+      const pick = (phase, field) =>
+        figure(
+          'MiB',
+          runs.map((r) => mib(r[phase][field])),
+        );
       return {
         baseline: { rss: pick('baseline', 'rss'), heap_used: pick('baseline', 'heapUsed') },
         after_open_list_100k: { rss: pick('afterOpenList', 'rss'), heap_used: pick('afterOpenList', 'heapUsed') },
         after_sync_5k: { rss: pick('afterSync', 'rss'), heap_used: pick('afterSync', 'heapUsed') },
-        peak_rss: figure('MiB', runs.map((r) => mib(r.peakRss))),
+        peak_rss: figure(
+          'MiB',
+          runs.map((r) => mib(r.peakRss)),
+        ),
       };
     },
   },
@@ -313,10 +359,22 @@ async function startupProfile(home) {
     .slice(0, 10);
   return {
     note: 'in-process timeline of `keywarden list` (10k keys); "rest" is everything after Node bootstrap that is not module loading: SQLite open and query, row mapping, table formatting, output',
-    node_bootstrap: figure('ms', profiles.map((p) => p.preloadAt)),
-    module_loading: figure('ms', profiles.map((p) => p.moduleLoadSelfTotal)),
-    rest_until_exit: figure('ms', profiles.map((p) => p.exitAt - p.preloadAt - p.moduleLoadSelfTotal)),
-    until_exit: figure('ms', profiles.map((p) => p.exitAt)),
+    node_bootstrap: figure(
+      'ms',
+      profiles.map((p) => p.preloadAt),
+    ),
+    module_loading: figure(
+      'ms',
+      profiles.map((p) => p.moduleLoadSelfTotal),
+    ),
+    rest_until_exit: figure(
+      'ms',
+      profiles.map((p) => p.exitAt - p.preloadAt - p.moduleLoadSelfTotal),
+    ),
+    until_exit: figure(
+      'ms',
+      profiles.map((p) => p.exitAt),
+    ),
     slowest_modules_self_ms_median: top,
   };
 }
@@ -362,7 +420,8 @@ function summarise(results) {
   };
   lines.push(`  ${'figure'.padEnd(64)} ${'median'.padStart(10)} ${'p90'.padStart(10)}  ${'unit'.padEnd(7)} runs`);
   for (const [id, value] of Object.entries(results.figures)) {
-    if (value.loadAverage1m !== undefined) lines.push(`  -- ${id}: ${value.elapsedMs !== undefined ? `${(value.elapsedMs / 1000).toFixed(1)} s, ` : ''}1-min load average ${value.loadAverage1m} at start`);
+    if (value.loadAverage1m !== undefined)
+      lines.push(`  -- ${id}: ${value.elapsedMs !== undefined ? `${(value.elapsedMs / 1000).toFixed(1)} s, ` : ''}1-min load average ${value.loadAverage1m} at start`);
     walk([id], value);
   }
   return lines.join('\n');

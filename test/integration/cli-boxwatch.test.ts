@@ -234,7 +234,7 @@ describe('a damaged data folder', () => {
     const cli = makeCliHome();
     try {
       const database = join(cli.home, 'keywarden.db');
-      const garbage = Buffer.from('this is not an SQLite database, but it is someone\'s file'.repeat(200));
+      const garbage = Buffer.from("this is not an SQLite database, but it is someone's file".repeat(200));
       writeFileSync(database, garbage);
       const listed = await runCli(['--home', cli.home, 'list']);
       expect(listed.code).toBe(1);

@@ -160,7 +160,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a CommBox backend', ()
     expect(due.some((reminder) => reminder.ref === fresh.ref)).toBe(false);
   });
 
-  it('revokes with --validity-days 90: the replacement expires 90 days from CommBox\'s now and reveal prints its secret, also offline', async () => {
+  it("revokes with --validity-days 90: the replacement expires 90 days from CommBox's now and reveal prints its secret, also offline", async () => {
     const { activeId } = await addSyncAndRotate();
     const ref = `cb/${activeId}`;
     const emulatorNow = emulator.clock.iso();
@@ -212,9 +212,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a CommBox backend', ()
     const audit = ok(await home.run(['audit', '--json'])).json<AuditEvent[]>();
     const revokeAt = audit.findIndex((event) => event.action === 'revoke' && event.ref === ref);
     expect(audit[revokeAt]).toMatchObject({ outcome: 'ok' });
-    expect(audit.slice(revokeAt + 1).filter((event) => event.action === 'reveal')).toEqual([
-      expect.objectContaining({ backend: 'cb', ref: replacement.key.ref, outcome: 'ok' }),
-    ]);
+    expect(audit.slice(revokeAt + 1).filter((event) => event.action === 'reveal')).toEqual([expect.objectContaining({ backend: 'cb', ref: replacement.key.ref, outcome: 'ok' })]);
     expect(JSON.stringify(audit)).not.toContain(secret);
 
     // In text, the secret stands on its own line after the summary.

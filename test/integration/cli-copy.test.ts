@@ -64,7 +64,12 @@ describe.skipIf(!hasIsolatedKeychain || !hasX)('keywarden copy with an X clipboa
     if (number === 0) throw new Error('no free X display number between 50 and 90');
     display = `:${number}`;
     xvfb = spawn('Xvfb', [display, '-nolisten', 'tcp', '-screen', '0', '640x480x24'], { stdio: 'ignore' });
-    const ready = await waitFor(() => existsSync(`/tmp/.X11-unix/X${number}`) && spawnSync('xclip', ['-selection', 'clipboard', '-o'], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore', timeout: 2000 }).error === undefined, 10_000);
+    const ready = await waitFor(
+      () =>
+        existsSync(`/tmp/.X11-unix/X${number}`) &&
+        spawnSync('xclip', ['-selection', 'clipboard', '-o'], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore', timeout: 2000 }).error === undefined,
+      10_000,
+    );
     if (!ready) throw new Error(`Xvfb did not start on ${display}`);
   });
 
@@ -164,7 +169,13 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden copy: the delay and the Wayland
     const log = join(tools, 'wl-copy.log');
     writeFileSync(
       join(tools, 'wl-copy'),
-      ['#!/bin/sh', oldWlCopy ? 'case "$*" in *--sensitive*) echo "wl-copy: unrecognized option" >&2; exit 1;; esac' : '', `printf '%s|' "$*" >> '${log}'`, `cat >> '${log}'`, `printf '\\n' >> '${log}'`].join('\n'),
+      [
+        '#!/bin/sh',
+        oldWlCopy ? 'case "$*" in *--sensitive*) echo "wl-copy: unrecognized option" >&2; exit 1;; esac' : '',
+        `printf '%s|' "$*" >> '${log}'`,
+        `cat >> '${log}'`,
+        `printf '\\n' >> '${log}'`,
+      ].join('\n'),
       { mode: 0o755 },
     );
     writeFileSync(join(tools, 'wl-paste'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });

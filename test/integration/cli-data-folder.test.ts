@@ -35,9 +35,7 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
   it('four processes opening a new folder at once all succeed: the schema is created once', async () => {
     for (let round = 0; round < 6; round++) {
       const home = join(cli.home, `round-${round}`);
-      const results = await Promise.all(
-        [0, 1, 2, 3].map((i) => runCli(['--home', home, 'backend', 'add', '--type', 'manual', '--name', `hand-${i}`])),
-      );
+      const results = await Promise.all([0, 1, 2, 3].map((i) => runCli(['--home', home, 'backend', 'add', '--type', 'manual', '--name', `hand-${i}`])));
       for (const result of results) ok(result);
       const backends = ok(await runCli(['--home', home, 'backend', 'list', '--json'])).json<Array<{ name: string }>>();
       expect(backends.map((backend) => backend.name).sort()).toEqual(['hand-0', 'hand-1', 'hand-2', 'hand-3']);
@@ -86,7 +84,7 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
     const shared = join(cli.home, 'shared');
     mkdirSync(shared, { mode: 0o755 });
     chmodSync(shared, 0o755);
-    writeFileSync(join(shared, 'notes.txt'), 'not Keywarden\'s');
+    writeFileSync(join(shared, 'notes.txt'), "not Keywarden's");
     const warned = ok(await runCli(['--home', shared, 'backend', 'add', '--type', 'manual', '--name', 'hand']));
     expect(warned.stderr).toMatch(/readable by other users and holds other files/);
     expect(modeOf(shared)).toBe(0o755);
@@ -124,7 +122,11 @@ describe.skipIf(!hasIsolatedKeychain)('the data folder through the CLI', () => {
     const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && touch "$1/probe" 2>/dev/null && exit 9; exec "$2" "$3" --home "$1" "$4" --json`;
     const run = (command: string) => {
       try {
-        return { code: 0, stdout: execFileSync('unshare', ['-rm', 'sh', '-c', script, 'sh', home, process.execPath, bin, command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), stderr: '' };
+        return {
+          code: 0,
+          stdout: execFileSync('unshare', ['-rm', 'sh', '-c', script, 'sh', home, process.execPath, bin, command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+          stderr: '',
+        };
       } catch (error) {
         const failed = error as { status: number; stdout: string; stderr: string };
         return { code: failed.status, stdout: failed.stdout, stderr: failed.stderr };

@@ -150,7 +150,12 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden demo', () => {
     for (const backend of backends.filter((candidate) => candidate.type !== 'manual')) expect(backend.lastError).toBeNull();
     const keys = await listKeys();
     expect(perBackend(keys)).toEqual(before);
-    expect(keys.filter((key) => key.backend === 'demo-manual').map((key) => key.name).sort()).toEqual(['Added by hand', 'Payment gateway (prod)', 'SMS provider']);
+    expect(
+      keys
+        .filter((key) => key.backend === 'demo-manual')
+        .map((key) => key.name)
+        .sort(),
+    ).toEqual(['Added by hand', 'Payment gateway (prod)', 'SMS provider']);
     const byHand = keys.find((key) => key.name === 'Added by hand')!;
     expect(ok(await home.run(['reveal', byHand.ref])).stdout.trim()).toBe('hand-entered-secret-value');
     expect(await interrupt(demo)).toEqual({ code: 0, signal: null });
@@ -186,7 +191,10 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden demo without --home', () => {
     const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/keywarden-test-bus' };
     const demo = await startDemo(home, noKeychain);
     try {
-      const lines = demo.stderr().split('\n').filter((line) => /No OS keychain here/.test(line));
+      const lines = demo
+        .stderr()
+        .split('\n')
+        .filter((line) => /No OS keychain here/.test(line));
       expect(lines).toHaveLength(1);
       const passphraseFile = join(home, 'demo-passphrase');
       expect(lines[0]).toContain(passphraseFile);

@@ -178,7 +178,19 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect(noPlaceholder.code).not.toBe(0);
     expect(noPlaceholder.stderr).toMatch(/\{secret\}/);
 
-    const noSecret = await home.run(['key', 'add', '--backend', 'hand', '--name', 'y', '--test-url', 'http://127.0.0.1:9/ping', '--test-header', 'Authorization: Bearer {secret}', '--test-allow-private-network']);
+    const noSecret = await home.run([
+      'key',
+      'add',
+      '--backend',
+      'hand',
+      '--name',
+      'y',
+      '--test-url',
+      'http://127.0.0.1:9/ping',
+      '--test-header',
+      'Authorization: Bearer {secret}',
+      '--test-allow-private-network',
+    ]);
     expect(noSecret.code).not.toBe(0);
     expect(noSecret.stderr).toMatch(/--secret-stdin/);
     expect(await listKeys()).toEqual([]);
@@ -237,7 +249,11 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     const withUrl = await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand2', '--url', 'https://vendor.example']);
     expect(withUrl.code).toBe(1);
     expect(withUrl.stderr).toMatch(/manual backends have no URL/);
-    expect(ok(await home.run(['backend', 'list', '--json'])).json<Array<{ name: string }>>().map((backend) => backend.name)).toEqual(['hand']);
+    expect(
+      ok(await home.run(['backend', 'list', '--json']))
+        .json<Array<{ name: string }>>()
+        .map((backend) => backend.name),
+    ).toEqual(['hand']);
 
     const added = ok(await home.run(['backend', 'add', '--type', 'manual', '--name', 'hand2']));
     expect(added.stdout).toMatch(/^added manual backend "hand2"; record its keys with "keywarden key add --backend hand2 --name LABEL/);
@@ -278,7 +294,10 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect(await listKeys()).toEqual([]);
 
     // One trailing newline (as `echo` or a file adds it), also CRLF, is not part of the secret.
-    for (const [name, input] of [['LF', `${secret}\n`], ['CRLF', `${secret}\r\n`]]) {
+    for (const [name, input] of [
+      ['LF', `${secret}\n`],
+      ['CRLF', `${secret}\r\n`],
+    ]) {
       const key = ok(await runKeyAdd(name!, Buffer.from(input!, 'utf8'))).json<Key>();
       expect(ok(await home.run(['reveal', key.ref])).stdout).toBe(`${secret}\n`);
     }
@@ -303,12 +322,18 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect(lines.find((line) => line.startsWith(key.ref))).toContain('Evil\\x1b[2J\\x1b]0;owned\\x07 name\\nwith newline \\u202eeulav\\x9b');
     expect(lines.some((line) => line.startsWith(other.ref))).toBe(true);
 
-    for (const args of [['show', key.ref], ['reminders', '--within', '100'], ['export', '--format', 'csv']]) {
+    for (const args of [
+      ['show', key.ref],
+      ['reminders', '--within', '100'],
+      ['export', '--format', 'csv'],
+    ]) {
       const result = ok(await home.run(args));
       expect(result.stdout, args.join(' ')).not.toMatch(unsafe);
       expect(result.stdout, args.join(' ')).toContain('Evil\\x1b[2J');
     }
-    const csv = ok(await home.run(['export', '--format', 'csv'])).stdout.trimEnd().split('\n');
+    const csv = ok(await home.run(['export', '--format', 'csv']))
+      .stdout.trimEnd()
+      .split('\n');
     expect(csv).toHaveLength(3);
 
     expect((await listKeys()).find((listed) => listed.ref === key.ref)!.name).toBe(name);
@@ -352,11 +377,17 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
 
   it('exports under --json as one JSON document: the export itself, or a summary when it goes to a file; CSV only to a file', async () => {
     const key = await addKey(['--name', 'Stripe prod', '--rotate-every-days', '90']);
-    expect(ok(await home.run(['export', '--json'])).json<Key[]>().map((listed) => listed.ref)).toEqual([key.ref]);
+    expect(
+      ok(await home.run(['export', '--json']))
+        .json<Key[]>()
+        .map((listed) => listed.ref),
+    ).toEqual([key.ref]);
 
     const csvToStdout = await home.run(['export', '--format', 'csv', '--json']);
     expect(csvToStdout.code).toBe(1);
-    expect(csvToStdout.json()).toMatchObject({ error: { code: 'invalid_input', message: expect.stringMatching(/cannot carry CSV: use --format json, or write the CSV to a file with --output FILE/) } });
+    expect(csvToStdout.json()).toMatchObject({
+      error: { code: 'invalid_input', message: expect.stringMatching(/cannot carry CSV: use --format json, or write the CSV to a file with --output FILE/) },
+    });
 
     const folder = mkdtempSync(join(tmpdir(), 'keywarden-export-'));
     cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
@@ -421,8 +452,19 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       ['demo', ['demo']],
     ];
     const listed = ok(await home.run(['--help', '--json'])).json<{ commands: Array<{ usage: string }> }>().commands;
-    const names = listed.map(({ usage }) => usage.replace(/^keywarden /, '').split(' ').filter((word) => /^[a-z][a-z-]*$/.test(word)).slice(0, 2).join(' '));
-    for (const name of names) expect(runs.map(([command]) => command).some((command) => name === command || name.startsWith(`${command} `)), `no --json check for "${name}"`).toBe(true);
+    const names = listed.map(({ usage }) =>
+      usage
+        .replace(/^keywarden /, '')
+        .split(' ')
+        .filter((word) => /^[a-z][a-z-]*$/.test(word))
+        .slice(0, 2)
+        .join(' '),
+    );
+    for (const name of names)
+      expect(
+        runs.map(([command]) => command).some((command) => name === command || name.startsWith(`${command} `)),
+        `no --json check for "${name}"`,
+      ).toBe(true);
 
     for (const [command, args, input] of runs) {
       const result = await home.run([...args, '--json'], { env: { DISPLAY: undefined, WAYLAND_DISPLAY: undefined }, ...(input ? { input } : {}) });

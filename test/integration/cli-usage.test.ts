@@ -71,7 +71,10 @@ describe('keywarden command line', () => {
     expect(group.stdout).toContain('keywarden backend set-policy');
     expect(group.stdout).not.toContain('keywarden reminders');
 
-    for (const args of [['list', '--help'], ['help', 'list']]) {
+    for (const args of [
+      ['list', '--help'],
+      ['help', 'list'],
+    ]) {
       const one = await home.run(args);
       expect(one.code).toBe(0);
       expect(one.stdout).toMatch(/^Usage: keywarden list /);

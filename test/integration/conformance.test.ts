@@ -32,16 +32,7 @@ import { backendDefinition, knownBackendTypes } from '../../electron/core/backen
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { boxWatchFixture } from './conformance/boxwatch.js';
 import { commBoxFixture } from './conformance/commbox.js';
-import {
-  type ConformanceFixture,
-  SEEDED_KEYS,
-  SUITE_HTTP,
-  type VendorHarness,
-  connect,
-  countRequests,
-  failure,
-  listAll,
-} from './conformance/fixture.js';
+import { type ConformanceFixture, SEEDED_KEYS, SUITE_HTTP, type VendorHarness, connect, countRequests, failure, listAll } from './conformance/fixture.js';
 import { manualFixture } from './conformance/manual.js';
 import { nitroboxFixture } from './conformance/nitrobox.js';
 
@@ -83,7 +74,7 @@ function checkRemoteKey(key: RemoteKey): void {
 }
 
 describe('the suite covers every registered backend type', () => {
-  it('has one fixture per type, each with the registry\'s own definition', () => {
+  it("has one fixture per type, each with the registry's own definition", () => {
     expect(FIXTURES.map((fixture) => fixture.definition.type).sort()).toEqual([...knownBackendTypes()].sort());
     for (const fixture of FIXTURES) expect(backendDefinition(fixture.definition.type)).toBe(fixture.definition);
   });
@@ -349,7 +340,12 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('engine over
       expect(report.results).toEqual([expect.objectContaining({ backend: name, ok: false, errorCode: 'vendor_unavailable' })]);
       startsWithBackend(report.results[0]!.error!, name);
 
-      expect(engine!.listKeys({ backend: name }).map((key) => key.id).sort()).toEqual([...harness.seededIds].sort());
+      expect(
+        engine!
+          .listKeys({ backend: name })
+          .map((key) => key.id)
+          .sort(),
+      ).toEqual([...harness.seededIds].sort());
       const after = engine!.listBackends().find((backend) => backend.name === name)!;
       expect(after.lastError).toBeTypeOf('string');
       expect(after.lastError).toContain(name);

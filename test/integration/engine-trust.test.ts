@@ -52,7 +52,7 @@ describe.skipIf(!hasIsolatedKeychain)('engine trust guarantees', () => {
       await commbox.emulator.close();
     });
 
-    it("a secret fetch answered 500 fails the sync and changes nothing: not the keys, not the last good sync time", async () => {
+    it('a secret fetch answered 500 fails the sync and changes nothing: not the keys, not the last good sync time', async () => {
       const before = engine.listKeys({ backend: 'cb' });
       const lastOk = engine.getBackend('cb').lastSyncOkAt;
       // A year later CommBox has rotated: a new active key whose secret Keywarden does not hold yet.
@@ -129,7 +129,7 @@ describe.skipIf(!hasIsolatedKeychain)('engine trust guarantees', () => {
     });
   });
 
-  it("a backend URL edited in the database makes the credential fail to open; nothing is sent to the new address", async () => {
+  it('a backend URL edited in the database makes the credential fail to open; nothing is sent to the new address', async () => {
     const boxwatch: BoxWatchEmulator = await startBoxWatchEmulator();
     const account = boxwatch.state.addAccount('ops@acme.example', 'Acme Ops');
     const issued = boxwatch.state.issueKey(account.id, 'CI pipeline');

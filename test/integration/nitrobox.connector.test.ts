@@ -104,9 +104,7 @@ describe('credential and role', () => {
     for (const call of [() => connector.listPage(null), () => connector.createKey!('new-client'), () => connector.deleteKey!('billing-sync')]) {
       const error = await failure(call);
       expect(error.code).toBe('forbidden');
-      expect(error.message).toBe(
-        'nitrobox-test: your Nitrobox user lacks the role "Manage API credentials"; ask your Nitrobox administrator to assign it (Administration → User Management)',
-      );
+      expect(error.message).toBe('nitrobox-test: your Nitrobox user lacks the role "Manage API credentials"; ask your Nitrobox administrator to assign it (Administration → User Management)');
     }
     // Nothing changed behind the refusals.
     expect(state.findClient('new-client')).toBeNull();

@@ -52,7 +52,14 @@ export function runInPrivateKeyring(script: string, env: Record<string, string> 
     child.on('close', (code) => {
       rmSync(root, { recursive: true, force: true });
       // dbus-daemon's own chatter is not the script's output.
-      resolve({ code: code ?? -1, stdout, stderr: stderr.split('\n').filter((line) => !line.startsWith('dbus-daemon[')).join('\n') });
+      resolve({
+        code: code ?? -1,
+        stdout,
+        stderr: stderr
+          .split('\n')
+          .filter((line) => !line.startsWith('dbus-daemon['))
+          .join('\n'),
+      });
     });
   });
 }

@@ -25,7 +25,13 @@ describe('visible', () => {
 
 describe('table', () => {
   it('escapes every cell, so a name with a newline stays one row and an escape code stays text', () => {
-    const text = table(['REF', 'NAME'], [['hand/a', 'first\nsecond'], ['hand/b', '\u001b[2Jclear']]);
+    const text = table(
+      ['REF', 'NAME'],
+      [
+        ['hand/a', 'first\nsecond'],
+        ['hand/b', '\u001b[2Jclear'],
+      ],
+    );
     expect(text.split('\n')).toEqual(['REF     NAME', 'hand/a  first\\nsecond', 'hand/b  \\x1b[2Jclear']);
   });
 });

@@ -6,15 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  buildContractClient,
-  CONTRACT,
-  type ContractClient,
-  type ContractHandlers,
-  type ContractMethod,
-  ContractViolation,
-  parseContractArgs,
-} from '../../shared/contract.js';
+import { buildContractClient, CONTRACT, type ContractClient, type ContractHandlers, type ContractMethod, ContractViolation, parseContractArgs } from '../../shared/contract.js';
 import { createContractHandlers } from '../../electron/core/contract-handlers.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 

@@ -285,9 +285,7 @@ describe('lost and missing answers', () => {
     const server = await startServer(() => {
       // never answers
     });
-    const error = await failure(
-      client(server.url, { responseTimeoutMs: 300 }).request({ method: 'POST', path: '/keys', json: { name: 'ci' }, idempotent: false }),
-    );
+    const error = await failure(client(server.url, { responseTimeoutMs: 300 }).request({ method: 'POST', path: '/keys', json: { name: 'ci' }, idempotent: false }));
     expect(error.code).toBe('outcome_unknown');
     expect(error.message).toContain(BACKEND);
     expect(server.requests).toHaveLength(1);
@@ -308,9 +306,7 @@ describe('lost and missing answers', () => {
     servers.splice(servers.indexOf(server), 1);
     // Were a refused connection retried, this backoff would outlast the test timeout.
     vi.spyOn(Math, 'random').mockReturnValue(0.99);
-    const error = await failure(
-      client(closedUrl, { baseBackoffMs: 600_000, maxAttempts: 4 }).request({ method: 'GET', path: '/keys', idempotent: true }),
-    );
+    const error = await failure(client(closedUrl, { baseBackoffMs: 600_000, maxAttempts: 4 }).request({ method: 'GET', path: '/keys', idempotent: true }));
     expect(error.code).toBe('network');
     expect(error.message).toContain(BACKEND);
   }, 20_000);
@@ -447,9 +443,7 @@ describe('total deadline per attempt', () => {
 
   it('a create (idempotent:false) whose body trickles past the deadline is outcome_unknown: it may have happened', async () => {
     const server = await tricklingServer(50, 15_000);
-    const error = await failure(
-      client(server.url, { totalTimeoutMs: 400, responseTimeoutMs: 5000 }).request({ method: 'POST', path: '/keys', json: { name: 'ci' }, idempotent: false }),
-    );
+    const error = await failure(client(server.url, { totalTimeoutMs: 400, responseTimeoutMs: 5000 }).request({ method: 'POST', path: '/keys', json: { name: 'ci' }, idempotent: false }));
     expect(error.code).toBe('outcome_unknown');
     expect(error.message).toMatch(/may have been carried out/);
     expect(server.requests).toHaveLength(1);
@@ -593,7 +587,12 @@ describe('blockPrivateNetwork', () => {
   it('refuses a name resolving to a link-local or private address before sending anything, naming host and address', async () => {
     const server = await startServer((_req, res) => json(res, 200, { ok: true }));
     for (const address of ['169.254.169.254', '10.0.0.7', '100.64.1.1', 'fd12::1', '::ffff:192.168.1.1']) {
-      const dns = table({ localhost: [{ address: '127.0.0.1', family: 4 }, { address, family: address.includes(':') ? 6 : 4 }] });
+      const dns = table({
+        localhost: [
+          { address: '127.0.0.1', family: 4 },
+          { address, family: address.includes(':') ? 6 : 4 },
+        ],
+      });
       const error = await failure(
         client(`http://localhost:${server.port}`, { blockPrivateNetwork: true, resolveHost: dns.resolveHost }).request({ method: 'GET', path: '/ping', idempotent: true }),
       );

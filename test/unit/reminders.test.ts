@@ -3,14 +3,7 @@
  * notification threshold (30, 7, 1 days, overdue) it has reached. Pure functions, fixed clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  computeRotationDueAt,
-  DAY_MS,
-  daysLeft,
-  type DueFields,
-  dueEventFor,
-  thresholdReached,
-} from '../../electron/core/reminders/reminders.js';
+import { computeRotationDueAt, DAY_MS, daysLeft, type DueFields, dueEventFor, thresholdReached } from '../../electron/core/reminders/reminders.js';
 
 const NOW = new Date('2026-05-10T12:00:00.000Z');
 

@@ -72,7 +72,16 @@ describe('checkTestUrl', () => {
   });
 
   it('refuses private, CGNAT, unspecified and multicast addresses unless private network targets are allowed', () => {
-    for (const raw of ['https://10.0.0.5/', 'https://192.168.0.1:8443/x', 'https://172.20.1.1/', 'https://100.64.0.9/', 'https://[fd00::5]/', 'https://0.0.0.0/', 'https://[::]/', 'https://224.0.0.251/']) {
+    for (const raw of [
+      'https://10.0.0.5/',
+      'https://192.168.0.1:8443/x',
+      'https://172.20.1.1/',
+      'https://100.64.0.9/',
+      'https://[fd00::5]/',
+      'https://0.0.0.0/',
+      'https://[::]/',
+      'https://224.0.0.251/',
+    ]) {
       expect(refusal(raw).code, raw).toBe('invalid_input');
       expect(checkTestUrl(raw, { allowPrivateNetwork: true }).protocol).toBe('https:');
     }

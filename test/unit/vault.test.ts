@@ -443,12 +443,8 @@ describe('Vault with an in-memory keychain', () => {
 
     it('translateKeychainError maps the raw platform messages', () => {
       expect(translateKeychainError(new Error('Cannot autolaunch D-Bus without X11 $DISPLAY'), 'reading').code).toBe('keychain_unavailable');
-      expect(
-        translateKeychainError(new Error('The name org.freedesktop.secrets was not provided by any .service files'), 'reading').code,
-      ).toBe('keychain_unavailable');
-      expect(translateKeychainError(new Error('Object does not exist at path “/org/freedesktop/secrets/collection/login”'), 'reading').code).toBe(
-        'keychain_locked',
-      );
+      expect(translateKeychainError(new Error('The name org.freedesktop.secrets was not provided by any .service files'), 'reading').code).toBe('keychain_unavailable');
+      expect(translateKeychainError(new Error('Object does not exist at path “/org/freedesktop/secrets/collection/login”'), 'reading').code).toBe('keychain_locked');
       // Anything else is still a typed keychain error, with the operation named.
       const other = translateKeychainError(new Error('something odd'), 'storing the data key');
       expect(other.code).toBe('keychain_unavailable');
@@ -506,54 +502,49 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('the real OS
 
 // ---- no keychain reachable: a child process without any D-Bus session -----------------------------
 
-describe.skipIf(process.platform !== 'linux' || process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')(
-  'the compiled keychain module with no D-Bus session',
-  () => {
-    const compiled = join(ROOT, 'dist/electron/core/vault/keychain.js');
-    let emptyRuntimeDir: string;
+describe.skipIf(process.platform !== 'linux' || process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('the compiled keychain module with no D-Bus session', () => {
+  const compiled = join(ROOT, 'dist/electron/core/vault/keychain.js');
+  let emptyRuntimeDir: string;
 
-    beforeAll(async () => {
-      const sources = ['electron/core/vault/keychain.ts', 'electron/core/errors.ts'].map((p) => join(ROOT, p));
-      const compiledErrors = join(ROOT, 'dist/electron/core/errors.js');
-      const stale =
-        !existsSync(compiled) ||
-        !existsSync(compiledErrors) ||
-        sources.some((source) => statSync(source).mtimeMs > Math.min(statSync(compiled).mtimeMs, statSync(compiledErrors).mtimeMs));
-      if (stale) {
-        // tsc emits even when unrelated files have type errors, so only the output file is checked.
-        await run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['tsc', '-b'], { cwd: ROOT, env: process.env }, 170_000);
-      }
-      expect(existsSync(compiled)).toBe(true);
-      emptyRuntimeDir = mkdtempSync(join(tmpdir(), 'keywarden-no-dbus-'));
-    }, 180_000);
+  beforeAll(async () => {
+    const sources = ['electron/core/vault/keychain.ts', 'electron/core/errors.ts'].map((p) => join(ROOT, p));
+    const compiledErrors = join(ROOT, 'dist/electron/core/errors.js');
+    const stale =
+      !existsSync(compiled) || !existsSync(compiledErrors) || sources.some((source) => statSync(source).mtimeMs > Math.min(statSync(compiled).mtimeMs, statSync(compiledErrors).mtimeMs));
+    if (stale) {
+      // tsc emits even when unrelated files have type errors, so only the output file is checked.
+      await run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['tsc', '-b'], { cwd: ROOT, env: process.env }, 170_000);
+    }
+    expect(existsSync(compiled)).toBe(true);
+    emptyRuntimeDir = mkdtempSync(join(tmpdir(), 'keywarden-no-dbus-'));
+  }, 180_000);
 
-    afterAll(() => {
-      if (emptyRuntimeDir) rmSync(emptyRuntimeDir, { recursive: true, force: true });
-    });
+  afterAll(() => {
+    if (emptyRuntimeDir) rmSync(emptyRuntimeDir, { recursive: true, force: true });
+  });
 
-    it('get() rejects at once with keychain_unavailable naming the Secret Service / D-Bus, without hanging', async () => {
-      const env: NodeJS.ProcessEnv = { ...process.env, KW_KEYCHAIN_MODULE: compiled, XDG_RUNTIME_DIR: emptyRuntimeDir };
-      delete env.DBUS_SESSION_BUS_ADDRESS;
-      delete env.DISPLAY;
-      delete env.WAYLAND_DISPLAY;
-      const script = `
+  it('get() rejects at once with keychain_unavailable naming the Secret Service / D-Bus, without hanging', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, KW_KEYCHAIN_MODULE: compiled, XDG_RUNTIME_DIR: emptyRuntimeDir };
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    delete env.DISPLAY;
+    delete env.WAYLAND_DISPLAY;
+    const script = `
         const { createOsKeychain } = require(process.env.KW_KEYCHAIN_MODULE);
         createOsKeychain().get('Keywarden', 'unit-test-no-dbus').then(
           (value) => console.log(JSON.stringify({ resolved: true, isNull: value === null })),
           (error) => console.log(JSON.stringify({ resolved: false, code: error && error.code, message: String(error && error.message) })),
         );
       `;
-      // The keychain's own timeout is 15 s; a child still running at 45 s has hung.
-      const { stdout, exitCode, killed } = await run(process.execPath, ['-e', script], { cwd: ROOT, env }, 45_000);
-      expect(killed, 'the child process hung and was killed').toBe(false);
-      expect(exitCode).toBe(0);
-      const outcome = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { resolved: boolean; code?: string; message?: string };
-      expect(outcome.resolved).toBe(false);
-      expect(outcome.code).toBe('keychain_unavailable');
-      expect(outcome.message).toMatch(/Secret Service|D-Bus/);
-    }, 60_000);
-  },
-);
+    // The keychain's own timeout is 15 s; a child still running at 45 s has hung.
+    const { stdout, exitCode, killed } = await run(process.execPath, ['-e', script], { cwd: ROOT, env }, 45_000);
+    expect(killed, 'the child process hung and was killed').toBe(false);
+    expect(exitCode).toBe(0);
+    const outcome = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { resolved: boolean; code?: string; message?: string };
+    expect(outcome.resolved).toBe(false);
+    expect(outcome.code).toBe('keychain_unavailable');
+    expect(outcome.message).toMatch(/Secret Service|D-Bus/);
+  }, 60_000);
+});
 
 function run(
   command: string,

@@ -33,7 +33,9 @@ export const demo: CommandRun = async ({ values, out, engine }) => {
       `  BoxWatch ${running.emulators.boxwatch.url}`,
       `  Nitrobox ${running.emulators.nitrobox.url}`,
       ...(keychainless
-        ? [`No OS keychain here: the demo's sample secrets are sealed under a random passphrase kept in ${passphraseFile} (fine for sample data; for real data see "keywarden vault add-passphrase").`]
+        ? [
+            `No OS keychain here: the demo's sample secrets are sealed under a random passphrase kept in ${passphraseFile} (fine for sample data; for real data see "keywarden vault add-passphrase").`,
+          ]
         : []),
       `In another terminal: keywarden --home ${JSON.stringify(home)} list   (also reminders, show REF, test REF${keychainless ? `; reveal needs ${PASSPHRASE_FILE_VARIABLE}=${passphraseFile}` : ''})`,
       'Press Ctrl-C to stop the emulators.',

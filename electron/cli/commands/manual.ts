@@ -17,7 +17,9 @@ export const keyAdd: CommandRun = async ({ values, out, engine }) => {
   if (expiresAt !== null) parseUserDate(expiresAt, 'expiry date');
   const test = parseTestTemplate(values);
   const secret = values['secret-stdin'] ? await readSecretFromStdin('key') : null;
-  const key = await (await engine()).addManualKey(backend, {
+  const key = await (
+    await engine()
+  ).addManualKey(backend, {
     name,
     vendor: (values.vendor as string | undefined) ?? null,
     createdAt,
@@ -26,7 +28,11 @@ export const keyAdd: CommandRun = async ({ values, out, engine }) => {
     secret,
     test,
   });
-  out.result(key, () => `added ${key.ref}${key.rotationDueAt ? `, due ${day(key.rotationDueAt)}` : ' (no due date: give --expires-at or --rotate-every-days to be reminded)'}${key.secretCached ? '; secret cached encrypted' : ''}`);
+  out.result(
+    key,
+    () =>
+      `added ${key.ref}${key.rotationDueAt ? `, due ${day(key.rotationDueAt)}` : ' (no due date: give --expires-at or --rotate-every-days to be reminded)'}${key.secretCached ? '; secret cached encrypted' : ''}`,
+  );
   return 0;
 };
 

@@ -30,8 +30,22 @@ export const audit: CommandRun = async ({ values, out, engine }) => {
 };
 
 const EXPORT_COLUMNS = [
-  'ref', 'backend', 'backendType', 'id', 'name', 'prefix', 'status', 'createdAt', 'expiresAt', 'graceEndsAt',
-  'rotationDueAt', 'lastUsedAt', 'lastTestedAt', 'lastTestOk', 'secretCached', 'syncedAt',
+  'ref',
+  'backend',
+  'backendType',
+  'id',
+  'name',
+  'prefix',
+  'status',
+  'createdAt',
+  'expiresAt',
+  'graceEndsAt',
+  'rotationDueAt',
+  'lastUsedAt',
+  'lastTestedAt',
+  'lastTestOk',
+  'secretCached',
+  'syncedAt',
 ] as const;
 
 /**
@@ -50,10 +64,7 @@ export const exportInventory: CommandRun = async ({ values, out, engine }) => {
     throw new KeywardenError('invalid_input', '--json prints JSON on standard output, so it cannot carry CSV: use --format json, or write the CSV to a file with --output FILE');
   }
   const keys = (await engine()).listKeys({});
-  const text =
-    format === 'json'
-      ? JSON.stringify(keys, null, 2)
-      : [EXPORT_COLUMNS.join(','), ...keys.map((key) => EXPORT_COLUMNS.map((column) => csvCell(key[column])).join(','))].join('\n');
+  const text = format === 'json' ? JSON.stringify(keys, null, 2) : [EXPORT_COLUMNS.join(','), ...keys.map((key) => EXPORT_COLUMNS.map((column) => csvCell(key[column])).join(','))].join('\n');
   if (output) {
     writeExport(output, `${text}\n`);
     out.info(`exported ${plural(keys.length, 'key')} to ${output}`);
@@ -73,13 +84,19 @@ function writeExport(path: string, content: string): void {
     const folder = nodePath.dirname(nodePath.resolve(path));
     const code = (error as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? `the folder ${folder} does not exist`
-      : code === 'ENOTDIR' ? `${folder} is not a folder`
-      : code === 'EISDIR' ? `${path} is a folder; give a file name`
-      : code === 'EACCES' || code === 'EPERM' ? `no permission to write there`
-      : code === 'ENOSPC' ? 'the disk is full'
-      : code === 'EROFS' ? 'the file system is read-only'
-      : (error as Error).message;
+      code === 'ENOENT'
+        ? `the folder ${folder} does not exist`
+        : code === 'ENOTDIR'
+          ? `${folder} is not a folder`
+          : code === 'EISDIR'
+            ? `${path} is a folder; give a file name`
+            : code === 'EACCES' || code === 'EPERM'
+              ? `no permission to write there`
+              : code === 'ENOSPC'
+                ? 'the disk is full'
+                : code === 'EROFS'
+                  ? 'the file system is read-only'
+                  : (error as Error).message;
     throw new KeywardenError('invalid_input', `cannot write the export to ${path}: ${why}`, { path });
   }
 }

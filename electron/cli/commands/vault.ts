@@ -14,10 +14,7 @@ const KEYCHAIN_STATES: Record<NonNullable<VaultStatus['keychain']>, string> = {
 
 function describe(status: VaultStatus & { sealed?: { keySecrets: number; credentials: number } }): string {
   if (!status.created) {
-    return [
-      'vault:       not created yet (it is created when the first secret or credential is stored)',
-      `passphrase:  ${status.passphraseSlot ? 'set' : 'none'}`,
-    ].join('\n');
+    return ['vault:       not created yet (it is created when the first secret or credential is stored)', `passphrase:  ${status.passphraseSlot ? 'set' : 'none'}`].join('\n');
   }
   const lines = [
     `vault:       ${status.vaultId}`,
@@ -45,7 +42,7 @@ export const vaultAddPassphrase: CommandRun = async ({ out, engine }) => {
 
 export const vaultRemovePassphrase: CommandRun = async ({ values, out, engine }) => {
   const core = await engine();
-  await confirm('Remove the passphrase? Afterwards only the OS keychain opens this data folder\'s key.', Boolean(values.yes));
+  await confirm("Remove the passphrase? Afterwards only the OS keychain opens this data folder's key.", Boolean(values.yes));
   const status = await core.removePassphrase();
   out.result(status, () => 'the passphrase was removed; the OS keychain still holds the key');
   return 0;
@@ -63,7 +60,11 @@ export const vaultReset: CommandRun = async ({ values, out, engine }) => {
     [
       `dropped ${plural(result.dropped.keySecrets, 'cached secret')} and ${plural(result.dropped.credentials, 'credential')}; a new data key is made when a secret is next stored`,
       ...(result.keychainEntry
-        ? [result.keychainEntryRemoved ? `removed the keychain entry ${result.keychainEntry}` : `the keychain entry ${result.keychainEntry} was not removed${result.keychainProblem ? ` (${result.keychainProblem})` : ' (it was not there)'}`]
+        ? [
+            result.keychainEntryRemoved
+              ? `removed the keychain entry ${result.keychainEntry}`
+              : `the keychain entry ${result.keychainEntry} was not removed${result.keychainProblem ? ` (${result.keychainProblem})` : ' (it was not there)'}`,
+          ]
         : []),
       ...result.backendsNeedingCredential.map((name) => `set the credential of "${name}" again: keywarden backend set-credential ${name} --credential-stdin`),
       ...(result.backendsNeedingCredential.length ? ['CommBox secrets are cached again on the next sync.'] : []),

@@ -40,7 +40,11 @@ export function expectStatus(
   const vendorText = code ? ` (${code}${message ? `: ${message}` : ''})` : '';
   const status = response.status;
   if (status === 401) {
-    throw new KeywardenError('unauthorized', `${backendName}: the credential was refused while ${action} (401); set a new one with "keywarden backend set-credential ${backendName} --credential-stdin"`, details);
+    throw new KeywardenError(
+      'unauthorized',
+      `${backendName}: the credential was refused while ${action} (401); set a new one with "keywarden backend set-credential ${backendName} --credential-stdin"`,
+      details,
+    );
   }
   if (status === 403) throw new KeywardenError('forbidden', `${backendName}: not allowed while ${action} (403)${vendorText}`, details);
   // The contracts send Retry-After with 429 and with 503 (maintenance): either way the administrator learns when to come back.
@@ -70,9 +74,8 @@ export function parseResponse<T>(schema: z.ZodType<T>, body: unknown, backendNam
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(body)';
-  throw new KeywardenError(
-    'malformed_response',
-    `${backendName}: unexpected response while ${action}: field "${field}" ${issue ? issue.message.toLowerCase() : 'is invalid'}`,
-    { backend: backendName, field },
-  );
+  throw new KeywardenError('malformed_response', `${backendName}: unexpected response while ${action}: field "${field}" ${issue ? issue.message.toLowerCase() : 'is invalid'}`, {
+    backend: backendName,
+    field,
+  });
 }

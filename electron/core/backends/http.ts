@@ -219,11 +219,7 @@ export function createHttpClient(baseUrl: string, options: Partial<HttpOptions> 
 }
 
 function oversized(settings: HttpOptions): KeywardenError {
-  return new KeywardenError(
-    'malformed_response',
-    `${settings.backendName}: the response is larger than ${settings.maxResponseBytes} bytes and was refused`,
-    { backend: settings.backendName },
-  );
+  return new KeywardenError('malformed_response', `${settings.backendName}: the response is larger than ${settings.maxResponseBytes} bytes and was refused`, { backend: settings.backendName });
 }
 
 function parseJsonBody(text: string, status: number, backendName: string): unknown {
@@ -238,11 +234,7 @@ function parseJsonBody(text: string, status: number, backendName: string): unkno
   }
 }
 
-function classifyTransportError(
-  error: unknown,
-  request: HttpRequest,
-  backendName: string,
-): { retryable: boolean; error: KeywardenError } {
+function classifyTransportError(error: unknown, request: HttpRequest, backendName: string): { retryable: boolean; error: KeywardenError } {
   const code = (error as { code?: string } | null)?.code ?? '';
   const where = `${request.method} ${request.path}`;
   const details = { backend: backendName, request: where, cause: code || null };
@@ -260,8 +252,7 @@ function classifyTransportError(
     };
   }
   const overran = error instanceof TotalTimeoutError;
-  const isTimeout =
-    overran || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || code === 'UND_ERR_SOCKET_TIMEOUT';
+  const isTimeout = overran || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || code === 'UND_ERR_SOCKET_TIMEOUT';
   // A server that hung or trickled once will likely do it again; waiting several times the timeout helps nobody.
   const retryable = request.idempotent && !isTimeout;
   const late = overran ? `did not arrive within ${error.limitMs / 1000} s` : 'was lost after the request was sent';
@@ -269,12 +260,9 @@ function classifyTransportError(
     // The request was sent; whether the vendor carried it out is unknown. Never guess; resend only what is safe to repeat.
     return {
       retryable,
-      error: new KeywardenError(
-        'outcome_unknown',
-        `${backendName}: the answer to ${where} ${late}; it may have been carried out. Sync to see the backend's state before trying again`,
-        details,
-        { cause: error },
-      ),
+      error: new KeywardenError('outcome_unknown', `${backendName}: the answer to ${where} ${late}; it may have been carried out. Sync to see the backend's state before trying again`, details, {
+        cause: error,
+      }),
     };
   }
   if (isTimeout) {

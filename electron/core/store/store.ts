@@ -60,7 +60,6 @@ interface RawBackendRow {
   key_count: number;
 }
 
-
 /**
  * Manual keys have no vendor to tell Keywarden they expired, so their status is derived from the
  * clock at read time; vendor-synced keys show what the vendor last said.
@@ -229,14 +228,10 @@ export class InventoryStore {
         listed.add(key.id);
         upsert(backendId, key, options.syncedAt, options.rotateEveryDays);
       }
-      const existing = this.db
-        .prepare<{ key_id: string }>('SELECT key_id FROM keys WHERE backend_id = ? AND first_seen_at < ?')
-        .all(backendId, options.syncStartedAt);
+      const existing = this.db.prepare<{ key_id: string }>('SELECT key_id FROM keys WHERE backend_id = ? AND first_seen_at < ?').all(backendId, options.syncStartedAt);
       const remove = this.db.prepare('DELETE FROM keys WHERE backend_id = ? AND key_id = ?');
       for (const row of existing) if (!listed.has(row.key_id)) remove.run(backendId, row.key_id);
-      this.db
-        .prepare('UPDATE backends SET last_sync_at = ?, last_sync_ok_at = ?, last_error = NULL WHERE id = ?')
-        .run(options.syncedAt, options.syncedAt, backendId);
+      this.db.prepare('UPDATE backends SET last_sync_at = ?, last_sync_ok_at = ?, last_error = NULL WHERE id = ?').run(options.syncedAt, options.syncedAt, backendId);
     });
   }
 
@@ -283,7 +278,9 @@ export class InventoryStore {
 
   setKeyStatus(backendId: number, keyId: string, status: KeyStatus): void {
     this.guard(() =>
-      this.db.prepare(`UPDATE keys SET status = ?, next_due_at = CASE WHEN ? IN ('revoked', 'expired') THEN NULL ELSE next_due_at END WHERE backend_id = ? AND key_id = ?`).run(status, status, backendId, keyId),
+      this.db
+        .prepare(`UPDATE keys SET status = ?, next_due_at = CASE WHEN ? IN ('revoked', 'expired') THEN NULL ELSE next_due_at END WHERE backend_id = ? AND key_id = ?`)
+        .run(status, status, backendId, keyId),
     );
   }
 
@@ -309,9 +306,17 @@ export class InventoryStore {
   getRemoteKey(backendId: number, keyId: string): RemoteKey | null {
     return this.guard(() => {
       const row = this.db
-        .prepare<{ key_id: string; name: string; prefix: string | null; status: KeyStatus; created_at: string | null; expires_at: string | null; grace_ends_at: string | null; last_used_at: string | null; details: string }>(
-          'SELECT key_id, name, prefix, status, created_at, expires_at, grace_ends_at, last_used_at, details FROM keys WHERE backend_id = ? AND key_id = ?',
-        )
+        .prepare<{
+          key_id: string;
+          name: string;
+          prefix: string | null;
+          status: KeyStatus;
+          created_at: string | null;
+          expires_at: string | null;
+          grace_ends_at: string | null;
+          last_used_at: string | null;
+          details: string;
+        }>('SELECT key_id, name, prefix, status, created_at, expires_at, grace_ends_at, last_used_at, details FROM keys WHERE backend_id = ? AND key_id = ?')
         .get(backendId, keyId);
       if (!row) return null;
       return {
@@ -351,7 +356,11 @@ export class InventoryStore {
         params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       }
       const sql = `${KEY_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY b.name, k.name, k.key_id`;
-      return this.db.prepare(sql).raw().all(params as never).map(toKey);
+      return this.db
+        .prepare(sql)
+        .raw()
+        .all(params as never)
+        .map(toKey);
     });
   }
 
@@ -378,7 +387,9 @@ export class InventoryStore {
   putKeySecret(backendId: number, keyId: string, sealed: Buffer, at: string): void {
     this.guard(() =>
       this.db
-        .prepare('INSERT INTO key_secrets (backend_id, key_id, sealed, cached_at) VALUES (?, ?, ?, ?) ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, cached_at = excluded.cached_at')
+        .prepare(
+          'INSERT INTO key_secrets (backend_id, key_id, sealed, cached_at) VALUES (?, ?, ?, ?) ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, cached_at = excluded.cached_at',
+        )
         .run(backendId, keyId, sealed, at),
     );
   }
@@ -417,9 +428,7 @@ export class InventoryStore {
   }
 
   hasAnySealedRecord(): boolean {
-    return this.guard(
-      () => this.db.prepare<{ n: number }>('SELECT (SELECT COUNT(*) FROM key_secrets) + (SELECT COUNT(*) FROM backends WHERE credential_sealed IS NOT NULL) AS n').get()!.n > 0,
-    );
+    return this.guard(() => this.db.prepare<{ n: number }>('SELECT (SELECT COUNT(*) FROM key_secrets) + (SELECT COUNT(*) FROM backends WHERE credential_sealed IS NOT NULL) AS n').get()!.n > 0);
   }
 
   // ---- audit ------------------------------------------------------------------------------------
@@ -450,9 +459,8 @@ export class InventoryStore {
   markReminderNotified(ref: string, kind: string, dueAt: string, threshold: string, at: string): boolean {
     return this.guard(
       () =>
-        this.db
-          .prepare('INSERT INTO reminder_notifications (ref, kind, due_at, threshold, notified_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-          .run(ref, kind, dueAt, threshold, at).changes === 1,
+        this.db.prepare('INSERT INTO reminder_notifications (ref, kind, due_at, threshold, notified_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(ref, kind, dueAt, threshold, at)
+          .changes === 1,
     );
   }
 
@@ -505,8 +513,23 @@ function toBackendRow(row: RawBackendRow): BackendRow {
 
 /** Maps a raw row of KEY_SELECT (column order matters) to the domain Key. */
 function toKey(row: unknown[]): Key {
-  const [backend, backendType, keyId, name, prefix, status, createdAt, expiresAt, graceEndsAt, rotationDueAt, lastUsedAt, lastTestedAt, lastTestOk, secretCached, syncedAt] =
-    row as [string, BackendType, string, string, string | null, KeyStatus, string | null, string | null, string | null, string | null, string | null, string | null, number | null, number, string | null];
+  const [backend, backendType, keyId, name, prefix, status, createdAt, expiresAt, graceEndsAt, rotationDueAt, lastUsedAt, lastTestedAt, lastTestOk, secretCached, syncedAt] = row as [
+    string,
+    BackendType,
+    string,
+    string,
+    string | null,
+    KeyStatus,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    number | null,
+    number,
+    string | null,
+  ];
   return {
     ref: `${backend}/${keyId}`,
     backend,

@@ -213,10 +213,7 @@ export class Vault {
     if (vaultId && check) return this.openExisting(vaultId, check);
     if (this.meta.hasAnySealedRecord()) {
       // Sealed records without the vault's check cannot be opened by any key we could make now.
-      throw new KeywardenError(
-        'vault_key_missing',
-        'this data folder holds sealed secrets but no record of their data key; "keywarden vault reset" drops them and keeps the inventory',
-      );
+      throw new KeywardenError('vault_key_missing', 'this data folder holds sealed secrets but no record of their data key; "keywarden vault reset" drops them and keeps the inventory');
     }
     return this.create();
   }
@@ -337,7 +334,7 @@ export class Vault {
     } catch {
       // fall through
     }
-    throw new KeywardenError('store_corrupt', "this data folder's passphrase slot is unreadable; it can be removed with \"keywarden vault reset\"");
+    throw new KeywardenError('store_corrupt', 'this data folder\'s passphrase slot is unreadable; it can be removed with "keywarden vault reset"');
   }
 }
 

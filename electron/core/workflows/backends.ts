@@ -49,10 +49,7 @@ export class BackendWorkflows {
       }
       sealed = await this.ctx.vault.seal(credentialIdentity({ name: input.name, type: input.type, url }), input.credential);
     }
-    const row = this.ctx.store.insertBackend(
-      { name: input.name, type: input.type, url, settings: input.settings ?? {}, rotateEveryDays, createdAt: new Date().toISOString() },
-      sealed,
-    );
+    const row = this.ctx.store.insertBackend({ name: input.name, type: input.type, url, settings: input.settings ?? {}, rotateEveryDays, createdAt: new Date().toISOString() }, sealed);
     this.ctx.audit('backend.add', row.name, null, 'ok', `${definition.displayName}${url ? ` at ${url}` : ''}`);
     return this.ctx.summarise(row);
   }
@@ -151,7 +148,10 @@ export class BackendWorkflows {
     const row = this.ctx.store.requireBackend(name);
     const connector = await this.ctx.connectorFor(row);
     if (!connector.setRotationInterval) {
-      throw new KeywardenError('unsupported', `${name}: ${backendDefinition(row.type).displayName} has no vendor-side rotation interval; use "keywarden backend set-policy" for Keywarden's own reminder policy`);
+      throw new KeywardenError(
+        'unsupported',
+        `${name}: ${backendDefinition(row.type).displayName} has no vendor-side rotation interval; use "keywarden backend set-policy" for Keywarden's own reminder policy`,
+      );
     }
     let intervalDays: number;
     try {
@@ -176,7 +176,10 @@ export class BackendWorkflows {
 export function refuseUnusedBackendInput(type: BackendType, input: { url: string | null; credential: boolean }): void {
   const definition = backendDefinition(type);
   if (!definition.requiresUrl && input.url) {
-    throw new KeywardenError('invalid_input', `${definition.displayName.toLowerCase()} backends have no URL: Keywarden calls no vendor API for them (a key's own test URL is given with "keywarden key add --test-url")`);
+    throw new KeywardenError(
+      'invalid_input',
+      `${definition.displayName.toLowerCase()} backends have no URL: Keywarden calls no vendor API for them (a key's own test URL is given with "keywarden key add --test-url")`,
+    );
   }
   if (!definition.requiresCredential && input.credential) {
     throw new KeywardenError('invalid_input', `${definition.displayName.toLowerCase()} backends have no credential: each key's secret is given with "keywarden key add --secret-stdin"`);

@@ -117,9 +117,7 @@ export class EngineContext {
   ): Promise<{ connector: Connector; http: HttpClient }> {
     const [factory, { createHttpClient }] = await Promise.all([definition.loadConnector(), import('../backends/http.js')]);
     const openHttp = (baseUrl: string, extra: Partial<Pick<HttpOptions, 'blockPrivateNetwork'>> = {}) => createHttpClient(baseUrl, { ...this.httpOptions, ...extra, backendName: name });
-    const http: HttpClient = url
-      ? openHttp(url)
-      : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), bytesReceived: 0, close: async () => {} };
+    const http: HttpClient = url ? openHttp(url) : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), bytesReceived: 0, close: async () => {} };
     return { connector: factory({ backendName: name, http, credential, settings, openHttp }), http };
   }
 

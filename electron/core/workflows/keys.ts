@@ -198,9 +198,7 @@ export class KeyWorkflows {
       return this.reconcileRevoke(row, key, error, options.revealReplacement ?? false);
     }
     const at = new Date().toISOString();
-    const sealedReplacement = outcome.replacement
-      ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, outcome.replacement.key.id), outcome.replacement.secret)
-      : null;
+    const sealedReplacement = outcome.replacement ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, outcome.replacement.key.id), outcome.replacement.secret) : null;
     // Returned from the transaction, not assigned inside it: TypeScript does not follow assignments made in a
     // callback, and would take the ref for null from here on, leaving the code below unchecked.
     const replacementRef = this.ctx.store.transaction((): string | null => {
@@ -278,7 +276,10 @@ export class KeyWorkflows {
   async addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
     const row = this.ctx.store.requireBackend(backendName);
     if (row.type !== 'manual') {
-      throw new KeywardenError('invalid_input', `${backendName} is a ${backendDefinition(row.type).displayName} backend: its keys come from the vendor ("keywarden sync ${backendName}"); "key add" is for manual backends`);
+      throw new KeywardenError(
+        'invalid_input',
+        `${backendName} is a ${backendDefinition(row.type).displayName} backend: its keys come from the vendor ("keywarden sync ${backendName}"); "key add" is for manual backends`,
+      );
     }
     const name = input.name.trim();
     if (name === '' || name.length > 200) throw new KeywardenError('invalid_input', 'the key name must be 1 to 200 characters');
@@ -297,7 +298,14 @@ export class KeyWorkflows {
     const ref = `${row.name}/${keyId}`;
     const details: Record<string, string | number | boolean | null> = { vendor: input.vendor ?? null };
     if (rotateEveryDays) details.rotateEveryDays = rotateEveryDays;
-    if (input.test) Object.assign(details, { testUrl: input.test.url, testHeader: input.test.header, testValue: input.test.valueTemplate, testExpectStatus: input.test.expectStatus, testAllowPrivateNetwork: input.test.allowPrivateNetwork === true });
+    if (input.test)
+      Object.assign(details, {
+        testUrl: input.test.url,
+        testHeader: input.test.header,
+        testValue: input.test.valueTemplate,
+        testExpectStatus: input.test.expectStatus,
+        testAllowPrivateNetwork: input.test.allowPrivateNetwork === true,
+      });
     // Sealed after the details: the test template is bound into the secret's associated data.
     const sealed = input.secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId, details), input.secret) : null;
     const at = new Date().toISOString();
@@ -373,7 +381,13 @@ function remoteAsKey(row: BackendRow, key: RemoteKey): Key {
 
 /** A readable, URL-safe id stem from a label: "Stripe (prod)" → "stripe-prod". */
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'key';
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'key'
+  );
 }
 
 /** Identifies a manual key by its last four characters, as vendors' consoles do; not for short secrets, where four is too much. */

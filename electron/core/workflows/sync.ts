@@ -94,7 +94,13 @@ export class SyncWorkflow {
         for (const secret of secrets) this.ctx.store.putKeySecret(row.id, secret.keyId, secret.sealed, syncedAt);
       });
       emit('done', pages, keys.length);
-      this.ctx.audit('sync', row.name, null, 'ok', `${plural(keys.length, 'key')} in ${plural(pages, 'page')}${secrets.length ? `, ${plural(secrets.length, 'secret')} cached` : ''}${note ? `; ${note}` : ''}`);
+      this.ctx.audit(
+        'sync',
+        row.name,
+        null,
+        'ok',
+        `${plural(keys.length, 'key')} in ${plural(pages, 'page')}${secrets.length ? `, ${plural(secrets.length, 'secret')} cached` : ''}${note ? `; ${note}` : ''}`,
+      );
       return { backend: row.name, ok: true, keyCount: keys.length, pages, error: null, errorCode: null, durationMs: Math.round(performance.now() - started), note };
     } catch (caught) {
       const error = toKeywardenError(caught, `${row.name}: sync failed`);

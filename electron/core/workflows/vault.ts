@@ -32,7 +32,13 @@ export class VaultWorkflows {
    * audit trail stay. Backends then need their credentials again; CommBox secrets are cached again on
    * the next sync. The one explicit way out of a lost key, confirmed by the caller.
    */
-  async resetVault(): Promise<{ dropped: { keySecrets: number; credentials: number }; backendsNeedingCredential: string[]; keychainEntry: string | null; keychainEntryRemoved: boolean; keychainProblem: string | null }> {
+  async resetVault(): Promise<{
+    dropped: { keySecrets: number; credentials: number };
+    backendsNeedingCredential: string[];
+    keychainEntry: string | null;
+    keychainEntryRemoved: boolean;
+    keychainProblem: string | null;
+  }> {
     const forgotten = await this.ctx.vault.forgetKey();
     const dropped = this.ctx.store.dropSealedRecords(Object.values(VAULT_META));
     await Promise.all([...this.ctx.connectors.keys()].map((name) => this.ctx.dropConnector(name)));

@@ -22,9 +22,7 @@ export const boxWatchFixture: ConformanceFixture = {
     const { emulator, state } = await startBoxWatchEmulator();
     const account = state.addAccount('ops@acme.example');
     const credentialKey = state.issueKey(account.id, 'Keywarden');
-    const others = Array.from({ length: SEEDED_KEYS - 1 }, (_, index) =>
-      state.issueKey(account.id, `Key ${index + 1}`, { allowSecond: true }),
-    );
+    const others = Array.from({ length: SEEDED_KEYS - 1 }, (_, index) => state.issueKey(account.id, `Key ${index + 1}`, { allowSecond: true }));
     const all = [credentialKey, ...others];
     // A key other than the credential, so revoking it leaves the connector able to authenticate.
     const spare = others[0]!;
@@ -41,7 +39,10 @@ export const boxWatchFixture: ConformanceFixture = {
       async badTestKey(connector) {
         // Revoked in the dashboard meanwhile: the key is gone and its secret answers 401.
         const key = await listed(connector, spare.key.id);
-        state.keys.splice(state.keys.findIndex((stored) => stored.id === spare.key.id), 1);
+        state.keys.splice(
+          state.keys.findIndex((stored) => stored.id === spare.key.id),
+          1,
+        );
         return { key, secret: spare.secret };
       },
       capabilityChecks: {

@@ -103,7 +103,6 @@ export async function connect(
   return { connector, http };
 }
 
-
 /** The listed key with `id`, or a failed expectation. */
 export async function listed(connector: Connector, id: string): Promise<RemoteKey> {
   const key = (await listAll(connector)).keys.find((candidate) => candidate.id === id);

@@ -79,9 +79,28 @@ describe('migration 001 on a fresh file', () => {
   it('has the columns the engine reads and writes', () => {
     openStore().close();
     const db = openRaw();
-    const columns = (table: string) => db.prepare<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name);
+    const columns = (table: string) =>
+      db
+        .prepare<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
+        .all()
+        .map((c) => c.name);
     expect(columns('keys')).toEqual(
-      expect.arrayContaining(['backend_id', 'key_id', 'name', 'prefix', 'status', 'created_at', 'expires_at', 'grace_ends_at', 'rotation_due_at', 'next_due_at', 'last_tested_at', 'last_test_ok', 'first_seen_at', 'synced_at']),
+      expect.arrayContaining([
+        'backend_id',
+        'key_id',
+        'name',
+        'prefix',
+        'status',
+        'created_at',
+        'expires_at',
+        'grace_ends_at',
+        'rotation_due_at',
+        'next_due_at',
+        'last_tested_at',
+        'last_test_ok',
+        'first_seen_at',
+        'synced_at',
+      ]),
     );
     expect(columns('key_secrets')).toEqual(expect.arrayContaining(['backend_id', 'key_id', 'sealed', 'cached_at']));
     expect(columns('backends')).toEqual(expect.arrayContaining(['name', 'type', 'url', 'credential_sealed', 'rotate_every_days']));

@@ -319,11 +319,11 @@ describe('setRotationPolicy', () => {
     const backend = addBackend('nb', 'nitrobox', 180);
     const createdAt = plusDays(T0, -20);
     const expiresAt = plusDays(T0, 45);
-    store.replaceInventory(
-      backend.id,
-      [remote('n1', { createdAt: iso(createdAt) }), remote('n2', { createdAt: iso(createdAt), expiresAt: iso(expiresAt) }), remote('n3')],
-      { syncStartedAt: iso(T0), syncedAt: iso(T0), rotateEveryDays: 180 },
-    );
+    store.replaceInventory(backend.id, [remote('n1', { createdAt: iso(createdAt) }), remote('n2', { createdAt: iso(createdAt), expiresAt: iso(expiresAt) }), remote('n3')], {
+      syncStartedAt: iso(T0),
+      syncedAt: iso(T0),
+      rotateEveryDays: 180,
+    });
     expect(store.getKey('nb', 'n1', T0)?.rotationDueAt).toBe(iso(plusDays(createdAt, 180)));
 
     store.setRotationPolicy(backend.id, 30, 30);

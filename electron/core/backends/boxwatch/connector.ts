@@ -50,11 +50,9 @@ export function createBoxWatchConnector(context: ConnectorContext): Connector {
 
     async testKey(_key, secret) {
       if (secret === null) {
-        throw new KeywardenError(
-          'secret_not_cached',
-          `${backendName}: BoxWatch keys are tested by using them, and Keywarden does not hold this key (BoxWatch shows a key only once)`,
-          { backend: backendName },
-        );
+        throw new KeywardenError('secret_not_cached', `${backendName}: BoxWatch keys are tested by using them, and Keywarden does not hold this key (BoxWatch shows a key only once)`, {
+          backend: backendName,
+        });
       }
       const response = await http.request({ method: 'GET', path: '/auth/me', headers: bearer(secret), idempotent: true });
       if (response.status === 401) return { ok: false, detail: '401 unauthorized: the key is revoked or unknown' };

@@ -4,15 +4,7 @@
  * Used by the tests and by demo mode; see `README.md` in this folder for the control endpoints.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  EmulatorClock,
-  type EmulatorRequest,
-  type EmulatorResponse,
-  type RunningEmulator,
-  errorResponse,
-  paginate,
-  startEmulator,
-} from '../emulator-kit.js';
+import { EmulatorClock, type EmulatorRequest, type EmulatorResponse, type RunningEmulator, errorResponse, paginate, startEmulator } from '../emulator-kit.js';
 import type { BoxWatchKey } from './schemas.js';
 import { boxWatchPrefix } from './schemas.js';
 

@@ -9,17 +9,7 @@ import { KeywardenError } from '../../errors.js';
 import type { Connector, ConnectorContext, RemoteKey } from '../backend.js';
 import { expectStatus, parseResponse } from '../connector-kit.js';
 import type { HttpResponse } from '../http.js';
-import {
-  COMMBOX_GRACE_DAYS,
-  COMMBOX_MAX_DAYS,
-  COMMBOX_MIN_DAYS,
-  type CommBoxKey,
-  CommBoxKeyList,
-  CommBoxRevokeResult,
-  CommBoxRotation,
-  CommBoxSecret,
-  CommBoxTestResult,
-} from './schemas.js';
+import { COMMBOX_GRACE_DAYS, COMMBOX_MAX_DAYS, COMMBOX_MIN_DAYS, type CommBoxKey, CommBoxKeyList, CommBoxRevokeResult, CommBoxRotation, CommBoxSecret, CommBoxTestResult } from './schemas.js';
 
 /** A replacement key is valid for up to a year; without an explicit choice it gets the whole year. */
 const DEFAULT_VALIDITY_DAYS = 365;
@@ -41,10 +31,18 @@ export function createCommBoxConnector(context: ConnectorContext): Connector {
         );
       }
       if (status === 400 && code === 'invalid_validity') {
-        return new KeywardenError('invalid_input', `${backendName}: CommBox refused the replacement key's validity while ${action} (400 invalid_validity); choose ${COMMBOX_MIN_DAYS} to ${COMMBOX_MAX_DAYS} days`, details);
+        return new KeywardenError(
+          'invalid_input',
+          `${backendName}: CommBox refused the replacement key's validity while ${action} (400 invalid_validity); choose ${COMMBOX_MIN_DAYS} to ${COMMBOX_MAX_DAYS} days`,
+          details,
+        );
       }
       if (status === 400 && code === 'invalid_interval') {
-        return new KeywardenError('invalid_input', `${backendName}: CommBox refused the replacement interval while ${action} (400 invalid_interval); choose ${COMMBOX_MIN_DAYS} to ${COMMBOX_MAX_DAYS} days`, details);
+        return new KeywardenError(
+          'invalid_input',
+          `${backendName}: CommBox refused the replacement interval while ${action} (400 invalid_interval); choose ${COMMBOX_MIN_DAYS} to ${COMMBOX_MAX_DAYS} days`,
+          details,
+        );
       }
       if (status === 409 && code === 'not_active') {
         return new KeywardenError(

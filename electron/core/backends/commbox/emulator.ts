@@ -8,16 +8,7 @@
  * (rotations, grace ends), so the same clock moves always give the same timestamps.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  EmulatorClock,
-  type EmulatorRequest,
-  type EmulatorResponse,
-  type RunningEmulator,
-  addDays,
-  errorResponse,
-  paginate,
-  startEmulator,
-} from '../emulator-kit.js';
+import { EmulatorClock, type EmulatorRequest, type EmulatorResponse, type RunningEmulator, addDays, errorResponse, paginate, startEmulator } from '../emulator-kit.js';
 import { COMMBOX_GRACE_DAYS, COMMBOX_MAX_DAYS, COMMBOX_MIN_DAYS, type CommBoxKey, commBoxLast4 } from './schemas.js';
 
 const DEFAULT_INTERVAL_DAYS = 365;

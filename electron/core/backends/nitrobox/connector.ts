@@ -7,15 +7,7 @@
 import { KeywardenError } from '../../errors.js';
 import type { Connector, ConnectorContext, RemoteKey } from '../backend.js';
 import { expectStatus, parseResponse, vendorError } from '../connector-kit.js';
-import {
-  NITROBOX_CLIENT_ID_PATTERN,
-  NITROBOX_CLIENT_ID_RULE,
-  NITROBOX_MANAGE_ROLE,
-  NitroboxCreatedKey,
-  type NitroboxKey,
-  NitroboxKeyList,
-  NitroboxTokenResponse,
-} from './schemas.js';
+import { NITROBOX_CLIENT_ID_PATTERN, NITROBOX_CLIENT_ID_RULE, NITROBOX_MANAGE_ROLE, NitroboxCreatedKey, type NitroboxKey, NitroboxKeyList, NitroboxTokenResponse } from './schemas.js';
 
 const KEYS_PATH = '/api/v1/api-keys';
 
@@ -32,11 +24,12 @@ export function createNitroboxConnector(context: ConnectorContext): Connector {
   const explainMissingRole: Explain = (status, code, extra) => {
     if (status !== 403 || code !== 'missing_role') return null;
     const role = roleName(extra.role);
-    return new KeywardenError(
-      'forbidden',
-      `${backendName}: your Nitrobox user lacks the role "${role}"; ask your Nitrobox administrator to assign it (Administration → User Management)`,
-      { backend: backendName, status, vendorError: code, role },
-    );
+    return new KeywardenError('forbidden', `${backendName}: your Nitrobox user lacks the role "${role}"; ask your Nitrobox administrator to assign it (Administration → User Management)`, {
+      backend: backendName,
+      status,
+      vendorError: code,
+      role,
+    });
   };
 
   /** Management calls: the role first, then whatever the call itself explains. */
@@ -210,7 +203,10 @@ function toRemoteKey(key: NitroboxKey): RemoteKey {
 /** The role named in a `missing_role` answer, kept short and printable because it lands in a message. */
 function roleName(value: unknown): string {
   if (typeof value !== 'string') return NITROBOX_MANAGE_ROLE;
-  const cleaned = value.replace(/[^\p{L}\p{N} ._-]/gu, '').trim().slice(0, 80);
+  const cleaned = value
+    .replace(/[^\p{L}\p{N} ._-]/gu, '')
+    .trim()
+    .slice(0, 80);
   return cleaned === '' ? NITROBOX_MANAGE_ROLE : cleaned;
 }
 

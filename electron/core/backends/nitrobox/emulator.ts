@@ -5,15 +5,7 @@
  * Used by the tests and by demo mode; see `README.md` in this folder for seeding and control endpoints.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  EmulatorClock,
-  type EmulatorRequest,
-  type EmulatorResponse,
-  type RunningEmulator,
-  errorResponse,
-  paginate,
-  startEmulator,
-} from '../emulator-kit.js';
+import { EmulatorClock, type EmulatorRequest, type EmulatorResponse, type RunningEmulator, errorResponse, paginate, startEmulator } from '../emulator-kit.js';
 import { NITROBOX_CLIENT_ID_PATTERN, NITROBOX_MANAGE_ROLE, type NitroboxKey } from './schemas.js';
 
 interface PortalUser {
@@ -158,10 +150,7 @@ export async function startNitroboxEmulator(options: { port?: number; clock?: Em
           if (form.grant_type !== 'client_credentials') {
             return errorResponse(400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
           }
-          const client =
-            typeof form.client_id === 'string' && typeof form.client_secret === 'string'
-              ? state.authenticateClient(form.client_id, form.client_secret)
-              : null;
+          const client = typeof form.client_id === 'string' && typeof form.client_secret === 'string' ? state.authenticateClient(form.client_id, form.client_secret) : null;
           if (!client) return errorResponse(401, 'invalid_client', 'unknown client or wrong API key');
           client.lastUsedAt = clock.iso();
           return {
