@@ -69,10 +69,11 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase
     if (!options.readOnly) makePrivate(path);
     const binding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
     db = options.readOnly ? openReadOnly(path, binding) : new Database(path, binding);
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // WAL lets the desktop app read while a CLI sync writes; it is also what makes readers never block.
     // A read-only connection uses whatever mode the file has; changing it would be a write.
-    if (!options.readOnly) db.pragma('journal_mode = WAL');
+    if (!options.readOnly) enableWal(db, busyTimeoutMs);
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
   } catch (error) {
@@ -92,6 +93,28 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase
     close: () => open.close(),
     readOnly: Boolean(options.readOnly),
   };
+}
+
+/** Lets the synchronous open wait a moment without spinning. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Switches a database to WAL. The mode is stored in the file, so only a new database needs it; but
+ * several processes can open a new data folder at once, and SQLite answers a contended journal-mode
+ * change with SQLITE_BUSY at once, without its busy handler. So the switch is retried here, for as
+ * long as the busy timeout would have waited.
+ */
+function enableWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
 }
 
 /**
