@@ -8,13 +8,32 @@
  * Names are `domain:verb`; there is no generic "send any channel".
  */
 import { z } from 'zod';
-import { AuditEvent, BackendName, BackendSummary, IssuedKey, Key, KeyFilter, KeyRef, Reminder, RevokeResult, SyncProgress, SyncReport, TestResult } from './domain.js';
+import {
+  AuditEvent,
+  BackendName,
+  BackendSummary,
+  InventoryFacets,
+  InventoryPage,
+  InventoryQuery,
+  IssuedKey,
+  Key,
+  KeyFilter,
+  KeyRef,
+  Reminder,
+  RevokeResult,
+  SyncProgress,
+  SyncReport,
+  TestResult,
+} from './domain.js';
 
 /** Key labels as vendors accept them; the vendor checks its own stricter rules. */
 const KeyLabel = z.string().trim().min(1).max(100);
 
 export const CONTRACT = {
   'inventory:list': { args: z.tuple([KeyFilter]), result: z.array(Key) },
+  /** One page for the console's table: SQLite filters, sorts and pages, so 100k keys never cross at once. */
+  'inventory:query': { args: z.tuple([InventoryQuery]), result: InventoryPage },
+  'inventory:facets': { args: z.tuple([]), result: InventoryFacets },
   'key:show': { args: z.tuple([KeyRef]), result: Key },
   /** The one way a secret reaches the renderer: an explicit reveal, audited. */
   'key:reveal': { args: z.tuple([KeyRef]), result: z.string() },

@@ -168,3 +168,53 @@ export const KeyFilter = z.object({
   search: z.string().max(200).optional(),
 });
 export type KeyFilter = z.infer<typeof KeyFilter>;
+
+/** Columns the console's inventory table sorts by. `due` is the date that matters now (grace end, expiry or rotation). */
+export const KEY_SORT_FIELDS = ['due', 'name', 'backend', 'status', 'prefix', 'createdAt', 'expiresAt', 'lastTestedAt', 'syncedAt'] as const;
+export const KeySortField = z.enum(KEY_SORT_FIELDS);
+export type KeySortField = z.infer<typeof KeySortField>;
+
+/** The largest page the console may ask for at once: a screenful is a few dozen rows. */
+export const MAX_INVENTORY_PAGE = 500;
+
+/**
+ * One page of the inventory as the console asks for it: the filters of `KeyFilter`, plus vendor and
+ * "overdue only", a sort, and offset/limit. The store filters, sorts and pages; the console never
+ * holds the whole inventory.
+ */
+export const InventoryQuery = KeyFilter.extend({
+  vendor: BackendType.optional(),
+  overdue: z.boolean().optional(),
+  sort: z
+    .object({ field: KeySortField, direction: z.enum(['asc', 'desc']) })
+    .strict()
+    .optional(),
+  offset: z.number().int().min(0).max(10_000_000).optional(),
+  limit: z.number().int().min(1).max(MAX_INVENTORY_PAGE).optional(),
+}).strict();
+export type InventoryQuery = z.infer<typeof InventoryQuery>;
+
+export const InventoryPage = z.object({
+  /** How many keys match the filters, whatever the page. */
+  total: z.number().int().nonnegative(),
+  offset: z.number().int().nonnegative(),
+  rows: z.array(Key),
+});
+export type InventoryPage = z.infer<typeof InventoryPage>;
+
+/** Counts for the console's filter controls and summary, over the whole inventory. */
+export const InventoryFacets = z.object({
+  total: z.number().int().nonnegative(),
+  status: z.record(KeyStatus, z.number().int().nonnegative()),
+  vendors: z.record(BackendType, z.number().int().nonnegative()),
+  backends: z.array(z.object({ name: BackendName, type: BackendType, count: z.number().int().nonnegative() })),
+  /** Active and grace keys by when they are due, in local calendar days; `none` have no due date. */
+  due: z.object({
+    overdue: z.number().int().nonnegative(),
+    within7: z.number().int().nonnegative(),
+    within30: z.number().int().nonnegative(),
+    later: z.number().int().nonnegative(),
+    none: z.number().int().nonnegative(),
+  }),
+});
+export type InventoryFacets = z.infer<typeof InventoryFacets>;

@@ -13,6 +13,8 @@ export interface ContractEventSink {
 export function createContractHandlers(engine: KeywardenEngine, events: ContractEventSink): ContractHandlers {
   return {
     'inventory:list': async (filter) => engine.listKeys(filter),
+    'inventory:query': async (query) => engine.queryInventory(query),
+    'inventory:facets': async () => engine.inventoryFacets(),
     'key:show': async (ref) => engine.getKey(ref),
     'key:reveal': (ref) => engine.reveal(ref),
     'key:test': (ref) => engine.testKey(ref),

@@ -18,7 +18,21 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { AuditEvent, BackendSummary, IssuedKey, Key, KeyFilter, Reminder, RevokeResult, SyncProgress, SyncReport, TestResult } from '../../shared/domain.js';
+import type {
+  AuditEvent,
+  BackendSummary,
+  InventoryFacets,
+  InventoryPage,
+  InventoryQuery,
+  IssuedKey,
+  Key,
+  KeyFilter,
+  Reminder,
+  RevokeResult,
+  SyncProgress,
+  SyncReport,
+  TestResult,
+} from '../../shared/domain.js';
 import type { HttpOptions } from './backends/http.js';
 import { KeywardenError } from './errors.js';
 import { DATABASE_FILE, DEMO_PASSPHRASE_FILE } from './paths.js';
@@ -180,6 +194,16 @@ export class KeywardenEngine {
 
   listKeys(filter: KeyFilter = {}): Key[] {
     return this.keys.listKeys(filter);
+  }
+
+  /** One page of the inventory (filtered, sorted and paged by SQLite), with the number of matching keys. */
+  queryInventory(query: InventoryQuery): InventoryPage {
+    return this.keys.queryInventory(query);
+  }
+
+  /** Counts per status, vendor, backend and due window, for the console's filters. */
+  inventoryFacets(): InventoryFacets {
+    return this.keys.inventoryFacets();
   }
 
   getKey(ref: string): Key {

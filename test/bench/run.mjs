@@ -203,6 +203,21 @@ const MEASUREMENTS = [
     },
   },
   {
+    id: 'inventory_query',
+    description:
+      'engine.queryInventory (the console\'s inventory:query: one page of 100 rows, filtered, sorted, counted and paged by SQLite) and engine.inventoryFacets on an already open engine, "mixed" inventory: ms per call, interleaved round-robin. rows is the page size returned, total the number of matching keys. Target for the console: the first page at 100k keys within 20 ms.',
+    async run() {
+      const result = {};
+      for (const count of [10_000, 100_000]) {
+        const home = await fixture('mixed', count);
+        progress(`inventory_query: ${count} keys`);
+        const answer = await runChild('query.mjs', [home, String(CONFIG.filterRuns[count])]);
+        result[`keys_${count / 1000}k`] = Object.fromEntries(Object.entries(answer.queries).map(([name, query]) => [name, figure('ms', query.samples, { rows: query.rows, total: query.total })]));
+      }
+      return result;
+    },
+  },
+  {
     id: 'sync_throughput',
     description:
       'engine.sync() against the emulators on 127.0.0.1 (their own process, 5,000 keys each, pages of 100), each run in a fresh process and data folder. first = initial sync of a new data folder (includes loading connector code), resync = a second sync of the same folder (update path). keys_per_s = keys / wall time of sync().',

@@ -53,6 +53,18 @@ describe('the renderer contract', () => {
     expect(await client['key:show'](keys[0]!.ref)).toEqual(keys[0]);
   });
 
+  it('pages the inventory and counts it for the console, in the declared shapes', async () => {
+    await engine.addManualKey('hand', { name: 'Twilio', vendor: 'Twilio', expiresAt: new Date(Date.now() + 50 * 86_400_000).toISOString() });
+    const first = await client['inventory:query']({ limit: 1 });
+    expect(first).toMatchObject({ total: 2, offset: 0 });
+    expect(first.rows.map((key) => key.name)).toEqual(['Stripe prod']);
+    const second = await client['inventory:query']({ limit: 1, offset: 1 });
+    expect(second.rows.map((key) => key.name)).toEqual(['Twilio']);
+    expect((await client['inventory:query']({ search: 'twil', sort: { field: 'name', direction: 'desc' } })).rows.map((key) => key.name)).toEqual(['Twilio']);
+    const facets = await client['inventory:facets']();
+    expect(facets).toMatchObject({ total: 2, status: { active: 2 }, vendors: { manual: 2 }, backends: [{ name: 'hand', type: 'manual', count: 2 }], due: { within7: 1, later: 1 } });
+  });
+
   it('refuses wrong-typed, malformed, oversized and unknown arguments before the engine sees them', async () => {
     const listKeys = vi.spyOn(engine, 'listKeys');
     const calls: Array<[ContractMethod, unknown[]]> = [
@@ -66,6 +78,12 @@ describe('the renderer contract', () => {
       ['key:revoke', ['hand/x', { revealReplacement: 'yes' }]],
       ['key:create', ['hand', '']],
       ['sync:run', [Array.from({ length: 500 }, (_, i) => `b${i}`)]],
+      ['inventory:query', [{ limit: 501 }]],
+      ['inventory:query', [{ offset: -1 }]],
+      ['inventory:query', [{ sort: { field: 'secret', direction: 'asc' } }]],
+      ['inventory:query', [{ vendor: 'acme' }]],
+      ['inventory:query', [{ orderBy: 'name; DROP TABLE keys' }]],
+      ['inventory:facets', [{}]],
     ];
     for (const [method, args] of calls) {
       expect(() => parseContractArgs(method, args), `${method} ${JSON.stringify(args).slice(0, 60)}`).toThrow(ContractViolation);

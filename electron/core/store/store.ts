@@ -3,7 +3,8 @@
  * It knows tables and transactions, not vendors or encryption: sealed blobs come in and go out as
  * opaque bytes, and the vault is the only thing that can open them.
  */
-import type { AuditEvent, AuditOutcome, BackendType, Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
+import type { AuditEvent, AuditOutcome, BackendType, InventoryFacets, InventoryPage, InventoryQuery, Key, KeyFilter, KeySortField, KeyStatus } from '../../../shared/domain.js';
+import { BACKEND_TYPES, KEY_STATUSES } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { KeywardenError } from '../errors.js';
 import { endOfWindow } from '../dates.js';
@@ -335,32 +336,88 @@ export class InventoryStore {
 
   listKeys(filter: KeyFilter, now: Date): Key[] {
     return this.guard(() => {
-      const where: string[] = [];
-      const params: Record<string, string> = { now: now.toISOString() };
-      if (filter.backend !== undefined) {
-        where.push('b.name = @backend');
-        params.backend = filter.backend;
-      }
-      if (filter.status !== undefined) {
-        where.push(`${EFFECTIVE_STATUS} = @status`);
-        params.status = filter.status;
-      }
-      if (filter.dueWithinDays !== undefined) {
-        // The stored status, not the derived one: a manual key past its expiry is overdue, and still due.
-        where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @dueBefore AND k.status IN ('active', 'grace')`);
-        // Within N days: due on or before the local calendar day N days from today (see dates.ts).
-        params.dueBefore = endOfWindow(now, filter.dueWithinDays).toISOString();
-      }
-      if (filter.search !== undefined && filter.search !== '') {
-        where.push(`(k.name LIKE @search ESCAPE '\\' OR k.prefix LIKE @search ESCAPE '\\' OR k.key_id LIKE @search ESCAPE '\\' OR b.name LIKE @search ESCAPE '\\')`);
-        params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      }
-      const sql = `${KEY_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY b.name, k.name, k.key_id`;
+      const { where, params } = keyConditions(filter, now);
+      const sql = `${KEY_SELECT} ${where} ORDER BY b.name, k.name, k.key_id`;
       return this.db
         .prepare(sql)
         .raw()
         .all(params as never)
         .map(toKey);
+    });
+  }
+
+  /**
+   * One page of the inventory, filtered, sorted and paged by SQLite, with the number of keys that match:
+   * the console shows 100k keys without ever holding them.
+   */
+  queryKeys(query: InventoryQuery, now: Date): InventoryPage {
+    return this.guard(() => {
+      const { where, params } = keyConditions(query, now);
+      const sort = query.sort ?? { field: 'due', direction: 'asc' };
+      const { expression, nullable } = SORT_EXPRESSIONS[sort.field];
+      const direction = sort.direction === 'desc' ? 'DESC' : 'ASC';
+      // Keys without the sorted value (no due date, never tested) come last in either direction. Ties
+      // go by backend and id: unique and stable, so pages never overlap; and the same ORDER BY as the
+      // indexes of migration 002, so the default order reads an index instead of sorting every key.
+      const order = `${nullable ? `${expression} IS NULL, ` : ''}${expression} ${direction}, k.backend_id ${direction}, k.key_id ${direction}`;
+      const offset = query.offset ?? 0;
+      const limit = query.limit ?? 100;
+      // Counting needs the backends table only when a condition reads it.
+      const from = where.includes('b.') ? 'keys k JOIN backends b ON b.id = k.backend_id' : 'keys k';
+      const total = (
+        this.db
+          .prepare(`SELECT COUNT(*) FROM ${from} ${where}`)
+          .raw()
+          .get(params as never) as [number]
+      )[0];
+      const rows = this.db
+        .prepare(`${KEY_SELECT} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+        .raw()
+        .all({ ...params, limit, offset } as never)
+        .map(toKey);
+      return { total, offset, rows };
+    });
+  }
+
+  /** Counts for the console's filters: per status, vendor, backend, and due window (local calendar days). */
+  facets(now: Date): InventoryFacets {
+    return this.guard(() => {
+      const at = { now: now.toISOString() };
+      const status = Object.fromEntries(KEY_STATUSES.map((name) => [name, 0])) as Record<KeyStatus, number>;
+      for (const [name, count] of this.db
+        .prepare(`SELECT ${EFFECTIVE_STATUS} AS s, COUNT(*) FROM keys k JOIN backends b ON b.id = k.backend_id GROUP BY s`)
+        .raw()
+        .all(at as never) as Array<[KeyStatus, number]>) {
+        status[name] = count;
+      }
+      const vendors = Object.fromEntries(BACKEND_TYPES.map((name) => [name, 0])) as Record<BackendType, number>;
+      const backends = (
+        this.db.prepare('SELECT b.name, b.type, COUNT(k.key_id) FROM backends b LEFT JOIN keys k ON k.backend_id = b.id GROUP BY b.id ORDER BY b.name').raw().all() as Array<
+          [string, BackendType, number]
+        >
+      ).map(([name, type, count]) => {
+        vendors[type] += count;
+        return { name, type, count };
+      });
+      const due = this.db
+        .prepare(
+          `SELECT
+             COALESCE(SUM(next_due_at IS NOT NULL AND next_due_at <= @now), 0),
+             COALESCE(SUM(next_due_at > @now AND next_due_at <= @end7), 0),
+             COALESCE(SUM(next_due_at > @end7 AND next_due_at <= @end30), 0),
+             COALESCE(SUM(next_due_at > @end30), 0),
+             COALESCE(SUM(next_due_at IS NULL), 0)
+           FROM keys WHERE status IN ('active', 'grace')`,
+        )
+        .raw()
+        .get({ ...at, end7: endOfWindow(now, 7).toISOString(), end30: endOfWindow(now, 30).toISOString() } as never) as [number, number, number, number, number];
+      return {
+        total: backends.reduce((sum, backend) => sum + backend.count, 0),
+        status,
+        vendors,
+        backends,
+        due: { overdue: due[0], within7: due[1], within30: due[2], later: due[3], none: due[4] },
+      };
     });
   }
 
@@ -473,11 +530,59 @@ export class InventoryStore {
   }
 }
 
+/**
+ * The WHERE clause every key query shares (list, page, count), as SQL with named parameters. Vendor
+ * text is only ever a parameter; LIKE wildcards in a search are escaped.
+ */
+function keyConditions(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean }, now: Date): { where: string; params: Record<string, string> } {
+  const where: string[] = [];
+  const params: Record<string, string> = { now: now.toISOString() };
+  if (filter.backend !== undefined) {
+    where.push('b.name = @backend');
+    params.backend = filter.backend;
+  }
+  if (filter.vendor !== undefined) {
+    where.push('b.type = @vendor');
+    params.vendor = filter.vendor;
+  }
+  if (filter.status !== undefined) {
+    where.push(`${EFFECTIVE_STATUS} = @status`);
+    params.status = filter.status;
+  }
+  // Due windows use the stored status, not the derived one: a manual key past its expiry is overdue, and still due.
+  if (filter.dueWithinDays !== undefined) {
+    where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @dueBefore AND k.status IN ('active', 'grace')`);
+    // Within N days: due on or before the local calendar day N days from today (see dates.ts).
+    params.dueBefore = endOfWindow(now, filter.dueWithinDays).toISOString();
+  }
+  if (filter.overdue) where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @now AND k.status IN ('active', 'grace')`);
+  if (filter.search !== undefined && filter.search !== '') {
+    where.push(`(k.name LIKE @search ESCAPE '\\' OR k.prefix LIKE @search ESCAPE '\\' OR k.key_id LIKE @search ESCAPE '\\' OR b.name LIKE @search ESCAPE '\\')`);
+    params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  }
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** What each sortable column sorts by, and whether it can be empty. Status sorts by urgency, not by spelling. */
+const SORT_EXPRESSIONS: Record<KeySortField, { expression: string; nullable: boolean }> = {
+  due: { expression: 'k.next_due_at', nullable: true },
+  name: { expression: 'k.name COLLATE NOCASE', nullable: false },
+  backend: { expression: 'b.name', nullable: false },
+  status: { expression: `CASE ${EFFECTIVE_STATUS} WHEN 'active' THEN 0 WHEN 'grace' THEN 1 WHEN 'expired' THEN 2 ELSE 3 END`, nullable: false },
+  prefix: { expression: 'k.prefix', nullable: true },
+  createdAt: { expression: 'k.created_at', nullable: true },
+  expiresAt: { expression: 'k.expires_at', nullable: true },
+  lastTestedAt: { expression: 'k.last_tested_at', nullable: true },
+  syncedAt: { expression: 'k.synced_at', nullable: true },
+};
+
 /** A read-only connection cannot migrate: an older database must be opened once by a writing command. */
 function requireCurrentSchema(db: SqlDatabase): void {
   const version = schemaVersion(db);
   const latest = MIGRATIONS.at(-1)?.version ?? 0;
   if (version === latest) return;
+  // Missing migrations that only add indexes do not change what reading returns.
+  if (version > 0 && MIGRATIONS.filter((migration) => migration.version > version).every((migration) => migration.readCompatible)) return;
   if (version > latest) migrate(db); // reports the "newer Keywarden" error, writing nothing
   throw new KeywardenError(
     version === 0 ? 'store_corrupt' : 'store_read_only',

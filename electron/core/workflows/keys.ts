@@ -4,7 +4,7 @@
  * reminders and the audit trail.
  */
 import { randomBytes } from 'node:crypto';
-import type { AuditEvent, IssuedKey, Key, KeyFilter, Reminder, RevokeResult, TestResult } from '../../../shared/domain.js';
+import type { AuditEvent, InventoryFacets, InventoryPage, InventoryQuery, IssuedKey, Key, KeyFilter, Reminder, RevokeResult, TestResult } from '../../../shared/domain.js';
 import { BACKEND_NAME_PATTERN } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
@@ -33,6 +33,16 @@ export class KeyWorkflows {
   listKeys(filter: KeyFilter = {}): Key[] {
     if (filter.backend !== undefined) this.ctx.store.requireBackend(filter.backend);
     return this.ctx.store.listKeys(filter, this.ctx.now());
+  }
+
+  /** One page of the inventory for the console: filtered, sorted and paged by the store. */
+  queryInventory(query: InventoryQuery): InventoryPage {
+    if (query.backend !== undefined) this.ctx.store.requireBackend(query.backend);
+    return this.ctx.store.queryKeys(query, this.ctx.now());
+  }
+
+  inventoryFacets(): InventoryFacets {
+    return this.ctx.store.facets(this.ctx.now());
   }
 
   getKey(ref: string): Key {

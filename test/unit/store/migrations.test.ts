@@ -71,9 +71,9 @@ describe('migration 001 on a fresh file', () => {
     openStore().close();
     const db = openRaw();
     expect(tableNames(db)).toEqual(['audit', 'backends', 'key_secrets', 'keys', 'meta', 'reminder_notifications']);
-    expect(schemaVersion(db)).toBe(1);
-    expect(db.pragma('user_version')).toEqual([{ user_version: 1 }]);
-    expect(MIGRATIONS.at(-1)?.version).toBe(1);
+    expect(schemaVersion(db)).toBe(2);
+    expect(db.pragma('user_version')).toEqual([{ user_version: 2 }]);
+    expect(MIGRATIONS.at(-1)?.version).toBe(2);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -129,6 +129,43 @@ describe('migration 001 on a fresh file', () => {
   });
 });
 
+describe('migration 002: the console inventory order', () => {
+  it('upgrades a version-1 database in place: its keys stay, and the default page order reads an index instead of sorting', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 1)).toBe(1);
+    db.prepare("INSERT INTO backends (name, type, created_at) VALUES ('hand', 'manual', '2026-01-01T00:00:00.000Z')").run();
+    db.prepare(
+      "INSERT INTO keys (backend_id, key_id, name, status, next_due_at, first_seen_at) VALUES (1, 'k1', 'Stripe', 'active', '2026-03-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+    ).run();
+    db.close();
+
+    // A read-only open (a backup copy) lists it before any upgrade: 002 only adds indexes.
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(readOnly.listKeys({}, new Date('2026-02-01T00:00:00.000Z')).map((key) => key.ref)).toEqual(['hand/k1']);
+    readOnly.close();
+    const check = openRaw();
+    expect(schemaVersion(check)).toBe(1);
+    check.close();
+
+    const store = openStore();
+    expect(store.listKeys({}, new Date('2026-02-01T00:00:00.000Z')).map((key) => key.ref)).toEqual(['hand/k1']);
+    store.close();
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(2);
+    const plan = (order: string) =>
+      upgraded
+        .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT k.key_id FROM keys k JOIN backends b ON b.id = k.backend_id ORDER BY ${order} LIMIT 100`)
+        .all()
+        .map((row) => row.detail)
+        .join(' | ');
+    // The ORDER BY that InventoryStore.queryKeys builds for the default sort and for the name sort.
+    expect(plan('k.next_due_at IS NULL, k.next_due_at ASC, k.backend_id ASC, k.key_id ASC')).toMatch(/USING (COVERING )?INDEX keys_due_order/);
+    expect(plan('k.name COLLATE NOCASE ASC, k.backend_id ASC, k.key_id ASC')).toMatch(/USING (COVERING )?INDEX keys_name_order/);
+    expect(plan('k.next_due_at IS NULL, k.next_due_at ASC, k.backend_id ASC, k.key_id ASC')).not.toMatch(/TEMP B-TREE/);
+  });
+});
+
 describe('re-opening', () => {
   it('does not run migration 001 again and keeps the data', () => {
     const first = openStore();
@@ -142,17 +179,18 @@ describe('re-opening', () => {
     second.close();
 
     const db = openRaw();
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(2);
     // Running the migrations again explicitly is a no-op too.
-    expect(migrate(db)).toBe(1);
+    expect(migrate(db)).toBe(2);
     expect(db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM backends').get()?.n).toBe(1);
   });
 
   it('a migration that fails is rolled back as a whole and leaves user_version unchanged', () => {
     const db = openRaw();
-    const broken = [...MIGRATIONS, { version: 2, name: 'broken', up: 'CREATE TABLE extra (x INTEGER); INSERT INTO no_such_table VALUES (1);' }];
+    const latest = MIGRATIONS.at(-1)!.version;
+    const broken = [...MIGRATIONS, { version: latest + 1, name: 'broken', up: 'CREATE TABLE extra (x INTEGER); INSERT INTO no_such_table VALUES (1);' }];
     expect(() => migrate(db, broken)).toThrow();
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(latest);
     expect(tableNames(db)).not.toContain('extra');
   });
 });

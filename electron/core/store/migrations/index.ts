@@ -7,15 +7,21 @@
 import { KeywardenError } from '../../errors.js';
 import type { SqlDatabase } from '../sqlite.js';
 import { migration001Initial } from './001-initial.js';
+import { migration002InventoryOrderIndexes } from './002-inventory-order-indexes.js';
 
 export interface Migration {
   version: number;
   name: string;
   /** SQL run once, inside the migration's transaction. */
   up: string;
+  /**
+   * True when a database without this migration still reads correctly (it only adds indexes), so a
+   * read-only open of an older file (a backup, a mount) can list it before anything upgrades it.
+   */
+  readCompatible?: boolean;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001Initial];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002InventoryOrderIndexes];
 
 export function schemaVersion(db: SqlDatabase): number {
   return (db.pragma('user_version') as Array<{ user_version: number }>)[0]?.user_version ?? 0;
