@@ -14,17 +14,22 @@ import {
   BackendSummary,
   InventoryFacets,
   InventoryPage,
+  InventoryChange,
   InventoryQuery,
   IssuedKey,
   Key,
   KeyFilter,
   KeyRef,
+  NewBackendInput,
+  NewManualKeyInput,
   Reminder,
   RevokeResult,
   SyncProgress,
   SyncReport,
   TestResult,
+  VaultState,
 } from './domain.js';
+import { MAX_POLICY_DAYS } from './rules.js';
 
 /** Key labels as vendors accept them; the vendor checks its own stricter rules. */
 const KeyLabel = z.string().trim().min(1).max(100);
@@ -46,6 +51,18 @@ export const CONTRACT = {
   },
   'key:delete': { args: z.tuple([KeyRef]), result: z.null() },
   'backend:list': { args: z.tuple([]), result: z.array(BackendSummary) },
+  /** The credential is tested at the vendor before anything is stored, then sealed; it never comes back. */
+  'backend:add': { args: z.tuple([NewBackendInput]), result: BackendSummary },
+  /** Removes the backend and its cached inventory and secrets from Keywarden; nothing changes at the vendor. */
+  'backend:remove': { args: z.tuple([BackendName]), result: z.null() },
+  /** Replaces a credential, tested first: the old one stays unless the new one works. */
+  'backend:credential': { args: z.tuple([BackendName, z.string().min(1).max(16_384)]), result: BackendSummary },
+  /** Keywarden's own rotation policy in days, or null for the vendor's default. */
+  'backend:policy': { args: z.tuple([BackendName, z.number().int().min(1).max(MAX_POLICY_DAYS).nullable()]), result: BackendSummary },
+  /** CommBox: the admin's replacement interval at the vendor. */
+  'backend:interval': { args: z.tuple([BackendName, z.number().int().min(1).max(365)]), result: z.object({ backend: BackendSummary, intervalDays: z.number().int() }) },
+  'manual:add': { args: z.tuple([BackendName, NewManualKeyInput]), result: Key },
+  'vault:status': { args: z.tuple([]), result: VaultState },
   'sync:run': { args: z.tuple([z.array(BackendName).max(200)]), result: SyncReport },
   'reminders:list': { args: z.tuple([z.object({ withinDays: z.number().int().min(0).max(36_500).optional() }).strict()]), result: z.array(Reminder) },
   'audit:list': { args: z.tuple([z.object({ limit: z.number().int().min(1).max(100_000).optional() }).strict()]), result: z.array(AuditEvent) },
@@ -53,6 +70,10 @@ export const CONTRACT = {
 
 export const CONTRACT_EVENTS = {
   onSyncProgress: SyncProgress,
+  /** After anything that changes the inventory: open views refresh their page and facets. */
+  onInventoryChanged: InventoryChange,
+  /** After anything that can change what is due: the reminders view, the tray and badges refresh. */
+  onRemindersChanged: InventoryChange,
 } as const;
 
 export type ContractMethod = keyof typeof CONTRACT;

@@ -6,7 +6,7 @@
  * from the schemas, never written twice. This file imports nothing platform-specific.
  */
 import { z } from 'zod';
-import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, KEY_STATUSES } from './rules.js';
+import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, KEY_STATUSES, MAX_POLICY_DAYS } from './rules.js';
 
 export { BACKEND_TYPES, KEY_STATUSES };
 
@@ -218,3 +218,59 @@ export const InventoryFacets = z.object({
   }),
 });
 export type InventoryFacets = z.infer<typeof InventoryFacets>;
+
+/** A backend as the console's "add backend" form sends it; the credential goes straight to the vault. */
+export const NewBackendInput = z
+  .object({
+    name: BackendName,
+    type: BackendType,
+    url: z.string().max(2_000).nullable().optional(),
+    /** Typed once into a password field; tested, then sealed. Never sent back. */
+    credential: z.string().min(1).max(16_384).nullable().optional(),
+    rotateEveryDays: z.number().int().min(1).max(MAX_POLICY_DAYS).nullable().optional(),
+  })
+  .strict();
+export type NewBackendInput = z.infer<typeof NewBackendInput>;
+
+/** A key of a vendor without an API, entered by hand in a manual backend. */
+export const NewManualKeyInput = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    vendor: z.string().max(100).nullable().optional(),
+    createdAt: z.string().max(40).nullable().optional(),
+    expiresAt: z.string().max(40).nullable().optional(),
+    rotateEveryDays: z.number().int().min(1).max(MAX_POLICY_DAYS).nullable().optional(),
+    secret: z.string().min(1).max(16_384).nullable().optional(),
+    test: z
+      .object({
+        url: z.string().max(2_000),
+        header: z.string().max(100),
+        valueTemplate: z.string().max(1_000),
+        expectStatus: z.number().int().min(100).max(599),
+        allowPrivateNetwork: z.boolean().optional(),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+  })
+  .strict();
+export type NewManualKeyInput = z.infer<typeof NewManualKeyInput>;
+
+/** How this data folder's key is opened, for the console's vault panel. Nothing in it is secret. */
+export const VaultState = z.object({
+  created: z.boolean(),
+  vaultId: z.string().nullable(),
+  keychainEntry: z.string().nullable(),
+  keychain: z.enum(['holds-key', 'missing', 'locked', 'unavailable', 'wrong-key']).nullable(),
+  keychainDetail: z.string().nullable(),
+  passphraseSlot: z.object({ kdf: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int() }).nullable(),
+  sealed: z.object({ keySecrets: z.number().int().nonnegative(), credentials: z.number().int().nonnegative() }),
+});
+export type VaultState = z.infer<typeof VaultState>;
+
+/** Pushed after anything changes the inventory (a sync, a create, a revoke...), so open views refresh. */
+export const InventoryChange = z.object({
+  reason: z.enum(['sync', 'key', 'backend', 'vault']),
+  backend: BackendName.nullable(),
+});
+export type InventoryChange = z.infer<typeof InventoryChange>;

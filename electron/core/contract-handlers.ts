@@ -1,35 +1,81 @@
 /**
  * The engine side of the contract in `shared/contract.ts`: one handler per method, each a direct call
- * into KeywardenEngine. The Electron main process binds these behind its validating IPC wrapper; tests
- * and the e2e bridge use them the same way, so every client sees the same behaviour.
+ * into KeywardenEngine. The Electron main process binds these behind its validating IPC wrapper, and
+ * `keywarden ui` behind its HTTP routes; tests use them the same way, so every client sees the same
+ * behaviour. Handlers that change the inventory announce it, so every open view refreshes.
  */
-import type { ContractEventPayload, ContractHandlers } from '../../shared/contract.js';
+import type { ContractEvent, ContractEventPayload, ContractHandlers } from '../../shared/contract.js';
+import type { InventoryChange } from '../../shared/domain.js';
 import type { KeywardenEngine } from './engine.js';
 
-export interface ContractEventSink {
-  onSyncProgress(progress: ContractEventPayload<'onSyncProgress'>): void;
-}
+/** Where the handlers push contract events: one function per event the contract declares. */
+export type ContractEventSink = { [E in ContractEvent]: (payload: ContractEventPayload<E>) => void };
 
 export function createContractHandlers(engine: KeywardenEngine, events: ContractEventSink): ContractHandlers {
+  /** Runs a change, then tells the views: what is due can change with anything the inventory holds. */
+  const changing = async <T>(change: InventoryChange, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } finally {
+      // Also after a failure: a failed sync records its error, a lost answer is reconciled by re-listing.
+      events.onInventoryChanged(change);
+      events.onRemindersChanged(change);
+    }
+  };
+  const backendOf = (ref: string) => ref.slice(0, ref.indexOf('/'));
   return {
     'inventory:list': async (filter) => engine.listKeys(filter),
     'inventory:query': async (query) => engine.queryInventory(query),
     'inventory:facets': async () => engine.inventoryFacets(),
     'key:show': async (ref) => engine.getKey(ref),
     'key:reveal': (ref) => engine.reveal(ref),
-    'key:test': (ref) => engine.testKey(ref),
-    'key:create': (backend, name) => engine.createKey(backend, name),
+    'key:test': (ref) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.testKey(ref)),
+    'key:create': (backend, name) => changing({ reason: 'key', backend }, () => engine.createKey(backend, name)),
     'key:revoke': (ref, options) =>
-      engine.revokeKey(ref, {
-        ...(options.validityDays !== undefined ? { validityDays: options.validityDays } : {}),
-        revealReplacement: options.revealReplacement ?? false,
+      changing({ reason: 'key', backend: backendOf(ref) }, () =>
+        engine.revokeKey(ref, {
+          ...(options.validityDays !== undefined ? { validityDays: options.validityDays } : {}),
+          revealReplacement: options.revealReplacement ?? false,
+        }),
+      ),
+    'key:delete': (ref) =>
+      changing({ reason: 'key', backend: backendOf(ref) }, async () => {
+        await engine.deleteKey(ref);
+        return null;
       }),
-    'key:delete': async (ref) => {
-      await engine.deleteKey(ref);
-      return null;
-    },
     'backend:list': async () => engine.listBackends(),
-    'sync:run': (names) => engine.sync(names, { onProgress: (progress) => events.onSyncProgress(progress) }),
+    'backend:add': (input) =>
+      changing({ reason: 'backend', backend: input.name }, () =>
+        engine.addBackend({
+          name: input.name,
+          type: input.type,
+          url: input.url ?? null,
+          credential: input.credential ?? null,
+          rotateEveryDays: input.rotateEveryDays ?? null,
+        }),
+      ),
+    'backend:remove': (name) =>
+      changing({ reason: 'backend', backend: name }, async () => {
+        await engine.removeBackend(name);
+        return null;
+      }),
+    'backend:credential': (name, credential) => changing({ reason: 'backend', backend: name }, () => engine.setCredential(name, credential)),
+    'backend:policy': (name, days) => changing({ reason: 'backend', backend: name }, async () => engine.setRotationPolicy(name, days)),
+    'backend:interval': (name, days) => changing({ reason: 'backend', backend: name }, () => engine.setVendorRotationInterval(name, days)),
+    'manual:add': (backend, input) =>
+      changing({ reason: 'key', backend }, () =>
+        engine.addManualKey(backend, {
+          name: input.name,
+          vendor: input.vendor ?? null,
+          createdAt: input.createdAt ?? null,
+          expiresAt: input.expiresAt ?? null,
+          rotateEveryDays: input.rotateEveryDays ?? null,
+          secret: input.secret ?? null,
+          test: input.test ? { ...input.test, allowPrivateNetwork: input.test.allowPrivateNetwork ?? false } : null,
+        }),
+      ),
+    'vault:status': () => engine.vaultStatus(),
+    'sync:run': (names) => changing({ reason: 'sync', backend: names.length === 1 ? names[0]! : null }, () => engine.sync(names, { onProgress: (progress) => events.onSyncProgress(progress) })),
     'reminders:list': async (options) => engine.reminders(options.withinDays !== undefined ? { withinDays: options.withinDays } : {}),
     'audit:list': async (options) => engine.auditTrail(options.limit !== undefined ? { limit: options.limit } : {}),
   };

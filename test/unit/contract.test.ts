@@ -16,6 +16,7 @@ describe('the renderer contract', () => {
   let handlers: ContractHandlers;
   let client: ContractClient;
   const progress: unknown[] = [];
+  let changes: Array<[string, unknown]> = [];
 
   beforeEach(async () => {
     home = mkdtempSync(join(tmpdir(), 'keywarden-contract-'));
@@ -24,7 +25,12 @@ describe('the renderer contract', () => {
     engine = KeywardenEngine.open({ home, keychain: refusingKeychain });
     await engine.addBackend({ name: 'hand', type: 'manual' });
     await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: new Date(Date.now() + 5 * 86_400_000).toISOString() });
-    handlers = createContractHandlers(engine, { onSyncProgress: (event) => progress.push(event) });
+    changes = [];
+    handlers = createContractHandlers(engine, {
+      onSyncProgress: (event) => progress.push(event),
+      onInventoryChanged: (change) => changes.push(['inventory', change]),
+      onRemindersChanged: (change) => changes.push(['reminders', change]),
+    });
     client = buildContractClient({
       invoke: async (method, args) => {
         const parsed = parseContractArgs(method, args);
@@ -65,6 +71,45 @@ describe('the renderer contract', () => {
     expect(facets).toMatchObject({ total: 2, status: { active: 2 }, vendors: { manual: 2 }, backends: [{ name: 'hand', type: 'manual', count: 2 }], due: { within7: 1, later: 1 } });
   });
 
+  it('manages backends and manual keys for the console, and tells open views what changed', async () => {
+    const added = await client['backend:add']({ name: 'hand2', type: 'manual' });
+    expect(added).toMatchObject({ name: 'hand2', type: 'manual', hasCredential: false });
+    const policy = await client['backend:policy']('hand2', 45);
+    expect(policy.rotateEveryDays).toBe(45);
+    const key = await client['manual:add']('hand2', { name: 'Mailgun', createdAt: '2026-01-10' });
+    expect(key).toMatchObject({ backend: 'hand2', name: 'Mailgun', secretCached: false });
+    expect(key.rotationDueAt).not.toBeNull();
+    expect(changes).toEqual([
+      ['inventory', { reason: 'backend', backend: 'hand2' }],
+      ['reminders', { reason: 'backend', backend: 'hand2' }],
+      ['inventory', { reason: 'backend', backend: 'hand2' }],
+      ['reminders', { reason: 'backend', backend: 'hand2' }],
+      ['inventory', { reason: 'key', backend: 'hand2' }],
+      ['reminders', { reason: 'key', backend: 'hand2' }],
+    ]);
+    // A manual backend has no credential: the engine says so, and the views are still told (nothing changed).
+    await expect(client['backend:credential']('hand2', 'whatever')).rejects.toThrow(/no credential/);
+    expect(await client['backend:remove']('hand2')).toBeNull();
+    expect((await client['backend:list']()).map((backend) => backend.name)).toEqual(['hand']);
+    // Reads announce nothing.
+    const before = changes.length;
+    await client['inventory:query']({});
+    await client['vault:status']();
+    expect(changes).toHaveLength(before);
+  });
+
+  it('shows how the vault is opened, without ever creating it or asking the keychain', async () => {
+    expect(await client['vault:status']()).toEqual({
+      created: false,
+      vaultId: null,
+      keychainEntry: null,
+      keychain: null,
+      keychainDetail: null,
+      passphraseSlot: null,
+      sealed: { keySecrets: 0, credentials: 0 },
+    });
+  });
+
   it('refuses wrong-typed, malformed, oversized and unknown arguments before the engine sees them', async () => {
     const listKeys = vi.spyOn(engine, 'listKeys');
     const calls: Array<[ContractMethod, unknown[]]> = [
@@ -84,6 +129,15 @@ describe('the renderer contract', () => {
       ['inventory:query', [{ vendor: 'acme' }]],
       ['inventory:query', [{ orderBy: 'name; DROP TABLE keys' }]],
       ['inventory:facets', [{}]],
+      ['backend:add', [{ name: 'x', type: 'acme' }]],
+      ['backend:add', [{ name: 'Bad Name', type: 'manual' }]],
+      ['backend:add', [{ name: 'x', type: 'manual', token: 'smuggled' }]],
+      ['backend:policy', ['hand', 0]],
+      ['backend:interval', ['hand', 400]],
+      ['backend:credential', ['hand', '']],
+      ['manual:add', ['hand', { name: '' }]],
+      ['manual:add', ['hand', { name: 'k', test: { url: 'https://x', header: 'A', valueTemplate: '{secret}', expectStatus: 700 } }]],
+      ['vault:status', ['now']],
     ];
     for (const [method, args] of calls) {
       expect(() => parseContractArgs(method, args), `${method} ${JSON.stringify(args).slice(0, 60)}`).toThrow(ContractViolation);
