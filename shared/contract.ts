@@ -62,6 +62,20 @@ export const CONTRACT = {
   /** CommBox: the admin's replacement interval at the vendor. */
   'backend:interval': { args: z.tuple([BackendName, z.number().int().min(1).max(365)]), result: z.object({ backend: BackendSummary, intervalDays: z.number().int() }) },
   'manual:add': { args: z.tuple([BackendName, NewManualKeyInput]), result: Key },
+  /** A manual key's dates: undefined keeps a date, null clears it; an expiry and an interval exclude each other. */
+  'manual:edit': {
+    args: z.tuple([
+      KeyRef,
+      z
+        .object({
+          createdAt: z.string().max(40).optional(),
+          expiresAt: z.string().max(40).nullable().optional(),
+          rotateEveryDays: z.number().int().min(1).max(MAX_POLICY_DAYS).nullable().optional(),
+        })
+        .strict(),
+    ]),
+    result: Key,
+  },
   'vault:status': { args: z.tuple([]), result: VaultState },
   'sync:run': { args: z.tuple([z.array(BackendName).max(200)]), result: SyncReport },
   'reminders:list': { args: z.tuple([z.object({ withinDays: z.number().int().min(0).max(36_500).optional() }).strict()]), result: z.array(Reminder) },

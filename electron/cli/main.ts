@@ -121,6 +121,19 @@ const COMMANDS: Record<string, CommandSpec> = {
     access: 'write',
     load: async () => manualCommands().keyAdd,
   },
+  'key edit': {
+    usage: 'key edit REF [--created-at DATE] [--expires-at DATE | --rotate-every-days D | --no-expiry] [--json]',
+    summary: "change a manual key's dates; its due date and reminders follow",
+    options: {
+      'created-at': { type: 'string' },
+      'expires-at': { type: 'string' },
+      'rotate-every-days': { type: 'string' },
+      'no-expiry': { type: 'boolean' },
+    },
+    positionals: [1, 1],
+    access: 'write',
+    load: async () => manualCommands().keyEdit,
+  },
   sync: {
     usage: 'sync [NAME...] [--json]',
     summary: 'fetch the inventory of every (or the named) backend; exit 2 if some failed',

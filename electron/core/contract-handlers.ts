@@ -74,6 +74,7 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
           test: input.test ? { ...input.test, allowPrivateNetwork: input.test.allowPrivateNetwork ?? false } : null,
         }),
       ),
+    'manual:edit': (ref, changes) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.updateManualKey(ref, changes)),
     'vault:status': () => engine.vaultStatus(),
     'sync:run': (names) => changing({ reason: 'sync', backend: names.length === 1 ? names[0]! : null }, () => engine.sync(names, { onProgress: (progress) => events.onSyncProgress(progress) })),
     'reminders:list': async (options) => engine.reminders(options.withinDays !== undefined ? { withinDays: options.withinDays } : {}),

@@ -41,14 +41,14 @@ import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js';
 import { type AddBackendInput, BackendWorkflows } from './workflows/backends.js';
 import { EngineContext, type SyncLimits } from './workflows/context.js';
-import { KeyWorkflows, type ManualKeyInput } from './workflows/keys.js';
+import { KeyWorkflows, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
 import { SyncWorkflow } from './workflows/sync.js';
 import { VaultWorkflows } from './workflows/vault.js';
 
 export type { AddBackendInput } from './workflows/backends.js';
 export { refuseUnusedBackendInput } from './workflows/backends.js';
 export type { SyncLimits } from './workflows/context.js';
-export { parseRef, type ManualKeyInput } from './workflows/keys.js';
+export { parseRef, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
 
 export interface EngineOptions {
   /** The data folder; created (mode 0700) if missing. */
@@ -240,6 +240,11 @@ export class KeywardenEngine {
 
   addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
     return this.keys.addManualKey(backendName, input);
+  }
+
+  /** Changes a manual key's created date, expiry or rotation interval; reminders follow. */
+  updateManualKey(ref: string, changes: ManualKeyDates): Promise<Key> {
+    return this.keys.updateManualKey(ref, changes);
   }
 
   /** Reminders due within `withinDays` (default 30) calendar days, most urgent first, overdue included. */

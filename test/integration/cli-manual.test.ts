@@ -59,6 +59,40 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     return boxwatch;
   }
 
+  it("edits a manual key's dates: the reminder follows, the secret still opens, and the change is audited", async () => {
+    const secret = newSecret('sk_live');
+    const added = await addKey(['--name', 'Stripe prod', '--expires-at', dateIn(90)], secret);
+    expect(await reminders()).toEqual([]);
+
+    // The vendor shortened the key's life: due in 5 days now, so the 7-day reminder appears.
+    const edited = ok(await home.run(['key', 'edit', added.ref, '--expires-at', dateIn(5), '--json'])).json<Key>();
+    expect(edited.expiresAt).not.toBe(added.expiresAt);
+    const [reminder] = await reminders();
+    expect(reminder).toMatchObject({ ref: added.ref, kind: 'expiry', daysLeft: 5, threshold: 7 });
+
+    // An interval instead of an expiry: the expiry is cleared and the due date is created + 30 days.
+    const interval = ok(await home.run(['key', 'edit', added.ref, '--created-at', dateIn(-20), '--rotate-every-days', '30', '--json'])).json<Key>();
+    expect(interval.expiresAt).toBeNull();
+    expect((await reminders())[0]).toMatchObject({ ref: added.ref, kind: 'rotation', daysLeft: 10 });
+
+    // The secret is bound to the test target, not the dates: it still opens.
+    expect(ok(await home.run(['reveal', added.ref])).stdout).toBe(`${secret}\n`);
+    const audit = ok(await home.run(['audit', '--json'])).json<Array<{ action: string; ref: string | null }>>();
+    expect(audit.filter((event) => event.action === 'key.edit' && event.ref === added.ref)).toHaveLength(2);
+
+    for (const [args, message] of [
+      [['--expires-at', dateIn(5), '--rotate-every-days', '30'], /give one of/],
+      [[], /nothing to change/],
+      [['--expires-at', '2027-02-30'], /not a date/],
+      [['--created-at', dateIn(10), '--expires-at', dateIn(5)], /expiry date must be after the created date/],
+    ] as const) {
+      const refused = await home.run(['key', 'edit', added.ref, ...args]);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toMatch(message);
+    }
+    expect((await reminders())[0]).toMatchObject({ kind: 'rotation', daysLeft: 10 });
+  });
+
   it('records a key with an expiry date 5 days ahead: active, secret cached, and a 7-day expiry reminder', async () => {
     const secret = newSecret('sk_live');
     const expires = dateIn(5);
@@ -444,6 +478,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       ['reminders', ['reminders']],
       ['audit', ['audit']],
       ['export', ['export', '--format', 'json', '--output', join(folder, 'x.json')]],
+      ['key edit', ['key', 'edit', key.ref, '--rotate-every-days', '60']],
       ['delete', ['delete', key.ref, '--confirm', key.ref]],
       ['vault status', ['vault', 'status']],
       ['vault add-passphrase', ['vault', 'add-passphrase']],

@@ -138,6 +138,9 @@ describe('the renderer contract', () => {
       ['manual:add', ['hand', { name: '' }]],
       ['manual:add', ['hand', { name: 'k', test: { url: 'https://x', header: 'A', valueTemplate: '{secret}', expectStatus: 700 } }]],
       ['vault:status', ['now']],
+      ['manual:edit', ['hand/x', { expiresAt: 5 }]],
+      ['manual:edit', ['hand/x', { createdAt: null }]],
+      ['manual:edit', ['hand/x', { secret: 'smuggled' }]],
     ];
     for (const [method, args] of calls) {
       expect(() => parseContractArgs(method, args), `${method} ${JSON.stringify(args).slice(0, 60)}`).toThrow(ContractViolation);

@@ -1,4 +1,4 @@
-/** `keywarden key add`: keys of vendors without an API, recorded by hand in a manual backend. */
+/** `keywarden key add|edit`: keys of vendors without an API, recorded and kept by hand in a manual backend. */
 import { MAX_POLICY_DAYS } from '../../../shared/rules.js';
 import { parseUserDate } from '../../core/dates.js';
 import { KeywardenError } from '../../core/errors.js';
@@ -33,6 +33,29 @@ export const keyAdd: CommandRun = async ({ values, out, engine }) => {
     () =>
       `added ${key.ref}${key.rotationDueAt ? `, due ${day(key.rotationDueAt)}` : ' (no due date: give --expires-at or --rotate-every-days to be reminded)'}${key.secretCached ? '; secret cached encrypted' : ''}`,
   );
+  return 0;
+};
+
+export const keyEdit: CommandRun = async ({ values, positionals, out, engine }) => {
+  const ref = positionals[0]!;
+  const createdAt = values['created-at'] as string | undefined;
+  const expiresAt = values['expires-at'] as string | undefined;
+  const rotateEveryDays = parseWholeNumber(values['rotate-every-days'] as string | undefined, '--rotate-every-days', 1, MAX_POLICY_DAYS);
+  const noExpiry = Boolean(values['no-expiry']);
+  if ([expiresAt !== undefined, rotateEveryDays !== undefined, noExpiry].filter(Boolean).length > 1) {
+    throw new KeywardenError('invalid_input', 'give one of --expires-at, --rotate-every-days and --no-expiry');
+  }
+  if (createdAt === undefined && expiresAt === undefined && rotateEveryDays === undefined && !noExpiry) {
+    throw new KeywardenError('invalid_input', 'nothing to change: give --created-at, --expires-at, --rotate-every-days or --no-expiry');
+  }
+  const key = await (
+    await engine()
+  ).updateManualKey(ref, {
+    ...(createdAt !== undefined ? { createdAt } : {}),
+    ...(expiresAt !== undefined ? { expiresAt } : noExpiry ? { expiresAt: null } : {}),
+    ...(rotateEveryDays !== undefined ? { rotateEveryDays } : {}),
+  });
+  out.result(key, () => `updated ${key.ref}${key.rotationDueAt ? `, due ${day(key.rotationDueAt)}` : '; it has no due date now (give --expires-at or --rotate-every-days to be reminded)'}`);
   return 0;
 };
 

@@ -15,6 +15,13 @@ import type { BackendRow } from '../store/store.js';
 import { checkPolicyDays } from './backends.js';
 import type { EngineContext } from './context.js';
 
+/** The dates of a manual key that can change after it was added; undefined keeps, null clears. */
+export interface ManualKeyDates {
+  createdAt?: string;
+  expiresAt?: string | null;
+  rotateEveryDays?: number | null;
+}
+
 export interface ManualKeyInput {
   name: string;
   /** The vendor's name for display and search ("Stripe"). */
@@ -325,6 +332,41 @@ export class KeyWorkflows {
       if (sealed) this.ctx.store.putKeySecret(row.id, keyId, sealed, at);
     });
     this.ctx.audit('key.add', row.name, ref, 'ok', sealed ? 'secret cached encrypted' : 'no secret');
+    return this.getKey(ref);
+  }
+  /**
+   * Changes a manual key's dates: its creation date, and either its expiry or its own rotation interval
+   * (setting one clears the other, as when the key was added). Due dates and reminders follow at once.
+   * The secret and its test template are untouched, so the sealed secret still opens.
+   */
+  async updateManualKey(ref: string, changes: ManualKeyDates): Promise<Key> {
+    const key = this.getKey(ref);
+    const row = this.ctx.store.requireBackend(key.backend);
+    if (row.type !== 'manual') {
+      throw new KeywardenError('invalid_input', `${ref} belongs to a ${backendDefinition(row.type).displayName} backend: its dates come from the vendor, so only manual keys can be edited`);
+    }
+    if (changes.expiresAt && changes.rotateEveryDays) throw new KeywardenError('invalid_input', 'give either an expiry date or a rotation interval, not both');
+    const remote = this.ctx.store.getRemoteKey(row.id, key.id)!;
+    const details = { ...remote.details };
+    const createdAt = changes.createdAt ? parseUserDate(changes.createdAt, 'created date') : remote.createdAt;
+    let expiresAt = changes.expiresAt === undefined ? remote.expiresAt : changes.expiresAt === null ? null : parseUserDate(changes.expiresAt, 'expiry date');
+    if (changes.expiresAt) delete details.rotateEveryDays;
+    if (changes.rotateEveryDays !== undefined) {
+      const days = checkPolicyDays(changes.rotateEveryDays, 'rotation interval');
+      if (days === null) delete details.rotateEveryDays;
+      else {
+        details.rotateEveryDays = days;
+        expiresAt = null;
+      }
+    }
+    if (expiresAt && createdAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date');
+    this.ctx.store.upsertKey(row.id, { ...remote, createdAt, expiresAt, details }, null, this.ctx.rotationDays(row));
+    const described = [
+      createdAt !== remote.createdAt ? `created ${createdAt}` : null,
+      expiresAt !== remote.expiresAt ? `expires ${expiresAt ?? 'never'}` : null,
+      details.rotateEveryDays !== remote.details?.rotateEveryDays ? `rotate every ${details.rotateEveryDays ?? '(backend policy)'} days` : null,
+    ].filter(Boolean);
+    this.ctx.audit('key.edit', row.name, ref, 'ok', described.length ? described.join(', ') : 'no change');
     return this.getKey(ref);
   }
 
