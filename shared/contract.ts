@@ -77,6 +77,11 @@ export const CONTRACT = {
     result: Key,
   },
   'vault:status': { args: z.tuple([]), result: VaultState },
+  /** The whole inventory as CSV or JSON text for the console to save; domain fields only, never a secret. */
+  'export:inventory': {
+    args: z.tuple([z.object({ format: z.enum(['csv', 'json']) }).strict()]),
+    result: z.object({ format: z.enum(['csv', 'json']), keys: z.number().int().nonnegative(), content: z.string() }),
+  },
   'sync:run': { args: z.tuple([z.array(BackendName).max(200)]), result: SyncReport },
   'reminders:list': { args: z.tuple([z.object({ withinDays: z.number().int().min(0).max(36_500).optional() }).strict()]), result: z.array(Reminder) },
   'audit:list': { args: z.tuple([z.object({ limit: z.number().int().min(1).max(100_000).optional() }).strict()]), result: z.array(AuditEvent) },

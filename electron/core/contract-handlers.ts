@@ -76,6 +76,11 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       ),
     'manual:edit': (ref, changes) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.updateManualKey(ref, changes)),
     'vault:status': () => engine.vaultStatus(),
+    'export:inventory': async ({ format }) => {
+      const { formatInventory } = await import('./export.js');
+      const keys = engine.listKeys({});
+      return { format, keys: keys.length, content: formatInventory(keys, format) };
+    },
     'sync:run': (names) => changing({ reason: 'sync', backend: names.length === 1 ? names[0]! : null }, () => engine.sync(names, { onProgress: (progress) => events.onSyncProgress(progress) })),
     'reminders:list': async (options) => engine.reminders(options.withinDays !== undefined ? { withinDays: options.withinDays } : {}),
     'audit:list': async (options) => engine.auditTrail(options.limit !== undefined ? { limit: options.limit } : {}),

@@ -98,6 +98,19 @@ describe('the renderer contract', () => {
     expect(changes).toHaveLength(before);
   });
 
+  it('exports the inventory as CSV or JSON for the console to save, with formulas defused', async () => {
+    // (That no secret is ever in an export is checked with cached secrets by the CLI tests, which share this code.)
+    await engine.addManualKey('hand', { name: '=HYPERLINK("http://x")' });
+    const csv = await client['export:inventory']({ format: 'csv' });
+    expect(csv).toMatchObject({ format: 'csv', keys: 2 });
+    const lines = csv.content.split('\n');
+    expect(lines[0]).toBe('ref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt');
+    expect(lines).toHaveLength(3);
+    expect(csv.content).toContain(`"'=HYPERLINK(""http://x"")"`);
+    const json = await client['export:inventory']({ format: 'json' });
+    expect((JSON.parse(json.content) as unknown[]).length).toBe(2);
+  });
+
   it('shows how the vault is opened, without ever creating it or asking the keychain', async () => {
     expect(await client['vault:status']()).toEqual({
       created: false,
@@ -139,6 +152,8 @@ describe('the renderer contract', () => {
       ['manual:add', ['hand', { name: 'k', test: { url: 'https://x', header: 'A', valueTemplate: '{secret}', expectStatus: 700 } }]],
       ['vault:status', ['now']],
       ['manual:edit', ['hand/x', { expiresAt: 5 }]],
+      ['export:inventory', [{ format: 'xlsx' }]],
+      ['export:inventory', [{ format: 'csv', includeSecrets: true }]],
       ['manual:edit', ['hand/x', { createdAt: null }]],
       ['manual:edit', ['hand/x', { secret: 'smuggled' }]],
     ];

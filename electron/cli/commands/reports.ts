@@ -1,6 +1,6 @@
 /** `keywarden reminders|audit`: read-only reports from the local store (work offline). */
 import { KeywardenError } from '../../core/errors.js';
-import { day, dueIn, parseWholeNumber, plural, table, visible } from '../io.js';
+import { day, dueIn, parseWholeNumber, plural, table } from '../io.js';
 import type { CommandRun } from '../main.js';
 
 export const reminders: CommandRun = async ({ values, out, engine }) => {
@@ -29,25 +29,6 @@ export const audit: CommandRun = async ({ values, out, engine }) => {
   return 0;
 };
 
-const EXPORT_COLUMNS = [
-  'ref',
-  'backend',
-  'backendType',
-  'id',
-  'name',
-  'prefix',
-  'status',
-  'createdAt',
-  'expiresAt',
-  'graceEndsAt',
-  'rotationDueAt',
-  'lastUsedAt',
-  'lastTestedAt',
-  'lastTestOk',
-  'secretCached',
-  'syncedAt',
-] as const;
-
 /**
  * Exports the inventory: domain fields only, so no secret can be in it.
  *
@@ -64,7 +45,8 @@ export const exportInventory: CommandRun = async ({ values, out, engine }) => {
     throw new KeywardenError('invalid_input', '--json prints JSON on standard output, so it cannot carry CSV: use --format json, or write the CSV to a file with --output FILE');
   }
   const keys = (await engine()).listKeys({});
-  const text = format === 'json' ? JSON.stringify(keys, null, 2) : [EXPORT_COLUMNS.join(','), ...keys.map((key) => EXPORT_COLUMNS.map((column) => csvCell(key[column])).join(','))].join('\n');
+  const { formatInventory } = require('../../core/export.js') as typeof import('../../core/export.js');
+  const text = formatInventory(keys, format);
   if (output) {
     writeExport(output, `${text}\n`);
     out.info(`exported ${plural(keys.length, 'key')} to ${output}`);
@@ -99,16 +81,4 @@ function writeExport(path: string, content: string): void {
                   : (error as Error).message;
     throw new KeywardenError('invalid_input', `cannot write the export to ${path}: ${why}`, { path });
   }
-}
-
-/**
- * One CSV cell: control characters and bidi overrides shown as visible escapes (a name must not clear
- * the screen of whoever runs `cat` on the file, nor break a row), a leading quote on values a
- * spreadsheet would run as a formula, and RFC 4180 quoting.
- */
-function csvCell(value: string | boolean | null): string {
-  if (value === null) return '';
-  let text = visible(String(value));
-  if (/^[=+\-@]/.test(text)) text = `'${text}`;
-  return /[",]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
