@@ -24,6 +24,7 @@ import {
   NewManualKeyInput,
   Reminder,
   RevokeResult,
+  Settings,
   SyncProgress,
   SyncReport,
   TestResult,
@@ -77,6 +78,9 @@ export const CONTRACT = {
     result: Key,
   },
   'vault:status': { args: z.tuple([]), result: VaultState },
+  'settings:get': { args: z.tuple([]), result: Settings },
+  /** Changes some preferences; the result is all of them. */
+  'settings:set': { args: z.tuple([Settings.partial().strict()]), result: Settings },
   /** The whole inventory as CSV or JSON text for the console to save; domain fields only, never a secret. */
   'export:inventory': {
     args: z.tuple([z.object({ format: z.enum(['csv', 'json']) }).strict()]),

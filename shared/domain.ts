@@ -274,3 +274,21 @@ export const InventoryChange = z.object({
   backend: BackendName.nullable(),
 });
 export type InventoryChange = z.infer<typeof InventoryChange>;
+
+/**
+ * The administrator's preferences, shared by the desktop app, the console and the CLI (one data
+ * folder, one set). Every field has a default, so an older data folder reads as the defaults.
+ */
+export const Settings = z
+  .object({
+    /** After a copy, the clipboard is cleared this many seconds later if it still holds the secret. */
+    clipboardClearSeconds: z.number().int().min(5).max(3_600),
+    /** The desktop app syncs every backend this often while it runs (skipped while offline). */
+    backgroundSyncHours: z.number().int().min(1).max(168),
+    /** A revealed secret is hidden again in the console after this many seconds. */
+    revealHideSeconds: z.number().int().min(5).max(600),
+  })
+  .strict();
+export type Settings = z.infer<typeof Settings>;
+
+export const DEFAULT_SETTINGS: Settings = { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30 };

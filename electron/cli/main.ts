@@ -51,6 +51,7 @@ const reportCommands = () => require('./commands/reports.js') as typeof import('
 const manualCommands = () => require('./commands/manual.js') as typeof import('./commands/manual.js');
 const demoCommands = () => require('./commands/demo.js') as typeof import('./commands/demo.js');
 const vaultCommands = () => require('./commands/vault.js') as typeof import('./commands/vault.js');
+const settingsCommands = () => require('./commands/settings.js') as typeof import('./commands/settings.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {
@@ -255,6 +256,21 @@ const COMMANDS: Record<string, CommandSpec> = {
     positionals: [0, 0],
     access: 'write',
     load: async () => vaultCommands().vaultReset,
+  },
+  settings: {
+    usage: 'settings [--json]',
+    summary: 'show the preferences the desktop app, the console and the CLI share',
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => settingsCommands().showSettings,
+  },
+  'settings set': {
+    usage: 'settings set [--clipboard-clear-seconds N] [--background-sync-hours N] [--reveal-hide-seconds N] [--json]',
+    summary: 'change preferences; the others keep their values',
+    options: { 'clipboard-clear-seconds': { type: 'string' }, 'background-sync-hours': { type: 'string' }, 'reveal-hide-seconds': { type: 'string' } },
+    positionals: [0, 0],
+    access: 'write',
+    load: async () => settingsCommands().setSettings,
   },
   demo: {
     usage: 'demo',

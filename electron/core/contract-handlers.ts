@@ -76,6 +76,8 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       ),
     'manual:edit': (ref, changes) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.updateManualKey(ref, changes)),
     'vault:status': () => engine.vaultStatus(),
+    'settings:get': () => engine.settings(),
+    'settings:set': (changes) => engine.updateSettings(changes),
     'export:inventory': async ({ format }) => {
       const { formatInventory } = await import('./export.js');
       const keys = engine.listKeys({});

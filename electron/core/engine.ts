@@ -29,6 +29,7 @@ import type {
   KeyFilter,
   Reminder,
   RevokeResult,
+  Settings,
   SyncProgress,
   SyncReport,
   TestResult,
@@ -92,6 +93,9 @@ const DEFAULT_SYNC_LIMITS: SyncLimits = {
 
 /** A shown-once secret is worth waiting for: another process's long write must not cost it. */
 const DEFAULT_SHOWN_ONCE_STORE_WAIT_MS = 120_000;
+
+/** Where the preferences live: one JSON record in the store's meta table. */
+const SETTINGS_META = 'settings';
 
 export class KeywardenEngine {
   readonly home: string;
@@ -254,6 +258,35 @@ export class KeywardenEngine {
 
   auditTrail(options: { limit?: number } = {}): AuditEvent[] {
     return this.keys.auditTrail(options);
+  }
+
+  // ---- settings ---------------------------------------------------------------------------------
+
+  /**
+   * The administrator's preferences, defaults filled in for anything never set. Async only because the
+   * schema (and so zod) is loaded on first use: commands that never read settings do not pay for it.
+   */
+  async settings(): Promise<Settings> {
+    const { DEFAULT_SETTINGS, Settings: schema } = await import('../../shared/domain.js');
+    const stored = this.context.store.getMeta(SETTINGS_META);
+    const parsed = schema.partial().safeParse(stored ? JSON.parse(stored) : {});
+    // A value written by another version that no longer fits is ignored, not fatal.
+    return { ...DEFAULT_SETTINGS, ...(parsed.success ? parsed.data : {}) };
+  }
+
+  /** Changes some preferences; the others keep their values. Audited with what changed. */
+  async updateSettings(changes: Partial<Settings>): Promise<Settings> {
+    const { Settings: schema } = await import('../../shared/domain.js');
+    const checked = schema.partial().strict().safeParse(changes);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      throw new KeywardenError('invalid_input', `the setting ${issue?.path.join('.') || '(unknown)'} is not valid: ${issue?.message ?? 'invalid'}`);
+    }
+    const next = { ...(await this.settings()), ...checked.data };
+    this.context.store.setMeta(SETTINGS_META, JSON.stringify(next));
+    const described = Object.entries(checked.data).map(([name, value]) => `${name}=${String(value)}`);
+    this.context.audit('settings.update', null, null, 'ok', described.join(', ') || 'no change');
+    return next;
   }
 
   // ---- vault (workflows/vault.ts) ----------------------------------------------------------------

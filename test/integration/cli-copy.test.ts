@@ -122,6 +122,14 @@ describe.skipIf(!hasIsolatedKeychain || !hasX)('keywarden copy with an X clipboa
     expect(readClipboard()).toBe('other');
   });
 
+  it('without --clear-after, clears after the shared clipboard setting', async () => {
+    ok(await home.run(['settings', 'set', '--clipboard-clear-seconds', '6']));
+    const result = ok(await home.run(['copy', ref, '--json'], { env: { DISPLAY: display } }));
+    expect(result.json()).toEqual({ copied: ref, clearAfterSeconds: 6 });
+    expect(readClipboard()).toBe(secret);
+    expect(await waitFor(() => readClipboard() !== secret, 20_000)).toBe(true);
+  });
+
   it('without a display, fails and says to use reveal', async () => {
     const result = await home.run(['copy', ref], { env: { DISPLAY: undefined, WAYLAND_DISPLAY: undefined } });
     expect(result.code).not.toBe(0);

@@ -93,6 +93,25 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect((await reminders())[0]).toMatchObject({ kind: 'rotation', daysLeft: 10 });
   });
 
+  it('shows and changes the shared preferences, refusing values out of range and keeping the others', async () => {
+    expect(ok(await home.run(['settings', '--json'])).json()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30 });
+    const changed = ok(await home.run(['settings', 'set', '--clipboard-clear-seconds', '12', '--json'])).json();
+    expect(changed).toEqual({ clipboardClearSeconds: 12, backgroundSyncHours: 6, revealHideSeconds: 30 });
+    expect(ok(await home.run(['settings'])).stdout).toMatch(/clipboard-clear-seconds\s+12 s\s+clear a copied secret/);
+    for (const [args, message] of [
+      [['--clipboard-clear-seconds', '0'], /--clipboard-clear-seconds must be from 5 to 3600/],
+      [['--background-sync-hours', '1000'], /--background-sync-hours must be from 1 to 168/],
+      [[], /nothing to change/],
+    ] as const) {
+      const refused = await home.run(['settings', 'set', ...args]);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toMatch(message);
+    }
+    expect(ok(await home.run(['settings', '--json'])).json()).toMatchObject({ clipboardClearSeconds: 12 });
+    const audit = ok(await home.run(['audit', '--json'])).json<Array<{ action: string; detail: string | null }>>();
+    expect(audit.filter((event) => event.action === 'settings.update').map((event) => event.detail)).toEqual(['clipboardClearSeconds=12']);
+  });
+
   it('records a key with an expiry date 5 days ahead: active, secret cached, and a 7-day expiry reminder', async () => {
     const secret = newSecret('sk_live');
     const expires = dateIn(5);
@@ -479,6 +498,8 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       ['audit', ['audit']],
       ['export', ['export', '--format', 'json', '--output', join(folder, 'x.json')]],
       ['key edit', ['key', 'edit', key.ref, '--rotate-every-days', '60']],
+      ['settings', ['settings']],
+      ['settings set', ['settings', 'set', '--reveal-hide-seconds', '20']],
       ['delete', ['delete', key.ref, '--confirm', key.ref]],
       ['vault status', ['vault', 'status']],
       ['vault add-passphrase', ['vault', 'add-passphrase']],

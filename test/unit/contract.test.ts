@@ -111,6 +111,12 @@ describe('the renderer contract', () => {
     expect((JSON.parse(json.content) as unknown[]).length).toBe(2);
   });
 
+  it('reads and changes the shared preferences', async () => {
+    expect(await client['settings:get']()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30 });
+    expect(await client['settings:set']({ backgroundSyncHours: 12 })).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 12, revealHideSeconds: 30 });
+    expect(await client['settings:get']()).toMatchObject({ backgroundSyncHours: 12 });
+  });
+
   it('shows how the vault is opened, without ever creating it or asking the keychain', async () => {
     expect(await client['vault:status']()).toEqual({
       created: false,
@@ -153,6 +159,8 @@ describe('the renderer contract', () => {
       ['vault:status', ['now']],
       ['manual:edit', ['hand/x', { expiresAt: 5 }]],
       ['export:inventory', [{ format: 'xlsx' }]],
+      ['settings:set', [{ clipboardClearSeconds: 0 }]],
+      ['settings:set', [{ theme: 'dark' }]],
       ['export:inventory', [{ format: 'csv', includeSecrets: true }]],
       ['manual:edit', ['hand/x', { createdAt: null }]],
       ['manual:edit', ['hand/x', { secret: 'smuggled' }]],

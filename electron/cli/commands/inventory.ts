@@ -170,8 +170,11 @@ const CLEAR_AFTER_RANGE = [5, 3600] as const;
 
 export const copy: CommandRun = async ({ values, positionals, out, engine }) => {
   const ref = positionals[0]!;
-  const clearAfter = parseWholeNumber(values['clear-after'] as string | undefined, '--clear-after', ...CLEAR_AFTER_RANGE, 'seconds') ?? 30;
-  const secret = await (await engine()).reveal(ref, 'copy');
+  const chosen = parseWholeNumber(values['clear-after'] as string | undefined, '--clear-after', ...CLEAR_AFTER_RANGE, 'seconds');
+  const core = await engine();
+  // The same delay the desktop app uses, unless this command says otherwise.
+  const clearAfter = chosen ?? (await core.settings()).clipboardClearSeconds;
+  const secret = await core.reveal(ref, 'copy');
   const { copyToClipboard } = await import('../clipboard.js');
   await copyToClipboard(secret, clearAfter);
   out.result({ copied: ref, clearAfterSeconds: clearAfter }, () => `copied the secret of ${ref}; the clipboard is cleared in ${clearAfter} s if it still holds it`);
