@@ -31,7 +31,8 @@ export function sendHtml(response: http.ServerResponse, status: number, html: st
 
 /** The pages the server writes itself: plain HTML, no script and no inline style, so they satisfy the CSP. */
 export function page(title: string, paragraphs: string[]): string {
-  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  // Text content only (never an attribute), so &, < and > are all that need escaping.
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return [
     '<!doctype html>',
     '<html lang="en">',

@@ -42,6 +42,8 @@ export interface UiServer {
   /** `http://127.0.0.1:PORT`. */
   readonly origin: string;
   readonly port: number;
+  /** How many event streams are open (a closed tab's stream is removed). */
+  eventStreams(): number;
   /** Stops accepting, ends the event streams, waits for the calls under way to finish, then closes every connection. */
   close(): Promise<void>;
 }
@@ -164,6 +166,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     url: `${origin}/?token=${token}`,
     origin,
     port,
+    eventStreams: () => hub.size,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

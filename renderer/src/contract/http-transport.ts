@@ -48,7 +48,6 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Contrac
         response = await doFetch(`${baseUrl}/api/${encodeURIComponent(method)}`, {
           method: 'POST',
           credentials: 'same-origin',
-          cache: 'no-store',
           headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
           body: JSON.stringify(args),
         });
