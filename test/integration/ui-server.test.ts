@@ -64,7 +64,7 @@ describe('keywarden ui: the server', () => {
       expect(answer.status).toBe(303);
       expect(answer.headers.location).toBe('/');
       const setCookie = answer.headers['set-cookie']![0]!;
-      expect(setCookie).toMatch(/^keywarden_session=[\w-]{43};/);
+      expect(setCookie).toMatch(new RegExp(`^keywarden_session_${port}=[\\w-]{43};`));
       expect(setCookie).toMatch(/; HttpOnly/);
       expect(setCookie).toMatch(/; SameSite=Strict/);
       expect(setCookie).toMatch(/; Path=\//);
@@ -86,7 +86,7 @@ describe('keywarden ui: the server', () => {
         expect(answer.body, path).toMatch(/the URL that "keywarden ui" printed/);
         expect(answer.body).not.toMatch(/<script|style=/);
       }
-      const forged = await request(port, { path: '/', headers: { cookie: 'keywarden_session=forged' } });
+      const forged = await request(port, { path: '/', headers: { cookie: `keywarden_session_${port}=forged` } });
       expect(forged.status).toBe(401);
     });
 
@@ -94,7 +94,7 @@ describe('keywarden ui: the server', () => {
       const noCookie = await call(port, '', 'backend:list', []);
       expect(noCookie.status).toBe(401);
       expect(noCookie.json).toEqual({ error: { code: 'session_required', message: expect.stringMatching(/URL that "keywarden ui" printed/) } });
-      expect((await call(port, 'keywarden_session=forged', 'inventory:list', [{}])).status).toBe(401);
+      expect((await call(port, `keywarden_session_${port}=forged`, 'inventory:list', [{}])).status).toBe(401);
       const events = await request(port, { path: '/api/events' });
       expect(events.status).toBe(401);
     });
@@ -278,6 +278,8 @@ describe('keywarden ui: the server', () => {
       const bare = await startUiServer({ engine, rendererFolder: empty });
       try {
         const bareCookie = await login(bare.url);
+        // A session of one server is no session of another (each has its own cookie name and sessions).
+        expect((await raw(bare.port, { path: '/', headers: { cookie: `${cookie.replace(`_${port}=`, `_${bare.port}=`)}` } })).status).toBe(401);
         const answer = await raw(bare.port, { path: '/', headers: { cookie: bareCookie } });
         expect(answer.status).toBe(200);
         expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');

@@ -5,7 +5,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 
-export const SESSION_COOKIE = 'keywarden_session';
+/**
+ * The session cookie's name carries the port: browsers send a 127.0.0.1 cookie to every port of 127.0.0.1,
+ * so two `keywarden ui` servers at once (two data folders) would otherwise overwrite each other's session.
+ */
+export function sessionCookieName(port: number): string {
+  return `keywarden_session_${port}`;
+}
 
 /** How many browser sessions one server keeps; the oldest is dropped beyond this. */
 const MAX_SESSIONS = 32;
@@ -55,8 +61,8 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 /** The Set-Cookie value of a session: not readable by script, never sent on a cross-site request, for the whole origin. */
-export function sessionCookie(id: string): string {
-  return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`;
+export function sessionCookie(name: string, id: string): string {
+  return `${name}=${id}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
 /**

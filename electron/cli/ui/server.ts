@@ -19,7 +19,7 @@ import { KeywardenError } from '../../core/errors.js';
 import { serveContractCall } from './api.js';
 import { EventHub } from './events.js';
 import { page, sendApiError, sendHtml, sendText } from './respond.js';
-import { allowedHosts, newSecret, readCookie, SESSION_COOKIE, sameSecret, SessionStore, sessionCookie, setSecurityHeaders } from './security.js';
+import { allowedHosts, newSecret, readCookie, sameSecret, SessionStore, sessionCookie, sessionCookieName, setSecurityHeaders } from './security.js';
 import { defaultRendererFolder, StaticFiles } from './static-files.js';
 
 export interface UiServerOptions {
@@ -59,7 +59,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const handlers = createContractHandlers(options.engine, hub.sink());
   const files = new StaticFiles(options.rendererFolder ?? defaultRendererFolder());
   const underway = new Set<Promise<void>>();
+  // Both known once the port is.
   let hosts: ReadonlySet<string> = new Set();
+  let cookieName = '';
 
   const route = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
     setSecurityHeaders(response);
@@ -90,12 +92,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       sendText(response, 400, 'refused: not a path');
       return;
     }
-    const hasSession = sessions.has(readCookie(request.headers.cookie, SESSION_COOKIE));
+    const hasSession = sessions.has(readCookie(request.headers.cookie, cookieName));
 
     if (rawPath === '/' && queryAt >= 0 && (request.method === 'GET' || request.method === 'HEAD')) {
       const given = new URLSearchParams(target.slice(queryAt + 1)).get('token');
       if (given !== null && sameSecret(given, token)) {
-        response.setHeader('Set-Cookie', sessionCookie(sessions.create()));
+        response.setHeader('Set-Cookie', sessionCookie(cookieName, sessions.create()));
         response.writeHead(303, { Location: '/', 'Content-Length': 0 }).end();
         return;
       }
@@ -159,6 +161,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   });
   const port = (server.address() as AddressInfo).port;
   hosts = allowedHosts(port);
+  cookieName = sessionCookieName(port);
   const origin = `http://${LOOPBACK}:${port}`;
 
   let closing: Promise<void> | null = null;
