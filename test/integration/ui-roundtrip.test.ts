@@ -20,7 +20,7 @@ import { buildContractClient, type ContractClient } from '../../shared/contract.
 import type { SyncProgress } from '../../shared/domain.js';
 import { ContractCallError, createHttpTransport, subscribeContractEvents } from '../../renderer/src/contract/http-transport.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { fetchEventSource, login, openEventStream } from '../support/ui-client.js';
+import { call, fetchEventSource, login, openEventStream, raw } from '../support/ui-client.js';
 
 const HTTP = { responseTimeoutMs: 5000, connectTimeoutMs: 5000, baseBackoffMs: 5, maxAttempts: 2 };
 
@@ -29,6 +29,8 @@ interface Gate {
   /** Requests for a later page (`cursor=`) wait until `open()`. */
   close(): void;
   open(): void;
+  /** How many requests the gate is holding. */
+  holding(): number;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ async function startGate(target: string): Promise<Gate> {
       held = null;
       for (const forward of waiting) forward();
     },
+    holding: () => held?.length ?? 0,
     stop: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
@@ -150,5 +153,24 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden ui: a contract round trip with 
     const error = await keywarden['key:show']('nb/no-such-client').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ContractCallError);
     expect(error).toMatchObject({ code: 'not_found', status: 404 });
+  });
+
+  it('stopping the server lets a call under way finish and answer first', async () => {
+    const second = await startUiServer({ engine });
+    const secondCookie = await login(second.url);
+    gate.close();
+    const sync = call(second.port, secondCookie, 'sync:run', [['nb']]);
+    while (gate.holding() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    let closed = false;
+    const closing = second.close().then(() => (closed = true));
+    // Stopping: no new connection is accepted, but the sync held at the gate is still under way.
+    await expect(raw(second.port, { path: '/' })).rejects.toThrow(/ECONNREFUSED/);
+    expect(closed).toBe(false);
+    gate.open();
+    const answer = await sync;
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ ok: true, results: [expect.objectContaining({ backend: 'nb', ok: true, keyCount: 150 })] });
+    await closing;
+    expect(closed).toBe(true);
   });
 });
