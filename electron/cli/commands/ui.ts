@@ -11,6 +11,8 @@ export const ui: CommandRun = async ({ values, out, engine }) => {
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
+    // The terminal closed: stop as cleanly as on Ctrl-C.
+    process.once('SIGHUP', () => resolve('SIGHUP'));
   });
   const server = await startUiServer({ engine: core, port, log: (message) => out.info(`keywarden ui: ${message}`) });
   out.result({ url: server.url }, () => server.url);

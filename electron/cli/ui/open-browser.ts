@@ -5,7 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 
-export function openInBrowser(url: string, onFailure: (reason: string) => void): void {
+export function openInBrowser(url: string, report: (reason: string) => void): void {
+  let reported = false;
+  const onFailure = (reason: string) => {
+    if (!reported) report(reason);
+    reported = true;
+  };
   const [command, args, verbatim] =
     process.platform === 'darwin'
       ? ['open', [url], false]

@@ -111,7 +111,7 @@ export class StaticFiles {
   private notBuiltPage(): string {
     return page('Keywarden: the console is not built yet', [
       `This server is running and its API answers, but there is no console to show: ${this.folder} has no index.html.`,
-      'The console (the React renderer in renderer/ of the project) has not been built into that folder yet. Build it as renderer/README.md describes, then reload this page.',
+      'The console (the React renderer, renderer/ in the project) has not been built into that folder. Where the project has its sources, build it as renderer/README.md says, then reload this page; where it has none yet, the console arrives with the renderer.',
       'Until then, every workflow is available from the terminal: keywarden --help lists the commands.',
     ]);
   }
