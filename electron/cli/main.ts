@@ -52,6 +52,7 @@ const manualCommands = () => require('./commands/manual.js') as typeof import('.
 const demoCommands = () => require('./commands/demo.js') as typeof import('./commands/demo.js');
 const vaultCommands = () => require('./commands/vault.js') as typeof import('./commands/vault.js');
 const settingsCommands = () => require('./commands/settings.js') as typeof import('./commands/settings.js');
+const uiCommands = () => require('./commands/ui.js') as typeof import('./commands/ui.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {
@@ -279,6 +280,14 @@ const COMMANDS: Record<string, CommandSpec> = {
     access: 'create',
     load: async () => demoCommands().demo,
     json: false,
+  },
+  ui: {
+    usage: 'ui [--port N] [--no-open] [--json]',
+    summary: 'serve the console on 127.0.0.1 (a free port, or N) and open it in the default browser, until Ctrl-C; prints the URL to open',
+    options: { port: { type: 'string' }, 'no-open': { type: 'boolean' } },
+    positionals: [0, 0],
+    access: 'create',
+    load: async () => uiCommands().ui,
   },
 };
 

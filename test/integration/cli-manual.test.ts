@@ -506,6 +506,8 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       ['vault remove-passphrase', ['vault', 'remove-passphrase', '--yes']],
       ['vault reset', ['vault', 'reset']],
       ['demo', ['demo']],
+      // ui runs until stopped; here its error document. Its {"url"} document is checked in cli-ui.test.ts.
+      ['ui', ['ui', '--no-open', '--port', '70000']],
     ];
     const listed = ok(await home.run(['--help', '--json'])).json<{ commands: Array<{ usage: string }> }>().commands;
     const names = listed.map(({ usage }) =>

@@ -1,0 +1,26 @@
+/** `keywarden ui`: the console in the default browser, served on 127.0.0.1 until Ctrl-C or SIGTERM. */
+import { parseWholeNumber } from '../io.js';
+import type { CommandRun } from '../main.js';
+
+export const ui: CommandRun = async ({ values, out, engine }) => {
+  const port = parseWholeNumber(values.port as string | undefined, '--port', 0, 65535) ?? 0;
+  const core = await engine();
+  const { startUiServer } = require('../ui/server.js') as typeof import('../ui/server.js');
+  const { openInBrowser } = require('../ui/open-browser.js') as typeof import('../ui/open-browser.js');
+  // Listen for the stop signals before the URL is printed: whoever starts this may stop it as soon as it has the URL.
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    // The terminal closed: stop as cleanly as on Ctrl-C.
+    process.once('SIGHUP', () => resolve('SIGHUP'));
+  });
+  const server = await startUiServer({ engine: core, port, log: (message) => out.info(`keywarden ui: ${message}`) });
+  out.result({ url: server.url }, () => server.url);
+  out.info(`serving the Keywarden console on ${server.origin} (this machine only); open the URL above. Press Ctrl-C to stop.`);
+  if (!values['no-open']) openInBrowser(server.url, (reason) => out.info(`keywarden ui: could not open a browser (${reason}); open the URL above yourself`));
+  const signal = await stopped;
+  out.info(`${signal}: stopping the console (calls under way finish first) ...`);
+  await server.close();
+  out.info('console stopped');
+  return 0;
+};

@@ -1,0 +1,148 @@
+/**
+ * The contract over HTTP: `POST /api/<method>` with the JSON array of the method's arguments, answered with
+ * the method's result as JSON, or `{ "error": { "code", "message" } }`. One route per contract method, found
+ * by name in CONTRACT (no list of methods here), so a method added to the contract is served with no change.
+ *
+ * Order of checks (the server has already checked Host, Origin and the session): the method exists, the body
+ * is JSON no larger than the cap, the arguments pass the contract's schema (parseContractArgs); only then is
+ * the engine reached. The result is checked against the contract's result schema before it is sent, so
+ * nothing the contract does not declare leaves the process.
+ */
+import type http from 'node:http';
+import { CONTRACT, ContractViolation, type ContractHandlers, isContractMethod, parseContractArgs } from '../../../shared/contract.js';
+import { type ErrorCode, KeywardenError, toKeywardenError } from '../../core/errors.js';
+import { sendApiError, sendJson } from './respond.js';
+
+/**
+ * The HTTP status of each engine error code; the body's `code` is what a client branches on. Every code must
+ * be listed (the type says so), so a new one gets a status chosen on purpose. A vendor's 401 or 403 is the
+ * vendor's answer, not the console's: 502, so the browser never confuses it with a missing session.
+ */
+const STATUS: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  insecure_url: 400,
+  not_found: 404,
+  no_inventory: 404,
+  conflict: 409,
+  secret_not_cached: 409,
+  no_credential: 409,
+  unsupported: 422,
+  keychain_locked: 423,
+  vault_locked: 423,
+  keychain_unavailable: 503,
+  store_busy: 503,
+  vault_key_mismatch: 500,
+  vault_key_missing: 500,
+  store_corrupt: 500,
+  store_read_only: 500,
+  internal: 500,
+  network: 502,
+  unauthorized: 502,
+  forbidden: 502,
+  rate_limited: 502,
+  vendor_unavailable: 502,
+  vendor_rejected: 502,
+  malformed_response: 502,
+  outcome_unknown: 502,
+  timeout: 504,
+};
+
+/** What a body larger than the cap may still send before the connection is cut instead of drained. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+export interface ApiOptions {
+  handlers: ContractHandlers;
+  maxBodyBytes: number;
+  log: (message: string) => void;
+}
+
+/** Serves one call; `name` is the path segment after /api/, already decoded. */
+export async function serveContractCall(request: http.IncomingMessage, response: http.ServerResponse, name: string, options: ApiOptions): Promise<void> {
+  if (!isContractMethod(name)) {
+    request.resume();
+    sendApiError(response, 404, 'not_found', `no contract method "${name.slice(0, 100)}"`);
+    return;
+  }
+  if (request.method !== 'POST') {
+    request.resume();
+    response.setHeader('Allow', 'POST');
+    sendApiError(response, 405, 'invalid_input', `${name} is called with POST`);
+    return;
+  }
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType !== 'application/json') {
+    request.resume();
+    sendApiError(response, 415, 'invalid_input', 'the arguments must be sent as application/json');
+    return;
+  }
+  const body = await readBody(request, options.maxBodyBytes);
+  if (body === 'too_large') {
+    sendApiError(response, 413, 'invalid_input', `the request body is larger than ${options.maxBodyBytes} bytes`);
+    return;
+  }
+  let args: unknown;
+  try {
+    args = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    sendApiError(response, 400, 'invalid_input', 'the request body is not JSON (UTF-8)');
+    return;
+  }
+  if (!Array.isArray(args)) {
+    sendApiError(response, 400, 'invalid_input', `the request body must be the JSON array of ${name}'s arguments`);
+    return;
+  }
+  try {
+    const parsed = parseContractArgs(name, args) as unknown[];
+    const handler = options.handlers[name] as (...handlerArgs: unknown[]) => Promise<unknown>;
+    const result = await handler(...parsed);
+    const checked = CONTRACT[name].result.safeParse(result);
+    if (!checked.success) throw new KeywardenError('internal', `${name}: the engine's result does not fit the contract: ${checked.error.issues[0]?.message ?? 'invalid'}`);
+    // undefined is not JSON; a method declared to return nothing returns null.
+    sendJson(response, 200, checked.data ?? null);
+  } catch (error) {
+    sendCallError(response, name, error, options.log);
+  }
+}
+
+function sendCallError(response: http.ServerResponse, method: string, error: unknown, log: (message: string) => void): void {
+  if (error instanceof ContractViolation) {
+    sendApiError(response, 400, 'invalid_input', error.message);
+    return;
+  }
+  const typed = toKeywardenError(error);
+  if (typed.code === 'internal') {
+    // A defect: the whole story goes to the terminal that runs the server, never a stack to the browser.
+    const cause: unknown = typed.cause ?? typed;
+    log(`${method} failed with an internal error: ${typed.message}${cause instanceof Error && cause.stack ? `\n${cause.stack}` : ''}`);
+    sendApiError(response, 500, 'internal', `${method} failed: an internal error in Keywarden; the terminal running "keywarden ui" has the details`);
+    return;
+  }
+  sendApiError(response, STATUS[typed.code] ?? 500, typed.code, typed.message, typed.details);
+}
+
+/**
+ * Reads the body up to `max` bytes. A larger body is read to its end and thrown away (so the client gets
+ * the 413 instead of a reset connection), up to DRAIN_LIMIT_BYTES, beyond which the connection is cut.
+ */
+function readBody(request: http.IncomingMessage, max: number): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) {
+      request.destroy();
+      reject(new Error('request body far too large'));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DRAIN_LIMIT_BYTES) request.destroy();
+      else if (size <= max) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(size > max ? 'too_large' : Buffer.concat(chunks)));
+    request.on('error', reject);
+    request.on('close', () => {
+      if (!request.complete) reject(new Error('request body cut short'));
+    });
+  });
+}
