@@ -55,6 +55,21 @@ async function fixture(layout, count) {
   return fixtures.get(id);
 }
 
+/**
+ * Runs a child that times engine queries on an open engine (filter.mjs, query.mjs) over the "mixed"
+ * inventory at 10k and 100k keys; one figure in ms per query, with what `extra` picks from its answer.
+ */
+async function queriesPerInventorySize(id, script, extra) {
+  const result = {};
+  for (const count of [10_000, 100_000]) {
+    const home = await fixture('mixed', count);
+    progress(`${id}: ${count} keys`);
+    const answer = await runChild(script, [home, String(CONFIG.filterRuns[count])]);
+    result[`keys_${count / 1000}k`] = Object.fromEntries(Object.entries(answer.queries).map(([name, query]) => [name, figure('ms', query.samples, extra(query))]));
+  }
+  return result;
+}
+
 /** Starts the seeded emulators (child/emulators.mjs) once and returns what it printed: urls and credentials. */
 async function emulators() {
   if (emulatorProcess) return emulatorProcess.info;
@@ -189,33 +204,13 @@ const MEASUREMENTS = [
     id: 'list_filter',
     description:
       'engine.listKeys(filter) on an already open engine (warm, one process per inventory size), "mixed" inventory: ms per query, queries interleaved round-robin. rows is the number of keys each query returns.',
-    async run() {
-      const result = {};
-      for (const count of [10_000, 100_000]) {
-        const home = await fixture('mixed', count);
-        progress(`list_filter: ${count} keys`);
-        const answer = await runChild('filter.mjs', [home, String(CONFIG.filterRuns[count])]);
-        result[`keys_${count / 1000}k`] = Object.fromEntries(
-          Object.entries(answer.queries).map(([name, query]) => [name, figure('ms', query.samples, { rows: query.rows, filter: query.filter })]),
-        );
-      }
-      return result;
-    },
+    run: () => queriesPerInventorySize('list_filter', 'filter.mjs', (query) => ({ rows: query.rows, filter: query.filter })),
   },
   {
     id: 'inventory_query',
     description:
       'engine.queryInventory (the console\'s inventory:query: one page of 100 rows, filtered, sorted, counted and paged by SQLite) and engine.inventoryFacets on an already open engine, "mixed" inventory: ms per call, interleaved round-robin. rows is the page size returned, total the number of matching keys. Target for the console: the first page at 100k keys within 20 ms.',
-    async run() {
-      const result = {};
-      for (const count of [10_000, 100_000]) {
-        const home = await fixture('mixed', count);
-        progress(`inventory_query: ${count} keys`);
-        const answer = await runChild('query.mjs', [home, String(CONFIG.filterRuns[count])]);
-        result[`keys_${count / 1000}k`] = Object.fromEntries(Object.entries(answer.queries).map(([name, query]) => [name, figure('ms', query.samples, { rows: query.rows, total: query.total })]));
-      }
-      return result;
-    },
+    run: () => queriesPerInventorySize('inventory_query', 'query.mjs', (query) => ({ rows: query.rows, total: query.total })),
   },
   {
     id: 'sync_throughput',
