@@ -136,6 +136,11 @@ export default defineConfig(
     },
   },
   {
+    // The console's build configuration has a project of its own (tsconfig.vite.json says why).
+    files: ['vite.config.mts'],
+    languageOptions: { parserOptions: { projectService: false, project: './tsconfig.vite.json', tsconfigRootDir: ROOT } },
+  },
+  {
     // The CLI loads its commands and the engine with require(), on purpose: in compiled CommonJS an import() goes
     // through Node's ESM loader, which costs every `keywarden list` 10-15 ms (see electron/cli/main.ts).
     files: ['electron/cli/**/*.ts'],

@@ -1,0 +1,34 @@
+import { useEffect, useState } from 'react';
+import type { Connection } from './connection.js';
+import { InventoryView } from './inventory/InventoryView.js';
+import { InventoryContext } from './state/context.js';
+import { createInventoryStore } from './state/inventory-store.js';
+
+export function App({ connection }: { connection: Connection }) {
+  const [store] = useState(() => createInventoryStore(connection.client));
+  const [disconnected, setDisconnected] = useState(false);
+
+  useEffect(() => {
+    void store.getState().init();
+    const refresh = () => void store.getState().refresh();
+    return connection.subscribe(
+      {
+        onSyncProgress: (progress) => store.getState().onSyncProgress(progress),
+        onInventoryChanged: refresh,
+        onRemindersChanged: refresh,
+      },
+      () => setDisconnected(true),
+    );
+  }, [store, connection]);
+
+  return (
+    <InventoryContext value={store}>
+      {disconnected && (
+        <div className="banner" role="alert">
+          The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
+        </div>
+      )}
+      <InventoryView />
+    </InventoryContext>
+  );
+}

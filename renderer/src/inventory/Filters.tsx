@@ -1,0 +1,110 @@
+import type { ReactNode } from 'react';
+import { useInventory } from '../state/context.js';
+import { hasFilters } from '../state/inventory-store.js';
+import { STATUS_LABEL, STATUS_ORDER, VENDOR_LABEL } from './labels.js';
+import type { BackendType } from '../../../shared/domain.js';
+
+function FilterButton({ pressed, onToggle, count, children, tone }: { pressed: boolean; onToggle: () => void; count: number | undefined; children: ReactNode; tone?: string }) {
+  return (
+    <li>
+      <button type="button" className="filter" aria-pressed={pressed} onClick={onToggle}>
+        <span className="filter-label">
+          {tone && <span className={`dot tone-${tone}`} aria-hidden="true" />}
+          {children}
+        </span>
+        <span className="count">{count ?? ''}</span>
+      </button>
+    </li>
+  );
+}
+
+/** The search box and the filters, with the facets' counts over the whole inventory. */
+export function Filters() {
+  const facets = useInventory((state) => state.facets);
+  const filters = useInventory((state) => state.filters);
+  const searchInput = useInventory((state) => state.searchInput);
+  const setSearchInput = useInventory((state) => state.setSearchInput);
+  const setFilter = useInventory((state) => state.setFilter);
+  const clearFilters = useInventory((state) => state.clearFilters);
+
+  const vendors = facets ? (Object.entries(facets.vendors) as [BackendType, number][]).filter(([, count]) => count > 0) : [];
+  return (
+    <nav className="sidebar" aria-label="Filters">
+      <div className="search">
+        <label htmlFor="search">Search keys</label>
+        <input id="search" type="search" placeholder="Name, prefix or ID" value={searchInput} onChange={(event) => setSearchInput(event.target.value)} autoComplete="off" spellCheck={false} />
+      </div>
+
+      <section aria-labelledby="quick-heading">
+        <h2 id="quick-heading">Quick filters</h2>
+        <ul>
+          <FilterButton pressed={filters.overdue} onToggle={() => setFilter('overdue', !filters.overdue)} count={facets?.due.overdue} tone="overdue">
+            Overdue
+          </FilterButton>
+          <FilterButton
+            pressed={filters.dueWithin30}
+            onToggle={() => setFilter('dueWithin30', !filters.dueWithin30)}
+            count={facets ? facets.due.overdue + facets.due.within30 : undefined}
+            tone="soon"
+          >
+            Due within 30 days
+          </FilterButton>
+        </ul>
+      </section>
+
+      <section aria-labelledby="status-heading">
+        <h2 id="status-heading">Status</h2>
+        <ul>
+          {STATUS_ORDER.map((status) => (
+            <FilterButton
+              key={status}
+              pressed={filters.status === status}
+              onToggle={() => setFilter('status', filters.status === status ? null : status)}
+              count={facets?.status[status] ?? 0}
+              tone={status}
+            >
+              {STATUS_LABEL[status]}
+            </FilterButton>
+          ))}
+        </ul>
+      </section>
+
+      {vendors.length > 0 && (
+        <section aria-labelledby="vendor-heading">
+          <h2 id="vendor-heading">Vendor</h2>
+          <ul>
+            {vendors.map(([vendor, count]) => (
+              <FilterButton key={vendor} pressed={filters.vendor === vendor} onToggle={() => setFilter('vendor', filters.vendor === vendor ? null : vendor)} count={count}>
+                {VENDOR_LABEL[vendor]}
+              </FilterButton>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {facets && facets.backends.length > 0 && (
+        <section aria-labelledby="backend-heading">
+          <h2 id="backend-heading">Backend</h2>
+          <ul>
+            {facets.backends.map((backend) => (
+              <FilterButton
+                key={backend.name}
+                pressed={filters.backend === backend.name}
+                onToggle={() => setFilter('backend', filters.backend === backend.name ? null : backend.name)}
+                count={backend.count}
+              >
+                {backend.name}
+              </FilterButton>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {hasFilters(filters) && (
+        <button type="button" className="button link" onClick={clearFilters}>
+          Clear filters
+        </button>
+      )}
+    </nav>
+  );
+}

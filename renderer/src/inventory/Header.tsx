@@ -1,0 +1,59 @@
+import { useInventory } from '../state/context.js';
+
+/** Product name, the summary from the facets, and "Sync now" with each backend's progress and result. */
+export function Header() {
+  const facets = useInventory((state) => state.facets);
+  const sync = useInventory((state) => state.sync);
+  const syncAll = useInventory((state) => state.syncAll);
+  const backends = useInventory((state) => state.backends);
+
+  const rows = Object.values(sync.progress);
+  const results = sync.results ?? [];
+  return (
+    <header className="header">
+      <h1 className="brand">Keywarden</h1>
+      <dl className="summary" aria-label="Summary">
+        <div>
+          <dt>Keys</dt>
+          <dd>{facets?.total ?? '…'}</dd>
+        </div>
+        <div className={facets && facets.due.overdue > 0 ? 'tone-overdue' : undefined}>
+          <dt>Overdue</dt>
+          <dd>{facets?.due.overdue ?? '…'}</dd>
+        </div>
+        <div className={facets && facets.due.within7 > 0 ? 'tone-soon' : undefined}>
+          <dt>Due within 7 days</dt>
+          <dd>{facets?.due.within7 ?? '…'}</dd>
+        </div>
+        <div>
+          <dt>Due within 30 days</dt>
+          <dd>{facets?.due.within30 ?? '…'}</dd>
+        </div>
+      </dl>
+      <div className="sync">
+        <div className="sync-status" role="status" aria-live="polite">
+          {sync.running && rows.length === 0 && <span>Starting sync…</span>}
+          {sync.running &&
+            rows.map((progress) => (
+              <span key={progress.backend} className="sync-item">
+                <strong>{progress.backend}</strong> {progress.phase === 'failed' ? 'failed' : progress.phase === 'done' ? 'done' : 'syncing'}: {progress.pages} pages, {progress.keys} keys
+              </span>
+            ))}
+          {!sync.running && sync.error && <span className="tone-overdue">Sync failed: {sync.error}</span>}
+          {!sync.running && results.length > 0 && (
+            <span className="sync-results">
+              {results.map((result) => (
+                <span key={result.backend} className={result.ok ? 'sync-item' : 'sync-item tone-overdue'} title={result.error ?? result.note ?? undefined}>
+                  <strong>{result.backend}</strong> {result.ok ? `synced, ${result.keyCount} keys` : `failed: ${result.error ?? 'unknown error'}`}
+                </span>
+              ))}
+            </span>
+          )}
+        </div>
+        <button type="button" className="button primary" onClick={() => void syncAll()} disabled={sync.running || backends?.length === 0} aria-busy={sync.running}>
+          Sync now
+        </button>
+      </div>
+    </header>
+  );
+}

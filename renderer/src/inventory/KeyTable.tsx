@@ -1,0 +1,267 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { Key, KeySortField } from '../../../shared/domain.js';
+import { dueDateOf, dueLabel, formatDate } from '../lib/due.js';
+import { useInventory } from '../state/context.js';
+import { hasFilters, rowAt } from '../state/inventory-store.js';
+import { STATUS_LABEL, VENDOR_LABEL } from './labels.js';
+
+const ROW_HEIGHT = 36;
+const HEADER_HEIGHT = 34;
+
+interface Column {
+  label: string;
+  sort: KeySortField | null;
+  className: string;
+}
+
+const COLUMNS: Column[] = [
+  { label: 'Name', sort: 'name', className: 'col-name' },
+  { label: 'Backend', sort: 'backend', className: 'col-backend' },
+  { label: 'Prefix', sort: 'prefix', className: 'col-prefix' },
+  { label: 'Status', sort: 'status', className: 'col-status' },
+  { label: 'Due', sort: 'due', className: 'col-due' },
+  { label: 'Secret', sort: null, className: 'col-secret' },
+  { label: 'Last tested', sort: 'lastTestedAt', className: 'col-tested' },
+  { label: 'Last synced', sort: 'syncedAt', className: 'col-synced' },
+];
+
+export function StatusBadge({ status }: { status: Key['status'] }) {
+  return (
+    <span className={`badge tone-${status}`}>
+      <span className="dot" aria-hidden="true" />
+      {STATUS_LABEL[status]}
+    </span>
+  );
+}
+
+export function DueCell({ keyRow, now }: { keyRow: Key; now: Date }) {
+  const due = dueDateOf(keyRow);
+  if (!due) return <span className="muted">—</span>;
+  const label = dueLabel(due, now);
+  return (
+    <span className="due">
+      <span>{formatDate(due)}</span> <span className={`due-label tone-${label.tone}`}>{label.text}</span>
+    </span>
+  );
+}
+
+function Cells({ row, now }: { row: Key; now: Date }) {
+  return (
+    <>
+      <div role="cell" className="col-name" title={row.name}>
+        {row.name}
+      </div>
+      <div role="cell" className="col-backend" title={`${row.backend} (${VENDOR_LABEL[row.backendType]})`}>
+        {row.backend} <span className="muted">{VENDOR_LABEL[row.backendType]}</span>
+      </div>
+      <div role="cell" className="col-prefix mono" title={row.prefix ?? undefined}>
+        {row.prefix ?? <span className="muted">—</span>}
+      </div>
+      <div role="cell" className="col-status">
+        <StatusBadge status={row.status} />
+      </div>
+      <div role="cell" className="col-due">
+        <DueCell keyRow={row} now={now} />
+      </div>
+      <div role="cell" className="col-secret">
+        {row.secretCached ? 'cached' : <span className="muted">—</span>}
+      </div>
+      <div role="cell" className="col-tested">
+        {row.lastTestedAt ? (
+          <>
+            {formatDate(row.lastTestedAt)} {row.lastTestOk === false ? <span className="tone-overdue">failed</span> : row.lastTestOk ? <span className="muted">ok</span> : null}
+          </>
+        ) : (
+          <span className="muted">never</span>
+        )}
+      </div>
+      <div role="cell" className="col-synced">
+        {row.syncedAt ? formatDate(row.syncedAt) : <span className="muted">—</span>}
+      </div>
+    </>
+  );
+}
+
+function EmptyState() {
+  const filters = useInventory((state) => state.filters);
+  const facets = useInventory((state) => state.facets);
+  const backends = useInventory((state) => state.backends);
+  const clearFilters = useInventory((state) => state.clearFilters);
+  if (hasFilters(filters)) {
+    return (
+      <div className="empty" role="status">
+        <h2>No keys match</h2>
+        <p>Nothing in the inventory matches this search and these filters.</p>
+        <button type="button" className="button" onClick={clearFilters}>
+          Clear filters
+        </button>
+      </div>
+    );
+  }
+  if (backends && backends.length === 0) {
+    return (
+      <div className="empty" role="status">
+        <h2>No backends yet</h2>
+        <p>Keywarden lists the keys of the backends you add. Adding one from the console comes in a later version; for now, in a terminal:</p>
+        <pre className="mono">keywarden backend add --type commbox|boxwatch|nitrobox|manual --name N [--url U] --credential-stdin</pre>
+        <p>
+          Or try it with sample vendors: <code>keywarden demo</code> starts emulators with sample keys (in a data folder of its own), then run <code>keywarden ui --home DIR</code> with the folder
+          it prints.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="empty" role="status">
+      <h2>No keys yet</h2>
+      <p>{facets && facets.total === 0 ? 'Your backends have no keys in Keywarden yet. Use “Sync now” to fetch them from the vendors.' : 'The inventory is empty.'}</p>
+    </div>
+  );
+}
+
+/** The keys, one virtualised table over every matching row; pages are fetched as they scroll into view. */
+export function KeyTable() {
+  const total = useInventory((state) => state.total);
+  const pages = useInventory((state) => state.pages);
+  const sort = useInventory((state) => state.sort);
+  const setSort = useInventory((state) => state.setSort);
+  const ensureRange = useInventory((state) => state.ensureRange);
+  const select = useInventory((state) => state.select);
+  const selected = useInventory((state) => state.selected);
+  const generation = useInventory((state) => state.generation);
+  const loadError = useInventory((state) => state.loadError);
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [activeIndex, setActiveIndex] = useState(0);
+  const [focusWanted, setFocusWanted] = useState<number | null>(null);
+  const count = total ?? 0;
+
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    scrollMargin: HEADER_HEIGHT,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+
+  useEffect(() => {
+    void ensureRange(first, last);
+  }, [first, last, generation, ensureRange]);
+
+  // A new query starts at the top.
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+    setActiveIndex(0);
+  }, [generation]);
+
+  useEffect(() => {
+    if (focusWanted === null) return;
+    const element = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${focusWanted}"]`);
+    if (element) {
+      element.focus({ preventScroll: true });
+      setFocusWanted(null);
+    }
+  });
+
+  const moveTo = (index: number) => {
+    const target = Math.max(0, Math.min(count - 1, index));
+    setActiveIndex(target);
+    virtualizer.scrollToIndex(target, { align: 'auto' });
+    setFocusWanted(target);
+  };
+
+  const onRowKeyDown = (event: KeyboardEvent<HTMLDivElement>, index: number, row: Key | undefined) => {
+    const page = Math.max(1, Math.floor(((scrollRef.current?.clientHeight ?? 400) - HEADER_HEIGHT) / ROW_HEIGHT) - 1);
+    const moves: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0, End: count - 1 };
+    const target = moves[event.key];
+    if (target !== undefined) {
+      event.preventDefault();
+      moveTo(target);
+    } else if ((event.key === 'Enter' || event.key === ' ') && row) {
+      event.preventDefault();
+      select(row);
+    }
+  };
+
+  if (total === 0) return <EmptyState />;
+
+  const now = new Date();
+  return (
+    <div className="table-wrap">
+      {loadError && (
+        <p className="error" role="alert">
+          {loadError}
+        </p>
+      )}
+      <div className="table-scroll" ref={scrollRef}>
+        <div role="table" aria-label="Keys" aria-rowcount={count + 1} className="table" aria-busy={total === null}>
+          <div role="rowgroup" className="thead">
+            <div role="row" aria-rowindex={1} className="tr">
+              {COLUMNS.map((column) => {
+                const active = column.sort !== null && sort.field === column.sort;
+                return (
+                  <div
+                    key={column.label}
+                    role="columnheader"
+                    className={column.className}
+                    aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : column.sort ? 'none' : undefined}
+                  >
+                    {column.sort ? (
+                      <button type="button" className="sort" onClick={() => column.sort && setSort(column.sort)}>
+                        {column.label}
+                        <span className="sort-mark" aria-hidden="true">
+                          {active ? (sort.direction === 'asc' ? '▲' : '▼') : ''}
+                        </span>
+                      </button>
+                    ) : (
+                      column.label
+                    )}
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+          <div role="rowgroup" className="tbody" style={{ height: virtualizer.getTotalSize() }}>
+            {items.map((item) => {
+              const row = rowAt(pages, item.index);
+              const isSelected = row !== undefined && selected?.ref === row.ref;
+              return (
+                <div
+                  key={row?.ref ?? `loading-${item.index}`}
+                  role="row"
+                  aria-rowindex={item.index + 2}
+                  aria-selected={isSelected}
+                  data-index={item.index}
+                  tabIndex={item.index === activeIndex ? 0 : -1}
+                  className={isSelected ? 'tr row selected' : 'tr row'}
+                  style={{ transform: `translateY(${item.start - HEADER_HEIGHT}px)` }}
+                  onClick={() => {
+                    setActiveIndex(item.index);
+                    if (row) select(row);
+                  }}
+                  onKeyDown={(event) => onRowKeyDown(event, item.index, row)}
+                  onFocus={() => setActiveIndex(item.index)}
+                >
+                  {row ? (
+                    <Cells row={row} now={now} />
+                  ) : (
+                    <div role="cell" className="loading">
+                      Loading…
+                    </div>
+                  )}
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      </div>
+      <p className="table-foot" aria-live="polite">
+        {total === null ? 'Loading keys…' : `${total} ${total === 1 ? 'key' : 'keys'}`}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,17 @@
+import { StrictMode } from 'react';
+import { config } from 'zod';
+import { createRoot } from 'react-dom/client';
+import { App } from './App.js';
+import { connect } from './connection.js';
+import './styles.css';
+
+// The contract's schemas check every answer; zod's compiled parsers need eval, which the page's CSP forbids.
+config({ jitless: true });
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
+  <StrictMode>
+    <App connection={connect()} />
+  </StrictMode>,
+);

@@ -1,0 +1,299 @@
+/**
+ * The inventory's state: the query (search, filters, sort), a cache of pages of the result, the facets, the
+ * backends, the selection and what the detail panel and the sync show. It is the only place that calls the
+ * engine, and only through the ContractClient; components read it and call its actions.
+ *
+ * Pages: the table asks for the rows it shows (`ensureRange`); each page of PAGE_SIZE rows is fetched once
+ * (a page in flight is not asked for again). A new query starts a new generation: answers for an older one are
+ * dropped, so a slow answer to "stri" never overwrites the rows for "stripe".
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ContractClient } from '../../../shared/contract.js';
+import type { BackendSummary, BackendSyncResult, BackendType, InventoryFacets, InventoryQuery, Key, KeySortField, KeyStatus, SyncProgress, TestResult } from '../../../shared/domain.js';
+
+export const PAGE_SIZE = 100;
+/** How long typing in the search box waits before it asks: well under a frame of perceived latency. */
+export const SEARCH_DEBOUNCE_MS = 80;
+
+export interface Filters {
+  search: string;
+  status: KeyStatus | null;
+  vendor: BackendType | null;
+  backend: string | null;
+  /** The quick filters. */
+  overdue: boolean;
+  dueWithin30: boolean;
+}
+
+export interface Sort {
+  field: KeySortField;
+  direction: 'asc' | 'desc';
+}
+
+export const NO_FILTERS: Filters = { search: '', status: null, vendor: null, backend: null, overdue: false, dueWithin30: false };
+export const DEFAULT_SORT: Sort = { field: 'due', direction: 'asc' };
+
+export interface SyncState {
+  running: boolean;
+  progress: Record<string, SyncProgress>;
+  results: BackendSyncResult[] | null;
+  error: string | null;
+}
+
+export interface DetailState {
+  testing: boolean;
+  test: TestResult | null;
+  testError: string | null;
+  revealing: boolean;
+  secret: string | null;
+  revealError: string | null;
+}
+
+const NO_DETAIL: DetailState = { testing: false, test: null, testError: null, revealing: false, secret: null, revealError: null };
+
+export interface InventoryState {
+  /** What the search box shows now; `filters.search` follows it after the debounce. */
+  searchInput: string;
+  filters: Filters;
+  sort: Sort;
+  /** Rows matching the query; null until the first page answers. */
+  total: number | null;
+  /** Page index to its rows, for the current generation. */
+  pages: Record<number, Key[]>;
+  generation: number;
+  loadError: string | null;
+  facets: InventoryFacets | null;
+  backends: BackendSummary[] | null;
+  revealHideSeconds: number;
+  selected: Key | null;
+  detail: DetailState;
+  sync: SyncState;
+
+  init: () => Promise<void>;
+  setSearchInput: (text: string) => void;
+  setFilter: <F extends Exclude<keyof Filters, 'search'>>(field: F, value: Filters[F]) => void;
+  clearFilters: () => void;
+  setSort: (field: KeySortField) => void;
+  /** Fetches the pages that hold rows first..last (inclusive) and are neither cached nor in flight. */
+  ensureRange: (first: number, last: number) => Promise<void>;
+  /** After a change in the engine: facets, backends and the cached pages again (the table refetches what it shows). */
+  refresh: () => Promise<void>;
+  select: (key: Key | null) => void;
+  testSelected: () => Promise<void>;
+  revealSelected: () => Promise<void>;
+  hideSecret: () => void;
+  syncAll: () => Promise<void>;
+  onSyncProgress: (progress: SyncProgress) => void;
+}
+
+export type InventoryStore = StoreApi<InventoryState>;
+
+/** The inventory query a state asks for (without offset and limit). */
+export function queryOf(filters: Filters, sort: Sort): InventoryQuery {
+  const query: InventoryQuery = { sort: { field: sort.field, direction: sort.direction } };
+  const search = filters.search.trim();
+  if (search) query.search = search.slice(0, 200);
+  if (filters.status) query.status = filters.status;
+  if (filters.vendor) query.vendor = filters.vendor;
+  if (filters.backend) query.backend = filters.backend;
+  if (filters.overdue) query.overdue = true;
+  if (filters.dueWithin30) query.dueWithinDays = 30;
+  return query;
+}
+
+export function hasFilters(filters: Filters): boolean {
+  return Boolean(filters.search.trim() || filters.status || filters.vendor || filters.backend || filters.overdue || filters.dueWithin30);
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function createInventoryStore(client: ContractClient, options: { debounceMs?: number } = {}): InventoryStore {
+  const debounceMs = options.debounceMs ?? SEARCH_DEBOUNCE_MS;
+  /** Pages asked for in the current generation (cached or in flight). */
+  let requested = new Set<number>();
+  let searchTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The rows the table showed last, to fetch again after a refresh or a new query. */
+  let lastRange: [number, number] = [0, PAGE_SIZE - 1];
+
+  const store = createStore<InventoryState>()((set, get) => {
+    /** A new query (or a refresh): drop the cache, and fetch again what the table shows. */
+    const restart = async (keepRows: boolean): Promise<void> => {
+      requested = new Set();
+      set((state) => ({ generation: state.generation + 1, pages: keepRows ? state.pages : {}, loadError: null }));
+      await get().ensureRange(lastRange[0], lastRange[1]);
+    };
+
+    const loadFacets = async (): Promise<void> => {
+      try {
+        const [facets, backends] = await Promise.all([client['inventory:facets'](), client['backend:list']()]);
+        set({ facets, backends });
+      } catch (error) {
+        set({ loadError: messageOf(error) });
+      }
+    };
+
+    return {
+      searchInput: '',
+      filters: NO_FILTERS,
+      sort: DEFAULT_SORT,
+      total: null,
+      pages: {},
+      generation: 0,
+      loadError: null,
+      facets: null,
+      backends: null,
+      revealHideSeconds: 30,
+      selected: null,
+      detail: NO_DETAIL,
+      sync: { running: false, progress: {}, results: null, error: null },
+
+      async init() {
+        const settings = client['settings:get']().then(
+          (value) => set({ revealHideSeconds: value.revealHideSeconds }),
+          () => {},
+        );
+        await Promise.all([loadFacets(), get().ensureRange(0, PAGE_SIZE - 1), settings]);
+      },
+
+      setSearchInput(text) {
+        set({ searchInput: text });
+        if (searchTimer) clearTimeout(searchTimer);
+        searchTimer = setTimeout(() => {
+          searchTimer = null;
+          if (get().filters.search === text) return;
+          set((state) => ({ filters: { ...state.filters, search: text } }));
+          void restart(false);
+        }, debounceMs);
+      },
+
+      setFilter(field, value) {
+        set((state) => {
+          const filters = { ...state.filters, [field]: value };
+          // The two quick filters exclude each other: overdue keys are also due within 30 days.
+          if (field === 'overdue' && value) filters.dueWithin30 = false;
+          if (field === 'dueWithin30' && value) filters.overdue = false;
+          return { filters };
+        });
+        void restart(false);
+      },
+
+      clearFilters() {
+        if (searchTimer) clearTimeout(searchTimer);
+        searchTimer = null;
+        set({ filters: NO_FILTERS, searchInput: '' });
+        void restart(false);
+      },
+
+      setSort(field) {
+        set((state) => ({
+          sort: state.sort.field === field ? { field, direction: state.sort.direction === 'asc' ? 'desc' : 'asc' } : { field, direction: 'asc' },
+        }));
+        void restart(false);
+      },
+
+      async ensureRange(first, last) {
+        lastRange = [Math.max(0, first), Math.max(0, last)];
+        const { generation, filters, sort, total } = get();
+        const lastRow = total === null ? lastRange[1] : Math.min(lastRange[1], Math.max(total - 1, 0));
+        const wanted: number[] = [];
+        for (let page = Math.floor(lastRange[0] / PAGE_SIZE); page <= Math.floor(lastRow / PAGE_SIZE); page++) {
+          if (!requested.has(page)) wanted.push(page);
+        }
+        const query = queryOf(filters, sort);
+        await Promise.all(
+          wanted.map(async (page) => {
+            requested.add(page);
+            try {
+              const answer = await client['inventory:query']({ ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+              if (get().generation !== generation) return;
+              set((state) => ({ total: answer.total, pages: { ...state.pages, [page]: answer.rows }, loadError: null }));
+            } catch (error) {
+              if (get().generation !== generation) return;
+              requested.delete(page);
+              set({ loadError: messageOf(error) });
+            }
+          }),
+        );
+        // A refresh keeps the old rows on screen until the new ones arrive; drop what the new answer did not cover.
+        if (get().generation === generation) {
+          set((state) => {
+            const pages: Record<number, Key[]> = {};
+            for (const page of requested) if (state.pages[page]) pages[page] = state.pages[page];
+            return Object.keys(pages).length === Object.keys(state.pages).length ? {} : { pages };
+          });
+        }
+      },
+
+      async refresh() {
+        await Promise.all([loadFacets(), restart(true)]);
+        const selected = get().selected;
+        if (selected) {
+          try {
+            const fresh = await client['key:show'](selected.ref);
+            if (get().selected?.ref === fresh.ref) set({ selected: fresh });
+          } catch {
+            // The key is gone (deleted, or its backend removed): the panel keeps what it showed.
+          }
+        }
+      },
+
+      select(key) {
+        if (key?.ref === get().selected?.ref) return;
+        set({ selected: key, detail: NO_DETAIL });
+      },
+
+      async testSelected() {
+        const key = get().selected;
+        if (!key) return;
+        set((state) => ({ detail: { ...state.detail, testing: true, testError: null } }));
+        try {
+          const test = await client['key:test'](key.ref);
+          if (get().selected?.ref === key.ref) set((state) => ({ detail: { ...state.detail, testing: false, test } }));
+        } catch (error) {
+          if (get().selected?.ref === key.ref) set((state) => ({ detail: { ...state.detail, testing: false, test: null, testError: messageOf(error) } }));
+        }
+      },
+
+      async revealSelected() {
+        const key = get().selected;
+        if (!key) return;
+        set((state) => ({ detail: { ...state.detail, revealing: true, revealError: null } }));
+        try {
+          const secret = await client['key:reveal'](key.ref);
+          if (get().selected?.ref === key.ref) set((state) => ({ detail: { ...state.detail, revealing: false, secret } }));
+        } catch (error) {
+          if (get().selected?.ref === key.ref) set((state) => ({ detail: { ...state.detail, revealing: false, revealError: messageOf(error) } }));
+        }
+      },
+
+      hideSecret() {
+        set((state) => ({ detail: { ...state.detail, secret: null } }));
+      },
+
+      async syncAll() {
+        if (get().sync.running) return;
+        set({ sync: { running: true, progress: {}, results: null, error: null } });
+        try {
+          const backends = await client['backend:list']();
+          const report = await client['sync:run'](backends.map((backend) => backend.name));
+          set((state) => ({ sync: { ...state.sync, running: false, results: report.results } }));
+        } catch (error) {
+          set((state) => ({ sync: { ...state.sync, running: false, error: messageOf(error) } }));
+        }
+        await get().refresh();
+      },
+
+      onSyncProgress(progress) {
+        set((state) => ({ sync: { ...state.sync, progress: { ...state.sync.progress, [progress.backend]: progress } } }));
+      },
+    };
+  });
+  return store;
+}
+
+/** The row at `index`, if its page is cached. */
+export function rowAt(pages: Record<number, Key[]>, index: number): Key | undefined {
+  return pages[Math.floor(index / PAGE_SIZE)]?.[index % PAGE_SIZE];
+}
