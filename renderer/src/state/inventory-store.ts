@@ -277,7 +277,8 @@ export function createInventoryStore(client: ContractClient, options: { debounce
         set({ sync: { running: true, progress: {}, results: null, error: null } });
         try {
           const backends = await client['backend:list']();
-          const report = await client['sync:run'](backends.map((backend) => backend.name));
+          // Manual backends have nothing to fetch: only backends that can list are synced.
+          const report = await client['sync:run'](backends.filter((backend) => backend.capabilities.includes('list')).map((backend) => backend.name));
           set((state) => ({ sync: { ...state.sync, running: false, results: report.results } }));
         } catch (error) {
           set((state) => ({ sync: { ...state.sync, running: false, error: messageOf(error) } }));
