@@ -135,7 +135,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     expect(text).toContain(`Keys ${facets.total}`);
     expect(text).toContain(`Overdue ${facets.due.overdue}`);
     expect(text).toContain(`Due within 7 days ${facets.due.within7}`);
-    expect(text).toContain(`Due within 30 days ${facets.due.within30}`);
+    // Within 30 days includes the keys due within 7 (the facets count each key in one bucket).
+    expect(text).toContain(`Due within 30 days ${facets.due.within7 + facets.due.within30}`);
     expect(await summary.count()).toBe(4);
   });
 

@@ -44,7 +44,7 @@ export function Filters() {
           <FilterButton
             pressed={filters.dueWithin30}
             onToggle={() => setFilter('dueWithin30', !filters.dueWithin30)}
-            count={facets ? facets.due.overdue + facets.due.within30 : undefined}
+            count={facets ? facets.due.overdue + facets.due.within7 + facets.due.within30 : undefined}
             tone="soon"
           >
             Due within 30 days

@@ -27,7 +27,8 @@ export function Header() {
         </div>
         <div>
           <dt>Due within 30 days</dt>
-          <dd>{facets?.due.within30 ?? '…'}</dd>
+          {/* The facets count each key once (overdue, 0-7 days, 8-30 days); "within 30 days" includes the 7-day ones. */}
+          <dd>{facets ? facets.due.within7 + facets.due.within30 : '…'}</dd>
         </div>
       </dl>
       <div className="sync">
