@@ -61,20 +61,23 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     return opened;
   }
 
-  /** The names in the table's rows, top to bottom, as rendered now. */
+  /** The names in the table's rows, top to bottom, as rendered now. (Page code as strings: the tests have no DOM types.) */
   async function visibleNames(): Promise<string[]> {
-    const rows = page.getByRole('table', { name: 'Keys' }).locator('[role="row"][data-index]');
-    const entries = await rows.evaluateAll((elements) =>
-      elements.map((element) => [Number(element.getAttribute('data-index')), element.querySelector('.col-name')?.textContent ?? ''] as const),
+    const entries = await page.evaluate<Array<[number, string]>>(
+      `[...document.querySelectorAll('[role="table"] [role="row"][data-index]')].map((row) => [Number(row.getAttribute('data-index')), row.querySelector('.col-name')?.textContent ?? ''])`,
     );
     return entries.sort((a, b) => a[0] - b[0]).map(([, name]) => name);
   }
 
+  function scrollTable(to: 'top' | 'bottom'): Promise<void> {
+    return page.evaluate<void>(`{ const table = document.querySelector('.table-scroll'); table.scrollTo({ top: ${to === 'top' ? '0' : 'table.scrollHeight'} }); }`);
+  }
+
   async function axe(): Promise<AxeFinding[]> {
     await page.evaluate(readFileSync(AXE, 'utf8'));
-    const findings = (await page.evaluate(
+    const findings = await page.evaluate<AxeFinding[]>(
       `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => String(n.target)) })))`,
-    )) as AxeFinding[];
+    );
     return findings.filter((finding) => finding.impact === 'serious' || finding.impact === 'critical');
   }
 
@@ -173,15 +176,14 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
   });
 
   it('scrolling the list loads the later rows, down to the last one', async () => {
-    const scroller = page.locator('.table-scroll');
-    await scroller.evaluate((element) => element.scrollTo({ top: element.scrollHeight }));
+    await scrollTable('bottom');
     const last = page.locator('[role="row"][aria-rowindex="155"]');
     await last.waitFor();
     // Soonest due first: the seeded clients, then ci-deploy (created last), then Mailer (due in 200 days).
     await expect.poll(() => last.locator('.col-name').textContent()).toBe('Mailer');
     expect(await page.locator('[role="row"][aria-rowindex="153"] .col-name').textContent()).toMatch(/^client-\d{3}$/);
     expect(await page.getByText('Loading…').count()).toBe(0);
-    await scroller.evaluate((element) => element.scrollTo({ top: 0 }));
+    await scrollTable('top');
     await expect.poll(async () => (await visibleNames())[0]).toBe('Legacy webhook');
   });
 
@@ -215,7 +217,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     const secret = detail.getByRole('textbox', { name: 'Secret' });
     await secret.waitFor();
     const revealed = await secret.inputValue();
-    expect(revealed).toBe(await engine.reveal('hand/' + (await engine.listKeys({ search: 'Mailer' }))[0]!.id));
+    expect(revealed).toBe(await engine.reveal(engine.listKeys({ search: 'Mailer' })[0]!.ref));
     expect(await detail.innerText()).toContain('hidden again after 5 s');
     expect(await axe()).toEqual([]);
     // Hidden after the delay set in the settings (5 s), without anyone touching it.
