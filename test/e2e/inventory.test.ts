@@ -243,6 +243,29 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     expect(await page.getByRole('button', { name: 'Sync now' }).isEnabled()).toBe(true);
   });
 
+  it('sorts by a column header, and says so', async () => {
+    const name = page.getByRole('columnheader', { name: 'Name' });
+    await name.getByRole('button').click();
+    expect(await name.getAttribute('aria-sort')).toBe('ascending');
+    expect(await page.getByRole('columnheader', { name: 'Due' }).getAttribute('aria-sort')).toBe('none');
+    await name.getByRole('button').click();
+    expect(await name.getAttribute('aria-sort')).toBe('descending');
+    await expect.poll(async () => (await visibleNames()).slice(0, 3)).toEqual(['Stripe prod', 'Mailer', 'Legacy webhook']);
+    await page.getByRole('columnheader', { name: 'Due' }).getByRole('button').click();
+    await expect.poll(async () => (await visibleNames())[0]).toBe('Legacy webhook');
+  });
+
+  it('works from the keyboard: arrows move between rows, Enter opens, Escape closes and returns to the row', async () => {
+    await page.locator('[role="row"][data-index="0"]').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const detail = page.getByRole('complementary', { name: 'Stripe prod' });
+    await detail.waitFor();
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+    expect(await page.evaluate<string | null>(`document.activeElement?.getAttribute('data-index') ?? null`)).toBe('1');
+  });
+
   it('dark theme screenshots, with and without the panel', async () => {
     await context.close();
     page = await open('dark');
@@ -254,5 +277,25 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     expect(await axe()).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'inventory-detail-dark.png') });
     expect(pageErrors).toEqual([]);
+  });
+
+  it('on a first run (no backends) says so, and how to add one or try the demo', async () => {
+    const emptyHome = mkdtempSync(join(tmpdir(), 'keywarden-e2e-empty-'));
+    const emptyEngine = KeywardenEngine.open({ home: emptyHome, http: HTTP });
+    const emptyServer = await startUiServer({ engine: emptyEngine, rendererFolder: RENDERER });
+    try {
+      await page.goto(emptyServer.url);
+      await page.getByRole('heading', { name: 'No backends yet' }).waitFor();
+      const text = await page.getByRole('main').innerText();
+      expect(text).toContain('keywarden backend add');
+      expect(text).toContain('keywarden demo');
+      expect(await page.getByRole('button', { name: 'Sync now' }).isDisabled()).toBe(true);
+      expect(await axe()).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'first-run-dark.png') });
+    } finally {
+      await emptyServer.close();
+      await emptyEngine.close();
+      rmSync(emptyHome, { recursive: true, force: true });
+    }
   });
 });

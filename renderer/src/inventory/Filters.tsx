@@ -35,39 +35,43 @@ export function Filters() {
         <input id="search" type="search" placeholder="Name, prefix or ID" value={searchInput} onChange={(event) => setSearchInput(event.target.value)} autoComplete="off" spellCheck={false} />
       </div>
 
-      <section aria-labelledby="quick-heading">
-        <h2 id="quick-heading">Quick filters</h2>
-        <ul>
-          <FilterButton pressed={filters.overdue} onToggle={() => setFilter('overdue', !filters.overdue)} count={facets?.due.overdue} tone="overdue">
-            Overdue
-          </FilterButton>
-          <FilterButton
-            pressed={filters.dueWithin30}
-            onToggle={() => setFilter('dueWithin30', !filters.dueWithin30)}
-            count={facets ? facets.due.overdue + facets.due.within7 + facets.due.within30 : undefined}
-            tone="soon"
-          >
-            Due within 30 days
-          </FilterButton>
-        </ul>
-      </section>
+      {facets?.total !== 0 && (
+        <>
+          <section aria-labelledby="quick-heading">
+            <h2 id="quick-heading">Quick filters</h2>
+            <ul>
+              <FilterButton pressed={filters.overdue} onToggle={() => setFilter('overdue', !filters.overdue)} count={facets?.due.overdue} tone="overdue">
+                Overdue
+              </FilterButton>
+              <FilterButton
+                pressed={filters.dueWithin30}
+                onToggle={() => setFilter('dueWithin30', !filters.dueWithin30)}
+                count={facets ? facets.due.overdue + facets.due.within7 + facets.due.within30 : undefined}
+                tone="soon"
+              >
+                Due within 30 days
+              </FilterButton>
+            </ul>
+          </section>
 
-      <section aria-labelledby="status-heading">
-        <h2 id="status-heading">Status</h2>
-        <ul>
-          {STATUS_ORDER.map((status) => (
-            <FilterButton
-              key={status}
-              pressed={filters.status === status}
-              onToggle={() => setFilter('status', filters.status === status ? null : status)}
-              count={facets?.status[status] ?? 0}
-              tone={status}
-            >
-              {STATUS_LABEL[status]}
-            </FilterButton>
-          ))}
-        </ul>
-      </section>
+          <section aria-labelledby="status-heading">
+            <h2 id="status-heading">Status</h2>
+            <ul>
+              {STATUS_ORDER.map((status) => (
+                <FilterButton
+                  key={status}
+                  pressed={filters.status === status}
+                  onToggle={() => setFilter('status', filters.status === status ? null : status)}
+                  count={facets?.status[status] ?? 0}
+                  tone={status}
+                >
+                  {STATUS_LABEL[status]}
+                </FilterButton>
+              ))}
+            </ul>
+          </section>
+        </>
+      )}
 
       {vendors.length > 0 && (
         <section aria-labelledby="vendor-heading">

@@ -104,10 +104,14 @@ function EmptyState() {
       <div className="empty" role="status">
         <h2>No backends yet</h2>
         <p>Keywarden lists the keys of the backends you add. Adding one from the console comes in a later version; for now, in a terminal:</p>
-        <pre className="mono">keywarden backend add --type commbox|boxwatch|nitrobox|manual --name N [--url U] --credential-stdin</pre>
+        <pre className="mono">{'keywarden backend add --type manual --name hand\nkeywarden backend add --type nitrobox --name NAME --url URL --credential-stdin'}</pre>
         <p>
-          Or try it with sample vendors: <code>keywarden demo</code> starts emulators with sample keys (in a data folder of its own), then run <code>keywarden ui --home DIR</code> with the folder
-          it prints.
+          The types are <code>commbox</code>, <code>boxwatch</code>, <code>nitrobox</code> and <code>manual</code>; <code>keywarden backend add --help</code> explains the options. Then press “Sync
+          now”.
+        </p>
+        <p>
+          Or try it with sample vendors: <code>keywarden demo</code> starts emulators with sample keys in a data folder of its own; run <code>keywarden ui --home DIR</code> with the folder it
+          prints.
         </p>
       </div>
     );
