@@ -74,7 +74,17 @@ export function KeyDetail() {
         </div>
         <div>
           <dt>Due</dt>
-          <dd>{due && label ? <span className={`tone-${label.tone}`}>{`${formatDateTime(due)} · ${label.text}`}</span> : <span className="muted">nothing due</span>}</dd>
+          <dd>
+            {due && label ? (
+              <>
+                {formatDateTime(due)}
+                <br />
+                <span className={`tone-${label.tone}`}>{label.text}</span>
+              </>
+            ) : (
+              <span className="muted">nothing due</span>
+            )}
+          </dd>
         </div>
         <div>
           <dt>Prefix</dt>
