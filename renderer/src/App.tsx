@@ -10,8 +10,16 @@ export function App({ connection }: { connection: Connection }) {
 
   useEffect(() => {
     void store.getState().init();
-    const refresh = () => void store.getState().refresh();
-    return connection.subscribe(
+    // A sync sends both events (and answers the Sync now button): one refresh for the lot.
+    let pending: ReturnType<typeof setTimeout> | null = null;
+    const refresh = () => {
+      if (pending) return;
+      pending = setTimeout(() => {
+        pending = null;
+        void store.getState().refresh();
+      }, 50);
+    };
+    const unsubscribe = connection.subscribe(
       {
         onSyncProgress: (progress) => store.getState().onSyncProgress(progress),
         onInventoryChanged: refresh,
@@ -19,6 +27,10 @@ export function App({ connection }: { connection: Connection }) {
       },
       () => setDisconnected(true),
     );
+    return () => {
+      if (pending) clearTimeout(pending);
+      unsubscribe();
+    };
   }, [store, connection]);
 
   return (
