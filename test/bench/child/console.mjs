@@ -1,0 +1,64 @@
+/**
+ * The console in Chromium against `keywarden ui`'s server (in-process, over the data folder HOME):
+ * - first_rows: from navigation (the URL with its token, as `keywarden ui` prints it) to the first row of
+ *   the keys table on screen, in a fresh browser context each run;
+ * - keystroke: from one key press in "Search keys" to the table showing the narrowed result (its row
+ *   count changes), alternating between an empty search and one letter. This includes the console's
+ *   search debounce (SEARCH_DEBOUNCE_MS in renderer/src/state/inventory-store.ts), as a user feels it.
+ *
+ *   node test/bench/child/console.mjs HOME RUNS
+ * Prints one JSON line: { firstRows: [ms...], keystroke: [ms...], rows: N }.
+ */
+import { loadDist } from '../lib.mjs';
+
+const [home, runsText] = process.argv.slice(2);
+const runs = Number(runsText);
+
+const { KeywardenEngine } = await loadDist('electron/core/engine.js');
+const { startUiServer } = await loadDist('electron/cli/ui/server.js');
+const { chromium } = await import('playwright-core');
+
+const engine = KeywardenEngine.open({ home });
+const server = await startUiServer({ engine });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const firstRow = '[role="table"][aria-label="Keys"] [role="row"][aria-rowindex="2"]';
+// Runs in the page (Chromium), where the DOM is: globalThis is the window there.
+const rowCount = () => globalThis.document.querySelector('[role="table"][aria-label="Keys"]')?.getAttribute('aria-rowcount');
+
+try {
+  const firstRows = [];
+  for (let run = 0; run <= runs; run++) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 860 } });
+    const page = await context.newPage();
+    const started = performance.now();
+    await page.goto(server.url);
+    await page.locator(firstRow).waitFor();
+    if (run > 0) firstRows.push(performance.now() - started); // run 0 warms Chromium's caches
+    await context.close();
+  }
+
+  const context = await browser.newContext({ viewport: { width: 1440, height: 860 } });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.locator(firstRow).waitFor();
+  const all = await page.evaluate(rowCount);
+  const search = page.getByLabel('Search keys');
+  const keystroke = [];
+  for (let run = 0; run <= runs; run++) {
+    await search.focus();
+    const before = await page.evaluate(rowCount);
+    const started = performance.now();
+    await page.keyboard.press(before === all ? 'p' : 'Backspace');
+    await page.waitForFunction((previous) => globalThis.document.querySelector('[role="table"][aria-label="Keys"]')?.getAttribute('aria-rowcount') !== previous, before);
+    if (run > 0) keystroke.push(performance.now() - started);
+  }
+  await context.close();
+  process.stdout.write(`${JSON.stringify({ firstRows, keystroke, rows: Number(all) - 1 })}\n`);
+} finally {
+  await browser.close();
+  await server.close();
+  await engine.close();
+}
