@@ -12,8 +12,13 @@ import type { ContractClient } from '../../../shared/contract.js';
 import type { BackendSummary, BackendSyncResult, BackendType, InventoryFacets, InventoryQuery, Key, KeySortField, KeyStatus, SyncProgress, TestResult } from '../../../shared/domain.js';
 
 export const PAGE_SIZE = 100;
-/** How long typing in the search box waits before it asks: well under a frame of perceived latency. */
-export const SEARCH_DEBOUNCE_MS = 80;
+/**
+ * How long typing in the search box waits before it asks. Zero: the engine answers a page in 1-25 ms
+ * even at 100k keys (bench `inventory_query`), answers to older keystrokes are dropped by generation,
+ * and a timer of 0 still folds keystrokes that arrive in one task into one query. An 80 ms wait made
+ * every keystroke cost over 100 ms (bench `console`), far past the one-frame target.
+ */
+export const SEARCH_DEBOUNCE_MS = 0;
 
 export interface Filters {
   search: string;
