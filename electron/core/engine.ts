@@ -174,7 +174,7 @@ export class KeywardenEngine {
   }
 
   /** Points a backend at a new URL with a new credential, keeping its keys and cached secrets (the demo's emulators move each run). */
-  reconnectBackend(name: string, url: string | null, credential: string | null): Promise<BackendSummary> {
+  reconnectBackend(name: string, url: string, credential: string): Promise<BackendSummary> {
     return this.backends.reconnectBackend(name, url, credential);
   }
 

@@ -183,7 +183,7 @@ export class InventoryStore {
   }
 
   /** The demo's emulators start on new ports each run: its backends follow them without losing their keys. */
-  updateBackendEndpoint(backendId: number, url: string | null, credentialSealed: Buffer | null): void {
+  updateBackendEndpoint(backendId: number, url: string, credentialSealed: Buffer): void {
     this.guard(() => this.db.prepare('UPDATE backends SET url = ?, credential_sealed = ? WHERE id = ?').run(url, credentialSealed, backendId));
   }
 

@@ -4,6 +4,7 @@
  */
 import type { BackendSummary, BackendType } from '../../../shared/domain.js';
 import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, MAX_POLICY_DAYS } from '../../../shared/rules.js';
+import type { BackendDefinition } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import { plural } from '../text.js';
@@ -41,12 +42,7 @@ export class BackendWorkflows {
     let sealed: Buffer | null = null;
     if (input.credential) {
       // Prove the credential works before anything is stored: a typo should not become a broken backend.
-      const probe = await this.ctx.buildConnector(definition, input.name, url, async () => input.credential!, input.settings ?? {});
-      try {
-        await probe.connector.verifyCredential(input.credential);
-      } finally {
-        await probe.http.close();
-      }
+      await this.verifyCredential(definition, input.name, url, input.credential, input.settings ?? {});
       sealed = await this.ctx.vault.seal(credentialIdentity({ name: input.name, type: input.type, url }), input.credential);
     }
     const row = this.ctx.store.insertBackend({ name: input.name, type: input.type, url, settings: input.settings ?? {}, rotateEveryDays, createdAt: new Date().toISOString() }, sealed);
@@ -77,14 +73,11 @@ export class BackendWorkflows {
     const row = this.ctx.store.requireBackend(name);
     const definition = backendDefinition(row.type);
     if (!definition.requiresCredential) throw new KeywardenError('unsupported', `${name}: ${definition.displayName} backends have no credential`);
-    const probe = await this.ctx.buildConnector(definition, name, row.url, async () => credential, row.settings);
     try {
-      await probe.connector.verifyCredential(credential);
+      await this.verifyCredential(definition, name, row.url, credential, row.settings);
     } catch (error) {
       this.ctx.audit('backend.set-credential', name, null, 'failed', toKeywardenError(error).code);
       throw error;
-    } finally {
-      await probe.http.close();
     }
     const sealed = await this.ctx.vault.seal(credentialIdentity(row), credential);
     this.ctx.store.setCredentialSealed(row.id, sealed);
@@ -100,21 +93,14 @@ export class BackendWorkflows {
    * Points an existing backend at a new URL with a new credential, keeping its keys and their cached
    * secrets (sealed again for the new destination). The demo uses it: its emulators start on new ports each run.
    */
-  async reconnectBackend(name: string, url: string | null, credential: string | null): Promise<BackendSummary> {
+  async reconnectBackend(name: string, url: string, credential: string): Promise<BackendSummary> {
     const row = this.ctx.store.requireBackend(name);
-    const definition = backendDefinition(row.type);
     const { checkBackendUrl } = await import('../backends/url-policy.js');
-    const checkedUrl = url === null ? null : checkBackendUrl(url);
-    if (credential !== null) {
-      const probe = await this.ctx.buildConnector(definition, name, checkedUrl, async () => credential, row.settings);
-      try {
-        await probe.connector.verifyCredential(credential);
-      } finally {
-        await probe.http.close();
-      }
-    }
+    const checkedUrl = checkBackendUrl(url);
+    await this.verifyCredential(backendDefinition(row.type), name, checkedUrl, credential, row.settings);
     const moved = { ...row, url: checkedUrl };
-    const sealedCredential = credential === null ? null : await this.ctx.vault.seal(credentialIdentity(moved), credential);
+    // The old credential is bound to the old URL: a move always comes with the credential for the new place.
+    const sealedCredential = await this.ctx.vault.seal(credentialIdentity(moved), credential);
     // Cached secrets are bound to the old URL; re-seal them for the new one in the same transaction.
     const resealed: Array<{ keyId: string; sealed: Buffer }> = [];
     for (const key of this.ctx.store.listKeys({ backend: name }, this.ctx.now())) {
@@ -128,8 +114,18 @@ export class BackendWorkflows {
       for (const { keyId, sealed } of resealed) this.ctx.store.putKeySecret(row.id, keyId, sealed, at);
     });
     await this.ctx.dropConnector(name);
-    this.ctx.audit('backend.reconnect', name, null, 'ok', checkedUrl ? `now at ${checkedUrl}` : null);
+    this.ctx.audit('backend.reconnect', name, null, 'ok', `now at ${checkedUrl}`);
     return this.getBackend(name);
+  }
+
+  /** Proves a credential works at `url` before anything is stored, with a throw-away connector. */
+  private async verifyCredential(definition: BackendDefinition, name: string, url: string | null, credential: string, settings: Record<string, unknown>): Promise<void> {
+    const probe = await this.ctx.buildConnector(definition, name, url, async () => credential, settings);
+    try {
+      await probe.connector.verifyCredential(credential);
+    } finally {
+      await probe.http.close();
+    }
   }
 
   setRotationPolicy(name: string, days: number | null): BackendSummary {
