@@ -8,7 +8,6 @@
  * - a shown-once key is never lost to a busy database: the engine waits for another process's write
  *   lock, and if it cannot store the secret it returns it, uncached, instead of failing.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +19,8 @@ import { type CommBoxEmulator, startCommBoxEmulator } from '../../electron/core/
 import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
 import { type BoxWatchEmulator, startBoxWatchEmulator } from '../../electron/core/backends/boxwatch/emulator.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
-import { PROJECT_ROOT, hasIsolatedKeychain } from '../support/cli.js';
+import { hasIsolatedKeychain } from '../support/cli.js';
+import { holdWriteLock } from '../support/sqlite-lock.js';
 
 const HTTP = { responseTimeoutMs: 2000, connectTimeoutMs: 2000, baseBackoffMs: 5, maxAttempts: 2 };
 
@@ -202,24 +202,3 @@ describe.skipIf(!hasIsolatedKeychain)('engine trust guarantees', () => {
     });
   });
 });
-
-/**
- * Another process (a long write by a second Keywarden) holds the database's write lock for `ms`.
- * Resolves once the lock is held; `done` resolves when it is released.
- */
-async function holdWriteLock(path: string, ms: number): Promise<{ done: Promise<void> }> {
-  const script = `
-    const Database = require(${JSON.stringify(join(PROJECT_ROOT, 'node_modules', 'better-sqlite3'))});
-    const db = new Database(process.argv[1]);
-    db.exec('BEGIN IMMEDIATE');
-    process.stdout.write('locked\\n');
-    setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));
-  `;
-  const child = spawn(process.execPath, ['-e', script, path, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const done = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the lock holder exited early (${code})`)));
-  });
-  return { done };
-}

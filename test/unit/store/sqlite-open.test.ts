@@ -3,14 +3,13 @@
  * processes at once (the app and a cron job, parallel CLI calls) must not fail because SQLite refuses
  * a contended switch to WAL without waiting.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSqlite } from '../../../electron/core/store/sqlite.js';
-import { PROJECT_ROOT } from '../../support/cli.js';
+import { holdWriteLock } from '../../support/sqlite-lock.js';
 
 let folder: string;
 
@@ -31,17 +30,7 @@ it('waits for another process writing to a new database before switching it to W
 
   // Another process holds a write lock for 1.5 s (as the first process does while it switches the file
   // to WAL): SQLite refuses the second switch at once, without its busy handler.
-  const script = `
-    const Database = require(${JSON.stringify(join(PROJECT_ROOT, 'node_modules', 'better-sqlite3'))});
-    const db = new Database(process.argv[1]);
-    db.exec('BEGIN IMMEDIATE');
-    db.prepare('INSERT INTO t VALUES (1)').run();
-    process.stdout.write('locked\\n');
-    setTimeout(() => { db.exec('COMMIT'); db.close(); }, 1500);
-  `;
-  const reader = spawn(process.execPath, ['-e', script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const done = new Promise<void>((resolve) => reader.on('exit', () => resolve()));
-  await new Promise<void>((resolve) => reader.stdout.once('data', () => resolve()));
+  const { done } = await holdWriteLock(path, 1500);
 
   const db = openSqlite(path, { busyTimeoutMs: 5000 });
   try {
