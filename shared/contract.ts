@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import {
   AuditEvent,
+  AuditQuery,
   BackendName,
   BackendSummary,
   InventoryFacets,
@@ -17,7 +18,9 @@ import {
   InventoryChange,
   InventoryQuery,
   IssuedKey,
+  HostInfo,
   Key,
+  KeyActions,
   KeyFilter,
   KeyRef,
   NewBackendInput,
@@ -41,8 +44,19 @@ export const CONTRACT = {
   'inventory:query': { args: z.tuple([InventoryQuery]), result: InventoryPage },
   'inventory:facets': { args: z.tuple([]), result: InventoryFacets },
   'key:show': { args: z.tuple([KeyRef]), result: Key },
-  /** The one way a secret reaches the renderer: an explicit reveal, audited. */
-  'key:reveal': { args: z.tuple([KeyRef]), result: z.string() },
+  /** What the key detail may offer for this key, each with the engine's reason when not. */
+  'key:actions': { args: z.tuple([KeyRef]), result: KeyActions },
+  /** The one way a secret reaches the renderer: an explicit reveal, audited as a reveal or (for the clipboard) a copy. */
+  'key:reveal': {
+    args: z.tuple([
+      KeyRef,
+      z
+        .object({ purpose: z.enum(['reveal', 'copy']) })
+        .strict()
+        .optional(),
+    ]),
+    result: z.string(),
+  },
   'key:test': { args: z.tuple([KeyRef]), result: TestResult },
   'key:create': { args: z.tuple([BackendName, KeyLabel]), result: IssuedKey },
   /** The replacement's secret comes back only with `revealReplacement` (an audited reveal). */
@@ -88,7 +102,14 @@ export const CONTRACT = {
   },
   'sync:run': { args: z.tuple([z.array(BackendName).max(200)]), result: SyncReport },
   'reminders:list': { args: z.tuple([z.object({ withinDays: z.number().int().min(0).max(36_500).optional() }).strict()]), result: z.array(Reminder) },
-  'audit:list': { args: z.tuple([z.object({ limit: z.number().int().min(1).max(100_000).optional() }).strict()]), result: z.array(AuditEvent) },
+  'audit:list': { args: z.tuple([AuditQuery]), result: z.array(AuditEvent) },
+  /** Which host this is and whether it holds demo data. */
+  'host:info': { args: z.tuple([]), result: HostInfo },
+  /**
+   * First run: the built-in emulators with sample keys, in the demo's own data folder (never the real one); the
+   * host switches to it. Refused (unsupported) by a host that cannot, and once any backend exists.
+   */
+  'demo:start': { args: z.tuple([]), result: HostInfo },
 } as const;
 
 export const CONTRACT_EVENTS = {

@@ -6,9 +6,9 @@
  * from the schemas, never written twice. This file imports nothing platform-specific.
  */
 import { z } from 'zod';
-import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, KEY_STATUSES, MAX_POLICY_DAYS } from './rules.js';
+import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, CAPABILITIES, KEY_STATUSES, MAX_POLICY_DAYS } from './rules.js';
 
-export { BACKEND_TYPES, KEY_STATUSES };
+export { BACKEND_TYPES, CAPABILITIES, KEY_STATUSES };
 
 /** ISO 8601 UTC timestamp, e.g. `2026-11-22T10:00:00.000Z`. */
 export const IsoDate = z.iso.datetime({ offset: false });
@@ -48,7 +48,7 @@ export const Key = z.object({
 });
 export type Key = z.infer<typeof Key>;
 
-export const Capability = z.enum(['list', 'reveal', 'test', 'create', 'revoke', 'delete', 'rotate']);
+export const Capability = z.enum(CAPABILITIES);
 export type Capability = z.infer<typeof Capability>;
 
 export const BackendSummary = z.object({
@@ -56,6 +56,8 @@ export const BackendSummary = z.object({
   type: BackendType,
   url: z.string().nullable(),
   capabilities: z.array(Capability),
+  /** Why each missing capability is missing, in the vendor's own terms (shown in place of its button). */
+  unsupported: z.partialRecord(Capability, z.string()),
   hasCredential: z.boolean(),
   /** Days after `createdAt` at which a key without a vendor expiry is due for rotation. */
   rotateEveryDays: z.number().int().positive().nullable(),
@@ -96,6 +98,21 @@ export const TestResult = z.object({
 });
 export type TestResult = z.infer<typeof TestResult>;
 
+/** What the key detail offers; each comes with the engine's reason when it cannot be done for this key. */
+export const KEY_ACTIONS = ['reveal', 'copy', 'test', 'revoke', 'delete'] as const;
+export const KeyAction = z.enum(KEY_ACTIONS);
+export type KeyAction = z.infer<typeof KeyAction>;
+
+export const ActionAvailability = z.object({
+  available: z.boolean(),
+  /** Why not, in the vendor's own terms (null when available). */
+  reason: z.string().nullable(),
+});
+export type ActionAvailability = z.infer<typeof ActionAvailability>;
+
+export const KeyActions = z.object({ reveal: ActionAvailability, copy: ActionAvailability, test: ActionAvailability, revoke: ActionAvailability, delete: ActionAvailability });
+export type KeyActions = z.infer<typeof KeyActions>;
+
 export const AuditOutcome = z.enum(['ok', 'failed', 'unknown']);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
@@ -110,6 +127,20 @@ export const AuditEvent = z.object({
   detail: z.string().nullable(),
 });
 export type AuditEvent = z.infer<typeof AuditEvent>;
+
+/** The audit trail's filters (all optional; exact matches), newest events kept when `limit` cuts. */
+export const AuditQuery = z
+  .object({
+    limit: z.number().int().min(1).max(100_000).optional(),
+    backend: BackendName.optional(),
+    ref: KeyRef.optional(),
+    action: z
+      .string()
+      .regex(/^[a-z][a-z.-]{0,39}$/, 'an audit action is a lower-case word such as "revoke" or "key.add"')
+      .optional(),
+  })
+  .strict();
+export type AuditQuery = z.infer<typeof AuditQuery>;
 
 export const BackendSyncResult = z.object({
   backend: BackendName,
@@ -267,6 +298,17 @@ export const VaultState = z.object({
   sealed: z.object({ keySecrets: z.number().int().nonnegative(), credentials: z.number().int().nonnegative() }),
 });
 export type VaultState = z.infer<typeof VaultState>;
+
+/** Which host serves the console, and whether it holds the demo's data (the console says so on every view). */
+export const HostInfo = z.object({
+  host: z.enum(['browser', 'desktop']),
+  /** The data folder in use, for the administrator's orientation. */
+  home: z.string(),
+  demo: z.boolean(),
+  /** Whether this host can start the demo (built-in emulators, demo folder) from the console's first run. */
+  demoAvailable: z.boolean(),
+});
+export type HostInfo = z.infer<typeof HostInfo>;
 
 /** Pushed after anything changes the inventory (a sync, a create, a revoke...), so open views refresh. */
 export const InventoryChange = z.object({

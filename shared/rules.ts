@@ -4,6 +4,8 @@
  */
 export const BACKEND_TYPES = ['commbox', 'boxwatch', 'nitrobox', 'manual'] as const;
 export const KEY_STATUSES = ['active', 'grace', 'revoked', 'expired'] as const;
+/** The workflows a vendor may offer; a backend's definition lists the ones its vendor does. */
+export const CAPABILITIES = ['list', 'reveal', 'test', 'create', 'revoke', 'delete', 'rotate'] as const;
 
 /** A backend's name is also the first half of every key reference, so it is kept URL- and shell-safe. */
 export const BACKEND_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;

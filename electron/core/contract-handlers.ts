@@ -5,13 +5,21 @@
  * behaviour. Handlers that change the inventory announce it, so every open view refreshes.
  */
 import type { ContractEvent, ContractEventPayload, ContractHandlers } from '../../shared/contract.js';
-import type { InventoryChange } from '../../shared/domain.js';
+import type { HostInfo, InventoryChange } from '../../shared/domain.js';
 import type { KeywardenEngine } from './engine.js';
+import { KeywardenError } from './errors.js';
 
 /** Where the handlers push contract events: one function per event the contract declares. */
 export type ContractEventSink = { [E in ContractEvent]: (payload: ContractEventPayload<E>) => void };
 
-export function createContractHandlers(engine: KeywardenEngine, events: ContractEventSink): ContractHandlers {
+/** What only the host can answer: which host it is, and (where it can) switching to the demo's data folder. */
+export interface ContractHost {
+  info(): HostInfo;
+  /** Starts the demo and switches the host to it; absent where the host cannot. */
+  startDemo?: () => Promise<HostInfo>;
+}
+
+export function createContractHandlers(engine: KeywardenEngine, events: ContractEventSink, host: ContractHost): ContractHandlers {
   /** Runs a change, then tells the views: what is due can change with anything the inventory holds. */
   const changing = async <T>(change: InventoryChange, run: () => Promise<T>): Promise<T> => {
     try {
@@ -28,7 +36,8 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     'inventory:query': async (query) => engine.queryInventory(query),
     'inventory:facets': async () => engine.inventoryFacets(),
     'key:show': async (ref) => engine.getKey(ref),
-    'key:reveal': (ref) => engine.reveal(ref),
+    'key:actions': async (ref) => engine.keyActions(ref),
+    'key:reveal': (ref, options) => engine.reveal(ref, options?.purpose ?? 'reveal'),
     'key:test': (ref) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.testKey(ref)),
     'key:create': (backend, name) => changing({ reason: 'key', backend }, () => engine.createKey(backend, name)),
     'key:revoke': (ref, options) =>
@@ -85,6 +94,15 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     },
     'sync:run': (names) => changing({ reason: 'sync', backend: names.length === 1 ? names[0]! : null }, () => engine.sync(names, { onProgress: (progress) => events.onSyncProgress(progress) })),
     'reminders:list': async (options) => engine.reminders(options.withinDays !== undefined ? { withinDays: options.withinDays } : {}),
-    'audit:list': async (options) => engine.auditTrail(options.limit !== undefined ? { limit: options.limit } : {}),
+    'audit:list': async (query) => engine.auditTrail(query),
+    'host:info': async () => host.info(),
+    'demo:start': async () => {
+      if (!host.startDemo) throw new KeywardenError('unsupported', 'this host cannot start the demo: run "keywarden demo" in a terminal');
+      if (engine.listBackends().length > 0) throw new KeywardenError('conflict', 'the demo starts only from an empty data folder; this one already has backends');
+      const info = await host.startDemo();
+      events.onInventoryChanged({ reason: 'backend', backend: null });
+      events.onRemindersChanged({ reason: 'backend', backend: null });
+      return info;
+    },
   };
 }

@@ -20,12 +20,14 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type {
   AuditEvent,
+  AuditQuery,
   BackendSummary,
   InventoryFacets,
   InventoryPage,
   InventoryQuery,
   IssuedKey,
   Key,
+  KeyActions,
   KeyFilter,
   Reminder,
   RevokeResult,
@@ -220,6 +222,11 @@ export class KeywardenEngine {
   }
 
   /** The secret, from the encrypted cache or (CommBox) from the vendor. Audited. */
+  /** What the key detail may offer for this key, each refusal with its reason (offline). */
+  keyActions(ref: string): KeyActions {
+    return this.keys.keyActions(ref);
+  }
+
   reveal(ref: string, purpose: 'reveal' | 'copy' = 'reveal'): Promise<string> {
     return this.keys.reveal(ref, purpose);
   }
@@ -256,8 +263,8 @@ export class KeywardenEngine {
     return this.keys.reminders(options);
   }
 
-  auditTrail(options: { limit?: number } = {}): AuditEvent[] {
-    return this.keys.auditTrail(options);
+  auditTrail(query: AuditQuery = {}): AuditEvent[] {
+    return this.keys.auditTrail(query);
   }
 
   // ---- settings ---------------------------------------------------------------------------------

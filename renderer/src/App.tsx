@@ -1,15 +1,24 @@
 import { useEffect, useState } from 'react';
+import { AuditView } from './audit/AuditView.js';
+import { BackendsView } from './backends/BackendsView.js';
 import type { Connection } from './connection.js';
 import { InventoryView } from './inventory/InventoryView.js';
-import { InventoryContext } from './state/context.js';
+import { RemindersView } from './reminders/RemindersView.js';
+import { replaceRoute, useRoute, VIEW_TITLES } from './routing.js';
+import { TopBar } from './shell/TopBar.js';
+import { ClientContext, InventoryContext, ShellContext } from './state/context.js';
 import { createInventoryStore } from './state/inventory-store.js';
+import { createShellStore } from './state/shell-store.js';
 
 export function App({ connection }: { connection: Connection }) {
   const [store] = useState(() => createInventoryStore(connection.client));
+  const [shell] = useState(() => createShellStore(connection.client));
   const [disconnected, setDisconnected] = useState(false);
+  const route = useRoute();
 
   useEffect(() => {
     void store.getState().init();
+    void shell.getState().load();
     // A sync sends both events (and answers the Sync now button): one refresh for the lot.
     let pending: ReturnType<typeof setTimeout> | null = null;
     const refresh = () => {
@@ -17,6 +26,7 @@ export function App({ connection }: { connection: Connection }) {
       pending = setTimeout(() => {
         pending = null;
         void store.getState().refresh();
+        shell.getState().changed();
       }, 50);
     };
     const unsubscribe = connection.subscribe(
@@ -31,16 +41,39 @@ export function App({ connection }: { connection: Connection }) {
       if (pending) clearTimeout(pending);
       unsubscribe();
     };
-  }, [store, connection]);
+  }, [store, shell, connection]);
+
+  // A link to a key (from a reminder, the audit trail, a notification): open it, then take it out of the address.
+  useEffect(() => {
+    if (route.view !== 'inventory' || !route.key) return;
+    void store.getState().openRef(route.key);
+    replaceRoute('inventory');
+  }, [route.view, route.key, store]);
+
+  useEffect(() => {
+    document.title = `${VIEW_TITLES[route.view]} · Keywarden`;
+  }, [route.view]);
 
   return (
-    <InventoryContext value={store}>
-      {disconnected && (
-        <div className="banner" role="alert">
-          The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
-        </div>
-      )}
-      <InventoryView />
-    </InventoryContext>
+    <ClientContext value={connection.client}>
+      <ShellContext value={shell}>
+        <InventoryContext value={store}>
+          <div className="app">
+            {disconnected && (
+              <div className="banner" role="alert">
+                The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
+              </div>
+            )}
+            <TopBar view={route.view} />
+            <div className="view">
+              {route.view === 'inventory' && <InventoryView />}
+              {route.view === 'backends' && <BackendsView />}
+              {route.view === 'reminders' && <RemindersView />}
+              {route.view === 'audit' && <AuditView />}
+            </div>
+          </div>
+        </InventoryContext>
+      </ShellContext>
+    </ClientContext>
   );
 }

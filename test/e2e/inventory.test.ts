@@ -2,41 +2,19 @@
  * The console's inventory in Chromium, as an administrator uses it: `keywarden ui`'s server (in-process) over a
  * private data folder with a manual backend (an overdue key, one due in 5 days, one with a cached secret) and a
  * Nitrobox emulator with 150 clients; the built renderer from dist/renderer/ (npm run build, which npm test runs
- * first). Secrets are made at run time, never written here.
- *
- * axe-core: the page's CSP allows scripts from the console's own files only, so `page.addScriptTag` (an inline
- * <script>) is refused. The test hands axe's source to `page.evaluate` instead: DevTools-protocol evaluation is
- * not subject to the page's CSP, while the console itself still runs under it exactly as shipped (no
- * bypassCSP, which would also hide a CSP violation of the console's own).
- *
- * Screenshots go to test/e2e/screenshots/ (ignored by git), light and dark, with and without the detail panel.
+ * first). Secrets are made at run time, never written here. Chromium, axe and screenshots: test/support/console-e2e.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
-import { hasIsolatedKeychain, PROJECT_ROOT } from '../support/cli.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`test/e2e: skipped, no Chromium at ${CHROMIUM} (CI installs it; locally: apt-get install chromium)`);
-const RENDERER = join(PROJECT_ROOT, 'dist', 'renderer');
-const SCREENSHOTS = join(PROJECT_ROOT, 'test', 'e2e', 'screenshots');
-const AXE = join(PROJECT_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-const HTTP = { responseTimeoutMs: 5000, connectTimeoutMs: 5000, baseBackoffMs: 5, maxAttempts: 2 };
-const DAY = 86_400_000;
-
-interface AxeFinding {
-  id: string;
-  impact: string | null;
-  help: string;
-  targets: string[];
-}
+import { hasIsolatedKeychain } from '../support/cli.js';
+import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
 
 describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in Chromium', () => {
   let home: string;
@@ -46,19 +24,14 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
-    context = await browser.newContext({ colorScheme, viewport: { width: 1440, height: 860 } });
-    const opened = await context.newPage();
-    opened.on('pageerror', (error) => pageErrors.push(error.message));
-    opened.on('console', (message) => {
-      // A refused call (e.g. a test the vendor cannot do, 409) is logged by Chromium too; the page shows it in place.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
-    });
-    await opened.goto(server.url);
-    await opened.getByRole('table', { name: 'Keys' }).waitFor();
-    return opened;
+    const opened = await openConsole(browser, server.url, { colorScheme });
+    context = opened.context;
+    pageErrors = opened.errors;
+    await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
+    return opened.page;
   }
 
   /** The names in the table's rows, top to bottom, as rendered now. (Page code as strings: the tests have no DOM types.) */
@@ -73,17 +46,10 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     return page.evaluate<void>(`{ const table = document.querySelector('.table-scroll'); table.scrollTo({ top: ${to === 'top' ? '0' : 'table.scrollHeight'} }); }`);
   }
 
-  async function axe(): Promise<AxeFinding[]> {
-    await page.evaluate(readFileSync(AXE, 'utf8'));
-    const findings = await page.evaluate<AxeFinding[]>(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => String(n.target)) })))`,
-    );
-    return findings.filter((finding) => finding.impact === 'serious' || finding.impact === 'critical');
-  }
+  const axe = () => seriousAxeFindings(page);
 
   beforeAll(async () => {
-    if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('dist/renderer/index.html is missing: run `npm run build` first (npm test does)');
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    requireBuiltRenderer();
     home = mkdtempSync(join(tmpdir(), 'keywarden-e2e-'));
     engine = KeywardenEngine.open({ home, http: HTTP });
     nitrobox = await startNitroboxEmulator();
@@ -101,10 +67,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     await engine.createKey('nb', 'ci-deploy');
     await engine.updateSettings({ revealHideSeconds: 5 });
     server = await startUiServer({ engine, rendererFolder: RENDERER });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await open('light');
   });
 
@@ -145,7 +108,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
 
   it('has no serious or critical accessibility violations, and writes the light screenshot', async () => {
     expect(await axe()).toEqual([]);
-    await page.screenshot({ path: join(SCREENSHOTS, 'inventory-light.png') });
+    await screenshot(page, 'inventory-light');
   });
 
   it('typing in "Search keys" narrows the rows', async () => {
@@ -232,7 +195,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     await page.getByRole('row', { name: /Legacy webhook/ }).click();
     await page.getByRole('complementary', { name: 'Legacy webhook' }).waitFor();
     expect(await axe()).toEqual([]);
-    await page.screenshot({ path: join(SCREENSHOTS, 'inventory-detail-light.png') });
+    await screenshot(page, 'inventory-detail-light');
     await page.keyboard.press('Escape');
   });
 
@@ -271,11 +234,11 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     page = await open('dark');
     await page.getByText('Legacy webhook').first().waitFor();
     expect(await axe()).toEqual([]);
-    await page.screenshot({ path: join(SCREENSHOTS, 'inventory-dark.png') });
+    await screenshot(page, 'inventory-dark');
     await page.getByRole('row', { name: /Stripe prod/ }).click();
     await page.getByRole('complementary', { name: 'Stripe prod' }).waitFor();
     expect(await axe()).toEqual([]);
-    await page.screenshot({ path: join(SCREENSHOTS, 'inventory-detail-dark.png') });
+    await screenshot(page, 'inventory-detail-dark');
     expect(pageErrors).toEqual([]);
   });
 
@@ -291,7 +254,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
       expect(text).toContain('keywarden demo');
       expect(await page.getByRole('button', { name: 'Sync now' }).isDisabled()).toBe(true);
       expect(await axe()).toEqual([]);
-      await page.screenshot({ path: join(SCREENSHOTS, 'first-run-dark.png') });
+      await screenshot(page, 'first-run-dark');
     } finally {
       await emptyServer.close();
       await emptyEngine.close();

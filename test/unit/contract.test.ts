@@ -26,11 +26,15 @@ describe('the renderer contract', () => {
     await engine.addBackend({ name: 'hand', type: 'manual' });
     await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: new Date(Date.now() + 5 * 86_400_000).toISOString() });
     changes = [];
-    handlers = createContractHandlers(engine, {
-      onSyncProgress: (event) => progress.push(event),
-      onInventoryChanged: (change) => changes.push(['inventory', change]),
-      onRemindersChanged: (change) => changes.push(['reminders', change]),
-    });
+    handlers = createContractHandlers(
+      engine,
+      {
+        onSyncProgress: (event) => progress.push(event),
+        onInventoryChanged: (change) => changes.push(['inventory', change]),
+        onRemindersChanged: (change) => changes.push(['reminders', change]),
+      },
+      { info: () => ({ host: 'browser', home, demo: false, demoAvailable: false }) },
+    );
     client = buildContractClient({
       invoke: async (method, args) => {
         const parsed = parseContractArgs(method, args);
@@ -57,6 +61,38 @@ describe('the renderer contract', () => {
     expect((await client['backend:list']()).map((backend) => backend.name)).toEqual(['hand']);
     expect((await client['audit:list']({ limit: 10 })).map((event) => event.action)).toEqual(['backend.add', 'key.add']);
     expect(await client['key:show'](keys[0]!.ref)).toEqual(keys[0]);
+  });
+
+  it("says which actions a key allows, with the engine's reason in place of each one it does not", async () => {
+    const [key] = await client['inventory:list']({});
+    const actions = await client['key:actions'](key!.ref);
+    // A manual key added without its secret: nothing to reveal or copy, and revoking happens at its vendor.
+    expect(actions.reveal).toEqual({ available: false, reason: expect.stringContaining('no secret was given when this key was added') });
+    expect(actions.copy).toEqual(actions.reveal);
+    expect(actions.revoke).toEqual({ available: false, reason: 'revoke the key at its vendor, then delete it here' });
+    expect(actions.test).toEqual({ available: true, reason: null });
+    expect(actions.delete).toEqual({ available: true, reason: null });
+    const [backend] = await client['backend:list']();
+    expect(backend!.unsupported.create).toContain('manual keys are created at their vendor');
+    expect(backend!.unsupported.reveal).toBeUndefined();
+  });
+
+  it('filters the audit trail by key, backend and action, and records a copy as a copy', async () => {
+    const withSecret = await client['manual:add']('hand', { name: 'Mailer', vendor: 'Mailgun' });
+    // No secret to copy (and this test's keychain refuses anyway): the attempt is recorded as a failed copy.
+    await expect(client['key:reveal'](withSecret.ref, { purpose: 'copy' })).rejects.toThrow(/holds no secret/);
+    expect((await client['audit:list']({ ref: withSecret.ref })).map((event) => [event.action, event.outcome])).toEqual([
+      ['key.add', 'ok'],
+      ['copy', 'failed'],
+    ]);
+    expect((await client['audit:list']({ action: 'key.add' })).map((event) => event.detail ?? event.ref)).toHaveLength(2);
+    expect(await client['audit:list']({ backend: 'elsewhere' })).toEqual([]);
+    await expect(client['audit:list']({ action: 'DROP TABLE audit' })).rejects.toThrow(/lower-case word/);
+  });
+
+  it('refuses the demo on a host that cannot start it', async () => {
+    expect(await client['host:info']()).toEqual({ host: 'browser', home, demo: false, demoAvailable: false });
+    await expect(client['demo:start']()).rejects.toThrow(/cannot start the demo/);
   });
 
   it('pages the inventory and counts it for the console, in the declared shapes', async () => {

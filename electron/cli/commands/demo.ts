@@ -3,21 +3,30 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { plural } from '../io.js';
+import type { EngineOptions } from '../../core/engine.js';
 import type { CommandRun } from '../main.js';
 
-export const demo: CommandRun = async ({ values, out, engine }) => {
+/**
+ * Where the demo keeps its data and how its vault opens: never the real inventory (`--home` only when given on
+ * this command line, else the demo's own folder). Without an OS keychain (a server, a container) the sample
+ * secrets are sealed under a random passphrase kept beside them: acceptable for sample data only, and said so.
+ */
+export async function demoEngineOptions(homeOption: string | undefined, info: (message: string) => void): Promise<{ home: string; passphraseFile: string; options: Partial<EngineOptions> }> {
   const { defaultDemoHome, DEMO_PASSPHRASE_FILE } = await import('../../core/paths.js');
-  const { cliPassphraseSource, PASSPHRASE_FILE_VARIABLE } = await import('../passphrase.js');
-  // Never the real inventory: --home only when given on this command line, else the demo's own folder.
-  const home = (values.home as string | undefined) || defaultDemoHome();
+  const { cliPassphraseSource } = await import('../passphrase.js');
+  const home = homeOption || defaultDemoHome();
   const passphraseFile = join(home, DEMO_PASSPHRASE_FILE);
-  // Without an OS keychain (a server, a container) the sample secrets are sealed under a random
-  // passphrase kept beside them: acceptable for sample data only, and said so below.
   const demoPassphraseFile = () => {
     if (!existsSync(passphraseFile)) writeFileSync(passphraseFile, randomBytes(24).toString('base64url'), { mode: 0o600, flag: 'wx' });
     return passphraseFile;
   };
-  const core = await engine({ home, passphrase: cliPassphraseSource(out.info, demoPassphraseFile) });
+  return { home, passphraseFile, options: { home, mustExist: false, readOnly: false, passphrase: cliPassphraseSource(info, demoPassphraseFile) } };
+}
+
+export const demo: CommandRun = async ({ values, out, engine }) => {
+  const { PASSPHRASE_FILE_VARIABLE } = await import('../passphrase.js');
+  const { home, passphraseFile, options } = await demoEngineOptions(values.home as string | undefined, out.info);
+  const core = await engine(options);
   const { startDemo } = await import('../../core/demo/demo.js');
   out.info(`starting the CommBox, BoxWatch and Nitrobox emulators on 127.0.0.1, with the demo data folder ${home} ...`);
   const running = await startDemo(core);

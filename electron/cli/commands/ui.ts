@@ -14,7 +14,36 @@ export const ui: CommandRun = async ({ values, out, engine }) => {
     // The terminal closed: stop as cleanly as on Ctrl-C.
     process.once('SIGHUP', () => resolve('SIGHUP'));
   });
-  const server = await startUiServer({ engine: core, port, log: (message) => out.info(`keywarden ui: ${message}`) });
+  const { resolveHome } = require('../../core/paths.js') as typeof import('../../core/paths.js');
+  const server = await startUiServer({
+    engine: core,
+    home: resolveHome(values.home as string | undefined),
+    port,
+    log: (message) => out.info(`keywarden ui: ${message}`),
+    // The console's first run offers the demo: its own data folder and emulators, in this process, until it stops.
+    startDemo: async () => {
+      const { demoEngineOptions } = await import('./demo.js');
+      const { KeywardenEngine } = await import('../../core/engine.js');
+      const { startDemo } = await import('../../core/demo/demo.js');
+      const { home, options } = await demoEngineOptions(undefined, out.info);
+      const demoEngine = KeywardenEngine.open({ home, ...options });
+      try {
+        const running = await startDemo(demoEngine);
+        out.info(`keywarden ui: demo started in ${home} (the real data folder is left as it was)`);
+        return {
+          engine: demoEngine,
+          home,
+          stop: async () => {
+            await running.stop();
+            await demoEngine.close();
+          },
+        };
+      } catch (error) {
+        await demoEngine.close();
+        throw error;
+      }
+    },
+  });
   out.result({ url: server.url }, () => server.url);
   out.info(`serving the Keywarden console on ${server.origin} (this machine only); open the URL above. Press Ctrl-C to stop.`);
   if (!values['no-open']) openInBrowser(server.url, (reason) => out.info(`keywarden ui: could not open a browser (${reason}); open the URL above yourself`));

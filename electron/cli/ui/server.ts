@@ -13,7 +13,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createContractHandlers } from '../../core/contract-handlers.js';
+import type { HostInfo } from '../../../shared/domain.js';
+import { type ContractHost, createContractHandlers } from '../../core/contract-handlers.js';
 import type { KeywardenEngine } from '../../core/engine.js';
 import { KeywardenError } from '../../core/errors.js';
 import { serveContractCall } from './api.js';
@@ -22,8 +23,20 @@ import { page, sendApiError, sendHtml, sendText } from './respond.js';
 import { allowedHosts, newSecret, readCookie, sameSecret, SessionStore, sessionCookie, sessionCookieName, setSecurityHeaders } from './security.js';
 import { defaultRendererFolder, StaticFiles } from './static-files.js';
 
+/** The demo, as the console's first run starts it: an engine on the demo's own data folder, its emulators running. */
+export interface RunningDemoEngine {
+  engine: KeywardenEngine;
+  home: string;
+  /** Stops the emulators and closes the demo's engine. */
+  stop(): Promise<void>;
+}
+
 export interface UiServerOptions {
   engine: KeywardenEngine;
+  /** The engine's data folder, shown in the console (default: not named). */
+  home?: string;
+  /** Starts the demo (the `keywarden ui` command passes one); without it, the console's first run offers only "add a backend". */
+  startDemo?: () => Promise<RunningDemoEngine>;
   /** 0 (the default): a free port. */
   port?: number;
   /** The built renderer; default `<project>/dist/renderer/`. */
@@ -56,7 +69,23 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const token = newSecret();
   const sessions = new SessionStore();
   const hub = new EventHub(options.heartbeatMs ?? 15_000, log);
-  const handlers = createContractHandlers(options.engine, hub.sink());
+  let demo: RunningDemoEngine | null = null;
+  const host: ContractHost = {
+    info: (): HostInfo => ({ host: 'browser', home: demo?.home ?? options.home ?? '', demo: demo !== null, demoAvailable: options.startDemo !== undefined && demo === null }),
+    ...(options.startDemo
+      ? {
+          startDemo: async () => {
+            if (!demo) {
+              demo = await options.startDemo!();
+              // From here on every call reaches the demo's engine; the real one is left as it was.
+              handlers = createContractHandlers(demo.engine, hub.sink(), host);
+            }
+            return host.info();
+          },
+        }
+      : {}),
+  };
+  let handlers = createContractHandlers(options.engine, hub.sink(), host);
   const files = new StaticFiles(options.rendererFolder ?? defaultRendererFolder());
   const underway = new Set<Promise<void>>();
   // Both known once the port is.
@@ -179,6 +208,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         while (underway.size > 0) await Promise.allSettled([...underway]);
         server.closeAllConnections();
         await stopped;
+        await demo?.stop();
       })();
       return closing;
     },

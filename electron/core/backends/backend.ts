@@ -99,6 +99,10 @@ export interface BackendDefinition {
   requiresCredential: boolean;
   /** Revoking issues a replacement key (CommBox): the vault must be unlocked before the request is sent. */
   revokeIssuesReplacement?: boolean;
+  /** The vendor shows a key's secret again on request (CommBox): reveal works whether or not it is cached. */
+  secretsViewable?: boolean;
+  /** Keys the vendor refuses to delete, and why (CommBox: the active key); the console shows the reason instead of Delete. */
+  deleteRefused?: { statuses: readonly KeyStatus[]; reason: string };
   /** Why a workflow is missing, in the vendor's own terms (shown instead of a generic "unsupported"). */
   unsupportedReasons: Partial<Record<Capability, string>>;
   /** Loaded lazily so that `keywarden list` never pays for vendor code it does not run. */

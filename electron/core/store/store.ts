@@ -498,13 +498,25 @@ export class InventoryStore {
     );
   }
 
-  listAudit(limit: number): AuditEvent[] {
+  /** The newest `limit` events that match every given filter, oldest first. */
+  listAudit(limit: number, filter: { backend?: string | undefined; ref?: string | undefined; action?: string | undefined } = {}): AuditEvent[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    for (const [column, value] of [
+      ['backend', filter.backend],
+      ['ref', filter.ref],
+      ['action', filter.action],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
     return this.guard(() =>
       this.db
         .prepare<{ id: number; at: string; os_user: string; action: string; backend: string | null; ref: string | null; outcome: AuditOutcome; detail: string | null }>(
-          'SELECT id, at, os_user, action, backend, ref, outcome, detail FROM audit ORDER BY id DESC LIMIT ?',
+          `SELECT id, at, os_user, action, backend, ref, outcome, detail FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
         )
-        .all(limit)
+        .all(...params, limit)
         .reverse()
         .map((row) => ({ id: row.id, at: row.at, osUser: row.os_user, action: row.action, backend: row.backend, ref: row.ref, outcome: row.outcome, detail: row.detail })),
     );

@@ -5,6 +5,7 @@
  * workflow: every action audited without secrets, every secret bound to where it is sent.
  */
 import type { AuditOutcome, BackendSummary, BackendType, Capability, SyncReport } from '../../../shared/domain.js';
+import { CAPABILITIES } from '../../../shared/rules.js';
 import type { BackendDefinition, Connector, RemoteKey } from '../backends/backend.js';
 import type { HttpClient, HttpOptions } from '../backends/http.js';
 import { backendDefinition } from '../backends/registry.js';
@@ -76,6 +77,9 @@ export class EngineContext {
       type: row.type,
       url: row.url,
       capabilities: [...definition.capabilities],
+      unsupported: Object.fromEntries(
+        CAPABILITIES.filter((capability) => !definition.capabilities.includes(capability)).map((capability) => [capability, this.unsupportedReason(row, capability)]),
+      ),
       hasCredential: row.hasCredential,
       rotateEveryDays: this.rotationDays(row),
       keyCount: row.keyCount,
@@ -94,10 +98,14 @@ export class EngineContext {
     if (!backendDefinition(row.type).capabilities.includes(capability)) throw this.unsupported(row, capability);
   }
 
-  unsupported(row: BackendRow, capability: Capability): KeywardenError {
+  /** Why a backend lacks a capability, in its vendor's terms (the same words the CLI's refusal uses). */
+  unsupportedReason(row: BackendRow, capability: Capability): string {
     const definition = backendDefinition(row.type);
-    const reason = (definition.unsupportedReasons[capability] ?? `${definition.displayName} does not offer "${capability}"`).replaceAll('{backend}', row.name);
-    return new KeywardenError('unsupported', `${row.name}: ${reason}`, { backend: row.name, capability });
+    return (definition.unsupportedReasons[capability] ?? `${definition.displayName} does not offer "${capability}"`).replaceAll('{backend}', row.name);
+  }
+
+  unsupported(row: BackendRow, capability: Capability): KeywardenError {
+    return new KeywardenError('unsupported', `${row.name}: ${this.unsupportedReason(row, capability)}`, { backend: row.name, capability });
   }
 
   async connectorFor(row: BackendRow): Promise<Connector> {

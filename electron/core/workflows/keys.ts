@@ -4,7 +4,21 @@
  * reminders and the audit trail.
  */
 import { randomBytes } from 'node:crypto';
-import type { AuditEvent, InventoryFacets, InventoryPage, InventoryQuery, IssuedKey, Key, KeyFilter, Reminder, RevokeResult, TestResult } from '../../../shared/domain.js';
+import type {
+  ActionAvailability,
+  AuditEvent,
+  AuditQuery,
+  InventoryFacets,
+  InventoryPage,
+  InventoryQuery,
+  IssuedKey,
+  Key,
+  KeyActions,
+  KeyFilter,
+  Reminder,
+  RevokeResult,
+  TestResult,
+} from '../../../shared/domain.js';
 import { BACKEND_NAME_PATTERN } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
@@ -73,6 +87,37 @@ export class KeyWorkflows {
     if (row.type !== 'manual') return `the ${backendDefinition(row.type).displayName} API at ${row.url}`;
     const { describeTestTarget } = await import('../backends/manual/connector.js');
     return describeTestTarget(this.ctx.store.getRemoteKey(row.id, key.id)?.details);
+  }
+
+  /**
+   * What can be done with this key now, each refusal with the reason the engine would give, so the console
+   * shows the reason in place of a button instead of a button that fails. Offline: no vendor is asked.
+   */
+  keyActions(ref: string): KeyActions {
+    const key = this.getKey(ref);
+    const row = this.ctx.store.requireBackend(key.backend);
+    const definition = backendDefinition(row.type);
+    const can = (capability: 'reveal' | 'test' | 'revoke' | 'delete'): ActionAvailability | null =>
+      definition.capabilities.includes(capability) ? null : { available: false, reason: this.ctx.unsupportedReason(row, capability) };
+    const yes: ActionAvailability = { available: true, reason: null };
+    const secret: ActionAvailability =
+      can('reveal') ??
+      (key.secretCached || definition.secretsViewable
+        ? yes
+        : { available: false, reason: `Keywarden holds no secret for this key${definition.unsupportedReasons.reveal ? `: ${this.ctx.unsupportedReason(row, 'reveal')}` : ''}` });
+    const revoke: ActionAvailability =
+      can('revoke') ??
+      (key.status === 'active'
+        ? yes
+        : {
+            available: false,
+            reason:
+              key.status === 'grace'
+                ? `already revoked: it keeps working until its grace period ends${key.graceEndsAt ? ` on ${key.graceEndsAt.slice(0, 10)}` : ''}`
+                : `the key is ${key.status}: there is nothing left to revoke`,
+          });
+    const refusedDelete = definition.deleteRefused?.statuses.includes(key.status) ? { available: false, reason: definition.deleteRefused.reason } : null;
+    return { reveal: secret, copy: secret, test: can('test') ?? yes, revoke, delete: can('delete') ?? refusedDelete ?? yes };
   }
 
   /** Returns the secret, from the encrypted cache or (CommBox) from the vendor, caching it. Audited. */
@@ -394,8 +439,8 @@ export class KeyWorkflows {
     return reminders;
   }
 
-  auditTrail(options: { limit?: number } = {}): AuditEvent[] {
-    return this.ctx.store.listAudit(Math.min(Math.max(options.limit ?? 1000, 1), 100_000));
+  auditTrail(query: AuditQuery = {}): AuditEvent[] {
+    return this.ctx.store.listAudit(Math.min(Math.max(query.limit ?? 1000, 1), 100_000), { backend: query.backend, ref: query.ref, action: query.action });
   }
 }
 

@@ -11,7 +11,7 @@ export function Header() {
   const results = sync.results ?? [];
   return (
     <header className="header">
-      <h1 className="brand">Keywarden</h1>
+      <h1 className="view-title">Inventory</h1>
       <dl className="summary" aria-label="Summary">
         <div>
           <dt>Keys</dt>

@@ -1,12 +1,29 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
+import type { ContractClient } from '../../../shared/contract.js';
 import type { InventoryState, InventoryStore } from './inventory-store.js';
+import type { ShellState, ShellStore } from './shell-store.js';
 
 export const InventoryContext = createContext<InventoryStore | null>(null);
+export const ShellContext = createContext<ShellStore | null>(null);
+/** The contract client, for a view that creates a store of its own (never called from a component). */
+export const ClientContext = createContext<ContractClient | null>(null);
 
 /** Reads the inventory store (pick a small slice: the component re-renders when it changes). */
 export function useInventory<T>(selector: (state: InventoryState) => T): T {
   const store = useContext(InventoryContext);
   if (!store) throw new Error('useInventory outside <InventoryContext>');
   return useStore(store, selector);
+}
+
+export function useShell<T>(selector: (state: ShellState) => T): T {
+  const store = useContext(ShellContext);
+  if (!store) throw new Error('useShell outside <ShellContext>');
+  return useStore(store, selector);
+}
+
+export function useClient(): ContractClient {
+  const client = useContext(ClientContext);
+  if (!client) throw new Error('useClient outside <ClientContext>');
+  return client;
 }

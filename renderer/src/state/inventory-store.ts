@@ -84,10 +84,14 @@ export interface InventoryState {
   /** After a change in the engine: facets, backends and the cached pages again (the table refetches what it shows). */
   refresh: () => Promise<void>;
   select: (key: Key | null) => void;
+  /** Opens a key by reference (a link from a reminder or the audit trail); an unknown one shows the engine's message. */
+  openRef: (ref: string) => Promise<void>;
   testSelected: () => Promise<void>;
   revealSelected: () => Promise<void>;
   hideSecret: () => void;
   syncAll: () => Promise<void>;
+  /** Syncs the named backends (the backends view's "Sync now" on one of them); progress and results as for syncAll. */
+  syncBackends: (names: string[]) => Promise<void>;
   onSyncProgress: (progress: SyncProgress) => void;
 }
 
@@ -249,6 +253,14 @@ export function createInventoryStore(client: ContractClient, options: { debounce
         set({ selected: key, detail: NO_DETAIL });
       },
 
+      async openRef(ref) {
+        try {
+          get().select(await client['key:show'](ref));
+        } catch (error) {
+          set({ loadError: messageOf(error) });
+        }
+      },
+
       async testSelected() {
         const key = get().selected;
         if (!key) return;
@@ -278,12 +290,16 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       },
 
       async syncAll() {
+        const backends = await client['backend:list']().catch(() => get().backends ?? []);
+        // Manual backends have nothing to fetch: only backends that can list are synced.
+        await get().syncBackends(backends.filter((backend) => backend.capabilities.includes('list')).map((backend) => backend.name));
+      },
+
+      async syncBackends(names) {
         if (get().sync.running) return;
         set({ sync: { running: true, progress: {}, results: null, error: null } });
         try {
-          const backends = await client['backend:list']();
-          // Manual backends have nothing to fetch: only backends that can list are synced.
-          const report = await client['sync:run'](backends.filter((backend) => backend.capabilities.includes('list')).map((backend) => backend.name));
+          const report = await client['sync:run'](names);
           set((state) => ({ sync: { ...state.sync, running: false, results: report.results } }));
         } catch (error) {
           set((state) => ({ sync: { ...state.sync, running: false, error: messageOf(error) } }));

@@ -15,6 +15,8 @@ import { MIGRATIONS, migrate, schemaVersion } from '../../../electron/core/store
 import { openSqlite, type SqlDatabase } from '../../../electron/core/store/sqlite.js';
 import { InventoryStore } from '../../../electron/core/store/store.js';
 
+/** The schema version a fresh or upgraded file reaches: the last migration's. */
+const LATEST = MIGRATIONS.at(-1)!.version;
 let folder: string;
 let dbPath: string;
 const opened: Array<{ close(): void }> = [];
@@ -71,9 +73,9 @@ describe('migration 001 on a fresh file', () => {
     openStore().close();
     const db = openRaw();
     expect(tableNames(db)).toEqual(['audit', 'backends', 'key_secrets', 'keys', 'meta', 'reminder_notifications']);
-    expect(schemaVersion(db)).toBe(2);
-    expect(db.pragma('user_version')).toEqual([{ user_version: 2 }]);
-    expect(MIGRATIONS.at(-1)?.version).toBe(2);
+    expect(schemaVersion(db)).toBe(LATEST);
+    expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
+    expect(LATEST).toBe(3);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -152,7 +154,7 @@ describe('migration 002: the console inventory order', () => {
     expect(store.listKeys({}, new Date('2026-02-01T00:00:00.000Z')).map((key) => key.ref)).toEqual(['hand/k1']);
     store.close();
     const upgraded = openRaw();
-    expect(schemaVersion(upgraded)).toBe(2);
+    expect(schemaVersion(upgraded)).toBe(LATEST);
     const plan = (order: string) =>
       upgraded
         .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT k.key_id FROM keys k JOIN backends b ON b.id = k.backend_id ORDER BY ${order} LIMIT 100`)
@@ -163,6 +165,35 @@ describe('migration 002: the console inventory order', () => {
     expect(plan('k.next_due_at IS NULL, k.next_due_at ASC, k.backend_id ASC, k.key_id ASC')).toMatch(/USING (COVERING )?INDEX keys_due_order/);
     expect(plan('k.name COLLATE NOCASE ASC, k.backend_id ASC, k.key_id ASC')).toMatch(/USING (COVERING )?INDEX keys_name_order/);
     expect(plan('k.next_due_at IS NULL, k.next_due_at ASC, k.backend_id ASC, k.key_id ASC')).not.toMatch(/TEMP B-TREE/);
+  });
+});
+
+describe('migration 003: the audit trail filtered by key, backend or action', () => {
+  it("upgrades a version-2 database in place: its events stay, and a key's newest events read an index instead of the whole trail", () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 2)).toBe(2);
+    const insert = db.prepare("INSERT INTO audit (at, os_user, action, backend, ref, outcome) VALUES ('2026-01-01T00:00:00.000Z', 'admin', ?, 'hand', ?, 'ok')");
+    insert.run('reveal', 'hand/k1');
+    insert.run('test', 'hand/k2');
+    db.close();
+
+    const store = openStore();
+    expect(store.listAudit(10, { ref: 'hand/k1' }).map((event) => event.action)).toEqual(['reveal']);
+    expect(store.listAudit(10, { action: 'test' }).map((event) => event.ref)).toEqual(['hand/k2']);
+    expect(store.listAudit(10, { backend: 'hand' })).toHaveLength(2);
+    store.close();
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(3);
+    const plan = (where: string) =>
+      upgraded
+        .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT id FROM audit WHERE ${where} ORDER BY id DESC LIMIT 100`)
+        .all()
+        .map((row) => row.detail)
+        .join(' | ');
+    expect(plan("ref = 'hand/k1'")).toMatch(/USING (COVERING )?INDEX audit_by_ref/);
+    expect(plan("backend = 'hand'")).toMatch(/USING (COVERING )?INDEX audit_by_backend/);
+    expect(plan("action = 'reveal'")).toMatch(/USING (COVERING )?INDEX audit_by_action/);
+    expect(plan("ref = 'hand/k1'")).not.toMatch(/TEMP B-TREE/);
   });
 });
 
@@ -179,9 +210,9 @@ describe('re-opening', () => {
     second.close();
 
     const db = openRaw();
-    expect(schemaVersion(db)).toBe(2);
+    expect(schemaVersion(db)).toBe(LATEST);
     // Running the migrations again explicitly is a no-op too.
-    expect(migrate(db)).toBe(2);
+    expect(migrate(db)).toBe(LATEST);
     expect(db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM backends').get()?.n).toBe(1);
   });
 

@@ -1,0 +1,46 @@
+/**
+ * The console's routes live in the URL's hash (`#/backends`), because `keywarden ui` answers only `/` and the
+ * files of the build, and the desktop window loads one file: a hash never reaches a server. A key is opened by
+ * `#/inventory?key=<ref>` (what a reminder links to); the inventory opens it and takes it out of the hash.
+ */
+import { useSyncExternalStore } from 'react';
+
+export const VIEWS = ['inventory', 'backends', 'reminders', 'audit'] as const;
+export type View = (typeof VIEWS)[number];
+
+export const VIEW_TITLES: Record<View, string> = { inventory: 'Inventory', backends: 'Backends', reminders: 'Reminders', audit: 'Audit trail' };
+
+export interface Route {
+  view: View;
+  /** A key to open in the inventory's detail panel. */
+  key: string | null;
+}
+
+export function parseHash(hash: string): Route {
+  const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
+  const view = (VIEWS as readonly string[]).includes(path) ? (path as View) : 'inventory';
+  const key = new URLSearchParams(query).get('key');
+  return { view, key: view === 'inventory' && key ? key : null };
+}
+
+export function hrefFor(view: View, key?: string): string {
+  return `#/${view}${key ? `?key=${encodeURIComponent(key)}` : ''}`;
+}
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('hashchange', onChange);
+  return () => window.removeEventListener('hashchange', onChange);
+}
+
+/** The current route; components re-render when the hash changes. */
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, () => window.location.hash);
+  return parseHash(hash);
+}
+
+/** Drops a handled `?key=` from the address without a new history entry (so Back does not reopen it). */
+export function replaceRoute(view: View): void {
+  const url = `${window.location.pathname}${window.location.search}${hrefFor(view)}`;
+  window.history.replaceState(null, '', url);
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+}

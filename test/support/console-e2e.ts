@@ -1,0 +1,82 @@
+/**
+ * What every end-to-end test of the console shares: Debian's Chromium through playwright-core, the built
+ * renderer, axe-core, and where screenshots go. Each suite starts its own `keywarden ui` server (in-process,
+ * `startUiServer`) on a private data folder, with the isolated keychain and the emulators it needs.
+ *
+ * axe-core: the page's CSP allows scripts from the console's own files only, so `page.addScriptTag` (an inline
+ * <script>) is refused. axe's source goes through `page.evaluate` instead: DevTools-protocol evaluation is not
+ * subject to the page's CSP, while the console itself still runs under it exactly as shipped (no bypassCSP,
+ * which would also hide a CSP violation of the console's own).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PROJECT_ROOT } from './cli.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`test/e2e: skipped, no Chromium at ${CHROMIUM} (CI installs it; locally: apt-get install chromium)`);
+export const RENDERER = join(PROJECT_ROOT, 'dist', 'renderer');
+/** Written by every e2e suite, ignored by git: look at them before calling a view done. */
+export const SCREENSHOTS = join(PROJECT_ROOT, 'test', 'e2e', 'screenshots');
+const AXE = join(PROJECT_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+/** Vendor calls in the e2e suites: loopback emulators, so short timeouts and few retries. */
+export const E2E_HTTP = { responseTimeoutMs: 5000, connectTimeoutMs: 5000, baseBackoffMs: 5, maxAttempts: 2 };
+export const DAY_MS = 86_400_000;
+
+export interface AxeFinding {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+export function requireBuiltRenderer(): void {
+  if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('dist/renderer/index.html is missing: run `npm run build` first (npm test does)');
+  mkdirSync(SCREENSHOTS, { recursive: true });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export interface OpenedConsole {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors and console errors of the page (a test ends by expecting none). */
+  errors: string[];
+}
+
+/**
+ * Opens the console's URL (with its launch token) in a fresh browser context, as an administrator opens what
+ * `keywarden ui` printed. `permissions`: e.g. clipboard access for the Copy tests.
+ */
+export async function openConsole(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark'; permissions?: string[] } = {}): Promise<OpenedConsole> {
+  const context = await browser.newContext({ colorScheme: options.colorScheme ?? 'light', viewport: { width: 1440, height: 860 } });
+  if (options.permissions) await context.grantPermissions(options.permissions, { origin: new URL(url).origin });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    // A refused call (e.g. a test the vendor cannot do, 409) is logged by Chromium too; the page shows it in place.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+  });
+  await page.goto(url);
+  return { context, page, errors };
+}
+
+/** axe-core's serious and critical findings on the page as it is now. */
+export async function seriousAxeFindings(page: Page): Promise<AxeFinding[]> {
+  await page.evaluate(readFileSync(AXE, 'utf8'));
+  const findings = await page.evaluate<AxeFinding[]>(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => String(n.target)) })))`,
+  );
+  return findings.filter((finding) => finding.impact === 'serious' || finding.impact === 'critical');
+}
+
+export function screenshot(page: Page, name: string): Promise<Buffer> {
+  return page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
