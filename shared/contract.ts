@@ -21,6 +21,7 @@ import {
   HostInfo,
   Key,
   KeyActions,
+  KeyFact,
   KeyFilter,
   KeyRef,
   NewBackendInput,
@@ -46,6 +47,8 @@ export const CONTRACT = {
   'key:show': { args: z.tuple([KeyRef]), result: Key },
   /** What the key detail may offer for this key, each with the engine's reason when not. */
   'key:actions': { args: z.tuple([KeyRef]), result: KeyActions },
+  /** The vendor's facts about a key (who created it, when it was revoked, what its test calls), in words. */
+  'key:facts': { args: z.tuple([KeyRef]), result: z.array(KeyFact) },
   /** The one way a secret reaches the renderer: an explicit reveal, audited as a reveal or (for the clipboard) a copy. */
   'key:reveal': {
     args: z.tuple([

@@ -113,6 +113,10 @@ export type ActionAvailability = z.infer<typeof ActionAvailability>;
 export const KeyActions = z.object({ reveal: ActionAvailability, copy: ActionAvailability, test: ActionAvailability, revoke: ActionAvailability, delete: ActionAvailability });
 export type KeyActions = z.infer<typeof KeyActions>;
 
+/** A vendor's fact about a key, in words for the key detail (e.g. "Created by: admin@acme.example"); never a secret. */
+export const KeyFact = z.object({ label: z.string(), value: z.string() });
+export type KeyFact = z.infer<typeof KeyFact>;
+
 export const AuditOutcome = z.enum(['ok', 'failed', 'unknown']);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
 

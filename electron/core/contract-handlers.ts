@@ -37,6 +37,7 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     'inventory:facets': async () => engine.inventoryFacets(),
     'key:show': async (ref) => engine.getKey(ref),
     'key:actions': async (ref) => engine.keyActions(ref),
+    'key:facts': (ref) => engine.keyFacts(ref),
     'key:reveal': (ref, options) => engine.reveal(ref, options?.purpose ?? 'reveal'),
     'key:test': (ref) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.testKey(ref)),
     'key:create': (backend, name) => changing({ reason: 'key', backend }, () => engine.createKey(backend, name)),

@@ -28,6 +28,7 @@ import type {
   IssuedKey,
   Key,
   KeyActions,
+  KeyFact,
   KeyFilter,
   Reminder,
   RevokeResult,
@@ -225,6 +226,11 @@ export class KeywardenEngine {
   /** What the key detail may offer for this key, each refusal with its reason (offline). */
   keyActions(ref: string): KeyActions {
     return this.keys.keyActions(ref);
+  }
+
+  /** The vendor's facts about a key, in words (offline, never a secret). */
+  keyFacts(ref: string): Promise<KeyFact[]> {
+    return this.keys.keyFacts(ref);
   }
 
   reveal(ref: string, purpose: 'reveal' | 'copy' = 'reveal'): Promise<string> {

@@ -223,7 +223,11 @@ const MEASUREMENTS = [
         const home = await fixture('mixed', count);
         progress(`console: ${count} keys`);
         const answer = await runChild('console.mjs', [home, String(CONFIG.filterRuns[count])]);
-        result[`keys_${count / 1000}k`] = { first_rows: figure('ms', answer.firstRows, { rows: answer.rows }), keystroke: figure('ms', answer.keystroke), keystroke_in_page: figure('ms', answer.keystrokeInPage) };
+        result[`keys_${count / 1000}k`] = {
+          first_rows: figure('ms', answer.firstRows, { rows: answer.rows }),
+          keystroke: figure('ms', answer.keystroke),
+          keystroke_in_page: figure('ms', answer.keystrokeInPage),
+        };
       }
       return result;
     },

@@ -72,6 +72,7 @@ describe('the renderer contract', () => {
     expect(actions.revoke).toEqual({ available: false, reason: 'revoke the key at its vendor, then delete it here' });
     expect(actions.test).toEqual({ available: true, reason: null });
     expect(actions.delete).toEqual({ available: true, reason: null });
+    expect(await client['key:facts'](key!.ref)).toEqual([{ label: 'Vendor', value: 'Stripe' }]);
     const [backend] = await client['backend:list']();
     expect(backend!.unsupported.create).toContain('manual keys are created at their vendor');
     expect(backend!.unsupported.reveal).toBeUndefined();

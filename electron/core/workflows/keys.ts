@@ -14,6 +14,7 @@ import type {
   IssuedKey,
   Key,
   KeyActions,
+  KeyFact,
   KeyFilter,
   Reminder,
   RevokeResult,
@@ -118,6 +119,26 @@ export class KeyWorkflows {
           });
     const refusedDelete = definition.deleteRefused?.statuses.includes(key.status) ? { available: false, reason: definition.deleteRefused.reason } : null;
     return { reveal: secret, copy: secret, test: can('test') ?? yes, revoke, delete: can('delete') ?? refusedDelete ?? yes };
+  }
+
+  /**
+   * The vendor's facts about a key that the Key shape does not carry, in words: who created it, when it was
+   * revoked, what its test calls. The test template's header value is never shown (it holds the secret's place).
+   */
+  async keyFacts(ref: string): Promise<KeyFact[]> {
+    const key = this.getKey(ref);
+    const row = this.ctx.store.requireBackend(key.backend);
+    const details = this.ctx.store.getRemoteKey(row.id, key.id)?.details ?? {};
+    const facts: KeyFact[] = [];
+    for (const [name, value] of Object.entries(details)) {
+      if (value === null || value === '' || name.startsWith('test')) continue;
+      const label = FACT_LABELS[name] ?? name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (first) => first.toUpperCase());
+      facts.push({ label, value: typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value) });
+    }
+    const { describeTestTarget } = await import('../backends/manual/connector.js');
+    const testTarget = describeTestTarget(details);
+    if (testTarget) facts.push({ label: 'Test request', value: testTarget });
+    return facts;
   }
 
   /** Returns the secret, from the encrypted cache or (CommBox) from the vendor, caching it. Audited. */
@@ -443,6 +464,9 @@ export class KeyWorkflows {
     return this.ctx.store.listAudit(Math.min(Math.max(query.limit ?? 1000, 1), 100_000), { backend: query.backend, ref: query.ref, action: query.action });
   }
 }
+
+/** Words for the vendor facts Keywarden knows; others are shown with their name spelled out. */
+const FACT_LABELS: Record<string, string> = { vendor: 'Vendor', createdBy: 'Created by', revokedAt: 'Revoked at', rotateEveryDays: 'Rotate every (days)' };
 
 export function parseRef(ref: string): { backend: string; keyId: string } {
   const slash = ref.indexOf('/');
