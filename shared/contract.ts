@@ -19,6 +19,7 @@ import {
   InventoryQuery,
   IssuedKey,
   HostInfo,
+  IsoDate,
   Key,
   KeyActions,
   KeyFact,
@@ -105,6 +106,8 @@ export const CONTRACT = {
   },
   'sync:run': { args: z.tuple([z.array(BackendName).max(200)]), result: SyncReport },
   'reminders:list': { args: z.tuple([z.object({ withinDays: z.number().int().min(0).max(36_500).optional() }).strict()]), result: z.array(Reminder) },
+  /** Puts a key's reminder notifications off for a day or a week; its current one comes back when the snooze ends. */
+  'reminders:snooze': { args: z.tuple([KeyRef, z.union([z.literal(1), z.literal(7)])]), result: z.object({ until: IsoDate }) },
   'audit:list': { args: z.tuple([AuditQuery]), result: z.array(AuditEvent) },
   /** Which host this is and whether it holds demo data. */
   'host:info': { args: z.tuple([]), result: HostInfo },

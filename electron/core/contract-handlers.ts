@@ -95,6 +95,7 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     },
     'sync:run': (names) => changing({ reason: 'sync', backend: names.length === 1 ? names[0]! : null }, () => engine.sync(names, { onProgress: (progress) => events.onSyncProgress(progress) })),
     'reminders:list': async (options) => engine.reminders(options.withinDays !== undefined ? { withinDays: options.withinDays } : {}),
+    'reminders:snooze': (ref, days) => changing({ reason: 'key', backend: backendOf(ref) }, async () => ({ until: engine.snoozeReminder(ref, days) })),
     'audit:list': async (query) => engine.auditTrail(query),
     'host:info': async () => host.info(),
     'demo:start': async () => {

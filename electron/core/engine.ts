@@ -46,6 +46,7 @@ import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js
 import { type AddBackendInput, BackendWorkflows } from './workflows/backends.js';
 import { EngineContext, type SyncLimits } from './workflows/context.js';
 import { KeyWorkflows, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
+import { type ReminderNotice, ReminderWorkflows, type TrayStatus } from './workflows/reminders.js';
 import { SyncWorkflow } from './workflows/sync.js';
 import { VaultWorkflows } from './workflows/vault.js';
 
@@ -108,6 +109,7 @@ export class KeywardenEngine {
   private readonly backends: BackendWorkflows;
   private readonly syncing: SyncWorkflow;
   private readonly keys: KeyWorkflows;
+  private readonly remindersFlow: ReminderWorkflows;
   private readonly vaultWorkflows: VaultWorkflows;
 
   private constructor(options: EngineOptions, store: InventoryStore, warnings: string[]) {
@@ -125,6 +127,7 @@ export class KeywardenEngine {
     this.backends = new BackendWorkflows(this.context);
     this.syncing = new SyncWorkflow(this.context);
     this.keys = new KeyWorkflows(this.context);
+    this.remindersFlow = new ReminderWorkflows(this.context);
     this.vaultWorkflows = new VaultWorkflows(this.context);
     this.context.wireSync((names) => this.syncing.sync(names));
   }
@@ -266,7 +269,22 @@ export class KeywardenEngine {
 
   /** Reminders due within `withinDays` (default 30) calendar days, most urgent first, overdue included. */
   reminders(options: { withinDays?: number } = {}): Reminder[] {
-    return this.keys.reminders(options);
+    return this.remindersFlow.reminders(options);
+  }
+
+  /** Reminders that reached a notification threshold not notified yet; each is recorded as notified (once, across processes). */
+  claimReminderNotifications(): ReminderNotice[] {
+    return this.remindersFlow.claimNotifications();
+  }
+
+  /** Puts a key's reminder notifications off for 1 or 7 days; returns when the snooze ends. */
+  snoozeReminder(ref: string, days: number): string {
+    return this.remindersFlow.snooze(ref, days);
+  }
+
+  /** The tray's state (overdue / due within 7 days / nothing) and the next due keys. */
+  trayStatus(limit?: number): TrayStatus {
+    return this.remindersFlow.trayStatus(limit);
   }
 
   auditTrail(query: AuditQuery = {}): AuditEvent[] {

@@ -533,6 +533,29 @@ export class InventoryStore {
     );
   }
 
+  /** Forgets that a reminder was notified at a threshold, so that it is notified again (after a snooze). */
+  forgetReminderNotified(ref: string, kind: string, dueAt: string, threshold: string): void {
+    this.guard(() => this.db.prepare('DELETE FROM reminder_notifications WHERE ref = ? AND kind = ? AND due_at = ? AND threshold = ?').run(ref, kind, dueAt, threshold));
+  }
+
+  /** Snoozes a key's reminder notifications until `until` (replacing an earlier snooze). */
+  snoozeReminder(ref: string, until: string): void {
+    this.guard(() => this.db.prepare('INSERT INTO reminder_snoozes (ref, until) VALUES (?, ?) ON CONFLICT (ref) DO UPDATE SET until = excluded.until').run(ref, until));
+  }
+
+  /** Keys whose reminders are snoozed beyond `now`, with the date each snooze ends. */
+  activeSnoozes(now: string): Map<string, string> {
+    return this.guard(
+      () =>
+        new Map(
+          this.db
+            .prepare<{ ref: string; until: string }>('SELECT ref, until FROM reminder_snoozes WHERE until > ?')
+            .all(now)
+            .map((row) => [row.ref, row.until] as const),
+        ),
+    );
+  }
+
   private guard<T>(fn: () => T): T {
     try {
       return fn();

@@ -1,7 +1,7 @@
 /**
  * Keys: the inventory (offline), reveal and test, and the vendor workflows that change keys: create,
  * revoke and delete, whose lost answers are reconciled by re-listing and never re-sent; manual keys;
- * reminders and the audit trail.
+ * the audit trail. (Reminders: reminders.ts.)
  */
 import { randomBytes } from 'node:crypto';
 import type {
@@ -16,16 +16,15 @@ import type {
   KeyActions,
   KeyFact,
   KeyFilter,
-  Reminder,
   RevokeResult,
   TestResult,
 } from '../../../shared/domain.js';
 import { BACKEND_NAME_PATTERN } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
-import { endOfWindow, parseUserDate } from '../dates.js';
+import { parseUserDate } from '../dates.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
-import { computeRotationDueAt, daysLeft, dueEventFor, thresholdReached } from '../reminders/reminders.js';
+import { computeRotationDueAt } from '../reminders/reminders.js';
 import type { BackendRow } from '../store/store.js';
 import { checkPolicyDays } from './backends.js';
 import type { EngineContext } from './context.js';
@@ -437,29 +436,6 @@ export class KeyWorkflows {
   }
 
   /** Reminders due within `withinDays` (default 30), most urgent first, overdue included. */
-  reminders(options: { withinDays?: number } = {}): Reminder[] {
-    const now = this.ctx.now();
-    const withinDays = options.withinDays ?? 30;
-    // Calendar days, as `list --due-within` counts them: due on or before the local day today + withinDays.
-    const keys = this.ctx.store.listDueKeys(endOfWindow(now, withinDays), now);
-    const reminders: Reminder[] = [];
-    for (const key of keys) {
-      // A manual key shows `expired` once its date passes, but for reminders it is an overdue expiry.
-      const due = dueEventFor(key.backendType === 'manual' && key.status === 'expired' ? { ...key, status: 'active' } : key);
-      if (!due) continue;
-      reminders.push({
-        ref: key.ref,
-        name: key.name,
-        backend: key.backend,
-        kind: due.kind,
-        dueAt: due.dueAt,
-        daysLeft: daysLeft(due.dueAt, now),
-        threshold: thresholdReached(due.dueAt, now),
-      });
-    }
-    return reminders;
-  }
-
   auditTrail(query: AuditQuery = {}): AuditEvent[] {
     return this.ctx.store.listAudit(Math.min(Math.max(query.limit ?? 1000, 1), 100_000), { backend: query.backend, ref: query.ref, action: query.action });
   }

@@ -72,10 +72,10 @@ describe('migration 001 on a fresh file', () => {
   it('creates every table and records schema version 1', () => {
     openStore().close();
     const db = openRaw();
-    expect(tableNames(db)).toEqual(['audit', 'backends', 'key_secrets', 'keys', 'meta', 'reminder_notifications']);
+    expect(tableNames(db)).toEqual(['audit', 'backends', 'key_secrets', 'keys', 'meta', 'reminder_notifications', 'reminder_snoozes']);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(3);
+    expect(LATEST).toBe(4);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -183,7 +183,7 @@ describe('migration 003: the audit trail filtered by key, backend or action', ()
     expect(store.listAudit(10, { backend: 'hand' })).toHaveLength(2);
     store.close();
     const upgraded = openRaw();
-    expect(schemaVersion(upgraded)).toBe(3);
+    expect(schemaVersion(upgraded)).toBe(LATEST);
     const plan = (where: string) =>
       upgraded
         .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT id FROM audit WHERE ${where} ORDER BY id DESC LIMIT 100`)
@@ -194,6 +194,24 @@ describe('migration 003: the audit trail filtered by key, backend or action', ()
     expect(plan("backend = 'hand'")).toMatch(/USING (COVERING )?INDEX audit_by_backend/);
     expect(plan("action = 'reveal'")).toMatch(/USING (COVERING )?INDEX audit_by_action/);
     expect(plan("ref = 'hand/k1'")).not.toMatch(/TEMP B-TREE/);
+  });
+});
+
+describe('migration 004: snoozed reminders', () => {
+  it('upgrades a version-3 database: nothing is snoozed, and a snooze replaces an earlier one for the same key', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 3)).toBe(3);
+    db.close();
+    const store = openStore();
+    expect(store.activeSnoozes('2026-01-01T00:00:00.000Z').size).toBe(0);
+    store.snoozeReminder('hand/k1', '2026-01-02T00:00:00.000Z');
+    store.snoozeReminder('hand/k1', '2026-01-08T00:00:00.000Z');
+    expect([...store.activeSnoozes('2026-01-03T00:00:00.000Z')]).toEqual([['hand/k1', '2026-01-08T00:00:00.000Z']]);
+    expect(store.activeSnoozes('2026-01-09T00:00:00.000Z').size).toBe(0);
+    store.close();
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(4);
+    expect(tableNames(upgraded)).toContain('reminder_snoozes');
   });
 });
 

@@ -1,0 +1,119 @@
+/**
+ * Reminders: what is due and when (from the inventory, offline), which reminders have reached a
+ * notification threshold not yet notified (the desktop app's notifications, never twice for the same key
+ * and threshold, across restarts), snoozing, and the tray's summary.
+ */
+import type { Reminder, ReminderThreshold } from '../../../shared/domain.js';
+import { addLocalDays, endOfWindow } from '../dates.js';
+import { KeywardenError } from '../errors.js';
+import { daysLeft, dueEventFor, thresholdReached } from '../reminders/reminders.js';
+import type { EngineContext } from './context.js';
+
+/** A reminder that has reached a threshold it was not notified at, with its notification's words. */
+export interface ReminderNotice {
+  reminder: Reminder & { threshold: ReminderThreshold };
+  title: string;
+  body: string;
+}
+
+export type TrayState = 'overdue' | 'due-soon' | 'clear';
+
+export interface TrayStatus {
+  /** Something overdue / something due within 7 days / nothing due: the tray icon's three states. */
+  state: TrayState;
+  overdue: number;
+  dueWithin7: number;
+  /** The next due keys for the tray menu, soonest first. */
+  next: Reminder[];
+}
+
+export const SNOOZE_DAYS = [1, 7] as const;
+
+const KIND_WORDS: Record<Reminder['kind'], string> = { expiry: 'expires', rotation: 'is due for rotation', 'grace-end': 'grace period ends' };
+
+export class ReminderWorkflows {
+  constructor(private readonly ctx: EngineContext) {}
+
+  reminders(options: { withinDays?: number } = {}): Reminder[] {
+    const now = this.ctx.now();
+    const withinDays = options.withinDays ?? 30;
+    // Calendar days, as `list --due-within` counts them: due on or before the local day today + withinDays.
+    const keys = this.ctx.store.listDueKeys(endOfWindow(now, withinDays), now);
+    const reminders: Reminder[] = [];
+    for (const key of keys) {
+      // A manual key shows `expired` once its date passes, but for reminders it is an overdue expiry.
+      const due = dueEventFor(key.backendType === 'manual' && key.status === 'expired' ? { ...key, status: 'active' } : key);
+      if (!due) continue;
+      reminders.push({
+        ref: key.ref,
+        name: key.name,
+        backend: key.backend,
+        kind: due.kind,
+        dueAt: due.dueAt,
+        daysLeft: daysLeft(due.dueAt, now),
+        threshold: thresholdReached(due.dueAt, now),
+      });
+    }
+    return reminders;
+  }
+
+  /**
+   * The reminders that reached a threshold (30, 7, 1 days, overdue) not notified yet, each recorded as notified
+   * in the same transaction that finds it: two processes checking at once (the app and a cron job) notify once.
+   * Snoozed keys are left for after their snooze.
+   */
+  claimNotifications(): ReminderNotice[] {
+    const now = this.ctx.now();
+    const at = now.toISOString();
+    return this.ctx.store.transaction(() => {
+      const snoozed = this.ctx.store.activeSnoozes(at);
+      const notices: ReminderNotice[] = [];
+      for (const reminder of this.reminders({ withinDays: 30 })) {
+        const threshold = reminder.threshold;
+        if (threshold === null || snoozed.has(reminder.ref)) continue;
+        if (!this.ctx.store.markReminderNotified(reminder.ref, reminder.kind, reminder.dueAt, String(threshold), at)) continue;
+        notices.push({ reminder: { ...reminder, threshold }, ...noticeWords(reminder, threshold) });
+      }
+      return notices;
+    });
+  }
+
+  /**
+   * Puts a key's reminder off for a day or a week: no notification for it until then, and its current one is
+   * shown again when the snooze ends (that is what "remind me tomorrow" means). Returns when the snooze ends.
+   */
+  snooze(ref: string, days: number): string {
+    if (!(SNOOZE_DAYS as readonly number[]).includes(days)) throw new KeywardenError('invalid_input', `a reminder is snoozed for ${SNOOZE_DAYS.join(' or ')} days`);
+    const reminder = this.reminders({ withinDays: 36_500 }).find((candidate) => candidate.ref === ref);
+    if (!reminder) throw new KeywardenError('not_found', `${ref} has no reminder to snooze (nothing is due for it)`, { ref });
+    const until = addLocalDays(this.ctx.now(), days).toISOString();
+    this.ctx.store.transaction(() => {
+      this.ctx.store.snoozeReminder(ref, until);
+      if (reminder.threshold !== null) this.ctx.store.forgetReminderNotified(ref, reminder.kind, reminder.dueAt, String(reminder.threshold));
+    });
+    this.ctx.audit('reminder.snooze', reminder.backend, ref, 'ok', `until ${until}`);
+    return until;
+  }
+
+  trayStatus(limit = 5): TrayStatus {
+    const due = this.reminders({ withinDays: 7 }).sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
+    const overdue = due.filter((reminder) => reminder.threshold === 'overdue').length;
+    const dueWithin7 = due.length - overdue;
+    return { state: overdue > 0 ? 'overdue' : dueWithin7 > 0 ? 'due-soon' : 'clear', overdue, dueWithin7, next: due.slice(0, limit) };
+  }
+}
+
+/** A notification's title and body: the key, what happens, and when, in the administrator's words. */
+export function noticeWords(reminder: Reminder, threshold: ReminderThreshold): { title: string; body: string } {
+  const what = KIND_WORDS[reminder.kind];
+  const when =
+    threshold === 'overdue'
+      ? reminder.daysLeft < 0
+        ? `overdue by ${-reminder.daysLeft} day${reminder.daysLeft === -1 ? '' : 's'}`
+        : 'overdue since today'
+      : reminder.daysLeft === 0
+        ? 'today'
+        : `in ${reminder.daysLeft} day${reminder.daysLeft === 1 ? '' : 's'}`;
+  const date = new Date(reminder.dueAt).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  return { title: `${reminder.name} ${what} ${when}`, body: `${reminder.backend} · ${reminder.ref} · ${date}` };
+}
