@@ -25,6 +25,7 @@ import {
   KeyFact,
   KeyFilter,
   KeyRef,
+  LockState,
   NewBackendInput,
   NewManualKeyInput,
   Reminder,
@@ -50,6 +51,13 @@ export const CONTRACT = {
   'key:actions': { args: z.tuple([KeyRef]), result: KeyActions },
   /** The vendor's facts about a key (who created it, when it was revoked, what its test calls), in words. */
   'key:facts': { args: z.tuple([KeyRef]), result: z.array(KeyFact) },
+  /**
+   * Copies a key's secret to the clipboard where the host owns it (the desktop app: in the main process, cleared
+   * after the `clipboardClearSeconds` setting if it still holds the secret); the secret never reaches the page.
+   * A host without one (a browser) refuses with `unsupported`: the console then uses `key:reveal` with the
+   * purpose `copy` and the browser's clipboard.
+   */
+  'key:copy': { args: z.tuple([KeyRef]), result: z.object({ clearsInSeconds: z.number().int().nonnegative() }) },
   /** The one way a secret reaches the renderer: an explicit reveal, audited as a reveal or (for the clipboard) a copy. */
   'key:reveal': {
     args: z.tuple([
@@ -96,6 +104,11 @@ export const CONTRACT = {
     result: Key,
   },
   'vault:status': { args: z.tuple([]), result: VaultState },
+  /** Locks Keywarden: reveal and copy are refused and the data key leaves memory until unlocked. */
+  'vault:lock': { args: z.tuple([]), result: LockState },
+  /** Unlocks: reads the data key from the OS keychain again (which asks where the OS keyring is locked). */
+  'vault:unlock': { args: z.tuple([]), result: LockState },
+  'vault:lockstate': { args: z.tuple([]), result: LockState },
   'settings:get': { args: z.tuple([]), result: Settings },
   /** Changes some preferences; the result is all of them. */
   'settings:set': { args: z.tuple([Settings.partial().strict()]), result: Settings },
@@ -124,6 +137,10 @@ export const CONTRACT_EVENTS = {
   onInventoryChanged: InventoryChange,
   /** After anything that can change what is due: the reminders view, the tray and badges refresh. */
   onRemindersChanged: InventoryChange,
+  /** Locked or unlocked (by the administrator, idle time or the screen lock): the console hides what it revealed. */
+  onLockChanged: LockState,
+  /** The host asks the console to open a key (a notification or the tray menu was clicked). */
+  onOpenKey: z.object({ ref: KeyRef }),
 } as const;
 
 export type ContractMethod = keyof typeof CONTRACT;

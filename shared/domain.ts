@@ -303,6 +303,17 @@ export const VaultState = z.object({
 });
 export type VaultState = z.infer<typeof VaultState>;
 
+/**
+ * Whether Keywarden is locked: while it is, no secret is revealed or copied (whatever a window asks) and the
+ * data key is not kept in memory; the inventory, reminders and tray keep working.
+ */
+export const LockState = z.object({
+  locked: z.boolean(),
+  since: IsoDate.nullable(),
+  reason: z.enum(['manual', 'idle', 'screen']).nullable(),
+});
+export type LockState = z.infer<typeof LockState>;
+
 /** Which host serves the console, and whether it holds the demo's data (the console says so on every view). */
 export const HostInfo = z.object({
   host: z.enum(['browser', 'desktop']),

@@ -15,6 +15,8 @@ export type ContractEventSink = { [E in ContractEvent]: (payload: ContractEventP
 /** What only the host can answer: which host it is, and (where it can) switching to the demo's data folder. */
 export interface ContractHost {
   info(): HostInfo;
+  /** Copies a secret to the clipboard the host owns (desktop); absent in a browser host. */
+  copySecret?: (secret: string) => Promise<{ clearsInSeconds: number }>;
   /** Starts the demo and switches the host to it; absent where the host cannot. */
   startDemo?: () => Promise<HostInfo>;
 }
@@ -38,6 +40,10 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     'key:show': async (ref) => engine.getKey(ref),
     'key:actions': async (ref) => engine.keyActions(ref),
     'key:facts': (ref) => engine.keyFacts(ref),
+    'key:copy': async (ref) => {
+      if (!host.copySecret) throw new KeywardenError('unsupported', 'this host has no clipboard of its own: the console copies with the browser');
+      return host.copySecret(await engine.reveal(ref, 'copy'));
+    },
     'key:reveal': (ref, options) => engine.reveal(ref, options?.purpose ?? 'reveal'),
     'key:test': (ref) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.testKey(ref)),
     'key:create': (backend, name) => changing({ reason: 'key', backend }, () => engine.createKey(backend, name)),
@@ -86,6 +92,17 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       ),
     'manual:edit': (ref, changes) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.updateManualKey(ref, changes)),
     'vault:status': () => engine.vaultStatus(),
+    'vault:lock': async () => {
+      const state = engine.lock('manual');
+      events.onLockChanged(state);
+      return state;
+    },
+    'vault:unlock': async () => {
+      const state = await engine.unlock();
+      events.onLockChanged(state);
+      return state;
+    },
+    'vault:lockstate': async () => engine.lockState(),
     'settings:get': () => engine.settings(),
     'settings:set': (changes) => engine.updateSettings(changes),
     'export:inventory': async ({ format }) => {

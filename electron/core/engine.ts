@@ -30,6 +30,7 @@ import type {
   KeyActions,
   KeyFact,
   KeyFilter,
+  LockState,
   Reminder,
   RevokeResult,
   Settings,
@@ -321,6 +322,20 @@ export class KeywardenEngine {
   }
 
   // ---- vault (workflows/vault.ts) ----------------------------------------------------------------
+
+  /** Locks Keywarden (manual, idle time, screen lock): no reveal or copy until unlocked; the inventory keeps working. */
+  lock(reason: 'manual' | 'idle' | 'screen'): LockState {
+    return this.vaultWorkflows.lock(reason);
+  }
+
+  /** Unlocks after reading the data key from the keychain again (which asks where the OS keyring is locked). */
+  unlock(): Promise<LockState> {
+    return this.vaultWorkflows.unlock();
+  }
+
+  lockState(): LockState {
+    return this.vaultWorkflows.lockState();
+  }
 
   vaultStatus(): Promise<VaultStatus & { sealed: { keySecrets: number; credentials: number } }> {
     return this.vaultWorkflows.vaultStatus();

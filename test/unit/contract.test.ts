@@ -32,6 +32,8 @@ describe('the renderer contract', () => {
         onSyncProgress: (event) => progress.push(event),
         onInventoryChanged: (change) => changes.push(['inventory', change]),
         onRemindersChanged: (change) => changes.push(['reminders', change]),
+        onLockChanged: (state) => changes.push(['lock', state]),
+        onOpenKey: () => {},
       },
       { info: () => ({ host: 'browser', home, demo: false, demoAvailable: false }) },
     );
@@ -89,6 +91,18 @@ describe('the renderer contract', () => {
     expect((await client['audit:list']({ action: 'key.add' })).map((event) => event.detail ?? event.ref)).toHaveLength(2);
     expect(await client['audit:list']({ backend: 'elsewhere' })).toEqual([]);
     await expect(client['audit:list']({ action: 'DROP TABLE audit' })).rejects.toThrow(/lower-case word/);
+  });
+
+  it('locks and unlocks through the contract, telling open views; a host without a clipboard refuses key:copy', async () => {
+    const [key] = await client['inventory:list']({});
+    await expect(client['key:copy'](key!.ref)).rejects.toThrow(/no clipboard of its own/);
+    changes = [];
+    expect(await client['vault:lock']()).toMatchObject({ locked: true, reason: 'manual' });
+    expect(changes).toEqual([['lock', expect.objectContaining({ locked: true })]]);
+    expect(await client['vault:lockstate']()).toMatchObject({ locked: true });
+    await expect(client['key:reveal'](key!.ref)).rejects.toThrow(/Keywarden is locked/);
+    // No vault in this folder yet (nothing sealed): unlocking has no key to read, and never asks the keychain.
+    expect(await client['vault:unlock']()).toEqual({ locked: false, since: null, reason: null });
   });
 
   it('refuses the demo on a host that cannot start it', async () => {

@@ -173,6 +173,20 @@ export class Vault {
     this.meta.deleteMeta(VAULT_META.passphraseSlot);
   }
 
+  /** Whether this data folder has a vault yet (a data key was created for it). */
+  exists(): boolean {
+    return this.meta.getMeta(VAULT_META.id) !== null;
+  }
+
+  /**
+   * Lets go of the data key in memory (Keywarden locked): the next operation that needs it reads it from the
+   * keychain again. The buffer is dropped, not zeroed: an operation already under way may still hold it.
+   */
+  dropKeyFromMemory(): void {
+    this.dataKey = null;
+    this.pending = null;
+  }
+
   /**
    * The keychain half of `vault reset`: forgets the key in memory and deletes the keychain entry
    * (the caller drops the sealed records and the meta rows). Returns the entry, and whether it was

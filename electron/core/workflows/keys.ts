@@ -144,6 +144,10 @@ export class KeyWorkflows {
   async reveal(ref: string, purpose: 'reveal' | 'copy' = 'reveal'): Promise<string> {
     const key = this.getKey(ref);
     const row = this.ctx.store.requireBackend(key.backend);
+    if (this.ctx.lock.locked) {
+      this.ctx.audit(purpose, row.name, ref, 'failed', 'locked');
+      throw new KeywardenError('locked', `Keywarden is locked: unlock it to ${purpose} a secret`, { ref });
+    }
     try {
       const secret = await this.secretFor(row, key, true);
       if (secret === null) {
