@@ -8,11 +8,14 @@ import { replaceRoute, useRoute, VIEW_TITLES } from './routing.js';
 import { TopBar } from './shell/TopBar.js';
 import { ClientContext, InventoryContext, ShellContext } from './state/context.js';
 import { createInventoryStore } from './state/inventory-store.js';
+import { KeyActionsContext } from './state/key-actions-context.js';
+import { createKeyActionsStore } from './state/key-actions-store.js';
 import { createShellStore } from './state/shell-store.js';
 
 export function App({ connection }: { connection: Connection }) {
   const [store] = useState(() => createInventoryStore(connection.client));
   const [shell] = useState(() => createShellStore(connection.client));
+  const [keyActions] = useState(() => createKeyActionsStore(connection.client));
   const [disconnected, setDisconnected] = useState(false);
   const route = useRoute();
 
@@ -58,20 +61,22 @@ export function App({ connection }: { connection: Connection }) {
     <ClientContext value={connection.client}>
       <ShellContext value={shell}>
         <InventoryContext value={store}>
-          <div className="app">
-            {disconnected && (
-              <div className="banner" role="alert">
-                The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
+          <KeyActionsContext value={keyActions}>
+            <div className="app">
+              {disconnected && (
+                <div className="banner" role="alert">
+                  The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
+                </div>
+              )}
+              <TopBar view={route.view} />
+              <div className="view">
+                {route.view === 'inventory' && <InventoryView />}
+                {route.view === 'backends' && <BackendsView />}
+                {route.view === 'reminders' && <RemindersView />}
+                {route.view === 'audit' && <AuditView />}
               </div>
-            )}
-            <TopBar view={route.view} />
-            <div className="view">
-              {route.view === 'inventory' && <InventoryView />}
-              {route.view === 'backends' && <BackendsView />}
-              {route.view === 'reminders' && <RemindersView />}
-              {route.view === 'audit' && <AuditView />}
             </div>
-          </div>
+          </KeyActionsContext>
         </InventoryContext>
       </ShellContext>
     </ClientContext>

@@ -1,11 +1,16 @@
+import { useState } from 'react';
+import { CreateKeyDialog } from '../keys/CreateKeyDialog.js';
 import { useInventory } from '../state/context.js';
 
-/** Product name, the summary from the facets, and "Sync now" with each backend's progress and result. */
+/** Product name, the summary from the facets, "Create key", and "Sync now" with each backend's progress and result. */
 export function Header() {
   const facets = useInventory((state) => state.facets);
   const sync = useInventory((state) => state.sync);
   const syncAll = useInventory((state) => state.syncAll);
   const backends = useInventory((state) => state.backends);
+  const select = useInventory((state) => state.select);
+  const [creating, setCreating] = useState(false);
+  const canCreate = backends?.some((backend) => backend.capabilities.includes('create')) ?? false;
 
   const rows = Object.values(sync.progress);
   const results = sync.results ?? [];
@@ -51,10 +56,20 @@ export function Header() {
             </span>
           )}
         </div>
+        <button
+          type="button"
+          className="button"
+          onClick={() => setCreating(true)}
+          disabled={!canCreate}
+          title={canCreate ? 'Create a key at a backend that issues keys' : 'No backend here can create keys'}
+        >
+          Create key
+        </button>
         <button type="button" className="button primary" onClick={() => void syncAll()} disabled={sync.running || backends?.length === 0} aria-busy={sync.running}>
           Sync now
         </button>
       </div>
+      {creating && <CreateKeyDialog onClose={() => setCreating(false)} onCreated={select} />}
     </header>
   );
 }

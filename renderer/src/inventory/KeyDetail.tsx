@@ -1,26 +1,26 @@
 import { useEffect, useRef } from 'react';
 import { dueDateOf, dueLabel, formatDateTime } from '../lib/due.js';
+import { KeyActionsSection } from '../keys/KeyActionsSection.js';
 import { useInventory } from '../state/context.js';
 import { StatusBadge } from './KeyTable.js';
 import { VENDOR_LABEL } from './labels.js';
 
-/** The selected key: its dates and state, and what its backend can do with it (Test, Reveal). */
+/** The selected key: its dates and state, and what can be done with it (Test, Reveal, Copy, Revoke, Delete: renderer/src/keys/). */
 export function KeyDetail() {
   const key = useInventory((state) => state.selected);
-  const detail = useInventory((state) => state.detail);
   const backends = useInventory((state) => state.backends);
   const hideSeconds = useInventory((state) => state.revealHideSeconds);
   const select = useInventory((state) => state.select);
-  const testSelected = useInventory((state) => state.testSelected);
-  const revealSelected = useInventory((state) => state.revealSelected);
   const hideSecret = useInventory((state) => state.hideSecret);
+  const secret = useInventory((state) => state.detail.secret);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     headingRef.current?.focus();
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') select(null);
+      // A dialog over the panel (revoke, delete, create) handles its own Escape.
+      if (event.key === 'Escape' && !event.defaultPrevented && !document.querySelector('dialog[open]')) select(null);
     };
     window.addEventListener('keydown', onKey);
     return () => {
@@ -31,13 +31,13 @@ export function KeyDetail() {
   }, [select, hideSecret]);
 
   useEffect(() => {
-    if (detail.secret === null) return;
+    if (secret === null) return;
     const timer = setTimeout(hideSecret, hideSeconds * 1000);
     return () => clearTimeout(timer);
-  }, [detail.secret, hideSeconds, hideSecret]);
+  }, [secret, hideSeconds, hideSecret]);
 
   if (!key) return null;
-  const capabilities = backends?.find((backend) => backend.name === key.backend)?.capabilities ?? [];
+  const backend = backends?.find((summary) => summary.name === key.backend) ?? null;
   const due = dueDateOf(key);
   const label = due ? dueLabel(due, new Date()) : null;
 
@@ -106,50 +106,7 @@ export function KeyDetail() {
         ))}
       </dl>
 
-      {(capabilities.includes('test') || capabilities.includes('reveal')) && (
-        <section className="actions" aria-label="Actions">
-          {capabilities.includes('test') && (
-            <div className="action">
-              <button type="button" className="button" onClick={() => void testSelected()} disabled={detail.testing} aria-busy={detail.testing}>
-                Test
-              </button>
-              <div className="action-result" role="status" aria-live="polite">
-                {detail.testing && 'Testing…'}
-                {!detail.testing && detail.test && (
-                  <span className={detail.test.ok ? 'tone-active' : 'tone-overdue'}>
-                    {detail.test.ok ? 'Works' : 'Failed'}: {detail.test.detail} <span className="muted">({formatDateTime(detail.test.checkedAt)})</span>
-                  </span>
-                )}
-                {!detail.testing && detail.testError && <span className="error-text">{detail.testError}</span>}
-              </div>
-            </div>
-          )}
-          {capabilities.includes('reveal') && (
-            <div className="action">
-              {detail.secret === null ? (
-                <button type="button" className="button" onClick={() => void revealSelected()} disabled={detail.revealing} aria-busy={detail.revealing}>
-                  Reveal
-                </button>
-              ) : (
-                <button type="button" className="button" onClick={hideSecret}>
-                  Hide
-                </button>
-              )}
-              <div className="action-result" role="status" aria-live="polite">
-                {detail.revealing && 'Revealing…'}
-                {detail.secret !== null && <span>Secret shown; hidden again after {hideSeconds} s.</span>}
-                {detail.revealError && <span className="error-text">{detail.revealError}</span>}
-              </div>
-            </div>
-          )}
-          {detail.secret !== null && (
-            <label className="secret">
-              <span className="visually-hidden">Secret</span>
-              <input className="mono" readOnly value={detail.secret} aria-label="Secret" onFocus={(event) => event.currentTarget.select()} spellCheck={false} />
-            </label>
-          )}
-        </section>
-      )}
+      <KeyActionsSection keyRow={key} backend={backend} headingRef={headingRef} />
     </aside>
   );
 }
