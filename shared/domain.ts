@@ -56,6 +56,11 @@ export const BackendSummary = z.object({
   type: BackendType,
   url: z.string().nullable(),
   capabilities: z.array(Capability),
+  /**
+   * Set when revoking issues a replacement at once (CommBox): the revoked key keeps working for `graceDays`, and
+   * the replacement's validity is chosen within the bounds. Null when a revoke simply ends the key.
+   */
+  replacingRevoke: z.object({ graceDays: z.number().int().positive(), minValidityDays: z.number().int().positive(), maxValidityDays: z.number().int().positive() }).nullable(),
   /** Why each missing capability is missing, in the vendor's own terms (shown in place of its button). */
   unsupported: z.partialRecord(Capability, z.string()),
   hasCredential: z.boolean(),

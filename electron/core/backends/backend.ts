@@ -99,6 +99,8 @@ export interface BackendDefinition {
   requiresCredential: boolean;
   /** Revoking issues a replacement key (CommBox): the vault must be unlocked before the request is sent. */
   revokeIssuesReplacement?: boolean;
+  /** What a replacing revoke promises (CommBox): the old key's grace period and the replacement's validity bounds. */
+  replacementTerms?: { graceDays: number; minValidityDays: number; maxValidityDays: number };
   /** The vendor shows a key's secret again on request (CommBox): reveal works whether or not it is cached. */
   secretsViewable?: boolean;
   /** Keys the vendor refuses to delete, and why (CommBox: the active key); the console shows the reason instead of Delete. */

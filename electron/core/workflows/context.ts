@@ -79,6 +79,7 @@ export class EngineContext {
       type: row.type,
       url: row.url,
       capabilities: [...definition.capabilities],
+      replacingRevoke: definition.replacementTerms ?? null,
       unsupported: Object.fromEntries(
         CAPABILITIES.filter((capability) => !definition.capabilities.includes(capability)).map((capability) => [capability, this.unsupportedReason(row, capability)]),
       ),

@@ -5,7 +5,7 @@ import { useInventory } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { DeleteDialog } from './DeleteDialog.js';
 import { RevokeDialog } from './RevokeDialog.js';
-import { dayCount, deleteReachesVendor, REPLACEMENT_GRACE_DAYS, revokeIssuesReplacement } from './rules.js';
+import { dayCount, deleteReachesVendor } from './rules.js';
 import './keys.css';
 
 /**
@@ -43,7 +43,7 @@ export function KeyActionsSection({ keyRow, backend, headingRef }: { keyRow: Key
                   Revoke
                 </button>
                 <span className="action-result muted">
-                  {revokeIssuesReplacement(capabilities) ? `Issues a replacement now; this key keeps working for ${REPLACEMENT_GRACE_DAYS} days.` : 'The key stops working at its backend.'}
+                  {backend?.replacingRevoke ? `Issues a replacement now; this key keeps working for ${dayCount(backend.replacingRevoke.graceDays)}.` : 'The key stops working at its backend.'}
                 </span>
               </div>
             </Available>

@@ -5,7 +5,7 @@ import { calendarDaysUntil, formatDate, formatDateTime } from '../lib/due.js';
 import { useInventory } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { Modal } from './Modal.js';
-import { dayCount, DEFAULT_VALIDITY_DAYS, MAX_VALIDITY_DAYS, MIN_VALIDITY_DAYS, parseValidityDays, REPLACEMENT_GRACE_DAYS, revokeIssuesReplacement } from './rules.js';
+import { dayCount, parseValidityDays } from './rules.js';
 
 /**
  * Revoke, confirmed in a modal: what will happen first (for a backend that issues a replacement, the validity of
@@ -17,12 +17,14 @@ export function RevokeDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
   const revoke = useKeyActions((state) => (state.revoke.ref === keyRow.ref ? state.revoke : null));
   const revokeKey = useKeyActions((state) => state.revokeKey);
   const resetRevoke = useKeyActions((state) => state.resetRevoke);
-  const [validity, setValidity] = useState(String(DEFAULT_VALIDITY_DAYS));
+  const terms = backend?.replacingRevoke ?? null;
+  // The longest validity the vendor allows: a replacement is usually meant to last like the key it replaces.
+  const [validity, setValidity] = useState(String(terms?.maxValidityDays ?? ''));
   const [validityError, setValidityError] = useState<string | null>(null);
   const [result, setResult] = useState<RevokeResult | null>(null);
   const firstField = useRef<HTMLInputElement>(null);
   const cancelButton = useRef<HTMLButtonElement>(null);
-  const replacing = revokeIssuesReplacement(backend?.capabilities ?? []);
+  const replacing = terms !== null;
   const running = revoke?.running ?? false;
 
   // A dialog opens clean: no error left from an earlier attempt on this key.
@@ -33,8 +35,8 @@ export function RevokeDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     let validityDays: number | undefined;
-    if (replacing) {
-      const parsed = parseValidityDays(validity);
+    if (terms) {
+      const parsed = parseValidityDays(validity, terms);
       if ('error' in parsed) {
         setValidityError(parsed.error);
         firstField.current?.focus();
@@ -70,7 +72,7 @@ export function RevokeDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
             {replacing ? (
               <>
                 <p>
-                  <strong>A replacement is issued now</strong>, and the current key keeps working for {REPLACEMENT_GRACE_DAYS} days (grace), then stops.
+                  <strong>A replacement is issued now</strong>, and the current key keeps working for {dayCount(terms?.graceDays ?? 0)} (grace), then stops.
                 </p>
                 <p>Move everything that uses this key to the replacement before the grace period ends. The replacement’s secret is cached encrypted in Keywarden.</p>
               </>
@@ -88,8 +90,8 @@ export function RevokeDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
                 id={`${id}-validity`}
                 type="number"
                 inputMode="numeric"
-                min={MIN_VALIDITY_DAYS}
-                max={MAX_VALIDITY_DAYS}
+                min={terms?.minValidityDays}
+                max={terms?.maxValidityDays}
                 step={1}
                 required
                 value={validity}
@@ -99,7 +101,7 @@ export function RevokeDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
                 disabled={running}
               />
               <span id={`${id}-validity-hint`} className="field-hint">
-                {validityError ? <span className="error-text">{validityError}</span> : `${MIN_VALIDITY_DAYS} to ${MAX_VALIDITY_DAYS} days; the replacement expires then.`}
+                {validityError ? <span className="error-text">{validityError}</span> : `${terms?.minValidityDays} to ${terms?.maxValidityDays} days; the replacement expires then.`}
               </span>
             </div>
           )}

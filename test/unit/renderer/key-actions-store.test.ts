@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildContractClient, type ContractMethod } from '../../../shared/contract.js';
 import { BACKEND_TYPES, type Key, type KeyActions } from '../../../shared/domain.js';
 import { backendDefinition } from '../../../electron/core/backends/registry.js';
-import { dayCount, deleteReachesVendor, parseValidityDays, revokeIssuesReplacement, shownOnceLocked } from '../../../renderer/src/keys/rules.js';
+import { dayCount, deleteReachesVendor, parseValidityDays, shownOnceLocked } from '../../../renderer/src/keys/rules.js';
 import { createKeyActionsStore, ISSUED_REF, READ_REFUSED_NOTE, type ClipboardLike } from '../../../renderer/src/state/key-actions-store.js';
 
 function makeKey(ref: string, status: Key['status'] = 'active'): Key {
@@ -259,10 +259,11 @@ describe('the key actions store', () => {
 describe('the key dialogs decide by capabilities', () => {
   const capabilitiesOf = (type: string) => backendDefinition(type).capabilities;
 
-  it('only the backend whose revoke issues a replacement gets the validity field', () => {
-    const replacing = BACKEND_TYPES.filter((type) => revokeIssuesReplacement(capabilitiesOf(type)));
-    expect(replacing).toEqual(BACKEND_TYPES.filter((type) => backendDefinition(type).revokeIssuesReplacement === true));
-    expect(replacing).toEqual(['commbox']);
+  it('the engine states replacement terms for exactly the backends whose revoke issues a replacement', () => {
+    const withTerms = BACKEND_TYPES.filter((type) => backendDefinition(type).replacementTerms !== undefined);
+    expect(withTerms).toEqual(BACKEND_TYPES.filter((type) => backendDefinition(type).revokeIssuesReplacement === true));
+    expect(withTerms).toEqual(['commbox']);
+    expect(backendDefinition('commbox').replacementTerms).toEqual({ graceDays: 30, minValidityDays: 1, maxValidityDays: 365 });
   });
 
   it('delete reaches the vendor for every backend that syncs, not for manual keys', () => {
@@ -270,9 +271,10 @@ describe('the key dialogs decide by capabilities', () => {
   });
 
   it('reads the validity as whole days from 1 to 365', () => {
-    expect(parseValidityDays(' 90 ')).toEqual({ days: 90 });
-    expect(parseValidityDays('365')).toEqual({ days: 365 });
-    for (const text of ['0', '366', '', '1.5', '-3', 'ninety']) expect(parseValidityDays(text)).toHaveProperty('error');
+    const terms = { minValidityDays: 1, maxValidityDays: 365 };
+    expect(parseValidityDays(' 90 ', terms)).toEqual({ days: 90 });
+    expect(parseValidityDays('365', terms)).toEqual({ days: 365 });
+    for (const text of ['0', '366', '', '1.5', '-3', 'ninety']) expect(parseValidityDays(text, terms)).toHaveProperty('error');
     expect(dayCount(1)).toBe('1 day');
     expect(dayCount(30)).toBe('30 days');
   });

@@ -1,4 +1,5 @@
 import type { BackendDefinition } from '../backend.js';
+import { COMMBOX_GRACE_DAYS, COMMBOX_MAX_DAYS, COMMBOX_MIN_DAYS } from './rules.js';
 
 export const commBoxDefinition: BackendDefinition = {
   type: 'commbox',
@@ -9,6 +10,7 @@ export const commBoxDefinition: BackendDefinition = {
   requiresUrl: true,
   requiresCredential: true,
   revokeIssuesReplacement: true,
+  replacementTerms: { graceDays: COMMBOX_GRACE_DAYS, minValidityDays: COMMBOX_MIN_DAYS, maxValidityDays: COMMBOX_MAX_DAYS },
   secretsViewable: true,
   deleteRefused: {
     statuses: ['active'],

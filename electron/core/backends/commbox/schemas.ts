@@ -8,12 +8,9 @@ export const COMMBOX_KEY_PATTERN = /^cbx_[0-9A-Za-z]{36}$/;
 
 export const COMMBOX_STATUSES = ['active', 'revoked', 'expired'] as const;
 
-/** The replacement interval and a replacement key's validity share these bounds: "valid for up to a year". */
-export const COMMBOX_MIN_DAYS = 1;
-export const COMMBOX_MAX_DAYS = 365;
+import { COMMBOX_MAX_DAYS, COMMBOX_MIN_DAYS } from './rules.js';
 
-/** How long a revoked key keeps working, whether CommBox rotated it or an admin revoked it. */
-export const COMMBOX_GRACE_DAYS = 30;
+export { COMMBOX_GRACE_DAYS, COMMBOX_MAX_DAYS, COMMBOX_MIN_DAYS } from './rules.js';
 
 export const CommBoxKey = z.object({
   id: z.string().min(1),
