@@ -49,8 +49,8 @@ export function Filters() {
                 count={facets ? facets.due.overdue + facets.due.within7 + facets.due.within30 : undefined}
                 tone="soon"
               >
-                {/* The filter returns overdue keys too, and so does its count: the label says so, beside the header's "due within 30 days" (not yet overdue). */}
-                Overdue + 30 days
+                {/* The filter returns overdue keys too (what needs action within a month), and so does its count: the label says so. */}
+                Due within 30 days <span className="muted">incl. overdue</span>
               </FilterButton>
             </ul>
           </section>

@@ -21,7 +21,7 @@ const COLUMNS: Column[] = [
   { label: 'Prefix', sort: 'prefix', className: 'col-prefix' },
   { label: 'Status', sort: 'status', className: 'col-status' },
   { label: 'Due', sort: 'due', className: 'col-due' },
-  { label: 'Secret', sort: null, className: 'col-secret' },
+  { label: 'Cached', sort: null, className: 'col-secret' },
   { label: 'Last tested', sort: 'lastTestedAt', className: 'col-tested' },
   { label: 'Last synced', sort: 'syncedAt', className: 'col-synced' },
 ];
@@ -65,7 +65,7 @@ function Cells({ row, now }: { row: Key; now: Date }) {
         <DueCell keyRow={row} now={now} />
       </div>
       <div role="cell" className="col-secret">
-        {row.secretCached ? 'cached' : <span className="muted">—</span>}
+        {row.secretCached ? 'yes' : <span className="muted">—</span>}
       </div>
       <div role="cell" className="col-tested">
         {row.lastTestedAt ? (
