@@ -2,12 +2,14 @@ import { useEffect, useRef } from 'react';
 import { dueDateOf, dueLabel, formatDateTime } from '../lib/due.js';
 import { KeyActionsSection } from '../keys/KeyActionsSection.js';
 import { useInventory } from '../state/context.js';
+import { useKeyActions } from '../state/key-actions-context.js';
 import { StatusBadge } from './KeyTable.js';
 import { VENDOR_LABEL } from './labels.js';
 
 /** The selected key: its dates and state, and what can be done with it (Test, Reveal, Copy, Revoke, Delete: renderer/src/keys/). */
 export function KeyDetail() {
   const key = useInventory((state) => state.selected);
+  const facts = useKeyActions((state) => (key && state.ref === key.ref ? state.facts : null));
   const backends = useInventory((state) => state.backends);
   const hideSeconds = useInventory((state) => state.revealHideSeconds);
   const select = useInventory((state) => state.select);
@@ -98,6 +100,12 @@ export function KeyDetail() {
           <dt>Secret</dt>
           <dd>{key.secretCached ? 'cached in the vault' : 'not cached'}</dd>
         </div>
+        {facts?.map((fact) => (
+          <div key={`fact-${fact.label}`}>
+            <dt>{fact.label}</dt>
+            <dd className="wrap">{fact.value}</dd>
+          </div>
+        ))}
         {rows.map(([name, value]) => (
           <div key={name}>
             <dt>{name}</dt>

@@ -13,7 +13,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
-import type { BackendSummary, IssuedKey, KeyActions, RevokeResult } from '../../../shared/domain.js';
+import type { BackendSummary, IssuedKey, KeyActions, KeyFact, RevokeResult } from '../../../shared/domain.js';
 import { messageOf } from './inventory-store.js';
 
 /** The part of `navigator.clipboard` the store uses. */
@@ -63,6 +63,8 @@ export interface KeyActionsState {
   /** The key whose `actions` these are. */
   ref: string | null;
   actions: KeyActions | null;
+  /** The vendor's facts about the key, in words (loaded with the actions). */
+  facts: KeyFact[] | null;
   loadingActions: boolean;
   actionsError: string | null;
   copy: CopyState;
@@ -95,6 +97,11 @@ export interface KeyActionsState {
 }
 
 export type KeyActionsStore = StoreApi<KeyActionsState>;
+
+/** A contract error the host answered with `unsupported` (HTTP and IPC transports both carry the engine's code). */
+function isUnsupported(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'unsupported';
+}
 
 export const ISSUED_REF = 'shown-once';
 const NO_COPY: CopyState = { phase: 'idle', ref: null, seconds: 0, note: null, error: null };
@@ -168,6 +175,7 @@ export function createKeyActionsStore(client: ContractClient, options: { clipboa
     return {
       ref: null,
       actions: null,
+      facts: null,
       loadingActions: false,
       actionsError: null,
       copy: NO_COPY,
@@ -179,10 +187,10 @@ export function createKeyActionsStore(client: ContractClient, options: { clipboa
 
       async loadActions(ref) {
         // A new key starts from nothing (no buttons of the previous key); the same key keeps its buttons meanwhile.
-        set((state) => (state.ref === ref ? { loadingActions: true } : { ref, actions: null, loadingActions: true, actionsError: null }));
+        set((state) => (state.ref === ref ? { loadingActions: true } : { ref, actions: null, facts: null, loadingActions: true, actionsError: null }));
         try {
-          const actions = await client['key:actions'](ref);
-          if (get().ref === ref) set({ actions, loadingActions: false, actionsError: null });
+          const [actions, facts] = await Promise.all([client['key:actions'](ref), client['key:facts'](ref)]);
+          if (get().ref === ref) set({ actions, facts, loadingActions: false, actionsError: null });
         } catch (error) {
           if (get().ref === ref) set({ actions: null, loadingActions: false, actionsError: messageOf(error) });
         }
@@ -190,6 +198,18 @@ export function createKeyActionsStore(client: ContractClient, options: { clipboa
 
       async copySecret(ref) {
         set({ copy: { ...NO_COPY, phase: 'copying', ref } });
+        // A host that owns the clipboard (the desktop app) copies in its own process: the secret never reaches the
+        // page, and its clear survives the window. A browser host refuses (unsupported): the page copies itself.
+        try {
+          const { clearsInSeconds } = await client['key:copy'](ref);
+          set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: null, error: null } });
+          return;
+        } catch (error) {
+          if (!isUnsupported(error)) {
+            set({ copy: { ...NO_COPY, phase: 'failed', ref, error: messageOf(error) } });
+            return;
+          }
+        }
         let secret: string;
         try {
           secret = await client['key:reveal'](ref, { purpose: 'copy' });

@@ -43,6 +43,7 @@ function fakeEngine() {
   const secrets = new Map<string, string>();
   const failures = new Map<ContractMethod, string>();
   let held: Array<() => void> | null = null;
+  let hostCopies = false;
   const transport = {
     async invoke(method: ContractMethod, args: unknown[]): Promise<unknown> {
       calls.push({ method, args });
@@ -52,6 +53,12 @@ function fakeEngine() {
       switch (method) {
         case 'key:actions':
           return { ...ACTIONS, test: { available: args[0] !== 'hand/no-test', reason: args[0] === 'hand/no-test' ? 'no test' : null } };
+        case 'key:facts':
+          return [{ label: 'Created by', value: 'admin@acme.example' }];
+        case 'key:copy':
+          // A browser host has no clipboard of its own (the page copies); the desktop host copies in its main process.
+          if (hostCopies) return { clearsInSeconds: 30 };
+          throw Object.assign(new Error('this host has no clipboard of its own'), { code: 'unsupported' });
         case 'key:reveal':
           return secrets.get(args[0] as string);
         case 'settings:get':
@@ -74,6 +81,9 @@ function fakeEngine() {
     calls,
     secrets,
     failures,
+    desktopHost(): void {
+      hostCopies = true;
+    },
     hold(): () => void {
       held = [];
       return () => {
@@ -157,6 +167,16 @@ describe('the key actions store', () => {
     await vi.advanceTimersByTimeAsync(200);
     expect(clipboard.text).toBe('');
     expect(store.getState().copy.phase).toBe('cleared');
+  });
+
+  it('in the desktop app, Copy happens in the host: the secret never reaches the page, nor its clipboard', async () => {
+    const { engine, clipboard, store } = setup();
+    engine.desktopHost();
+    engine.secrets.set('cb/key_0001', secretOf());
+    await store.getState().copySecret('cb/key_0001');
+    expect(engine.calls.map((call) => call.method)).toEqual(['key:copy']);
+    expect(clipboard.writes).toBe(0);
+    expect(store.getState().copy).toEqual({ phase: 'copied', ref: 'cb/key_0001', seconds: 30, note: null, error: null });
   });
 
   it('leaves the clipboard alone when it holds something else by then', async () => {
