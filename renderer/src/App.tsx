@@ -4,7 +4,8 @@ import { BackendsView } from './backends/BackendsView.js';
 import type { Connection } from './connection.js';
 import { InventoryView } from './inventory/InventoryView.js';
 import { RemindersView } from './reminders/RemindersView.js';
-import { replaceRoute, useRoute, VIEW_TITLES } from './routing.js';
+import { hrefFor, replaceRoute, useRoute, VIEW_TITLES } from './routing.js';
+import { LockBanner } from './shell/LockBanner.js';
 import { TopBar } from './shell/TopBar.js';
 import { ClientContext, InventoryContext, ShellContext } from './state/context.js';
 import { createInventoryStore } from './state/inventory-store.js';
@@ -37,6 +38,14 @@ export function App({ connection }: { connection: Connection }) {
         onSyncProgress: (progress) => store.getState().onSyncProgress(progress),
         onInventoryChanged: refresh,
         onRemindersChanged: refresh,
+        onLockChanged: (lock) => {
+          shell.getState().lockChanged(lock);
+          // Whatever was revealed goes away the moment Keywarden locks, whoever locked it.
+          if (lock.locked) store.getState().hideSecret();
+        },
+        onOpenKey: ({ ref }) => {
+          window.location.hash = hrefFor('inventory', ref);
+        },
       },
       () => setDisconnected(true),
     );
@@ -69,6 +78,7 @@ export function App({ connection }: { connection: Connection }) {
                 </div>
               )}
               <TopBar view={route.view} />
+            <LockBanner />
               <div className="view">
                 {route.view === 'inventory' && <InventoryView />}
                 {route.view === 'backends' && <BackendsView />}

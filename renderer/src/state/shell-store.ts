@@ -6,7 +6,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
-import type { HostInfo } from '../../../shared/domain.js';
+import type { HostInfo, LockState } from '../../../shared/domain.js';
 import { messageOf } from './inventory-store.js';
 
 export interface ShellState {
@@ -15,7 +15,14 @@ export interface ShellState {
   changes: number;
   startingDemo: boolean;
   demoError: string | null;
+  /** Keywarden's own lock: while locked, no secret is revealed or copied (the engine refuses). */
+  lock: LockState | null;
+  lockError: string | null;
   load: () => Promise<void>;
+  lockNow: () => Promise<void>;
+  unlock: () => Promise<void>;
+  /** The host says the lock changed (idle time, the screen lock, another window). */
+  lockChanged: (state: LockState) => void;
   changed: () => void;
   startDemo: () => Promise<void>;
 }
@@ -28,13 +35,34 @@ export function createShellStore(client: ContractClient): ShellStore {
     changes: 0,
     startingDemo: false,
     demoError: null,
+    lock: null,
+    lockError: null,
 
     async load() {
+      const [host, lock] = await Promise.allSettled([client['host:info'](), client['vault:lockstate']()]);
+      // Either may be missing on an older host: the console works, only without the demo offer or the lock button.
+      if (host.status === 'fulfilled') set({ host: host.value });
+      if (lock.status === 'fulfilled') set({ lock: lock.value });
+    },
+
+    async lockNow() {
       try {
-        set({ host: await client['host:info']() });
-      } catch {
-        // An older host without host:info: the console works, only without the demo offer and the folder's name.
+        set({ lock: await client['vault:lock'](), lockError: null });
+      } catch (error) {
+        set({ lockError: messageOf(error) });
       }
+    },
+
+    async unlock() {
+      try {
+        set({ lock: await client['vault:unlock'](), lockError: null });
+      } catch (error) {
+        set({ lockError: messageOf(error) });
+      }
+    },
+
+    lockChanged(lock) {
+      set({ lock, lockError: null });
     },
 
     changed() {
