@@ -92,6 +92,11 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       const keys = engine.listKeys({});
       return { format, keys: keys.length, content: formatInventory(keys, format) };
     },
+    'export:audit': async ({ format, ...query }) => {
+      const { formatAudit } = await import('./export.js');
+      const events = engine.auditTrail(query);
+      return { format, events: events.length, content: formatAudit(events, format) };
+    },
     'sync:run': (names) => changing({ reason: 'sync', backend: names.length === 1 ? names[0]! : null }, () => engine.sync(names, { onProgress: (progress) => events.onSyncProgress(progress) })),
     'reminders:list': async (options) => engine.reminders(options.withinDays !== undefined ? { withinDays: options.withinDays } : {}),
     'audit:list': async (query) => engine.auditTrail(query),
