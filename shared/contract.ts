@@ -117,6 +117,14 @@ export const CONTRACT = {
     args: z.tuple([z.object({ format: z.enum(['csv', 'json']) }).strict()]),
     result: z.object({ format: z.enum(['csv', 'json']), keys: z.number().int().nonnegative(), content: z.string() }),
   },
+  /**
+   * The audit trail as CSV or JSON text for the console to save: the events `audit:list` answers for the same
+   * filters (the newest `limit` matching, oldest first). Fields of the trail only; the trail never holds a secret.
+   */
+  'export:audit': {
+    args: z.tuple([AuditQuery.extend({ format: z.enum(['csv', 'json']) }).strict()]),
+    result: z.object({ format: z.enum(['csv', 'json']), events: z.number().int().nonnegative(), content: z.string() }),
+  },
   'sync:run': { args: z.tuple([z.array(BackendName).max(200)]), result: SyncReport },
   'reminders:list': { args: z.tuple([z.object({ withinDays: z.number().int().min(0).max(36_500).optional() }).strict()]), result: z.array(Reminder) },
   /** Puts a key's reminder notifications off for a day or a week; its current one comes back when the snooze ends. */

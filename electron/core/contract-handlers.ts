@@ -110,6 +110,11 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       const keys = engine.listKeys({});
       return { format, keys: keys.length, content: formatInventory(keys, format) };
     },
+    'export:audit': async ({ format, ...query }) => {
+      const { formatAudit } = await import('./export.js');
+      const events = engine.auditTrail(query);
+      return { format, events: events.length, content: formatAudit(events, format) };
+    },
     'sync:run': (names) => changing({ reason: 'sync', backend: names.length === 1 ? names[0]! : null }, () => engine.sync(names, { onProgress: (progress) => events.onSyncProgress(progress) })),
     'reminders:list': async (options) => engine.reminders(options.withinDays !== undefined ? { withinDays: options.withinDays } : {}),
     'reminders:snooze': (ref, days) => changing({ reason: 'key', backend: backendOf(ref) }, async () => ({ until: engine.snoozeReminder(ref, days) })),

@@ -1,8 +1,8 @@
 /**
- * The inventory as a file for auditors and spreadsheets (CSV or JSON), shared by `keywarden export`
- * and the console. Built from domain fields only, so no secret can be in it.
+ * The inventory and the audit trail as files for auditors and spreadsheets (CSV or JSON), shared by
+ * `keywarden export` and the console. Built from domain fields only, so no secret can be in them.
  */
-import type { Key } from '../../shared/domain.js';
+import type { AuditEvent, Key } from '../../shared/domain.js';
 import { visible } from './text.js';
 
 export type ExportFormat = 'csv' | 'json';
@@ -26,10 +26,21 @@ const EXPORT_COLUMNS = [
   'syncedAt',
 ] as const satisfies ReadonlyArray<keyof Key>;
 
+const AUDIT_COLUMNS = ['id', 'at', 'osUser', 'action', 'backend', 'ref', 'outcome', 'detail'] as const satisfies ReadonlyArray<keyof AuditEvent>;
+
 /** The export's text, without a trailing newline. */
 export function formatInventory(keys: readonly Key[], format: ExportFormat): string {
-  if (format === 'json') return JSON.stringify(keys, null, 2);
-  return [EXPORT_COLUMNS.join(','), ...keys.map((key) => EXPORT_COLUMNS.map((column) => csvCell(key[column])).join(','))].join('\n');
+  return format === 'json' ? JSON.stringify(keys, null, 2) : csv(EXPORT_COLUMNS, keys);
+}
+
+/** The audit trail's export, in the order given (the trail's: oldest first), without a trailing newline. */
+export function formatAudit(events: readonly AuditEvent[], format: ExportFormat): string {
+  return format === 'json' ? JSON.stringify(events, null, 2) : csv(AUDIT_COLUMNS, events);
+}
+
+/** A header row of the column names, then one row per record, each cell through `csvCell`. */
+function csv<R extends Record<C, string | number | boolean | null>, C extends string>(columns: readonly C[], rows: readonly R[]): string {
+  return [columns.join(','), ...rows.map((row) => columns.map((column) => csvCell(row[column])).join(','))].join('\n');
 }
 
 /**
@@ -37,7 +48,7 @@ export function formatInventory(keys: readonly Key[], format: ExportFormat): str
  * the screen of whoever runs `cat` on the file, nor break a row), a leading quote on values a
  * spreadsheet would run as a formula, and RFC 4180 quoting.
  */
-function csvCell(value: string | boolean | null): string {
+function csvCell(value: string | number | boolean | null): string {
   if (value === null) return '';
   let text = visible(String(value));
   if (/^[=+\-@]/.test(text)) text = `'${text}`;

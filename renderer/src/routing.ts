@@ -2,6 +2,7 @@
  * The console's routes live in the URL's hash (`#/backends`), because `keywarden ui` answers only `/` and the
  * files of the build, and the desktop window loads one file: a hash never reaches a server. A key is opened by
  * `#/inventory?key=<ref>` (what a reminder links to); the inventory opens it and takes it out of the hash.
+ * `#/audit?key=<ref>` opens the audit trail filtered to that key (a key's history links to it).
  */
 import { useSyncExternalStore } from 'react';
 
@@ -12,7 +13,7 @@ export const VIEW_TITLES: Record<View, string> = { inventory: 'Inventory', backe
 
 export interface Route {
   view: View;
-  /** A key to open in the inventory's detail panel. */
+  /** A key to open in the inventory's detail panel, or to filter the audit trail by. */
   key: string | null;
 }
 
@@ -20,7 +21,7 @@ export function parseHash(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const view = (VIEWS as readonly string[]).includes(path) ? (path as View) : 'inventory';
   const key = new URLSearchParams(query).get('key');
-  return { view, key: view === 'inventory' && key ? key : null };
+  return { view, key: (view === 'inventory' || view === 'audit') && key ? key : null };
 }
 
 export function hrefFor(view: View, key?: string): string {

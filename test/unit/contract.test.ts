@@ -9,6 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildContractClient, CONTRACT, type ContractClient, type ContractHandlers, type ContractMethod, ContractViolation, parseContractArgs } from '../../shared/contract.js';
 import { createContractHandlers } from '../../electron/core/contract-handlers.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
+import { formatAudit } from '../../electron/core/export.js';
+import type { AuditEvent } from '../../shared/domain.js';
 
 describe('the renderer contract', () => {
   let home: string;
@@ -162,6 +164,47 @@ describe('the renderer contract', () => {
     expect((JSON.parse(json.content) as unknown[]).length).toBe(2);
   });
 
+  it('exports the filtered audit trail as CSV or JSON for the console to save, oldest first', async () => {
+    const hostile = await client['manual:add']('hand', { name: 'Mailer', vendor: 'Mailgun' });
+    await client['key:test'](hostile.ref).catch(() => undefined);
+    await client['manual:edit'](hostile.ref, { rotateEveryDays: 30 });
+    const csv = await client['export:audit']({ format: 'csv', ref: hostile.ref });
+    expect(csv).toMatchObject({ format: 'csv', events: 3 });
+    const lines = csv.content.split('\n');
+    expect(lines[0]).toBe('id,at,osUser,action,backend,ref,outcome,detail');
+    expect(lines).toHaveLength(4);
+    expect(lines.slice(1).map((line) => line.split(',')[3])).toEqual(['key.add', 'test', 'key.edit']);
+    expect(lines.every((line) => line.includes(hostile.ref) || line.startsWith('id,'))).toBe(true);
+    // The same filters and limit as audit:list: only the newest matching events, still oldest first.
+    const newest = await client['export:audit']({ format: 'json', ref: hostile.ref, limit: 2 });
+    expect(newest.events).toBe(2);
+    expect((JSON.parse(newest.content) as Array<{ action: string }>).map((event) => event.action)).toEqual(['test', 'key.edit']);
+    expect(JSON.parse(newest.content)).toEqual((await client['audit:list']({ ref: hostile.ref, limit: 2 })).map((event) => ({ ...event })));
+    const byAction = await client['export:audit']({ format: 'csv', action: 'backend.add' });
+    expect(byAction.events).toBe(1);
+    expect(byAction.content.split('\n')[1]).toMatch(/,backend\.add,hand,,ok,/);
+    // Nothing matching: the header row alone.
+    expect((await client['export:audit']({ format: 'csv', backend: 'elsewhere' })).content).toBe('id,at,osUser,action,backend,ref,outcome,detail');
+  });
+
+  it("quotes the audit export's cells as the inventory's: formulas defused, control characters shown, commas and quotes quoted", () => {
+    const event: AuditEvent = {
+      id: 7,
+      at: '2026-11-24T10:00:00.000Z',
+      osUser: '=cmd|calc',
+      action: 'test',
+      backend: 'hand',
+      ref: 'hand/a,b',
+      outcome: 'failed',
+      detail: 'said "no"\u001b[2J\nnext',
+    };
+    const [header, row] = formatAudit([event], 'csv').split('\n');
+    expect(header).toBe('id,at,osUser,action,backend,ref,outcome,detail');
+    expect(row).toBe(String.raw`7,2026-11-24T10:00:00.000Z,'=cmd|calc,test,hand,"hand/a,b",failed,"said ""no""\x1b[2J\nnext"`);
+    expect(formatAudit([{ ...event, detail: null }], 'csv').endsWith(',failed,')).toBe(true);
+    expect(JSON.parse(formatAudit([event], 'json'))).toEqual([event]);
+  });
+
   it('reads and changes the shared preferences', async () => {
     expect(await client['settings:get']()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30 });
     expect(await client['settings:set']({ backgroundSyncHours: 12 })).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 12, revealHideSeconds: 30 });
@@ -213,6 +256,11 @@ describe('the renderer contract', () => {
       ['settings:set', [{ clipboardClearSeconds: 0 }]],
       ['settings:set', [{ theme: 'dark' }]],
       ['export:inventory', [{ format: 'csv', includeSecrets: true }]],
+      ['export:audit', [{ format: 'xlsx' }]],
+      ['export:audit', [{ limit: 10 }]],
+      ['export:audit', [{ format: 'csv', limit: 0 }]],
+      ['export:audit', [{ format: 'csv', action: 'DROP TABLE audit' }]],
+      ['export:audit', [{ format: 'csv', includeSecrets: true }]],
       ['manual:edit', ['hand/x', { createdAt: null }]],
       ['manual:edit', ['hand/x', { secret: 'smuggled' }]],
     ];

@@ -1,0 +1,43 @@
+import type { AuditOutcome } from '../../../shared/domain.js';
+
+/**
+ * The actions the engine records (electron/core/workflows/), in the administrator's words. An action the
+ * console does not know yet (a newer engine) is shown as its code.
+ */
+export const AUDIT_ACTION_LABEL: Readonly<Record<string, string>> = {
+  sync: 'Sync',
+  test: 'Test',
+  reveal: 'Reveal',
+  copy: 'Copy',
+  create: 'Create key',
+  revoke: 'Revoke',
+  delete: 'Delete key',
+  'key.add': 'Add manual key',
+  'key.edit': 'Edit manual key',
+  'backend.add': 'Add backend',
+  'backend.remove': 'Remove backend',
+  'backend.set-credential': 'Set credential',
+  'backend.reconnect': 'Reconnect backend',
+  'backend.set-policy': 'Set rotation policy',
+  'backend.set-interval': 'Set vendor interval',
+  'settings.update': 'Change settings',
+  'vault.add-passphrase': 'Add vault passphrase',
+  'vault.remove-passphrase': 'Remove vault passphrase',
+  'vault.reset': 'Reset vault',
+};
+
+export function actionLabel(action: string): string {
+  return AUDIT_ACTION_LABEL[action] ?? action;
+}
+
+export const OUTCOME_LABEL: Record<AuditOutcome, string> = { ok: 'OK', failed: 'Failed', unknown: 'Unknown' };
+
+/** The badge tones of the console: success green, failure red, an outcome nobody knows amber. */
+export const OUTCOME_TONE: Record<AuditOutcome, string> = { ok: 'tone-active', failed: 'tone-expired', unknown: 'tone-grace' };
+
+const TIME = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+/** An audit time to the second, in the administrator's locale. */
+export function formatAuditTime(iso: string): string {
+  return TIME.format(new Date(iso));
+}
