@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { dueDateOf, dueLabel, formatDateTime } from '../lib/due.js';
+import { KeyHistory } from '../audit/KeyHistory.js';
 import { KeyActionsSection } from '../keys/KeyActionsSection.js';
 import { useInventory } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
@@ -115,6 +116,7 @@ export function KeyDetail() {
       </dl>
 
       <KeyActionsSection keyRow={key} backend={backend} headingRef={headingRef} />
+      <KeyHistory keyRef={key.ref} />
     </aside>
   );
 }
