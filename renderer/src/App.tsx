@@ -78,7 +78,7 @@ export function App({ connection }: { connection: Connection }) {
                 </div>
               )}
               <TopBar view={route.view} />
-            <LockBanner />
+              <LockBanner />
               <div className="view">
                 {route.view === 'inventory' && <InventoryView />}
                 {route.view === 'backends' && <BackendsView />}

@@ -4,10 +4,24 @@ import { hasFilters } from '../state/inventory-store.js';
 import { STATUS_LABEL, STATUS_ORDER, VENDOR_LABEL } from './labels.js';
 import type { BackendType } from '../../../shared/domain.js';
 
-function FilterButton({ pressed, onToggle, count, children, tone }: { pressed: boolean; onToggle: () => void; count: number | undefined; children: ReactNode; tone?: string }) {
+function FilterButton({
+  pressed,
+  onToggle,
+  count,
+  children,
+  tone,
+  title,
+}: {
+  pressed: boolean;
+  onToggle: () => void;
+  count: number | undefined;
+  children: ReactNode;
+  tone?: string;
+  title?: string;
+}) {
   return (
     <li>
-      <button type="button" className="filter" aria-pressed={pressed} onClick={onToggle}>
+      <button type="button" className="filter" aria-pressed={pressed} onClick={onToggle} title={title}>
         <span className="filter-label">
           {tone && <span className={`dot tone-${tone}`} aria-hidden="true" />}
           {children}
@@ -48,9 +62,10 @@ export function Filters() {
                 onToggle={() => setFilter('dueWithin30', !filters.dueWithin30)}
                 count={facets ? facets.due.overdue + facets.due.within7 + facets.due.within30 : undefined}
                 tone="soon"
+                title="Keys that need action within a month: overdue ones included"
               >
                 {/* The filter returns overdue keys too (what needs action within a month), and so does its count: the label says so. */}
-                Due within 30 days <span className="muted">incl. overdue</span>
+                Due within 30 days<span className="visually-hidden">, overdue included</span>
               </FilterButton>
             </ul>
           </section>

@@ -5,7 +5,12 @@ export function LockBanner() {
   const lock = useShell((state) => state.lock);
   const lockError = useShell((state) => state.lockError);
   const unlock = useShell((state) => state.unlock);
-  if (!lock?.locked) return lockError ? <div className="banner" role="alert">{lockError}</div> : null;
+  if (!lock?.locked)
+    return lockError ? (
+      <div className="banner" role="alert">
+        {lockError}
+      </div>
+    ) : null;
   const why = lock.reason === 'idle' ? 'after idle time' : lock.reason === 'screen' ? 'when the screen locked' : null;
   return (
     <div className="banner lock-banner" role="status">
