@@ -1,7 +1,8 @@
 /**
  * The console's routes live in the URL's hash (`#/backends`), because `keywarden ui` answers only `/` and the
  * files of the build, and the desktop window loads one file: a hash never reaches a server. A key is opened by
- * `#/inventory?key=<ref>` (what a reminder links to); the inventory opens it and takes it out of the hash.
+ * `#/inventory?key=<ref>` (what a reminder links to); the inventory opens it and takes it out of the hash. `#/backends?add`
+ * opens the add form the same way.
  */
 import { useSyncExternalStore } from 'react';
 
@@ -14,13 +15,19 @@ export interface Route {
   view: View;
   /** A key to open in the inventory's detail panel. */
   key: string | null;
+  /** `#/backends?add`: the backends view opens its add form (the first run's "Add a backend"). */
+  add: boolean;
 }
+
+/** Where the first run's "Add a backend" goes. */
+export const ADD_BACKEND_HREF = '#/backends?add';
 
 export function parseHash(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const view = (VIEWS as readonly string[]).includes(path) ? (path as View) : 'inventory';
-  const key = new URLSearchParams(query).get('key');
-  return { view, key: view === 'inventory' && key ? key : null };
+  const params = new URLSearchParams(query);
+  const key = params.get('key');
+  return { view, key: view === 'inventory' && key ? key : null, add: view === 'backends' && params.has('add') };
 }
 
 export function hrefFor(view: View, key?: string): string {
