@@ -2,7 +2,8 @@
  * The console's routes live in the URL's hash (`#/backends`), because `keywarden ui` answers only `/` and the
  * files of the build, and the desktop window loads one file: a hash never reaches a server. A key is opened by
  * `#/inventory?key=<ref>` (what a reminder links to); the inventory opens it and takes it out of the hash.
- * `#/audit?key=<ref>` opens the audit trail filtered to that key (a key's history links to it).
+ * `#/audit?key=<ref>` opens the audit trail filtered to that key (a key's history links to it). `#/backends?add`
+ * opens the add form the same way.
  */
 import { useSyncExternalStore } from 'react';
 
@@ -15,13 +16,19 @@ export interface Route {
   view: View;
   /** A key to open in the inventory's detail panel, or to filter the audit trail by. */
   key: string | null;
+  /** `#/backends?add`: the backends view opens its add form (the first run's "Add a backend"). */
+  add: boolean;
 }
+
+/** Where the first run's "Add a backend" goes. */
+export const ADD_BACKEND_HREF = '#/backends?add';
 
 export function parseHash(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const view = (VIEWS as readonly string[]).includes(path) ? (path as View) : 'inventory';
-  const key = new URLSearchParams(query).get('key');
-  return { view, key: (view === 'inventory' || view === 'audit') && key ? key : null };
+  const params = new URLSearchParams(query);
+  const key = params.get('key');
+  return { view, key: (view === 'inventory' || view === 'audit') && key ? key : null, add: view === 'backends' && params.has('add') };
 }
 
 export function hrefFor(view: View, key?: string): string {

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { CreateKeyDialog } from '../keys/CreateKeyDialog.js';
 import { useInventory } from '../state/context.js';
+import { StaleNotice } from './StaleNotice.js';
 
 /** Product name, the summary from the facets, "Create key", and "Sync now" with each backend's progress and result. */
 export function Header() {
@@ -36,6 +37,7 @@ export function Header() {
           <dd>{facets ? facets.due.within7 + facets.due.within30 : '…'}</dd>
         </div>
       </dl>
+      <StaleNotice />
       <div className="sync">
         <div className="sync-status" role="status" aria-live="polite">
           {sync.running && rows.length === 0 && <span>Starting sync…</span>}

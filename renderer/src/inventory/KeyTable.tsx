@@ -4,6 +4,7 @@ import type { Key, KeySortField } from '../../../shared/domain.js';
 import { dueDateOf, dueLabel, formatDate } from '../lib/due.js';
 import { useInventory } from '../state/context.js';
 import { hasFilters, rowAt } from '../state/inventory-store.js';
+import { FirstRun } from './FirstRun.js';
 import { STATUS_LABEL, VENDOR_LABEL } from './labels.js';
 
 const ROW_HEIGHT = 36;
@@ -99,23 +100,7 @@ function EmptyState() {
       </div>
     );
   }
-  if (backends && backends.length === 0) {
-    return (
-      <div className="empty" role="status">
-        <h2>No backends yet</h2>
-        <p>Keywarden lists the keys of the backends you add. Adding one from the console comes in a later version; for now, in a terminal:</p>
-        <pre className="mono">{'keywarden backend add --type manual --name hand\nkeywarden backend add --type nitrobox --name NAME --url URL --credential-stdin'}</pre>
-        <p>
-          The types are <code>commbox</code>, <code>boxwatch</code>, <code>nitrobox</code> and <code>manual</code>; <code>keywarden backend add --help</code> explains the options. Then press “Sync
-          now”.
-        </p>
-        <p>
-          Or try it with sample vendors: <code>keywarden demo</code> starts emulators with sample keys in a data folder of its own; run <code>keywarden ui --home DIR</code> with the folder it
-          prints.
-        </p>
-      </div>
-    );
-  }
+  if (backends && backends.length === 0) return <FirstRun />;
   return (
     <div className="empty" role="status">
       <h2>No keys yet</h2>

@@ -1,11 +1,14 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { ContractClient } from '../../../shared/contract.js';
+import type { BackendsState, BackendsStore } from './backends-store.js';
 import type { InventoryState, InventoryStore } from './inventory-store.js';
 import type { ShellState, ShellStore } from './shell-store.js';
 
 export const InventoryContext = createContext<InventoryStore | null>(null);
 export const ShellContext = createContext<ShellStore | null>(null);
+/** The backends view's store, created by the view from the client (see BackendsView). */
+export const BackendsContext = createContext<BackendsStore | null>(null);
 /** The contract client, for a view that creates a store of its own (never called from a component). */
 export const ClientContext = createContext<ContractClient | null>(null);
 
@@ -26,4 +29,10 @@ export function useClient(): ContractClient {
   const client = useContext(ClientContext);
   if (!client) throw new Error('useClient outside <ClientContext>');
   return client;
+}
+
+export function useBackends<T>(selector: (state: BackendsState) => T): T {
+  const store = useContext(BackendsContext);
+  if (!store) throw new Error('useBackends outside <BackendsContext>');
+  return useStore(store, selector);
 }

@@ -1,0 +1,76 @@
+/**
+ * The small pieces the backends view's forms share: a modal dialog (the browser's own `<dialog>`: focus moves
+ * in, stays in, Escape closes, and focus goes back to the button that opened it), and a labelled field whose hint
+ * and error are tied to it with aria-describedby.
+ */
+import { useEffect, useId, useRef, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
+
+export function Dialog({ title, onClose, children, className }: { title: string; onClose: () => void; children: ReactNode; className?: string }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    // showModal focuses the first field (each dialog puts it first) and makes the rest of the page inert.
+    if (!dialog.open) dialog.showModal();
+    return () => {
+      if (dialog.open) dialog.close();
+      // The opener may be gone (a removed backend's card): then the page's heading takes the focus.
+      if (opener?.isConnected) opener.focus();
+      else document.getElementById('page-heading')?.focus();
+    };
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className={className ? `dialog ${className}` : 'dialog'}
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        // Escape: the parent unmounts the dialog, whose cleanup closes it and returns the focus.
+        event.preventDefault();
+        onClose();
+      }}
+    >
+      <h2 id={titleId}>{title}</h2>
+      {children}
+    </dialog>
+  );
+}
+
+export interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> {
+  label: ReactNode;
+  hint?: ReactNode;
+  error?: string | null | undefined;
+  /** Further elements that describe the field (e.g. the engine's refusal). */
+  describedBy?: string | undefined;
+  ref?: Ref<HTMLInputElement>;
+}
+
+export function Field({ label, hint, error, describedBy, ref, className, ...input }: FieldProps) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const described = [error ? errorId : null, hint ? hintId : null, describedBy ?? null].filter(Boolean).join(' ');
+  return (
+    <div className={className ? `field ${className}` : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      <input ref={ref} id={id} aria-describedby={described || undefined} aria-invalid={error ? true : undefined} {...input} />
+      {error && (
+        <p id={errorId} className="field-error error-text">
+          {error}
+        </p>
+      )}
+      {hint && (
+        <p id={hintId} className="field-hint muted">
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** After a submit with mistakes, the first field that has one takes the focus. */
+export function focusFirstInvalid(form: HTMLFormElement | null): void {
+  requestAnimationFrame(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+}
