@@ -22,6 +22,7 @@ function backend(name: string, extra: Partial<BackendSummary>): BackendSummary {
     url: 'https://nb.example',
     capabilities: ['list'],
     unsupported: {},
+    replacingRevoke: null,
     hasCredential: true,
     rotateEveryDays: 180,
     keyCount: 1,

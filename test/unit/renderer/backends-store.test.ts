@@ -18,6 +18,7 @@ function summary(name: string, type: BackendSummary['type'], extra: Partial<Back
     url: type === 'manual' ? null : `https://${name}.example`,
     capabilities: type === 'manual' ? ['reveal', 'test', 'delete'] : ['list', 'reveal', 'test'],
     unsupported: {},
+    replacingRevoke: null,
     hasCredential: type !== 'manual',
     rotateEveryDays: type === 'nitrobox' ? 180 : null,
     keyCount: 0,
