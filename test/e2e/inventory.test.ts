@@ -5,7 +5,7 @@
  * first). Secrets are made at run time, never written here. Chromium, axe and screenshots: test/support/console-e2e.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -25,6 +25,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
   let context: BrowserContext;
   let page: Page;
   let pageErrors: string[] = [];
+  let mailerSecret = '';
 
   async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
     const opened = await openConsole(browser, server.url, { colorScheme });
@@ -60,7 +61,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     // Rotation every 80 days, created 100 days ago: 20 days overdue (still active: a rotation date does not expire it).
     await engine.addManualKey('hand', { name: 'Legacy webhook', vendor: 'Acme', createdAt: new Date(Date.now() - 100 * DAY).toISOString(), rotateEveryDays: 80 });
     await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: new Date(Date.now() + 5 * DAY + 3_600_000).toISOString() });
-    await engine.addManualKey('hand', { name: 'Mailer', vendor: 'Mailgun', expiresAt: new Date(Date.now() + 200 * DAY).toISOString(), secret: randomBytes(18).toString('base64url') });
+    mailerSecret = randomBytes(18).toString('base64url');
+    await engine.addManualKey('hand', { name: 'Mailer', vendor: 'Mailgun', expiresAt: new Date(Date.now() + 200 * DAY).toISOString(), secret: mailerSecret });
     const report = await engine.sync(['nb']);
     expect(report.ok).toBe(true);
     // A client Keywarden created holds its secret, so it can be tested; the seeded ones cannot (Nitrobox shows a key once).
@@ -227,6 +229,20 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
     expect(await page.evaluate<string | null>(`document.activeElement?.getAttribute('data-index') ?? null`)).toBe('1');
+  });
+
+  it('exports the whole inventory as CSV and JSON files: every key, never a secret', async () => {
+    const exportSection = page.getByRole('region', { name: 'Export inventory' });
+    for (const format of ['CSV', 'JSON'] as const) {
+      const [download] = await Promise.all([page.waitForEvent('download'), exportSection.getByRole('button', { name: format }).click()]);
+      expect(download.suggestedFilename()).toMatch(new RegExp(`^keywarden-inventory-\\d{4}-\\d{2}-\\d{2}\\.${format.toLowerCase()}$`));
+      const content = readFileSync(await download.path(), 'utf8');
+      expect(content).not.toContain(mailerSecret);
+      const keys = engine.listKeys({});
+      if (format === 'JSON') expect((JSON.parse(content) as Array<{ ref: string }>).map((key) => key.ref).sort()).toEqual(keys.map((key) => key.ref).sort());
+      else expect(content.trim().split('\n')).toHaveLength(keys.length + 1);
+      await exportSection.getByText(`Exported ${keys.length} keys`).waitFor();
+    }
   });
 
   it('dark theme screenshots, with and without the panel', async () => {

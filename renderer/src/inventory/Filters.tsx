@@ -3,6 +3,7 @@ import { useInventory } from '../state/context.js';
 import { hasFilters } from '../state/inventory-store.js';
 import { STATUS_LABEL, STATUS_ORDER, VENDOR_LABEL } from './labels.js';
 import type { BackendType } from '../../../shared/domain.js';
+import { saveTextFile } from '../lib/save-file.js';
 
 function FilterButton({
   pressed,
@@ -40,6 +41,8 @@ export function Filters() {
   const setSearchInput = useInventory((state) => state.setSearchInput);
   const setFilter = useInventory((state) => state.setFilter);
   const clearFilters = useInventory((state) => state.clearFilters);
+  const exportInventory = useInventory((state) => state.exportInventory);
+  const exporting = useInventory((state) => state.exporting);
 
   const vendors = facets ? (Object.entries(facets.vendors) as [BackendType, number][]).filter(([, count]) => count > 0) : [];
   return (
@@ -125,6 +128,21 @@ export function Filters() {
           Clear filters
         </button>
       )}
+
+      <section aria-labelledby="export-heading" className="export">
+        <h2 id="export-heading">Export inventory</h2>
+        <div className="export-buttons">
+          <button type="button" className="button" onClick={() => void exportInventory('csv', saveTextFile)} disabled={exporting.running}>
+            CSV
+          </button>
+          <button type="button" className="button" onClick={() => void exportInventory('json', saveTextFile)} disabled={exporting.running}>
+            JSON
+          </button>
+        </div>
+        <p className="muted export-status" role="status">
+          {exporting.running ? 'Exporting…' : exporting.error ? <span className="error-text">{exporting.error}</span> : (exporting.done ?? 'Every key with its dates; never a secret.')}
+        </p>
+      </section>
     </nav>
   );
 }

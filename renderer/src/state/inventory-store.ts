@@ -90,6 +90,9 @@ export interface InventoryState {
   revealSelected: () => Promise<void>;
   hideSecret: () => void;
   syncAll: () => Promise<void>;
+  /** The whole inventory as CSV or JSON (domain fields only, never a secret), handed to `save`. */
+  exportInventory: (format: 'csv' | 'json', save: (file: { name: string; content: string; type: string }) => void) => Promise<void>;
+  exporting: { running: boolean; done: string | null; error: string | null };
   /** Syncs the named backends (the backends view's "Sync now" on one of them); progress and results as for syncAll. */
   syncBackends: (names: string[]) => Promise<void>;
   onSyncProgress: (progress: SyncProgress) => void;
@@ -157,6 +160,7 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       selected: null,
       detail: NO_DETAIL,
       sync: { running: false, progress: {}, results: null, error: null },
+      exporting: { running: false, done: null, error: null },
 
       async init() {
         const settings = client['settings:get']().then(
@@ -291,6 +295,19 @@ export function createInventoryStore(client: ContractClient, options: { debounce
 
       hideSecret() {
         set((state) => ({ detail: { ...state.detail, secret: null } }));
+      },
+
+      async exportInventory(format, save) {
+        if (get().exporting.running) return;
+        set({ exporting: { running: true, done: null, error: null } });
+        try {
+          const result = await client['export:inventory']({ format });
+          const name = `keywarden-inventory-${new Date().toISOString().slice(0, 10)}.${format}`;
+          save({ name, content: result.content, type: format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json' });
+          set({ exporting: { running: false, done: `Exported ${result.keys} ${result.keys === 1 ? 'key' : 'keys'} as ${name}`, error: null } });
+        } catch (error) {
+          set({ exporting: { running: false, done: null, error: messageOf(error) } });
+        }
       },
 
       async syncAll() {
