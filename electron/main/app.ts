@@ -10,7 +10,7 @@
  * watch started. Quitting stops them, clears a copied secret still on the clipboard, and closes the engine.
  */
 import { join } from 'node:path';
-import { app, type BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { app, type BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import type { ContractHandlers } from '../../shared/contract.js';
 import { type ContractEventSink, type ContractHost, createContractHandlers } from '../core/contract-handlers.js';
 import { type BackgroundSync } from '../core/desktop/background-sync.js';
@@ -68,7 +68,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     return null;
   }
   registerAppScheme(protocol);
-  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, { openExternal: (url) => shell.openExternal(url), log }));
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, { log }));
   if (process.platform === 'win32') app.setAppUserModelId('app.keywarden.desktop');
 
   await app.whenReady();
@@ -117,7 +117,12 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     copySecret: async (secret) => guard.copy(secret, (await engine.settings()).clipboardClearSeconds),
   };
   const handlers = createContractHandlers(engine, events, host);
-  const unbind = bindContract(ipcMain, handlers, createFrameCheck(() => window), { log });
+  const unbind = bindContract(
+    ipcMain,
+    handlers,
+    createFrameCheck(() => window),
+    { log },
+  );
 
   const openKey = (ref: string) => {
     showWindow(window);

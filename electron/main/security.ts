@@ -8,11 +8,12 @@
  *   device access denied, and every http(s), ws(s) and file request from the page cancelled: the page talks to the
  *   main process over IPC and to nothing else (the engine's own HTTP runs in Node, outside the session);
  * - every web contents: navigation away from the app's origin denied (in any frame, and redirects too), new windows
- *   denied, `<webview>` refused; an https link opens in the administrator's browser instead (navigation.ts).
+ *   denied, `<webview>` refused; an https link opens in the administrator's browser instead (navigation.ts), through
+ *   `openInBrowser`, the app's one call to shell.openExternal.
  */
-import type { Protocol, Session, WebContents } from 'electron';
+import { type Protocol, type Session, shell, type WebContents } from 'electron';
 import { APP_SCHEME, serveAppRequest } from '../core/desktop/app-protocol.js';
-import { navigationDecision } from '../core/desktop/navigation.js';
+import { isSafeExternalUrl, navigationDecision } from '../core/desktop/navigation.js';
 
 /** The privileges of the app's scheme; see the file comment for why each. */
 export const APP_SCHEME_PRIVILEGES = Object.freeze({ standard: true, secure: true, supportFetchAPI: true });
@@ -53,9 +54,19 @@ export function hardenSession(
   });
 }
 
+/**
+ * Opens a page in the administrator's browser: https only, without user name or password (isSafeExternalUrl),
+ * checked here, right before the one call to shell.openExternal in the app, whatever the caller checked before.
+ * Anything else is refused: openExternal hands the URL to the OS, which would start whatever program a scheme names.
+ */
+export async function openInBrowser(url: string): Promise<void> {
+  if (!isSafeExternalUrl(url)) throw new Error('only https pages are opened outside the app');
+  await shell.openExternal(url);
+}
+
 export interface HardenOptions {
-  /** Opens an https URL in the administrator's browser (shell.openExternal); called only after navigationDecision allowed it. */
-  openExternal: (url: string) => Promise<void>;
+  /** Opens an https page outside the app; default `openInBrowser`. */
+  openInBrowser?: (url: string) => Promise<void>;
   log: (message: string) => void;
 }
 
@@ -66,7 +77,7 @@ export function hardenWebContents(contents: Pick<WebContents, 'on' | 'setWindowO
     if (decision === 'stay') return false;
     if (decision === 'open-external') {
       options.log(`${what} to ${describeUrl(url)}: opened in the browser instead`);
-      options.openExternal(url).catch((error: unknown) => options.log(`could not open ${describeUrl(url)}: ${error instanceof Error ? error.message : String(error)}`));
+      (options.openInBrowser ?? openInBrowser)(url).catch((error: unknown) => options.log(`could not open ${describeUrl(url)}: ${error instanceof Error ? error.message : String(error)}`));
     } else {
       options.log(`${what} to ${describeUrl(url)} denied`);
     }

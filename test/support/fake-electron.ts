@@ -14,7 +14,6 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { BrowserWindowConstructorOptions, CustomScheme, MenuItemConstructorOptions, NotificationConstructorOptions } from 'electron';
 
-
 export interface FakeNavigationEvent {
   url: string;
   isMainFrame: boolean;
@@ -448,28 +447,37 @@ function createFake() {
   return state;
 }
 
-/** The recorder; `reset()` gives each test a fresh one (the same object, so modules holding it see the reset). */
-export const fake = Object.assign(createFake(), {
-  reset(): void {
-    const fresh = createFake();
-    for (const listener of fake.app.eventNames()) fake.app.removeAllListeners(listener);
-    fake.powerMonitor.removeAllListeners();
-    Object.assign(fake, { ...fresh, app: fake.app, powerMonitor: fake.powerMonitor });
-    Object.assign(fake.app, { singleInstance: true, appPath: process.cwd(), isPackaged: false, quitCalls: 0, exitCodes: [], userModelId: null });
-    fake.powerMonitor.idleSeconds = 0;
-  },
-  /** The one window the app opened. */
-  window(): FakeBrowserWindow {
-    const window = fake.windows[0];
-    if (!window) throw new Error('the app opened no window');
-    return window;
-  },
-  tray(): FakeTray {
-    const tray = fake.trays[0];
-    if (!tray) throw new Error('the app made no tray');
-    return tray;
-  },
-});
+function createRecorder() {
+  return Object.assign(createFake(), {
+    reset(): void {
+      const fresh = createFake();
+      for (const listener of fake.app.eventNames()) fake.app.removeAllListeners(listener);
+      fake.powerMonitor.removeAllListeners();
+      Object.assign(fake, { ...fresh, app: fake.app, powerMonitor: fake.powerMonitor });
+      Object.assign(fake.app, { singleInstance: true, appPath: process.cwd(), isPackaged: false, quitCalls: 0, exitCodes: [], userModelId: null });
+      fake.powerMonitor.idleSeconds = 0;
+    },
+    /** The one window the app opened. */
+    window(): FakeBrowserWindow {
+      const window = fake.windows[0];
+      if (!window) throw new Error('the app opened no window');
+      return window;
+    },
+    tray(): FakeTray {
+      const tray = fake.trays[0];
+      if (!tray) throw new Error('the app made no tray');
+      return tray;
+    },
+  });
+}
+
+/**
+ * The recorder; `reset()` gives each test a fresh one (the same object, so modules holding it see the reset). Kept
+ * on globalThis, so that a test which reloads modules (vi.resetModules) still shares one recorder with them.
+ */
+const RECORDER = Symbol.for('keywarden.test.fake-electron');
+export const fake: ReturnType<typeof createRecorder> = ((globalThis as Record<symbol, unknown>)[RECORDER] as ReturnType<typeof createRecorder> | undefined) ?? createRecorder();
+(globalThis as Record<symbol, unknown>)[RECORDER] = fake;
 
 const MenuStub = {
   buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({ template }),

@@ -14,9 +14,7 @@ import type { BackendSummary, LockState, Settings } from '../../../shared/domain
 export const BACKGROUND_SYNC_CHECK_MS = 10 * 60 * 1000;
 export const BACKGROUND_SYNC_FIRST_CHECK_MS = 30 * 1000;
 
-export type BackgroundSyncDecision =
-  | { action: 'sync' }
-  | { action: 'wait'; reason: 'not-due' | 'nothing-to-sync' | 'offline' | 'locked' | 'busy'; dueAt?: number };
+export type BackgroundSyncDecision = { action: 'sync' } | { action: 'wait'; reason: 'not-due' | 'nothing-to-sync' | 'offline' | 'locked' | 'busy'; dueAt?: number };
 
 export interface BackgroundSyncInput {
   now: number;
@@ -95,7 +93,8 @@ export class BackgroundSync {
       return { action: 'wait', reason: 'busy' };
     }
     if (decision.action === 'wait') {
-      if (decision.reason === 'offline' || decision.reason === 'locked') this.options.log?.(`background sync due but skipped: ${decision.reason === 'offline' ? 'offline' : 'Keywarden is locked'}`);
+      if (decision.reason === 'offline' || decision.reason === 'locked')
+        this.options.log?.(`background sync due but skipped: ${decision.reason === 'offline' ? 'offline' : 'Keywarden is locked'}`);
       return decision;
     }
     const run = this.options.sync().then(

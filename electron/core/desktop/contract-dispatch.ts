@@ -129,7 +129,8 @@ function isPlainObject(value: object): boolean {
 }
 
 function describeValue(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return `a ${typeof value}`;
+  const article = (word: string) => `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+  if (typeof value !== 'object' || value === null) return article(typeof value);
   const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object that is not plain data';
+  return typeof name === 'string' && name !== '' ? article(name) : 'an object that is not plain data';
 }

@@ -15,7 +15,11 @@ export function shouldLockForIdle(idleSeconds: number, lockAfterMinutes: number)
 }
 
 /** Locks the engine and tells the window (and the tray): one path for the tray's Lock, idle time and the screen lock. */
-export function lockAndAnnounce(engine: { lock(reason: 'manual' | 'idle' | 'screen'): LockState }, events: Pick<ContractEventSink, 'onLockChanged'>, reason: 'manual' | 'idle' | 'screen'): LockState {
+export function lockAndAnnounce(
+  engine: { lock(reason: 'manual' | 'idle' | 'screen'): LockState },
+  events: Pick<ContractEventSink, 'onLockChanged'>,
+  reason: 'manual' | 'idle' | 'screen',
+): LockState {
   const state = engine.lock(reason);
   events.onLockChanged(state);
   return state;

@@ -10,10 +10,7 @@ import type { TrayState, TrayStatus } from '../workflows/reminders.js';
 export type TrayAction = 'sync' | 'open' | 'lock' | 'quit';
 
 export type TrayMenuItem =
-  | { type: 'key'; ref: string; label: string }
-  | { type: 'action'; action: TrayAction; label: string; enabled: boolean }
-  | { type: 'heading'; label: string }
-  | { type: 'separator' };
+  { type: 'key'; ref: string; label: string } | { type: 'action'; action: TrayAction; label: string; enabled: boolean } | { type: 'heading'; label: string } | { type: 'separator' };
 
 export interface TrayModel {
   icon: TrayState;

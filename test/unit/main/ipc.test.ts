@@ -24,11 +24,20 @@ describe('the contract over IPC', () => {
   let ref: string;
 
   const bind = (wrap: (handlers: ContractHandlers) => ContractHandlers = (given) => given) => {
-    unbind = bindContract(fake.ipcMain, wrap(handlers), createFrameCheck(() => window), { log: (message) => logs.push(message) });
+    unbind = bindContract(
+      fake.ipcMain,
+      wrap(handlers),
+      createFrameCheck(() => window),
+      { log: (message) => logs.push(message) },
+    );
   };
   /** A call as Electron delivers it, from `frame` of `sender` (default: the window's top-level frame). */
   const invoke = (method: string, args: unknown[], from: { sender?: { id: number }; frame?: FakeFrame | null } = {}) =>
-    fake.ipcMain.invoke(`contract:${method}`, { sender: from.sender ?? window.webContents, senderFrame: from.frame === undefined ? window.webContents.mainFrame : from.frame }, ...args) as Promise<IpcAnswer>;
+    fake.ipcMain.invoke(
+      `contract:${method}`,
+      { sender: from.sender ?? window.webContents, senderFrame: from.frame === undefined ? window.webContents.mainFrame : from.frame },
+      ...args,
+    ) as Promise<IpcAnswer>;
 
   beforeEach(async () => {
     fake.reset();
