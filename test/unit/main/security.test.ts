@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONTRACT } from '../../../shared/contract.js';
 import { CONTENT_SECURITY_POLICY } from '../../../electron/cli/ui/security.js';
-import { fake } from '../../support/fake-electron.js';
+import { fake, FakeBrowserWindow } from '../../support/fake-electron.js';
 import { INDEX_HTML, startTestDesktop, type TestDesktop } from '../../support/desktop.js';
 
 vi.mock('electron', async () => (await import('../../support/fake-electron.js')).electronModule);
@@ -135,7 +135,7 @@ describe('the desktop window', () => {
 
   it('refuses <webview>, and hardens every web contents the app creates, not only the window', () => {
     expect(desktop.window.webContents.attachWebview()).toBe(true);
-    const another = new (fake.window().constructor as typeof import('../../support/fake-electron.js').FakeBrowserWindow)({});
+    const another = new FakeBrowserWindow({});
     expect(another.webContents.navigate('https://evil.example/x')).toBe(true);
     expect(another.webContents.open('http://evil.example/')).toEqual({ action: 'deny' });
     // A second window is not Keywarden's page: its calls are refused.
