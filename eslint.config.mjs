@@ -119,7 +119,7 @@ export default defineConfig(
         // Each file is checked in its runtime's tsconfig.json (the nearest one). Files that no tsconfig includes
         // (the configuration files at the root, bin/, tools/) get a default project; keep that list short, as
         // each such file costs a program of its own.
-        projectService: { allowDefaultProject: ['*.mjs', '*.mts', 'bin/*.js', 'tools/lint/*.mjs'] },
+        projectService: { allowDefaultProject: ['*.mjs', '*.mts', 'bin/*.js', 'tools/lint/*.mjs', 'tools/audit/*.mjs'] },
         tsconfigRootDir: ROOT,
       },
     },
@@ -136,8 +136,8 @@ export default defineConfig(
     },
   },
   {
-    // The console's build configuration has a project of its own (tsconfig.vite.json says why).
-    files: ['vite.config.mts'],
+    // The build configurations (the console's, the preload's) have a project of their own (tsconfig.vite.json says why).
+    files: ['vite.config.mts', 'vite.preload.config.mts'],
     languageOptions: { parserOptions: { projectService: false, project: './tsconfig.vite.json', tsconfigRootDir: ROOT } },
   },
   {

@@ -349,8 +349,10 @@ export const Settings = z
     backgroundSyncHours: z.number().int().min(1).max(168),
     /** A revealed secret is hidden again in the console after this many seconds. */
     revealHideSeconds: z.number().int().min(5).max(600),
+    /** The desktop app locks Keywarden (no reveal or copy until unlocked) after the machine has been idle this long. */
+    lockAfterIdleMinutes: z.number().int().min(1).max(1_440),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30 };
+export const DEFAULT_SETTINGS: Settings = { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15 };

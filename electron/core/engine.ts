@@ -39,6 +39,7 @@ import type {
   TestResult,
 } from '../../shared/domain.js';
 import type { HttpOptions } from './backends/http.js';
+import { parseWindowState, type WindowState } from './desktop/window-state.js';
 import { KeywardenError } from './errors.js';
 import { DATABASE_FILE, DEMO_PASSPHRASE_FILE } from './paths.js';
 import { InventoryStore } from './store/store.js';
@@ -101,6 +102,9 @@ const DEFAULT_SHOWN_ONCE_STORE_WAIT_MS = 120_000;
 
 /** Where the preferences live: one JSON record in the store's meta table. */
 const SETTINGS_META = 'settings';
+
+/** Where the desktop window's size and place live: one JSON record in the meta table. */
+const WINDOW_STATE_META = 'window-state';
 
 export class KeywardenEngine {
   readonly home: string;
@@ -319,6 +323,26 @@ export class KeywardenEngine {
     const described = Object.entries(checked.data).map(([name, value]) => `${name}=${String(value)}`);
     this.context.audit('settings.update', null, null, 'ok', described.join(', ') || 'no change');
     return next;
+  }
+
+  // ---- the desktop window ------------------------------------------------------------------------
+
+  /** The desktop window's last size and place, or null (never saved, or a record this version cannot read). Not audited: not an administrator's action. */
+  windowState(): WindowState | null {
+    const stored = this.context.store.getMeta(WINDOW_STATE_META);
+    if (stored === null) return null;
+    try {
+      return parseWindowState(JSON.parse(stored));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Remembers the desktop window's size and place; a value that is not a window state is refused, never stored. */
+  saveWindowState(state: WindowState): void {
+    const checked = parseWindowState(state);
+    if (!checked) throw new KeywardenError('invalid_input', 'not a window size and place');
+    this.context.store.setMeta(WINDOW_STATE_META, JSON.stringify(checked));
   }
 
   // ---- vault (workflows/vault.ts) ----------------------------------------------------------------

@@ -206,8 +206,8 @@ describe('the renderer contract', () => {
   });
 
   it('reads and changes the shared preferences', async () => {
-    expect(await client['settings:get']()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30 });
-    expect(await client['settings:set']({ backgroundSyncHours: 12 })).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 12, revealHideSeconds: 30 });
+    expect(await client['settings:get']()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15 });
+    expect(await client['settings:set']({ backgroundSyncHours: 12 })).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 12, revealHideSeconds: 30, lockAfterIdleMinutes: 15 });
     expect(await client['settings:get']()).toMatchObject({ backgroundSyncHours: 12 });
   });
 

@@ -4,8 +4,7 @@
  * file belongs to exactly one of them, so none escapes the build or is checked with another runtime's globals.
  *
  * The globals are checked by compiling a probe that uses Node's and the DOM's globals with each project's own
- * options, as if it were a file of that runtime (electron/main and electron/preload have no sources yet,
- * and this is what their first file will meet).
+ * options, as if it were a file of that runtime.
  */
 import { readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import { CONTENT_SECURITY_POLICY } from '../../core/console/content-security-policy.js';
 
 /**
  * The session cookie's name carries the port: browsers send a 127.0.0.1 cookie to every port of 127.0.0.1,
@@ -65,23 +66,8 @@ export function sessionCookie(name: string, id: string): string {
   return `${name}=${id}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
-/**
- * The policy for everything the server answers: scripts, styles, fonts and connections from this origin only
- * (no inline script, no eval, no inline <style>); images and fonts also as data: URLs (bundlers inline small
- * assets that way); no plugins, no <base>, forms only to this origin, and no framing by anyone.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The console's policy, shared with the desktop window (electron/core/console/content-security-policy.ts says what it allows). */
+export { CONTENT_SECURITY_POLICY };
 
 /** Headers on every answer, refusals included. No Access-Control-* header is ever sent: no other origin may read anything. */
 export function setSecurityHeaders(response: http.ServerResponse): void {

@@ -58,7 +58,7 @@ function fakeEngine(count: number) {
         case 'backend:list':
           return [];
         case 'settings:get':
-          return { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 12 };
+          return { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 12, lockAfterIdleMinutes: 15 };
         default:
           throw new Error(`not faked: ${method}`);
       }

@@ -1,0 +1,120 @@
+/**
+ * The desktop app's background sync: every backend that can be listed is synced once the last sync is older than
+ * the `backgroundSyncHours` setting, checked every few minutes while the app runs (and shortly after it starts, so
+ * an app opened once a day for ten minutes still syncs). Skipped while offline, while Keywarden is locked (a sync
+ * opens the vault, and the lock is a promise that the data key stays out of memory until the administrator
+ * unlocks), and while the previous background sync is still running.
+ *
+ * The decision is a pure function; the class is only its timer. electron/main/notifications.ts gives it Electron's
+ * `net.isOnline()` and the contract handler of `sync:run`, so a background sync announces its changes (and so
+ * refreshes the window, the tray and the reminder check) exactly like one the administrator started.
+ */
+import type { BackendSummary, LockState, Settings } from '../../../shared/domain.js';
+
+export const BACKGROUND_SYNC_CHECK_MS = 10 * 60 * 1000;
+export const BACKGROUND_SYNC_FIRST_CHECK_MS = 30 * 1000;
+
+export type BackgroundSyncDecision = { action: 'sync' } | { action: 'wait'; reason: 'not-due' | 'nothing-to-sync' | 'offline' | 'locked' | 'busy'; dueAt?: number };
+
+export interface BackgroundSyncInput {
+  now: number;
+  backends: ReadonlyArray<Pick<BackendSummary, 'capabilities' | 'lastSyncAt'>>;
+  intervalHours: number;
+  online: boolean;
+  locked: boolean;
+  busy: boolean;
+}
+
+/** Whether to sync now: the oldest listable backend's last sync (never counts as long ago) against the interval. */
+export function backgroundSyncDecision(input: BackgroundSyncInput): BackgroundSyncDecision {
+  if (input.busy) return { action: 'wait', reason: 'busy' };
+  const listable = input.backends.filter((backend) => backend.capabilities.includes('list'));
+  if (listable.length === 0) return { action: 'wait', reason: 'nothing-to-sync' };
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const backend of listable) oldest = Math.min(oldest, backend.lastSyncAt === null ? Number.NEGATIVE_INFINITY : Date.parse(backend.lastSyncAt));
+  const dueAt = oldest + input.intervalHours * 60 * 60 * 1000;
+  if (input.now < dueAt) return { action: 'wait', reason: 'not-due', dueAt };
+  // Offline and locked are checked only once a sync is due, so the log says why a due sync did not run.
+  if (!input.online) return { action: 'wait', reason: 'offline' };
+  if (input.locked) return { action: 'wait', reason: 'locked' };
+  return { action: 'sync' };
+}
+
+export interface BackgroundSyncOptions {
+  engine: {
+    listBackends(): ReadonlyArray<Pick<BackendSummary, 'capabilities' | 'lastSyncAt'>>;
+    settings(): Promise<Pick<Settings, 'backgroundSyncHours'>>;
+    lockState(): LockState;
+  };
+  /** Electron's `net.isOnline()` in the app. */
+  isOnline: () => boolean;
+  /** Runs the sync of every listable backend (the contract handler of `sync:run` with no names). */
+  sync: () => Promise<unknown>;
+  now?: () => number;
+  checkEveryMs?: number;
+  firstCheckMs?: number;
+  log?: (message: string) => void;
+}
+
+export class BackgroundSync {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopped = true;
+
+  constructor(private readonly options: BackgroundSyncOptions) {}
+
+  /** Checks shortly after start, then every few minutes. The timers do not keep the process alive by themselves. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(this.options.firstCheckMs ?? BACKGROUND_SYNC_FIRST_CHECK_MS);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** One check: syncs if due and possible. Resolves once a sync it started has finished (failures are logged, not thrown). */
+  async check(): Promise<BackgroundSyncDecision> {
+    let decision: BackgroundSyncDecision;
+    try {
+      decision = backgroundSyncDecision({
+        now: (this.options.now ?? Date.now)(),
+        backends: this.options.engine.listBackends(),
+        intervalHours: (await this.options.engine.settings()).backgroundSyncHours,
+        online: this.options.isOnline(),
+        locked: this.options.engine.lockState().locked,
+        busy: this.running !== null,
+      });
+    } catch (error) {
+      this.options.log?.(`background sync check failed: ${error instanceof Error ? error.message : String(error)}`);
+      return { action: 'wait', reason: 'busy' };
+    }
+    if (decision.action === 'wait') {
+      if (decision.reason === 'offline' || decision.reason === 'locked')
+        this.options.log?.(`background sync due but skipped: ${decision.reason === 'offline' ? 'offline' : 'Keywarden is locked'}`);
+      return decision;
+    }
+    const run = this.options.sync().then(
+      () => undefined,
+      (error: unknown) => this.options.log?.(`background sync failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    this.running = run;
+    try {
+      await run;
+    } finally {
+      this.running = null;
+    }
+    return decision;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.check().finally(() => this.schedule(this.options.checkEveryMs ?? BACKGROUND_SYNC_CHECK_MS));
+    }, delayMs);
+    this.timer.unref?.();
+  }
+}

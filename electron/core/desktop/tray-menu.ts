@@ -1,0 +1,60 @@
+/**
+ * What the desktop app's tray shows, as plain data: the icon's state (overdue / due soon / clear, from
+ * `KeywardenEngine.trayStatus()`), its tooltip, and the menu (the next due keys, then Sync now, Open Keywarden, Lock,
+ * Quit). electron/main/tray.ts turns it into Electron's Tray and Menu; keeping the words and the rules here lets
+ * them be tested in Node.
+ */
+import type { LockState, Reminder } from '../../../shared/domain.js';
+import type { TrayState, TrayStatus } from '../workflows/reminders.js';
+
+export type TrayAction = 'sync' | 'open' | 'lock' | 'quit';
+
+export type TrayMenuItem =
+  { type: 'key'; ref: string; label: string } | { type: 'action'; action: TrayAction; label: string; enabled: boolean } | { type: 'heading'; label: string } | { type: 'separator' };
+
+export interface TrayModel {
+  icon: TrayState;
+  tooltip: string;
+  items: TrayMenuItem[];
+}
+
+/** The tray icon file of each state, under build/tray/ (a `@2x` variant beside each is picked up by Electron). */
+export const TRAY_ICON_FILES: Readonly<Record<TrayState, string>> = Object.freeze({
+  overdue: 'tray-overdue.png',
+  'due-soon': 'tray-due-soon.png',
+  clear: 'tray-clear.png',
+});
+
+/** When a key is due, in the words the console uses: "overdue by 3 days", "due today", "due in 5 days". */
+export function dueWords(reminder: Pick<Reminder, 'daysLeft'>): string {
+  const days = reminder.daysLeft;
+  if (days < 0) return `overdue by ${-days} day${days === -1 ? '' : 's'}`;
+  if (days === 0) return 'due today';
+  return `due in ${days} day${days === 1 ? '' : 's'}`;
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}`;
+}
+
+export function trayModel(status: TrayStatus, lock: LockState, options: { syncing: boolean }): TrayModel {
+  const summary =
+    status.state === 'clear'
+      ? 'nothing due within 7 days'
+      : [status.overdue > 0 ? count(status.overdue, 'overdue') : null, status.dueWithin7 > 0 ? count(status.dueWithin7, 'due within 7 days') : null].filter(Boolean).join(', ');
+  const items: TrayMenuItem[] = [];
+  if (status.next.length > 0) {
+    items.push({ type: 'heading', label: 'Next due' });
+    // Menu labels are plain text on every platform, but '&' marks a mnemonic on Windows and Linux: doubled, it shows as itself.
+    for (const reminder of status.next) items.push({ type: 'key', ref: reminder.ref, label: `${reminder.name} (${reminder.backend}): ${dueWords(reminder)}`.replaceAll('&', '&&') });
+    items.push({ type: 'separator' });
+  }
+  items.push(
+    { type: 'action', action: 'sync', label: options.syncing ? 'Syncing…' : 'Sync now', enabled: !options.syncing },
+    { type: 'action', action: 'open', label: 'Open Keywarden', enabled: true },
+    { type: 'action', action: 'lock', label: lock.locked ? 'Locked' : 'Lock', enabled: !lock.locked },
+    { type: 'separator' },
+    { type: 'action', action: 'quit', label: 'Quit Keywarden', enabled: true },
+  );
+  return { icon: status.state, tooltip: `Keywarden: ${summary}${lock.locked ? ' (locked)' : ''}`, items };
+}

@@ -1,0 +1,229 @@
+/**
+ * The desktop app's composition root: it puts the engine (electron/core) behind the window, the tray, the
+ * notifications, the background sync and the lock, and binds the contract to IPC. Everything with a decision in it
+ * lives in electron/core (tested in Node); the files here hand those decisions Electron's objects.
+ *
+ * Start-up, in order: one instance only (a second start shows the first one's window); the `app://` scheme
+ * registered (before ready, as Electron requires); every web contents hardened as it is created; then, once ready,
+ * the session locked down and the origin served, the engine opened on the data folder the CLI shares
+ * (electron/core/paths.ts), the contract bound, and the window, tray, reminder checks, background sync and lock
+ * watch started. Quitting stops them, clears a copied secret still on the clipboard, and closes the engine.
+ */
+import { join } from 'node:path';
+import { app, type BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
+import type { ContractHandlers } from '../../shared/contract.js';
+import { type ContractEventSink, type ContractHost, createContractHandlers } from '../core/contract-handlers.js';
+import { type BackgroundSync } from '../core/desktop/background-sync.js';
+import { fanOutEvents } from '../core/desktop/events.js';
+import { KeywardenEngine } from '../core/engine.js';
+import type { ReminderScheduler } from '../core/notifications/scheduler.js';
+import { resolveHome } from '../core/paths.js';
+import type { Keychain } from '../core/vault/keychain.js';
+import { electronClipboard, type SecretClipboard, SecretClipboardGuard } from './clipboard.js';
+import { bindContract, createFrameCheck, windowEventTarget } from './ipc.js';
+import { type LockWatch, watchLock } from './lock.js';
+import { startBackgroundSync, startReminderNotifications } from './notifications.js';
+import { hardenSession, hardenWebContents, registerAppScheme, serveAppOrigin } from './security.js';
+import { createTray, type TrayController } from './tray.js';
+import { createMainWindow, showWindow } from './window.js';
+
+export interface DesktopAppOptions {
+  /** The data folder; default: KEYWARDEN_HOME, else the per-user folder the CLI uses too. */
+  home?: string;
+  /** The folder holding dist/ and build/; default: `app.getAppPath()`. */
+  appRoot?: string;
+  /** Tests pass their own keychain; the app uses the OS keychain. */
+  keychain?: Keychain;
+  /** Tests pass their own clipboard; the app uses Electron's. */
+  clipboard?: SecretClipboard;
+  log?: (message: string) => void;
+  /** Timers, lowered by tests. */
+  reminderIntervalMs?: number;
+  idlePollMs?: number;
+}
+
+/** What the running app holds; main.ts ignores it, the tests drive it. */
+export interface DesktopApp {
+  readonly engine: KeywardenEngine;
+  readonly handlers: ContractHandlers;
+  readonly events: ContractEventSink;
+  readonly clipboard: SecretClipboardGuard;
+  readonly tray: TrayController;
+  readonly scheduler: ReminderScheduler;
+  readonly backgroundSync: BackgroundSync;
+  readonly lock: LockWatch;
+  window(): BrowserWindow | null;
+  openKey(ref: string): void;
+  /** Syncs every listable backend as the tray's "Sync now" does (the background sync too). */
+  syncNow(): Promise<void>;
+  /** What quitting runs (will-quit): stops everything and closes the engine. */
+  shutdown(): Promise<void>;
+}
+
+export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<DesktopApp | null> {
+  const log = options.log ?? ((message: string) => console.warn(`keywarden: ${message}`));
+  if (!app.requestSingleInstanceLock()) {
+    // Another Keywarden runs: it shows its window ('second-instance' below) and this one leaves.
+    app.quit();
+    return null;
+  }
+  registerAppScheme(protocol);
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, { log }));
+  if (process.platform === 'win32') app.setAppUserModelId('app.keywarden.desktop');
+
+  await app.whenReady();
+  const appRoot = options.appRoot ?? app.getAppPath();
+  hardenSession(session.defaultSession, log);
+  serveAppOrigin(protocol, join(appRoot, 'dist', 'renderer'), log);
+
+  const home = options.home ?? resolveHome(undefined);
+  let engine: KeywardenEngine;
+  try {
+    engine = KeywardenEngine.open({ home, ...(options.keychain ? { keychain: options.keychain } : {}) });
+  } catch (error) {
+    dialog.showErrorBox('Keywarden cannot open its data folder', error instanceof Error ? error.message : String(error));
+    app.exit(1);
+    return null;
+  }
+  for (const warning of engine.warnings) log(warning);
+
+  let window: BrowserWindow | null = null;
+  let tray: TrayController | null = null;
+  let scheduler: ReminderScheduler | null = null;
+  let quitting = false;
+  const guard = new SecretClipboardGuard(options.clipboard ?? electronClipboard(process.platform, log), log);
+  const clearClipboard = () => void guard.clearIfHeld().catch((error: unknown) => log(`could not clear the clipboard: ${error instanceof Error ? error.message : String(error)}`));
+
+  const events = fanOutEvents(
+    [
+      windowEventTarget(() => window),
+      {
+        onInventoryChanged: (change) => {
+          tray?.refresh();
+          // After each sync: what it learned may have reached a reminder threshold.
+          if (change.reason === 'sync') scheduler?.check();
+        },
+        onRemindersChanged: () => tray?.refresh(),
+        onLockChanged: (state) => {
+          tray?.refresh();
+          if (state.locked) clearClipboard();
+        },
+      },
+    ],
+    log,
+  );
+  const host: ContractHost = {
+    info: () => ({ host: 'desktop', home, demo: false, demoAvailable: false }),
+    copySecret: async (secret) => guard.copy(secret, (await engine.settings()).clipboardClearSeconds),
+  };
+  const handlers = createContractHandlers(engine, events, host);
+  const unbind = bindContract(
+    ipcMain,
+    handlers,
+    createFrameCheck(() => window),
+    { log },
+  );
+
+  const openKey = (ref: string) => {
+    showWindow(window);
+    events.onOpenKey({ ref });
+  };
+  let syncing: Promise<void> | null = null;
+  const syncNow = (): Promise<void> => {
+    syncing ??= (async () => {
+      tray?.setSyncing(true);
+      try {
+        await handlers['sync:run']([]);
+      } catch (error) {
+        log(`sync failed: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        syncing = null;
+        tray?.setSyncing(false);
+      }
+    })();
+    return syncing;
+  };
+
+  window = createMainWindow({
+    preloadPath: join(appRoot, 'dist', 'preload', 'preload.js'),
+    saved: engine.windowState(),
+    save: (state) => engine.saveWindowState(state),
+    isQuitting: () => quitting,
+    onHidden: clearClipboard,
+    devTools: !app.isPackaged,
+    log,
+  });
+  const lock = watchLock({ engine, events, log, ...(options.idlePollMs !== undefined ? { pollMs: options.idlePollMs } : {}) });
+  tray = createTray({
+    engine,
+    appRoot,
+    openKey,
+    actions: { sync: () => void syncNow(), open: () => showWindow(window), lock: () => void lock.lockNow(), quit: () => app.quit() },
+    log,
+  });
+  scheduler = startReminderNotifications({
+    // Each check (at start, after a sync, hourly) also redraws the tray: a day passing can turn "due soon" into "overdue".
+    engine: {
+      claimReminderNotifications: () => {
+        const notices = engine.claimReminderNotifications();
+        tray?.refresh();
+        return notices;
+      },
+    },
+    openKey,
+    log,
+    ...(options.reminderIntervalMs !== undefined ? { intervalMs: options.reminderIntervalMs } : {}),
+  });
+  const backgroundSync = startBackgroundSync({ engine, sync: syncNow, log });
+
+  let closed: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    closed ??= (async () => {
+      quitting = true;
+      scheduler?.stop();
+      backgroundSync.stop();
+      lock.stop();
+      await guard.clearIfHeld().catch(() => false);
+      unbind();
+      tray?.destroy();
+      await engine.close();
+    })();
+    return closed;
+  };
+
+  app.on('second-instance', () => showWindow(window));
+  // macOS: a click on the Dock icon.
+  app.on('activate', () => showWindow(window));
+  // The window only hides; it closes when quitting, and then the app is leaving anyway. Without a listener here
+  // Electron would quit when the last window closes.
+  app.on('window-all-closed', () => {});
+  app.on('before-quit', () => {
+    quitting = true;
+  });
+  let shutDown = false;
+  app.on('will-quit', (event) => {
+    if (shutDown) return;
+    event.preventDefault();
+    void shutdown()
+      .catch((error: unknown) => log(`shutting down: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        shutDown = true;
+        app.quit();
+      });
+  });
+
+  return {
+    engine,
+    handlers,
+    events,
+    clipboard: guard,
+    tray,
+    scheduler,
+    backgroundSync,
+    lock,
+    window: () => window,
+    openKey,
+    syncNow,
+    shutdown,
+  };
+}

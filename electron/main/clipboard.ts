@@ -1,0 +1,105 @@
+/**
+ * `key:copy` in the desktop app (ContractHost.copySecret): the secret goes from the engine to the system clipboard
+ * in the main process and never reaches the page. It is marked for clipboard managers as a password where the
+ * platform has a convention for it, and cleared after the `clipboardClearSeconds` setting only if the clipboard
+ * still holds it (what the administrator copied since is left alone); also at once when the window is closed, when
+ * Keywarden locks and when the app quits.
+ *
+ * The guard here is deliberately minimal (a timer and a hash). electron/core/clipboard/clipboard-guard.ts (the
+ * shared ClipboardGuard) is to replace `SecretClipboardGuard` when it lands; `SecretClipboard` is the adapter it needs.
+ */
+import { createHash } from 'node:crypto';
+import { clipboard, ClipboardItem } from 'electron';
+
+/** What the guard needs of a clipboard; `electronClipboard()` is Electron's. */
+export interface SecretClipboard {
+  /** Writes the secret as text, marked as a password for clipboard managers where possible. */
+  writeSecret(secret: string): Promise<void>;
+  readText(): Promise<string>;
+  clear(): void;
+}
+
+/** A raw platform clipboard format, in the custom MIME type Electron's clipboard uses for those. */
+export function rawClipboardFormat(name: string): string {
+  return `electron application/osclipboard;format="${name}"`;
+}
+
+/**
+ * The markers that tell clipboard managers to keep an entry out of their history, written in the same clipboard
+ * item as the text (separate writes would replace each other):
+ * - Linux (KDE Klipper, CopyQ, GNOME extensions that honour it): `x-kde-passwordManagerHint` = `secret`;
+ * - macOS: `org.nspasteboard.ConcealedType` (nspasteboard.org), whose presence is the marker;
+ * - Windows: `ExcludeClipboardContentFromMonitorProcessing`, which keeps it out of clipboard history and cloud sync.
+ */
+export function concealedMarkers(platform: NodeJS.Platform): Record<string, string> {
+  if (platform === 'linux') return { [rawClipboardFormat('x-kde-passwordManagerHint')]: 'secret' };
+  if (platform === 'darwin') return { [rawClipboardFormat('org.nspasteboard.ConcealedType')]: '' };
+  if (platform === 'win32') return { [rawClipboardFormat('ExcludeClipboardContentFromMonitorProcessing')]: '' };
+  return {};
+}
+
+export function electronClipboard(platform: NodeJS.Platform = process.platform, log: (message: string) => void = () => {}): SecretClipboard {
+  return {
+    async writeSecret(secret) {
+      try {
+        await clipboard.write([new ClipboardItem({ 'text/plain': secret, ...concealedMarkers(platform) })]);
+      } catch (error) {
+        // A platform that refuses a marker still gets the text: copying must work; the marker is a courtesy.
+        log(`the clipboard refused the password marker (${error instanceof Error ? error.message : String(error)}); copied as plain text`);
+        await clipboard.writeText(secret);
+      }
+    },
+    readText: () => clipboard.readText(),
+    clear: () => clipboard.clear(),
+  };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Copies a secret and clears it later if still there. Keeps only the secret's hash, never the secret. */
+export class SecretClipboardGuard {
+  private pending: { hash: string; timer: ReturnType<typeof setTimeout> } | null = null;
+
+  constructor(
+    private readonly board: SecretClipboard,
+    private readonly log: (message: string) => void = () => {},
+  ) {}
+
+  async copy(secret: string, clearAfterSeconds: number): Promise<{ clearsInSeconds: number }> {
+    await this.board.writeSecret(secret);
+    if (this.pending) clearTimeout(this.pending.timer);
+    const timer = setTimeout(() => void this.clearIfHeld(), clearAfterSeconds * 1000);
+    timer.unref?.();
+    this.pending = { hash: sha256(secret), timer };
+    return { clearsInSeconds: clearAfterSeconds };
+  }
+
+  /**
+   * Clears now if the clipboard still holds the last copied secret; true if it cleared. A clipboard that cannot be
+   * read back is cleared anyway: leaving a secret there is worse than losing something copied since.
+   */
+  async clearIfHeld(): Promise<boolean> {
+    const pending = this.pending;
+    if (!pending) return false;
+    this.pending = null;
+    clearTimeout(pending.timer);
+    let current: string;
+    try {
+      current = await this.board.readText();
+    } catch (error) {
+      this.log(`the clipboard could not be read back (${error instanceof Error ? error.message : String(error)}); cleared it anyway`);
+      this.board.clear();
+      return true;
+    }
+    if (sha256(current) !== pending.hash && sha256(current.replace(/\r?\n$/, '')) !== pending.hash) return false;
+    this.board.clear();
+    return true;
+  }
+
+  /** Whether a clear is pending (the tests read it). */
+  get holding(): boolean {
+    return this.pending !== null;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The tray: Keywarden keeps running there when its window is closed. The icon says whether anything is overdue, due
+ * within 7 days, or nothing (build/tray/tray-<state>.png, a @2x beside each); the menu lists the next due keys (a
+ * click opens that key in the window), then Sync now, Open Keywarden, Lock and Quit. What it shows is
+ * electron/core/desktop/tray-menu.ts (tested in Node); this file only hands it to Electron and is refreshed by
+ * app.ts after syncs and on the inventory, reminder and lock events.
+ */
+import { join } from 'node:path';
+import { Menu, type MenuItemConstructorOptions, nativeImage, Tray } from 'electron';
+import type { LockState } from '../../shared/domain.js';
+import { TRAY_ICON_FILES, type TrayAction, trayModel, type TrayModel } from '../core/desktop/tray-menu.js';
+import type { TrayState, TrayStatus } from '../core/workflows/reminders.js';
+
+export interface TrayOptions {
+  engine: { trayStatus(): TrayStatus; lockState(): LockState };
+  /** The folder that holds build/tray/. */
+  appRoot: string;
+  openKey: (ref: string) => void;
+  actions: Record<TrayAction, () => void>;
+  log: (message: string) => void;
+}
+
+export interface TrayController {
+  /** Reads the engine again and redraws icon, tooltip and menu. */
+  refresh(): void;
+  setSyncing(syncing: boolean): void;
+  /** What the tray shows now (the tests read it). */
+  model(): TrayModel | null;
+  destroy(): void;
+}
+
+export function trayIconPath(appRoot: string, state: TrayState): string {
+  return join(appRoot, 'build', 'tray', TRAY_ICON_FILES[state]);
+}
+
+export function createTray(options: TrayOptions): TrayController {
+  // A missing icon file gives an empty image, not an error: the tray still works (with the platform's blank icon).
+  const icon = (state: TrayState) => nativeImage.createFromPath(trayIconPath(options.appRoot, state));
+  const tray = new Tray(icon('clear'));
+  let shown: TrayModel | null = null;
+  let syncing = false;
+
+  const template = (model: TrayModel): MenuItemConstructorOptions[] =>
+    model.items.map((item): MenuItemConstructorOptions => {
+      switch (item.type) {
+        case 'separator':
+          return { type: 'separator' };
+        case 'heading':
+          return { label: item.label, enabled: false };
+        case 'key':
+          return { label: item.label, click: () => options.openKey(item.ref) };
+        case 'action':
+          return { label: item.label, enabled: item.enabled, click: () => options.actions[item.action]() };
+      }
+    });
+
+  const refresh = () => {
+    let model: TrayModel;
+    try {
+      model = trayModel(options.engine.trayStatus(), options.engine.lockState(), { syncing });
+    } catch (error) {
+      options.log(`the tray could not be refreshed: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    if (tray.isDestroyed()) return;
+    if (shown?.icon !== model.icon) tray.setImage(icon(model.icon));
+    tray.setToolTip(model.tooltip);
+    tray.setContextMenu(Menu.buildFromTemplate(template(model)));
+    shown = model;
+  };
+
+  // A click on the icon itself (Windows, some Linux trays) opens the window; the menu is on the other button.
+  tray.on('click', () => options.actions.open());
+  refresh();
+
+  return {
+    refresh,
+    setSyncing(value) {
+      syncing = value;
+      refresh();
+    },
+    model: () => shown,
+    destroy: () => {
+      if (!tray.isDestroyed()) tray.destroy();
+    },
+  };
+}
