@@ -52,6 +52,7 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'reminders:list': [{ withinDays: 30 }],
   'reminders:snooze': [REF, 7],
   'audit:list': [{ limit: 5 }],
+  'export:audit': [{ format: 'csv', limit: 5 }],
   'host:info': [],
   'demo:start': [],
 };
