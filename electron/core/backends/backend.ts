@@ -99,6 +99,13 @@ export interface BackendDefinition {
   requiresCredential: boolean;
   /** Revoking issues a replacement key (CommBox): the vault must be unlocked before the request is sent. */
   revokeIssuesReplacement?: boolean;
+  /** How many days a revoked key keeps working (CommBox: 30), for the rotation plan shown before anything changes. */
+  revokeGraceDays?: number;
+  /**
+   * The backend's credential is itself one of its keys (BoxWatch: the account's only key): rotating or revoking
+   * that key takes Keywarden's own access with it, so it warns, and asks for the new key to be pasted.
+   */
+  credentialIsKey?: boolean;
   /** The vendor shows a key's secret again on request (CommBox): reveal works whether or not it is cached. */
   secretsViewable?: boolean;
   /** Keys the vendor refuses to delete, and why (CommBox: the active key); the console shows the reason instead of Delete. */

@@ -9,6 +9,7 @@ export const commBoxDefinition: BackendDefinition = {
   requiresUrl: true,
   requiresCredential: true,
   revokeIssuesReplacement: true,
+  revokeGraceDays: 30,
   secretsViewable: true,
   deleteRefused: {
     statuses: ['active'],
