@@ -322,7 +322,8 @@ export class RotationWorkflows {
           optional: false,
         };
       }
-    } else if (spec && spec.need !== 'none' && current && current.status !== 'intent' && current.status !== 'unknown') {
+    } else if (spec && spec.need !== 'none' && current && (spec.need === 'secret' || (current.status !== 'intent' && current.status !== 'unknown'))) {
+      // A confirmation written as intent was given before the process stopped; a pasted secret at intent never was stored.
       state = 'waiting';
       needs = { kind: spec.need, prompt: this.prompt(rotation, spec.name, words, newRef), optional: spec.optional };
     } else state = 'running';
