@@ -35,6 +35,20 @@ export type ProblemKind = 'secret-lost' | 'name-taken' | 'step-failed' | 'outcom
 
 const DAY_MS = 86_400_000;
 
+/** Errors raised before a request is sent. */
+const NOT_SENT = new Set([
+  'invalid_input',
+  'unsupported',
+  'no_credential',
+  'locked',
+  'vault_locked',
+  'vault_key_missing',
+  'vault_key_mismatch',
+  'keychain_locked',
+  'keychain_unavailable',
+  'insecure_url',
+]);
+
 export class RotationSteps {
   constructor(
     private readonly ctx: EngineContext,
@@ -108,10 +122,14 @@ export class RotationSteps {
     return { ok: result?.ok ?? false, errorCode: result?.errorCode ?? null, error: result?.error ?? null };
   }
 
-  /** A vendor's refusal (a 4xx it explained) means nothing was done; anything else may have been. */
+  /**
+   * Nothing was done: the vendor refused (a 4xx it explained), or the request never left (a name the connector
+   * refused, no credential, a vault that would not open). Anything else may have been carried out: re-listed.
+   */
   private refused(error: KeywardenError): boolean {
     const status = error.details.status;
-    return typeof status === 'number' && status >= 400 && status < 500;
+    if (typeof status === 'number') return status >= 400 && status < 500;
+    return NOT_SENT.has(error.code);
   }
 
   // ---- revoke ------------------------------------------------------------------------------------
