@@ -186,7 +186,8 @@ async function answerFor(drive: Drive, rotation: Rotation): Promise<RotationAdva
       if (yes) return { action: 'confirm' };
       const left = rotation.consumers.filter((consumer) => consumer.switchedAt === null);
       const next = left[0];
-      const go = await ask(next ? `Has "${visible(next.name)}" been switched to ${rotation.newRef ?? 'the new key'}?` : needs.prompt);
+      const target = rotation.newRef && rotation.newRef !== rotation.ref ? rotation.newRef : 'the new key';
+      const go = await ask(next ? `Has "${visible(next.name)}" been switched to ${target}?` : needs.prompt);
       if (go === null || !go) {
         if (go === null || next) out.info(`  ${needs.prompt}`);
         return paused(drive, rotation);
