@@ -36,6 +36,7 @@ import {
   TestResult,
   VaultState,
 } from './domain.js';
+import { Rotation, RotationAdvance, RotationChange, RotationId, RotationOptions, RotationPlan, RotationStepResult } from './rotation.js';
 import { MAX_POLICY_DAYS } from './rules.js';
 
 /** Key labels as vendors accept them; the vendor checks its own stricter rules. */
@@ -137,6 +138,19 @@ export const CONTRACT = {
    * host switches to it. Refused (unsupported) by a host that cannot, and once any backend exists.
    */
   'demo:start': { args: z.tuple([]), result: HostInfo },
+  /** Guided rotation (shared/rotation.ts). The plan for a key, shown before anything changes: steps, downtime, warnings. */
+  'rotation:plan': { args: z.tuple([KeyRef, RotationOptions]), result: RotationPlan },
+  /**
+   * Starts a rotation: its journal first, then every step that needs no answer. A secret crosses only in `issued`,
+   * in the answer whose step received a shown-once key (already sealed and committed to the cache).
+   */
+  'rotation:start': { args: z.tuple([KeyRef, RotationOptions]), result: RotationStepResult },
+  /** Moves a rotation on with the administrator's answer (or `continue` after a crash: unknown outcomes are re-listed, never repeated). */
+  'rotation:advance': { args: z.tuple([RotationId, RotationAdvance]), result: RotationStepResult },
+  /** Unfinished rotations (also those a crash or a closed app left), newest first; all of them with `all`. */
+  'rotation:list': { args: z.tuple([z.object({ all: z.boolean().optional() }).strict()]), result: z.array(Rotation) },
+  /** Stops a rotation; nothing at the vendor is undone, and `summary` says what was done there. */
+  'rotation:abandon': { args: z.tuple([RotationId]), result: z.object({ rotation: Rotation, summary: z.string() }) },
 } as const;
 
 export const CONTRACT_EVENTS = {
@@ -149,6 +163,8 @@ export const CONTRACT_EVENTS = {
   onLockChanged: LockState,
   /** The host asks the console to open a key (a notification or the tray menu was clicked). */
   onOpenKey: z.object({ ref: KeyRef }),
+  /** A rotation's journal changed (a step done, a question to answer, finished or abandoned): the wizard and "rotations in progress" refresh. */
+  onRotationChanged: RotationChange,
 } as const;
 
 export type ContractMethod = keyof typeof CONTRACT;

@@ -4,7 +4,7 @@
  * Start-up cost matters (scripts run it often), so this file holds only the command table; each
  * command's code, the engine and everything it needs are imported when that command runs.
  * Exit codes: 0 success, 1 error, 2 sync finished with some backends failed, 3 a shown-once key was
- * created and printed but could not be cached.
+ * created and printed but could not be cached, 4 a rotation is paused (it waits for the administrator).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EngineOptions, KeywardenEngine } from '../core/engine.js';
@@ -53,6 +53,7 @@ const demoCommands = () => require('./commands/demo.js') as typeof import('./com
 const vaultCommands = () => require('./commands/vault.js') as typeof import('./commands/vault.js');
 const settingsCommands = () => require('./commands/settings.js') as typeof import('./commands/settings.js');
 const uiCommands = () => require('./commands/ui.js') as typeof import('./commands/ui.js');
+const rotationCommands = () => require('./commands/rotation.js') as typeof import('./commands/rotation.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {
@@ -204,6 +205,53 @@ const COMMANDS: Record<string, CommandSpec> = {
     access: 'write',
     load: async () => inventoryCommands().copy,
   },
+  rotate: {
+    usage: 'rotate REF [--yes] [--validity-days D] [--order paste-first|revoke-first] [--new-name ID] [--secret-stdin] [--plan] [--json]',
+    summary:
+      "rotate a key the vendor's way, step by step from a crash-safe journal: the plan (downtime, warnings) is shown first; --yes takes every step, --secret-stdin reads a pasted key, --plan only shows the plan",
+    options: {
+      yes: { type: 'boolean' },
+      'validity-days': { type: 'string' },
+      order: { type: 'string' },
+      'new-name': { type: 'string' },
+      'secret-stdin': { type: 'boolean' },
+      plan: { type: 'boolean' },
+    },
+    positionals: [1, 1],
+    access: 'write',
+    load: async () => rotationCommands().rotate,
+  },
+  'rotation list': {
+    usage: 'rotation list [--all] [--json]',
+    summary: 'rotations in progress (also those stopped by a crash or a closed app); --all includes finished ones',
+    options: { all: { type: 'boolean' } },
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => rotationCommands().rotationList,
+  },
+  'rotation resume': {
+    usage: 'rotation resume [ID | --all] [--yes] [--secret-stdin] [--json]',
+    summary: 'continue a rotation where it stopped; an unknown vendor outcome is looked up by re-listing, never repeated',
+    options: { all: { type: 'boolean' }, yes: { type: 'boolean' }, 'secret-stdin': { type: 'boolean' } },
+    positionals: [0, 1],
+    access: 'write',
+    load: async () => rotationCommands().rotationResume,
+  },
+  'rotation abandon': {
+    usage: 'rotation abandon ID [--json]',
+    summary: 'stop a rotation where it stands; nothing at the vendor is undone (the answer says what was done there)',
+    positionals: [1, 1],
+    access: 'write',
+    load: async () => rotationCommands().rotationAbandon,
+  },
+  'key consumers': {
+    usage: 'key consumers REF [--add NAME | --remove NAME | --clear] [--json]',
+    summary: 'a key\'s named consumers ("CI pipeline"), ticked off in its rotation before the old key goes',
+    options: { add: { type: 'string' }, remove: { type: 'string' }, clear: { type: 'boolean' } },
+    positionals: [1, 1],
+    access: 'write',
+    load: async () => rotationCommands().keyConsumers,
+  },
   reminders: {
     usage: 'reminders [--within DAYS] [--json]',
     summary: 'keys due for rotation, expiring or leaving their grace period (default: within 30 days)',
@@ -310,7 +358,7 @@ function helpText(): string {
     '  -h, --help   this help',
     '',
     'Secrets and credentials are read from standard input, never from arguments; a passphrase from a prompt or $KEYWARDEN_PASSPHRASE_FILE.',
-    'Exit codes: 0 success, 1 error, 2 sync with some backends failed, 3 key created and printed but not cached.',
+    'Exit codes: 0 success, 1 error, 2 sync with some backends failed, 3 key created and printed but not cached, 4 rotation paused (waits for you).',
   ].join('\n');
 }
 

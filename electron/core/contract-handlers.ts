@@ -6,6 +6,7 @@
  */
 import type { ContractEvent, ContractEventPayload, ContractHandlers } from '../../shared/contract.js';
 import type { HostInfo, InventoryChange } from '../../shared/domain.js';
+import type { RotationChange, RotationStepResult } from '../../shared/rotation.js';
 import type { KeywardenEngine } from './engine.js';
 import { KeywardenError } from './errors.js';
 
@@ -33,6 +34,19 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     }
   };
   const backendOf = (ref: string) => ref.slice(0, ref.indexOf('/'));
+  /** Each step a rotation writes is pushed as it happens; the inventory and what is due change with it. */
+  const rotationHooks = { onChange: (change: RotationChange) => events.onRotationChanged(change) };
+  const rotating = async (backend: string | null, run: () => Promise<RotationStepResult>): Promise<RotationStepResult> => {
+    let touched = backend;
+    try {
+      const result = await run();
+      touched = result.rotation.backend;
+      return result;
+    } finally {
+      events.onInventoryChanged({ reason: 'key', backend: touched });
+      events.onRemindersChanged({ reason: 'key', backend: touched });
+    }
+  };
   return {
     'inventory:list': async (filter) => engine.listKeys(filter),
     'inventory:query': async (query) => engine.queryInventory(query),
@@ -127,6 +141,15 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       events.onInventoryChanged({ reason: 'backend', backend: null });
       events.onRemindersChanged({ reason: 'backend', backend: null });
       return info;
+    },
+    'rotation:plan': (ref, options) => engine.planRotation(ref, options),
+    'rotation:start': (ref, options) => rotating(backendOf(ref), () => engine.startRotation(ref, options, rotationHooks)),
+    'rotation:advance': (id, input) => rotating(null, () => engine.advanceRotation(id, input, rotationHooks)),
+    'rotation:list': (options) => engine.listRotations(options.all ? { all: true } : {}),
+    'rotation:abandon': async (id) => {
+      const abandoned = await engine.abandonRotation(id);
+      events.onRotationChanged({ id, ref: abandoned.rotation.ref, state: abandoned.rotation.state });
+      return abandoned;
     },
   };
 }

@@ -38,11 +38,13 @@ import type {
   SyncReport,
   TestResult,
 } from '../../shared/domain.js';
+import type { Rotation, RotationAdvance, RotationGraceWarning, RotationOptions, RotationPlan, RotationStepResult } from '../../shared/rotation.js';
 import type { HttpOptions } from './backends/http.js';
 import { parseWindowState, type WindowState } from './desktop/window-state.js';
 import { KeywardenError } from './errors.js';
 import { DATABASE_FILE, DEMO_PASSPHRASE_FILE } from './paths.js';
 import { InventoryStore } from './store/store.js';
+import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js';
 import { type AddBackendInput, BackendWorkflows } from './workflows/backends.js';
@@ -116,6 +118,8 @@ export class KeywardenEngine {
   private readonly keys: KeyWorkflows;
   private readonly remindersFlow: ReminderWorkflows;
   private readonly vaultWorkflows: VaultWorkflows;
+  /** Loaded on the first rotation call: `keywarden list` never pays for it. */
+  private rotationFlow: RotationWorkflows | null = null;
 
   private constructor(options: EngineOptions, store: InventoryStore, warnings: string[]) {
     this.home = options.home;
@@ -294,6 +298,64 @@ export class KeywardenEngine {
 
   auditTrail(query: AuditQuery = {}): AuditEvent[] {
     return this.keys.auditTrail(query);
+  }
+
+  /** Whether revoking this key takes Keywarden's own access with it (it is the backend's credential: BoxWatch). */
+  isCredentialKey(ref: string): Promise<boolean> {
+    return this.keys.isCredentialKey(ref);
+  }
+
+  // ---- rotation (rotation/workflow.ts, loaded on first use) ---------------------------------------
+
+  private async rotations(): Promise<RotationWorkflows> {
+    if (!this.rotationFlow) {
+      const { RotationWorkflows } = await import('./rotation/workflow.js');
+      this.rotationFlow = new RotationWorkflows(this.context, this.keys);
+    }
+    return this.rotationFlow;
+  }
+
+  /** The rotation plan for a key, shown before anything changes (steps, downtime, warnings). */
+  async planRotation(ref: string, options: RotationOptions = {}): Promise<RotationPlan> {
+    return (await this.rotations()).plan(ref, options);
+  }
+
+  /** Starts a key's rotation: the journal first, then every step that needs no answer from the administrator. */
+  async startRotation(ref: string, options: RotationOptions = {}, hooks: RotationHooks = {}): Promise<RotationStepResult> {
+    return (await this.rotations()).start(ref, options, hooks);
+  }
+
+  /** Moves a rotation on (after a crash too): reconciles unknown outcomes by re-listing, never repeats a create or revoke. */
+  async advanceRotation(id: number, input: RotationAdvance, hooks: RotationHooks = {}): Promise<RotationStepResult> {
+    return (await this.rotations()).advance(id, input, hooks);
+  }
+
+  async getRotation(id: number): Promise<Rotation> {
+    return (await this.rotations()).get(id);
+  }
+
+  /** Unfinished rotations (all of them with `all`), newest first. */
+  async listRotations(options: { all?: boolean } = {}): Promise<Rotation[]> {
+    return (await this.rotations()).list(options);
+  }
+
+  /** Stops a rotation; nothing at the vendor is undone, and the summary says what was done there. */
+  async abandonRotation(id: number): Promise<{ rotation: Rotation; summary: string }> {
+    return (await this.rotations()).abandon(id);
+  }
+
+  /** Grace periods ending within `withinDays` while consumers are not switched yet: for the reminders and the tray. */
+  async rotationGraceWarnings(withinDays?: number): Promise<RotationGraceWarning[]> {
+    return (await this.rotations()).graceWarnings(withinDays);
+  }
+
+  async keyConsumers(ref: string): Promise<string[]> {
+    return (await this.rotations()).consumers(ref);
+  }
+
+  /** Replaces a key's named consumers (ticked off in its next rotation before the old key goes). */
+  async setKeyConsumers(ref: string, names: readonly string[]): Promise<string[]> {
+    return (await this.rotations()).setConsumers(ref, names);
   }
 
   // ---- settings ---------------------------------------------------------------------------------

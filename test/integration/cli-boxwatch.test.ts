@@ -86,11 +86,18 @@ describe.skipIf(!hasIsolatedKeychain)('BoxWatch through the keywarden CLI', () =
     expect(revoked.stderr).toMatch(ownCredential);
     expect(boxwatch.state.keys).toHaveLength(0);
 
+    // The revoked key was the credential: Keywarden drops its copy and marks the backend as needing a new one,
+    // so the next sync asks for it instead of failing with a bare 401, and nothing can test or reveal the old key.
+    const shown = (await cli.run(['show', ref, '--json'])).json<Key>();
+    expect(shown).toMatchObject({ status: 'revoked', secretCached: false });
+    const [backend] = (await cli.run(['backend', 'list', '--json'])).json<BackendSummary[]>();
+    expect(backend).toMatchObject({ hasCredential: false, lastError: expect.stringMatching(/^needs a credential/) });
     const failed = await cli.run(['test', ref, '--json']);
     expect(failed.code).toBe(1);
-    expect(failed.json<TestResult>()).toMatchObject({ ref, ok: false, detail: expect.stringContaining('401') });
-    const shown = (await cli.run(['show', ref, '--json'])).json<Key>();
-    expect(shown).toMatchObject({ status: 'revoked', lastTestOk: false });
+    expect(failed.json<{ error: { code: string } }>().error.code).toBe('secret_not_cached');
+    const synced = await cli.run(['sync']);
+    expect(synced.code).toBe(2);
+    expect(synced.stderr).toMatch(/bw: no credential is set; run "keywarden backend set-credential bw --credential-stdin"/);
   });
 
   it('reveals the credential key from the encrypted cache with the emulator stopped', async () => {

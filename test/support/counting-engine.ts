@@ -57,5 +57,6 @@ export function recordingSink(): ContractEventSink & { readonly seen: Array<{ ev
     onRemindersChanged: record('onRemindersChanged'),
     onLockChanged: record('onLockChanged'),
     onOpenKey: record('onOpenKey'),
+    onRotationChanged: record('onRotationChanged'),
   };
 }

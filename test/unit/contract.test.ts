@@ -36,6 +36,7 @@ describe('the renderer contract', () => {
         onRemindersChanged: (change) => changes.push(['reminders', change]),
         onLockChanged: (state) => changes.push(['lock', state]),
         onOpenKey: () => {},
+        onRotationChanged: (change) => changes.push(['rotation', change]),
       },
       { info: () => ({ host: 'browser', home, demo: false, demoAvailable: false }) },
     );
@@ -263,12 +264,51 @@ describe('the renderer contract', () => {
       ['export:audit', [{ format: 'csv', includeSecrets: true }]],
       ['manual:edit', ['hand/x', { createdAt: null }]],
       ['manual:edit', ['hand/x', { secret: 'smuggled' }]],
+      ['rotation:plan', ['hand/x', { validityDays: 0 }]],
+      ['rotation:plan', ['hand/x', { force: true }]],
+      ['rotation:start', ['hand/x', { consumers: ['ok', ''] }]],
+      ['rotation:start', ['hand/x', { order: 'sideways' }]],
+      ['rotation:advance', [0, { action: 'continue' }]],
+      ['rotation:advance', [1, { action: 'secret' }]],
+      ['rotation:advance', [1, { action: 'confirm', secret: 'smuggled' }]],
+      ['rotation:advance', [1, { action: 'undo' }]],
+      ['rotation:list', [{ state: 'done' }]],
+      ['rotation:abandon', ['1']],
     ];
     for (const [method, args] of calls) {
       expect(() => parseContractArgs(method, args), `${method} ${JSON.stringify(args).slice(0, 60)}`).toThrow(ContractViolation);
     }
     expect(() => parseContractArgs('shell:exec' as ContractMethod, [])).toThrow(/not a contract method/);
     expect(listKeys).not.toHaveBeenCalled();
+  });
+
+  it('plans, starts, lists and abandons a rotation, telling open views; a secret never crosses unless a step received one', async () => {
+    const [key] = await client['inventory:list']({});
+    const plan = await client['rotation:plan'](key!.ref, { consumers: ['billing service'] });
+    expect(plan).toMatchObject({ ref: key!.ref, kind: 'paste-secret', consumers: ['billing service'], alternatives: [] });
+    expect(plan.steps.map((step) => [step.name, step.title])).toContainEqual(['test-new', 'test: none (the key has no test request)']);
+    // An order (paste-first or revoke-first) means nothing for a manual key: refused, not ignored.
+    await expect(client['rotation:plan'](key!.ref, { order: 'revoke-first' })).rejects.toThrow(/does not apply/);
+    expect(await client['rotation:list']({})).toEqual([]);
+
+    changes = [];
+    const started = await client['rotation:start'](key!.ref, { consumers: ['billing service'] });
+    expect(started.issued).toBeNull();
+    expect(started.rotation).toMatchObject({ state: 'waiting', currentStep: 'paste-new', needs: { kind: 'secret', optional: false }, consumers: [{ name: 'billing service', switchedAt: null }] });
+    expect(changes).toContainEqual(['rotation', { id: started.rotation.id, ref: key!.ref, state: 'waiting' }]);
+    expect(changes).toContainEqual(['inventory', { reason: 'key', backend: 'hand' }]);
+    await expect(client['rotation:start'](key!.ref, {})).rejects.toThrow(/rotation in progress already/);
+    // An answer the rotation did not ask for is refused, not dropped.
+    await expect(client['rotation:advance'](started.rotation.id, { action: 'confirm' })).rejects.toThrow(/waiting for something else: Paste the new secret/);
+    expect((await client['rotation:list']({})).map((rotation) => [rotation.id, rotation.state])).toEqual([[started.rotation.id, 'waiting']]);
+
+    changes = [];
+    const abandoned = await client['rotation:abandon'](started.rotation.id);
+    expect(abandoned).toMatchObject({ rotation: { state: 'abandoned' }, summary: 'nothing was changed at the vendor' });
+    expect(changes).toEqual([['rotation', { id: started.rotation.id, ref: key!.ref, state: 'abandoned' }]]);
+    expect(await client['rotation:list']({})).toEqual([]);
+    expect((await client['rotation:list']({ all: true })).map((rotation) => rotation.state)).toEqual(['abandoned']);
+    await expect(client['rotation:advance'](999, { action: 'continue' })).rejects.toThrow(/no rotation 999/);
   });
 
   it('rejects a result that does not match the contract', async () => {

@@ -130,11 +130,12 @@ export const revoke: CommandRun = async ({ values, positionals, out, engine }) =
   const showSecret = Boolean(values['show-secret']);
   const core = await engine();
   const key = core.getKey(ref);
-  // BoxWatch's one key per account is also the credential Keywarden reaches BoxWatch with: say so
-  // every time, also with --yes (a script's log is where someone will look afterwards).
-  if (key.backendType === 'boxwatch' && key.secretCached) {
+  // A key that is also the backend's credential (BoxWatch's one key per account) takes Keywarden's access
+  // with it: say so every time, also with --yes (a script's log is where someone will look afterwards).
+  if (await core.isCredentialKey(ref)) {
+    const { backendDefinition } = require('../../core/backends/registry.js') as typeof import('../../core/backends/registry.js');
     out.info(
-      `keywarden: warning: ${ref} is the key Keywarden uses to reach BoxWatch: once it is revoked the account has no working key until you create one in the BoxWatch dashboard and run "keywarden backend set-credential ${key.backend} --credential-stdin".`,
+      `keywarden: warning: ${ref} is the key Keywarden uses to reach ${backendDefinition(key.backendType).displayName}: once it is revoked the account has no working key until you create one in the vendor's dashboard and run "keywarden backend set-credential ${key.backend} --credential-stdin"; Keywarden drops its copy and marks the backend as needing a credential.`,
     );
   }
   await confirm(`Revoke ${ref} ("${visible(key.name)}")?`, Boolean(values.yes));

@@ -5,7 +5,15 @@ import type { CommandRun } from '../main.js';
 
 export const reminders: CommandRun = async ({ values, out, engine }) => {
   const withinDays = parseWholeNumber(values.within as string | undefined, '--within', 0, 36_500) ?? 30;
-  const list = (await engine()).reminders({ withinDays });
+  const core = await engine();
+  const list = core.reminders({ withinDays });
+  // Grace periods ending while a rotation still waits for consumers: said on stderr, the JSON stays the list of reminders.
+  for (const warning of await core.rotationGraceWarnings(Math.min(withinDays, 7))) {
+    const who = warning.unticked.length ? `${warning.unticked.join(', ')} not switched yet` : 'the switch of its consumers is not confirmed yet';
+    out.info(
+      `keywarden: warning: the grace period of ${warning.ref} ends ${dueIn(warning.daysLeft, warning.daysLeft < 0)} (${day(warning.graceEndsAt)}) and ${who}${warning.newRef ? ` to ${warning.newRef}` : ''}: "keywarden rotation resume ${warning.rotationId}"`,
+    );
+  }
   out.result(list, () =>
     list.length === 0
       ? `nothing due within ${plural(withinDays, 'day')}`

@@ -101,6 +101,11 @@ export interface BackendDefinition {
   revokeIssuesReplacement?: boolean;
   /** What a replacing revoke promises (CommBox): the old key's grace period and the replacement's validity bounds. */
   replacementTerms?: { graceDays: number; minValidityDays: number; maxValidityDays: number };
+  /**
+   * The backend's credential is itself one of its keys (BoxWatch: the account's only key): rotating or revoking
+   * that key takes Keywarden's own access with it, so it warns, and asks for the new key to be pasted.
+   */
+  credentialIsKey?: boolean;
   /** The vendor shows a key's secret again on request (CommBox): reveal works whether or not it is cached. */
   secretsViewable?: boolean;
   /** Keys the vendor refuses to delete, and why (CommBox: the active key); the console shows the reason instead of Delete. */

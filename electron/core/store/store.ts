@@ -10,6 +10,7 @@ import { KeywardenError } from '../errors.js';
 import { endOfWindow } from '../dates.js';
 import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
+import { RotationTables } from './rotations.js';
 import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
 
 export interface BackendRow {
@@ -80,7 +81,12 @@ const KEY_SELECT = `
   LEFT JOIN key_secrets s ON s.backend_id = k.backend_id AND s.key_id = k.key_id`;
 
 export class InventoryStore {
-  private constructor(private readonly db: SqlDatabase) {}
+  /** The rotation journal's tables (`rotations.ts`), over this connection: its writes join this store's transactions. */
+  readonly rotations: RotationTables;
+
+  private constructor(private readonly db: SqlDatabase) {
+    this.rotations = new RotationTables(db, (fn) => this.guard(fn));
+  }
 
   static open(path: string, options: OpenOptions = {}): InventoryStore {
     const db = openSqlite(path, options);
@@ -180,6 +186,18 @@ export class InventoryStore {
 
   setCredentialSealed(backendId: number, sealed: Buffer): void {
     this.guard(() => this.db.prepare('UPDATE backends SET credential_sealed = ? WHERE id = ?').run(sealed, backendId));
+  }
+
+  /**
+   * Forgets a backend's credential (the key it was revoked), saying why in its last error: its next sync then
+   * asks for a new credential instead of failing with a bare 401.
+   */
+  clearCredential(backendId: number, reason: string): void {
+    this.guard(() => this.db.prepare('UPDATE backends SET credential_sealed = NULL, last_error = ? WHERE id = ?').run(reason, backendId));
+  }
+
+  clearBackendError(backendId: number): void {
+    this.guard(() => this.db.prepare('UPDATE backends SET last_error = NULL WHERE id = ?').run(backendId));
   }
 
   /** The demo's emulators start on new ports each run: its backends follow them without losing their keys. */
@@ -449,6 +467,11 @@ export class InventoryStore {
         )
         .run(backendId, keyId, sealed, at),
     );
+  }
+
+  /** Drops a cached secret (a revoked key's: nothing should reveal a key that no longer works). */
+  deleteKeySecret(backendId: number, keyId: string): void {
+    this.guard(() => this.db.prepare('DELETE FROM key_secrets WHERE backend_id = ? AND key_id = ?').run(backendId, keyId));
   }
 
   getKeySecret(backendId: number, keyId: string): Buffer | null {

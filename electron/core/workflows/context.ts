@@ -9,7 +9,7 @@ import { CAPABILITIES } from '../../../shared/rules.js';
 import type { BackendDefinition, Connector, RemoteKey } from '../backends/backend.js';
 import type { HttpClient, HttpOptions } from '../backends/http.js';
 import { backendDefinition } from '../backends/registry.js';
-import { KeywardenError } from '../errors.js';
+import { KeywardenError, toKeywardenError } from '../errors.js';
 import type { BackendRow, InventoryStore } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
 
@@ -143,6 +143,56 @@ export class EngineContext {
       throw new KeywardenError('no_credential', `${row.name}: no credential is set; run "keywarden backend set-credential ${row.name} --credential-stdin"`, { backend: row.name });
     }
     return this.vault.open(credentialIdentity(row), sealed);
+  }
+
+  /**
+   * Which listed key of this backend is its own credential (BoxWatch: the account's key), or null where the
+   * credential is not a key. Matched by the connector without revealing anything (by prefix); opens the credential.
+   */
+  async credentialKeyId(row: BackendRow): Promise<string | null> {
+    if (!backendDefinition(row.type).credentialIsKey || !this.store.getCredentialSealed(row.id)) return null;
+    const connector = await this.connectorFor(row);
+    if (!connector.keyIdForCredential) return null;
+    const credential = await this.openCredential(row);
+    const keys = this.store.listKeys({ backend: row.name }, this.now()).flatMap((key) => this.store.getRemoteKey(row.id, key.id) ?? []);
+    return connector.keyIdForCredential(credential, keys);
+  }
+
+  /**
+   * After a key that is also the backend's credential was revoked: the key is marked revoked, its secret leaves
+   * the cache, and the backend is marked as needing a credential (its next sync asks for one instead of meeting
+   * a bare 401). Written in one transaction; `extra` joins it (a rotation's journal step).
+   */
+  async forgetRevokedCredential(row: BackendRow, keyId: string, extra?: () => void): Promise<void> {
+    const ref = `${row.name}/${keyId}`;
+    this.store.transaction(() => {
+      this.store.setKeyStatus(row.id, keyId, 'revoked');
+      this.store.deleteKeySecret(row.id, keyId);
+      this.store.clearCredential(
+        row.id,
+        `needs a credential: the key Keywarden used (${ref}) was revoked on ${new Date().toISOString().slice(0, 10)}; create a new key at the vendor and run "keywarden backend set-credential ${row.name} --credential-stdin"`,
+      );
+      extra?.();
+    });
+    await this.dropConnector(row.name);
+  }
+
+  /**
+   * Commits a shown-once secret, waiting much longer than the usual busy timeout for another process
+   * (a long sync, a backup) to release the database. Returns false only when it never could.
+   */
+  async commitShownOnce(write: () => void): Promise<boolean> {
+    const deadline = Date.now() + this.shownOnceStoreWaitMs;
+    for (;;) {
+      try {
+        this.store.transaction(write);
+        return true;
+      } catch (error) {
+        if (toKeywardenError(error).code !== 'store_busy') throw error;
+        if (Date.now() >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   }
 
   async dropConnector(name: string): Promise<void> {

@@ -241,22 +241,9 @@ export class KeyWorkflows {
     return { key: this.getKey(ref), secret: issued.secret, cached: true };
   }
 
-  /**
-   * Commits a shown-once secret, waiting much longer than the usual busy timeout for another process
-   * (a long sync, a backup) to release the database. Returns false only when it never could.
-   */
-  private async commitShownOnce(write: () => void): Promise<boolean> {
-    const deadline = Date.now() + this.ctx.shownOnceStoreWaitMs;
-    for (;;) {
-      try {
-        this.ctx.store.transaction(write);
-        return true;
-      } catch (error) {
-        if (toKeywardenError(error).code !== 'store_busy') throw error;
-        if (Date.now() >= deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+  /** See `EngineContext.commitShownOnce`. */
+  private commitShownOnce(write: () => void): Promise<boolean> {
+    return this.ctx.commitShownOnce(write);
   }
 
   /**
@@ -271,7 +258,10 @@ export class KeyWorkflows {
     this.ctx.requireCapability(row, 'revoke');
     const connector = await this.ctx.connectorFor(row);
     if (!connector.revokeKey) throw this.ctx.unsupported(row, 'revoke');
-    if (backendDefinition(row.type).revokeIssuesReplacement) await this.ctx.vault.ensureReady();
+    const definition = backendDefinition(row.type);
+    if (definition.revokeIssuesReplacement) await this.ctx.vault.ensureReady();
+    // Known before the request: once the key is revoked, the credential it was no longer opens anything.
+    const isCredential = definition.credentialIsKey ? (await this.ctx.credentialKeyId(row)) === key.id : false;
     let outcome;
     try {
       outcome = await connector.revokeKey(key.id, options.validityDays !== undefined ? { validityDays: options.validityDays } : {});
@@ -281,7 +271,12 @@ export class KeyWorkflows {
         this.ctx.audit('revoke', row.name, ref, 'failed', error.code);
         throw error;
       }
-      return this.reconcileRevoke(row, key, error, options.revealReplacement ?? false);
+      return this.reconcileRevoke(row, key, error, options.revealReplacement ?? false, isCredential);
+    }
+    if (isCredential) {
+      await this.ctx.forgetRevokedCredential(row, key.id);
+      this.ctx.audit('revoke', row.name, ref, 'ok', 'it was the backend credential: the backend needs a new one');
+      return { revoked: this.getKey(ref), replacement: null };
     }
     const at = new Date().toISOString();
     const sealedReplacement = outcome.replacement ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, outcome.replacement.key.id), outcome.replacement.secret) : null;
@@ -290,6 +285,8 @@ export class KeyWorkflows {
     const replacementRef = this.ctx.store.transaction((): string | null => {
       if (outcome.revoked) this.ctx.store.upsertKey(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
       else this.ctx.store.setKeyStatus(row.id, key.id, 'revoked');
+      // A key the vendor revokes at once (no grace) works nowhere: its secret is not worth keeping.
+      if (definition.credentialIsKey) this.ctx.store.deleteKeySecret(row.id, key.id);
       if (!outcome.replacement || !sealedReplacement) return null;
       this.ctx.store.upsertKey(row.id, outcome.replacement.key, at, this.ctx.rotationDays(row));
       this.ctx.store.putKeySecret(row.id, outcome.replacement.key.id, sealedReplacement, at);
@@ -305,8 +302,15 @@ export class KeyWorkflows {
   }
 
   /** A revoke whose answer was lost: re-list to learn whether it happened, and recover what can be recovered. */
-  private async reconcileRevoke(row: BackendRow, before: Key, error: KeywardenError, revealReplacement: boolean): Promise<RevokeResult> {
+  private async reconcileRevoke(row: BackendRow, before: Key, error: KeywardenError, revealReplacement: boolean, isCredential: boolean): Promise<RevokeResult> {
     const report = await this.ctx.sync([row.name]);
+    // The revoked key was the credential: a re-list refused with 401 is the vendor saying it is revoked.
+    const refused = report.results[0]?.errorCode === 'unauthorized';
+    if (isCredential && (refused || (report.ok && !this.ctx.store.getKey(row.name, before.id, this.ctx.now())))) {
+      await this.ctx.forgetRevokedCredential(row, before.id);
+      this.ctx.audit('revoke', row.name, before.ref, 'ok', 'answer lost; the vendor now refuses the key (it was the backend credential: the backend needs a new one)');
+      return { revoked: this.getKey(before.ref), replacement: null };
+    }
     if (!report.ok) {
       this.ctx.audit('revoke', row.name, before.ref, 'unknown', 'answer lost; re-listing failed');
       throw error;
@@ -356,6 +360,13 @@ export class KeyWorkflows {
     }
     this.ctx.store.deleteKey(row.id, key.id);
     this.ctx.audit('delete', row.name, ref, 'ok', null);
+  }
+
+  /** Whether this key is its backend's own credential (BoxWatch), so revoking it takes Keywarden's access with it. */
+  async isCredentialKey(ref: string): Promise<boolean> {
+    const key = this.getKey(ref);
+    const row = this.ctx.store.requireBackend(key.backend);
+    return backendDefinition(row.type).credentialIsKey === true && (await this.ctx.credentialKeyId(row)) === key.id;
   }
 
   /** Records a key of a vendor without an API in a manual backend; its secret, if given, is sealed in the same transaction. */
@@ -459,7 +470,7 @@ export function parseRef(ref: string): { backend: string; keyId: string } {
 }
 
 /** A key as the vendor issued it, for the rare answer that cannot be read back from the store. */
-function remoteAsKey(row: BackendRow, key: RemoteKey): Key {
+export function remoteAsKey(row: BackendRow, key: RemoteKey): Key {
   return {
     ref: `${row.name}/${key.id}`,
     backend: row.name,
@@ -492,6 +503,6 @@ function slug(name: string): string {
 }
 
 /** Identifies a manual key by its last four characters, as vendors' consoles do; not for short secrets, where four is too much. */
-function maskedTail(secret: string): string | null {
+export function maskedTail(secret: string): string | null {
   return secret.length >= 16 ? `…${secret.slice(-4)}` : null;
 }

@@ -55,6 +55,11 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'export:audit': [{ format: 'csv', limit: 5 }],
   'host:info': [],
   'demo:start': [],
+  'rotation:plan': [REF, { validityDays: 30 }],
+  'rotation:start': [REF, {}],
+  'rotation:advance': [1, { action: 'continue' }],
+  'rotation:list': [{ all: true }],
+  'rotation:abandon': [1],
 };
 
 const METHODS = Object.keys(CONTRACT) as ContractMethod[];

@@ -72,10 +72,22 @@ describe('migration 001 on a fresh file', () => {
   it('creates every table and records schema version 1', () => {
     openStore().close();
     const db = openRaw();
-    expect(tableNames(db)).toEqual(['audit', 'backends', 'key_secrets', 'keys', 'meta', 'reminder_notifications', 'reminder_snoozes']);
+    expect(tableNames(db)).toEqual([
+      'audit',
+      'backends',
+      'key_consumers',
+      'key_secrets',
+      'keys',
+      'meta',
+      'reminder_notifications',
+      'reminder_snoozes',
+      'rotation_consumers',
+      'rotation_steps',
+      'rotations',
+    ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(4);
+    expect(LATEST).toBe(5);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -210,8 +222,99 @@ describe('migration 004: snoozed reminders', () => {
     expect(store.activeSnoozes('2026-01-09T00:00:00.000Z').size).toBe(0);
     store.close();
     const upgraded = openRaw();
-    expect(schemaVersion(upgraded)).toBe(4);
+    expect(schemaVersion(upgraded)).toBe(LATEST);
     expect(tableNames(upgraded)).toContain('reminder_snoozes');
+  });
+});
+
+describe('migration 005: the rotation journal and key consumers', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+
+  function seedVersion4(): void {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 4)).toBe(4);
+    db.prepare("INSERT INTO backends (id, name, type, created_at) VALUES (1, 'nb', 'nitrobox', ?)").run(at);
+    db.prepare("INSERT INTO keys (backend_id, key_id, name, status, first_seen_at) VALUES (1, 'billing-sync', 'billing-sync', 'active', ?)").run(at);
+    db.close();
+  }
+
+  it('a read-only copy of a version-4 database reads as having no rotations; upgrading keeps its keys', () => {
+    seedVersion4();
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(readOnly.rotations.list({ all: true })).toEqual([]);
+    expect(readOnly.rotations.keyConsumers(1, 'billing-sync')).toEqual([]);
+    expect(readOnly.listKeys({}, new Date(at)).map((key) => key.ref)).toEqual(['nb/billing-sync']);
+    readOnly.close();
+
+    const store = openStore();
+    expect(store.listKeys({}, new Date(at)).map((key) => key.ref)).toEqual(['nb/billing-sync']);
+    store.close();
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(5);
+  });
+
+  it('journals a rotation: steps in order, one open rotation per key, its consumers ticked, a process claiming it', () => {
+    seedVersion4();
+    const store = openStore();
+    const id = store.rotations.insert({
+      backendId: 1,
+      keyId: 'billing-sync',
+      plan: 'create-overlap',
+      options: { newName: 'billing-sync-2' },
+      steps: ['create-new', 'test-new'],
+      consumers: ['CI', 'billing'],
+      at,
+    });
+    expect(() => store.rotations.insert({ backendId: 1, keyId: 'billing-sync', plan: 'create-overlap', options: {}, steps: ['create-new'], consumers: [], at })).toThrow(
+      /already has a rotation in progress/,
+    );
+
+    store.rotations.setStep(id, 'create-new', 'intent', at);
+    store.rotations.setStep(id, 'create-new', 'done', at, 'created');
+    expect(store.rotations.tickConsumer(id, 'CI', at)).toBe(true);
+    expect(store.rotations.tickConsumer(id, 'CI', at)).toBe(false);
+    const row = store.rotations.get(id)!;
+    expect(row).toMatchObject({ backendName: 'nb', keyId: 'billing-sync', plan: 'create-overlap', state: 'active', options: { newName: 'billing-sync-2' } });
+    expect(row.steps.map((step) => [step.name, step.status, step.attempts, step.detail])).toEqual([
+      ['create-new', 'done', 1, 'created'],
+      ['test-new', 'pending', 0, null],
+    ]);
+    expect(row.consumers).toEqual([
+      { name: 'CI', switchedAt: at },
+      { name: 'billing', switchedAt: null },
+    ]);
+
+    // A live owner keeps it; a dead one (killed) is taken over.
+    expect(store.rotations.claim(id, 111, () => true)).toBeNull();
+    expect(store.rotations.claim(id, 222, () => true)).toBe(111);
+    expect(store.rotations.claim(id, 222, () => false)).toBeNull();
+    store.rotations.update(id, { state: 'done', finishedAt: at }, at);
+    expect(store.rotations.get(id)).toMatchObject({ state: 'done', ownerPid: null });
+    expect(store.rotations.list()).toEqual([]);
+    // Finished, the key can be rotated again.
+    expect(store.rotations.insert({ backendId: 1, keyId: 'billing-sync', plan: 'create-overlap', options: {}, steps: ['create-new'], consumers: [], at })).toBeGreaterThan(id);
+    store.close();
+
+    const db = openRaw();
+    expect(() => db.prepare("UPDATE rotation_steps SET status = 'maybe'").run()).toThrow(/CHECK constraint/);
+    expect(() => db.prepare("INSERT INTO rotations (backend_id, key_id, plan, state, started_at, updated_at) VALUES (1, 'k', 'guess', 'active', 'now', 'now')").run()).toThrow(/CHECK constraint/);
+  });
+
+  it("a key's consumers go with the key, and a backend's rotations with the backend", () => {
+    seedVersion4();
+    const store = openStore();
+    store.rotations.setKeyConsumers(1, 'billing-sync', ['CI', 'CI', 'billing'], at);
+    expect(store.rotations.keyConsumers(1, 'billing-sync')).toEqual(['CI', 'billing']);
+    store.rotations.insert({ backendId: 1, keyId: 'billing-sync', plan: 'create-overlap', options: {}, steps: ['create-new'], consumers: ['CI'], at });
+    store.deleteKey(1, 'billing-sync');
+    expect(store.rotations.keyConsumers(1, 'billing-sync')).toEqual([]);
+    expect(store.rotations.list()).toHaveLength(1);
+    store.deleteBackend(1);
+    expect(store.rotations.list({ all: true })).toEqual([]);
+    store.close();
+    const db = openRaw();
+    expect(db.prepare<{ n: number }>('SELECT (SELECT COUNT(*) FROM rotation_steps) + (SELECT COUNT(*) FROM rotation_consumers) AS n').get()?.n).toBe(0);
   });
 });
 

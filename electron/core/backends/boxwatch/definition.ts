@@ -8,6 +8,7 @@ export const boxWatchDefinition: BackendDefinition = {
   defaultRotationDays: 90,
   requiresUrl: true,
   requiresCredential: true,
+  credentialIsKey: true,
   unsupportedReasons: {
     create:
       'BoxWatch keys are created in the BoxWatch dashboard (Account → API keys → New key), and the account allows one key at a time. Create it there, then give it to Keywarden with "keywarden backend set-credential {backend} --credential-stdin"',

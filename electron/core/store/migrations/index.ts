@@ -10,6 +10,7 @@ import { migration001Initial } from './001-initial.js';
 import { migration002InventoryOrderIndexes } from './002-inventory-order-indexes.js';
 import { migration003AuditFilterIndexes } from './003-audit-filter-indexes.js';
 import { migration004ReminderSnoozes } from './004-reminder-snoozes.js';
+import { migration005RotationJournal } from './005-rotation-journal.js';
 
 export interface Migration {
   version: number;
@@ -23,7 +24,7 @@ export interface Migration {
   readCompatible?: boolean;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002InventoryOrderIndexes, migration003AuditFilterIndexes, migration004ReminderSnoozes];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002InventoryOrderIndexes, migration003AuditFilterIndexes, migration004ReminderSnoozes, migration005RotationJournal];
 
 export function schemaVersion(db: SqlDatabase): number {
   return (db.pragma('user_version') as Array<{ user_version: number }>)[0]?.user_version ?? 0;
