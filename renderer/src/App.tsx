@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useStore } from 'zustand';
 import { AuditView } from './audit/AuditView.js';
 import { BackendsView } from './backends/BackendsView.js';
 import type { Connection } from './connection.js';
@@ -7,15 +8,18 @@ import { RemindersView } from './reminders/RemindersView.js';
 import { hrefFor, replaceRoute, useRoute, VIEW_TITLES } from './routing.js';
 import { LockBanner } from './shell/LockBanner.js';
 import { TopBar } from './shell/TopBar.js';
-import { ClientContext, InventoryContext, ShellContext } from './state/context.js';
+import { ClientContext, InventoryContext, RotationContext, ShellContext } from './state/context.js';
 import { createInventoryStore } from './state/inventory-store.js';
 import { KeyActionsContext } from './state/key-actions-context.js';
 import { createKeyActionsStore } from './state/key-actions-store.js';
 import { createShellStore } from './state/shell-store.js';
+import { createRotationStore } from './rotation/rotation-store.js';
 
 export function App({ connection }: { connection: Connection }) {
   const [store] = useState(() => createInventoryStore(connection.client));
   const [shell] = useState(() => createShellStore(connection.client));
+  const [rotations] = useState(() => createRotationStore(connection.client));
+  const rotatingRef = useStore(rotations, (state) => state.ref);
   const [keyActions] = useState(() => createKeyActionsStore(connection.client));
   const [disconnected, setDisconnected] = useState(false);
   const route = useRoute();
@@ -46,6 +50,7 @@ export function App({ connection }: { connection: Connection }) {
         onOpenKey: ({ ref }) => {
           window.location.hash = hrefFor('inventory', ref);
         },
+        onRotationChanged: (change) => void rotations.getState().changed(change),
       },
       () => setDisconnected(true),
     );
@@ -53,7 +58,12 @@ export function App({ connection }: { connection: Connection }) {
       if (pending) clearTimeout(pending);
       unsubscribe();
     };
-  }, [store, shell, connection]);
+  }, [store, shell, rotations, connection]);
+
+  // The wizard lives in the inventory's side panel: reopening a rotation from another view goes there.
+  useEffect(() => {
+    if (rotatingRef && route.view !== 'inventory') window.location.hash = hrefFor('inventory');
+  }, [rotatingRef, route.view]);
 
   // A link to a key (from a reminder, the audit trail, a notification): open it, then take it out of the address.
   useEffect(() => {
@@ -70,23 +80,25 @@ export function App({ connection }: { connection: Connection }) {
     <ClientContext value={connection.client}>
       <ShellContext value={shell}>
         <InventoryContext value={store}>
-          <KeyActionsContext value={keyActions}>
-            <div className="app">
-              {disconnected && (
-                <div className="banner" role="alert">
-                  The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
+          <RotationContext value={rotations}>
+            <KeyActionsContext value={keyActions}>
+              <div className="app">
+                {disconnected && (
+                  <div className="banner" role="alert">
+                    The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
+                  </div>
+                )}
+                <TopBar view={route.view} />
+                <LockBanner />
+                <div className="view">
+                  {route.view === 'inventory' && <InventoryView />}
+                  {route.view === 'backends' && <BackendsView />}
+                  {route.view === 'reminders' && <RemindersView />}
+                  {route.view === 'audit' && <AuditView />}
                 </div>
-              )}
-              <TopBar view={route.view} />
-              <LockBanner />
-              <div className="view">
-                {route.view === 'inventory' && <InventoryView />}
-                {route.view === 'backends' && <BackendsView />}
-                {route.view === 'reminders' && <RemindersView />}
-                {route.view === 'audit' && <AuditView />}
               </div>
-            </div>
-          </KeyActionsContext>
+            </KeyActionsContext>
+          </RotationContext>
         </InventoryContext>
       </ShellContext>
     </ClientContext>

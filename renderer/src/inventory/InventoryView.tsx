@@ -1,4 +1,5 @@
-import { useInventory } from '../state/context.js';
+import { RotationWizard } from '../rotation/RotationWizard.js';
+import { useInventory, useRotation, useRotationStore } from '../state/context.js';
 import { Filters } from './Filters.js';
 import { Header } from './Header.js';
 import { KeyDetail } from './KeyDetail.js';
@@ -7,14 +8,17 @@ import { KeyTable } from './KeyTable.js';
 /** The inventory screen: summary and sync on top, filters on the left, the keys, and the selected key's detail. */
 export function InventoryView() {
   const selected = useInventory((state) => state.selected);
+  const rotations = useRotationStore();
+  const rotating = useRotation((state) => state.ref !== null);
   return (
-    <div className={selected ? 'layout with-detail' : 'layout'}>
+    <div className={selected || rotating ? 'layout with-detail' : 'layout'}>
       <Header />
       <Filters />
       <main className="main" aria-label="Keys">
         <KeyTable />
       </main>
-      {selected && <KeyDetail key={selected.ref} />}
+      {/* The rotation wizard takes the detail panel while it is open; closing it keeps the rotation (the engine's journal). */}
+      {rotating ? <RotationWizard store={rotations} /> : selected && <KeyDetail key={selected.ref} />}
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { dueDateOf, dueLabel, formatDateTime } from '../lib/due.js';
 import { KeyHistory } from '../audit/KeyHistory.js';
 import { KeyActionsSection } from '../keys/KeyActionsSection.js';
-import { useInventory } from '../state/context.js';
+import { useInventory, useRotation } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { StatusBadge } from './KeyTable.js';
 import { VENDOR_LABEL } from './labels.js';
@@ -10,6 +10,7 @@ import { VENDOR_LABEL } from './labels.js';
 /** The selected key: its dates and state, and what can be done with it (Test, Reveal, Copy, Revoke, Delete: renderer/src/keys/). */
 export function KeyDetail() {
   const key = useInventory((state) => state.selected);
+  const openRotation = useRotation((state) => state.open);
   const facts = useKeyActions((state) => (key && state.ref === key.ref ? state.facts : null));
   const backends = useInventory((state) => state.backends);
   const hideSeconds = useInventory((state) => state.revealHideSeconds);
@@ -116,6 +117,16 @@ export function KeyDetail() {
       </dl>
 
       <KeyActionsSection keyRow={key} backend={backend} headingRef={headingRef} />
+      {key.status === 'active' && (
+        <section className="actions rotate" aria-label="Rotation">
+          <div className="action">
+            <button type="button" className="button" onClick={() => void openRotation(key.ref)}>
+              Rotate…
+            </button>
+            <span className="action-result muted">A guided rotation: the plan, downtime included, is shown before anything changes.</span>
+          </div>
+        </section>
+      )}
       <KeyHistory keyRef={key.ref} />
     </aside>
   );

@@ -3,7 +3,7 @@ import { useStore } from 'zustand';
 import type { Reminder } from '../../../shared/domain.js';
 import type { DueTone } from '../lib/due.js';
 import { hrefFor } from '../routing.js';
-import { useClient, useShell } from '../state/context.js';
+import { useClient, useRotationStore, useShell } from '../state/context.js';
 import {
   createRemindersStore,
   daysWords,
@@ -20,6 +20,7 @@ import {
   type ReminderWeek,
 } from '../state/reminders-store.js';
 import './reminders.css';
+import { RotationsInProgress } from '../rotation/RotationsInProgress.js';
 
 const DAY = new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' });
 const SHORT_DAY = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
@@ -32,6 +33,7 @@ export function RemindersView() {
   const client = useClient();
   const [store] = useState(() => createRemindersStore(client));
   const changes = useShell((state) => state.changes);
+  const rotations = useRotationStore();
   const reminders = useStore(store, (state) => state.reminders);
   const error = useStore(store, (state) => state.error);
   const load = useStore(store, (state) => state.load);
@@ -68,6 +70,7 @@ export function RemindersView() {
       ) : (
         <>
           <Summary summary={summary} />
+          <RotationsInProgress store={rotations} />
           {reminders.length === 0 ? (
             <div className="empty">
               <h2>Nothing due in the next {REMINDER_WINDOW_DAYS} days</h2>

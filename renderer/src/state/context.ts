@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { ContractClient } from '../../../shared/contract.js';
+import type { RotationState, RotationStore } from '../rotation/rotation-store.js';
 import type { BackendsState, BackendsStore } from './backends-store.js';
 import type { InventoryState, InventoryStore } from './inventory-store.js';
 import type { ShellState, ShellStore } from './shell-store.js';
@@ -23,6 +24,19 @@ export function useShell<T>(selector: (state: ShellState) => T): T {
   const store = useContext(ShellContext);
   if (!store) throw new Error('useShell outside <ShellContext>');
   return useStore(store, selector);
+}
+
+export const RotationContext = createContext<RotationStore | null>(null);
+
+/** The rotation wizard's store (one for the console: a rotation outlives the panel it was started from). */
+export function useRotationStore(): RotationStore {
+  const store = useContext(RotationContext);
+  if (!store) throw new Error('useRotationStore outside <RotationContext>');
+  return store;
+}
+
+export function useRotation<T>(selector: (state: RotationState) => T): T {
+  return useStore(useRotationStore(), selector);
 }
 
 export function useClient(): ContractClient {

@@ -1,0 +1,103 @@
+/**
+ * A guided rotation in the console, in Chromium, as an administrator walks it: a Nitrobox client is rotated from
+ * its key detail (the plan first, then create the new client, whose shown-once key appears once, switch the
+ * consumers, delete the old client). Checked at the vendor (the emulator holds exactly the new client, and the new
+ * key authenticates there) and in the inventory. Chromium, axe and screenshots: test/support/console-e2e.ts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
+import { KeywardenEngine } from '../../electron/core/engine.js';
+import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
+import { hasIsolatedKeychain } from '../support/cli.js';
+import { E2E_HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+
+describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: a guided rotation in Chromium', () => {
+  let home: string;
+  let engine: KeywardenEngine;
+  let nitrobox: NitroboxEmulator;
+  let server: UiServer;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[] = [];
+  let oldRef: string;
+
+  beforeAll(async () => {
+    requireBuiltRenderer();
+    home = mkdtempSync(join(tmpdir(), 'keywarden-e2e-rotation-'));
+    engine = KeywardenEngine.open({ home, http: E2E_HTTP });
+    nitrobox = await startNitroboxEmulator();
+    const token = nitrobox.state.addUser('admin@acme.example', { role: true });
+    await engine.addBackend({ name: 'nb', type: 'nitrobox', url: nitrobox.emulator.url, credential: token });
+    oldRef = (await engine.createKey('nb', 'billing-sync')).key.ref;
+    await engine.setKeyConsumers(oldRef, ['CI pipeline']);
+    server = await startUiServer({ engine, rendererFolder: RENDERER });
+    browser = await launchChromium();
+    const opened = await openConsole(browser, server.url);
+    page = opened.page;
+    pageErrors = opened.errors;
+    await page.getByRole('table', { name: 'Keys' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await engine?.close();
+    await nitrobox?.emulator.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('shows the plan before anything changes, with the truth about downtime', async () => {
+    await page.getByText('billing-sync', { exact: true }).first().click();
+    await page.getByRole('button', { name: 'Rotate…' }).click();
+    const wizard = page.getByRole('region', { name: /billing-sync/ });
+    await wizard.getByText('Downtime:').waitFor();
+    expect(await wizard.innerText()).toMatch(/Consumers to switch: CI pipeline/);
+    // Nothing has happened at the vendor yet.
+    expect(nitrobox.state.clients.map((client) => client.clientId)).toEqual(['billing-sync']);
+    expect(await seriousAxeFindings(page)).toEqual([]);
+    await screenshot(page, 'rotation-plan-light');
+  });
+
+  it('creates the new client, shows its key once, switches the consumer and deletes the old client', async () => {
+    const wizard = page.getByRole('region', { name: /billing-sync/ });
+    await wizard.getByRole('button', { name: 'Start the rotation' }).click();
+    const shownOnce = wizard.getByRole('textbox', { name: 'New key, shown once' });
+    await shownOnce.waitFor();
+    const newKey = await shownOnce.inputValue();
+    const created = nitrobox.state.clients.find((client) => client.clientId !== 'billing-sync');
+    expect(created).toBeDefined();
+    // The key shown is the one the vendor issued: it authenticates at Nitrobox.
+    expect(nitrobox.state.authenticateClient(created!.clientId, newKey)).not.toBeNull();
+    await screenshot(page, 'rotation-shown-once-light');
+    await wizard.getByRole('button', { name: 'Hide it' }).click();
+    expect(await shownOnce.count()).toBe(0);
+
+    // Walk what the rotation waits for, one answer at a time, until it is done.
+    for (let step = 0; step < 8 && !(await wizard.getByText(/^Done/).count()); step++) {
+      const next = wizard.getByRole('button', { name: /^(Switched|All switched|Consumers switched|Yes|Continue)$/ }).first();
+      await next.waitFor();
+      await next.click();
+      await page.waitForFunction(() => !document.querySelector('section.rotation[aria-busy="true"]'));
+    }
+    await wizard.getByText(/^Done/).waitFor();
+    expect(nitrobox.state.clients.map((client) => client.clientId)).toEqual([created!.clientId]);
+    expect(await seriousAxeFindings(page)).toEqual([]);
+    await screenshot(page, 'rotation-done-light');
+  });
+
+  it('the inventory holds the new key with its secret, and nothing is left in progress', async () => {
+    const keys = engine.listKeys({});
+    expect(keys.map((key) => key.ref)).not.toContain(oldRef);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.secretCached).toBe(true);
+    await page.getByRole('button', { name: 'Close the rotation wizard' }).click();
+    await page.getByRole('link', { name: 'Reminders' }).click();
+    await page.getByRole('heading', { name: 'Rotations in progress' }).waitFor();
+    await page.getByText('No rotation in progress.').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+});
