@@ -171,6 +171,14 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
       },
     },
     openKey,
+    snooze: (ref, days) => {
+      try {
+        engine.snoozeReminder(ref, days);
+        tray?.refresh();
+      } catch (error) {
+        log(`snooze of ${ref} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
     log,
     ...(options.reminderIntervalMs !== undefined ? { intervalMs: options.reminderIntervalMs } : {}),
   });

@@ -8,11 +8,12 @@
 import { join } from 'node:path';
 import { Menu, type MenuItemConstructorOptions, nativeImage, Tray } from 'electron';
 import type { LockState } from '../../shared/domain.js';
+import type { RotationGraceWarning } from '../../shared/rotation.js';
 import { TRAY_ICON_FILES, type TrayAction, trayModel, type TrayModel } from '../core/desktop/tray-menu.js';
 import type { TrayState, TrayStatus } from '../core/workflows/reminders.js';
 
 export interface TrayOptions {
-  engine: { trayStatus(): TrayStatus; lockState(): LockState };
+  engine: { trayStatus(): TrayStatus; lockState(): LockState; rotationGraceWarnings(): Promise<RotationGraceWarning[]> };
   /** The folder that holds build/tray/. */
   appRoot: string;
   openKey: (ref: string) => void;
@@ -39,6 +40,8 @@ export function createTray(options: TrayOptions): TrayController {
   const tray = new Tray(icon('clear'));
   let shown: TrayModel | null = null;
   let syncing = false;
+  // Read asynchronously (the rotation code loads on first use): the tray draws with the last answer meanwhile.
+  let graceWarnings: RotationGraceWarning[] = [];
 
   const template = (model: TrayModel): MenuItemConstructorOptions[] =>
     model.items.map((item): MenuItemConstructorOptions => {
@@ -55,9 +58,21 @@ export function createTray(options: TrayOptions): TrayController {
     });
 
   const refresh = () => {
+    render();
+    options.engine.rotationGraceWarnings().then(
+      (warnings) => {
+        if (JSON.stringify(warnings) === JSON.stringify(graceWarnings)) return;
+        graceWarnings = warnings;
+        render();
+      },
+      (error: unknown) => options.log(`the tray could not read the rotations: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  };
+
+  const render = () => {
     let model: TrayModel;
     try {
-      model = trayModel(options.engine.trayStatus(), options.engine.lockState(), { syncing });
+      model = trayModel(options.engine.trayStatus(), options.engine.lockState(), { syncing, graceWarnings });
     } catch (error) {
       options.log(`the tray could not be refreshed: ${error instanceof Error ? error.message : String(error)}`);
       return;

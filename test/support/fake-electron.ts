@@ -257,6 +257,10 @@ export class FakeNotification extends EventEmitter {
   click(): void {
     this.emit('click', {});
   }
+  /** The user pressed the notification's button at `index` (macOS, Windows). */
+  pressAction(index: number): void {
+    this.emit('action', {}, index);
+  }
 }
 
 export class FakeTray extends EventEmitter {

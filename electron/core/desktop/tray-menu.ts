@@ -5,6 +5,7 @@
  * them be tested in Node.
  */
 import type { LockState, Reminder } from '../../../shared/domain.js';
+import type { RotationGraceWarning } from '../../../shared/rotation.js';
 import type { TrayState, TrayStatus } from '../workflows/reminders.js';
 
 export type TrayAction = 'sync' | 'open' | 'lock' | 'quit';
@@ -37,12 +38,26 @@ function count(n: number, what: string): string {
   return `${n} ${what}`;
 }
 
-export function trayModel(status: TrayStatus, lock: LockState, options: { syncing: boolean }): TrayModel {
+/** A grace period ending while consumers still use the old key, in words: "Billing API: grace ends in 3 days; not switched: CI". */
+export function graceWarningWords(warning: RotationGraceWarning): string {
+  const when = warning.daysLeft < 0 ? 'grace ended' : warning.daysLeft === 0 ? 'grace ends today' : `grace ends in ${warning.daysLeft} day${warning.daysLeft === 1 ? '' : 's'}`;
+  const who = warning.unticked.length > 0 ? `not switched: ${warning.unticked.join(', ')}` : 'consumers not confirmed';
+  return `${warning.ref}: ${when}; ${who}`;
+}
+
+export function trayModel(status: TrayStatus, lock: LockState, options: { syncing: boolean; graceWarnings?: readonly RotationGraceWarning[] }): TrayModel {
   const summary =
     status.state === 'clear'
       ? 'nothing due within 7 days'
       : [status.overdue > 0 ? count(status.overdue, 'overdue') : null, status.dueWithin7 > 0 ? count(status.dueWithin7, 'due within 7 days') : null].filter(Boolean).join(', ');
   const items: TrayMenuItem[] = [];
+  // First: an old key about to stop working while consumers still use it is the most urgent thing the tray can say.
+  const graceWarnings = options.graceWarnings ?? [];
+  if (graceWarnings.length > 0) {
+    items.push({ type: 'heading', label: 'Switch consumers before the grace ends' });
+    for (const warning of graceWarnings) items.push({ type: 'key', ref: warning.ref, label: graceWarningWords(warning).replaceAll('&', '&&') });
+    items.push({ type: 'separator' });
+  }
   if (status.next.length > 0) {
     items.push({ type: 'heading', label: 'Next due' });
     // Menu labels are plain text on every platform, but '&' marks a mnemonic on Windows and Linux: doubled, it shows as itself.
@@ -56,5 +71,8 @@ export function trayModel(status: TrayStatus, lock: LockState, options: { syncin
     { type: 'separator' },
     { type: 'action', action: 'quit', label: 'Quit Keywarden', enabled: true },
   );
-  return { icon: status.state, tooltip: `Keywarden: ${summary}${lock.locked ? ' (locked)' : ''}`, items };
+  const graceNote = graceWarnings.length > 0 ? `; ${graceWarnings.length} grace period${graceWarnings.length === 1 ? '' : 's'} ending with consumers not switched` : '';
+  // A grace ending with consumers unswitched is due soon at least, whatever the reminders say.
+  const icon = status.state === 'clear' && graceWarnings.length > 0 ? 'due-soon' : status.state;
+  return { icon, tooltip: `Keywarden: ${summary}${graceNote}${lock.locked ? ' (locked)' : ''}`, items };
 }

@@ -46,4 +46,16 @@ describe('the tray', () => {
     ]);
     expect(trayModel({ state: 'due-soon', overdue: 0, dueWithin7: 2, next: [] }, unlocked, { syncing: false }).tooltip).toBe('Keywarden: 2 due within 7 days');
   });
+
+  it('warns first when a grace period ends while consumers still use the old key, and never shows a clear icon then', () => {
+    const warning = { rotationId: 1, ref: 'cb/key_1', newRef: 'cb/key_2', graceEndsAt: '2026-03-04T00:00:00.000Z', daysLeft: 3, unticked: ['CI pipeline', 'billing'] };
+    const model = trayModel({ state: 'clear', overdue: 0, dueWithin7: 0, next: [] }, unlocked, { syncing: false, graceWarnings: [warning] });
+    expect(model.icon).toBe('due-soon');
+    expect(model.items.slice(0, 3)).toEqual([
+      { type: 'heading', label: 'Switch consumers before the grace ends' },
+      { type: 'key', ref: 'cb/key_1', label: 'cb/key_1: grace ends in 3 days; not switched: CI pipeline, billing' },
+      { type: 'separator' },
+    ]);
+    expect(model.tooltip).toBe('Keywarden: nothing due within 7 days; 1 grace period ending with consumers not switched');
+  });
 });

@@ -111,6 +111,16 @@ describe('the desktop app', () => {
       await desktop.app.syncNow();
       expect(fake.notifications).toHaveLength(2);
     });
+
+    it("a notification's Snooze puts the reminder off: nothing until the snooze ends, recorded in the trail", async () => {
+      await desktop.app.syncNow();
+      const notice = fake.notifications.find((notification) => notification.options.title?.includes('Mailer'))!;
+      expect(notice.options.actions?.map((action) => action.text)).toEqual(['Snooze 1 day', 'Snooze 1 week']);
+      notice.pressAction(1);
+      expect((await desktop.client['audit:list']({ action: 'reminder.snooze' })).map((event) => event.ref)).toEqual([mailer]);
+      desktop.app.scheduler.check();
+      expect(fake.notifications.filter((notification) => notification.options.title?.includes('Mailer'))).toHaveLength(1);
+    });
   });
 
   describe('the lock', () => {
