@@ -239,6 +239,7 @@ async function runDesktop(/** @type {import('./decide.mjs').LaunchOptions} */ op
   delete env.ELECTRON_RUN_AS_NODE;
   const shown = binding.startsWith(`${ROOT}${sep}`) ? relative(ROOT, binding) : binding;
   info(`${PREFIX} starting the desktop app (Electron ${version}; better-sqlite3 for Electron: ${shown})`);
+  if (options.uiArgs.length > 0) info(`${PREFIX} ${options.uiArgs.join(' ')} ${options.uiArgs.length > 1 ? 'are' : 'is'} for the console only ("npm start -- --console" serves it)`);
   const child = spawn(binary, [ROOT], { env, stdio: 'inherit' });
   children.add(child);
   stop.onStop = (signal) => child.kill(signal);
