@@ -77,9 +77,10 @@ export function cachedElectronSqlite(/** @type {ElectronSqliteTarget} */ target)
  * removed, so a later run starts clean.
  * @param {ElectronSqliteTarget} target
  * @param {(message: string) => void} [log]  progress, one line at a time
+ * @param {AbortSignal} [signal]  stops the build (its child process), e.g. on Ctrl-C
  * @returns {Promise<ElectronSqliteBuild>}
  */
-export async function prepareElectronSqlite(target, log = () => {}) {
+export async function prepareElectronSqlite(target, log = () => {}, signal) {
   const cached = cachedElectronSqlite(target);
   if (cached) return { binding: cached, how: 'cached' };
   const folder = nativeFolder(target);
@@ -93,12 +94,31 @@ export async function prepareElectronSqlite(target, log = () => {}) {
   let code;
   try {
     code = await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(target)], { stdio: ['ignore', out, out] });
+      // A process group of its own (not on Windows, which has none): stopping the build stops node-gyp and the
+      // compiler it started too, not only this child. It never reads the terminal, so it may leave its group.
+      const group = process.platform !== 'win32';
+      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(target)], { stdio: ['ignore', out, out], detached: group });
+      const stop = () => {
+        try {
+          if (group && child.pid) process.kill(-child.pid, 'SIGTERM');
+          else child.kill('SIGTERM');
+        } catch {
+          // already gone
+        }
+      };
+      signal?.addEventListener('abort', stop, { once: true });
       child.on('error', reject);
-      child.on('exit', (exitCode) => resolve(exitCode));
+      child.on('exit', (exitCode) => {
+        signal?.removeEventListener('abort', stop);
+        resolve(exitCode);
+      });
     });
   } finally {
     closeSync(out);
+  }
+  if (signal?.aborted) {
+    rmSync(folder, { recursive: true, force: true });
+    throw new Error('the build was stopped');
   }
   const binding = cachedElectronSqlite(target);
   if (code === 0 && binding) return { binding, how: 'built' };

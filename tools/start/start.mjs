@@ -117,7 +117,7 @@ function listenForStop() {
   }
 }
 
-/** While preparing (building, probing), a stop ends the step under way and then the launcher. */
+/** Passes a stop signal on to the child processes under way. */
 function stopChildren(/** @type {NodeJS.Signals} */ signal) {
   for (const child of children) child.kill(signal);
 }
@@ -192,15 +192,17 @@ function probeElectron(/** @type {string} */ binary) {
 }
 
 /** @returns {Promise<import('./decide.mjs').SqliteResult>} */
-async function electronSqlite(/** @type {string} */ electronVersion) {
+async function electronSqlite(/** @type {string} */ electronVersion, /** @type {AbortSignal} */ signal) {
   const given = process.env[SQLITE_BINDING_VARIABLE];
   if (given) {
     return existsSync(given) ? { ok: true, binding: resolve(given), how: 'given' } : { ok: false, detail: `${SQLITE_BINDING_VARIABLE} names ${given}, which does not exist` };
   }
   try {
     const headerURL = process.env.KEYWARDEN_ELECTRON_HEADERS_URL;
-    const built = await prepareElectronSqlite({ root: ROOT, electronVersion, platform: process.platform, arch: process.arch, ...(headerURL ? { headerURL } : {}) }, (line) =>
-      info(`${PREFIX} ${line}`),
+    const built = await prepareElectronSqlite(
+      { root: ROOT, electronVersion, platform: process.platform, arch: process.arch, ...(headerURL ? { headerURL } : {}) },
+      (line) => info(`${PREFIX} ${line}`),
+      signal,
     );
     return { ok: true, ...built };
   } catch (error) {
@@ -269,7 +271,12 @@ async function main() {
     return 0;
   }
   listenForStop();
-  stop.onStop = stopChildren;
+  // While preparing, a stop ends the step under way (the build, the native build), then the launcher.
+  const preparing = new AbortController();
+  stop.onStop = (signal) => {
+    stopChildren(signal);
+    preparing.abort();
+  };
   const stopped = () => (stop.signal ? signalExitCode(stop.signal) : null);
 
   const stale = staleBuildReason(buildTargets());
@@ -300,7 +307,7 @@ async function main() {
   for (;;) {
     const step = nextLaunchStep(facts);
     if (step.step === 'probe') facts.probe = probeElectron(facts.electron.binary);
-    else if (step.step === 'sqlite') facts.sqlite = await electronSqlite(step.electronVersion);
+    else if (step.step === 'sqlite') facts.sqlite = await electronSqlite(step.electronVersion, preparing.signal);
     else if (step.step === 'console') {
       if (stopped()) return stopped();
       info(step.line);
