@@ -30,7 +30,7 @@ describe.skipIf(process.platform !== 'linux' || !builtCli)('npm run dist (the Li
   it('packages the app with better-sqlite3 for Electron unpacked beside the asar, and leaves node_modules alone', async () => {
     // The project as `npm run dist` sees it after `npm run build`; a placeholder main process where none is built yet.
     const project = join(folder, 'project');
-    for (const path of ['package.json', 'electron-builder.yml', 'bin', 'build', 'dist', 'tools/dist', 'tools/native']) {
+    for (const path of ['package.json', 'electron-builder.yml', 'bin', 'build', 'dist', 'tools/packaging', 'tools/native']) {
       cpSync(join(PROJECT_ROOT, path), join(project, path), { recursive: true, filter: (source) => !source.startsWith(join(PROJECT_ROOT, 'dist', 'native')) });
     }
     const main = join(project, 'dist', 'electron', 'main', 'main.js');

@@ -50,7 +50,7 @@ describe('electron-builder.yml', () => {
     expect(config.asar).toBe(true);
     expect(config.asarUnpack).toEqual(expect.arrayContaining(['**/node_modules/better-sqlite3/**', '**/node_modules/keytar/**']));
     expect(config.npmRebuild).toBe(false);
-    expect(config.afterPack).toBe('./tools/dist/after-pack.mjs');
+    expect(config.afterPack).toBe('./tools/packaging/after-pack.mjs');
     expect(existsSync(join(PROJECT_ROOT, config.afterPack as string))).toBe(true);
   });
 

@@ -6,7 +6,7 @@
  *
  * `npm start` uses it (tools/start/start.mjs) and hands the file to the desktop app's main process in
  * KEYWARDEN_SQLITE_BINDING, which passes it to KeywardenEngine.open({ nativeBinding }). `npm run dist` uses it too
- * (tools/dist/after-pack.mjs): the packaged app's copy of better-sqlite3 gets this build in place of the Node one.
+ * (tools/packaging/after-pack.mjs): the packaged app's copy of better-sqlite3 gets this build in place of the Node one.
  *
  * How: a copy of node_modules/better-sqlite3 goes into dist/native/electron-<version>-<platform>-<arch>/, and
  * @electron/rebuild rebuilds that copy for Electron: a prebuilt binary from better-sqlite3's releases if there is
