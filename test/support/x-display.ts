@@ -3,7 +3,6 @@
  * Xvfb and xclip are installed in CI (.ci/run); tests that need them skip without them (`hasXClipboard`).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
 const hasTool = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 
@@ -34,21 +33,29 @@ export interface XDisplay {
   stop(): Promise<void>;
 }
 
-/** Starts Xvfb on a free display number between 50 and 90 and waits until xclip can reach it. */
+/**
+ * Starts Xvfb on a display number it chooses itself (-displayfd: it takes the first free one and says which), so
+ * test files running at the same time never share a display, and waits until xclip can reach it.
+ */
 export async function startXDisplay(): Promise<XDisplay> {
-  let number = 0;
-  for (let attempt = 0; attempt < 20 && number === 0; attempt++) {
-    const candidate = 50 + Math.floor(Math.random() * 41);
-    if (!existsSync(`/tmp/.X${candidate}-lock`) && !existsSync(`/tmp/.X11-unix/X${candidate}`)) number = candidate;
-  }
-  if (number === 0) throw new Error('no free X display number between 50 and 90');
+  const xvfb: ChildProcess = spawn('Xvfb', ['-displayfd', '1', '-nolisten', 'tcp', '-screen', '0', '640x480x24'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const number = await new Promise<string>((resolve, reject) => {
+    let printed = '';
+    const timer = setTimeout(() => reject(new Error('Xvfb did not say which display it took within 10 s')), 10_000);
+    xvfb.stdout!.on('data', (chunk: Buffer) => {
+      printed += chunk.toString('utf8');
+      if (!printed.includes('\n')) return;
+      clearTimeout(timer);
+      resolve(printed.trim());
+    });
+    xvfb.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Xvfb exited (${code}) before taking a display`));
+    });
+  });
   const display = `:${number}`;
   const env = { ...process.env, DISPLAY: display };
-  const xvfb: ChildProcess = spawn('Xvfb', [display, '-nolisten', 'tcp', '-screen', '0', '640x480x24'], { stdio: 'ignore' });
-  const ready = await waitFor(
-    () => existsSync(`/tmp/.X11-unix/X${number}`) && spawnSync('xclip', ['-selection', 'clipboard', '-o'], { env, stdio: 'ignore', timeout: 2000 }).error === undefined,
-    10_000,
-  );
+  const ready = await waitFor(() => spawnSync('xclip', ['-selection', 'clipboard', '-o'], { env, stdio: 'ignore', timeout: 2000 }).error === undefined, 10_000);
   if (!ready) {
     xvfb.kill('SIGKILL');
     throw new Error(`Xvfb did not start on ${display}`);
