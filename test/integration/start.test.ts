@@ -54,8 +54,11 @@ describe.skipIf(!hasIsolatedKeychain || process.platform !== 'linux')('npm start
 
   afterEach(async () => {
     if (running && running.child.exitCode === null && running.child.signalCode === null) {
-      running.child.kill('SIGKILL');
+      // SIGTERM first, which the launcher passes on to a stand-in Electron; SIGKILL if it does not end.
+      running.child.kill('SIGTERM');
+      const killer = setTimeout(() => running?.child.kill('SIGKILL'), 5000);
       await running.exited;
+      clearTimeout(killer);
     }
     running = null;
     rmSync(folder, { recursive: true, force: true });
@@ -119,7 +122,9 @@ describe.skipIf(!hasIsolatedKeychain || process.platform !== 'linux')('npm start
     symlinkSync(join(PROJECT_ROOT, 'dist', 'electron', 'cli'), join(root, 'dist', 'electron', 'cli'));
     const record = join(folder, 'electron.json');
     mkdirSync(join(folder, 'electron-dist'));
-    writeFileSync(join(folder, 'electron-dist', 'electron'), `#!${process.execPath}\nconst record = ${JSON.stringify(record)};\n${electronScript}`, { mode: 0o755 });
+    // Whatever happens to the test, the stand-in ends with the launcher that started it (it would be reparented).
+    const orphaned = `const launcher = process.ppid;\nsetInterval(() => { if (process.ppid !== launcher) process.exit(0); }, 200).unref();\n`;
+    writeFileSync(join(folder, 'electron-dist', 'electron'), `#!${process.execPath}\nconst record = ${JSON.stringify(record)};\n${orphaned}${electronScript}`, { mode: 0o755 });
     return { root, record };
   }
 
