@@ -4,22 +4,17 @@
  * is still there, and be left alone if the user copied something else since. Without a display the
  * command must say to use `reveal`. Secrets are made at run time.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Key } from '../../shared/domain.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
+import { type XDisplay, hasXClipboard, sleep, startXDisplay, waitFor } from '../support/x-display.js';
 
-const hasTool = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
-const hasX = hasTool('Xvfb') && hasTool('xclip');
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-describe.skipIf(!hasIsolatedKeychain || !hasX)('keywarden copy with an X clipboard', () => {
-  let xvfb: ChildProcess | null = null;
+describe.skipIf(!hasIsolatedKeychain || !hasXClipboard)('keywarden copy with an X clipboard', () => {
+  let x: XDisplay;
   let display = '';
   let home: CliHome;
   let ref: string;
@@ -30,55 +25,16 @@ describe.skipIf(!hasIsolatedKeychain || !hasX)('keywarden copy with an X clipboa
     return result;
   }
 
-  function readClipboard(): string {
-    const result = spawnSync('xclip', ['-selection', 'clipboard', '-o'], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8', timeout: 5000 });
-    // xclip exits 1 when the clipboard holds nothing (e.g. after clearing): that reads as empty.
-    return result.status === 0 ? result.stdout : '';
-  }
-
-  /** Puts text in the clipboard as another application would; xclip keeps serving it in the background. */
-  function writeClipboard(text: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('xclip', ['-selection', 'clipboard'], { env: { ...process.env, DISPLAY: display }, stdio: ['pipe', 'ignore', 'ignore'] });
-      child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`xclip exited ${code}`))));
-      child.stdin.end(text);
-    });
-  }
-
-  async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (condition()) return true;
-      await sleep(200);
-    }
-    return condition();
-  }
+  const readClipboard = () => x.readClipboard();
+  const writeClipboard = (text: string) => x.writeClipboard(text);
 
   beforeAll(async () => {
-    let number = 0;
-    for (let attempt = 0; attempt < 20 && number === 0; attempt++) {
-      const candidate = 50 + Math.floor(Math.random() * 41);
-      if (!existsSync(`/tmp/.X${candidate}-lock`) && !existsSync(`/tmp/.X11-unix/X${candidate}`)) number = candidate;
-    }
-    if (number === 0) throw new Error('no free X display number between 50 and 90');
-    display = `:${number}`;
-    xvfb = spawn('Xvfb', [display, '-nolisten', 'tcp', '-screen', '0', '640x480x24'], { stdio: 'ignore' });
-    const ready = await waitFor(
-      () =>
-        existsSync(`/tmp/.X11-unix/X${number}`) &&
-        spawnSync('xclip', ['-selection', 'clipboard', '-o'], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore', timeout: 2000 }).error === undefined,
-      10_000,
-    );
-    if (!ready) throw new Error(`Xvfb did not start on ${display}`);
+    x = await startXDisplay();
+    display = x.display;
   });
 
   afterAll(async () => {
-    if (xvfb && xvfb.exitCode === null) {
-      const exited = new Promise((resolve) => xvfb!.once('exit', resolve));
-      xvfb.kill('SIGTERM');
-      await exited;
-    }
+    await x?.stop();
   });
 
   beforeEach(async () => {
