@@ -19,7 +19,8 @@ import { KeywardenEngine } from '../core/engine.js';
 import type { ReminderScheduler } from '../core/notifications/scheduler.js';
 import { resolveHome } from '../core/paths.js';
 import type { Keychain } from '../core/vault/keychain.js';
-import { electronClipboard, type SecretClipboard, SecretClipboardGuard } from './clipboard.js';
+import { ClipboardGuard } from '../core/clipboard/clipboard-guard.js';
+import { electronClipboard, type SecretClipboard } from './clipboard.js';
 import { bindContract, createFrameCheck, windowEventTarget } from './ipc.js';
 import { type LockWatch, watchLock } from './lock.js';
 import { startBackgroundSync, startReminderNotifications } from './notifications.js';
@@ -47,7 +48,7 @@ export interface DesktopApp {
   readonly engine: KeywardenEngine;
   readonly handlers: ContractHandlers;
   readonly events: ContractEventSink;
-  readonly clipboard: SecretClipboardGuard;
+  readonly clipboard: ClipboardGuard;
   readonly tray: TrayController;
   readonly scheduler: ReminderScheduler;
   readonly backgroundSync: BackgroundSync;
@@ -79,7 +80,10 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   const home = options.home ?? resolveHome(undefined);
   let engine: KeywardenEngine;
   try {
-    engine = KeywardenEngine.open({ home, ...(options.keychain ? { keychain: options.keychain } : {}) });
+    // `npm start` builds better-sqlite3 for Electron's ABI beside the Node build the tests use, and names it here
+    // (tools/start); a packaged app has the Electron build in place of the Node one and sets nothing.
+    const nativeBinding = process.env.KEYWARDEN_SQLITE_BINDING;
+    engine = KeywardenEngine.open({ home, ...(options.keychain ? { keychain: options.keychain } : {}), ...(nativeBinding ? { nativeBinding } : {}) });
   } catch (error) {
     dialog.showErrorBox('Keywarden cannot open its data folder', error instanceof Error ? error.message : String(error));
     app.exit(1);
@@ -91,8 +95,12 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   let tray: TrayController | null = null;
   let scheduler: ReminderScheduler | null = null;
   let quitting = false;
-  const guard = new SecretClipboardGuard(options.clipboard ?? electronClipboard(process.platform, log), log);
-  const clearClipboard = () => void guard.clearIfHeld().catch((error: unknown) => log(`could not clear the clipboard: ${error instanceof Error ? error.message : String(error)}`));
+  const board = options.clipboard ?? electronClipboard(process.platform, log);
+  const guard = new ClipboardGuard(
+    { writeSecret: (secret) => board.writeSecret(secret), readText: () => board.readText(), clear: async () => board.clear() },
+    { onError: (error) => log(`clipboard: ${error instanceof Error ? error.message : String(error)}`) },
+  );
+  const clearClipboard = () => void guard.clearNow().catch((error: unknown) => log(`could not clear the clipboard: ${error instanceof Error ? error.message : String(error)}`));
 
   const events = fanOutEvents(
     [
@@ -191,7 +199,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
       scheduler?.stop();
       backgroundSync.stop();
       lock.stop();
-      await guard.clearIfHeld().catch(() => false);
+      await guard.dispose().catch(() => {});
       unbind();
       tray?.destroy();
       await engine.close();

@@ -5,10 +5,9 @@
  * still holds it (what the administrator copied since is left alone); also at once when the window is closed, when
  * Keywarden locks and when the app quits.
  *
- * The guard here is deliberately minimal (a timer and a hash). electron/core/clipboard/clipboard-guard.ts (the
- * shared ClipboardGuard) is to replace `SecretClipboardGuard` when it lands; `SecretClipboard` is the adapter it needs.
+ * The timing and the "only if still there" rule are electron/core/clipboard/clipboard-guard.ts's (ClipboardGuard,
+ * tested with a real X clipboard); this file is Electron's clipboard behind the interface it needs.
  */
-import { createHash } from 'node:crypto';
 import { clipboard, ClipboardItem } from 'electron';
 
 /** What the guard needs of a clipboard; `electronClipboard()` is Electron's. */
@@ -52,54 +51,4 @@ export function electronClipboard(platform: NodeJS.Platform = process.platform, 
     readText: () => clipboard.readText(),
     clear: () => clipboard.clear(),
   };
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** Copies a secret and clears it later if still there. Keeps only the secret's hash, never the secret. */
-export class SecretClipboardGuard {
-  private pending: { hash: string; timer: ReturnType<typeof setTimeout> } | null = null;
-
-  constructor(
-    private readonly board: SecretClipboard,
-    private readonly log: (message: string) => void = () => {},
-  ) {}
-
-  async copy(secret: string, clearAfterSeconds: number): Promise<{ clearsInSeconds: number }> {
-    await this.board.writeSecret(secret);
-    if (this.pending) clearTimeout(this.pending.timer);
-    const timer = setTimeout(() => void this.clearIfHeld(), clearAfterSeconds * 1000);
-    timer.unref?.();
-    this.pending = { hash: sha256(secret), timer };
-    return { clearsInSeconds: clearAfterSeconds };
-  }
-
-  /**
-   * Clears now if the clipboard still holds the last copied secret; true if it cleared. A clipboard that cannot be
-   * read back is cleared anyway: leaving a secret there is worse than losing something copied since.
-   */
-  async clearIfHeld(): Promise<boolean> {
-    const pending = this.pending;
-    if (!pending) return false;
-    this.pending = null;
-    clearTimeout(pending.timer);
-    let current: string;
-    try {
-      current = await this.board.readText();
-    } catch (error) {
-      this.log(`the clipboard could not be read back (${error instanceof Error ? error.message : String(error)}); cleared it anyway`);
-      this.board.clear();
-      return true;
-    }
-    if (sha256(current) !== pending.hash && sha256(current.replace(/\r?\n$/, '')) !== pending.hash) return false;
-    this.board.clear();
-    return true;
-  }
-
-  /** Whether a clear is pending (the tests read it). */
-  get holding(): boolean {
-    return this.pending !== null;
-  }
 }

@@ -81,7 +81,14 @@ export function buildTargets(root = ROOT) {
     ),
     outputTime: mtime(join(root, 'dist', 'renderer', 'index.html')),
   };
-  return [...projects, renderer];
+  // The sandboxed preload runs from its own vite bundle (one script), built from electron/preload and shared/.
+  const preload = {
+    name: 'electron/preload/ (bundle)',
+    output: 'dist/preload/preload.js',
+    newestInput: latest(newestFile(join(root, 'electron', 'preload'), isSource), newestFile(join(root, 'shared'), isSource), mtime(join(root, 'vite.preload.config.mts'))),
+    outputTime: mtime(join(root, 'dist', 'preload', 'preload.js')),
+  };
+  return [...projects, renderer, preload];
 }
 
 // ---------------------------------------------------------------------------------------------------------------

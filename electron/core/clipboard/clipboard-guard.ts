@@ -89,6 +89,20 @@ export class ClipboardGuard {
     return this.#pending?.clearsAt ?? null;
   }
 
+  /** Whether a clear is pending (a copied secret may still be in the clipboard). */
+  get holding(): boolean {
+    return this.#pending !== null;
+  }
+
+  /** Clears now, if the clipboard still holds the last secret copied (the window closed, Keywarden locked). */
+  clearNow(): Promise<void> {
+    return this.#serially(async () => {
+      const pending = this.#pending;
+      this.#cancel();
+      if (pending) await this.#clearIfHeldNow(pending.hash);
+    });
+  }
+
   /** The app is quitting: clear now if the clipboard still holds the last secret copied; later copies are refused. */
   async dispose(): Promise<void> {
     if (this.#disposed) return this.#queue;
@@ -118,8 +132,20 @@ export class ClipboardGuard {
     });
   }
 
+  /**
+   * A clipboard that cannot be read back is cleared anyway (and the failure reported): wiping something copied
+   * since is a nuisance, a secret left in the clipboard is a leak.
+   */
   async #clearIfHeldNow(hash: string): Promise<void> {
-    if (holdsSecret(await this.access.readText(), hash)) await this.access.clear();
+    let current: string;
+    try {
+      current = await this.access.readText();
+    } catch (error) {
+      this.#onError(error);
+      await this.access.clear();
+      return;
+    }
+    if (holdsSecret(current, hash)) await this.access.clear();
   }
 
   #serially(operation: () => Promise<void>): Promise<void> {
