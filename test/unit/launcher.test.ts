@@ -186,12 +186,14 @@ describe('the facts start.mjs reads', () => {
     file('electron/main/tsconfig.json', 500); // no sources yet: nothing to build
     file('renderer/index.html', 200);
     file('dist/renderer/index.html', 300);
+    file('dist/preload/preload.js', 300);
     expect(decide.staleBuildReason(start.buildTargets(folder))).toBeNull();
 
-    file('shared/domain.ts', 400); // the engine's projects are rebuilt by tsc -b; the console's bundle includes shared/ too
-    expect(decide.staleBuildReason(start.buildTargets(folder))).toBe('shared/, renderer/ changed since the last build');
+    file('shared/domain.ts', 400); // the engine's projects are rebuilt by tsc -b; the console's and the preload's bundles include shared/ too
+    expect(decide.staleBuildReason(start.buildTargets(folder))).toBe('shared/, renderer/, electron/preload/ (bundle) changed since the last build');
     file('dist/.tsbuild/shared.tsbuildinfo', 500);
     file('dist/renderer/index.html', 500);
+    file('dist/preload/preload.js', 500);
     file('renderer/styles.css', 600);
     expect(decide.staleBuildReason(start.buildTargets(folder))).toBe('renderer/ changed since the last build');
     rmSync(join(folder, 'dist', 'renderer'), { recursive: true });
