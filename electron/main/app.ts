@@ -27,10 +27,20 @@ import { startBackgroundSync, startReminderNotifications } from './notifications
 import { hardenSession, hardenWebContents, registerAppScheme, serveAppOrigin } from './security.js';
 import { createTray, type TrayController } from './tray.js';
 import { createMainWindow, showWindow } from './window.js';
+import { startDemo, type RunningDemo } from '../core/demo/demo.js';
+import { demoHome, demoPassphraseSource } from '../core/demo/demo-home.js';
+
+/** The command-line flag that starts the app on the demo's data folder with the built-in emulators. */
+export const DEMO_FLAG = '--demo';
 
 export interface DesktopAppOptions {
-  /** The data folder; default: KEYWARDEN_HOME, else the per-user folder the CLI uses too. */
+  /** The data folder; default: KEYWARDEN_HOME, else the per-user folder the CLI uses too (the demo's own with `demo`). */
   home?: string;
+  /**
+   * Demo mode (`--demo`, which the console's "Try the demo" relaunches the app with): the built-in emulators with
+   * sample keys, in the demo's own data folder, never the real inventory.
+   */
+  demo?: boolean;
   /** The folder holding dist/ and build/; default: `app.getAppPath()`. */
   appRoot?: string;
   /** Tests pass their own keychain; the app uses the OS keychain. */
@@ -77,13 +87,20 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   hardenSession(session.defaultSession, log);
   serveAppOrigin(protocol, join(appRoot, 'dist', 'renderer'), log);
 
-  const home = options.home ?? resolveHome(undefined);
+  const demo = options.demo ?? process.argv.includes(DEMO_FLAG);
+  const home = options.home ?? (demo ? demoHome() : resolveHome(undefined));
   let engine: KeywardenEngine;
   try {
     // `npm start` builds better-sqlite3 for Electron's ABI beside the Node build the tests use, and names it here
     // (tools/start); a packaged app has the Electron build in place of the Node one and sets nothing.
     const nativeBinding = process.env.KEYWARDEN_SQLITE_BINDING;
-    engine = KeywardenEngine.open({ home, ...(options.keychain ? { keychain: options.keychain } : {}), ...(nativeBinding ? { nativeBinding } : {}) });
+    engine = KeywardenEngine.open({
+      home,
+      ...(options.keychain ? { keychain: options.keychain } : {}),
+      ...(nativeBinding ? { nativeBinding } : {}),
+      // Sample secrets only: where no keychain holds the demo's data key, its random passphrase file beside them does.
+      ...(demo ? { passphrase: demoPassphraseSource(home) } : {}),
+    });
   } catch (error) {
     dialog.showErrorBox('Keywarden cannot open its data folder', error instanceof Error ? error.message : String(error));
     app.exit(1);
@@ -120,9 +137,29 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     ],
     log,
   );
+  // The demo's emulators run in this process for as long as the app does.
+  let runningDemo: RunningDemo | null = null;
+  if (demo) {
+    try {
+      runningDemo = await startDemo(engine);
+    } catch (error) {
+      log(`the demo's emulators could not start: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   const host: ContractHost = {
-    info: () => ({ host: 'desktop', home, demo: false, demoAvailable: false }),
+    info: () => ({ host: 'desktop', home, demo, demoAvailable: !demo }),
     copySecret: async (secret) => guard.copy(secret, (await engine.settings()).clipboardClearSeconds),
+    // The first run's "Try the demo": the app starts again on the demo's folder (one engine, tray and scheduler per
+    // process keeps every part of the app on the same data). The real folder is left as it was.
+    ...(demo
+      ? {}
+      : {
+          startDemo: async () => {
+            app.relaunch({ args: [...process.argv.slice(1).filter((arg) => arg !== DEMO_FLAG), DEMO_FLAG] });
+            setImmediate(() => app.quit());
+            return { host: 'desktop' as const, home: demoHome(), demo: true, demoAvailable: false };
+          },
+        }),
   };
   const handlers = createContractHandlers(engine, events, host);
   const unbind = bindContract(
@@ -202,6 +239,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
       await guard.dispose().catch(() => {});
       unbind();
       tray?.destroy();
+      await runningDemo?.stop().catch(() => {});
       await engine.close();
     })();
     return closed;

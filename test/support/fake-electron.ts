@@ -344,6 +344,11 @@ function createFake() {
     exit(code = 0): void {
       app.exitCodes.push(code);
     },
+    relaunches: [] as Array<{ args?: string[] }>,
+    /** Records the relaunch (Electron starts the app again once this one has quit). */
+    relaunch(options: { args?: string[] } = {}): void {
+      app.relaunches.push(options);
+    },
   });
 
   const session = {
@@ -458,7 +463,7 @@ function createRecorder() {
       for (const listener of fake.app.eventNames()) fake.app.removeAllListeners(listener);
       fake.powerMonitor.removeAllListeners();
       Object.assign(fake, { ...fresh, app: fake.app, powerMonitor: fake.powerMonitor });
-      Object.assign(fake.app, { singleInstance: true, appPath: process.cwd(), isPackaged: false, quitCalls: 0, exitCodes: [], userModelId: null });
+      Object.assign(fake.app, { singleInstance: true, appPath: process.cwd(), isPackaged: false, quitCalls: 0, exitCodes: [], userModelId: null, relaunches: [] });
       fake.powerMonitor.idleSeconds = 0;
     },
     /** The one window the app opened. */

@@ -1,6 +1,5 @@
 /** `keywarden demo`: the built-in emulators with sample keys, in a data folder of the demo's own. */
-import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { plural } from '../io.js';
 import type { EngineOptions } from '../../core/engine.js';
@@ -12,15 +11,12 @@ import type { CommandRun } from '../main.js';
  * secrets are sealed under a random passphrase kept beside them: acceptable for sample data only, and said so.
  */
 export async function demoEngineOptions(homeOption: string | undefined, info: (message: string) => void): Promise<{ home: string; passphraseFile: string; options: Partial<EngineOptions> }> {
-  const { defaultDemoHome, DEMO_PASSPHRASE_FILE } = await import('../../core/paths.js');
+  const { demoHome, demoPassphraseFile } = await import('../../core/demo/demo-home.js');
+  const { DEMO_PASSPHRASE_FILE } = await import('../../core/paths.js');
   const { cliPassphraseSource } = await import('../passphrase.js');
-  const home = homeOption || defaultDemoHome();
+  const home = demoHome(homeOption);
   const passphraseFile = join(home, DEMO_PASSPHRASE_FILE);
-  const demoPassphraseFile = () => {
-    if (!existsSync(passphraseFile)) writeFileSync(passphraseFile, randomBytes(24).toString('base64url'), { mode: 0o600, flag: 'wx' });
-    return passphraseFile;
-  };
-  return { home, passphraseFile, options: { home, mustExist: false, readOnly: false, passphrase: cliPassphraseSource(info, demoPassphraseFile) } };
+  return { home, passphraseFile, options: { home, mustExist: false, readOnly: false, passphrase: cliPassphraseSource(info, () => demoPassphraseFile(home)) } };
 }
 
 export const demo: CommandRun = async ({ values, out, engine }) => {

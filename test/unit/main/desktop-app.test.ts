@@ -235,3 +235,30 @@ describe("the window's place", () => {
     await desktop.quit();
   });
 });
+
+describe('the first run: demo mode', () => {
+  it('offers the demo with no backend; "Try the demo" starts the app again on the demo folder, leaving the real one as it was', async () => {
+    fake.reset();
+    const desktop = await startTestDesktop();
+    expect(await desktop.client['host:info']()).toEqual({ host: 'desktop', home: desktop.home, demo: false, demoAvailable: true });
+    const quitting = new Promise<void>((resolve) => fake.app.once('quit', () => resolve()));
+    expect(await desktop.client['demo:start']()).toMatchObject({ demo: true });
+    await quitting;
+    expect(fake.app.relaunches).toHaveLength(1);
+    expect(fake.app.relaunches[0]!.args?.filter((arg) => arg === '--demo')).toEqual(['--demo']);
+    await desktop.quit();
+  });
+
+  it('in demo mode, the built-in emulators serve sample keys until the app quits', async () => {
+    fake.reset();
+    const desktop = await startTestDesktop({ demo: true });
+    expect(await desktop.client['host:info']()).toMatchObject({ host: 'desktop', demo: true, demoAvailable: false });
+    const backends = await desktop.client['backend:list']();
+    expect(backends.map((backend) => backend.name).sort()).toEqual(['demo-boxwatch', 'demo-commbox', 'demo-manual', 'demo-nitrobox']);
+    const commbox = backends.find((backend) => backend.name === 'demo-commbox')!;
+    expect((await fetch(`${commbox.url}/v1/api-keys`)).status).toBe(401);
+    expect((await desktop.client['inventory:facets']()).total).toBeGreaterThan(5);
+    await desktop.quit();
+    await expect(fetch(`${commbox.url}/v1/api-keys`)).rejects.toThrow();
+  });
+});
