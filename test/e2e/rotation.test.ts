@@ -81,7 +81,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: a guided rot
       const next = wizard.getByRole('button', { name: /^(Switched|All switched|Consumers switched|Yes|Continue)$/ }).first();
       await next.waitFor();
       await next.click();
-      await page.waitForFunction(`!document.querySelector('section.rotation[aria-busy="true"]')`);
+      await page.locator('section.rotation[aria-busy="true"]').waitFor({ state: 'detached' });
     }
     await wizard.getByText(/^Done/).waitFor();
     expect(nitrobox.state.clients.map((client) => client.clientId)).toEqual([created!.clientId]);

@@ -151,8 +151,8 @@ describe('the desktop window', () => {
     );
   });
 
-  it('tells the page it is the desktop host, without the demo', async () => {
-    expect(await desktop.client['host:info']()).toEqual({ host: 'desktop', home: desktop.home, demo: false, demoAvailable: false });
+  it('tells the page it is the desktop host, with its data folder, offering the demo (it has no backend yet)', async () => {
+    expect(await desktop.client['host:info']()).toEqual({ host: 'desktop', home: desktop.home, demo: false, demoAvailable: true });
   });
 });
 
