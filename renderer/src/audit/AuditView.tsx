@@ -61,22 +61,23 @@ function ChainStatus({ store }: { store: AuditStore }) {
   const verifyChain = useStore(store, (state) => state.verifyChain);
 
   if (chain === null) {
+    // Not role="status": the trail's count is the view's status line; this one is announced politely all the same.
     return chainError ? (
-      <p className="audit-chain" role="status">
+      <p className="audit-chain" aria-live="polite">
         <span className="error-text">Could not verify the chain: {chainError}</span>{' '}
         <button type="button" className="button" onClick={() => void verifyChain()}>
           Try again
         </button>
       </p>
     ) : (
-      <p className="audit-chain muted" role="status">
+      <p className="audit-chain muted" aria-live="polite">
         Verifying the chain…
       </p>
     );
   }
   if (chain.ok) {
     return (
-      <p className="audit-chain audit-chain-ok" role="status">
+      <p className="audit-chain audit-chain-ok" aria-live="polite">
         <span className="audit-chain-verdict">
           Chain verified: {chain.events} {chain.events === 1 ? 'event' : 'events'}
         </span>
@@ -92,22 +93,21 @@ function ChainStatus({ store }: { store: AuditStore }) {
     );
   }
   const broken = chain.firstBreak;
+  const when = broken?.at ? (Number.isNaN(Date.parse(broken.at)) ? broken.at : formatAuditTime(broken.at)) : null;
   return (
     <div className="audit-chain audit-chain-broken" role="alert">
       <p>
-        <strong>The audit trail does not verify.</strong>{' '}
-        {broken ? (
-          <>
-            First broken event: <span className="mono">{broken.id}</span>
-            {broken.at !== null && <> ({Number.isNaN(Date.parse(broken.at)) ? broken.at : formatAuditTime(broken.at)})</>}: {broken.problem}.
-          </>
-        ) : (
-          'The chain is broken.'
-        )}
+        <strong>The audit trail does not verify.</strong> {broken ? `${broken.problem.charAt(0).toUpperCase()}${broken.problem.slice(1)}.` : 'Its chain is broken.'}
       </p>
       <p>
-        {chain.verified} of {chain.events} {chain.events === 1 ? 'event verifies' : 'events verify'} before it. Someone or something changed the database outside Keywarden: compare it with a
-        backup, and with the head hash you recorded.
+        {broken && (
+          <>
+            First broken event: <span className="mono">{broken.id}</span>
+            {when && <> ({when})</>}.{' '}
+          </>
+        )}
+        {chain.verified} of {chain.events} {chain.events === 1 ? 'event verifies' : 'events verify'} before it. Someone or something changed the database outside Keywarden: compare
+        it with a backup, and with the head hash you recorded.
       </p>
     </div>
   );
