@@ -87,7 +87,9 @@ describe('the audit trail as evidence, through the CLI', () => {
     for (let round = 0; round < 3; round++) {
       const results = await Promise.all(
         [0, 1, 2, 3, 4, 5].map((i) =>
-          i % 2 ? cli.run(['settings', 'set', '--background-sync-hours', String(round * 6 + i)]) : cli.run(['key', 'add', '--backend', 'hand', '--name', `r${round}-${i}`, '--expires-at', '2031-01-01']),
+          i % 2
+            ? cli.run(['settings', 'set', '--background-sync-hours', String(round * 6 + i)])
+            : cli.run(['key', 'add', '--backend', 'hand', '--name', `r${round}-${i}`, '--expires-at', '2031-01-01']),
         ),
       );
       for (const result of results) ok(result);
@@ -117,7 +119,11 @@ describe('the audit trail as evidence, through the CLI', () => {
     expect(text).toContain('The audit trail verifies: 4 events');
     expect(text).toContain(`Head hash: ${status.headHash}`);
     // The listing is as it was.
-    expect(ok(await cli.run(['audit', '--json'])).json<Array<{ action: string }>>().map((e) => e.action)).toEqual(['backend.add', 'key.add', 'key.add', 'key.add']);
+    expect(
+      ok(await cli.run(['audit', '--json']))
+        .json<Array<{ action: string }>>()
+        .map((e) => e.action),
+    ).toEqual(['backend.add', 'key.add', 'key.add', 'key.add']);
   });
 
   it("a row's detail edited with raw SQL: exit 5, the event named by id and time, content changed", async () => {
@@ -171,7 +177,9 @@ describe('the audit trail as evidence, through the CLI', () => {
     db.transaction(() => {
       db.prepare("UPDATE audit SET detail = 'no secret (edited)' WHERE id = 2").run();
       let prev = db.prepare<{ value: string }>("SELECT value FROM meta WHERE name = 'audit_chain_genesis'").get()!.value;
-      for (const row of db.prepare<{ id: number; at: string; os_user: string; action: string; backend: string | null; ref: string | null; outcome: string; detail: string | null }>('SELECT * FROM audit ORDER BY id').all()) {
+      for (const row of db
+        .prepare<{ id: number; at: string; os_user: string; action: string; backend: string | null; ref: string | null; outcome: string; detail: string | null }>('SELECT * FROM audit ORDER BY id')
+        .all()) {
         const hash = chainHash(prev, { ...row, osUser: row.os_user });
         db.prepare('UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?').run(prev, hash, row.id);
         prev = hash;
@@ -217,7 +225,11 @@ describe('the audit trail as evidence, through the CLI', () => {
         ),
       );
       secrets = [adminToken, manualSecret, ...started.state.keys.map((key) => key.secret)];
-      expect(ok(await cli.run(['list', '--json'])).json<Array<{ secretCached: boolean }>>().filter((key) => key.secretCached).length).toBeGreaterThanOrEqual(2);
+      expect(
+        ok(await cli.run(['list', '--json']))
+          .json<Array<{ secretCached: boolean }>>()
+          .filter((key) => key.secretCached).length,
+      ).toBeGreaterThanOrEqual(2);
     });
 
     afterEach(async () => {
@@ -246,7 +258,18 @@ describe('the audit trail as evidence, through the CLI', () => {
         generatedAt: string;
         auditChain: { verified: boolean; events: number; headHash: string; genesis: string; firstBreak: null };
         inventory: { backends: Array<{ name: string; endpoint: string | null }>; keys: Array<Record<string, unknown>> };
-        events: Array<{ id: number; at: string; osUser: string; action: string; backend: string | null; ref: string | null; outcome: string; detail: string | null; prevHash: string; hash: string }>;
+        events: Array<{
+          id: number;
+          at: string;
+          osUser: string;
+          action: string;
+          backend: string | null;
+          ref: string | null;
+          outcome: string;
+          detail: string | null;
+          prevHash: string;
+          hash: string;
+        }>;
       };
       const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
       expect(pack).toMatchObject({ format: 'keywarden-evidence', keywardenVersion: manifest.version, auditChain: { verified: true, headHash: head, firstBreak: null } });

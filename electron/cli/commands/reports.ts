@@ -63,7 +63,8 @@ export const auditVerify: CommandRun = async ({ values, out, engine }) => {
   }
   const ok = status.ok && (recorded === null || recorded.found);
   out.result({ ...status, ...(recorded ? { recordedHead: recorded } : {}) }, () => verifyText(status, recorded));
-  if (status.ok && status.headHash) out.info('Record the head hash somewhere Keywarden cannot write (a ticket, a log server): "keywarden audit verify --head HASH" later proves nothing up to it changed.');
+  if (status.ok && status.headHash && !out.json)
+    out.info('Record the head hash somewhere Keywarden cannot write (a ticket, a log server): "keywarden audit verify --head HASH" later proves nothing up to it changed.');
   return ok ? 0 : EXIT_AUDIT_CHAIN_BROKEN;
 };
 
@@ -80,8 +81,10 @@ function verifyText(status: AuditChainStatus, recorded: { hash: string; found: b
   }
   if (recorded) {
     const short = `${recorded.hash.slice(0, 12)}…`;
-    if (!recorded.found) lines.push(`The head hash recorded earlier (${short}) is in no event of this trail: the trail up to it was rewritten or removed, or it was recorded for another data folder.`);
-    else if (recorded.id === null) lines.push(`The head hash recorded earlier (${short}) is the genesis: it was recorded before the first event; ${plural(recorded.eventsAfter ?? 0, 'event')} since.`);
+    if (!recorded.found)
+      lines.push(`The head hash recorded earlier (${short}) is in no event of this trail: the trail up to it was rewritten or removed, or it was recorded for another data folder.`);
+    else if (recorded.id === null)
+      lines.push(`The head hash recorded earlier (${short}) is the genesis: it was recorded before the first event; ${plural(recorded.eventsAfter ?? 0, 'event')} since.`);
     else {
       lines.push(
         `The head hash recorded earlier (${short}) is event ${recorded.id} (${recorded.at ?? ''})${status.ok ? ': nothing up to it changed' : ''}; ${plural(recorded.eventsAfter ?? 0, 'event')} since.`,

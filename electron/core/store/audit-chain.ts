@@ -37,7 +37,7 @@ export interface ChainedFields {
   action: string;
   backend: string | null;
   ref: string | null;
-  outcome: AuditOutcome | string;
+  outcome: string;
   detail: string | null;
 }
 
@@ -101,7 +101,7 @@ export function startAuditChain(db: SqlDatabase): void {
   let prev = recordGenesis(db);
   const batch = db.prepare<RawChainRow>(`SELECT ${CHAIN_COLUMNS} FROM audit WHERE id > ? ORDER BY id LIMIT 1000`);
   const update = db.prepare('UPDATE audit SET chain_version = ?, prev_hash = ?, hash = ? WHERE id = ?');
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const rows = batch.all(after);
     if (rows.length === 0) return;
     for (const row of rows) {
@@ -200,16 +200,11 @@ function idRange(first: number, last: number): string {
 }
 
 /** Why the chain breaks at `row` (the first event that does not verify), in the terms of AuditChainBreak. */
-function judgeBreak(
-  db: SqlDatabase,
-  row: RawChainRow,
-  before: RawChainRow | null,
-  genesis: string | null,
-  { contentOk, linkOk }: { contentOk: boolean; linkOk: boolean },
-): AuditChainBreak {
+function judgeBreak(db: SqlDatabase, row: RawChainRow, before: RawChainRow | null, genesis: string | null, { contentOk, linkOk }: { contentOk: boolean; linkOk: boolean }): AuditChainBreak {
   const named = (kind: AuditChainBreak['kind'], problem: string, which: { id: number; at: string | null } = row): AuditChainBreak => ({ id: which.id, at: which.at, kind, problem });
   if (row.hash === null || row.prev_hash === null) return named('inserted', `${describe(row)} has no chain hash: it was written outside Keywarden`);
-  if (row.chain_version !== AUDIT_CHAIN_VERSION) return named('content-changed', `${describe(row)} names a chain version this Keywarden does not know (${String(row.chain_version)}): it was edited`);
+  if (row.chain_version !== AUDIT_CHAIN_VERSION)
+    return named('content-changed', `${describe(row)} names a chain version this Keywarden does not know (${String(row.chain_version)}): it was edited`);
   if (!linkOk && genesis === null && before === null) {
     return named('genesis-missing', `the genesis the chain starts from is missing from the database, so ${describe(row)}, the first event, cannot be checked: it was deleted`);
   }
@@ -241,7 +236,10 @@ function judgeBreak(
       const after = before ? `, after ${describe(before)}` : ', at the start of the trail';
       if (row.id > gapFrom) {
         const missing = row.id - gapFrom;
-        return named('missing-before', `${missing === 1 ? 'an event is' : `${missing} events are`} missing before ${describe(row)} (${idRange(gapFrom, row.id - 1)})${after}: removed from the trail`);
+        return named(
+          'missing-before',
+          `${missing === 1 ? 'an event is' : `${missing} events are`} missing before ${describe(row)} (${idRange(gapFrom, row.id - 1)})${after}: removed from the trail`,
+        );
       }
       return named(
         'missing-before',

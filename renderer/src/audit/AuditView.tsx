@@ -106,8 +106,8 @@ function ChainStatus({ store }: { store: AuditStore }) {
             {when && <> ({when})</>}.{' '}
           </>
         )}
-        {chain.verified} of {chain.events} {chain.events === 1 ? 'event verifies' : 'events verify'} before it. Someone or something changed the database outside Keywarden: compare
-        it with a backup, and with the head hash you recorded.
+        {chain.verified} of {chain.events} {chain.events === 1 ? 'event verifies' : 'events verify'} before it. Someone or something changed the database outside Keywarden: compare it with a
+        backup, and with the head hash you recorded.
       </p>
     </div>
   );

@@ -324,7 +324,19 @@ describe('migration 006: the audit trail as a hash chain', () => {
     createHash('sha256')
       .update(`keywarden-audit-chain/1\n${JSON.stringify([prev, e.at, e.os_user, e.action, e.backend, e.ref, e.outcome, e.detail])}`, 'utf8')
       .digest('hex');
-  type Row = { id: number; at: string; os_user: string; action: string; backend: string | null; ref: string | null; outcome: string; detail: string | null; chain_version: number; prev_hash: string; hash: string };
+  type Row = {
+    id: number;
+    at: string;
+    os_user: string;
+    action: string;
+    backend: string | null;
+    ref: string | null;
+    outcome: string;
+    detail: string | null;
+    chain_version: number;
+    prev_hash: string;
+    hash: string;
+  };
 
   it('chains the events of a version-5 trail in id order from a recorded random genesis; a read-only copy still lists them first', () => {
     const db = openRaw();
