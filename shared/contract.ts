@@ -8,6 +8,7 @@
  * Names are `domain:verb`; there is no generic "send any channel".
  */
 import { z } from 'zod';
+import { AuditChainStatus } from './audit.js';
 import {
   AuditEvent,
   AuditQuery,
@@ -151,6 +152,11 @@ export const CONTRACT = {
   'rotation:list': { args: z.tuple([z.object({ all: z.boolean().optional() }).strict()]), result: z.array(Rotation) },
   /** Stops a rotation; nothing at the vendor is undone, and `summary` says what was done there. */
   'rotation:abandon': { args: z.tuple([RotationId]), result: z.object({ rotation: Rotation, summary: z.string() }) },
+  /**
+   * Walks the audit trail's hash chain (shared/audit.ts): how many events verify, the head hash to record elsewhere,
+   * and the first edited, removed or reordered event when it does not verify. Reads only.
+   */
+  'audit:verify': { args: z.tuple([]), result: AuditChainStatus },
 } as const;
 
 export const CONTRACT_EVENTS = {

@@ -4,7 +4,8 @@
  * Start-up cost matters (scripts run it often), so this file holds only the command table; each
  * command's code, the engine and everything it needs are imported when that command runs.
  * Exit codes: 0 success, 1 error, 2 sync finished with some backends failed, 3 a shown-once key was
- * created and printed but could not be cached, 4 a rotation is paused (it waits for the administrator).
+ * created and printed but could not be cached, 4 a rotation is paused (it waits for the administrator), 5 the audit
+ * trail's hash chain does not verify (`audit verify`, `export --evidence`).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EngineOptions, KeywardenEngine } from '../core/engine.js';
@@ -268,10 +269,20 @@ const COMMANDS: Record<string, CommandSpec> = {
     access: 'read',
     load: async () => reportCommands().audit,
   },
+  'audit verify': {
+    usage: 'audit verify [--head HASH] [--json]',
+    summary:
+      "walk the audit trail's hash chain: exit 0 with the number of events and the head hash (record it elsewhere), exit 5 naming the first edited, removed or reordered event; --head checks a head hash recorded earlier is still in the chain",
+    options: { head: { type: 'string' } },
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => reportCommands().auditVerify,
+  },
   export: {
-    usage: 'export --format csv|json [--output FILE] [--json]',
-    summary: 'export the inventory (never secrets) to stdout or a file; with --json, the JSON export (or, with --output, a summary) on stdout',
-    options: { format: { type: 'string' }, output: { type: 'string' } },
+    usage: 'export (--format csv|json | --evidence) [--output FILE] [--json]',
+    summary:
+      'export the inventory (never secrets) to stdout or a file; --evidence writes the pack for auditors (inventory by prefix, the chained audit trail, its head hash and verdict; exit 5 if the chain does not verify); with --json, the JSON export (or, with --output, a summary) on stdout',
+    options: { format: { type: 'string' }, output: { type: 'string' }, evidence: { type: 'boolean' } },
     positionals: [0, 0],
     access: 'read',
     load: async () => reportCommands().exportInventory,
@@ -358,7 +369,7 @@ function helpText(): string {
     '  -h, --help   this help',
     '',
     'Secrets and credentials are read from standard input, never from arguments; a passphrase from a prompt or $KEYWARDEN_PASSPHRASE_FILE.',
-    'Exit codes: 0 success, 1 error, 2 sync with some backends failed, 3 key created and printed but not cached, 4 rotation paused (waits for you).',
+    'Exit codes: 0 success, 1 error, 2 sync with some backends failed, 3 key created and printed but not cached, 4 rotation paused (waits for you), 5 the audit trail does not verify.',
   ].join('\n');
 }
 

@@ -151,5 +151,6 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       events.onRotationChanged({ id, ref: abandoned.rotation.ref, state: abandoned.rotation.state });
       return abandoned;
     },
+    'audit:verify': async () => engine.verifyAuditTrail(),
   };
 }

@@ -38,8 +38,10 @@ import type {
   SyncReport,
   TestResult,
 } from '../../shared/domain.js';
+import type { AuditChainStatus } from '../../shared/audit.js';
 import type { Rotation, RotationAdvance, RotationGraceWarning, RotationOptions, RotationPlan, RotationStepResult } from '../../shared/rotation.js';
 import type { HttpOptions } from './backends/http.js';
+import type { EvidencePack } from './evidence.js';
 import { parseWindowState, type WindowState } from './desktop/window-state.js';
 import { KeywardenError } from './errors.js';
 import { DATABASE_FILE, DEMO_PASSPHRASE_FILE } from './paths.js';
@@ -298,6 +300,29 @@ export class KeywardenEngine {
 
   auditTrail(query: AuditQuery = {}): AuditEvent[] {
     return this.keys.auditTrail(query);
+  }
+
+  /** Walks the audit trail's hash chain (offline, read-only) and names the first edited, removed or reordered event. */
+  verifyAuditTrail(): AuditChainStatus {
+    return this.context.store.verifyAudit();
+  }
+
+  /**
+   * Where a head hash recorded earlier stands in the chain: the event that carries it and how many came after, or
+   * null when no event carries it (the trail up to it was rewritten or removed).
+   */
+  findAuditHead(hash: string): { id: number; at: string; after: number } | null {
+    return this.context.store.findAuditByHash(hash.trim().toLowerCase());
+  }
+
+  /** The evidence pack for auditors (evidence.ts): the inventory by prefix, the chained trail and its verdict. Never a secret. */
+  async evidencePack(keywardenVersion: string): Promise<EvidencePack> {
+    const { buildEvidencePack } = await import('./evidence.js');
+    const generatedAt = new Date().toISOString();
+    const backends = this.listBackends();
+    const keys = this.listKeys({});
+    const { status, events, genesisAt } = this.context.store.auditEvidence();
+    return buildEvidencePack({ generatedAt, generatedBy: this.context.osUser, keywardenVersion, dataFolder: this.home, backends, keys, chain: status, genesisAt, events });
   }
 
   /** Whether revoking this key takes Keywarden's own access with it (it is the backend's credential: BoxWatch). */

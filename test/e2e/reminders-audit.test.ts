@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CommBoxEmulator, startCommBoxEmulator } from '../../electron/core/backends/commbox/emulator.js';
 import { EmulatorClock } from '../../electron/core/backends/emulator-kit.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
+import { openSqlite } from '../../electron/core/store/sqlite.js';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import type { AuditEvent } from '../../shared/domain.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
@@ -223,6 +224,9 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     expect(tests.find((row) => row.includes(refs.commbox))).toContain('OK');
     expect(tests.find((row) => row.includes(refs.stripe))).toContain('Failed');
     expect(await page.getByRole('status').first().innerText()).toBe(`${trail.length} events`);
+    // The hash chain verifies, with the head hash to record elsewhere.
+    const chain = engine.verifyAuditTrail();
+    await expect.poll(() => page.locator('.audit-chain').innerText()).toBe(`Chain verified: ${trail.length} events, head ${chain.headHash}`);
     expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, 'audit-light');
   });
@@ -331,6 +335,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
       await goTo(page, 'Audit trail');
       await page.getByRole('heading', { name: 'The audit trail is empty' }).waitFor();
       expect(await page.getByRole('button', { name: 'Export CSV' }).isDisabled()).toBe(true);
+      await expect.poll(() => page.locator('.audit-chain').innerText()).toBe(`Chain verified: 0 events, head ${emptyEngine.verifyAuditTrail().genesis}`);
       expect(await seriousAxeFindings(page)).toEqual([]);
       await screenshot(page, 'audit-empty-dark');
       expect(pageErrors).toEqual([]);
@@ -339,5 +344,27 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
       await emptyEngine.close();
       rmSync(emptyHome, { recursive: true, force: true });
     }
+  });
+
+  it('an event edited outside Keywarden: a prominent warning names the first broken event (dark theme, axe)', async () => {
+    const [edited] = engine.auditTrail({ action: 'test', backend: 'cb' });
+    const raw = openSqlite(join(home, 'keywarden.db'));
+    try {
+      raw.prepare("UPDATE audit SET outcome = 'failed' WHERE id = ?").run(edited!.id);
+    } finally {
+      raw.close();
+    }
+    await page.goto(server.url);
+    await goTo(page, 'Audit trail');
+    const warning = page.getByRole('alert').filter({ hasText: 'The audit trail does not verify' });
+    await warning.waitFor();
+    const text = (await warning.innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain(`First broken event: ${edited!.id} (`);
+    expect(text).toContain('was changed after it was recorded');
+    expect(text).toContain(`${edited!.id - 1} of ${engine.auditTrail({}).length} events verify before it`);
+    expect(await page.locator('.audit-chain-ok').count()).toBe(0);
+    expect(await seriousAxeFindings(page)).toEqual([]);
+    await screenshot(page, 'audit-chain-broken-dark');
+    expect(pageErrors).toEqual([]);
   });
 });

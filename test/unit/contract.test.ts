@@ -10,6 +10,7 @@ import { buildContractClient, CONTRACT, type ContractClient, type ContractHandle
 import { createContractHandlers } from '../../electron/core/contract-handlers.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { formatAudit } from '../../electron/core/export.js';
+import { openSqlite } from '../../electron/core/store/sqlite.js';
 import type { AuditEvent } from '../../shared/domain.js';
 
 describe('the renderer contract', () => {
@@ -94,6 +95,30 @@ describe('the renderer contract', () => {
     expect((await client['audit:list']({ action: 'key.add' })).map((event) => event.detail ?? event.ref)).toHaveLength(2);
     expect(await client['audit:list']({ backend: 'elsewhere' })).toEqual([]);
     await expect(client['audit:list']({ action: 'DROP TABLE audit' })).rejects.toThrow(/lower-case word/);
+  });
+
+  it("verifies the audit trail's hash chain: the count and head when it holds, the first broken event when it does not", async () => {
+    const held = await client['audit:verify']();
+    expect(held).toMatchObject({ ok: true, events: 2, verified: 2, firstBreak: null });
+    expect(held.headHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(held.genesis).toMatch(/^[0-9a-f]{64}$/);
+    await client['settings:set']({ clipboardClearSeconds: 20 });
+    const grown = await client['audit:verify']();
+    expect(grown).toMatchObject({ ok: true, events: 3 });
+    expect(grown.headHash).not.toBe(held.headHash);
+
+    // Edited outside Keywarden (another connection to the file): named by id, time and what is wrong.
+    const [first] = await client['audit:list']({ limit: 1, action: 'backend.add' });
+    const raw = openSqlite(join(home, 'keywarden.db'));
+    try {
+      raw.prepare("UPDATE audit SET os_user = 'someone-else' WHERE id = ?").run(first!.id);
+    } finally {
+      raw.close();
+    }
+    const broken = await client['audit:verify']();
+    expect(broken).toMatchObject({ ok: false, events: 3, verified: 0, firstBreak: { id: first!.id, at: first!.at, kind: 'content-changed' } });
+    await expect(handlers['audit:verify']()).resolves.toEqual(broken);
+    expect(() => parseContractArgs('audit:verify', [{ repair: true }])).toThrow(ContractViolation);
   });
 
   it('locks and unlocks through the contract, telling open views; a host without a clipboard refuses key:copy', async () => {

@@ -1,7 +1,11 @@
-/** `keywarden reminders|audit`: read-only reports from the local store (work offline). */
+/** `keywarden reminders|audit|audit verify|export`: read-only reports from the local store (work offline). */
+import type { AuditChainStatus } from '../../../shared/audit.js';
 import { KeywardenError } from '../../core/errors.js';
 import { day, dueIn, parseWholeNumber, plural, table } from '../io.js';
 import type { CommandRun } from '../main.js';
+
+/** Exit code of `audit verify` and `export --evidence` when the audit trail's hash chain does not verify. */
+export const EXIT_AUDIT_CHAIN_BROKEN = 5;
 
 export const reminders: CommandRun = async ({ values, out, engine }) => {
   const withinDays = parseWholeNumber(values.within as string | undefined, '--within', 0, 36_500) ?? 30;
@@ -38,6 +42,59 @@ export const audit: CommandRun = async ({ values, out, engine }) => {
 };
 
 /**
+ * Walks the audit trail's hash chain. Exit 0 with the number of events and the head hash, to be recorded somewhere
+ * Keywarden cannot write; exit 5 naming the first edited, removed or reordered event. `--head HASH` (a head printed
+ * earlier) also proves that nothing up to it changed: it must still be an event of a chain that verifies.
+ */
+export const auditVerify: CommandRun = async ({ values, out, engine }) => {
+  const head = (values.head as string | undefined)?.trim().toLowerCase();
+  if (head !== undefined && !/^[0-9a-f]{64}$/.test(head)) {
+    throw new KeywardenError('invalid_input', '--head takes a head hash as "keywarden audit verify" printed it: 64 hexadecimal digits');
+  }
+  const core = await engine();
+  const status = core.verifyAuditTrail();
+  let recorded: { hash: string; found: boolean; id: number | null; at: string | null; eventsAfter: number | null } | null = null;
+  if (head !== undefined) {
+    if (head === status.genesis) recorded = { hash: head, found: true, id: null, at: null, eventsAfter: status.events };
+    else {
+      const found = core.findAuditHead(head);
+      recorded = { hash: head, found: found !== null, id: found?.id ?? null, at: found?.at ?? null, eventsAfter: found?.after ?? null };
+    }
+  }
+  const ok = status.ok && (recorded === null || recorded.found);
+  out.result({ ...status, ...(recorded ? { recordedHead: recorded } : {}) }, () => verifyText(status, recorded));
+  if (status.ok && status.headHash && !out.json)
+    out.info('Record the head hash somewhere Keywarden cannot write (a ticket, a log server): "keywarden audit verify --head HASH" later proves nothing up to it changed.');
+  return ok ? 0 : EXIT_AUDIT_CHAIN_BROKEN;
+};
+
+function verifyText(status: AuditChainStatus, recorded: { hash: string; found: boolean; id: number | null; at: string | null; eventsAfter: number | null } | null): string {
+  const lines: string[] = [];
+  if (status.ok) {
+    lines.push(`The audit trail verifies: ${plural(status.events, 'event')}, chained from the genesis to the head.`);
+    lines.push(`Head hash: ${status.headHash ?? '(none)'}`);
+  } else {
+    const broken = status.firstBreak!;
+    lines.push(`The audit trail does NOT verify: ${broken.problem}.`);
+    lines.push(`First break: event ${broken.id}${broken.at !== null ? ` at ${broken.at}` : ''} (${broken.kind}); ${status.verified} of ${plural(status.events, 'event')} verify before it.`);
+    lines.push(`Head hash (not verified): ${status.headHash ?? '(none)'}`);
+  }
+  if (recorded) {
+    const short = `${recorded.hash.slice(0, 12)}…`;
+    if (!recorded.found)
+      lines.push(`The head hash recorded earlier (${short}) is in no event of this trail: the trail up to it was rewritten or removed, or it was recorded for another data folder.`);
+    else if (recorded.id === null)
+      lines.push(`The head hash recorded earlier (${short}) is the genesis: it was recorded before the first event; ${plural(recorded.eventsAfter ?? 0, 'event')} since.`);
+    else {
+      lines.push(
+        `The head hash recorded earlier (${short}) is event ${recorded.id} (${recorded.at ?? ''})${status.ok ? ': nothing up to it changed' : ''}; ${plural(recorded.eventsAfter ?? 0, 'event')} since.`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
  * Exports the inventory: domain fields only, so no secret can be in it.
  *
  * With --json, stdout is one JSON document like everywhere else: without --output it is the JSON export
@@ -45,7 +102,9 @@ export const audit: CommandRun = async ({ values, out, engine }) => {
  * file gets the format asked for, CSV included. CSV on stdout under --json is refused rather than
  * quietly turned into JSON: whoever typed --format csv wants CSV, and should be told it cannot be both.
  */
-export const exportInventory: CommandRun = async ({ values, out, engine }) => {
+export const exportInventory: CommandRun = async (context) => {
+  if (context.values.evidence) return exportEvidence(context);
+  const { values, out, engine } = context;
   const output = values.output as string | undefined;
   const format = (values.format as string | undefined) ?? (out.json && !output ? 'json' : undefined);
   if (format !== 'csv' && format !== 'json') throw new KeywardenError('invalid_input', '--format must be csv or json');
@@ -64,6 +123,47 @@ export const exportInventory: CommandRun = async ({ values, out, engine }) => {
   }
   return 0;
 };
+
+/**
+ * The evidence pack for auditors (core/evidence.ts), always JSON: on stdout, or in FILE (0600) with a summary on
+ * stderr (and on stdout under --json). Written even when the chain does not verify (the pack says so), then exit 5.
+ */
+const exportEvidence: CommandRun = async ({ values, out, engine }) => {
+  if (values.format !== undefined) throw new KeywardenError('invalid_input', '--evidence writes one JSON document of its own: leave out --format');
+  const output = values.output as string | undefined;
+  const pack = await (await engine()).evidencePack(keywardenVersion());
+  const text = JSON.stringify(pack, null, 2);
+  const chain = pack.auditChain;
+  if (output) {
+    writeExport(output, `${text}\n`);
+    out.info(
+      `wrote the evidence pack to ${output}: ${plural(pack.inventory.keys.length, 'key')}, ${plural(pack.events.length, 'audit event')}, the chain ${chain.verified ? 'verifies' : 'does NOT verify'}; head hash ${chain.headHash ?? '(none)'}`,
+    );
+    if (out.json) {
+      out.result({ output, keys: pack.inventory.keys.length, events: pack.events.length, verified: chain.verified, headHash: chain.headHash, firstBreak: chain.firstBreak }, () => '');
+    }
+  } else {
+    process.stdout.write(`${text}\n`);
+  }
+  if (chain.verified) return 0;
+  out.info(`keywarden: the audit trail does not verify: ${chain.firstBreak?.problem ?? 'unknown'}; the pack records it`);
+  return EXIT_AUDIT_CHAIN_BROKEN;
+};
+
+/** Keywarden's version, from the package.json above this file (the project, or the packaged app). */
+function keywardenVersion(): string {
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const nodePath = require('node:path') as typeof import('node:path');
+  for (let folder = __dirname, depth = 0; depth < 6; depth++, folder = nodePath.dirname(folder)) {
+    try {
+      const manifest = JSON.parse(readFileSync(nodePath.join(folder, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (manifest.name === 'keywarden' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // not here: one folder up
+    }
+  }
+  return 'unknown';
+}
 
 function writeExport(path: string, content: string): void {
   const { writeFileSync } = require('node:fs') as typeof import('node:fs');

@@ -16,6 +16,11 @@ export interface SqlStatement<Row> {
   run(...params: SqlValue[]): { changes: number; lastInsertRowid: number | bigint };
   /** Rows as arrays in column order: several times cheaper than objects for large result sets. */
   raw(): SqlStatement<unknown[]>;
+  /**
+   * Rows one at a time, without holding them all (a walk over the whole audit trail). The connection runs no
+   * other statement until the iteration ends: finish (or break out of) the loop before the next query.
+   */
+  iterate(...params: SqlValue[]): IterableIterator<Row>;
 }
 
 export interface SqlDatabase {
@@ -24,6 +29,11 @@ export interface SqlDatabase {
   exec(sql: string): void;
   /** Runs `fn` in one transaction (BEGIN IMMEDIATE), rolled back if it throws. */
   transaction<T>(fn: () => T): T;
+  /**
+   * Runs `fn` in a read transaction (BEGIN DEFERRED): every query in it sees one snapshot of the file, even while
+   * another process writes. Takes no write lock, so it works on a read-only connection too.
+   */
+  readTransaction<T>(fn: () => T): T;
   pragma(statement: string): unknown;
   close(): void;
   readonly readOnly: boolean;
@@ -89,6 +99,7 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase
     },
     exec: (sql) => void open.exec(sql),
     transaction: <T>(fn: () => T) => open.transaction(fn).immediate(),
+    readTransaction: <T>(fn: () => T) => open.transaction(fn).deferred(),
     pragma: (statement) => open.pragma(statement),
     close: () => open.close(),
     readOnly: Boolean(options.readOnly),

@@ -9,6 +9,8 @@ import type { RemoteKey } from '../backends/backend.js';
 import { KeywardenError } from '../errors.js';
 import { endOfWindow } from '../dates.js';
 import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
+import type { AuditChainStatus } from '../../../shared/audit.js';
+import { AUDIT_GENESIS_AT_META, appendChainedAudit, type ChainedAuditEvent, findChainedEvent, hasAuditChain, listChainedAudit, verifyAuditChain } from './audit-chain.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
 import { RotationTables } from './rotations.js';
 import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
@@ -513,12 +515,49 @@ export class InventoryStore {
 
   // ---- audit ------------------------------------------------------------------------------------
 
+  /** Appends an event to the hash chain: the head is read and the event written in one write transaction. */
   appendAudit(entry: AuditEntry): void {
-    this.guard(() =>
-      this.db
-        .prepare('INSERT INTO audit (at, os_user, action, backend, ref, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(entry.at, entry.osUser, entry.action, entry.backend, entry.ref, entry.outcome, entry.detail),
+    this.transaction(() => appendChainedAudit(this.db, entry));
+  }
+
+  /** Walks the audit trail's hash chain in one read snapshot and names the first break (store/audit-chain.ts). */
+  verifyAudit(): AuditChainStatus {
+    return this.guard(() =>
+      this.db.readTransaction(() => {
+        this.requireAuditChain();
+        return verifyAuditChain(this.db);
+      }),
     );
+  }
+
+  /** The chain's verdict and every event with its hashes, from one snapshot: what the evidence pack holds. */
+  auditEvidence(): { status: AuditChainStatus; events: ChainedAuditEvent[]; genesisAt: string | null } {
+    return this.guard(() =>
+      this.db.readTransaction(() => {
+        this.requireAuditChain();
+        return { status: verifyAuditChain(this.db), events: listChainedAudit(this.db), genesisAt: this.getMeta(AUDIT_GENESIS_AT_META) };
+      }),
+    );
+  }
+
+  /** The event that carries `hash` (a head hash recorded earlier) and how many came after it, or null. */
+  findAuditByHash(hash: string): { id: number; at: string; after: number } | null {
+    return this.guard(() =>
+      this.db.readTransaction(() => {
+        this.requireAuditChain();
+        return findChainedEvent(this.db, hash);
+      }),
+    );
+  }
+
+  private requireAuditChain(): void {
+    if (!hasAuditChain(this.db)) {
+      throw new KeywardenError(
+        'store_read_only',
+        `the audit trail in ${this.db.path} is not chained yet: it was written by an older Keywarden; run a command that writes (e.g. "keywarden sync") once to chain it, then verify`,
+        { path: this.db.path },
+      );
+    }
   }
 
   /** The newest `limit` events that match every given filter, oldest first. */

@@ -22,11 +22,13 @@ export function AuditView() {
   const load = useStore(store, (state) => state.load);
   const loadBackends = useStore(store, (state) => state.loadBackends);
   const showKey = useStore(store, (state) => state.showKey);
+  const verifyChain = useStore(store, (state) => state.verifyChain);
 
   useEffect(() => {
     void loadBackends();
     void load();
-  }, [load, loadBackends, changes]);
+    void verifyChain();
+  }, [load, loadBackends, verifyChain, changes]);
 
   // A link to one key's history (also while this view is open): that key's events alone, then the key leaves the
   // address (Back does not reapply it). The store was created with it, so a first visit asks once.
@@ -41,10 +43,73 @@ export function AuditView() {
     <main className="page audit" aria-labelledby="page-heading">
       <h1 id="page-heading">Audit trail</h1>
       <p className="page-intro muted">Everything done to keys and backends, by whom and with what outcome. Secrets are never recorded.</p>
+      <ChainStatus store={store} />
       <Filters store={store} />
       <Toolbar store={store} />
       <Trail store={store} />
     </main>
+  );
+}
+
+/**
+ * Whether the trail's hash chain verifies: a quiet line with the head hash (to record elsewhere) when it does, a
+ * warning naming the first edited, removed or reordered event when it does not.
+ */
+function ChainStatus({ store }: { store: AuditStore }) {
+  const chain = useStore(store, (state) => state.chain);
+  const chainError = useStore(store, (state) => state.chainError);
+  const verifyChain = useStore(store, (state) => state.verifyChain);
+
+  if (chain === null) {
+    // Not role="status": the trail's count is the view's status line; this one is announced politely all the same.
+    return chainError ? (
+      <p className="audit-chain" aria-live="polite">
+        <span className="error-text">Could not verify the chain: {chainError}</span>{' '}
+        <button type="button" className="button" onClick={() => void verifyChain()}>
+          Try again
+        </button>
+      </p>
+    ) : (
+      <p className="audit-chain muted" aria-live="polite">
+        Verifying the chain…
+      </p>
+    );
+  }
+  if (chain.ok) {
+    return (
+      <p className="audit-chain audit-chain-ok" aria-live="polite">
+        <span className="audit-chain-verdict">
+          Chain verified: {chain.events} {chain.events === 1 ? 'event' : 'events'}
+        </span>
+        {chain.headHash && (
+          <>
+            , head{' '}
+            <code className="mono audit-chain-head" title="Record this head hash somewhere Keywarden cannot write: a later check proves nothing up to it changed.">
+              {chain.headHash}
+            </code>
+          </>
+        )}
+      </p>
+    );
+  }
+  const broken = chain.firstBreak;
+  const when = broken?.at ? (Number.isNaN(Date.parse(broken.at)) ? broken.at : formatAuditTime(broken.at)) : null;
+  return (
+    <div className="audit-chain audit-chain-broken" role="alert">
+      <p>
+        <strong>The audit trail does not verify.</strong> {broken ? `${broken.problem.charAt(0).toUpperCase()}${broken.problem.slice(1)}.` : 'Its chain is broken.'}
+      </p>
+      <p>
+        {broken && (
+          <>
+            First broken event: <span className="mono">{broken.id}</span>
+            {when && <> ({when})</>}.{' '}
+          </>
+        )}
+        {chain.verified} of {chain.events} {chain.events === 1 ? 'event verifies' : 'events verify'} before it. Someone or something changed the database outside Keywarden: compare it with a
+        backup, and with the head hash you recorded.
+      </p>
+    </div>
   );
 }
 

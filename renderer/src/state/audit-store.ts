@@ -5,6 +5,7 @@
  * own below. Both call only the ContractClient; saving a file goes through the `save` function given.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AuditChainStatus } from '../../../shared/audit.js';
 import type { ContractClient } from '../../../shared/contract.js';
 import { type AuditEvent, type AuditOutcome, type AuditQuery, KeyRef } from '../../../shared/domain.js';
 import { messageOf } from './inventory-store.js';
@@ -53,6 +54,10 @@ export interface AuditState {
   /** The backends' names for the filter (from backend:list), null until known. */
   backends: string[] | null;
   exporting: ExportState;
+  /** Whether the trail's hash chain verifies (`audit:verify`), null until the first answer. */
+  chain: AuditChainStatus | null;
+  /** Why the chain could not be checked (not whether it verifies: that is `chain`). */
+  chainError: string | null;
 
   /** The backends for the filter (again after a change: one may have been added). */
   loadBackends: () => Promise<void>;
@@ -67,6 +72,8 @@ export interface AuditState {
   loadMore: () => Promise<void>;
   /** Exports the trail as filtered (backend, key, action, the same limit) and saves it. */
   exportTrail: (format: ExportFormat) => Promise<void>;
+  /** Walks the whole trail's hash chain (again after a change: every action adds an event). */
+  verifyChain: () => Promise<void>;
 }
 
 export type AuditStore = StoreApi<AuditState>;
@@ -115,6 +122,7 @@ export function createAuditStore(client: ContractClient, options: { save: (file:
   const initial = options.initialFilters ?? NO_AUDIT_FILTERS;
   const initialRefProblem = initial.ref ? refProblem(initial.ref) : null;
   let generation = 0;
+  let chainGeneration = 0;
   return createStore<AuditState>()((set, get) => ({
     filters: initialRefProblem ? { ...initial, ref: null } : initial,
     limit: AUDIT_PAGE,
@@ -124,6 +132,8 @@ export function createAuditStore(client: ContractClient, options: { save: (file:
     refError: initialRefProblem,
     backends: null,
     exporting: { running: null, done: null, error: null },
+    chain: null,
+    chainError: null,
 
     async loadBackends() {
       try {
@@ -199,6 +209,17 @@ export function createAuditStore(client: ContractClient, options: { save: (file:
         set({ exporting: { running: null, done: { format, events: result.events, name }, error: null } });
       } catch (error) {
         set({ exporting: { running: null, done: null, error: messageOf(error) } });
+      }
+    },
+
+    async verifyChain() {
+      const mine = ++chainGeneration;
+      try {
+        const chain = await client['audit:verify']();
+        if (mine === chainGeneration) set({ chain, chainError: null });
+      } catch (error) {
+        // The last verdict stays shown: a failed check says nothing about the chain.
+        if (mine === chainGeneration) set({ chainError: messageOf(error) });
       }
     },
   }));

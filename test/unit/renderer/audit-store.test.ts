@@ -5,6 +5,7 @@
  * export of the same filtered trail handed to `save`, and the newest answer winning.
  */
 import { describe, expect, it } from 'vitest';
+import type { AuditChainStatus } from '../../../shared/audit.js';
 import { buildContractClient, type ContractMethod } from '../../../shared/contract.js';
 import type { AuditEvent, AuditQuery } from '../../../shared/domain.js';
 import {
@@ -40,7 +41,10 @@ function matching(trail: AuditEvent[], query: AuditQuery): AuditEvent[] {
   return found.slice(-(query.limit ?? 1000));
 }
 
-function fakeEngine(trail: AuditEvent[]) {
+const HEAD = 'ab'.repeat(32);
+const VERIFIED: AuditChainStatus = { ok: true, events: 1200, verified: 1200, headHash: HEAD, genesis: 'cd'.repeat(32), firstBreak: null };
+
+function fakeEngine(trail: AuditEvent[], chain: { status: AuditChainStatus | Error } = { status: VERIFIED }) {
   const calls: Array<[ContractMethod, unknown]> = [];
   let held: Array<() => void> | null = null;
   const client = buildContractClient({
@@ -57,6 +61,9 @@ function fakeEngine(trail: AuditEvent[]) {
         }
         case 'backend:list':
           return [];
+        case 'audit:verify':
+          if (chain.status instanceof Error) throw chain.status;
+          return chain.status;
         default:
           throw new Error(`not faked: ${method}`);
       }
@@ -201,6 +208,30 @@ describe('the audit store', () => {
     await first;
     await expect.poll(() => store.getState().loading).toBe(false);
     expect(store.getState().events!.every((event) => event.action === 'sync')).toBe(true);
+  });
+
+  it("says whether the trail's chain verifies, again on request; a failed check keeps the last verdict", async () => {
+    const chain: { status: AuditChainStatus | Error } = { status: VERIFIED };
+    const engine = fakeEngine(makeTrail(10), chain);
+    const store = createAuditStore(engine.client, { save: () => {} });
+    expect(store.getState().chain).toBeNull();
+    await store.getState().verifyChain();
+    expect(store.getState()).toMatchObject({ chain: VERIFIED, chainError: null });
+
+    const broken: AuditChainStatus = {
+      ...VERIFIED,
+      ok: false,
+      verified: 6,
+      firstBreak: { id: 7, at: '2026-11-01T09:07:00.000Z', kind: 'missing-before', problem: 'an event is missing before event 7 (id 6)' },
+    };
+    chain.status = broken;
+    await store.getState().verifyChain();
+    expect(store.getState().chain).toEqual(broken);
+
+    chain.status = new Error('the database is busy');
+    await store.getState().verifyChain();
+    expect(store.getState()).toMatchObject({ chain: broken, chainError: 'the database is busy' });
+    expect(engine.calls.filter(([method]) => method === 'audit:verify')).toHaveLength(3);
   });
 
   it('makes file names safe and the query without an outcome', () => {

@@ -5,7 +5,7 @@
  * inventory, and a file Keywarden cannot use (written by a newer version, or not a database at all)
  * is refused with a clear error and left exactly as it was.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,7 +87,7 @@ describe('migration 001 on a fresh file', () => {
     ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(5);
+    expect(LATEST).toBe(6);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -251,7 +251,7 @@ describe('migration 005: the rotation journal and key consumers', () => {
     expect(store.listKeys({}, new Date(at)).map((key) => key.ref)).toEqual(['nb/billing-sync']);
     store.close();
     const upgraded = openRaw();
-    expect(schemaVersion(upgraded)).toBe(5);
+    expect(schemaVersion(upgraded)).toBe(LATEST);
   });
 
   it('journals a rotation: steps in order, one open rotation per key, its consumers ticked, a process claiming it', () => {
@@ -315,6 +315,86 @@ describe('migration 005: the rotation journal and key consumers', () => {
     store.close();
     const db = openRaw();
     expect(db.prepare<{ n: number }>('SELECT (SELECT COUNT(*) FROM rotation_steps) + (SELECT COUNT(*) FROM rotation_consumers) AS n').get()?.n).toBe(0);
+  });
+});
+
+describe('migration 006: the audit trail as a hash chain', () => {
+  /** The chain's hash, computed here from its documented serialization (not with the engine's code). */
+  const sha = (prev: string, e: { at: string; os_user: string; action: string; backend: string | null; ref: string | null; outcome: string; detail: string | null }) =>
+    createHash('sha256')
+      .update(`keywarden-audit-chain/1\n${JSON.stringify([prev, e.at, e.os_user, e.action, e.backend, e.ref, e.outcome, e.detail])}`, 'utf8')
+      .digest('hex');
+  type Row = {
+    id: number;
+    at: string;
+    os_user: string;
+    action: string;
+    backend: string | null;
+    ref: string | null;
+    outcome: string;
+    detail: string | null;
+    chain_version: number;
+    prev_hash: string;
+    hash: string;
+  };
+
+  it('chains the events of a version-5 trail in id order from a recorded random genesis; a read-only copy still lists them first', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 5)).toBe(5);
+    const insert = db.prepare("INSERT INTO audit (at, os_user, action, backend, ref, outcome, detail) VALUES (?, 'admin', ?, 'hand', ?, 'ok', ?)");
+    insert.run('2026-01-01T00:00:00.000Z', 'backend.add', null, 'Manual');
+    insert.run('2026-01-02T00:00:00.000Z', 'key.add', 'hand/k1', 'no secret');
+    insert.run('2026-01-03T00:00:00.000Z', 'reveal', 'hand/k1', null);
+    db.close();
+
+    // Listing needs nothing of 006 (readCompatible); verifying does, and says what to do.
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(readOnly.listAudit(10).map((event) => event.action)).toEqual(['backend.add', 'key.add', 'reveal']);
+    expectCode(() => readOnly.verifyAudit(), 'store_read_only');
+    readOnly.close();
+
+    const store = openStore();
+    expect(store.listAudit(10).map((event) => event.action)).toEqual(['backend.add', 'key.add', 'reveal']);
+    const genesis = store.getMeta('audit_chain_genesis')!;
+    expect(genesis).toMatch(/^[0-9a-f]{64}$/);
+    expect(store.getMeta('audit_chain_genesis_at')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(store.verifyAudit()).toMatchObject({ ok: true, events: 3, verified: 3, genesis, firstBreak: null });
+    store.close();
+
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(LATEST);
+    const rows = upgraded.prepare<Row>('SELECT * FROM audit ORDER BY id').all();
+    let prev = genesis;
+    for (const row of rows) {
+      expect(row.chain_version).toBe(1);
+      expect(row.prev_hash).toBe(prev);
+      expect(row.hash).toBe(sha(prev, row));
+      prev = row.hash;
+    }
+  });
+
+  it('a fresh file starts its chain from a genesis of its own: two folders never share one', () => {
+    const first = openStore();
+    first.appendAudit({ at: '2026-01-01T00:00:00.000Z', osUser: 'admin', action: 'sync', backend: 'nb', ref: null, outcome: 'ok', detail: null });
+    const other = InventoryStore.open(join(folder, 'other.db'));
+    opened.push(other);
+    expect(first.getMeta('audit_chain_genesis')).not.toBe(other.getMeta('audit_chain_genesis'));
+    expect(first.verifyAudit()).toMatchObject({ ok: true, events: 1 });
+    expect(other.verifyAudit()).toMatchObject({ ok: true, events: 0, headHash: other.getMeta('audit_chain_genesis') });
+    const genesis = first.getMeta('audit_chain_genesis');
+    first.close();
+    expect(openRaw().prepare<Row>('SELECT * FROM audit').get()!.prev_hash).toBe(genesis);
+  });
+
+  it('is applied once: a second open neither re-chains nor replaces the genesis', () => {
+    const store = openStore();
+    store.appendAudit({ at: '2026-01-01T00:00:00.000Z', osUser: 'admin', action: 'sync', backend: 'nb', ref: null, outcome: 'ok', detail: null });
+    const genesis = store.getMeta('audit_chain_genesis');
+    store.close();
+    const again = openStore();
+    expect(again.getMeta('audit_chain_genesis')).toBe(genesis);
+    expect(again.verifyAudit()).toMatchObject({ ok: true, events: 1 });
   });
 });
 

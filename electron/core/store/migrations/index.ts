@@ -11,6 +11,7 @@ import { migration002InventoryOrderIndexes } from './002-inventory-order-indexes
 import { migration003AuditFilterIndexes } from './003-audit-filter-indexes.js';
 import { migration004ReminderSnoozes } from './004-reminder-snoozes.js';
 import { migration005RotationJournal } from './005-rotation-journal.js';
+import { migration006AuditHashChain } from './006-audit-hash-chain.js';
 
 export interface Migration {
   version: number;
@@ -18,13 +19,25 @@ export interface Migration {
   /** SQL run once, inside the migration's transaction. */
   up: string;
   /**
+   * Work SQL cannot do (hashing, random values), run after `up` inside the same transaction: it commits with the
+   * schema change or not at all.
+   */
+  run?: (db: SqlDatabase) => void;
+  /**
    * True when a database without this migration still reads correctly (it only adds indexes), so a
    * read-only open of an older file (a backup, a mount) can list it before anything upgrades it.
    */
   readCompatible?: boolean;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002InventoryOrderIndexes, migration003AuditFilterIndexes, migration004ReminderSnoozes, migration005RotationJournal];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001Initial,
+  migration002InventoryOrderIndexes,
+  migration003AuditFilterIndexes,
+  migration004ReminderSnoozes,
+  migration005RotationJournal,
+  migration006AuditHashChain,
+];
 
 export function schemaVersion(db: SqlDatabase): number {
   return (db.pragma('user_version') as Array<{ user_version: number }>)[0]?.user_version ?? 0;
@@ -48,6 +61,7 @@ export function migrate(db: SqlDatabase, migrations: readonly Migration[] = MIGR
       // migration another process applied while this one waited is skipped, never run twice.
       if (schemaVersion(db) >= migration.version) return;
       db.exec(migration.up);
+      migration.run?.(db);
       db.pragma(`user_version = ${migration.version}`);
     });
   }
