@@ -79,7 +79,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   const home = options.home ?? resolveHome(undefined);
   let engine: KeywardenEngine;
   try {
-    engine = KeywardenEngine.open({ home, ...(options.keychain ? { keychain: options.keychain } : {}) });
+    engine = await KeywardenEngine.start({ home, ...(options.keychain ? { keychain: options.keychain } : {}) });
   } catch (error) {
     dialog.showErrorBox('Keywarden cannot open its data folder', error instanceof Error ? error.message : String(error));
     app.exit(1);
