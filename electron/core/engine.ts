@@ -45,7 +45,7 @@ import { KeywardenError } from './errors.js';
 import { DATABASE_FILE, DEMO_PASSPHRASE_FILE } from './paths.js';
 import { BACKUP_FOLDER, type BackupFile, dailyBackupDue, listBackups } from './store/backup-files.js';
 import type { BackupMade } from './store/backups.js';
-import { type FileCheck, newestGoodBackup } from './store/integrity.js';
+import { type FileCheck, newestGoodBackup, requireRestorable } from './store/integrity.js';
 import { MIGRATIONS } from './store/migrations/index.js';
 import type { RestoreResult } from './store/restore.js';
 import { InventoryStore } from './store/store.js';
@@ -204,7 +204,6 @@ export class KeywardenEngine {
   static inspectBackup(options: { home: string; source?: string; nativeBinding?: string }): { path: string; createdAt: string | null; check: FileCheck } {
     const databasePath = join(options.home, DATABASE_FILE);
     if (options.source !== undefined) {
-      const { requireRestorable } = require('./store/restore.js') as typeof import('./store/restore.js');
       const path = resolve(options.source);
       return { path, createdAt: listBackups(databasePath).find((backup) => backup.path === path)?.createdAt ?? null, check: requireRestorable(path, binding(options)) };
     }

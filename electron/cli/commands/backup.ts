@@ -1,4 +1,5 @@
 /** `keywarden backup`, `backup list` and `restore`: the database's backups (see electron/core/store/backups.ts and restore.ts). */
+import { join } from 'node:path';
 import { DATABASE_FILE } from '../../core/paths.js';
 import { KeywardenError } from '../../core/errors.js';
 import { confirm, plural, table } from '../io.js';
@@ -21,19 +22,13 @@ function home(values: Record<string, unknown>): string {
 export const backup: CommandRun = async ({ values, out, engine }) => {
   const core = await engine();
   const made = await core.backup(values.output as string | undefined);
-  out.result(made, () =>
-    [
-      made.path,
-      ...(made.pruned.length ? [`(${plural(made.pruned.length, 'older backup')} removed: the last 7 are kept)`] : []),
-    ].join('\n'),
-  );
+  out.result(made, () => [made.path, ...(made.pruned.length ? [`(${plural(made.pruned.length, 'older backup')} removed: the last 7 are kept)`] : [])].join('\n'));
   if (!out.json) out.info(`keywarden: backup checked and written (${size(made.bytes)}); it holds sealed secrets only, readable with this folder's data key`);
   return 0;
 };
 
 export const backupList: CommandRun = async ({ values, out }) => {
   const { listBackups } = require('../../core/store/backup-files.js') as typeof import('../../core/store/backup-files.js');
-  const { join } = require('node:path') as typeof import('node:path');
   const folder = home(values);
   const found = listBackups(join(folder, DATABASE_FILE));
   out.result(found, () =>

@@ -108,10 +108,7 @@ function placeWithoutOverwriting(partial: string, finalPath: string): void {
  * Several processes starting together make one: the backups folder's lock file decides, and the
  * winner looks again under it. Null when nothing was due (or another process is making it).
  */
-export async function dailyBackupIfDue(
-  source: BackupSource & { hasData(): boolean },
-  options: { databasePath: string; now?: Date; nativeBinding?: string },
-): Promise<BackupMade | null> {
+export async function dailyBackupIfDue(source: BackupSource & { hasData(): boolean }, options: { databasePath: string; now?: Date; nativeBinding?: string }): Promise<BackupMade | null> {
   const now = options.now ?? new Date();
   if (!dailyBackupDue(options.databasePath, now) || !source.hasData()) return null;
   return withBackupLock(options.databasePath, async () => {

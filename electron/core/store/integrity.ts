@@ -4,8 +4,8 @@
  * file is damaged: what is wrong, that the file was left untouched, and the newest good backup with the
  * command that restores it.
  */
-import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { KeywardenError } from '../errors.js';
 import { resolveHome } from '../paths.js';
 import { type BackupFile, backupFolder, listBackups } from './backup-files.js';
@@ -90,11 +90,21 @@ export function checkDatabaseFile(path: string, options: Pick<OpenOptions, 'nati
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     const text = error instanceof KeywardenError ? error.message : `${code || 'error'}: ${(error as Error).message}`;
-    const problem = /SQLITE_(NOTADB|CORRUPT)/.test(code) || (error instanceof KeywardenError && error.code === 'store_corrupt') ? `it is damaged or not a database (${text})` : `it cannot be read (${text})`;
+    const problem =
+      /SQLITE_(NOTADB|CORRUPT)/.test(code) || (error instanceof KeywardenError && error.code === 'store_corrupt') ? `it is damaged or not a database (${text})` : `it cannot be read (${text})`;
     return { ok: false, problem, ...NOT_CHECKED };
   } finally {
     db?.close();
   }
+}
+
+/** Checks a file about to be restored; throws, saying why, when it cannot be. */
+export function requireRestorable(source: string, options: Pick<OpenOptions, 'nativeBinding'> = {}): FileCheck & { ok: true } {
+  const path = resolve(source);
+  if (!existsSync(path)) throw new KeywardenError('invalid_input', `no file ${path}`, { path });
+  const check = checkDatabaseFile(path, options);
+  if (!check.ok) throw new KeywardenError(check.problem?.includes('damaged') ? 'store_corrupt' : 'invalid_input', `${path} cannot be restored: ${check.problem}; nothing was changed`, { path });
+  return check as FileCheck & { ok: true };
 }
 
 /** The newest rolling backup that passes its check now, or null. Reads each one: for error paths and restore, never at open. */

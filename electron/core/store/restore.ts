@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { KeywardenError } from '../errors.js';
 import { partialName, syncToDisk } from './backup-files.js';
 import { settleCopy } from './backups.js';
-import { checkDatabaseFile, commandFor, type FileCheck } from './integrity.js';
+import { commandFor, requireRestorable } from './integrity.js';
 import { lockExclusively, openSqlite, type OpenOptions, type SqlDatabase } from './sqlite.js';
 
 export interface RestoreResult {
@@ -33,15 +33,6 @@ export interface RestoreResult {
 }
 
 const SIDE_FILES = ['', '-wal', '-shm', '-journal'];
-
-/** Checks a file about to be restored; throws, saying why, when it cannot be. */
-export function requireRestorable(source: string, options: Pick<OpenOptions, 'nativeBinding'> = {}): FileCheck & { ok: true } {
-  const path = resolve(source);
-  if (!existsSync(path)) throw new KeywardenError('invalid_input', `no file ${path}`, { path });
-  const check = checkDatabaseFile(path, options);
-  if (!check.ok) throw new KeywardenError(check.problem?.includes('damaged') ? 'store_corrupt' : 'invalid_input', `${path} cannot be restored: ${check.problem}; nothing was changed`, { path });
-  return check as FileCheck & { ok: true };
-}
 
 export async function restoreDatabase(databasePath: string, source: string, options: { now?: Date; nativeBinding?: string } = {}): Promise<RestoreResult> {
   const from = resolve(source);

@@ -202,12 +202,7 @@ export function translateSqliteError(error: unknown, path: string): KeywardenErr
   const code = (error as { code?: string } | null)?.code ?? '';
   const text = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new KeywardenError(
-      'store_corrupt',
-      `the inventory database ${path} is damaged or not a Keywarden database (${code}); it was left untouched`,
-      { path, damaged: true },
-      { cause: error },
-    );
+    return new KeywardenError('store_corrupt', `the inventory database ${path} is damaged or not a Keywarden database (${code}); it was left untouched`, { path, damaged: true }, { cause: error });
   }
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return new KeywardenError('store_busy', `the inventory database ${path} is busy in another Keywarden process; try again in a moment`, { path }, { cause: error });
