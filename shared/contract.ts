@@ -151,6 +151,13 @@ export const CONTRACT = {
   'rotation:list': { args: z.tuple([z.object({ all: z.boolean().optional() }).strict()]), result: z.array(Rotation) },
   /** Stops a rotation; nothing at the vendor is undone, and `summary` says what was done there. */
   'rotation:abandon': { args: z.tuple([RotationId]), result: z.object({ rotation: Rotation, summary: z.string() }) },
+  /** A backup of the database now, into the data folder's rolling backups (checked, 0600; the last 7 kept). No path from the window: it never chooses where a file goes. */
+  'store:backup': { args: z.tuple([]), result: z.object({ path: z.string() }) },
+  /** The rolling backups, newest first. Restoring one is `keywarden restore` with the app closed (it refuses while the database is open). */
+  'store:backups': {
+    args: z.tuple([]),
+    result: z.array(z.object({ path: z.string(), name: z.string(), createdAt: IsoDate, reason: z.string(), bytes: z.number().int().nonnegative() })),
+  },
 } as const;
 
 export const CONTRACT_EVENTS = {

@@ -6,8 +6,8 @@ import { confirm, plural, table } from '../io.js';
 import type { CommandRun } from '../main.js';
 
 /** `2026-01-15 10:20:30 UTC` */
-function when(iso: string | null): string {
-  return iso ? `${iso.replace('T', ' ').slice(0, 19)} UTC` : 'unknown time';
+function when(iso: string): string {
+  return `${iso.replace('T', ' ').slice(0, 19)} UTC`;
 }
 
 function size(bytes: number): string {
@@ -51,7 +51,7 @@ export const restore: CommandRun = async ({ values, positionals, out }) => {
   const chosen = KeywardenEngine.inspectBackup({ home: folder, ...(file === undefined ? {} : { source: file }) });
   const { check } = chosen;
   await confirm(
-    `Replace the inventory in ${folder} with the backup ${chosen.path} (made ${when(chosen.createdAt)}: ${plural(check.backends ?? 0, 'backend')}, ${plural(check.keys ?? 0, 'key')}, ${plural(check.secrets ?? 0, 'cached secret')})? The current database is kept beside it as ${DATABASE_FILE}.replaced-<time>; anything recorded since the backup is only there.`,
+    `Replace the inventory in ${folder} with the backup ${chosen.path} (${chosen.createdAt ? `made ${when(chosen.createdAt)}: ` : ''}${plural(check.backends ?? 0, 'backend')}, ${plural(check.keys ?? 0, 'key')}, ${plural(check.secrets ?? 0, 'cached secret')})? The current database is kept beside it as ${DATABASE_FILE}.replaced-<time>; anything recorded since the backup is only there.`,
     Boolean(values.yes),
   );
   const result = await KeywardenEngine.restore({ home: folder, source: chosen.path });

@@ -36,10 +36,11 @@ export async function makeBackup(source: BackupSource, options: BackupOptions): 
   const now = options.now ?? new Date();
   const rolling = options.output === undefined;
   let finalPath = resolve(options.output ?? ensureBackupFolder(options.databasePath));
+  let madeAt = now;
   if (rolling) {
     const folder = finalPath;
     // Two backups in the same millisecond (a migration's and a command's): the second takes the next one.
-    for (let at = now.getTime(); existsSync((finalPath = resolve(folder, backupName(new Date(at), options.reason)))); at++);
+    while (existsSync((finalPath = resolve(folder, backupName(madeAt, options.reason))))) madeAt = new Date(madeAt.getTime() + 1);
   }
   if (!rolling) {
     if (existsSync(finalPath)) throw new KeywardenError('invalid_input', `${finalPath} already exists; a backup never overwrites a file: choose a new name`, { path: finalPath });
@@ -61,7 +62,7 @@ export async function makeBackup(source: BackupSource, options: BackupOptions): 
     throw new KeywardenError('internal', `the backup to ${finalPath} failed: ${(error as Error).message}`, { path: finalPath }, { cause: error });
   }
   const pruned = rolling ? pruneBackups(options.databasePath, now) : [];
-  return { path: finalPath, name: basename(finalPath), createdAt: now.toISOString(), reason: options.reason, bytes: statSync(finalPath).size, pruned };
+  return { path: finalPath, name: basename(finalPath), createdAt: madeAt.toISOString(), reason: options.reason, bytes: statSync(finalPath).size, pruned };
 }
 
 /**

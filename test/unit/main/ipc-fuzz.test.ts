@@ -60,6 +60,8 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'rotation:advance': [1, { action: 'continue' }],
   'rotation:list': [{ all: true }],
   'rotation:abandon': [1],
+  'store:backup': [],
+  'store:backups': [],
 };
 
 const METHODS = Object.keys(CONTRACT) as ContractMethod[];
