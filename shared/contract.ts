@@ -157,6 +157,13 @@ export const CONTRACT = {
    * and the first edited, removed or reordered event when it does not verify. Reads only.
    */
   'audit:verify': { args: z.tuple([]), result: AuditChainStatus },
+  /** A backup of the database now, into the data folder's rolling backups (checked, 0600; the last 7 kept). No path from the window: it never chooses where a file goes. */
+  'store:backup': { args: z.tuple([]), result: z.object({ path: z.string() }) },
+  /** The rolling backups, newest first. Restoring one is `keywarden restore` with the app closed (it refuses while the database is open). */
+  'store:backups': {
+    args: z.tuple([]),
+    result: z.array(z.object({ path: z.string(), name: z.string(), createdAt: IsoDate, reason: z.string(), bytes: z.number().int().nonnegative() })),
+  },
 } as const;
 
 export const CONTRACT_EVENTS = {

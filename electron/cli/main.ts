@@ -55,6 +55,7 @@ const vaultCommands = () => require('./commands/vault.js') as typeof import('./c
 const settingsCommands = () => require('./commands/settings.js') as typeof import('./commands/settings.js');
 const uiCommands = () => require('./commands/ui.js') as typeof import('./commands/ui.js');
 const rotationCommands = () => require('./commands/rotation.js') as typeof import('./commands/rotation.js');
+const backupCommands = () => require('./commands/backup.js') as typeof import('./commands/backup.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {
@@ -337,6 +338,30 @@ const COMMANDS: Record<string, CommandSpec> = {
     access: 'write',
     load: async () => settingsCommands().setSettings,
   },
+  backup: {
+    usage: 'backup [--output FILE] [--json]',
+    summary: 'back the database up now (checked, 0600) into the backups folder, where the last 7 are kept, or to FILE (never overwritten); prints its path',
+    options: { output: { type: 'string' } },
+    positionals: [0, 0],
+    // Reads the database (a read-only open, so a read-only copy can be backed up with --output); writes only the backup.
+    access: 'read',
+    load: async () => backupCommands().backup,
+  },
+  'backup list': {
+    usage: 'backup list [--json]',
+    summary: 'the rolling backups in the data folder, newest first',
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => backupCommands().backupList,
+  },
+  restore: {
+    usage: 'restore FILE|--latest [--yes] [--json]',
+    summary: 'replace the database with a backup (checked first; the current file is kept aside); refused while another process has it open',
+    options: { latest: { type: 'boolean' }, yes: { type: 'boolean' } },
+    positionals: [0, 1],
+    access: 'write',
+    load: async () => backupCommands().restore,
+  },
   demo: {
     usage: 'demo',
     summary: 'start the three vendor emulators with sample keys, register them here, and keep them running until Ctrl-C',
@@ -400,7 +425,7 @@ export async function main(argv: string[]): Promise<number> {
         const { KeywardenEngine } = require('../core/engine.js') as typeof import('../core/engine.js');
         const { resolveHome } = require('../core/paths.js') as typeof import('../core/paths.js');
         const { cliPassphraseSource } = require('./passphrase.js') as typeof import('./passphrase.js');
-        engine = KeywardenEngine.open({
+        engine = await KeywardenEngine.start({
           home: resolveHome(parsed.values.home as string | undefined),
           http: httpOptionsFromEnv(),
           readOnly: spec.access === 'read',

@@ -133,6 +133,8 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     'reminders:list': async (options) => engine.reminders(options.withinDays !== undefined ? { withinDays: options.withinDays } : {}),
     'reminders:snooze': (ref, days) => changing({ reason: 'key', backend: backendOf(ref) }, async () => ({ until: engine.snoozeReminder(ref, days) })),
     'audit:list': async (query) => engine.auditTrail(query),
+    'store:backup': async () => ({ path: (await engine.backup()).path }),
+    'store:backups': async () => engine.backups().map(({ path, name, createdAt, reason, bytes }) => ({ path, name, createdAt, reason, bytes })),
     'host:info': async () => host.info(),
     'demo:start': async () => {
       if (!host.startDemo) throw new KeywardenError('unsupported', 'this host cannot start the demo: run "keywarden demo" in a terminal');

@@ -17,7 +17,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type {
   AuditEvent,
   AuditQuery,
@@ -45,6 +45,11 @@ import type { EvidencePack } from './evidence.js';
 import { parseWindowState, type WindowState } from './desktop/window-state.js';
 import { KeywardenError } from './errors.js';
 import { DATABASE_FILE, DEMO_PASSPHRASE_FILE } from './paths.js';
+import { BACKUP_FOLDER, type BackupFile, dailyBackupDue, listBackups } from './store/backup-files.js';
+import type { BackupMade } from './store/backups.js';
+import { type FileCheck, newestGoodBackup, requireRestorable } from './store/integrity.js';
+import { MIGRATIONS } from './store/migrations/index.js';
+import type { RestoreResult } from './store/restore.js';
 import { InventoryStore } from './store/store.js';
 import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
@@ -59,6 +64,9 @@ import { VaultWorkflows } from './workflows/vault.js';
 export type { AddBackendInput } from './workflows/backends.js';
 export { refuseUnusedBackendInput } from './workflows/backends.js';
 export type { SyncLimits } from './workflows/context.js';
+export type { BackupFile } from './store/backup-files.js';
+export type { BackupMade } from './store/backups.js';
+export type { RestoreResult } from './store/restore.js';
 export { parseRef, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
 
 export interface EngineOptions {
@@ -122,10 +130,16 @@ export class KeywardenEngine {
   private readonly vaultWorkflows: VaultWorkflows;
   /** Loaded on the first rotation call: `keywarden list` never pays for it. */
   private rotationFlow: RotationWorkflows | null = null;
+  /** Set by `start`: this process backs the database up once a day while it runs. */
+  private automaticBackups = false;
+  /** A daily backup under way in the background; `close` waits for it. */
+  private backupRun: Promise<void> | null = null;
+  private readonly binding: { nativeBinding?: string };
 
   private constructor(options: EngineOptions, store: InventoryStore, warnings: string[]) {
     this.home = options.home;
     this.warnings = warnings;
+    this.binding = binding(options);
     this.context = new EngineContext({
       store,
       vault: new Vault(store, options.keychain ?? createOsKeychain(), options.passphrase),
@@ -143,28 +157,119 @@ export class KeywardenEngine {
     this.context.wireSync((names) => this.syncing.sync(names));
   }
 
+  /**
+   * Opens the engine: the store checked (quick_check, when opening for writing) and migrated. Hosts use
+   * `start`, which also keeps the backups; this is for tests and tools that want no backup work.
+   */
   static open(options: EngineOptions): KeywardenEngine {
-    const databasePath = join(options.home, DATABASE_FILE);
-    if ((options.mustExist || options.readOnly) && !existsSync(databasePath)) {
-      throw new KeywardenError(
-        'no_inventory',
-        existsSync(options.home)
-          ? `${options.home} holds no Keywarden inventory (no ${DATABASE_FILE}); check --home or KEYWARDEN_HOME, or add a backend there with "keywarden backend add"`
-          : `no Keywarden data folder at ${options.home}; check --home or KEYWARDEN_HOME, or add a backend with "keywarden backend add" to create it`,
-        { path: options.home },
-      );
-    }
-    const warnings = options.readOnly ? [] : prepareDataFolder(options.home);
-    const store = InventoryStore.open(databasePath, {
-      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-      ...(options.readOnly ? { readOnly: true } : {}),
-    });
+    const { store, warnings } = openStore(options, true);
     return new KeywardenEngine(options, store, warnings);
   }
 
+  /**
+   * Opens the engine as the CLI, the desktop app and `keywarden ui` do. For writing, besides `open`'s
+   * check: a database with data is backed up before any pending migration (and not migrated if that
+   * backup fails), and the day's backup is made when none exists yet, then again each day while the
+   * process runs (after a sync, and with the hourly reminder check). Reading opens are `open`'s.
+   */
+  static async start(options: EngineOptions): Promise<KeywardenEngine> {
+    if (options.readOnly) return KeywardenEngine.open(options);
+    const { store, warnings } = openStore(options, false);
+    try {
+      if (store.pendingMigrations() > 0 && store.hasData()) {
+        const { makeBackup } = await import('./store/backups.js');
+        const latest = MIGRATIONS.at(-1)?.version ?? 0;
+        try {
+          await makeBackup(store, { databasePath: store.path, reason: `before-schema-${latest}`, ...binding(options) });
+        } catch (error) {
+          const typed = error instanceof KeywardenError ? error : null;
+          throw new KeywardenError(
+            typed?.code ?? 'internal',
+            `could not back up ${store.path} before upgrading its schema, so it was not upgraded (${typed?.message ?? String(error)}); free some space or fix the backups folder's permissions, then try again`,
+            { path: store.path },
+            { cause: error },
+          );
+        }
+      }
+      store.migrate();
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    const engine = new KeywardenEngine(options, store, warnings);
+    engine.automaticBackups = true;
+    await engine.dailyBackup();
+    return engine;
+  }
+
+  /** The backup `restore` would bring back, checked: `source`, or (none given) the newest rolling backup that passes its check. */
+  static inspectBackup(options: { home: string; source?: string; nativeBinding?: string }): { path: string; createdAt: string | null; check: FileCheck } {
+    const databasePath = join(options.home, DATABASE_FILE);
+    if (options.source !== undefined) {
+      const path = resolve(options.source);
+      return { path, createdAt: listBackups(databasePath).find((backup) => backup.path === path)?.createdAt ?? null, check: requireRestorable(path, binding(options)) };
+    }
+    const latest = newestGoodBackup(databasePath, binding(options));
+    if (!latest) {
+      const count = listBackups(databasePath).length;
+      throw new KeywardenError(
+        'not_found',
+        count === 0
+          ? `there is no backup in ${join(options.home, BACKUP_FOLDER)}; name a backup file instead of --latest`
+          : `none of the ${count} backups in ${join(options.home, BACKUP_FOLDER)} passes its check; name another backup file instead of --latest`,
+        { path: join(options.home, BACKUP_FOLDER) },
+      );
+    }
+    return { path: latest.path, createdAt: latest.createdAt, check: latest.check };
+  }
+
+  /**
+   * Replaces the data folder's database with a backup (checked first), keeping the current file aside;
+   * refused while any process has the database open. No engine may be open on the folder: the caller
+   * confirms with the administrator first.
+   */
+  static async restore(options: { home: string; source: string; nativeBinding?: string }): Promise<RestoreResult> {
+    const { restoreDatabase } = await import('./store/restore.js');
+    return restoreDatabase(join(options.home, DATABASE_FILE), options.source, binding(options));
+  }
+
   async close(): Promise<void> {
+    await this.backupRun;
     await this.context.closeConnectors();
     this.context.store.close();
+  }
+
+  // ---- backups (store/backups.ts, loaded when one is made) ---------------------------------------
+
+  /** Makes a backup now: into the rolling set of `backups/` (pruned to the last 7), or to `output` (never overwritten). */
+  async backup(output?: string): Promise<BackupMade> {
+    const { makeBackup } = await import('./store/backups.js');
+    const store = this.context.store;
+    return makeBackup(store, { databasePath: store.path, reason: 'manual', ...(output === undefined ? {} : { output }), ...this.binding });
+  }
+
+  /** The rolling backups, newest first (not re-checked: each was checked when it was made). */
+  backups(): BackupFile[] {
+    return listBackups(this.context.store.path);
+  }
+
+  /** The day's backup if it is due (see `start`); a failure is kept in `warnings`, never thrown: the next day's check tries again. */
+  private async dailyBackup(): Promise<void> {
+    const store = this.context.store;
+    try {
+      const { dailyBackupIfDue } = await import('./store/backups.js');
+      await dailyBackupIfDue(store, { databasePath: store.path, ...this.binding });
+    } catch (error) {
+      this.warnings.push(`the daily backup of ${store.path} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Starts the day's backup in the background when it is due (a directory listing decides; nothing else on the common path). */
+  private dailyBackupSoon(): void {
+    if (!this.automaticBackups || this.backupRun || !dailyBackupDue(this.context.store.path, new Date())) return;
+    this.backupRun = this.dailyBackup().finally(() => {
+      this.backupRun = null;
+    });
   }
 
   // ---- backends (workflows/backends.ts) ----------------------------------------------------------
@@ -207,8 +312,10 @@ export class KeywardenEngine {
   // ---- sync (workflows/sync.ts) ------------------------------------------------------------------
 
   /** Lists every named backend (all listable ones when none is named) concurrently; each commits all or nothing. */
-  sync(names: readonly string[] = [], options: { onProgress?: (progress: SyncProgress) => void } = {}): Promise<SyncReport> {
-    return this.syncing.sync(names, options);
+  async sync(names: readonly string[] = [], options: { onProgress?: (progress: SyncProgress) => void } = {}): Promise<SyncReport> {
+    const report = await this.syncing.sync(names, options);
+    this.dailyBackupSoon();
+    return report;
   }
 
   // ---- keys (workflows/keys.ts) ------------------------------------------------------------------
@@ -285,7 +392,10 @@ export class KeywardenEngine {
 
   /** Reminders that reached a notification threshold not notified yet; each is recorded as notified (once, across processes). */
   claimReminderNotifications(): ReminderNotice[] {
-    return this.remindersFlow.claimNotifications();
+    const notices = this.remindersFlow.claimNotifications();
+    // The hourly check of a long-running app is also when it notices a new day and makes that day's backup.
+    this.dailyBackupSoon();
+    return notices;
   }
 
   /** Puts a key's reminder notifications off for 1 or 7 days; returns when the snooze ends. */
@@ -484,7 +594,7 @@ function prepareDataFolder(home: string): string[] {
     if (uid !== process.getuid?.()) return [`the data folder ${home} is readable by other users and owned by someone else; Keywarden could not restrict it to you`];
     // A folder that also holds other things (a home folder given as --home) keeps its mode: narrowing
     // it would surprise whoever owns those things. Keywarden's own folder, or an empty one, is narrowed.
-    const foreign = readdirSync(home).filter((name) => !name.startsWith(DATABASE_FILE) && name !== DEMO_PASSPHRASE_FILE);
+    const foreign = readdirSync(home).filter((name) => !name.startsWith(DATABASE_FILE) && name !== DEMO_PASSPHRASE_FILE && name !== BACKUP_FOLDER);
     if (foreign.length > 0)
       return [`the data folder ${home} is readable by other users and holds other files, so Keywarden left it as it is; give Keywarden a folder of its own, or run "chmod 700 ${home}"`];
     chmodSync(home, 0o700);
@@ -492,6 +602,37 @@ function prepareDataFolder(home: string): string[] {
   } catch (error) {
     return [`the data folder ${home} is readable by other users and could not be restricted to you (${(error as Error).message}); run "chmod 700 ${home}"`];
   }
+}
+
+/** Opens the data folder's store (see `KeywardenEngine.open`); `migrate: false` leaves pending migrations to `start`. */
+function openStore(options: EngineOptions, migrate: boolean): { store: InventoryStore; warnings: string[] } {
+  const databasePath = join(options.home, DATABASE_FILE);
+  if ((options.mustExist || options.readOnly) && !existsSync(databasePath)) {
+    throw new KeywardenError(
+      'no_inventory',
+      existsSync(options.home)
+        ? `${options.home} holds no Keywarden inventory (no ${DATABASE_FILE}); check --home or KEYWARDEN_HOME, or add a backend there with "keywarden backend add"${restorable(databasePath)}`
+        : `no Keywarden data folder at ${options.home}; check --home or KEYWARDEN_HOME, or add a backend with "keywarden backend add" to create it`,
+      { path: options.home },
+    );
+  }
+  const warnings = options.readOnly ? [] : prepareDataFolder(options.home);
+  const store = InventoryStore.open(databasePath, {
+    ...binding(options),
+    ...(options.readOnly ? { readOnly: true } : {}),
+    ...(migrate ? {} : { migrate: false }),
+  });
+  return { store, warnings };
+}
+
+/** A data folder whose database is gone but whose backups are there says so. */
+function restorable(databasePath: string): string {
+  const newest = listBackups(databasePath)[0];
+  return newest ? `; its backups folder holds ${newest.path}: "keywarden restore --latest" brings the newest good one back` : '';
+}
+
+function binding(options: { nativeBinding?: string }): { nativeBinding?: string } {
+  return options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
 }
 
 function currentOsUser(): string {

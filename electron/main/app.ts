@@ -94,7 +94,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     // `npm start` builds better-sqlite3 for Electron's ABI beside the Node build the tests use, and names it here
     // (tools/start); a packaged app has the Electron build in place of the Node one and sets nothing.
     const nativeBinding = process.env.KEYWARDEN_SQLITE_BINDING;
-    engine = KeywardenEngine.open({
+    engine = await KeywardenEngine.start({
       home,
       ...(options.keychain ? { keychain: options.keychain } : {}),
       ...(nativeBinding ? { nativeBinding } : {}),

@@ -510,6 +510,9 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       ['vault add-passphrase', ['vault', 'add-passphrase']],
       ['vault remove-passphrase', ['vault', 'remove-passphrase', '--yes']],
       ['vault reset', ['vault', 'reset']],
+      ['backup', ['backup', '--output', join(folder, 'backup.db')]],
+      ['backup list', ['backup', 'list']],
+      ['restore', ['restore', '--latest', '--yes']],
       ['demo', ['demo']],
       // ui runs until stopped; here its error document. Its {"url"} document is checked in cli-ui.test.ts.
       ['ui', ['ui', '--no-open', '--port', '70000']],

@@ -69,6 +69,15 @@ describe('the renderer contract', () => {
     expect(await client['key:show'](keys[0]!.ref)).toEqual(keys[0]);
   });
 
+  it('makes a backup into the rolling set and lists it (store:backup, store:backups), in the declared shapes', async () => {
+    expect(await client['store:backups']()).toEqual([]);
+    const made = await client['store:backup']();
+    expect(made.path).toMatch(new RegExp(`^${home}/backups/keywarden-.*-manual\\.db$`));
+    const listed = await client['store:backups']();
+    expect(listed).toEqual([{ path: made.path, name: expect.stringMatching(/^keywarden-/), createdAt: expect.any(String), reason: 'manual', bytes: expect.any(Number) }]);
+    expect(CONTRACT['store:backups'].result.safeParse(listed).success).toBe(true);
+  });
+
   it("says which actions a key allows, with the engine's reason in place of each one it does not", async () => {
     const [key] = await client['inventory:list']({});
     const actions = await client['key:actions'](key!.ref);

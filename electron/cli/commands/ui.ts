@@ -26,7 +26,7 @@ export const ui: CommandRun = async ({ values, out, engine }) => {
       const { KeywardenEngine } = await import('../../core/engine.js');
       const { startDemo } = await import('../../core/demo/demo.js');
       const { home, options } = await demoEngineOptions(undefined, out.info);
-      const demoEngine = KeywardenEngine.open({ home, ...options });
+      const demoEngine = await KeywardenEngine.start({ home, ...options });
       try {
         const running = await startDemo(demoEngine);
         out.info(`keywarden ui: demo started in ${home} (the real data folder is left as it was)`);

@@ -37,6 +37,12 @@ export interface SqlDatabase {
   pragma(statement: string): unknown;
   close(): void;
   readonly readOnly: boolean;
+  /**
+   * Copies the database to `destination` with SQLite's online backup API, all pages in one step: a
+   * consistent snapshot of what is committed (the WAL's committed frames included), never a write still
+   * in progress in another connection. The destination is created or overwritten.
+   */
+  backup(destination: string): Promise<void>;
 }
 
 export interface OpenOptions {
@@ -49,6 +55,11 @@ export interface OpenOptions {
    * folder (a backup, a mounted snapshot) can still be listed.
    */
   readOnly?: boolean;
+  /**
+   * A self-contained copy (a backup): the rollback journal instead of WAL, so the copy is one file with
+   * no -wal or -shm beside it, and opens read-only anywhere.
+   */
+  standalone?: boolean;
 }
 
 /** The database and its WAL and shared-memory files hold sealed secrets and the audit trail: owner only. */
@@ -83,7 +94,8 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // WAL lets the desktop app read while a CLI sync writes; it is also what makes readers never block.
     // A read-only connection uses whatever mode the file has; changing it would be a write.
-    if (!options.readOnly) enableWal(db, busyTimeoutMs);
+    if (options.standalone) db.pragma('journal_mode = DELETE');
+    else if (!options.readOnly) enableWal(db, busyTimeoutMs);
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
   } catch (error) {
@@ -103,7 +115,49 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase
     pragma: (statement) => open.pragma(statement),
     close: () => open.close(),
     readOnly: Boolean(options.readOnly),
+    async backup(destination) {
+      try {
+        // better-sqlite3 steps the backup on the event loop; asking for every page at once makes the copy
+        // one step, so it never restarts and never mixes two states of a database another process writes.
+        await open.backup(destination, { progress: () => ALL_PAGES });
+      } catch (error) {
+        throw translateSqliteError(error, path);
+      }
+    },
   };
+}
+
+/** The most pages better-sqlite3 accepts for one backup step: in practice, all of them. */
+const ALL_PAGES = 0x7fffffff;
+
+/** Another connection (in any process) has the database open, or nothing could lock it: see `lockExclusively`. */
+export type ExclusiveLock = { state: 'locked'; release(): void } | { state: 'busy' } | { state: 'unreadable'; code: string };
+
+/**
+ * Tries to take the database file's exclusive lock at once, without waiting, to learn whether any other
+ * connection has it open: in WAL mode every open connection keeps a shared lock on the file, even when
+ * idle, so an exclusive lock is refused (SQLITE_BUSY) while the desktop app, `keywarden ui` or a running
+ * command has the database open. `locking_mode = EXCLUSIVE` keeps the lock after the transaction until
+ * `release()`, so nothing else can open the database while it is moved aside. A file SQLite cannot
+ * read as a database (a destroyed header) cannot be locked this way: `unreadable`.
+ */
+export function lockExclusively(path: string, options: Pick<OpenOptions, 'nativeBinding'> = {}): ExclusiveLock {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { fileMustExist: true, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+    db.pragma('busy_timeout = 0');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('COMMIT');
+  } catch (error) {
+    db?.close();
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return { state: 'busy' };
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return { state: 'unreadable', code };
+    throw translateSqliteError(error, path);
+  }
+  const held = db;
+  return { state: 'locked', release: () => held.close() };
 }
 
 /** Lets the synchronous open wait a moment without spinning. */
@@ -159,12 +213,7 @@ export function translateSqliteError(error: unknown, path: string): KeywardenErr
   const code = (error as { code?: string } | null)?.code ?? '';
   const text = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new KeywardenError(
-      'store_corrupt',
-      `the inventory database ${path} is damaged or not a Keywarden database (${code}); it was left untouched: move it aside to start afresh, or restore it from a backup`,
-      { path },
-      { cause: error },
-    );
+    return new KeywardenError('store_corrupt', `the inventory database ${path} is damaged or not a Keywarden database (${code}); it was left untouched`, { path, damaged: true }, { cause: error });
   }
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return new KeywardenError('store_busy', `the inventory database ${path} is busy in another Keywarden process; try again in a moment`, { path }, { cause: error });

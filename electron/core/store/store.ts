@@ -11,9 +11,21 @@ import { endOfWindow } from '../dates.js';
 import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
 import type { AuditChainStatus } from '../../../shared/audit.js';
 import { AUDIT_GENESIS_AT_META, appendChainedAudit, type ChainedAuditEvent, findChainedEvent, hasAuditChain, listChainedAudit, verifyAuditChain } from './audit-chain.js';
+import { requireIntact, requireNotEmptied, withBackupHint } from './integrity.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
 import { RotationTables } from './rotations.js';
 import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
+
+export interface StoreOpenOptions extends OpenOptions {
+  /**
+   * Run SQLite's quick_check before anything is written (default: on every open for writing). Reading
+   * opens skip it, so `keywarden list` stays fast; there a damaged page is still reported when SQLite
+   * meets it (SQLITE_CORRUPT / SQLITE_NOTADB), with the same message.
+   */
+  checkIntegrity?: boolean;
+  /** Apply pending migrations at once (default). `false` lets the caller back the file up first, then call `migrate()`. */
+  migrate?: boolean;
+}
 
 export interface BackendRow {
   id: number;
@@ -90,20 +102,63 @@ export class InventoryStore {
     this.rotations = new RotationTables(db, (fn) => this.guard(fn));
   }
 
-  static open(path: string, options: OpenOptions = {}): InventoryStore {
-    const db = openSqlite(path, options);
+  static open(path: string, options: StoreOpenOptions = {}): InventoryStore {
+    let db: SqlDatabase;
+    try {
+      if (!options.readOnly) requireNotEmptied(path);
+      db = openSqlite(path, options);
+    } catch (error) {
+      throw withBackupHint(translateSqliteError(error, path), path);
+    }
     try {
       if (options.readOnly) requireCurrentSchema(db);
-      else migrate(db);
+      else {
+        // Before any write: a migration or a sync writing into a damaged b-tree could spread the damage.
+        if (options.checkIntegrity !== false) requireIntact(db);
+        if (options.migrate !== false) migrate(db);
+      }
     } catch (error) {
       db.close();
-      throw translateSqliteError(error, path);
+      throw withBackupHint(translateSqliteError(error, path), path);
     }
     return new InventoryStore(db);
   }
 
   get path(): string {
     return this.db.path;
+  }
+
+  get readOnly(): boolean {
+    return this.db.readOnly;
+  }
+
+  /** Migrations this file still needs (after an open with `migrate: false`). */
+  pendingMigrations(): number {
+    return this.guard(() => {
+      const version = schemaVersion(this.db);
+      return MIGRATIONS.filter((migration) => migration.version > version).length;
+    });
+  }
+
+  migrate(): number {
+    return this.guard(() => migrate(this.db));
+  }
+
+  /** Whether the file holds anything worth a backup: a backend, or an audit trail (which outlives removed backends). */
+  hasData(): boolean {
+    return this.guard(() => {
+      if (schemaVersion(this.db) === 0) return false;
+      return this.db.prepare<{ found: number }>('SELECT EXISTS (SELECT 1 FROM backends) OR EXISTS (SELECT 1 FROM audit) AS found').get()?.found === 1;
+    });
+  }
+
+  /** A copy of the database at `destination`, made with SQLite's online backup API (see `SqlDatabase.backup`). */
+  async backup(destination: string): Promise<void> {
+    try {
+      await this.db.backup(destination);
+    } catch (error) {
+      throw withBackupHint(translateSqliteError(error, this.db.path), this.db.path);
+    }
   }
 
   close(): void {
@@ -622,7 +677,8 @@ export class InventoryStore {
     try {
       return fn();
     } catch (error) {
-      throw translateSqliteError(error, this.db.path);
+      // A damaged page met by any query (reading commands skip the check at open) names the newest good backup too.
+      throw withBackupHint(translateSqliteError(error, this.db.path), this.db.path);
     }
   }
 }

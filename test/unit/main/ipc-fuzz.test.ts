@@ -61,6 +61,8 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'rotation:list': [{ all: true }],
   'rotation:abandon': [1],
   'audit:verify': [],
+  'store:backup': [],
+  'store:backups': [],
 };
 
 const METHODS = Object.keys(CONTRACT) as ContractMethod[];
