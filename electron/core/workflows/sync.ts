@@ -5,6 +5,7 @@
 import type { SyncProgress, SyncReport } from '../../../shared/domain.js';
 import type { Connector, KeyPage, RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
+import { crashPoint } from '../crash-points.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import type { BackendRow } from '../store/store.js';
 import { plural } from '../text.js';
@@ -95,6 +96,7 @@ export class SyncWorkflow {
         if (facts) this.ctx.store.updateBackendSettings(row.id, { ...row.settings, vendorFacts: facts });
         const written = this.ctx.store.replaceInventory(row.id, keys, { syncStartedAt, syncedAt, rotateEveryDays: this.ctx.rotationDays(row) });
         for (const secret of secrets) this.ctx.store.putKeySecret(row.id, secret.keyId, secret.sealed, syncedAt);
+        crashPoint(`sync:${row.name}:in-commit`);
         return written;
       });
       emit('done', pages, keys.length);
