@@ -161,6 +161,11 @@ export const BackendSyncResult = z.object({
   durationMs: z.number().nonnegative(),
   /** What a successful sync left undone, e.g. secrets not cached because the keychain is locked. */
   note: z.string().nullable(),
+  /**
+   * Key rows a successful sync inserted, updated or removed: 0 when nothing changed at the vendor (an unchanged
+   * key is not rewritten). Absent from a failed sync, which writes none.
+   */
+  keysWritten: z.number().int().nonnegative().optional(),
 });
 export type BackendSyncResult = z.infer<typeof BackendSyncResult>;
 

@@ -500,23 +500,33 @@ export class KeywardenEngine {
    * schema (and so zod) is loaded on first use: commands that never read settings do not pay for it.
    */
   async settings(): Promise<Settings> {
-    const { DEFAULT_SETTINGS, Settings: schema } = await import('../../shared/domain.js');
+    const domain = await import('../../shared/domain.js');
+    return this.readSettings(domain);
+  }
+
+  private readSettings({ DEFAULT_SETTINGS, Settings: schema }: typeof import('../../shared/domain.js')): Settings {
     const stored = this.context.store.getMeta(SETTINGS_META);
     const parsed = schema.partial().safeParse(stored ? JSON.parse(stored) : {});
     // A value written by another version that no longer fits is ignored, not fatal.
     return { ...DEFAULT_SETTINGS, ...(parsed.success ? parsed.data : {}) };
   }
 
-  /** Changes some preferences; the others keep their values. Audited with what changed. */
+  /**
+   * Changes some preferences; the others keep their values. Audited with what changed. The record is read and
+   * written in one transaction: the desktop app and a CLI changing two different settings at once both keep theirs.
+   */
   async updateSettings(changes: Partial<Settings>): Promise<Settings> {
-    const { Settings: schema } = await import('../../shared/domain.js');
-    const checked = schema.partial().strict().safeParse(changes);
+    const domain = await import('../../shared/domain.js');
+    const checked = domain.Settings.partial().strict().safeParse(changes);
     if (!checked.success) {
       const issue = checked.error.issues[0];
       throw new KeywardenError('invalid_input', `the setting ${issue?.path.join('.') || '(unknown)'} is not valid: ${issue?.message ?? 'invalid'}`);
     }
-    const next = { ...(await this.settings()), ...checked.data };
-    this.context.store.setMeta(SETTINGS_META, JSON.stringify(next));
+    const next = this.context.store.transaction(() => {
+      const merged = { ...this.readSettings(domain), ...checked.data };
+      this.context.store.setMeta(SETTINGS_META, JSON.stringify(merged));
+      return merged;
+    });
     const described = Object.entries(checked.data).map(([name, value]) => `${name}=${String(value)}`);
     this.context.audit('settings.update', null, null, 'ok', described.join(', ') || 'no change');
     return next;

@@ -42,7 +42,7 @@ const round = (value, digits) => (value === null ? null : Number(value.toFixed(d
  */
 export function figure(unit, samples, extra = {}) {
   const sorted = [...samples].sort((a, b) => a - b);
-  const digits = unit === 'ms' ? 2 : unit === 'MiB' ? 1 : 0;
+  const digits = unit === 'ms' ? 2 : ['MiB', 'KiB', 'KiB/day', 's'].includes(unit) ? 1 : 0;
   const result = {
     unit,
     runs: sorted.length,

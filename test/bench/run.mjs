@@ -15,9 +15,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { populateStore, SEARCH_TERM } from './fixtures.mjs';
+import { databaseFile, populateStore, SEARCH_TERM } from './fixtures.mjs';
 import { measureKeepassxc } from './keepassxc.mjs';
-import { BENCH_DIR, CLI, figure, interleaved, MiB, median, progress, repeat, ROOT, runChild, timedSpawn } from './lib.mjs';
+import { BENCH_DIR, CLI, figure, interleaved, loadDist, MiB, median, progress, repeat, ROOT, runChild, timedSpawn } from './lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const runsOf = (full) => (QUICK ? Math.max(3, Math.ceil(full / 3)) : full);
@@ -31,6 +31,9 @@ const CONFIG = {
   syncKeysPerBackend: 5_000,
   syncRuns: { nitrobox: runsOf(5), all: runsOf(3) },
   memoryRuns: runsOf(3),
+  sync20: { backends: 20, keysPerBackend: 500, latencyMs: 20, runs: runsOf(9), timelineRuns: runsOf(5) },
+  firstPageRuns: runsOf(9),
+  soak: { days: 30, backends: 3, keysPerBackend: 300 },
   keepassxcRuns: runsOf(10),
   keepassxcSlowRuns: runsOf(5),
 };
@@ -112,6 +115,81 @@ async function stopEmulators() {
     });
     child.stdin.end();
   });
+}
+
+/**
+ * Starts `child/emulators-many.mjs` (BACKENDS emulators of KEYS keys each, LATENCY_MS added to every request) in a
+ * process of its own; returns what it printed and a stop function. For the measurements that need their own set.
+ */
+async function startManyEmulators(backends, keysPerBackend, latencyMs) {
+  const { spawn } = await import('node:child_process');
+  progress(`starting ${backends} emulators with ${keysPerBackend} keys each, ${latencyMs} ms per request`);
+  const child = spawn(process.execPath, [join(BENCH_DIR, 'child', 'emulators-many.mjs'), String(backends), String(keysPerBackend), String(latencyMs)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const info = await new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      if (buffered.includes('\n')) {
+        try {
+          resolve(JSON.parse(buffered.split('\n')[0]));
+        } catch {
+          reject(new Error(`emulators-many printed no JSON: ${buffered.slice(0, 200)}`));
+        }
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`emulators-many exited (${code}) before it was ready`)));
+    child.on('error', reject);
+  });
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, 5000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.stdin.end();
+    });
+  return { info, stop };
+}
+
+/**
+ * Counts every row written to the `keys` table of a database from now on, whoever writes it (triggers on the file:
+ * bench instrumentation of a throw-away copy, never of a real inventory). Returns a reader of the count.
+ */
+async function countKeyRowWrites(home) {
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(await databaseFile(home));
+  db.exec(`
+    CREATE TABLE bench_key_writes (n INTEGER NOT NULL);
+    INSERT INTO bench_key_writes VALUES (0);
+    CREATE TRIGGER bench_count_insert AFTER INSERT ON keys BEGIN UPDATE bench_key_writes SET n = n + 1; END;
+    CREATE TRIGGER bench_count_update AFTER UPDATE ON keys BEGIN UPDATE bench_key_writes SET n = n + 1; END;
+    CREATE TRIGGER bench_count_delete AFTER DELETE ON keys BEGIN UPDATE bench_key_writes SET n = n + 1; END;`);
+  db.close();
+  return async () => {
+    const reader = new Database(await databaseFile(home), { readonly: true });
+    try {
+      return reader.prepare('SELECT n FROM bench_key_writes').get().n;
+    } finally {
+      reader.close();
+    }
+  };
+}
+
+/** Least-squares slope of y over x. */
+function slope(points) {
+  const n = points.length;
+  const mx = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const my = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  const num = points.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0);
+  const den = points.reduce((sum, [x]) => sum + (x - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
 }
 
 const cliEnv = () => {
@@ -301,6 +379,166 @@ const MEASUREMENTS = [
     },
   },
   {
+    id: 'sync_cli_20_backends',
+    description:
+      'Whole `keywarden --home H sync --json` processes (spawn to exit) against 20 emulators in a process of their own (Nitrobox, BoxWatch and CommBox in turn, 500 keys each, pages of 100, each emulator adding 20 ms to every request): first = a data folder whose 20 backends were added but never synced (copied fresh for each run); resync = the same folder again, nothing changed at the vendors. Target: 0.4 s (the floor is 5 pages x 20 ms = 0.1 s plus Node and the CLI starting). key_rows_written counts every row written to the keys table (triggers on a copy) and the keysWritten the CLI reports; timeline splits an in-process resync into phases.',
+    async run() {
+      const { backends, keysPerBackend, latencyMs, runs, timelineRuns } = CONFIG.sync20;
+      const many = await startManyEmulators(backends, keysPerBackend, latencyMs);
+      try {
+        const template = join(workDir, 'sync20-template');
+        const { KeywardenEngine } = await loadDist('electron/core/engine.js');
+        const engine = KeywardenEngine.open({ home: template });
+        for (const backend of many.info.backends) await engine.addBackend({ name: backend.name, type: backend.type, url: backend.url, credential: backend.credential });
+        await engine.close();
+        const expected = backends * keysPerBackend;
+        const { cpSync } = await import('node:fs');
+        const syncOnce = async (home) => {
+          const run = await node([CLI, '--home', home, 'sync', '--json']);
+          const report = JSON.parse(run.stdout);
+          const keys = report.results.reduce((sum, result) => sum + result.keyCount, 0);
+          if (!report.ok || keys !== expected)
+            throw new Error(
+              `sync: ok=${report.ok}, ${keys} keys (expected ${expected}): ${report.results
+                .filter((r) => !r.ok)
+                .map((r) => r.error)
+                .join('; ')}`,
+            );
+          return { ms: run.ms, keysWritten: report.results.reduce((sum, result) => sum + (result.keysWritten ?? 0), 0), report };
+        };
+        progress(`sync_cli_20_backends: ${runs} runs of a first sync and a resync`);
+        const first = [];
+        const resync = [];
+        await repeat(runs, 1, async (index) => {
+          const home = join(workDir, `sync20-${index}`);
+          cpSync(template, home, { recursive: true });
+          const a = await syncOnce(home);
+          const b = await syncOnce(home);
+          rmSync(home, { recursive: true, force: true });
+          if (index >= 0) {
+            first.push(a.ms);
+            resync.push(b.ms);
+          }
+        });
+
+        progress('sync_cli_20_backends: counting key rows written');
+        const counted = join(workDir, 'sync20-counted');
+        cpSync(template, counted, { recursive: true });
+        const writes = await countKeyRowWrites(counted);
+        const firstSync = await syncOnce(counted);
+        const afterFirst = await writes();
+        const second = await syncOnce(counted);
+        const afterSecond = await writes();
+        const secondRows = afterSecond - afterFirst;
+        if (afterFirst !== expected || secondRows !== second.keysWritten || afterFirst !== firstSync.keysWritten) {
+          throw new Error(`key rows written: first ${afterFirst} (reported ${firstSync.keysWritten}, expected ${expected}), second ${secondRows} (reported ${second.keysWritten})`);
+        }
+        const changedAtVendor = second.report.results.filter((result) => (result.keysWritten ?? 0) > 0).map((result) => `${result.backend}: ${result.keysWritten}`);
+
+        progress('sync_cli_20_backends: where an in-process resync spends its time');
+        const phases = [];
+        await repeat(timelineRuns, 1, async (index) => {
+          const answer = await runChild('sync-timeline.mjs', [counted, String(expected)]);
+          if (index >= 0) phases.push(answer);
+        });
+        rmSync(counted, { recursive: true, force: true });
+        const phase = (name) =>
+          figure(
+            'ms',
+            phases.map((p) => p[name]),
+          );
+        return {
+          backends,
+          keys: expected,
+          latency_ms_per_request: latencyMs,
+          target_ms: 400,
+          floor_ms: { pages_x_latency: 5 * latencyMs, note: 'plus Node start-up and loading the CLI, the engine, undici and zod' },
+          first_ms: figure('ms', first),
+          resync_ms: figure('ms', resync),
+          key_rows_written: {
+            first_sync: figure('rows', [afterFirst]),
+            resync: figure('rows', [secondRows]),
+            resync_reported_by_cli: second.keysWritten,
+            note: `rows the resync wrote, by backend: ${changedAtVendor.join(', ') || 'none'}. A BoxWatch vendor records when each key was last used, and Keywarden's own requests use its credential key: that one key per BoxWatch backend changed at the vendor. Every other key is left unwritten.`,
+          },
+          timeline_resync_in_process: {
+            note: 'one in-process resync (test/bench/child/sync-timeline.mjs), ms from the start of the process: import_engine = loading the engine; open = KeywardenEngine.open; first_page = the earliest first page of any backend (connector code, undici and zod loaded, the data key read from the keychain, one request); last_done = the last backend committed; close = the engine closed',
+            import_engine: phase('importMs'),
+            open: phase('openMs'),
+            first_page: phase('firstPageMs'),
+            last_done: phase('lastDoneMs'),
+            close: phase('closeMs'),
+          },
+        };
+      } finally {
+        await many.stop();
+      }
+    },
+  },
+  {
+    id: 'offline_first_page_100k',
+    description:
+      "Offline open at 100,000 keys (\"mixed\" inventory), as the console's first screen meets it: in a fresh Node process, import the compiled engine, KeywardenEngine.open({ home }), then the first page of 100 keys sorted by due date (queryInventory with the default order). engine_start_to_first_page = import + open + page (Node's own start excluded); process_wall includes it. The same SQL (captured from the engine, its count and page statements, with the same parameters) is run in the same rounds by the sqlite3 command on the same file (process wall) and through a bare better-sqlite3 connection in the engine's process. Target: 100 ms, and within 2x the sqlite3 command.",
+    async run() {
+      const home = await fixture('mixed', 100_000);
+      const file = await databaseFile(home);
+      const sqlite3 = spawnSync('sh', ['-c', 'command -v sqlite3'], { encoding: 'utf8' }).stdout.trim();
+      progress(`offline_first_page_100k: ${CONFIG.firstPageRuns} runs${sqlite3 ? ', interleaved with sqlite3' : ' (no sqlite3 command)'}`);
+      const engineRuns = [];
+      const sqliteRuns = [];
+      let script = null;
+      await repeat(CONFIG.firstPageRuns, 1, async (index) => {
+        const answer = await runChild('first-page.mjs', [home, '100000']);
+        if (!script) {
+          const param = (name, value) => `.parameter set @${name} ${typeof value === 'number' ? value : `"'${value}'"`}`;
+          const named = new Set(answer.sql.flatMap((text) => [...text.matchAll(/@(\w+)/g)].map((match) => match[1])));
+          script = [...[...named].map((name) => param(name, answer.params[name])), ...answer.sql.map((text) => `${text.trim()};`), ''].join('\n');
+        }
+        if (index >= 0) engineRuns.push(answer);
+        if (!sqlite3) return;
+        const run = await timedSpawn(sqlite3, ['-readonly', file], { input: script });
+        const lines = run.stdout.trim().split('\n');
+        if (lines.length !== 101 || lines[0] !== '100000') throw new Error(`sqlite3 printed ${lines.length} lines, first "${lines[0]}"; expected the count 100000 and 100 rows`);
+        if (index >= 0) sqliteRuns.push(run.ms);
+      });
+      const engineStart = engineRuns.map((r) => r.importMs + r.openMs + r.pageMs);
+      const result = {
+        target_ms: 100,
+        engine_start_to_first_page: figure('ms', engineStart, { rows: 100 }),
+        import_engine: figure(
+          'ms',
+          engineRuns.map((r) => r.importMs),
+        ),
+        open: figure(
+          'ms',
+          engineRuns.map((r) => r.openMs),
+        ),
+        first_page_query: figure(
+          'ms',
+          engineRuns.map((r) => r.pageMs),
+        ),
+        process_wall: figure(
+          'ms',
+          engineRuns.map((r) => r.wallMs),
+        ),
+        better_sqlite3_same_sql_open_and_query: figure(
+          'ms',
+          engineRuns.map((r) => r.raw.openMs + r.raw.queryMs),
+          { rows: engineRuns[0].raw.rows },
+        ),
+      };
+      if (!sqlite3) {
+        result.sqlite3_command = { skipped: 'no sqlite3 command on this machine (apt-get install sqlite3); better_sqlite3_same_sql_open_and_query is the reference instead' };
+        return result;
+      }
+      result.sqlite3_command = figure('ms', sqliteRuns, { rows: 100 });
+      result.sqlite3_command.version = spawnSync(sqlite3, ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[0];
+      result.ratio_engine_start_to_sqlite3 = Number((median(engineStart) / median(sqliteRuns)).toFixed(2));
+      result.ratio_process_wall_to_sqlite3 = Number((median(engineRuns.map((r) => r.wallMs)) / median(sqliteRuns)).toFixed(2));
+      return result;
+    },
+  },
+  {
     id: 'memory',
     description:
       'process.memoryUsage() after a full GC in a child process holding the engine as the Electron main process would: baseline (engine imported), after opening the 100k "mixed" inventory and listing every key once (list still referenced), after then syncing 5,000 Nitrobox keys. peak_rss is the highest RSS of the process (transient garbage included).',
@@ -321,6 +559,7 @@ const MEASUREMENTS = [
           runs.map((r) => mib(r[phase][field])),
         );
       return {
+        target_rss_100k_mib: 300,
         baseline: { rss: pick('baseline', 'rss'), heap_used: pick('baseline', 'heapUsed') },
         after_open_list_100k: { rss: pick('afterOpenList', 'rss'), heap_used: pick('afterOpenList', 'heapUsed') },
         after_sync_5k: { rss: pick('afterSync', 'rss'), heap_used: pick('afterSync', 'heapUsed') },
@@ -329,6 +568,63 @@ const MEASUREMENTS = [
           runs.map((r) => mib(r.peakRss)),
         ),
       };
+    },
+  },
+  {
+    id: 'soak_30_days',
+    description:
+      "The app running for 30 simulated days in a few seconds (test/bench/child/soak.mjs, --expose-gc): one engine with a moved clock (now: () => clock) over three emulators in their own process (their clocks moved through POST /__emulator/clock) and 40 manual keys expiring over the coming weeks; every simulated 6 h the background sync decides and syncs (BackgroundSync.check) and the reminder scheduler checks (ReminderScheduler.check), the first notification of each check snoozed for a day. Memory is sampled after a full GC at the end of each simulated day: heap_growth is day 30 against day 1 (day 0 to 1 is start-up: connectors loaded, first syncs); old_space is objects, code_space V8's compiled code; interpreter_only repeats the 30 days with V8's compilers off, so that its heap holds objects alone. Resident memory steps up while V8 and the allocator size their reserves, then stays: rss_growth_day_15_to_30 is the second half. notifications counts what was raised per threshold.",
+    async run() {
+      const { days, backends, keysPerBackend } = CONFIG.soak;
+      const many = await startManyEmulators(backends, keysPerBackend, 0);
+      const soak = async (label, v8Flags) => {
+        const home = join(workDir, `soak-${label}`);
+        progress(`soak_30_days: ${days} simulated days (${label})`);
+        const answer = await runChild('soak.mjs', [home, String(days)], { env: { ...process.env, BENCH_EMULATORS: JSON.stringify(many.info) }, nodeArgs: [...v8Flags, '--expose-gc'] });
+        rmSync(home, { recursive: true, force: true });
+        if (answer.failedSyncs > 0) throw new Error(`${label}: ${answer.failedSyncs} of ${answer.syncs} syncs failed`);
+        return answer;
+      };
+      try {
+        const answer = await soak('as the app runs', []);
+        // The same days with V8's compilers off: what the heap holds then is objects only, no optimised code.
+        const control = await soak('interpreter only', ['--no-opt', '--no-maglev', '--no-sparkplug']);
+        const kib = (bytes) => Number((bytes / 1024).toFixed(1));
+        const growth = (run, field, from = 1) => {
+          const at = (day) => run.samples.find((sample) => sample.day === day)[field];
+          return figure('KiB', [kib(at(days) - at(from))]);
+        };
+        const perDay = (run, field) => figure('KiB/day', [kib(slope(run.samples.filter((sample) => sample.day >= 1).map((sample) => [sample.day, sample[field]])))]);
+        const heapAt = (run, day) => figure('MiB', [run.samples.find((sample) => sample.day === day).heapUsed / MiB]);
+        return {
+          simulated_days: answer.days,
+          steps_of_6h: answer.steps,
+          syncs: answer.syncs,
+          wall_s: figure('s', [answer.elapsedMs / 1000]),
+          notifications: { ...answer.notifications, snoozed_1_day: answer.snoozed },
+          heap_used_day_1: heapAt(answer, 1),
+          heap_used_day_30: heapAt(answer, days),
+          heap_growth_day_1_to_30: growth(answer, 'heapUsed'),
+          heap_slope: perDay(answer, 'heapUsed'),
+          old_space_growth_day_1_to_30: growth(answer, 'oldSpace'),
+          code_space_growth_day_1_to_30: growth(answer, 'codeSpace'),
+          rss_day_1: figure('MiB', [answer.samples[1].rss / MiB]),
+          rss_day_15: figure('MiB', [answer.samples[15].rss / MiB]),
+          rss_day_30: figure('MiB', [answer.samples[days].rss / MiB]),
+          rss_growth_day_15_to_30: figure('MiB', [(answer.samples[days].rss - answer.samples[15].rss) / MiB]),
+          interpreter_only: {
+            note: 'the same 30 days with --no-opt --no-maglev --no-sparkplug: no optimised code, so the heap holds the objects alone',
+            wall_s: figure('s', [control.elapsedMs / 1000]),
+            heap_used_day_1: heapAt(control, 1),
+            heap_growth_day_1_to_30: growth(control, 'heapUsed'),
+            heap_slope: perDay(control, 'heapUsed'),
+            notifications_total: control.notifications.total,
+          },
+          samples_mib: answer.samples.map((sample) => ({ day: sample.day, heap_used: Number((sample.heapUsed / MiB).toFixed(2)), rss: Number((sample.rss / MiB).toFixed(1)) })),
+        };
+      } finally {
+        await many.stop();
+      }
     },
   },
   {

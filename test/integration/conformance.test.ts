@@ -211,6 +211,50 @@ describe.each(FIXTURES.map((fixture) => [fixture.definition.type, fixture] as co
       startsWithBackend(error.message, backendName);
     });
 
+    it.skipIf(!listable)('a page reset in the middle of its body is read again, and arrives whole', async () => {
+      const { emulator, path } = listTarget();
+      const connector = await build();
+      const before = emulator.requestLog.length;
+      emulator.addFault({ kind: 'reset-mid-body', method: 'GET', pathPrefix: path, times: 1 });
+      const page = await connector.listPage(null);
+      expect(page.keys.length).toBeGreaterThan(0);
+      expect(countRequests(emulator, 'GET', path, before)).toBe(2);
+    });
+
+    it.skipIf(!listable)('a list reset mid-body on every try is "network", naming the backend, after a bounded number of tries', async () => {
+      const { emulator, path } = listTarget();
+      const connector = await build({ http: { maxAttempts: 3 } });
+      const before = emulator.requestLog.length;
+      emulator.addFault({ kind: 'reset-mid-body', method: 'GET', pathPrefix: path, times: 100 });
+      const error = await failure(() => connector.listPage(null));
+      expect(error.code).toBe('network');
+      startsWithBackend(error.message, backendName);
+      expect(countRequests(emulator, 'GET', path, before)).toBe(3);
+    });
+
+    it.skipIf(!listable)('an answer that stops half-way is "timeout", naming the backend, and not asked again', async () => {
+      const { emulator, path } = listTarget();
+      const connector = await build({ http: { responseTimeoutMs: 300 } });
+      const before = emulator.requestLog.length;
+      emulator.addFault({ kind: 'stall-mid-body', method: 'GET', pathPrefix: path, times: 10 });
+      const error = await failure(() => connector.listPage(null));
+      expect(error.code).toBe('timeout');
+      startsWithBackend(error.message, backendName);
+      expect(countRequests(emulator, 'GET', path, before)).toBe(1);
+    });
+
+    it.skipIf(!listable)('a 50 MB answer is refused at the byte bound as "malformed_response", naming the backend', async () => {
+      const { emulator, path } = listTarget();
+      const built = await connect(fixture, harness, { http: { maxResponseBytes: 1024 * 1024 } });
+      clients.push(built.http);
+      emulator.addFault({ kind: 'oversized', bytes: 50 * 1024 * 1024, method: 'GET', pathPrefix: path });
+      const error = await failure(() => built.connector.listPage(null));
+      expect(error.code).toBe('malformed_response');
+      startsWithBackend(error.message, backendName);
+      // Cut at the bound: the rest of the 50 MB is never read.
+      expect(built.http.bytesReceived).toBeLessThan(2 * 1024 * 1024);
+    });
+
     it.skipIf(listable)('has no list: listPage refuses with "unsupported", naming the backend', async () => {
       expect(definition.unsupportedReasons.list).toBeTypeOf('string');
       const error = await failure(async () => (await build()).listPage(null));
@@ -274,6 +318,23 @@ describe.each(FIXTURES.map((fixture) => [fixture.definition.type, fixture] as co
         expect(await write.happened(connector)).toBe(false);
       }
     });
+
+    for (const kind of ['reset-mid-body', 'stall-mid-body'] as const) {
+      it.skipIf(writes.length === 0)(`an answer ${kind === 'reset-mid-body' ? 'reset' : 'stopped'} mid-body is "outcome_unknown", sent once, and the vendor did carry it out`, async () => {
+        const { emulator } = listTarget();
+        const connector = await build({ http: { responseTimeoutMs: 300 } });
+        for (const write of harness.writes) {
+          const before = emulator.requestLog.length;
+          emulator.addFault({ kind, method: write.method, pathPrefix: write.pathPrefix, times: 5 });
+          const error = await failure(() => write.run(connector));
+          emulator.clearFaults();
+          expect(error.code).toBe('outcome_unknown');
+          startsWithBackend(error.message, backendName);
+          expect(countRequests(emulator, write.method, write.pathPrefix, before)).toBe(1);
+          expect(await write.happened(connector)).toBe(true);
+        }
+      });
+    }
 
     it.skipIf(writes.length === 0)('a lost reply is "outcome_unknown", sent once, and the vendor did carry it out', async () => {
       const { emulator } = listTarget();

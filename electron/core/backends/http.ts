@@ -13,7 +13,23 @@
 import type { LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
-import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
+import type { Dispatcher, Pool as UndiciPool, errors as UndiciErrors } from 'undici';
+// undici piece by piece, not its index: the index loads everything undici offers (fetch, WebSocket, caches, mocks,
+// proxies, HTTP/2), some 50 ms of module loading on a 2-core machine before a sync's first request, where this file
+// needs a Pool, its request method and the error classes (about 15 ms). These are the very modules the index
+// re-exports (undici declares no "exports" map), typed here from the index's own declarations; every test of this
+// file fails at once if an upgrade moves them.
+// @ts-expect-error -- undici ships no declarations for its internal files: typed just below from its index's
+import PoolModule from 'undici/lib/dispatcher/pool.js';
+// @ts-expect-error -- as above
+import requestModule from 'undici/lib/api/api-request.js';
+// @ts-expect-error -- as above
+import errorsModule from 'undici/lib/core/errors.js';
+
+const Pool = PoolModule as typeof UndiciPool;
+/** `Dispatcher.prototype.request`, which undici's index attaches to every dispatcher: called with the pool as `this`. */
+const requestWith = requestModule as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+const undiciErrors = errorsModule as typeof UndiciErrors;
 import { KeywardenError } from '../errors.js';
 import { checkBackendUrl, refusedAddressKind } from './url-policy.js';
 
@@ -146,7 +162,7 @@ export function createHttpClient(baseUrl: string, options: Partial<HttpOptions> 
     const timer = setTimeout(() => deadline.abort(new TotalTimeoutError(settings.totalTimeoutMs)), settings.totalTimeoutMs);
     try {
       return await receive(
-        await pool.request({
+        await requestWith.call(pool, {
           method: request.method,
           path: basePath + request.path,
           query,

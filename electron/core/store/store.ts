@@ -82,6 +82,17 @@ interface RawBackendRow {
  */
 const EFFECTIVE_STATUS = `CASE WHEN b.type = 'manual' AND k.status = 'active' AND k.expires_at IS NOT NULL AND k.expires_at <= @now THEN 'expired' ELSE k.status END`;
 
+/** Where a backend records when its last good sync started (in its settings JSON: no schema change). */
+const LAST_OK_SYNC_STARTED = 'lastOkSyncStartedAt';
+
+/**
+ * When Keywarden last saw the key at its vendor. A sync writes only the keys that changed, so for the others the
+ * backend's last good sync says it: every key first seen before that sync started was listed by it (the keys it
+ * did not list were removed). Keys first seen later (created while it ran), and keys of a backend synced before
+ * this record existed, keep the time in their own row. Manual keys have none.
+ */
+const SYNCED_AT = `CASE WHEN k.first_seen_at < json_extract(b.settings, '$.${LAST_OK_SYNC_STARTED}') AND b.last_sync_ok_at > COALESCE(k.synced_at, '') THEN b.last_sync_ok_at ELSE k.synced_at END`;
+
 /**
  * Every key query selects these columns in this order and is read as raw arrays by `toKey`:
  * at 10k rows, object rows cost about three times the query itself.
@@ -89,7 +100,7 @@ const EFFECTIVE_STATUS = `CASE WHEN b.type = 'manual' AND k.status = 'active' AN
 const KEY_SELECT = `
   SELECT b.name, b.type, k.key_id, k.name, k.prefix, ${EFFECTIVE_STATUS},
          k.created_at, k.expires_at, k.grace_ends_at, k.rotation_due_at, k.last_used_at, k.last_tested_at,
-         k.last_test_ok, s.key_id IS NOT NULL, k.synced_at
+         k.last_test_ok, s.key_id IS NOT NULL, ${SYNCED_AT}
   FROM keys k
   JOIN backends b ON b.id = k.backend_id
   LEFT JOIN key_secrets s ON s.backend_id = k.backend_id AND s.key_id = k.key_id`;
@@ -262,8 +273,13 @@ export class InventoryStore {
     this.guard(() => this.db.prepare('UPDATE backends SET url = ?, credential_sealed = ? WHERE id = ?').run(url, credentialSealed, backendId));
   }
 
+  /** Replaces a backend's settings (the store's own record of its last good sync start is kept: see `SYNCED_AT`). */
   updateBackendSettings(backendId: number, settings: Record<string, unknown>): void {
-    this.guard(() => this.db.prepare('UPDATE backends SET settings = ? WHERE id = ?').run(JSON.stringify(settings), backendId));
+    this.guard(() =>
+      this.db
+        .prepare(`UPDATE backends SET settings = json_set(?, '$.${LAST_OK_SYNC_STARTED}', json_extract(settings, '$.${LAST_OK_SYNC_STARTED}')) WHERE id = ?`)
+        .run(JSON.stringify(settings), backendId),
+    );
   }
 
   /** Changes the rotation policy and recomputes every affected key's due dates in the same transaction. */
@@ -295,60 +311,86 @@ export class InventoryStore {
    * Replaces a backend's inventory with what the vendor listed, in one transaction: listed keys are
    * inserted or updated (keeping Keywarden's own columns such as the last test), and keys the vendor
    * no longer lists are removed, except those first seen after this sync started.
+   *
+   * A listed key whose stored row already says exactly what the vendor says is not written at all: a
+   * sync that finds nothing changed writes no key row (only the backend's sync times). The key's
+   * `syncedAt` stays honest through the backend's record of when its last good sync started (see
+   * `SYNCED_AT`): every key first seen before then was listed by that sync.
    */
-  replaceInventory(backendId: number, keys: readonly RemoteKey[], options: { syncStartedAt: string; syncedAt: string; rotateEveryDays: number | null }): void {
-    this.transaction(() => {
+  replaceInventory(backendId: number, keys: readonly RemoteKey[], options: { syncStartedAt: string; syncedAt: string; rotateEveryDays: number | null }): InventoryWrites {
+    return this.transaction(() => {
+      const stored = new Map<string, StoredKeyRow>();
+      for (const row of this.db
+        .prepare(`SELECT ${STORED_KEY_COLUMNS.join(', ')} FROM keys WHERE backend_id = ?`)
+        .raw()
+        .all(backendId) as StoredKeyRow[]) {
+        stored.set(row[0], row);
+      }
       const upsert = this.prepareUpsert();
+      // One moment for every key this sync stores first: after the sync started, as the removal rule needs.
+      const firstSeenAt = new Date().toISOString();
       const listed = new Set<string>();
+      const writes: InventoryWrites = { inserted: 0, updated: 0, removed: 0, unchanged: 0 };
       for (const key of keys) {
         listed.add(key.id);
-        upsert(backendId, key, options.syncedAt, options.rotateEveryDays);
+        const values = keyRowValues(key, options.rotateEveryDays);
+        const before = stored.get(key.id);
+        // A key first seen after this sync started was stored by another workflow meanwhile: it is written, so its
+        // own syncedAt says this sync saw it (the backend's record covers only keys first seen before the start).
+        if (before && before[FIRST_SEEN_COLUMN] < options.syncStartedAt && sameAsStored(before, values)) {
+          writes.unchanged += 1;
+          continue;
+        }
+        upsert(backendId, values, options.syncedAt, firstSeenAt);
+        if (before) writes.updated += 1;
+        else writes.inserted += 1;
       }
-      const existing = this.db.prepare<{ key_id: string }>('SELECT key_id FROM keys WHERE backend_id = ? AND first_seen_at < ?').all(backendId, options.syncStartedAt);
       const remove = this.db.prepare('DELETE FROM keys WHERE backend_id = ? AND key_id = ?');
-      for (const row of existing) if (!listed.has(row.key_id)) remove.run(backendId, row.key_id);
-      this.db.prepare('UPDATE backends SET last_sync_at = ?, last_sync_ok_at = ?, last_error = NULL WHERE id = ?').run(options.syncedAt, options.syncedAt, backendId);
+      for (const [keyId, row] of stored) {
+        if (listed.has(keyId) || row[FIRST_SEEN_COLUMN] >= options.syncStartedAt) continue;
+        remove.run(backendId, keyId);
+        writes.removed += 1;
+      }
+      this.db
+        .prepare(`UPDATE backends SET last_sync_at = ?, last_sync_ok_at = ?, last_error = NULL, settings = json_set(settings, '$.${LAST_OK_SYNC_STARTED}', ?) WHERE id = ?`)
+        .run(options.syncedAt, options.syncedAt, options.syncStartedAt, backendId);
+      return writes;
     });
   }
 
   /** Inserts or updates one key (a key just created, revoked or entered by hand). */
   upsertKey(backendId: number, key: RemoteKey, syncedAt: string | null, rotateEveryDays: number | null): void {
-    this.guard(() => this.prepareUpsert()(backendId, key, syncedAt, rotateEveryDays));
+    this.guard(() => this.prepareUpsert()(backendId, keyRowValues(key, rotateEveryDays), syncedAt));
   }
 
-  private prepareUpsert(): (backendId: number, key: RemoteKey, syncedAt: string | null, rotateEveryDays: number | null) => void {
+  private prepareUpsert(): (backendId: number, values: KeyRowValues, syncedAt: string | null, firstSeenAt?: string) => void {
+    // Positional parameters: binding fourteen values by name costs about a third of each row's insert.
     const statement = this.db.prepare(`
       INSERT INTO keys (backend_id, key_id, name, prefix, status, created_at, expires_at, grace_ends_at, rotation_due_at,
                         next_due_at, last_used_at, details, first_seen_at, synced_at)
-      VALUES (@backendId, @id, @name, @prefix, @status, @createdAt, @expiresAt, @graceEndsAt, @rotationDueAt,
-              @nextDueAt, @lastUsedAt, @details, @firstSeenAt, @syncedAt)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(backend_id, key_id) DO UPDATE SET
         name = excluded.name, prefix = excluded.prefix, status = excluded.status, created_at = excluded.created_at,
         expires_at = excluded.expires_at, grace_ends_at = excluded.grace_ends_at, rotation_due_at = excluded.rotation_due_at,
         next_due_at = excluded.next_due_at, last_used_at = excluded.last_used_at, details = excluded.details,
         synced_at = COALESCE(excluded.synced_at, keys.synced_at)`);
-    return (backendId, key, syncedAt, rotateEveryDays) => {
-      const createdAt = normaliseDate(key.createdAt);
-      const expiresAt = normaliseDate(key.expiresAt);
-      const graceEndsAt = normaliseDate(key.graceEndsAt);
-      const rotationDueAt = computeRotationDueAt(createdAt, expiresAt, keyRotationDays(key.details, rotateEveryDays));
-      const due = dueEventFor({ status: key.status, expiresAt, graceEndsAt, rotationDueAt });
-      (statement.run as unknown as (params: Record<string, unknown>) => void)({
+    return (backendId, values, syncedAt, firstSeenAt = new Date().toISOString()) => {
+      statement.run(
         backendId,
-        id: key.id,
-        name: key.name,
-        prefix: key.prefix,
-        status: key.status,
-        createdAt,
-        expiresAt,
-        graceEndsAt,
-        rotationDueAt,
-        nextDueAt: due?.dueAt ?? null,
-        lastUsedAt: normaliseDate(key.lastUsedAt),
-        details: JSON.stringify(key.details ?? {}),
-        firstSeenAt: new Date().toISOString(),
+        values.id,
+        values.name,
+        values.prefix,
+        values.status,
+        values.createdAt,
+        values.expiresAt,
+        values.graceEndsAt,
+        values.rotationDueAt,
+        values.nextDueAt,
+        values.lastUsedAt,
+        values.details,
+        firstSeenAt,
         syncedAt,
-      });
+      );
     };
   }
 
@@ -726,7 +768,7 @@ const SORT_EXPRESSIONS: Record<KeySortField, { expression: string; nullable: boo
   createdAt: { expression: 'k.created_at', nullable: true },
   expiresAt: { expression: 'k.expires_at', nullable: true },
   lastTestedAt: { expression: 'k.last_tested_at', nullable: true },
-  syncedAt: { expression: 'k.synced_at', nullable: true },
+  syncedAt: { expression: `(${SYNCED_AT})`, nullable: true },
 };
 
 /** A read-only connection cannot migrate: an older database must be opened once by a writing command. */
@@ -758,7 +800,7 @@ function toBackendRow(row: RawBackendRow): BackendRow {
     name: row.name,
     type: row.type,
     url: row.url,
-    settings: JSON.parse(row.settings) as Record<string, unknown>,
+    settings: backendSettings(row.settings),
     rotateEveryDays: row.rotate_every_days,
     hasCredential: row.has_credential === 1,
     createdAt: row.created_at,
@@ -767,6 +809,12 @@ function toBackendRow(row: RawBackendRow): BackendRow {
     lastError: row.last_error,
     keyCount: row.key_count,
   };
+}
+
+/** A backend's settings as its connector and workflows see them: without the store's own sync record. */
+function backendSettings(text: string): Record<string, unknown> {
+  const { [LAST_OK_SYNC_STARTED]: _syncRecord, ...settings } = JSON.parse(text) as Record<string, unknown>;
+  return settings;
 }
 
 /** Maps a raw row of KEY_SELECT (column order matters) to the domain Key. */
@@ -806,6 +854,84 @@ function toKey(row: unknown[]): Key {
     secretCached: secretCached === 1,
     syncedAt,
   };
+}
+
+/** What one sync did to a backend's key rows: the rows it wrote (inserted, updated, removed) and those it left as they were. */
+export interface InventoryWrites {
+  inserted: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+}
+
+/** A key's stored columns as a sync would write them, dates normalised and the due dates computed. */
+interface KeyRowValues {
+  id: string;
+  name: string;
+  prefix: string | null;
+  status: KeyStatus;
+  createdAt: string | null;
+  expiresAt: string | null;
+  graceEndsAt: string | null;
+  rotationDueAt: string | null;
+  nextDueAt: string | null;
+  lastUsedAt: string | null;
+  details: string;
+}
+
+/** The columns `replaceInventory` compares, in this order, then `first_seen_at`. */
+const STORED_KEY_COLUMNS = [
+  'key_id',
+  'name',
+  'prefix',
+  'status',
+  'created_at',
+  'expires_at',
+  'grace_ends_at',
+  'rotation_due_at',
+  'next_due_at',
+  'last_used_at',
+  'details',
+  'first_seen_at',
+] as const;
+type StoredKeyRow = [string, string, string | null, KeyStatus, string | null, string | null, string | null, string | null, string | null, string | null, string, string];
+const FIRST_SEEN_COLUMN = 11;
+
+function keyRowValues(key: RemoteKey, rotateEveryDays: number | null): KeyRowValues {
+  const createdAt = normaliseDate(key.createdAt);
+  const expiresAt = normaliseDate(key.expiresAt);
+  const graceEndsAt = normaliseDate(key.graceEndsAt);
+  const rotationDueAt = computeRotationDueAt(createdAt, expiresAt, keyRotationDays(key.details, rotateEveryDays));
+  const due = dueEventFor({ status: key.status, expiresAt, graceEndsAt, rotationDueAt });
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    status: key.status,
+    createdAt,
+    expiresAt,
+    graceEndsAt,
+    rotationDueAt,
+    nextDueAt: due?.dueAt ?? null,
+    lastUsedAt: normaliseDate(key.lastUsedAt),
+    details: JSON.stringify(key.details ?? {}),
+  };
+}
+
+/** Whether writing `values` would leave the stored row as it is (the columns a sync writes, not Keywarden's own). */
+function sameAsStored(row: StoredKeyRow, values: KeyRowValues): boolean {
+  return (
+    row[1] === values.name &&
+    row[2] === values.prefix &&
+    row[3] === values.status &&
+    row[4] === values.createdAt &&
+    row[5] === values.expiresAt &&
+    row[6] === values.graceEndsAt &&
+    row[7] === values.rotationDueAt &&
+    row[8] === values.nextDueAt &&
+    row[9] === values.lastUsedAt &&
+    row[10] === values.details
+  );
 }
 
 /** A key's own rotation interval (manual keys entered with --rotate-every-days) wins over the backend policy. */

@@ -208,7 +208,17 @@ export class KeyWorkflows {
     } catch (caught) {
       const error = toKeywardenError(caught);
       if (error.code === 'outcome_unknown') {
-        await this.ctx.sync([backendName]);
+        const relisted = (await this.ctx.sync([backendName])).results[0];
+        if (!relisted?.ok) {
+          // The list could not be read either: whether the key exists is still unknown, and "try again" could make a second one.
+          this.ctx.audit('create', row.name, null, 'unknown', 'answer lost; re-listing failed');
+          throw new KeywardenError(
+            'outcome_unknown',
+            `${backendName}: the answer to the create request was lost, and re-listing failed too (${relisted?.error ?? 'the backend was not listed'}): the key "${name}" may have been created. Run "keywarden sync ${backendName}" and check before creating it again`,
+            { backend: backendName, ref: null, created: null },
+            { cause: error },
+          );
+        }
         const appeared = this.ctx.store.listKeys({ backend: backendName }, this.ctx.now()).find((key) => key.name === name && !key.secretCached);
         this.ctx.audit('create', row.name, appeared?.ref ?? null, 'unknown', appeared ? 'created; secret lost in transit' : 'not created');
         throw new KeywardenError(

@@ -5,6 +5,7 @@
 import type { SyncProgress, SyncReport } from '../../../shared/domain.js';
 import type { Connector, KeyPage, RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
+import { crashPoint } from '../crash-points.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import type { BackendRow } from '../store/store.js';
 import { plural } from '../text.js';
@@ -24,6 +25,9 @@ export class SyncWorkflow {
     const rows = names.length > 0 ? names.map((name) => this.ctx.store.requireBackend(name)) : this.ctx.store.listBackends();
     const listable = rows.filter((row) => backendDefinition(row.type).capabilities.includes('list'));
     const startedAt = new Date().toISOString();
+    // The data key is read from the keychain (one round trip, shared by every backend's credential) while the
+    // connectors' code loads, instead of after it. A failure here is each backend's to report, as before.
+    if (listable.some((row) => row.hasCredential)) this.ctx.vault.ensureReady().catch(() => {});
     const results = await Promise.all(listable.map((row) => this.syncOne(row, options.onProgress)));
     return { ok: results.every((result) => result.ok), startedAt, results };
   }
@@ -88,10 +92,12 @@ export class SyncWorkflow {
       checkBounds();
       const { secrets, note } = await this.gatherSecrets(row, connector, keys, checkBounds);
       const syncedAt = new Date().toISOString();
-      this.ctx.store.transaction(() => {
+      const writes = this.ctx.store.transaction(() => {
         if (facts) this.ctx.store.updateBackendSettings(row.id, { ...row.settings, vendorFacts: facts });
-        this.ctx.store.replaceInventory(row.id, keys, { syncStartedAt, syncedAt, rotateEveryDays: this.ctx.rotationDays(row) });
+        const written = this.ctx.store.replaceInventory(row.id, keys, { syncStartedAt, syncedAt, rotateEveryDays: this.ctx.rotationDays(row) });
         for (const secret of secrets) this.ctx.store.putKeySecret(row.id, secret.keyId, secret.sealed, syncedAt);
+        crashPoint(`sync:${row.name}:in-commit`);
+        return written;
       });
       emit('done', pages, keys.length);
       this.ctx.audit(
@@ -101,7 +107,17 @@ export class SyncWorkflow {
         'ok',
         `${plural(keys.length, 'key')} in ${plural(pages, 'page')}${secrets.length ? `, ${plural(secrets.length, 'secret')} cached` : ''}${note ? `; ${note}` : ''}`,
       );
-      return { backend: row.name, ok: true, keyCount: keys.length, pages, error: null, errorCode: null, durationMs: Math.round(performance.now() - started), note };
+      return {
+        backend: row.name,
+        ok: true,
+        keyCount: keys.length,
+        pages,
+        error: null,
+        errorCode: null,
+        durationMs: Math.round(performance.now() - started),
+        note,
+        keysWritten: writes.inserted + writes.updated + writes.removed,
+      };
     } catch (caught) {
       const error = toKeywardenError(caught, `${row.name}: sync failed`);
       this.ctx.store.recordSyncFailure(row.id, new Date().toISOString(), error.message);
@@ -137,7 +153,8 @@ export class SyncWorkflow {
     if (connector.keyIdForCredential) {
       const credential = await this.ctx.openCredential(row);
       const keyId = connector.keyIdForCredential(credential, keys);
-      if (keyId) secrets.push({ keyId, sealed: await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId), credential) });
+      // Sealed again only when the cache does not already hold this very secret for it (a sync writes what changed).
+      if (keyId && !(await this.holdsSecret(row, keyId, credential))) secrets.push({ keyId, sealed: await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId), credential) });
     }
     if (!connector.fetchSecret) return { secrets, note: null };
     const wanted = keys.filter((key) => key.status === 'active' && !this.ctx.store.getKeySecret(row.id, key.id));
@@ -155,6 +172,17 @@ export class SyncWorkflow {
       secrets.push({ keyId: key.id, sealed: await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, key.id), secret) });
     }
     return { secrets, note: null };
+  }
+
+  /** Whether the cache holds exactly `secret` for this key (false when absent, different, or unreadable). */
+  private async holdsSecret(row: BackendRow, keyId: string, secret: string): Promise<boolean> {
+    const sealed = this.ctx.store.getKeySecret(row.id, keyId);
+    if (!sealed) return false;
+    try {
+      return (await this.ctx.vault.open(this.ctx.keySecretIdentity(row, keyId), sealed)) === secret;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KeyFilter } from '../../../shared/domain.js';
 import type { RemoteKey } from '../../../electron/core/backends/backend.js';
@@ -21,6 +22,8 @@ const plusMs = (date: Date, ms: number) => new Date(date.getTime() + ms);
 
 let folder: string;
 let store: InventoryStore;
+/** Extra connections a test opened on the same file (closed after it). */
+const connections: Database.Database[] = [];
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -30,6 +33,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  for (const connection of connections.splice(0)) connection.close();
   store.close();
   vi.useRealTimers();
   rmSync(folder, { recursive: true, force: true });
@@ -175,11 +179,87 @@ describe('replaceInventory', () => {
 
     expect(ids({ backend: 'alpha' })).toEqual(['alpha/a1', 'alpha/created-during-sync']);
     expect(store.getKeySecret(alpha.id, 'created-during-sync')).not.toBeNull();
+    // That sync listed a1 (unchanged, so not rewritten) but never saw the new key: only a1 says it was synced then.
+    expect(store.getKey('alpha', 'a1', T0)?.syncedAt).toBe(iso(plusMs(syncStartedAt, 3000)));
+    expect(store.getKey('alpha', 'created-during-sync', T0)?.syncedAt).toBeNull();
 
     // The next sync, started after the key was first seen, removes it if the vendor does not list it.
     vi.setSystemTime(plusDays(T0, 2));
     store.replaceInventory(alpha.id, [remote('a1')], { syncStartedAt: iso(plusDays(T0, 2)), syncedAt: iso(plusDays(T0, 2)), rotateEveryDays: 90 });
     expect(ids({ backend: 'alpha' })).toEqual(['alpha/a1']);
+  });
+
+  /** Counts every row written to `keys` from now on, by any connection: a trigger on the file, as a second process would see it. */
+  function countKeyWrites(): () => number {
+    const counter = new Database(join(folder, 'keywarden.db'));
+    connections.push(counter);
+    counter.exec(`
+      CREATE TABLE test_key_writes (n INTEGER NOT NULL);
+      INSERT INTO test_key_writes VALUES (0);
+      CREATE TRIGGER test_count_insert AFTER INSERT ON keys BEGIN UPDATE test_key_writes SET n = n + 1; END;
+      CREATE TRIGGER test_count_update AFTER UPDATE ON keys BEGIN UPDATE test_key_writes SET n = n + 1; END;
+      CREATE TRIGGER test_count_delete AFTER DELETE ON keys BEGIN UPDATE test_key_writes SET n = n + 1; END;`);
+    return () => (counter.prepare('SELECT n FROM test_key_writes').get() as { n: number }).n;
+  }
+
+  it('a sync that finds nothing changed writes no key row, and every key still says that sync saw it', () => {
+    const writes = countKeyWrites();
+    vi.setSystemTime(plusDays(T0, 1));
+    const syncedAt = iso(plusMs(plusDays(T0, 1), 2000));
+    const result = store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2'), remote('a3')], {
+      syncStartedAt: iso(plusDays(T0, 1)),
+      syncedAt,
+      rotateEveryDays: 90,
+    });
+    expect(result).toEqual({ inserted: 0, updated: 0, removed: 0, unchanged: 3 });
+    expect(writes()).toBe(0);
+    expect(store.listKeys({ backend: 'alpha' }, T0).map((key) => [key.id, key.syncedAt])).toEqual([
+      ['a1', syncedAt],
+      ['a2', syncedAt],
+      ['a3', syncedAt],
+    ]);
+    // Keywarden's own columns and the other backend are untouched; the backend records the sync.
+    expect(store.getKey('alpha', 'a1', T0)).toMatchObject({ lastTestOk: true, rotationDueAt: iso(plusDays(T0, 90)) });
+    expect(store.getKey('beta', 'b1', T0)?.syncedAt).toBe(iso(T0));
+    expect(store.requireBackend('alpha')).toMatchObject({ lastSyncOkAt: syncedAt, settings: {} });
+    // Sorting by the time a key was last synced reads the same value.
+    const page = store.queryKeys({ sort: { field: 'syncedAt', direction: 'desc' }, limit: 5 }, T0).rows.map((key) => key.ref);
+    expect(page.slice(0, 3).sort()).toEqual(['alpha/a1', 'alpha/a2', 'alpha/a3']);
+  });
+
+  it('writes only what changed: one key renamed, one gone, one new, a policy change counts as a change', () => {
+    const writes = countKeyWrites();
+    vi.setSystemTime(plusDays(T0, 1));
+    expect(
+      store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0), name: 'renamed' }), remote('a2'), remote('a4')], {
+        syncStartedAt: iso(plusDays(T0, 1)),
+        syncedAt: iso(plusDays(T0, 1)),
+        rotateEveryDays: 90,
+      }),
+    ).toEqual({ inserted: 1, updated: 1, removed: 1, unchanged: 1 });
+    expect(writes()).toBe(3);
+    vi.setSystemTime(plusDays(T0, 2));
+    // a1's rotation date follows a new interval: written; the others have no creation date, so nothing to recompute.
+    expect(
+      store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0), name: 'renamed' }), remote('a2'), remote('a4')], {
+        syncStartedAt: iso(plusDays(T0, 2)),
+        syncedAt: iso(plusDays(T0, 2)),
+        rotateEveryDays: 30,
+      }),
+    ).toEqual({ inserted: 0, updated: 1, removed: 0, unchanged: 2 });
+    expect(store.getKey('alpha', 'a1', T0)?.rotationDueAt).toBe(iso(plusDays(T0, 30)));
+  });
+
+  it("a backend's settings written later keep its record of the last good sync", () => {
+    vi.setSystemTime(plusDays(T0, 1));
+    store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2'), remote('a3')], {
+      syncStartedAt: iso(plusDays(T0, 1)),
+      syncedAt: iso(plusDays(T0, 1)),
+      rotateEveryDays: 90,
+    });
+    store.updateBackendSettings(alpha.id, { vendorFacts: { plan: 'team' } });
+    expect(store.requireBackend('alpha').settings).toEqual({ vendorFacts: { plan: 'team' } });
+    expect(store.getKey('alpha', 'a2', T0)?.syncedAt).toBe(iso(plusDays(T0, 1)));
   });
 
   it("a removed key's cached secret goes with it", () => {

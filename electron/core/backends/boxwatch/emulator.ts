@@ -4,7 +4,7 @@
  * Used by the tests and by demo mode; see `README.md` in this folder for the control endpoints.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { EmulatorClock, type EmulatorRequest, type EmulatorResponse, type RunningEmulator, errorResponse, paginate, startEmulator } from '../emulator-kit.js';
+import { EmulatorClock, type EmulatorRequest, type EmulatorResponse, type RunningEmulator, type VendorEmulatorOptions, errorResponse, paginate, startEmulator } from '../emulator-kit.js';
 import type { BoxWatchKey } from './schemas.js';
 import { boxWatchPrefix } from './schemas.js';
 
@@ -68,7 +68,7 @@ export interface BoxWatchEmulator {
   state: BoxWatchState;
 }
 
-export async function startBoxWatchEmulator(options: { port?: number; clock?: EmulatorClock } = {}): Promise<BoxWatchEmulator> {
+export async function startBoxWatchEmulator(options: VendorEmulatorOptions = {}): Promise<BoxWatchEmulator> {
   const clock = options.clock ?? new EmulatorClock();
   const state = new BoxWatchState(clock);
 
@@ -85,6 +85,7 @@ export async function startBoxWatchEmulator(options: { port?: number; clock?: Em
     name: 'boxwatch',
     clock,
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     routes: [
       {
         method: 'GET',

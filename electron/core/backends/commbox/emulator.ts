@@ -8,7 +8,7 @@
  * (rotations, grace ends), so the same clock moves always give the same timestamps.
  */
 import { randomBytes } from 'node:crypto';
-import { EmulatorClock, type EmulatorRequest, type EmulatorResponse, type RunningEmulator, addDays, errorResponse, paginate, startEmulator } from '../emulator-kit.js';
+import { EmulatorClock, type EmulatorRequest, type EmulatorResponse, type RunningEmulator, type VendorEmulatorOptions, addDays, errorResponse, paginate, startEmulator } from '../emulator-kit.js';
 import { COMMBOX_GRACE_DAYS, COMMBOX_MAX_DAYS, COMMBOX_MIN_DAYS, type CommBoxKey, commBoxLast4 } from './schemas.js';
 
 const DEFAULT_INTERVAL_DAYS = 365;
@@ -196,7 +196,7 @@ export interface CommBoxEmulator {
   state: CommBoxState;
 }
 
-export async function startCommBoxEmulator(options: { port?: number; clock?: EmulatorClock } = {}): Promise<CommBoxEmulator> {
+export async function startCommBoxEmulator(options: VendorEmulatorOptions = {}): Promise<CommBoxEmulator> {
   const clock = options.clock ?? new EmulatorClock();
   const state = new CommBoxState(clock);
 
@@ -222,6 +222,7 @@ export async function startCommBoxEmulator(options: { port?: number; clock?: Emu
     clock,
     beforeRequest: () => state.followClock(),
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     routes: [
       {
         method: 'GET',

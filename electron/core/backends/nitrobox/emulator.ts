@@ -5,7 +5,7 @@
  * Used by the tests and by demo mode; see `README.md` in this folder for seeding and control endpoints.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { EmulatorClock, type EmulatorRequest, type EmulatorResponse, type RunningEmulator, errorResponse, paginate, startEmulator } from '../emulator-kit.js';
+import { EmulatorClock, type EmulatorRequest, type EmulatorResponse, type RunningEmulator, type VendorEmulatorOptions, errorResponse, paginate, startEmulator } from '../emulator-kit.js';
 import { NITROBOX_CLIENT_ID_PATTERN, NITROBOX_MANAGE_ROLE, type NitroboxKey } from './schemas.js';
 
 interface PortalUser {
@@ -86,7 +86,7 @@ export interface NitroboxEmulator {
   state: NitroboxState;
 }
 
-export async function startNitroboxEmulator(options: { port?: number; clock?: EmulatorClock } = {}): Promise<NitroboxEmulator> {
+export async function startNitroboxEmulator(options: VendorEmulatorOptions = {}): Promise<NitroboxEmulator> {
   const clock = options.clock ?? new EmulatorClock();
   const state = new NitroboxState(clock);
 
@@ -106,6 +106,7 @@ export async function startNitroboxEmulator(options: { port?: number; clock?: Em
     name: 'nitrobox',
     clock,
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     routes: [
       {
         method: 'GET',
