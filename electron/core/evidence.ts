@@ -78,18 +78,8 @@ export interface EvidencePack {
       syncedAt: string | null;
     }>;
   };
-  events: Array<{
-    id: number;
-    at: string;
-    osUser: string;
-    action: string;
-    backend: string | null;
-    ref: string | null;
-    outcome: string;
-    detail: string | null;
-    prevHash: string | null;
-    hash: string | null;
-  }>;
+  /** The chained events as the store holds them: what each hash covers, and the hashes. */
+  events: ChainedAuditEvent[];
 }
 
 export function buildEvidencePack(input: EvidenceInput): EvidencePack {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BoxWatchEmulator, startBoxWatchEmulator } from '../../electron/core/backends/boxwatch/emulator.js';
 import { type CommBoxEmulator, startCommBoxEmulator } from '../../electron/core/backends/commbox/emulator.js';
 import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
-import { startDemo } from '../../electron/core/demo/demo.js';
+import { startDemoSession } from '../../electron/core/demo/demo.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { startUiServer, type RunningDemoEngine, type UiServer } from '../../electron/cli/ui/server.js';
 import { dueLabel } from '../../renderer/src/lib/due.js';
@@ -389,23 +389,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
         engine: emptyEngine,
         rendererFolder: RENDERER,
         home: emptyHome,
-        startDemo: async (): Promise<RunningDemoEngine> => {
-          const demoEngine = KeywardenEngine.open({ home: demoHome, http: HTTP });
-          try {
-            const running = await startDemo(demoEngine);
-            return {
-              engine: demoEngine,
-              home: demoHome,
-              stop: async () => {
-                await running.stop();
-                await demoEngine.close();
-              },
-            };
-          } catch (error) {
-            await demoEngine.close();
-            throw error;
-          }
-        },
+        startDemo: (): Promise<RunningDemoEngine> => startDemoSession(KeywardenEngine.open({ home: demoHome, http: HTTP }), demoHome),
       });
     });
 

@@ -24,24 +24,11 @@ export const ui: CommandRun = async ({ values, out, engine }) => {
     startDemo: async () => {
       const { demoEngineOptions } = await import('./demo.js');
       const { KeywardenEngine } = await import('../../core/engine.js');
-      const { startDemo } = await import('../../core/demo/demo.js');
+      const { startDemoSession } = await import('../../core/demo/demo.js');
       const { home, options } = await demoEngineOptions(undefined, out.info);
-      const demoEngine = await KeywardenEngine.start({ home, ...options });
-      try {
-        const running = await startDemo(demoEngine);
-        out.info(`keywarden ui: demo started in ${home} (the real data folder is left as it was)`);
-        return {
-          engine: demoEngine,
-          home,
-          stop: async () => {
-            await running.stop();
-            await demoEngine.close();
-          },
-        };
-      } catch (error) {
-        await demoEngine.close();
-        throw error;
-      }
+      const session = await startDemoSession(await KeywardenEngine.start({ home, ...options }), home);
+      out.info(`keywarden ui: demo started in ${home} (the real data folder is left as it was)`);
+      return session;
     },
   });
   out.result({ url: server.url }, () => server.url);

@@ -15,6 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HostInfo } from '../../../shared/domain.js';
 import { type ContractHost, createContractHandlers } from '../../core/contract-handlers.js';
+import type { DemoSession } from '../../core/demo/demo.js';
 import type { KeywardenEngine } from '../../core/engine.js';
 import { KeywardenError } from '../../core/errors.js';
 import { serveContractCall } from './api.js';
@@ -24,12 +25,7 @@ import { allowedHosts, newSecret, readCookie, sameSecret, SessionStore, sessionC
 import { defaultRendererFolder, StaticFiles } from './static-files.js';
 
 /** The demo, as the console's first run starts it: an engine on the demo's own data folder, its emulators running. */
-export interface RunningDemoEngine {
-  engine: KeywardenEngine;
-  home: string;
-  /** Stops the emulators and closes the demo's engine. */
-  stop(): Promise<void>;
-}
+export type RunningDemoEngine = DemoSession;
 
 export interface UiServerOptions {
   engine: KeywardenEngine;

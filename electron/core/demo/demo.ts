@@ -86,3 +86,29 @@ export async function startDemo(engine: KeywardenEngine): Promise<RunningDemo> {
     throw error;
   }
 }
+
+/** The demo as a host holds it: the engine on the demo's folder, its emulators running, and one way to stop both. */
+export interface DemoSession {
+  engine: KeywardenEngine;
+  home: string;
+  /** Stops the emulators and closes the demo's engine. */
+  stop(): Promise<void>;
+}
+
+/** Starts the demo on an engine opened on the demo's folder (`keywarden ui`'s first run); closes it if that fails. */
+export async function startDemoSession(engine: KeywardenEngine, home: string): Promise<DemoSession> {
+  try {
+    const running = await startDemo(engine);
+    return {
+      engine,
+      home,
+      stop: async () => {
+        await running.stop();
+        await engine.close();
+      },
+    };
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+}
