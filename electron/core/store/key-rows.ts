@@ -1,0 +1,280 @@
+/**
+ * How the store's rows and queries are shaped, apart from the store itself (store.ts): the WHERE clause every key
+ * query shares, a row read back as a domain Key or BackendRow, a vendor's key turned into the values a row holds,
+ * and whether a stored row already holds them (so a resync writes only what changed). Pure functions and SQL text.
+ */
+import type { BackendType, Key, KeyFilter, KeySortField, KeyStatus } from '../../../shared/domain.js';
+import type { RemoteKey } from '../backends/backend.js';
+import { endOfWindow } from '../dates.js';
+import { KeywardenError } from '../errors.js';
+import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
+import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
+import type { SqlDatabase } from './sqlite.js';
+import type { BackendRow } from './store.js';
+
+export interface RawBackendRow {
+  id: number;
+  name: string;
+  type: BackendType;
+  url: string | null;
+  settings: string;
+  rotate_every_days: number | null;
+  has_credential: number;
+  created_at: string;
+  last_sync_at: string | null;
+  last_sync_ok_at: string | null;
+  last_error: string | null;
+  key_count: number;
+}
+
+/**
+ * Manual keys have no vendor to tell Keywarden they expired, so their status is derived from the
+ * clock at read time; vendor-synced keys show what the vendor last said.
+ */
+export const EFFECTIVE_STATUS = `CASE WHEN b.type = 'manual' AND k.status = 'active' AND k.expires_at IS NOT NULL AND k.expires_at <= @now THEN 'expired' ELSE k.status END`;
+
+/** Where a backend records when its last good sync started (in its settings JSON: no schema change). */
+export const LAST_OK_SYNC_STARTED = 'lastOkSyncStartedAt';
+
+/**
+ * When Keywarden last saw the key at its vendor. A sync writes only the keys that changed, so for the others the
+ * backend's last good sync says it: every key first seen before that sync started was listed by it (the keys it
+ * did not list were removed). Keys first seen later (created while it ran), and keys of a backend synced before
+ * this record existed, keep the time in their own row. Manual keys have none.
+ */
+export const SYNCED_AT = `CASE WHEN k.first_seen_at < json_extract(b.settings, '$.${LAST_OK_SYNC_STARTED}') AND b.last_sync_ok_at > COALESCE(k.synced_at, '') THEN b.last_sync_ok_at ELSE k.synced_at END`;
+
+/**
+ * Every key query selects these columns in this order and is read as raw arrays by `toKey`:
+ * at 10k rows, object rows cost about three times the query itself.
+ */
+export const KEY_SELECT = `
+  SELECT b.name, b.type, k.key_id, k.name, k.prefix, ${EFFECTIVE_STATUS},
+         k.created_at, k.expires_at, k.grace_ends_at, k.rotation_due_at, k.last_used_at, k.last_tested_at,
+         k.last_test_ok, s.key_id IS NOT NULL, ${SYNCED_AT}
+  FROM keys k
+  JOIN backends b ON b.id = k.backend_id
+  LEFT JOIN key_secrets s ON s.backend_id = k.backend_id AND s.key_id = k.key_id`;
+
+/**
+ * The WHERE clause every key query shares (list, page, count), as SQL with named parameters. Vendor
+ * text is only ever a parameter; LIKE wildcards in a search are escaped.
+ */
+export function keyConditions(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean }, now: Date): { where: string; params: Record<string, string> } {
+  const where: string[] = [];
+  const params: Record<string, string> = { now: now.toISOString() };
+  if (filter.backend !== undefined) {
+    where.push('b.name = @backend');
+    params.backend = filter.backend;
+  }
+  if (filter.vendor !== undefined) {
+    where.push('b.type = @vendor');
+    params.vendor = filter.vendor;
+  }
+  if (filter.status !== undefined) {
+    where.push(`${EFFECTIVE_STATUS} = @status`);
+    params.status = filter.status;
+  }
+  // Due windows use the stored status, not the derived one: a manual key past its expiry is overdue, and still due.
+  if (filter.dueWithinDays !== undefined) {
+    where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @dueBefore AND k.status IN ('active', 'grace')`);
+    // Within N days: due on or before the local calendar day N days from today (see dates.ts).
+    params.dueBefore = endOfWindow(now, filter.dueWithinDays).toISOString();
+  }
+  if (filter.overdue) where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @now AND k.status IN ('active', 'grace')`);
+  if (filter.search !== undefined && filter.search !== '') {
+    where.push(`(k.name LIKE @search ESCAPE '\\' OR k.prefix LIKE @search ESCAPE '\\' OR k.key_id LIKE @search ESCAPE '\\' OR b.name LIKE @search ESCAPE '\\')`);
+    params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  }
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** What each sortable column sorts by, and whether it can be empty. Status sorts by urgency, not by spelling. */
+export const SORT_EXPRESSIONS: Record<KeySortField, { expression: string; nullable: boolean }> = {
+  due: { expression: 'k.next_due_at', nullable: true },
+  name: { expression: 'k.name COLLATE NOCASE', nullable: false },
+  backend: { expression: 'b.name', nullable: false },
+  status: { expression: `CASE ${EFFECTIVE_STATUS} WHEN 'active' THEN 0 WHEN 'grace' THEN 1 WHEN 'expired' THEN 2 ELSE 3 END`, nullable: false },
+  prefix: { expression: 'k.prefix', nullable: true },
+  createdAt: { expression: 'k.created_at', nullable: true },
+  expiresAt: { expression: 'k.expires_at', nullable: true },
+  lastTestedAt: { expression: 'k.last_tested_at', nullable: true },
+  syncedAt: { expression: `(${SYNCED_AT})`, nullable: true },
+};
+
+/** A read-only connection cannot migrate: an older database must be opened once by a writing command. */
+export function requireCurrentSchema(db: SqlDatabase): void {
+  const version = schemaVersion(db);
+  const latest = MIGRATIONS.at(-1)?.version ?? 0;
+  if (version === latest) return;
+  // Missing migrations that only add indexes do not change what reading returns.
+  if (version > 0 && MIGRATIONS.filter((migration) => migration.version > version).every((migration) => migration.readCompatible)) return;
+  if (version > latest) migrate(db); // reports the "newer Keywarden" error, writing nothing
+  throw new KeywardenError(
+    version === 0 ? 'store_corrupt' : 'store_read_only',
+    version === 0
+      ? `${db.path} is not a Keywarden inventory (it has no schema)`
+      : `the inventory database ${db.path} was written by an older Keywarden (schema ${version}, this one uses ${latest}); run a command that writes (e.g. "keywarden sync") once to upgrade it`,
+    { path: db.path, schema: version },
+  );
+}
+
+export const BACKEND_SELECT = `
+  SELECT b.id, b.name, b.type, b.url, b.settings, b.rotate_every_days, b.credential_sealed IS NOT NULL AS has_credential,
+         b.created_at, b.last_sync_at, b.last_sync_ok_at, b.last_error,
+         (SELECT COUNT(*) FROM keys k WHERE k.backend_id = b.id) AS key_count
+  FROM backends b`;
+
+export function toBackendRow(row: RawBackendRow): BackendRow {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    url: row.url,
+    settings: backendSettings(row.settings),
+    rotateEveryDays: row.rotate_every_days,
+    hasCredential: row.has_credential === 1,
+    createdAt: row.created_at,
+    lastSyncAt: row.last_sync_at,
+    lastSyncOkAt: row.last_sync_ok_at,
+    lastError: row.last_error,
+    keyCount: row.key_count,
+  };
+}
+
+/** A backend's settings as its connector and workflows see them: without the store's own sync record. */
+export function backendSettings(text: string): Record<string, unknown> {
+  const { [LAST_OK_SYNC_STARTED]: _syncRecord, ...settings } = JSON.parse(text) as Record<string, unknown>;
+  return settings;
+}
+
+/** Maps a raw row of KEY_SELECT (column order matters) to the domain Key. */
+export function toKey(row: unknown[]): Key {
+  const [backend, backendType, keyId, name, prefix, status, createdAt, expiresAt, graceEndsAt, rotationDueAt, lastUsedAt, lastTestedAt, lastTestOk, secretCached, syncedAt] = row as [
+    string,
+    BackendType,
+    string,
+    string,
+    string | null,
+    KeyStatus,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    number | null,
+    number,
+    string | null,
+  ];
+  return {
+    ref: `${backend}/${keyId}`,
+    backend,
+    backendType,
+    id: keyId,
+    name,
+    prefix,
+    status,
+    createdAt,
+    expiresAt,
+    graceEndsAt,
+    rotationDueAt,
+    lastUsedAt,
+    lastTestedAt,
+    lastTestOk: lastTestOk === null ? null : lastTestOk === 1,
+    secretCached: secretCached === 1,
+    syncedAt,
+  };
+}
+
+/** What one sync did to a backend's key rows: the rows it wrote (inserted, updated, removed) and those it left as they were. */
+export interface InventoryWrites {
+  inserted: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+}
+
+/** A key's stored columns as a sync would write them, dates normalised and the due dates computed. */
+export interface KeyRowValues {
+  id: string;
+  name: string;
+  prefix: string | null;
+  status: KeyStatus;
+  createdAt: string | null;
+  expiresAt: string | null;
+  graceEndsAt: string | null;
+  rotationDueAt: string | null;
+  nextDueAt: string | null;
+  lastUsedAt: string | null;
+  details: string;
+}
+
+/** The columns `replaceInventory` compares, in this order, then `first_seen_at`. */
+export const STORED_KEY_COLUMNS = [
+  'key_id',
+  'name',
+  'prefix',
+  'status',
+  'created_at',
+  'expires_at',
+  'grace_ends_at',
+  'rotation_due_at',
+  'next_due_at',
+  'last_used_at',
+  'details',
+  'first_seen_at',
+] as const;
+export type StoredKeyRow = [string, string, string | null, KeyStatus, string | null, string | null, string | null, string | null, string | null, string | null, string, string];
+export const FIRST_SEEN_COLUMN = 11;
+
+export function keyRowValues(key: RemoteKey, rotateEveryDays: number | null): KeyRowValues {
+  const createdAt = normaliseDate(key.createdAt);
+  const expiresAt = normaliseDate(key.expiresAt);
+  const graceEndsAt = normaliseDate(key.graceEndsAt);
+  const rotationDueAt = computeRotationDueAt(createdAt, expiresAt, keyRotationDays(key.details, rotateEveryDays));
+  const due = dueEventFor({ status: key.status, expiresAt, graceEndsAt, rotationDueAt });
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    status: key.status,
+    createdAt,
+    expiresAt,
+    graceEndsAt,
+    rotationDueAt,
+    nextDueAt: due?.dueAt ?? null,
+    lastUsedAt: normaliseDate(key.lastUsedAt),
+    details: JSON.stringify(key.details ?? {}),
+  };
+}
+
+/** Whether writing `values` would leave the stored row as it is (the columns a sync writes, not Keywarden's own). */
+export function sameAsStored(row: StoredKeyRow, values: KeyRowValues): boolean {
+  return (
+    row[1] === values.name &&
+    row[2] === values.prefix &&
+    row[3] === values.status &&
+    row[4] === values.createdAt &&
+    row[5] === values.expiresAt &&
+    row[6] === values.graceEndsAt &&
+    row[7] === values.rotationDueAt &&
+    row[8] === values.nextDueAt &&
+    row[9] === values.lastUsedAt &&
+    row[10] === values.details
+  );
+}
+
+/** A key's own rotation interval (manual keys entered with --rotate-every-days) wins over the backend policy. */
+export function keyRotationDays(details: RemoteKey['details'], backendDays: number | null): number | null {
+  const own = details?.rotateEveryDays;
+  return typeof own === 'number' && own > 0 ? own : backendDays;
+}
+
+/** Stores every date in one format (`toISOString`), so that SQL string comparison orders them correctly. */
+export function normaliseDate(value: string | null): string | null {
+  if (value === null) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new KeywardenError('invalid_input', `"${value}" is not a date`);
+  return new Date(ms).toISOString();
+}
