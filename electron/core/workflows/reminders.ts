@@ -3,11 +3,12 @@
  * notification threshold not yet notified (the desktop app's notifications, never twice for the same key
  * and threshold, across restarts), snoozing, and the tray's summary.
  */
-import type { Reminder, ReminderThreshold } from '../../../shared/domain.js';
+import type { Key, Reminder, ReminderThreshold } from '../../../shared/domain.js';
 import { addLocalDays, endOfWindow } from '../dates.js';
 import { KeywardenError } from '../errors.js';
 import { daysLeft, dueEventFor, thresholdReached } from '../reminders/reminders.js';
 import type { EngineContext } from './context.js';
+import { parseRef } from './keys.js';
 
 /** A reminder that has reached a threshold it was not notified at, with its notification's words. */
 export interface ReminderNotice {
@@ -41,18 +42,8 @@ export class ReminderWorkflows {
     const keys = this.ctx.store.listDueKeys(endOfWindow(now, withinDays), now);
     const reminders: Reminder[] = [];
     for (const key of keys) {
-      // A manual key shows `expired` once its date passes, but for reminders it is an overdue expiry.
-      const due = dueEventFor(key.backendType === 'manual' && key.status === 'expired' ? { ...key, status: 'active' } : key);
-      if (!due) continue;
-      reminders.push({
-        ref: key.ref,
-        name: key.name,
-        backend: key.backend,
-        kind: due.kind,
-        dueAt: due.dueAt,
-        daysLeft: daysLeft(due.dueAt, now),
-        threshold: thresholdReached(due.dueAt, now),
-      });
+      const reminder = reminderOf(key, now);
+      if (reminder) reminders.push(reminder);
     }
     return reminders;
   }
@@ -84,9 +75,13 @@ export class ReminderWorkflows {
    */
   snooze(ref: string, days: number): string {
     if (!(SNOOZE_DAYS as readonly number[]).includes(days)) throw new KeywardenError('invalid_input', `a reminder is snoozed for ${SNOOZE_DAYS.join(' or ')} days`);
-    const reminder = this.reminders({ withinDays: 36_500 }).find((candidate) => candidate.ref === ref);
+    // One key, read directly: its reminder whatever the window, never the whole inventory's.
+    const { backend, keyId } = parseRef(ref);
+    const now = this.ctx.now();
+    const key = this.ctx.store.getKey(backend, keyId, now);
+    const reminder = key ? reminderOf(key, now) : null;
     if (!reminder) throw new KeywardenError('not_found', `${ref} has no reminder to snooze (nothing is due for it)`, { ref });
-    const until = addLocalDays(this.ctx.now(), days).toISOString();
+    const until = addLocalDays(now, days).toISOString();
     this.ctx.store.transaction(() => {
       this.ctx.store.snoozeReminder(ref, until);
       if (reminder.threshold !== null) this.ctx.store.forgetReminderNotified(ref, reminder.kind, reminder.dueAt, String(reminder.threshold));
@@ -101,6 +96,14 @@ export class ReminderWorkflows {
     const dueWithin7 = due.length - overdue;
     return { state: overdue > 0 ? 'overdue' : dueWithin7 > 0 ? 'due-soon' : 'clear', overdue, dueWithin7, next: due.slice(0, limit) };
   }
+}
+
+/** A key's next due event as a reminder, or null when nothing is due for it (revoked, or no date known). */
+function reminderOf(key: Key, now: Date): Reminder | null {
+  // A manual key shows `expired` once its date passes, but for reminders it is an overdue expiry.
+  const due = dueEventFor(key.backendType === 'manual' && key.status === 'expired' ? { ...key, status: 'active' } : key);
+  if (!due) return null;
+  return { ref: key.ref, name: key.name, backend: key.backend, kind: due.kind, dueAt: due.dueAt, daysLeft: daysLeft(due.dueAt, now), threshold: thresholdReached(due.dueAt, now) };
 }
 
 /** A notification's title and body: the key, what happens, and when, in the administrator's words. */
