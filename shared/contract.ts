@@ -108,8 +108,25 @@ export const CONTRACT = {
   'vault:status': { args: z.tuple([]), result: VaultState },
   /** Locks Keywarden: reveal and copy are refused and the data key leaves memory until unlocked. */
   'vault:lock': { args: z.tuple([]), result: LockState },
-  /** Unlocks: reads the data key from the OS keychain again (which asks where the OS keyring is locked). */
-  'vault:unlock': { args: z.tuple([]), result: LockState },
+  /**
+   * Unlocks, proving again that the vault opens: with the data folder's passphrase where it has one (required then),
+   * else by reading the data key from the OS keychain. Also opens the vault with its passphrase where no keychain
+   * holds the key (the console on a jump host). The passphrase is used once and kept nowhere.
+   */
+  'vault:unlock': {
+    args: z.tuple([
+      z
+        .object({ passphrase: z.string().min(1).max(1024) })
+        .strict()
+        .optional(),
+    ]),
+    result: LockState,
+  },
+  /**
+   * Adds (or replaces) the data folder's passphrase: from then on unlocking asks for it, and it opens the vault
+   * where no keychain is available. At least 12 characters.
+   */
+  'vault:passphrase': { args: z.tuple([z.object({ passphrase: z.string().min(12).max(1024) }).strict()]), result: LockState },
   'vault:lockstate': { args: z.tuple([]), result: LockState },
   'settings:get': { args: z.tuple([]), result: Settings },
   /** Changes some preferences; the result is all of them. */

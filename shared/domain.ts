@@ -321,6 +321,11 @@ export const LockState = z.object({
   locked: z.boolean(),
   since: IsoDate.nullable(),
   reason: z.enum(['manual', 'idle', 'screen']).nullable(),
+  /**
+   * What unlocking asks for: the data folder's passphrase where it has one (then always, even when the OS keychain
+   * would answer silently), else the OS keychain; null before anything is sealed (nothing to unlock).
+   */
+  unlockWith: z.enum(['passphrase', 'keychain']).nullable(),
 });
 export type LockState = z.infer<typeof LockState>;
 

@@ -29,13 +29,14 @@ export function readPassphraseFile(path: string, warn: (message: string) => void
 /**
  * The engine asks only when the keychain cannot open the data key. Creating a vault with a passphrase
  * needs the file (or `keywarden vault add-passphrase`, which asks twice): a one-off prompt in the
- * middle of another command is no place to choose one.
+ * middle of another command is no place to choose one. `prompt: false` for servers (`keywarden ui`): a
+ * request from the browser must never wait on a prompt in the terminal; the console asks in its own dialog.
  */
-export function cliPassphraseSource(warn: (message: string) => void, fallbackFile?: () => string | null): PassphraseSource {
+export function cliPassphraseSource(warn: (message: string) => void, fallbackFile?: () => string | null, options: { prompt?: boolean } = {}): PassphraseSource {
   return async (purpose) => {
     const file = process.env[PASSPHRASE_FILE_VARIABLE] || fallbackFile?.();
     if (file) return readPassphraseFile(file, warn);
-    if (purpose === 'open' && process.stdin.isTTY) return promptHidden('Passphrase of this Keywarden data folder: ');
+    if (purpose === 'open' && options.prompt !== false && process.stdin.isTTY) return promptHidden('Passphrase of this Keywarden data folder: ');
     return null;
   };
 }

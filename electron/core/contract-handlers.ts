@@ -111,8 +111,14 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       events.onLockChanged(state);
       return state;
     },
-    'vault:unlock': async () => {
-      const state = await engine.unlock();
+    'vault:unlock': async (options) => {
+      const state = await engine.unlock(options?.passphrase);
+      events.onLockChanged(state);
+      return state;
+    },
+    'vault:passphrase': async ({ passphrase }) => {
+      await engine.addPassphrase(passphrase);
+      const state = engine.lockState();
       events.onLockChanged(state);
       return state;
     },

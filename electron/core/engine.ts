@@ -554,14 +554,17 @@ export class KeywardenEngine {
 
   // ---- vault (workflows/vault.ts) ----------------------------------------------------------------
 
-  /** Locks Keywarden (manual, idle time, screen lock): no reveal or copy until unlocked; the inventory keeps working. */
+  /**
+   * Locks Keywarden (manual, idle time, screen lock): nothing uses the data key until unlocked (reveal, copy, test,
+   * create, revoke, sync); the inventory, reminders and audit trail keep working.
+   */
   lock(reason: 'manual' | 'idle' | 'screen'): LockState {
     return this.vaultWorkflows.lock(reason);
   }
 
-  /** Unlocks after reading the data key from the keychain again (which asks where the OS keyring is locked). */
-  unlock(): Promise<LockState> {
-    return this.vaultWorkflows.unlock();
+  /** Unlocks with the data folder's passphrase where it has one, else by reading the data key from the keychain again. */
+  unlock(passphrase?: string): Promise<LockState> {
+    return this.vaultWorkflows.unlock(passphrase);
   }
 
   lockState(): LockState {

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'store_read_only' // a write was needed but the data folder or database is read-only
   | 'no_inventory' // the data folder (or its database) does not exist and the command only reads
   | 'locked' // Keywarden itself is locked (by the administrator, idle time or the screen lock): no reveal or copy until unlocked
+  | 'passphrase_required' // unlocking this data folder needs its passphrase (it has one), and none was given
   | 'vault_locked' // the data key exists but no way to open it is available now (keychain locked or missing, no passphrase given)
   | 'network' // connection refused, reset, DNS failure
   | 'timeout' // connect or response timeout

@@ -6,7 +6,9 @@ import type { Connection } from './connection.js';
 import { InventoryView } from './inventory/InventoryView.js';
 import { RemindersView } from './reminders/RemindersView.js';
 import { hrefFor, replaceRoute, useRoute, VIEW_TITLES } from './routing.js';
+import { guardVault } from './contract/vault-guard.js';
 import { LockBanner } from './shell/LockBanner.js';
+import { PassphraseDialog } from './shell/PassphraseDialog.js';
 import { TopBar } from './shell/TopBar.js';
 import { ClientContext, InventoryContext, RotationContext, ShellContext } from './state/context.js';
 import { createInventoryStore } from './state/inventory-store.js';
@@ -16,11 +18,13 @@ import { createShellStore } from './state/shell-store.js';
 import { createRotationStore } from './rotation/rotation-store.js';
 
 export function App({ connection }: { connection: Connection }) {
-  const [store] = useState(() => createInventoryStore(connection.client));
   const [shell] = useState(() => createShellStore(connection.client));
-  const [rotations] = useState(() => createRotationStore(connection.client));
+  // Every view's calls: a refusal for want of the vault's passphrase opens the shell's passphrase dialog.
+  const [client] = useState(() => guardVault(connection.client, () => shell.getState().askPassphrase('unlock')));
+  const [store] = useState(() => createInventoryStore(client));
+  const [rotations] = useState(() => createRotationStore(client));
   const rotatingRef = useStore(rotations, (state) => state.ref);
-  const [keyActions] = useState(() => createKeyActionsStore(connection.client));
+  const [keyActions] = useState(() => createKeyActionsStore(client));
   const [disconnected, setDisconnected] = useState(false);
   const route = useRoute();
 
@@ -77,7 +81,7 @@ export function App({ connection }: { connection: Connection }) {
   }, [route.view]);
 
   return (
-    <ClientContext value={connection.client}>
+    <ClientContext value={client}>
       <ShellContext value={shell}>
         <InventoryContext value={store}>
           <RotationContext value={rotations}>
@@ -90,6 +94,7 @@ export function App({ connection }: { connection: Connection }) {
                 )}
                 <TopBar view={route.view} />
                 <LockBanner />
+                <PassphraseDialog />
                 <div className="view">
                   {route.view === 'inventory' && <InventoryView />}
                   {route.view === 'backends' && <BackendsView />}

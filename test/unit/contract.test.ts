@@ -139,7 +139,7 @@ describe('the renderer contract', () => {
     expect(await client['vault:lockstate']()).toMatchObject({ locked: true });
     await expect(client['key:reveal'](key!.ref)).rejects.toThrow(/Keywarden is locked/);
     // No vault in this folder yet (nothing sealed): unlocking has no key to read, and never asks the keychain.
-    expect(await client['vault:unlock']()).toEqual({ locked: false, since: null, reason: null });
+    expect(await client['vault:unlock']()).toEqual({ locked: false, since: null, reason: null, unlockWith: null });
   });
 
   it('refuses the demo on a host that cannot start it', async () => {

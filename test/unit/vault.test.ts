@@ -405,8 +405,59 @@ describe('Vault with an in-memory keychain', () => {
   it('forgetKey deletes the keychain entry it created', async () => {
     await vault.ensureReady();
     expect(keychain.entries.size).toBe(1);
-    expect(await vault.forgetKey()).toMatchObject({ removed: true });
+    expect(await vault.forgetKey(() => null)).toMatchObject({ removed: true });
     expect(keychain.entries.size).toBe(0);
+  });
+
+  describe('the lock', () => {
+    /** The data key as the vault holds it in memory (a private field: what a memory dump would find). */
+    const keyInMemory = (of: Vault) => (of as unknown as { loaded: { key: Buffer } | null }).loaded?.key ?? null;
+
+    it('overwrites the data key in memory when it locks, and refuses every use of it until unlocked', async () => {
+      await vault.seal('hand/1', sampleSecret());
+      const inMemory = keyInMemory(vault)!;
+      const copy = Buffer.from(inMemory);
+      expect(copy.equals(Buffer.alloc(32))).toBe(false);
+      const readsBefore = keychain.gets;
+      vault.lock('manual');
+      expect(inMemory.equals(Buffer.alloc(32))).toBe(true);
+      expect(keyInMemory(vault)).toBeNull();
+      await expect(vault.seal('hand/2', 'x')).rejects.toMatchObject({ code: 'locked' });
+      await expect(vault.ensureReady()).rejects.toMatchObject({ code: 'locked' });
+      expect(keychain.gets).toBe(readsBefore);
+      await vault.unlock();
+      expect(keyInMemory(vault)!.equals(copy)).toBe(true);
+    });
+
+    it('a lock during a held operation waits for it: the operation still seals, then the key is overwritten', async () => {
+      let sealedDuring: Buffer | null = null;
+      let release!: () => void;
+      const operation = vault.hold(async () => {
+        await new Promise<void>((resolve) => (release = resolve));
+        sealedDuring = await vault.seal('nb/new', 'shown-once');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const inMemory = keyInMemory(vault)!;
+      vault.lock('screen');
+      // Others are refused at once; the key itself stays until the holder is done.
+      await expect(vault.seal('hand/other', 'x')).rejects.toMatchObject({ code: 'locked' });
+      expect(inMemory.equals(Buffer.alloc(32))).toBe(false);
+      release();
+      await operation;
+      expect(inMemory.equals(Buffer.alloc(32))).toBe(true);
+      await vault.unlock();
+      expect(await vault.open('nb/new', sealedDuring!)).toBe('shown-once');
+    });
+
+    it('a keychain read that finishes after the lock is not kept', async () => {
+      await vault.ensureReady();
+      const next = new Vault(meta, keychain);
+      const reading = next.ensureReady();
+      next.lock('idle');
+      await reading;
+      expect(keyInMemory(next)).toBeNull();
+      await expect(next.seal('hand/1', 'x')).rejects.toMatchObject({ code: 'locked' });
+    });
   });
 
   describe('keychain failures', () => {

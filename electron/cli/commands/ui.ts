@@ -4,7 +4,9 @@ import type { CommandRun } from '../main.js';
 
 export const ui: CommandRun = async ({ values, out, engine }) => {
   const port = parseWholeNumber(values.port as string | undefined, '--port', 0, 65535) ?? 0;
-  const core = await engine();
+  const { cliPassphraseSource } = require('../passphrase.js') as typeof import('../passphrase.js');
+  // No prompt in this terminal while serving: the console asks for the passphrase in its own dialog (vault:unlock).
+  const core = await engine({ passphrase: cliPassphraseSource(out.info, undefined, { prompt: false }) });
   const { startUiServer } = require('../ui/server.js') as typeof import('../ui/server.js');
   const { openInBrowser } = require('../ui/open-browser.js') as typeof import('../ui/open-browser.js');
   // Listen for the stop signals before the URL is printed: whoever starts this may stop it as soon as it has the URL.

@@ -29,6 +29,7 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported: 422,
   keychain_locked: 423,
   vault_locked: 423,
+  passphrase_required: 423,
   locked: 423,
   keychain_unavailable: 503,
   store_busy: 503,

@@ -59,10 +59,11 @@ export class RotationSteps {
   async run(rotation: RotationRow, step: RotationStepRow, input: RotationAdvance | null): Promise<StepResult> {
     const row = this.ctx.store.requireBackend(rotation.backendName);
     switch (step.name) {
+      // The steps that receive a shown-once secret hold the data key until it is committed (see Vault.hold).
       case 'revoke-old':
-        return this.revokeOld(rotation, step, row);
+        return this.ctx.vault.hold(() => this.revokeOld(rotation, step, row));
       case 'create-new':
-        return this.createNew(rotation, step, row);
+        return this.ctx.vault.hold(() => this.createNew(rotation, step, row));
       case 'paste-new':
         return this.pasteNew(rotation, row, input);
       case 'test-new':
@@ -135,14 +136,12 @@ export class RotationSteps {
   // ---- revoke ------------------------------------------------------------------------------------
 
   private async revokeOld(rotation: RotationRow, step: RotationStepRow, row: BackendRow): Promise<StepResult> {
-    const definition = backendDefinition(row.type);
     if (step.status === 'intent' || step.status === 'unknown') {
       const reconciled = await this.reconcileRevoke(rotation, row, null);
       if (reconciled) return reconciled;
     }
     const connector = await this.ctx.connectorFor(row);
     if (!connector.revokeKey) throw this.ctx.unsupported(row, 'revoke');
-    if (definition.revokeIssuesReplacement) await this.ctx.vault.ensureReady();
     const options = this.options(rotation);
     this.intent(rotation, 'revoke-old');
     let outcome;
@@ -260,8 +259,7 @@ export class RotationSteps {
       const reconciled = await this.reconcileCreate(rotation, row, name, null);
       if (reconciled) return reconciled;
     }
-    // The vault first: a keychain problem must stop the rotation before the vendor shows a key once.
-    await this.ctx.vault.ensureReady();
+    // The vault is already open (run() holds it): a keychain problem stopped the rotation before the vendor showed a key.
     this.intent(rotation, 'create-new');
     let issued;
     try {

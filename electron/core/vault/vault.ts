@@ -14,7 +14,9 @@
  *
  * Sealed layout: version (1 byte) | nonce (12) | tag (16) | ciphertext.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID, scrypt as scryptCallback, type ScryptOptions } from 'node:crypto';
+import type { LockState } from '../../../shared/domain.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import type { Keychain } from './keychain.js';
 
@@ -84,9 +86,29 @@ export interface VaultStatus {
   passphraseSlot: (KdfParams & { kdf: 'scrypt' }) | null;
 }
 
+/** Why Keywarden was locked: the administrator's Lock, idle time, or the screen lock. */
+export type LockReason = NonNullable<LockState['reason']>;
+
+/** The data key in memory, with the check value it was proven against (so a key whose vault was reset is noticed). */
+interface LoadedKey {
+  key: Buffer;
+  check: string;
+  /** Set when the key was overwritten: a caller that awaited it just before a lock must not seal with zeros. */
+  wiped?: true;
+}
+
 export class Vault {
-  private dataKey: Buffer | null = null;
-  private pending: Promise<Buffer> | null = null;
+  private loaded: LoadedKey | null = null;
+  private pending: Promise<LoadedKey> | null = null;
+  /** Bumped by every lock and reset, so a keychain read that finishes afterwards is not kept. */
+  private generation = 0;
+  private lockState: { locked: boolean; since: string | null; reason: LockReason | null } = { locked: false, since: null, reason: null };
+  /**
+   * The key an operation under way holds (see `hold`): a lock that arrives mid-operation refuses every new use
+   * of the key, but this operation finishes with it, so a vendor's shown-once answer is still sealed.
+   */
+  private readonly held = new AsyncLocalStorage<{ loaded: LoadedKey }>();
+  private holders = 0;
 
   constructor(
     private readonly meta: VaultMetaStore,
@@ -107,6 +129,76 @@ export class Vault {
    */
   async ensureReady(): Promise<void> {
     await this.key();
+  }
+
+  /**
+   * Runs `operation` holding the data key from start to end: it is read (or created) first, so a vault problem is
+   * found before the operation sends anything, and a lock that comes while the operation runs (the screen locks in
+   * the middle of a create) waits for it: every new use of the key is refused at once, but this operation still
+   * seals what the vendor answered, and the key is wiped from memory when the last holder is done.
+   */
+  async hold<T>(operation: () => Promise<T>): Promise<T> {
+    const current = this.held.getStore();
+    if (current) return operation();
+    const loaded = await this.current();
+    this.holders += 1;
+    try {
+      return await this.held.run({ loaded }, operation);
+    } finally {
+      this.holders -= 1;
+      if (this.holders === 0 && this.lockState.locked) this.wipe();
+    }
+  }
+
+  get locked(): boolean {
+    return this.lockState.locked;
+  }
+
+  /** What unlocking needs: the passphrase where this data folder has one, else the OS keychain; null before the vault exists. */
+  unlockWith(): LockState['unlockWith'] {
+    if (!this.exists()) return null;
+    return this.meta.getMeta(VAULT_META.passphraseSlot) ? 'passphrase' : 'keychain';
+  }
+
+  lockStatus(): LockState {
+    return { ...this.lockState, unlockWith: this.unlockWith() };
+  }
+
+  /**
+   * Locks: from now on every use of the data key is refused (\`locked\`) until \`unlock\`, and the key leaves memory,
+   * overwritten, as soon as no operation under way holds it. Locking again keeps the first time and reason.
+   */
+  lock(reason: LockReason): LockState {
+    if (!this.lockState.locked) this.lockState = { locked: true, since: new Date().toISOString(), reason };
+    this.generation += 1;
+    this.pending = null;
+    if (this.holders === 0) this.wipe();
+    return this.lockStatus();
+  }
+
+  /**
+   * Unlocks, proving again that whoever unlocks can open the vault. Where this data folder has a passphrase, it is
+   * required (even when the keychain would answer without asking: the passphrase is what the lock then protects);
+   * otherwise the data key is read from the OS keychain again (which asks only where the OS keyring is locked).
+   * Also the way a console without a keychain opens the vault with its passphrase, locked or not.
+   */
+  async unlock(passphrase?: string): Promise<LockState> {
+    if (this.exists()) {
+      const slot = this.readSlot();
+      if (slot && passphrase === undefined) {
+        throw new KeywardenError('passphrase_required', "this data folder's passphrase is needed to unlock Keywarden", { unlockWith: 'passphrase' });
+      }
+      if (!slot && passphrase !== undefined) throw new KeywardenError('invalid_input', 'this data folder has no passphrase: unlocking reads its key from the OS keychain');
+      const vaultId = this.meta.getMeta(VAULT_META.id)!;
+      const check = this.meta.getMeta(VAULT_META.check)!;
+      const key = slot ? await unwrapWithPassphrase(slot, vaultId, check, passphrase!) : await this.openExisting(vaultId, check);
+      this.generation += 1;
+      this.pending = null;
+      if (this.holders === 0) this.wipe();
+      this.loaded = { key, check };
+    }
+    this.lockState = { locked: false, since: null, reason: null };
+    return this.lockStatus();
   }
 
   async seal(recordIdentity: string, plaintext: string): Promise<Buffer> {
@@ -152,12 +244,17 @@ export class Vault {
     checkPassphraseStrength(passphrase);
     if (!this.meta.getMeta(VAULT_META.check)) {
       // A new data folder: create the key with this passphrase as (one of) its ways in.
-      this.dataKey = await this.create(passphrase);
+      this.remember(await this.create(passphrase), this.generation);
       if (this.readSlot()) return;
     }
-    const key = await this.key();
+    // A copy: the key derivation takes a while, and a lock meanwhile overwrites the vault's own buffer.
+    const key = Buffer.from(await this.key());
     const vaultId = this.meta.getMeta(VAULT_META.id)!;
-    this.meta.setMeta(VAULT_META.passphraseSlot, JSON.stringify(await wrapWithPassphrase(key, vaultId, passphrase, this.kdf)));
+    try {
+      this.meta.setMeta(VAULT_META.passphraseSlot, JSON.stringify(await wrapWithPassphrase(key, vaultId, passphrase, this.kdf)));
+    } finally {
+      key.fill(0);
+    }
   }
 
   /** Removes the passphrase slot, only while the keychain holds the key: it must never remove the last way in. */
@@ -178,40 +275,75 @@ export class Vault {
     return this.meta.getMeta(VAULT_META.id) !== null;
   }
 
-  /**
-   * Lets go of the data key in memory (Keywarden locked): the next operation that needs it reads it from the
-   * keychain again. The buffer is dropped, not zeroed: an operation already under way may still hold it.
-   */
-  dropKeyFromMemory(): void {
-    this.dataKey = null;
-    this.pending = null;
+  /** Overwrites the data key in memory and lets it go; callers make sure no operation under way holds it. */
+  private wipe(): void {
+    if (this.loaded) {
+      this.loaded.key.fill(0);
+      this.loaded.wiped = true;
+    }
+    this.loaded = null;
   }
 
   /**
-   * The keychain half of `vault reset`: forgets the key in memory and deletes the keychain entry
-   * (the caller drops the sealed records and the meta rows). Returns the entry, and whether it was
-   * removed: a locked or absent keychain leaves it, and the administrator is told.
+   * `vault reset`: forgets the key in memory, runs `dropRecords` (the caller's transaction that drops the sealed
+   * records and the vault's meta rows), and only once that has committed deletes the keychain entry: a reset whose
+   * database write fails leaves a vault that still opens. Returns the entry, and whether it was removed: a locked
+   * or absent keychain leaves it, and the administrator is told.
    */
-  async forgetKey(): Promise<{ keychainEntry: string | null; removed: boolean; problem: string | null }> {
+  async forgetKey<T>(dropRecords: () => T): Promise<{ keychainEntry: string | null; removed: boolean; problem: string | null; dropped: T }> {
     const vaultId = this.meta.getMeta(VAULT_META.id);
-    this.dataKey = null;
+    const dropped = dropRecords();
+    this.generation += 1;
     this.pending = null;
-    if (!vaultId) return { keychainEntry: null, removed: false, problem: null };
+    if (this.holders === 0) this.wipe();
+    else this.loaded = null;
+    if (!vaultId) return { keychainEntry: null, removed: false, problem: null, dropped };
     const entry = `${KEYCHAIN_SERVICE} / ${accountOf(vaultId)}`;
     try {
-      return { keychainEntry: entry, removed: await this.keychain.delete(KEYCHAIN_SERVICE, accountOf(vaultId)), problem: null };
+      return { keychainEntry: entry, removed: await this.keychain.delete(KEYCHAIN_SERVICE, accountOf(vaultId)), problem: null, dropped };
     } catch (error) {
-      return { keychainEntry: entry, removed: false, problem: toKeywardenError(error).message };
+      return { keychainEntry: entry, removed: false, problem: toKeywardenError(error).message, dropped };
     }
   }
 
-  /** Loads (or on first use creates) the data key. Concurrent callers share one keychain round-trip. */
-  private key(): Promise<Buffer> {
-    if (this.dataKey) return Promise.resolve(this.dataKey);
+  /**
+   * The data key, for one seal or open. Inside `hold` it is the held key, lock or not; otherwise a lock refuses it.
+   * Either way the key must still be this data folder's: the vault's check value is read again (one small query),
+   * so a long-lived process (the desktop app, `keywarden ui`) notices that another process ran `vault reset` and
+   * opens the new key instead of sealing secrets under the deleted one, which nothing could ever open again.
+   * Concurrent callers share one keychain round-trip.
+   */
+  private async key(): Promise<Buffer> {
+    const loaded = await this.current();
+    // A lock can land between the key's promise settling and this line; the crypto that follows is synchronous.
+    if (loaded.wiped) throw new KeywardenError('locked', 'Keywarden is locked: unlock it to use a secret or reach a vendor');
+    return loaded.key;
+  }
+
+  private async current(): Promise<LoadedKey> {
+    const check = this.meta.getMeta(VAULT_META.check);
+    const hold = this.held.getStore();
+    if (hold) {
+      if (hold.loaded.check !== check) hold.loaded = await this.load();
+      return hold.loaded;
+    }
+    if (this.lockState.locked) throw new KeywardenError('locked', 'Keywarden is locked: unlock it to use a secret or reach a vendor');
+    if (this.loaded && this.loaded.check === check) return this.loaded;
+    return this.load();
+  }
+
+  private load(): Promise<LoadedKey> {
+    if (this.loaded && this.loaded.check !== this.meta.getMeta(VAULT_META.check)) {
+      // The vault was reset (or replaced) by another process: this key opens nothing stored any more.
+      if (this.holders === 0) this.wipe();
+      else this.loaded = null;
+    }
+    if (this.loaded) return Promise.resolve(this.loaded);
+    const generation = this.generation;
     this.pending ??= this.loadKey().then(
-      (key) => {
-        this.dataKey = key;
-        return key;
+      (loaded) => {
+        this.remember(loaded, generation);
+        return loaded;
       },
       (error: unknown) => {
         this.pending = null;
@@ -221,10 +353,17 @@ export class Vault {
     return this.pending;
   }
 
-  private async loadKey(): Promise<Buffer> {
+  /** Keeps a key read from the keychain, unless a lock or reset came while it was being read. */
+  private remember(loaded: LoadedKey, generation: number): void {
+    if (generation !== this.generation || this.lockState.locked) return;
+    this.pending = null;
+    this.loaded = loaded;
+  }
+
+  private async loadKey(): Promise<LoadedKey> {
     const vaultId = this.meta.getMeta(VAULT_META.id);
     const check = this.meta.getMeta(VAULT_META.check);
-    if (vaultId && check) return this.openExisting(vaultId, check);
+    if (vaultId && check) return { key: await this.openExisting(vaultId, check), check };
     if (this.meta.hasAnySealedRecord()) {
       // Sealed records without the vault's check cannot be opened by any key we could make now.
       throw new KeywardenError('vault_key_missing', 'this data folder holds sealed secrets but no record of their data key; "keywarden vault reset" drops them and keeps the inventory');
@@ -242,7 +381,7 @@ export class Vault {
       throw new KeywardenError(
         'vault_locked',
         `${probe.problem!.message}. This data folder also opens with its passphrase: give it at the prompt, or name a file holding it in KEYWARDEN_PASSPHRASE_FILE`,
-        { keychain: probe.state },
+        { keychain: probe.state, unlockWith: 'passphrase' },
       );
     }
     throw probe.problem!;
@@ -297,7 +436,7 @@ export class Vault {
    * its id. The loser deletes its keychain entry and re-reads, so both use the winner's key and no
    * stray entry is left behind.
    */
-  private async create(explicitPassphrase?: string): Promise<Buffer> {
+  private async create(explicitPassphrase?: string): Promise<LoadedKey> {
     const vaultId = randomUUID();
     const account = accountOf(vaultId);
     const key = randomBytes(32);
@@ -333,10 +472,12 @@ export class Vault {
       if (inKeychain) await this.keychain.delete(KEYCHAIN_SERVICE, account).catch(() => false);
       throw error;
     }
-    if (won) return key;
+    if (won) return { key, check: entries[VAULT_META.check]! };
+    key.fill(0);
     if (inKeychain) await this.keychain.delete(KEYCHAIN_SERVICE, account).catch(() => false);
     const winnerId = this.meta.getMeta(VAULT_META.id)!;
-    return this.openExisting(winnerId, this.meta.getMeta(VAULT_META.check)!);
+    const winnerCheck = this.meta.getMeta(VAULT_META.check)!;
+    return { key: await this.openExisting(winnerId, winnerCheck), check: winnerCheck };
   }
 
   private readSlot(): PassphraseSlot | null {
@@ -374,13 +515,17 @@ function deriveKey(passphrase: string, salt: Buffer, params: KdfParams): Promise
 async function wrapWithPassphrase(key: Buffer, vaultId: string, passphrase: string, params: KdfParams): Promise<PassphraseSlot> {
   const salt = randomBytes(16);
   const kek = await deriveKey(passphrase, salt, params);
-  return {
-    version: 1,
-    kdf: 'scrypt',
-    ...params,
-    salt: salt.toString('base64'),
-    wrapped: sealWith(kek, `passphrase-slot:${vaultId}`, key.toString('base64')).toString('base64'),
-  };
+  try {
+    return {
+      version: 1,
+      kdf: 'scrypt',
+      ...params,
+      salt: salt.toString('base64'),
+      wrapped: sealWith(kek, `passphrase-slot:${vaultId}`, key.toString('base64')).toString('base64'),
+    };
+  } finally {
+    kek.fill(0);
+  }
 }
 
 async function unwrapWithPassphrase(slot: PassphraseSlot, vaultId: string, check: string, passphrase: string): Promise<Buffer> {
@@ -390,6 +535,8 @@ async function unwrapWithPassphrase(slot: PassphraseSlot, vaultId: string, check
     key = Buffer.from(openWith(kek, `passphrase-slot:${vaultId}`, Buffer.from(slot.wrapped, 'base64')), 'base64');
   } catch {
     throw new KeywardenError('invalid_input', "the passphrase does not open this data folder's key");
+  } finally {
+    kek.fill(0);
   }
   if (key.length !== 32 || !opens(key, check)) throw new KeywardenError('vault_key_mismatch', "the passphrase slot holds another data folder's key");
   return key;

@@ -4,7 +4,7 @@
  * context and hands it to each workflow module, so the guarantees live in one place whatever the
  * workflow: every action audited without secrets, every secret bound to where it is sent.
  */
-import type { AuditOutcome, BackendSummary, BackendType, Capability, LockState, SyncReport } from '../../../shared/domain.js';
+import type { AuditOutcome, BackendSummary, BackendType, Capability, SyncReport } from '../../../shared/domain.js';
 import { CAPABILITIES } from '../../../shared/rules.js';
 import type { BackendDefinition, Connector, RemoteKey } from '../backends/backend.js';
 import type { HttpClient, HttpOptions } from '../backends/http.js';
@@ -35,8 +35,6 @@ export class EngineContext {
   readonly vault: Vault;
   /** The clock used for reminders and manual-key status; sync and audit times are always real time. */
   readonly now: () => Date;
-  /** Keywarden's own lock (not the OS keychain's): while locked, no secret is revealed or copied. */
-  lock: LockState = { locked: false, since: null, reason: null };
   readonly osUser: string;
   readonly httpOptions: Partial<Omit<HttpOptions, 'backendName'>>;
   readonly syncLimits: SyncLimits;

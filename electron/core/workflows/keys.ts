@@ -144,7 +144,7 @@ export class KeyWorkflows {
   async reveal(ref: string, purpose: 'reveal' | 'copy' = 'reveal'): Promise<string> {
     const key = this.getKey(ref);
     const row = this.ctx.store.requireBackend(key.backend);
-    if (this.ctx.lock.locked) {
+    if (this.ctx.vault.locked) {
       this.ctx.audit(purpose, row.name, ref, 'failed', 'locked');
       throw new KeywardenError('locked', `Keywarden is locked: unlock it to ${purpose} a secret`, { ref });
     }
@@ -196,12 +196,16 @@ export class KeyWorkflows {
    * problem can never strand a shown-once secret; the secret is committed with the key row in one
    * transaction before this returns.
    */
-  async createKey(backendName: string, name: string): Promise<IssuedKey> {
+  createKey(backendName: string, name: string): Promise<IssuedKey> {
     const row = this.ctx.store.requireBackend(backendName);
     this.ctx.requireCapability(row, 'create');
+    // Held from before the request until the secret is committed: a lock meanwhile (the screen locks) waits for it.
+    return this.ctx.vault.hold(() => this.createKeyHoldingVault(row, backendName, name));
+  }
+
+  private async createKeyHoldingVault(row: BackendRow, backendName: string, name: string): Promise<IssuedKey> {
     const connector = await this.ctx.connectorFor(row);
     if (!connector.createKey) throw this.ctx.unsupported(row, 'create');
-    await this.ctx.vault.ensureReady();
     let issued;
     try {
       issued = await connector.createKey(name);
@@ -234,16 +238,23 @@ export class KeyWorkflows {
       throw error;
     }
     const ref = `${row.name}/${issued.key.id}`;
-    const sealed = await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, issued.key.id), issued.secret);
+    let sealed: Buffer | null = null;
+    try {
+      sealed = await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, issued.key.id), issued.secret);
+    } catch {
+      // Only if the vault changed under the held key (reset by another process, and its new key unreadable).
+    }
     const at = new Date().toISOString();
-    const cached = await this.commitShownOnce(() => {
-      this.ctx.store.upsertKey(row.id, issued.key, at, this.ctx.rotationDays(row));
-      this.ctx.store.putKeySecret(row.id, issued.key.id, sealed, at);
-    });
+    const cached =
+      sealed !== null &&
+      (await this.commitShownOnce(() => {
+        this.ctx.store.upsertKey(row.id, issued.key, at, this.ctx.rotationDays(row));
+        this.ctx.store.putKeySecret(row.id, issued.key.id, sealed, at);
+      }));
     if (!cached) {
       // The vendor has the key and this is the only time its secret will ever be shown: hand it to the
       // administrator rather than fail (a retry would create a second key). Nothing secret is stored.
-      this.ctx.tryAudit('create', row.name, ref, 'ok', 'secret NOT cached: the database stayed locked; it was shown to the user');
+      this.ctx.tryAudit('create', row.name, ref, 'ok', `secret NOT cached: ${sealed ? 'the database stayed locked' : 'the vault could not seal it'}; it was shown to the user`);
       const key: Key = { ...remoteAsKey(row, issued.key), syncedAt: at };
       return { key, secret: issued.secret, cached: false };
     }
@@ -262,14 +273,19 @@ export class KeyWorkflows {
    * reveal of the replacement, like any other secret that leaves the engine. Otherwise it is null:
    * "keywarden reveal" or "copy" gets it later, audited too.
    */
-  async revokeKey(ref: string, options: { validityDays?: number; revealReplacement?: boolean } = {}): Promise<RevokeResult> {
+  revokeKey(ref: string, options: { validityDays?: number; revealReplacement?: boolean } = {}): Promise<RevokeResult> {
     const key = this.getKey(ref);
     const row = this.ctx.store.requireBackend(key.backend);
     this.ctx.requireCapability(row, 'revoke');
+    // Held for the whole revoke: it opens the credential, and a replacement (CommBox) is sealed after the answer.
+    // While Keywarden is locked this refuses at once, so nothing (a replacement's secret least of all) leaves.
+    return this.ctx.vault.hold(() => this.revokeKeyHoldingVault(row, key, ref, options));
+  }
+
+  private async revokeKeyHoldingVault(row: BackendRow, key: Key, ref: string, options: { validityDays?: number; revealReplacement?: boolean }): Promise<RevokeResult> {
     const connector = await this.ctx.connectorFor(row);
     if (!connector.revokeKey) throw this.ctx.unsupported(row, 'revoke');
     const definition = backendDefinition(row.type);
-    if (definition.revokeIssuesReplacement) await this.ctx.vault.ensureReady();
     // Known before the request: once the key is revoked, the credential it was no longer opens anything.
     const isCredential = definition.credentialIsKey ? (await this.ctx.credentialKeyId(row)) === key.id : false;
     let outcome;

@@ -25,11 +25,20 @@ export class SyncWorkflow {
     const rows = names.length > 0 ? names.map((name) => this.ctx.store.requireBackend(name)) : this.ctx.store.listBackends();
     const listable = rows.filter((row) => backendDefinition(row.type).capabilities.includes('list'));
     const startedAt = new Date().toISOString();
-    // The data key is read from the keychain (one round trip, shared by every backend's credential) while the
-    // connectors' code loads, instead of after it. A failure here is each backend's to report, as before.
-    if (listable.some((row) => row.hasCredential)) this.ctx.vault.ensureReady().catch(() => {});
-    const results = await Promise.all(listable.map((row) => this.syncOne(row, options.onProgress)));
-    return { ok: results.every((result) => result.ok), startedAt, results };
+    const syncAll = async (): Promise<SyncReport> => {
+      const results = await Promise.all(listable.map((row) => this.syncOne(row, options.onProgress)));
+      return { ok: results.every((result) => result.ok), startedAt, results };
+    };
+    if (!listable.some((row) => row.hasCredential)) return syncAll();
+    // Every credential is sealed: the vault is opened once, before any backend is reached (one keychain round trip,
+    // overlapping the connectors' loading). When it cannot be opened (Keywarden locked, the keychain locked, no
+    // passphrase) that is one problem, reported once, not every backend "failing"; their last sync stays as it was.
+    // Held to the end, so a lock during a long sync lets it finish what it started.
+    for (const row of listable)
+      backendDefinition(row.type)
+        .loadConnector()
+        .catch(() => {});
+    return this.ctx.vault.hold(syncAll);
   }
 
   /**

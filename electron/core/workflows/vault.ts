@@ -5,7 +5,7 @@
 import type { LockState } from '../../../shared/domain.js';
 import { toKeywardenError } from '../errors.js';
 import { plural } from '../text.js';
-import { VAULT_META, type VaultStatus } from '../vault/vault.js';
+import { type LockReason, VAULT_META, type VaultStatus } from '../vault/vault.js';
 import type { EngineContext } from './context.js';
 
 export class VaultWorkflows {
@@ -15,35 +15,36 @@ export class VaultWorkflows {
     return { ...(await this.ctx.vault.status()), sealed: this.ctx.store.countSealed() };
   }
 
-  /** Locks Keywarden: reveal and copy are refused, and the data key leaves memory. Locking again keeps the first time and reason. */
-  lock(reason: 'manual' | 'idle' | 'screen'): LockState {
-    if (!this.ctx.lock.locked) {
-      this.ctx.lock = { locked: true, since: new Date().toISOString(), reason };
-      this.ctx.audit('lock', null, null, 'ok', reason);
-    }
-    this.ctx.vault.dropKeyFromMemory();
-    return this.ctx.lock;
+  /**
+   * Locks Keywarden: every use of the data key is refused until unlocked (reveal, copy, test, create, revoke,
+   * sync), and the key leaves memory, overwritten, once the operations under way are done. Locking again keeps
+   * the first time and reason.
+   */
+  lock(reason: LockReason): LockState {
+    const wasLocked = this.ctx.vault.locked;
+    const state = this.ctx.vault.lock(reason);
+    if (!wasLocked) this.ctx.audit('lock', null, null, 'ok', reason);
+    return state;
   }
 
   /**
-   * Unlocks by reading the data key from the keychain again (or the passphrase where there is no keychain):
-   * proof that whoever unlocks can still open the vault. A folder without a vault yet has nothing to open.
+   * Unlocks, proving that whoever unlocks can still open the vault: with the passphrase where this data folder has
+   * one, else by reading the data key from the keychain again. Failures are audited; a wrong passphrase stays locked.
    */
-  async unlock(): Promise<LockState> {
-    if (!this.ctx.lock.locked) return this.ctx.lock;
+  async unlock(passphrase?: string): Promise<LockState> {
+    if (!this.ctx.vault.locked && passphrase === undefined) return this.ctx.vault.lockStatus();
     try {
-      if (this.ctx.vault.exists()) await this.ctx.vault.ensureReady();
+      const state = await this.ctx.vault.unlock(passphrase);
+      this.ctx.audit('unlock', null, null, 'ok', passphrase === undefined ? null : 'with the passphrase');
+      return state;
     } catch (error) {
       this.ctx.audit('unlock', null, null, 'failed', toKeywardenError(error).code);
       throw error;
     }
-    this.ctx.lock = { locked: false, since: null, reason: null };
-    this.ctx.audit('unlock', null, null, 'ok', null);
-    return this.ctx.lock;
   }
 
   lockState(): LockState {
-    return this.ctx.lock;
+    return this.ctx.vault.lockStatus();
   }
 
   /** Adds (or replaces) the passphrase that opens this data folder's key without the keychain. */
@@ -72,8 +73,9 @@ export class VaultWorkflows {
     keychainEntryRemoved: boolean;
     keychainProblem: string | null;
   }> {
-    const forgotten = await this.ctx.vault.forgetKey();
-    const dropped = this.ctx.store.dropSealedRecords(Object.values(VAULT_META));
+    // The sealed records and the vault's meta rows go in one transaction first; the keychain entry only after it committed.
+    const forgotten = await this.ctx.vault.forgetKey(() => this.ctx.store.dropSealedRecords(Object.values(VAULT_META)));
+    const dropped = forgotten.dropped;
     await Promise.all([...this.ctx.connectors.keys()].map((name) => this.ctx.dropConnector(name)));
     this.ctx.audit('vault.reset', null, null, 'ok', `${plural(dropped.keySecrets, 'cached secret')} and ${plural(dropped.credentials, 'credential')} dropped`);
     return {

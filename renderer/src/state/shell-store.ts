@@ -7,6 +7,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
 import type { HostInfo, LockState } from '../../../shared/domain.js';
+import { needsPassphrase } from '../contract/vault-guard.js';
 import { messageOf } from './inventory-store.js';
 
 export interface ShellState {
@@ -15,12 +16,24 @@ export interface ShellState {
   changes: number;
   startingDemo: boolean;
   demoError: string | null;
-  /** Keywarden's own lock: while locked, no secret is revealed or copied (the engine refuses). */
+  /** Keywarden's own lock: while locked, nothing uses a secret (the engine refuses). */
   lock: LockState | null;
   lockError: string | null;
+  /**
+   * The passphrase dialog: `unlock` asks for the data folder's passphrase (to unlock, or to open the vault where no
+   * keychain holds its key), `require` sets one so that unlocking asks for it. The passphrase itself is never kept
+   * here: the dialog holds it in its field and hands it to the engine once.
+   */
+  passphraseDialog: 'unlock' | 'require' | null;
+  passphraseError: string | null;
+  passphraseBusy: boolean;
   load: () => Promise<void>;
   lockNow: () => Promise<void>;
-  unlock: () => Promise<void>;
+  /** Unlocks; where unlocking needs the passphrase and none is given, opens the dialog instead. */
+  unlock: (passphrase?: string) => Promise<void>;
+  askPassphrase: (dialog: 'unlock' | 'require') => void;
+  closePassphrase: () => void;
+  requirePassphrase: (passphrase: string) => Promise<void>;
   /** The host says the lock changed (idle time, the screen lock, another window). */
   lockChanged: (state: LockState) => void;
   changed: () => void;
@@ -37,6 +50,9 @@ export function createShellStore(client: ContractClient): ShellStore {
     demoError: null,
     lock: null,
     lockError: null,
+    passphraseDialog: null,
+    passphraseError: null,
+    passphraseBusy: false,
 
     async load() {
       const [host, lock] = await Promise.allSettled([client['host:info'](), client['vault:lockstate']()]);
@@ -53,11 +69,37 @@ export function createShellStore(client: ContractClient): ShellStore {
       }
     },
 
-    async unlock() {
+    async unlock(passphrase) {
+      if (passphrase === undefined && get().lock?.unlockWith === 'passphrase') {
+        get().askPassphrase('unlock');
+        return;
+      }
+      if (passphrase !== undefined) set({ passphraseBusy: true, passphraseError: null });
       try {
-        set({ lock: await client['vault:unlock'](), lockError: null });
+        const lock = await client['vault:unlock'](passphrase === undefined ? undefined : { passphrase });
+        set({ lock, lockError: null, passphraseDialog: null, passphraseBusy: false, passphraseError: null });
       } catch (error) {
-        set({ lockError: messageOf(error) });
+        if (needsPassphrase(error)) get().askPassphrase('unlock');
+        else if (passphrase !== undefined) set({ passphraseBusy: false, passphraseError: messageOf(error) });
+        else set({ lockError: messageOf(error) });
+      }
+    },
+
+    askPassphrase(dialog) {
+      set({ passphraseDialog: dialog, passphraseError: null, passphraseBusy: false });
+    },
+
+    closePassphrase() {
+      set({ passphraseDialog: null, passphraseError: null, passphraseBusy: false });
+    },
+
+    async requirePassphrase(passphrase) {
+      set({ passphraseBusy: true, passphraseError: null });
+      try {
+        const lock = await client['vault:passphrase']({ passphrase });
+        set({ lock, passphraseDialog: null, passphraseBusy: false });
+      } catch (error) {
+        set({ passphraseBusy: false, passphraseError: messageOf(error) });
       }
     },
 

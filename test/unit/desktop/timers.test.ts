@@ -57,7 +57,7 @@ describe('when the background sync runs', () => {
         engine: {
           listBackends: () => [listable(lastSyncAt)],
           settings: async () => ({ backgroundSyncHours: 6 }),
-          lockState: () => ({ locked, since: null, reason: null }),
+          lockState: () => ({ locked, since: null, reason: null, unlockWith: null }),
         },
         isOnline: () => online,
         sync: () => {
@@ -113,7 +113,7 @@ describe('when the background sync runs', () => {
 
     it('logs a failed sync and keeps checking', async () => {
       const failing = new BackgroundSync({
-        engine: { listBackends: () => [listable(null)], settings: async () => ({ backgroundSyncHours: 1 }), lockState: () => ({ locked: false, since: null, reason: null }) },
+        engine: { listBackends: () => [listable(null)], settings: async () => ({ backgroundSyncHours: 1 }), lockState: () => ({ locked: false, since: null, reason: null, unlockWith: null }) },
         isOnline: () => true,
         sync: () => Promise.reject(new Error('vendor down')),
         log: (message) => logs.push(message),
@@ -137,12 +137,12 @@ describe('the idle lock', () => {
   });
 
   it('polls, locks with the reason "idle", announces it once, and stops', async () => {
-    let state: LockState = { locked: false, since: null, reason: null };
+    let state: LockState = { locked: false, since: null, reason: null, unlockWith: null };
     let idle = 0;
     const announced: LockState[] = [];
     const lock = new IdleLock({
       engine: {
-        lock: (reason) => (state = { locked: true, since: new Date().toISOString(), reason }),
+        lock: (reason) => (state = { locked: true, since: new Date().toISOString(), reason, unlockWith: null }),
         lockState: () => state,
         settings: async () => ({ lockAfterIdleMinutes: 2 }),
       },
@@ -159,14 +159,18 @@ describe('the idle lock', () => {
     await vi.advanceTimersByTimeAsync(IDLE_POLL_MS * 3);
     expect(announced).toHaveLength(1);
     lock.stop();
-    state = { locked: false, since: null, reason: null };
+    state = { locked: false, since: null, reason: null, unlockWith: null };
     await vi.advanceTimersByTimeAsync(IDLE_POLL_MS * 3);
     expect(announced).toHaveLength(1);
   });
 
   it('announces every lock it makes', () => {
     const announced: LockState[] = [];
-    const state = lockAndAnnounce({ lock: (reason) => ({ locked: true, since: '2026-03-01T12:00:00.000Z', reason }) }, { onLockChanged: (payload) => announced.push(payload) }, 'screen');
+    const state = lockAndAnnounce(
+      { lock: (reason) => ({ locked: true, since: '2026-03-01T12:00:00.000Z', reason, unlockWith: null }) },
+      { onLockChanged: (payload) => announced.push(payload) },
+      'screen',
+    );
     expect(announced).toEqual([state]);
   });
 });

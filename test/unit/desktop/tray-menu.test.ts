@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LockState, Reminder } from '../../../shared/domain.js';
 import { dueWords, trayModel } from '../../../electron/core/desktop/tray-menu.js';
 
-const unlocked: LockState = { locked: false, since: null, reason: null };
+const unlocked: LockState = { locked: false, since: null, reason: null, unlockWith: null };
 const reminder = (name: string, daysLeft: number): Reminder => ({
   ref: `hand/${name.toLowerCase()}`,
   name,
@@ -37,7 +37,7 @@ describe('the tray', () => {
   });
 
   it('says when nothing is due, when a sync runs and when Keywarden is locked', () => {
-    const model = trayModel({ state: 'clear', overdue: 0, dueWithin7: 0, next: [] }, { locked: true, since: '2026-03-01T00:00:00.000Z', reason: 'idle' }, { syncing: true });
+    const model = trayModel({ state: 'clear', overdue: 0, dueWithin7: 0, next: [] }, { locked: true, since: '2026-03-01T00:00:00.000Z', reason: 'idle', unlockWith: null }, { syncing: true });
     expect(model.tooltip).toBe('Keywarden: nothing due within 7 days (locked)');
     expect(model.items.slice(0, 3)).toEqual([
       { type: 'action', action: 'sync', label: 'Syncing…', enabled: false },

@@ -127,7 +127,7 @@ describe('the desktop app', () => {
     it('refuses reveal and copy through IPC while locked; the inventory, reminders and tray keep working', async () => {
       expect(await desktop.client['key:reveal'](mailer)).toBe(SECRET);
       fake.tray().clickItem('Lock');
-      expect(sentOn(desktop, 'event:onLockChanged')).toEqual([{ locked: true, since: expect.any(String), reason: 'manual' }]);
+      expect(sentOn(desktop, 'event:onLockChanged')).toEqual([{ locked: true, since: expect.any(String), reason: 'manual', unlockWith: 'keychain' }]);
       expect(fake.tray().labels()).toContain('Locked');
       expect(fake.tray().tooltip).toMatch(/\(locked\)$/);
 
@@ -141,7 +141,7 @@ describe('the desktop app', () => {
       expect(await desktop.client['reminders:list']({})).toHaveLength(2);
       expect(fake.tray().labels()).toContain('Mailer (hand): due in 5 days');
 
-      expect(await desktop.client['vault:unlock']()).toEqual({ locked: false, since: null, reason: null });
+      expect(await desktop.client['vault:unlock']()).toEqual({ locked: false, since: null, reason: null, unlockWith: 'keychain' });
       expect(await desktop.client['key:reveal'](mailer)).toBe(SECRET);
     });
 

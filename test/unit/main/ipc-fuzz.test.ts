@@ -43,7 +43,8 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'manual:edit': [REF, { expiresAt: null }],
   'vault:status': [],
   'vault:lock': [],
-  'vault:unlock': [],
+  'vault:unlock': [{ passphrase: 'correct horse battery' }],
+  'vault:passphrase': [{ passphrase: 'correct horse battery' }],
   'vault:lockstate': [],
   'settings:get': [],
   'settings:set': [{ clipboardClearSeconds: 10 }],
@@ -170,11 +171,11 @@ describe('the IPC binding under fuzzing', () => {
 
   it.each(METHODS)('%s: missing arguments are refused before the engine', async (method) => {
     const valid = VALID[method] as unknown[];
-    if (arity(method) === 0) return;
     const required = (CONTRACT[method].args as unknown as { def: { items: Array<{ safeParse(value: unknown): { success: boolean } }> } }).def.items.filter(
       (item) => !item.safeParse(undefined).success,
     ).length;
-    expect(required).toBeGreaterThan(0);
+    // Methods whose every argument may be left out (vault:unlock without a passphrase) have nothing to miss.
+    if (required === 0) return;
     for (let kept = 0; kept < required; kept += 1) await expectRefused(method, valid.slice(0, kept), `only ${kept} of ${required} required arguments`);
     // An explicit undefined in a required place is missing too.
     await expectRefused(

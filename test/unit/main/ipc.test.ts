@@ -135,7 +135,7 @@ describe('the contract over IPC', () => {
     target.onOpenKey?.({ ref });
     expect(window.webContents.sent).toEqual([{ channel: 'event:onOpenKey', args: [{ ref }] }]);
     window.destroyed = true;
-    target.onLockChanged?.({ locked: true, since: new Date().toISOString(), reason: 'manual' });
+    target.onLockChanged?.({ locked: true, since: new Date().toISOString(), reason: 'manual', unlockWith: null });
     expect(window.webContents.sent).toHaveLength(1);
   });
 
@@ -171,7 +171,7 @@ describe('the contract over IPC', () => {
       expect(renderer.listenerCount(eventChannel('onSyncProgress'))).toBe(0);
       window.webContents.send(eventChannel('onOpenKey'), { ref });
       window.webContents.send(eventChannel('onOpenKey'), { ref: 'not a ref' });
-      window.webContents.send(eventChannel('onLockChanged'), { locked: true, since: new Date().toISOString(), reason: 'idle' });
+      window.webContents.send(eventChannel('onLockChanged'), { locked: true, since: new Date().toISOString(), reason: 'idle', unlockWith: null });
       expect(opened).toEqual([ref]);
       expect(locks).toEqual([true]);
       expect(invalid).toEqual([expect.stringMatching(/^onOpenKey: /)]);
