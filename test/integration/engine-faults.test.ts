@@ -129,6 +129,63 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('engine when
     });
   });
 
+  describe('a gateway that answers 5xx after the vendor acted (one rule for every change, in workflows/vendor-changes.ts)', () => {
+    it('Nitrobox: a create answered 502 after the client was made is re-listed, not reported as a failure to retry', async () => {
+      const { kw, emulator, state } = await nitrobox();
+      emulator.addFault({ kind: 'gateway-status', status: 502, method: 'POST', pathPrefix: '/api/v1/api-keys' });
+
+      const error = await failure(kw.createKey('nb', 'gw-502'));
+
+      expect(error.code).toBe('outcome_unknown');
+      expect(error.details).toMatchObject({ created: true, ref: 'nb/gw-502' });
+      expect(error.message).toMatch(/was created \(nb\/gw-502\) but its one-time secret was lost in transit/);
+      // Sent once, then the list: never a second create.
+      expect(emulator.requestLog.filter((line) => line === 'POST /api/v1/api-keys')).toHaveLength(1);
+      expect(state.findClient('gw-502')).not.toBeNull();
+      expect(kw.listKeys({ backend: 'nb' }).map((key) => key.name)).toContain('gw-502');
+      expect(lastAudit(kw, 'create')).toMatchObject({ ref: 'nb/gw-502', outcome: 'unknown' });
+    });
+
+    it('Nitrobox: a create answered 503 before anything was made says so after re-listing: it can be tried again', async () => {
+      const { kw, emulator, state } = await nitrobox();
+      emulator.addFault({ kind: 'status', status: 503, method: 'POST', pathPrefix: '/api/v1/api-keys' });
+
+      const error = await failure(kw.createKey('nb', 'gw-503'));
+
+      expect(error.code).toBe('outcome_unknown');
+      expect(error.details).toMatchObject({ created: false });
+      expect(error.message).toMatch(/re-listing shows no key "gw-503", so it was not created and can be tried again/);
+      expect(state.findClient('gw-503')).toBeNull();
+      expect(emulator.requestLog.filter((line) => line === 'POST /api/v1/api-keys')).toHaveLength(1);
+    });
+
+    it('CommBox: a revoke answered 504 after CommBox revoked is confirmed by re-listing, with the replacement recovered and cached', async () => {
+      const { kw, emulator, state, active, ref } = await commBox();
+      emulator.addFault({ kind: 'gateway-status', status: 504, method: 'POST', pathPrefix: `/v1/api-keys/${active.key.id}/revoke` });
+
+      const result = await kw.revokeKey(ref, { validityDays: 90 });
+
+      const replacement = state.activeKey()!;
+      expect(result.revoked).toMatchObject({ ref, status: 'grace' });
+      expect(result.replacement?.key.ref).toBe(`cb/${replacement.id}`);
+      expect(result.replacement?.key.secretCached).toBe(true);
+      expect(emulator.requestLog.filter((line) => line === `POST /v1/api-keys/${active.key.id}/revoke`)).toHaveLength(1);
+      expect(lastAudit(kw, 'revoke')).toMatchObject({ ref, outcome: 'ok', detail: 'answer lost; confirmed by re-listing' });
+    });
+
+    it("a 4xx the vendor explained is a refusal: nothing is re-listed, and the error is the vendor's", async () => {
+      const { kw, emulator } = await nitrobox();
+      const before = emulator.requestLog.length;
+      emulator.addFault({ kind: 'status', status: 400, method: 'POST', pathPrefix: '/api/v1/api-keys' });
+
+      const error = await failure(kw.createKey('nb', 'refused'));
+
+      expect(error.code).not.toBe('outcome_unknown');
+      expect(emulator.requestLog.slice(before)).toEqual(['POST /api/v1/api-keys']);
+      expect(lastAudit(kw, 'create')).toMatchObject({ ref: null, outcome: 'failed' });
+    });
+  });
+
   describe('delete', () => {
     it('Nitrobox: a delete whose every try is cut before Nitrobox acted keeps the key, after re-listing finds it', async () => {
       const { kw, emulator, state, ref } = await nitrobox();

@@ -51,13 +51,15 @@ export interface Route {
  *   (TCP RST): the client has a partial answer to a request that was carried out. For an answer without a
  *   body (204) both mid-body faults happen before the status line: a reset, or nothing more at all;
  * - `lost-reply`: carry the request out, then cut the connection before answering;
+ * - `gateway-status`: carry the request out, then answer `status` (default 502) instead of its answer: a gateway
+ *   in front of the vendor that gave up waiting while the vendor acted (the client must not take it for a refusal);
  * - `drop`: cut the connection without carrying the request out (the client cannot tell it from `lost-reply`).
  *
  * Besides faults, `latencyMs` (an option, `setLatency`, or `POST /__emulator/latency {"ms": N}`) delays every
  * vendor request by N ms before it is handled, for as long as it is set: a slow vendor, or a slow network.
  */
 export interface Fault {
-  kind: 'status' | 'malformed' | 'wrong-shape' | 'oversized' | 'hang' | 'stall-mid-body' | 'reset-mid-body' | 'lost-reply' | 'drop';
+  kind: 'status' | 'malformed' | 'wrong-shape' | 'oversized' | 'hang' | 'stall-mid-body' | 'reset-mid-body' | 'lost-reply' | 'gateway-status' | 'drop';
   status?: number;
   retryAfterSeconds?: number;
   times?: number;
@@ -73,7 +75,7 @@ export interface Fault {
 }
 
 /** The fault kinds, for validating what arrives at the control endpoint. */
-export const FAULT_KINDS: ReadonlyArray<Fault['kind']> = ['status', 'malformed', 'wrong-shape', 'oversized', 'hang', 'stall-mid-body', 'reset-mid-body', 'lost-reply', 'drop'];
+export const FAULT_KINDS: ReadonlyArray<Fault['kind']> = ['status', 'malformed', 'wrong-shape', 'oversized', 'hang', 'stall-mid-body', 'reset-mid-body', 'lost-reply', 'gateway-status', 'drop'];
 
 const DAY_MS = 86_400_000;
 
@@ -237,6 +239,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const response = route(request);
     if (fault?.kind === 'lost-reply') {
       incoming.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'gateway-status') {
+      const status = fault.status ?? 502;
+      send(outgoing, errorResponse(status, 'bad_gateway', `injected ${status} after the request was carried out`));
       return;
     }
     if ((fault?.kind === 'stall-mid-body' || fault?.kind === 'reset-mid-body') && response.body === undefined) {

@@ -17,7 +17,8 @@ import type { BackendRow } from '../store/store.js';
 import type { RotationRow, RotationStepRow } from '../store/rotations.js';
 import { plural } from '../text.js';
 import { credentialIdentity, type EngineContext } from '../workflows/context.js';
-import { type KeyWorkflows, maskedTail, remoteAsKey } from '../workflows/keys.js';
+import { type KeyWorkflows, maskedTail } from '../workflows/keys.js';
+import { changeWasRefused, commitIssuedKey, newestReplacement, relist } from '../workflows/vendor-changes.js';
 import { faultPoint } from './fault-points.js';
 import { type JournalOptions, nextFreeName } from './plans.js';
 
@@ -34,20 +35,6 @@ export interface StepResult {
 export type ProblemKind = 'secret-lost' | 'name-taken' | 'step-failed' | 'outcome-unknown' | 'test-failed';
 
 const DAY_MS = 86_400_000;
-
-/** Errors raised before a request is sent. */
-const NOT_SENT = new Set([
-  'invalid_input',
-  'unsupported',
-  'no_credential',
-  'locked',
-  'vault_locked',
-  'vault_key_missing',
-  'vault_key_mismatch',
-  'keychain_locked',
-  'keychain_unavailable',
-  'insecure_url',
-]);
 
 export class RotationSteps {
   constructor(
@@ -116,23 +103,6 @@ export class RotationSteps {
     return rotation.options;
   }
 
-  /** Re-lists the backend: the one way to learn what a lost answer did. Null when the vendor could not be listed. */
-  private async relist(row: BackendRow): Promise<{ ok: boolean; errorCode: string | null; error: string | null }> {
-    const report = await this.ctx.sync([row.name]);
-    const result = report.results[0];
-    return { ok: result?.ok ?? false, errorCode: result?.errorCode ?? null, error: result?.error ?? null };
-  }
-
-  /**
-   * Nothing was done: the vendor refused (a 4xx it explained), or the request never left (a name the connector
-   * refused, no credential, a vault that would not open). Anything else may have been carried out: re-listed.
-   */
-  private refused(error: KeywardenError): boolean {
-    const status = error.details.status;
-    if (typeof status === 'number') return status >= 400 && status < 500;
-    return NOT_SENT.has(error.code);
-  }
-
   // ---- revoke ------------------------------------------------------------------------------------
 
   private async revokeOld(rotation: RotationRow, step: RotationStepRow, row: BackendRow): Promise<StepResult> {
@@ -149,29 +119,30 @@ export class RotationSteps {
       outcome = await connector.revokeKey(rotation.keyId, options.validityDays !== undefined ? { validityDays: options.validityDays } : {});
     } catch (caught) {
       const error = toKeywardenError(caught);
-      this.ctx.audit('revoke', row.name, this.ref(rotation), this.refused(error) ? 'failed' : 'unknown', `rotation ${rotation.id}: ${error.code}`);
-      if (this.refused(error)) return this.block(rotation, 'revoke-old', 'failed', 'step-failed', `${error.message}; resume to try again, or abandon`);
+      this.ctx.audit('revoke', row.name, this.ref(rotation), changeWasRefused(error) ? 'failed' : 'unknown', `rotation ${rotation.id}: ${error.code}`);
+      if (changeWasRefused(error)) return this.block(rotation, 'revoke-old', 'failed', 'step-failed', `${error.message}; resume to try again, or abandon`);
       this.ctx.store.rotations.setStep(rotation.id, 'revoke-old', 'unknown', this.now(), `answer lost (${error.code}); re-listing`);
       return (await this.reconcileRevoke(rotation, row, error)) ?? { next: 'continue' };
     }
     faultPoint('revoke-old', 'answered');
-    const at = this.now();
     if (outcome.replacement) {
       const replacement = outcome.replacement;
-      const sealed = await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, replacement.key.id), replacement.secret);
       const newRef = `${row.name}/${replacement.key.id}`;
-      const committed = await this.ctx.commitShownOnce(() => {
-        if (outcome.revoked) this.ctx.store.upsertKey(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
-        else this.ctx.store.setKeyStatus(row.id, rotation.keyId, 'revoked');
-        this.ctx.store.upsertKey(row.id, replacement.key, at, this.ctx.rotationDays(row));
-        this.ctx.store.putKeySecret(row.id, replacement.key.id, sealed, at);
-        this.ctx.store.rotations.update(rotation.id, { newKeyId: replacement.key.id, graceEndsAt: outcome.revoked?.graceEndsAt ?? null }, at);
-        this.ctx.store.rotations.setStep(rotation.id, 'revoke-old', 'done', at, `revoked; replacement ${newRef} cached encrypted`);
-      });
+      const committed = await commitIssuedKey(
+        this.ctx,
+        row,
+        replacement,
+        () => ({ action: 'revoke', ref: this.ref(rotation), outcome: 'ok', detail: `rotation ${rotation.id}: replacement ${newRef} cached encrypted` }),
+        (at) => {
+          if (outcome.revoked) this.ctx.store.upsertKey(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
+          else this.ctx.store.setKeyStatus(row.id, rotation.keyId, 'revoked');
+          this.ctx.store.rotations.update(rotation.id, { newKeyId: replacement.key.id, graceEndsAt: outcome.revoked?.graceEndsAt ?? null }, at);
+          this.ctx.store.rotations.setStep(rotation.id, 'revoke-old', 'done', at, `revoked; replacement ${newRef} cached encrypted`);
+        },
+      );
       // A replacement the vendor shows again on request is not lost: the next resume re-lists and fetches it.
-      if (!committed) return this.block(rotation, 'revoke-old', 'unknown', 'outcome-unknown', 'the database stayed busy; resume to record the revoke from the vendor list');
+      if (!committed.cached) return this.block(rotation, 'revoke-old', 'unknown', 'outcome-unknown', 'the database stayed busy; resume to record the revoke from the vendor list');
       faultPoint('revoke-old', 'after');
-      this.ctx.audit('revoke', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}: replacement ${newRef} cached encrypted`);
       return { next: 'continue' };
     }
     await this.revoked(rotation, row, 'revoked');
@@ -207,7 +178,7 @@ export class RotationSteps {
    * happen (the caller may send it), else what to do next.
    */
   private async reconcileRevoke(rotation: RotationRow, row: BackendRow, cause: KeywardenError | null): Promise<StepResult | null> {
-    const listed = await this.relist(row);
+    const listed = await relist(this.ctx, row);
     const credentialRefused = this.options(rotation).oldIsCredential === true && listed.errorCode === 'unauthorized';
     if (!listed.ok && !credentialRefused) {
       return this.block(rotation, 'revoke-old', 'unknown', 'outcome-unknown', `the revoke's outcome is unknown and re-listing failed (${listed.error}); resume to look again`);
@@ -225,10 +196,7 @@ export class RotationSteps {
       return { next: 'continue' };
     }
     // The vendor issued a replacement: the active key other than the old one. A vendor that shows keys again gives its secret back.
-    const replacement = this.ctx.store
-      .listKeys({ backend: row.name, status: 'active' }, this.ctx.now())
-      .filter((key) => key.id !== rotation.keyId)
-      .sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? ''))[0];
+    const replacement = newestReplacement(this.ctx, fresh, rotation.keyId);
     if (!replacement) return this.block(rotation, 'revoke-old', 'unknown', 'outcome-unknown', `${this.ref(rotation)} is no longer active, but no replacement is listed; sync, then resume`);
     let sealed: Buffer | null = null;
     if (!this.ctx.store.getKeySecret(fresh.id, replacement.id)) {
@@ -266,31 +234,28 @@ export class RotationSteps {
       issued = await connector.createKey(name);
     } catch (caught) {
       const error = toKeywardenError(caught);
-      this.ctx.audit('create', row.name, null, this.refused(error) ? 'failed' : 'unknown', `rotation ${rotation.id}: ${error.code}`);
-      if (this.refused(error)) {
+      this.ctx.audit('create', row.name, null, changeWasRefused(error) ? 'failed' : 'unknown', `rotation ${rotation.id}: ${error.code}`);
+      if (changeWasRefused(error)) {
         return this.block(rotation, 'create-new', 'failed', error.code === 'conflict' ? 'name-taken' : 'step-failed', `${error.message}; resume to try again, or abandon`);
       }
       this.ctx.store.rotations.setStep(rotation.id, 'create-new', 'unknown', this.now(), `answer lost (${error.code}); re-listing`);
       return (await this.reconcileCreate(rotation, row, name, error)) ?? { next: 'continue' };
     }
     faultPoint('create-new', 'answered');
-    const ref = `${row.name}/${issued.key.id}`;
-    const sealed = await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, issued.key.id), issued.secret);
-    const at = this.now();
-    const cached = await this.ctx.commitShownOnce(() => {
-      this.ctx.store.upsertKey(row.id, issued.key, at, this.ctx.rotationDays(row));
-      this.ctx.store.putKeySecret(row.id, issued.key.id, sealed, at);
-      this.ctx.store.rotations.update(rotation.id, { newKeyId: issued.key.id }, at);
-      this.ctx.store.rotations.setStep(rotation.id, 'create-new', 'done', at, `created ${ref}; its key is cached encrypted`);
-    });
-    if (!cached) {
-      // Never lost: handed to the administrator, who is told to keep it (the journal could not record it either).
-      this.ctx.tryAudit('create', row.name, ref, 'ok', `rotation ${rotation.id}: secret NOT cached: the database stayed locked; it was shown to the user`);
-      return { next: 'stop', issued: { key: { ...remoteAsKey(row, issued.key), syncedAt: at }, secret: issued.secret, cached: false } };
-    }
+    const committed = await commitIssuedKey(
+      this.ctx,
+      row,
+      issued,
+      (ref) => ({ action: 'create', ref, outcome: 'ok', detail: `rotation ${rotation.id}: secret cached encrypted` }),
+      (at) => {
+        this.ctx.store.rotations.update(rotation.id, { newKeyId: issued.key.id }, at);
+        this.ctx.store.rotations.setStep(rotation.id, 'create-new', 'done', at, `created ${row.name}/${issued.key.id}; its key is cached encrypted`);
+      },
+    );
+    // Never lost: handed to the administrator, who is told to keep it (the journal could not record it either).
+    if (!committed.cached) return { next: 'stop', issued: committed };
     faultPoint('create-new', 'after');
-    this.ctx.audit('create', row.name, ref, 'ok', `rotation ${rotation.id}: secret cached encrypted`);
-    return { next: 'continue', issued: { key: this.keys.getKey(ref), secret: issued.secret, cached: true } };
+    return { next: 'continue', issued: committed };
   }
 
   /**
@@ -298,7 +263,7 @@ export class RotationSteps {
    * Listed: the vendor made it, and its shown-once secret reached nobody; say so, and offer the remedy.
    */
   private async reconcileCreate(rotation: RotationRow, row: BackendRow, name: string, cause: KeywardenError | null): Promise<StepResult | null> {
-    const listed = await this.relist(row);
+    const listed = await relist(this.ctx, row);
     if (!listed.ok) return this.block(rotation, 'create-new', 'unknown', 'outcome-unknown', `the create's outcome is unknown and re-listing failed (${listed.error}); resume to look again`);
     const created = this.ctx.store.getKey(row.name, name, this.ctx.now());
     if (!created) {
@@ -317,7 +282,7 @@ export class RotationSteps {
 
   /** The remedy's first half: the key whose secret was lost is deleted (idempotent: re-listed first). */
   private async deleteOrphan(rotation: RotationRow, row: BackendRow, connector: Connector, orphan: string): Promise<StepResult | null> {
-    const listed = await this.relist(row);
+    const listed = await relist(this.ctx, row);
     if (!listed.ok) return this.block(rotation, 'create-new', 'failed', 'step-failed', `could not re-list before deleting "${orphan}" (${listed.error}); resume to try again`);
     if (this.ctx.store.getKey(row.name, orphan, this.ctx.now())) {
       try {
@@ -424,7 +389,7 @@ export class RotationSteps {
 
   /** The pasted key in the vendor's list (it is the credential now): re-listed, and remembered as the new key. */
   private async findPastedKey(rotation: RotationRow, row: BackendRow): Promise<string | null> {
-    const listed = await this.relist(row);
+    const listed = await relist(this.ctx, row);
     if (!listed.ok) throw new KeywardenError('vendor_unavailable', `${row.name}: re-listing failed: ${listed.error}`);
     const keyId = await this.ctx.credentialKeyId(this.ctx.store.requireBackend(row.name));
     if (keyId && keyId !== rotation.keyId) {
@@ -513,7 +478,7 @@ export class RotationSteps {
       if (input?.action !== 'confirm') return { next: 'wait' };
       consumed = true;
     } else {
-      const listed = await this.relist(row);
+      const listed = await relist(this.ctx, row);
       if (!listed.ok) return this.block(rotation, 'delete-old', 'unknown', 'outcome-unknown', `the delete's outcome is unknown and re-listing failed (${listed.error}); resume to look again`);
       if (!this.ctx.store.getKey(row.name, rotation.keyId, this.ctx.now())) {
         this.done(rotation, 'delete-old', 're-listing shows the old key deleted');
@@ -528,11 +493,11 @@ export class RotationSteps {
     } catch (caught) {
       const error = toKeywardenError(caught);
       // Deleting is safe to repeat: whatever went wrong, the list says whether the key is still there.
-      const listed = await this.relist(row);
+      const listed = await relist(this.ctx, row);
       const gone = listed.ok && !this.ctx.store.getKey(row.name, rotation.keyId, this.ctx.now());
       if (!gone) {
         this.ctx.audit('delete', row.name, this.ref(rotation), 'failed', `rotation ${rotation.id}: ${error.code}`);
-        return this.block(rotation, 'delete-old', this.refused(error) ? 'failed' : 'unknown', 'step-failed', `${error.message}; resume to try again, or abandon`);
+        return this.block(rotation, 'delete-old', changeWasRefused(error) ? 'failed' : 'unknown', 'step-failed', `${error.message}; resume to try again, or abandon`);
       }
     }
     faultPoint('delete-old', 'answered');

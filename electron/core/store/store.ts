@@ -534,6 +534,18 @@ export class InventoryStore {
 
   // ---- secrets ----------------------------------------------------------------------------------
 
+  /**
+   * A key the vendor just issued and its shown-once secret, sealed: written together, so neither is ever kept
+   * without the other. Callers run it inside the transaction that also writes the action's audit event
+   * (workflows/vendor-changes.ts `commitIssuedKey`, the one caller for keys a vendor issues).
+   */
+  recordIssuedKey(backendId: number, key: RemoteKey, sealed: Buffer, at: string, rotateEveryDays: number | null): void {
+    this.transaction(() => {
+      this.upsertKey(backendId, key, at, rotateEveryDays);
+      this.putKeySecret(backendId, key.id, sealed, at);
+    });
+  }
+
   putKeySecret(backendId: number, keyId: string, sealed: Buffer, at: string): void {
     this.guard(() =>
       this.db

@@ -162,6 +162,7 @@ export class EngineContext {
    * a bare 401). Written in one transaction; `extra` joins it (a rotation's journal step).
    */
   async forgetRevokedCredential(row: BackendRow, keyId: string, extra?: () => void): Promise<void> {
+    // `extra` joins the transaction: a rotation's journal step, or the revoke's audit event (written with the action).
     const ref = `${row.name}/${keyId}`;
     this.store.transaction(() => {
       this.store.setKeyStatus(row.id, keyId, 'revoked');

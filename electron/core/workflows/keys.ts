@@ -24,10 +24,10 @@ import type { RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
 import { parseUserDate } from '../dates.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
-import { computeRotationDueAt } from '../reminders/reminders.js';
 import type { BackendRow } from '../store/store.js';
 import { checkPolicyDays } from './backends.js';
 import type { EngineContext } from './context.js';
+import { changeWasRefused, commitIssuedKey, newestReplacement, relist } from './vendor-changes.js';
 
 /** The dates of a manual key that can change after it was added; undefined keeps, null clears. */
 export interface ManualKeyDates {
@@ -211,60 +211,42 @@ export class KeyWorkflows {
       issued = await connector.createKey(name);
     } catch (caught) {
       const error = toKeywardenError(caught);
-      if (error.code === 'outcome_unknown') {
-        const relisted = (await this.ctx.sync([backendName])).results[0];
-        if (!relisted?.ok) {
-          // The list could not be read either: whether the key exists is still unknown, and "try again" could make a second one.
-          this.ctx.audit('create', row.name, null, 'unknown', 'answer lost; re-listing failed');
-          throw new KeywardenError(
-            'outcome_unknown',
-            `${backendName}: the answer to the create request was lost, and re-listing failed too (${relisted?.error ?? 'the backend was not listed'}): the key "${name}" may have been created. Run "keywarden sync ${backendName}" and check before creating it again`,
-            { backend: backendName, ref: null, created: null },
-            { cause: error },
-          );
-        }
-        const appeared = this.ctx.store.listKeys({ backend: backendName }, this.ctx.now()).find((key) => key.name === name && !key.secretCached);
-        this.ctx.audit('create', row.name, appeared?.ref ?? null, 'unknown', appeared ? 'created; secret lost in transit' : 'not created');
-        throw new KeywardenError(
-          'outcome_unknown',
-          appeared
-            ? `${backendName}: the key "${name}" was created (${appeared.ref}) but its one-time secret was lost in transit. Delete it ("keywarden delete ${appeared.ref} --confirm ${appeared.ref}") and create it again`
-            : `${backendName}: the answer to the create request was lost; re-listing shows no key "${name}", so it was not created and can be tried again`,
-          { backend: backendName, ref: appeared?.ref ?? null, created: Boolean(appeared) },
-          { cause: error },
-        );
+      if (changeWasRefused(error)) {
+        this.ctx.audit('create', row.name, null, 'failed', error.code);
+        throw error;
       }
-      this.ctx.audit('create', row.name, null, 'failed', error.code);
-      throw error;
+      return this.reconcileCreate(row, name, error);
     }
-    const ref = `${row.name}/${issued.key.id}`;
-    let sealed: Buffer | null = null;
-    try {
-      sealed = await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, issued.key.id), issued.secret);
-    } catch {
-      // Only if the vault changed under the held key (reset by another process, and its new key unreadable).
-    }
-    const at = new Date().toISOString();
-    const cached =
-      sealed !== null &&
-      (await this.commitShownOnce(() => {
-        this.ctx.store.upsertKey(row.id, issued.key, at, this.ctx.rotationDays(row));
-        this.ctx.store.putKeySecret(row.id, issued.key.id, sealed, at);
-      }));
-    if (!cached) {
-      // The vendor has the key and this is the only time its secret will ever be shown: hand it to the
-      // administrator rather than fail (a retry would create a second key). Nothing secret is stored.
-      this.ctx.tryAudit('create', row.name, ref, 'ok', `secret NOT cached: ${sealed ? 'the database stayed locked' : 'the vault could not seal it'}; it was shown to the user`);
-      const key: Key = { ...remoteAsKey(row, issued.key), syncedAt: at };
-      return { key, secret: issued.secret, cached: false };
-    }
-    this.ctx.audit('create', row.name, ref, 'ok', 'secret cached encrypted');
-    return { key: this.getKey(ref), secret: issued.secret, cached: true };
+    return commitIssuedKey(this.ctx, row, issued, (ref) => ({ action: 'create', ref, outcome: 'ok', detail: 'secret cached encrypted' }));
   }
 
-  /** See `EngineContext.commitShownOnce`. */
-  private commitShownOnce(write: () => void): Promise<boolean> {
-    return this.ctx.commitShownOnce(write);
+  /**
+   * A create that may have happened (its answer was lost, or a gateway answered 5xx after the vendor acted): the
+   * vendor's list says whether it did. Never "try again" unless the list shows no such key.
+   */
+  private async reconcileCreate(row: BackendRow, name: string, error: KeywardenError): Promise<never> {
+    const backendName = row.name;
+    const relisted = await relist(this.ctx, row);
+    if (!relisted.ok) {
+      // The list could not be read either: whether the key exists is still unknown, and "try again" could make a second one.
+      this.ctx.audit('create', row.name, null, 'unknown', `answer lost (${error.code}); re-listing failed`);
+      throw new KeywardenError(
+        'outcome_unknown',
+        `${backendName}: the create request's outcome is unknown (${error.message}), and re-listing failed too (${relisted.error ?? 'the backend was not listed'}): the key "${name}" may have been created. Run "keywarden sync ${backendName}" and check before creating it again`,
+        { backend: backendName, ref: null, created: null },
+        { cause: error },
+      );
+    }
+    const appeared = this.ctx.store.listKeys({ backend: backendName }, this.ctx.now()).find((key) => key.name === name && !key.secretCached);
+    this.ctx.audit('create', row.name, appeared?.ref ?? null, 'unknown', appeared ? `created; secret lost in transit (${error.code})` : `not created (${error.code})`);
+    throw new KeywardenError(
+      'outcome_unknown',
+      appeared
+        ? `${backendName}: the key "${name}" was created (${appeared.ref}) but its one-time secret was lost in transit (${error.message}). Delete it ("keywarden delete ${appeared.ref} --confirm ${appeared.ref}") and create it again`
+        : `${backendName}: the create request's answer was lost (${error.message}); re-listing shows no key "${name}", so it was not created and can be tried again`,
+      { backend: backendName, ref: appeared?.ref ?? null, created: Boolean(appeared) },
+      { cause: error },
+    );
   }
 
   /**
@@ -293,66 +275,71 @@ export class KeyWorkflows {
       outcome = await connector.revokeKey(key.id, options.validityDays !== undefined ? { validityDays: options.validityDays } : {});
     } catch (caught) {
       const error = toKeywardenError(caught);
-      if (error.code !== 'outcome_unknown') {
+      if (changeWasRefused(error)) {
         this.ctx.audit('revoke', row.name, ref, 'failed', error.code);
         throw error;
       }
       return this.reconcileRevoke(row, key, error, options.revealReplacement ?? false, isCredential);
     }
     if (isCredential) {
-      await this.ctx.forgetRevokedCredential(row, key.id);
-      this.ctx.audit('revoke', row.name, ref, 'ok', 'it was the backend credential: the backend needs a new one');
+      await this.ctx.forgetRevokedCredential(row, key.id, () => this.ctx.audit('revoke', row.name, ref, 'ok', 'it was the backend credential: the backend needs a new one'));
       return { revoked: this.getKey(ref), replacement: null };
     }
-    const at = new Date().toISOString();
-    const sealedReplacement = outcome.replacement ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, outcome.replacement.key.id), outcome.replacement.secret) : null;
-    // Returned from the transaction, not assigned inside it: TypeScript does not follow assignments made in a
-    // callback, and would take the ref for null from here on, leaving the code below unchecked.
-    const replacementRef = this.ctx.store.transaction((): string | null => {
+    const markRevoked = (at: string) => {
       if (outcome.revoked) this.ctx.store.upsertKey(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
       else this.ctx.store.setKeyStatus(row.id, key.id, 'revoked');
       // A key the vendor revokes at once (no grace) works nowhere: its secret is not worth keeping.
       if (definition.credentialIsKey) this.ctx.store.deleteKeySecret(row.id, key.id);
-      if (!outcome.replacement || !sealedReplacement) return null;
-      this.ctx.store.upsertKey(row.id, outcome.replacement.key, at, this.ctx.rotationDays(row));
-      this.ctx.store.putKeySecret(row.id, outcome.replacement.key.id, sealedReplacement, at);
-      return `${row.name}/${outcome.replacement.key.id}`;
-    });
-    this.ctx.audit('revoke', row.name, ref, 'ok', replacementRef ? `replacement ${replacementRef} cached encrypted` : null);
-    if (!replacementRef || !outcome.replacement) return { revoked: this.getKey(ref), replacement: null };
-    if (options.revealReplacement) this.ctx.audit('reveal', row.name, replacementRef, 'ok', 'replacement shown after revoke');
+    };
+    if (!outcome.replacement) {
+      this.ctx.store.transaction(() => {
+        markRevoked(new Date().toISOString());
+        this.ctx.audit('revoke', row.name, ref, 'ok', null);
+      });
+      return { revoked: this.getKey(ref), replacement: null };
+    }
+    const replacement = await commitIssuedKey(
+      this.ctx,
+      row,
+      outcome.replacement,
+      (replacementRef) => ({ action: 'revoke', ref, outcome: 'ok', detail: `replacement ${replacementRef} cached encrypted` }),
+      markRevoked,
+    );
+    // A replacement that could not be stored is not lost: CommBox shows it again (reveal fetches it), so it is only shown when asked for.
+    if (options.revealReplacement) this.ctx.tryAudit('reveal', row.name, replacement.key.ref, 'ok', 'replacement shown after revoke');
     return {
       revoked: this.getKey(ref),
-      replacement: { key: this.getKey(replacementRef), secret: options.revealReplacement ? outcome.replacement.secret : null, cached: true },
+      replacement: { ...replacement, secret: options.revealReplacement ? replacement.secret : null },
     };
   }
 
-  /** A revoke whose answer was lost: re-list to learn whether it happened, and recover what can be recovered. */
+  /** A revoke that may have happened: re-list to learn whether it did, and recover what can be recovered. */
   private async reconcileRevoke(row: BackendRow, before: Key, error: KeywardenError, revealReplacement: boolean, isCredential: boolean): Promise<RevokeResult> {
-    const report = await this.ctx.sync([row.name]);
+    const listed = await relist(this.ctx, row);
     // The revoked key was the credential: a re-list refused with 401 is the vendor saying it is revoked.
-    const refused = report.results[0]?.errorCode === 'unauthorized';
-    if (isCredential && (refused || (report.ok && !this.ctx.store.getKey(row.name, before.id, this.ctx.now())))) {
-      await this.ctx.forgetRevokedCredential(row, before.id);
-      this.ctx.audit('revoke', row.name, before.ref, 'ok', 'answer lost; the vendor now refuses the key (it was the backend credential: the backend needs a new one)');
+    const refused = listed.errorCode === 'unauthorized';
+    if (isCredential && (refused || (listed.ok && !this.ctx.store.getKey(row.name, before.id, this.ctx.now())))) {
+      await this.ctx.forgetRevokedCredential(row, before.id, () =>
+        this.ctx.audit('revoke', row.name, before.ref, 'ok', 'answer lost; the vendor now refuses the key (it was the backend credential: the backend needs a new one)'),
+      );
       return { revoked: this.getKey(before.ref), replacement: null };
     }
-    if (!report.ok) {
-      this.ctx.audit('revoke', row.name, before.ref, 'unknown', 'answer lost; re-listing failed');
+    if (!listed.ok) {
+      this.ctx.audit('revoke', row.name, before.ref, 'unknown', `answer lost (${error.code}); re-listing failed`);
       throw error;
     }
     const after = this.ctx.store.getKey(row.name, before.id, this.ctx.now());
     if (after && after.status === 'active') {
-      this.ctx.audit('revoke', row.name, before.ref, 'failed', 'answer lost; re-listing shows the key still active');
+      this.ctx.audit('revoke', row.name, before.ref, 'failed', `answer lost (${error.code}); re-listing shows the key still active`);
       throw new KeywardenError('outcome_unknown', `${row.name}: the revoke request's answer was lost and re-listing shows ${before.ref} still active: it was not revoked and can be tried again`, {
         ref: before.ref,
         revoked: false,
       });
     }
     // It happened. A vendor that issues replacements can show them again (CommBox), so recover the new key's secret.
-    const replacement = this.ctx.store.listKeys({ backend: row.name, status: 'active' }, this.ctx.now()).find((key) => key.ref !== before.ref) ?? null;
+    const replacement = backendDefinition(row.type).revokeIssuesReplacement ? newestReplacement(this.ctx, row, before.id) : null;
     let issued: IssuedKey | null = null;
-    if (backendDefinition(row.type).revokeIssuesReplacement && replacement) {
+    if (replacement) {
       const secret = await this.secretFor(this.ctx.store.requireBackend(row.name), replacement, true);
       issued = { key: this.getKey(replacement.ref), secret: revealReplacement ? secret : null, cached: true };
     }
@@ -371,21 +358,23 @@ export class KeyWorkflows {
       await connector.deleteKey(key.id);
     } catch (caught) {
       const error = toKeywardenError(caught);
-      if (error.code !== 'outcome_unknown') {
+      if (changeWasRefused(error)) {
         this.ctx.audit('delete', row.name, ref, 'failed', error.code);
         throw error;
       }
-      const report = await this.ctx.sync([row.name]);
-      const stillThere = report.ok && this.ctx.store.getKey(row.name, key.id, this.ctx.now());
-      if (!report.ok || stillThere) {
-        this.ctx.audit('delete', row.name, ref, 'unknown', 'answer lost');
+      const listed = await relist(this.ctx, row);
+      const stillThere = listed.ok && this.ctx.store.getKey(row.name, key.id, this.ctx.now());
+      if (!listed.ok || stillThere) {
+        this.ctx.audit('delete', row.name, ref, 'unknown', `answer lost (${error.code})`);
         throw stillThere
           ? new KeywardenError('outcome_unknown', `${row.name}: the delete request's answer was lost and re-listing still shows ${ref}: it was not deleted and can be tried again`, { ref })
           : error;
       }
     }
-    this.ctx.store.deleteKey(row.id, key.id);
-    this.ctx.audit('delete', row.name, ref, 'ok', null);
+    this.ctx.store.transaction(() => {
+      this.ctx.store.deleteKey(row.id, key.id);
+      this.ctx.audit('delete', row.name, ref, 'ok', null);
+    });
   }
 
   /** Whether this key is its backend's own credential (BoxWatch), so revoking it takes Keywarden's access with it. */
@@ -493,28 +482,6 @@ export function parseRef(ref: string): { backend: string; keyId: string } {
     throw new KeywardenError('invalid_input', `"${ref}" is not a key reference; references look like <backend>/<id>, as "keywarden list" shows them`, { ref });
   }
   return { backend, keyId };
-}
-
-/** A key as the vendor issued it, for the rare answer that cannot be read back from the store. */
-export function remoteAsKey(row: BackendRow, key: RemoteKey): Key {
-  return {
-    ref: `${row.name}/${key.id}`,
-    backend: row.name,
-    backendType: row.type,
-    id: key.id,
-    name: key.name,
-    prefix: key.prefix,
-    status: key.status,
-    createdAt: key.createdAt,
-    expiresAt: key.expiresAt,
-    graceEndsAt: key.graceEndsAt,
-    rotationDueAt: computeRotationDueAt(key.createdAt, key.expiresAt, row.rotateEveryDays ?? backendDefinition(row.type).defaultRotationDays),
-    lastUsedAt: key.lastUsedAt,
-    lastTestedAt: null,
-    lastTestOk: null,
-    secretCached: false,
-    syncedAt: null,
-  };
 }
 
 /** A readable, URL-safe id stem from a label: "Stripe (prod)" → "stripe-prod". */

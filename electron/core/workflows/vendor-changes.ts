@@ -1,0 +1,145 @@
+/**
+ * The one way Keywarden changes something at a vendor (create, revoke, delete), for every caller: the plain commands
+ * (workflows/keys.ts), guided rotation (rotation/steps.ts), and whatever comes next. The rules live here, once:
+ *
+ * - **Send once, then classify.** A request that creates or revokes is never retried blindly. Its failure is either
+ *   *refused* (the vendor answered a 4xx and explained, or the request never left: a name the connector refused, no
+ *   credential, a vault that would not open, Keywarden locked) or *may have happened* (the answer was lost, a
+ *   timeout, a reset connection, or a 5xx: a gateway that timed out after the vendor acted answers 502 or 504).
+ * - **May have happened: re-list before anything is sent again.** The vendor's list is the only truth about what a
+ *   lost answer did (`relist`).
+ * - **A revoke's replacement is the newest active key other than the old one**, by creation time (CommBox issues
+ *   it with the revoke; a re-list finds it this way whatever order the vendor lists in).
+ * - **A shown-once secret is sealed and committed with its key and its audit event, in one transaction**
+ *   (`commitIssuedKey`), waiting out a busy database; if it still cannot be stored, it is returned uncached (the
+ *   caller shows it with the strong warning) and the create is audited anyway. Never lost, never half-kept.
+ */
+import type { AuditOutcome, IssuedKey, Key } from '../../../shared/domain.js';
+import type { RemoteKey } from '../backends/backend.js';
+import { backendDefinition } from '../backends/registry.js';
+import type { KeywardenError } from '../errors.js';
+import { computeRotationDueAt } from '../reminders/reminders.js';
+import type { BackendRow } from '../store/store.js';
+import type { EngineContext } from './context.js';
+
+/** Errors raised before a request is sent: nothing happened at the vendor. */
+const NOT_SENT = new Set([
+  'invalid_input',
+  'unsupported',
+  'no_credential',
+  'locked',
+  'passphrase_required',
+  'vault_locked',
+  'vault_key_missing',
+  'vault_key_mismatch',
+  'keychain_locked',
+  'keychain_unavailable',
+  'insecure_url',
+]);
+
+/**
+ * Whether a failed change request certainly did nothing: the vendor refused it with a 4xx it explained (a 429 too:
+ * rate-limited requests are not carried out), or it never left. Everything else may have been carried out.
+ */
+export function changeWasRefused(error: KeywardenError): boolean {
+  const status = error.details.status;
+  if (typeof status === 'number') return status >= 400 && status < 500 && status !== 408;
+  return NOT_SENT.has(error.code);
+}
+
+export interface Relisted {
+  ok: boolean;
+  errorCode: string | null;
+  error: string | null;
+}
+
+/** Re-lists one backend (a sync of it): the one way to learn what a request whose answer was lost did. */
+export async function relist(ctx: EngineContext, row: BackendRow): Promise<Relisted> {
+  const report = await ctx.sync([row.name]);
+  const result = report.results[0];
+  return { ok: result?.ok ?? false, errorCode: result?.errorCode ?? null, error: result?.error ?? null };
+}
+
+/** The key a revoke issued in place of `oldKeyId`, as the inventory lists it now: the newest other active key. */
+export function newestReplacement(ctx: EngineContext, row: BackendRow, oldKeyId: string): Key | null {
+  return (
+    ctx.store
+      .listKeys({ backend: row.name, status: 'active' }, ctx.now())
+      .filter((key) => key.id !== oldKeyId)
+      .sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? ''))[0] ?? null
+  );
+}
+
+/** The audit event written with an issued key, in the same transaction. */
+export interface IssuedAudit {
+  action: string;
+  ref: string | null;
+  outcome: AuditOutcome;
+  detail: string;
+}
+
+/**
+ * Seals a key's shown-once secret and commits it with the key row, whatever `also` writes (a rotation's journal, the
+ * revoked key's new status) and the audit event, in one transaction: the trail is complete by construction. Waits
+ * out another process's write lock (EngineContext.commitShownOnce). When the secret cannot be sealed or the database
+ * never frees up, nothing secret is stored, the event is still audited (marked NOT cached) and the secret is
+ * returned with `cached: false`, for the caller to hand to the administrator with its strong warning.
+ */
+export async function commitIssuedKey(
+  ctx: EngineContext,
+  row: BackendRow,
+  issued: { key: RemoteKey; secret: string },
+  audit: (ref: string) => IssuedAudit,
+  also?: (at: string) => void,
+): Promise<IssuedKey & { secret: string }> {
+  const ref = `${row.name}/${issued.key.id}`;
+  let sealed: Buffer | null = null;
+  try {
+    sealed = await ctx.vault.seal(ctx.keySecretIdentity(row, issued.key.id, issued.key.details), issued.secret);
+  } catch {
+    // Only if the vault changed under the held key (reset by another process, its new key unreadable): not stored.
+  }
+  const at = new Date().toISOString();
+  const event = audit(ref);
+  const cached =
+    sealed !== null &&
+    (await ctx.commitShownOnce(() => {
+      ctx.store.recordIssuedKey(row.id, issued.key, sealed, at, ctx.rotationDays(row));
+      also?.(at);
+      ctx.audit(event.action, row.name, event.ref, event.outcome, event.detail);
+    }));
+  if (!cached) {
+    ctx.tryAudit(
+      event.action,
+      row.name,
+      event.ref,
+      event.outcome,
+      `${event.detail.replace(/ cached encrypted$/, '')}: secret NOT cached (${sealed ? 'the database stayed locked' : 'the vault could not seal it'}); handed back uncached`,
+    );
+    const key = ctx.store.getKey(row.name, issued.key.id, ctx.now()) ?? { ...remoteAsKey(row, issued.key), syncedAt: at };
+    return { key: { ...key, secretCached: false }, secret: issued.secret, cached: false };
+  }
+  return { key: ctx.store.getKey(row.name, issued.key.id, ctx.now())!, secret: issued.secret, cached: true };
+}
+
+/** A key as the vendor issued it, for the rare answer that cannot be read back from the store. */
+export function remoteAsKey(row: BackendRow, key: RemoteKey): Key {
+  return {
+    ref: `${row.name}/${key.id}`,
+    backend: row.name,
+    backendType: row.type,
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    status: key.status,
+    createdAt: key.createdAt,
+    expiresAt: key.expiresAt,
+    graceEndsAt: key.graceEndsAt,
+    rotationDueAt: computeRotationDueAt(key.createdAt, key.expiresAt, row.rotateEveryDays ?? backendDefinition(row.type).defaultRotationDays),
+    lastUsedAt: key.lastUsedAt,
+    lastTestedAt: null,
+    lastTestOk: null,
+    secretCached: false,
+    syncedAt: null,
+  };
+}
