@@ -13,10 +13,8 @@ export function KeyDetail() {
   const openRotation = useRotation((state) => state.open);
   const facts = useKeyActions((state) => (key && state.ref === key.ref ? state.facts : null));
   const backends = useInventory((state) => state.backends);
-  const hideSeconds = useInventory((state) => state.revealHideSeconds);
   const select = useInventory((state) => state.select);
   const hideSecret = useInventory((state) => state.hideSecret);
-  const secret = useInventory((state) => state.detail.secret);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -33,12 +31,6 @@ export function KeyDetail() {
       if (opener?.isConnected) opener.focus();
     };
   }, [select, hideSecret]);
-
-  useEffect(() => {
-    if (secret === null) return;
-    const timer = setTimeout(hideSecret, hideSeconds * 1000);
-    return () => clearTimeout(timer);
-  }, [secret, hideSeconds, hideSecret]);
 
   if (!key) return null;
   const backend = backends?.find((summary) => summary.name === key.backend) ?? null;

@@ -10,6 +10,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
 import type { BackendSummary, BackendSyncResult, BackendType, InventoryFacets, InventoryQuery, Key, KeySortField, KeyStatus, SyncProgress, TestResult } from '../../../shared/domain.js';
+import { DEFAULT_SETTINGS } from '../../../shared/domain.js';
 
 export const PAGE_SIZE = 100;
 /**
@@ -126,6 +127,8 @@ export function createInventoryStore(client: ContractClient, options: { debounce
   /** Pages asked for in the current generation (cached or in flight). */
   let requested = new Set<number>();
   let searchTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Hides a revealed secret after `revealHideSeconds`; cleared by every hide. */
+  let hideTimer: ReturnType<typeof setTimeout> | null = null;
   /** The rows the table showed last, to fetch again after a refresh or a new query. */
   let lastRange: [number, number] = [0, PAGE_SIZE - 1];
 
@@ -156,7 +159,7 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       loadError: null,
       facets: null,
       backends: null,
-      revealHideSeconds: 30,
+      revealHideSeconds: DEFAULT_SETTINGS.revealHideSeconds,
       selected: null,
       detail: NO_DETAIL,
       sync: { running: false, progress: {}, results: null, error: null },
@@ -258,6 +261,8 @@ export function createInventoryStore(client: ContractClient, options: { debounce
 
       select(key) {
         if (key?.ref === get().selected?.ref) return;
+        if (hideTimer) clearTimeout(hideTimer);
+        hideTimer = null;
         set({ selected: key, detail: NO_DETAIL });
       },
 
@@ -287,13 +292,19 @@ export function createInventoryStore(client: ContractClient, options: { debounce
         set((state) => ({ detail: { ...state.detail, revealing: true, revealError: null } }));
         try {
           const secret = await client['key:reveal'](key.ref);
-          if (get().selected?.ref === key.ref) set((state) => ({ detail: { ...state.detail, revealing: false, secret } }));
+          if (get().selected?.ref !== key.ref) return;
+          set((state) => ({ detail: { ...state.detail, revealing: false, secret } }));
+          // Hidden again after the setting's delay, whatever the view does meanwhile: the store owns the timer.
+          if (hideTimer) clearTimeout(hideTimer);
+          hideTimer = setTimeout(() => get().hideSecret(), get().revealHideSeconds * 1000);
         } catch (error) {
           if (get().selected?.ref === key.ref) set((state) => ({ detail: { ...state.detail, revealing: false, revealError: messageOf(error) } }));
         }
       },
 
       hideSecret() {
+        if (hideTimer) clearTimeout(hideTimer);
+        hideTimer = null;
         set((state) => ({ detail: { ...state.detail, secret: null } }));
       },
 

@@ -14,6 +14,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
 import type { BackendSummary, IssuedKey, KeyActions, KeyFact, RevokeResult } from '../../../shared/domain.js';
+import { DEFAULT_SETTINGS } from '../../../shared/domain.js';
 import { messageOf } from './inventory-store.js';
 
 /** The part of `navigator.clipboard` the store uses. */
@@ -108,7 +109,6 @@ const NO_COPY: CopyState = { phase: 'idle', ref: null, seconds: 0, note: null, e
 const NO_REVOKE: RevokeState = { ref: null, running: false, error: null, result: null };
 const NO_DELETE: DeleteState = { ref: null, running: false, error: null };
 const NO_CREATE: CreateState = { running: false, error: null, issued: null, copied: false };
-const DEFAULT_CLEAR_SECONDS = 30;
 
 export const READ_REFUSED_NOTE = 'the clipboard could not be read back to check it, so it was cleared anyway';
 
@@ -133,7 +133,7 @@ export function createKeyActionsStore(client: ContractClient, options: { clipboa
     const copyToClipboard = async (ref: string, secret: string): Promise<void> => {
       const seconds = await client['settings:get']().then(
         (settings) => settings.clipboardClearSeconds,
-        () => DEFAULT_CLEAR_SECONDS,
+        () => DEFAULT_SETTINGS.clipboardClearSeconds,
       );
       await clipboard().writeText(secret);
       if (clearTimer) clearTimeout(clearTimer);

@@ -3,7 +3,7 @@
  * that answers from a list of keys: pages fetched once, later pages on demand, stale answers dropped, the query
  * the filters make, and a refresh after a change.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildContractClient, type ContractMethod } from '../../../shared/contract.js';
 import type { InventoryQuery, Key } from '../../../shared/domain.js';
 import { createInventoryStore, PAGE_SIZE, queryOf, rowAt, NO_FILTERS, DEFAULT_SORT } from '../../../renderer/src/state/inventory-store.js';
@@ -31,7 +31,7 @@ function makeKey(i: number): Key {
 }
 
 /** An in-memory transport: `inventory:query` filters by search and pages; each answer may be held. */
-function fakeEngine(count: number) {
+function fakeEngine(count: number, settingsFail = false) {
   let keys = Array.from({ length: count }, (_, i) => makeKey(i));
   const queries: InventoryQuery[] = [];
   /** While held, each call waits here for its release. */
@@ -58,7 +58,10 @@ function fakeEngine(count: number) {
         case 'backend:list':
           return [];
         case 'settings:get':
+          if (settingsFail) throw new Error('settings unavailable');
           return { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 12, lockAfterIdleMinutes: 15 };
+        case 'key:reveal':
+          return 'revealed-secret';
         default:
           throw new Error(`not faked: ${method}`);
       }
@@ -83,6 +86,38 @@ function fakeEngine(count: number) {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('the inventory store', () => {
+  describe('a revealed secret is hidden again by the store, after the setting', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('after revealHideSeconds (12 s here), whichever view shows it', async () => {
+      vi.useFakeTimers();
+      const engine = fakeEngine(3);
+      const store = createInventoryStore(engine.client);
+      await store.getState().init();
+      store.getState().select(makeKey(0));
+      await store.getState().revealSelected();
+      expect(store.getState().detail.secret).toBe('revealed-secret');
+      vi.advanceTimersByTime(11_900);
+      expect(store.getState().detail.secret).toBe('revealed-secret');
+      vi.advanceTimersByTime(200);
+      expect(store.getState().detail.secret).toBeNull();
+    });
+
+    it('after 30 s, the documented default, when the settings cannot be read', async () => {
+      vi.useFakeTimers();
+      const engine = fakeEngine(3, true);
+      const store = createInventoryStore(engine.client);
+      await store.getState().init();
+      expect(store.getState().revealHideSeconds).toBe(30);
+      store.getState().select(makeKey(0));
+      await store.getState().revealSelected();
+      vi.advanceTimersByTime(29_900);
+      expect(store.getState().detail.secret).toBe('revealed-secret');
+      vi.advanceTimersByTime(200);
+      expect(store.getState().detail.secret).toBeNull();
+    });
+  });
+
   it('loads the first page, the facets and the reveal delay', async () => {
     const engine = fakeEngine(250);
     const store = createInventoryStore(engine.client);
