@@ -1,4 +1,5 @@
 import { useShell } from '../state/context.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 /** While Keywarden is locked: says so, and why, with Unlock (which reads the data key from the OS keychain again). */
 export function LockBanner() {
@@ -8,7 +9,7 @@ export function LockBanner() {
   if (!lock?.locked)
     return lockError ? (
       <div className="banner" role="alert">
-        {lockError}
+        <IsolatedText text={lockError} lines />
       </div>
     ) : null;
   const why = lock.reason === 'idle' ? 'after idle time' : lock.reason === 'screen' ? 'when the screen locked' : null;
@@ -21,7 +22,11 @@ export function LockBanner() {
       <button type="button" className="button primary" onClick={() => void unlock()}>
         Unlock
       </button>
-      {lockError && <span className="error-text">{lockError}</span>}
+      {lockError && (
+        <span className="error-text">
+          <IsolatedText text={lockError} lines />
+        </span>
+      )}
     </div>
   );
 }
