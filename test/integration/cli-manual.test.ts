@@ -193,7 +193,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     const good = await addKey(['--name', 'bw-by-hand', ...template], secret);
     // Before anything is sent, show says where the test will send the secret (never the header value).
     const shown = ok(await home.run(['show', good.ref]));
-    expect(shown.stdout).toContain(`test sends to:  GET ${emulator.url}/auth/me with header Authorization, expecting 200 (private network target allowed)`);
+    expect(shown.stdout).toContain(`test sends to:  GET ${emulator.url}/auth/me with header Authorization, expecting 200 (target on this machine or the local network allowed)`);
     expect(shown.stdout).not.toContain('Bearer');
     expect(ok(await home.run(['show', good.ref, '--json'])).json()).toMatchObject({ testTarget: expect.stringContaining(`${emulator.url}/auth/me`) });
     const tested = ok(await home.run(['test', good.ref]));
@@ -221,6 +221,31 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect((await home.run(['reveal', good.ref])).code).not.toBe(0);
     // Deleting a manual key is local: the vendor's key is untouched.
     expect(state.keys).toHaveLength(1);
+  });
+
+  it('refuses a test on this machine or the local network without --test-allow-private-network, in any spelling, storing nothing', async () => {
+    const { emulator, state } = await startBoxWatch();
+    const { secret } = state.issueKey(state.addAccount('ops@acme.example').id, 'Entered by hand');
+    const targets = [
+      `${emulator.url}/auth/me`,
+      `http://localhost:${emulator.port}/auth/me`,
+      'https://127.0.0.5/me',
+      'https://0177.0.0.1/me',
+      'https://[2002:a9fe:a9fe::]/me',
+      'https://[fec0::1]/me',
+      'https://[::a9fe:a9fe]/me',
+    ];
+    for (const target of targets) {
+      const refused = await home.run(['key', 'add', '--backend', 'hand', '--name', 'x', '--secret-stdin', '--test-url', target, '--test-header', 'Authorization: Bearer {secret}'], {
+        input: secret,
+      });
+      expect(refused.code, target).toBe(1);
+      expect(refused.stderr, target).toMatch(/^keywarden: the test URL points at \S+, an? [^:]+ address[^:]*: on this machine or the local network another user or device could be listening/);
+      expect(refused.stderr, target).toMatch(/\(--test-allow-private-network\)\n$/);
+      expect(refused.stderr).not.toContain(secret);
+    }
+    expect(await listKeys()).toEqual([]);
+    expect(emulator.requestLog).toEqual([]);
   });
 
   it('refuses a test template without {secret} or without a secret to put in it', async () => {

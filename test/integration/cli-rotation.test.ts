@@ -350,7 +350,8 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden rotate', () => {
         await home.run(
           [
             ...['key', 'add', '--backend', 'hand', '--name', 'Monitoring', '--created-at', created, '--expires-at', expires, '--secret-stdin'],
-            ...['--test-url', `${target.emulator.url}/auth/me`, '--test-header', 'Authorization: Bearer {secret}', '--json'],
+            // The emulator is on this machine: the test there is allowed explicitly.
+            ...['--test-url', `${target.emulator.url}/auth/me`, '--test-header', 'Authorization: Bearer {secret}', '--test-allow-private-network', '--json'],
           ],
           { input: secret },
         ),

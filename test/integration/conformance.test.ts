@@ -443,7 +443,13 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('engine over
         name: good.key.name,
         secret: good.secret,
         rotateEveryDays: 90,
-        test: { url: String(details.testUrl), header: String(details.testHeader), valueTemplate: String(details.testValue), expectStatus: Number(details.testExpectStatus) },
+        test: {
+          url: String(details.testUrl),
+          header: String(details.testHeader),
+          valueTemplate: String(details.testValue),
+          expectStatus: Number(details.testExpectStatus),
+          allowPrivateNetwork: details.testAllowPrivateNetwork === true,
+        },
       });
       expect(key.secretCached).toBe(true);
       expect(await engine!.sync()).toEqual(expect.objectContaining({ ok: true, results: [] }));

@@ -266,17 +266,22 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('engine when
       expect(kw.listKeys({ backend: 'hand' })).toHaveLength(1);
     });
 
-    it('refuses at test time a host name that resolves to a link-local address, unless the key allows private targets', async () => {
+    it('refuses at test time a host name that resolves to a link-local address, and loopback without the consent', async () => {
       const resolveHost = async () => [{ address: '169.254.169.254', family: 4 }];
       const { kw, emulator, secret } = await manualWithTarget({ ...HTTP, resolveHost });
-      const test = { url: `http://localhost:${emulator.port}/auth/me`, header: 'Authorization', valueTemplate: 'Bearer {secret}', expectStatus: 200 };
-      const guarded = await kw.addManualKey('hand', { name: 'guarded', secret, test });
-      const allowed = await kw.addManualKey('hand', { name: 'allowed', secret, test: { ...test, allowPrivateNetwork: true } });
+      const template = { header: 'Authorization', valueTemplate: 'Bearer {secret}', expectStatus: 200 };
+      const guarded = await kw.addManualKey('hand', { name: 'guarded', secret, test: { ...template, url: 'https://api.vendor.example/auth/me' } });
+      const local = `http://localhost:${emulator.port}/auth/me`;
+      const refusedAtAdd = await failure(kw.addManualKey('hand', { name: 'local', secret, test: { ...template, url: local } }));
+      const allowed = await kw.addManualKey('hand', { name: 'allowed', secret, test: { ...template, url: local, allowPrivateNetwork: true } });
 
       const error = await failure(kw.testKey(guarded.ref));
       expect(error.code).toBe('invalid_input');
       expect(error.message).toContain('169.254.169.254');
       expect(error.message).not.toContain(secret);
+      expect(refusedAtAdd.message).toMatch(/a loopback address \(this machine\).*--test-allow-private-network/);
+      expect(kw.listKeys({ backend: 'hand' }).map((key) => key.name)).toEqual(expect.arrayContaining(['guarded', 'allowed']));
+      expect(kw.listKeys({ backend: 'hand' })).toHaveLength(2);
       expect(emulator.requestLog).toEqual([]);
 
       // The stored consent turns the guard off: the operating system resolves localhost and the test runs.

@@ -1,8 +1,9 @@
 /**
  * The manual connector's key test against a real server on loopback: the template is checked as a whole
- * before the key is sent anywhere (also a template stored by an older, laxer version), a host name that
- * resolves into the local network is refused at connect time unless allowed, and the description shown
- * to the administrator names the target without the secret.
+ * before the key is sent anywhere (also a template stored by an older, laxer version), a target on this
+ * machine (the emulator's own loopback address included) or a host name that resolves there or into the local
+ * network is refused unless the key allows it, and the description shown to the administrator names the
+ * target without the secret.
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,15 +18,16 @@ const BACKEND = 'manual-test';
 
 let emulator: RunningEmulator;
 let secret: string;
-/** What the connector's clients resolve `localhost` to, when their guard is on. */
-let localhostResolvesTo: string;
+/** What the connector's clients resolve `api.vendor.example` to, when their guard is on. */
+let vendorResolvesTo: string;
 const asked: string[] = [];
+const VENDOR_URL = 'https://api.vendor.example/auth/me';
 
 beforeEach(async () => {
   const started = await startBoxWatchEmulator();
   emulator = started.emulator;
   secret = started.state.issueKey(started.state.addAccount('ops@acme.example').id, 'Entered by hand').secret;
-  localhostResolvesTo = '127.0.0.1';
+  vendorResolvesTo = '192.0.2.1';
   asked.length = 0;
 });
 
@@ -46,7 +48,8 @@ function connector(): Connector {
         ...extra,
         resolveHost: async (hostname) => {
           asked.push(hostname);
-          return [{ address: hostname === 'localhost' ? localhostResolvesTo : '192.0.2.1', family: 4 }];
+          const address = hostname === 'api.vendor.example' ? vendorResolvesTo : '192.0.2.1';
+          return [{ address, family: address.includes(':') ? 6 : 4 }];
         },
       }),
   });
@@ -110,7 +113,7 @@ describe('describeTestTarget', () => {
     const details = { testUrl: 'https://api.stripe.com/v1/balance', testHeader: 'Authorization', testValue: 'Bearer {secret}', testExpectStatus: 200 };
     expect(describeTestTarget(details)).toBe('GET https://api.stripe.com/v1/balance with header Authorization, expecting 200');
     expect(describeTestTarget({ ...details, testAllowPrivateNetwork: true })).toBe(
-      'GET https://api.stripe.com/v1/balance with header Authorization, expecting 200 (private network target allowed)',
+      'GET https://api.stripe.com/v1/balance with header Authorization, expecting 200 (target on this machine or the local network allowed)',
     );
     expect(describeTestTarget({ ...details, testValue: `Bearer ${secret}` })).not.toContain(secret);
   });
@@ -125,39 +128,47 @@ describe('describeTestTarget', () => {
 });
 
 describe('testKey', () => {
-  it('tests through the template, resolving the host name through the guard', async () => {
+  it('tests through the template when the key allows its target on this machine', async () => {
     const url = `http://localhost:${emulator.port}/auth/me`;
-    expect(await connector().testKey(key({ testUrl: url }), secret)).toEqual({ ok: true, detail: 'HTTP 200 as expected' });
-    expect(asked).toEqual(['localhost']);
+    expect(await connector().testKey(key({ testUrl: url, testAllowPrivateNetwork: true }), secret)).toEqual({ ok: true, detail: 'HTTP 200 as expected' });
+    // The consent turns the guard off: the operating system's resolver is used.
+    expect(asked).toEqual([]);
     expect(emulator.requestLog).toEqual(['GET /auth/me']);
   });
 
-  it('refuses a host name resolving to a private address, naming host and address, sending nothing', async () => {
-    localhostResolvesTo = '10.20.30.40';
-    const error = await failure(connector().testKey(key({ testUrl: `http://localhost:${emulator.port}/auth/me` }), secret));
-    expect(error.code).toBe('invalid_input');
-    expect(error.message).toContain('localhost');
-    expect(error.message).toContain('10.20.30.40');
-    expect(error.message).toMatch(/--test-allow-private-network/);
-    expect(error.message).not.toContain(secret);
+  it('refuses a target on this machine without the consent, also one an older version stored, sending nothing', async () => {
+    for (const testUrl of [`http://127.0.0.1:${emulator.port}/auth/me`, `http://localhost:${emulator.port}/auth/me`, `http://[::1]:${emulator.port}/auth/me`]) {
+      const error = await failure(connector().testKey(key({ testUrl }), secret));
+      expect(error.code, testUrl).toBe('invalid_input');
+      expect(error.message, testUrl).toMatch(/a loopback address \(this machine\)/);
+      expect(error.message, testUrl).toMatch(/--test-allow-private-network/);
+      expect(error.message).not.toContain(secret);
+    }
     expect(emulator.requestLog).toEqual([]);
   });
 
-  it('connects where it resolves when the key allows private network targets', async () => {
-    localhostResolvesTo = '10.20.30.40';
-    const outcome = await connector().testKey(key({ testUrl: `http://localhost:${emulator.port}/auth/me`, testAllowPrivateNetwork: true }), secret);
-    // The guard is off, so the operating system's resolver is used and the request reaches the emulator.
-    expect(outcome.ok).toBe(true);
-    expect(asked).toEqual([]);
+  it('refuses a host name resolving to this machine or the local network, naming host and address, sending nothing', async () => {
+    for (const address of ['127.0.0.1', '10.20.30.40', '::ffff:127.0.0.1', '2002:a9fe:a9fe::']) {
+      vendorResolvesTo = address;
+      asked.length = 0;
+      const error = await failure(connector().testKey(key({ testUrl: VENDOR_URL }), secret));
+      expect(error.code, address).toBe('invalid_input');
+      expect(error.message).toContain(`refusing to send the request to api.vendor.example: it resolves to ${address}, `);
+      expect(error.message).toMatch(/if this target is intended, add the key again with --test-allow-private-network$/);
+      expect(error.message).not.toContain(secret);
+      expect(asked).toEqual(['api.vendor.example']);
+    }
+    expect(emulator.requestLog).toEqual([]);
   });
 
   it('refuses templates an older version stored without checking them, before sending the key', async () => {
-    const stored: Array<Record<string, string>> = [
-      { testUrl: 'https://169.254.169.254/latest/meta-data/iam/' },
-      { testUrl: `http://user:pw@127.0.0.1:${emulator.port}/auth/me` },
-      { testUrl: `http://127.0.0.1:${emulator.port}/auth/me#x` },
-      { testUrl: `http://127.0.0.1:${emulator.port}/auth/me`, testHeader: 'Host' },
-      { testUrl: `http://127.0.0.1:${emulator.port}/auth/me`, testHeader: 'Proxy-Authorization' },
+    // Each allows its target on this machine: what is refused is the other fault.
+    const stored: Array<Record<string, string | boolean>> = [
+      { testUrl: 'https://169.254.169.254/latest/meta-data/iam/', testAllowPrivateNetwork: false },
+      { testUrl: `http://user:pw@127.0.0.1:${emulator.port}/auth/me`, testAllowPrivateNetwork: true },
+      { testUrl: `http://127.0.0.1:${emulator.port}/auth/me#x`, testAllowPrivateNetwork: true },
+      { testUrl: `http://127.0.0.1:${emulator.port}/auth/me`, testHeader: 'Host', testAllowPrivateNetwork: true },
+      { testUrl: `http://127.0.0.1:${emulator.port}/auth/me`, testHeader: 'Proxy-Authorization', testAllowPrivateNetwork: true },
     ];
     for (const details of stored) {
       const error = await failure(connector().testKey(key(details), secret));
@@ -170,7 +181,7 @@ describe('testKey', () => {
 
   it('refuses a secret that cannot travel in a header, without echoing it', async () => {
     const bad = `${randomBytes(8).toString('hex')}\r\nX-Injected: 1`;
-    const error = await failure(connector().testKey(key({ testUrl: `http://127.0.0.1:${emulator.port}/auth/me` }), bad));
+    const error = await failure(connector().testKey(key({ testUrl: `http://127.0.0.1:${emulator.port}/auth/me`, testAllowPrivateNetwork: true }), bad));
     expect(error.code).toBe('invalid_input');
     expect(error.message).not.toContain(bad.slice(0, 16));
     expect(emulator.requestLog).toEqual([]);

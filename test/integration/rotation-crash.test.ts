@@ -380,7 +380,8 @@ describe.skipIf(!hasIsolatedKeychain)('a rotation killed at any moment is resume
         await template.run(
           [
             ...['key', 'add', '--backend', 'hand', '--name', 'Monitoring', '--rotate-every-days', '90', '--secret-stdin'],
-            ...['--test-url', `${target.emulator.url}/auth/me`, '--test-header', 'Authorization: Bearer {secret}'],
+            // The emulator is on this machine: the test there is allowed explicitly.
+            ...['--test-url', `${target.emulator.url}/auth/me`, '--test-header', 'Authorization: Bearer {secret}', '--test-allow-private-network'],
           ],
           { input: old.secret },
         ),

@@ -6,7 +6,8 @@
  * Also the URL policy applied to every backend's base URL.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay, createHttpClient, type HttpClient, type HttpOptions, parseRetryAfter } from '../../electron/core/backends/http.js';
 import { checkBackendUrl } from '../../electron/core/backends/url-policy.js';
@@ -572,44 +573,116 @@ describe('blockPrivateNetwork', () => {
     };
   }
 
-  it('resolves host names through the guard and connects to the address it returns', async () => {
-    const server = await startServer((_req, res) => json(res, 200, { ok: true }));
-    const dns = table({ localhost: [{ address: '127.0.0.1', family: 4 }] });
-    const response = await client(`http://localhost:${server.port}`, { blockPrivateNetwork: true, resolveHost: dns.resolveHost }).request({
-      method: 'GET',
-      path: '/ping',
-      idempotent: true,
+  /**
+   * A plain TCP listener on 127.0.0.1 that keeps every byte any client sends it, and answers 200 to whatever
+   * request arrives: what another user's listener on this machine would see.
+   */
+  async function startListener(): Promise<{ port: number; connections: number; received: () => string }> {
+    const chunks: Buffer[] = [];
+    const state = { port: 0, connections: 0, received: () => Buffer.concat(chunks).toString('latin1') };
+    const server = createNetServer((socket) => {
+      state.connections++;
+      socket.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        if (chunk.includes('\r\n\r\n')) socket.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      });
+      socket.on('error', () => {});
     });
-    expect(response.status).toBe(200);
-    expect(dns.asked).toContain('localhost');
-  });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    state.port = (server.address() as AddressInfo).port;
+    servers.push({ url: '', port: state.port, requests: [], close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    return state;
+  }
 
-  it('refuses a name resolving to a link-local or private address before sending anything, naming host and address', async () => {
-    const server = await startServer((_req, res) => json(res, 200, { ok: true }));
-    for (const address of ['169.254.169.254', '10.0.0.7', '100.64.1.1', 'fd12::1', '::ffff:192.168.1.1']) {
+  const SECRET_HEADER = { authorization: `Bearer ${randomBytes(16).toString('hex')}` };
+
+  it('refuses a name resolving to this machine or the local network, in any form, before connecting, naming host and address', async () => {
+    const listener = await startListener();
+    for (const address of [
+      '127.0.0.1',
+      '127.0.0.5',
+      '::1',
+      '::ffff:127.0.0.1',
+      '169.254.169.254',
+      '10.0.0.7',
+      '100.64.1.1',
+      'fd12::1',
+      'fec0::1',
+      '::a9fe:a9fe',
+      '2002:a9fe:a9fe::',
+      '::ffff:192.168.1.1',
+    ]) {
+      // A public address first: every address is judged, not only the first.
       const dns = table({
         localhost: [
-          { address: '127.0.0.1', family: 4 },
+          { address: '93.184.215.14', family: 4 },
           { address, family: address.includes(':') ? 6 : 4 },
         ],
       });
       const error = await failure(
-        client(`http://localhost:${server.port}`, { blockPrivateNetwork: true, resolveHost: dns.resolveHost }).request({ method: 'GET', path: '/ping', idempotent: true }),
+        client(`http://localhost:${listener.port}`, { blockPrivateNetwork: true, resolveHost: dns.resolveHost }).request({
+          method: 'GET',
+          path: '/ping',
+          headers: SECRET_HEADER,
+          idempotent: true,
+        }),
       );
-      expect(error.code).toBe('invalid_input');
-      expect(error.message).toContain('localhost');
-      expect(error.message).toContain(address);
+      expect(error.code, address).toBe('invalid_input');
+      expect(error.message).toContain(`refusing to send the request to localhost: it resolves to ${address}, `);
       expect(error.details).toMatchObject({ host: 'localhost', address });
     }
-    expect(server.requests).toHaveLength(0);
+    expect(listener.connections).toBe(0);
   });
 
-  it('refuses an address literal at once, and leaves loopback and unguarded clients alone', async () => {
-    expect(() => createHttpClient('https://169.254.169.254', { backendName: BACKEND, blockPrivateNetwork: true })).toThrow(/link-local/);
-    expect(() => createHttpClient('https://[::ffff:a9fe:a9fe]/x', { backendName: BACKEND, blockPrivateNetwork: true })).toThrow(/link-local/);
-    expect(() => createHttpClient('https://10.1.2.3', { backendName: BACKEND, blockPrivateNetwork: true })).toThrow(/private/);
+  it('judges the address it connected to: an address literal, which no lookup sees, is refused before a byte of the request is written', async () => {
+    const listener = await startListener();
+    const literals: Array<[string, string]> = [
+      [`http://127.0.0.1:${listener.port}`, 'refusing to send the request to 127.0.0.1: it is a loopback address (this machine)'],
+      // The URL parser turns these spellings into 127.0.0.1 before anything connects.
+      [`http://127.1:${listener.port}`, 'refusing to send the request to 127.0.0.1: it is a loopback address (this machine)'],
+      [`http://0177.0.0.1:${listener.port}`, 'refusing to send the request to 127.0.0.1: it is a loopback address (this machine)'],
+      // Over https, judged before the TLS handshake: the listener does not even see a ClientHello.
+      [`https://127.0.0.1:${listener.port}`, 'refusing to send the request to 127.0.0.1: it is a loopback address (this machine)'],
+      [
+        `https://[::ffff:127.0.0.1]:${listener.port}`,
+        'refusing to send the request to ::ffff:7f00:1: it connected to ::ffff:127.0.0.1, an IPv4-mapped address carrying 127.0.0.1, a loopback address (this machine)',
+      ],
+    ];
+    for (const [url, message] of literals) {
+      const dns = table({});
+      const error = await failure(client(url, { blockPrivateNetwork: true, resolveHost: dns.resolveHost }).request({ method: 'GET', path: '/ping', headers: SECRET_HEADER, idempotent: true }));
+      expect(error.code, url).toBe('invalid_input');
+      expect(error.message, url).toContain(message);
+      expect(error.details.addressKind).toBe('loopback');
+      // Refused once, not retried: it would connect to the same address again.
+      expect(dns.asked).toEqual([]);
+    }
+    // The socket connected (the listener saw it) and was closed before the request: not a byte, no secret.
+    expect(listener.connections).toBe(literals.length);
+    expect(listener.received()).toBe('');
+    // Without the guard, the same listener gets the request: the test above is not vacuous.
+    expect((await client(literals[0]![0]).request({ method: 'GET', path: '/ping', headers: SECRET_HEADER, idempotent: true, responseType: 'ignore' })).status).toBe(200);
+    expect(listener.received()).toContain(SECRET_HEADER.authorization);
+  });
+
+  it('lets a name resolving to a public address through to a real connection attempt', async () => {
+    // 192.0.2.1 (TEST-NET-1) is routed nowhere: the attempt fails as a network error or a timeout, never as a refusal.
+    const dns = table({ 'api.vendor.example': [{ address: '192.0.2.1', family: 4 }] });
+    const error = await failure(
+      client('https://api.vendor.example', { blockPrivateNetwork: true, resolveHost: dns.resolveHost, connectTimeoutMs: 200, maxAttempts: 1 }).request({
+        method: 'GET',
+        path: '/',
+        idempotent: true,
+      }),
+    );
+    expect(dns.asked).toEqual(['api.vendor.example']);
+    expect(['network', 'timeout']).toContain(error.code);
+    expect(error.details.addressKind).toBeUndefined();
+  });
+
+  it('leaves unguarded clients alone: vendor backends may live on loopback or a private network', async () => {
     clients.push(createHttpClient('https://10.1.2.3', { backendName: BACKEND }));
     const server = await startServer((_req, res) => json(res, 200, { ok: true }));
-    expect((await client(server.url, { blockPrivateNetwork: true }).request({ method: 'GET', path: '/', idempotent: true })).status).toBe(200);
+    expect((await client(server.url).request({ method: 'GET', path: '/', idempotent: true })).status).toBe(200);
   });
 });

@@ -12,8 +12,8 @@
  */
 import type { LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
-import type { LookupFunction } from 'node:net';
-import type { Dispatcher, Pool as UndiciPool, errors as UndiciErrors } from 'undici';
+import type { LookupFunction, Socket } from 'node:net';
+import type { Dispatcher, Pool as UndiciPool, buildConnector as UndiciBuildConnector, errors as UndiciErrors } from 'undici';
 // undici piece by piece, not its index: the index loads everything undici offers (fetch, WebSocket, caches, mocks,
 // proxies, HTTP/2), some 50 ms of module loading on a 2-core machine before a sync's first request, where this file
 // needs a Pool, its request method and the error classes (about 15 ms). These are the very modules the index
@@ -25,13 +25,16 @@ import PoolModule from 'undici/lib/dispatcher/pool.js';
 import requestModule from 'undici/lib/api/api-request.js';
 // @ts-expect-error -- as above
 import errorsModule from 'undici/lib/core/errors.js';
+// @ts-expect-error -- as above
+import connectorModule from 'undici/lib/core/connect.js';
 
 const Pool = PoolModule as typeof UndiciPool;
 /** `Dispatcher.prototype.request`, which undici's index attaches to every dispatcher: called with the pool as `this`. */
 const requestWith = requestModule as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 const undiciErrors = errorsModule as typeof UndiciErrors;
+const buildConnector = connectorModule as typeof UndiciBuildConnector;
 import { KeywardenError } from '../errors.js';
-import { checkBackendUrl, refusedAddressKind } from './url-policy.js';
+import { type AddressVerdict, checkBackendUrl, judgeAddress, verdictInWords } from './url-policy.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -93,10 +96,12 @@ export interface HttpOptions {
   /** A Retry-After longer than this is not waited for: the error says when to try again instead. */
   maxRetryAfterMs: number;
   /**
-   * Refuse to connect to link-local, private, CGNAT, unspecified and multicast addresses (loopback stays
-   * allowed), checked on the address a host name resolves to at connect time, so a name cannot point a
-   * request into the local network. For targets the administrator typed by hand (a manual key's test URL);
-   * vendor backends may legitimately live on a private network.
+   * Refuse to send anything to this machine or the local network: loopback, link-local, private, site-local,
+   * CGNAT, unspecified, multicast and reserved addresses, in every IPv4 and IPv6 form (see `judgeAddress`).
+   * Judged twice: on every address a host name resolves to, before connecting, and on the address the socket
+   * actually connected to, before a byte of the request is written (address literals never go through the
+   * lookup). For targets the administrator typed by hand (a manual key's test URL); vendor backends may
+   * legitimately live on a private network, and the emulators on loopback.
    */
   blockPrivateNetwork: boolean;
   /**
@@ -127,18 +132,11 @@ export function createHttpClient(baseUrl: string, options: Partial<HttpOptions> 
   const settings: HttpOptions = { ...DEFAULT_HTTP_OPTIONS, ...options };
   const base = new URL(checkBackendUrl(baseUrl));
   const basePath = base.pathname.replace(/\/+$/, '');
-  if (settings.blockPrivateNetwork) {
-    // An address literal is never looked up, so the lookup guard below would not see it.
-    const host = base.hostname.replace(/^\[|\]$/g, '');
-    const kind = refusedAddressKind(host);
-    if (kind) throw privateAddressError(settings.backendName, host, host, kind);
-  }
   let bytesReceived = 0;
   const pool = new Pool(base.origin, {
-    connect: {
-      timeout: settings.connectTimeoutMs,
-      ...(settings.blockPrivateNetwork ? { lookup: publicOnlyLookup(settings.backendName, settings.resolveHost ?? resolveAll) } : {}),
-    },
+    connect: settings.blockPrivateNetwork
+      ? publicOnlyConnector(settings.backendName, buildConnector({ timeout: settings.connectTimeoutMs, lookup: publicOnlyLookup(settings.backendName, settings.resolveHost ?? resolveAll) }))
+      : { timeout: settings.connectTimeoutMs },
     headersTimeout: settings.responseTimeoutMs,
     bodyTimeout: settings.responseTimeoutMs,
     keepAliveTimeout: 30_000,
@@ -314,16 +312,16 @@ class TotalTimeoutError extends Error {
 }
 
 /**
- * A DNS lookup for net/tls.connect that refuses a host resolving to a non-public address (see
- * `refusedAddressKind`). Every address is checked, not only the first: the socket may try any of them.
+ * A DNS lookup for net/tls.connect that refuses a host resolving to this machine or the local network (see
+ * `judgeAddress`). Every address is checked, not only the first: the socket may try any of them.
  */
 function publicOnlyLookup(backendName: string, resolve: (hostname: string) => Promise<LookupAddress[]>): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname).then(
       (addresses) => {
         for (const { address } of addresses) {
-          const kind = refusedAddressKind(address);
-          if (kind) return callback(privateAddressError(backendName, hostname, address, kind), '', 0);
+          const verdict = judgeAddress(address);
+          if (verdict) return callback(privateAddressError(backendName, hostname, address, verdict, 'resolves to'), '', 0);
         }
         const usable = addresses.filter(({ family }) => !options.family || family === options.family);
         if (usable.length === 0) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
@@ -336,16 +334,53 @@ function publicOnlyLookup(backendName: string, resolve: (hostname: string) => Pr
   };
 }
 
+/**
+ * undici's connector, with the address the socket connected to judged before a byte of the request (the
+ * secret's header) is written: this is what catches an address literal in any spelling, which never goes through
+ * the lookup, and whatever a lookup might let through. Over https it is judged as soon as TCP connects, before the
+ * TLS handshake starts; over http, before undici is handed the socket.
+ */
+function publicOnlyConnector(backendName: string, connect: UndiciBuildConnector.connector): UndiciBuildConnector.connector {
+  const refusal = (socket: Socket, hostname: string): KeywardenError | null => {
+    const address = socket.remoteAddress;
+    // A socket that already lost its peer has no address: nothing is known of where it went, so it is refused too.
+    const verdict = address === undefined ? ({ kind: 'unspecified', carries: null } satisfies AddressVerdict) : judgeAddress(address);
+    return verdict ? privateAddressError(backendName, hostname.replace(/^\[|\]$/g, ''), address ?? 'an unknown address', verdict, 'connected to') : null;
+  };
+  return (options, callback) => {
+    // undici's connector returns the socket it created, though its type says void.
+    const socket = connect(options, (...args) => {
+      const [error, connected] = args;
+      if (error) return callback(error, null);
+      const refused = refusal(connected, options.hostname);
+      if (!refused) return callback(null, connected);
+      connected.destroy();
+      return callback(refused, null);
+    }) as unknown as Socket | undefined;
+    // Over https undici hands the socket over only after the handshake: judged on TCP connect instead, before
+    // tls's own 'connect' listener starts the handshake; the error reaches undici, and the callback above, as
+    // the socket's 'error'.
+    if (options.protocol === 'https:') {
+      socket?.prependOnceListener('connect', () => {
+        const refused = refusal(socket, options.hostname);
+        if (refused) socket.destroy(refused);
+      });
+    }
+  };
+}
+
 function resolveAll(hostname: string): Promise<LookupAddress[]> {
   return dnsLookup(hostname, { all: true });
 }
 
-function privateAddressError(backendName: string, host: string, address: string, kind: string): KeywardenError {
-  return new KeywardenError(
-    'invalid_input',
-    `${backendName}: refusing to connect to ${host}: ${host === address ? 'it is a' : `it resolves to ${address}, a`} ${kind} address, and private network targets are not allowed here`,
-    { backend: backendName, host, address, addressKind: kind },
-  );
+function privateAddressError(backendName: string, host: string, address: string, verdict: AddressVerdict, how: 'resolves to' | 'connected to'): KeywardenError {
+  const where = host === address ? `it is ${verdictInWords(verdict)}` : `it ${how} ${address}, ${verdictInWords(verdict)}`;
+  return new KeywardenError('invalid_input', `${backendName}: refusing to send the request to ${host}: ${where}, and targets on this machine or the local network are not allowed here`, {
+    backend: backendName,
+    host,
+    address,
+    addressKind: verdict.kind,
+  });
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 section 10.2.3). */

@@ -1,4 +1,4 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { KeywardenError } from '../errors.js';
 
 /** Hosts where plain http is acceptable: the traffic never leaves this machine (emulators, local proxies). */
@@ -36,66 +36,155 @@ export function checkBackendUrl(raw: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-/** Address ranges a hand-typed target must not reach unless allowed: they lead into the local network. */
-export type RefusedAddressKind = 'link-local' | 'private' | 'shared (CGNAT)' | 'unspecified' | 'multicast' | 'reserved';
+/**
+ * Kinds of address a hand-typed target must not reach unless the administrator allowed it: each leads to this
+ * machine or into the local network, where a listener may belong to someone else (another user of the machine, a
+ * device on the network, the cloud metadata service that hands out machine credentials).
+ */
+export type RefusedAddressKind = 'loopback' | 'link-local' | 'private' | 'site-local' | 'shared (CGNAT)' | 'unspecified' | 'multicast' | 'reserved';
 
-const REFUSED_RANGES: ReadonlyArray<readonly [RefusedAddressKind, string, number, 'ipv4' | 'ipv6']> = [
-  // 0.0.0.0/8 is "this network"; connecting to 0.0.0.0 reaches the local host on Linux.
-  ['unspecified', '0.0.0.0', 8, 'ipv4'],
-  ['private', '10.0.0.0', 8, 'ipv4'],
-  ['shared (CGNAT)', '100.64.0.0', 10, 'ipv4'],
-  // Includes 169.254.169.254, the cloud metadata service that hands out machine credentials.
-  ['link-local', '169.254.0.0', 16, 'ipv4'],
-  ['private', '172.16.0.0', 12, 'ipv4'],
-  ['private', '192.168.0.0', 16, 'ipv4'],
-  ['multicast', '224.0.0.0', 4, 'ipv4'],
+/** What an address was judged to be; `carries` when an IPv6 form was judged by the IPv4 address inside it. */
+export interface AddressVerdict {
+  kind: RefusedAddressKind;
+  carries: { form: string; ipv4: string } | null;
+}
+
+const IPV4_RANGES: ReadonlyArray<readonly [RefusedAddressKind, string, number]> = [
+  // 0.0.0.0/8 is "this network"; connecting to 0.0.0.0 reaches this machine on Linux.
+  ['unspecified', '0.0.0.0', 8],
+  ['private', '10.0.0.0', 8],
+  ['shared (CGNAT)', '100.64.0.0', 10],
+  // All of 127/8 is this machine, not only 127.0.0.1: 127.0.0.5 reaches any listener bound to 0.0.0.0.
+  ['loopback', '127.0.0.0', 8],
+  // Includes 169.254.169.254, the cloud metadata service.
+  ['link-local', '169.254.0.0', 16],
+  ['private', '172.16.0.0', 12],
+  ['private', '192.168.0.0', 16],
+  ['multicast', '224.0.0.0', 4],
   // Includes the broadcast address 255.255.255.255.
-  ['reserved', '240.0.0.0', 4, 'ipv4'],
-  ['unspecified', '::', 128, 'ipv6'],
-  ['private', 'fc00::', 7, 'ipv6'],
-  ['link-local', 'fe80::', 10, 'ipv6'],
-  ['multicast', 'ff00::', 8, 'ipv6'],
+  ['reserved', '240.0.0.0', 4],
 ];
 
-let refusedLists: Array<[RefusedAddressKind, BlockList]> | null = null;
-let nat64: BlockList | null = null;
+function ipv4Number(dotted: string): number {
+  return dotted.split('.').reduce((value, part) => value * 256 + Number(part), 0);
+}
+
+function ipv4Text(value: number): string {
+  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+}
+
+function ipv4Kind(value: number): RefusedAddressKind | null {
+  for (const [kind, network, prefix] of IPV4_RANGES) if (value >>> (32 - prefix) === ipv4Number(network) >>> (32 - prefix)) return kind;
+  return null;
+}
+
+/** The eight 16-bit groups of an IPv6 address, from the URL parser's canonical form (which never has a dotted tail). */
+function ipv6Groups(address: string): number[] {
+  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const [head, tail] = canonical.includes('::') ? canonical.split('::') : [canonical, null];
+  const parse = (part: string | null | undefined) => (part ? part.split(':').map((group) => Number.parseInt(group, 16)) : []);
+  const before = parse(head);
+  const after = parse(tail);
+  return [...before, ...new Array<number>(8 - before.length - after.length).fill(0), ...after];
+}
+
+function carried(form: string, value: number): AddressVerdict | null {
+  const kind = ipv4Kind(value);
+  return kind ? { kind, carries: { form, ipv4: ipv4Text(value) } } : null;
+}
+
+function ipv6Verdict(groups: number[]): AddressVerdict | null {
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = groups as [number, number, number, number, number, number, number, number];
+  const low32 = g6 * 65536 + g7;
+  const zeroUpTo = (end: number) => groups.slice(0, end).every((group) => group === 0);
+  const plain = (kind: RefusedAddressKind): AddressVerdict => ({ kind, carries: null });
+  if (zeroUpTo(8)) return plain('unspecified');
+  if (zeroUpTo(7) && g7 === 1) return plain('loopback');
+  // Forms that carry an IPv4 address reach that address (through the host's IPv4 stack, a tunnel or a
+  // translator), so they are judged by it: a public one is as public as the IPv4 address itself.
+  if (zeroUpTo(6)) return carried('IPv4-compatible', low32);
+  if (zeroUpTo(5) && g5 === 0xffff) return carried('IPv4-mapped', low32);
+  if (zeroUpTo(4) && g4 === 0xffff && g5 === 0) return carried('IPv4-translated', low32);
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return carried('NAT64', low32);
+  // 64:ff9b:1::/48 is for translators inside one network (RFC 8215).
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return plain('private');
+  if (g0 === 0x2002) return carried('6to4', g1 * 65536 + g2);
+  // Teredo: a host with a Teredo client sends straight to the client address, stored inverted in the last 32 bits.
+  if (g0 === 0x2001 && g1 === 0) return carried('Teredo', ~low32 >>> 0);
+  if (g0 === 0x100 && g1 === 0 && g2 === 0 && g3 === 0) return plain('reserved');
+  if ((g0 & 0xfe00) === 0xfc00) return plain('private');
+  if ((g0 & 0xffc0) === 0xfe80) return plain('link-local');
+  // fec0::/10, deprecated but still routed as the local site by some networks.
+  if ((g0 & 0xffc0) === 0xfec0) return plain('site-local');
+  if ((g0 & 0xff00) === 0xff00) return plain('multicast');
+  // The rest of ::/8 is reserved by the IETF and never a vendor's address.
+  if ((g0 & 0xff00) === 0) return plain('reserved');
+  return null;
+}
 
 /**
- * The kind of a link-local, private, CGNAT, unspecified, multicast or reserved IP address; null for a
- * public or loopback address, and for anything that is not an IP address (a host name is checked on
- * what it resolves to, at connect time). IPv4-mapped (`::ffff:a.b.c.d`) and NAT64 (`64:ff9b::/96`)
- * IPv6 addresses are judged by the IPv4 address they carry.
+ * Judges an IP address, in any form: IPv4 (also the shorthand, octal and hexadecimal forms the URL parser and
+ * the C resolver accept, e.g. `0177.0.0.1`, `0x7f.1`, `2130706433`) and IPv6 (with or without brackets and zone;
+ * IPv4-mapped, -compatible and -translated, NAT64, 6to4 and Teredo forms are judged by the IPv4 address they
+ * carry). Null for a public address, and for anything that is not an IP address (a host name is judged on what
+ * it resolves to, at connect time).
  */
-export function refusedAddressKind(address: string): RefusedAddressKind | null {
-  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const family = isIP(bare);
-  if (family === 0) return null;
-  if (!refusedLists) {
-    const byKind = new Map<RefusedAddressKind, BlockList>();
-    for (const [kind, network, prefix, type] of REFUSED_RANGES) {
-      if (!byKind.has(kind)) byKind.set(kind, new BlockList());
-      byKind.get(kind)!.addSubnet(network, prefix, type);
+export function judgeAddress(address: string): AddressVerdict | null {
+  let bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (isIP(bare) === 0 && /^[0-9a-fx.]+$/i.test(bare)) {
+    // Numeric forms other than the dotted quad: the URL parser normalises them as a connect would.
+    try {
+      bare = new URL(`http://${bare}/`).hostname;
+    } catch {
+      return null;
     }
-    refusedLists = [...byKind];
-    nat64 = new BlockList();
-    nat64.addSubnet('64:ff9b::', 96, 'ipv6');
   }
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  if (type === 'ipv6' && nat64!.check(bare, 'ipv6')) {
-    const groups = new URL(`http://[${bare}]`).hostname.slice(1, -1).split(':');
-    const [high, low] = groups.slice(-2).map((group) => Number.parseInt(group || '0', 16));
-    return refusedAddressKind([high! >> 8, high! & 255, low! >> 8, low! & 255].join('.'));
+  const family = isIP(bare);
+  if (family === 4) {
+    const kind = ipv4Kind(ipv4Number(bare));
+    return kind ? { kind, carries: null } : null;
   }
-  for (const [kind, list] of refusedLists) if (list.check(bare, type)) return kind;
-  return null;
+  return family === 6 ? ipv6Verdict(ipv6Groups(bare)) : null;
+}
+
+/** The kind of a loopback, link-local, private, site-local, CGNAT, unspecified, multicast or reserved address (see `judgeAddress`). */
+export function refusedAddressKind(address: string): RefusedAddressKind | null {
+  return judgeAddress(address)?.kind ?? null;
+}
+
+const KIND_IN_WORDS: Readonly<Record<RefusedAddressKind, string>> = {
+  loopback: 'a loopback address (this machine)',
+  'link-local': 'a link-local address',
+  private: 'a private address',
+  'site-local': 'a site-local address',
+  'shared (CGNAT)': 'a shared (CGNAT) address',
+  unspecified: 'an unspecified address (this machine)',
+  multicast: 'a multicast address',
+  reserved: 'a reserved address',
+};
+
+/** A verdict in words for messages: `a loopback address (this machine)`, `a 6to4 address carrying 169.254.169.254, a link-local address`. */
+export function verdictInWords(verdict: AddressVerdict): string {
+  const kind = KIND_IN_WORDS[verdict.kind];
+  if (!verdict.carries) return kind;
+  const { form, ipv4 } = verdict.carries;
+  return `${/^[aeiou]/i.test(form) ? 'an' : 'a'} ${form} address carrying ${ipv4}, ${kind}`;
+}
+
+/** Whether a host name always means this machine (RFC 6761): judged before any lookup. */
+function isLocalhostName(hostname: string): boolean {
+  const name = hostname.replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
 }
 
 /**
  * Checks the whole URL a manual key is tested with, before it is stored and again before it is used:
  * the secret travels to it in a header, so it must go over https (plain http only to this machine),
  * carry no user info (which would be a second, unprotected credential) and no fragment (never sent, so
- * it only hides what the URL really is), and not point into the local network unless the administrator
- * allowed that for this key. Host names are checked on what they resolve to when the test connects.
+ * it only hides what the URL really is), and not point at this machine or into the local network unless the
+ * administrator allowed that for this key (a listener there may belong to another user). Address literals and
+ * `localhost` are judged here; other host names on what they resolve to, and every target again on the
+ * address the test actually connects to (http.ts).
  */
 export function checkTestUrl(raw: string, options: { allowPrivateNetwork: boolean }): URL {
   let url: URL;
@@ -117,16 +206,16 @@ export function checkTestUrl(raw: string, options: { allowPrivateNetwork: boolea
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
     throw new KeywardenError(
       'insecure_url',
-      `refusing plain http to ${url.hostname}: the key would cross the network unencrypted; use https:// (http is allowed only for 127.0.0.1, ::1 and localhost)`,
+      `refusing plain http to ${url.hostname}: the key would cross the network unencrypted; use https:// (http is allowed only for 127.0.0.1, ::1 and localhost, with --test-allow-private-network)`,
       { host: url.hostname },
     );
   }
-  const kind = refusedAddressKind(url.hostname);
-  if (kind && !options.allowPrivateNetwork) {
+  const verdict = isLocalhostName(url.hostname) ? ({ kind: 'loopback', carries: null } satisfies AddressVerdict) : judgeAddress(url.hostname);
+  if (verdict && !options.allowPrivateNetwork) {
     throw new KeywardenError(
       'invalid_input',
-      `the test URL points at ${url.hostname}, a ${kind} address; private network targets are refused unless allowed for this key (--test-allow-private-network)`,
-      { host: url.hostname, addressKind: kind },
+      `the test URL points at ${url.hostname}, ${verdictInWords(verdict)}: on this machine or the local network another user or device could be listening for the key; such targets are refused unless allowed for this key (--test-allow-private-network)`,
+      { host: url.hostname, addressKind: verdict.kind },
     );
   }
   return url;

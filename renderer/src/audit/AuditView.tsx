@@ -8,6 +8,7 @@ import { AUDIT_MAX, AUDIT_PAGE, type AuditStore, createAuditStore, hasAuditFilte
 import { actionLabel, AUDIT_ACTION_LABEL, formatAuditTime, OUTCOME_LABEL } from './labels.js';
 import { OutcomeBadge } from './OutcomeBadge.js';
 import './audit.css';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 /**
  * The audit trail: filters (backend, key, action asked of the engine; outcome over the events loaded), the
@@ -64,7 +65,9 @@ function ChainStatus({ store }: { store: AuditStore }) {
     // Not role="status": the trail's count is the view's status line; this one is announced politely all the same.
     return chainError ? (
       <p className="audit-chain" aria-live="polite">
-        <span className="error-text">Could not verify the chain: {chainError}</span>{' '}
+        <span className="error-text">
+          Could not verify the chain: <IsolatedText text={chainError} lines />
+        </span>{' '}
         <button type="button" className="button" onClick={() => void verifyChain()}>
           Try again
         </button>
@@ -240,7 +243,11 @@ function Toolbar({ store }: { store: AuditStore }) {
             Exported {exporting.done.events} {exporting.done.events === 1 ? 'event' : 'events'} as <span className="mono">{exporting.done.name}</span>
           </>
         )}
-        {exporting.error && <span className="error-text">Export failed: {exporting.error}</span>}
+        {exporting.error && (
+          <span className="error-text">
+            Export failed: <IsolatedText text={exporting.error} lines />
+          </span>
+        )}
       </p>
       <div className="audit-export" role="group" aria-labelledby="export-label">
         <span id="export-label" className="muted">
@@ -271,7 +278,9 @@ function Trail({ store }: { store: AuditStore }) {
   if (error) {
     return (
       <p className="audit-error" role="alert">
-        <span className="error-text">Could not load the audit trail: {error}</span>{' '}
+        <span className="error-text">
+          Could not load the audit trail: <IsolatedText text={error} lines />
+        </span>{' '}
         <button type="button" className="button" onClick={() => void load()}>
           Try again
         </button>
@@ -325,7 +334,9 @@ function Trail({ store }: { store: AuditStore }) {
                   <td className="col-time">
                     <time dateTime={event.at}>{formatAuditTime(event.at)}</time>
                   </td>
-                  <td>{event.osUser}</td>
+                  <td>
+                    <IsolatedText text={event.osUser} />
+                  </td>
                   <td>
                     {actionLabel(event.action)}
                     {actionLabel(event.action).toLowerCase() !== event.action && (
@@ -335,11 +346,11 @@ function Trail({ store }: { store: AuditStore }) {
                       </>
                     )}
                   </td>
-                  <td>{event.backend ?? <span className="muted">—</span>}</td>
+                  <td>{event.backend === null ? <span className="muted">—</span> : <IsolatedText text={event.backend} />}</td>
                   <td className="col-key">
                     {event.ref ? (
                       <a className="mono" href={hrefFor('inventory', event.ref)}>
-                        {event.ref}
+                        <IsolatedText text={event.ref} />
                       </a>
                     ) : (
                       <span className="muted">—</span>
@@ -348,7 +359,7 @@ function Trail({ store }: { store: AuditStore }) {
                   <td>
                     <OutcomeBadge outcome={event.outcome} />
                   </td>
-                  <td className="col-detail">{event.detail ?? <span className="muted">—</span>}</td>
+                  <td className="col-detail">{event.detail === null ? <span className="muted">—</span> : <IsolatedText text={event.detail} lines />}</td>
                 </tr>
               ))}
             </tbody>

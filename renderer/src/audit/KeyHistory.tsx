@@ -6,6 +6,7 @@ import { createKeyHistoryStore, KEY_HISTORY_LIMIT } from '../state/audit-store.j
 import { actionLabel, formatAuditTime } from './labels.js';
 import { OutcomeBadge } from './OutcomeBadge.js';
 import './audit.css';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 /**
  * A key's own history for the inventory's detail panel: its last KEY_HISTORY_LIMIT audit events, newest first,
@@ -27,7 +28,11 @@ export function KeyHistory({ keyRef }: { keyRef: string }) {
   return (
     <section className="key-history" aria-labelledby="key-history-heading">
       <h3 id="key-history-heading">History</h3>
-      {error && <p className="error-text">Could not load this key&apos;s history: {error}</p>}
+      {error && (
+        <p className="error-text">
+          Could not load this key&apos;s history: <IsolatedText text={error} lines />
+        </p>
+      )}
       {events === null ? (
         !error && <p className="muted">Loading…</p>
       ) : events.length === 0 ? (
@@ -41,8 +46,13 @@ export function KeyHistory({ keyRef }: { keyRef: string }) {
                 <OutcomeBadge outcome={event.outcome} />
               </div>
               <div className="key-history-meta muted">
-                <time dateTime={event.at}>{formatAuditTime(event.at)}</time> · {event.osUser}
-                {event.detail ? ` · ${event.detail}` : ''}
+                <time dateTime={event.at}>{formatAuditTime(event.at)}</time> · <IsolatedText text={event.osUser} />
+                {event.detail && (
+                  <>
+                    {' · '}
+                    <IsolatedText text={event.detail} lines />
+                  </>
+                )}
               </div>
             </li>
           ))}

@@ -10,6 +10,7 @@ import { useBackends } from '../state/context.js';
 import { actionKey, IDLE } from '../state/backends-store.js';
 import { Field, focusFirstInvalid } from './controls.js';
 import { checkAddBackend, parseDays, VENDOR_ORDER, VENDORS, type FieldErrors } from './vendors.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 export function AddBackendForm({ onClose, onAdded }: { onClose: () => void; onAdded: () => void }) {
   const add = useBackends((state) => state.add);
@@ -129,7 +130,7 @@ export function AddBackendForm({ onClose, onAdded }: { onClose: () => void; onAd
         <p id={engineErrorId} className="form-error" role="alert" hidden={!engineError}>
           {engineError && (
             <>
-              <strong>Not added:</strong> {engineError}
+              <strong>Not added:</strong> <IsolatedText text={engineError} lines />
             </>
           )}
         </p>

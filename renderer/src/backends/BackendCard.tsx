@@ -11,6 +11,7 @@ import { actionKey } from '../state/backends-store.js';
 import { CredentialDialog, IntervalDialog, PolicyDialog, RemoveDialog, type DialogKind } from './BackendDialogs.js';
 import { syncLine } from './sync-text.js';
 import { policyInWords, VENDORS } from './vendors.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 /** A sync's progress and result for one backend, announced as it changes. */
 export function SyncStatus({ name, requested }: { name: string; requested: boolean }) {
@@ -18,7 +19,7 @@ export function SyncStatus({ name, requested }: { name: string; requested: boole
   const line = syncLine(sync, name, requested);
   return (
     <p className={line ? `sync-line sync-${line.tone}` : 'sync-line'} role="status">
-      {line?.text}
+      {line && <IsolatedText text={line.text} lines />}
     </p>
   );
 }
@@ -35,7 +36,7 @@ function FailureNotice({ backend, now }: { backend: BackendSummary; now: Date })
         Last sync failed{backend.lastSyncAt ? ` ${ageInWords(backend.lastSyncAt, now)}` : ''}
         {plain ? `: ${plain}` : '.'}
       </p>
-      <p className="failure-detail">{backend.lastError}</p>
+      <p className="failure-detail">{backend.lastError && <IsolatedText text={backend.lastError} lines />}</p>
       <p className="failure-offline">
         {backend.lastSyncOkAt ? (
           <>
@@ -74,9 +75,15 @@ export function BackendCard({ backend, now }: { backend: BackendSummary; now: Da
       <article aria-labelledby={headingId}>
         <div className="backend-head">
           <div className="backend-title">
-            <h2 id={headingId}>{backend.name}</h2>
+            <h2 id={headingId}>
+              <IsolatedText text={backend.name} />
+            </h2>
             <span className={`vendor-tag vendor-${backend.type}`}>{vendor.label}</span>
-            {backend.url && <span className="backend-url mono">{backend.url}</span>}
+            {backend.url && (
+              <span className="backend-url mono">
+                <IsolatedText text={backend.url} />
+              </span>
+            )}
           </div>
           <div className="backend-actions">
             {canList && (

@@ -10,6 +10,7 @@ import { useBackends } from '../state/context.js';
 import { actionKey, IDLE, type BackendActionKind } from '../state/backends-store.js';
 import { Dialog, Field, focusFirstInvalid } from './controls.js';
 import { parseDays, policyInWords, VENDORS } from './vendors.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 export type DialogKind = Exclude<BackendActionKind, 'add'>;
 
@@ -35,7 +36,7 @@ function EngineError({ id, message }: { id: string; message: string | null }) {
     <p id={id} className="form-error" role="alert" hidden={!message}>
       {message && (
         <>
-          <strong>Refused:</strong> {message}
+          <strong>Refused:</strong> <IsolatedText text={message} lines />
         </>
       )}
     </p>

@@ -13,6 +13,7 @@ import { BackendCard, SyncStatus } from './BackendCard.js';
 import { VENDORS } from './vendors.js';
 import { useInventory } from '../state/context.js';
 import './backends.css';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 export function BackendsView() {
   const client = useClient();
@@ -44,7 +45,7 @@ function AddedNotice({ onDone }: { onDone: () => void }) {
   return (
     <section className="added-panel" aria-labelledby="added-heading">
       <h2 id="added-heading" ref={headingRef} tabIndex={-1}>
-        Added {added.name} ({vendor.label})
+        Added <IsolatedText text={added.name} /> ({vendor.label})
       </h2>
       <p>
         {canList
@@ -122,11 +123,11 @@ function BackendsPage() {
 
       {loadError && (
         <p className="form-error" role="alert">
-          Could not load the backends: {loadError}
+          Could not load the backends: <IsolatedText text={loadError} lines />
         </p>
       )}
       <p className="page-notice" role="status">
-        {notice}
+        {notice && <IsolatedText text={notice} lines />}
       </p>
 
       {adding && <AddBackendForm onClose={closeForm} onAdded={() => setAdding(false)} />}

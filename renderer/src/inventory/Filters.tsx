@@ -4,6 +4,7 @@ import { hasFilters } from '../state/inventory-store.js';
 import { STATUS_LABEL, STATUS_ORDER, VENDOR_LABEL } from './labels.js';
 import type { BackendType } from '../../../shared/domain.js';
 import { saveTextFile } from '../lib/save-file.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 function FilterButton({
   pressed,
@@ -116,7 +117,7 @@ export function Filters() {
                 onToggle={() => setFilter('backend', filters.backend === backend.name ? null : backend.name)}
                 count={backend.count}
               >
-                {backend.name}
+                <IsolatedText text={backend.name} />
               </FilterButton>
             ))}
           </ul>
@@ -140,7 +141,15 @@ export function Filters() {
           </button>
         </div>
         <p className="muted export-status" role="status">
-          {exporting.running ? 'Exporting…' : exporting.error ? <span className="error-text">{exporting.error}</span> : (exporting.done ?? 'Every key with its dates; never a secret.')}
+          {exporting.running ? (
+            'Exporting…'
+          ) : exporting.error ? (
+            <span className="error-text">
+              <IsolatedText text={exporting.error} lines />
+            </span>
+          ) : (
+            (exporting.done ?? 'Every key with its dates; never a secret.')
+          )}
         </p>
       </section>
     </nav>

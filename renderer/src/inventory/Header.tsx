@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { CreateKeyDialog } from '../keys/CreateKeyDialog.js';
 import { useInventory } from '../state/context.js';
 import { StaleNotice } from './StaleNotice.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
+import { visibleText } from '../lib/visible-text.js';
 
 /** Product name, the summary from the facets, "Create key", and "Sync now" with each backend's progress and result. */
 export function Header() {
@@ -44,15 +46,31 @@ export function Header() {
           {sync.running &&
             rows.map((progress) => (
               <span key={progress.backend} className="sync-item">
-                <strong>{progress.backend}</strong> {progress.phase === 'failed' ? 'failed' : progress.phase === 'done' ? 'done' : 'syncing'}: {progress.pages} pages, {progress.keys} keys
+                <strong>
+                  <IsolatedText text={progress.backend} />
+                </strong>{' '}
+                {progress.phase === 'failed' ? 'failed' : progress.phase === 'done' ? 'done' : 'syncing'}: {progress.pages} pages, {progress.keys} keys
               </span>
             ))}
-          {!sync.running && sync.error && <span className="tone-overdue">Sync failed: {sync.error}</span>}
+          {!sync.running && sync.error && (
+            <span className="tone-overdue">
+              Sync failed: <IsolatedText text={sync.error} lines />
+            </span>
+          )}
           {!sync.running && results.length > 0 && (
             <span className="sync-results">
               {results.map((result) => (
-                <span key={result.backend} className={result.ok ? 'sync-item' : 'sync-item tone-overdue'} title={result.error ?? result.note ?? undefined}>
-                  <strong>{result.backend}</strong> {result.ok ? `synced, ${result.keyCount} keys` : `failed: ${result.error ?? 'unknown error'}`}
+                <span key={result.backend} className={result.ok ? 'sync-item' : 'sync-item tone-overdue'} title={visibleText(result.error ?? result.note ?? '', { lines: true }) || undefined}>
+                  <strong>
+                    <IsolatedText text={result.backend} />
+                  </strong>{' '}
+                  {result.ok ? (
+                    `synced, ${result.keyCount} keys`
+                  ) : (
+                    <>
+                      failed: <IsolatedText text={result.error ?? 'unknown error'} lines />
+                    </>
+                  )}
                 </span>
               ))}
             </span>

@@ -6,6 +6,7 @@ import { useInventory, useRotation } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { StatusBadge } from './KeyTable.js';
 import { VENDOR_LABEL } from './labels.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 /** The selected key: its dates and state, and what can be done with it (Test, Reveal, Copy, Revoke, Delete: renderer/src/keys/). */
 export function KeyDetail() {
@@ -51,14 +52,14 @@ export function KeyDetail() {
     <aside className="detail" aria-labelledby="detail-heading">
       <div className="detail-head">
         <h2 id="detail-heading" ref={headingRef} tabIndex={-1}>
-          {key.name}
+          <IsolatedText text={key.name} />
         </h2>
         <button type="button" className="button icon" onClick={() => select(null)} aria-label="Close details" title="Close (Escape)">
           ×
         </button>
       </div>
       <p className="detail-sub">
-        {key.backend} <span className="muted">· {VENDOR_LABEL[key.backendType]}</span>
+        <IsolatedText text={key.backend} /> <span className="muted">· {VENDOR_LABEL[key.backendType]}</span>
       </p>
 
       <dl className="facts">
@@ -84,11 +85,13 @@ export function KeyDetail() {
         </div>
         <div>
           <dt>Prefix</dt>
-          <dd className="mono">{key.prefix ?? '—'}</dd>
+          <dd className="mono">{key.prefix === null ? '—' : <IsolatedText text={key.prefix} />}</dd>
         </div>
         <div>
           <dt>ID</dt>
-          <dd className="mono wrap">{key.id}</dd>
+          <dd className="mono wrap">
+            <IsolatedText text={key.id} />
+          </dd>
         </div>
         <div>
           <dt>Secret</dt>
@@ -96,8 +99,12 @@ export function KeyDetail() {
         </div>
         {facts?.map((fact) => (
           <div key={`fact-${fact.label}`}>
-            <dt>{fact.label}</dt>
-            <dd className="wrap">{fact.value}</dd>
+            <dt>
+              <IsolatedText text={fact.label} />
+            </dt>
+            <dd className="wrap">
+              <IsolatedText text={fact.value} lines />
+            </dd>
           </div>
         ))}
         {rows.map(([name, value]) => (

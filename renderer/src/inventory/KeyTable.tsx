@@ -6,6 +6,8 @@ import { useInventory } from '../state/context.js';
 import { hasFilters, rowAt } from '../state/inventory-store.js';
 import { FirstRun } from './FirstRun.js';
 import { STATUS_LABEL, VENDOR_LABEL } from './labels.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
+import { visibleText } from '../lib/visible-text.js';
 
 const ROW_HEIGHT = 36;
 const HEADER_HEIGHT = 34;
@@ -50,14 +52,14 @@ export function DueCell({ keyRow, now }: { keyRow: Key; now: Date }) {
 function Cells({ row, now }: { row: Key; now: Date }) {
   return (
     <>
-      <div role="cell" className="col-name" title={row.name}>
-        {row.name}
+      <div role="cell" className="col-name" title={visibleText(row.name)}>
+        <IsolatedText text={row.name} />
       </div>
       <div role="cell" className="col-backend" title={`${row.backend} (${VENDOR_LABEL[row.backendType]})`}>
-        {row.backend} <span className="muted">{VENDOR_LABEL[row.backendType]}</span>
+        <IsolatedText text={row.backend} /> <span className="muted">{VENDOR_LABEL[row.backendType]}</span>
       </div>
-      <div role="cell" className="col-prefix mono" title={row.prefix ?? undefined}>
-        {row.prefix ?? <span className="muted">—</span>}
+      <div role="cell" className="col-prefix mono" title={row.prefix === null ? undefined : visibleText(row.prefix)}>
+        {row.prefix === null ? <span className="muted">—</span> : <IsolatedText text={row.prefix} />}
       </div>
       <div role="cell" className="col-status">
         <StatusBadge status={row.status} />
@@ -183,7 +185,7 @@ export function KeyTable() {
     <div className="table-wrap">
       {loadError && (
         <p className="error" role="alert">
-          {loadError}
+          <IsolatedText text={loadError} lines />
         </p>
       )}
       <div className="table-scroll" ref={scrollRef}>

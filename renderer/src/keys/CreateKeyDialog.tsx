@@ -5,6 +5,7 @@ import { ISSUED_REF } from '../state/key-actions-store.js';
 import { CopyStatus } from './KeyActionsSection.js';
 import { Modal } from './Modal.js';
 import { shownOnceLocked } from './rules.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 interface CreateKeyDialogProps {
   /** Preselects this backend (the backends view opens it for one backend). */
@@ -82,7 +83,11 @@ export function CreateKeyDialog({ preselectedBackend, onClose, onCreated }: Crea
             </select>
             {backends === null && !backendsError && <span className="field-hint">Loading backends…</span>}
             {backends !== null && creators.length === 0 && <span className="field-hint">No backend can create keys.</span>}
-            {backendsError && <span className="field-hint error-text">{backendsError}</span>}
+            {backendsError && (
+              <span className="field-hint error-text">
+                <IsolatedText text={backendsError} lines />
+              </span>
+            )}
           </div>
           <div className="field">
             <label htmlFor={`${id}-label`}>Label</label>
@@ -108,7 +113,13 @@ export function CreateKeyDialog({ preselectedBackend, onClose, onCreated }: Crea
               <ul>
                 {others.map((summary) => (
                   <li key={summary.name}>
-                    <strong>{summary.name}</strong>: <span className="muted">{summary.unsupported.create ?? 'no create'}</span>
+                    <strong>
+                      <IsolatedText text={summary.name} />
+                    </strong>
+                    :{' '}
+                    <span className="muted">
+                      <IsolatedText text={summary.unsupported.create ?? 'no create'} lines />
+                    </span>
                   </li>
                 ))}
               </ul>
@@ -116,7 +127,7 @@ export function CreateKeyDialog({ preselectedBackend, onClose, onCreated }: Crea
           )}
           {create.error && (
             <p className="error-text" role="alert">
-              {create.error}
+              <IsolatedText text={create.error} lines />
             </p>
           )}
           <div className="modal-actions">
@@ -175,7 +186,13 @@ function ShownOnce({ titleId, acknowledged, setAcknowledged, locked, mustAcknowl
         Store the new key now
       </h2>
       <p className="modal-sub">
-        <strong>{issued.key.name}</strong> was created: <code className="wrap">{issued.key.ref}</code>
+        <strong>
+          <IsolatedText text={issued.key.name} />
+        </strong>{' '}
+        was created:{' '}
+        <code className="wrap">
+          <IsolatedText text={issued.key.ref} />
+        </code>
       </p>
       {issued.cached ? (
         <p className="consequence">The vendor shows this secret only once. Keywarden has stored it encrypted (Reveal and Copy work later), but put it where it will be used now.</p>

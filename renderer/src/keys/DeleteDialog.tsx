@@ -5,6 +5,7 @@ import { useInventory } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { Modal } from './Modal.js';
 import { deleteReachesVendor } from './rules.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 /**
  * Delete, confirmed by typing the key's reference: irreversible, so the button stays disabled until the reference
@@ -38,12 +39,13 @@ export function DeleteDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
     <Modal labelledBy={`${id}-title`} describedBy={`${id}-what`} locked={running} onDismiss={onClose} initialFocus={input} returnFocus={returnFocus}>
       <form className="modal-body" onSubmit={(event) => void submit(event)}>
         <h2 id={`${id}-title`} className="modal-title">
-          Delete “{keyRow.name}”?
+          Delete “<IsolatedText text={keyRow.name} />
+          ”?
         </h2>
         <div id={`${id}-what`} className="consequence danger-box">
           {atVendor ? (
             <p>
-              <strong>This is irreversible at the vendor.</strong> {keyRow.backend} deletes the key for good
+              <strong>This is irreversible at the vendor.</strong> <IsolatedText text={keyRow.backend} /> deletes the key for good
               {stillWorks ? ': anything that still uses it stops working' : ''}, and Keywarden forgets it and its cached secret.
             </p>
           ) : (
@@ -55,7 +57,11 @@ export function DeleteDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
         </div>
         <div className="field">
           <label htmlFor={`${id}-confirm`}>
-            Type <code className="confirm-ref">{keyRow.ref}</code> to confirm
+            Type{' '}
+            <code className="confirm-ref">
+              <IsolatedText text={keyRow.ref} />
+            </code>{' '}
+            to confirm
           </label>
           <input
             ref={input}
@@ -74,7 +80,7 @@ export function DeleteDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
         </div>
         {state?.error && (
           <p className="error-text" role="alert">
-            {state.error}
+            <IsolatedText text={state.error} lines />
           </p>
         )}
         <div className="modal-actions">

@@ -7,6 +7,7 @@ import { DeleteDialog } from './DeleteDialog.js';
 import { RevokeDialog } from './RevokeDialog.js';
 import { dayCount, deleteReachesVendor } from './rules.js';
 import './keys.css';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 /**
  * The detail panel's actions for one key: Test, Reveal, Copy, Revoke and Delete, each a button when the engine's
@@ -29,7 +30,11 @@ export function KeyActionsSection({ keyRow, backend, headingRef }: { keyRow: Key
   return (
     <section className="actions key-actions" aria-label="Actions">
       {!actions && !actionsError && <p className="muted action-note">Checking what can be done with this key…</p>}
-      {actionsError && <p className="error-text action-note">Actions unavailable: {actionsError}</p>}
+      {actionsError && (
+        <p className="error-text action-note">
+          Actions unavailable: <IsolatedText text={actionsError} lines />
+        </p>
+      )}
       {actions && (
         <>
           <Available name="Test" availability={actions.test}>
@@ -75,7 +80,9 @@ function Unavailable({ name, reason }: { name: string; reason: string | null }) 
   return (
     <div className="action-unavailable">
       <span className="action-name">{name}</span>
-      <span className="muted action-reason">{reason ?? 'not available for this key'}</span>
+      <span className="muted action-reason">
+        <IsolatedText text={reason ?? 'not available for this key'} lines />
+      </span>
     </div>
   );
 }
@@ -92,10 +99,14 @@ function TestAction() {
         {detail.testing && 'Testing…'}
         {!detail.testing && detail.test && (
           <span className={detail.test.ok ? 'tone-active' : 'tone-overdue'}>
-            {detail.test.ok ? 'Works' : 'Failed'}: {detail.test.detail} <span className="muted">({formatDateTime(detail.test.checkedAt)})</span>
+            {detail.test.ok ? 'Works' : 'Failed'}: <IsolatedText text={detail.test.detail} lines /> <span className="muted">({formatDateTime(detail.test.checkedAt)})</span>
           </span>
         )}
-        {!detail.testing && detail.testError && <span className="error-text">{detail.testError}</span>}
+        {!detail.testing && detail.testError && (
+          <span className="error-text">
+            <IsolatedText text={detail.testError} lines />
+          </span>
+        )}
       </div>
     </div>
   );
@@ -129,7 +140,11 @@ function SecretActions({ keyRow, reveal, copy }: { keyRow: Key; reveal: ActionAv
           <div className="action-result" role="status" aria-live="polite">
             {detail.revealing && 'Revealing…'}
             {detail.secret !== null && <span>Secret shown; hidden again after {hideSeconds} s.</span>}
-            {detail.revealError && <span className="error-text">{detail.revealError}</span>}
+            {detail.revealError && (
+              <span className="error-text">
+                <IsolatedText text={detail.revealError} lines />
+              </span>
+            )}
           </div>
         </div>
       </Available>
@@ -162,11 +177,21 @@ export function CopyStatus({ state }: { state: { phase: string; seconds: number;
     case 'copied':
       return <span className="tone-active">Copied; cleared in {state.seconds} s</span>;
     case 'cleared':
-      return <span className="muted">{state.note ? `Clipboard cleared: ${state.note}.` : 'Clipboard cleared.'}</span>;
+      return (
+        <span className="muted">
+          {state.note ? (
+            <>
+              Clipboard cleared: <IsolatedText text={state.note} lines />.
+            </>
+          ) : (
+            'Clipboard cleared.'
+          )}
+        </span>
+      );
     case 'replaced':
       return <span className="muted">Not cleared: the clipboard holds something else now.</span>;
     case 'failed':
-      return <span className="error-text">{state.error}</span>;
+      return <span className="error-text">{state.error && <IsolatedText text={state.error} lines />}</span>;
     default:
       return null;
   }
@@ -192,7 +217,10 @@ function RevokeOutcomeNote({ keyRow }: { keyRow: Key }) {
       </p>
       {replacement && (
         <p>
-          Replacement <code className="wrap">{replacement.ref}</code>{' '}
+          Replacement{' '}
+          <code className="wrap">
+            <IsolatedText text={replacement.ref} />
+          </code>{' '}
           <button type="button" className="button link" onClick={() => select(replacement)}>
             Open replacement
           </button>

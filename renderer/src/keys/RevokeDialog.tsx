@@ -6,6 +6,7 @@ import { useInventory } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { Modal } from './Modal.js';
 import { dayCount, parseValidityDays } from './rules.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 /**
  * Revoke, confirmed in a modal: what will happen first (for a backend that issues a replacement, the validity of
@@ -63,10 +64,13 @@ export function RevokeDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
       ) : (
         <form className="modal-body" onSubmit={(event) => void submit(event)}>
           <h2 id={`${id}-title`} className="modal-title">
-            Revoke “{keyRow.name}”?
+            Revoke “<IsolatedText text={keyRow.name} />
+            ”?
           </h2>
           <p className="modal-sub">
-            <code className="wrap">{keyRow.ref}</code>
+            <code className="wrap">
+              <IsolatedText text={keyRow.ref} />
+            </code>
           </p>
           <div id={`${id}-what`} className="consequence">
             {replacing ? (
@@ -78,7 +82,8 @@ export function RevokeDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
               </>
             ) : (
               <p>
-                <strong>This cannot be undone.</strong> {backend?.name ?? keyRow.backend} revokes the key: anything that still uses it loses access. No replacement is issued here.
+                <strong>This cannot be undone.</strong> <IsolatedText text={backend?.name ?? keyRow.backend} /> revokes the key: anything that still uses it loses access. No replacement is issued
+                here.
               </p>
             )}
           </div>
@@ -107,7 +112,7 @@ export function RevokeDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
           )}
           {revoke?.error && (
             <p className="error-text" role="alert">
-              {revoke.error}
+              <IsolatedText text={revoke.error} lines />
             </p>
           )}
           <div className="modal-actions">
@@ -151,12 +156,23 @@ function RevokeOutcome({ titleId, keyRow, result, onClose }: { titleId: string; 
         <div>
           <dt>Revoked key</dt>
           <dd>
-            {keyRow.name} <code className="wrap">{keyRow.ref}</code>
+            <IsolatedText text={keyRow.name} />{' '}
+            <code className="wrap">
+              <IsolatedText text={keyRow.ref} />
+            </code>
           </dd>
         </div>
         <div>
           <dt>Status</dt>
-          <dd>{revoked ? <StatusBadge status={revoked.status} /> : <span className="muted">no longer listed by {keyRow.backend}</span>}</dd>
+          <dd>
+            {revoked ? (
+              <StatusBadge status={revoked.status} />
+            ) : (
+              <span className="muted">
+                no longer listed by <IsolatedText text={keyRow.backend} />
+              </span>
+            )}
+          </dd>
         </div>
         {revoked?.status === 'grace' && revoked.graceEndsAt && graceDays !== null && (
           <div>
@@ -179,7 +195,10 @@ function RevokeOutcome({ titleId, keyRow, result, onClose }: { titleId: string; 
           <div>
             <dt>Replacement</dt>
             <dd>
-              {replacement.name} <code className="wrap">{replacement.ref}</code>
+              <IsolatedText text={replacement.name} />{' '}
+              <code className="wrap">
+                <IsolatedText text={replacement.ref} />
+              </code>
               <br />
               <span className="muted">
                 {replacement.expiresAt ? `valid until ${formatDate(replacement.expiresAt)}${validDays !== null ? ` (${dayCount(validDays)})` : ''}; ` : ''}

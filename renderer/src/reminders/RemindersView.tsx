@@ -21,6 +21,7 @@ import {
 } from '../state/reminders-store.js';
 import './reminders.css';
 import { RotationsInProgress } from '../rotation/RotationsInProgress.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 const DAY = new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' });
 const SHORT_DAY = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
@@ -55,7 +56,9 @@ export function RemindersView() {
       </p>
       {error && (
         <p className="reminders-error" role="alert">
-          <span className="error-text">Could not load the reminders: {error}</span>{' '}
+          <span className="error-text">
+            Could not load the reminders: <IsolatedText text={error} lines />
+          </span>{' '}
           <button type="button" className="button" onClick={() => void load()}>
             Try again
           </button>
@@ -219,8 +222,8 @@ function ReminderItem({ reminder }: { reminder: Reminder }) {
       <a className="reminder" data-tone={tone} href={hrefFor('inventory', reminder.ref)}>
         <span className="reminder-mark" aria-hidden="true" />
         <span className="reminder-key">
-          <span className="reminder-name">{reminder.name}</span>
-          <span className="reminder-backend muted">{reminder.backend}</span>
+          <IsolatedText className="reminder-name" text={reminder.name} />
+          <IsolatedText className="reminder-backend muted" text={reminder.backend} />
         </span>
         <span className="reminder-kind">{kindWords(reminder.kind, overdue)}</span>
         <time className="reminder-date" dateTime={reminder.dueAt}>

@@ -3,10 +3,11 @@
  * engine's journal records it, and the one question the rotation waits for. Opened from the key detail
  * (`store.open(ref)`) or from "rotations in progress" (`store.reopen(rotation)`); see README.md.
  */
-import { useEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { Rotation, RotationPlan, RotationStep } from '../../../shared/rotation.js';
 import { daysUntil, type RotationStore } from './rotation-store.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 const STEP_MARK: Record<RotationStep['status'], string> = {
   pending: '○',
@@ -36,7 +37,7 @@ export function RotationWizard({ store }: { store: RotationStore }) {
     <section className="detail rotation" aria-labelledby="rotation-heading" aria-busy={busy}>
       <div className="detail-head">
         <h2 id="rotation-heading" ref={headingRef} tabIndex={-1}>
-          Rotate {ref}
+          Rotate <IsolatedText text={ref} />
         </h2>
         <button type="button" className="button icon" onClick={close} aria-label="Close the rotation wizard" title="Close (the rotation is kept)">
           ×
@@ -46,7 +47,10 @@ export function RotationWizard({ store }: { store: RotationStore }) {
       {issued && (
         <div className="secret" role="status">
           <p>
-            <strong>{issued.key.ref}</strong>: the vendor shows this key only once. {issued.cached ? 'It is cached encrypted in Keywarden.' : 'It could NOT be cached: store it yourself now.'}
+            <strong>
+              <IsolatedText text={issued.key.ref} />
+            </strong>
+            : the vendor shows this key only once. {issued.cached ? 'It is cached encrypted in Keywarden.' : 'It could NOT be cached: store it yourself now.'}
           </p>
           <input className="mono" readOnly value={issued.secret ?? ''} aria-label="New key, shown once" onFocus={(event) => event.currentTarget.select()} spellCheck={false} />
           <button type="button" className="button" onClick={() => store.getState().dismissIssued()}>
@@ -55,7 +59,7 @@ export function RotationWizard({ store }: { store: RotationStore }) {
         </div>
       )}
       <div role="alert" className="error-text">
-        {error}
+        {error && <IsolatedText text={error} lines />}
       </div>
     </section>
   );
@@ -66,15 +70,17 @@ function Plan({ store, plan }: { store: RotationStore; plan: RotationPlan }) {
   const options = useStore(store, (state) => state.options);
   return (
     <div>
-      <p>{plan.title}</p>
       <p>
-        <strong>Downtime:</strong> {plan.downtime}
+        <IsolatedText text={plan.title} lines />
+      </p>
+      <p>
+        <strong>Downtime:</strong> <IsolatedText text={plan.downtime} lines />
       </p>
       {plan.warnings.length > 0 && (
         <ul className="warnings">
           {plan.warnings.map((warning) => (
             <li key={warning} className="tone-overdue">
-              {warning}
+              <IsolatedText text={warning} lines />
             </li>
           ))}
         </ul>
@@ -93,13 +99,27 @@ function Plan({ store, plan }: { store: RotationStore; plan: RotationPlan }) {
       <ol className="steps">
         {plan.steps.map((step) => (
           <li key={step.name}>
-            {step.title}
+            <IsolatedText text={step.title} lines />
             {step.irreversible && !step.optional && <span className="tone-overdue"> (irreversible)</span>}
             {step.optional && <span className="muted"> (optional)</span>}
           </li>
         ))}
       </ol>
-      <p className="muted">{plan.consumers.length ? `Consumers to switch: ${plan.consumers.join(', ')}` : 'No named consumers.'}</p>
+      <p className="muted">
+        {plan.consumers.length ? (
+          <>
+            Consumers to switch:{' '}
+            {plan.consumers.map((consumer, index) => (
+              <Fragment key={consumer}>
+                {index > 0 && ', '}
+                <IsolatedText text={consumer} />
+              </Fragment>
+            ))}
+          </>
+        ) : (
+          'No named consumers.'
+        )}
+      </p>
       <button type="button" className="button primary" disabled={busy} onClick={() => void store.getState().start()}>
         Start the rotation
       </button>
@@ -114,22 +134,40 @@ function Progress({ store, rotation }: { store: RotationStore; rotation: Rotatio
   return (
     <div>
       <p>
-        {rotation.title} <span className="muted">· rotation {rotation.id}</span>
+        <IsolatedText text={rotation.title} lines /> <span className="muted">· rotation {rotation.id}</span>
       </p>
       <ol className="steps">
         {rotation.steps.map((step) => (
           <li key={step.name} aria-current={step.name === rotation.currentStep ? 'step' : undefined}>
             <span aria-hidden="true">{STEP_MARK[step.status]} </span>
-            {step.title}
+            <IsolatedText text={step.title} lines />
             <span className="visually-hidden"> ({step.status})</span>
-            {step.detail && <div className="muted">{step.detail}</div>}
+            {step.detail && (
+              <div className="muted">
+                <IsolatedText text={step.detail} lines />
+              </div>
+            )}
           </li>
         ))}
       </ol>
       {rotation.graceEndsAt && !finished && <Countdown graceEndsAt={rotation.graceEndsAt} />}
-      {rotation.state === 'done' && <p className="tone-active">Done{rotation.newRef && rotation.newRef !== rotation.ref ? `: the new key is ${rotation.newRef}` : ''}.</p>}
+      {rotation.state === 'done' && (
+        <p className="tone-active">
+          Done
+          {rotation.newRef && rotation.newRef !== rotation.ref && (
+            <>
+              : the new key is <IsolatedText text={rotation.newRef} />
+            </>
+          )}
+          .
+        </p>
+      )}
       {rotation.state === 'abandoned' && <p className="muted">Abandoned; nothing at the vendor was undone.</p>}
-      {rotation.problem && <p className="error-text">{rotation.problem}</p>}
+      {rotation.problem && (
+        <p className="error-text">
+          <IsolatedText text={rotation.problem} lines />
+        </p>
+      )}
       {!finished && <Need store={store} rotation={rotation} />}
       {!finished && (
         <div className="actions">
@@ -175,7 +213,7 @@ function Need({ store, rotation }: { store: RotationStore; rotation: Rotation })
           }}
         >
           <label>
-            {needs.prompt}
+            <IsolatedText text={needs.prompt} lines />
             <input type="password" className="mono" autoComplete="off" spellCheck={false} value={secret} onChange={(event) => setSecret(event.currentTarget.value)} />
           </label>
           <button type="submit" className="button primary" disabled={busy || secret.trim() === ''}>
@@ -187,12 +225,14 @@ function Need({ store, rotation }: { store: RotationStore; rotation: Rotation })
       const left = rotation.consumers.filter((consumer) => consumer.switchedAt === null);
       return (
         <div>
-          <p>{needs.prompt}</p>
+          <p>
+            <IsolatedText text={needs.prompt} lines />
+          </p>
           <ul>
             {rotation.consumers.map((consumer) => (
               <li key={consumer.name}>
                 {consumer.switchedAt ? '✓ ' : ''}
-                {consumer.name}{' '}
+                <IsolatedText text={consumer.name} />{' '}
                 {!consumer.switchedAt && (
                   <button type="button" className="button" disabled={busy} onClick={() => void answer({ action: 'consumer-switched', name: consumer.name })}>
                     Switched
@@ -210,7 +250,9 @@ function Need({ store, rotation }: { store: RotationStore; rotation: Rotation })
     case 'confirm':
       return (
         <div>
-          <p>{needs.prompt}</p>
+          <p>
+            <IsolatedText text={needs.prompt} lines />
+          </p>
           <button type="button" className="button primary" disabled={busy} onClick={() => void answer({ action: 'confirm' })}>
             Yes
           </button>
@@ -224,7 +266,9 @@ function Need({ store, rotation }: { store: RotationStore; rotation: Rotation })
     case 'remedy':
       return (
         <div>
-          <p>{needs.prompt}</p>
+          <p>
+            <IsolatedText text={needs.prompt} lines />
+          </p>
           <button type="button" className="button primary" disabled={busy} onClick={() => void answer({ action: 'remedy' })}>
             Yes, do that
           </button>

@@ -5,6 +5,7 @@
 import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import type { RotationStore } from './rotation-store.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 export function RotationsInProgress({ store }: { store: RotationStore }) {
   const rotations = useStore(store, (state) => state.inProgress);
@@ -18,7 +19,11 @@ export function RotationsInProgress({ store }: { store: RotationStore }) {
   return (
     <section aria-labelledby="rotations-heading">
       <h2 id="rotations-heading">Rotations in progress</h2>
-      {listError && <p className="error-text">{listError}</p>}
+      {listError && (
+        <p className="error-text">
+          <IsolatedText text={listError} lines />
+        </p>
+      )}
       {rotations === null ? (
         <p className="muted">Loading…</p>
       ) : rotations.length === 0 ? (
@@ -39,10 +44,14 @@ export function RotationsInProgress({ store }: { store: RotationStore }) {
           <tbody>
             {rotations.map((rotation) => (
               <tr key={rotation.id}>
-                <td className="mono">{rotation.ref}</td>
+                <td className="mono">
+                  <IsolatedText text={rotation.ref} />
+                </td>
                 <td>{rotation.kind}</td>
                 <td>{rotation.state}</td>
-                <td>{rotation.problem ?? rotation.needs?.prompt ?? rotation.currentStep ?? '—'}</td>
+                <td>
+                  <IsolatedText text={rotation.problem ?? rotation.needs?.prompt ?? rotation.currentStep ?? '—'} lines />
+                </td>
                 <td>
                   <button type="button" className="button" onClick={() => store.getState().reopen(rotation)}>
                     Open

@@ -1,4 +1,5 @@
 import { useShell } from '../state/context.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
 
 /**
  * While Keywarden is locked: says so, and why, and what the lock protects, with Unlock (the passphrase where the data
@@ -13,7 +14,7 @@ export function LockBanner() {
   if (!lock?.locked)
     return lockError ? (
       <div className="banner" role="alert">
-        {lockError}
+        <IsolatedText text={lockError} lines />
       </div>
     ) : null;
   const why = lock.reason === 'idle' ? 'after idle time' : lock.reason === 'screen' ? 'when the screen locked' : null;
@@ -32,7 +33,11 @@ export function LockBanner() {
           Require a passphrase
         </button>
       )}
-      {lockError && <span className="error-text">{lockError}</span>}
+      {lockError && (
+        <span className="error-text">
+          <IsolatedText text={lockError} lines />
+        </span>
+      )}
     </div>
   );
 }

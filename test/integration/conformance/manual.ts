@@ -4,7 +4,7 @@
  * (see `testTemplateOf` in electron/core/backends/manual/connector.ts), and deletes locally.
  *
  * The template's target is a BoxWatch emulator's `GET /auth/me` with `Authorization: Bearer {secret}`,
- * expecting 200: a real key of that emulator tests ok, a well-formed unknown one gets 401 and tests not ok.
+ * expecting 200, allowed although it is on this machine: a real key of that emulator tests ok, a well-formed unknown one gets 401 and tests not ok.
  */
 import { expect } from 'vitest';
 import type { RemoteKey } from '../../../electron/core/backends/backend.js';
@@ -24,7 +24,8 @@ export function manualKey(testUrl: string): RemoteKey {
     expiresAt: null,
     graceEndsAt: null,
     lastUsedAt: null,
-    details: { vendor: 'BoxWatch', testUrl, testHeader: 'Authorization', testValue: 'Bearer {secret}', testExpectStatus: 200 },
+    // The emulator listens on 127.0.0.1: a test there needs the administrator's consent, given here.
+    details: { vendor: 'BoxWatch', testUrl, testHeader: 'Authorization', testValue: 'Bearer {secret}', testExpectStatus: 200, testAllowPrivateNetwork: true },
   };
 }
 

@@ -14,7 +14,7 @@ export interface ManualTestTemplate {
   /** Header value with `{secret}` where the key goes, e.g. `Bearer {secret}`. */
   valueTemplate: string;
   expectStatus: number;
-  /** The administrator's explicit consent to a target in the local network (private, link-local, CGNAT...). */
+  /** The administrator's explicit consent to a target on this machine (loopback) or in the local network (private, link-local, CGNAT...). */
   allowPrivateNetwork: boolean;
 }
 
@@ -94,7 +94,7 @@ export function describeTestTarget(details: Readonly<Record<string, unknown>> | 
   } catch {
     // Shown as stored: the test itself refuses it.
   }
-  return `GET ${target} with header ${template.header}, expecting ${template.expectStatus}${template.allowPrivateNetwork ? ' (private network target allowed)' : ''}`;
+  return `GET ${target} with header ${template.header}, expecting ${template.expectStatus}${template.allowPrivateNetwork ? ' (target on this machine or the local network allowed)' : ''}`;
 }
 
 export function createManualConnector(context: ConnectorContext): Connector {
@@ -142,7 +142,7 @@ export function createManualConnector(context: ConnectorContext): Connector {
         return { ok, detail: ok ? `HTTP ${response.status} as expected` : `HTTP ${response.status}, expected ${template.expectStatus}` };
       } catch (error) {
         if (error instanceof KeywardenError && typeof error.details.addressKind === 'string') {
-          // The host name resolved into the local network: say how to allow it if that is intended.
+          // The host name resolved to, or the socket connected to, this machine or the local network: say how to allow it if that is intended.
           throw new KeywardenError(error.code, `${error.message}; if this target is intended, add the key again with --test-allow-private-network`, error.details, {
             cause: error,
           });
