@@ -72,8 +72,10 @@ export const ui: CommandRun = async ({ values, out, engine }) => {
   });
 
   const signal = await stopped;
-  lines?.close();
-  process.stdin.pause();
+  if (lines) {
+    lines.close();
+    process.stdin.pause();
+  }
   out.info(`${signal}: stopping the console (calls under way finish first) ...`);
   await server.close();
   launcher?.remove();
