@@ -372,7 +372,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   ui: {
     usage: 'ui [--port N] [--no-open] [--json]',
-    summary: 'serve the console on 127.0.0.1 (a free port, or N) and open it in the default browser, until Ctrl-C; prints the URL to open',
+    summary: 'serve the console on 127.0.0.1 (a free port, or N) and open it in the default browser, until Ctrl-C; prints a one-time sign-in URL (Enter prints another)',
     options: { port: { type: 'string' }, 'no-open': { type: 'boolean' } },
     positionals: [0, 0],
     access: 'create',

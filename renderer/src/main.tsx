@@ -3,6 +3,7 @@ import { config } from 'zod';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { connect } from './connection.js';
+import { SessionGate } from './shell/SessionGate.js';
 import './styles.css';
 
 // The contract's schemas check every answer; zod's compiled parsers need eval, which the page's CSP forbids.
@@ -10,8 +11,11 @@ config({ jitless: true });
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
+const connection = connect();
 createRoot(root).render(
   <StrictMode>
-    <App connection={connect()} />
+    <SessionGate session={connection.session}>
+      <App connection={connection} />
+    </SessionGate>
   </StrictMode>,
 );

@@ -89,7 +89,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
     credentials = { commbox: commboxToken, boxwatch: boxwatchKey, nitrobox: nitroboxToken };
     server = await startUiServer({ engine, rendererFolder: RENDERER, home });
     browser = await launchChromium();
-    page = await open(server.url, 'light');
+    page = await open(server.newLaunchUrl(), 'light');
   });
 
   afterAll(async () => {
@@ -351,7 +351,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
   it('dark theme: the backends with a failure, a dialog, and no page errors', async () => {
     expect(pageErrors).toEqual([]);
     await context.close();
-    page = await open(server.url, 'dark');
+    page = await open(server.newLaunchUrl(), 'dark');
     await goTo('Backends');
     await card('bw').getByText('Last sync failed').waitFor();
     expect(await axe()).toEqual([]);
@@ -401,7 +401,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
 
     it('offers "Try the demo" and "Add a backend", with the terminal commands below (dark and light)', async () => {
       await context.close();
-      page = await open(demoServer.url, 'dark');
+      page = await open(demoServer.newLaunchUrl(), 'dark');
       const firstRun = page.getByRole('region', { name: 'No backends yet' });
       await firstRun.waitFor();
       await firstRun.getByRole('button', { name: 'Try the demo' }).waitFor();
@@ -411,7 +411,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
       expect(await axe()).toEqual([]);
       await screenshot(page, 'first-run-offer-dark');
       await context.close();
-      page = await open(demoServer.url, 'light');
+      page = await open(demoServer.newLaunchUrl(), 'light');
       await page.getByRole('button', { name: 'Try the demo' }).waitFor();
       expect(await axe()).toEqual([]);
       await screenshot(page, 'first-run-offer-light');

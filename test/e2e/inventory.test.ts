@@ -28,7 +28,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
   let mailerSecret = '';
 
   async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
-    const opened = await openConsole(browser, server.url, { colorScheme });
+    const opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme });
     context = opened.context;
     pageErrors = opened.errors;
     await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
@@ -263,7 +263,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     const emptyEngine = KeywardenEngine.open({ home: emptyHome, http: HTTP });
     const emptyServer = await startUiServer({ engine: emptyEngine, rendererFolder: RENDERER });
     try {
-      await page.goto(emptyServer.url);
+      await page.goto(emptyServer.newLaunchUrl());
       await page.getByRole('heading', { name: 'No backends yet' }).waitFor();
       const text = await page.getByRole('main').innerText();
       expect(text).toContain('keywarden backend add');

@@ -35,7 +35,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
   let replacementId: string | null = null;
 
   async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
-    const opened = await openConsole(browser, server.url, { colorScheme, permissions: CLIPBOARD });
+    const opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme, permissions: CLIPBOARD });
     context = opened.context;
     pageErrors = opened.errors;
     await opened.page.getByRole('table', { name: 'Keys' }).waitFor();

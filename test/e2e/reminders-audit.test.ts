@@ -40,7 +40,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
   let refs: { legacy: string; stripe: string; commbox: string };
 
   async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
-    const opened = await openConsole(browser, server.url, { colorScheme });
+    const opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme });
     context = opened.context;
     pageErrors = opened.errors;
     await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
@@ -157,9 +157,10 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     await timeline(page)
       .getByRole('link', { name: /Production/ })
       .waitFor();
-    // Another tab, as an administrator would: it runs the sync; this one only listens to the engine's events.
+    // Another tab, as an administrator would: it runs the sync; this one only listens to the engine's events. A tab
+    // signs in with a link of its own (Enter in the terminal running keywarden ui prints one).
     const other = await context.newPage();
-    await other.goto(`${server.origin}/`);
+    await other.goto(server.newLaunchUrl());
     await other.getByRole('table', { name: 'Keys' }).waitFor();
     const markers = await page.evaluate<number>(`(window.__notReloaded = 42)`);
     expect(markers).toBe(42);
@@ -326,7 +327,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     const emptyEngine = KeywardenEngine.open({ home: emptyHome, http: HTTP });
     const emptyServer = await startUiServer({ engine: emptyEngine, rendererFolder: RENDERER });
     try {
-      await page.goto(emptyServer.url);
+      await page.goto(emptyServer.newLaunchUrl());
       await goTo(page, 'Reminders');
       await page.getByRole('heading', { name: 'Nothing due in the next 90 days' }).waitFor();
       expect((await summaryText(page)).replace(/\s+/g, ' ')).toBe('Overdue 0 Due within 7 days 0 Due within 30 days 0 Due within 90 days 0');
@@ -354,7 +355,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     } finally {
       raw.close();
     }
-    await page.goto(server.url);
+    await page.goto(server.newLaunchUrl());
     await goTo(page, 'Audit trail');
     const warning = page.getByRole('alert').filter({ hasText: 'The audit trail does not verify' });
     await warning.waitFor();

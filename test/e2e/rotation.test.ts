@@ -36,7 +36,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: a guided rot
     await engine.setKeyConsumers(oldRef, ['CI pipeline']);
     server = await startUiServer({ engine, rendererFolder: RENDERER });
     browser = await launchChromium();
-    const opened = await openConsole(browser, server.url);
+    const opened = await openConsole(browser, server.newLaunchUrl());
     page = opened.page;
     pageErrors = opened.errors;
     await page.getByRole('table', { name: 'Keys' }).waitFor();

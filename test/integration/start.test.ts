@@ -77,12 +77,12 @@ describe.skipIf(!hasIsolatedKeychain || process.platform !== 'linux')('npm start
     expect(JSON.parse(running.stdout())).toEqual({ url: url.href });
     expect(url.hostname).toBe('127.0.0.1');
 
-    // The console answers: without the token it refuses, with it it hands out a session; its first run is empty
+    // The console answers: without a session its API refuses, the URL's token signs in; its first run is empty
     // (the console then offers the demo).
     const port = Number(url.port);
-    expect((await raw(port, { path: '/' })).status).toBe(401);
-    const cookie = await login(url.href);
-    expect(await call(port, cookie, 'backend:list', [])).toMatchObject({ status: 200, json: [] });
+    expect((await call(port, '', 'backend:list', [])).status).toBe(401);
+    const requestKey = await login(url.href);
+    expect(await call(port, requestKey, 'backend:list', [])).toMatchObject({ status: 200, json: [] });
     expect(existsSync(join(home, 'keywarden.db'))).toBe(true);
 
     running.child.kill('SIGTERM');

@@ -20,7 +20,7 @@ import { buildContractClient, type ContractClient } from '../../shared/contract.
 import type { SyncProgress } from '../../shared/domain.js';
 import { ContractCallError, createHttpTransport, subscribeContractEvents } from '../../renderer/src/contract/http-transport.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { call, fetchEventSource, login, openEventStream, raw } from '../support/ui-client.js';
+import { call, login, openEventStream, pageFetch, raw } from '../support/ui-client.js';
 
 const HTTP = { responseTimeoutMs: 5000, connectTimeoutMs: 5000, baseBackoffMs: 5, maxAttempts: 2 };
 
@@ -74,7 +74,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden ui: a contract round trip with 
   let nitrobox: NitroboxEmulator;
   let gate: Gate;
   let server: UiServer;
-  let cookie: string;
+  let requestKey: string;
   let keywarden: ContractClient;
 
   beforeAll(async () => {
@@ -88,11 +88,9 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden ui: a contract round trip with 
     await engine.addBackend({ name: 'hand', type: 'manual' });
     await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: new Date(Date.now() + 5 * 86_400_000).toISOString() });
     server = await startUiServer({ engine });
-    cookie = await login(server.url);
-    // What the browser adds itself on the console's page: the session cookie and the page's Origin.
-    keywarden = buildContractClient(
-      createHttpTransport({ baseUrl: server.origin, fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie, origin: server.origin } }) }),
-    );
+    requestKey = await login(server.newLaunchUrl());
+    // As on the console's page: the request key from the sign-in, and the Origin the browser adds itself.
+    keywarden = buildContractClient(createHttpTransport({ baseUrl: server.origin, fetch: pageFetch(server.origin), requestKey: () => requestKey }));
   });
 
   afterAll(async () => {
@@ -114,9 +112,12 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden ui: a contract round trip with 
   });
 
   it('syncs, with the progress events arriving over the event stream while the sync runs', async () => {
-    const stream = await openEventStream(server.origin, cookie);
+    const stream = await openEventStream(server.origin, requestKey);
     const subscribed: SyncProgress[] = [];
-    const unsubscribe = subscribeContractEvents({ onSyncProgress: (progress) => subscribed.push(progress) }, { baseUrl: server.origin, EventSource: fetchEventSource(cookie) });
+    const unsubscribe = subscribeContractEvents(
+      { onSyncProgress: (progress) => subscribed.push(progress) },
+      { baseUrl: server.origin, fetch: pageFetch(server.origin), requestKey: () => requestKey },
+    );
     try {
       await stream.waitFor((_, comments) => comments.includes('keywarden events'));
       while (server.eventStreams() < 2) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -157,9 +158,9 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden ui: a contract round trip with 
 
   it('stopping the server lets a call under way finish and answer first', async () => {
     const second = await startUiServer({ engine });
-    const secondCookie = await login(second.url);
+    const secondKey = await login(second.newLaunchUrl());
     gate.close();
-    const sync = call(second.port, secondCookie, 'sync:run', [['nb']]);
+    const sync = call(second.port, secondKey, 'sync:run', [['nb']]);
     while (gate.holding() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     let closed = false;
     const closing = second.close().then(() => (closed = true));

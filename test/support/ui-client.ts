@@ -1,10 +1,10 @@
 /**
- * Talking to the `keywarden ui` server from a test as a browser would: raw requests with any Host, Origin and
- * path (http.request sends the path as given, where fetch would normalise `/../`), the token exchange, and an
- * event stream read with fetch (Node 22 has no EventSource).
+ * Talking to the `keywarden ui` server from a test as the console's page would: raw requests with any Host, Origin
+ * and path (http.request sends the path as given, where fetch would normalise `/../`), the sign-in (the launch
+ * token exchanged for a request key, `POST /session`), calls with `Authorization: Bearer <request key>`, and the
+ * event stream read with fetch.
  */
 import http from 'node:http';
-import type { EventSourceConstructor, EventSourceLike } from '../../renderer/src/contract/http-transport.js';
 
 export interface RawAnswer {
   status: number;
@@ -52,24 +52,52 @@ export function raw(port: number, request: RawRequest = {}): Promise<RawAnswer> 
   });
 }
 
-/** Opens the console's URL as a browser does on first load; returns the Cookie header value of the session. */
-export async function login(url: string): Promise<string> {
-  const { port, pathname, search } = new URL(url);
-  const answer = await raw(Number(port), { path: `${pathname}${search}` });
-  if (answer.status !== 303) throw new Error(`token exchange answered ${answer.status}: ${answer.body}`);
-  const setCookie = answer.headers['set-cookie']?.[0];
-  if (!setCookie) throw new Error('token exchange set no cookie');
-  return setCookie.split(';')[0]!;
+/** What the sign-in answered: the request key the page keeps in sessionStorage, and the session's limits. */
+export interface SignIn {
+  status: number;
+  json: unknown;
+  headers: http.IncomingHttpHeaders;
 }
 
-/** A contract call as the console's page makes it: same-origin POST with the session cookie. */
-export async function call(port: number, cookie: string, method: string, args: unknown, extra: RawRequest = {}): Promise<{ status: number; json: unknown; headers: http.IncomingHttpHeaders }> {
+/** `POST /session` with a launch token, as the console's page sends it (same-origin, JSON), whatever it answers. */
+export async function signIn(port: number, token: string, extra: RawRequest = {}): Promise<SignIn> {
+  const answer = await raw(port, {
+    method: 'POST',
+    path: '/session',
+    body: JSON.stringify({ token }),
+    ...extra,
+    headers: { origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json', ...extra.headers },
+  });
+  let json: unknown = answer.body;
+  try {
+    json = JSON.parse(answer.body);
+  } catch {
+    // a plain-text refusal
+  }
+  return { status: answer.status, json, headers: answer.headers };
+}
+
+/** Signs in with a URL that `keywarden ui` printed (or `newLaunchUrl()` made); returns the session's request key. */
+export async function login(url: string): Promise<string> {
+  const { port, searchParams } = new URL(url);
+  const answer = await signIn(Number(port), searchParams.get('token') ?? '');
+  if (answer.status !== 200) throw new Error(`sign-in answered ${answer.status}: ${JSON.stringify(answer.json)}`);
+  return (answer.json as { requestKey: string }).requestKey;
+}
+
+/** The header a signed-in page sends with every call; none for an empty key. */
+export function bearer(requestKey: string): Record<string, string> {
+  return requestKey === '' ? {} : { authorization: `Bearer ${requestKey}` };
+}
+
+/** A contract call as the console's page makes it: same-origin POST with the session's request key ('' for none). */
+export async function call(port: number, requestKey: string, method: string, args: unknown, extra: RawRequest = {}): Promise<{ status: number; json: unknown; headers: http.IncomingHttpHeaders }> {
   const answer = await raw(port, {
     method: 'POST',
     path: `/api/${method}`,
     body: JSON.stringify(args),
     ...extra,
-    headers: { origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json', cookie, ...extra.headers },
+    headers: { origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json', ...bearer(requestKey), ...extra.headers },
   });
   let json: unknown = answer.body;
   try {
@@ -95,10 +123,10 @@ export interface EventStream {
   close(): void;
 }
 
-/** Reads `GET /api/events` with fetch and parses the Server-Sent Events format as EventSource would. */
-export async function openEventStream(origin: string, cookie: string): Promise<EventStream> {
+/** Reads `GET /api/events` with fetch (with the request key) and parses the Server-Sent Events format. */
+export async function openEventStream(origin: string, requestKey: string): Promise<EventStream> {
   const controller = new AbortController();
-  const response = await fetch(`${origin}/api/events`, { headers: { cookie, accept: 'text/event-stream' }, signal: controller.signal });
+  const response = await fetch(`${origin}/api/events`, { headers: { ...bearer(requestKey), accept: 'text/event-stream' }, signal: controller.signal });
   const events: StreamEvent[] = [];
   const comments: string[] = [];
   const waiters: Array<() => void> = [];
@@ -148,46 +176,7 @@ export async function openEventStream(origin: string, cookie: string): Promise<E
   };
 }
 
-/**
- * An EventSource for the renderer's subscribeContractEvents in Node (which has none): it reads the same stream
- * with fetch, sending the session cookie a browser would send, and dispatches each event to its listeners.
- */
-export function fetchEventSource(cookie: string): EventSourceConstructor {
-  return class FetchEventSource implements EventSourceLike {
-    onerror: ((event: unknown) => void) | null = null;
-    readyState = 0;
-    private readonly listeners = new Map<string, Array<(event: { data?: unknown }) => void>>();
-    private stream: EventStream | null = null;
-    private closed = false;
-
-    constructor(url: string) {
-      const { origin } = new URL(url);
-      void openEventStream(origin, cookie).then(async (stream) => {
-        this.stream = stream;
-        if (this.closed) return stream.close();
-        this.readyState = 1;
-        let delivered = 0;
-        try {
-          for (;;) {
-            await stream.waitFor((events) => events.length > delivered);
-            const { event, data } = stream.events[delivered++]!;
-            for (const listener of this.listeners.get(event) ?? []) listener({ data });
-          }
-        } catch (error) {
-          this.readyState = 2;
-          if (!this.closed) this.onerror?.(error);
-        }
-      });
-    }
-
-    addEventListener(type: string, listener: (event: { data?: unknown }) => void): void {
-      this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
-    }
-
-    close(): void {
-      this.closed = true;
-      this.readyState = 2;
-      this.stream?.close();
-    }
-  };
+/** A fetch for the renderer's own transport in Node: it adds the Origin header the console's page sends itself. */
+export function pageFetch(origin: string): typeof fetch {
+  return (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), origin } });
 }

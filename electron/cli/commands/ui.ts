@@ -1,4 +1,11 @@
-/** `keywarden ui`: the console in the default browser, served on 127.0.0.1 until Ctrl-C or SIGTERM. */
+/**
+ * `keywarden ui`: the console in the default browser, served on 127.0.0.1 until Ctrl-C or SIGTERM.
+ *
+ * It prints one sign-in URL (for a browser on another machine through an SSH tunnel, or to open by hand). Unless
+ * --no-open, it opens the browser on a private launcher file holding a second URL, so that no command line ever
+ * holds a token. Each URL signs in once; at a terminal, Enter prints a fresh one.
+ */
+import { createInterface } from 'node:readline';
 import { parseWholeNumber } from '../io.js';
 import type { CommandRun } from '../main.js';
 
@@ -8,7 +15,8 @@ export const ui: CommandRun = async ({ values, out, engine }) => {
   // No prompt in this terminal while serving: the console asks for the passphrase in its own dialog (vault:unlock).
   const core = await engine({ passphrase: cliPassphraseSource(out.info, undefined, { prompt: false }) });
   const { startUiServer } = require('../ui/server.js') as typeof import('../ui/server.js');
-  const { openInBrowser } = require('../ui/open-browser.js') as typeof import('../ui/open-browser.js');
+  const { openInBrowser, writeLauncherFile } = require('../ui/open-browser.js') as typeof import('../ui/open-browser.js');
+  const { DEFAULT_SESSION_LIMITS, duration } = require('../ui/security.js') as typeof import('../ui/security.js');
   // Listen for the stop signals before the URL is printed: whoever starts this may stop it as soon as it has the URL.
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -33,12 +41,46 @@ export const ui: CommandRun = async ({ values, out, engine }) => {
       return session;
     },
   });
-  out.result({ url: server.url }, () => server.url);
-  out.info(`serving the Keywarden console on ${server.origin} (this machine only); open the URL above. Press Ctrl-C to stop.`);
-  if (!values['no-open']) openInBrowser(server.url, (reason) => out.info(`keywarden ui: could not open a browser (${reason}); open the URL above yourself`));
+
+  const url = server.newLaunchUrl();
+  out.result({ url }, () => url);
+  // Enter for a new link needs a person at a terminal, and stdout to print on (with --json it holds one document).
+  const atTerminal = process.stdin.isTTY === true && !out.json;
+  const lifetime = duration(DEFAULT_SESSION_LIMITS.tokenMs);
+  out.info(
+    `serving the Keywarden console on ${server.origin} (this machine only). The URL above signs in one browser tab, once, within ${lifetime}; ` +
+      (atTerminal ? 'press Enter here for a new one (another tab, or after signing out). ' : 'run "keywarden ui" again for a new one. ') +
+      'Press Ctrl-C to stop.',
+  );
+
+  let launcher: { remove(): void } | null = null;
+  if (!values['no-open']) {
+    try {
+      // Its own token, which leaves with the file: removed once that token is used or expires, and at exit.
+      const file = writeLauncherFile(server.newLaunchUrl(() => launcher?.remove()));
+      launcher = file;
+      process.once('exit', () => file.remove());
+      openInBrowser(file.path, (reason) => out.info(`keywarden ui: could not open a browser (${reason}); open the URL above yourself`));
+    } catch (error) {
+      out.info(`keywarden ui: could not write the browser's launcher file (${error instanceof Error ? error.message : String(error)}); open the URL above yourself`);
+    }
+  }
+
+  const lines = atTerminal ? createInterface({ input: process.stdin, terminal: false }) : null;
+  lines?.on('line', () => {
+    const fresh = server.newLaunchUrl();
+    process.stdout.write(`${fresh}\n`);
+    out.info(`a new sign-in URL (once, within ${lifetime}); Enter again for another`);
+  });
+
   const signal = await stopped;
+  if (lines) {
+    lines.close();
+    process.stdin.pause();
+  }
   out.info(`${signal}: stopping the console (calls under way finish first) ...`);
   await server.close();
+  launcher?.remove();
   out.info('console stopped');
   return 0;
 };

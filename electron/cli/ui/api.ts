@@ -3,7 +3,7 @@
  * the method's result as JSON, or `{ "error": { "code", "message" } }`. One route per contract method, found
  * by name in CONTRACT (no list of methods here), so a method added to the contract is served with no change.
  *
- * Order of checks (the server has already checked Host, Origin and the session): the method exists, the body
+ * Order of checks (the server has already checked Host, Origin and the session's request key): the method exists, the body
  * is JSON no larger than the cap, the arguments pass the contract's schema (parseContractArgs); only then is
  * the engine reached. The result is checked against the contract's result schema before it is sent, so
  * nothing the contract does not declare leaves the process.
@@ -11,7 +11,7 @@
 import type http from 'node:http';
 import { CONTRACT, ContractViolation, type ContractHandlers, isContractMethod, parseContractArgs } from '../../../shared/contract.js';
 import { type ErrorCode, KeywardenError, toKeywardenError } from '../../core/errors.js';
-import { sendApiError, sendJson } from './respond.js';
+import { discardRefusedBody, sendApiError, sendJson } from './respond.js';
 
 /**
  * The HTTP status of each engine error code; the body's `code` is what a client branches on. Every code must
@@ -61,23 +61,24 @@ export interface ApiOptions {
 /** Serves one call; `name` is the path segment after /api/, already decoded. */
 export async function serveContractCall(request: http.IncomingMessage, response: http.ServerResponse, name: string, options: ApiOptions): Promise<void> {
   if (!isContractMethod(name)) {
-    request.resume();
+    discardRefusedBody(request, response);
     sendApiError(response, 404, 'not_found', `no contract method "${name.slice(0, 100)}"`);
     return;
   }
   if (request.method !== 'POST') {
-    request.resume();
+    discardRefusedBody(request, response);
     response.setHeader('Allow', 'POST');
     sendApiError(response, 405, 'invalid_input', `${name} is called with POST`);
     return;
   }
   const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (contentType !== 'application/json') {
-    request.resume();
+    discardRefusedBody(request, response);
     sendApiError(response, 415, 'invalid_input', 'the arguments must be sent as application/json');
     return;
   }
   const body = await readBody(request, options.maxBodyBytes);
+  if (body === 'cut') return;
   if (body === 'too_large') {
     sendApiError(response, 413, 'invalid_input', `the request body is larger than ${options.maxBodyBytes} bytes`);
     return;
@@ -124,27 +125,28 @@ function sendCallError(response: http.ServerResponse, method: string, error: unk
 
 /**
  * Reads the body up to `max` bytes. A larger body is read to its end and thrown away (so the client gets
- * the 413 instead of a reset connection), up to DRAIN_LIMIT_BYTES, beyond which the connection is cut.
+ * the 413 instead of a reset connection), up to `drainLimit`, beyond which the connection is cut: then, and when
+ * the client goes away mid-body, the answer is 'cut' and there is nobody left to answer.
  */
-function readBody(request: http.IncomingMessage, max: number): Promise<Buffer | 'too_large'> {
-  return new Promise((resolve, reject) => {
+export function readBody(request: http.IncomingMessage, max: number, drainLimit = DRAIN_LIMIT_BYTES): Promise<Buffer | 'too_large' | 'cut'> {
+  return new Promise((resolve) => {
     const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) {
+    if (Number.isFinite(declared) && declared > drainLimit) {
       request.destroy();
-      reject(new Error('request body far too large'));
+      resolve('cut');
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > DRAIN_LIMIT_BYTES) request.destroy();
+      if (size > drainLimit) request.destroy();
       else if (size <= max) chunks.push(chunk);
     });
     request.on('end', () => resolve(size > max ? 'too_large' : Buffer.concat(chunks)));
-    request.on('error', reject);
+    request.on('error', () => resolve('cut'));
     request.on('close', () => {
-      if (!request.complete) reject(new Error('request body cut short'));
+      if (!request.complete) resolve('cut');
     });
   });
 }

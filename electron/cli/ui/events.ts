@@ -1,6 +1,8 @@
 /**
- * Contract events to the browser over Server-Sent Events: `GET /api/events` keeps a response open, and each
- * event the engine emits is written to every open stream as `event: <name>` with `data: <JSON payload>`.
+ * Contract events to the browser in the Server-Sent Events format: `GET /api/events` (with the session's request
+ * key, like every API call) keeps a response open, and each event the engine emits is written to every open
+ * stream as `event: <name>` with `data: <JSON payload>`. Each stream belongs to the session that opened it and is
+ * ended when that session ends (sign-out, expiry), so the page learns it at once: its reconnection is refused.
  *
  * Generic over CONTRACT_EVENTS: the sink handed to createContractHandlers is built from its names, so an
  * event added to the contract reaches the browser with no change here.
@@ -16,7 +18,8 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 type GenericEventSink = { [E in ContractEvent]: (payload: ContractEventPayload<E>) => void };
 
 export class EventHub {
-  private readonly clients = new Set<http.ServerResponse>();
+  /** Each open stream, with the session it belongs to. */
+  private readonly clients = new Map<http.ServerResponse, string>();
   private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
@@ -37,8 +40,8 @@ export class EventHub {
     return this.clients.size;
   }
 
-  /** Turns `response` into an event stream until the browser closes it or the server stops. */
-  attach(request: http.IncomingMessage, response: http.ServerResponse): void {
+  /** Turns `response` into an event stream until the browser closes it, its session ends or the server stops. */
+  attach(request: http.IncomingMessage, response: http.ServerResponse, session: string): void {
     response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       Connection: 'keep-alive',
@@ -46,9 +49,9 @@ export class EventHub {
       'X-Accel-Buffering': 'no',
     });
     response.flushHeaders();
-    // The first line confirms the stream; `retry` tells EventSource how soon to reconnect after a drop.
+    // The first line confirms the stream; `retry` tells the page how soon to reconnect after a drop.
     response.write(': keywarden events\nretry: 2000\n\n');
-    this.clients.add(response);
+    this.clients.set(response, session);
     const remove = () => {
       this.clients.delete(response);
       if (this.clients.size === 0) this.stopHeartbeat();
@@ -69,15 +72,25 @@ export class EventHub {
     this.write(`event: ${name}\ndata: ${JSON.stringify(parsed.data)}\n\n`);
   }
 
+  /** Ends the streams of one session (it signed out or expired). */
+  endSession(session: string): void {
+    for (const [client, owner] of [...this.clients]) {
+      if (owner !== session) continue;
+      this.clients.delete(client);
+      client.end();
+    }
+    if (this.clients.size === 0) this.stopHeartbeat();
+  }
+
   /** Ends every stream (the server is stopping). */
   close(): void {
     this.stopHeartbeat();
-    for (const client of this.clients) client.end();
+    for (const client of this.clients.keys()) client.end();
     this.clients.clear();
   }
 
   private write(chunk: string): void {
-    for (const client of this.clients) {
+    for (const client of [...this.clients.keys()]) {
       if (client.writableLength > MAX_BUFFERED_BYTES) {
         this.clients.delete(client);
         client.destroy();

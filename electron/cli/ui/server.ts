@@ -1,15 +1,19 @@
 /**
- * The server behind `keywarden ui`: the console in a browser, on 127.0.0.1 only, for whoever holds the URL it
- * prints. Node's own `http`, no framework. Every request passes, in order:
+ * The server behind `keywarden ui`: the console in a browser, on 127.0.0.1 only, for whoever signs in with a
+ * one-time link it issues. Node's own `http`, no framework. Every request passes, in order:
  *
- * 1. the Host check: `127.0.0.1:PORT` or `localhost:PORT` only (a rebound DNS name is refused, 403);
+ * 1. the Host check: `127.0.0.1:PORT` or `localhost:PORT` exactly (a rebound DNS name is refused, 403);
  * 2. the Origin check: a request that names an Origin must name this one, and every POST must name it (403);
- * 3. the session: `GET /?token=<launch token>` (compared in constant time) sets an HttpOnly, SameSite=Strict
- *    session cookie and redirects to `/` (303), so the token leaves the address bar; everything else needs
- *    that cookie (401: a page for people, a JSON error for the API).
+ * 3. by path:
+ *    - `POST /session` with `{"token": T}`: the launch token T (from `newLaunchUrl()`) is consumed, once, and
+ *      answered with a session's request key in the body, which only the console's own script can read;
+ *    - `POST /session/sign-out`, `POST /api/<method>` and `GET /api/events` need `Authorization: Bearer <request
+ *      key>` of an open session (401 otherwise); no cookie is ever set or read;
+ *    - anything else is the built renderer (static-files.ts), served without a session: it is the public
+ *      console bundle, and it is what signs in (renderer/src/session.ts).
  *
- * Then: `POST /api/<method>` (api.ts), `GET /api/events` (events.ts), the built renderer (static-files.ts).
- * Every answer carries the security headers of security.ts and never an Access-Control-* header.
+ * Refusals read at most a small body (respond.ts), the connections are capped, and the sessions are capped
+ * without eviction. Every answer carries the security headers of security.ts and never an Access-Control-* header.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,10 +22,10 @@ import { type ContractHost, createContractHandlers } from '../../core/contract-h
 import type { DemoSession } from '../../core/demo/demo.js';
 import type { KeywardenEngine } from '../../core/engine.js';
 import { KeywardenError } from '../../core/errors.js';
-import { serveContractCall } from './api.js';
+import { readBody, serveContractCall } from './api.js';
 import { EventHub } from './events.js';
-import { page, sendApiError, sendHtml, sendText } from './respond.js';
-import { allowedHosts, newSecret, readCookie, sameSecret, SessionStore, sessionCookie, sessionCookieName, setSecurityHeaders } from './security.js';
+import { discardRefusedBody, REFUSED_BODY_LIMIT_BYTES, sendApiError, sendJson, sendText } from './respond.js';
+import { allowedHosts, DEFAULT_SESSION_LIMITS, duration, LaunchTokens, readBearer, type SessionLimits, Sessions, setSecurityHeaders, type TokenOutcome } from './security.js';
 import { defaultRendererFolder, StaticFiles } from './static-files.js';
 
 /** The demo, as the console's first run starts it: an engine on the demo's own data folder, its emulators running. */
@@ -41,30 +45,46 @@ export interface UiServerOptions {
   maxBodyBytes?: number;
   /** How often an idle event stream gets a comment line (default 15 s). */
   heartbeatMs?: number;
+  /** Session and token lifetimes, and the most sessions at once (defaults: DEFAULT_SESSION_LIMITS); tests shorten them. */
+  sessions?: Partial<SessionLimits>;
+  /** Connections open at once (default 64); one more is closed as it arrives. */
+  maxConnections?: number;
+  /** The clock sessions and tokens are judged by (default Date.now); a test moves it on instead of waiting. */
+  clock?: () => number;
   /** Where the server reports what the browser is not told (internal errors); default: nowhere. */
   log?: (message: string) => void;
 }
 
 export interface UiServer {
-  /** The URL to open: `http://127.0.0.1:PORT/?token=...`. */
-  readonly url: string;
+  /**
+   * A new one-time sign-in URL, `http://127.0.0.1:PORT/?token=...`: it signs in one browser tab once, within the
+   * token lifetime (5 minutes by default). `onSettled` is told once, when it is used, expires or the server stops.
+   */
+  newLaunchUrl(onSettled?: (outcome: TokenOutcome) => void): string;
   /** `http://127.0.0.1:PORT`. */
   readonly origin: string;
   readonly port: number;
   /** How many event streams are open (a closed tab's stream is removed). */
   eventStreams(): number;
+  /** How many sessions are open (expired ones are not counted). */
+  openSessions(): number;
   /** Stops accepting, ends the event streams, waits for the calls under way to finish, then closes every connection. */
   close(): Promise<void>;
 }
 
 const LOOPBACK = '127.0.0.1';
+/** The sign-in body is `{"token": "<43 characters>"}`; anything much larger is not a sign-in. */
+const SIGN_IN_BODY_BYTES = 1024;
 
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const log = options.log ?? (() => {});
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const token = newSecret();
-  const sessions = new SessionStore();
+  const clock = options.clock ?? Date.now;
+  const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.sessions };
   const hub = new EventHub(options.heartbeatMs ?? 15_000, log);
+  const tokens = new LaunchTokens(limits.tokenMs, clock);
+  // A session that ends (sign-out, expiry) takes its event streams with it.
+  const sessions = new Sessions(limits, clock, (id) => hub.endSession(id));
   let demo: RunningDemoEngine | null = null;
   const host: ContractHost = {
     info: (): HostInfo => ({ host: 'browser', home: demo?.home ?? options.home ?? '', demo: demo !== null, demoAvailable: options.startDemo !== undefined && demo === null }),
@@ -84,22 +104,74 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   let handlers = createContractHandlers(options.engine, hub.sink(), host);
   const files = new StaticFiles(options.rendererFolder ?? defaultRendererFolder());
   const underway = new Set<Promise<void>>();
-  // Both known once the port is.
+  // Known once the port is.
   let hosts: ReadonlySet<string> = new Set();
-  let cookieName = '';
+
+  const refuseSession = (request: http.IncomingMessage, response: http.ServerResponse, code: string, message: string) => {
+    discardRefusedBody(request, response);
+    response.setHeader('WWW-Authenticate', 'Bearer realm="keywarden"');
+    sendApiError(response, 401, code, message);
+  };
+
+  /** `POST /session`: a launch token for a session's request key. */
+  const signIn = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
+    const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      discardRefusedBody(request, response);
+      sendApiError(response, 415, 'invalid_input', 'the sign-in is sent as application/json: {"token": "..."}');
+      return;
+    }
+    const body = await readBody(request, SIGN_IN_BODY_BYTES, REFUSED_BODY_LIMIT_BYTES);
+    if (body === 'cut') return;
+    let token: unknown = null;
+    if (body !== 'too_large') {
+      try {
+        token = (JSON.parse(body.toString('utf8')) as { token?: unknown } | null)?.token;
+      } catch {
+        // answered below
+      }
+    }
+    if (typeof token !== 'string' || token === '') {
+      sendApiError(response, 400, 'invalid_input', 'the sign-in body must be {"token": "..."} with the token of a link from "keywarden ui"');
+      return;
+    }
+    if (!tokens.isValid(token)) {
+      refuseSession(
+        request,
+        response,
+        'token_refused',
+        `this sign-in link was already used, has expired (a link works once, within ${duration(limits.tokenMs)} of being printed) or is not from this server: press Enter in the terminal running "keywarden ui" for a new one`,
+      );
+      return;
+    }
+    // Full: refused before the token is used, so the same link works once a session is freed. No open session is
+    // evicted: whoever holds a link must not be able to sign the administrator out by signing in many times.
+    if (sessions.isFull()) {
+      sendApiError(
+        response,
+        429,
+        'too_many_sessions',
+        `${limits.maxSessions} console sessions are open, the most this server allows: sign out in a tab you no longer use (a session unused for ${duration(limits.idleMs)} ends by itself), then open the link again`,
+      );
+      return;
+    }
+    tokens.take(token);
+    const session = sessions.create();
+    sendJson(response, 200, { requestKey: session.requestKey, idleSeconds: Math.round(session.idleMs / 1000), expiresAt: new Date(session.expiresAt).toISOString() });
+  };
 
   const route = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
     setSecurityHeaders(response);
     const host = (request.headers.host ?? '').toLowerCase();
     if (!hosts.has(host)) {
-      request.resume();
+      discardRefusedBody(request, response);
       sendText(response, 403, `refused: this server answers only to ${[...hosts].join(' and ')}`);
       return;
     }
     const ownOrigin = `http://${host}`;
     const origin = request.headers.origin;
     if ((origin !== undefined || request.method === 'POST') && origin !== ownOrigin) {
-      request.resume();
+      discardRefusedBody(request, response);
       refuse(
         request,
         response,
@@ -113,40 +185,51 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const queryAt = target.indexOf('?');
     const rawPath = queryAt < 0 ? target : target.slice(0, queryAt);
     if (!rawPath.startsWith('/')) {
-      request.resume();
+      discardRefusedBody(request, response);
       sendText(response, 400, 'refused: not a path');
       return;
     }
-    const hasSession = sessions.has(readCookie(request.headers.cookie, cookieName));
 
-    if (rawPath === '/' && queryAt >= 0 && (request.method === 'GET' || request.method === 'HEAD')) {
-      const given = new URLSearchParams(target.slice(queryAt + 1)).get('token');
-      if (given !== null && sameSecret(given, token)) {
-        response.setHeader('Set-Cookie', sessionCookie(cookieName, sessions.create()));
-        response.writeHead(303, { Location: '/', 'Content-Length': 0 }).end();
+    if (rawPath === '/session' || rawPath === '/session/sign-out') {
+      if (request.method !== 'POST') {
+        discardRefusedBody(request, response);
+        response.setHeader('Allow', 'POST');
+        sendApiError(response, 405, 'invalid_input', `${rawPath} is called with POST`);
         return;
       }
-      if (hasSession) {
-        // A session already: take the query (a stale token) out of the address bar.
-        response.writeHead(303, { Location: '/', 'Content-Length': 0 }).end();
+      if (rawPath === '/session') {
+        await signIn(request, response);
         return;
       }
-    }
-    if (!hasSession) {
-      request.resume();
-      refuse(request, response, 401, 'session_required', 'no console session: open the URL that "keywarden ui" printed');
+      const check = sessions.check(readBearer(request.headers.authorization), false);
+      if (!check.ok) {
+        refuseSession(request, response, check.code, check.message);
+        return;
+      }
+      discardRefusedBody(request, response);
+      sessions.end(check.id, 'signed_out');
+      sendJson(response, 200, { signedOut: true });
       return;
     }
-    if (rawPath === '/api/events') {
-      if (request.method !== 'GET') {
-        response.setHeader('Allow', 'GET');
-        sendApiError(response, 405, 'invalid_input', 'the event stream is read with GET');
-        return;
-      }
-      hub.attach(request, response);
-      return;
-    }
+
     if (rawPath.startsWith('/api/') || rawPath === '/api') {
+      const isEvents = rawPath === '/api/events';
+      // An API call is activity (the idle clock restarts); opening the event stream is not.
+      const check = sessions.check(readBearer(request.headers.authorization), !isEvents);
+      if (!check.ok) {
+        refuseSession(request, response, check.code, check.message);
+        return;
+      }
+      if (isEvents) {
+        if (request.method !== 'GET') {
+          discardRefusedBody(request, response);
+          response.setHeader('Allow', 'GET');
+          sendApiError(response, 405, 'invalid_input', 'the event stream is read with GET');
+          return;
+        }
+        hub.attach(request, response, check.id);
+        return;
+      }
       let name: string;
       try {
         name = decodeURIComponent(rawPath.slice('/api/'.length));
@@ -156,21 +239,31 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       await serveContractCall(request, response, name, { handlers, maxBodyBytes, log });
       return;
     }
+    discardRefusedBody(request, response);
     await files.serve(request, response, rawPath);
   };
 
-  const server = http.createServer((request, response) => {
-    const call = route(request, response)
-      .catch((error: unknown) => {
-        log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
-        if (!response.headersSent) sendApiError(response, 500, 'internal', 'internal error in the keywarden ui server');
-        else response.destroy();
-      })
-      .finally(() => underway.delete(call));
-    underway.add(call);
-  });
-  // A client that sends its headers this slowly is not a browser on this machine.
-  server.headersTimeout = 30_000;
+  const server = http.createServer(
+    {
+      // A client that sends its request this slowly is not a browser on this machine. Checked every 5 s
+      // (Node's default is 30 s), so a peer that opens connections and sends nothing holds each only briefly.
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      connectionsCheckingInterval: 5_000,
+    },
+    (request, response) => {
+      const call = route(request, response)
+        .catch((error: unknown) => {
+          log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
+          if (!response.headersSent) sendApiError(response, 500, 'internal', 'internal error in the keywarden ui server');
+          else response.destroy();
+        })
+        .finally(() => underway.delete(call));
+      underway.add(call);
+    },
+  );
+  // Each connection costs a socket and its buffers; a browser needs a handful per tab (and one per event stream).
+  server.maxConnections = options.maxConnections ?? 64;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -186,22 +279,24 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   });
   const port = (server.address() as AddressInfo).port;
   hosts = allowedHosts(port);
-  cookieName = sessionCookieName(port);
   const origin = `http://${LOOPBACK}:${port}`;
 
   let closing: Promise<void> | null = null;
   return {
-    url: `${origin}/?token=${token}`,
+    newLaunchUrl: (onSettled) => `${origin}/?token=${tokens.issue(onSettled)}`,
     origin,
     port,
     eventStreams: () => hub.size,
+    openSessions: () => sessions.size,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        tokens.close();
         hub.close();
         server.closeIdleConnections();
         // Calls under way (a sync, a create) finish and answer before the engine is closed under them.
         while (underway.size > 0) await Promise.allSettled([...underway]);
+        sessions.close();
         server.closeAllConnections();
         await stopped;
         await demo?.stop();
@@ -211,21 +306,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   };
 }
 
-/** A refusal: JSON for the API (the console's script reads it), a short page or text for a person. */
+/** A refusal: JSON for the API and the sign-in (the console's script reads it), text for anything else. */
 function refuse(request: http.IncomingMessage, response: http.ServerResponse, status: number, code: string, message: string): void {
   const path = request.url ?? '';
-  if (path.startsWith('/api/') || path === '/api') {
-    sendApiError(response, status, code, message);
-  } else if (status === 401) {
-    sendHtml(
-      response,
-      401,
-      page('Keywarden: open the console with its URL', [
-        'This page needs the URL that "keywarden ui" printed in its terminal (it carries the launch token). Open that URL, or start "keywarden ui" again to get a new one.',
-      ]),
-      request.method === 'HEAD',
-    );
-  } else {
-    sendText(response, status, message);
-  }
+  if (path.startsWith('/api/') || path === '/api' || path.startsWith('/session')) sendApiError(response, status, code, message);
+  else sendText(response, status, message);
 }

@@ -1,5 +1,6 @@
 import { hrefFor, VIEW_TITLES, VIEWS, type View } from '../routing.js';
 import { useShell } from '../state/context.js';
+import { SignOutButton } from './SignOutButton.js';
 
 /** The product name, the views, and a plain statement when the data shown is the demo's. */
 export function TopBar({ view }: { view: View }) {
@@ -31,6 +32,7 @@ export function TopBar({ view }: { view: View }) {
             Lock
           </button>
         )}
+        <SignOutButton />
       </span>
     </div>
   );

@@ -24,7 +24,8 @@ const { startUiServer } = await loadDist('electron/cli/ui/server.js');
 const { chromium } = await import('playwright-core');
 
 const engine = KeywardenEngine.open({ home });
-const server = await startUiServer({ engine });
+// One sign-in per fresh context, and those sessions are left open: room for all of them.
+const server = await startUiServer({ engine, sessions: { maxSessions: runs + 2 } });
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -39,7 +40,7 @@ try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 860 } });
     const page = await context.newPage();
     const started = performance.now();
-    await page.goto(server.url);
+    await page.goto(server.newLaunchUrl());
     await page.locator(firstRow).waitFor();
     if (run > 0) firstRows.push(performance.now() - started); // run 0 warms Chromium's caches
     await context.close();
@@ -47,7 +48,7 @@ try {
 
   const context = await browser.newContext({ viewport: { width: 1440, height: 860 } });
   const page = await context.newPage();
-  await page.goto(server.url);
+  await page.goto(server.newLaunchUrl());
   await page.locator(firstRow).waitFor();
   const all = await page.evaluate(rowCount);
   const search = page.getByLabel('Search keys');
