@@ -25,7 +25,7 @@ export const ui: CommandRun = async ({ values, out, engine }) => {
       const { demoEngineOptions } = await import('./demo.js');
       const { KeywardenEngine } = await import('../../core/engine.js');
       const { startDemoSession } = await import('../../core/demo/demo.js');
-      const { home, options } = await demoEngineOptions(undefined, out.info);
+      const { home, options } = await demoEngineOptions(undefined);
       const session = await startDemoSession(await KeywardenEngine.start({ home, ...options }), home);
       out.info(`keywarden ui: demo started in ${home} (the real data folder is left as it was)`);
       return session;
