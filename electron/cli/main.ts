@@ -280,10 +280,10 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => reportCommands().auditVerify,
   },
   export: {
-    usage: 'export (--format csv|json | --evidence) [--output FILE] [--json]',
+    usage: 'export (--format csv|json | --evidence) [--output FILE [--force]] [--json]',
     summary:
-      'export the inventory (never secrets) to stdout or a file; --evidence writes the pack for auditors (inventory by prefix, the chained audit trail, its head hash and verdict; exit 5 if the chain does not verify); with --json, the JSON export (or, with --output, a summary) on stdout',
-    options: { format: { type: 'string' }, output: { type: 'string' }, evidence: { type: 'boolean' } },
+      'export the inventory (never secrets) to stdout or a new 0600 file (an existing one is refused; --force replaces it); --evidence writes the pack for auditors (inventory by prefix, the chained audit trail, its head hash and verdict; exit 5 if the chain does not verify); with --json, the JSON export (or, with --output, a summary) on stdout',
+    options: { format: { type: 'string' }, output: { type: 'string' }, evidence: { type: 'boolean' }, force: { type: 'boolean' } },
     positionals: [0, 0],
     access: 'read',
     load: async () => reportCommands().exportInventory,
@@ -339,9 +339,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => settingsCommands().setSettings,
   },
   backup: {
-    usage: 'backup [--output FILE] [--json]',
-    summary: 'back the database up now (checked, 0600) into the backups folder, where the last 7 are kept, or to FILE (never overwritten); prints its path',
-    options: { output: { type: 'string' } },
+    usage: 'backup [--output FILE [--force]] [--json]',
+    summary: 'back the database up now (checked, 0600) into the backups folder, where the last 7 are kept, or to FILE (an existing one is refused; --force replaces it); prints its path',
+    options: { output: { type: 'string' }, force: { type: 'boolean' } },
     positionals: [0, 0],
     // Reads the database (a read-only open, so a read-only copy can be backed up with --output); writes only the backup.
     access: 'read',
@@ -430,7 +430,7 @@ export async function main(argv: string[]): Promise<number> {
           http: httpOptionsFromEnv(),
           readOnly: spec.access === 'read',
           mustExist: spec.access !== 'create',
-          passphrase: cliPassphraseSource(out.info),
+          passphrase: cliPassphraseSource(),
           ...overrides,
         });
         for (const warning of engine.warnings) out.info(`keywarden: warning: ${warning}`);

@@ -45,7 +45,8 @@ import type { EvidencePack } from './evidence.js';
 import { parseWindowState, type WindowState } from './desktop/window-state.js';
 import { KeywardenError } from './errors.js';
 import { DATABASE_FILE, DEMO_PASSPHRASE_FILE } from './paths.js';
-import { BACKUP_FOLDER, type BackupFile, dailyBackupDue, listBackups } from './store/backup-files.js';
+import { requireOwnPath } from './private-files.js';
+import { BACKUP_FOLDER, type BackupFile, dailyBackupDue, listBackups, STAGING_PREFIX } from './store/backup-files.js';
 import type { BackupMade } from './store/backups.js';
 import { type FileCheck, newestGoodBackup, requireRestorable } from './store/integrity.js';
 import { MIGRATIONS } from './store/migrations/index.js';
@@ -229,6 +230,7 @@ export class KeywardenEngine {
    * confirms with the administrator first.
    */
   static async restore(options: { home: string; source: string; nativeBinding?: string }): Promise<RestoreResult> {
+    requireTrustedDataFolder(options.home);
     const { restoreDatabase } = await import('./store/restore.js');
     return restoreDatabase(join(options.home, DATABASE_FILE), options.source, binding(options));
   }
@@ -241,11 +243,14 @@ export class KeywardenEngine {
 
   // ---- backups (store/backups.ts, loaded when one is made) ---------------------------------------
 
-  /** Makes a backup now: into the rolling set of `backups/` (pruned to the last 7), or to `output` (never overwritten). */
-  async backup(output?: string): Promise<BackupMade> {
+  /**
+   * Makes a backup now: into the rolling set of `backups/` (pruned to the last 7), or to `output`, never over an
+   * existing file or through a link unless `force`, which replaces it with a new 0600 file.
+   */
+  async backup(output?: string, options: { force?: boolean } = {}): Promise<BackupMade> {
     const { makeBackup } = await import('./store/backups.js');
     const store = this.context.store;
-    return makeBackup(store, { databasePath: store.path, reason: 'manual', ...(output === undefined ? {} : { output }), ...this.binding });
+    return makeBackup(store, { databasePath: store.path, reason: 'manual', ...(output === undefined ? {} : { output, force: options.force === true }), ...this.binding });
   }
 
   /** The rolling backups, newest first (not re-checked: each was checked when it was made). */
@@ -590,9 +595,27 @@ export class KeywardenEngine {
 }
 
 /**
- * Prepares the data folder: created 0700, or narrowed to 0700 when it already exists with wider
- * rights (the database inside holds sealed secrets and the audit trail). Returns warnings for what
- * could not be done, for the caller to show.
+ * Refuses a data folder, or a database file (with its -wal, -shm or -journal), that another local user could
+ * change: owned by someone else, or writable by group or others. Whoever can write the folder can move the
+ * database aside and put another in its place (secrets sealed by the administrator's next command would go
+ * into it, a restore could be faked); whoever owns it can do that and more. The message says the chmod or chown
+ * that fixes it; nothing is changed. A folder or file only readable by others is not refused here: the folder
+ * is narrowed when Keywarden opens it for writing, and the files are created 0600. Windows: skipped (NTFS ACLs
+ * of the per-user profile keep other users out).
+ */
+function requireTrustedDataFolder(home: string): void {
+  requireOwnPath(home, { what: 'the data folder', risk: 'move the inventory database aside or replace it', fixMode: 0o700 });
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    const what = suffix === '' ? 'the inventory database' : `the database's ${suffix.slice(1)} file`;
+    requireOwnPath(join(home, `${DATABASE_FILE}${suffix}`), { what, risk: 'change the inventory and the audit trail', fixMode: 0o600 });
+  }
+}
+
+/**
+ * Prepares the data folder: created 0700, refused when another user could change it (see
+ * `requireTrustedDataFolder`), or narrowed to 0700 when it is the user's with wider read rights (the
+ * database inside holds sealed secrets and the audit trail). Returns warnings for what could not be
+ * done, for the caller to show.
  */
 function prepareDataFolder(home: string): string[] {
   try {
@@ -600,14 +623,14 @@ function prepareDataFolder(home: string): string[] {
   } catch (error) {
     throw new KeywardenError('invalid_input', `cannot create the data folder ${home}: ${(error as Error).message}`, { path: home });
   }
+  requireTrustedDataFolder(home);
   if (process.platform === 'win32') return []; // NTFS ACLs of the per-user profile already keep other users out
   try {
-    const { mode, uid } = statSync(home);
+    const { mode } = statSync(home);
     if ((mode & 0o077) === 0) return [];
-    if (uid !== process.getuid?.()) return [`the data folder ${home} is readable by other users and owned by someone else; Keywarden could not restrict it to you`];
     // A folder that also holds other things (a home folder given as --home) keeps its mode: narrowing
     // it would surprise whoever owns those things. Keywarden's own folder, or an empty one, is narrowed.
-    const foreign = readdirSync(home).filter((name) => !name.startsWith(DATABASE_FILE) && name !== DEMO_PASSPHRASE_FILE && name !== BACKUP_FOLDER);
+    const foreign = readdirSync(home).filter((name) => !name.startsWith(DATABASE_FILE) && name !== DEMO_PASSPHRASE_FILE && name !== BACKUP_FOLDER && !name.startsWith(STAGING_PREFIX));
     if (foreign.length > 0)
       return [`the data folder ${home} is readable by other users and holds other files, so Keywarden left it as it is; give Keywarden a folder of its own, or run "chmod 700 ${home}"`];
     chmodSync(home, 0o700);
@@ -629,6 +652,7 @@ function openStore(options: EngineOptions, migrate: boolean): { store: Inventory
       { path: options.home },
     );
   }
+  if (options.readOnly) requireTrustedDataFolder(options.home);
   const warnings = options.readOnly ? [] : prepareDataFolder(options.home);
   const store = InventoryStore.open(databasePath, {
     ...binding(options),

@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'malformed_response' // the vendor answered something that does not fit its contract
   | 'outcome_unknown' // a create or revoke was sent but its answer was lost: it may have happened
   | 'insecure_url' // a non-https URL to a non-loopback host
+  | 'insecure_permissions' // a data folder, database or passphrase file another local user could change (or read); the message says the chmod or chown that fixes it
   | 'internal'; // a defect in Keywarden itself: reported, never swallowed
 
 export class KeywardenError extends Error {

@@ -68,7 +68,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: names with b
     await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: new Date(Date.now() + 12 * DAY).toISOString() });
     server = await startUiServer({ engine, rendererFolder: RENDERER });
     browser = await launchChromium();
-    const opened = await openConsole(browser, server.url);
+    const opened = await openConsole(browser, server.newLaunchUrl());
     context = opened.context;
     page = opened.page;
     pageErrors = opened.errors;

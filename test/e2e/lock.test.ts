@@ -62,7 +62,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console without a key
     engine = KeywardenEngine.open({ home, keychain: noKeychain, passphrase: async () => null });
     server = await startUiServer({ engine, rendererFolder: RENDERER });
     browser = await launchChromium();
-    const opened = await openConsole(browser, server.url);
+    const opened = await openConsole(browser, server.newLaunchUrl());
     ({ context, page } = opened);
     pageErrors = opened.errors;
     await page.getByRole('table', { name: 'Keys' }).waitFor();
@@ -119,7 +119,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console without a key
 
   it('dark theme: the lock banner and the dialog pass axe; screenshots', async () => {
     await context.close();
-    const opened = await openConsole(browser, server.url, { colorScheme: 'dark' });
+    const opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme: 'dark' });
     ({ context, page } = opened);
     await page.getByRole('table', { name: 'Keys' }).waitFor();
     await page.getByRole('button', { name: 'Lock', exact: true }).click();

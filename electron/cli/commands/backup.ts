@@ -20,8 +20,10 @@ function home(values: Record<string, unknown>): string {
 }
 
 export const backup: CommandRun = async ({ values, out, engine }) => {
+  const output = values.output as string | undefined;
+  if (values.force && output === undefined) throw new KeywardenError('invalid_input', '--force replaces an existing --output FILE: give --output (rolling backups never replace one)');
   const core = await engine();
-  const made = await core.backup(values.output as string | undefined);
+  const made = await core.backup(output, { force: Boolean(values.force) });
   out.result(made, () => [made.path, ...(made.pruned.length ? [`(${plural(made.pruned.length, 'older backup')} removed: the last 7 are kept)`] : [])].join('\n'));
   if (!out.json) out.info(`keywarden: backup checked and written (${size(made.bytes)}); it holds sealed secrets only, readable with this folder's data key`);
   return 0;

@@ -10,18 +10,18 @@ import type { CommandRun } from '../main.js';
  * this command line, else the demo's own folder). Without an OS keychain (a server, a container) the sample
  * secrets are sealed under a random passphrase kept beside them: acceptable for sample data only, and said so.
  */
-export async function demoEngineOptions(homeOption: string | undefined, info: (message: string) => void): Promise<{ home: string; passphraseFile: string; options: Partial<EngineOptions> }> {
+export async function demoEngineOptions(homeOption: string | undefined): Promise<{ home: string; passphraseFile: string; options: Partial<EngineOptions> }> {
   const { demoHome, demoPassphraseFile } = await import('../../core/demo/demo-home.js');
   const { DEMO_PASSPHRASE_FILE } = await import('../../core/paths.js');
   const { cliPassphraseSource } = await import('../passphrase.js');
   const home = demoHome(homeOption);
   const passphraseFile = join(home, DEMO_PASSPHRASE_FILE);
-  return { home, passphraseFile, options: { home, mustExist: false, readOnly: false, passphrase: cliPassphraseSource(info, () => demoPassphraseFile(home)) } };
+  return { home, passphraseFile, options: { home, mustExist: false, readOnly: false, passphrase: cliPassphraseSource(() => demoPassphraseFile(home)) } };
 }
 
 export const demo: CommandRun = async ({ values, out, engine }) => {
   const { PASSPHRASE_FILE_VARIABLE } = await import('../passphrase.js');
-  const { home, passphraseFile, options } = await demoEngineOptions(values.home as string | undefined, out.info);
+  const { home, passphraseFile, options } = await demoEngineOptions(values.home as string | undefined);
   const core = await engine(options);
   const { startDemo } = await import('../../core/demo/demo.js');
   out.info(`starting the CommBox, BoxWatch and Nitrobox emulators on 127.0.0.1, with the demo data folder ${home} ...`);

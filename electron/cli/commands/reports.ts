@@ -106,6 +106,7 @@ export const exportInventory: CommandRun = async (context) => {
   if (context.values.evidence) return exportEvidence(context);
   const { values, out, engine } = context;
   const output = values.output as string | undefined;
+  if (values.force && !output) throw new KeywardenError('invalid_input', '--force replaces an existing --output FILE: give --output');
   const format = (values.format as string | undefined) ?? (out.json && !output ? 'json' : undefined);
   if (format !== 'csv' && format !== 'json') throw new KeywardenError('invalid_input', '--format must be csv or json');
   if (format === 'csv' && out.json && !output) {
@@ -115,7 +116,7 @@ export const exportInventory: CommandRun = async (context) => {
   const { formatInventory } = require('../../core/export.js') as typeof import('../../core/export.js');
   const text = formatInventory(keys, format);
   if (output) {
-    writeExport(output, `${text}\n`);
+    writeExport(output, `${text}\n`, Boolean(values.force));
     out.info(`exported ${plural(keys.length, 'key')} to ${output}`);
     if (out.json) out.result({ output, format, keys: keys.length }, () => '');
   } else {
@@ -131,11 +132,12 @@ export const exportInventory: CommandRun = async (context) => {
 const exportEvidence: CommandRun = async ({ values, out, engine }) => {
   if (values.format !== undefined) throw new KeywardenError('invalid_input', '--evidence writes one JSON document of its own: leave out --format');
   const output = values.output as string | undefined;
+  if (values.force && !output) throw new KeywardenError('invalid_input', '--force replaces an existing --output FILE: give --output');
   const pack = await (await engine()).evidencePack(keywardenVersion());
   const text = JSON.stringify(pack, null, 2);
   const chain = pack.auditChain;
   if (output) {
-    writeExport(output, `${text}\n`);
+    writeExport(output, `${text}\n`, Boolean(values.force));
     out.info(
       `wrote the evidence pack to ${output}: ${plural(pack.inventory.keys.length, 'key')}, ${plural(pack.events.length, 'audit event')}, the chain ${chain.verified ? 'verifies' : 'does NOT verify'}; head hash ${chain.headHash ?? '(none)'}`,
     );
@@ -165,28 +167,11 @@ function keywardenVersion(): string {
   return 'unknown';
 }
 
-function writeExport(path: string, content: string): void {
-  const { writeFileSync } = require('node:fs') as typeof import('node:fs');
-  const nodePath = require('node:path') as typeof import('node:path');
-  try {
-    writeFileSync(path, content, { mode: 0o600 });
-  } catch (error) {
-    const folder = nodePath.dirname(nodePath.resolve(path));
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? `the folder ${folder} does not exist`
-        : code === 'ENOTDIR'
-          ? `${folder} is not a folder`
-          : code === 'EISDIR'
-            ? `${path} is a folder; give a file name`
-            : code === 'EACCES' || code === 'EPERM'
-              ? `no permission to write there`
-              : code === 'ENOSPC'
-                ? 'the disk is full'
-                : code === 'EROFS'
-                  ? 'the file system is read-only'
-                  : (error as Error).message;
-    throw new KeywardenError('invalid_input', `cannot write the export to ${path}: ${why}`, { path });
-  }
+/**
+ * Writes an export as a new 0600 file (core/private-files.ts): never through a link, never over an existing file
+ * (whose wider mode would stay) unless --force, which replaces it with a new file only the user can read.
+ */
+function writeExport(path: string, content: string, force: boolean): void {
+  const { writePrivateFile } = require('../../core/private-files.js') as typeof import('../../core/private-files.js');
+  writePrivateFile(path, content, { what: 'the export', force });
 }

@@ -13,7 +13,7 @@ export const ui: CommandRun = async ({ values, out, engine }) => {
   const port = parseWholeNumber(values.port as string | undefined, '--port', 0, 65535) ?? 0;
   const { cliPassphraseSource } = require('../passphrase.js') as typeof import('../passphrase.js');
   // No prompt in this terminal while serving: the console asks for the passphrase in its own dialog (vault:unlock).
-  const core = await engine({ passphrase: cliPassphraseSource(out.info, undefined, { prompt: false }) });
+  const core = await engine({ passphrase: cliPassphraseSource(undefined, { prompt: false }) });
   const { startUiServer } = require('../ui/server.js') as typeof import('../ui/server.js');
   const { openInBrowser, writeLauncherFile } = require('../ui/open-browser.js') as typeof import('../ui/open-browser.js');
   const { DEFAULT_SESSION_LIMITS, duration } = require('../ui/security.js') as typeof import('../ui/security.js');
@@ -35,7 +35,7 @@ export const ui: CommandRun = async ({ values, out, engine }) => {
       const { demoEngineOptions } = await import('./demo.js');
       const { KeywardenEngine } = await import('../../core/engine.js');
       const { startDemoSession } = await import('../../core/demo/demo.js');
-      const { home, options } = await demoEngineOptions(undefined, out.info);
+      const { home, options } = await demoEngineOptions(undefined);
       const session = await startDemoSession(await KeywardenEngine.start({ home, ...options }), home);
       out.info(`keywarden ui: demo started in ${home} (the real data folder is left as it was)`);
       return session;

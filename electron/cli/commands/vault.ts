@@ -34,7 +34,7 @@ export const vaultStatus: CommandRun = async ({ out, engine }) => {
 
 export const vaultAddPassphrase: CommandRun = async ({ out, engine }) => {
   const core = await engine();
-  const passphrase = await readNewPassphrase(out.info);
+  const passphrase = await readNewPassphrase();
   const status = await core.addPassphrase(passphrase);
   out.result(status, () => `the data key of ${core.home} now also opens with this passphrase; keep it somewhere safe (a password manager), it is not stored`);
   return 0;

@@ -37,6 +37,7 @@ const STATUS: Record<ErrorCode, number> = {
   vault_key_missing: 500,
   store_corrupt: 500,
   store_read_only: 500,
+  insecure_permissions: 500,
   internal: 500,
   network: 502,
   unauthorized: 502,

@@ -4,16 +4,21 @@
  */
 import type { z } from 'zod';
 import { KeywardenError } from '../errors.js';
+import { redactKeyShapes } from '../redact.js';
 import type { HttpResponse } from './http.js';
 import { parseRetryAfter } from './http.js';
 
-/** The vendor's `{ error, message }` body, when it sent one. */
+/**
+ * The vendor's `{ error, message }` body, when it sent one, with anything key-shaped taken out (a vendor echoing
+ * a key or a bearer token in its error); the engine also takes out the credential it sent (see redact.ts).
+ */
 export function vendorError(body: unknown): { code: string | null; message: string | null; extra: Record<string, unknown> } {
   if (body && typeof body === 'object') {
     const record = body as Record<string, unknown>;
     return {
-      code: typeof record.error === 'string' ? record.error.slice(0, 80) : null,
-      message: typeof record.message === 'string' ? record.message.slice(0, 200) : null,
+      // Redacted before it is cut, so a key cut in half is still recognised.
+      code: typeof record.error === 'string' ? redactKeyShapes(record.error.slice(0, 400)).slice(0, 80) : null,
+      message: typeof record.message === 'string' ? redactKeyShapes(record.message.slice(0, 400)).slice(0, 200) : null,
       extra: record,
     };
   }

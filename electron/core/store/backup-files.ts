@@ -4,9 +4,10 @@
  * lets only one process make the day's backup. Plain file work, no SQLite: cheap enough for the read
  * path, which only lists them when it must name one in an error.
  */
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { KeywardenError } from '../errors.js';
+import { requireOwnPath } from '../private-files.js';
 
 export const BACKUP_FOLDER = 'backups';
 /** How many rolling backups are kept: a week of daily ones. */
@@ -57,7 +58,8 @@ export function listBackups(databasePath: string): BackupFile[] {
     const parsed = parseName(name);
     if (!parsed) continue;
     try {
-      const stat = statSync(join(folder, name));
+      // lstat: a link planted under a backup's name is not a backup (restore --latest would follow it elsewhere).
+      const stat = lstatSync(join(folder, name));
       if (stat.isFile()) found.push({ path: join(folder, name), name, ...parsed, bytes: stat.size });
     } catch {
       // removed meanwhile (pruned by another process)
@@ -66,18 +68,25 @@ export function listBackups(databasePath: string): BackupFile[] {
   return found.sort((a, b) => (a.createdAt === b.createdAt ? b.name.localeCompare(a.name) : b.createdAt.localeCompare(a.createdAt)));
 }
 
-/** Creates the backups folder 0700, or narrows an existing one of the user's that is wider. */
+/**
+ * Creates the backups folder 0700, or narrows an existing one of the user's that is wider. One owned by another
+ * user is refused (its owner could read every backup, or plant one for `restore --latest`).
+ */
 export function ensureBackupFolder(databasePath: string): string {
   const folder = backupFolder(databasePath);
+  let owner: number | undefined;
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     if (process.platform !== 'win32') {
       const { mode, uid } = statSync(folder);
-      if ((mode & 0o077) !== 0 && uid === process.getuid?.()) chmodSync(folder, 0o700);
+      owner = uid;
+      if ((mode & 0o077) !== 0 && uid === process.geteuid?.()) chmodSync(folder, 0o700);
     }
   } catch (error) {
     throw new KeywardenError('store_read_only', `cannot create the backups folder ${folder}: ${(error as Error).message}`, { path: folder }, { cause: error });
   }
+  // Windows: no owner to check (see private-files.ts).
+  if (owner !== undefined) requireOwnPath(folder, { what: 'the backups folder', risk: 'read every backup, or put one of theirs among them for a restore', fixMode: 0o700 });
   return folder;
 }
 
@@ -92,10 +101,12 @@ export function dailyBackupDue(databasePath: string, now: Date): boolean {
   return !newest || utcDay(newest.createdAt) < utcDay(now);
 }
 
-/** A copy being written is named `.<final name>.<pid>.partial`; one left by a crash is removed after an hour. */
-export function partialName(finalPath: string): string {
-  return join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}.partial`);
-}
+/**
+ * Where a copy of the database is made before it takes its name: a fresh 0700 folder of this prefix in the data
+ * folder (see `makePrivateFolder`). One left by a crash is removed after an hour, with the `.partial` files of
+ * older versions and of copies between file systems.
+ */
+export const STAGING_PREFIX = '.keywarden-staging-';
 
 const STALE_PARTIAL_MS = 60 * 60_000;
 
@@ -113,21 +124,26 @@ export function pruneBackups(databasePath: string, now: Date, keep = KEEP_BACKUP
       // another process pruned it, or it cannot be removed: the next backup tries again
     }
   }
-  const folder = backupFolder(databasePath);
+  removeStale(backupFolder(databasePath), (name) => name.endsWith('.partial'), now);
+  removeStale(dirname(databasePath), (name) => name.startsWith(STAGING_PREFIX), now);
+  return removed;
+}
+
+/** Removes what a crash left (a partial file, a staging folder) once it is an hour old: by then no process is writing it. */
+function removeStale(folder: string, matches: (name: string) => boolean, now: Date): void {
   let names: string[] = [];
   try {
     names = readdirSync(folder);
   } catch {
-    return removed;
+    return;
   }
-  for (const name of names.filter((entry) => entry.endsWith('.partial'))) {
+  for (const name of names.filter(matches)) {
     try {
-      if (now.getTime() - statSync(join(folder, name)).mtimeMs > STALE_PARTIAL_MS) rmSync(join(folder, name), { force: true });
+      if (now.getTime() - lstatSync(join(folder, name)).mtimeMs > STALE_PARTIAL_MS) rmSync(join(folder, name), { recursive: true, force: true });
     } catch {
       // gone meanwhile
     }
   }
-  return removed;
 }
 
 const LOCK_FILE = '.lock';

@@ -1,13 +1,17 @@
 /**
  * Making backups: SQLite's online backup API copies the open database (committed state only, the WAL's
- * committed frames included) to a hidden partial file; the copy is made self-contained (no WAL), checked
- * with quick_check, flushed, made 0600 and only then given its final name; older rolling backups are
- * pruned after that, never before. Loaded only when a backup is made.
+ * committed frames included) into a fresh 0700 staging folder of the user's (SQLite opens its destination by
+ * path, following links, so it never writes where another user could plant one); the copy is made
+ * self-contained (no WAL), checked with quick_check, and only then given its final name as a new 0600 file
+ * (private-files.ts: never over an existing name, never through a link); older rolling backups are pruned after
+ * that, never before. Loaded only when a backup is made.
  */
-import { chmodSync, closeSync, existsSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { KeywardenError } from '../errors.js';
-import { type BackupFile, type BackupReason, backupName, dailyBackupDue, ensureBackupFolder, partialName, pruneBackups, syncToDisk, withBackupLock } from './backup-files.js';
+import { checkDestination, makePrivateFolder, placePrivateFile, type PrivateFileOptions } from '../private-files.js';
+import { type BackupFile, type BackupReason, backupName, dailyBackupDue, ensureBackupFolder, pruneBackups, STAGING_PREFIX, withBackupLock } from './backup-files.js';
 import { quickCheckProblems } from './integrity.js';
 import { openSqlite, type OpenOptions, type SqlDatabase } from './sqlite.js';
 
@@ -22,8 +26,10 @@ export interface BackupOptions {
   databasePath: string;
   reason: BackupReason;
   now?: Date;
-  /** A file of the administrator's choosing instead of the rolling set: never overwritten, not pruned. */
+  /** A file of the administrator's choosing instead of the rolling set: not pruned, and never overwritten unless `force`. */
   output?: string;
+  /** With `output`: replace an existing file there (atomically, as a new 0600 file; never through a link). */
+  force?: boolean;
   nativeBinding?: string;
 }
 
@@ -35,34 +41,54 @@ export interface BackupMade extends BackupFile {
 export async function makeBackup(source: BackupSource, options: BackupOptions): Promise<BackupMade> {
   const now = options.now ?? new Date();
   const rolling = options.output === undefined;
-  let finalPath = resolve(options.output ?? ensureBackupFolder(options.databasePath));
+  const placing: PrivateFileOptions = {
+    what: 'the backup',
+    force: !rolling && options.force === true,
+    whenExists: rolling ? 'a backup never overwrites a file' : 'a backup never overwrites a file: choose a new name, or add --force to replace it with a new file only you can read',
+  };
+  let finalPath: string;
   let madeAt = now;
   if (rolling) {
-    const folder = finalPath;
+    const folder = ensureBackupFolder(options.databasePath);
     // Two backups in the same millisecond (a migration's and a command's): the second takes the next one.
     while (existsSync((finalPath = resolve(folder, backupName(madeAt, options.reason))))) madeAt = new Date(madeAt.getTime() + 1);
+  } else {
+    // Refused before the copy is made: an existing name (a link included) costs nothing.
+    finalPath = checkDestination(options.output!, placing);
   }
-  if (!rolling) {
-    if (existsSync(finalPath)) throw new KeywardenError('invalid_input', `${finalPath} already exists; a backup never overwrites a file: choose a new name`, { path: finalPath });
-    if (!existsSync(dirname(finalPath))) throw new KeywardenError('invalid_input', `the folder ${dirname(finalPath)} does not exist`, { path: finalPath });
-  }
-  const partial = partialName(finalPath);
+  const staging = stagingFolder(options.databasePath, rolling);
+  let bytes: number;
   try {
-    // Created 0600 before SQLite writes into it: the copy holds sealed secrets and the audit trail.
-    closeSync(openSync(partial, 'w', 0o600));
-    await source.backup(partial);
-    settleCopy(partial, options);
-    chmodSync(partial, 0o600);
-    syncToDisk(partial);
-    placeWithoutOverwriting(partial, finalPath);
-    syncToDisk(dirname(finalPath));
+    const staged = join(staging, 'copy.db');
+    await source.backup(staged);
+    settleCopy(staged, options);
+    bytes = placePrivateFile(staged, finalPath, placing).bytes;
   } catch (error) {
-    rmSync(partial, { force: true });
     if (error instanceof KeywardenError) throw error;
     throw new KeywardenError('internal', `the backup to ${finalPath} failed: ${(error as Error).message}`, { path: finalPath }, { cause: error });
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
   const pruned = rolling ? pruneBackups(options.databasePath, now) : [];
-  return { path: finalPath, name: basename(finalPath), createdAt: madeAt.toISOString(), reason: options.reason, bytes: statSync(finalPath).size, pruned };
+  return { path: finalPath, name: basename(finalPath), createdAt: madeAt.toISOString(), reason: options.reason, bytes, pruned };
+}
+
+/**
+ * The staging folder: in the data folder (checked to be the user's alone when the engine opened it, and on the
+ * same file system as the rolling backups, so the copy takes its name by a link). A backup to `--output` from a
+ * data folder that cannot be written (a read-only mount) stages in the system's temporary folder instead.
+ */
+function stagingFolder(databasePath: string, rolling: boolean): string {
+  try {
+    return makePrivateFolder(dirname(databasePath), STAGING_PREFIX);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (rolling || (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM')) {
+      if (error instanceof KeywardenError) throw error;
+      throw new KeywardenError('store_read_only', `cannot make a working copy for the backup in ${dirname(databasePath)}: ${(error as Error).message}`, { path: databasePath }, { cause: error });
+    }
+    return makePrivateFolder(tmpdir(), STAGING_PREFIX.slice(1));
+  }
 }
 
 /**
@@ -87,20 +113,6 @@ export function settleCopy(partial: string, options: Pick<OpenOptions, 'nativeBi
       `the backup copy failed its check (${problems[0]!.replace(/\s+/g, ' ').slice(0, 160)}), so it was not kept: the database itself is probably damaged`,
       { damaged: true },
     );
-  }
-}
-
-/** Gives the checked copy its name; a link fails on an existing name, where a rename would replace it. */
-function placeWithoutOverwriting(partial: string, finalPath: string): void {
-  try {
-    linkSync(partial, finalPath);
-    rmSync(partial, { force: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new KeywardenError('invalid_input', `${finalPath} already exists; a backup never overwrites a file: choose a new name`, { path: finalPath });
-    // A file system without hard links (FAT, some network shares): checked, then renamed.
-    if (existsSync(finalPath)) throw new KeywardenError('invalid_input', `${finalPath} already exists; a backup never overwrites a file: choose a new name`, { path: finalPath });
-    renameSync(partial, finalPath);
   }
 }
 

@@ -11,10 +11,11 @@
  *    database another process created in the meantime.
  * Nothing is deleted: the replaced file stays beside the restored one until the administrator removes it.
  */
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { chmodSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { KeywardenError } from '../errors.js';
-import { partialName, syncToDisk } from './backup-files.js';
+import { makePrivateFolder } from '../private-files.js';
+import { STAGING_PREFIX, syncToDisk } from './backup-files.js';
 import { settleCopy } from './backups.js';
 import { commandFor, requireRestorable } from './integrity.js';
 import { lockExclusively, openSqlite, type OpenOptions, type SqlDatabase } from './sqlite.js';
@@ -43,9 +44,10 @@ export async function restoreDatabase(databasePath: string, source: string, opti
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const previousVault = readVaultId(target, binding);
 
-  const staged = partialName(target);
+  // SQLite writes the copy by path: into a fresh 0700 folder of the user's, where nobody else can plant a link.
+  const staging = makePrivateFolder(dirname(target), STAGING_PREFIX);
+  const staged = join(staging, 'restored.db');
   try {
-    closeSync(openSync(staged, 'w', 0o600));
     let copySource: SqlDatabase | undefined;
     try {
       copySource = openSqlite(from, { readOnly: true, ...binding });
@@ -54,16 +56,17 @@ export async function restoreDatabase(databasePath: string, source: string, opti
       copySource?.close();
     }
     settleCopy(staged, binding);
+    chmodSync(staged, 0o600);
     syncToDisk(staged);
   } catch (error) {
-    rmSync(staged, { force: true });
+    rmSync(staging, { recursive: true, force: true });
     throw error;
   }
 
-  const setAside = moveCurrentAside(target, options.now ?? new Date(), binding, staged);
+  const setAside = moveCurrentAside(target, options.now ?? new Date(), binding, staging);
   try {
     linkSync(staged, target);
-    rmSync(staged, { force: true });
+    rmSync(staging, { recursive: true, force: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || existsSync(target)) {
@@ -74,6 +77,7 @@ export async function restoreDatabase(databasePath: string, source: string, opti
       );
     }
     renameSync(staged, target); // a file system without hard links
+    rmSync(staging, { recursive: true, force: true });
   }
   syncToDisk(dirname(target));
 
@@ -91,13 +95,13 @@ export async function restoreDatabase(databasePath: string, source: string, opti
  * without its database (a crash, a hand-deleted file) goes aside too: SQLite would replay an old WAL
  * into the restored file.
  */
-function moveCurrentAside(target: string, now: Date, binding: Pick<OpenOptions, 'nativeBinding'>, staged: string): string[] {
+function moveCurrentAside(target: string, now: Date, binding: Pick<OpenOptions, 'nativeBinding'>, staging: string): string[] {
   const present = SIDE_FILES.filter((suffix) => existsSync(`${target}${suffix}`));
   if (present.length === 0) return [];
   const aside = `${target}.replaced-${now.toISOString().replace(/[:.]/g, '-')}`;
   const lock = existsSync(target) ? lockExclusively(target, binding) : null;
   if (lock?.state === 'busy') {
-    rmSync(staged, { force: true });
+    rmSync(staging, { recursive: true, force: true });
     throw new KeywardenError(
       'store_busy',
       `the inventory database ${target} is open in another process (the desktop app, "keywarden ui", a sync or another command); close it and run the restore again; nothing was changed`,
@@ -115,7 +119,7 @@ function moveCurrentAside(target: string, now: Date, binding: Pick<OpenOptions, 
   } catch (error) {
     // Put back what moved, so the folder is as it was.
     for (const path of moved) renameSync(path, `${target}${path.slice(aside.length)}`);
-    rmSync(staged, { force: true });
+    rmSync(staging, { recursive: true, force: true });
     throw new KeywardenError('store_read_only', `cannot move ${target} aside: ${(error as Error).message}; nothing was changed`, { path: target }, { cause: error });
   } finally {
     if (lock?.state === 'locked' && process.platform !== 'win32') lock.release();

@@ -7,6 +7,7 @@ import type { AuditEvent, AuditOutcome, BackendType, InventoryFacets, InventoryP
 import { BACKEND_TYPES, KEY_STATUSES } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { KeywardenError } from '../errors.js';
+import { redactKeyShapes } from '../redact.js';
 import { endOfWindow } from '../dates.js';
 import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
 import type { AuditChainStatus } from '../../../shared/audit.js';
@@ -277,8 +278,9 @@ export class InventoryStore {
     });
   }
 
+  /** The error is kept without anything key-shaped in it, whoever built it (the engine already redacts vendor text: redact.ts). */
   recordSyncFailure(backendId: number, at: string, error: string): void {
-    this.guard(() => this.db.prepare('UPDATE backends SET last_sync_at = ?, last_error = ? WHERE id = ?').run(at, error, backendId));
+    this.guard(() => this.db.prepare('UPDATE backends SET last_sync_at = ?, last_error = ? WHERE id = ?').run(at, redactKeyShapes(error), backendId));
   }
 
   // ---- keys -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import type { BackendDefinition, Connector, RemoteKey } from '../backends/backen
 import type { HttpClient, HttpOptions } from '../backends/http.js';
 import { backendDefinition } from '../backends/registry.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
+import { redactingConnector } from '../redact.js';
 import type { BackendRow, InventoryStore } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
 
@@ -127,7 +128,16 @@ export class EngineContext {
     const [factory, { createHttpClient }] = await Promise.all([definition.loadConnector(), import('../backends/http.js')]);
     const openHttp = (baseUrl: string, extra: Partial<Pick<HttpOptions, 'blockPrivateNetwork'>> = {}) => createHttpClient(baseUrl, { ...this.httpOptions, ...extra, backendName: name });
     const http: HttpClient = url ? openHttp(url) : { request: () => Promise.reject(new KeywardenError('internal', `${name}: this backend has no URL`)), bytesReceived: 0, close: async () => {} };
-    return { connector: factory({ backendName: name, http, credential, settings, openHttp }), http };
+    // Whether the credential was ever opened (so sent), not the credential itself: it is opened again only to redact.
+    let credentialSent = false;
+    const sendCredential = async () => {
+      const value = await credential();
+      credentialSent = true;
+      return value;
+    };
+    const connector = factory({ backendName: name, http, credential: sendCredential, settings, openHttp });
+    // Every vendor's text leaves the connector with the credential and anything key-shaped taken out (redact.ts).
+    return { connector: redactingConnector(connector, async () => (credentialSent ? [await credential()] : [])), http };
   }
 
   /** Looks up a manual key's test template when the caller does not have it at hand. */

@@ -87,7 +87,7 @@ describe('migration 001 on a fresh file', () => {
     ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(6);
+    expect(LATEST).toBe(7);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -398,6 +398,37 @@ describe('migration 006: the audit trail as a hash chain', () => {
   });
 });
 
+describe('migration 007: vendor error text stored without key shapes', () => {
+  it("takes an echoed bearer token and a key out of a version-6 file's last errors, keeps the status and code, and leaves no copy in the file's bytes", () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 6)).toBe(6);
+    // Made at run time, never written as literals: a portal token (base64url) and a CommBox-shaped key.
+    const token = randomBytes(32).toString('base64url');
+    const key = `cbx_${randomBytes(27)
+      .toString('base64')
+      .replace(/[^0-9A-Za-z]/g, '0')
+      .slice(0, 36)}`;
+    const insert = db.prepare("INSERT INTO backends (name, type, url, created_at, last_error) VALUES (?, 'commbox', 'https://vendor.example', '2026-01-01T00:00:00.000Z', ?)");
+    // The token early and often: a value rewritten shorter leaves its first bytes in the page unless they are zeroed.
+    const echoed = `acme: (403) (forbidden: Bearer ${token} may not read ${key}; Bearer ${token}; Bearer ${token}; Bearer ${token})`;
+    insert.run('acme', echoed);
+    insert.run('plain', 'plain: cannot reach the backend (ECONNREFUSED)');
+    db.close();
+    expect(readFileSync(dbPath).includes(token) || readFileSync(`${dbPath}-wal`).includes(token)).toBe(true);
+
+    const store = openStore();
+    expect(store.listBackends().map((row) => [row.name, row.lastError])).toEqual([
+      ['acme', 'acme: (403) (forbidden: Bearer [redacted] may not read [redacted]; Bearer [redacted]; Bearer [redacted]; Bearer [redacted])'],
+      ['plain', 'plain: cannot reach the backend (ECONNREFUSED)'],
+    ]);
+    store.close();
+    // Closing checkpoints the WAL into the file; secure_delete zeroed the bytes the old values held.
+    const bytes = Buffer.concat(readdirSync(folder).map((name) => readFileSync(join(folder, name))));
+    expect(bytes.includes(token)).toBe(false);
+    expect(bytes.includes(key)).toBe(false);
+  });
+});
+
 describe('re-opening', () => {
   it('does not run migration 001 again and keeps the data', () => {
     const first = openStore();
@@ -432,7 +463,7 @@ describe('files Keywarden cannot use are refused and left untouched', () => {
     openStore().close();
     const raw = openRaw();
     raw.exec("INSERT INTO meta (name, value) VALUES ('vault_id', 'from-the-future')");
-    raw.pragma('user_version = 7');
+    raw.pragma(`user_version = ${LATEST + 1}`);
     raw.close();
     const before = readFileSync(dbPath);
 
@@ -442,7 +473,7 @@ describe('files Keywarden cannot use are refused and left untouched', () => {
 
     expect(readFileSync(dbPath).equals(before)).toBe(true);
     const after = openRaw();
-    expect(schemaVersion(after)).toBe(7);
+    expect(schemaVersion(after)).toBe(LATEST + 1);
     expect(after.prepare<{ value: string }>("SELECT value FROM meta WHERE name = 'vault_id'").get()?.value).toBe('from-the-future');
   });
 
@@ -483,7 +514,7 @@ describe.skipIf(process.platform !== 'linux')('a refused file is not kept open',
   it('after refusing a database from a newer Keywarden', () => {
     openStore().close();
     const raw = openRaw();
-    raw.pragma('user_version = 7');
+    raw.pragma(`user_version = ${LATEST + 1}`);
     raw.close();
     expect(openHandlesInFolder()).toEqual([]);
     expectCode(() => InventoryStore.open(dbPath), 'store_corrupt');

@@ -12,6 +12,7 @@ import { migration003AuditFilterIndexes } from './003-audit-filter-indexes.js';
 import { migration004ReminderSnoozes } from './004-reminder-snoozes.js';
 import { migration005RotationJournal } from './005-rotation-journal.js';
 import { migration006AuditHashChain } from './006-audit-hash-chain.js';
+import { migration007RedactVendorText } from './007-redact-vendor-text.js';
 
 export interface Migration {
   version: number;
@@ -37,6 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004ReminderSnoozes,
   migration005RotationJournal,
   migration006AuditHashChain,
+  migration007RedactVendorText,
 ];
 
 export function schemaVersion(db: SqlDatabase): number {
