@@ -313,6 +313,33 @@ describe('keywarden ui: the server', () => {
       expect((await call(timed.port, own, 'backend:list', [])).json).toMatchObject({ error: { code: 'session_expired' } });
     });
 
+    it('locks Keywarden after the lockAfterIdleMinutes setting without an API call from any tab, and tells every tab', async () => {
+      let skew = 0;
+      await engine.updateSettings({ lockAfterIdleMinutes: 5 });
+      const timed = await ownServer({ clock: () => Date.now() + skew, idleLockPollMs: 20, sessions: { idleMs: 60 * MINUTE } });
+      try {
+        const own = await login(timed.newLaunchUrl());
+        const stream = await openEventStream(timed.origin, own);
+        // Four minutes after the last call: not yet. The stream's heartbeats are no activity.
+        skew = 4 * MINUTE;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(engine.lockState().locked).toBe(false);
+        expect((await call(timed.port, own, 'backend:list', [])).status).toBe(200);
+        // Four more after that call: still not (the call restarted the count); then six.
+        skew = 8 * MINUTE;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(engine.lockState().locked).toBe(false);
+        skew = 10 * MINUTE;
+        await stream.waitFor((events) => events.some((event) => event.event === 'onLockChanged'));
+        expect(JSON.parse(stream.events.find((event) => event.event === 'onLockChanged')!.data)).toMatchObject({ locked: true, reason: 'idle' });
+        expect(engine.lockState()).toMatchObject({ locked: true, reason: 'idle' });
+        stream.close();
+      } finally {
+        await engine.unlock().catch(() => undefined);
+        await engine.updateSettings({ lockAfterIdleMinutes: 15 });
+      }
+    });
+
     it('absolute lifetime: however much it is used, a session ends that long after its sign-in', async () => {
       let skew = 0;
       const timed = await ownServer({ clock: () => Date.now() + skew, sessions: { idleMs: 30 * MINUTE, lifetimeMs: 60 * MINUTE } });

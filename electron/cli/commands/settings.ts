@@ -9,7 +9,13 @@ const SETTINGS: ReadonlyArray<{ name: keyof Settings; flag: string; range: [numb
   { name: 'clipboardClearSeconds', flag: '--clipboard-clear-seconds', range: [5, 3_600], unit: 's', meaning: 'clear a copied secret from the clipboard after' },
   { name: 'backgroundSyncHours', flag: '--background-sync-hours', range: [1, 168], unit: 'h', meaning: 'the desktop app syncs every backend every' },
   { name: 'revealHideSeconds', flag: '--reveal-hide-seconds', range: [5, 600], unit: 's', meaning: 'the console hides a revealed secret after' },
-  { name: 'lockAfterIdleMinutes', flag: '--lock-after-idle-minutes', range: [1, 1_440], unit: 'min', meaning: 'the desktop app locks Keywarden after the machine is idle for' },
+  {
+    name: 'lockAfterIdleMinutes',
+    flag: '--lock-after-idle-minutes',
+    range: [1, 1_440],
+    unit: 'min',
+    meaning: 'Keywarden locks (the desktop app: the machine idle; keywarden ui: no call from any tab) after',
+  },
 ];
 
 function describe(settings: Settings): string {

@@ -13,7 +13,7 @@
  *      console bundle, and it is what signs in (renderer/src/session.ts).
  *
  * Refusals read at most a small body (respond.ts), the connections are capped, and the sessions are capped
- * without eviction. Every answer carries the security headers of security.ts and never an Access-Control-* header.
+ * without eviction. Keywarden locks after `lockAfterIdleMinutes` without an API call from any tab (the idle lock). Every answer carries the security headers of security.ts and never an Access-Control-* header.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,7 @@ import type { HostInfo } from '../../../shared/domain.js';
 import { type ContractHost, createContractHandlers } from '../../core/contract-handlers.js';
 import type { DemoSession } from '../../core/demo/demo.js';
 import type { KeywardenEngine } from '../../core/engine.js';
+import { IdleLock } from '../../core/desktop/idle-lock.js';
 import { KeywardenError } from '../../core/errors.js';
 import { readBody, serveContractCall } from './api.js';
 import { EventHub } from './events.js';
@@ -51,6 +52,8 @@ export interface UiServerOptions {
   maxConnections?: number;
   /** The clock sessions and tokens are judged by (default Date.now); a test moves it on instead of waiting. */
   clock?: () => number;
+  /** How often the idle lock checks (default every 30 s, as in the desktop app); tests make it short. */
+  idleLockPollMs?: number;
   /** Where the server reports what the browser is not told (internal errors); default: nowhere. */
   log?: (message: string) => void;
 }
@@ -102,6 +105,19 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       : {}),
   };
   let handlers = createContractHandlers(options.engine, hub.sink(), host);
+  // The console's idle lock: the `lockAfterIdleMinutes` setting, counted from the last API call of any tab (the
+  // event stream and its heartbeats are not use). The browser gives no system idle time; a console nobody calls
+  // is idle, whether its tabs are closed or left open on an unattended screen. Locking tells every tab.
+  let lastCallAt = clock();
+  const currentEngine = () => demo?.engine ?? options.engine;
+  const idleLock = new IdleLock({
+    engine: { lock: (reason) => currentEngine().lock(reason), lockState: () => currentEngine().lockState(), settings: () => currentEngine().settings() },
+    events: hub.sink(),
+    idleSeconds: () => (clock() - lastCallAt) / 1000,
+    ...(options.idleLockPollMs !== undefined ? { pollMs: options.idleLockPollMs } : {}),
+    log,
+  });
+  idleLock.start();
   const files = new StaticFiles(options.rendererFolder ?? defaultRendererFolder());
   const underway = new Set<Promise<void>>();
   // Known once the port is.
@@ -220,6 +236,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         refuseSession(request, response, check.code, check.message);
         return;
       }
+      if (!isEvents) lastCallAt = clock();
       if (isEvents) {
         if (request.method !== 'GET') {
           discardRefusedBody(request, response);
@@ -296,6 +313,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         server.closeIdleConnections();
         // Calls under way (a sync, a create) finish and answer before the engine is closed under them.
         while (underway.size > 0) await Promise.allSettled([...underway]);
+        idleLock.stop();
         sessions.close();
         server.closeAllConnections();
         await stopped;
