@@ -174,7 +174,7 @@ export const CONTRACT = {
    * and the first edited, removed or reordered event when it does not verify. Reads only.
    */
   'audit:verify': { args: z.tuple([]), result: AuditChainStatus },
-  /** A backup of the database now, into the data folder's rolling backups (checked, 0600; the last 7 kept). No path from the window: it never chooses where a file goes. */
+  /** A backup of the database now, into the data folder's rolling backups (checked, 0600; the last KEEP_BACKUPS of shared/rules.ts kept). No path from the window: it never chooses where a file goes. */
   'store:backup': { args: z.tuple([]), result: z.object({ path: z.string() }) },
   /** The rolling backups, newest first. Restoring one is `keywarden restore` with the app closed (it refuses while the database is open). */
   'store:backups': {

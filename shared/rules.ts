@@ -11,5 +11,8 @@ export const CAPABILITIES = ['list', 'reveal', 'test', 'create', 'revoke', 'dele
 export const BACKEND_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 export const BACKEND_NAME_RULE = 'use 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
 
+/** How many rolling backups a data folder keeps (the newest; docs/cli.md says so too). */
+export const KEEP_BACKUPS = 7;
+
 /** Rotation policies and validity periods are whole days within ten years. */
 export const MAX_POLICY_DAYS = 3650;

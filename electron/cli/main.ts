@@ -9,6 +9,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EngineOptions, KeywardenEngine } from '../core/engine.js';
+import { KEEP_BACKUPS } from '../../shared/rules.js';
 import { KeywardenError, toKeywardenError } from '../core/errors.js';
 import type { Output } from './io.js';
 
@@ -340,7 +341,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   backup: {
     usage: 'backup [--output FILE [--force]] [--json]',
-    summary: 'back the database up now (checked, 0600) into the backups folder, where the last 7 are kept, or to FILE (an existing one is refused; --force replaces it); prints its path',
+    summary: `back the database up now (checked, 0600) into the backups folder, where the last ${KEEP_BACKUPS} are kept, or to FILE (an existing one is refused; --force replaces it); prints its path`,
     options: { output: { type: 'string' }, force: { type: 'boolean' } },
     positionals: [0, 0],
     // Reads the database (a read-only open, so a read-only copy can be backed up with --output); writes only the backup.

@@ -9,12 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeywardenEngine } from '../../electron/core/engine.js';
-import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import { type ConsoleInChromium, DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, requireBuiltRenderer, screenshot, seriousAxeFindings, startConsoleInChromium } from '../support/console-e2e.js';
 
 /** Stored as typed; the console must never lay it out as "Invoice exe.jpg". */
 const DISGUISED = 'Invoice \u202egpj.exe';
@@ -26,9 +25,7 @@ const LOOKALIKE_SHOWN = 'Stripe pro⟨U+200B⟩d';
 describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: names with bidi overrides and invisible characters in Chromium', () => {
   let home: string;
   let engine: KeywardenEngine;
-  let server: UiServer;
-  let browser: Browser;
-  let context: BrowserContext;
+  let consoleInChromium: ConsoleInChromium;
   let page: Page;
   let pageErrors: string[] = [];
 
@@ -66,19 +63,13 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: names with b
     await engine.addManualKey('hand', { name: DISGUISED, vendor: 'Acme \u202eevil', expiresAt: new Date(Date.now() + 5 * DAY).toISOString() });
     await engine.addManualKey('hand', { name: LOOKALIKE, vendor: 'Stripe', expiresAt: new Date(Date.now() + 9 * DAY).toISOString() });
     await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: new Date(Date.now() + 12 * DAY).toISOString() });
-    server = await startUiServer({ engine, rendererFolder: RENDERER });
-    browser = await launchChromium();
-    const opened = await openConsole(browser, server.newLaunchUrl());
-    context = opened.context;
-    page = opened.page;
-    pageErrors = opened.errors;
-    await page.getByRole('table', { name: 'Keys' }).waitFor();
+    consoleInChromium = await startConsoleInChromium(engine);
+    page = consoleInChromium.page;
+    pageErrors = consoleInChromium.errors;
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
+    await consoleInChromium?.close();
     await engine?.close();
     if (home) rmSync(home, { recursive: true, force: true });
   });

@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
+import type { UiServer } from '../../electron/cli/ui/server.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { KeywardenError } from '../../electron/core/errors.js';
 import type { Keychain } from '../../electron/core/vault/keychain.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import { type ConsoleInChromium, hasChromium, openConsole, requireBuiltRenderer, screenshot, seriousAxeFindings, startConsoleInChromium } from '../support/console-e2e.js';
 import { memoryKeychain } from '../support/memory-keychain.js';
 
 /** A machine without a Secret Service: every keychain call fails as keytar's does there. */
@@ -32,6 +32,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console without a key
   const secret = randomBytes(24).toString('base64url');
   let home: string;
   let engine: KeywardenEngine;
+  let consoleInChromium: ConsoleInChromium;
   let server: UiServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -60,18 +61,14 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console without a key
     await setup.close();
     // As `keywarden ui` opens it: no keychain, no prompt in a terminal, no passphrase file.
     engine = KeywardenEngine.open({ home, keychain: noKeychain, passphrase: async () => null });
-    server = await startUiServer({ engine, rendererFolder: RENDERER });
-    browser = await launchChromium();
-    const opened = await openConsole(browser, server.newLaunchUrl());
-    ({ context, page } = opened);
-    pageErrors = opened.errors;
-    await page.getByRole('table', { name: 'Keys' }).waitFor();
+    consoleInChromium = await startConsoleInChromium(engine);
+    ({ context, page, browser, server } = consoleInChromium);
+    pageErrors = consoleInChromium.errors;
   });
 
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
-    await server?.close();
+    await consoleInChromium?.close();
     await engine?.close();
     if (home) rmSync(home, { recursive: true, force: true });
   });

@@ -193,6 +193,22 @@ describe('the audit trail as evidence, through the CLI', () => {
     expect((await cli.run(['audit', 'verify', '--head', 'not-a-hash'])).code).toBe(1);
   });
 
+  it('a head hash recorded earlier is not found in a trail emptied and rebuilt from scratch', async () => {
+    await seed(3);
+    const recorded = (await verify()).status.headHash!;
+    // Everything removed, the genesis too, as if the trail had never been: a new chain starts with the next event.
+    const db = tamper();
+    db.transaction(() => {
+      db.prepare('DELETE FROM audit').run();
+      db.prepare("DELETE FROM meta WHERE name = 'audit_chain_genesis'").run();
+      db.prepare("DELETE FROM sqlite_sequence WHERE name = 'audit'").run();
+    });
+    const checked = await verify('--head', recorded);
+    expect(checked.code).toBe(EXIT_CHAIN_BROKEN);
+    expect(checked.status.recordedHead).toMatchObject({ found: false });
+    expect(checked.text).toContain('is in no event of this trail');
+  });
+
   it('export --evidence refuses --format; a broken chain is written into the pack and exits 5', async () => {
     await seed(3);
     expect((await cli.run(['export', '--evidence', '--format', 'csv'])).stderr).toMatch(/leave out --format/);

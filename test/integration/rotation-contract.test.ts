@@ -108,7 +108,8 @@ describe.skipIf(!hasIsolatedKeychain)('rotation through the contract', () => {
     expect(JSON.stringify(await client['rotation:list']({ all: true }))).not.toContain(started.issued!.secret!);
   });
 
-  it('CommBox: a grace period ending soon with consumers not switched is a warning for the tray and the reminders', async () => {
+  /** A CommBox key 300 days old, rotated with a 60-day replacement: its grace period runs while the consumers switch. */
+  async function startGraceRotation(consumers: string[]) {
     const { emulator, state } = await startCommBoxEmulator();
     emulators.push(emulator);
     const token = state.addAdminToken();
@@ -116,7 +117,12 @@ describe.skipIf(!hasIsolatedKeychain)('rotation through the contract', () => {
     const first = open();
     await first.kw.addBackend({ name: 'cb', type: 'commbox', url: emulator.url, credential: token });
     await first.kw.sync(['cb']);
-    const started = await first.client['rotation:start'](`cb/${old.key.id}`, { validityDays: 60, consumers: ['CI pipeline', 'billing service'] });
+    const started = await first.client['rotation:start'](`cb/${old.key.id}`, { validityDays: 60, consumers });
+    return { state, old, first, started };
+  }
+
+  it('CommBox: a grace period ending soon with consumers not switched is a warning for the tray and the reminders', async () => {
+    const { state, old, first, started } = await startGraceRotation(['CI pipeline', 'billing service']);
     // CommBox's replacement is not a shown-once key (CommBox shows it on request): it does not cross.
     expect(started.issued).toBeNull();
     expect(started.rotation).toMatchObject({ state: 'waiting', currentStep: 'switch-consumers', graceEndsAt: expect.any(String) });
@@ -137,5 +143,14 @@ describe.skipIf(!hasIsolatedKeychain)('rotation through the contract', () => {
     const skipped = await later.client['rotation:advance'](started.rotation.id, { action: 'skip' });
     expect(skipped.rotation.state).toBe('done');
     expect(state.keys).toHaveLength(2);
+  });
+
+  it('CommBox: an abandoned rotation raises no grace warning any more, though its consumers were never switched', async () => {
+    const { first, started } = await startGraceRotation(['billing service']);
+    await first.kw.close();
+    const later = open(() => new Date(Date.parse(started.rotation.graceEndsAt!) - 2 * DAY_MS));
+    expect((await later.kw.rotationGraceWarnings()).map((warning) => warning.rotationId)).toEqual([started.rotation.id]);
+    await later.client['rotation:abandon'](started.rotation.id);
+    expect(await later.kw.rotationGraceWarnings()).toEqual([]);
   });
 });

@@ -88,6 +88,19 @@ async function resumeOrRestart(home: CliHome, rotateArgs: readonly string[], inp
   return resumed[0]!;
 }
 
+/**
+ * The vendor action that made the new key is in the audit trail, whatever the kill: the event is written in the
+ * action's own transaction (workflows/vendor-changes.ts), so no kill point can separate the two. The key is the
+ * vendor's new one (a create), or the old one was revoked (a revoke that issued it, or a pasted key's rotation).
+ */
+async function expectActionAudited(home: CliHome, rotation: Rotation, point: string): Promise<void> {
+  if (rotation.newRef === rotation.ref) return; // a manual key's secret replaced in place: no vendor action
+  const events = ok(await home.run(['audit', '--json'])).json<Array<{ action: string; ref: string | null; outcome: string }>>();
+  const created = events.some((event) => event.action === 'create' && event.ref === rotation.newRef && event.outcome === 'ok');
+  const revoked = events.some((event) => event.action === 'revoke' && event.ref === rotation.ref && event.outcome === 'ok');
+  expect(created || revoked, `${point}: no audit event for the action that made ${rotation.newRef}`).toBe(true);
+}
+
 interface Vendor {
   /** The `rotate` command line (without --json). */
   rotateArgs: readonly string[];
@@ -118,6 +131,7 @@ function crashSuite(name: string, vendor: () => Vendor, randomKills = 2): void {
       const rotation = await resumeOrRestart(home, v.rotateArgs, v.input());
       expect(rotation.state, `${point}: ${rotation.problem ?? ''}`).toBe('done');
       await v.verify(home, rotation, point);
+      await expectActionAudited(home, rotation, point);
     }
   });
 

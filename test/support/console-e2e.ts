@@ -11,6 +11,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
+import type { KeywardenEngine } from '../../electron/core/engine.js';
 import { PROJECT_ROOT } from './cli.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -66,6 +68,31 @@ export async function openConsole(browser: Browser, url: string, options: { colo
   });
   await page.goto(url);
   return { context, page, errors };
+}
+
+/** A `keywarden ui` server on an engine, Chromium, and the console open and signed in, showing the inventory. */
+export interface ConsoleInChromium extends OpenedConsole {
+  server: UiServer;
+  browser: Browser;
+  /** Closes the page, Chromium and the server (the engine is the caller's). */
+  close(): Promise<void>;
+}
+
+export async function startConsoleInChromium(engine: KeywardenEngine, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<ConsoleInChromium> {
+  const server = await startUiServer({ engine, rendererFolder: RENDERER });
+  const browser = await launchChromium();
+  const opened = await openConsole(browser, server.newLaunchUrl(), options);
+  await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
+  return {
+    ...opened,
+    server,
+    browser,
+    async close() {
+      await opened.context.close();
+      await browser.close();
+      await server.close();
+    },
+  };
 }
 
 /** axe-core's serious and critical findings on the page as it is now. */

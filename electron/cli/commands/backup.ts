@@ -1,5 +1,6 @@
 /** `keywarden backup`, `backup list` and `restore`: the database's backups (see electron/core/store/backups.ts and restore.ts). */
 import { join } from 'node:path';
+import { KEEP_BACKUPS } from '../../../shared/rules.js';
 import { DATABASE_FILE } from '../../core/paths.js';
 import { KeywardenError } from '../../core/errors.js';
 import { confirm, plural, table } from '../io.js';
@@ -24,7 +25,7 @@ export const backup: CommandRun = async ({ values, out, engine }) => {
   if (values.force && output === undefined) throw new KeywardenError('invalid_input', '--force replaces an existing --output FILE: give --output (rolling backups never replace one)');
   const core = await engine();
   const made = await core.backup(output, { force: Boolean(values.force) });
-  out.result(made, () => [made.path, ...(made.pruned.length ? [`(${plural(made.pruned.length, 'older backup')} removed: the last 7 are kept)`] : [])].join('\n'));
+  out.result(made, () => [made.path, ...(made.pruned.length ? [`(${plural(made.pruned.length, 'older backup')} removed: the last ${KEEP_BACKUPS} are kept)`] : [])].join('\n'));
   if (!out.json) out.info(`keywarden: backup checked and written (${size(made.bytes)}); it holds sealed secrets only, readable with this folder's data key`);
   return 0;
 };

@@ -145,14 +145,17 @@ export class RotationSteps {
       faultPoint('revoke-old', 'after');
       return { next: 'continue' };
     }
-    await this.revoked(rotation, row, 'revoked');
-    this.ctx.audit('revoke', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}`);
+    await this.revoked(rotation, row, 'revoked', `rotation ${rotation.id}`);
     return { next: 'continue' };
   }
 
   /** Records a revoke without a replacement: the key, its cached secret, and (if it was one) the backend's credential. */
-  private async revoked(rotation: RotationRow, row: BackendRow, detail: string): Promise<void> {
-    const write = () => this.ctx.store.rotations.setStep(rotation.id, 'revoke-old', 'done', this.now(), detail);
+  private async revoked(rotation: RotationRow, row: BackendRow, detail: string, revokeAudit: string): Promise<void> {
+    // The revoke's audit event goes in the same transaction as what it records: no kill can separate the two.
+    const write = () => {
+      this.ctx.store.rotations.setStep(rotation.id, 'revoke-old', 'done', this.now(), detail);
+      this.ctx.audit('revoke', row.name, this.ref(rotation), 'ok', revokeAudit);
+    };
     if (this.options(rotation).oldIsCredential && this.ctx.store.getCredentialSealed(row.id) && (await this.stillCredential(row, rotation.keyId))) {
       await this.ctx.forgetRevokedCredential(row, rotation.keyId, write);
     } else {
@@ -191,8 +194,7 @@ export class RotationSteps {
     }
     const fresh = this.ctx.store.requireBackend(row.name);
     if (!backendDefinition(row.type).revokeIssuesReplacement) {
-      await this.revoked(rotation, fresh, 'answer lost; re-listing shows the key revoked');
-      this.ctx.audit('revoke', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}: answer lost; confirmed by re-listing`);
+      await this.revoked(rotation, fresh, 'answer lost; re-listing shows the key revoked', `rotation ${rotation.id}: answer lost; confirmed by re-listing`);
       return { next: 'continue' };
     }
     // The vendor issued a replacement: the active key other than the old one. A vendor that shows keys again gives its secret back.

@@ -4,6 +4,7 @@
  * lets only one process make the day's backup. Plain file work, no SQLite: cheap enough for the read
  * path, which only lists them when it must name one in an error.
  */
+import { KEEP_BACKUPS } from '../../../shared/rules.js';
 import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KeywardenError } from '../errors.js';
@@ -11,7 +12,7 @@ import { requireOwnPath } from '../private-files.js';
 
 export const BACKUP_FOLDER = 'backups';
 /** How many rolling backups are kept: a week of daily ones. */
-export const KEEP_BACKUPS = 7;
+export { KEEP_BACKUPS };
 
 /** Why a backup was made: every day a writing process runs, before a schema migration, or when asked. */
 export type BackupReason = 'daily' | 'manual' | `before-schema-${number}`;

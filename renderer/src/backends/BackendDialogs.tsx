@@ -8,7 +8,7 @@ import type { BackendSummary } from '../../../shared/domain.js';
 import { MAX_POLICY_DAYS } from '../../../shared/rules.js';
 import { useBackends } from '../state/context.js';
 import { actionKey, IDLE, type BackendActionKind } from '../state/backends-store.js';
-import { Dialog, Field, focusFirstInvalid } from './controls.js';
+import { Dialog, DialogButtons as Buttons, Field, focusFirstInvalid } from './controls.js';
 import { parseDays, policyInWords, VENDORS } from './vendors.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 
@@ -40,43 +40,6 @@ function EngineError({ id, message }: { id: string; message: string | null }) {
         </>
       )}
     </p>
-  );
-}
-
-function Buttons({
-  busy,
-  submit,
-  busyText,
-  onClose,
-  describedBy,
-  danger,
-  disabled,
-}: {
-  busy: boolean;
-  submit: string;
-  busyText: string;
-  onClose: () => void;
-  describedBy?: string;
-  danger?: boolean;
-  disabled?: boolean;
-}) {
-  return (
-    <div className="dialog-buttons">
-      <button type="button" className="button" onClick={onClose}>
-        Cancel
-      </button>
-      {/* Busy: aria-disabled, not disabled, so the focus stays on the button while the engine answers. */}
-      <button
-        type="submit"
-        className={danger ? 'button danger' : 'button primary'}
-        disabled={disabled}
-        aria-disabled={busy || undefined}
-        aria-busy={busy || undefined}
-        aria-describedby={describedBy}
-      >
-        {busy ? busyText : submit}
-      </button>
-    </div>
   );
 }
 

@@ -74,3 +74,41 @@ export function Field({ label, hint, error, describedBy, ref, className, ...inpu
 export function focusFirstInvalid(form: HTMLFormElement | null): void {
   requestAnimationFrame(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
 }
+
+/** A dialog's Cancel and submit buttons; while busy the submit is aria-disabled (not disabled), so focus stays on it. */
+export function DialogButtons({
+  busy,
+  submit,
+  busyText,
+  onClose,
+  describedBy,
+  danger,
+  disabled,
+}: {
+  busy: boolean;
+  submit: string;
+  busyText: string;
+  onClose: () => void;
+  describedBy?: string;
+  danger?: boolean;
+  disabled?: boolean;
+}) {
+  return (
+    <div className="dialog-buttons">
+      <button type="button" className="button" onClick={onClose}>
+        Cancel
+      </button>
+      {/* Busy: aria-disabled, not disabled, so the focus stays on the button while the engine answers. */}
+      <button
+        type="submit"
+        className={danger ? 'button danger' : 'button primary'}
+        disabled={disabled}
+        aria-disabled={busy || undefined}
+        aria-busy={busy || undefined}
+        aria-describedby={describedBy}
+      >
+        {busy ? busyText : submit}
+      </button>
+    </div>
+  );
+}

@@ -5,7 +5,7 @@
  * once; it is never put in a store, the address, or web storage.
  */
 import { useState, type FormEvent } from 'react';
-import { Dialog, Field } from '../backends/controls.js';
+import { Dialog, DialogButtons, Field } from '../backends/controls.js';
 import { useShell } from '../state/context.js';
 
 /** The engine's own minimum (electron/core/vault): said here so the field can explain it before a round trip. */
@@ -40,14 +40,7 @@ function UnlockWithPassphrase() {
             : "No OS keychain holds this data folder's key here, so its passphrase opens it: enter it to reveal, copy, test and sync."}
         </p>
         <Field label="Passphrase" type="password" autoComplete="current-password" value={passphrase} onChange={(event) => setPassphrase(event.target.value)} error={error ?? undefined} autoFocus />
-        <div className="dialog-buttons">
-          <button type="button" className="button" onClick={close}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" aria-disabled={busy || passphrase === '' || undefined} aria-busy={busy || undefined}>
-            {busy ? 'Unlocking…' : 'Unlock'}
-          </button>
-        </div>
+        <DialogButtons busy={busy} submit="Unlock" busyText="Unlocking…" onClose={close} disabled={passphrase === ''} />
       </form>
     </Dialog>
   );
@@ -88,14 +81,7 @@ function RequirePassphrase() {
           onChange={(event) => setSecond(event.target.value)}
           error={mistake ?? error ?? undefined}
         />
-        <div className="dialog-buttons">
-          <button type="button" className="button" onClick={close}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" aria-disabled={busy || undefined} aria-busy={busy || undefined}>
-            {busy ? 'Saving…' : 'Require passphrase'}
-          </button>
-        </div>
+        <DialogButtons busy={busy} submit="Require passphrase" busyText="Saving…" onClose={close} />
       </form>
     </Dialog>
   );

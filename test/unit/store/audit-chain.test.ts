@@ -93,6 +93,13 @@ describe('tampering is detected and the first tampered event named', () => {
     expect(status.firstBreak).toMatchObject({ id: 9, at: null, kind: 'missing-at-end', problem: expect.stringMatching(/newest 2 events are missing \(ids 9 to 10\).*event 8/) });
   });
 
+  it('only the newest event deleted: missing at the end, naming it', () => {
+    raw.prepare('DELETE FROM audit WHERE id = 10').run();
+    const status = store.verifyAudit();
+    expect(status).toMatchObject({ ok: false, events: 9, verified: 9 });
+    expect(status.firstBreak).toMatchObject({ id: 10, at: null, kind: 'missing-at-end' });
+  });
+
   it('two events swapped whole (their rows exchanged): out of order, at the earlier place', () => {
     raw.transaction(() => {
       raw.prepare('UPDATE audit SET id = -5 WHERE id = 5').run();

@@ -13,7 +13,10 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeywardenEngine } from '../../../electron/core/engine.js';
 import { KeywardenError } from '../../../electron/core/errors.js';
-import { backupName, KEEP_BACKUPS, listBackups } from '../../../electron/core/store/backup-files.js';
+import { backupName, listBackups } from '../../../electron/core/store/backup-files.js';
+
+/** The documented number (docs/cli.md: "the last 7 are kept"), pinned here, not read from the code it checks. */
+const KEEP_BACKUPS = 7;
 import { dailyBackupIfDue, makeBackup } from '../../../electron/core/store/backups.js';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../electron/core/store/migrations/index.js';
 import { openSqlite } from '../../../electron/core/store/sqlite.js';

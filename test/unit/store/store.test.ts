@@ -152,6 +152,19 @@ describe('replaceInventory', () => {
     expect(row.keyCount).toBe(2);
   });
 
+  it('a key without any date that the vendor now lists as revoked is revoked after the re-sync (status alone is a change)', () => {
+    vi.setSystemTime(plusDays(T0, 1));
+    const at = iso(plusDays(T0, 1));
+    // a2 has no created, expiry, grace or last-used date: only its status changes at the vendor.
+    const writes = store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2', { status: 'revoked' }), remote('a3')], {
+      syncStartedAt: at,
+      syncedAt: at,
+      rotateEveryDays: 90,
+    });
+    expect(store.getKey('alpha', 'a2', plusDays(T0, 1))?.status).toBe('revoked');
+    expect(writes).toMatchObject({ updated: 1, unchanged: 2 });
+  });
+
   it('is one transaction: a bad key in the listing changes nothing at all', () => {
     vi.setSystemTime(plusDays(T0, 1));
     const before = store.listKeys({ backend: 'alpha' }, T0);
