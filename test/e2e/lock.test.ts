@@ -129,3 +129,81 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console without a key
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console where only the OS keychain holds the key: an honest lock', () => {
+  const passphrase = `${randomBytes(12).toString('base64url')} staple`;
+  let home: string;
+  let engine: KeywardenEngine;
+
+  beforeAll(async () => {
+    requireBuiltRenderer();
+    home = mkdtempSync(join(tmpdir(), 'keywarden-e2e-lock-keychain-'));
+    engine = KeywardenEngine.open({ home, keychain: memoryKeychain() });
+    await engine.addBackend({ name: 'hand', type: 'manual' });
+    await engine.addManualKey('hand', { name: 'Mailer', secret: randomBytes(24).toString('base64url') });
+  });
+
+  afterAll(async () => {
+    await engine?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('says unlocking asks for nothing while the session is unlocked; Unlock reads the keychain; light and dark at 1024 and 760 px, at rest, hover and focus', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const opened = await startConsoleInChromium(engine, { colorScheme });
+      try {
+        for (const width of [1024, 760]) {
+          await opened.page.setViewportSize({ width, height: 700 });
+          await opened.page.getByRole('button', { name: 'Lock', exact: true }).click();
+          const banner = opened.page.getByRole('status').filter({ hasText: 'Keywarden is locked' });
+          await banner.waitFor();
+          expect(await banner.innerText()).toContain('Unlocking reads the key from your OS keychain, which asks for nothing while your session is unlocked');
+          expect(await seriousAxeFindings(opened.page)).toEqual([]);
+          const require = banner.getByRole('button', { name: 'Require a passphrase' });
+          await screenshot(opened.page, `lock-keychain-banner-${colorScheme}-${width}`);
+          await require.hover();
+          await screenshot(opened.page, `lock-keychain-banner-${colorScheme}-${width}-hover`);
+          // Keyboard focus, as a keyboard user reaches it (:focus-visible): Tab from Unlock.
+          await banner.getByRole('button', { name: 'Unlock', exact: true }).focus();
+          await opened.page.keyboard.press('Tab');
+          expect(await opened.page.evaluate<string>('document.activeElement?.textContent ?? ""')).toBe('Require a passphrase');
+          await screenshot(opened.page, `lock-keychain-banner-${colorScheme}-${width}-focus`);
+          await banner.getByRole('button', { name: 'Unlock', exact: true }).click();
+          await banner.waitFor({ state: 'detached' });
+          expect(engine.lockState().locked).toBe(false);
+        }
+        expect(opened.errors).toEqual([]);
+      } finally {
+        await opened.close();
+      }
+    }
+  });
+
+  it('Require a passphrase, from the lock banner, sets one: Keywarden stays locked and from then on Unlock asks for it', async () => {
+    const opened = await startConsoleInChromium(engine);
+    try {
+      const { page } = opened;
+      await page.getByRole('button', { name: 'Lock', exact: true }).click();
+      await page.getByRole('button', { name: 'Require a passphrase' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Require a passphrase to unlock' });
+      await dialog.getByLabel('New passphrase').fill('too short');
+      await dialog.getByLabel('The same passphrase again').fill('too short');
+      await dialog.getByRole('button', { name: 'Require passphrase' }).click();
+      await dialog.getByText(/At least 12 characters/).waitFor();
+      await dialog.getByLabel('New passphrase').fill(passphrase);
+      await dialog.getByLabel('The same passphrase again').fill(passphrase);
+      await dialog.getByRole('button', { name: 'Require passphrase' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      expect(engine.lockState()).toMatchObject({ locked: true, unlockWith: 'passphrase' });
+      await page.getByRole('button', { name: 'Unlock with passphrase' }).click();
+      const unlock = page.getByRole('dialog', { name: 'Unlock Keywarden' });
+      await unlock.getByLabel('Passphrase').fill(passphrase);
+      await unlock.getByRole('button', { name: 'Unlock' }).click();
+      await page.getByRole('button', { name: 'Lock', exact: true }).waitFor();
+      expect(engine.lockState()).toMatchObject({ locked: false, unlockWith: 'passphrase' });
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+});

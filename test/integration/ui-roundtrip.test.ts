@@ -150,6 +150,13 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden ui: a contract round trip with 
     expect(await keywarden['audit:list']({})).toContainEqual(expect.objectContaining({ action: 'sync', backend: 'nb', outcome: 'ok' }));
   });
 
+  it('an optional argument left out as undefined is not sent as null (vault:unlock, vault:lock from the lock banner)', async () => {
+    expect(await keywarden['vault:lock']()).toMatchObject({ locked: true });
+    // The shell store may pass undefined for "no passphrase": JSON would make it [null], which the contract refuses.
+    const unlocked = await keywarden['vault:unlock'](undefined);
+    expect(unlocked).toMatchObject({ locked: false });
+  });
+
   it('a missing key is a typed not_found (404)', async () => {
     const error = await keywarden['key:show']('nb/no-such-client').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ContractCallError);

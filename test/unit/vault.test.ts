@@ -449,6 +449,17 @@ describe('Vault with an in-memory keychain', () => {
       expect(await vault.open('nb/new', sealedDuring!)).toBe('shown-once');
     });
 
+    it('from the lock screen, a passphrase can be required where only the keychain guards the folder (it stays locked); never changed without the old one', async () => {
+      await vault.seal('hand/1', sampleSecret());
+      vault.lock('manual');
+      await vault.addPassphrase('correct horse battery staple');
+      expect(vault.lockStatus()).toMatchObject({ locked: true, unlockWith: 'passphrase' });
+      await expect(vault.addPassphrase('another long passphrase here')).rejects.toMatchObject({ code: 'locked' });
+      await expect(vault.unlock()).rejects.toMatchObject({ code: 'passphrase_required' });
+      await vault.unlock('correct horse battery staple');
+      expect(vault.locked).toBe(false);
+    });
+
     it('a keychain read that finishes after the lock is not kept', async () => {
       await vault.ensureReady();
       const next = new Vault(meta, keychain);

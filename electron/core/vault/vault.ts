@@ -242,6 +242,21 @@ export class Vault {
    */
   async addPassphrase(passphrase: string): Promise<void> {
     checkPassphraseStrength(passphrase);
+    if (this.lockState.locked) {
+      // From the lock screen ("require a passphrase to unlock"): allowed only where the OS keychain alone guards this
+      // folder, since it hands the key over without asking anyway; Keywarden stays locked, and now unlocks with it.
+      // Where a passphrase exists, changing it needs that passphrase: unlock first.
+      const vaultId = this.meta.getMeta(VAULT_META.id);
+      const check = this.meta.getMeta(VAULT_META.check);
+      if (!vaultId || !check || this.readSlot()) throw new KeywardenError('locked', 'Keywarden is locked: unlock it with the current passphrase to change it');
+      const key = await this.openExisting(vaultId, check);
+      try {
+        this.meta.setMeta(VAULT_META.passphraseSlot, JSON.stringify(await wrapWithPassphrase(key, vaultId, passphrase, this.kdf)));
+      } finally {
+        key.fill(0);
+      }
+      return;
+    }
     if (!this.meta.getMeta(VAULT_META.check)) {
       // A new data folder: create the key with this passphrase as (one of) its ways in.
       this.remember(await this.create(passphrase), this.generation);

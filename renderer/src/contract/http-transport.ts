@@ -63,13 +63,23 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Contrac
   return {
     async invoke(method: ContractMethod, args: unknown[]): Promise<unknown> {
       try {
-        return await post(options, `/api/${encodeURIComponent(method)}`, args, method, options.requestKey?.() ?? null);
+        return await post(options, `/api/${encodeURIComponent(method)}`, withoutTrailingUndefined(args), method, options.requestKey?.() ?? null);
       } catch (error) {
         if (isSessionEnd(error)) options.onSessionEnded?.(error);
         throw error;
       }
     },
   };
+}
+
+/**
+ * An optional argument left out at the end (`vault:unlock(undefined)`) is not sent: JSON has no undefined, and
+ * `[undefined]` would arrive as `[null]`, which the contract rightly refuses. Over IPC it is simply absent too.
+ */
+export function withoutTrailingUndefined(args: readonly unknown[]): unknown[] {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end -= 1;
+  return args.slice(0, end);
 }
 
 /** What a sign-in answers: the request key, and the session's idle and absolute limits. */

@@ -76,7 +76,7 @@ export function createShellStore(client: ContractClient): ShellStore {
       }
       if (passphrase !== undefined) set({ passphraseBusy: true, passphraseError: null });
       try {
-        const lock = await client['vault:unlock'](passphrase === undefined ? undefined : { passphrase });
+        const lock = await (passphrase === undefined ? client['vault:unlock']() : client['vault:unlock']({ passphrase }));
         set({ lock, lockError: null, passphraseDialog: null, passphraseBusy: false, passphraseError: null });
       } catch (error) {
         if (needsPassphrase(error)) get().askPassphrase('unlock');
