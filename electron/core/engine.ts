@@ -149,13 +149,14 @@ export class KeywardenEngine {
       httpOptions: options.http ?? {},
       syncLimits: { ...DEFAULT_SYNC_LIMITS, ...options.syncLimits },
       shownOnceStoreWaitMs: options.shownOnceStoreWaitMs ?? DEFAULT_SHOWN_ONCE_STORE_WAIT_MS,
+      // Re-listing after a lost answer is a sync; the sync workflow is built just below, and called only later.
+      relist: (names) => this.syncing.sync(names),
     });
     this.backends = new BackendWorkflows(this.context);
     this.syncing = new SyncWorkflow(this.context);
     this.keys = new KeyWorkflows(this.context);
     this.remindersFlow = new ReminderWorkflows(this.context);
     this.vaultWorkflows = new VaultWorkflows(this.context);
-    this.context.wireSync((names) => this.syncing.sync(names));
   }
 
   /**

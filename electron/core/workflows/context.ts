@@ -29,6 +29,8 @@ export interface EngineContextOptions {
   httpOptions: Partial<Omit<HttpOptions, 'backendName'>>;
   syncLimits: SyncLimits;
   shownOnceStoreWaitMs: number;
+  /** Re-lists backends through the sync workflow (after a lost answer, or a new credential). */
+  relist: (names: readonly string[]) => Promise<SyncReport>;
 }
 
 export class EngineContext {
@@ -40,8 +42,9 @@ export class EngineContext {
   readonly httpOptions: Partial<Omit<HttpOptions, 'backendName'>>;
   readonly syncLimits: SyncLimits;
   readonly shownOnceStoreWaitMs: number;
-  readonly connectors = new Map<string, { connector: Connector; http: HttpClient }>();
-  private syncBackends: ((names: readonly string[]) => Promise<SyncReport>) | null = null;
+  /** One connector (and HTTP pool) per backend, built on first use; reached through `connectorFor`, `bytesReceived`, `dropConnector`. */
+  private readonly connectors = new Map<string, { connector: Connector; http: HttpClient }>();
+  private readonly relist: (names: readonly string[]) => Promise<SyncReport>;
 
   constructor(options: EngineContextOptions) {
     this.store = options.store;
@@ -51,19 +54,22 @@ export class EngineContext {
     this.httpOptions = options.httpOptions;
     this.syncLimits = options.syncLimits;
     this.shownOnceStoreWaitMs = options.shownOnceStoreWaitMs;
+    this.relist = options.relist;
   }
 
-  /**
-   * Re-lists backends through the sync workflow: after a lost answer (did the create happen?) or a new
-   * credential. Wired by the engine once the sync workflow exists.
-   */
+  /** Re-lists backends through the sync workflow: after a lost answer (did the create happen?) or a new credential. */
   sync(names: readonly string[]): Promise<SyncReport> {
-    if (!this.syncBackends) throw new KeywardenError('internal', 'the sync workflow is not wired to the engine context');
-    return this.syncBackends(names);
+    return this.relist(names);
   }
 
-  wireSync(sync: (names: readonly string[]) => Promise<SyncReport>): void {
-    this.syncBackends = sync;
+  /** Bytes a backend's HTTP pool has received so far (a sync's bound on what it holds); 0 before its first request. */
+  bytesReceived(name: string): number {
+    return this.connectors.get(name)?.http.bytesReceived ?? 0;
+  }
+
+  /** Drops every backend's connector (their credentials were dropped: `vault reset`). */
+  async dropAllConnectors(): Promise<void> {
+    await Promise.all([...this.connectors.keys()].map((name) => this.dropConnector(name)));
   }
 
   async closeConnectors(): Promise<void> {

@@ -67,7 +67,7 @@ export class SyncWorkflow {
           backend: row.name,
         });
       }
-      const received = (this.ctx.connectors.get(row.name)?.http.bytesReceived ?? 0) - bytesAtStart;
+      const received = this.ctx.bytesReceived(row.name) - bytesAtStart;
       if (received > this.ctx.syncLimits.maxBytes) {
         throw new KeywardenError(
           'malformed_response',
@@ -78,7 +78,7 @@ export class SyncWorkflow {
     };
     try {
       const connector = await this.ctx.connectorFor(row);
-      bytesAtStart = this.ctx.connectors.get(row.name)?.http.bytesReceived ?? 0;
+      bytesAtStart = this.ctx.bytesReceived(row.name);
       const seenCursors = new Set<string>();
       let cursor: string | null = null;
       let facts: KeyPage['facts'] | undefined;

@@ -76,7 +76,7 @@ export class VaultWorkflows {
     // The sealed records and the vault's meta rows go in one transaction first; the keychain entry only after it committed.
     const forgotten = await this.ctx.vault.forgetKey(() => this.ctx.store.dropSealedRecords(Object.values(VAULT_META)));
     const dropped = forgotten.dropped;
-    await Promise.all([...this.ctx.connectors.keys()].map((name) => this.ctx.dropConnector(name)));
+    await this.ctx.dropAllConnectors();
     this.ctx.audit('vault.reset', null, null, 'ok', `${plural(dropped.keySecrets, 'cached secret')} and ${plural(dropped.credentials, 'credential')} dropped`);
     return {
       dropped: { keySecrets: dropped.keySecrets, credentials: dropped.credentials },
