@@ -7,14 +7,15 @@
  * 1. the sender frame must be Keywarden's own page: the top-level frame of the app's window, on `app://keywarden`
  *    (VS Code's validated-IPC idea: a handler trusts the frame, not the channel name, since any frame that gets a
  *    handle on ipcRenderer can name any channel). Refused calls are logged and answered `request_refused`;
- * 2. electron/core/desktop/contract-dispatch.ts: plain data within bounds, then the contract's schema, then the
- *    handler, then the result's schema; errors as `{ code, message }`, never a stack.
+ * 2. electron/core/contract-pipeline.ts, the same for every transport: plain data within bounds, then the contract's
+ *    schema, then the handler, then the result's schema; errors as `{ code, message, details? }`, never a stack.
+ *    Its outcome becomes the `IpcAnswer` envelope.
  */
 import { type ContractHandlers } from '../../shared/contract.js';
-import { CONTRACT_CHANNELS, EVENT_CHANNELS, type IpcAnswer } from '../../shared/ipc-channels.js';
+import { CONTRACT_CHANNELS, EVENT_CHANNELS, type IpcAnswer, REQUEST_REFUSED } from '../../shared/ipc-channels.js';
+import { type ArgumentLimits, invokeContract } from '../core/contract-pipeline.js';
 import type { ContractEventListeners } from '../core/desktop/events.js';
 import { isAppUrl } from '../core/desktop/app-protocol.js';
-import { type ArgumentLimits, createContractDispatcher } from '../core/desktop/contract-dispatch.js';
 
 /** What the frame check reads of a frame (Electron's WebFrameMain has these). */
 export interface FrameLike {
@@ -66,9 +67,10 @@ export interface BindOptions {
 
 /** Binds every contract method once; returns the function that removes the bindings again (on quit, and in tests). */
 export function bindContract(ipcMain: IpcMainLike, handlers: ContractHandlers, isTrustedFrame: FrameCheck, options: BindOptions = {}): () => void {
-  const dispatcher = createContractDispatcher({ handlers, ...(options.log ? { log: options.log } : {}), ...(options.limits ? { limits: options.limits } : {}) });
+  const log = options.log ?? (() => {});
+  const pipeline = { detailsAt: "the app's log", log, ...(options.limits ? { limits: options.limits } : {}) };
   for (const [method, channel] of CONTRACT_CHANNELS) {
-    ipcMain.handle(channel, (event, ...args) => {
+    ipcMain.handle(channel, async (event, ...args): Promise<IpcAnswer> => {
       let trusted: boolean;
       try {
         trusted = isTrustedFrame(event);
@@ -76,8 +78,14 @@ export function bindContract(ipcMain: IpcMainLike, handlers: ContractHandlers, i
         // A frame destroyed while we looked at it.
         trusted = false;
       }
-      if (!trusted) return dispatcher.refuse(method, `the sender is not Keywarden's own page (${describeSender(event)})`);
-      return dispatcher.call(method, args);
+      if (!trusted) {
+        const reason = `the sender is not Keywarden's own page (${describeSender(event)})`;
+        log(`refused ${JSON.stringify(method)}: ${reason}`);
+        return { ok: false, error: { code: REQUEST_REFUSED, message: `${method}: refused: ${reason}` } };
+      }
+      const outcome = await invokeContract(handlers, method, args, pipeline);
+      // The envelope carries the value or the error; the failure's kind is for transports that need it (HTTP's status).
+      return outcome.ok ? { ok: true, value: outcome.value } : { ok: false, error: outcome.error };
     });
   }
   return () => {

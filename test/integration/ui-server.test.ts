@@ -488,38 +488,41 @@ describe('keywarden ui: the server', () => {
       expect(answer.json).toEqual({ error: { code: 'invalid_input', message: expect.stringMatching(/larger than 1048576 bytes/) } });
     });
 
-    it('an unknown method is 404, and only the contract methods are routes', async () => {
-      for (const method of ['shell:exec', '__proto__', 'constructor', 'key:show/extra', '']) {
-        const answer = await call(port, requestKey, method, []);
-        expect(answer.status, method).toBe(404);
-        expect(answer.json).toEqual({ error: { code: 'not_found', message: expect.stringMatching(/no contract method/) } });
-      }
+    it('a contract method is called with POST only (what the pipeline answers is in contract-transports.test.ts)', async () => {
       const get = await request(port, { path: '/api/backend:list', headers: bearer(requestKey) });
       expect(get.status).toBe(405);
       expect(get.headers.allow).toBe('POST');
+      // An unknown name is answered before its body is read, whatever the HTTP method.
+      expect(await raw(port, { path: '/api/shell:exec', headers: bearer(requestKey) })).toMatchObject({ status: 404 });
     });
 
-    it('arguments that fail the schema, or are not JSON, are answered 400 and never reach the engine', async () => {
-      const revokeKey = vi.spyOn(engine, 'revokeKey');
+    it('a body that is not the JSON array of the arguments is answered 400, in another content type 415, and never reaches the engine', async () => {
+      const deleteKey = vi.spyOn(engine, 'deleteKey');
       const auditBefore = engine.auditTrail({});
-      const cases: Array<[string, string]> = [
-        ['key:revoke', JSON.stringify([key.ref, { validityDays: 900 }])],
-        ['key:revoke', JSON.stringify([key.ref, { validityDays: 30, force: true }])],
-        ['key:revoke', JSON.stringify([key.ref])],
-        ['key:reveal', JSON.stringify(['no-slash'])],
-        ['key:delete', JSON.stringify({ 0: key.ref })],
-        ['key:delete', '[not json'],
+      const cases: Array<[string, RegExp]> = [
+        [JSON.stringify({ 0: key.ref }), /^key:delete: refused: the arguments are not a list/],
+        [JSON.stringify(key.ref), /^key:delete: refused: the arguments are not a list/],
+        ['[not json', /^the request body is not JSON/],
+        [`["${key.ref}"`, /^the request body is not JSON/],
+        ['', /^the request body is not JSON/],
       ];
-      for (const [method, body] of cases) {
+      for (const [body, message] of cases) {
         const answer = await raw(port, {
           method: 'POST',
-          path: `/api/${method}`,
+          path: '/api/key:delete',
           body,
           headers: { ...bearer(requestKey), origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json' },
         });
         expect(answer.status, body).toBe(400);
-        expect((JSON.parse(answer.body) as { error: { code: string } }).error.code).toBe('invalid_input');
+        expect(JSON.parse(answer.body), body).toEqual({ error: { code: 'invalid_input', message: expect.stringMatching(message) } });
       }
+      const invalidUtf8 = await raw(port, {
+        method: 'POST',
+        path: '/api/key:delete',
+        body: Buffer.concat([Buffer.from('["'), Buffer.from([0xff, 0xfe]), Buffer.from('"]')]),
+        headers: { ...bearer(requestKey), origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json' },
+      });
+      expect(invalidUtf8.status).toBe(400);
       const wrongType = await raw(port, {
         method: 'POST',
         path: '/api/key:delete',
@@ -527,7 +530,7 @@ describe('keywarden ui: the server', () => {
         headers: { ...bearer(requestKey), origin: `http://127.0.0.1:${port}`, 'content-type': 'text/plain' },
       });
       expect(wrongType.status).toBe(415);
-      expect(revokeKey).not.toHaveBeenCalled();
+      expect(deleteKey).not.toHaveBeenCalled();
       expect(engine.auditTrail({})).toEqual(auditBefore);
       expect(engine.listKeys({})).toHaveLength(1);
     });

@@ -1,6 +1,8 @@
 /**
  * A real KeywardenEngine on a temporary data folder, behind a counting wrapper: every engine method the contract
- * handlers call is counted, so a test can prove that a refused call never reached the engine.
+ * handlers call is counted, so a test can prove that a refused call never reached the engine. `misbehave` makes one
+ * method of the wrapper do something else (throw, return what the contract does not declare), for every host that
+ * was given the wrapper.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,8 @@ export interface CountingEngine {
   real: KeywardenEngine;
   /** Engine method calls made through the wrapper, by name. */
   calls: string[];
+  /** From now on, `method` called through the wrapper runs `instead` (still counted); `undefined` restores it. */
+  misbehave(method: keyof KeywardenEngine, instead: ((...args: unknown[]) => unknown) | undefined): void;
   home: string;
   close(): Promise<void>;
 }
@@ -24,13 +28,15 @@ export function openCountingEngine(): CountingEngine {
   const home = mkdtempSync(join(tmpdir(), 'keywarden-counting-'));
   const real = KeywardenEngine.open({ home, keychain: memoryKeychain() });
   const calls: string[] = [];
+  const faults = new Map<PropertyKey, (...args: unknown[]) => unknown>();
   const engine = new Proxy(real, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]): unknown => {
         calls.push(String(property));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
+        const instead = faults.get(property);
+        return instead ? instead(...args) : (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
   });
@@ -38,6 +44,10 @@ export function openCountingEngine(): CountingEngine {
     engine,
     real,
     calls,
+    misbehave(method, instead) {
+      if (instead) faults.set(method, instead);
+      else faults.delete(method);
+    },
     home,
     async close() {
       await real.close();

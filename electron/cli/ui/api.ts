@@ -1,16 +1,18 @@
 /**
  * The contract over HTTP: `POST /api/<method>` with the JSON array of the method's arguments, answered with
- * the method's result as JSON, or `{ "error": { "code", "message" } }`. One route per contract method, found
- * by name in CONTRACT (no list of methods here), so a method added to the contract is served with no change.
+ * the method's result as JSON, or `{ "error": { "code", "message", "details"? } }`. One route per contract method,
+ * found by name in CONTRACT (no list of methods here), so a method added to the contract is served with no change.
  *
- * Order of checks (the server has already checked Host, Origin and the session's request key): the method exists, the body
- * is JSON no larger than the cap, the arguments pass the contract's schema (parseContractArgs); only then is
- * the engine reached. The result is checked against the contract's result schema before it is sent, so
- * nothing the contract does not declare leaves the process.
+ * A thin adapter around electron/core/contract-pipeline.ts, which judges and runs the call exactly as it does for the
+ * desktop app's IPC (the method, plain data within bounds, the schema, the handler, the result's schema, one error
+ * shape). What is HTTP's own stays here (the server has already checked Host, Origin and the session's request key):
+ * an unknown method is answered before its body is read, then POST only, `application/json`, a body no larger than
+ * the cap, UTF-8 JSON; and each failure's HTTP status.
  */
 import type http from 'node:http';
-import { CONTRACT, ContractViolation, type ContractHandlers, isContractMethod, parseContractArgs } from '../../../shared/contract.js';
-import { type ErrorCode, KeywardenError, toKeywardenError } from '../../core/errors.js';
+import { type ContractHandlers, isContractMethod } from '../../../shared/contract.js';
+import { type ContractOutcome, type ContractPipelineOptions, invokeContract } from '../../core/contract-pipeline.js';
+import type { ErrorCode } from '../../core/errors.js';
 import { discardRefusedBody, sendApiError, sendJson } from './respond.js';
 
 /**
@@ -50,6 +52,9 @@ const STATUS: Record<ErrorCode, number> = {
   timeout: 504,
 };
 
+/** The status of a failure the pipeline itself decided (the engine's own codes go through STATUS). */
+const KIND_STATUS = { unknown_method: 404, invalid_arguments: 400, internal: 500 } as const;
+
 /** What a body larger than the cap may still send before the connection is cut instead of drained. */
 const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
@@ -61,9 +66,12 @@ export interface ApiOptions {
 
 /** Serves one call; `name` is the path segment after /api/, already decoded. */
 export async function serveContractCall(request: http.IncomingMessage, response: http.ServerResponse, name: string, options: ApiOptions): Promise<void> {
+  const pipeline: ContractPipelineOptions = { detailsAt: 'the terminal running "keywarden ui"', log: options.log };
+  const call = (args: unknown) => invokeContract(options.handlers, name, args, pipeline);
   if (!isContractMethod(name)) {
+    // The pipeline's own answer to a method it does not have (whatever the arguments), given before the body is read.
     discardRefusedBody(request, response);
-    sendApiError(response, 404, 'not_found', `no contract method "${name.slice(0, 100)}"`);
+    sendOutcome(response, await call([]));
     return;
   }
   if (request.method !== 'POST') {
@@ -91,37 +99,13 @@ export async function serveContractCall(request: http.IncomingMessage, response:
     sendApiError(response, 400, 'invalid_input', 'the request body is not JSON (UTF-8)');
     return;
   }
-  if (!Array.isArray(args)) {
-    sendApiError(response, 400, 'invalid_input', `the request body must be the JSON array of ${name}'s arguments`);
-    return;
-  }
-  try {
-    const parsed = parseContractArgs(name, args) as unknown[];
-    const handler = options.handlers[name] as (...handlerArgs: unknown[]) => Promise<unknown>;
-    const result = await handler(...parsed);
-    const checked = CONTRACT[name].result.safeParse(result);
-    if (!checked.success) throw new KeywardenError('internal', `${name}: the engine's result does not fit the contract: ${checked.error.issues[0]?.message ?? 'invalid'}`);
-    // undefined is not JSON; a method declared to return nothing returns null.
-    sendJson(response, 200, checked.data ?? null);
-  } catch (error) {
-    sendCallError(response, name, error, options.log);
-  }
+  sendOutcome(response, await call(args));
 }
 
-function sendCallError(response: http.ServerResponse, method: string, error: unknown, log: (message: string) => void): void {
-  if (error instanceof ContractViolation) {
-    sendApiError(response, 400, 'invalid_input', error.message);
-    return;
-  }
-  const typed = toKeywardenError(error);
-  if (typed.code === 'internal') {
-    // A defect: the whole story goes to the terminal that runs the server, never a stack to the browser.
-    const cause: unknown = typed.cause ?? typed;
-    log(`${method} failed with an internal error: ${typed.message}${cause instanceof Error && cause.stack ? `\n${cause.stack}` : ''}`);
-    sendApiError(response, 500, 'internal', `${method} failed: an internal error in Keywarden; the terminal running "keywarden ui" has the details`);
-    return;
-  }
-  sendApiError(response, STATUS[typed.code] ?? 500, typed.code, typed.message, typed.details);
+function sendOutcome(response: http.ServerResponse, outcome: ContractOutcome): void {
+  // undefined is not JSON; a method declared to return nothing returns null.
+  if (outcome.ok) sendJson(response, 200, outcome.value ?? null);
+  else sendApiError(response, outcome.kind === 'engine' ? (STATUS[outcome.error.code] ?? 500) : KIND_STATUS[outcome.kind], outcome.error.code, outcome.error.message, outcome.error.details);
 }
 
 /**

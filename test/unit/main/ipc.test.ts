@@ -1,15 +1,15 @@
 /**
- * The contract over IPC (electron/main/ipc.ts and electron/core/desktop/contract-dispatch.ts), in front of a real
- * engine on a temporary folder behind a counting wrapper: every method is bound once, only Keywarden's own top-level
- * page is answered, arguments are judged before the engine is reached, and errors cross as `{ code, message }`.
- * The preload's side (electron/preload/bridge.ts) is driven over the same stand-in IPC, end to end.
+ * The contract over IPC (electron/main/ipc.ts), in front of a real engine on a temporary folder behind a counting
+ * wrapper: what is IPC's own. Every method is bound once, only Keywarden's own top-level page is answered, and the
+ * envelope crosses. The preload's side (electron/preload/bridge.ts) is driven over the same stand-in IPC, end to end.
+ * How arguments are judged and errors shaped (electron/core/contract-pipeline.ts) is the same over HTTP, and tested
+ * over both with one table: test/integration/contract-transports.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONTRACT, CONTRACT_EVENTS, type ContractHandlers } from '../../../shared/contract.js';
 import { contractChannel, eventChannel, type IpcAnswer } from '../../../shared/ipc-channels.js';
 import { createContractHandlers } from '../../../electron/core/contract-handlers.js';
 import { APP_START_URL } from '../../../electron/core/desktop/app-protocol.js';
-import { KeywardenError } from '../../../electron/core/errors.js';
 import { bindContract, createFrameCheck, windowEventTarget } from '../../../electron/main/ipc.js';
 import { createDesktopBridge, IpcCallError } from '../../../electron/preload/bridge.js';
 import { openCountingEngine, recordingSink, type CountingEngine } from '../../support/counting-engine.js';
@@ -23,10 +23,10 @@ describe('the contract over IPC', () => {
   let unbind: () => void;
   let ref: string;
 
-  const bind = (wrap: (handlers: ContractHandlers) => ContractHandlers = (given) => given) => {
+  const bind = () => {
     unbind = bindContract(
       fake.ipcMain,
-      wrap(handlers),
+      handlers,
       createFrameCheck(() => window),
       { log: (message) => logs.push(message) },
     );
@@ -92,35 +92,6 @@ describe('the contract over IPC', () => {
     // The log names where the call came from, never the full URL.
     expect(logs.join('\n')).toContain('subframe of web contents');
     expect(logs.join('\n')).not.toContain('/etc/passwd');
-  });
-
-  it('refuses arguments the contract does not accept before the engine is reached', async () => {
-    expect(await invoke('key:show', [42])).toEqual({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/^key:show: invalid arguments: argument 0/) } });
-    expect(await invoke('settings:set', [{ clipboardClearSeconds: 1 }])).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await invoke('inventory:facets', ['extra'])).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(counting.calls).toEqual([]);
-  });
-
-  it("returns the engine's errors as { code, message }, never a stack", async () => {
-    const answer = await invoke('key:show', ['hand/missing']);
-    expect(answer).toEqual({ ok: false, error: { code: 'not_found', message: expect.stringContaining('no key "missing" in backend "hand"'), details: { ref: 'hand/missing' } } });
-    expect(JSON.stringify(answer)).not.toMatch(/\n\s+at /);
-  });
-
-  it('reports a defect in one neutral line to the page and with its stack to the log', async () => {
-    unbind();
-    bind((given) => ({
-      ...given,
-      'inventory:facets': async () => {
-        throw new TypeError('cannot read properties of undefined');
-      },
-      'vault:lockstate': async () => ({ locked: 'no' }) as never,
-    }));
-    const failed = await invoke('inventory:facets', []);
-    expect(failed).toEqual({ ok: false, error: { code: 'internal', message: "inventory:facets failed: an internal error in Keywarden (details in the app's log)" } });
-    expect(logs.find((line) => line.startsWith('inventory:facets failed'))).toMatch(/cannot read properties of undefined\n.*TypeError/s);
-    // A result the contract does not declare never leaves the main process.
-    expect(await invoke('vault:lockstate', [])).toMatchObject({ ok: false, error: { code: 'internal' } });
   });
 
   it('removes every binding again', () => {
@@ -189,16 +160,5 @@ describe('the contract over IPC', () => {
       expect(renderer.listenerCount('contract:key:reveal')).toBe(0);
       stop();
     });
-  });
-
-  it('types a KeywardenError from a handler with its own code', async () => {
-    unbind();
-    bind((given) => ({
-      ...given,
-      'key:copy': async () => {
-        throw new KeywardenError('locked', 'Keywarden is locked: unlock it to copy a secret', { ref });
-      },
-    }));
-    expect(await invoke('key:copy', [ref])).toEqual({ ok: false, error: { code: 'locked', message: 'Keywarden is locked: unlock it to copy a secret', details: { ref } } });
   });
 });
