@@ -146,6 +146,19 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('engine when
       expect(lastAudit(kw, 'create')).toMatchObject({ ref: 'nb/gw-502', outcome: 'unknown' });
     });
 
+    it('Nitrobox: a create answered 408 after the client was made is re-listed too: a timeout on the way is no refusal', async () => {
+      const { kw, emulator, state } = await nitrobox();
+      emulator.addFault({ kind: 'gateway-status', status: 408, method: 'POST', pathPrefix: '/api/v1/api-keys' });
+
+      const error = await failure(kw.createKey('nb', 'gw-408'));
+
+      expect(error.code).toBe('outcome_unknown');
+      expect(error.details).toMatchObject({ created: true, ref: 'nb/gw-408' });
+      expect(emulator.requestLog.filter((line) => line === 'POST /api/v1/api-keys')).toHaveLength(1);
+      expect(state.findClient('gw-408')).not.toBeNull();
+      expect(lastAudit(kw, 'create')).toMatchObject({ ref: 'nb/gw-408', outcome: 'unknown' });
+    });
+
     it('Nitrobox: a create answered 503 before anything was made says so after re-listing: it can be tried again', async () => {
       const { kw, emulator, state } = await nitrobox();
       emulator.addFault({ kind: 'status', status: 503, method: 'POST', pathPrefix: '/api/v1/api-keys' });
@@ -183,6 +196,17 @@ describe.skipIf(process.env.KEYWARDEN_TEST_KEYCHAIN !== 'isolated')('engine when
       expect(error.code).not.toBe('outcome_unknown');
       expect(emulator.requestLog.slice(before)).toEqual(['POST /api/v1/api-keys']);
       expect(lastAudit(kw, 'create')).toMatchObject({ ref: null, outcome: 'failed' });
+    });
+    it('a change the connector refuses before sending anything is a refusal too: nothing is sent, nothing is re-listed', async () => {
+      const { kw, emulator, state, active, ref } = await commBox();
+      const before = emulator.requestLog.length;
+
+      const error = await failure(kw.revokeKey(ref, { validityDays: 400 }));
+
+      expect(error.code).toBe('invalid_input');
+      expect(emulator.requestLog.slice(before)).toEqual([]);
+      expect(state.findKey(active.key.id)?.status).toBe('active');
+      expect(lastAudit(kw, 'revoke')).toMatchObject({ ref, outcome: 'failed', detail: 'invalid_input' });
     });
   });
 

@@ -1,9 +1,10 @@
 /**
  * Guided rotation when a step's outcome stays unknown, against the real emulators on loopback: the answer to a
- * create or revoke is lost *and* the re-listing fails, so the step is left `unknown`. Resuming must re-list first
- * and record what the vendor did; it must never send the create or revoke again (counted at the emulator). And a
- * new key that failed its test is tested again on resume, never skipped. Each case was a bug injected into the
- * engine that no test caught; these pin the rules (workflows/vendor-changes.ts, rotation/steps.ts).
+ * create, revoke or delete is lost *and* the re-listing fails, so the step is left `unknown`. Resuming must re-list
+ * first and record what the vendor did; it must never send the create or revoke again (counted at the emulator),
+ * nor ask again for a confirmation already given. And a new key that failed its test is tested again on resume,
+ * never skipped. Each case was a bug injected into the engine that no test caught (the last two by the mutation
+ * check, tools/mutate); these pin the rules (workflows/vendor-changes.ts, rotation/steps.ts, rotation/workflow.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,37 @@ describe.skipIf(!hasIsolatedKeychain)('a rotation step whose outcome stays unkno
       expect(count(nitrobox.emulator.requestLog, 'POST /api/v1/api-keys')).toBe(1);
       expect(resumed.rotation.problem).toMatch(/created "billing-sync-next".*can never be recovered/);
       expect(nitrobox.state.clients.map((client) => client.clientId).sort()).toEqual(['billing-sync', 'billing-sync-next']);
+    });
+    it('a new key that failed its test is tested again on resume, never stepped over', async () => {
+      nitrobox.emulator.addFault({ kind: 'status', status: 401, method: 'POST', pathPrefix: '/oauth/token', times: 1 });
+      const started = await engine.startRotation('nb/billing-sync', { newName: 'billing-sync-next' });
+      expect(started.rotation.state).toBe('blocked');
+      expect(started.rotation.steps.find((step) => step.name === 'test-new')?.status).toBe('failed');
+      expect(started.rotation.problem).toMatch(/failed its test/);
+
+      const resumed = await engine.advanceRotation(started.rotation.id, { action: 'continue' });
+      expect(count(nitrobox.emulator.requestLog, 'POST /oauth/token')).toBe(2);
+      expect(resumed.rotation.steps.find((step) => step.name === 'test-new')?.status).toBe('done');
+      expect(resumed.rotation).toMatchObject({ state: 'waiting', currentStep: 'switch-consumers' });
+    });
+
+    it('the delete of the old client: answer lost and re-list failed; resuming re-lists and finishes, without asking again', async () => {
+      const started = await engine.startRotation('nb/billing-sync', { newName: 'billing-sync-next' });
+      expect(started.rotation).toMatchObject({ state: 'waiting', currentStep: 'switch-consumers' });
+      const id = started.rotation.id;
+      expect((await engine.advanceRotation(id, { action: 'confirm' })).rotation).toMatchObject({ state: 'waiting', currentStep: 'delete-old' });
+      nitrobox.emulator.addFault({ kind: 'lost-reply', method: 'DELETE', pathPrefix: '/api/v1/api-keys/billing-sync' });
+      nitrobox.emulator.addFault({ kind: 'status', status: 503, method: 'GET', pathPrefix: '/api/v1/api-keys', times: 1 });
+      const confirmed = await engine.advanceRotation(id, { action: 'confirm' });
+      expect(confirmed.rotation.state).toBe('blocked');
+      expect(confirmed.rotation.steps.find((step) => step.name === 'delete-old')?.status).toBe('unknown');
+      expect(nitrobox.state.findClient('billing-sync')).toBeNull();
+
+      // The administrator confirmed once already: resuming only looks, and the list says the client is gone.
+      const resumed = await engine.advanceRotation(id, { action: 'continue' });
+      expect(resumed.rotation).toMatchObject({ state: 'done', currentStep: null });
+      expect(count(nitrobox.emulator.requestLog, 'DELETE /api/v1/api-keys/billing-sync')).toBe(1);
+      expect(engine.listKeys({ backend: 'nb' }).map((key) => key.id)).toEqual(['billing-sync-next']);
     });
   });
 

@@ -355,6 +355,34 @@ describe('keywarden ui: the server', () => {
       });
     });
 
+    it('both limits hold to the millisecond: a session is served a millisecond before its idle time or its lifetime ends, and refused at that moment', async () => {
+      // A clock that moves only when the test moves it: no time passes between two steps.
+      let now = Date.now();
+      const timed = await ownServer({ clock: () => now, sessions: { idleMs: 10 * MINUTE, lifetimeMs: 25 * MINUTE } });
+      const idle = await login(timed.newLaunchUrl());
+      now += 10 * MINUTE - 1;
+      expect((await call(timed.port, idle, 'backend:list', [])).status).toBe(200);
+      now += 10 * MINUTE;
+      expect(await call(timed.port, idle, 'backend:list', [])).toMatchObject({
+        status: 401,
+        json: { error: { code: 'session_expired', message: expect.stringMatching(/it was not used for 10 minutes/) } },
+      });
+
+      const lasting = await login(timed.newLaunchUrl());
+      const signedInAt = now;
+      for (const minutes of [9, 18, 24]) {
+        now = signedInAt + minutes * MINUTE;
+        expect((await call(timed.port, lasting, 'backend:list', [])).status, `${minutes} min`).toBe(200);
+      }
+      now = signedInAt + 25 * MINUTE - 1;
+      expect((await call(timed.port, lasting, 'backend:list', [])).status).toBe(200);
+      now += 1;
+      expect(await call(timed.port, lasting, 'backend:list', [])).toMatchObject({
+        status: 401,
+        json: { error: { code: 'session_expired', message: expect.stringMatching(/a session lasts at most 25 minutes/) } },
+      });
+    });
+
     it("a session's own timer ends its event stream when it expires, with nobody calling", async () => {
       const timed = await ownServer({ sessions: { idleMs: 300 } });
       const own = await login(timed.newLaunchUrl());

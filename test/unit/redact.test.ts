@@ -18,10 +18,12 @@ describe('redactKeyShapes', () => {
     const boxwatch = `bw_${randomBytes(32).toString('hex')}`;
     const nitrobox = `A1${randomBytes(36).toString('base64url')}`;
     const hexToken = `cbt_${randomBytes(24).toString('hex')}`;
-    const text = `denied for ${commbox}, ${boxwatch}; Authorization: Bearer ${hexToken}; client_secret=${nitrobox}&api_key: "short-one" ${nitrobox}`;
+    // 16 lower-case hex digits: too short and too plain for the run rule; only the scheme before it gives it away.
+    const plainToken = randomBytes(8).toString('hex');
+    const text = `denied for ${commbox}, ${boxwatch}; Authorization: Bearer ${hexToken}; client_secret=${nitrobox}&api_key: "short-one" ${nitrobox}; retry with Bearer ${plainToken}`;
     const redacted = redactKeyShapes(text);
-    for (const secret of [commbox, boxwatch, nitrobox, hexToken, 'short-one']) expect(redacted).not.toContain(secret);
-    expect(redacted).toBe(`denied for ${REDACTED}, ${REDACTED}; Authorization: Bearer ${REDACTED}; client_secret=${REDACTED}&api_key: "${REDACTED}" ${REDACTED}`);
+    for (const secret of [commbox, boxwatch, nitrobox, hexToken, 'short-one', plainToken]) expect(redacted).not.toContain(secret);
+    expect(redacted).toBe(`denied for ${REDACTED}, ${REDACTED}; Authorization: Bearer ${REDACTED}; client_secret=${REDACTED}&api_key: "${REDACTED}" ${REDACTED}; retry with Bearer ${REDACTED}`);
   });
 
   it("keeps Keywarden's own words, BoxWatch's public prefix, key ids, client ids and vendor codes", () => {
