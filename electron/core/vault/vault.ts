@@ -124,8 +124,8 @@ export class Vault {
   }
 
   /**
-   * Unlocks (or creates) the data key now. Called before any request that will return a shown-once
-   * secret, so that a keychain problem is found before the vendor issues a key, not after.
+   * Reads (or creates) the data key now, so a keychain problem is found before anything depends on it. Operations
+   * that receive a shown-once secret use `hold` instead, which also keeps the key until they are done.
    */
   async ensureReady(): Promise<void> {
     await this.key();
@@ -165,7 +165,7 @@ export class Vault {
   }
 
   /**
-   * Locks: from now on every use of the data key is refused (\`locked\`) until \`unlock\`, and the key leaves memory,
+   * Locks: from now on every use of the data key is refused (`locked`) until `unlock`, and the key leaves memory,
    * overwritten, as soon as no operation under way holds it. Locking again keeps the first time and reason.
    */
   lock(reason: LockReason): LockState {
