@@ -119,7 +119,7 @@ export function writePrivateFile(destination: string, content: string | Uint8Arr
     placed = true;
     if (linked) unlinkSync(partial);
     const bytes = fstatSync(fd).size;
-    syncFolder(folder);
+    syncToDisk(folder);
     return { path, bytes };
   } catch (error) {
     if (!placed) rmSync(partial, { force: true });
@@ -146,7 +146,7 @@ export function placePrivateFile(staged: string, destination: string, options: P
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error instanceof KeywardenError ? error : writeError(error, path, options);
       return writePrivateFile(path, (out) => copyThrough(fd, out), options);
     }
-    syncFolder(dirname(path));
+    syncToDisk(dirname(path));
     return { path, bytes: fstatSync(fd).size };
   } finally {
     closeSync(fd);
@@ -280,11 +280,11 @@ function copyThrough(from: number, to: number): void {
   }
 }
 
-/** Flushes a folder's entries after a link or rename (where the platform allows it). */
-function syncFolder(folder: string): void {
+/** Flushes a file, or a folder's entries after a link or rename, to the disk (where the platform allows it). */
+export function syncToDisk(path: string): void {
   let fd: number | undefined;
   try {
-    fd = openSync(folder, 'r');
+    fd = openSync(path, 'r');
     fsyncSync(fd);
   } catch {
     // Windows cannot open a folder to flush it; a file system without fsync on folders: best effort.

@@ -5,7 +5,7 @@
  * path, which only lists them when it must name one in an error.
  */
 import { KEEP_BACKUPS } from '../../../shared/rules.js';
-import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KeywardenError } from '../errors.js';
 import { requireOwnPath } from '../private-files.js';
@@ -189,18 +189,5 @@ function staleLock(lock: string): boolean {
   } catch (error) {
     // ESRCH: its process is gone. ENOENT: released meanwhile. EPERM: alive, another user's.
     return (error as NodeJS.ErrnoException).code !== 'EPERM';
-  }
-}
-
-/** Flushes a file, or a folder's entries after a rename, to the disk (where the platform allows it). */
-export function syncToDisk(path: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Windows cannot open a folder to flush it; a file system without fsync on folders: best effort.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

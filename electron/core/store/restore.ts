@@ -14,8 +14,8 @@
 import { chmodSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { KeywardenError } from '../errors.js';
-import { makePrivateFolder } from '../private-files.js';
-import { STAGING_PREFIX, syncToDisk } from './backup-files.js';
+import { makePrivateFolder, syncToDisk } from '../private-files.js';
+import { STAGING_PREFIX } from './backup-files.js';
 import { settleCopy } from './backups.js';
 import { commandFor, requireRestorable } from './integrity.js';
 import { lockExclusively, openSqlite, type OpenOptions, type SqlDatabase } from './sqlite.js';
