@@ -16,30 +16,41 @@ import { createOsKeychain, type Keychain } from '../../electron/core/vault/keych
 import { hasIsolatedKeychain } from '../support/cli.js';
 import { failure } from '../support/connectors.js';
 
+/**
+ * The OS keychain (the isolated test keyring) behind a switch: while `answers` is false the keyring stands for a
+ * locked one whose prompt was cancelled (`locked`: no entry, isLocked true) or for a machine without a Secret
+ * Service (`unavailable`: every read refused). `reads` counts reads, so a test can see nothing reached for the key.
+ */
+function switchedKeychain(when: { answers: boolean; reads: number; off: 'locked' | 'unavailable' }): Keychain {
+  const os = createOsKeychain();
+  return {
+    get: (service, account) => {
+      when.reads += 1;
+      if (when.answers) return os.get(service, account);
+      return when.off === 'locked' ? Promise.resolve(null) : Promise.reject(new KeywardenError('keychain_unavailable', 'no Secret Service on this machine'));
+    },
+    set: (service, account, value) => os.set(service, account, value),
+    delete: (service, account) => os.delete(service, account),
+    isLocked: async () => when.off === 'locked' && !when.answers,
+  };
+}
+
 describe.skipIf(!hasIsolatedKeychain)('the lock', () => {
   let home: string;
   let engine: KeywardenEngine;
-  let keychainAnswers = true;
+  const keychain = { answers: true, reads: 0, off: 'locked' as const };
   let ref: string;
   const secret = randomBytes(24).toString('base64url');
 
   beforeEach(async () => {
     home = mkdtempSync(join(tmpdir(), 'keywarden-lock-'));
-    const os = createOsKeychain();
-    // The OS keychain, with a switch standing for "the keyring is locked and the user cancelled its prompt".
-    const keychain: Keychain = {
-      get: (service, account) => (keychainAnswers ? os.get(service, account) : Promise.resolve(null)),
-      set: (service, account, value) => os.set(service, account, value),
-      delete: (service, account) => os.delete(service, account),
-      isLocked: async () => (keychainAnswers ? false : true),
-    };
-    engine = KeywardenEngine.open({ home, keychain });
+    engine = KeywardenEngine.open({ home, keychain: switchedKeychain(keychain) });
     await engine.addBackend({ name: 'hand', type: 'manual' });
     ref = (await engine.addManualKey('hand', { name: 'Mailer', expiresAt: new Date(Date.now() + 5 * 86_400_000).toISOString(), secret })).ref;
   });
 
   afterEach(async () => {
-    keychainAnswers = true;
+    keychain.answers = true;
     await engine.resetVault();
     await engine.close();
     rmSync(home, { recursive: true, force: true });
@@ -61,13 +72,13 @@ describe.skipIf(!hasIsolatedKeychain)('the lock', () => {
 
   it('unlocking reads the data key from the keychain again: refused while the keychain cannot give it', async () => {
     engine.lock('screen');
-    keychainAnswers = false;
+    keychain.answers = false;
     const refused = await failure(engine.unlock());
     expect(refused.code).toMatch(/keychain_locked|vault_locked/);
     expect(engine.lockState().locked).toBe(true);
     expect((await failure(engine.reveal(ref))).code).toBe('locked');
 
-    keychainAnswers = true;
+    keychain.answers = true;
     expect(await engine.unlock()).toEqual({ locked: false, since: null, reason: null, unlockWith: 'keychain' });
     expect(await engine.reveal(ref)).toBe(secret);
     expect(engine.auditTrail({ action: 'unlock' }).map((event) => event.outcome)).toEqual(['failed', 'ok']);
@@ -82,39 +93,25 @@ describe.skipIf(!hasIsolatedKeychain)('the lock and the vendors', () => {
   const HTTP = { responseTimeoutMs: 5000, connectTimeoutMs: 2000, baseBackoffMs: 5, maxAttempts: 1 };
   let home: string;
   let engine: KeywardenEngine;
-  let keychainAnswers = true;
-  let keychainReads = 0;
+  const keychain = { answers: true, reads: 0, off: 'locked' as const };
   let nitrobox: NitroboxEmulator;
   let commbox: CommBoxEmulator;
 
-  const keychainSwitch = (): Keychain => {
-    const os = createOsKeychain();
-    return {
-      get: (service, account) => {
-        keychainReads += 1;
-        return keychainAnswers ? os.get(service, account) : Promise.resolve(null);
-      },
-      set: (service, account, value) => os.set(service, account, value),
-      delete: (service, account) => os.delete(service, account),
-      isLocked: async () => !keychainAnswers,
-    };
-  };
-
   beforeEach(async () => {
-    keychainAnswers = true;
-    keychainReads = 0;
+    keychain.answers = true;
+    keychain.reads = 0;
     home = mkdtempSync(join(tmpdir(), 'keywarden-lock-vendors-'));
     nitrobox = await startNitroboxEmulator();
     commbox = await startCommBoxEmulator();
     commbox.state.issueActiveKey('Production', { validityDays: 365 });
-    engine = KeywardenEngine.open({ home, keychain: keychainSwitch(), http: HTTP });
+    engine = KeywardenEngine.open({ home, keychain: switchedKeychain(keychain), http: HTTP });
     await engine.addBackend({ name: 'nb', type: 'nitrobox', url: nitrobox.emulator.url, credential: nitrobox.state.addUser('admin@acme.example', { role: true }) });
     await engine.addBackend({ name: 'cb', type: 'commbox', url: commbox.emulator.url, credential: commbox.state.addAdminToken() });
     expect((await engine.sync()).ok).toBe(true);
   });
 
   afterEach(async () => {
-    keychainAnswers = true;
+    keychain.answers = true;
     await engine.resetVault();
     await engine.close();
     await nitrobox.emulator.close();
@@ -128,14 +125,14 @@ describe.skipIf(!hasIsolatedKeychain)('the lock and the vendors', () => {
     // The request has reached the vendor, which holds its answer: now the screen locks, and the keyring with it.
     while (!nitrobox.emulator.requestLog.includes('POST /api/v1/api-keys')) await new Promise((resolve) => setTimeout(resolve, 10));
     engine.lock('screen');
-    keychainAnswers = false;
+    keychain.answers = false;
     const issued = await creating;
     expect(issued.cached).toBe(true);
     expect(engine.lockState().locked).toBe(true);
     expect(engine.auditTrail({ action: 'create' })).toEqual([expect.objectContaining({ ref: issued.key.ref, outcome: 'ok', detail: 'secret cached encrypted' })]);
     // Still locked: nothing opens it until unlocked, and then it is the secret the vendor issued.
     expect((await failure(engine.reveal(issued.key.ref))).code).toBe('locked');
-    keychainAnswers = true;
+    keychain.answers = true;
     await engine.unlock();
     expect(await engine.reveal(issued.key.ref)).toBe(issued.secret);
     expect(nitrobox.state.authenticateClient('billing-sync', issued.secret!)).not.toBeNull();
@@ -144,14 +141,14 @@ describe.skipIf(!hasIsolatedKeychain)('the lock and the vendors', () => {
   it('while locked, create, revoke (with its replacement), test and sync are refused before anything is sent, and the keychain is not read', async () => {
     const production = engine.listKeys({ backend: 'cb' })[0]!;
     engine.lock('manual');
-    const readsBefore = keychainReads;
+    const readsBefore = keychain.reads;
     const requestsBefore = [nitrobox.emulator.requestLog.length, commbox.emulator.requestLog.length];
     expect((await failure(engine.createKey('nb', 'while-locked'))).code).toBe('locked');
     expect((await failure(engine.revokeKey(production.ref, { revealReplacement: true }))).code).toBe('locked');
     expect((await failure(engine.testKey(production.ref))).code).toBe('locked');
     const refusedSync = await failure(engine.sync());
     expect(refusedSync.code).toBe('locked');
-    expect(keychainReads).toBe(readsBefore);
+    expect(keychain.reads).toBe(readsBefore);
     expect([nitrobox.emulator.requestLog.length, commbox.emulator.requestLog.length]).toEqual(requestsBefore);
     expect(engine.getKey(production.ref).status).toBe('active');
     // The backends did not fail: the lock was the reason, and their last sync stays as it was.
@@ -161,8 +158,8 @@ describe.skipIf(!hasIsolatedKeychain)('the lock and the vendors', () => {
   it('a sync that cannot open the vault reports that one problem once, and marks no backend as failing', async () => {
     // A new engine (a new process): the data key is not in memory, and the keyring is locked.
     await engine.close();
-    keychainAnswers = false;
-    engine = KeywardenEngine.open({ home, keychain: keychainSwitch(), http: HTTP });
+    keychain.answers = false;
+    engine = KeywardenEngine.open({ home, keychain: switchedKeychain(keychain), http: HTTP });
     const refused = await failure(engine.sync());
     expect(refused.code).toBe('keychain_locked');
     expect(engine.listBackends().map((backend) => [backend.name, backend.lastError])).toEqual([
@@ -176,30 +173,21 @@ describe.skipIf(!hasIsolatedKeychain)('unlocking with the passphrase', () => {
   const PASSPHRASE = 'correct horse battery staple';
   let home: string;
   let engine: KeywardenEngine;
-  let keychainAnswers = true;
+  const keychain = { answers: true, reads: 0, off: 'unavailable' as const };
   let ref: string;
   const secret = randomBytes(24).toString('base64url');
-  const keychain = (): Keychain => {
-    const os = createOsKeychain();
-    return {
-      get: (service, account) => (keychainAnswers ? os.get(service, account) : Promise.reject(new KeywardenError('keychain_unavailable', 'no Secret Service on this machine'))),
-      set: (service, account, value) => os.set(service, account, value),
-      delete: (service, account) => os.delete(service, account),
-      isLocked: async () => false,
-    };
-  };
 
   beforeEach(async () => {
-    keychainAnswers = true;
+    keychain.answers = true;
     home = mkdtempSync(join(tmpdir(), 'keywarden-lock-passphrase-'));
-    engine = KeywardenEngine.open({ home, keychain: keychain() });
+    engine = KeywardenEngine.open({ home, keychain: switchedKeychain(keychain) });
     await engine.addBackend({ name: 'hand', type: 'manual' });
     ref = (await engine.addManualKey('hand', { name: 'Mailer', expiresAt: new Date(Date.now() + 5 * 86_400_000).toISOString(), secret })).ref;
     await engine.addPassphrase(PASSPHRASE);
   });
 
   afterEach(async () => {
-    keychainAnswers = true;
+    keychain.answers = true;
     await engine.resetVault();
     await engine.close();
     rmSync(home, { recursive: true, force: true });
@@ -223,9 +211,9 @@ describe.skipIf(!hasIsolatedKeychain)('unlocking with the passphrase', () => {
 
   it('where no keychain answers (a console on a jump host), the passphrase opens the vault, and again after a lock', async () => {
     await engine.close();
-    keychainAnswers = false;
+    keychain.answers = false;
     // As `keywarden ui` opens it: no prompt in a terminal, no passphrase file.
-    engine = KeywardenEngine.open({ home, keychain: keychain(), passphrase: async () => null });
+    engine = KeywardenEngine.open({ home, keychain: switchedKeychain(keychain), passphrase: async () => null });
     const refused = await failure(engine.reveal(ref));
     expect(refused.code).toBe('vault_locked');
     expect(refused.details).toMatchObject({ unlockWith: 'passphrase' });
