@@ -14,7 +14,7 @@ import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/cor
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, localNoonInDays, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
 
 describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in Chromium', () => {
   let home: string;
@@ -60,7 +60,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     await engine.addBackend({ name: 'hand', type: 'manual' });
     // Rotation every 80 days, created 100 days ago: 20 days overdue (still active: a rotation date does not expire it).
     await engine.addManualKey('hand', { name: 'Legacy webhook', vendor: 'Acme', createdAt: new Date(Date.now() - 100 * DAY).toISOString(), rotateEveryDays: 80 });
-    await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: new Date(Date.now() + 5 * DAY + 3_600_000).toISOString() });
+    await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: localNoonInDays(5) });
     mailerSecret = randomBytes(18).toString('base64url');
     await engine.addManualKey('hand', { name: 'Mailer', vendor: 'Mailgun', expiresAt: new Date(Date.now() + 200 * DAY).toISOString(), secret: mailerSecret });
     const report = await engine.sync(['nb']);

@@ -21,7 +21,7 @@ import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import type { AuditEvent } from '../../shared/domain.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
 import { advanceEmulatorClock } from '../support/connectors.js';
-import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, localNoonInDays, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
 
 const CSV_HEADER = 'id,at,osUser,action,backend,ref,outcome,detail';
 
@@ -77,9 +77,9 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     engine = KeywardenEngine.open({ home, http: HTTP, now: () => clock.now() });
     await engine.addBackend({ name: 'cb', type: 'commbox', url: commbox.emulator.url, credential: adminToken });
     await engine.addBackend({ name: 'hand', type: 'manual' });
-    // Rotation every 80 days, created 100 days ago: 20 days overdue. Expiring in 5 days (and an hour, so not at a day's edge).
+    // Rotation every 80 days, created 100 days ago: 20 days overdue. Expiring in 5 calendar days, at noon.
     await engine.addManualKey('hand', { name: 'Legacy webhook', vendor: 'Acme', createdAt: new Date(Date.now() - 100 * DAY).toISOString(), rotateEveryDays: 80 });
-    await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: new Date(Date.now() + 5 * DAY + 3_600_000).toISOString() });
+    await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: localNoonInDays(5) });
     expect((await engine.sync(['cb'])).ok).toBe(true);
     const ref = (name: string) => engine.listKeys({ search: name })[0]!.ref;
     refs = { legacy: ref('Legacy webhook'), stripe: ref('Stripe prod'), commbox: ref('Production') };

@@ -257,8 +257,10 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden ui', () => {
 
   it.skipIf(process.platform !== 'linux')('at a terminal, Enter prints a new one-time URL; Ctrl-C stops it', async () => {
     folder = mkdtempSync(join(tmpdir(), 'keywarden-cli-ui-'));
-    // A real terminal: script(1) runs keywarden ui on a pseudo-terminal and passes what the test types.
-    const command = `'${process.execPath}' '${BIN}' --home '${join(folder, 'home')}' ui --no-open`;
+    // A real terminal: script(1) runs keywarden ui on a pseudo-terminal and passes what the test types. `exec`, because
+    // script runs the command through $SHELL, and dash (a CI machine's /bin/sh) would stay as the parent and die of the
+    // SIGINT that keywarden handles, so script would report 130 for a clean stop.
+    const command = `exec '${process.execPath}' '${BIN}' --home '${join(folder, 'home')}' ui --no-open`;
     const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

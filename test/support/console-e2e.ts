@@ -38,6 +38,18 @@ export function requireBuiltRenderer(): void {
   mkdirSync(SCREENSHOTS, { recursive: true });
 }
 
+/**
+ * Noon, `days` calendar days from today, in this process's zone (which Chromium inherits), as an ISO instant. A key
+ * due then reads "in N days" at any hour the suite runs: `Date.now() + N days` read at 23:00 falls on the day after
+ * next's calendar day, and the console (rightly) counts calendar days.
+ */
+export function localNoonInDays(days: number): string {
+  const noon = new Date();
+  noon.setHours(12, 0, 0, 0);
+  noon.setDate(noon.getDate() + days);
+  return noon.toISOString();
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
