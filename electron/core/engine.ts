@@ -59,6 +59,7 @@ import { type AddBackendInput, BackendWorkflows } from './workflows/backends.js'
 import { EngineContext, type SyncLimits } from './workflows/context.js';
 import { KeyWorkflows, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
 import { type ReminderNotice, ReminderWorkflows, type TrayStatus } from './workflows/reminders.js';
+import type { GateReport } from './reminders/gate.js';
 import { SyncWorkflow } from './workflows/sync.js';
 import { VaultWorkflows } from './workflows/vault.js';
 
@@ -394,6 +395,11 @@ export class KeywardenEngine {
   /** Reminders due within `withinDays` (default 30) calendar days, most urgent first, overdue included. */
   reminders(options: { withinDays?: number } = {}): Reminder[] {
     return this.remindersFlow.reminders(options);
+  }
+
+  /** `keywarden check`: each key of the named backends (default all) judged against a window of calendar days, with an exit status. */
+  checkDue(options: { withinDays: number; backends?: readonly string[] }): GateReport {
+    return this.remindersFlow.gate(options);
   }
 
   /** Reminders that reached a notification threshold not notified yet; each is recorded as notified (once, across processes). */

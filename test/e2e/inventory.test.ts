@@ -14,7 +14,18 @@ import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/cor
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, localNoonInDays, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import {
+  DAY_MS as DAY,
+  E2E_HTTP as HTTP,
+  hasChromium,
+  launchChromium,
+  localNoonInDays,
+  openConsole,
+  RENDERER,
+  requireBuiltRenderer,
+  screenshot,
+  seriousAxeFindings,
+} from '../support/console-e2e.js';
 
 describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in Chromium', () => {
   let home: string;

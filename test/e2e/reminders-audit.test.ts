@@ -21,7 +21,18 @@ import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import type { AuditEvent } from '../../shared/domain.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
 import { advanceEmulatorClock } from '../support/connectors.js';
-import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, localNoonInDays, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import {
+  DAY_MS as DAY,
+  E2E_HTTP as HTTP,
+  hasChromium,
+  launchChromium,
+  localNoonInDays,
+  openConsole,
+  RENDERER,
+  requireBuiltRenderer,
+  screenshot,
+  seriousAxeFindings,
+} from '../support/console-e2e.js';
 
 const CSV_HEADER = 'id,at,osUser,action,backend,ref,outcome,detail';
 

@@ -6,6 +6,7 @@
 import type { Key, Reminder, ReminderThreshold } from '../../../shared/domain.js';
 import { addLocalDays, endOfWindow } from '../dates.js';
 import { KeywardenError } from '../errors.js';
+import { judgeKeys, type GateReport } from '../reminders/gate.js';
 import { daysLeft, dueEventFor, thresholdReached } from '../reminders/reminders.js';
 import type { EngineContext } from './context.js';
 import { parseRef } from './keys.js';
@@ -88,6 +89,18 @@ export class ReminderWorkflows {
     });
     this.ctx.audit('reminder.snooze', reminder.backend, ref, 'ok', `until ${until}`);
     return until;
+  }
+
+  /**
+   * `keywarden check`: every key of the named backends (all when none is named) judged against a window of
+   * `withinDays` calendar days. Metadata only, so it works offline and without the keychain.
+   */
+  gate(options: { withinDays: number; backends?: readonly string[] }): GateReport {
+    const now = this.ctx.now();
+    const names = [...new Set(options.backends ?? [])];
+    for (const name of names) this.ctx.store.requireBackend(name);
+    const keys = names.length === 0 ? this.ctx.store.listKeys({}, now) : names.flatMap((backend) => this.ctx.store.listKeys({ backend }, now));
+    return judgeKeys(keys, now, options.withinDays);
   }
 
   trayStatus(limit = 5): TrayStatus {
