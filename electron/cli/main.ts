@@ -58,6 +58,7 @@ const vaultCommands = () => require('./commands/vault.js') as typeof import('./c
 const settingsCommands = () => require('./commands/settings.js') as typeof import('./commands/settings.js');
 const uiCommands = () => require('./commands/ui.js') as typeof import('./commands/ui.js');
 const rotationCommands = () => require('./commands/rotation.js') as typeof import('./commands/rotation.js');
+const healthCommands = () => require('./commands/health.js') as typeof import('./commands/health.js');
 const checkCommands = () => require('./commands/check.js') as typeof import('./commands/check.js');
 const backupCommands = () => require('./commands/backup.js') as typeof import('./commands/backup.js');
 
@@ -266,6 +267,14 @@ const COMMANDS: Record<string, CommandSpec> = {
     access: 'read',
     errorExit: 3,
     load: async () => checkCommands().check,
+  },
+  health: {
+    usage: 'health [--within DAYS] [--unused-days N] [--stale-days N] [--json]',
+    summary: 'findings to act on, most severe first: overdue keys, failed tests, failing backends, stopped rotations...',
+    options: { within: { type: 'string' }, 'unused-days': { type: 'string' }, 'stale-days': { type: 'string' } },
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => healthCommands().health,
   },
   reminders: {
     usage: 'reminders [--within DAYS] [--json]',

@@ -60,6 +60,8 @@ import { EngineContext, type SyncLimits } from './workflows/context.js';
 import { KeyWorkflows, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
 import { type ReminderNotice, ReminderWorkflows, type TrayStatus } from './workflows/reminders.js';
 import type { GateReport } from './reminders/gate.js';
+import type { HealthOptions, HealthReport } from './health/findings.js';
+import { backendDefinition } from './backends/registry.js';
 import { SyncWorkflow } from './workflows/sync.js';
 import { VaultWorkflows } from './workflows/vault.js';
 
@@ -400,6 +402,18 @@ export class KeywardenEngine {
   /** `keywarden check`: each key of the named backends (default all) judged against a window of calendar days, with an exit status. */
   checkDue(options: { withinDays: number; backends?: readonly string[] }): GateReport {
     return this.remindersFlow.gate(options);
+  }
+
+  /**
+   * Health findings (health/findings.ts): overdue and due keys, failed tests, failing or stale backends, stopped
+   * rotations and the rest, from metadata only (works offline and locked).
+   */
+  async health(options: Partial<HealthOptions> = {}): Promise<HealthReport> {
+    const { computeHealth, DEFAULT_HEALTH_OPTIONS } = await import('./health/findings.js');
+    const backends = this.listBackends();
+    const shownOnceBackends = new Set(backends.filter((backend) => backend.type !== 'manual' && !backendDefinition(backend.type).secretsViewable).map((backend) => backend.name));
+    const [rotations, graceWarnings] = [await this.listRotations({ all: true }), await this.rotationGraceWarnings(options.leadDays ?? DEFAULT_HEALTH_OPTIONS.leadDays)];
+    return computeHealth({ keys: this.listKeys({}), backends, shownOnceBackends, rotations, graceWarnings, now: this.context.now(), options });
   }
 
   /** Reminders that reached a notification threshold not notified yet; each is recorded as notified (once, across processes). */
