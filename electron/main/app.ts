@@ -22,7 +22,8 @@ import type { Keychain } from '../core/vault/keychain.js';
 import { ClipboardGuard } from '../core/clipboard/clipboard-guard.js';
 import { electronClipboard, type SecretClipboard } from './clipboard.js';
 import { bindContract, createFrameCheck, windowEventTarget } from './ipc.js';
-import { type LockWatch, watchLock } from './lock.js';
+import { type LockWatch, type LockWatchOptions, watchLock } from './lock.js';
+import { endWithSession } from './session-end.js';
 import { startBackgroundSync, startReminderNotifications } from './notifications.js';
 import { hardenSession, hardenWebContents, registerAppScheme, serveAppOrigin } from './security.js';
 import { createTray, type TrayController } from './tray.js';
@@ -51,6 +52,8 @@ export interface DesktopAppOptions {
   /** Timers, lowered by tests. */
   reminderIntervalMs?: number;
   idlePollMs?: number;
+  /** Linux's session lock over D-Bus (lock.ts); tests give a private bus or turn it off. */
+  sessionLock?: LockWatchOptions['sessionLock'];
 }
 
 /** What the running app holds; main.ts ignores it, the tests drive it. */
@@ -198,7 +201,13 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     devTools: !app.isPackaged,
     log,
   });
-  const lock = watchLock({ engine, events, log, ...(options.idlePollMs !== undefined ? { pollMs: options.idlePollMs } : {}) });
+  const lock = watchLock({
+    engine,
+    events,
+    log,
+    ...(options.idlePollMs !== undefined ? { pollMs: options.idlePollMs } : {}),
+    ...(options.sessionLock !== undefined ? { sessionLock: options.sessionLock } : {}),
+  });
   tray = createTray({
     engine,
     appRoot,
@@ -245,6 +254,8 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     return closed;
   };
 
+  // Shutdown and log-off, which skip 'will-quit' on Windows (session-end.ts).
+  endWithSession({ window, clearClipboardNow: () => void guard.clearNowUnchecked(() => board.clear()), shutdown, log });
   app.on('second-instance', () => showWindow(window));
   // macOS: a click on the Dock icon.
   app.on('activate', () => showWindow(window));

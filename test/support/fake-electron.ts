@@ -207,6 +207,18 @@ export class FakeBrowserWindow extends EventEmitter {
     this.emit('ready-to-show');
   }
 
+  /**
+   * Windows ending the session (shutdown, restart, log-off), as BrowserWindow's docs describe it: 'query-session-end'
+   * (which may be prevented, delaying the end), then, unless `cancelled` (another program refused), 'session-end'.
+   * Neither 'before-quit' nor 'will-quit' is emitted (app docs: not on a Windows shutdown or log-off).
+   */
+  endSession(reasons: Array<'shutdown' | 'close-app' | 'critical' | 'logoff'> = ['shutdown'], options: { cancelled?: boolean } = {}): { queryPrevented: boolean } {
+    const query = Object.assign(navigationEvent('', true, null), { reasons });
+    this.emit('query-session-end', query);
+    if (!options.cancelled) this.emit('session-end', Object.assign(navigationEvent('', true, null), { reasons }));
+    return { queryPrevented: query.defaultPrevented };
+  }
+
   /** The close button (or app quit): 'close' may be prevented; otherwise the window is gone. Returns whether it closed. */
   close(): boolean {
     const event = navigationEvent('', true, null);
@@ -412,7 +424,20 @@ function createFake() {
   const displays = [{ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1040 }, bounds: { x: 0, y: 0, width: 1920, height: 1080 } }];
   const powerMonitor = Object.assign(new EventEmitter(), {
     idleSeconds: 0,
+    /** Whether the screen is locked, as getSystemIdleState reports it ("on supported systems only"). */
+    screenLocked: false,
     getSystemIdleTime: () => powerMonitor.idleSeconds,
+    /** Like Electron: 'locked' where the system says so, else 'idle' from `idleThreshold` seconds of no input, else 'active'. */
+    getSystemIdleState: (idleThreshold: number): 'active' | 'idle' | 'locked' | 'unknown' => (powerMonitor.screenLocked ? 'locked' : powerMonitor.idleSeconds >= idleThreshold ? 'idle' : 'active'),
+    /**
+     * The system is about to shut down or reboot (Linux, macOS): 'shutdown' with an event the app may prevent to
+     * delay it and exit cleanly (powerMonitor docs). Returns whether it was prevented.
+     */
+    systemShutdown(): boolean {
+      const event = navigationEvent('', true, null);
+      powerMonitor.emit('shutdown', event);
+      return event.defaultPrevented;
+    },
   });
   const net = { online: true, isOnline: () => net.online };
   const shell = {
@@ -465,6 +490,7 @@ function createRecorder() {
       Object.assign(fake, { ...fresh, app: fake.app, powerMonitor: fake.powerMonitor });
       Object.assign(fake.app, { singleInstance: true, appPath: process.cwd(), isPackaged: false, quitCalls: 0, exitCodes: [], userModelId: null, relaunches: [] });
       fake.powerMonitor.idleSeconds = 0;
+      fake.powerMonitor.screenLocked = false;
     },
     /** The one window the app opened. */
     window(): FakeBrowserWindow {

@@ -103,6 +103,20 @@ export class ClipboardGuard {
     });
   }
 
+  /**
+   * The session is ending (Windows' 'session-end': the process may be ended as soon as the handler returns), so no
+   * promise can be waited for, not even the read-back (Electron's `clipboard.readText()` is a promise; its
+   * `clear()` is not). If a copied secret may still be there, clears at once without reading back, as a clipboard
+   * that cannot be read back is cleared: wiping something copied since is a nuisance, a secret left is a leak.
+   * Returns whether it cleared.
+   */
+  clearNowUnchecked(clear: () => void): boolean {
+    if (!this.#pending) return false;
+    this.#cancel();
+    clear();
+    return true;
+  }
+
   /** The app is quitting: clear now if the clipboard still holds the last secret copied; later copies are refused. */
   async dispose(): Promise<void> {
     if (this.#disposed) return this.#queue;

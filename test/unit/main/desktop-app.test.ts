@@ -162,6 +162,26 @@ describe('the desktop app', () => {
       expect(await desktop.client['vault:lockstate']()).toMatchObject({ locked: true, reason: 'screen' });
       await expect(desktop.client['key:copy'](mailer)).rejects.toMatchObject({ code: 'locked' });
     });
+
+    // powerMonitor docs: 'suspend' is emitted on every platform, unlike 'lock-screen' (macOS, Windows only).
+    it('locks when the machine goes to sleep (powerMonitor suspend), and clears a copied secret', async () => {
+      await desktop.client['key:copy'](mailer);
+      fake.powerMonitor.emit('suspend');
+      expect(await desktop.client['vault:lockstate']()).toMatchObject({ locked: true, reason: 'screen' });
+      await vi.waitFor(() => expect(fake.clipboard.content).toEqual({}));
+      // The screen lock that follows a suspend announces nothing twice.
+      fake.powerMonitor.emit('lock-screen');
+      expect(sentOn(desktop, 'event:onLockChanged')).toHaveLength(1);
+    });
+
+    // powerMonitor docs: getSystemIdleState(threshold) answers 'locked' on supported systems, where no
+    // 'lock-screen' event may come (Linux); the idle poll asks it, however short the idle time (0 on GNOME, electron#34826).
+    it("locks at the idle poll when the system's idle state is 'locked', with no idle time at all", async () => {
+      fake.powerMonitor.idleSeconds = 0;
+      fake.powerMonitor.screenLocked = true;
+      expect(await desktop.app.lock.checkIdle()).toBe(true);
+      expect(await desktop.client['vault:lockstate']()).toMatchObject({ locked: true, reason: 'screen' });
+    });
   });
 
   describe('copy', () => {
@@ -197,6 +217,41 @@ describe('the desktop app', () => {
       } finally {
         vi.useRealTimers();
       }
+    });
+  });
+
+  // app docs: before-quit and will-quit are not emitted on a Windows shutdown, restart or log-off.
+  describe('the session ending without a quit', () => {
+    it("Windows (BrowserWindow 'query-session-end'): clears a copied secret, not prevented, and goes on working if the end is cancelled", async () => {
+      await desktop.client['key:copy'](mailer);
+      expect(desktop.window.endSession(['logoff'], { cancelled: true })).toEqual({ queryPrevented: false });
+      expect(fake.clipboard.content).toEqual({});
+      expect(desktop.app.clipboard.holding).toBe(false);
+      // Another program refused: the session goes on, and so does Keywarden.
+      expect(await desktop.client['key:reveal'](mailer)).toBe(SECRET);
+    });
+
+    it("Windows (BrowserWindow 'session-end'): clears at once, within the handler, and closes the engine without 'will-quit'", async () => {
+      await desktop.client['key:copy'](mailer);
+      let quitEvents = 0;
+      fake.app.on('will-quit', () => (quitEvents += 1));
+      const { engine } = desktop.app;
+      desktop.window.endSession(['shutdown']);
+      // Synchronously: Windows may end the process as soon as the handler returns.
+      expect(fake.clipboard.content).toEqual({});
+      await vi.waitFor(() => expect(() => engine.listKeys({})).toThrow());
+      expect(quitEvents).toBe(0);
+    });
+
+    it("Linux, macOS (powerMonitor 'shutdown'): prevented to exit cleanly, the clipboard cleared, the app quit and the engine closed", async () => {
+      await desktop.client['key:copy'](mailer);
+      const { engine } = desktop.app;
+      const gone = new Promise<void>((resolve) => fake.app.once('quit', () => resolve()));
+      expect(fake.powerMonitor.systemShutdown()).toBe(true);
+      expect(fake.clipboard.content).toEqual({});
+      await gone;
+      expect(fake.app.quitCalls).toBeGreaterThan(0);
+      expect(() => engine.listKeys({})).toThrow();
     });
   });
 
