@@ -15,6 +15,7 @@ import type { ContractHandlers } from '../../shared/contract.js';
 import { type ContractEventSink, type ContractHost, createContractHandlers } from '../core/contract-handlers.js';
 import { type BackgroundSync } from '../core/desktop/background-sync.js';
 import { fanOutEvents } from '../core/desktop/events.js';
+import { notificationsShowButtons } from '../core/desktop/reminder-notices.js';
 import { KeywardenEngine } from '../core/engine.js';
 import type { ReminderScheduler } from '../core/notifications/scheduler.js';
 import { resolveHome } from '../core/paths.js';
@@ -52,6 +53,8 @@ export interface DesktopAppOptions {
   /** Timers, lowered by tests. */
   reminderIntervalMs?: number;
   idlePollMs?: number;
+  /** The platform whose desktop conventions apply (notification buttons, tray, clipboard); tests pick one. Default: process.platform. */
+  platform?: NodeJS.Platform;
   /** Linux's session lock over D-Bus (lock.ts); tests give a private bus or turn it off. */
   sessionLock?: LockWatchOptions['sessionLock'];
 }
@@ -207,11 +210,22 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     log,
     ...(options.idlePollMs !== undefined ? { pollMs: options.idlePollMs } : {}),
     ...(options.sessionLock !== undefined ? { sessionLock: options.sessionLock } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
   });
+  const snoozeReminder = (ref: string, days: 1 | 7) => {
+    try {
+      engine.snoozeReminder(ref, days);
+      tray?.refresh();
+    } catch (error) {
+      log(`snooze of ${ref} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
   tray = createTray({
     engine,
     appRoot,
     openKey,
+    // Where notifications have no Snooze buttons (Linux), the tray's menu has it.
+    ...(notificationsShowButtons(options.platform ?? process.platform) ? {} : { snooze: snoozeReminder }),
     actions: { sync: () => void syncNow(), open: () => showWindow(window), lock: () => void lock.lockNow(), quit: () => app.quit() },
     log,
   });
@@ -225,14 +239,9 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
       },
     },
     openKey,
-    snooze: (ref, days) => {
-      try {
-        engine.snoozeReminder(ref, days);
-        tray?.refresh();
-      } catch (error) {
-        log(`snooze of ${ref} failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    },
+    showWindow: () => showWindow(window),
+    ...(options.platform ? { platform: options.platform } : {}),
+    snooze: snoozeReminder,
     log,
     ...(options.reminderIntervalMs !== undefined ? { intervalMs: options.reminderIntervalMs } : {}),
   });

@@ -256,22 +256,51 @@ class FakeIpcMain {
   }
 }
 
+/**
+ * Electron 45's Notification (docs/api/notification.md), as far as the app uses it: `id` (the option, or a random
+ * UUID), the events click, action (a details object `{ actionIndex, selectionIndex }`, then the deprecated
+ * positional index), close (`{ reason }`: 'userCanceled', 'applicationHidden' or 'timedOut'), failed (macOS,
+ * Windows: the error as a string), and the statics `handleActivation` (Windows) and `getHistory` (macOS).
+ */
 export class FakeNotification extends EventEmitter {
+  readonly id: string;
   static isSupported(): boolean {
     return fake.notificationsSupported;
   }
+  /** Windows: one callback for every activation, replaced by a later call; one that came before is delivered at once. */
+  static handleActivation(callback: (details: { type: string; arguments: string; actionIndex?: number }) => void): void {
+    fake.activationHandler = callback;
+    fake.activationHandlerRegistrations += 1;
+    for (const details of fake.pendingActivations.splice(0)) callback(details);
+  }
+  /** macOS: the app's notifications still in Notification Center (empty for an unsigned build). */
+  static getHistory(): Promise<FakeNotification[]> {
+    return Promise.resolve([...fake.notificationHistory]);
+  }
   constructor(readonly options: NotificationConstructorOptions) {
     super();
+    this.id = options.id || crypto.randomUUID();
   }
   show(): void {
     fake.notifications.push(this);
+  }
+  close(): void {
+    this.emit('close', { reason: 'applicationHidden' });
   }
   click(): void {
     this.emit('click', {});
   }
   /** The user pressed the notification's button at `index` (macOS, Windows). */
   pressAction(index: number): void {
-    this.emit('action', {}, index);
+    this.emit('action', { actionIndex: index, selectionIndex: -1 }, index, -1);
+  }
+  /** The notification left the screen: dismissed by the user, or (Windows) timed out into the Action Center. */
+  closedBy(reason: 'userCanceled' | 'applicationHidden' | 'timedOut'): void {
+    this.emit('close', { reason });
+  }
+  /** The OS refused to show it (macOS: an unsigned build; Windows). */
+  fail(error: string): void {
+    this.emit('failed', {}, error);
   }
 }
 
@@ -291,7 +320,9 @@ export class FakeTray extends EventEmitter {
   setToolTip(text: string): void {
     this.tooltip = text;
   }
-  setContextMenu(menu: { template: MenuItemConstructorOptions[] } | null): void {
+  setContextMenu(menu: FakeMenu | null): void {
+    this.menuSets += 1;
+    this.contextMenu = menu;
     this.menu = menu?.template ?? [];
   }
   isDestroyed(): boolean {
@@ -300,10 +331,29 @@ export class FakeTray extends EventEmitter {
   destroy(): void {
     this.destroyed = true;
   }
-  /** Clicks the menu item with this label (as the user would); throws if there is none or it is disabled. */
+  /** How many times the context menu was set. */
+  menuSets = 0;
+  /** The Menu last set (its 'menu-will-show' / 'menu-will-close' are emitted by `openMenu`/`closeMenu`). */
+  contextMenu: FakeMenu | null = null;
+  /** The user opens the context menu (Menu docs: 'menu-will-show'). */
+  openMenu(): void {
+    this.contextMenu?.emit('menu-will-show', {});
+  }
+  closeMenu(): void {
+    this.contextMenu?.emit('menu-will-close', {});
+  }
+  /** Clicks the menu item with this label (as the user would), or "Submenu > item"; throws if there is none or it is disabled. */
   clickItem(label: string): void {
-    const item = this.menu.find((entry) => entry.label === label);
-    if (!item) throw new Error(`no tray menu item "${label}" in ${JSON.stringify(this.menu.map((entry) => entry.label ?? entry.type))}`);
+    const [first, ...rest] = label.split(' > ');
+    let entries = this.menu;
+    if (rest.length > 0) {
+      const parent = this.menu.find((entry) => entry.label === first);
+      if (!parent || !Array.isArray(parent.submenu)) throw new Error(`no tray submenu "${first}" in ${JSON.stringify(this.menu.map((entry) => entry.label ?? entry.type))}`);
+      entries = parent.submenu;
+      label = rest.join(' > ');
+    }
+    const item = entries.find((entry) => entry.label === label);
+    if (!item) throw new Error(`no tray menu item "${label}" in ${JSON.stringify(entries.map((entry) => entry.label ?? entry.type))}`);
     if (item.enabled === false) throw new Error(`the tray menu item "${label}" is disabled`);
     (item.click as (() => void) | undefined)?.();
   }
@@ -475,6 +525,12 @@ function createFake() {
     trays: [] as FakeTray[],
     notifications: [] as FakeNotification[],
     notificationsSupported: true,
+    /** Notification.handleActivation's callback (Windows), how often it was registered, activations before it. */
+    activationHandler: null as ((details: { type: string; arguments: string; actionIndex?: number }) => void) | null,
+    activationHandlerRegistrations: 0,
+    pendingActivations: [] as Array<{ type: string; arguments: string; actionIndex?: number }>,
+    /** What Notification.getHistory() resolves with (macOS). */
+    notificationHistory: [] as FakeNotification[],
     /** The ipcRenderer a preload gets (electron/preload is loaded with this module too). */
     ipcRenderer: null as FakeIpcRenderer | null,
   };
@@ -514,8 +570,15 @@ const RECORDER = Symbol.for('keywarden.test.fake-electron');
 export const fake: ReturnType<typeof createRecorder> = ((globalThis as Record<symbol, unknown>)[RECORDER] as ReturnType<typeof createRecorder> | undefined) ?? createRecorder();
 (globalThis as Record<symbol, unknown>)[RECORDER] = fake;
 
+/** A Menu: its template, and the events of Electron's Menu docs ('menu-will-show', 'menu-will-close'). */
+export class FakeMenu extends EventEmitter {
+  constructor(readonly template: MenuItemConstructorOptions[]) {
+    super();
+  }
+}
+
 const MenuStub = {
-  buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({ template }),
+  buildFromTemplate: (template: MenuItemConstructorOptions[]) => new FakeMenu(template),
 };
 
 const nativeImageStub = {

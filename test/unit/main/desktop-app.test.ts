@@ -67,7 +67,20 @@ describe('the desktop app', () => {
       const tray = fake.tray();
       expect(tray.image.path).toBe(`${desktop.appRoot}/build/tray/tray-overdue.png`);
       expect(tray.tooltip).toBe('Keywarden: 1 overdue, 1 due within 7 days');
-      expect(tray.labels()).toEqual(['Next due', 'Old && tired (hand): overdue by 70 days', 'Mailer (hand): due in 5 days', '---', 'Sync now', 'Open Keywarden', 'Lock', '---', 'Quit Keywarden']);
+      // Linux's notifications have no buttons, so the tray offers their Snooze (test/unit/main/notifications.test.ts).
+      const snooze = process.platform === 'linux' ? ['Snooze a reminder'] : [];
+      expect(tray.labels()).toEqual([
+        'Next due',
+        'Old && tired (hand): overdue by 70 days',
+        'Mailer (hand): due in 5 days',
+        ...snooze,
+        '---',
+        'Sync now',
+        'Open Keywarden',
+        'Lock',
+        '---',
+        'Quit Keywarden',
+      ]);
     });
 
     it('opens a key from the tray: the window comes up and the console is told which key', () => {
@@ -110,16 +123,6 @@ describe('the desktop app', () => {
       desktop.app.scheduler.check();
       await desktop.app.syncNow();
       expect(fake.notifications).toHaveLength(2);
-    });
-
-    it("a notification's Snooze puts the reminder off: nothing until the snooze ends, recorded in the trail", async () => {
-      await desktop.app.syncNow();
-      const notice = fake.notifications.find((notification) => notification.options.title?.includes('Mailer'))!;
-      expect(notice.options.actions?.map((action) => action.text)).toEqual(['Snooze 1 day', 'Snooze 1 week']);
-      notice.pressAction(1);
-      expect((await desktop.client['audit:list']({ action: 'reminder.snooze' })).map((event) => event.ref)).toEqual([mailer]);
-      desktop.app.scheduler.check();
-      expect(fake.notifications.filter((notification) => notification.options.title?.includes('Mailer'))).toHaveLength(1);
     });
   });
 

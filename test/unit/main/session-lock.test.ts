@@ -6,7 +6,7 @@
  * org.gnome.ScreenSaver / org.freedesktop.ScreenSaver ActiveChanged(true), and systemd-logind's
  * org.freedesktop.login1.Session Lock for this session's path (the system bus replaced by the private bus).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fake } from '../../support/fake-electron.js';
@@ -17,15 +17,8 @@ vi.mock('electron', async () => (await import('../../support/fake-electron.js'))
 
 const run = promisify(execFile);
 const busAddress = process.env.DBUS_SESSION_BUS_ADDRESS;
-const haveTools = async () => {
-  try {
-    await run('sh', ['-c', 'command -v dbus-monitor && command -v gdbus']);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const usable = process.platform === 'linux' && process.env.KEYWARDEN_TEST_KEYCHAIN === 'isolated' && busAddress !== undefined && (await haveTools());
+const haveTools = () => spawnSync('sh', ['-c', 'command -v dbus-monitor && command -v gdbus']).status === 0;
+const usable = process.platform === 'linux' && process.env.KEYWARDEN_TEST_KEYCHAIN === 'isolated' && busAddress !== undefined && haveTools();
 
 /** Sends the signal until Keywarden has locked: dbus-monitor's match rules take a moment to be in place. */
 async function emitUntilLocked(desktop: TestDesktop, args: string[]): Promise<void> {
