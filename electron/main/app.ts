@@ -263,6 +263,8 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     return closed;
   };
 
+  // Wayland may have ignored a clear sent while the window had no focus: clear again once it has (clipboard.ts).
+  window.on('focus', () => void guard.recheck().catch((error: unknown) => log(`clipboard: ${error instanceof Error ? error.message : String(error)}`)));
   // Shutdown and log-off, which skip 'will-quit' on Windows (session-end.ts).
   endWithSession({ window, clearClipboardNow: () => void guard.clearNowUnchecked(() => board.clear()), shutdown, log });
   app.on('second-instance', () => showWindow(window));

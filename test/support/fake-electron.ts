@@ -172,8 +172,10 @@ export class FakeBrowserWindow extends EventEmitter {
   hide(): void {
     this.visible = false;
   }
+  /** Like Electron: the window gains the focus and emits 'focus' (BrowserWindow docs). */
   focus(): void {
     this.focused = true;
+    this.emit('focus');
   }
   isVisible(): boolean {
     return this.visible;
