@@ -1,7 +1,6 @@
 /**
  * The desktop app's one way to D-Bus signals and names (Linux), through the D-Bus tools every desktop has rather
- * than a D-Bus library: `dbus-monitor` (package dbus / dbus-bin) follows signals, `gdbus` (libglib2.0-bin) asks the
- * bus who owns a name. The Secret Service is not reached from here: that is keytar's (electron/core/vault).
+ * than a D-Bus library: `dbus-monitor` (package dbus / dbus-bin) follows signals. The Secret Service is not reached from here: that is keytar's (electron/core/vault).
  *
  * Used for what Electron does not tell on Linux: the session being locked (session-lock.ts) and whether a
  * StatusNotifierItem host is there to show a tray icon (tray-host.ts). Both are best effort: a missing tool or bus
@@ -28,8 +27,6 @@ export interface DbusMonitor {
 export interface DbusTools {
   /** Follows the signals matching `rules` (D-Bus match rules) until stopped; `onExit` is told if the tool ends on its own. */
   monitor(bus: DbusBus, rules: readonly string[], onSignal: (signal: DbusSignal) => void, onExit?: (reason: string) => void): DbusMonitor;
-  /** Whether a connection owns `name` on the bus; null when the bus or the tool cannot be reached. */
-  nameHasOwner(bus: DbusBus, name: string): Promise<boolean | null>;
 }
 
 function busFlag(bus: DbusBus): string[] {
@@ -106,23 +103,6 @@ export function dbusTools(env: NodeJS.ProcessEnv = process.env): DbusTools {
           child.kill();
         },
       };
-    },
-    nameHasOwner(bus, name) {
-      return new Promise((resolve) => {
-        const child = spawn('gdbus', ['call', ...busFlag(bus), '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.NameHasOwner', name], {
-          env,
-          stdio: ['ignore', 'pipe', 'ignore'],
-          timeout: 3_000,
-        });
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-        child.on('error', () => resolve(null));
-        child.on('close', (code) => {
-          // gdbus prints the reply as a tuple: "(true,)".
-          const match = /\((true|false),\)/.exec(out);
-          resolve(code === 0 && match ? match[1] === 'true' : null);
-        });
-      });
     },
   };
 }
