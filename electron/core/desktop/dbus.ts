@@ -1,10 +1,10 @@
 /**
- * The desktop app's one way to D-Bus signals and names (Linux), through the D-Bus tools every desktop has rather
- * than a D-Bus library: `dbus-monitor` (package dbus / dbus-bin) follows signals. The Secret Service is not reached from here: that is keytar's (electron/core/vault).
+ * The desktop app's one way to D-Bus signals (Linux), through the D-Bus tools every desktop has rather than a D-Bus
+ * library: `dbus-monitor` (package dbus / dbus-bin). The Secret Service is not reached from here: that is keytar's
+ * (electron/core/vault).
  *
- * Used for what Electron does not tell on Linux: the session being locked (session-lock.ts) and whether a
- * StatusNotifierItem host is there to show a tray icon (tray-host.ts). Both are best effort: a missing tool or bus
- * is logged once and the caller falls back (the idle-state poll, minimising instead of hiding).
+ * Used for what Electron does not tell on Linux: the session being locked (session-lock.ts). Best effort: a missing
+ * tool or bus is logged and the lock falls back to the idle-state poll.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
