@@ -22,6 +22,7 @@ import { resolveHome } from '../core/paths.js';
 import type { Keychain } from '../core/vault/keychain.js';
 import { ClipboardGuard } from '../core/clipboard/clipboard-guard.js';
 import { electronClipboard, type SecretClipboard } from './clipboard.js';
+import { applyAppIdentity, quitWhenLauncherAsks, sqliteBindingOverride } from './dev-run.js';
 import { bindContract, createFrameCheck, windowEventTarget } from './ipc.js';
 import { type LockWatch, type LockWatchOptions, watchLock } from './lock.js';
 import { endWithSession } from './session-end.js';
@@ -79,6 +80,8 @@ export interface DesktopApp {
 
 export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<DesktopApp | null> {
   const log = options.log ?? ((message: string) => console.warn(`keywarden: ${message}`));
+  // Before the single-instance lock, which is per profile: a development run must not find the installed app's.
+  applyAppIdentity(app);
   if (!app.requestSingleInstanceLock()) {
     // Another Keywarden runs: it shows its window ('second-instance' below) and this one leaves.
     app.quit();
@@ -86,7 +89,11 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   }
   registerAppScheme(protocol);
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, { log }));
-  if (process.platform === 'win32') app.setAppUserModelId('app.keywarden.desktop');
+  quitWhenLauncherAsks(
+    app.isPackaged,
+    () => process.stdin,
+    () => app.quit(),
+  );
 
   await app.whenReady();
   const appRoot = options.appRoot ?? app.getAppPath();
@@ -98,8 +105,8 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   let engine: KeywardenEngine;
   try {
     // `npm start` builds better-sqlite3 for Electron's ABI beside the Node build the tests use, and names it here
-    // (tools/start); a packaged app has the Electron build in place of the Node one and sets nothing.
-    const nativeBinding = process.env.KEYWARDEN_SQLITE_BINDING;
+    // (tools/start); a packaged app has the Electron build in place of the Node one and ignores the variable.
+    const nativeBinding = sqliteBindingOverride(app.isPackaged);
     engine = await KeywardenEngine.start({
       home,
       ...(options.keychain ? { keychain: options.keychain } : {}),

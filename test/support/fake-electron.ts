@@ -167,6 +167,7 @@ export class FakeBrowserWindow extends EventEmitter {
   }
 
   show(): void {
+    if (!this.visible && !this.painted) this.shownUnpainted += 1;
     this.visible = true;
   }
   hide(): void {
@@ -189,8 +190,13 @@ export class FakeBrowserWindow extends EventEmitter {
   restore(): void {
     this.minimized = false;
   }
+  /** Every time the window was shown while its page had not painted yet (what the user sees as a white flash). */
+  shownUnpainted = 0;
+  painted = false;
+  /** Like Electron on Linux and Windows: maximize() shows a hidden window (BrowserWindow docs: "will also show (but not focus) the window if it isn't being displayed already"). */
   maximize(): void {
     this.maximized = true;
+    if (!this.visible) this.show();
   }
   isMaximized(): boolean {
     return this.maximized;
@@ -206,6 +212,7 @@ export class FakeBrowserWindow extends EventEmitter {
 
   /** The page has painted. */
   paint(): void {
+    this.painted = true;
     this.emit('ready-to-show');
   }
 
@@ -376,6 +383,11 @@ type PermissionCheckHandler = (contents: unknown, permission: string, origin: st
 type BeforeRequestListener = (details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void;
 type ProtocolHandler = (request: { url: string; method: string }) => Promise<Response> | Response;
 
+/** Electron's app paths as the stand-in starts with them (userData follows the app's name until set). */
+function fakePaths(): Record<string, string> {
+  return { appData: '/fake/appData' };
+}
+
 function createFake() {
   const app = Object.assign(new EventEmitter(), {
     singleInstance: true,
@@ -384,6 +396,24 @@ function createFake() {
     quitCalls: 0,
     exitCodes: [] as number[],
     userModelId: null as string | null,
+    name: 'Keywarden',
+    /** Electron's paths; userData follows the name until set (as Electron's does). */
+    paths: fakePaths(),
+    getName(): string {
+      return app.name;
+    },
+    setName(name: string): void {
+      app.name = name;
+    },
+    getPath(name: string): string {
+      if (name === 'userData') return app.paths.userData ?? `${app.paths.appData}/${app.name}`;
+      const path = app.paths[name];
+      if (path === undefined) throw new Error(`fake electron: no path "${name}"`);
+      return path;
+    },
+    setPath(name: string, path: string): void {
+      app.paths[name] = path;
+    },
     requestSingleInstanceLock(): boolean {
       return app.singleInstance;
     },
@@ -546,7 +576,17 @@ function createRecorder() {
       for (const listener of fake.app.eventNames()) fake.app.removeAllListeners(listener);
       fake.powerMonitor.removeAllListeners();
       Object.assign(fake, { ...fresh, app: fake.app, powerMonitor: fake.powerMonitor });
-      Object.assign(fake.app, { singleInstance: true, appPath: process.cwd(), isPackaged: false, quitCalls: 0, exitCodes: [], userModelId: null, relaunches: [] });
+      Object.assign(fake.app, {
+        singleInstance: true,
+        appPath: process.cwd(),
+        isPackaged: false,
+        quitCalls: 0,
+        exitCodes: [],
+        userModelId: null,
+        relaunches: [],
+        name: 'Keywarden',
+        paths: fakePaths(),
+      });
       fake.powerMonitor.idleSeconds = 0;
       fake.powerMonitor.screenLocked = false;
     },
