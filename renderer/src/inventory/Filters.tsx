@@ -70,7 +70,7 @@ export function Filters() {
               >
                 {/* The filter returns overdue keys too (what needs action within a month), and so does its count. Said on screen:
                     "Due within 30 days" alone means not overdue, in the summary above and in the reminders. */}
-                Overdue or due within 30 days
+                Overdue + next 30 days
               </FilterButton>
             </ul>
           </section>
