@@ -95,13 +95,19 @@ export function daysInWords(days: number, passed: boolean): string {
 /** An ISO 8601 date-time as the engine and vendors write them (`2026-12-04T19:12:59.800Z`, with an offset, or local). */
 export const ISO_TIMESTAMP = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?(?![\d:.])/g;
 
+/** A plain `YYYY-MM-DD` day standing alone in text (not part of a timestamp, an ID or a longer number). */
+const PLAIN_DAY = /(?<![\w.:-])\d{4}-\d{2}-\d{2}(?![\w:.-])/g;
+
 /**
- * Engine and vendor text (an audit detail, a vendor's "Revoked at") with each ISO timestamp in it written as the
- * console writes times ("until 2026-12-11T19:12:59.800Z" reads "until Fri, Dec 11, 2026, 11:12 AM").
+ * Engine and vendor text (an audit detail, a vendor's "Revoked at", a rotation step) with each ISO timestamp and
+ * plain day in it written as the console writes them ("until 2026-12-11T19:12:59.800Z" reads "until Fri, Dec 11,
+ * 2026, 11:12 AM", "created 2026-12-04" reads "created Fri, Dec 4, 2026"). Only for text the engine or vendor
+ * wrote about dates: never for names or IDs, which are shown exactly.
  */
 export function datesInText(text: string): string {
-  return text.replace(ISO_TIMESTAMP, (match) => {
+  const timed = text.replace(ISO_TIMESTAMP, (match) => {
     const time = Date.parse(match);
     return Number.isNaN(time) ? match : DAY_TIME.format(new Date(time));
   });
+  return timed.replace(PLAIN_DAY, (match) => (Number.isNaN(dateOrder(match)) ? match : formatDay(match)));
 }

@@ -7,7 +7,7 @@ import { Fragment, useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { Rotation, RotationPlan, RotationStep } from '../../../shared/rotation.js';
 import { type RotationStore } from './rotation-store.js';
-import { calendarDaysUntil, formatDay, plural } from '../lib/dates.js';
+import { calendarDaysUntil, datesInText, formatDay, plural } from '../lib/dates.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 
 const STEP_MARK: Record<RotationStep['status'], string> = {
@@ -145,7 +145,7 @@ function Progress({ store, rotation }: { store: RotationStore; rotation: Rotatio
             <span className="visually-hidden"> ({step.status})</span>
             {step.detail && (
               <div className="muted">
-                <IsolatedText text={step.detail} lines />
+                <IsolatedText text={datesInText(step.detail)} lines />
               </div>
             )}
           </li>
