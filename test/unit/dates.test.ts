@@ -95,8 +95,13 @@ describe('across DST changes (Europe/Berlin: clocks forward 2026-03-29, back 202
 });
 
 describe('parseUserDate', () => {
-  it('keeps a plain date as that calendar day, in any time zone (no zone\'s midnight, which is another day elsewhere)', () => {
-    for (const [zone, offset] of [['Europe/Berlin', -60], ['Pacific/Kiritimati', -840], ['America/Los_Angeles', 480], ['UTC', 0]] as const) {
+  it("keeps a plain date as that calendar day, in any time zone (no zone's midnight, which is another day elsewhere)", () => {
+    for (const [zone, offset] of [
+      ['Europe/Berlin', -60],
+      ['Pacific/Kiritimati', -840],
+      ['America/Los_Angeles', 480],
+      ['UTC', 0],
+    ] as const) {
       inZone(zone, offset);
       expect(parseUserDate('2027-02-28', 'expiry date')).toBe('2027-02-28');
       expect(localDate(parseUserDate('2027-02-28', 'expiry date'))).toBe('2027-02-28');

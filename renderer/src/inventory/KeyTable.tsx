@@ -74,7 +74,8 @@ function Cells({ row, now }: { row: Key; now: Date }) {
       <div role="cell" className="col-tested">
         {row.lastTestedAt ? (
           <>
-            <span title={formatDayTime(row.lastTestedAt)}>{formatDay(row.lastTestedAt)}</span> {row.lastTestOk === false ? <span className="tone-overdue">failed</span> : row.lastTestOk ? <span className="muted">ok</span> : null}
+            <span title={formatDayTime(row.lastTestedAt)}>{formatDay(row.lastTestedAt)}</span>{' '}
+            {row.lastTestOk === false ? <span className="tone-overdue">failed</span> : row.lastTestOk ? <span className="muted">ok</span> : null}
           </>
         ) : (
           <span className="muted">never</span>
