@@ -1,6 +1,6 @@
 import { useEffect, useState, type ReactNode, type RefObject } from 'react';
 import type { ActionAvailability, BackendSummary, Key } from '../../../shared/domain.js';
-import { calendarDaysUntil, formatDay as formatDate, formatDayTime as formatDateTime } from '../lib/dates.js';
+import { calendarDaysUntil, datesInText, formatDay as formatDate, formatDayTime as formatDateTime } from '../lib/dates.js';
 import { useInventory } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { DeleteDialog } from './DeleteDialog.js';
@@ -81,7 +81,7 @@ function Unavailable({ name, reason }: { name: string; reason: string | null }) 
     <div className="action-unavailable">
       <span className="action-name">{name}</span>
       <span className="muted action-reason">
-        <IsolatedText text={reason ?? 'not available for this key'} lines />
+        <IsolatedText text={datesInText(reason ?? 'not available for this key')} lines />
       </span>
     </div>
   );
