@@ -4,7 +4,7 @@
  * and threshold, across restarts), snoozing, and the tray's summary.
  */
 import type { Key, Reminder, ReminderThreshold } from '../../../shared/domain.js';
-import { addLocalDays, endOfWindow } from '../dates.js';
+import { addLocalDays, endOfWindow, isCalendarDay } from '../dates.js';
 import { KeywardenError } from '../errors.js';
 import { judgeKeys, type GateReport } from '../reminders/gate.js';
 import { daysLeft, dueEventFor, thresholdReached } from '../reminders/reminders.js';
@@ -130,6 +130,7 @@ export function noticeWords(reminder: Reminder, threshold: ReminderThreshold): {
       : reminder.daysLeft === 0
         ? 'today'
         : `in ${reminder.daysLeft} day${reminder.daysLeft === 1 ? '' : 's'}`;
-  const date = new Date(reminder.dueAt).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  // A calendar day is read in UTC, where its midnight is the day itself; an instant in the local zone.
+  const date = new Date(reminder.dueAt).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric', ...(isCalendarDay(reminder.dueAt) ? { timeZone: 'UTC' } : {}) });
   return { title: `${reminder.name} ${what} ${when}`, body: `${reminder.backend} · ${reminder.ref} · ${date}` };
 }
