@@ -302,9 +302,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => reportCommands().auditVerify,
   },
   export: {
-    usage: 'export (--format csv|json | --evidence) [--output FILE [--force]] [--json]',
+    usage: 'export (--format csv|json|ics | --evidence) [--output FILE [--force]] [--json]',
     summary:
-      'export the inventory (never secrets) to stdout or a new 0600 file (an existing one is refused; --force replaces it); --evidence writes the pack for auditors (inventory by prefix, the chained audit trail, its head hash and verdict; exit 5 if the chain does not verify); with --json, the JSON export (or, with --output, a summary) on stdout',
+      'export the inventory (never secrets; ics: the due dates as a calendar) to stdout or a new 0600 file (an existing one is refused; --force replaces it); --evidence writes the pack for auditors (inventory by prefix, the chained audit trail, its head hash and verdict; exit 5 if the chain does not verify); with --json, the JSON export (or, with --output, a summary) on stdout',
     options: { format: { type: 'string' }, output: { type: 'string' }, evidence: { type: 'boolean' }, force: { type: 'boolean' } },
     positionals: [0, 0],
     access: 'read',

@@ -461,6 +461,19 @@ export class KeywardenEngine {
     return buildEvidencePack({ generatedAt, generatedBy: this.context.osUser, keywardenVersion, dataFolder: this.home, backends, keys, chain: status, genesisAt, events });
   }
 
+  /**
+   * The expiry calendar (calendar.ts): an iCalendar file with one all-day event per due date, alarms at the reminder
+   * thresholds, and revoked or deleted keys cancelled. Never a secret.
+   */
+  async expiryCalendar(): Promise<{ text: string; events: number }> {
+    const { formatCalendar } = await import('./calendar.js');
+    const { DEFAULT_THRESHOLD_DAYS } = await import('./reminders/reminders.js');
+    const deleted = this.auditTrail({ action: 'delete', limit: 100_000 })
+      .filter((event) => event.outcome === 'ok' && event.ref !== null && event.backend !== null)
+      .map((event) => ({ ref: event.ref!, backend: event.backend!, at: event.at }));
+    return formatCalendar({ keys: this.listKeys({}), deleted, alarmDays: DEFAULT_THRESHOLD_DAYS, now: this.context.now() });
+  }
+
   /** Whether revoking this key takes Keywarden's own access with it (it is the backend's credential: BoxWatch). */
   isCredentialKey(ref: string): Promise<boolean> {
     return this.keys.isCredentialKey(ref);

@@ -11,13 +11,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startBoxWatchEmulator } from '../../electron/core/backends/boxwatch/emulator.js';
 import type { Key, Reminder, SyncReport } from '../../shared/domain.js';
-import { addLocalDays, localDate, startOfLocalDay } from '../../electron/core/dates.js';
+import { localDate, startOfLocalDay } from '../../electron/core/dates.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
 
 /** `YYYY-MM-DD`, `days` calendar days from today in the local time zone (which the CLI child shares). */
 const dateIn = (days: number) => localDate(startOfLocalDay(new Date(), days).toISOString());
-/** The instant a plain date given to the CLI stands for: the first moment of that day, local time. */
-const startOf = (date: string) => new Date(`${date}T00:00:00`).toISOString();
 /** A vendor-looking secret made now, long enough to be identified by its last four characters. */
 const newSecret = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`;
 
@@ -126,8 +124,9 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       backendType: 'manual',
       name: 'Stripe prod',
       status: 'active',
-      expiresAt: startOf(expires),
-      rotationDueAt: startOf(expires),
+      // A day typed without a time is kept as that calendar day (docs/cli.md, "Dates").
+      expiresAt: expires,
+      rotationDueAt: expires,
       prefix: `…${secret.slice(-4)}`,
       secretCached: true,
     });
@@ -141,7 +140,8 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
   it('shows a key past its rotation interval as overdue', async () => {
     const created = dateIn(-100);
     const added = await addKey(['--name', 'Mailer', '--rotate-every-days', '90', '--created-at', created]);
-    expect(added.rotationDueAt).toBe(addLocalDays(new Date(startOf(created)), 90).toISOString());
+    // A key created on a typed day falls due on a day too: 90 calendar days on.
+    expect(added.rotationDueAt).toBe(localDate(startOfLocalDay(new Date(`${created}T12:00:00`), 90).toISOString()));
     expect(added.status).toBe('active');
     expect(added.secretCached).toBe(false);
 
@@ -305,7 +305,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
 
     const badFormat = await home.run(['export', '--format', 'xml']);
     expect(badFormat.code).not.toBe(0);
-    expect(badFormat.stderr).toMatch(/csv or json/);
+    expect(badFormat.stderr).toMatch(/--format must be csv, json or ics/);
   });
 
   it('treats sync of a manual backend as a no-op that succeeds, keeps its keys, and says manual backends have nothing to sync', async () => {
@@ -352,7 +352,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     }
     expect(await listKeys()).toEqual([]);
     // The real leap day is a date.
-    expect((await addKey(['--name', 'Leap', '--created-at', '2024-01-01', '--expires-at', '2028-02-29'])).expiresAt).toBe(startOf('2028-02-29'));
+    expect((await addKey(['--name', 'Leap', '--created-at', '2024-01-01', '--expires-at', '2028-02-29'])).expiresAt).toBe('2028-02-29');
   });
 
   it('refuses a secret on stdin that is not UTF-8 text or holds control characters, storing nothing', async () => {
@@ -520,6 +520,8 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       ['revoke', ['revoke', key.ref, '--yes']],
       ['copy', ['copy', key.ref]],
       ['reminders', ['reminders']],
+      ['check', ['check']],
+      ['health', ['health']],
       ['audit', ['audit']],
       ['export', ['export', '--format', 'json', '--output', join(folder, 'x.json')]],
       ['key edit', ['key', 'edit', key.ref, '--rotate-every-days', '60']],
@@ -595,13 +597,13 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend, 14 h
     home.remove();
   });
 
-  it('stores a plain date as local midnight and shows and counts that same day', async () => {
+  it('stores a plain date as that calendar day and shows and counts that same day', async () => {
     const expires = dateIn(6);
     const added = await home.run(['key', 'add', '--backend', 'hand', '--name', 'Stripe prod', '--expires-at', expires, '--json']);
     expect(added.code).toBe(0);
     const key = added.json<Key>();
-    expect(key.expiresAt).toBe(startOf(expires));
-    expect(key.expiresAt!.slice(0, 10)).not.toBe(expires); // 14 hours ahead: the UTC date is the day before
+    // Kept as typed: 14 hours ahead of UTC, any instant for "the 6th day from now" would fall on the day before in UTC.
+    expect(key.expiresAt).toBe(expires);
     const due = (await home.run(['reminders', '--json'])).json<Reminder[]>();
     expect(due).toMatchObject([{ ref: key.ref, daysLeft: 6, threshold: 7 }]);
     expect((await home.run(['reminders'])).stdout).toMatch(new RegExp(`^DUE.*\n${expires}\\s+in 6d\\s+expiry`));

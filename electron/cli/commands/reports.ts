@@ -108,9 +108,21 @@ export const exportInventory: CommandRun = async (context) => {
   const output = values.output as string | undefined;
   if (values.force && !output) throw new KeywardenError('invalid_input', '--force replaces an existing --output FILE: give --output');
   const format = (values.format as string | undefined) ?? (out.json && !output ? 'json' : undefined);
-  if (format !== 'csv' && format !== 'json') throw new KeywardenError('invalid_input', '--format must be csv or json');
-  if (format === 'csv' && out.json && !output) {
-    throw new KeywardenError('invalid_input', '--json prints JSON on standard output, so it cannot carry CSV: use --format json, or write the CSV to a file with --output FILE');
+  if (format !== 'csv' && format !== 'json' && format !== 'ics') throw new KeywardenError('invalid_input', '--format must be csv, json or ics');
+  if (format !== 'json' && out.json && !output) {
+    const [carried, written] = format === 'csv' ? ['CSV', 'the CSV'] : ['a calendar', 'the calendar'];
+    throw new KeywardenError('invalid_input', `--json prints JSON on standard output, so it cannot carry ${carried}: use --format json, or write ${written} to a file with --output FILE`);
+  }
+  if (format === 'ics') {
+    const calendar = await (await engine()).expiryCalendar();
+    if (output) {
+      writeExport(output, calendar.text, Boolean(values.force));
+      out.info(`exported ${plural(calendar.events, 'calendar event')} to ${output}`);
+      if (out.json) out.result({ output, format, events: calendar.events }, () => '');
+    } else {
+      process.stdout.write(calendar.text);
+    }
+    return 0;
   }
   const keys = (await engine()).listKeys({});
   const { formatInventory } = require('../../core/export.js') as typeof import('../../core/export.js');
