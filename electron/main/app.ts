@@ -191,13 +191,11 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     events.onOpenKey({ ref });
   };
   let syncing: Promise<void> | null = null;
-  const syncNow = (): Promise<void> => {
+  const runSync = (): Promise<void> => {
     syncing ??= (async () => {
       tray?.setSyncing(true);
       try {
         await handlers['sync:run']([]);
-      } catch (error) {
-        log(`sync failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
         syncing = null;
         tray?.setSyncing(false);
@@ -205,6 +203,11 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     })();
     return syncing;
   };
+  // The tray's Sync now: a person asking, who may answer the keychain's unlock prompt.
+  const syncNow = (): Promise<void> => runSync().catch((error: unknown) => log(`sync failed: ${error instanceof Error ? error.message : String(error)}`));
+  // The background sync runs as background work (core/desktop/background-sync.ts) and never joins a sync already
+  // running: that one may be waiting on the person at the unlock prompt.
+  const backgroundSyncRun = (): Promise<void> => (syncing ? Promise.resolve() : runSync());
 
   // Where the tray icon is not shown, closing the window minimises it (core/desktop/tray-host.ts).
   const platform = options.platform ?? process.platform;
@@ -265,7 +268,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     log,
     ...(options.reminderIntervalMs !== undefined ? { intervalMs: options.reminderIntervalMs } : {}),
   });
-  const backgroundSync = startBackgroundSync({ engine, sync: syncNow, log });
+  const backgroundSync = startBackgroundSync({ engine, sync: backgroundSyncRun, log });
 
   let closed: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
