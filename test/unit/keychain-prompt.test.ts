@@ -106,6 +106,15 @@ describe('the vault with the login keyring locked', () => {
     expect(keychain.askers.at(-1)).toBe('person');
   });
 
+  it('does not use what the prompt answers once Keywarden was locked meanwhile (the screen locked while the person was away)', async () => {
+    const { vault, keychain, sealed } = await lockedKeyringVault();
+    const opened = failure(vault.open('record-1', sealed));
+    await vi.waitFor(() => expect(keychain.prompts).toBe(1));
+    vault.lock('screen');
+    keychain.answerPrompts();
+    expect((await opened).code).toBe('locked');
+  });
+
   it('refuses background work at once, without raising the prompt or reading the keychain', async () => {
     const { vault, keychain, sealed } = await lockedKeyringVault();
     const reads = keychain.askers.length;

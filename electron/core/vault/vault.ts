@@ -366,7 +366,17 @@ export class Vault {
     if (this.lockState.locked) throw new KeywardenError('locked', 'Keywarden is locked: unlock it to use a secret or reach a vendor');
     if (this.loaded && this.loaded.check === check) return this.loaded;
     if (currentAsker() === 'background') await this.refuseBackgroundPrompt();
-    return this.load();
+    const loaded = await this.load();
+    // Locked while the keychain was being read (a person at its unlock prompt may take minutes, and the screen may
+    // lock meanwhile): the key read for the operation is not used, and leaves memory.
+    if (this.lockState.locked) {
+      if (loaded !== this.loaded) {
+        loaded.key.fill(0);
+        loaded.wiped = true;
+      }
+      throw new KeywardenError('locked', 'Keywarden is locked: unlock it to use a secret or reach a vendor');
+    }
+    return loaded;
   }
 
   /**
