@@ -17,10 +17,11 @@ import type { DbusBus, DbusMonitor, DbusSignal, DbusTools } from './dbus.js';
 
 export const STATUS_NOTIFIER_WATCHER = 'org.kde.StatusNotifierWatcher';
 
-export const NO_TRAY_HOST_MESSAGE =
-  'no tray on this desktop (nothing owns org.kde.StatusNotifierWatcher on the session bus, as on stock GNOME): closing the window minimises it instead of hiding it to the tray. On GNOME the "AppIndicator and KStatusNotifierItem Support" extension (package gnome-shell-extension-appindicator) gives Keywarden a tray';
+const APPINDICATOR_HINT = 'On GNOME the "AppIndicator and KStatusNotifierItem Support" extension (package gnome-shell-extension-appindicator) gives Keywarden a tray';
 
-const CANNOT_TELL_MESSAGE = 'whether this desktop shows a tray cannot be told (no dbus-send, or no session bus): closing the window minimises it instead of hiding it to the tray';
+export const NO_TRAY_HOST_MESSAGE = `no tray on this desktop (nothing owns org.kde.StatusNotifierWatcher on the session bus, as on stock GNOME): closing the window minimises it instead of hiding it to the tray. ${APPINDICATOR_HINT}`;
+
+const CANNOT_TELL_MESSAGE = `whether this desktop shows a tray cannot be told (no dbus-send, or no session bus): closing the window minimises it instead of hiding it to the tray. ${APPINDICATOR_HINT}`;
 
 export type CloseAction = 'hide' | 'minimize';
 
@@ -71,7 +72,7 @@ export function watchTrayHost(options: TrayHostWatchOptions): TrayHostWatch {
     present = value;
     if (value !== true && !toldNoHost) {
       toldNoHost = true;
-      options.log(value === false ? NO_TRAY_HOST_MESSAGE : `${CANNOT_TELL_MESSAGE}; ${NO_TRAY_HOST_MESSAGE.slice(NO_TRAY_HOST_MESSAGE.indexOf('On GNOME'))}`);
+      options.log(value === false ? NO_TRAY_HOST_MESSAGE : CANNOT_TELL_MESSAGE);
     }
   };
   const monitor: DbusMonitor = options.dbus.monitor(bus, trayHostRules(), (signal) => {
