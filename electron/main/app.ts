@@ -14,7 +14,9 @@ import { app, type BrowserWindow, dialog, ipcMain, protocol, session } from 'ele
 import type { ContractHandlers } from '../../shared/contract.js';
 import { type ContractEventSink, type ContractHost, createContractHandlers } from '../core/contract-handlers.js';
 import { type BackgroundSync } from '../core/desktop/background-sync.js';
+import { dbusTools, type DbusBus, type DbusTools } from '../core/desktop/dbus.js';
 import { fanOutEvents } from '../core/desktop/events.js';
+import { closeAction, type TrayHostWatch, watchTrayHost } from '../core/desktop/tray-host.js';
 import { notificationsShowButtons } from '../core/desktop/reminder-notices.js';
 import { KeywardenEngine } from '../core/engine.js';
 import type { ReminderScheduler } from '../core/notifications/scheduler.js';
@@ -58,6 +60,11 @@ export interface DesktopAppOptions {
   platform?: NodeJS.Platform;
   /** Linux's session lock over D-Bus (lock.ts); tests give a private bus or turn it off. */
   sessionLock?: LockWatchOptions['sessionLock'];
+  /**
+   * Linux: whether a StatusNotifierItem host shows the tray (core/desktop/tray-host.ts), asked on the session bus by
+   * default; tests give a private bus, or say outright that there is a host (true) or none (false).
+   */
+  trayHost?: { dbus?: DbusTools; bus?: DbusBus } | boolean;
 }
 
 /** What the running app holds; main.ts ignores it, the tests drive it. */
@@ -70,6 +77,10 @@ export interface DesktopApp {
   readonly scheduler: ReminderScheduler;
   readonly backgroundSync: BackgroundSync;
   readonly lock: LockWatch;
+  /** Whether the tray is shown (a StatusNotifierItem host on Linux; always elsewhere), null while not known. */
+  trayHost(): boolean | null;
+  /** Resolves once the first answer about the tray host is in. */
+  readonly trayHostReady: Promise<void>;
   window(): BrowserWindow | null;
   openKey(ref: string): void;
   /** Syncs every listable backend as the tray's "Sync now" does (the background sync too). */
@@ -187,13 +198,11 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     events.onOpenKey({ ref });
   };
   let syncing: Promise<void> | null = null;
-  const syncNow = (): Promise<void> => {
+  const runSync = (): Promise<void> => {
     syncing ??= (async () => {
       tray?.setSyncing(true);
       try {
         await handlers['sync:run']([]);
-      } catch (error) {
-        log(`sync failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
         syncing = null;
         tray?.setSyncing(false);
@@ -201,6 +210,19 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     })();
     return syncing;
   };
+  // The tray's Sync now: a person asking, who may answer the keychain's unlock prompt.
+  const syncNow = (): Promise<void> => runSync().catch((error: unknown) => log(`sync failed: ${error instanceof Error ? error.message : String(error)}`));
+  // The background sync runs as background work (core/desktop/background-sync.ts) and never joins a sync already
+  // running: that one may be waiting on the person at the unlock prompt.
+  const backgroundSyncRun = (): Promise<void> => (syncing ? Promise.resolve() : runSync());
+
+  // Where the tray icon is not shown, closing the window minimises it (core/desktop/tray-host.ts).
+  const platform = options.platform ?? process.platform;
+  const trayHostWatch: TrayHostWatch | null =
+    platform === 'linux' && typeof options.trayHost !== 'boolean'
+      ? watchTrayHost({ dbus: options.trayHost?.dbus ?? dbusTools(), ...(options.trayHost?.bus ? { bus: options.trayHost.bus } : {}), log })
+      : null;
+  const trayHost = (): boolean | null => (trayHostWatch ? trayHostWatch.present() : typeof options.trayHost === 'boolean' ? options.trayHost : true);
 
   window = createMainWindow({
     preloadPath: join(appRoot, 'dist', 'preload', 'preload.js'),
@@ -208,6 +230,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     save: (state) => engine.saveWindowState(state),
     isQuitting: () => quitting,
     onHidden: clearClipboard,
+    closeAction: () => closeAction(platform, trayHost()),
     devTools: !app.isPackaged,
     log,
   });
@@ -252,7 +275,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     log,
     ...(options.reminderIntervalMs !== undefined ? { intervalMs: options.reminderIntervalMs } : {}),
   });
-  const backgroundSync = startBackgroundSync({ engine, sync: syncNow, log });
+  const backgroundSync = startBackgroundSync({ engine, sync: backgroundSyncRun, log });
 
   let closed: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
@@ -261,6 +284,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
       scheduler?.stop();
       backgroundSync.stop();
       lock.stop();
+      trayHostWatch?.stop();
       await guard.dispose().catch(() => {});
       unbind();
       tray?.destroy();
@@ -304,6 +328,8 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     scheduler,
     backgroundSync,
     lock,
+    trayHost,
+    trayHostReady: trayHostWatch?.ready ?? Promise.resolve(),
     window: () => window,
     openKey,
     syncNow,

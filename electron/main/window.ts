@@ -2,10 +2,12 @@
  * The app's one window: the console on `app://keywarden/`, sandboxed, isolated and with no Node; shown once it has
  * painted (no white flash); its size and place remembered with the engine and restored only where a display still
  * shows it (electron/core/desktop/window-state.ts). Closing it hides it: the app keeps running in the tray, and
- * "Quit" is the tray's (electron/main/tray.ts).
+ * "Quit" is the tray's (electron/main/tray.ts); where no tray is shown (Linux without a StatusNotifierItem host,
+ * electron/core/desktop/tray-host.ts) closing minimises it instead.
  */
 import { BrowserWindow, screen } from 'electron';
 import { APP_START_URL } from '../core/desktop/app-protocol.js';
+import type { CloseAction } from '../core/desktop/tray-host.js';
 import { placeWindow, type WindowState, MIN_WINDOW_SIZE } from '../core/desktop/window-state.js';
 
 export interface MainWindowOptions {
@@ -16,8 +18,10 @@ export interface MainWindowOptions {
   save: (state: WindowState) => void;
   /** True once the app is quitting: then closing really closes. */
   isQuitting: () => boolean;
-  /** Told when the window is hidden by its close button (the clipboard is cleared then). */
+  /** Told when the window is hidden (or minimised) by its close button (the clipboard is cleared then). */
   onHidden: () => void;
+  /** What the close button does: hide to the tray, or minimise where no tray is shown (core/desktop/tray-host.ts). */
+  closeAction: () => CloseAction;
   devTools: boolean;
   log: (message: string) => void;
 }
@@ -93,9 +97,11 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   window.on('close', (event) => {
     saveNow();
     if (options.isQuitting()) return;
-    // Closing hides: Keywarden stays in the tray, reminders and background sync keep running.
+    // Closing hides: Keywarden stays in the tray, reminders and background sync keep running. Where no tray is shown
+    // (Linux without a StatusNotifierItem host) it minimises instead, so the window can still be found.
     event.preventDefault();
-    window.hide();
+    if (options.closeAction() === 'minimize') window.minimize();
+    else window.hide();
     options.onHidden();
   });
 

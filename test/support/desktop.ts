@@ -47,8 +47,9 @@ export async function startTestDesktop(options: Partial<DesktopAppOptions> & { h
   const appRoot = options.appRoot ?? makeAppRoot();
   fake.app.appPath = appRoot;
   const logs: string[] = [];
-  // The session lock's D-Bus watch is off unless a test gives it a bus (test/unit/main/session-lock.test.ts).
-  const app = await startDesktopApp({ keychain: memoryKeychain(), log: (message) => logs.push(message), sessionLock: false, ...options, home });
+  // The session lock's D-Bus watch is off unless a test gives it a bus (test/unit/main/session-lock.test.ts); a tray
+  // host is assumed unless a test asks the bus (test/unit/main/tray-host.test.ts).
+  const app = await startDesktopApp({ keychain: memoryKeychain(), log: (message) => logs.push(message), sessionLock: false, trayHost: true, ...options, home });
   if (!app) throw new Error(`the desktop app did not start: ${logs.join('; ')}`);
   const window = fake.window();
   const renderer = window.webContents.ipcRenderer();

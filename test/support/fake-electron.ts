@@ -187,6 +187,11 @@ export class FakeBrowserWindow extends EventEmitter {
   isMinimized(): boolean {
     return this.minimized;
   }
+  /** BrowserWindow docs: minimises the window (still open, on the taskbar or dock) and emits 'minimize'. */
+  minimize(): void {
+    this.minimized = true;
+    this.emit('minimize');
+  }
   restore(): void {
     this.minimized = false;
   }

@@ -5,11 +5,17 @@
  * opens the vault, and the lock is a promise that the data key stays out of memory until the administrator
  * unlocks), and while the previous background sync is still running.
  *
+ * A background sync is background work for the vault (`asBackgroundWork`): it never raises the OS keychain's unlock
+ * prompt nor waits on one. Where the data key is not in memory and the login keyring is locked, the sync is skipped,
+ * the log says so once (not every ten minutes), and it runs at the first check after the keyring is unlocked.
+ *
  * The decision is a pure function; the class is only its timer. electron/main/notifications.ts gives it Electron's
  * `net.isOnline()` and the contract handler of `sync:run`, so a background sync announces its changes (and so
  * refreshes the window, the tray and the reminder check) exactly like one the administrator started.
  */
 import type { BackendSummary, LockState, Settings } from '../../../shared/domain.js';
+import { KeywardenError } from '../errors.js';
+import { asBackgroundWork } from '../vault/vault.js';
 
 export const BACKGROUND_SYNC_CHECK_MS = 10 * 60 * 1000;
 export const BACKGROUND_SYNC_FIRST_CHECK_MS = 30 * 1000;
@@ -48,7 +54,10 @@ export interface BackgroundSyncOptions {
   };
   /** Electron's `net.isOnline()` in the app. */
   isOnline: () => boolean;
-  /** Runs the sync of every listable backend (the contract handler of `sync:run` with no names). */
+  /**
+   * Runs the sync of every listable backend (the contract handler of `sync:run` with no names); rejects when it could
+   * not run (a keychain that is locked among others). Called as background work.
+   */
   sync: () => Promise<unknown>;
   now?: () => number;
   checkEveryMs?: number;
@@ -60,6 +69,8 @@ export class BackgroundSync {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = true;
+  /** The log has said that the keychain is locked; said again only after a sync that ran. */
+  private saidKeychainLocked = false;
 
   constructor(private readonly options: BackgroundSyncOptions) {}
 
@@ -97,9 +108,18 @@ export class BackgroundSync {
         this.options.log?.(`background sync due but skipped: ${decision.reason === 'offline' ? 'offline' : 'Keywarden is locked'}`);
       return decision;
     }
-    const run = this.options.sync().then(
-      () => undefined,
-      (error: unknown) => this.options.log?.(`background sync failed: ${error instanceof Error ? error.message : String(error)}`),
+    const run = asBackgroundWork(() => this.options.sync()).then(
+      () => {
+        this.saidKeychainLocked = false;
+      },
+      (error: unknown) => {
+        if (error instanceof KeywardenError && error.code === 'keychain_locked') {
+          if (!this.saidKeychainLocked) this.options.log?.(`background sync due but skipped until the OS keychain is unlocked: ${error.message}`);
+          this.saidKeychainLocked = true;
+          return;
+        }
+        this.options.log?.(`background sync failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
     );
     this.running = run;
     try {

@@ -1,12 +1,14 @@
 /**
- * The desktop app's one way to D-Bus signals (Linux), through the D-Bus tools every desktop has rather than a D-Bus
- * library: `dbus-monitor` (package dbus / dbus-bin). The Secret Service is not reached from here: that is keytar's
- * (electron/core/vault).
+ * The desktop app's one way to D-Bus (Linux), through the D-Bus tools every desktop has rather than a D-Bus library
+ * (package dbus / dbus-bin): `dbus-monitor` follows signals, `dbus-send` asks the bus who owns a name. The Secret
+ * Service is not reached from here: that is keytar's (electron/core/vault).
  *
- * Used for what Electron does not tell on Linux: the session being locked (session-lock.ts). Best effort: a missing
- * tool or bus is logged and the lock falls back to the idle-state poll.
+ * Used for what Electron does not tell on Linux: the session being locked (session-lock.ts), and whether a
+ * StatusNotifierItem host is there to show the tray icon (tray-host.ts). Best effort: a missing tool or bus is
+ * logged; the lock falls back to the idle-state poll, and the window minimises instead of hiding to a tray that may
+ * not be shown.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 /** Which bus: the user's session bus, the system bus, or one given by its address (the tests' private bus). */
@@ -27,7 +29,12 @@ export interface DbusMonitor {
 export interface DbusTools {
   /** Follows the signals matching `rules` (D-Bus match rules) until stopped; `onExit` is told if the tool ends on its own. */
   monitor(bus: DbusBus, rules: readonly string[], onSignal: (signal: DbusSignal) => void, onExit?: (reason: string) => void): DbusMonitor;
+  /** Whether a connection owns `name` on the bus (org.freedesktop.DBus.NameHasOwner); null when the bus or the tool cannot be reached. */
+  nameHasOwner(bus: DbusBus, name: string): Promise<boolean | null>;
 }
+
+/** How long the bus may take to say who owns a name: the bus daemon answers at once, or is not there. */
+const NAME_QUERY_TIMEOUT_MS = 3_000;
 
 function busFlag(bus: DbusBus): string[] {
   if (bus === 'session') return ['--session'];
@@ -103,6 +110,20 @@ export function dbusTools(env: NodeJS.ProcessEnv = process.env): DbusTools {
           child.kill();
         },
       };
+    },
+    nameHasOwner(bus, name) {
+      // dbus-send's --address opens a connection without registering on the bus (Hello), which the bus then refuses;
+      // a bus given by its address is reached as the session bus of the tool's environment instead.
+      const flag = bus === 'system' ? '--system' : '--session';
+      const toolEnv = typeof bus === 'object' ? { ...env, DBUS_SESSION_BUS_ADDRESS: bus.address } : env;
+      const args = [flag, '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', `string:${name}`];
+      return new Promise((resolve) => {
+        execFile('dbus-send', args, { env: toolEnv, timeout: NAME_QUERY_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) => {
+          // The reply is printed as "method return ...", then "   boolean true".
+          const match = /^\s+boolean (true|false)$/m.exec(stdout);
+          resolve(!error && match ? match[1] === 'true' : null);
+        });
+      });
     },
   };
 }

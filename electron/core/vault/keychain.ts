@@ -5,13 +5,23 @@
  * keytar is loaded lazily so that commands which never touch a secret (list, reminders) work on a
  * machine with no keychain at all, and every keytar failure becomes one of two typed errors with a
  * fix the administrator can act on. A call that does not answer in time is an error, never a hang.
+ *
+ * How long "in time" is depends on who is asking. Reading or storing an entry of a locked keyring raises the OS's
+ * unlock prompt (libsecret unlocks the collection first: Secret Service `Unlock`, then `Prompt.Prompt`; macOS asks
+ * too), and the call answers only once the person has typed their password or cancelled. A person who asked
+ * (reveal, copy, create, unlock, a CLI command) is given `KEYCHAIN_PROMPT_TIMEOUT_MS` to answer; the prompt's
+ * Cancel ends the wait at once. Background work never waits on a person: `KEYCHAIN_TIMEOUT_MS`, and the vault does
+ * not even start a call that would raise the prompt where it can tell the keyring is locked (vault.ts).
  */
 import { KeywardenError } from '../errors.js';
 
+/** Who a keychain call is for: a person waiting for it (who may be answering an unlock prompt), or background work. */
+export type KeychainAsker = 'person' | 'background';
+
 export interface Keychain {
-  get(service: string, account: string): Promise<string | null>;
-  set(service: string, account: string, value: string): Promise<void>;
-  delete(service: string, account: string): Promise<boolean>;
+  get(service: string, account: string, asker?: KeychainAsker): Promise<string | null>;
+  set(service: string, account: string, value: string, asker?: KeychainAsker): Promise<void>;
+  delete(service: string, account: string, asker?: KeychainAsker): Promise<boolean>;
   /**
    * Whether the collection entries are read from is locked: true, false, or null when it cannot be
    * told. Needed because keytar's `get` answers null both for a missing entry and for any entry of a
@@ -20,20 +30,28 @@ export interface Keychain {
   isLocked?(): Promise<boolean | null>;
 }
 
-type Keytar = {
+export type Keytar = {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
 };
 
-const KEYCHAIN_TIMEOUT_MS = 15_000;
+/** Background work: the keychain answers at once when it is unlocked; longer means a prompt nobody asked for. */
+export const KEYCHAIN_TIMEOUT_MS = 15_000;
+/** A person at an unlock prompt: time to notice it, find the password and type it. Cancel on the prompt ends it sooner. */
+export const KEYCHAIN_PROMPT_TIMEOUT_MS = 5 * 60_000;
 
-export function createOsKeychain(): Keychain {
+export interface OsKeychainOptions {
+  /** keytar itself; tests give a stand-in that answers late, as one behind an unlock prompt does. */
+  loadKeytar?: () => Promise<Keytar>;
+}
+
+export function createOsKeychain(options: OsKeychainOptions = {}): Keychain {
   let keytar: Keytar | null = null;
   async function load(): Promise<Keytar> {
     if (keytar) return keytar;
     try {
-      keytar = (await import('keytar')).default;
+      keytar = options.loadKeytar ? await options.loadKeytar() : (await import('keytar')).default;
       return keytar;
     } catch (error) {
       throw new KeywardenError(
@@ -44,14 +62,16 @@ export function createOsKeychain(): Keychain {
       );
     }
   }
-  async function call<T>(what: string, run: (k: Keytar) => Promise<T>): Promise<T> {
+  async function call<T>(what: string, asker: KeychainAsker, run: (k: Keytar) => Promise<T>): Promise<T> {
     const k = await load();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new KeywardenError('keychain_unavailable', `the OS keychain did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s while ${what}; is it waiting for an unlock prompt?`)),
-        KEYCHAIN_TIMEOUT_MS,
-      );
+      const ms = asker === 'person' ? KEYCHAIN_PROMPT_TIMEOUT_MS : KEYCHAIN_TIMEOUT_MS;
+      const message =
+        asker === 'person'
+          ? `the OS keychain did not answer within ${ms / 60_000} minutes while ${what}: its unlock prompt was not answered. Unlock your login keyring and try again`
+          : `the OS keychain did not answer within ${ms / 1000} s while ${what}; is it waiting for an unlock prompt?`;
+      timer = setTimeout(() => reject(new KeywardenError('keychain_unavailable', message)), ms);
     });
     try {
       return await Promise.race([run(k), timeout]);
@@ -62,9 +82,10 @@ export function createOsKeychain(): Keychain {
     }
   }
   return {
-    get: (service, account) => call('reading the data key', (k) => k.getPassword(service, account)),
-    set: (service, account, value) => call('storing the data key', (k) => k.setPassword(service, account, value)),
-    delete: (service, account) => call('deleting the data key', (k) => k.deletePassword(service, account)),
+    // A caller that does not say is a person: the CLI and the console's requests are.
+    get: (service, account, asker = 'person') => call('reading the data key', asker, (k) => k.getPassword(service, account)),
+    set: (service, account, value, asker = 'person') => call('storing the data key', asker, (k) => k.setPassword(service, account, value)),
+    delete: (service, account, asker = 'person') => call('deleting the data key', asker, (k) => k.deletePassword(service, account)),
     isLocked: () => secretServiceDefaultCollectionLocked(),
   };
 }

@@ -18,7 +18,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID, scrypt as scryptCallback, type ScryptOptions } from 'node:crypto';
 import type { LockState } from '../../../shared/domain.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
-import type { Keychain } from './keychain.js';
+import type { Keychain, KeychainAsker } from './keychain.js';
 
 export const KEYCHAIN_SERVICE = 'Keywarden';
 const FORMAT_VERSION = 1;
@@ -84,6 +84,27 @@ export interface VaultStatus {
   /** The keychain's own explanation when it is locked or unreachable. */
   keychainDetail: string | null;
   passphraseSlot: (KdfParams & { kdf: 'scrypt' }) | null;
+}
+
+/**
+ * Who is asking for the data key, for the whole of an operation (a sync reaches the vault through the engine and its
+ * workflows, which need not know): a person, by default, or background work (the desktop app's background sync),
+ * which never raises the keychain's unlock prompt nor waits on one. The keychain is told on each call (keychain.ts).
+ */
+const asking = new AsyncLocalStorage<KeychainAsker>();
+
+/**
+ * Runs `work` as background work: where the data key is not in memory and the OS keyring is locked, the vault
+ * refuses at once (`keychain_locked`, details `{ asker: 'background' }`) instead of reading the keychain, which would
+ * put the unlock prompt in front of someone who did not ask for anything.
+ */
+export function asBackgroundWork<T>(work: () => Promise<T>): Promise<T> {
+  return asking.run('background', work);
+}
+
+/** Who the operation under way is for. */
+export function currentAsker(): KeychainAsker {
+  return asking.getStore() ?? 'person';
 }
 
 /** Why Keywarden was locked: the administrator's Lock, idle time, or the screen lock. */
@@ -344,7 +365,32 @@ export class Vault {
     }
     if (this.lockState.locked) throw new KeywardenError('locked', 'Keywarden is locked: unlock it to use a secret or reach a vendor');
     if (this.loaded && this.loaded.check === check) return this.loaded;
-    return this.load();
+    if (currentAsker() === 'background') await this.refuseBackgroundPrompt();
+    const loaded = await this.load();
+    // Locked while the keychain was being read (a person at its unlock prompt may take minutes, and the screen may
+    // lock meanwhile): the key read for the operation is not used, and leaves memory.
+    if (this.lockState.locked) {
+      if (loaded !== this.loaded) {
+        loaded.key.fill(0);
+        loaded.wiped = true;
+      }
+      throw new KeywardenError('locked', 'Keywarden is locked: unlock it to use a secret or reach a vendor');
+    }
+    return loaded;
+  }
+
+  /**
+   * Background work needs the keychain (the key is not in memory): where the keyring is locked, reading it would
+   * raise the unlock prompt (libsecret unlocks first) and wait on it, so background work stops here instead. Where
+   * that cannot be told (macOS, Windows: `isLocked` answers null) the read goes ahead with the short time limit.
+   */
+  private async refuseBackgroundPrompt(): Promise<void> {
+    if ((await this.keychain.isLocked?.()) !== true) return;
+    throw new KeywardenError(
+      'keychain_locked',
+      'the OS keychain is locked, and background work does not ask to unlock it: it runs again once the login keyring is unlocked (or once Keywarden is used: a reveal or copy asks)',
+      { asker: 'background' },
+    );
   }
 
   private load(): Promise<LoadedKey> {
@@ -408,7 +454,7 @@ export class Vault {
     const entry = `${KEYCHAIN_SERVICE} / ${account}`;
     let stored: string | null;
     try {
-      stored = await this.keychain.get(KEYCHAIN_SERVICE, account);
+      stored = await this.keychain.get(KEYCHAIN_SERVICE, account, currentAsker());
     } catch (error) {
       const typed = toKeywardenError(error);
       return { key: null, state: typed.code === 'keychain_locked' ? 'locked' : 'unavailable', problem: typed };
@@ -462,7 +508,7 @@ export class Vault {
     let inKeychain = false;
     let keychainProblem: KeywardenError | null = null;
     try {
-      await this.keychain.set(KEYCHAIN_SERVICE, account, key.toString('base64'));
+      await this.keychain.set(KEYCHAIN_SERVICE, account, key.toString('base64'), currentAsker());
       inKeychain = true;
     } catch (error) {
       keychainProblem = toKeywardenError(error);
@@ -484,12 +530,12 @@ export class Vault {
     try {
       won = this.meta.setMetaIfAbsent(VAULT_META.check, entries);
     } catch (error) {
-      if (inKeychain) await this.keychain.delete(KEYCHAIN_SERVICE, account).catch(() => false);
+      if (inKeychain) await this.keychain.delete(KEYCHAIN_SERVICE, account, currentAsker()).catch(() => false);
       throw error;
     }
     if (won) return { key, check: entries[VAULT_META.check]! };
     key.fill(0);
-    if (inKeychain) await this.keychain.delete(KEYCHAIN_SERVICE, account).catch(() => false);
+    if (inKeychain) await this.keychain.delete(KEYCHAIN_SERVICE, account, currentAsker()).catch(() => false);
     const winnerId = this.meta.getMeta(VAULT_META.id)!;
     const winnerCheck = this.meta.getMeta(VAULT_META.check)!;
     return { key: await this.openExisting(winnerId, winnerCheck), check: winnerCheck };
