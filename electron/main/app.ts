@@ -18,6 +18,7 @@ import { dbusTools, type DbusBus, type DbusTools } from '../core/desktop/dbus.js
 import { fanOutEvents } from '../core/desktop/events.js';
 import { closeAction, type TrayHostWatch, watchTrayHost } from '../core/desktop/tray-host.js';
 import { notificationsShowButtons } from '../core/desktop/reminder-notices.js';
+import { trayIconFolder } from '../core/desktop/tray-menu.js';
 import { KeywardenEngine } from '../core/engine.js';
 import type { ReminderScheduler } from '../core/notifications/scheduler.js';
 import { resolveHome } from '../core/paths.js';
@@ -252,7 +253,8 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   };
   tray = createTray({
     engine,
-    appRoot,
+    iconFolder: trayIconFolder({ packaged: app.isPackaged, resourcesPath: process.resourcesPath, appRoot }),
+    platform,
     openKey,
     // Where notifications have no Snooze buttons (Linux), the tray's menu has it.
     ...(notificationsShowButtons(options.platform ?? process.platform) ? {} : { snooze: snoozeReminder }),

@@ -1,6 +1,6 @@
 /**
  * The tray: Keywarden keeps running there when its window is closed. The icon says whether anything is overdue, due
- * within 7 days, or nothing (build/tray/tray-<state>.png, a @2x beside each); the menu lists the next due keys (a
+ * within 7 days, or nothing (tray-<state>.png, a @2x beside each; macOS: template images, trayIconFile); the menu lists the next due keys (a
  * click opens that key in the window), then Sync now, Open Keywarden, Lock and Quit. What it shows is
  * electron/core/desktop/tray-menu.ts (tested in Node); this file only hands it to Electron and is refreshed by
  * app.ts after syncs and on the inventory, reminder and lock events.
@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import { Menu, type MenuItemConstructorOptions, nativeImage, Tray } from 'electron';
 import type { LockState } from '../../shared/domain.js';
 import type { RotationGraceWarning } from '../../shared/rotation.js';
-import { TRAY_ICON_FILES, type TrayAction, trayModel, type TrayModel } from '../core/desktop/tray-menu.js';
+import { type TrayAction, trayIconFile, trayModel, type TrayModel } from '../core/desktop/tray-menu.js';
 import type { TrayState, TrayStatus } from '../core/workflows/reminders.js';
 
 export interface TrayOptions {
   engine: { trayStatus(): TrayStatus; lockState(): LockState; rotationGraceWarnings(): Promise<RotationGraceWarning[]> };
-  /** The folder that holds build/tray/. */
-  appRoot: string;
+  /** The folder of the tray's icons (`trayIconFolder`: resources/tray in a package, build/tray from the project). */
+  iconFolder: string;
+  /** Whose icon conventions apply: macOS gets template images. */
+  platform: NodeJS.Platform;
   openKey: (ref: string) => void;
   /** The Snooze submenu (where notifications have no buttons); without it, none. */
   snooze?: (ref: string, days: 1 | 7) => void;
@@ -32,13 +34,13 @@ export interface TrayController {
   destroy(): void;
 }
 
-export function trayIconPath(appRoot: string, state: TrayState): string {
-  return join(appRoot, 'build', 'tray', TRAY_ICON_FILES[state]);
+export function trayIconPath(iconFolder: string, state: TrayState, platform: NodeJS.Platform): string {
+  return join(iconFolder, trayIconFile(state, platform));
 }
 
 export function createTray(options: TrayOptions): TrayController {
   // A missing icon file gives an empty image, not an error: the tray still works (with the platform's blank icon).
-  const icon = (state: TrayState) => nativeImage.createFromPath(trayIconPath(options.appRoot, state));
+  const icon = (state: TrayState) => nativeImage.createFromPath(trayIconPath(options.iconFolder, state, options.platform));
   const tray = new Tray(icon('clear'));
   let shown: TrayModel | null = null;
   let syncing = false;

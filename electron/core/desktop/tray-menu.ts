@@ -37,6 +37,32 @@ export const TRAY_ICON_FILES: Readonly<Record<TrayState, string>> = Object.freez
   clear: 'tray-clear.png',
 });
 
+/**
+ * macOS draws menu-bar icons as template images (black and alpha, tinted by the system for light, dark and
+ * highlighted menus; a file name ending in "Template" makes one), so there the state is a dot or none: an
+ * attention icon for overdue and due soon, the plain shield when all is clear.
+ */
+export const MAC_TRAY_ICON_FILES: Readonly<Record<TrayState, string>> = Object.freeze({
+  overdue: 'trayAttentionTemplate.png',
+  'due-soon': 'trayAttentionTemplate.png',
+  clear: 'trayTemplate.png',
+});
+
+/** The icon file for a tray state on a platform. */
+export function trayIconFile(state: TrayState, platform: NodeJS.Platform): string {
+  return (platform === 'darwin' ? MAC_TRAY_ICON_FILES : TRAY_ICON_FILES)[state];
+}
+
+/**
+ * Where the tray's icons are: in a package, `resources/tray/` (electron-builder's extraResources), outside the asar
+ * archive, because icons read from inside it have been reported to vanish from the Windows tray (electron#30911);
+ * from the project, `build/tray/`.
+ */
+export function trayIconFolder(where: { packaged: boolean; resourcesPath: string | undefined; appRoot: string }): string {
+  if (where.packaged && where.resourcesPath) return `${where.resourcesPath}/tray`;
+  return `${where.appRoot}/build/tray`;
+}
+
 /** When a key is due, in the words the console uses: "overdue by 3 days", "due today", "due in 5 days". */
 export function dueWords(reminder: Pick<Reminder, 'daysLeft'>): string {
   const days = reminder.daysLeft;

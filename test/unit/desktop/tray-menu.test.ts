@@ -1,7 +1,10 @@
 /** What the tray shows (electron/core/desktop/tray-menu.ts), from the engine's tray status and lock state. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LockState, Reminder } from '../../../shared/domain.js';
-import { dueWords, trayModel } from '../../../electron/core/desktop/tray-menu.js';
+import { dueWords, trayIconFile, trayIconFolder, trayModel } from '../../../electron/core/desktop/tray-menu.js';
+import type { TrayState } from '../../../electron/core/workflows/reminders.js';
 
 const unlocked: LockState = { locked: false, since: null, reason: null, unlockWith: null };
 const reminder = (name: string, daysLeft: number): Reminder => ({
@@ -57,5 +60,26 @@ describe('the tray', () => {
       { type: 'separator' },
     ]);
     expect(model.tooltip).toBe('Keywarden: nothing due within 7 days; 1 grace period ending with consumers not switched');
+  });
+});
+
+describe('the tray icon files', () => {
+  // Electron's Tray docs: on macOS "it is recommended to use template images"; a file name ending in "Template"
+  // makes one. The coloured dots of the other platforms would be lost in a tinted menu bar.
+  it('macOS gets template images: the attention icon while something is overdue or due soon, the plain one when clear', () => {
+    expect(['overdue', 'due-soon', 'clear'].map((state) => trayIconFile(state as TrayState, 'darwin'))).toEqual(['trayAttentionTemplate.png', 'trayAttentionTemplate.png', 'trayTemplate.png']);
+    expect(['overdue', 'due-soon', 'clear'].map((state) => trayIconFile(state as TrayState, 'linux'))).toEqual(['tray-overdue.png', 'tray-due-soon.png', 'tray-clear.png']);
+    expect(trayIconFile('overdue', 'win32')).toBe('tray-overdue.png');
+  });
+
+  it('a package reads them from resources/tray (outside the asar, electron#30911); a run from the project from build/tray', () => {
+    expect(trayIconFolder({ packaged: true, resourcesPath: '/opt/Keywarden/resources', appRoot: '/opt/Keywarden/resources/app.asar' })).toBe('/opt/Keywarden/resources/tray');
+    expect(trayIconFolder({ packaged: false, resourcesPath: '/x/node_modules/electron/dist/resources', appRoot: '/home/ana/keywarden' })).toBe('/home/ana/keywarden/build/tray');
+  });
+
+  it('every file named here is in build/tray, so neither platform draws a blank icon', () => {
+    for (const platform of ['darwin', 'linux'] as const)
+      for (const state of ['overdue', 'due-soon', 'clear'] as const)
+        expect(existsSync(join(__dirname, '..', '..', '..', 'build', 'tray', trayIconFile(state, platform))), `${platform} ${state}`).toBe(true);
   });
 });
