@@ -60,7 +60,7 @@ import { EngineContext, type SyncLimits } from './workflows/context.js';
 import { KeyWorkflows, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
 import { type ReminderNotice, ReminderWorkflows, type TrayStatus } from './workflows/reminders.js';
 import { SyncWorkflow } from './workflows/sync.js';
-import { VaultWorkflows } from './workflows/vault.js';
+import { VaultWorkflows, vaultRecords } from './workflows/vault.js';
 
 export type { AddBackendInput } from './workflows/backends.js';
 export { refuseUnusedBackendInput } from './workflows/backends.js';
@@ -143,7 +143,7 @@ export class KeywardenEngine {
     this.binding = binding(options);
     this.context = new EngineContext({
       store,
-      vault: new Vault(store, options.keychain ?? createOsKeychain(), options.passphrase),
+      vault: new Vault(vaultRecords(store), options.keychain ?? createOsKeychain(), options.passphrase),
       now: options.now ?? (() => new Date()),
       osUser: options.osUser ?? currentOsUser(),
       httpOptions: options.http ?? {},
@@ -420,7 +420,7 @@ export class KeywardenEngine {
 
   /** Walks the audit trail's hash chain (offline, read-only) and names the first edited, removed or reordered event. */
   verifyAuditTrail(): AuditChainStatus {
-    return this.context.store.verifyAudit();
+    return this.context.store.audit.verify();
   }
 
   /**
@@ -428,7 +428,7 @@ export class KeywardenEngine {
    * null when no event carries it (the trail up to it was rewritten or removed).
    */
   findAuditHead(hash: string): { id: number; at: string; after: number } | null {
-    return this.context.store.findAuditByHash(hash.trim().toLowerCase());
+    return this.context.store.audit.findByHash(hash.trim().toLowerCase());
   }
 
   /** The evidence pack for auditors (evidence.ts): the inventory by prefix, the chained trail and its verdict. Never a secret. */
@@ -437,7 +437,7 @@ export class KeywardenEngine {
     const generatedAt = new Date().toISOString();
     const backends = this.listBackends();
     const keys = this.listKeys({});
-    const { status, events, genesisAt } = this.context.store.auditEvidence();
+    const { status, events, genesisAt } = this.context.store.audit.evidence();
     return buildEvidencePack({ generatedAt, generatedBy: this.context.osUser, keywardenVersion, dataFolder: this.home, backends, keys, chain: status, genesisAt, events });
   }
 
@@ -511,7 +511,7 @@ export class KeywardenEngine {
   }
 
   private readSettings({ DEFAULT_SETTINGS, Settings: schema }: typeof import('../../shared/domain.js')): Settings {
-    const stored = this.context.store.getMeta(SETTINGS_META);
+    const stored = this.context.store.meta.get(SETTINGS_META);
     const parsed = schema.partial().safeParse(stored ? JSON.parse(stored) : {});
     // A value written by another version that no longer fits is ignored, not fatal.
     return { ...DEFAULT_SETTINGS, ...(parsed.success ? parsed.data : {}) };
@@ -530,7 +530,7 @@ export class KeywardenEngine {
     }
     const next = this.context.store.transaction(() => {
       const merged = { ...this.readSettings(domain), ...checked.data };
-      this.context.store.setMeta(SETTINGS_META, JSON.stringify(merged));
+      this.context.store.meta.set(SETTINGS_META, JSON.stringify(merged));
       return merged;
     });
     const described = Object.entries(checked.data).map(([name, value]) => `${name}=${String(value)}`);
@@ -542,7 +542,7 @@ export class KeywardenEngine {
 
   /** The desktop window's last size and place, or null (never saved, or a record this version cannot read). Not audited: not an administrator's action. */
   windowState(): WindowState | null {
-    const stored = this.context.store.getMeta(WINDOW_STATE_META);
+    const stored = this.context.store.meta.get(WINDOW_STATE_META);
     if (stored === null) return null;
     try {
       return parseWindowState(JSON.parse(stored));
@@ -555,7 +555,7 @@ export class KeywardenEngine {
   saveWindowState(state: WindowState): void {
     const checked = parseWindowState(state);
     if (!checked) throw new KeywardenError('invalid_input', 'not a window size and place');
-    this.context.store.setMeta(WINDOW_STATE_META, JSON.stringify(checked));
+    this.context.store.meta.set(WINDOW_STATE_META, JSON.stringify(checked));
   }
 
   // ---- vault (workflows/vault.ts) ----------------------------------------------------------------
