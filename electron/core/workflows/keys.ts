@@ -1,24 +1,10 @@
 /**
  * Keys: the inventory (offline), reveal and test, and the vendor workflows that change keys: create,
- * revoke and delete, whose lost answers are reconciled by re-listing and never re-sent; manual keys;
- * the audit trail. (Reminders: reminders.ts.)
+ * revoke and delete, whose lost answers are reconciled by re-listing and never re-sent; manual keys.
+ * (Reminders: reminders.ts; the audit trail: audit.ts.)
  */
 import { randomBytes } from 'node:crypto';
-import type {
-  ActionAvailability,
-  AuditEvent,
-  AuditQuery,
-  InventoryFacets,
-  InventoryPage,
-  InventoryQuery,
-  IssuedKey,
-  Key,
-  KeyActions,
-  KeyFact,
-  KeyFilter,
-  RevokeResult,
-  TestResult,
-} from '../../../shared/domain.js';
+import type { ActionAvailability, InventoryFacets, InventoryPage, InventoryQuery, IssuedKey, Key, KeyActions, KeyFact, KeyFilter, RevokeResult, TestResult } from '../../../shared/domain.js';
 import { BACKEND_NAME_PATTERN } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
@@ -469,11 +455,6 @@ export class KeyWorkflows {
       this.ctx.auditEntry('key.edit', row.name, ref, 'ok', described.length ? described.join(', ') : 'no change'),
     );
     return this.getKey(ref);
-  }
-
-  /** Reminders due within `withinDays` (default 30), most urgent first, overdue included. */
-  auditTrail(query: AuditQuery = {}): AuditEvent[] {
-    return this.ctx.store.audit.list(Math.min(Math.max(query.limit ?? 1000, 1), 100_000), { backend: query.backend, ref: query.ref, action: query.action });
   }
 }
 
