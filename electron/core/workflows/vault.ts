@@ -103,7 +103,7 @@ export function vaultRecords(store: InventoryStore): VaultMetaStore {
 }
 
 /** How many secrets and backend credentials are sealed under the data key (for `vault status`). */
-export function countSealed(store: InventoryStore): { keySecrets: number; credentials: number } {
+function countSealed(store: InventoryStore): { keySecrets: number; credentials: number } {
   return { keySecrets: store.keys.countSecrets(), credentials: store.backends.countCredentials() };
 }
 

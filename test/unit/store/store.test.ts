@@ -48,8 +48,8 @@ function remote(id: string, fields: Partial<RemoteKey> = {}): RemoteKey {
 }
 
 function ids(filter: KeyFilter, now = T0): string[] {
-  return store
-    .keys.list(filter, now)
+  return store.keys
+    .list(filter, now)
     .map((k) => k.ref)
     .sort();
 }
@@ -485,5 +485,64 @@ describe('audit', () => {
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((x, y) => x - y));
 
     expect(store.audit.list(2).map((e) => e.action)).toEqual(['key revoke', 'key copy']);
+  });
+});
+
+describe('a key recorded with its secret (keys.record)', () => {
+  let hand: BackendRow;
+  const event = (action: string, ref: string): AuditEntry => ({ at: iso(T0), osUser: 'admin', action, backend: 'hand', ref, outcome: 'ok', detail: null });
+  const record = (id: string, sealed: Buffer | null) => ({ key: remote(id, { createdAt: iso(T0) }), sealed, at: iso(T0), syncedAt: null, rotateEveryDays: null });
+
+  beforeEach(() => {
+    hand = addBackend('hand', 'manual');
+  });
+
+  /** A real failure in the middle of the write: a trigger, in the file, that refuses one table's insert. */
+  function refuseInsertsInto(table: 'key_secrets' | 'audit'): void {
+    const db = new Database(join(folder, 'keywarden.db'));
+    connections.push(db);
+    db.exec(`CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'write failed (test)'); END`);
+  }
+
+  it('commits the key, its secret and its audit event together', () => {
+    const sealed = sealedBlob();
+    store.keys.record(hand.id, record('k1', sealed), event('key.add', 'hand/k1'));
+    expect(store.keys.get('hand', 'k1', T0)).toMatchObject({ secretCached: true, createdAt: iso(T0) });
+    expect(store.keys.getSecret(hand.id, 'k1')).toEqual(sealed);
+    expect(store.audit.list(10).map((e) => [e.action, e.ref])).toEqual([['key.add', 'hand/k1']]);
+  });
+
+  it('a secret that cannot be written leaves no key and no event', () => {
+    refuseInsertsInto('key_secrets');
+    expect(() => store.keys.record(hand.id, record('k1', sealedBlob()), event('key.add', 'hand/k1'))).toThrow(/write failed/);
+    expect(store.keys.get('hand', 'k1', T0)).toBeNull();
+    expect(store.audit.list(10)).toEqual([]);
+  });
+
+  it('an audit event that cannot be written leaves no key and no secret', () => {
+    refuseInsertsInto('audit');
+    expect(() => store.keys.record(hand.id, record('k1', sealedBlob()), event('key.add', 'hand/k1'))).toThrow(/write failed/);
+    expect(store.keys.get('hand', 'k1', T0)).toBeNull();
+    expect(store.keys.getSecret(hand.id, 'k1')).toBeNull();
+  });
+
+  it('inside a caller transaction that fails afterwards, nothing of it is kept', () => {
+    expect(() =>
+      store.transaction(() => {
+        store.keys.record(hand.id, record('k1', sealedBlob()), event('key.add', 'hand/k1'));
+        throw new Error('the journal step failed');
+      }),
+    ).toThrow(/journal step failed/);
+    expect(store.keys.get('hand', 'k1', T0)).toBeNull();
+    expect(store.keys.countSecrets()).toBe(0);
+    expect(store.audit.list(10)).toEqual([]);
+  });
+
+  it('recorded without a secret (an edit), the cached one is kept', () => {
+    const sealed = sealedBlob();
+    store.keys.record(hand.id, record('k1', sealed), event('key.add', 'hand/k1'));
+    store.keys.record(hand.id, { ...record('k1', null), key: remote('k1', { createdAt: iso(plusDays(T0, -3)) }) }, event('key.edit', 'hand/k1'));
+    expect(store.keys.get('hand', 'k1', T0)?.createdAt).toBe(iso(plusDays(T0, -3)));
+    expect(store.keys.getSecret(hand.id, 'k1')).toEqual(sealed);
   });
 });
