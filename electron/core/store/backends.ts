@@ -77,9 +77,7 @@ export class BackendTable {
   }
 
   getCredentialSealed(backendId: number): Buffer | null {
-    return this.conn.guard(
-      () => this.conn.db.prepare<{ credential_sealed: Buffer | null }>('SELECT credential_sealed FROM backends WHERE id = ?').get(backendId)?.credential_sealed ?? null,
-    );
+    return this.conn.guard(() => this.conn.db.prepare<{ credential_sealed: Buffer | null }>('SELECT credential_sealed FROM backends WHERE id = ?').get(backendId)?.credential_sealed ?? null);
   }
 
   setCredentialSealed(backendId: number, sealed: Buffer): void {

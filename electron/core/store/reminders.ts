@@ -12,9 +12,8 @@ export class ReminderState {
   markNotified(ref: string, kind: string, dueAt: string, threshold: string, at: string): boolean {
     return this.conn.guard(
       () =>
-        this.conn.db
-          .prepare('INSERT INTO reminder_notifications (ref, kind, due_at, threshold, notified_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-          .run(ref, kind, dueAt, threshold, at).changes === 1,
+        this.conn.db.prepare('INSERT INTO reminder_notifications (ref, kind, due_at, threshold, notified_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(ref, kind, dueAt, threshold, at)
+          .changes === 1,
     );
   }
 

@@ -63,8 +63,8 @@ export async function relist(ctx: EngineContext, row: BackendRow): Promise<Relis
 /** The key a revoke issued in place of `oldKeyId`, as the inventory lists it now: the newest other active key. */
 export function newestReplacement(ctx: EngineContext, row: BackendRow, oldKeyId: string): Key | null {
   return (
-    ctx.store
-      .keys.list({ backend: row.name, status: 'active' }, ctx.now())
+    ctx.store.keys
+      .list({ backend: row.name, status: 'active' }, ctx.now())
       .filter((key) => key.id !== oldKeyId)
       .sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? ''))[0] ?? null
   );

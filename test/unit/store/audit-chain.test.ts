@@ -83,7 +83,11 @@ describe('tampering is detected and the first tampered event named', () => {
 
   it('the first event deleted: missing at the start of the trail', () => {
     raw.prepare('DELETE FROM audit WHERE id IN (1, 2)').run();
-    expect(store.audit.verify().firstBreak).toMatchObject({ id: 3, kind: 'missing-before', problem: expect.stringMatching(/2 events are missing before event 3 .*ids 1 to 2.*start of the trail/) });
+    expect(store.audit.verify().firstBreak).toMatchObject({
+      id: 3,
+      kind: 'missing-before',
+      problem: expect.stringMatching(/2 events are missing before event 3 .*ids 1 to 2.*start of the trail/),
+    });
   });
 
   it('the newest events deleted: missing at the end, from the ids the trail had reached', () => {
