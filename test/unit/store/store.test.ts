@@ -291,7 +291,7 @@ describe('replaceInventory', () => {
     expect(store.keys.get('alpha', 'a2', T0)?.secretCached).toBe(false);
   });
 
-  it('deleteKey removes the key and its cached secret', () => {
+  it('keys.delete removes the key and its cached secret', () => {
     store.keys.putSecret(alpha.id, 'a3', sealedBlob(), iso(T0));
     store.keys.delete(alpha.id, 'a3');
     expect(store.keys.get('alpha', 'a3', T0)).toBeNull();
@@ -315,7 +315,7 @@ describe('replaceInventory', () => {
   });
 });
 
-describe('listKeys filters', () => {
+describe('keys.list filters', () => {
   let alpha: BackendRow;
 
   beforeEach(() => {
@@ -386,7 +386,7 @@ describe('listKeys filters', () => {
     expect(ids({ dueWithinDays: 30, backend: 'alpha', search: 'pay' })).toEqual(['alpha/k1']);
   });
 
-  it('the reminder scan (listDueKeys) lists due keys most urgent first, the overdue manual key included', () => {
+  it('the reminder scan (keys.listDue) lists due keys most urgent first, the overdue manual key included', () => {
     expect(store.keys.listDue(plusDays(T0, 30), T0).map((k) => k.ref)).toEqual(['beta/m1', 'alpha/k4', 'alpha/k1', 'beta/m2']);
   });
 
@@ -407,7 +407,7 @@ describe('listKeys filters', () => {
   });
 });
 
-describe('setRotationPolicy', () => {
+describe('keys.setRotationPolicy: the policy and every due date together', () => {
   it('recomputes rotationDueAt = createdAt + days for keys without an expiry, and keeps vendor expiries', () => {
     const backend = addBackend('nb', 'nitrobox', 180);
     const createdAt = plusDays(T0, -20);
@@ -445,7 +445,7 @@ describe('setRotationPolicy', () => {
 });
 
 describe('reminder notification state', () => {
-  it('markReminderNotified is true the first time and false afterwards for the same reminder', () => {
+  it('reminders.markNotified is true the first time and false afterwards for the same reminder', () => {
     const due = iso(plusDays(T0, 7));
     expect(store.reminders.markNotified('alpha/k1', 'rotation', due, '7', iso(T0))).toBe(true);
     expect(store.reminders.markNotified('alpha/k1', 'rotation', due, '7', iso(plusDays(T0, 1)))).toBe(false);
