@@ -60,6 +60,14 @@ export const CONTRACT = {
    * purpose `copy` and the browser's clipboard.
    */
   'key:copy': { args: z.tuple([KeyRef]), result: z.object({ clearsInSeconds: z.number().int().nonnegative() }) },
+  /**
+   * Copies the shown-once secret of a key created in this session (`key:create`'s answer, which the page already
+   * shows) to the clipboard the host owns, with the same timed clear as `key:copy`. The desktop window has no
+   * clipboard of its own (its session denies every permission), so the main process writes it. Only a secret this
+   * host issued is copied (anything else is refused with `not_found`, without repeating it); the secret is never
+   * logged nor put in an error. A host without a clipboard (a browser) refuses with `unsupported`.
+   */
+  'issued:copy': { args: z.tuple([z.string().min(1).max(16_384)]), result: z.object({ clearsInSeconds: z.number().int().nonnegative() }) },
   /** The one way a secret reaches the renderer: an explicit reveal, audited as a reveal or (for the clipboard) a copy. */
   'key:reveal': {
     args: z.tuple([

@@ -14,6 +14,13 @@ export { BACKEND_TYPES, CAPABILITIES, KEY_STATUSES };
 export const IsoDate = z.iso.datetime({ offset: false });
 export type IsoDate = z.infer<typeof IsoDate>;
 
+/**
+ * A date as Keywarden stores it: an instant (`IsoDate`), or a calendar day `2026-12-07` when an administrator
+ * typed a day without a time. A calendar day is that day in every time zone; an instant is read in the reader's.
+ */
+export const DayOrInstant = z.union([IsoDate, z.iso.date()]);
+export type DayOrInstant = z.infer<typeof DayOrInstant>;
+
 export const BackendType = z.enum(BACKEND_TYPES);
 export type BackendType = z.infer<typeof BackendType>;
 
@@ -36,10 +43,10 @@ export const Key = z.object({
   /** What identifies the key without revealing it: a prefix, the last four characters, or a client ID. */
   prefix: z.string().nullable(),
   status: KeyStatus,
-  createdAt: IsoDate.nullable(),
-  expiresAt: IsoDate.nullable(),
+  createdAt: DayOrInstant.nullable(),
+  expiresAt: DayOrInstant.nullable(),
   graceEndsAt: IsoDate.nullable(),
-  rotationDueAt: IsoDate.nullable(),
+  rotationDueAt: DayOrInstant.nullable(),
   lastUsedAt: IsoDate.nullable(),
   lastTestedAt: IsoDate.nullable(),
   lastTestOk: z.boolean().nullable(),
@@ -86,7 +93,7 @@ export const Reminder = z.object({
   name: z.string(),
   backend: BackendName,
   kind: ReminderKind,
-  dueAt: IsoDate,
+  dueAt: DayOrInstant,
   /** Calendar days (local time zone) from today to the day of `dueAt`: 0 when due today, negative when that day is past. */
   daysLeft: z.number().int(),
   /** Null for a reminder listed with a wider `--within` than the largest threshold. */

@@ -37,6 +37,8 @@ interface CommandSpec {
   load(): Promise<CommandRun>;
   /** False for a command that cannot end with one JSON document (it runs until stopped): --json is refused. */
   json?: false;
+  /** The exit code for an error, when 1 already means something else for this command (`check`: 1 is "something is due"). */
+  errorExit?: number;
 }
 
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -56,6 +58,8 @@ const vaultCommands = () => require('./commands/vault.js') as typeof import('./c
 const settingsCommands = () => require('./commands/settings.js') as typeof import('./commands/settings.js');
 const uiCommands = () => require('./commands/ui.js') as typeof import('./commands/ui.js');
 const rotationCommands = () => require('./commands/rotation.js') as typeof import('./commands/rotation.js');
+const healthCommands = () => require('./commands/health.js') as typeof import('./commands/health.js');
+const checkCommands = () => require('./commands/check.js') as typeof import('./commands/check.js');
 const backupCommands = () => require('./commands/backup.js') as typeof import('./commands/backup.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
@@ -255,6 +259,23 @@ const COMMANDS: Record<string, CommandSpec> = {
     access: 'write',
     load: async () => rotationCommands().keyConsumers,
   },
+  check: {
+    usage: 'check [--within DAYS] [--backend NAME]... [--format text|json|junit] [--json]',
+    summary: 'a gate for pipelines: exit 0 nothing due within DAYS (default 30), 1 something due, 2 overdue or expired, 3 could not check',
+    options: { within: { type: 'string' }, backend: { type: 'string', multiple: true }, format: { type: 'string' } },
+    positionals: [0, 0],
+    access: 'read',
+    errorExit: 3,
+    load: async () => checkCommands().check,
+  },
+  health: {
+    usage: 'health [--within DAYS] [--unused-days N] [--stale-days N] [--json]',
+    summary: 'findings to act on, most severe first: overdue keys, failed tests, failing backends, stopped rotations...',
+    options: { within: { type: 'string' }, 'unused-days': { type: 'string' }, 'stale-days': { type: 'string' } },
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => healthCommands().health,
+  },
   reminders: {
     usage: 'reminders [--within DAYS] [--json]',
     summary: 'keys due for rotation, expiring or leaving their grace period (default: within 30 days)',
@@ -395,7 +416,7 @@ function helpText(): string {
     '  -h, --help   this help',
     '',
     'Secrets and credentials are read from standard input, never from arguments; a passphrase from a prompt or $KEYWARDEN_PASSPHRASE_FILE.',
-    'Exit codes: 0 success, 1 error, 2 sync with some backends failed, 3 key created and printed but not cached, 4 rotation paused (waits for you), 5 the audit trail does not verify.',
+    'Exit codes: 0 success, 1 error, 2 sync with some backends failed, 3 key created and printed but not cached, 4 rotation paused (waits for you), 5 the audit trail does not verify; "check" has its own (0 nothing due, 1 due, 2 overdue, 3 could not check).',
   ].join('\n');
 }
 
@@ -404,10 +425,12 @@ export async function main(argv: string[]): Promise<number> {
   const { createOutput, visible } = require('./io.js') as typeof import('./io.js');
   const out = createOutput(json);
   let engine: KeywardenEngine | null = null;
+  let errorExit = 1;
   try {
     const found = findCommand(argv);
     if (!found) return helpOrUnknownCommand(argv, out);
     const spec = COMMANDS[found.name]!;
+    errorExit = spec.errorExit ?? 1;
     const parsed = parseCommandLine(found.rest, found.name, spec);
     if (parsed.values.help) {
       commandHelp(found.name, out);
@@ -443,7 +466,7 @@ export async function main(argv: string[]): Promise<number> {
     // Messages can quote vendor text (a key name, a vendor's error): never let it drive the terminal.
     process.stderr.write(`keywarden: ${visible(typed.message)}\n`);
     if (json) process.stdout.write(`${JSON.stringify({ error: typed.toJSON() }, null, 2)}\n`);
-    return 1;
+    return errorExit;
   } finally {
     await (engine as KeywardenEngine | null)?.close();
   }
@@ -568,6 +591,10 @@ function parseCommandLine(args: string[], name: string, spec: CommandSpec): { va
       continue;
     }
     if (token.value === undefined || (!token.inlineValue && /^(--|-[A-Za-z]$)/.test(token.value))) throw usageError(`${flag} needs a value`, spec);
+    if (option.multiple) {
+      values[token.name] = [...((values[token.name] as string[] | undefined) ?? []), token.value];
+      continue;
+    }
     if (values[token.name] !== undefined) throw usageError(`${flag} is given twice`, spec);
     values[token.name] = token.value;
   }

@@ -4,6 +4,7 @@
  * `keywarden ui` behind its HTTP routes; tests use them the same way, so every client sees the same
  * behaviour. Handlers that change the inventory announce it, so every open view refreshes.
  */
+import { createHash } from 'node:crypto';
 import type { ContractEvent, ContractEventPayload, ContractHandlers } from '../../shared/contract.js';
 import type { HostInfo, InventoryChange } from '../../shared/domain.js';
 import type { RotationChange, RotationStepResult } from '../../shared/rotation.js';
@@ -22,7 +23,21 @@ export interface ContractHost {
   startDemo?: () => Promise<HostInfo>;
 }
 
+/** How many shown-once secrets `issued:copy` recognises: the most recent ones (one dialog shows one at a time). */
+const ISSUED_REMEMBERED = 16;
+
 export function createContractHandlers(engine: KeywardenEngine, events: ContractEventSink, host: ContractHost): ContractHandlers {
+  /**
+   * Digests of the shown-once secrets `key:create` returned, so that `issued:copy` writes only what this host issued
+   * (never text of the page's choosing); digests, not the secrets, stay in memory.
+   */
+  const issued: string[] = [];
+  const digest = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+  const rememberIssued = (secret: string | null) => {
+    if (!secret || !host.copySecret) return;
+    issued.push(digest(secret));
+    if (issued.length > ISSUED_REMEMBERED) issued.shift();
+  };
   /** Runs a change, then tells the views: what is due can change with anything the inventory holds. */
   const changing = async <T>(change: InventoryChange, run: () => Promise<T>): Promise<T> => {
     try {
@@ -58,9 +73,19 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       if (!host.copySecret) throw new KeywardenError('unsupported', 'this host has no clipboard of its own: the console copies with the browser');
       return host.copySecret(await engine.reveal(ref, 'copy'));
     },
+    'issued:copy': async (secret) => {
+      if (!host.copySecret) throw new KeywardenError('unsupported', 'this host has no clipboard of its own: the console copies with the browser');
+      if (!issued.includes(digest(secret))) throw new KeywardenError('not_found', 'not the shown-once secret of a key created here: nothing was copied');
+      return host.copySecret(secret);
+    },
     'key:reveal': (ref, options) => engine.reveal(ref, options?.purpose ?? 'reveal'),
     'key:test': (ref) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.testKey(ref)),
-    'key:create': (backend, name) => changing({ reason: 'key', backend }, () => engine.createKey(backend, name)),
+    'key:create': (backend, name) =>
+      changing({ reason: 'key', backend }, async () => {
+        const created = await engine.createKey(backend, name);
+        rememberIssued(created.secret);
+        return created;
+      }),
     'key:revoke': (ref, options) =>
       changing({ reason: 'key', backend: backendOf(ref) }, () =>
         engine.revokeKey(ref, {

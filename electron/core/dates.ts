@@ -1,9 +1,16 @@
 /**
  * Dates as an administrator reads and types them.
  *
- * Stored dates are instants (ISO 8601 UTC). Everything that counts days counts calendar days in the
- * local time zone of the machine running Keywarden (the CLI or the desktop app, which share the
- * machine): "in 6d", "overdue 20d", the 30/7/1-day thresholds and the `--due-within` / `--within`
+ * A stored date is one of two things. An instant (ISO 8601 UTC, `2026-12-07T19:12:59.800Z`): what vendors
+ * report and what Keywarden records when something happens. Or a calendar day (`2026-12-07`): a date an
+ * administrator typed without a time (`--expires-at 2026-12-07`). A calendar day has no time zone: it is the
+ * 7th wherever it is read, in the CLI's zone, a console in Los Angeles or one in Auckland. No single instant
+ * can be that (the 7th in Auckland begins while it is still the 6th in Los Angeles), so the day is kept as
+ * typed rather than turned into some zone's midnight. It is due from its first moment in the reader's zone
+ * ("expires on the 7th": on the 7th it is no longer valid; see `hasPassed`).
+ *
+ * Everything that counts days counts calendar days in the local time zone of whoever reads: the CLI or
+ * the desktop app in the machine's zone, the console in the browser's: "in 6d", "overdue 20d", the 30/7/1-day thresholds and the `--due-within` / `--within`
  * windows are the difference between today's local date and the local date the due instant falls on.
  * So a key due tomorrow at 09:00 is "in 1d" at 08:00 and at 23:00 alike, and a day with a DST change
  * (23 or 25 hours long) is still one day.
@@ -13,6 +20,14 @@
 import { KeywardenError } from './errors.js';
 
 export const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD`: a calendar day as typed, with no time and no zone. */
+export const CALENDAR_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Whether a stored date is a calendar day (`2026-12-07`) rather than an instant. */
+export function isCalendarDay(value: string): boolean {
+  return CALENDAR_DAY.test(value);
+}
 
 /** Days since 1970-01-01 of the local calendar date `instant` falls on. */
 export function localDayNumber(instant: Date): number {
@@ -25,6 +40,27 @@ export function localDayNumber(instant: Date): number {
 /** Calendar days from the local date of `from` to the local date of `to`: 0 on the same day, negative when `to` is earlier. */
 export function calendarDaysBetween(from: Date, to: Date): number {
   return localDayNumber(to) - localDayNumber(from);
+}
+
+/** Days since 1970-01-01 of a stored date's day: a calendar day's own, an instant's local one. */
+export function dayNumberOf(value: string): number {
+  const day = CALENDAR_DAY.exec(value);
+  if (day) return Math.round(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])) / DAY_MS);
+  return localDayNumber(new Date(value));
+}
+
+/** Calendar days from the local day of `now` to the day of a stored date (calendar day or instant). */
+export function daysUntil(value: string, now: Date): number {
+  return dayNumberOf(value) - localDayNumber(now);
+}
+
+/**
+ * Whether a stored date has come: an instant once it is past, a calendar day from its first moment in the local
+ * zone (the whole of an expiry day counts as expired, so no day looks valid when the key is not).
+ */
+export function hasPassed(value: string, now: Date): boolean {
+  if (isCalendarDay(value)) return dayNumberOf(value) <= localDayNumber(now);
+  return Date.parse(value) <= now.getTime();
 }
 
 /** The first instant of the local day `daysAhead` days after the local day of `now`. */
@@ -42,6 +78,11 @@ export function endOfWindow(now: Date, withinDays: number): Date {
   return new Date(startOfLocalDay(now, withinDays + 1).getTime() - 1);
 }
 
+/** A calendar day `days` days after another (`2026-12-07` + 90); through UTC, where every day is 24 hours. */
+export function addCalendarDays(day: string, days: number): string {
+  return new Date((dayNumberOf(day) + days) * DAY_MS).toISOString().slice(0, 10);
+}
+
 /** The same local wall-clock time `days` calendar days later (a rotation policy of 90 days keeps the hour across DST). */
 export function addLocalDays(instant: Date, days: number): Date {
   const result = new Date(instant.getTime());
@@ -49,8 +90,9 @@ export function addLocalDays(instant: Date, days: number): Date {
   return result;
 }
 
-/** `YYYY-MM-DD` of the local calendar date of an ISO instant: the day the counts above count to. */
+/** `YYYY-MM-DD` of the local calendar date of an ISO instant (a calendar day is its own): the day the counts above count to. */
 export function localDate(iso: string): string {
+  if (isCalendarDay(iso)) return iso;
   const date = new Date(iso);
   return `${String(date.getFullYear()).padStart(4, '0')}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())}`;
 }
@@ -59,14 +101,13 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 const DATE_FORMAT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
- * Parses a date typed by an administrator (`--created-at`, `--expires-at`) into an ISO instant, refusing
+ * Parses a date typed by an administrator (`--created-at`, `--expires-at`) into a calendar day (`YYYY-MM-DD`) or an ISO instant, refusing
  * anything that is not on the calendar (2027-02-30, month 13, 24:61) instead of letting `Date` roll it
  * over into another day.
  *
- * - `YYYY-MM-DD` means that day in the local time zone, from its first instant (local midnight). Local,
- *   because day counts are local calendar days: the key then shows as due on exactly the date typed, in
- *   any time zone (UTC midnight would be the day before anywhere west of Greenwich). From its first
- *   instant, because "expires on the 30th" must not leave a day in which the key looks valid but is not.
+ * - `YYYY-MM-DD` is a calendar day and stays one (returned as typed, once checked): the key is then due on
+ *   exactly the date typed wherever it is read. Turned into an instant it would be some zone's midnight, and
+ *   the day before (or after) in another zone: the CLI in UTC and a console in Los Angeles would disagree.
  * - `YYYY-MM-DDTHH:MM[:SS[.fff]]` without an offset is local time, as in ECMAScript; a local time that
  *   does not exist (skipped by a DST change) is refused rather than moved.
  * - With `Z` or `±HH:MM` it is that exact instant.
@@ -88,6 +129,7 @@ export function parseUserDate(value: string, what: string): string {
   const minute = mi === undefined ? 0 : Number(mi);
   const second = s === undefined ? 0 : Number(s);
   const ms = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
+  if (h === undefined) return `${y}-${mo}-${d}`;
   if (hour > 23 || minute > 59 || second > 59) throw refuse(`${h}:${mi}${s === undefined ? '' : `:${s}`} is not a time of day`);
 
   if (offset !== undefined) {

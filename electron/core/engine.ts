@@ -46,6 +46,9 @@ import { EngineContext, type SyncLimits } from './workflows/context.js';
 import { binding, currentOsUser, openDataFolder, startDataFolder } from './workflows/data-folder.js';
 import { KeyWorkflows, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
 import { type ReminderNotice, ReminderWorkflows, type TrayStatus } from './workflows/reminders.js';
+import type { HealthOptions, HealthReport } from './health/findings.js';
+import type { GateReport } from './reminders/gate.js';
+import { HealthWorkflow } from './workflows/health.js';
 import { SettingsWorkflows } from './workflows/settings.js';
 import { SyncWorkflow } from './workflows/sync.js';
 import { VaultWorkflows, vaultRecords } from './workflows/vault.js';
@@ -114,6 +117,7 @@ export class KeywardenEngine {
   private readonly auditFlow: AuditWorkflows;
   private readonly settingsFlow: SettingsWorkflows;
   private readonly backupFlow: BackupWorkflows;
+  private readonly healthFlow: HealthWorkflow;
   /** Loaded on the first rotation call: `keywarden list` never pays for it. */
   private rotationFlow: RotationWorkflows | null = null;
 
@@ -139,6 +143,7 @@ export class KeywardenEngine {
     this.auditFlow = new AuditWorkflows(this.context);
     this.settingsFlow = new SettingsWorkflows(this.context);
     this.backupFlow = new BackupWorkflows(this.context, binding(options), warnings);
+    this.healthFlow = new HealthWorkflow(this.context, () => this.rotations());
   }
 
   /**
@@ -316,6 +321,19 @@ export class KeywardenEngine {
   /** Reminders due within `withinDays` (default 30) calendar days, most urgent first, overdue included. */
   reminders(options: { withinDays?: number } = {}): Reminder[] {
     return this.remindersFlow.reminders(options);
+  }
+
+  /** `keywarden check`: each key of the named backends (default all) judged against a window of calendar days, with an exit status. */
+  checkDue(options: { withinDays: number; backends?: readonly string[] }): GateReport {
+    return this.remindersFlow.gate(options);
+  }
+
+  /**
+   * Health findings (health/findings.ts): overdue and due keys, failed tests, failing or stale backends, stopped
+   * rotations and the rest, from metadata only (works offline and locked).
+   */
+  health(options: Partial<HealthOptions> = {}): Promise<HealthReport> {
+    return this.healthFlow.report(options);
   }
 
   /** Reminders that reached a notification threshold not notified yet; each is recorded as notified (once, across processes). */

@@ -15,14 +15,17 @@ import type { ContractHandlers } from '../../shared/contract.js';
 import { type ContractEventSink, type ContractHost, createContractHandlers } from '../core/contract-handlers.js';
 import { type BackgroundSync } from '../core/desktop/background-sync.js';
 import { fanOutEvents } from '../core/desktop/events.js';
+import { notificationsShowButtons } from '../core/desktop/reminder-notices.js';
 import { KeywardenEngine } from '../core/engine.js';
 import type { ReminderScheduler } from '../core/notifications/scheduler.js';
 import { resolveHome } from '../core/paths.js';
 import type { Keychain } from '../core/vault/keychain.js';
 import { ClipboardGuard } from '../core/clipboard/clipboard-guard.js';
 import { electronClipboard, type SecretClipboard } from './clipboard.js';
+import { applyAppIdentity, quitWhenLauncherAsks, sqliteBindingOverride } from './dev-run.js';
 import { bindContract, createFrameCheck, windowEventTarget } from './ipc.js';
-import { type LockWatch, watchLock } from './lock.js';
+import { type LockWatch, type LockWatchOptions, watchLock } from './lock.js';
+import { endWithSession } from './session-end.js';
 import { startBackgroundSync, startReminderNotifications } from './notifications.js';
 import { hardenSession, hardenWebContents, registerAppScheme, serveAppOrigin } from './security.js';
 import { createTray, type TrayController } from './tray.js';
@@ -51,6 +54,10 @@ export interface DesktopAppOptions {
   /** Timers, lowered by tests. */
   reminderIntervalMs?: number;
   idlePollMs?: number;
+  /** The platform whose desktop conventions apply (notification buttons, tray, clipboard); tests pick one. Default: process.platform. */
+  platform?: NodeJS.Platform;
+  /** Linux's session lock over D-Bus (lock.ts); tests give a private bus or turn it off. */
+  sessionLock?: LockWatchOptions['sessionLock'];
 }
 
 /** What the running app holds; main.ts ignores it, the tests drive it. */
@@ -73,6 +80,8 @@ export interface DesktopApp {
 
 export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<DesktopApp | null> {
   const log = options.log ?? ((message: string) => console.warn(`keywarden: ${message}`));
+  // Before the single-instance lock, which is per profile: a development run must not find the installed app's.
+  applyAppIdentity(app);
   if (!app.requestSingleInstanceLock()) {
     // Another Keywarden runs: it shows its window ('second-instance' below) and this one leaves.
     app.quit();
@@ -80,7 +89,11 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   }
   registerAppScheme(protocol);
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, { log }));
-  if (process.platform === 'win32') app.setAppUserModelId('app.keywarden.desktop');
+  quitWhenLauncherAsks(
+    app.isPackaged,
+    () => process.stdin,
+    () => app.quit(),
+  );
 
   await app.whenReady();
   const appRoot = options.appRoot ?? app.getAppPath();
@@ -92,8 +105,8 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   let engine: KeywardenEngine;
   try {
     // `npm start` builds better-sqlite3 for Electron's ABI beside the Node build the tests use, and names it here
-    // (tools/start); a packaged app has the Electron build in place of the Node one and sets nothing.
-    const nativeBinding = process.env.KEYWARDEN_SQLITE_BINDING;
+    // (tools/start); a packaged app has the Electron build in place of the Node one and ignores the variable.
+    const nativeBinding = sqliteBindingOverride(app.isPackaged);
     engine = await KeywardenEngine.start({
       home,
       ...(options.keychain ? { keychain: options.keychain } : {}),
@@ -198,11 +211,28 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     devTools: !app.isPackaged,
     log,
   });
-  const lock = watchLock({ engine, events, log, ...(options.idlePollMs !== undefined ? { pollMs: options.idlePollMs } : {}) });
+  const lock = watchLock({
+    engine,
+    events,
+    log,
+    ...(options.idlePollMs !== undefined ? { pollMs: options.idlePollMs } : {}),
+    ...(options.sessionLock !== undefined ? { sessionLock: options.sessionLock } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
+  });
+  const snoozeReminder = (ref: string, days: 1 | 7) => {
+    try {
+      engine.snoozeReminder(ref, days);
+      tray?.refresh();
+    } catch (error) {
+      log(`snooze of ${ref} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
   tray = createTray({
     engine,
     appRoot,
     openKey,
+    // Where notifications have no Snooze buttons (Linux), the tray's menu has it.
+    ...(notificationsShowButtons(options.platform ?? process.platform) ? {} : { snooze: snoozeReminder }),
     actions: { sync: () => void syncNow(), open: () => showWindow(window), lock: () => void lock.lockNow(), quit: () => app.quit() },
     log,
   });
@@ -216,14 +246,9 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
       },
     },
     openKey,
-    snooze: (ref, days) => {
-      try {
-        engine.snoozeReminder(ref, days);
-        tray?.refresh();
-      } catch (error) {
-        log(`snooze of ${ref} failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    },
+    showWindow: () => showWindow(window),
+    ...(options.platform ? { platform: options.platform } : {}),
+    snooze: snoozeReminder,
     log,
     ...(options.reminderIntervalMs !== undefined ? { intervalMs: options.reminderIntervalMs } : {}),
   });
@@ -245,6 +270,10 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     return closed;
   };
 
+  // Wayland may have ignored a clear sent while the window had no focus: clear again once it has (clipboard.ts).
+  window.on('focus', () => void guard.recheck().catch((error: unknown) => log(`clipboard: ${error instanceof Error ? error.message : String(error)}`)));
+  // Shutdown and log-off, which skip 'will-quit' on Windows (session-end.ts).
+  endWithSession({ window, clearClipboardNow: () => void guard.clearNowUnchecked(() => board.clear()), shutdown, log });
   app.on('second-instance', () => showWindow(window));
   // macOS: a click on the Dock icon.
   app.on('activate', () => showWindow(window));

@@ -17,6 +17,8 @@ export interface TrayOptions {
   /** The folder that holds build/tray/. */
   appRoot: string;
   openKey: (ref: string) => void;
+  /** The Snooze submenu (where notifications have no buttons); without it, none. */
+  snooze?: (ref: string, days: 1 | 7) => void;
   actions: Record<TrayAction, () => void>;
   log: (message: string) => void;
 }
@@ -52,6 +54,8 @@ export function createTray(options: TrayOptions): TrayController {
           return { label: item.label, enabled: false };
         case 'key':
           return { label: item.label, click: () => options.openKey(item.ref) };
+        case 'snooze':
+          return { label: item.label, submenu: item.choices.map((choice) => ({ label: choice.label, click: () => options.snooze?.(choice.ref, choice.days) })) };
         case 'action':
           return { label: item.label, enabled: item.enabled, click: () => options.actions[item.action]() };
       }
@@ -72,16 +76,44 @@ export function createTray(options: TrayOptions): TrayController {
   const render = () => {
     let model: TrayModel;
     try {
-      model = trayModel(options.engine.trayStatus(), options.engine.lockState(), { syncing, graceWarnings });
+      model = trayModel(options.engine.trayStatus(), options.engine.lockState(), { syncing, graceWarnings, snooze: options.snooze !== undefined });
     } catch (error) {
       options.log(`the tray could not be refreshed: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     if (tray.isDestroyed()) return;
     if (shown?.icon !== model.icon) tray.setImage(icon(model.icon));
-    tray.setToolTip(model.tooltip);
-    tray.setContextMenu(Menu.buildFromTemplate(template(model)));
+    if (shown?.tooltip !== model.tooltip) tray.setToolTip(model.tooltip);
+    // The menu is built again only when what it shows changed, and never while it is open (a menu replaced under
+    // the pointer closes or flickers on some platforms): a change made meanwhile is drawn once it closes.
+    const same = shown !== null && JSON.stringify(shown.items) === JSON.stringify(model.items);
     shown = model;
+    if (same) return;
+    if (menuOpen) {
+      stale = true;
+      return;
+    }
+    setMenu(model);
+  };
+
+  let menuOpen = false;
+  let stale = false;
+  const setMenu = (model: TrayModel) => {
+    stale = false;
+    const menu = Menu.buildFromTemplate(template(model));
+    // Menu events (Electron's Menu docs): 'menu-will-show' and 'menu-will-close'.
+    menu.on('menu-will-show', () => {
+      menuOpen = true;
+    });
+    menu.on('menu-will-close', () => {
+      menuOpen = false;
+      // After the item's click, which Electron delivers once the menu has closed.
+      if (stale)
+        setImmediate(() => {
+          if (stale && !menuOpen && shown && !tray.isDestroyed()) setMenu(shown);
+        });
+    });
+    tray.setContextMenu(menu);
   };
 
   // A click on the icon itself (Windows, some Linux trays) opens the window; the menu is on the other button.

@@ -63,9 +63,12 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
       devTools: options.devTools,
     },
   });
-  if (place.maximized) window.maximize();
-
-  window.once('ready-to-show', () => window.show());
+  // Shown once the page has painted, then maximised if it was: maximize() on a hidden window shows it at once on
+  // Linux and Windows (the window then flashes white before the page paints), so it waits for 'ready-to-show' too.
+  window.once('ready-to-show', () => {
+    window.show();
+    if (place.maximized) window.maximize();
+  });
 
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
   const saveNow = () => {

@@ -24,7 +24,7 @@ export function App({ connection }: { connection: Connection }) {
   const [store] = useState(() => createInventoryStore(client));
   const [rotations] = useState(() => createRotationStore(client));
   const rotatingRef = useStore(rotations, (state) => state.ref);
-  const [keyActions] = useState(() => createKeyActionsStore(client));
+  const [keyActions] = useState(() => createKeyActionsStore(client, { hostClipboard: connection.hostClipboard }));
   const [disconnected, setDisconnected] = useState(false);
   const route = useRoute();
 

@@ -21,6 +21,8 @@ export interface Connection {
   subscribe(handlers: ContractEventHandlers, onClosed: () => void): () => void;
   /** The browser's session with `keywarden ui`; absent in the desktop window. */
   session?: SessionStore;
+  /** The host owns the clipboard (the desktop window): secrets are copied by the main process, never by the page. */
+  hostClipboard: boolean;
 }
 
 /** Where the tab keeps its request key: sessionStorage (this tab, this origin only), or memory where it is refused. */
@@ -69,7 +71,7 @@ function takeLaunchToken(): string | null {
 export function connect(): Connection {
   if (window.keywarden) {
     const events = window.keywardenEvents;
-    return { client: window.keywarden, subscribe: (handlers) => events?.subscribe(handlers) ?? (() => {}) };
+    return { client: window.keywarden, subscribe: (handlers) => events?.subscribe(handlers) ?? (() => {}), hostClipboard: true };
   }
   const session = createSessionStore({ takeLaunchToken, storage: tabStorage(), exchange: (token) => exchangeLaunchToken(token), signOut: (requestKey) => signOutSession(requestKey) });
   const requestKey = () => session.getState().requestKey;
@@ -87,5 +89,6 @@ export function connect(): Connection {
         },
       }),
     session,
+    hostClipboard: false,
   };
 }

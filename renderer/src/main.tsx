@@ -5,6 +5,7 @@ import { App } from './App.js';
 import { connect } from './connection.js';
 import { SessionGate } from './shell/SessionGate.js';
 import './styles.css';
+import './buttons.css';
 
 // The contract's schemas check every answer; zod's compiled parsers need eval, which the page's CSP forbids.
 config({ jitless: true });

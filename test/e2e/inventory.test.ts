@@ -14,7 +14,18 @@ import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/cor
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, localNoonInDays, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import {
+  DAY_MS as DAY,
+  E2E_HTTP as HTTP,
+  hasChromium,
+  launchChromium,
+  localNoonInDays,
+  openConsole,
+  RENDERER,
+  requireBuiltRenderer,
+  screenshot,
+  seriousAxeFindings,
+} from '../support/console-e2e.js';
 
 describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in Chromium', () => {
   let home: string;
@@ -86,9 +97,9 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     const names = await visibleNames();
     expect(names.slice(0, 2)).toEqual(['Legacy webhook', 'Stripe prod']);
     const first = page.locator('[role="row"][data-index="0"]');
-    await expect.poll(() => first.locator('.col-due').textContent()).toMatch(/overdue 20d/);
+    await expect.poll(() => first.locator('.col-due').textContent()).toMatch(/20 days overdue/);
     await expect.poll(() => first.locator('.col-status').textContent()).toBe('Active');
-    expect(await page.locator('[role="row"][data-index="1"] .col-due').textContent()).toMatch(/in 5d/);
+    expect(await page.locator('[role="row"][data-index="1"] .col-due').textContent()).toMatch(/in 5 days/);
     expect(await page.getByRole('columnheader', { name: 'Due' }).getAttribute('aria-sort')).toBe('ascending');
     expect(await page.getByRole('table', { name: 'Keys' }).getAttribute('aria-rowcount')).toBe('155');
   });

@@ -21,7 +21,18 @@ import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import type { AuditEvent } from '../../shared/domain.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
 import { advanceEmulatorClock } from '../support/connectors.js';
-import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, localNoonInDays, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import {
+  DAY_MS as DAY,
+  E2E_HTTP as HTTP,
+  hasChromium,
+  launchChromium,
+  localNoonInDays,
+  openConsole,
+  RENDERER,
+  requireBuiltRenderer,
+  screenshot,
+  seriousAxeFindings,
+} from '../support/console-e2e.js';
 
 const CSV_HEADER = 'id,at,osUser,action,backend,ref,outcome,detail';
 
@@ -162,11 +173,19 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     const other = await context.newPage();
     await other.goto(server.newLaunchUrl());
     await other.getByRole('table', { name: 'Keys' }).waitFor();
+    // The console counts days from the browser's clock, so the browser's clock moves with the engine's below (time
+    // passes for everyone): Playwright's clock, installed before the marker that proves the view is not reloaded.
+    await page.clock.install();
+    await page.reload();
+    await timeline(page)
+      .getByRole('link', { name: /Production/ })
+      .waitFor();
     const markers = await page.evaluate<number>(`(window.__notReloaded = 42)`);
     expect(markers).toBe(42);
 
     // 40 days later, for CommBox and for Keywarden: the key valid 60 days has 20 left.
     await advanceEmulatorClock(commbox.emulator.url, 40);
+    await page.clock.setSystemTime(clock.now());
     const soon = engine.reminders({ withinDays: 30 }).find((reminder) => reminder.ref === refs.commbox);
     expect(soon).toMatchObject({ kind: 'expiry', threshold: 30 });
     expect(soon!.daysLeft).toBeGreaterThan(7);
@@ -178,7 +197,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     ).toMatch(/in 60 days/);
 
     await other.getByRole('button', { name: 'Sync now' }).click();
-    await expect.poll(() => other.getByRole('banner').getByRole('status').innerText()).toContain('cb synced, 1 keys');
+    await expect.poll(() => other.getByRole('banner').getByRole('status').innerText()).toContain('cb synced, 1 key');
     const production = timeline(page).getByRole('link', { name: /Production/ });
     await expect.poll(() => production.innerText()).toMatch(new RegExp(`expires[\\s\\S]*in ${soon!.daysLeft} days`));
     // Within 30 days now; the manual keys, on the same clock, are both overdue.
@@ -194,6 +213,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     // 21 more days: past the key's expiry, so CommBox rotates it (docs/wire/commbox.md): the old key is revoked
     // with 30 days of grace and a replacement valid for the interval (365 days) is issued. A sync brings that in.
     await advanceEmulatorClock(commbox.emulator.url, 21);
+    await page.clock.setSystemTime(clock.now());
     await other.getByRole('button', { name: 'Sync now' }).click();
     await expect.poll(() => other.getByRole('banner').getByRole('status').innerText()).toContain('cb synced, 2 keys');
     const grace = engine.reminders({ withinDays: 90 }).find((reminder) => reminder.ref === refs.commbox);

@@ -17,6 +17,16 @@ import { extractFile, listPackage } from '@electron/asar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/cli.js';
 
+/** Where a fuse wire starts in Electron's binary (@electron/fuses' constant). */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+/** The fuses of a binary, in FuseV1Options' order (RunAsNode, EnableCookieEncryption, ...), as '1' and '0'. */
+function fuseWire(binary: string): string {
+  const bytes = readFileSync(binary);
+  const at = bytes.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length;
+  const length = bytes[at + 1] ?? 0;
+  return bytes.subarray(at + 2, at + 2 + length).toString('latin1');
+}
+
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const builtCli = existsSync(join(PROJECT_ROOT, 'dist', 'electron', 'cli', 'main.js'));
 
@@ -42,7 +52,10 @@ describe.skipIf(process.platform !== 'linux' || !builtCli)('npm run dist (the Li
     // Stand-ins for the two downloads.
     const electronDist = join(folder, 'electron-dist');
     mkdirSync(electronDist);
-    writeFileSync(join(electronDist, 'electron'), '#!/bin/sh\n', { mode: 0o755 });
+    // With a fuse wire as Electron's binary carries one (@electron/fuses: the sentinel, the wire's version and
+    // length, then one byte per fuse: '1' on, '0' off), all on, as Electron ships them except cookie encryption
+    // and the three that default to off; electron-builder must flip it per electron-builder.yml's electronFuses.
+    writeFileSync(join(electronDist, 'electron'), Buffer.concat([Buffer.from(`#!/bin/sh\n# ${FUSE_SENTINEL}`), Buffer.from([1, 8]), Buffer.from('10110001\n')]), { mode: 0o755 });
     writeFileSync(join(electronDist, 'LICENSE'), 'MIT\n');
     writeFileSync(join(electronDist, 'LICENSES.chromium.html'), '<html></html>\n');
     const binding = join(folder, 'better_sqlite3-for-electron.node');
@@ -61,6 +74,9 @@ describe.skipIf(process.platform !== 'linux' || !builtCli)('npm run dist (the Li
 
     const app = join(output, 'linux-unpacked');
     expect(existsSync(join(app, 'keywarden-desktop'))).toBe(true);
+    // The fuses flipped (electronFuses): RunAsNode off, cookie encryption on, NODE_OPTIONS off, --inspect off,
+    // asar integrity on, only app.asar on, the V8 snapshot left as it was (off), file:// privileges off.
+    expect(fuseWire(join(app, 'keywarden-desktop'))).toBe('01001100');
     const asar = join(app, 'resources', 'app.asar');
     const files = listPackage(asar, { isPack: false }).map((path) => path.split('\\').join('/'));
     for (const path of ['/package.json', '/bin/keywarden.js', '/dist/electron/main/main.js', '/dist/electron/cli/main.js', '/dist/electron/core/engine.js', '/dist/renderer/index.html'])

@@ -22,8 +22,13 @@ interface Launcher {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function launch(root: string, args: string[], env: Record<string, string | undefined>): Launcher {
-  const child = spawn(process.execPath, [join(root, 'tools', 'start', 'start.mjs'), ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+/** `detached`: the launcher leads a process group of its own, as `npm start` is the foreground group of a terminal. */
+function launch(root: string, args: string[], env: Record<string, string | undefined>, options: { detached?: boolean } = {}): Launcher {
+  const child = spawn(process.execPath, [join(root, 'tools', 'start', 'start.mjs'), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -112,13 +117,21 @@ describe.skipIf(!hasIsolatedKeychain || process.platform !== 'linux')('npm start
    * A copy of the launcher in a project of its own, with a built main process (a placeholder), the real
    * node_modules and the real compiled CLI, and a stand-in Electron that records how it was started.
    */
-  function fakeProject(electronScript: string): { root: string; record: string } {
+  function fakeProject(electronScript: string, options: { installer?: string } = {}): { root: string; record: string } {
     const root = join(folder, 'project');
     for (const tool of ['start', 'native']) cpSync(join(PROJECT_ROOT, 'tools', tool), join(root, 'tools', tool), { recursive: true });
     writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'keywarden', main: 'dist/electron/main/main.js' }));
     mkdirSync(join(root, 'dist', 'electron', 'main'), { recursive: true });
     writeFileSync(join(root, 'dist', 'electron', 'main', 'main.js'), '// the desktop app, stood in for\n');
-    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'));
+    if (options.installer === undefined) {
+      symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'));
+    } else {
+      // A fresh clone: the electron package without its runtime, and an install.js of the test's (the real one
+      // downloads). The launcher needs nothing else from node_modules here (the console's CLI is the real one, below).
+      mkdirSync(join(root, 'node_modules', 'electron'), { recursive: true });
+      writeFileSync(join(root, 'node_modules', 'electron', 'package.json'), JSON.stringify({ name: 'electron', version: '45.4.1' }));
+      writeFileSync(join(root, 'node_modules', 'electron', 'install.js'), options.installer);
+    }
     symlinkSync(join(PROJECT_ROOT, 'dist', 'electron', 'cli'), join(root, 'dist', 'electron', 'cli'));
     const record = join(folder, 'electron.json');
     mkdirSync(join(folder, 'electron-dist'));
@@ -127,6 +140,92 @@ describe.skipIf(!hasIsolatedKeychain || process.platform !== 'linux')('npm start
     writeFileSync(join(folder, 'electron-dist', 'electron'), `#!${process.execPath}\nconst record = ${JSON.stringify(record)};\n${orphaned}${electronScript}`, { mode: 0o755 });
     return { root, record };
   }
+
+  /** A stand-in Electron that answers --version, records how it was started, and every stop signal it receives. */
+  const RECORDING_ELECTRON = `
+      if (process.argv[2] === '--version') { console.log('v45.4.1'); process.exit(0); }
+      const fs = require('node:fs');
+      const seen = { argv: process.argv.slice(2), binding: process.env.KEYWARDEN_SQLITE_BINDING, signals: [] };
+      fs.writeFileSync(record, JSON.stringify(seen));
+      let stopping = false;
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+        process.on(signal, () => {
+          seen.signals.push(signal);
+          fs.writeFileSync(record, JSON.stringify(seen));
+          // A graceful shutdown takes a while (the clipboard, the database): a second signal would land in it.
+          if (!stopping) setTimeout(() => process.exit(0), 400);
+          stopping = true;
+        });
+      }
+      setInterval(() => {}, 1000);
+    `;
+
+  /** The electron package's install.js as the test wants it: one that "downloads" the stand-in, or one that fails offline. */
+  const installer = (works: boolean) =>
+    works
+      ? `const fs = require('node:fs'); const path = require('node:path');
+         process.stderr.write('Downloading electron-v45.4.1-linux-x64.zip: 100%\\n');
+         fs.mkdirSync(path.join(__dirname, 'dist'), { recursive: true });
+         fs.copyFileSync(${JSON.stringify(join(folder, 'electron-dist', 'electron'))}, path.join(__dirname, 'dist', 'electron'));
+         fs.chmodSync(path.join(__dirname, 'dist', 'electron'), 0o755);
+         fs.writeFileSync(path.join(__dirname, 'path.txt'), 'electron');`
+      : `process.stderr.write('RequestError: getaddrinfo ENOTFOUND github.com\\n'); process.exit(1);`;
+
+  // Electron's installation docs ("Binary download step"): since Electron 42 `npm install` leaves the runtime out, and
+  // the package's install script downloads it. On a fresh clone `npm start` must run it, show it, and go on.
+  it("on a fresh clone, runs Electron's own installer (its output shown), then starts the runtime it installed", async () => {
+    folder = mkdtempSync(join(tmpdir(), 'keywarden-start-'));
+    const { root, record } = fakeProject(RECORDING_ELECTRON, { installer: installer(true) });
+    const binding = join(folder, 'better_sqlite3.node');
+    writeFileSync(binding, '');
+    running = launch(root, [], { DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: undefined, ELECTRON_SKIP_BINARY_DOWNLOAD: undefined, KEYWARDEN_SQLITE_BINDING: binding });
+    expect(await waitFor(() => existsSync(record), 20_000)).toBe(true);
+    expect(running.stderr()).toMatch(/Electron's runtime is not installed yet: downloading Electron 45\.4\.1 with "node node_modules\/electron\/install\.js"/);
+    expect(running.stderr()).toContain('Downloading electron-v45.4.1-linux-x64.zip: 100%');
+    expect(decisionLines(running.stderr())).toEqual([`keywarden start: starting the desktop app (Electron 45.4.1; better-sqlite3 for Electron: ${binding})`]);
+    expect(JSON.parse(readFileSync(record, 'utf8'))).toMatchObject({ argv: [root], binding });
+  });
+
+  it('when the installer fails (offline), says why in one paragraph and serves the console', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'keywarden-start-'));
+    const { root, record } = fakeProject(RECORDING_ELECTRON, { installer: installer(false) });
+    running = launch(root, ['--no-open', '--json'], { KEYWARDEN_HOME: join(folder, 'home'), DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: undefined, ELECTRON_SKIP_BINARY_DOWNLOAD: undefined });
+    await consoleUrl(running);
+    // The installer's own message is on the terminal, then the reason.
+    expect(running.stderr()).toContain('RequestError: getaddrinfo ENOTFOUND github.com');
+    expect(decisionLines(running.stderr())).toEqual([
+      `keywarden start: the desktop app cannot start: Electron's runtime is not installed and could not be downloaded (the installer ended with exit code 1; its own message is above). Since Electron 42, "npm install" no longer downloads it; the launcher ran the package's own installer, "node node_modules/electron/install.js", which fetches it from GitHub (or ELECTRON_MIRROR) and needs the network. Run that command again once online, or name an unpacked Electron with ELECTRON_OVERRIDE_DIST_PATH; serving the console with "keywarden ui" instead`,
+    ]);
+    expect(existsSync(record)).toBe(false);
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('with ELECTRON_SKIP_BINARY_DOWNLOAD=1, downloads nothing and says so', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'keywarden-start-'));
+    const marker = join(folder, 'installer-ran');
+    const { root } = fakeProject(RECORDING_ELECTRON, { installer: `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '');` });
+    running = launch(root, ['--no-open', '--json'], { KEYWARDEN_HOME: join(folder, 'home'), DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: undefined, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' });
+    await consoleUrl(running);
+    expect(decisionLines(running.stderr())).toEqual([expect.stringContaining('ELECTRON_SKIP_BINARY_DOWNLOAD is set, so it was not downloaded')]);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  // Ctrl-C in a terminal sends SIGINT to the whole foreground process group, and npm sends it to the launcher once
+  // more. Electron runs in a group of its own, so the only signal it gets is the one the launcher passes on.
+  it('Ctrl-C under npm start reaches Electron exactly once: it runs in its own process group', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'keywarden-start-'));
+    const { root, record } = fakeProject(RECORDING_ELECTRON);
+    const binding = join(folder, 'better_sqlite3.node');
+    writeFileSync(binding, '');
+    running = launch(root, [], { DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: join(folder, 'electron-dist'), KEYWARDEN_SQLITE_BINDING: binding }, { detached: true });
+    expect(await waitFor(() => existsSync(record), 20_000)).toBe(true);
+    const group = running.child.pid!;
+    process.kill(-group, 'SIGINT');
+    running.child.kill('SIGINT');
+    expect(await running.exited).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(readFileSync(record, 'utf8'))).toMatchObject({ signals: ['SIGINT'] });
+  });
 
   it('where Electron can start, starts it on the project with the Electron build of better-sqlite3, and passes SIGTERM on', async () => {
     folder = mkdtempSync(join(tmpdir(), 'keywarden-start-'));

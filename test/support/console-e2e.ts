@@ -68,8 +68,18 @@ export interface OpenedConsole {
  * Opens the console's URL (with its launch token) in a fresh browser context, as an administrator opens what
  * `keywarden ui` printed. `permissions`: e.g. clipboard access for the Copy tests.
  */
-export async function openConsole(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark'; permissions?: string[] } = {}): Promise<OpenedConsole> {
-  const context = await browser.newContext({ colorScheme: options.colorScheme ?? 'light', viewport: { width: 1440, height: 860 } });
+export async function openConsole(
+  browser: Browser,
+  url: string,
+  options: { colorScheme?: 'light' | 'dark'; permissions?: string[]; timezoneId?: string; locale?: string } = {},
+): Promise<OpenedConsole> {
+  const context = await browser.newContext({
+    colorScheme: options.colorScheme ?? 'light',
+    viewport: { width: 1440, height: 860 },
+    // The browser's own zone and language (a console in Los Angeles on a server in UTC); Chromium's defaults otherwise.
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+    ...(options.locale ? { locale: options.locale } : {}),
+  });
   if (options.permissions) await context.grantPermissions(options.permissions, { origin: new URL(url).origin });
   const page = await context.newPage();
   const errors: string[] = [];

@@ -47,7 +47,8 @@ export async function startTestDesktop(options: Partial<DesktopAppOptions> & { h
   const appRoot = options.appRoot ?? makeAppRoot();
   fake.app.appPath = appRoot;
   const logs: string[] = [];
-  const app = await startDesktopApp({ keychain: memoryKeychain(), log: (message) => logs.push(message), ...options, home });
+  // The session lock's D-Bus watch is off unless a test gives it a bus (test/unit/main/session-lock.test.ts).
+  const app = await startDesktopApp({ keychain: memoryKeychain(), log: (message) => logs.push(message), sessionLock: false, ...options, home });
   if (!app) throw new Error(`the desktop app did not start: ${logs.join('; ')}`);
   const window = fake.window();
   const renderer = window.webContents.ipcRenderer();

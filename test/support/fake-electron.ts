@@ -167,13 +167,16 @@ export class FakeBrowserWindow extends EventEmitter {
   }
 
   show(): void {
+    if (!this.visible && !this.painted) this.shownUnpainted += 1;
     this.visible = true;
   }
   hide(): void {
     this.visible = false;
   }
+  /** Like Electron: the window gains the focus and emits 'focus' (BrowserWindow docs). */
   focus(): void {
     this.focused = true;
+    this.emit('focus');
   }
   isVisible(): boolean {
     return this.visible;
@@ -187,8 +190,13 @@ export class FakeBrowserWindow extends EventEmitter {
   restore(): void {
     this.minimized = false;
   }
+  /** Every time the window was shown while its page had not painted yet (what the user sees as a white flash). */
+  shownUnpainted = 0;
+  painted = false;
+  /** Like Electron on Linux and Windows: maximize() shows a hidden window (BrowserWindow docs: "will also show (but not focus) the window if it isn't being displayed already"). */
   maximize(): void {
     this.maximized = true;
+    if (!this.visible) this.show();
   }
   isMaximized(): boolean {
     return this.maximized;
@@ -204,7 +212,20 @@ export class FakeBrowserWindow extends EventEmitter {
 
   /** The page has painted. */
   paint(): void {
+    this.painted = true;
     this.emit('ready-to-show');
+  }
+
+  /**
+   * Windows ending the session (shutdown, restart, log-off), as BrowserWindow's docs describe it: 'query-session-end'
+   * (which may be prevented, delaying the end), then, unless `cancelled` (another program refused), 'session-end'.
+   * Neither 'before-quit' nor 'will-quit' is emitted (app docs: not on a Windows shutdown or log-off).
+   */
+  endSession(reasons: Array<'shutdown' | 'close-app' | 'critical' | 'logoff'> = ['shutdown'], options: { cancelled?: boolean } = {}): { queryPrevented: boolean } {
+    const query = Object.assign(navigationEvent('', true, null), { reasons });
+    this.emit('query-session-end', query);
+    if (!options.cancelled) this.emit('session-end', Object.assign(navigationEvent('', true, null), { reasons }));
+    return { queryPrevented: query.defaultPrevented };
   }
 
   /** The close button (or app quit): 'close' may be prevented; otherwise the window is gone. Returns whether it closed. */
@@ -244,22 +265,51 @@ class FakeIpcMain {
   }
 }
 
+/**
+ * Electron 45's Notification (docs/api/notification.md), as far as the app uses it: `id` (the option, or a random
+ * UUID), the events click, action (a details object `{ actionIndex, selectionIndex }`, then the deprecated
+ * positional index), close (`{ reason }`: 'userCanceled', 'applicationHidden' or 'timedOut'), failed (macOS,
+ * Windows: the error as a string), and the statics `handleActivation` (Windows) and `getHistory` (macOS).
+ */
 export class FakeNotification extends EventEmitter {
+  readonly id: string;
   static isSupported(): boolean {
     return fake.notificationsSupported;
   }
+  /** Windows: one callback for every activation, replaced by a later call; one that came before is delivered at once. */
+  static handleActivation(callback: (details: { type: string; arguments: string; actionIndex?: number }) => void): void {
+    fake.activationHandler = callback;
+    fake.activationHandlerRegistrations += 1;
+    for (const details of fake.pendingActivations.splice(0)) callback(details);
+  }
+  /** macOS: the app's notifications still in Notification Center (empty for an unsigned build). */
+  static getHistory(): Promise<FakeNotification[]> {
+    return Promise.resolve([...fake.notificationHistory]);
+  }
   constructor(readonly options: NotificationConstructorOptions) {
     super();
+    this.id = options.id || crypto.randomUUID();
   }
   show(): void {
     fake.notifications.push(this);
+  }
+  close(): void {
+    this.emit('close', { reason: 'applicationHidden' });
   }
   click(): void {
     this.emit('click', {});
   }
   /** The user pressed the notification's button at `index` (macOS, Windows). */
   pressAction(index: number): void {
-    this.emit('action', {}, index);
+    this.emit('action', { actionIndex: index, selectionIndex: -1 }, index, -1);
+  }
+  /** The notification left the screen: dismissed by the user, or (Windows) timed out into the Action Center. */
+  closedBy(reason: 'userCanceled' | 'applicationHidden' | 'timedOut'): void {
+    this.emit('close', { reason });
+  }
+  /** The OS refused to show it (macOS: an unsigned build; Windows). */
+  fail(error: string): void {
+    this.emit('failed', {}, error);
   }
 }
 
@@ -279,7 +329,9 @@ export class FakeTray extends EventEmitter {
   setToolTip(text: string): void {
     this.tooltip = text;
   }
-  setContextMenu(menu: { template: MenuItemConstructorOptions[] } | null): void {
+  setContextMenu(menu: FakeMenu | null): void {
+    this.menuSets += 1;
+    this.contextMenu = menu;
     this.menu = menu?.template ?? [];
   }
   isDestroyed(): boolean {
@@ -288,10 +340,29 @@ export class FakeTray extends EventEmitter {
   destroy(): void {
     this.destroyed = true;
   }
-  /** Clicks the menu item with this label (as the user would); throws if there is none or it is disabled. */
+  /** How many times the context menu was set. */
+  menuSets = 0;
+  /** The Menu last set (its 'menu-will-show' / 'menu-will-close' are emitted by `openMenu`/`closeMenu`). */
+  contextMenu: FakeMenu | null = null;
+  /** The user opens the context menu (Menu docs: 'menu-will-show'). */
+  openMenu(): void {
+    this.contextMenu?.emit('menu-will-show', {});
+  }
+  closeMenu(): void {
+    this.contextMenu?.emit('menu-will-close', {});
+  }
+  /** Clicks the menu item with this label (as the user would), or "Submenu > item"; throws if there is none or it is disabled. */
   clickItem(label: string): void {
-    const item = this.menu.find((entry) => entry.label === label);
-    if (!item) throw new Error(`no tray menu item "${label}" in ${JSON.stringify(this.menu.map((entry) => entry.label ?? entry.type))}`);
+    const [first, ...rest] = label.split(' > ');
+    let entries = this.menu;
+    if (rest.length > 0) {
+      const parent = this.menu.find((entry) => entry.label === first);
+      if (!parent || !Array.isArray(parent.submenu)) throw new Error(`no tray submenu "${first}" in ${JSON.stringify(this.menu.map((entry) => entry.label ?? entry.type))}`);
+      entries = parent.submenu;
+      label = rest.join(' > ');
+    }
+    const item = entries.find((entry) => entry.label === label);
+    if (!item) throw new Error(`no tray menu item "${label}" in ${JSON.stringify(entries.map((entry) => entry.label ?? entry.type))}`);
     if (item.enabled === false) throw new Error(`the tray menu item "${label}" is disabled`);
     (item.click as (() => void) | undefined)?.();
   }
@@ -312,6 +383,11 @@ type PermissionCheckHandler = (contents: unknown, permission: string, origin: st
 type BeforeRequestListener = (details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void;
 type ProtocolHandler = (request: { url: string; method: string }) => Promise<Response> | Response;
 
+/** Electron's app paths as the stand-in starts with them (userData follows the app's name until set). */
+function fakePaths(): Record<string, string> {
+  return { appData: '/fake/appData' };
+}
+
 function createFake() {
   const app = Object.assign(new EventEmitter(), {
     singleInstance: true,
@@ -320,6 +396,24 @@ function createFake() {
     quitCalls: 0,
     exitCodes: [] as number[],
     userModelId: null as string | null,
+    name: 'Keywarden',
+    /** Electron's paths; userData follows the name until set (as Electron's does). */
+    paths: fakePaths(),
+    getName(): string {
+      return app.name;
+    },
+    setName(name: string): void {
+      app.name = name;
+    },
+    getPath(name: string): string {
+      if (name === 'userData') return app.paths.userData ?? `${app.paths.appData}/${app.name}`;
+      const path = app.paths[name];
+      if (path === undefined) throw new Error(`fake electron: no path "${name}"`);
+      return path;
+    },
+    setPath(name: string, path: string): void {
+      app.paths[name] = path;
+    },
     requestSingleInstanceLock(): boolean {
       return app.singleInstance;
     },
@@ -412,7 +506,20 @@ function createFake() {
   const displays = [{ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1040 }, bounds: { x: 0, y: 0, width: 1920, height: 1080 } }];
   const powerMonitor = Object.assign(new EventEmitter(), {
     idleSeconds: 0,
+    /** Whether the screen is locked, as getSystemIdleState reports it ("on supported systems only"). */
+    screenLocked: false,
     getSystemIdleTime: () => powerMonitor.idleSeconds,
+    /** Like Electron: 'locked' where the system says so, else 'idle' from `idleThreshold` seconds of no input, else 'active'. */
+    getSystemIdleState: (idleThreshold: number): 'active' | 'idle' | 'locked' | 'unknown' => (powerMonitor.screenLocked ? 'locked' : powerMonitor.idleSeconds >= idleThreshold ? 'idle' : 'active'),
+    /**
+     * The system is about to shut down or reboot (Linux, macOS): 'shutdown' with an event the app may prevent to
+     * delay it and exit cleanly (powerMonitor docs). Returns whether it was prevented.
+     */
+    systemShutdown(): boolean {
+      const event = navigationEvent('', true, null);
+      powerMonitor.emit('shutdown', event);
+      return event.defaultPrevented;
+    },
   });
   const net = { online: true, isOnline: () => net.online };
   const shell = {
@@ -450,6 +557,12 @@ function createFake() {
     trays: [] as FakeTray[],
     notifications: [] as FakeNotification[],
     notificationsSupported: true,
+    /** Notification.handleActivation's callback (Windows), how often it was registered, activations before it. */
+    activationHandler: null as ((details: { type: string; arguments: string; actionIndex?: number }) => void) | null,
+    activationHandlerRegistrations: 0,
+    pendingActivations: [] as Array<{ type: string; arguments: string; actionIndex?: number }>,
+    /** What Notification.getHistory() resolves with (macOS). */
+    notificationHistory: [] as FakeNotification[],
     /** The ipcRenderer a preload gets (electron/preload is loaded with this module too). */
     ipcRenderer: null as FakeIpcRenderer | null,
   };
@@ -463,8 +576,19 @@ function createRecorder() {
       for (const listener of fake.app.eventNames()) fake.app.removeAllListeners(listener);
       fake.powerMonitor.removeAllListeners();
       Object.assign(fake, { ...fresh, app: fake.app, powerMonitor: fake.powerMonitor });
-      Object.assign(fake.app, { singleInstance: true, appPath: process.cwd(), isPackaged: false, quitCalls: 0, exitCodes: [], userModelId: null, relaunches: [] });
+      Object.assign(fake.app, {
+        singleInstance: true,
+        appPath: process.cwd(),
+        isPackaged: false,
+        quitCalls: 0,
+        exitCodes: [],
+        userModelId: null,
+        relaunches: [],
+        name: 'Keywarden',
+        paths: fakePaths(),
+      });
       fake.powerMonitor.idleSeconds = 0;
+      fake.powerMonitor.screenLocked = false;
     },
     /** The one window the app opened. */
     window(): FakeBrowserWindow {
@@ -488,8 +612,15 @@ const RECORDER = Symbol.for('keywarden.test.fake-electron');
 export const fake: ReturnType<typeof createRecorder> = ((globalThis as Record<symbol, unknown>)[RECORDER] as ReturnType<typeof createRecorder> | undefined) ?? createRecorder();
 (globalThis as Record<symbol, unknown>)[RECORDER] = fake;
 
+/** A Menu: its template, and the events of Electron's Menu docs ('menu-will-show', 'menu-will-close'). */
+export class FakeMenu extends EventEmitter {
+  constructor(readonly template: MenuItemConstructorOptions[]) {
+    super();
+  }
+}
+
 const MenuStub = {
-  buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({ template }),
+  buildFromTemplate: (template: MenuItemConstructorOptions[]) => new FakeMenu(template),
 };
 
 const nativeImageStub = {

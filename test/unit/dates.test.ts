@@ -95,15 +95,19 @@ describe('across DST changes (Europe/Berlin: clocks forward 2026-03-29, back 202
 });
 
 describe('parseUserDate', () => {
-  it('reads a plain date as the first instant of that day in the local time zone', () => {
-    inZone('Europe/Berlin', -60);
-    expect(parseUserDate('2027-02-28', 'expiry date')).toBe('2027-02-27T23:00:00.000Z');
-    expect(parseUserDate('2027-07-01', 'expiry date')).toBe('2027-06-30T22:00:00.000Z');
-    inZone('Pacific/Kiritimati', -840);
-    expect(parseUserDate('2027-02-28', 'expiry date')).toBe('2027-02-27T10:00:00.000Z');
-    expect(localDate(parseUserDate('2027-02-28', 'expiry date'))).toBe('2027-02-28');
-    inZone('UTC', 0);
-    expect(parseUserDate('2024-02-29', 'expiry date')).toBe('2024-02-29T00:00:00.000Z');
+  it("keeps a plain date as that calendar day, in any time zone (no zone's midnight, which is another day elsewhere)", () => {
+    for (const [zone, offset] of [
+      ['Europe/Berlin', -60],
+      ['Pacific/Kiritimati', -840],
+      ['America/Los_Angeles', 480],
+      ['UTC', 0],
+    ] as const) {
+      inZone(zone, offset);
+      expect(parseUserDate('2027-02-28', 'expiry date')).toBe('2027-02-28');
+      expect(localDate(parseUserDate('2027-02-28', 'expiry date'))).toBe('2027-02-28');
+    }
+    expect(parseUserDate('2024-02-29', 'expiry date')).toBe('2024-02-29');
+    expect(() => parseUserDate('2027-02-29', 'expiry date')).toThrow(/February 2027 has 28 days/);
   });
 
   it('reads times with an offset as that instant, and without one as local time', () => {

@@ -65,7 +65,14 @@ describe('nextLaunchStep', () => {
     forcedConsole: false,
     platform: 'linux',
     hasDisplay: true,
-    electron: { version: '45.4.1', binary: '/p/node_modules/electron/dist/electron', binaryExists: true, overridden: false },
+    electron: {
+      version: '45.4.1',
+      binary: '/p/node_modules/electron/dist/electron',
+      binaryExists: true,
+      overridden: false,
+      installer: '/p/node_modules/electron/install.js',
+      skipDownload: false,
+    },
     main: { entry: 'dist/electron/main/main.js', built: true },
   });
   const probed = (): LaunchFacts => ({ ...ready(), probe: { ok: true, version: '45.4.1' } });
@@ -93,8 +100,8 @@ describe('nextLaunchStep', () => {
       'keywarden start: the desktop app cannot start: no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set); serving the console with "keywarden ui" instead',
     );
     expect(why({ ...ready(), electron: { ...ready().electron, version: null, binaryExists: false } })).toMatch(/the electron package is not installed \(run "npm install"\)/);
-    expect(why({ ...ready(), electron: { ...ready().electron, binaryExists: false } })).toMatch(
-      /Electron's runtime is not installed \(.*node node_modules\/electron\/install\.js.*ELECTRON_SKIP_BINARY_DOWNLOAD/,
+    expect(why({ ...ready(), electron: { ...ready().electron, binaryExists: false }, install: { ok: false, detail: 'the installer ended with exit code 1' } })).toMatch(
+      /Electron's runtime is not installed and could not be downloaded \(the installer ended with exit code 1\)\. Since Electron 42, "npm install" no longer downloads it;.*"node node_modules\/electron\/install\.js".*needs the network/,
     );
     expect(why({ ...ready(), electron: { ...ready().electron, binaryExists: false, overridden: true, binary: '/opt/e/electron' } })).toMatch(
       /ELECTRON_OVERRIDE_DIST_PATH names a folder with no Electron runtime \(\/opt\/e\/electron\)/,
@@ -105,6 +112,33 @@ describe('nextLaunchStep', () => {
       /Electron's runtime cannot start here \(error while loading shared libraries: libnss3\.so\)/,
     );
     expect(why({ ...probed(), sqlite: { ok: false, detail: 'offline' } })).toMatch(/no build of better-sqlite3 for Electron 45\.4\.1: offline; serving the console/);
+  });
+
+  // Electron's installation docs (electronjs.org/docs/latest/tutorial/installation, "Binary download step"): the
+  // runtime is no longer fetched when npm installs the package, but by the package's install script on demand.
+  it("runs Electron's own installer when the runtime is missing, then probes what it installed", () => {
+    const missing = { ...ready().electron, binaryExists: false };
+    expect(decide.nextLaunchStep({ ...ready(), electron: missing })).toEqual({ step: 'install', installer: '/p/node_modules/electron/install.js' });
+    // Installed: start.mjs reads the facts again, and the runtime is there.
+    expect(decide.nextLaunchStep({ ...ready(), install: { ok: true } })).toEqual({ step: 'probe' });
+    // Said to have worked, yet nothing there: no loop, the console.
+    expect(decide.nextLaunchStep({ ...ready(), electron: missing, install: { ok: true } })).toMatchObject({
+      step: 'console',
+      line: expect.stringContaining("Electron's installer ended without an error but left no runtime at /p/node_modules/electron/dist/electron"),
+    });
+    // Never under ELECTRON_OVERRIDE_DIST_PATH: the administrator named a runtime of their own.
+    expect(decide.nextLaunchStep({ ...ready(), electron: { ...missing, overridden: true } }).step).toBe('console');
+  });
+
+  it('respects ELECTRON_SKIP_BINARY_DOWNLOAD: no download, and it says so', () => {
+    const step = decide.nextLaunchStep({ ...ready(), electron: { ...ready().electron, binaryExists: false, skipDownload: true } });
+    expect(step).toEqual({
+      step: 'console',
+      line: `keywarden start: the desktop app cannot start: Electron's runtime is not installed, and ELECTRON_SKIP_BINARY_DOWNLOAD is set, so it was not downloaded (unset it, or run "node node_modules/electron/install.js" yourself); serving the console with "keywarden ui" instead`,
+    });
+    expect(decide.skipsBinaryDownload('1')).toBe(true);
+    expect(decide.skipsBinaryDownload('true')).toBe(true);
+    for (const value of [undefined, '', '0', 'false']) expect(decide.skipsBinaryDownload(value)).toBe(false);
   });
 
   it('needs no display on macOS and Windows', () => {
@@ -163,6 +197,10 @@ describe('the facts start.mjs reads', () => {
     expect(electron.binary).toBe(join(PROJECT_ROOT, 'node_modules', 'electron', 'dist', 'electron'));
     expect(electron.overridden).toBe(false);
     expect(start.findElectron(PROJECT_ROOT, {}, 'darwin').binary).toBe(join(PROJECT_ROOT, 'node_modules', 'electron', 'dist', 'Electron.app', 'Contents', 'MacOS', 'Electron'));
+    // The package's installer, which the launcher runs when the runtime is missing; and the administrator's refusal of it.
+    expect(electron.installer).toBe(join(PROJECT_ROOT, 'node_modules', 'electron', 'install.js'));
+    expect(electron.skipDownload).toBe(false);
+    expect(start.findElectron(PROJECT_ROOT, { ELECTRON_SKIP_BINARY_DOWNLOAD: '1' }, 'linux').skipDownload).toBe(true);
     expect(start.findElectron(PROJECT_ROOT, { ELECTRON_OVERRIDE_DIST_PATH: '/opt/electron-45' }, 'linux')).toMatchObject({
       binary: '/opt/electron-45/electron',
       overridden: true,

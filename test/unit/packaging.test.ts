@@ -62,8 +62,52 @@ describe('electron-builder.yml', () => {
     }
   });
 
-  it('builds an AppImage and a deb for Linux, with a maintainer, a category, its icons and libsecret', () => {
-    expect(targetNames(config.linux?.target)).toEqual(['AppImage', 'deb']);
+  // Electron's fuses tutorial (electronjs.org/docs/latest/tutorial/fuses) and electron-builder's FuseOptionsV1
+  // (`electronFuses`): flipped in the packaged binary before it is signed.
+  it('flips Electron’s fuses: no Node mode, no NODE_OPTIONS or --inspect, code only from the checked app.asar, no file:// privileges', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    // onlyLoadAppFromAsar needs the app in an asar, and the integrity check a hash of it (not disabled).
+    expect(config.asar).toBe(true);
+  });
+
+  // Ubuntu 23.10+ restricts unprivileged user namespaces with AppArmor: an Electron AppImage crashes at start
+  // (electron/electron#42510, electron-userland/electron-builder#8440). The deb installs a profile that allows them.
+  it('makes the deb the primary Linux artefact, with the libraries Electron links against and an AppArmor profile', () => {
+    expect(targetNames(config.linux?.target)).toEqual(['deb', 'AppImage']);
+    expect(config.deb?.depends).toEqual(
+      expect.arrayContaining(['libgbm1', 'libasound2 | libasound2t64', 'libnss3', 'libgtk-3-0', 'libxss1', 'libnotify4', 'libsecret-1-0', 'xdg-utils', 'libdrm2', 'libxkbcommon0']),
+    );
+    const profilePath = config.deb?.appArmorProfile;
+    expect(profilePath).toBe('build/linux/apparmor-profile');
+    const profile = readFileSync(join(PROJECT_ROOT, profilePath as string), 'utf8');
+    // Attached to the installed binary only (electron-builder installs the app under /opt/<product name>/), and
+    // allowing the user namespace, unconfined otherwise.
+    expect(profile).toMatch(/^profile "\$\{executable\}" "\/opt\/\$\{sanitizedProductName\}\/\$\{executable\}" flags=\(unconfined\) \{$/m);
+    expect(profile).toMatch(/^\s*userns,$/m);
+    expect(profile).toMatch(/^abi <abi\/4\.0>,$/m);
+    // electron-builder's own after-install script copies the profile to /etc/apparmor.d and loads it: not replaced.
+    expect(config.deb?.afterInstall ?? null).toBeNull();
+  });
+
+  it('never starts the app with --no-sandbox', () => {
+    expect(config.linux?.executableArgs ?? []).not.toContain('--no-sandbox');
+    expect(config.deb?.executableArgs ?? []).not.toContain('--no-sandbox');
+    expect(config.appImage?.executableArgs ?? []).not.toContain('--no-sandbox');
+    expect(readFileSync(join(PROJECT_ROOT, 'electron-builder.yml'), 'utf8')).not.toMatch(/^\s*-\s*--no-sandbox/m);
+    for (const file of ['app.ts', 'main.ts', 'window.ts', 'security.ts', 'dev-run.ts']) {
+      expect(readFileSync(join(PROJECT_ROOT, 'electron', 'main', file), 'utf8'), file).not.toMatch(/appendSwitch\(\s*['"]no-sandbox|--no-sandbox|disable-setuid-sandbox/);
+    }
+  });
+
+  it('builds a deb and an AppImage for Linux, with a maintainer, a category, its icons and libsecret', () => {
     expect(config.linux?.category).toBe('Utility');
     expect(config.linux?.maintainer).toMatch(/^.+ <[^@\s]+@[^@\s]+>$/);
     expect(config.linux?.icon).toBe('build/icons');

@@ -104,6 +104,7 @@ export function staleBuildReason(targets) {
  * @property {boolean} hasDisplay        DISPLAY or WAYLAND_DISPLAY is set (what a window needs on Linux and the BSDs)
  * @property {ElectronFacts} electron
  * @property {{ entry: string | null, built: boolean }} main   package.json "main" (the main process), and whether it exists
+ * @property {InstallResult} [install]   node_modules/electron/install.js was run (the runtime was missing)
  * @property {ProbeResult} [probe]       Electron started with --version
  * @property {SqliteResult} [sqlite]     the Electron build of better-sqlite3
  */
@@ -114,13 +115,17 @@ export function staleBuildReason(targets) {
  * @property {string} binary             where its runtime should be (absolute: node_modules/electron/dist/..., or under ELECTRON_OVERRIDE_DIST_PATH)
  * @property {boolean} binaryExists
  * @property {boolean} overridden        ELECTRON_OVERRIDE_DIST_PATH named the folder
+ * @property {string | null} installer   node_modules/electron/install.js, the package's own download of its runtime (null if absent)
+ * @property {boolean} skipDownload      ELECTRON_SKIP_BINARY_DOWNLOAD is set: the administrator does not want the runtime downloaded
  */
 
+/** @typedef {{ ok: true } | { ok: false, detail: string }} InstallResult */
 /** @typedef {{ ok: true, version: string } | { ok: false, detail: string }} ProbeResult */
 /** @typedef {{ ok: true, binding: string, how: 'given' | 'cached' | 'built' } | { ok: false, detail: string }} SqliteResult */
 
 /**
  * @typedef {{ step: 'console', line: string }
+ *   | { step: 'install', installer: string }
  *   | { step: 'probe' }
  *   | { step: 'sqlite', electronVersion: string }
  *   | { step: 'desktop', binding: string, electronVersion: string }} LaunchStep
@@ -138,11 +143,20 @@ export function nextLaunchStep(facts) {
   if (windowsNeedDisplay(facts.platform) && !facts.hasDisplay) return fallback('no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set)');
   if (facts.electron.version === null) return fallback('the electron package is not installed (run "npm install")');
   if (!facts.electron.binaryExists) {
-    return fallback(
-      facts.electron.overridden
-        ? `ELECTRON_OVERRIDE_DIST_PATH names a folder with no Electron runtime (${facts.electron.binary})`
-        : `Electron's runtime is not installed (node_modules/electron has no dist/; "node node_modules/electron/install.js" downloads it, which ELECTRON_SKIP_BINARY_DOWNLOAD skips)`,
-    );
+    if (facts.electron.overridden) return fallback(`ELECTRON_OVERRIDE_DIST_PATH names a folder with no Electron runtime (${facts.electron.binary})`);
+    // Since Electron 42 "npm install" no longer downloads the runtime (the package has no postinstall): on a fresh
+    // clone it is missing until the package's own installer runs, which the launcher does, once.
+    if (facts.electron.skipDownload) {
+      return fallback(
+        `Electron's runtime is not installed, and ELECTRON_SKIP_BINARY_DOWNLOAD is set, so it was not downloaded (unset it, or run "node node_modules/electron/install.js" yourself)`,
+      );
+    }
+    if (!facts.install) {
+      if (facts.electron.installer) return { step: 'install', installer: facts.electron.installer };
+      return fallback(`Electron's runtime is not installed, and node_modules/electron has no install.js to download it (run "npm install")`);
+    }
+    if (!facts.install.ok) return fallback(installFailure(facts.install.detail));
+    return fallback(`Electron's installer ended without an error but left no runtime at ${facts.electron.binary}`);
   }
   if (facts.main.entry === null) return fallback('package.json names no "main" entry for the desktop app');
   if (!facts.main.built) return fallback(`the desktop app's main process is not built (no ${facts.main.entry})`);
@@ -153,6 +167,24 @@ export function nextLaunchStep(facts) {
   if (!facts.sqlite) return { step: 'sqlite', electronVersion };
   if (!facts.sqlite.ok) return fallback(`no build of better-sqlite3 for Electron ${electronVersion}: ${facts.sqlite.detail}`);
   return { step: 'desktop', binding: facts.sqlite.binding, electronVersion };
+}
+
+/**
+ * Why the runtime could not be downloaded, as one paragraph: what failed, why it matters on a fresh clone, and what
+ * to do. (Whatever the installer printed, its progress and its error, is above it on the terminal.)
+ */
+export function installFailure(/** @type {string} */ detail) {
+  return (
+    `Electron's runtime is not installed and could not be downloaded (${detail}). Since Electron 42, "npm install" no ` +
+    `longer downloads it; the launcher ran the package's own installer, "node node_modules/electron/install.js", which ` +
+    `fetches it from GitHub (or ELECTRON_MIRROR) and needs the network. Run that command again once online, or name an ` +
+    `unpacked Electron with ELECTRON_OVERRIDE_DIST_PATH`
+  );
+}
+
+/** Whether ELECTRON_SKIP_BINARY_DOWNLOAD asks for no download (set to anything but "", "0" or "false"). */
+export function skipsBinaryDownload(/** @type {string | undefined} */ value) {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 }
 
 /** Where a window needs an X11 or Wayland display: everywhere but macOS and Windows. */

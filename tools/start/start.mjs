@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareElectronSqlite } from '../native/electron-sqlite.mjs';
-import { PREFIX, USAGE, desktopExitCode, nextLaunchStep, parseElectronVersion, parseLaunchArgs, probeFailure, staleBuildReason, stopSignalAction } from './decide.mjs';
+import { PREFIX, USAGE, desktopExitCode, nextLaunchStep, parseElectronVersion, parseLaunchArgs, probeFailure, skipsBinaryDownload, staleBuildReason, stopSignalAction } from './decide.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** How the desktop app's main process learns where the Electron build of better-sqlite3 is (docs/desktop.md). */
@@ -179,7 +179,29 @@ export function findElectron(root = ROOT, env = process.env, platform = process.
         : 'electron';
   const override = env.ELECTRON_OVERRIDE_DIST_PATH;
   const binary = override ? resolve(override, executable) : join(folder, 'dist', executable);
-  return { version, binary, binaryExists: existsSync(binary), overridden: Boolean(override) };
+  const installer = join(folder, 'install.js');
+  return {
+    version,
+    binary,
+    binaryExists: existsSync(binary),
+    overridden: Boolean(override),
+    installer: version !== null && existsSync(installer) ? installer : null,
+    skipDownload: skipsBinaryDownload(env.ELECTRON_SKIP_BINARY_DOWNLOAD),
+  };
+}
+
+/**
+ * Runs the electron package's own installer (what its documentation says downloads the runtime), with its progress
+ * on the terminal: stdout goes to stderr like everything else the launcher prints, so `--json` keeps stdout for
+ * `keywarden ui`'s one document.
+ * @returns {Promise<import('./decide.mjs').InstallResult>}
+ */
+async function installElectron(/** @type {string} */ installer, /** @type {string | null} */ version) {
+  info(`${PREFIX} Electron's runtime is not installed yet: downloading Electron ${version ?? ''} with "node node_modules/electron/install.js" ...`);
+  const env = { ...process.env };
+  delete env.ELECTRON_RUN_AS_NODE;
+  const code = await run(process.execPath, [installer], { cwd: dirname(installer), env, stdio: ['ignore', 2, 'inherit'] });
+  return code === 0 ? { ok: true } : { ok: false, detail: `the installer ended with exit code ${code}; its own message is above` };
 }
 
 /** Starts the runtime with --version: catches missing shared libraries, a broken sandbox, a runtime for another CPU. */
@@ -236,10 +258,18 @@ async function serveConsole(/** @type {import('./decide.mjs').LaunchOptions} */ 
   return cli.main([...(options.home ? ['--home', options.home] : []), 'ui', ...options.uiArgs]);
 }
 
+/** How long Electron has to quit cleanly on Windows, once asked, before it is ended. */
+const WINDOWS_QUIT_GRACE_MS = 10_000;
+/** Tells a development run of the app to quit when the launcher writes "quit" or closes its stdin (electron/main/dev-run.ts). */
+export const QUIT_ON_STDIN_VARIABLE = 'KEYWARDEN_QUIT_ON_STDIN';
+
 /**
  * The desktop app: Electron on the project folder (it runs package.json "main"), told where the Electron build of
- * better-sqlite3 is. A stop signal is passed on once; Electron's own Ctrl-C from the terminal may come too, as
- * with `npx electron .`.
+ * better-sqlite3 is. It runs in a process group of its own (detached), so Ctrl-C in the terminal reaches the
+ * launcher only, and the launcher passes exactly one stop signal on: otherwise the terminal's SIGINT and the
+ * launcher's would both reach Electron, and the second would kill it in the middle of its graceful shutdown
+ * (clearing the clipboard, closing the database). Windows has no such signals (child.kill() ends the process at
+ * once): there the launcher asks the app to quit on its stdin, and ends it only if it is still running 10 s later.
  */
 async function runDesktop(/** @type {import('./decide.mjs').LaunchOptions} */ options, /** @type {string} */ binary, /** @type {string} */ binding, /** @type {string} */ version) {
   /** @type {NodeJS.ProcessEnv} */
@@ -249,9 +279,18 @@ async function runDesktop(/** @type {import('./decide.mjs').LaunchOptions} */ op
   const shown = binding.startsWith(`${ROOT}${sep}`) ? relative(ROOT, binding) : binding;
   info(`${PREFIX} starting the desktop app (Electron ${version}; better-sqlite3 for Electron: ${shown})`);
   if (options.uiArgs.length > 0) info(`${PREFIX} ${options.uiArgs.join(' ')} ${options.uiArgs.length > 1 ? 'are' : 'is'} for the console only ("npm start -- --console" serves it)`);
-  const child = spawn(binary, [ROOT], { env, stdio: 'inherit' });
+  const windows = process.platform === 'win32';
+  if (windows) env[QUIT_ON_STDIN_VARIABLE] = '1';
+  const child = spawn(binary, [ROOT], { env, stdio: [windows ? 'pipe' : 'ignore', 'inherit', 'inherit'], detached: !windows });
   children.add(child);
-  stop.onStop = (signal) => child.kill(signal);
+  stop.onStop = (signal) => {
+    if (!windows) {
+      child.kill(signal);
+      return;
+    }
+    child.stdin?.end('quit\n');
+    setTimeout(() => child.kill(), WINDOWS_QUIT_GRACE_MS).unref();
+  };
   return new Promise((resolvePromise) => {
     child.on('error', (error) => {
       info(`${PREFIX} cannot run ${binary}: ${error.message}`);
@@ -313,7 +352,11 @@ async function main() {
   };
   for (;;) {
     const step = nextLaunchStep(facts);
-    if (step.step === 'probe') facts.probe = probeElectron(facts.electron.binary);
+    if (step.step === 'install') {
+      facts.install = await installElectron(step.installer, facts.electron.version);
+      // Where the installer put the runtime (its path.txt names the executable).
+      if (facts.install.ok) facts.electron = findElectron();
+    } else if (step.step === 'probe') facts.probe = probeElectron(facts.electron.binary);
     else if (step.step === 'sqlite') facts.sqlite = await electronSqlite(step.electronVersion, preparing.signal);
     else if (step.step === 'console') {
       if (stopped()) return stopped();

@@ -51,6 +51,8 @@ export class ClipboardGuard {
   /** Every clipboard operation runs after the previous one: a clear never interleaves with a copy's write. */
   #queue: Promise<void> = Promise.resolve();
   #disposed = false;
+  /** The secret last cleared (its hash), until a check finds it gone: see `recheck`. */
+  #cleared: string | null = null;
   readonly #onError: (error: unknown) => void;
 
   constructor(
@@ -74,6 +76,7 @@ export class ClipboardGuard {
     const hash = secretHash(secret);
     await this.#serially(async () => {
       this.#cancel();
+      this.#cleared = null;
       await this.access.writeSecret(secret);
       const delayMs = Math.round(clearAfterSeconds * 1000);
       // unref: a pending clear must not keep a Node process (the CLI, a test) alive; the app's own loop keeps
@@ -101,6 +104,20 @@ export class ClipboardGuard {
       this.#cancel();
       if (pending) await this.#clearIfHeldNow(pending.hash);
     });
+  }
+
+  /**
+   * The session is ending (Windows' 'session-end': the process may be ended as soon as the handler returns), so no
+   * promise can be waited for, not even the read-back (Electron's `clipboard.readText()` is a promise; its
+   * `clear()` is not). If a copied secret may still be there, clears at once without reading back, as a clipboard
+   * that cannot be read back is cleared: wiping something copied since is a nuisance, a secret left is a leak.
+   * Returns whether it cleared.
+   */
+  clearNowUnchecked(clear: () => void): boolean {
+    if (!this.#pending) return false;
+    this.#cancel();
+    clear();
+    return true;
   }
 
   /** The app is quitting: clear now if the clipboard still holds the last secret copied; later copies are refused. */
@@ -145,7 +162,24 @@ export class ClipboardGuard {
       await this.access.clear();
       return;
     }
-    if (holdsSecret(current, hash)) await this.access.clear();
+    if (holdsSecret(current, hash)) {
+      await this.access.clear();
+      this.#cleared = hash;
+    }
+  }
+
+  /**
+   * Clears again if the clipboard still holds the secret last cleared (the desktop app calls it when its window gets
+   * the focus): on Wayland a clear sent by a client without focus may have been ignored by the compositor.
+   */
+  recheck(): Promise<void> {
+    return this.#serially(async () => {
+      const hash = this.#cleared;
+      if (hash === null || this.#pending) return;
+      const current = await this.access.readText();
+      if (holdsSecret(current, hash)) await this.access.clear();
+      else this.#cleared = null;
+    });
   }
 
   #serially(operation: () => Promise<void>): Promise<void> {

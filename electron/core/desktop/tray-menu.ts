@@ -10,8 +10,19 @@ import type { TrayState, TrayStatus } from '../workflows/reminders.js';
 
 export type TrayAction = 'sync' | 'open' | 'lock' | 'quit';
 
+/** One choice of the Snooze submenu: a key, put off for a day or a week. */
+export interface TraySnoozeChoice {
+  ref: string;
+  days: 1 | 7;
+  label: string;
+}
+
 export type TrayMenuItem =
-  { type: 'key'; ref: string; label: string } | { type: 'action'; action: TrayAction; label: string; enabled: boolean } | { type: 'heading'; label: string } | { type: 'separator' };
+  | { type: 'key'; ref: string; label: string }
+  | { type: 'action'; action: TrayAction; label: string; enabled: boolean }
+  | { type: 'heading'; label: string }
+  | { type: 'snooze'; label: string; choices: TraySnoozeChoice[] }
+  | { type: 'separator' };
 
 export interface TrayModel {
   icon: TrayState;
@@ -45,7 +56,11 @@ export function graceWarningWords(warning: RotationGraceWarning): string {
   return `${warning.ref}: ${when}; ${who}`;
 }
 
-export function trayModel(status: TrayStatus, lock: LockState, options: { syncing: boolean; graceWarnings?: readonly RotationGraceWarning[] }): TrayModel {
+/**
+ * `snooze`: where notifications have no buttons (Linux: libnotify shows none, electron#24333), the tray's menu
+ * offers the notifications' Snooze for the next due keys, in a submenu.
+ */
+export function trayModel(status: TrayStatus, lock: LockState, options: { syncing: boolean; graceWarnings?: readonly RotationGraceWarning[]; snooze?: boolean }): TrayModel {
   const summary =
     status.state === 'clear'
       ? 'nothing due within 7 days'
@@ -62,6 +77,12 @@ export function trayModel(status: TrayStatus, lock: LockState, options: { syncin
     items.push({ type: 'heading', label: 'Next due' });
     // Menu labels are plain text on every platform, but '&' marks a mnemonic on Windows and Linux: doubled, it shows as itself.
     for (const reminder of status.next) items.push({ type: 'key', ref: reminder.ref, label: `${reminder.name} (${reminder.backend}): ${dueWords(reminder)}`.replaceAll('&', '&&') });
+    if (options.snooze) {
+      const choices: TraySnoozeChoice[] = status.next.flatMap((reminder) =>
+        ([1, 7] as const).map((days) => ({ ref: reminder.ref, days, label: `${reminder.name} (${reminder.backend}): ${days === 1 ? '1 day' : '1 week'}`.replaceAll('&', '&&') })),
+      );
+      items.push({ type: 'snooze', label: 'Snooze a reminder', choices });
+    }
     items.push({ type: 'separator' });
   }
   items.push(

@@ -4,7 +4,7 @@
  * the tray and the notification scheduler all agree. Days are local calendar days (see ../dates.ts).
  */
 import type { KeyStatus, ReminderKind, ReminderThreshold } from '../../../shared/domain.js';
-import { addLocalDays, calendarDaysBetween } from '../dates.js';
+import { addCalendarDays, addLocalDays, daysUntil, hasPassed, isCalendarDay } from '../dates.js';
 
 export { DAY_MS } from '../dates.js';
 
@@ -30,6 +30,8 @@ export interface DueEvent {
 export function computeRotationDueAt(createdAt: string | null, expiresAt: string | null, rotateEveryDays: number | null): string | null {
   if (expiresAt) return expiresAt;
   if (!createdAt || !rotateEveryDays) return null;
+  // A key created on a typed day is due on a day too, the same one wherever it is read.
+  if (isCalendarDay(createdAt)) return addCalendarDays(createdAt, rotateEveryDays);
   // Calendar days, like every other day count: 90 days after a key made at local midnight is a local
   // midnight too, not 23:00 the day before because a DST change fell in between.
   return addLocalDays(new Date(createdAt), rotateEveryDays).toISOString();
@@ -53,16 +55,16 @@ export function dueEventFor(key: DueFields): DueEvent | null {
  * the due day is past.
  */
 export function daysLeft(dueAt: string, now: Date): number {
-  return calendarDaysBetween(now, new Date(dueAt));
+  return daysUntil(dueAt, now);
 }
 
 /**
  * The tightest threshold reached, or null when the date is further away than every threshold:
- * overdue once the due instant has passed, else the smallest threshold not below the calendar days
+ * overdue once the due date has come (an instant once past, a calendar day from its first moment), else the smallest threshold not below the calendar days
  * left (due later today or tomorrow: the 1-day threshold).
  */
 export function thresholdReached(dueAt: string, now: Date, thresholds: readonly number[] = DEFAULT_THRESHOLD_DAYS): ReminderThreshold | null {
-  if (Date.parse(dueAt) <= now.getTime()) return 'overdue';
+  if (hasPassed(dueAt, now)) return 'overdue';
   const days = daysLeft(dueAt, now);
   let reached: number | null = null;
   for (const threshold of thresholds) if (days <= threshold && (reached === null || threshold < reached)) reached = threshold;

@@ -5,7 +5,7 @@
  */
 import type { BackendType, Key, KeyFilter, KeySortField, KeyStatus } from '../../../shared/domain.js';
 import type { RemoteKey } from '../backends/backend.js';
-import { endOfWindow } from '../dates.js';
+import { endOfWindow, isCalendarDay } from '../dates.js';
 import { KeywardenError } from '../errors.js';
 import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
@@ -271,9 +271,14 @@ export function keyRotationDays(details: RemoteKey['details'], backendDays: numb
   return typeof own === 'number' && own > 0 ? own : backendDays;
 }
 
-/** Stores every date in one format (`toISOString`), so that SQL string comparison orders them correctly. */
+/**
+ * Stores every instant in one format (`toISOString`), so that SQL string comparison orders them correctly. A
+ * calendar day (`2026-12-07`, a date typed without a time) stays a day: as an instant it would be a day off
+ * in some time zone (see ../dates.ts). As a string it sorts just before the instants of its UTC date.
+ */
 export function normaliseDate(value: string | null): string | null {
   if (value === null) return null;
+  if (isCalendarDay(value)) return value;
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new KeywardenError('invalid_input', `"${value}" is not a date`);
   return new Date(ms).toISOString();

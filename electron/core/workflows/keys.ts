@@ -97,9 +97,10 @@ export class KeyWorkflows {
         ? yes
         : {
             available: false,
+            // The grace end as the instant it is: its UTC day (what slice(0, 10) gave) is not the reader's day everywhere.
             reason:
               key.status === 'grace'
-                ? `already revoked: it keeps working until its grace period ends${key.graceEndsAt ? ` on ${key.graceEndsAt.slice(0, 10)}` : ''}`
+                ? `already revoked: it keeps working until its grace period ends${key.graceEndsAt ? ` at ${key.graceEndsAt}` : ''}`
                 : `the key is ${key.status}: there is nothing left to revoke`,
           });
     const refusedDelete = definition.deleteRefused?.statuses.includes(key.status) ? { available: false, reason: definition.deleteRefused.reason } : null;

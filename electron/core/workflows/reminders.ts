@@ -4,8 +4,9 @@
  * and threshold, across restarts), snoozing, and the tray's summary.
  */
 import type { Key, Reminder, ReminderThreshold } from '../../../shared/domain.js';
-import { addLocalDays, endOfWindow } from '../dates.js';
+import { addLocalDays, endOfWindow, isCalendarDay } from '../dates.js';
 import { KeywardenError } from '../errors.js';
+import { judgeKeys, type GateReport } from '../reminders/gate.js';
 import { daysLeft, dueEventFor, thresholdReached } from '../reminders/reminders.js';
 import type { EngineContext } from './context.js';
 import { parseRef } from './keys.js';
@@ -90,6 +91,18 @@ export class ReminderWorkflows {
     return until;
   }
 
+  /**
+   * `keywarden check`: every key of the named backends (all when none is named) judged against a window of
+   * `withinDays` calendar days. Metadata only, so it works offline and without the keychain.
+   */
+  gate(options: { withinDays: number; backends?: readonly string[] }): GateReport {
+    const now = this.ctx.now();
+    const names = [...new Set(options.backends ?? [])];
+    for (const name of names) this.ctx.store.backends.require(name);
+    const keys = names.length === 0 ? this.ctx.store.keys.list({}, now) : names.flatMap((backend) => this.ctx.store.keys.list({ backend }, now));
+    return judgeKeys(keys, now, options.withinDays);
+  }
+
   trayStatus(limit = 5): TrayStatus {
     const due = this.reminders({ withinDays: 7 }).sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
     const overdue = due.filter((reminder) => reminder.threshold === 'overdue').length;
@@ -117,6 +130,7 @@ export function noticeWords(reminder: Reminder, threshold: ReminderThreshold): {
       : reminder.daysLeft === 0
         ? 'today'
         : `in ${reminder.daysLeft} day${reminder.daysLeft === 1 ? '' : 's'}`;
-  const date = new Date(reminder.dueAt).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  // A calendar day is read in UTC, where its midnight is the day itself; an instant in the local zone.
+  const date = new Date(reminder.dueAt).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric', ...(isCalendarDay(reminder.dueAt) ? { timeZone: 'UTC' } : {}) });
   return { title: `${reminder.name} ${what} ${when}`, body: `${reminder.backend} · ${reminder.ref} · ${date}` };
 }

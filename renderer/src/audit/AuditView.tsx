@@ -8,6 +8,7 @@ import { AUDIT_MAX, AUDIT_PAGE, type AuditStore, createAuditStore, hasAuditFilte
 import { actionLabel, AUDIT_ACTION_LABEL, formatAuditTime, OUTCOME_LABEL } from './labels.js';
 import { OutcomeBadge } from './OutcomeBadge.js';
 import './audit.css';
+import { datesInText } from '../lib/dates.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 
 /**
@@ -359,7 +360,7 @@ function Trail({ store }: { store: AuditStore }) {
                   <td>
                     <OutcomeBadge outcome={event.outcome} />
                   </td>
-                  <td className="col-detail">{event.detail === null ? <span className="muted">—</span> : <IsolatedText text={event.detail} lines />}</td>
+                  <td className="col-detail">{event.detail === null ? <span className="muted">—</span> : <IsolatedText text={datesInText(event.detail)} lines />}</td>
                 </tr>
               ))}
             </tbody>

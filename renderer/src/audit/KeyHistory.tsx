@@ -6,6 +6,7 @@ import { createKeyHistoryStore, KEY_HISTORY_LIMIT } from '../state/audit-store.j
 import { actionLabel, formatAuditTime } from './labels.js';
 import { OutcomeBadge } from './OutcomeBadge.js';
 import './audit.css';
+import { datesInText } from '../lib/dates.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 
 /**
@@ -50,7 +51,7 @@ export function KeyHistory({ keyRef }: { keyRef: string }) {
                 {event.detail && (
                   <>
                     {' · '}
-                    <IsolatedText text={event.detail} lines />
+                    <IsolatedText text={datesInText(event.detail)} lines />
                   </>
                 )}
               </div>

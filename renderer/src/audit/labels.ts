@@ -35,9 +35,5 @@ export const OUTCOME_LABEL: Record<AuditOutcome, string> = { ok: 'OK', failed: '
 /** The badge tones of the console: success green, failure red, an outcome nobody knows amber. */
 export const OUTCOME_TONE: Record<AuditOutcome, string> = { ok: 'tone-active', failed: 'tone-expired', unknown: 'tone-grace' };
 
-const TIME = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-
-/** An audit time to the second, in the administrator's locale. */
-export function formatAuditTime(iso: string): string {
-  return TIME.format(new Date(iso));
-}
+/** An audit time to the second, in the administrator's locale (the console's one date formatter, `lib/dates.ts`). */
+export { formatDayTimeSeconds as formatAuditTime } from '../lib/dates.js';

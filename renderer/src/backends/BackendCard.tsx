@@ -5,7 +5,7 @@
 import { useId, useState } from 'react';
 import type { BackendSummary } from '../../../shared/domain.js';
 import { ageInWords, explainSyncError, syncedInWords } from '../lib/age.js';
-import { formatDateTime } from '../lib/due.js';
+import { formatDayTime as formatDateTime } from '../lib/dates.js';
 import { useBackends, useInventory } from '../state/context.js';
 import { actionKey } from '../state/backends-store.js';
 import { CredentialDialog, IntervalDialog, PolicyDialog, RemoveDialog, type DialogKind } from './BackendDialogs.js';

@@ -101,7 +101,7 @@ export function DialogButtons({
       {/* Busy: aria-disabled, not disabled, so the focus stays on the button while the engine answers. */}
       <button
         type="submit"
-        className={danger ? 'button danger' : 'button primary'}
+        className={danger ? 'button danger-solid' : 'button primary'}
         disabled={disabled}
         aria-disabled={busy || undefined}
         aria-busy={busy || undefined}

@@ -68,8 +68,9 @@ export function Filters() {
                 tone="soon"
                 title="Keys that need action within a month: overdue ones included"
               >
-                {/* The filter returns overdue keys too (what needs action within a month), and so does its count: the label says so. */}
-                Due within 30 days<span className="visually-hidden">, overdue included</span>
+                {/* The filter returns overdue keys too (what needs action within a month), and so does its count. Said on screen:
+                    "Due within 30 days" alone means not overdue, in the summary above and in the reminders. */}
+                Overdue + next 30 days
               </FilterButton>
             </ul>
           </section>

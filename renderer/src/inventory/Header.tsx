@@ -4,6 +4,7 @@ import { useInventory } from '../state/context.js';
 import { StaleNotice } from './StaleNotice.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 import { visibleText } from '../lib/visible-text.js';
+import { plural } from '../lib/dates.js';
 
 /** Product name, the summary from the facets, "Create key", and "Sync now" with each backend's progress and result. */
 export function Header() {
@@ -49,7 +50,7 @@ export function Header() {
                 <strong>
                   <IsolatedText text={progress.backend} />
                 </strong>{' '}
-                {progress.phase === 'failed' ? 'failed' : progress.phase === 'done' ? 'done' : 'syncing'}: {progress.pages} pages, {progress.keys} keys
+                {progress.phase === 'failed' ? 'failed' : progress.phase === 'done' ? 'done' : 'syncing'}: {plural(progress.pages, 'page')}, {plural(progress.keys, 'key')}
               </span>
             ))}
           {!sync.running && sync.error && (
@@ -65,7 +66,7 @@ export function Header() {
                     <IsolatedText text={result.backend} />
                   </strong>{' '}
                   {result.ok ? (
-                    `synced, ${result.keyCount} keys`
+                    `synced, ${plural(result.keyCount, 'key')}`
                   ) : (
                     <>
                       failed: <IsolatedText text={result.error ?? 'unknown error'} lines />

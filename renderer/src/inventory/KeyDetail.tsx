@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { dueDateOf, dueLabel, formatDateTime } from '../lib/due.js';
+import { dueDateOf, dueLabel } from '../lib/due.js';
+import { datesInText, formatDayTime as formatDateTime } from '../lib/dates.js';
 import { KeyHistory } from '../audit/KeyHistory.js';
 import { KeyActionsSection } from '../keys/KeyActionsSection.js';
 import { useInventory, useRotation } from '../state/context.js';
@@ -103,7 +104,7 @@ export function KeyDetail() {
               <IsolatedText text={fact.label} />
             </dt>
             <dd className="wrap">
-              <IsolatedText text={fact.value} lines />
+              <IsolatedText text={datesInText(fact.value)} lines />
             </dd>
           </div>
         ))}

@@ -1,7 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Key, KeySortField } from '../../../shared/domain.js';
-import { dueDateOf, dueLabel, formatDate } from '../lib/due.js';
+import { dueDateOf, dueLabel } from '../lib/due.js';
+import { formatDay, formatDayTime, plural } from '../lib/dates.js';
 import { useInventory } from '../state/context.js';
 import { hasFilters, rowAt } from '../state/inventory-store.js';
 import { FirstRun } from './FirstRun.js';
@@ -44,7 +45,7 @@ export function DueCell({ keyRow, now }: { keyRow: Key; now: Date }) {
   const label = dueLabel(due, now);
   return (
     <span className="due">
-      <span>{formatDate(due)}</span> <span className={`due-label tone-${label.tone}`}>{label.text}</span>
+      <time dateTime={due}>{formatDay(due)}</time> <span className={`due-label tone-${label.tone}`}>{label.text}</span>
     </span>
   );
 }
@@ -73,14 +74,15 @@ function Cells({ row, now }: { row: Key; now: Date }) {
       <div role="cell" className="col-tested">
         {row.lastTestedAt ? (
           <>
-            {formatDate(row.lastTestedAt)} {row.lastTestOk === false ? <span className="tone-overdue">failed</span> : row.lastTestOk ? <span className="muted">ok</span> : null}
+            <span title={formatDayTime(row.lastTestedAt)}>{formatDay(row.lastTestedAt)}</span>{' '}
+            {row.lastTestOk === false ? <span className="tone-overdue">failed</span> : row.lastTestOk ? <span className="muted">ok</span> : null}
           </>
         ) : (
           <span className="muted">never</span>
         )}
       </div>
       <div role="cell" className="col-synced">
-        {row.syncedAt ? formatDate(row.syncedAt) : <span className="muted">—</span>}
+        {row.syncedAt ? <span title={formatDayTime(row.syncedAt)}>{formatDay(row.syncedAt)}</span> : <span className="muted">—</span>}
       </div>
     </>
   );
@@ -251,7 +253,7 @@ export function KeyTable() {
         </div>
       </div>
       <p className="table-foot" aria-live="polite">
-        {total === null ? 'Loading keys…' : `${total} ${total === 1 ? 'key' : 'keys'}`}
+        {total === null ? 'Loading keys…' : plural(total, 'key')}
       </p>
     </div>
   );

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { BackendSummary, Key } from '../../../shared/domain.js';
-import { formatDate } from '../lib/due.js';
+import { formatDay as formatDate } from '../lib/dates.js';
 import { useInventory } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { Modal } from './Modal.js';

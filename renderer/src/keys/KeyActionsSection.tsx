@@ -1,6 +1,6 @@
 import { useEffect, useState, type ReactNode, type RefObject } from 'react';
 import type { ActionAvailability, BackendSummary, Key } from '../../../shared/domain.js';
-import { calendarDaysUntil, formatDate, formatDateTime } from '../lib/due.js';
+import { calendarDaysUntil, datesInText, formatDay as formatDate, formatDayTime as formatDateTime } from '../lib/dates.js';
 import { useInventory } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { DeleteDialog } from './DeleteDialog.js';
@@ -81,7 +81,7 @@ function Unavailable({ name, reason }: { name: string; reason: string | null }) 
     <div className="action-unavailable">
       <span className="action-name">{name}</span>
       <span className="muted action-reason">
-        <IsolatedText text={reason ?? 'not available for this key'} lines />
+        <IsolatedText text={datesInText(reason ?? 'not available for this key')} lines />
       </span>
     </div>
   );
@@ -211,7 +211,7 @@ function RevokeOutcomeNote({ keyRow }: { keyRow: Key }) {
         Revoked.{' '}
         {graceEnds && (
           <>
-            Keeps working until {formatDate(graceEnds)} ({dayCount(calendarDaysUntil(new Date(graceEnds), new Date()))} left).{' '}
+            Keeps working until {formatDate(graceEnds)} ({dayCount(calendarDaysUntil(graceEnds, new Date()))} left).{' '}
           </>
         )}
       </p>

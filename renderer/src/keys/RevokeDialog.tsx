@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { BackendSummary, Key, RevokeResult } from '../../../shared/domain.js';
 import { StatusBadge } from '../inventory/KeyTable.js';
-import { calendarDaysUntil, formatDate, formatDateTime } from '../lib/due.js';
+import { calendarDaysUntil, formatDay as formatDate, formatDayTime as formatDateTime } from '../lib/dates.js';
 import { useInventory } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { Modal } from './Modal.js';
@@ -140,8 +140,8 @@ function RevokeOutcome({ titleId, keyRow, result, onClose }: { titleId: string; 
   const revoked = result.revoked;
   const replacement = result.replacement?.key ?? null;
   const now = new Date();
-  const graceDays = revoked?.graceEndsAt ? calendarDaysUntil(new Date(revoked.graceEndsAt), now) : null;
-  const validDays = replacement?.expiresAt ? calendarDaysUntil(new Date(replacement.expiresAt), now) : null;
+  const graceDays = revoked?.graceEndsAt ? calendarDaysUntil(revoked.graceEndsAt, now) : null;
+  const validDays = replacement?.expiresAt ? calendarDaysUntil(replacement.expiresAt, now) : null;
 
   useEffect(() => {
     (openButton.current ?? closeButton.current)?.focus();

@@ -7,12 +7,13 @@ import { useClient, useRotationStore, useShell } from '../state/context.js';
 import {
   createRemindersStore,
   daysWords,
-  engineToday,
   isOverdue,
   kindWords,
+  inBrowserDays,
   overdueReminders,
   REMINDER_WINDOW_DAYS,
   reminderTone,
+  startOfLocalDay,
   summarize,
   TONE_WORDS,
   weeksAhead,
@@ -22,9 +23,8 @@ import {
 import './reminders.css';
 import { RotationsInProgress } from '../rotation/RotationsInProgress.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
-
-const DAY = new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' });
-const SHORT_DAY = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+import { formatDay, formatShortDay } from '../lib/dates.js';
+import { useNow } from '../lib/use-now.js';
 
 /**
  * What is due in the next 90 days, as the engine computes it: the overdue keys first (most overdue first), then
@@ -35,7 +35,7 @@ export function RemindersView() {
   const [store] = useState(() => createRemindersStore(client));
   const changes = useShell((state) => state.changes);
   const rotations = useRotationStore();
-  const reminders = useStore(store, (state) => state.reminders);
+  const loaded = useStore(store, (state) => state.reminders);
   const error = useStore(store, (state) => state.error);
   const load = useStore(store, (state) => state.load);
 
@@ -43,7 +43,13 @@ export function RemindersView() {
     void load();
   }, [load, changes]);
 
-  const today = useMemo(() => engineToday(reminders ?? [], new Date()), [reminders]);
+  // Days counted here, in this browser's zone and clock, as the inventory counts them; again every minute, so a
+  // view left open moves on when a due time passes or a day begins.
+  const now = useNow();
+  const minute = Math.floor(now.getTime() / 60_000);
+  const todayKey = startOfLocalDay(now).getTime();
+  const today = useMemo(() => new Date(todayKey), [todayKey]);
+  const reminders = useMemo(() => (loaded === null ? null : inBrowserDays(loaded, new Date(minute * 60_000))), [loaded, minute]);
   const summary = useMemo(() => summarize(reminders ?? []), [reminders]);
   const overdue = useMemo(() => overdueReminders(reminders ?? []), [reminders]);
   const weeks = useMemo(() => weeksAhead(reminders ?? [], today), [reminders, today]);
@@ -52,7 +58,7 @@ export function RemindersView() {
     <main className="page reminders" aria-labelledby="page-heading">
       <h1 id="page-heading">Reminders</h1>
       <p className="page-intro muted">
-        Keys that expire, are due for rotation or leave their grace period in the next {REMINDER_WINDOW_DAYS} days, as of {DAY.format(today)}. Select one to open it in the inventory.
+        Keys that expire, are due for rotation or leave their grace period in the next {REMINDER_WINDOW_DAYS} days, as of {formatDay(today)}. Select one to open it in the inventory.
       </p>
       {error && (
         <p className="reminders-error" role="alert">
@@ -78,7 +84,7 @@ export function RemindersView() {
             <div className="empty">
               <h2>Nothing due in the next {REMINDER_WINDOW_DAYS} days</h2>
               <p>
-                No key expires, reaches its rotation date or ends its grace period before {DAY.format(addDays(today, REMINDER_WINDOW_DAYS))}, and none is overdue. A key shows here{' '}
+                No key expires, reaches its rotation date or ends its grace period before {formatDay(addDays(today, REMINDER_WINDOW_DAYS))}, and none is overdue. A key shows here{' '}
                 {REMINDER_WINDOW_DAYS} days ahead of its date, and stays here once overdue until it is rotated.
               </p>
               <p className="muted">Keys without an expiry date or a rotation policy never show here: set a rotation policy on their backend.</p>
@@ -158,7 +164,7 @@ function Timeline({ weeks }: { weeks: ReminderWeek[] }) {
           const body = (
             <>
               <span className="visually-hidden">Week of </span>
-              <span className="week-date">{SHORT_DAY.format(week.start)}</span>
+              <span className="week-date">{formatShortDay(week.start)}</span>
               <span className="visually-hidden">: </span>
               <span className="week-count">{week.items.length}</span>
               <span className="visually-hidden"> due</span>
@@ -206,7 +212,7 @@ function Timeline({ weeks }: { weeks: ReminderWeek[] }) {
 }
 
 function weekRange(week: ReminderWeek): string {
-  return week.firstDay === week.lastDay ? DAY.format(week.start) : `${SHORT_DAY.format(week.start)} – ${SHORT_DAY.format(week.end)}`;
+  return week.firstDay === week.lastDay ? formatDay(week.start) : `${formatShortDay(week.start)} – ${formatShortDay(week.end)}`;
 }
 
 function weekWhen(week: ReminderWeek): string {
@@ -227,7 +233,7 @@ function ReminderItem({ reminder }: { reminder: Reminder }) {
         </span>
         <span className="reminder-kind">{kindWords(reminder.kind, overdue)}</span>
         <time className="reminder-date" dateTime={reminder.dueAt}>
-          {DAY.format(new Date(reminder.dueAt))}
+          {formatDay(reminder.dueAt)}
         </time>
         <span className="reminder-days">{daysWords(reminder)}</span>
       </a>

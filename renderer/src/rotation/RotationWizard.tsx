@@ -6,7 +6,8 @@
 import { Fragment, useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { Rotation, RotationPlan, RotationStep } from '../../../shared/rotation.js';
-import { daysUntil, type RotationStore } from './rotation-store.js';
+import { type RotationStore } from './rotation-store.js';
+import { calendarDaysUntil, datesInText, formatDay, plural } from '../lib/dates.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 
 const STEP_MARK: Record<RotationStep['status'], string> = {
@@ -144,7 +145,7 @@ function Progress({ store, rotation }: { store: RotationStore; rotation: Rotatio
             <span className="visually-hidden"> ({step.status})</span>
             {step.detail && (
               <div className="muted">
-                <IsolatedText text={step.detail} lines />
+                <IsolatedText text={datesInText(step.detail)} lines />
               </div>
             )}
           </li>
@@ -186,10 +187,10 @@ function Progress({ store, rotation }: { store: RotationStore; rotation: Rotatio
 }
 
 function Countdown({ graceEndsAt }: { graceEndsAt: string }) {
-  const days = daysUntil(graceEndsAt, new Date());
+  const days = calendarDaysUntil(graceEndsAt, new Date());
   return (
     <p className={days <= 7 ? 'tone-overdue' : 'muted'}>
-      The old key stops working on {new Date(graceEndsAt).toLocaleDateString()}: {days < 0 ? `ended ${-days} days ago` : days === 0 ? 'today' : `${days} days left`}.
+      The old key stops working on {formatDay(graceEndsAt)}: {days < 0 ? `ended ${plural(-days, 'day')} ago` : days === 0 ? 'today' : `${plural(days, 'day')} left`}.
     </p>
   );
 }

@@ -140,7 +140,4 @@ export function createRotationStore(client: ContractClient): RotationStore {
 }
 
 /** Whole local days until an instant (negative once past): the grace period's countdown. */
-export function daysUntil(iso: string, now: Date): number {
-  const day = (instant: Date) => Math.floor((instant.getTime() - instant.getTimezoneOffset() * 60_000) / 86_400_000);
-  return day(new Date(iso)) - day(now);
-}
+export { calendarDaysUntil as daysUntil } from '../lib/dates.js';

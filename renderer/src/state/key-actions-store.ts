@@ -120,7 +120,18 @@ function pageClipboard(): ClipboardLike {
   return clipboard;
 }
 
-export function createKeyActionsStore(client: ContractClient, options: { clipboard?: () => ClipboardLike } = {}): KeyActionsStore {
+export interface KeyActionsOptions {
+  /** The page's clipboard; default `navigator.clipboard`. */
+  clipboard?: () => ClipboardLike;
+  /**
+   * The host owns the clipboard (the desktop window, whose session denies the page every clipboard permission):
+   * the shown-once secret is copied by the host (`issued:copy`), with its timed clear, never by the page. In a
+   * browser (`keywarden ui`, possibly over SSH) the page copies it itself, and the secret is not sent back.
+   */
+  hostClipboard?: boolean;
+}
+
+export function createKeyActionsStore(client: ContractClient, options: KeyActionsOptions = {}): KeyActionsStore {
   const clipboard = options.clipboard ?? pageClipboard;
   /** The one pending clear: a newer copy replaces it (the clipboard no longer holds the older secret anyway). */
   let clearTimer: ReturnType<typeof setTimeout> | null = null;
@@ -286,7 +297,12 @@ export function createKeyActionsStore(client: ContractClient, options: { clipboa
         if (!secret) return;
         set({ copy: { ...NO_COPY, phase: 'copying', ref: ISSUED_REF } });
         try {
-          await copyToClipboard(ISSUED_REF, secret);
+          if (options.hostClipboard) {
+            const { clearsInSeconds } = await client['issued:copy'](secret);
+            set({ copy: { phase: 'copied', ref: ISSUED_REF, seconds: clearsInSeconds, note: null, error: null } });
+          } else {
+            await copyToClipboard(ISSUED_REF, secret);
+          }
           set((state) => ({ create: { ...state.create, copied: true } }));
         } catch (error) {
           set({ copy: { ...NO_COPY, phase: 'failed', ref: ISSUED_REF, error: `Not copied: ${messageOf(error)}` } });

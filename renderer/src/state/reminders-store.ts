@@ -1,13 +1,15 @@
 /**
  * The reminders view's state: what `reminders:list` says is due within the window (90 days), loaded again
- * whenever the engine says something changed (the shell's `changes`). The engine computes each reminder with
- * its own clock (kind, due date, calendar days left in the local time zone, threshold); the view only orders
- * and groups them, with the pure helpers below, so the console never disagrees with the CLI or the tray.
+ * whenever the engine says something changed (the shell's `changes`). The engine picks the keys and their due
+ * dates; the days left and whether one is overdue are counted again here (`inBrowserDays`), in this browser's
+ * time zone, as the inventory counts them: the engine's zone may be another (a server in UTC, a console in
+ * Los Angeles), and a view that mixed the two would say "in 3 days" beside a date two days away.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
 import type { Reminder, ReminderKind } from '../../../shared/domain.js';
 import type { DueTone } from '../lib/due.js';
+import { calendarDaysUntil, dateOrder, daysInWords, hasPassed } from '../lib/dates.js';
 import { messageOf } from './inventory-store.js';
 
 /** How far ahead the view looks. */
@@ -45,7 +47,19 @@ export function createRemindersStore(client: ContractClient): RemindersStore {
   }));
 }
 
-/** Overdue as the engine counts it: the due moment has passed (earlier today included). */
+/**
+ * The reminders with `daysLeft` and the overdue threshold counted in this browser's zone from `now`, the way the
+ * inventory counts (the engine's 30/7/1-day thresholds stay, but for one that has come due since or is not yet).
+ */
+export function inBrowserDays(reminders: readonly Reminder[], now: Date): Reminder[] {
+  return reminders.map((reminder) => {
+    const daysLeft = calendarDaysUntil(reminder.dueAt, now);
+    const threshold = hasPassed(reminder.dueAt, now) ? 'overdue' : reminder.threshold === 'overdue' ? null : reminder.threshold;
+    return { ...reminder, daysLeft, threshold };
+  });
+}
+
+/** Overdue as the inventory counts it: the due moment has passed (earlier today included). */
 export function isOverdue(reminder: Pick<Reminder, 'daysLeft' | 'threshold'>): boolean {
   return reminder.threshold === 'overdue' || reminder.daysLeft < 0;
 }
@@ -74,7 +88,7 @@ export function summarize(reminders: readonly Reminder[]): ReminderSummary {
   return summary;
 }
 
-const byDueThenName = (a: Reminder, b: Reminder) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.name.localeCompare(b.name) || a.ref.localeCompare(b.ref);
+const byDueThenName = (a: Reminder, b: Reminder) => dateOrder(a.dueAt) - dateOrder(b.dueAt) || a.name.localeCompare(b.name) || a.ref.localeCompare(b.ref);
 
 /** The overdue reminders, most overdue first. */
 export function overdueReminders(reminders: readonly Reminder[]): Reminder[] {
@@ -86,7 +100,7 @@ export interface ReminderWeek {
   index: number;
   firstDay: number;
   lastDay: number;
-  /** The local days the week spans, from the engine's today. */
+  /** The local days the week spans, from today. */
   start: Date;
   end: Date;
   /** Soonest first. */
@@ -113,18 +127,7 @@ export function weeksAhead(reminders: readonly Reminder[], today: Date, windowDa
   return weeks;
 }
 
-/**
- * The engine's "today" (local midnight), read back from its reminders: a reminder's local due day minus its
- * `daysLeft`. The engine's clock is the one that counts (the tray and the CLI use it too), so the week headings
- * match the day counts even where the browser's clock differs; `fallback` when there is no reminder to read.
- */
-export function engineToday(reminders: readonly Reminder[], fallback: Date): Date {
-  const first = reminders[0];
-  if (!first) return startOfLocalDay(fallback);
-  return addLocalDays(startOfLocalDay(new Date(first.dueAt)), -first.daysLeft);
-}
-
-function startOfLocalDay(date: Date): Date {
+export function startOfLocalDay(date: Date): Date {
   return new Date(date.getFullYear(), date.getMonth(), date.getDate());
 }
 
@@ -154,15 +157,7 @@ export function kindWords(kind: ReminderKind, overdue: boolean): string {
   }
 }
 
-/** "today", "tomorrow", "in 20 days", "overdue today", "20 days overdue". */
+/** "today", "tomorrow", "in 20 days", "overdue today", "20 days overdue": the inventory's words too. */
 export function daysWords(reminder: Pick<Reminder, 'daysLeft' | 'threshold'>): string {
-  const days = reminder.daysLeft;
-  if (isOverdue(reminder)) return days >= 0 ? 'overdue today' : `${plural(-days, 'day')} overdue`;
-  if (days === 0) return 'today';
-  if (days === 1) return 'tomorrow';
-  return `in ${plural(days, 'day')}`;
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
+  return daysInWords(reminder.daysLeft, isOverdue(reminder));
 }

@@ -67,7 +67,20 @@ describe('the desktop app', () => {
       const tray = fake.tray();
       expect(tray.image.path).toBe(`${desktop.appRoot}/build/tray/tray-overdue.png`);
       expect(tray.tooltip).toBe('Keywarden: 1 overdue, 1 due within 7 days');
-      expect(tray.labels()).toEqual(['Next due', 'Old && tired (hand): overdue by 70 days', 'Mailer (hand): due in 5 days', '---', 'Sync now', 'Open Keywarden', 'Lock', '---', 'Quit Keywarden']);
+      // Linux's notifications have no buttons, so the tray offers their Snooze (test/unit/main/notifications.test.ts).
+      const snooze = process.platform === 'linux' ? ['Snooze a reminder'] : [];
+      expect(tray.labels()).toEqual([
+        'Next due',
+        'Old && tired (hand): overdue by 70 days',
+        'Mailer (hand): due in 5 days',
+        ...snooze,
+        '---',
+        'Sync now',
+        'Open Keywarden',
+        'Lock',
+        '---',
+        'Quit Keywarden',
+      ]);
     });
 
     it('opens a key from the tray: the window comes up and the console is told which key', () => {
@@ -111,16 +124,6 @@ describe('the desktop app', () => {
       await desktop.app.syncNow();
       expect(fake.notifications).toHaveLength(2);
     });
-
-    it("a notification's Snooze puts the reminder off: nothing until the snooze ends, recorded in the trail", async () => {
-      await desktop.app.syncNow();
-      const notice = fake.notifications.find((notification) => notification.options.title?.includes('Mailer'))!;
-      expect(notice.options.actions?.map((action) => action.text)).toEqual(['Snooze 1 day', 'Snooze 1 week']);
-      notice.pressAction(1);
-      expect((await desktop.client['audit:list']({ action: 'reminder.snooze' })).map((event) => event.ref)).toEqual([mailer]);
-      desktop.app.scheduler.check();
-      expect(fake.notifications.filter((notification) => notification.options.title?.includes('Mailer'))).toHaveLength(1);
-    });
   });
 
   describe('the lock', () => {
@@ -162,6 +165,26 @@ describe('the desktop app', () => {
       expect(await desktop.client['vault:lockstate']()).toMatchObject({ locked: true, reason: 'screen' });
       await expect(desktop.client['key:copy'](mailer)).rejects.toMatchObject({ code: 'locked' });
     });
+
+    // powerMonitor docs: 'suspend' is emitted on every platform, unlike 'lock-screen' (macOS, Windows only).
+    it('locks when the machine goes to sleep (powerMonitor suspend), and clears a copied secret', async () => {
+      await desktop.client['key:copy'](mailer);
+      fake.powerMonitor.emit('suspend');
+      expect(await desktop.client['vault:lockstate']()).toMatchObject({ locked: true, reason: 'screen' });
+      await vi.waitFor(() => expect(fake.clipboard.content).toEqual({}));
+      // The screen lock that follows a suspend announces nothing twice.
+      fake.powerMonitor.emit('lock-screen');
+      expect(sentOn(desktop, 'event:onLockChanged')).toHaveLength(1);
+    });
+
+    // powerMonitor docs: getSystemIdleState(threshold) answers 'locked' on supported systems, where no
+    // 'lock-screen' event may come (Linux); the idle poll asks it, however short the idle time (0 on GNOME, electron#34826).
+    it("locks at the idle poll when the system's idle state is 'locked', with no idle time at all", async () => {
+      fake.powerMonitor.idleSeconds = 0;
+      fake.powerMonitor.screenLocked = true;
+      expect(await desktop.app.lock.checkIdle()).toBe(true);
+      expect(await desktop.client['vault:lockstate']()).toMatchObject({ locked: true, reason: 'screen' });
+    });
   });
 
   describe('copy', () => {
@@ -197,6 +220,41 @@ describe('the desktop app', () => {
       } finally {
         vi.useRealTimers();
       }
+    });
+  });
+
+  // app docs: before-quit and will-quit are not emitted on a Windows shutdown, restart or log-off.
+  describe('the session ending without a quit', () => {
+    it("Windows (BrowserWindow 'query-session-end'): clears a copied secret, not prevented, and goes on working if the end is cancelled", async () => {
+      await desktop.client['key:copy'](mailer);
+      expect(desktop.window.endSession(['logoff'], { cancelled: true })).toEqual({ queryPrevented: false });
+      expect(fake.clipboard.content).toEqual({});
+      expect(desktop.app.clipboard.holding).toBe(false);
+      // Another program refused: the session goes on, and so does Keywarden.
+      expect(await desktop.client['key:reveal'](mailer)).toBe(SECRET);
+    });
+
+    it("Windows (BrowserWindow 'session-end'): clears at once, within the handler, and closes the engine without 'will-quit'", async () => {
+      await desktop.client['key:copy'](mailer);
+      let quitEvents = 0;
+      fake.app.on('will-quit', () => (quitEvents += 1));
+      const { engine } = desktop.app;
+      desktop.window.endSession(['shutdown']);
+      // Synchronously: Windows may end the process as soon as the handler returns.
+      expect(fake.clipboard.content).toEqual({});
+      await vi.waitFor(() => expect(() => engine.listKeys({})).toThrow());
+      expect(quitEvents).toBe(0);
+    });
+
+    it("Linux, macOS (powerMonitor 'shutdown'): prevented to exit cleanly, the clipboard cleared, the app quit and the engine closed", async () => {
+      await desktop.client['key:copy'](mailer);
+      const { engine } = desktop.app;
+      const gone = new Promise<void>((resolve) => fake.app.once('quit', () => resolve()));
+      expect(fake.powerMonitor.systemShutdown()).toBe(true);
+      expect(fake.clipboard.content).toEqual({});
+      await gone;
+      expect(fake.app.quitCalls).toBeGreaterThan(0);
+      expect(() => engine.listKeys({})).toThrow();
     });
   });
 

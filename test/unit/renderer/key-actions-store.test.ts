@@ -257,6 +257,8 @@ describe('the key actions store', () => {
     expect(store.getState().create.copied).toBe(false);
     await store.getState().copyIssued();
     expect(clipboard.text === secret).toBe(true);
+    // In a browser (`keywarden ui`, possibly over SSH) the page copies it: the secret is not sent back to the host.
+    expect(engine.calls.some((call) => call.method === 'issued:copy')).toBe(false);
     expect(store.getState().create.copied).toBe(true);
     expect(store.getState().copy).toMatchObject({ phase: 'copied', ref: ISSUED_REF, seconds: 7 });
     store.getState().dismissIssued();

@@ -1,15 +1,15 @@
 /**
  * The reminders view's store and its pure helpers, over a real ContractClient (buildContractClient) with an
  * in-memory transport: what it asks for, the summary counts, the overdue list's order, the weeks ahead (from the
- * engine's today, which may differ from the browser's), the words, and that a slow older answer never wins.
+ * browser's today, in its zone), the words, and that a slow older answer never wins.
  */
 import { describe, expect, it } from 'vitest';
 import { buildContractClient, type ContractMethod } from '../../../shared/contract.js';
 import type { Reminder } from '../../../shared/domain.js';
 import {
   createRemindersStore,
+  inBrowserDays,
   daysWords,
-  engineToday,
   kindWords,
   overdueReminders,
   REMINDER_WINDOW_DAYS,
@@ -131,10 +131,15 @@ describe('the reminders view helpers', () => {
     expect(weeks[1]!.end).toEqual(new Date(2026, 11, 7));
   });
 
-  it("reads the engine's today from its reminders, not the browser's clock", () => {
-    // The engine counts Stripe prod 5 days away; whatever the browser's date, its today is the due day minus 5.
-    expect(engineToday([reminder('Stripe prod', 5)], new Date(2030, 0, 1, 15))).toEqual(TODAY);
-    expect(engineToday([], new Date(2030, 0, 1, 15))).toEqual(new Date(2030, 0, 1));
+  it("counts the days again in the browser's zone: a calendar day is that day, an instant this zone's day", () => {
+    const now = new Date(2026, 11, 4, 15);
+    const engine = (dueAt: string, daysLeft: number): Reminder => ({ ...reminder('Typed', daysLeft), dueAt, threshold: null });
+    // The engine (another zone) said 3 and 2; here the 7th is 3 days from the 4th either way.
+    const [day, instant] = inBrowserDays([engine('2026-12-07', 2), engine(new Date(2026, 11, 7, 9).toISOString(), 2)], now);
+    expect([day!.daysLeft, instant!.daysLeft]).toEqual([3, 3]);
+    // A calendar day is due from its first moment; an instant once it has passed.
+    expect(inBrowserDays([engine('2026-12-04', 0)], now)[0]!.threshold).toBe('overdue');
+    expect(inBrowserDays([engine(new Date(2026, 11, 4, 18).toISOString(), 0)], now)[0]!.threshold).toBeNull();
   });
 
   it('says the urgency and the kind in words', () => {
