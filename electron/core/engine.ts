@@ -1,23 +1,11 @@
 /**
- * The Keywarden engine: one long-lived object that opens the store once, unlocks the vault only when
- * a secret is needed, keeps one HTTP pool per backend, and exposes every workflow as a method that
- * returns domain objects or throws a KeywardenError. The CLI and the Electron main process are both
- * thin clients of this class.
- *
- * The workflows themselves live in `workflows/` (backends, sync, keys, vault), each a module over one
- * shared `EngineContext`; this class is their single front door, so callers see one object whatever
- * the module behind a method.
- *
- * Guarantees enforced there, once, for every vendor:
- * - a shown-once secret is sealed and committed before any method reports success (or, if the
- *   database never frees up, handed back uncached rather than lost);
- * - a create or revoke whose answer was lost is reconciled by re-listing, never re-sent;
- * - a sync commits all it learned from a backend or nothing, within a time and a byte bound;
- * - every action is audited, without secrets.
+ * The Keywarden engine's front door: `KeywardenEngine`, one object per data folder that the CLI, the desktop app and
+ * `keywarden ui` hold, with one method per workflow. It decides nothing itself: it opens the data folder
+ * (`workflows/data-folder.ts`), builds the one `EngineContext` (store, vault, clock, connectors, audit) the workflow
+ * modules share, and each method delegates to the module that owns the workflow (`workflows/`, `rotation/`, loaded
+ * on first use). The guarantees (a shown-once secret committed with its key and audit event, a lost answer
+ * reconciled by re-listing, a sync all or nothing, every action audited) are kept in those modules, once.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
 import type {
   AuditEvent,
   AuditQuery,
@@ -42,28 +30,28 @@ import type { AuditChainStatus } from '../../shared/audit.js';
 import type { Rotation, RotationAdvance, RotationGraceWarning, RotationOptions, RotationPlan, RotationStepResult } from '../../shared/rotation.js';
 import type { HttpOptions } from './backends/http.js';
 import type { EvidencePack } from './evidence.js';
-import { parseWindowState, type WindowState } from './desktop/window-state.js';
-import { KeywardenError } from './errors.js';
-import { DATABASE_FILE, DEMO_PASSPHRASE_FILE } from './paths.js';
-import { requireOwnPath } from './private-files.js';
-import { BACKUP_FOLDER, type BackupFile, dailyBackupDue, listBackups, STAGING_PREFIX } from './store/backup-files.js';
+import type { WindowState } from './desktop/window-state.js';
+import type { BackupFile } from './store/backup-files.js';
 import type { BackupMade } from './store/backups.js';
-import { type FileCheck, newestGoodBackup, requireRestorable } from './store/integrity.js';
-import { MIGRATIONS } from './store/migrations/index.js';
+import type { FileCheck } from './store/integrity.js';
 import type { RestoreResult } from './store/restore.js';
-import { InventoryStore } from './store/store.js';
+import type { InventoryStore } from './store/store.js';
 import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js';
+import { AuditWorkflows } from './workflows/audit.js';
 import { type AddBackendInput, BackendWorkflows } from './workflows/backends.js';
+import { BackupWorkflows, inspectBackup, restoreBackup } from './workflows/backups.js';
 import { EngineContext, type SyncLimits } from './workflows/context.js';
+import { binding, currentOsUser, openDataFolder, startDataFolder } from './workflows/data-folder.js';
 import { KeyWorkflows, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
 import { type ReminderNotice, ReminderWorkflows, type TrayStatus } from './workflows/reminders.js';
-import type { GateReport } from './reminders/gate.js';
 import type { HealthOptions, HealthReport } from './health/findings.js';
-import { backendDefinition } from './backends/registry.js';
+import type { GateReport } from './reminders/gate.js';
+import { HealthWorkflow } from './workflows/health.js';
+import { SettingsWorkflows } from './workflows/settings.js';
 import { SyncWorkflow } from './workflows/sync.js';
-import { VaultWorkflows } from './workflows/vault.js';
+import { VaultWorkflows, vaultRecords } from './workflows/vault.js';
 
 export type { AddBackendInput } from './workflows/backends.js';
 export { refuseUnusedBackendInput } from './workflows/backends.js';
@@ -116,12 +104,6 @@ const DEFAULT_SYNC_LIMITS: SyncLimits = {
 /** A shown-once secret is worth waiting for: another process's long write must not cost it. */
 const DEFAULT_SHOWN_ONCE_STORE_WAIT_MS = 120_000;
 
-/** Where the preferences live: one JSON record in the store's meta table. */
-const SETTINGS_META = 'settings';
-
-/** Where the desktop window's size and place live: one JSON record in the meta table. */
-const WINDOW_STATE_META = 'window-state';
-
 export class KeywardenEngine {
   readonly home: string;
   /** Things the administrator should know that did not stop the engine (e.g. folder permissions it could not narrow). */
@@ -132,21 +114,19 @@ export class KeywardenEngine {
   private readonly keys: KeyWorkflows;
   private readonly remindersFlow: ReminderWorkflows;
   private readonly vaultWorkflows: VaultWorkflows;
+  private readonly auditFlow: AuditWorkflows;
+  private readonly settingsFlow: SettingsWorkflows;
+  private readonly backupFlow: BackupWorkflows;
+  private readonly healthFlow: HealthWorkflow;
   /** Loaded on the first rotation call: `keywarden list` never pays for it. */
   private rotationFlow: RotationWorkflows | null = null;
-  /** Set by `start`: this process backs the database up once a day while it runs. */
-  private automaticBackups = false;
-  /** A daily backup under way in the background; `close` waits for it. */
-  private backupRun: Promise<void> | null = null;
-  private readonly binding: { nativeBinding?: string };
 
   private constructor(options: EngineOptions, store: InventoryStore, warnings: string[]) {
     this.home = options.home;
     this.warnings = warnings;
-    this.binding = binding(options);
     this.context = new EngineContext({
       store,
-      vault: new Vault(store, options.keychain ?? createOsKeychain(), options.passphrase),
+      vault: new Vault(vaultRecords(store), options.keychain ?? createOsKeychain(), options.passphrase),
       now: options.now ?? (() => new Date()),
       osUser: options.osUser ?? currentOsUser(),
       httpOptions: options.http ?? {},
@@ -160,6 +140,10 @@ export class KeywardenEngine {
     this.keys = new KeyWorkflows(this.context);
     this.remindersFlow = new ReminderWorkflows(this.context);
     this.vaultWorkflows = new VaultWorkflows(this.context);
+    this.auditFlow = new AuditWorkflows(this.context);
+    this.settingsFlow = new SettingsWorkflows(this.context);
+    this.backupFlow = new BackupWorkflows(this.context, binding(options), warnings);
+    this.healthFlow = new HealthWorkflow(this.context, () => this.rotations());
   }
 
   /**
@@ -167,7 +151,7 @@ export class KeywardenEngine {
    * `start`, which also keeps the backups; this is for tests and tools that want no backup work.
    */
   static open(options: EngineOptions): KeywardenEngine {
-    const { store, warnings } = openStore(options, true);
+    const { store, warnings } = openDataFolder(options);
     return new KeywardenEngine(options, store, warnings);
   }
 
@@ -179,53 +163,16 @@ export class KeywardenEngine {
    */
   static async start(options: EngineOptions): Promise<KeywardenEngine> {
     if (options.readOnly) return KeywardenEngine.open(options);
-    const { store, warnings } = openStore(options, false);
-    try {
-      if (store.pendingMigrations() > 0 && store.hasData()) {
-        const { makeBackup } = await import('./store/backups.js');
-        const latest = MIGRATIONS.at(-1)?.version ?? 0;
-        try {
-          await makeBackup(store, { databasePath: store.path, reason: `before-schema-${latest}`, ...binding(options) });
-        } catch (error) {
-          const typed = error instanceof KeywardenError ? error : null;
-          throw new KeywardenError(
-            typed?.code ?? 'internal',
-            `could not back up ${store.path} before upgrading its schema, so it was not upgraded (${typed?.message ?? String(error)}); free some space or fix the backups folder's permissions, then try again`,
-            { path: store.path },
-            { cause: error },
-          );
-        }
-      }
-      store.migrate();
-    } catch (error) {
-      store.close();
-      throw error;
-    }
+    const { store, warnings } = await startDataFolder(options);
     const engine = new KeywardenEngine(options, store, warnings);
-    engine.automaticBackups = true;
-    await engine.dailyBackup();
+    engine.backupFlow.automatic = true;
+    await engine.backupFlow.daily();
     return engine;
   }
 
   /** The backup `restore` would bring back, checked: `source`, or (none given) the newest rolling backup that passes its check. */
   static inspectBackup(options: { home: string; source?: string; nativeBinding?: string }): { path: string; createdAt: string | null; check: FileCheck } {
-    const databasePath = join(options.home, DATABASE_FILE);
-    if (options.source !== undefined) {
-      const path = resolve(options.source);
-      return { path, createdAt: listBackups(databasePath).find((backup) => backup.path === path)?.createdAt ?? null, check: requireRestorable(path, binding(options)) };
-    }
-    const latest = newestGoodBackup(databasePath, binding(options));
-    if (!latest) {
-      const count = listBackups(databasePath).length;
-      throw new KeywardenError(
-        'not_found',
-        count === 0
-          ? `there is no backup in ${join(options.home, BACKUP_FOLDER)}; name a backup file instead of --latest`
-          : `none of the ${count} backups in ${join(options.home, BACKUP_FOLDER)} passes its check; name another backup file instead of --latest`,
-        { path: join(options.home, BACKUP_FOLDER) },
-      );
-    }
-    return { path: latest.path, createdAt: latest.createdAt, check: latest.check };
+    return inspectBackup(options);
   }
 
   /**
@@ -233,52 +180,29 @@ export class KeywardenEngine {
    * refused while any process has the database open. No engine may be open on the folder: the caller
    * confirms with the administrator first.
    */
-  static async restore(options: { home: string; source: string; nativeBinding?: string }): Promise<RestoreResult> {
-    requireTrustedDataFolder(options.home);
-    const { restoreDatabase } = await import('./store/restore.js');
-    return restoreDatabase(join(options.home, DATABASE_FILE), options.source, binding(options));
+  static restore(options: { home: string; source: string; nativeBinding?: string }): Promise<RestoreResult> {
+    return restoreBackup(options);
   }
 
   async close(): Promise<void> {
-    await this.backupRun;
+    await this.backupFlow.settled();
     await this.context.closeConnectors();
     this.context.store.close();
   }
 
-  // ---- backups (store/backups.ts, loaded when one is made) ---------------------------------------
+  // ---- backups (workflows/backups.ts) ------------------------------------------------------------
 
   /**
    * Makes a backup now: into the rolling set of `backups/` (pruned to the last 7), or to `output`, never over an
    * existing file or through a link unless `force`, which replaces it with a new 0600 file.
    */
-  async backup(output?: string, options: { force?: boolean } = {}): Promise<BackupMade> {
-    const { makeBackup } = await import('./store/backups.js');
-    const store = this.context.store;
-    return makeBackup(store, { databasePath: store.path, reason: 'manual', ...(output === undefined ? {} : { output, force: options.force === true }), ...this.binding });
+  backup(output?: string, options: { force?: boolean } = {}): Promise<BackupMade> {
+    return this.backupFlow.backup(output, options);
   }
 
   /** The rolling backups, newest first (not re-checked: each was checked when it was made). */
   backups(): BackupFile[] {
-    return listBackups(this.context.store.path);
-  }
-
-  /** The day's backup if it is due (see `start`); a failure is kept in `warnings`, never thrown: the next day's check tries again. */
-  private async dailyBackup(): Promise<void> {
-    const store = this.context.store;
-    try {
-      const { dailyBackupIfDue } = await import('./store/backups.js');
-      await dailyBackupIfDue(store, { databasePath: store.path, ...this.binding });
-    } catch (error) {
-      this.warnings.push(`the daily backup of ${store.path} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-
-  /** Starts the day's backup in the background when it is due (a directory listing decides; nothing else on the common path). */
-  private dailyBackupSoon(): void {
-    if (!this.automaticBackups || this.backupRun || !dailyBackupDue(this.context.store.path, new Date())) return;
-    this.backupRun = this.dailyBackup().finally(() => {
-      this.backupRun = null;
-    });
+    return this.backupFlow.list();
   }
 
   // ---- backends (workflows/backends.ts) ----------------------------------------------------------
@@ -323,7 +247,7 @@ export class KeywardenEngine {
   /** Lists every named backend (all listable ones when none is named) concurrently; each commits all or nothing. */
   async sync(names: readonly string[] = [], options: { onProgress?: (progress: SyncProgress) => void } = {}): Promise<SyncReport> {
     const report = await this.syncing.sync(names, options);
-    this.dailyBackupSoon();
+    this.backupFlow.dailySoon();
     return report;
   }
 
@@ -352,7 +276,6 @@ export class KeywardenEngine {
     return this.keys.testTarget(ref);
   }
 
-  /** The secret, from the encrypted cache or (CommBox) from the vendor. Audited. */
   /** What the key detail may offer for this key, each refusal with its reason (offline). */
   keyActions(ref: string): KeyActions {
     return this.keys.keyActions(ref);
@@ -363,6 +286,7 @@ export class KeywardenEngine {
     return this.keys.keyFacts(ref);
   }
 
+  /** The secret, from the encrypted cache or (CommBox) from the vendor. Audited. */
   reveal(ref: string, purpose: 'reveal' | 'copy' = 'reveal'): Promise<string> {
     return this.keys.reveal(ref, purpose);
   }
@@ -408,19 +332,15 @@ export class KeywardenEngine {
    * Health findings (health/findings.ts): overdue and due keys, failed tests, failing or stale backends, stopped
    * rotations and the rest, from metadata only (works offline and locked).
    */
-  async health(options: Partial<HealthOptions> = {}): Promise<HealthReport> {
-    const { computeHealth, DEFAULT_HEALTH_OPTIONS } = await import('./health/findings.js');
-    const backends = this.listBackends();
-    const shownOnceBackends = new Set(backends.filter((backend) => backend.type !== 'manual' && !backendDefinition(backend.type).secretsViewable).map((backend) => backend.name));
-    const [rotations, graceWarnings] = [await this.listRotations({ all: true }), await this.rotationGraceWarnings(options.leadDays ?? DEFAULT_HEALTH_OPTIONS.leadDays)];
-    return computeHealth({ keys: this.listKeys({}), backends, shownOnceBackends, rotations, graceWarnings, now: this.context.now(), options });
+  health(options: Partial<HealthOptions> = {}): Promise<HealthReport> {
+    return this.healthFlow.report(options);
   }
 
   /** Reminders that reached a notification threshold not notified yet; each is recorded as notified (once, across processes). */
   claimReminderNotifications(): ReminderNotice[] {
     const notices = this.remindersFlow.claimNotifications();
     // The hourly check of a long-running app is also when it notices a new day and makes that day's backup.
-    this.dailyBackupSoon();
+    this.backupFlow.dailySoon();
     return notices;
   }
 
@@ -434,13 +354,15 @@ export class KeywardenEngine {
     return this.remindersFlow.trayStatus(limit);
   }
 
+  // ---- audit (workflows/audit.ts) ---------------------------------------------------------------
+
   auditTrail(query: AuditQuery = {}): AuditEvent[] {
-    return this.keys.auditTrail(query);
+    return this.auditFlow.trail(query);
   }
 
   /** Walks the audit trail's hash chain (offline, read-only) and names the first edited, removed or reordered event. */
   verifyAuditTrail(): AuditChainStatus {
-    return this.context.store.verifyAudit();
+    return this.auditFlow.verify();
   }
 
   /**
@@ -448,17 +370,12 @@ export class KeywardenEngine {
    * null when no event carries it (the trail up to it was rewritten or removed).
    */
   findAuditHead(hash: string): { id: number; at: string; after: number } | null {
-    return this.context.store.findAuditByHash(hash.trim().toLowerCase());
+    return this.auditFlow.findHead(hash);
   }
 
   /** The evidence pack for auditors (evidence.ts): the inventory by prefix, the chained trail and its verdict. Never a secret. */
-  async evidencePack(keywardenVersion: string): Promise<EvidencePack> {
-    const { buildEvidencePack } = await import('./evidence.js');
-    const generatedAt = new Date().toISOString();
-    const backends = this.listBackends();
-    const keys = this.listKeys({});
-    const { status, events, genesisAt } = this.context.store.auditEvidence();
-    return buildEvidencePack({ generatedAt, generatedBy: this.context.osUser, keywardenVersion, dataFolder: this.home, backends, keys, chain: status, genesisAt, events });
+  evidencePack(keywardenVersion: string): Promise<EvidencePack> {
+    return this.auditFlow.evidencePack(keywardenVersion, this.home);
   }
 
   /**
@@ -532,63 +449,26 @@ export class KeywardenEngine {
     return (await this.rotations()).setConsumers(ref, names);
   }
 
-  // ---- settings ---------------------------------------------------------------------------------
+  // ---- settings and the desktop window (workflows/settings.ts) ----------------------------------
 
-  /**
-   * The administrator's preferences, defaults filled in for anything never set. Async only because the
-   * schema (and so zod) is loaded on first use: commands that never read settings do not pay for it.
-   */
-  async settings(): Promise<Settings> {
-    const domain = await import('../../shared/domain.js');
-    return this.readSettings(domain);
+  /** The administrator's preferences, defaults filled in (async: the schema is loaded on first use). */
+  settings(): Promise<Settings> {
+    return this.settingsFlow.settings();
   }
 
-  private readSettings({ DEFAULT_SETTINGS, Settings: schema }: typeof import('../../shared/domain.js')): Settings {
-    const stored = this.context.store.getMeta(SETTINGS_META);
-    const parsed = schema.partial().safeParse(stored ? JSON.parse(stored) : {});
-    // A value written by another version that no longer fits is ignored, not fatal.
-    return { ...DEFAULT_SETTINGS, ...(parsed.success ? parsed.data : {}) };
+  /** Changes some preferences; the others keep their values. Audited with what changed. */
+  updateSettings(changes: Partial<Settings>): Promise<Settings> {
+    return this.settingsFlow.update(changes);
   }
 
-  /**
-   * Changes some preferences; the others keep their values. Audited with what changed. The record is read and
-   * written in one transaction: the desktop app and a CLI changing two different settings at once both keep theirs.
-   */
-  async updateSettings(changes: Partial<Settings>): Promise<Settings> {
-    const domain = await import('../../shared/domain.js');
-    const checked = domain.Settings.partial().strict().safeParse(changes);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      throw new KeywardenError('invalid_input', `the setting ${issue?.path.join('.') || '(unknown)'} is not valid: ${issue?.message ?? 'invalid'}`);
-    }
-    const next = this.context.store.transaction(() => {
-      const merged = { ...this.readSettings(domain), ...checked.data };
-      this.context.store.setMeta(SETTINGS_META, JSON.stringify(merged));
-      return merged;
-    });
-    const described = Object.entries(checked.data).map(([name, value]) => `${name}=${String(value)}`);
-    this.context.audit('settings.update', null, null, 'ok', described.join(', ') || 'no change');
-    return next;
-  }
-
-  // ---- the desktop window ------------------------------------------------------------------------
-
-  /** The desktop window's last size and place, or null (never saved, or a record this version cannot read). Not audited: not an administrator's action. */
+  /** The desktop window's last size and place, or null. Not audited: not an administrator's action. */
   windowState(): WindowState | null {
-    const stored = this.context.store.getMeta(WINDOW_STATE_META);
-    if (stored === null) return null;
-    try {
-      return parseWindowState(JSON.parse(stored));
-    } catch {
-      return null;
-    }
+    return this.settingsFlow.windowState();
   }
 
   /** Remembers the desktop window's size and place; a value that is not a window state is refused, never stored. */
   saveWindowState(state: WindowState): void {
-    const checked = parseWindowState(state);
-    if (!checked) throw new KeywardenError('invalid_input', 'not a window size and place');
-    this.context.store.setMeta(WINDOW_STATE_META, JSON.stringify(checked));
+    this.settingsFlow.saveWindowState(state);
   }
 
   // ---- vault (workflows/vault.ts) ----------------------------------------------------------------
@@ -625,91 +505,5 @@ export class KeywardenEngine {
   /** Starts the vault over: cached secrets and credentials dropped, the inventory kept. Confirmed by the caller. */
   resetVault(): ReturnType<VaultWorkflows['resetVault']> {
     return this.vaultWorkflows.resetVault();
-  }
-}
-
-/**
- * Refuses a data folder, or a database file (with its -wal, -shm or -journal), that another local user could
- * change: owned by someone else, or writable by group or others. Whoever can write the folder can move the
- * database aside and put another in its place (secrets sealed by the administrator's next command would go
- * into it, a restore could be faked); whoever owns it can do that and more. The message says the chmod or chown
- * that fixes it; nothing is changed. A folder or file only readable by others is not refused here: the folder
- * is narrowed when Keywarden opens it for writing, and the files are created 0600. Windows: skipped (NTFS ACLs
- * of the per-user profile keep other users out).
- */
-function requireTrustedDataFolder(home: string): void {
-  requireOwnPath(home, { what: 'the data folder', risk: 'move the inventory database aside or replace it', fixMode: 0o700 });
-  for (const suffix of ['', '-wal', '-shm', '-journal']) {
-    const what = suffix === '' ? 'the inventory database' : `the database's ${suffix.slice(1)} file`;
-    requireOwnPath(join(home, `${DATABASE_FILE}${suffix}`), { what, risk: 'change the inventory and the audit trail', fixMode: 0o600 });
-  }
-}
-
-/**
- * Prepares the data folder: created 0700, refused when another user could change it (see
- * `requireTrustedDataFolder`), or narrowed to 0700 when it is the user's with wider read rights (the
- * database inside holds sealed secrets and the audit trail). Returns warnings for what could not be
- * done, for the caller to show.
- */
-function prepareDataFolder(home: string): string[] {
-  try {
-    mkdirSync(home, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new KeywardenError('invalid_input', `cannot create the data folder ${home}: ${(error as Error).message}`, { path: home });
-  }
-  requireTrustedDataFolder(home);
-  if (process.platform === 'win32') return []; // NTFS ACLs of the per-user profile already keep other users out
-  try {
-    const { mode } = statSync(home);
-    if ((mode & 0o077) === 0) return [];
-    // A folder that also holds other things (a home folder given as --home) keeps its mode: narrowing
-    // it would surprise whoever owns those things. Keywarden's own folder, or an empty one, is narrowed.
-    const foreign = readdirSync(home).filter((name) => !name.startsWith(DATABASE_FILE) && name !== DEMO_PASSPHRASE_FILE && name !== BACKUP_FOLDER && !name.startsWith(STAGING_PREFIX));
-    if (foreign.length > 0)
-      return [`the data folder ${home} is readable by other users and holds other files, so Keywarden left it as it is; give Keywarden a folder of its own, or run "chmod 700 ${home}"`];
-    chmodSync(home, 0o700);
-    return [];
-  } catch (error) {
-    return [`the data folder ${home} is readable by other users and could not be restricted to you (${(error as Error).message}); run "chmod 700 ${home}"`];
-  }
-}
-
-/** Opens the data folder's store (see `KeywardenEngine.open`); `migrate: false` leaves pending migrations to `start`. */
-function openStore(options: EngineOptions, migrate: boolean): { store: InventoryStore; warnings: string[] } {
-  const databasePath = join(options.home, DATABASE_FILE);
-  if ((options.mustExist || options.readOnly) && !existsSync(databasePath)) {
-    throw new KeywardenError(
-      'no_inventory',
-      existsSync(options.home)
-        ? `${options.home} holds no Keywarden inventory (no ${DATABASE_FILE}); check --home or KEYWARDEN_HOME, or add a backend there with "keywarden backend add"${restorable(databasePath)}`
-        : `no Keywarden data folder at ${options.home}; check --home or KEYWARDEN_HOME, or add a backend with "keywarden backend add" to create it`,
-      { path: options.home },
-    );
-  }
-  if (options.readOnly) requireTrustedDataFolder(options.home);
-  const warnings = options.readOnly ? [] : prepareDataFolder(options.home);
-  const store = InventoryStore.open(databasePath, {
-    ...binding(options),
-    ...(options.readOnly ? { readOnly: true } : {}),
-    ...(migrate ? {} : { migrate: false }),
-  });
-  return { store, warnings };
-}
-
-/** A data folder whose database is gone but whose backups are there says so. */
-function restorable(databasePath: string): string {
-  const newest = listBackups(databasePath)[0];
-  return newest ? `; its backups folder holds ${newest.path}: "keywarden restore --latest" brings the newest good one back` : '';
-}
-
-function binding(options: { nativeBinding?: string }): { nativeBinding?: string } {
-  return options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
-}
-
-function currentOsUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
 }

@@ -162,10 +162,10 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
     for (const [position, spec] of backends.entries()) {
       const share = position === backends.length - 1 ? remaining : Math.round(count * spec.share);
       remaining -= share;
-      const row = store.insertBackend({ name: spec.name, type: spec.type, url: spec.url, settings: {}, rotateEveryDays: null, createdAt: new Date(now - 800 * DAY_MS).toISOString() }, null);
+      const row = store.backends.insert({ name: spec.name, type: spec.type, url: spec.url, settings: {}, rotateEveryDays: null, createdAt: new Date(now - 800 * DAY_MS).toISOString() }, null);
       const keys = Array.from({ length: share }, (_, index) => make[spec.type](index));
       const syncStartedAt = new Date().toISOString();
-      store.replaceInventory(row.id, keys, {
+      store.keys.replaceInventory(row.id, keys, {
         syncStartedAt,
         syncedAt: new Date().toISOString(),
         rotateEveryDays: backendDefinition(spec.type).defaultRotationDays,
@@ -182,7 +182,7 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
           blobs.push([key.id, blob]);
         }
         store.transaction(() => {
-          for (const [keyId, blob] of blobs) store.putKeySecret(row.id, keyId, blob, cachedAt);
+          for (const [keyId, blob] of blobs) store.keys.putSecret(row.id, keyId, blob, cachedAt);
         });
         secrets = blobs.length;
       }

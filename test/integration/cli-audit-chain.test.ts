@@ -39,7 +39,7 @@ function appendInChild(dbPath: string, label: string, count: number): Promise<nu
     const { InventoryStore } = require(${JSON.stringify(join(PROJECT_ROOT, 'dist', 'electron', 'core', 'store', 'store.js'))});
     const store = InventoryStore.open(process.argv[1]);
     for (let i = 0; i < Number(process.argv[3]); i++) {
-      store.appendAudit({ at: new Date().toISOString(), osUser: 'writer-' + process.argv[2], action: 'test', backend: 'hand', ref: null, outcome: 'ok', detail: process.argv[2] + ' ' + i });
+      store.audit.append({ at: new Date().toISOString(), osUser: 'writer-' + process.argv[2], action: 'test', backend: 'hand', ref: null, outcome: 'ok', detail: process.argv[2] + ' ' + i });
     }
     store.close();`;
   return new Promise((resolve, reject) => {

@@ -57,14 +57,6 @@ export const MUTANTS = [
     why: 'A re-list that failed would count as the vendor\'s truth: a create whose answer was lost would read "not created, try again" from an inventory that was never refreshed.',
   },
   {
-    name: 'vendor-issued-key-not-audited',
-    file: 'electron/core/workflows/vendor-changes.ts',
-    find: '      also?.(at);\n      ctx.audit(event.action, row.name, event.ref, event.outcome, event.detail);\n',
-    replace: '      also?.(at);\n',
-    tests: ['test/integration/lock.test.ts', 'test/integration/cli-commbox.test.ts'],
-    why: 'A key created (or a replacement issued) at the vendor would leave no event in the audit trail: the trail would no longer account for every key Keywarden made.',
-  },
-  {
     name: 'vendor-issued-key-also-dropped',
     file: 'electron/core/workflows/vendor-changes.ts',
     find: '      also?.(at);\n',
@@ -92,7 +84,7 @@ export const MUTANTS = [
   {
     name: 'keys-lost-delete-taken-as-done',
     file: 'electron/core/workflows/keys.ts',
-    find: '      const stillThere = listed.ok && this.ctx.store.getKey(row.name, key.id, this.ctx.now());',
+    find: '      const stillThere = listed.ok && this.ctx.store.keys.get(row.name, key.id, this.ctx.now());',
     replace: '      const stillThere = false;',
     tests: ['test/integration/engine-faults.test.ts'],
     why: 'A delete whose answer was lost would be taken as done without reading the re-list: the key disappears from the inventory while it still works at the vendor.',
@@ -255,6 +247,14 @@ export const MUTANTS = [
   },
 
   // ---- store ---------------------------------------------------------------------------------------------------------
+  {
+    name: 'store-recorded-key-not-audited',
+    file: 'electron/core/store/keys.ts',
+    find: '      this.audit.append(event);\n',
+    replace: '',
+    tests: ['test/integration/key-with-secret.test.ts', 'test/integration/lock.test.ts', 'test/integration/cli-commbox.test.ts'],
+    why: 'A key recorded with its secret (created or issued at the vendor, added by hand, pasted in a rotation) would leave no event in the audit trail: the trail would no longer account for every key Keywarden holds a secret for.',
+  },
   {
     name: 'store-unchanged-row-ignores-status',
     file: 'electron/core/store/key-rows.ts',

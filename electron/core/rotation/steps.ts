@@ -44,7 +44,7 @@ export class RotationSteps {
 
   /** Runs the rotation's current step with the administrator's answer, if any. */
   async run(rotation: RotationRow, step: RotationStepRow, input: RotationAdvance | null): Promise<StepResult> {
-    const row = this.ctx.store.requireBackend(rotation.backendName);
+    const row = this.ctx.store.backends.require(rotation.backendName);
     switch (step.name) {
       // The steps that receive a shown-once secret hold the data key until it is committed (see Vault.hold).
       case 'revoke-old':
@@ -134,8 +134,8 @@ export class RotationSteps {
         replacement,
         () => ({ action: 'revoke', ref: this.ref(rotation), outcome: 'ok', detail: `rotation ${rotation.id}: replacement ${newRef} cached encrypted` }),
         (at) => {
-          if (outcome.revoked) this.ctx.store.upsertKey(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
-          else this.ctx.store.setKeyStatus(row.id, rotation.keyId, 'revoked');
+          if (outcome.revoked) this.ctx.store.keys.upsert(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
+          else this.ctx.store.keys.setStatus(row.id, rotation.keyId, 'revoked');
           this.ctx.store.rotations.update(rotation.id, { newKeyId: replacement.key.id, graceEndsAt: outcome.revoked?.graceEndsAt ?? null }, at);
           this.ctx.store.rotations.setStep(rotation.id, 'revoke-old', 'done', at, `revoked; replacement ${newRef} cached encrypted`);
         },
@@ -156,12 +156,12 @@ export class RotationSteps {
       this.ctx.store.rotations.setStep(rotation.id, 'revoke-old', 'done', this.now(), detail);
       this.ctx.audit('revoke', row.name, this.ref(rotation), 'ok', revokeAudit);
     };
-    if (this.options(rotation).oldIsCredential && this.ctx.store.getCredentialSealed(row.id) && (await this.stillCredential(row, rotation.keyId))) {
+    if (this.options(rotation).oldIsCredential && this.ctx.store.backends.getCredentialSealed(row.id) && (await this.stillCredential(row, rotation.keyId))) {
       await this.ctx.forgetRevokedCredential(row, rotation.keyId, write);
     } else {
       this.ctx.store.transaction(() => {
-        this.ctx.store.setKeyStatus(row.id, rotation.keyId, 'revoked');
-        this.ctx.store.deleteKeySecret(row.id, rotation.keyId);
+        this.ctx.store.keys.setStatus(row.id, rotation.keyId, 'revoked');
+        this.ctx.store.keys.deleteSecret(row.id, rotation.keyId);
         write();
       });
     }
@@ -173,7 +173,7 @@ export class RotationSteps {
   private async stillCredential(row: BackendRow, keyId: string): Promise<boolean> {
     const current = await this.ctx.credentialKeyId(row);
     // The key may be gone from the inventory already (a re-list after the revoke): then the credential can only be it.
-    return current === keyId || (current === null && !this.ctx.store.getKey(row.name, keyId, this.ctx.now()));
+    return current === keyId || (current === null && !this.ctx.store.keys.get(row.name, keyId, this.ctx.now()));
   }
 
   /**
@@ -186,13 +186,13 @@ export class RotationSteps {
     if (!listed.ok && !credentialRefused) {
       return this.block(rotation, 'revoke-old', 'unknown', 'outcome-unknown', `the revoke's outcome is unknown and re-listing failed (${listed.error}); resume to look again`);
     }
-    const after = listed.ok ? this.ctx.store.getKey(row.name, rotation.keyId, this.ctx.now()) : null;
+    const after = listed.ok ? this.ctx.store.keys.get(row.name, rotation.keyId, this.ctx.now()) : null;
     if (after && after.status === 'active') {
       // It did not happen: safe to send, now that the list says so.
       if (cause) return this.block(rotation, 'revoke-old', 'failed', 'step-failed', `${cause.message}; re-listing shows ${after.ref} still active: resume to revoke it again`);
       return null;
     }
-    const fresh = this.ctx.store.requireBackend(row.name);
+    const fresh = this.ctx.store.backends.require(row.name);
     if (!backendDefinition(row.type).revokeIssuesReplacement) {
       await this.revoked(rotation, fresh, 'answer lost; re-listing shows the key revoked', `rotation ${rotation.id}: answer lost; confirmed by re-listing`);
       return { next: 'continue' };
@@ -201,13 +201,13 @@ export class RotationSteps {
     const replacement = newestReplacement(this.ctx, fresh, rotation.keyId);
     if (!replacement) return this.block(rotation, 'revoke-old', 'unknown', 'outcome-unknown', `${this.ref(rotation)} is no longer active, but no replacement is listed; sync, then resume`);
     let sealed: Buffer | null = null;
-    if (!this.ctx.store.getKeySecret(fresh.id, replacement.id)) {
+    if (!this.ctx.store.keys.getSecret(fresh.id, replacement.id)) {
       const connector = await this.ctx.connectorFor(fresh);
       if (connector.fetchSecret) sealed = await this.ctx.vault.seal(this.ctx.keySecretIdentity(fresh, replacement.id), await connector.fetchSecret(replacement.id));
     }
     const at = this.now();
     this.done(rotation, 'revoke-old', `answer lost; re-listing shows the revoke done and the replacement ${replacement.ref}${sealed ? ', cached encrypted' : ''}`, () => {
-      if (sealed) this.ctx.store.putKeySecret(fresh.id, replacement.id, sealed, at);
+      if (sealed) this.ctx.store.keys.putSecret(fresh.id, replacement.id, sealed, at);
       this.ctx.store.rotations.update(rotation.id, { newKeyId: replacement.id, graceEndsAt: after?.graceEndsAt ?? null }, at);
     });
     this.ctx.audit('revoke', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}: answer lost; confirmed by re-listing`);
@@ -267,7 +267,7 @@ export class RotationSteps {
   private async reconcileCreate(rotation: RotationRow, row: BackendRow, name: string, cause: KeywardenError | null): Promise<StepResult | null> {
     const listed = await relist(this.ctx, row);
     if (!listed.ok) return this.block(rotation, 'create-new', 'unknown', 'outcome-unknown', `the create's outcome is unknown and re-listing failed (${listed.error}); resume to look again`);
-    const created = this.ctx.store.getKey(row.name, name, this.ctx.now());
+    const created = this.ctx.store.keys.get(row.name, name, this.ctx.now());
     if (!created) {
       if (cause) return this.block(rotation, 'create-new', 'failed', 'step-failed', `${cause.message}; re-listing shows no "${name}": it was not created, and resuming creates it`);
       return null;
@@ -286,14 +286,14 @@ export class RotationSteps {
   private async deleteOrphan(rotation: RotationRow, row: BackendRow, connector: Connector, orphan: string): Promise<StepResult | null> {
     const listed = await relist(this.ctx, row);
     if (!listed.ok) return this.block(rotation, 'create-new', 'failed', 'step-failed', `could not re-list before deleting "${orphan}" (${listed.error}); resume to try again`);
-    if (this.ctx.store.getKey(row.name, orphan, this.ctx.now())) {
+    if (this.ctx.store.keys.get(row.name, orphan, this.ctx.now())) {
       try {
         await connector.deleteKey!(orphan);
       } catch (caught) {
         const error = toKeywardenError(caught);
         if (error.code !== 'not_found') return this.block(rotation, 'create-new', 'failed', 'step-failed', `deleting "${orphan}" failed: ${error.message}; resume to try again`);
       }
-      this.ctx.store.deleteKey(row.id, orphan);
+      this.ctx.store.keys.delete(row.id, orphan);
       this.ctx.audit('delete', row.name, `${row.name}/${orphan}`, 'ok', `rotation ${rotation.id}: its key was lost in transit`);
     }
     const { orphan: _done, ...rest } = this.options(rotation);
@@ -305,7 +305,7 @@ export class RotationSteps {
   /** The remedy: a key whose secret was lost is deleted and another created under the next free name. */
   remedy(rotation: RotationRow): void {
     const options = this.options(rotation);
-    const taken = (candidate: string) => this.ctx.store.getKey(rotation.backendName, candidate, this.ctx.now()) !== null;
+    const taken = (candidate: string) => this.ctx.store.keys.get(rotation.backendName, candidate, this.ctx.now()) !== null;
     const lost = rotation.problemKind === 'secret-lost' ? options.newName : undefined;
     const next = nextFreeName(options.newName!, (candidate) => taken(candidate) || candidate === options.newName);
     const at = this.now();
@@ -333,7 +333,7 @@ export class RotationSteps {
     const probe = await this.ctx.buildConnector(definition, row.name, row.url, async () => secret, row.settings);
     try {
       await probe.connector.verifyCredential(secret);
-      const old = this.ctx.store.getRemoteKey(row.id, rotation.keyId);
+      const old = this.ctx.store.keys.getRemote(row.id, rotation.keyId);
       if (old && probe.connector.keyIdForCredential?.(secret, [old]) === rotation.keyId) {
         throw new KeywardenError('invalid_input', `${row.name}: this is the old key ${this.ref(rotation)} itself; paste the new key created in the ${definition.displayName} dashboard`);
       }
@@ -345,8 +345,8 @@ export class RotationSteps {
     }
     const sealed = await this.ctx.vault.seal(credentialIdentity(row), secret);
     this.done(rotation, 'paste-new', "new key tested and stored as the backend's credential", () => {
-      this.ctx.store.setCredentialSealed(row.id, sealed);
-      this.ctx.store.clearBackendError(row.id);
+      this.ctx.store.backends.setCredentialSealed(row.id, sealed);
+      this.ctx.store.backends.clearError(row.id);
     });
     await this.ctx.dropConnector(row.name);
     this.ctx.audit('backend.set-credential', row.name, null, 'ok', `rotation ${rotation.id}: tested, then stored`);
@@ -371,7 +371,7 @@ export class RotationSteps {
         newRef = this.ref(rotation);
         const secret = await this.ctx.vault.open(rotationSecretIdentity(rotation, row), rotation.newSecretSealed!);
         const connector = await this.ctx.connectorFor(row);
-        outcome = await connector.testKey(this.ctx.store.getRemoteKey(row.id, rotation.keyId)!, secret);
+        outcome = await connector.testKey(this.ctx.store.keys.getRemote(row.id, rotation.keyId)!, secret);
       } else {
         const newKeyId = rotation.newKeyId ?? (await this.findPastedKey(rotation, row));
         if (!newKeyId) return this.block(rotation, 'test-new', 'failed', 'step-failed', 'the new key is not in the list yet; resume to look again');
@@ -393,7 +393,7 @@ export class RotationSteps {
   private async findPastedKey(rotation: RotationRow, row: BackendRow): Promise<string | null> {
     const listed = await relist(this.ctx, row);
     if (!listed.ok) throw new KeywardenError('vendor_unavailable', `${row.name}: re-listing failed: ${listed.error}`);
-    const keyId = await this.ctx.credentialKeyId(this.ctx.store.requireBackend(row.name));
+    const keyId = await this.ctx.credentialKeyId(this.ctx.store.backends.require(row.name));
     if (keyId && keyId !== rotation.keyId) {
       this.ctx.store.rotations.update(rotation.id, { newKeyId: keyId }, this.now());
       rotation.newKeyId = keyId;
@@ -406,7 +406,7 @@ export class RotationSteps {
 
   private async recordDates(rotation: RotationRow, row: BackendRow): Promise<StepResult> {
     this.intent(rotation, 'record-dates');
-    const remote = this.ctx.store.getRemoteKey(row.id, rotation.keyId);
+    const remote = this.ctx.store.keys.getRemote(row.id, rotation.keyId);
     if (!remote) throw new KeywardenError('not_found', `${this.ref(rotation)} is no longer in the inventory; abandon the rotation`);
     const secret = await this.ctx.vault.open(rotationSecretIdentity(rotation, row), rotation.newSecretSealed!);
     const now = new Date();
@@ -420,11 +420,14 @@ export class RotationSteps {
     const sealed = await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, remote.id, remote.details), secret);
     const at = now.toISOString();
     this.done(rotation, 'record-dates', `created ${at.slice(0, 10)}${expiresAt ? `, expires ${expiresAt.slice(0, 10)}` : ''}; the new secret is cached encrypted`, () => {
-      this.ctx.store.upsertKey(row.id, { ...remote, prefix: maskedTail(secret) ?? null, createdAt: at, expiresAt }, null, this.ctx.rotationDays(row));
-      this.ctx.store.putKeySecret(row.id, remote.id, sealed, at);
+      // The pasted secret is committed with its key's new dates, the key's audit event and this step, or none of them.
+      this.ctx.store.keys.record(
+        row.id,
+        { key: { ...remote, prefix: maskedTail(secret) ?? null, createdAt: at, expiresAt }, sealed, at, syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row) },
+        this.ctx.auditEntry('key.edit', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}: new secret, created ${at}${expiresAt ? `, expires ${expiresAt}` : ''}`),
+      );
       this.ctx.store.rotations.update(rotation.id, { newKeyId: remote.id, newSecretSealed: null }, at);
     });
-    this.ctx.audit('key.edit', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}: new secret, created ${at}${expiresAt ? `, expires ${expiresAt}` : ''}`);
     return { next: 'continue' };
   }
 
@@ -461,7 +464,7 @@ export class RotationSteps {
   /** The new key inherits the consumers, so its own rotation starts from them. */
   carryConsumers(rotation: RotationRow, names: readonly string[], at: string): void {
     const newKeyId = this.ctx.store.rotations.get(rotation.id)?.newKeyId ?? rotation.newKeyId;
-    if (!newKeyId || names.length === 0 || !this.ctx.store.getRemoteKey(rotation.backendId, newKeyId)) return;
+    if (!newKeyId || names.length === 0 || !this.ctx.store.keys.getRemote(rotation.backendId, newKeyId)) return;
     this.ctx.store.rotations.setKeyConsumers(rotation.backendId, newKeyId, names, at);
   }
 
@@ -482,7 +485,7 @@ export class RotationSteps {
     } else {
       const listed = await relist(this.ctx, row);
       if (!listed.ok) return this.block(rotation, 'delete-old', 'unknown', 'outcome-unknown', `the delete's outcome is unknown and re-listing failed (${listed.error}); resume to look again`);
-      if (!this.ctx.store.getKey(row.name, rotation.keyId, this.ctx.now())) {
+      if (!this.ctx.store.keys.get(row.name, rotation.keyId, this.ctx.now())) {
         this.done(rotation, 'delete-old', 're-listing shows the old key deleted');
         return { next: 'continue', consumed };
       }
@@ -496,14 +499,14 @@ export class RotationSteps {
       const error = toKeywardenError(caught);
       // Deleting is safe to repeat: whatever went wrong, the list says whether the key is still there.
       const listed = await relist(this.ctx, row);
-      const gone = listed.ok && !this.ctx.store.getKey(row.name, rotation.keyId, this.ctx.now());
+      const gone = listed.ok && !this.ctx.store.keys.get(row.name, rotation.keyId, this.ctx.now());
       if (!gone) {
         this.ctx.audit('delete', row.name, this.ref(rotation), 'failed', `rotation ${rotation.id}: ${error.code}`);
         return this.block(rotation, 'delete-old', changeWasRefused(error) ? 'failed' : 'unknown', 'step-failed', `${error.message}; resume to try again, or abandon`);
       }
     }
     faultPoint('delete-old', 'answered');
-    this.done(rotation, 'delete-old', `deleted ${this.ref(rotation)}`, () => this.ctx.store.deleteKey(row.id, rotation.keyId));
+    this.done(rotation, 'delete-old', `deleted ${this.ref(rotation)}`, () => this.ctx.store.keys.delete(row.id, rotation.keyId));
     this.ctx.audit('delete', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}`);
     return { next: 'continue', consumed };
   }

@@ -184,13 +184,13 @@ export class RotationWorkflows {
   /** A key's named consumers. */
   consumers(ref: string): string[] {
     const key = this.keys.getKey(ref);
-    return this.ctx.store.rotations.keyConsumers(this.ctx.store.requireBackend(key.backend).id, key.id);
+    return this.ctx.store.rotations.keyConsumers(this.ctx.store.backends.require(key.backend).id, key.id);
   }
 
   /** Replaces a key's named consumers; an open rotation of the key gets the new names to tick off too. */
   setConsumers(ref: string, names: readonly string[]): string[] {
     const key = this.keys.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
+    const row = this.ctx.store.backends.require(key.backend);
     const clean = cleanConsumers(names);
     this.ctx.store.rotations.setKeyConsumers(row.id, key.id, clean, new Date().toISOString());
     this.ctx.audit('key.consumers', row.name, ref, 'ok', clean.length ? clean.join(', ') : 'none');
@@ -201,10 +201,10 @@ export class RotationWorkflows {
 
   private async prepare(ref: string, options: RotationOptions): Promise<{ plan: RotationPlan; kind: RotationPlanKind; key: Key; row: BackendRow; journal: JournalOptions }> {
     const key = this.keys.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
+    const row = this.ctx.store.backends.require(key.backend);
     const definition = backendDefinition(row.type);
     const kind = choosePlanKind(definition, options);
-    const remote = this.ctx.store.getRemoteKey(row.id, key.id);
+    const remote = this.ctx.store.keys.getRemote(row.id, key.id);
     const ownDays = typeof remote?.details?.rotateEveryDays === 'number' ? remote.details.rotateEveryDays : null;
     checkOptions(kind, definition, options, key, ownDays);
     checkKeyState(kind, key);
@@ -217,7 +217,7 @@ export class RotationWorkflows {
     const journal: JournalOptions = {};
     if (options.validityDays !== undefined) journal.validityDays = options.validityDays;
     if (kind === 'create-overlap') {
-      const taken = (name: string) => this.ctx.store.getKey(row.name, name, this.ctx.now()) !== null;
+      const taken = (name: string) => this.ctx.store.keys.get(row.name, name, this.ctx.now()) !== null;
       const newName = options.newName ?? defaultNewName(key.id, this.ctx.now(), taken);
       if (newName === key.id) throw new KeywardenError('invalid_input', `the new key needs a name other than the old one's ("${key.id}")`);
       if (taken(newName)) throw new KeywardenError('conflict', `${row.name} already has a key "${newName}"; choose another with --new-name`);
@@ -288,7 +288,7 @@ export class RotationWorkflows {
 
   /** The journal row as the administrator sees it: the steps in words, what it waits for, the problem. */
   private view(rotation: RotationRow): Rotation {
-    const row = this.ctx.store.findBackend(rotation.backendName);
+    const row = this.ctx.store.backends.find(rotation.backendName);
     const type = row?.type ?? 'manual';
     const definition = backendDefinition(type);
     const options = rotation.options as JournalOptions;

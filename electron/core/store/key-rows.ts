@@ -10,7 +10,7 @@ import { KeywardenError } from '../errors.js';
 import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
 import type { SqlDatabase } from './sqlite.js';
-import type { BackendRow } from './store.js';
+import type { BackendRow } from './backends.js';
 
 export interface RawBackendRow {
   id: number;

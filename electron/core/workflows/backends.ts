@@ -36,7 +36,7 @@ export class BackendWorkflows {
     if (definition.requiresCredential && !input.credential) {
       throw new KeywardenError('invalid_input', `a ${definition.displayName} backend needs a credential: pass it on standard input with --credential-stdin`);
     }
-    if (this.ctx.store.findBackend(input.name)) {
+    if (this.ctx.store.backends.find(input.name)) {
       throw new KeywardenError('conflict', `a backend named "${input.name}" already exists; choose another name or remove it first`, { backend: input.name });
     }
     let sealed: Buffer | null = null;
@@ -45,23 +45,23 @@ export class BackendWorkflows {
       await this.verifyCredential(definition, input.name, url, input.credential, input.settings ?? {});
       sealed = await this.ctx.vault.seal(credentialIdentity({ name: input.name, type: input.type, url }), input.credential);
     }
-    const row = this.ctx.store.insertBackend({ name: input.name, type: input.type, url, settings: input.settings ?? {}, rotateEveryDays, createdAt: new Date().toISOString() }, sealed);
+    const row = this.ctx.store.backends.insert({ name: input.name, type: input.type, url, settings: input.settings ?? {}, rotateEveryDays, createdAt: new Date().toISOString() }, sealed);
     this.ctx.audit('backend.add', row.name, null, 'ok', `${definition.displayName}${url ? ` at ${url}` : ''}`);
     return this.ctx.summarise(row);
   }
 
   listBackends(): BackendSummary[] {
-    return this.ctx.store.listBackends().map((row) => this.ctx.summarise(row));
+    return this.ctx.store.backends.list().map((row) => this.ctx.summarise(row));
   }
 
   getBackend(name: string): BackendSummary {
-    return this.ctx.summarise(this.ctx.store.requireBackend(name));
+    return this.ctx.summarise(this.ctx.store.backends.require(name));
   }
 
   async removeBackend(name: string): Promise<void> {
-    const row = this.ctx.store.requireBackend(name);
+    const row = this.ctx.store.backends.require(name);
     await this.ctx.dropConnector(name);
-    this.ctx.store.deleteBackend(row.id);
+    this.ctx.store.backends.delete(row.id);
     this.ctx.audit('backend.remove', name, null, 'ok', `${plural(row.keyCount, 'key')} removed from the inventory`);
   }
 
@@ -70,7 +70,7 @@ export class BackendWorkflows {
    * unless the new one is proven to work.
    */
   async setCredential(name: string, credential: string): Promise<BackendSummary> {
-    const row = this.ctx.store.requireBackend(name);
+    const row = this.ctx.store.backends.require(name);
     const definition = backendDefinition(row.type);
     if (!definition.requiresCredential) throw new KeywardenError('unsupported', `${name}: ${definition.displayName} backends have no credential`);
     try {
@@ -80,7 +80,7 @@ export class BackendWorkflows {
       throw error;
     }
     const sealed = await this.ctx.vault.seal(credentialIdentity(row), credential);
-    this.ctx.store.setCredentialSealed(row.id, sealed);
+    this.ctx.store.backends.setCredentialSealed(row.id, sealed);
     await this.ctx.dropConnector(name);
     this.ctx.audit('backend.set-credential', name, null, 'ok', 'tested, then stored');
     // Where the credential is itself a listed key (BoxWatch), sync so it shows as cached and revealable.
@@ -94,7 +94,7 @@ export class BackendWorkflows {
    * secrets (sealed again for the new destination). The demo uses it: its emulators start on new ports each run.
    */
   async reconnectBackend(name: string, url: string, credential: string): Promise<BackendSummary> {
-    const row = this.ctx.store.requireBackend(name);
+    const row = this.ctx.store.backends.require(name);
     const { checkBackendUrl } = await import('../backends/url-policy.js');
     const checkedUrl = checkBackendUrl(url);
     await this.verifyCredential(backendDefinition(row.type), name, checkedUrl, credential, row.settings);
@@ -103,15 +103,15 @@ export class BackendWorkflows {
     const sealedCredential = await this.ctx.vault.seal(credentialIdentity(moved), credential);
     // Cached secrets are bound to the old URL; re-seal them for the new one in the same transaction.
     const resealed: Array<{ keyId: string; sealed: Buffer }> = [];
-    for (const key of this.ctx.store.listKeys({ backend: name }, this.ctx.now())) {
+    for (const key of this.ctx.store.keys.list({ backend: name }, this.ctx.now())) {
       if (!key.secretCached) continue;
-      const secret = await this.ctx.vault.open(this.ctx.keySecretIdentity(row, key.id), this.ctx.store.getKeySecret(row.id, key.id)!);
+      const secret = await this.ctx.vault.open(this.ctx.keySecretIdentity(row, key.id), this.ctx.store.keys.getSecret(row.id, key.id)!);
       resealed.push({ keyId: key.id, sealed: await this.ctx.vault.seal(this.ctx.keySecretIdentity(moved, key.id), secret) });
     }
     const at = new Date().toISOString();
     this.ctx.store.transaction(() => {
-      this.ctx.store.updateBackendEndpoint(row.id, checkedUrl, sealedCredential);
-      for (const { keyId, sealed } of resealed) this.ctx.store.putKeySecret(row.id, keyId, sealed, at);
+      this.ctx.store.backends.updateEndpoint(row.id, checkedUrl, sealedCredential);
+      for (const { keyId, sealed } of resealed) this.ctx.store.keys.putSecret(row.id, keyId, sealed, at);
     });
     await this.ctx.dropConnector(name);
     this.ctx.audit('backend.reconnect', name, null, 'ok', `now at ${checkedUrl}`);
@@ -129,9 +129,9 @@ export class BackendWorkflows {
   }
 
   setRotationPolicy(name: string, days: number | null): BackendSummary {
-    const row = this.ctx.store.requireBackend(name);
+    const row = this.ctx.store.backends.require(name);
     const checked = checkPolicyDays(days, 'rotation policy');
-    this.ctx.store.setRotationPolicy(row.id, checked, checked ?? backendDefinition(row.type).defaultRotationDays);
+    this.ctx.store.keys.setRotationPolicy(row.id, checked, checked ?? backendDefinition(row.type).defaultRotationDays);
     this.ctx.audit('backend.set-policy', name, null, 'ok', checked === null ? 'vendor default' : `every ${plural(checked, 'day')}`);
     return this.getBackend(name);
   }
@@ -141,7 +141,7 @@ export class BackendWorkflows {
    * new expiry (or the rotation it triggered) shows at once and reminders follow it.
    */
   async setVendorRotationInterval(name: string, days: number): Promise<{ backend: BackendSummary; intervalDays: number }> {
-    const row = this.ctx.store.requireBackend(name);
+    const row = this.ctx.store.backends.require(name);
     const connector = await this.ctx.connectorFor(row);
     if (!connector.setRotationInterval) {
       throw new KeywardenError(

@@ -11,7 +11,7 @@ import type { HttpClient, HttpOptions } from '../backends/http.js';
 import { backendDefinition } from '../backends/registry.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import { redactingConnector } from '../redact.js';
-import type { BackendRow, InventoryStore } from '../store/store.js';
+import type { AuditEntry, BackendRow, InventoryStore } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
 
 export interface SyncLimits {
@@ -148,11 +148,11 @@ export class EngineContext {
 
   /** Looks up a manual key's test template when the caller does not have it at hand. */
   keySecretIdentity(row: BackendRow, keyId: string, details?: RemoteKey['details']): string {
-    return boundKeySecretIdentity(row, keyId, row.type === 'manual' ? (details ?? this.store.getRemoteKey(row.id, keyId)?.details) : undefined);
+    return boundKeySecretIdentity(row, keyId, row.type === 'manual' ? (details ?? this.store.keys.getRemote(row.id, keyId)?.details) : undefined);
   }
 
   async openCredential(row: BackendRow): Promise<string> {
-    const sealed = this.store.getCredentialSealed(row.id);
+    const sealed = this.store.backends.getCredentialSealed(row.id);
     if (!sealed) {
       throw new KeywardenError('no_credential', `${row.name}: no credential is set; run "keywarden backend set-credential ${row.name} --credential-stdin"`, { backend: row.name });
     }
@@ -164,11 +164,11 @@ export class EngineContext {
    * credential is not a key. Matched by the connector without revealing anything (by prefix); opens the credential.
    */
   async credentialKeyId(row: BackendRow): Promise<string | null> {
-    if (!backendDefinition(row.type).credentialIsKey || !this.store.getCredentialSealed(row.id)) return null;
+    if (!backendDefinition(row.type).credentialIsKey || !this.store.backends.getCredentialSealed(row.id)) return null;
     const connector = await this.connectorFor(row);
     if (!connector.keyIdForCredential) return null;
     const credential = await this.openCredential(row);
-    const keys = this.store.listKeys({ backend: row.name }, this.now()).flatMap((key) => this.store.getRemoteKey(row.id, key.id) ?? []);
+    const keys = this.store.keys.list({ backend: row.name }, this.now()).flatMap((key) => this.store.keys.getRemote(row.id, key.id) ?? []);
     return connector.keyIdForCredential(credential, keys);
   }
 
@@ -181,9 +181,9 @@ export class EngineContext {
     // `extra` joins the transaction: a rotation's journal step, or the revoke's audit event (written with the action).
     const ref = `${row.name}/${keyId}`;
     this.store.transaction(() => {
-      this.store.setKeyStatus(row.id, keyId, 'revoked');
-      this.store.deleteKeySecret(row.id, keyId);
-      this.store.clearCredential(
+      this.store.keys.setStatus(row.id, keyId, 'revoked');
+      this.store.keys.deleteSecret(row.id, keyId);
+      this.store.backends.clearCredential(
         row.id,
         `needs a credential: the key Keywarden used (${ref}) was revoked on ${new Date().toISOString().slice(0, 10)}; create a new key at the vendor and run "keywarden backend set-credential ${row.name} --credential-stdin"`,
       );
@@ -217,7 +217,12 @@ export class EngineContext {
   }
 
   audit(action: string, backend: string | null, ref: string | null, outcome: AuditOutcome, detail: string | null): void {
-    this.store.appendAudit({ at: new Date().toISOString(), osUser: this.osUser, action, backend, ref, outcome, detail });
+    this.store.audit.append(this.auditEntry(action, backend, ref, outcome, detail));
+  }
+
+  /** An audit event, now, by this OS user: for a store write that commits it with the action's rows (`store.keys.record`). */
+  auditEntry(action: string, backend: string | null, ref: string | null, outcome: AuditOutcome, detail: string | null): AuditEntry {
+    return { at: new Date().toISOString(), osUser: this.osUser, action, backend, ref, outcome, detail };
   }
 
   /** For paths that must still return (a shown-once secret): an audit row that cannot be written is not worth losing the secret over. */

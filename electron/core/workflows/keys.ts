@@ -1,24 +1,10 @@
 /**
  * Keys: the inventory (offline), reveal and test, and the vendor workflows that change keys: create,
- * revoke and delete, whose lost answers are reconciled by re-listing and never re-sent; manual keys;
- * the audit trail. (Reminders: reminders.ts.)
+ * revoke and delete, whose lost answers are reconciled by re-listing and never re-sent; manual keys.
+ * (Reminders: reminders.ts; the audit trail: audit.ts.)
  */
 import { randomBytes } from 'node:crypto';
-import type {
-  ActionAvailability,
-  AuditEvent,
-  AuditQuery,
-  InventoryFacets,
-  InventoryPage,
-  InventoryQuery,
-  IssuedKey,
-  Key,
-  KeyActions,
-  KeyFact,
-  KeyFilter,
-  RevokeResult,
-  TestResult,
-} from '../../../shared/domain.js';
+import type { ActionAvailability, InventoryFacets, InventoryPage, InventoryQuery, IssuedKey, Key, KeyActions, KeyFact, KeyFilter, RevokeResult, TestResult } from '../../../shared/domain.js';
 import { BACKEND_NAME_PATTERN } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
@@ -52,25 +38,25 @@ export class KeyWorkflows {
   constructor(private readonly ctx: EngineContext) {}
 
   listKeys(filter: KeyFilter = {}): Key[] {
-    if (filter.backend !== undefined) this.ctx.store.requireBackend(filter.backend);
-    return this.ctx.store.listKeys(filter, this.ctx.now());
+    if (filter.backend !== undefined) this.ctx.store.backends.require(filter.backend);
+    return this.ctx.store.keys.list(filter, this.ctx.now());
   }
 
   /** One page of the inventory for the console: filtered, sorted and paged by the store. */
   queryInventory(query: InventoryQuery): InventoryPage {
-    if (query.backend !== undefined) this.ctx.store.requireBackend(query.backend);
-    return this.ctx.store.queryKeys(query, this.ctx.now());
+    if (query.backend !== undefined) this.ctx.store.backends.require(query.backend);
+    return this.ctx.store.keys.query(query, this.ctx.now());
   }
 
   inventoryFacets(): InventoryFacets {
-    return this.ctx.store.facets(this.ctx.now());
+    return this.ctx.store.keys.facets(this.ctx.now());
   }
 
   getKey(ref: string): Key {
     const { backend, keyId } = parseRef(ref);
-    const key = this.ctx.store.getKey(backend, keyId, this.ctx.now());
+    const key = this.ctx.store.keys.get(backend, keyId, this.ctx.now());
     if (!key) {
-      this.ctx.store.requireBackend(backend);
+      this.ctx.store.backends.require(backend);
       throw new KeywardenError('not_found', `no key "${keyId}" in backend "${backend}"; run "keywarden sync ${backend}" if it was created elsewhere`, { ref });
     }
     return key;
@@ -82,11 +68,11 @@ export class KeyWorkflows {
    */
   async testTarget(ref: string): Promise<string | null> {
     const key = this.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
+    const row = this.ctx.store.backends.require(key.backend);
     if (!backendDefinition(row.type).capabilities.includes('test')) return null;
     if (row.type !== 'manual') return `the ${backendDefinition(row.type).displayName} API at ${row.url}`;
     const { describeTestTarget } = await import('../backends/manual/connector.js');
-    return describeTestTarget(this.ctx.store.getRemoteKey(row.id, key.id)?.details);
+    return describeTestTarget(this.ctx.store.keys.getRemote(row.id, key.id)?.details);
   }
 
   /**
@@ -95,7 +81,7 @@ export class KeyWorkflows {
    */
   keyActions(ref: string): KeyActions {
     const key = this.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
+    const row = this.ctx.store.backends.require(key.backend);
     const definition = backendDefinition(row.type);
     const can = (capability: 'reveal' | 'test' | 'revoke' | 'delete'): ActionAvailability | null =>
       definition.capabilities.includes(capability) ? null : { available: false, reason: this.ctx.unsupportedReason(row, capability) };
@@ -127,8 +113,8 @@ export class KeyWorkflows {
    */
   async keyFacts(ref: string): Promise<KeyFact[]> {
     const key = this.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
-    const details = this.ctx.store.getRemoteKey(row.id, key.id)?.details ?? {};
+    const row = this.ctx.store.backends.require(key.backend);
+    const details = this.ctx.store.keys.getRemote(row.id, key.id)?.details ?? {};
     const facts: KeyFact[] = [];
     for (const [name, value] of Object.entries(details)) {
       if (value === null || value === '' || name.startsWith('test')) continue;
@@ -144,7 +130,7 @@ export class KeyWorkflows {
   /** Returns the secret, from the encrypted cache or (CommBox) from the vendor, caching it. Audited. */
   async reveal(ref: string, purpose: 'reveal' | 'copy' = 'reveal'): Promise<string> {
     const key = this.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
+    const row = this.ctx.store.backends.require(key.backend);
     if (this.ctx.vault.locked) {
       this.ctx.audit(purpose, row.name, ref, 'failed', 'locked');
       throw new KeywardenError('locked', `Keywarden is locked: unlock it to ${purpose} a secret`, { ref });
@@ -164,26 +150,26 @@ export class KeyWorkflows {
   }
 
   private async secretFor(row: BackendRow, key: Key, fetchIfViewable: boolean): Promise<string | null> {
-    const sealed = this.ctx.store.getKeySecret(row.id, key.id);
+    const sealed = this.ctx.store.keys.getSecret(row.id, key.id);
     if (sealed) return this.ctx.vault.open(this.ctx.keySecretIdentity(row, key.id), sealed);
     if (!fetchIfViewable) return null;
     const connector = await this.ctx.connectorFor(row);
     if (!connector.fetchSecret) return null;
     const secret = await connector.fetchSecret(key.id);
-    this.ctx.store.putKeySecret(row.id, key.id, await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, key.id), secret), new Date().toISOString());
+    this.ctx.store.keys.putSecret(row.id, key.id, await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, key.id), secret), new Date().toISOString());
     return secret;
   }
 
   async testKey(ref: string): Promise<TestResult> {
     const key = this.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
+    const row = this.ctx.store.backends.require(key.backend);
     this.ctx.requireCapability(row, 'test');
     try {
       const connector = await this.ctx.connectorFor(row);
-      const secret = this.ctx.store.getKeySecret(row.id, key.id) ? await this.secretFor(row, key, false) : null;
-      const outcome = await connector.testKey(this.ctx.store.getRemoteKey(row.id, key.id)!, secret);
+      const secret = this.ctx.store.keys.getSecret(row.id, key.id) ? await this.secretFor(row, key, false) : null;
+      const outcome = await connector.testKey(this.ctx.store.keys.getRemote(row.id, key.id)!, secret);
       const checkedAt = new Date().toISOString();
-      this.ctx.store.recordTest(row.id, key.id, checkedAt, outcome.ok);
+      this.ctx.store.keys.recordTest(row.id, key.id, checkedAt, outcome.ok);
       this.ctx.audit('test', row.name, ref, outcome.ok ? 'ok' : 'failed', outcome.detail);
       return { ref, ok: outcome.ok, checkedAt, detail: outcome.detail };
     } catch (error) {
@@ -198,7 +184,7 @@ export class KeyWorkflows {
    * transaction before this returns.
    */
   createKey(backendName: string, name: string): Promise<IssuedKey> {
-    const row = this.ctx.store.requireBackend(backendName);
+    const row = this.ctx.store.backends.require(backendName);
     this.ctx.requireCapability(row, 'create');
     // Held from before the request until the secret is committed: a lock meanwhile (the screen locks) waits for it.
     return this.ctx.vault.hold(() => this.createKeyHoldingVault(row, backendName, name));
@@ -238,7 +224,7 @@ export class KeyWorkflows {
         { cause: error },
       );
     }
-    const appeared = this.ctx.store.listKeys({ backend: backendName }, this.ctx.now()).find((key) => key.name === name && !key.secretCached);
+    const appeared = this.ctx.store.keys.list({ backend: backendName }, this.ctx.now()).find((key) => key.name === name && !key.secretCached);
     this.ctx.audit('create', row.name, appeared?.ref ?? null, 'unknown', appeared ? `created; secret lost in transit (${error.code})` : `not created (${error.code})`);
     throw new KeywardenError(
       'outcome_unknown',
@@ -258,7 +244,7 @@ export class KeyWorkflows {
    */
   revokeKey(ref: string, options: { validityDays?: number; revealReplacement?: boolean } = {}): Promise<RevokeResult> {
     const key = this.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
+    const row = this.ctx.store.backends.require(key.backend);
     this.ctx.requireCapability(row, 'revoke');
     // Held for the whole revoke: it opens the credential, and a replacement (CommBox) is sealed after the answer.
     // While Keywarden is locked this refuses at once, so nothing (a replacement's secret least of all) leaves.
@@ -287,10 +273,10 @@ export class KeyWorkflows {
       return { revoked: this.getKey(ref), replacement: null };
     }
     const markRevoked = (at: string) => {
-      if (outcome.revoked) this.ctx.store.upsertKey(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
-      else this.ctx.store.setKeyStatus(row.id, key.id, 'revoked');
+      if (outcome.revoked) this.ctx.store.keys.upsert(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
+      else this.ctx.store.keys.setStatus(row.id, key.id, 'revoked');
       // A key the vendor revokes at once (no grace) works nowhere: its secret is not worth keeping.
-      if (definition.credentialIsKey) this.ctx.store.deleteKeySecret(row.id, key.id);
+      if (definition.credentialIsKey) this.ctx.store.keys.deleteSecret(row.id, key.id);
     };
     if (!outcome.replacement) {
       this.ctx.store.transaction(() => {
@@ -319,7 +305,7 @@ export class KeyWorkflows {
     const listed = await relist(this.ctx, row);
     // The revoked key was the credential: a re-list refused with 401 is the vendor saying it is revoked.
     const refused = listed.errorCode === 'unauthorized';
-    if (isCredential && (refused || (listed.ok && !this.ctx.store.getKey(row.name, before.id, this.ctx.now())))) {
+    if (isCredential && (refused || (listed.ok && !this.ctx.store.keys.get(row.name, before.id, this.ctx.now())))) {
       await this.ctx.forgetRevokedCredential(row, before.id, () =>
         this.ctx.audit('revoke', row.name, before.ref, 'ok', 'answer lost; the vendor now refuses the key (it was the backend credential: the backend needs a new one)'),
       );
@@ -329,7 +315,7 @@ export class KeyWorkflows {
       this.ctx.audit('revoke', row.name, before.ref, 'unknown', `answer lost (${error.code}); re-listing failed`);
       throw error;
     }
-    const after = this.ctx.store.getKey(row.name, before.id, this.ctx.now());
+    const after = this.ctx.store.keys.get(row.name, before.id, this.ctx.now());
     if (after && after.status === 'active') {
       this.ctx.audit('revoke', row.name, before.ref, 'failed', `answer lost (${error.code}); re-listing shows the key still active`);
       throw new KeywardenError('outcome_unknown', `${row.name}: the revoke request's answer was lost and re-listing shows ${before.ref} still active: it was not revoked and can be tried again`, {
@@ -341,7 +327,7 @@ export class KeyWorkflows {
     const replacement = backendDefinition(row.type).revokeIssuesReplacement ? newestReplacement(this.ctx, row, before.id) : null;
     let issued: IssuedKey | null = null;
     if (replacement) {
-      const secret = await this.secretFor(this.ctx.store.requireBackend(row.name), replacement, true);
+      const secret = await this.secretFor(this.ctx.store.backends.require(row.name), replacement, true);
       issued = { key: this.getKey(replacement.ref), secret: revealReplacement ? secret : null, cached: true };
     }
     this.ctx.audit('revoke', row.name, before.ref, 'ok', 'answer lost; confirmed by re-listing');
@@ -351,7 +337,7 @@ export class KeyWorkflows {
 
   async deleteKey(ref: string): Promise<void> {
     const key = this.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
+    const row = this.ctx.store.backends.require(key.backend);
     this.ctx.requireCapability(row, 'delete');
     const connector = await this.ctx.connectorFor(row);
     if (!connector.deleteKey) throw this.ctx.unsupported(row, 'delete');
@@ -364,7 +350,7 @@ export class KeyWorkflows {
         throw error;
       }
       const listed = await relist(this.ctx, row);
-      const stillThere = listed.ok && this.ctx.store.getKey(row.name, key.id, this.ctx.now());
+      const stillThere = listed.ok && this.ctx.store.keys.get(row.name, key.id, this.ctx.now());
       if (!listed.ok || stillThere) {
         this.ctx.audit('delete', row.name, ref, 'unknown', `answer lost (${error.code})`);
         throw stillThere
@@ -373,7 +359,7 @@ export class KeyWorkflows {
       }
     }
     this.ctx.store.transaction(() => {
-      this.ctx.store.deleteKey(row.id, key.id);
+      this.ctx.store.keys.delete(row.id, key.id);
       this.ctx.audit('delete', row.name, ref, 'ok', null);
     });
   }
@@ -381,13 +367,13 @@ export class KeyWorkflows {
   /** Whether this key is its backend's own credential (BoxWatch), so revoking it takes Keywarden's access with it. */
   async isCredentialKey(ref: string): Promise<boolean> {
     const key = this.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
+    const row = this.ctx.store.backends.require(key.backend);
     return backendDefinition(row.type).credentialIsKey === true && (await this.ctx.credentialKeyId(row)) === key.id;
   }
 
-  /** Records a key of a vendor without an API in a manual backend; its secret, if given, is sealed in the same transaction. */
+  /** Records a key of a vendor without an API in a manual backend; its secret, if given, is sealed and committed with it and its audit event. */
   async addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
-    const row = this.ctx.store.requireBackend(backendName);
+    const row = this.ctx.store.backends.require(backendName);
     if (row.type !== 'manual') {
       throw new KeywardenError(
         'invalid_input',
@@ -423,13 +409,15 @@ export class KeyWorkflows {
     const sealed = input.secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId, details), input.secret) : null;
     const at = new Date().toISOString();
     const remote: RemoteKey = { id: keyId, name, prefix: input.secret ? maskedTail(input.secret) : null, status: 'active', createdAt, expiresAt, graceEndsAt: null, lastUsedAt: null, details };
-    this.ctx.store.transaction(() => {
-      this.ctx.store.upsertKey(row.id, remote, null, this.ctx.rotationDays(row));
-      if (sealed) this.ctx.store.putKeySecret(row.id, keyId, sealed, at);
-    });
-    this.ctx.audit('key.add', row.name, ref, 'ok', sealed ? 'secret cached encrypted' : 'no secret');
+    // The key, its secret and its audit event commit together, or none of them (store/keys.ts `record`).
+    this.ctx.store.keys.record(
+      row.id,
+      { key: remote, sealed, at, syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row) },
+      this.ctx.auditEntry('key.add', row.name, ref, 'ok', sealed ? 'secret cached encrypted' : 'no secret'),
+    );
     return this.getKey(ref);
   }
+
   /**
    * Changes a manual key's dates: its creation date, and either its expiry or its own rotation interval
    * (setting one clears the other, as when the key was added). Due dates and reminders follow at once.
@@ -437,12 +425,12 @@ export class KeyWorkflows {
    */
   async updateManualKey(ref: string, changes: ManualKeyDates): Promise<Key> {
     const key = this.getKey(ref);
-    const row = this.ctx.store.requireBackend(key.backend);
+    const row = this.ctx.store.backends.require(key.backend);
     if (row.type !== 'manual') {
       throw new KeywardenError('invalid_input', `${ref} belongs to a ${backendDefinition(row.type).displayName} backend: its dates come from the vendor, so only manual keys can be edited`);
     }
     if (changes.expiresAt && changes.rotateEveryDays) throw new KeywardenError('invalid_input', 'give either an expiry date or a rotation interval, not both');
-    const remote = this.ctx.store.getRemoteKey(row.id, key.id)!;
+    const remote = this.ctx.store.keys.getRemote(row.id, key.id)!;
     const details = { ...remote.details };
     const createdAt = changes.createdAt ? parseUserDate(changes.createdAt, 'created date') : remote.createdAt;
     let expiresAt = changes.expiresAt === undefined ? remote.expiresAt : changes.expiresAt === null ? null : parseUserDate(changes.expiresAt, 'expiry date');
@@ -456,19 +444,18 @@ export class KeyWorkflows {
       }
     }
     if (expiresAt && createdAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date');
-    this.ctx.store.upsertKey(row.id, { ...remote, createdAt, expiresAt, details }, null, this.ctx.rotationDays(row));
     const described = [
       createdAt !== remote.createdAt ? `created ${createdAt}` : null,
       expiresAt !== remote.expiresAt ? `expires ${expiresAt ?? 'never'}` : null,
       details.rotateEveryDays !== remote.details?.rotateEveryDays ? `rotate every ${details.rotateEveryDays ?? '(backend policy)'} days` : null,
     ].filter(Boolean);
-    this.ctx.audit('key.edit', row.name, ref, 'ok', described.length ? described.join(', ') : 'no change');
+    // No secret given: the cached one stays (its test template did not change, so it still opens). The edit and its event commit together.
+    this.ctx.store.keys.record(
+      row.id,
+      { key: { ...remote, createdAt, expiresAt, details }, sealed: null, at: new Date().toISOString(), syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row) },
+      this.ctx.auditEntry('key.edit', row.name, ref, 'ok', described.length ? described.join(', ') : 'no change'),
+    );
     return this.getKey(ref);
-  }
-
-  /** Reminders due within `withinDays` (default 30), most urgent first, overdue included. */
-  auditTrail(query: AuditQuery = {}): AuditEvent[] {
-    return this.ctx.store.listAudit(Math.min(Math.max(query.limit ?? 1000, 1), 100_000), { backend: query.backend, ref: query.ref, action: query.action });
   }
 }
 

@@ -40,7 +40,7 @@ export class ReminderWorkflows {
     const now = this.ctx.now();
     const withinDays = options.withinDays ?? 30;
     // Calendar days, as `list --due-within` counts them: due on or before the local day today + withinDays.
-    const keys = this.ctx.store.listDueKeys(endOfWindow(now, withinDays), now);
+    const keys = this.ctx.store.keys.listDue(endOfWindow(now, withinDays), now);
     const reminders: Reminder[] = [];
     for (const key of keys) {
       const reminder = reminderOf(key, now);
@@ -58,12 +58,12 @@ export class ReminderWorkflows {
     const now = this.ctx.now();
     const at = now.toISOString();
     return this.ctx.store.transaction(() => {
-      const snoozed = this.ctx.store.activeSnoozes(at);
+      const snoozed = this.ctx.store.reminders.activeSnoozes(at);
       const notices: ReminderNotice[] = [];
       for (const reminder of this.reminders({ withinDays: 30 })) {
         const threshold = reminder.threshold;
         if (threshold === null || snoozed.has(reminder.ref)) continue;
-        if (!this.ctx.store.markReminderNotified(reminder.ref, reminder.kind, reminder.dueAt, String(threshold), at)) continue;
+        if (!this.ctx.store.reminders.markNotified(reminder.ref, reminder.kind, reminder.dueAt, String(threshold), at)) continue;
         notices.push({ reminder: { ...reminder, threshold }, ...noticeWords(reminder, threshold) });
       }
       return notices;
@@ -79,13 +79,13 @@ export class ReminderWorkflows {
     // One key, read directly: its reminder whatever the window, never the whole inventory's.
     const { backend, keyId } = parseRef(ref);
     const now = this.ctx.now();
-    const key = this.ctx.store.getKey(backend, keyId, now);
+    const key = this.ctx.store.keys.get(backend, keyId, now);
     const reminder = key ? reminderOf(key, now) : null;
     if (!reminder) throw new KeywardenError('not_found', `${ref} has no reminder to snooze (nothing is due for it)`, { ref });
     const until = addLocalDays(now, days).toISOString();
     this.ctx.store.transaction(() => {
-      this.ctx.store.snoozeReminder(ref, until);
-      if (reminder.threshold !== null) this.ctx.store.forgetReminderNotified(ref, reminder.kind, reminder.dueAt, String(reminder.threshold));
+      this.ctx.store.reminders.snooze(ref, until);
+      if (reminder.threshold !== null) this.ctx.store.reminders.forgetNotified(ref, reminder.kind, reminder.dueAt, String(reminder.threshold));
     });
     this.ctx.audit('reminder.snooze', reminder.backend, ref, 'ok', `until ${until}`);
     return until;
@@ -98,8 +98,8 @@ export class ReminderWorkflows {
   gate(options: { withinDays: number; backends?: readonly string[] }): GateReport {
     const now = this.ctx.now();
     const names = [...new Set(options.backends ?? [])];
-    for (const name of names) this.ctx.store.requireBackend(name);
-    const keys = names.length === 0 ? this.ctx.store.listKeys({}, now) : names.flatMap((backend) => this.ctx.store.listKeys({ backend }, now));
+    for (const name of names) this.ctx.store.backends.require(name);
+    const keys = names.length === 0 ? this.ctx.store.keys.list({}, now) : names.flatMap((backend) => this.ctx.store.keys.list({ backend }, now));
     return judgeKeys(keys, now, options.withinDays);
   }
 

@@ -22,7 +22,7 @@ export class SyncWorkflow {
    * one backend are fetched strictly in order. One backend failing never affects another's inventory.
    */
   async sync(names: readonly string[] = [], options: { onProgress?: (progress: SyncProgress) => void } = {}): Promise<SyncReport> {
-    const rows = names.length > 0 ? names.map((name) => this.ctx.store.requireBackend(name)) : this.ctx.store.listBackends();
+    const rows = names.length > 0 ? names.map((name) => this.ctx.store.backends.require(name)) : this.ctx.store.backends.list();
     const listable = rows.filter((row) => backendDefinition(row.type).capabilities.includes('list'));
     const startedAt = new Date().toISOString();
     const syncAll = async (): Promise<SyncReport> => {
@@ -102,9 +102,9 @@ export class SyncWorkflow {
       const { secrets, note } = await this.gatherSecrets(row, connector, keys, checkBounds);
       const syncedAt = new Date().toISOString();
       const writes = this.ctx.store.transaction(() => {
-        if (facts) this.ctx.store.updateBackendSettings(row.id, { ...row.settings, vendorFacts: facts });
-        const written = this.ctx.store.replaceInventory(row.id, keys, { syncStartedAt, syncedAt, rotateEveryDays: this.ctx.rotationDays(row) });
-        for (const secret of secrets) this.ctx.store.putKeySecret(row.id, secret.keyId, secret.sealed, syncedAt);
+        if (facts) this.ctx.store.backends.updateSettings(row.id, { ...row.settings, vendorFacts: facts });
+        const written = this.ctx.store.keys.replaceInventory(row.id, keys, { syncStartedAt, syncedAt, rotateEveryDays: this.ctx.rotationDays(row) });
+        for (const secret of secrets) this.ctx.store.keys.putSecret(row.id, secret.keyId, secret.sealed, syncedAt);
         crashPoint(`sync:${row.name}:in-commit`);
         return written;
       });
@@ -129,7 +129,7 @@ export class SyncWorkflow {
       };
     } catch (caught) {
       const error = toKeywardenError(caught, `${row.name}: sync failed`);
-      this.ctx.store.recordSyncFailure(row.id, new Date().toISOString(), error.message);
+      this.ctx.store.backends.recordSyncFailure(row.id, new Date().toISOString(), error.message);
       emit('failed', pages, keys.length, error.message);
       this.ctx.audit('sync', row.name, null, 'failed', error.code);
       return {
@@ -166,7 +166,7 @@ export class SyncWorkflow {
       if (keyId && !(await this.holdsSecret(row, keyId, credential))) secrets.push({ keyId, sealed: await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId), credential) });
     }
     if (!connector.fetchSecret) return { secrets, note: null };
-    const wanted = keys.filter((key) => key.status === 'active' && !this.ctx.store.getKeySecret(row.id, key.id));
+    const wanted = keys.filter((key) => key.status === 'active' && !this.ctx.store.keys.getSecret(row.id, key.id));
     if (wanted.length === 0) return { secrets, note: null };
     try {
       await this.ctx.vault.ensureReady();
@@ -185,7 +185,7 @@ export class SyncWorkflow {
 
   /** Whether the cache holds exactly `secret` for this key (false when absent, different, or unreadable). */
   private async holdsSecret(row: BackendRow, keyId: string, secret: string): Promise<boolean> {
-    const sealed = this.ctx.store.getKeySecret(row.id, keyId);
+    const sealed = this.ctx.store.keys.getSecret(row.id, keyId);
     if (!sealed) return false;
     try {
       return (await this.ctx.vault.open(this.ctx.keySecretIdentity(row, keyId), sealed)) === secret;

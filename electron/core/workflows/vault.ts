@@ -1,18 +1,21 @@
 /**
  * The vault as the administrator manages it: how the data key is opened (keychain, passphrase) and
- * the one explicit way to start over.
+ * the one explicit way to start over. Also the vault's view of the store (`vaultRecords`, `countSealed`,
+ * `dropSealedRecords`): its own records, and everything sealed under its key, across backends and keys.
  */
 import type { LockState } from '../../../shared/domain.js';
 import { toKeywardenError } from '../errors.js';
 import { plural } from '../text.js';
 import { type LockReason, VAULT_META, type VaultStatus } from '../vault/vault.js';
+import type { InventoryStore } from '../store/store.js';
+import type { VaultMetaStore } from '../vault/vault.js';
 import type { EngineContext } from './context.js';
 
 export class VaultWorkflows {
   constructor(private readonly ctx: EngineContext) {}
 
   async vaultStatus(): Promise<VaultStatus & { sealed: { keySecrets: number; credentials: number } }> {
-    return { ...(await this.ctx.vault.status()), sealed: this.ctx.store.countSealed() };
+    return { ...(await this.ctx.vault.status()), sealed: countSealed(this.ctx.store) };
   }
 
   /**
@@ -74,7 +77,7 @@ export class VaultWorkflows {
     keychainProblem: string | null;
   }> {
     // The sealed records and the vault's meta rows go in one transaction first; the keychain entry only after it committed.
-    const forgotten = await this.ctx.vault.forgetKey(() => this.ctx.store.dropSealedRecords(Object.values(VAULT_META)));
+    const forgotten = await this.ctx.vault.forgetKey(() => dropSealedRecords(this.ctx.store));
     const dropped = forgotten.dropped;
     await this.ctx.dropAllConnectors();
     this.ctx.audit('vault.reset', null, null, 'ok', `${plural(dropped.keySecrets, 'cached secret')} and ${plural(dropped.credentials, 'credential')} dropped`);
@@ -86,4 +89,33 @@ export class VaultWorkflows {
       keychainProblem: forgotten.problem,
     };
   }
+}
+
+/** The vault's records in the store's meta table, and whether anything is sealed under its key (a missing key is then reported, never replaced). */
+export function vaultRecords(store: InventoryStore): VaultMetaStore {
+  return {
+    getMeta: (name) => store.meta.get(name),
+    setMeta: (name, value) => store.meta.set(name, value),
+    deleteMeta: (name) => store.meta.delete(name),
+    setMetaIfAbsent: (guard, entries) => store.meta.setIfAbsent(guard, entries),
+    hasAnySealedRecord: () => store.keys.countSecrets() > 0 || store.backends.countCredentials() > 0,
+  };
+}
+
+/** How many secrets and backend credentials are sealed under the data key (for `vault status`). */
+function countSealed(store: InventoryStore): { keySecrets: number; credentials: number } {
+  return { keySecrets: store.keys.countSecrets(), credentials: store.backends.countCredentials() };
+}
+
+/**
+ * `vault reset`: forgets everything sealed under the old data key, and the vault's own records, in one transaction.
+ * The inventory (keys, dates, audit) stays; backends lose their credentials.
+ */
+function dropSealedRecords(store: InventoryStore): { keySecrets: number; credentials: number; backends: string[] } {
+  return store.transaction(() => {
+    const keySecrets = store.keys.dropAllSecrets();
+    const backends = store.backends.dropAllCredentials();
+    for (const name of Object.values(VAULT_META)) store.meta.delete(name);
+    return { keySecrets, credentials: backends.length, backends };
+  });
 }

@@ -11,7 +11,7 @@
  * - **A revoke's replacement is the newest active key other than the old one**, by creation time (CommBox issues
  *   it with the revoke; a re-list finds it this way whatever order the vendor lists in).
  * - **A shown-once secret is sealed and committed with its key and its audit event, in one transaction**
- *   (`commitIssuedKey`), waiting out a busy database; if it still cannot be stored, it is returned uncached (the
+ *   (`commitIssuedKey`, through `store/keys.ts` `record`), waiting out a busy database; if it still cannot be stored, it is returned uncached (the
  *   caller shows it with the strong warning) and the create is audited anyway. Never lost, never half-kept.
  */
 import type { AuditOutcome, IssuedKey, Key } from '../../../shared/domain.js';
@@ -63,8 +63,8 @@ export async function relist(ctx: EngineContext, row: BackendRow): Promise<Relis
 /** The key a revoke issued in place of `oldKeyId`, as the inventory lists it now: the newest other active key. */
 export function newestReplacement(ctx: EngineContext, row: BackendRow, oldKeyId: string): Key | null {
   return (
-    ctx.store
-      .listKeys({ backend: row.name, status: 'active' }, ctx.now())
+    ctx.store.keys
+      .list({ backend: row.name, status: 'active' }, ctx.now())
       .filter((key) => key.id !== oldKeyId)
       .sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? ''))[0] ?? null
   );
@@ -104,9 +104,9 @@ export async function commitIssuedKey(
   const cached =
     sealed !== null &&
     (await ctx.commitShownOnce(() => {
-      ctx.store.recordIssuedKey(row.id, issued.key, sealed, at, ctx.rotationDays(row));
+      const record = { key: issued.key, sealed, at, syncedAt: at, rotateEveryDays: ctx.rotationDays(row) };
+      ctx.store.keys.record(row.id, record, ctx.auditEntry(event.action, row.name, event.ref, event.outcome, event.detail));
       also?.(at);
-      ctx.audit(event.action, row.name, event.ref, event.outcome, event.detail);
     }));
   if (!cached) {
     ctx.tryAudit(
@@ -116,10 +116,10 @@ export async function commitIssuedKey(
       event.outcome,
       `${event.detail.replace(/ cached encrypted$/, '')}: secret NOT cached (${sealed ? 'the database stayed locked' : 'the vault could not seal it'}); handed back uncached`,
     );
-    const key = ctx.store.getKey(row.name, issued.key.id, ctx.now()) ?? { ...remoteAsKey(row, issued.key), syncedAt: at };
+    const key = ctx.store.keys.get(row.name, issued.key.id, ctx.now()) ?? { ...remoteAsKey(row, issued.key), syncedAt: at };
     return { key: { ...key, secretCached: false }, secret: issued.secret, cached: false };
   }
-  return { key: ctx.store.getKey(row.name, issued.key.id, ctx.now())!, secret: issued.secret, cached: true };
+  return { key: ctx.store.keys.get(row.name, issued.key.id, ctx.now())!, secret: issued.secret, cached: true };
 }
 
 /** A key as the vendor issued it, for the rare answer that cannot be read back from the store. */

@@ -76,7 +76,7 @@ describe("the engine's record of the window and the settings", () => {
     expect(() => engine.saveWindowState({ x: 10, y: 20, width: -1, height: 600, maximized: true })).toThrow(/not a window size and place/);
     await engine.close();
     const store = InventoryStore.open(join(home, 'keywarden.db'));
-    store.setMeta('window-state', '{not json');
+    store.meta.set('window-state', '{not json');
     store.close();
     engine = KeywardenEngine.open({ home, keychain: memoryKeychain() });
     expect(engine.windowState()).toBeNull();
@@ -85,7 +85,7 @@ describe("the engine's record of the window and the settings", () => {
   it('reads settings stored by an older version (before lockAfterIdleMinutes) with the new default', async () => {
     await engine.close();
     const store = InventoryStore.open(join(home, 'keywarden.db'));
-    store.setMeta('settings', JSON.stringify({ clipboardClearSeconds: 12, backgroundSyncHours: 6, revealHideSeconds: 30 }));
+    store.meta.set('settings', JSON.stringify({ clipboardClearSeconds: 12, backgroundSyncHours: 6, revealHideSeconds: 30 }));
     store.close();
     engine = KeywardenEngine.open({ home, keychain: memoryKeychain() });
     expect(await engine.settings()).toEqual({ ...DEFAULT_SETTINGS, clipboardClearSeconds: 12 });

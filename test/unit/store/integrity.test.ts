@@ -34,7 +34,7 @@ afterEach(() => {
 /** A store with one backend and `count` keys (several pages of the keys table), closed: everything in the main file. */
 function populate(path = dbPath, count = 3000): void {
   const store = InventoryStore.open(path);
-  const backend = store.insertBackend({ name: 'nb', type: 'nitrobox', url: 'https://nitrobox.example.com', settings: {}, rotateEveryDays: null, createdAt: new Date().toISOString() }, null);
+  const backend = store.backends.insert({ name: 'nb', type: 'nitrobox', url: 'https://nitrobox.example.com', settings: {}, rotateEveryDays: null, createdAt: new Date().toISOString() }, null);
   const now = new Date().toISOString();
   const keys = Array.from({ length: count }, (_, index) => ({
     id: `client-${String(index).padStart(5, '0')}`,
@@ -46,7 +46,7 @@ function populate(path = dbPath, count = 3000): void {
     graceEndsAt: null,
     lastUsedAt: null,
   }));
-  store.replaceInventory(backend.id, keys, { syncStartedAt: now, syncedAt: now, rotateEveryDays: 90 });
+  store.keys.replaceInventory(backend.id, keys, { syncStartedAt: now, syncedAt: now, rotateEveryDays: 90 });
   store.close();
 }
 
@@ -204,7 +204,7 @@ describe('reading opens skip the check; the damage is reported when a query meet
 
     const store = InventoryStore.open(dbPath, { readOnly: true });
     try {
-      const error = openError(() => store.listKeys({}, new Date()));
+      const error = openError(() => store.keys.list({}, new Date()));
       expectNamesBackup(error, backup);
     } finally {
       store.close();
@@ -214,7 +214,7 @@ describe('reading opens skip the check; the damage is reported when a query meet
   it('a sound file opens for writing after the check', () => {
     populate();
     const store = InventoryStore.open(dbPath);
-    expect(store.listKeys({}, new Date()).length).toBe(3000);
+    expect(store.keys.list({}, new Date()).length).toBe(3000);
     store.close();
   });
 });

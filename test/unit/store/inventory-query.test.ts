@@ -20,7 +20,7 @@ let folder: string;
 let store: InventoryStore;
 
 function addBackend(name: string, type: NewBackend['type']): number {
-  return store.insertBackend({ name, type, url: type === 'manual' ? null : 'https://api.example.com', settings: {}, rotateEveryDays: null, createdAt: NOW.toISOString() }, null).id;
+  return store.backends.insert({ name, type, url: type === 'manual' ? null : 'https://api.example.com', settings: {}, rotateEveryDays: null, createdAt: NOW.toISOString() }, null).id;
 }
 
 function key(id: string, fields: Partial<RemoteKey> = {}): RemoteKey {
@@ -28,7 +28,7 @@ function key(id: string, fields: Partial<RemoteKey> = {}): RemoteKey {
 }
 
 function refs(query: InventoryQuery): string[] {
-  return store.queryKeys(query, NOW).rows.map((row) => row.ref);
+  return store.keys.query(query, NOW).rows.map((row) => row.ref);
 }
 
 beforeEach(() => {
@@ -40,12 +40,12 @@ beforeEach(() => {
   const nitrobox = addBackend('nb', 'nitrobox');
   const manual = addBackend('hand', 'manual');
   const synced = { syncStartedAt: NOW.toISOString(), syncedAt: NOW.toISOString(), rotateEveryDays: null };
-  store.replaceInventory(commbox, [key('cb-active', { expiresAt: inDays(20), prefix: '…a1B2' }), key('cb-grace', { status: 'grace', graceEndsAt: inDays(5) })], synced);
-  store.replaceInventory(nitrobox, [key('overdue-client', { expiresAt: inDays(-3) }), key('Billing', { expiresAt: inDays(60) }), key('no-date'), key('old', { status: 'revoked' })], {
+  store.keys.replaceInventory(commbox, [key('cb-active', { expiresAt: inDays(20), prefix: '…a1B2' }), key('cb-grace', { status: 'grace', graceEndsAt: inDays(5) })], synced);
+  store.keys.replaceInventory(nitrobox, [key('overdue-client', { expiresAt: inDays(-3) }), key('Billing', { expiresAt: inDays(60) }), key('no-date'), key('old', { status: 'revoked' })], {
     ...synced,
     rotateEveryDays: null,
   });
-  store.upsertKey(manual, key('stripe', { name: 'Stripe prod', expiresAt: inDays(2) }), null, null);
+  store.keys.upsert(manual, key('stripe', { name: 'Stripe prod', expiresAt: inDays(2) }), null, null);
 });
 
 afterEach(() => {
@@ -74,7 +74,7 @@ describe('inventory pages', () => {
   it('pages without overlap or gaps, and counts every match whatever the page', () => {
     const seen: string[] = [];
     for (let offset = 0; offset < 7; offset += 3) {
-      const page = store.queryKeys({ offset, limit: 3 }, NOW);
+      const page = store.keys.query({ offset, limit: 3 }, NOW);
       expect(page.total).toBe(7);
       expect(page.offset).toBe(offset);
       seen.push(...page.rows.map((row) => row.ref));
@@ -89,7 +89,7 @@ describe('inventory pages', () => {
     expect(refs({ vendor: 'commbox', status: 'grace' })).toEqual(['cb/cb-grace']);
     expect(refs({ search: 'a1b2' })).toEqual(['cb/cb-active']);
     expect(refs({ search: 'stripe', backend: 'hand' })).toEqual(['hand/stripe']);
-    expect(store.queryKeys({ vendor: 'boxwatch' }, NOW)).toEqual({ total: 0, offset: 0, rows: [] });
+    expect(store.keys.query({ vendor: 'boxwatch' }, NOW)).toEqual({ total: 0, offset: 0, rows: [] });
   });
 
   it('treats LIKE wildcards in a search as text', () => {
@@ -100,7 +100,7 @@ describe('inventory pages', () => {
 
 describe('inventory facets', () => {
   it('counts per status, vendor, backend and due window, agreeing with what the filters show', () => {
-    const facets = store.facets(NOW);
+    const facets = store.keys.facets(NOW);
     expect(facets.total).toBe(7);
     expect(facets.status).toEqual({ active: 5, grace: 1, revoked: 1, expired: 0 });
     expect(facets.vendors).toEqual({ commbox: 2, boxwatch: 0, nitrobox: 4, manual: 1 });
@@ -110,8 +110,8 @@ describe('inventory facets', () => {
       { name: 'nb', type: 'nitrobox', count: 4 },
     ]);
     expect(facets.due).toEqual({ overdue: 1, within7: 2, within30: 1, later: 1, none: 1 });
-    expect(facets.due.overdue).toBe(store.queryKeys({ overdue: true }, NOW).total);
-    expect(facets.due.overdue + facets.due.within7 + facets.due.within30).toBe(store.queryKeys({ dueWithinDays: 30 }, NOW).total);
-    for (const [status, count] of Object.entries(facets.status)) expect(store.queryKeys({ status: status as never }, NOW).total).toBe(count);
+    expect(facets.due.overdue).toBe(store.keys.query({ overdue: true }, NOW).total);
+    expect(facets.due.overdue + facets.due.within7 + facets.due.within30).toBe(store.keys.query({ dueWithinDays: 30 }, NOW).total);
+    for (const [status, count] of Object.entries(facets.status)) expect(store.keys.query({ status: status as never }, NOW).total).toBe(count);
   });
 });

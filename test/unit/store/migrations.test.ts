@@ -156,14 +156,14 @@ describe('migration 002: the console inventory order', () => {
     // A read-only open (a backup copy) lists it before any upgrade: 002 only adds indexes.
     const readOnly = InventoryStore.open(dbPath, { readOnly: true });
     opened.push(readOnly);
-    expect(readOnly.listKeys({}, new Date('2026-02-01T00:00:00.000Z')).map((key) => key.ref)).toEqual(['hand/k1']);
+    expect(readOnly.keys.list({}, new Date('2026-02-01T00:00:00.000Z')).map((key) => key.ref)).toEqual(['hand/k1']);
     readOnly.close();
     const check = openRaw();
     expect(schemaVersion(check)).toBe(1);
     check.close();
 
     const store = openStore();
-    expect(store.listKeys({}, new Date('2026-02-01T00:00:00.000Z')).map((key) => key.ref)).toEqual(['hand/k1']);
+    expect(store.keys.list({}, new Date('2026-02-01T00:00:00.000Z')).map((key) => key.ref)).toEqual(['hand/k1']);
     store.close();
     const upgraded = openRaw();
     expect(schemaVersion(upgraded)).toBe(LATEST);
@@ -190,9 +190,9 @@ describe('migration 003: the audit trail filtered by key, backend or action', ()
     db.close();
 
     const store = openStore();
-    expect(store.listAudit(10, { ref: 'hand/k1' }).map((event) => event.action)).toEqual(['reveal']);
-    expect(store.listAudit(10, { action: 'test' }).map((event) => event.ref)).toEqual(['hand/k2']);
-    expect(store.listAudit(10, { backend: 'hand' })).toHaveLength(2);
+    expect(store.audit.list(10, { ref: 'hand/k1' }).map((event) => event.action)).toEqual(['reveal']);
+    expect(store.audit.list(10, { action: 'test' }).map((event) => event.ref)).toEqual(['hand/k2']);
+    expect(store.audit.list(10, { backend: 'hand' })).toHaveLength(2);
     store.close();
     const upgraded = openRaw();
     expect(schemaVersion(upgraded)).toBe(LATEST);
@@ -215,11 +215,11 @@ describe('migration 004: snoozed reminders', () => {
     expect(migrate(db, MIGRATIONS, 3)).toBe(3);
     db.close();
     const store = openStore();
-    expect(store.activeSnoozes('2026-01-01T00:00:00.000Z').size).toBe(0);
-    store.snoozeReminder('hand/k1', '2026-01-02T00:00:00.000Z');
-    store.snoozeReminder('hand/k1', '2026-01-08T00:00:00.000Z');
-    expect([...store.activeSnoozes('2026-01-03T00:00:00.000Z')]).toEqual([['hand/k1', '2026-01-08T00:00:00.000Z']]);
-    expect(store.activeSnoozes('2026-01-09T00:00:00.000Z').size).toBe(0);
+    expect(store.reminders.activeSnoozes('2026-01-01T00:00:00.000Z').size).toBe(0);
+    store.reminders.snooze('hand/k1', '2026-01-02T00:00:00.000Z');
+    store.reminders.snooze('hand/k1', '2026-01-08T00:00:00.000Z');
+    expect([...store.reminders.activeSnoozes('2026-01-03T00:00:00.000Z')]).toEqual([['hand/k1', '2026-01-08T00:00:00.000Z']]);
+    expect(store.reminders.activeSnoozes('2026-01-09T00:00:00.000Z').size).toBe(0);
     store.close();
     const upgraded = openRaw();
     expect(schemaVersion(upgraded)).toBe(LATEST);
@@ -244,11 +244,11 @@ describe('migration 005: the rotation journal and key consumers', () => {
     opened.push(readOnly);
     expect(readOnly.rotations.list({ all: true })).toEqual([]);
     expect(readOnly.rotations.keyConsumers(1, 'billing-sync')).toEqual([]);
-    expect(readOnly.listKeys({}, new Date(at)).map((key) => key.ref)).toEqual(['nb/billing-sync']);
+    expect(readOnly.keys.list({}, new Date(at)).map((key) => key.ref)).toEqual(['nb/billing-sync']);
     readOnly.close();
 
     const store = openStore();
-    expect(store.listKeys({}, new Date(at)).map((key) => key.ref)).toEqual(['nb/billing-sync']);
+    expect(store.keys.list({}, new Date(at)).map((key) => key.ref)).toEqual(['nb/billing-sync']);
     store.close();
     const upgraded = openRaw();
     expect(schemaVersion(upgraded)).toBe(LATEST);
@@ -307,10 +307,10 @@ describe('migration 005: the rotation journal and key consumers', () => {
     store.rotations.setKeyConsumers(1, 'billing-sync', ['CI', 'CI', 'billing'], at);
     expect(store.rotations.keyConsumers(1, 'billing-sync')).toEqual(['CI', 'billing']);
     store.rotations.insert({ backendId: 1, keyId: 'billing-sync', plan: 'create-overlap', options: {}, steps: ['create-new'], consumers: ['CI'], at });
-    store.deleteKey(1, 'billing-sync');
+    store.keys.delete(1, 'billing-sync');
     expect(store.rotations.keyConsumers(1, 'billing-sync')).toEqual([]);
     expect(store.rotations.list()).toHaveLength(1);
-    store.deleteBackend(1);
+    store.backends.delete(1);
     expect(store.rotations.list({ all: true })).toEqual([]);
     store.close();
     const db = openRaw();
@@ -350,16 +350,16 @@ describe('migration 006: the audit trail as a hash chain', () => {
     // Listing needs nothing of 006 (readCompatible); verifying does, and says what to do.
     const readOnly = InventoryStore.open(dbPath, { readOnly: true });
     opened.push(readOnly);
-    expect(readOnly.listAudit(10).map((event) => event.action)).toEqual(['backend.add', 'key.add', 'reveal']);
-    expectCode(() => readOnly.verifyAudit(), 'store_read_only');
+    expect(readOnly.audit.list(10).map((event) => event.action)).toEqual(['backend.add', 'key.add', 'reveal']);
+    expectCode(() => readOnly.audit.verify(), 'store_read_only');
     readOnly.close();
 
     const store = openStore();
-    expect(store.listAudit(10).map((event) => event.action)).toEqual(['backend.add', 'key.add', 'reveal']);
-    const genesis = store.getMeta('audit_chain_genesis')!;
+    expect(store.audit.list(10).map((event) => event.action)).toEqual(['backend.add', 'key.add', 'reveal']);
+    const genesis = store.meta.get('audit_chain_genesis')!;
     expect(genesis).toMatch(/^[0-9a-f]{64}$/);
-    expect(store.getMeta('audit_chain_genesis_at')).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(store.verifyAudit()).toMatchObject({ ok: true, events: 3, verified: 3, genesis, firstBreak: null });
+    expect(store.meta.get('audit_chain_genesis_at')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(store.audit.verify()).toMatchObject({ ok: true, events: 3, verified: 3, genesis, firstBreak: null });
     store.close();
 
     const upgraded = openRaw();
@@ -376,25 +376,25 @@ describe('migration 006: the audit trail as a hash chain', () => {
 
   it('a fresh file starts its chain from a genesis of its own: two folders never share one', () => {
     const first = openStore();
-    first.appendAudit({ at: '2026-01-01T00:00:00.000Z', osUser: 'admin', action: 'sync', backend: 'nb', ref: null, outcome: 'ok', detail: null });
+    first.audit.append({ at: '2026-01-01T00:00:00.000Z', osUser: 'admin', action: 'sync', backend: 'nb', ref: null, outcome: 'ok', detail: null });
     const other = InventoryStore.open(join(folder, 'other.db'));
     opened.push(other);
-    expect(first.getMeta('audit_chain_genesis')).not.toBe(other.getMeta('audit_chain_genesis'));
-    expect(first.verifyAudit()).toMatchObject({ ok: true, events: 1 });
-    expect(other.verifyAudit()).toMatchObject({ ok: true, events: 0, headHash: other.getMeta('audit_chain_genesis') });
-    const genesis = first.getMeta('audit_chain_genesis');
+    expect(first.meta.get('audit_chain_genesis')).not.toBe(other.meta.get('audit_chain_genesis'));
+    expect(first.audit.verify()).toMatchObject({ ok: true, events: 1 });
+    expect(other.audit.verify()).toMatchObject({ ok: true, events: 0, headHash: other.meta.get('audit_chain_genesis') });
+    const genesis = first.meta.get('audit_chain_genesis');
     first.close();
     expect(openRaw().prepare<Row>('SELECT * FROM audit').get()!.prev_hash).toBe(genesis);
   });
 
   it('is applied once: a second open neither re-chains nor replaces the genesis', () => {
     const store = openStore();
-    store.appendAudit({ at: '2026-01-01T00:00:00.000Z', osUser: 'admin', action: 'sync', backend: 'nb', ref: null, outcome: 'ok', detail: null });
-    const genesis = store.getMeta('audit_chain_genesis');
+    store.audit.append({ at: '2026-01-01T00:00:00.000Z', osUser: 'admin', action: 'sync', backend: 'nb', ref: null, outcome: 'ok', detail: null });
+    const genesis = store.meta.get('audit_chain_genesis');
     store.close();
     const again = openStore();
-    expect(again.getMeta('audit_chain_genesis')).toBe(genesis);
-    expect(again.verifyAudit()).toMatchObject({ ok: true, events: 1 });
+    expect(again.meta.get('audit_chain_genesis')).toBe(genesis);
+    expect(again.audit.verify()).toMatchObject({ ok: true, events: 1 });
   });
 });
 
@@ -417,7 +417,7 @@ describe('migration 007: vendor error text stored without key shapes', () => {
     expect(readFileSync(dbPath).includes(token) || readFileSync(`${dbPath}-wal`).includes(token)).toBe(true);
 
     const store = openStore();
-    expect(store.listBackends().map((row) => [row.name, row.lastError])).toEqual([
+    expect(store.backends.list().map((row) => [row.name, row.lastError])).toEqual([
       ['acme', 'acme: (403) (forbidden: Bearer [redacted] may not read [redacted]; Bearer [redacted]; Bearer [redacted]; Bearer [redacted])'],
       ['plain', 'plain: cannot reach the backend (ECONNREFUSED)'],
     ]);
@@ -432,13 +432,13 @@ describe('migration 007: vendor error text stored without key shapes', () => {
 describe('re-opening', () => {
   it('does not run migration 001 again and keeps the data', () => {
     const first = openStore();
-    first.insertBackend({ name: 'prod', type: 'manual', url: null, settings: {}, rotateEveryDays: 30, createdAt: '2026-01-01T00:00:00.000Z' }, null);
-    first.setMeta('vault_id', 'kept-id');
+    first.backends.insert({ name: 'prod', type: 'manual', url: null, settings: {}, rotateEveryDays: 30, createdAt: '2026-01-01T00:00:00.000Z' }, null);
+    first.meta.set('vault_id', 'kept-id');
     first.close();
 
     const second = openStore();
-    expect(second.listBackends().map((b) => b.name)).toEqual(['prod']);
-    expect(second.getMeta('vault_id')).toBe('kept-id');
+    expect(second.backends.list().map((b) => b.name)).toEqual(['prod']);
+    expect(second.meta.get('vault_id')).toBe('kept-id');
     second.close();
 
     const db = openRaw();

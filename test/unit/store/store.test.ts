@@ -40,7 +40,7 @@ afterEach(() => {
 });
 
 function addBackend(name: string, type: NewBackend['type'] = 'boxwatch', rotateEveryDays: number | null = null): BackendRow {
-  return store.insertBackend({ name, type, url: type === 'manual' ? null : 'https://api.example.com', settings: {}, rotateEveryDays, createdAt: iso(T0) }, null);
+  return store.backends.insert({ name, type, url: type === 'manual' ? null : 'https://api.example.com', settings: {}, rotateEveryDays, createdAt: iso(T0) }, null);
 }
 
 function remote(id: string, fields: Partial<RemoteKey> = {}): RemoteKey {
@@ -48,8 +48,8 @@ function remote(id: string, fields: Partial<RemoteKey> = {}): RemoteKey {
 }
 
 function ids(filter: KeyFilter, now = T0): string[] {
-  return store
-    .listKeys(filter, now)
+  return store.keys
+    .list(filter, now)
     .map((k) => k.ref)
     .sort();
 }
@@ -73,7 +73,7 @@ describe('backends', () => {
     const first = addBackend('prod', 'boxwatch', 90);
     const error = (() => {
       try {
-        store.insertBackend({ name: 'prod', type: 'commbox', url: 'https://other.example.com', settings: {}, rotateEveryDays: null, createdAt: iso(T0) }, null);
+        store.backends.insert({ name: 'prod', type: 'commbox', url: 'https://other.example.com', settings: {}, rotateEveryDays: null, createdAt: iso(T0) }, null);
       } catch (e) {
         return e as KeywardenError;
       }
@@ -82,8 +82,8 @@ describe('backends', () => {
     expect(error).toBeInstanceOf(KeywardenError);
     expect(error?.code).toBe('conflict');
     expect(error?.message).toContain('prod');
-    expect(store.listBackends()).toHaveLength(1);
-    const kept = store.requireBackend('prod');
+    expect(store.backends.list()).toHaveLength(1);
+    const kept = store.backends.require('prod');
     expect(kept).toMatchObject({ id: first.id, type: 'boxwatch', url: 'https://api.example.com', rotateEveryDays: 90 });
   });
 
@@ -91,7 +91,7 @@ describe('backends', () => {
     addBackend('prod');
     let caught: unknown;
     try {
-      store.requireBackend('staging');
+      store.backends.require('staging');
     } catch (e) {
       caught = e;
     }
@@ -107,23 +107,23 @@ describe('replaceInventory', () => {
   beforeEach(() => {
     alpha = addBackend('alpha', 'boxwatch', 90);
     beta = addBackend('beta', 'nitrobox', 180);
-    store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2'), remote('a3')], {
+    store.keys.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2'), remote('a3')], {
       syncStartedAt: iso(T0),
       syncedAt: iso(T0),
       rotateEveryDays: 90,
     });
-    store.replaceInventory(beta.id, [remote('b1'), remote('b2')], { syncStartedAt: iso(T0), syncedAt: iso(T0), rotateEveryDays: 180 });
-    store.recordTest(alpha.id, 'a1', iso(plusMs(T0, 500)), true);
-    store.recordTest(beta.id, 'b1', iso(plusMs(T0, 500)), false);
+    store.keys.replaceInventory(beta.id, [remote('b1'), remote('b2')], { syncStartedAt: iso(T0), syncedAt: iso(T0), rotateEveryDays: 180 });
+    store.keys.recordTest(alpha.id, 'a1', iso(plusMs(T0, 500)), true);
+    store.keys.recordTest(beta.id, 'b1', iso(plusMs(T0, 500)), false);
   });
 
   it('removes keys the vendor no longer lists, updates listed ones, and leaves other backends alone', () => {
     vi.setSystemTime(plusDays(T0, 1));
     const syncStartedAt = iso(plusDays(T0, 1));
     const syncedAt = iso(plusMs(plusDays(T0, 1), 2000));
-    store.recordSyncFailure(alpha.id, iso(plusDays(T0, 0.5)), 'earlier failure');
+    store.backends.recordSyncFailure(alpha.id, iso(plusDays(T0, 0.5)), 'earlier failure');
 
-    store.replaceInventory(alpha.id, [remote('a1', { name: 'renamed by vendor', createdAt: iso(T0) }), remote('a4', { name: 'new one' })], {
+    store.keys.replaceInventory(alpha.id, [remote('a1', { name: 'renamed by vendor', createdAt: iso(T0) }), remote('a4', { name: 'new one' })], {
       syncStartedAt,
       syncedAt,
       rotateEveryDays: 90,
@@ -133,7 +133,7 @@ describe('replaceInventory', () => {
     expect(ids({ backend: 'alpha' }, now)).toEqual(['alpha/a1', 'alpha/a4']);
     expect(ids({ backend: 'beta' }, now)).toEqual(['beta/b1', 'beta/b2']);
 
-    const a1 = store.getKey('alpha', 'a1', now)!;
+    const a1 = store.keys.get('alpha', 'a1', now)!;
     expect(a1.name).toBe('renamed by vendor');
     expect(a1.syncedAt).toBe(syncedAt);
     // Keywarden's own columns survive the vendor's update.
@@ -141,11 +141,11 @@ describe('replaceInventory', () => {
     expect(a1.lastTestOk).toBe(true);
     expect(a1.rotationDueAt).toBe(iso(plusDays(T0, 90)));
 
-    const b1 = store.getKey('beta', 'b1', now)!;
+    const b1 = store.keys.get('beta', 'b1', now)!;
     expect(b1.lastTestOk).toBe(false);
     expect(b1.syncedAt).toBe(iso(T0));
 
-    const row = store.requireBackend('alpha');
+    const row = store.backends.require('alpha');
     expect(row.lastSyncAt).toBe(syncedAt);
     expect(row.lastSyncOkAt).toBe(syncedAt);
     expect(row.lastError).toBeNull();
@@ -156,49 +156,49 @@ describe('replaceInventory', () => {
     vi.setSystemTime(plusDays(T0, 1));
     const at = iso(plusDays(T0, 1));
     // a2 has no created, expiry, grace or last-used date: only its status changes at the vendor.
-    const writes = store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2', { status: 'revoked' }), remote('a3')], {
+    const writes = store.keys.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2', { status: 'revoked' }), remote('a3')], {
       syncStartedAt: at,
       syncedAt: at,
       rotateEveryDays: 90,
     });
-    expect(store.getKey('alpha', 'a2', plusDays(T0, 1))?.status).toBe('revoked');
+    expect(store.keys.get('alpha', 'a2', plusDays(T0, 1))?.status).toBe('revoked');
     expect(writes).toMatchObject({ updated: 1, unchanged: 2 });
   });
 
   it('is one transaction: a bad key in the listing changes nothing at all', () => {
     vi.setSystemTime(plusDays(T0, 1));
-    const before = store.listKeys({ backend: 'alpha' }, T0);
+    const before = store.keys.list({ backend: 'alpha' }, T0);
     const error = codeOf(() =>
-      store.replaceInventory(alpha.id, [remote('a1', { name: 'should not stick' }), remote('a9', { createdAt: 'not a date' })], {
+      store.keys.replaceInventory(alpha.id, [remote('a1', { name: 'should not stick' }), remote('a9', { createdAt: 'not a date' })], {
         syncStartedAt: iso(plusDays(T0, 1)),
         syncedAt: iso(plusDays(T0, 1)),
         rotateEveryDays: 90,
       }),
     );
     expect(error).toBe('invalid_input');
-    expect(store.listKeys({ backend: 'alpha' }, T0)).toEqual(before);
-    expect(store.requireBackend('alpha').lastSyncAt).toBe(iso(T0));
+    expect(store.keys.list({ backend: 'alpha' }, T0)).toEqual(before);
+    expect(store.backends.require('alpha').lastSyncAt).toBe(iso(T0));
   });
 
   it('keeps a key first seen after the sync started (created while the sync was running)', () => {
     const syncStartedAt = plusDays(T0, 1);
     // The slow sync starts; meanwhile the administrator creates a key and its secret is cached.
     vi.setSystemTime(plusMs(syncStartedAt, 1500));
-    store.upsertKey(alpha.id, remote('created-during-sync', { createdAt: iso(plusMs(syncStartedAt, 1500)) }), null, 90);
-    store.putKeySecret(alpha.id, 'created-during-sync', sealedBlob(), iso(plusMs(syncStartedAt, 1500)));
+    store.keys.upsert(alpha.id, remote('created-during-sync', { createdAt: iso(plusMs(syncStartedAt, 1500)) }), null, 90);
+    store.keys.putSecret(alpha.id, 'created-during-sync', sealedBlob(), iso(plusMs(syncStartedAt, 1500)));
     // The vendor's listing was taken before the new key existed.
     vi.setSystemTime(plusMs(syncStartedAt, 3000));
-    store.replaceInventory(alpha.id, [remote('a1')], { syncStartedAt: iso(syncStartedAt), syncedAt: iso(plusMs(syncStartedAt, 3000)), rotateEveryDays: 90 });
+    store.keys.replaceInventory(alpha.id, [remote('a1')], { syncStartedAt: iso(syncStartedAt), syncedAt: iso(plusMs(syncStartedAt, 3000)), rotateEveryDays: 90 });
 
     expect(ids({ backend: 'alpha' })).toEqual(['alpha/a1', 'alpha/created-during-sync']);
-    expect(store.getKeySecret(alpha.id, 'created-during-sync')).not.toBeNull();
+    expect(store.keys.getSecret(alpha.id, 'created-during-sync')).not.toBeNull();
     // That sync listed a1 (unchanged, so not rewritten) but never saw the new key: only a1 says it was synced then.
-    expect(store.getKey('alpha', 'a1', T0)?.syncedAt).toBe(iso(plusMs(syncStartedAt, 3000)));
-    expect(store.getKey('alpha', 'created-during-sync', T0)?.syncedAt).toBeNull();
+    expect(store.keys.get('alpha', 'a1', T0)?.syncedAt).toBe(iso(plusMs(syncStartedAt, 3000)));
+    expect(store.keys.get('alpha', 'created-during-sync', T0)?.syncedAt).toBeNull();
 
     // The next sync, started after the key was first seen, removes it if the vendor does not list it.
     vi.setSystemTime(plusDays(T0, 2));
-    store.replaceInventory(alpha.id, [remote('a1')], { syncStartedAt: iso(plusDays(T0, 2)), syncedAt: iso(plusDays(T0, 2)), rotateEveryDays: 90 });
+    store.keys.replaceInventory(alpha.id, [remote('a1')], { syncStartedAt: iso(plusDays(T0, 2)), syncedAt: iso(plusDays(T0, 2)), rotateEveryDays: 90 });
     expect(ids({ backend: 'alpha' })).toEqual(['alpha/a1']);
   });
 
@@ -219,24 +219,24 @@ describe('replaceInventory', () => {
     const writes = countKeyWrites();
     vi.setSystemTime(plusDays(T0, 1));
     const syncedAt = iso(plusMs(plusDays(T0, 1), 2000));
-    const result = store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2'), remote('a3')], {
+    const result = store.keys.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2'), remote('a3')], {
       syncStartedAt: iso(plusDays(T0, 1)),
       syncedAt,
       rotateEveryDays: 90,
     });
     expect(result).toEqual({ inserted: 0, updated: 0, removed: 0, unchanged: 3 });
     expect(writes()).toBe(0);
-    expect(store.listKeys({ backend: 'alpha' }, T0).map((key) => [key.id, key.syncedAt])).toEqual([
+    expect(store.keys.list({ backend: 'alpha' }, T0).map((key) => [key.id, key.syncedAt])).toEqual([
       ['a1', syncedAt],
       ['a2', syncedAt],
       ['a3', syncedAt],
     ]);
     // Keywarden's own columns and the other backend are untouched; the backend records the sync.
-    expect(store.getKey('alpha', 'a1', T0)).toMatchObject({ lastTestOk: true, rotationDueAt: iso(plusDays(T0, 90)) });
-    expect(store.getKey('beta', 'b1', T0)?.syncedAt).toBe(iso(T0));
-    expect(store.requireBackend('alpha')).toMatchObject({ lastSyncOkAt: syncedAt, settings: {} });
+    expect(store.keys.get('alpha', 'a1', T0)).toMatchObject({ lastTestOk: true, rotationDueAt: iso(plusDays(T0, 90)) });
+    expect(store.keys.get('beta', 'b1', T0)?.syncedAt).toBe(iso(T0));
+    expect(store.backends.require('alpha')).toMatchObject({ lastSyncOkAt: syncedAt, settings: {} });
     // Sorting by the time a key was last synced reads the same value.
-    const page = store.queryKeys({ sort: { field: 'syncedAt', direction: 'desc' }, limit: 5 }, T0).rows.map((key) => key.ref);
+    const page = store.keys.query({ sort: { field: 'syncedAt', direction: 'desc' }, limit: 5 }, T0).rows.map((key) => key.ref);
     expect(page.slice(0, 3).sort()).toEqual(['alpha/a1', 'alpha/a2', 'alpha/a3']);
   });
 
@@ -244,7 +244,7 @@ describe('replaceInventory', () => {
     const writes = countKeyWrites();
     vi.setSystemTime(plusDays(T0, 1));
     expect(
-      store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0), name: 'renamed' }), remote('a2'), remote('a4')], {
+      store.keys.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0), name: 'renamed' }), remote('a2'), remote('a4')], {
         syncStartedAt: iso(plusDays(T0, 1)),
         syncedAt: iso(plusDays(T0, 1)),
         rotateEveryDays: 90,
@@ -254,74 +254,74 @@ describe('replaceInventory', () => {
     vi.setSystemTime(plusDays(T0, 2));
     // a1's rotation date follows a new interval: written; the others have no creation date, so nothing to recompute.
     expect(
-      store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0), name: 'renamed' }), remote('a2'), remote('a4')], {
+      store.keys.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0), name: 'renamed' }), remote('a2'), remote('a4')], {
         syncStartedAt: iso(plusDays(T0, 2)),
         syncedAt: iso(plusDays(T0, 2)),
         rotateEveryDays: 30,
       }),
     ).toEqual({ inserted: 0, updated: 1, removed: 0, unchanged: 2 });
-    expect(store.getKey('alpha', 'a1', T0)?.rotationDueAt).toBe(iso(plusDays(T0, 30)));
+    expect(store.keys.get('alpha', 'a1', T0)?.rotationDueAt).toBe(iso(plusDays(T0, 30)));
   });
 
   it("a backend's settings written later keep its record of the last good sync", () => {
     vi.setSystemTime(plusDays(T0, 1));
-    store.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2'), remote('a3')], {
+    store.keys.replaceInventory(alpha.id, [remote('a1', { createdAt: iso(T0) }), remote('a2'), remote('a3')], {
       syncStartedAt: iso(plusDays(T0, 1)),
       syncedAt: iso(plusDays(T0, 1)),
       rotateEveryDays: 90,
     });
-    store.updateBackendSettings(alpha.id, { vendorFacts: { plan: 'team' } });
-    expect(store.requireBackend('alpha').settings).toEqual({ vendorFacts: { plan: 'team' } });
-    expect(store.getKey('alpha', 'a2', T0)?.syncedAt).toBe(iso(plusDays(T0, 1)));
+    store.backends.updateSettings(alpha.id, { vendorFacts: { plan: 'team' } });
+    expect(store.backends.require('alpha').settings).toEqual({ vendorFacts: { plan: 'team' } });
+    expect(store.keys.get('alpha', 'a2', T0)?.syncedAt).toBe(iso(plusDays(T0, 1)));
   });
 
   it("a removed key's cached secret goes with it", () => {
-    store.putKeySecret(alpha.id, 'a2', sealedBlob(), iso(T0));
-    expect(store.getKey('alpha', 'a2', T0)?.secretCached).toBe(true);
-    expect(store.hasAnySealedRecord()).toBe(true);
+    store.keys.putSecret(alpha.id, 'a2', sealedBlob(), iso(T0));
+    expect(store.keys.get('alpha', 'a2', T0)?.secretCached).toBe(true);
+    expect(store.keys.countSecrets()).toBe(1);
 
     vi.setSystemTime(plusDays(T0, 1));
-    store.replaceInventory(alpha.id, [remote('a1'), remote('a3')], { syncStartedAt: iso(plusDays(T0, 1)), syncedAt: iso(plusDays(T0, 1)), rotateEveryDays: 90 });
+    store.keys.replaceInventory(alpha.id, [remote('a1'), remote('a3')], { syncStartedAt: iso(plusDays(T0, 1)), syncedAt: iso(plusDays(T0, 1)), rotateEveryDays: 90 });
 
-    expect(store.getKey('alpha', 'a2', T0)).toBeNull();
-    expect(store.getKeySecret(alpha.id, 'a2')).toBeNull();
-    expect(store.hasAnySealedRecord()).toBe(false);
+    expect(store.keys.get('alpha', 'a2', T0)).toBeNull();
+    expect(store.keys.getSecret(alpha.id, 'a2')).toBeNull();
+    expect(store.keys.countSecrets()).toBe(0);
     // Re-listing the same id later does not bring an old secret back.
-    store.upsertKey(alpha.id, remote('a2'), iso(plusDays(T0, 1)), 90);
-    expect(store.getKey('alpha', 'a2', T0)?.secretCached).toBe(false);
+    store.keys.upsert(alpha.id, remote('a2'), iso(plusDays(T0, 1)), 90);
+    expect(store.keys.get('alpha', 'a2', T0)?.secretCached).toBe(false);
   });
 
-  it('deleteKey removes the key and its cached secret', () => {
-    store.putKeySecret(alpha.id, 'a3', sealedBlob(), iso(T0));
-    store.deleteKey(alpha.id, 'a3');
-    expect(store.getKey('alpha', 'a3', T0)).toBeNull();
-    expect(store.getKeySecret(alpha.id, 'a3')).toBeNull();
+  it('keys.delete removes the key and its cached secret', () => {
+    store.keys.putSecret(alpha.id, 'a3', sealedBlob(), iso(T0));
+    store.keys.delete(alpha.id, 'a3');
+    expect(store.keys.get('alpha', 'a3', T0)).toBeNull();
+    expect(store.keys.getSecret(alpha.id, 'a3')).toBeNull();
   });
 
   it('deleting a backend removes its keys and their secrets, and nothing of the other backend', () => {
-    store.putKeySecret(alpha.id, 'a1', sealedBlob(), iso(T0));
-    store.putKeySecret(beta.id, 'b1', sealedBlob(), iso(T0));
-    store.deleteBackend(alpha.id);
+    store.keys.putSecret(alpha.id, 'a1', sealedBlob(), iso(T0));
+    store.keys.putSecret(beta.id, 'b1', sealedBlob(), iso(T0));
+    store.backends.delete(alpha.id);
 
-    expect(store.findBackend('alpha')).toBeNull();
+    expect(store.backends.find('alpha')).toBeNull();
     expect(ids({})).toEqual(['beta/b1', 'beta/b2']);
-    expect(store.getKeySecret(alpha.id, 'a1')).toBeNull();
-    expect(store.getKeySecret(beta.id, 'b1')).not.toBeNull();
+    expect(store.keys.getSecret(alpha.id, 'a1')).toBeNull();
+    expect(store.keys.getSecret(beta.id, 'b1')).not.toBeNull();
 
     // A backend added again under the same name starts empty.
     const again = addBackend('alpha');
     expect(ids({ backend: 'alpha' })).toEqual([]);
-    expect(store.getKeySecret(again.id, 'a1')).toBeNull();
+    expect(store.keys.getSecret(again.id, 'a1')).toBeNull();
   });
 });
 
-describe('listKeys filters', () => {
+describe('keys.list filters', () => {
   let alpha: BackendRow;
 
   beforeEach(() => {
     alpha = addBackend('alpha', 'boxwatch', 90);
     const beta = addBackend('beta', 'manual', null);
-    store.replaceInventory(
+    store.keys.replaceInventory(
       alpha.id,
       [
         // rotation due in 10 days
@@ -335,9 +335,9 @@ describe('listKeys filters', () => {
       { syncStartedAt: iso(T0), syncedAt: iso(T0), rotateEveryDays: 90 },
     );
     // Manual keys: one past its expiry, one due in 20 days, one with no dates at all.
-    store.upsertKey(beta.id, remote('m1', { name: 'Legacy payments', prefix: 'LG55', createdAt: iso(plusDays(T0, -400)), expiresAt: iso(plusDays(T0, -1)) }), null, null);
-    store.upsertKey(beta.id, remote('m2', { name: 'Mail relay', prefix: 'MR42', createdAt: iso(plusDays(T0, -5)), expiresAt: iso(plusDays(T0, 20)) }), null, null);
-    store.upsertKey(beta.id, remote('m3', { name: 'Forever' }), null, null);
+    store.keys.upsert(beta.id, remote('m1', { name: 'Legacy payments', prefix: 'LG55', createdAt: iso(plusDays(T0, -400)), expiresAt: iso(plusDays(T0, -1)) }), null, null);
+    store.keys.upsert(beta.id, remote('m2', { name: 'Mail relay', prefix: 'MR42', createdAt: iso(plusDays(T0, -5)), expiresAt: iso(plusDays(T0, 20)) }), null, null);
+    store.keys.upsert(beta.id, remote('m3', { name: 'Forever' }), null, null);
   });
 
   it('by backend', () => {
@@ -386,82 +386,82 @@ describe('listKeys filters', () => {
     expect(ids({ dueWithinDays: 30, backend: 'alpha', search: 'pay' })).toEqual(['alpha/k1']);
   });
 
-  it('the reminder scan (listDueKeys) lists due keys most urgent first, the overdue manual key included', () => {
-    expect(store.listDueKeys(plusDays(T0, 30), T0).map((k) => k.ref)).toEqual(['beta/m1', 'alpha/k4', 'alpha/k1', 'beta/m2']);
+  it('the reminder scan (keys.listDue) lists due keys most urgent first, the overdue manual key included', () => {
+    expect(store.keys.listDue(plusDays(T0, 30), T0).map((k) => k.ref)).toEqual(['beta/m1', 'alpha/k4', 'alpha/k1', 'beta/m2']);
   });
 
   it('a manual key past its expiry reads as expired (derived from the clock at read time)', () => {
-    expect(store.getKey('beta', 'm1', T0)?.status).toBe('expired');
+    expect(store.keys.get('beta', 'm1', T0)?.status).toBe('expired');
     // Before its expiry the same row reads as active.
-    expect(store.getKey('beta', 'm1', plusDays(T0, -2))?.status).toBe('active');
+    expect(store.keys.get('beta', 'm1', plusDays(T0, -2))?.status).toBe('active');
     expect(ids({ status: 'expired' }, plusDays(T0, -2))).toEqual([]);
     // Once m2's expiry passes it is found as expired too.
     expect(ids({ status: 'expired' }, plusDays(T0, 21))).toEqual(['beta/m1', 'beta/m2']);
     // The stored status is untouched: only the view is derived.
-    expect(store.getRemoteKey(store.requireBackend('beta').id, 'm1')?.status).toBe('active');
+    expect(store.keys.getRemote(store.backends.require('beta').id, 'm1')?.status).toBe('active');
   });
 
   it('a vendor key past its expiry shows what the vendor last said', () => {
-    store.upsertKey(alpha.id, remote('k5', { name: 'vendor says active', expiresAt: iso(plusDays(T0, -1)) }), iso(T0), 90);
-    expect(store.getKey('alpha', 'k5', T0)?.status).toBe('active');
+    store.keys.upsert(alpha.id, remote('k5', { name: 'vendor says active', expiresAt: iso(plusDays(T0, -1)) }), iso(T0), 90);
+    expect(store.keys.get('alpha', 'k5', T0)?.status).toBe('active');
   });
 });
 
-describe('setRotationPolicy', () => {
+describe('keys.setRotationPolicy: the policy and every due date together', () => {
   it('recomputes rotationDueAt = createdAt + days for keys without an expiry, and keeps vendor expiries', () => {
     const backend = addBackend('nb', 'nitrobox', 180);
     const createdAt = plusDays(T0, -20);
     const expiresAt = plusDays(T0, 45);
-    store.replaceInventory(backend.id, [remote('n1', { createdAt: iso(createdAt) }), remote('n2', { createdAt: iso(createdAt), expiresAt: iso(expiresAt) }), remote('n3')], {
+    store.keys.replaceInventory(backend.id, [remote('n1', { createdAt: iso(createdAt) }), remote('n2', { createdAt: iso(createdAt), expiresAt: iso(expiresAt) }), remote('n3')], {
       syncStartedAt: iso(T0),
       syncedAt: iso(T0),
       rotateEveryDays: 180,
     });
-    expect(store.getKey('nb', 'n1', T0)?.rotationDueAt).toBe(iso(plusDays(createdAt, 180)));
+    expect(store.keys.get('nb', 'n1', T0)?.rotationDueAt).toBe(iso(plusDays(createdAt, 180)));
 
-    store.setRotationPolicy(backend.id, 30, 30);
-    expect(store.requireBackend('nb').rotateEveryDays).toBe(30);
-    expect(store.getKey('nb', 'n1', T0)?.rotationDueAt).toBe(iso(plusDays(createdAt, 30)));
-    expect(store.getKey('nb', 'n2', T0)?.rotationDueAt).toBe(iso(expiresAt));
-    expect(store.getKey('nb', 'n3', T0)?.rotationDueAt).toBeNull();
+    store.keys.setRotationPolicy(backend.id, 30, 30);
+    expect(store.backends.require('nb').rotateEveryDays).toBe(30);
+    expect(store.keys.get('nb', 'n1', T0)?.rotationDueAt).toBe(iso(plusDays(createdAt, 30)));
+    expect(store.keys.get('nb', 'n2', T0)?.rotationDueAt).toBe(iso(expiresAt));
+    expect(store.keys.get('nb', 'n3', T0)?.rotationDueAt).toBeNull();
     // The reminder window follows: n1 is now due in 10 days.
     expect(ids({ dueWithinDays: 15 })).toEqual(['nb/n1']);
 
-    store.setRotationPolicy(backend.id, null, null);
-    expect(store.requireBackend('nb').rotateEveryDays).toBeNull();
-    expect(store.getKey('nb', 'n1', T0)?.rotationDueAt).toBeNull();
-    expect(store.getKey('nb', 'n2', T0)?.rotationDueAt).toBe(iso(expiresAt));
+    store.keys.setRotationPolicy(backend.id, null, null);
+    expect(store.backends.require('nb').rotateEveryDays).toBeNull();
+    expect(store.keys.get('nb', 'n1', T0)?.rotationDueAt).toBeNull();
+    expect(store.keys.get('nb', 'n2', T0)?.rotationDueAt).toBe(iso(expiresAt));
     expect(ids({ dueWithinDays: 15 })).toEqual([]);
   });
 
   it('does not touch keys of other backends', () => {
     const a = addBackend('a', 'boxwatch', 90);
     const b = addBackend('b', 'boxwatch', 90);
-    for (const backend of [a, b]) store.upsertKey(backend.id, remote('k', { createdAt: iso(T0) }), iso(T0), 90);
-    store.setRotationPolicy(a.id, 10, 10);
-    expect(store.getKey('a', 'k', T0)?.rotationDueAt).toBe(iso(plusDays(T0, 10)));
-    expect(store.getKey('b', 'k', T0)?.rotationDueAt).toBe(iso(plusDays(T0, 90)));
+    for (const backend of [a, b]) store.keys.upsert(backend.id, remote('k', { createdAt: iso(T0) }), iso(T0), 90);
+    store.keys.setRotationPolicy(a.id, 10, 10);
+    expect(store.keys.get('a', 'k', T0)?.rotationDueAt).toBe(iso(plusDays(T0, 10)));
+    expect(store.keys.get('b', 'k', T0)?.rotationDueAt).toBe(iso(plusDays(T0, 90)));
   });
 });
 
 describe('reminder notification state', () => {
-  it('markReminderNotified is true the first time and false afterwards for the same reminder', () => {
+  it('reminders.markNotified is true the first time and false afterwards for the same reminder', () => {
     const due = iso(plusDays(T0, 7));
-    expect(store.markReminderNotified('alpha/k1', 'rotation', due, '7', iso(T0))).toBe(true);
-    expect(store.markReminderNotified('alpha/k1', 'rotation', due, '7', iso(plusDays(T0, 1)))).toBe(false);
+    expect(store.reminders.markNotified('alpha/k1', 'rotation', due, '7', iso(T0))).toBe(true);
+    expect(store.reminders.markNotified('alpha/k1', 'rotation', due, '7', iso(plusDays(T0, 1)))).toBe(false);
     // Another threshold, another due date or another key is a new reminder.
-    expect(store.markReminderNotified('alpha/k1', 'rotation', due, '1', iso(T0))).toBe(true);
-    expect(store.markReminderNotified('alpha/k1', 'rotation', iso(plusDays(T0, 97)), '7', iso(T0))).toBe(true);
-    expect(store.markReminderNotified('alpha/k2', 'rotation', due, '7', iso(T0))).toBe(true);
+    expect(store.reminders.markNotified('alpha/k1', 'rotation', due, '1', iso(T0))).toBe(true);
+    expect(store.reminders.markNotified('alpha/k1', 'rotation', iso(plusDays(T0, 97)), '7', iso(T0))).toBe(true);
+    expect(store.reminders.markNotified('alpha/k2', 'rotation', due, '7', iso(T0))).toBe(true);
   });
 
   it('remembers across a re-open (no repeated notification after a restart)', () => {
     const due = iso(plusDays(T0, 30));
-    expect(store.markReminderNotified('alpha/k1', 'expiry', due, '30', iso(T0))).toBe(true);
+    expect(store.reminders.markNotified('alpha/k1', 'expiry', due, '30', iso(T0))).toBe(true);
     const path = store.path;
     store.close();
     store = InventoryStore.open(path);
-    expect(store.markReminderNotified('alpha/k1', 'expiry', due, '30', iso(T0))).toBe(false);
+    expect(store.reminders.markNotified('alpha/k1', 'expiry', due, '30', iso(T0))).toBe(false);
   });
 });
 
@@ -476,14 +476,73 @@ describe('audit', () => {
       outcome: i === 2 ? 'unknown' : 'ok',
       detail: null,
     }));
-    for (const entry of entries) store.appendAudit(entry);
+    for (const entry of entries) store.audit.append(entry);
 
-    const all = store.listAudit(100);
+    const all = store.audit.list(100);
     expect(all.map((e) => e.action)).toEqual(['backend add', 'sync', 'key revoke', 'key copy']);
     expect(all.map((e) => e.at)).toEqual(entries.map((e) => e.at));
     expect(all[2]).toMatchObject({ osUser: 'admin', backend: 'alpha', ref: 'alpha/k1', outcome: 'unknown', detail: null });
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((x, y) => x - y));
 
-    expect(store.listAudit(2).map((e) => e.action)).toEqual(['key revoke', 'key copy']);
+    expect(store.audit.list(2).map((e) => e.action)).toEqual(['key revoke', 'key copy']);
+  });
+});
+
+describe('a key recorded with its secret (keys.record)', () => {
+  let hand: BackendRow;
+  const event = (action: string, ref: string): AuditEntry => ({ at: iso(T0), osUser: 'admin', action, backend: 'hand', ref, outcome: 'ok', detail: null });
+  const record = (id: string, sealed: Buffer | null) => ({ key: remote(id, { createdAt: iso(T0) }), sealed, at: iso(T0), syncedAt: null, rotateEveryDays: null });
+
+  beforeEach(() => {
+    hand = addBackend('hand', 'manual');
+  });
+
+  /** A real failure in the middle of the write: a trigger, in the file, that refuses one table's insert. */
+  function refuseInsertsInto(table: 'key_secrets' | 'audit'): void {
+    const db = new Database(join(folder, 'keywarden.db'));
+    connections.push(db);
+    db.exec(`CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'write failed (test)'); END`);
+  }
+
+  it('commits the key, its secret and its audit event together', () => {
+    const sealed = sealedBlob();
+    store.keys.record(hand.id, record('k1', sealed), event('key.add', 'hand/k1'));
+    expect(store.keys.get('hand', 'k1', T0)).toMatchObject({ secretCached: true, createdAt: iso(T0) });
+    expect(store.keys.getSecret(hand.id, 'k1')).toEqual(sealed);
+    expect(store.audit.list(10).map((e) => [e.action, e.ref])).toEqual([['key.add', 'hand/k1']]);
+  });
+
+  it('a secret that cannot be written leaves no key and no event', () => {
+    refuseInsertsInto('key_secrets');
+    expect(() => store.keys.record(hand.id, record('k1', sealedBlob()), event('key.add', 'hand/k1'))).toThrow(/write failed/);
+    expect(store.keys.get('hand', 'k1', T0)).toBeNull();
+    expect(store.audit.list(10)).toEqual([]);
+  });
+
+  it('an audit event that cannot be written leaves no key and no secret', () => {
+    refuseInsertsInto('audit');
+    expect(() => store.keys.record(hand.id, record('k1', sealedBlob()), event('key.add', 'hand/k1'))).toThrow(/write failed/);
+    expect(store.keys.get('hand', 'k1', T0)).toBeNull();
+    expect(store.keys.getSecret(hand.id, 'k1')).toBeNull();
+  });
+
+  it('inside a caller transaction that fails afterwards, nothing of it is kept', () => {
+    expect(() =>
+      store.transaction(() => {
+        store.keys.record(hand.id, record('k1', sealedBlob()), event('key.add', 'hand/k1'));
+        throw new Error('the journal step failed');
+      }),
+    ).toThrow(/journal step failed/);
+    expect(store.keys.get('hand', 'k1', T0)).toBeNull();
+    expect(store.keys.countSecrets()).toBe(0);
+    expect(store.audit.list(10)).toEqual([]);
+  });
+
+  it('recorded without a secret (an edit), the cached one is kept', () => {
+    const sealed = sealedBlob();
+    store.keys.record(hand.id, record('k1', sealed), event('key.add', 'hand/k1'));
+    store.keys.record(hand.id, { ...record('k1', null), key: remote('k1', { createdAt: iso(plusDays(T0, -3)) }) }, event('key.edit', 'hand/k1'));
+    expect(store.keys.get('hand', 'k1', T0)?.createdAt).toBe(iso(plusDays(T0, -3)));
+    expect(store.keys.getSecret(hand.id, 'k1')).toEqual(sealed);
   });
 });

@@ -1,0 +1,371 @@
+/**
+ * Keys and their sealed secrets (the `keys` and `key_secrets` tables): a backend's inventory as its vendor lists it,
+ * the queries the inventory, the console and the reminders run, and the secrets Keywarden caches, sealed by the vault
+ * (opaque bytes here). Reached as `InventoryStore.keys`. The rule lives here, once: **a key Keywarden records with
+ * its secret (a vendor's shown-once answer, a manual key, a secret pasted in a rotation) is committed in one
+ * transaction with that secret and the action's audit event** (`record`): no key without its secret, no secret or
+ * key without its event. Row shapes and shared SQL text: `key-rows.ts`.
+ */
+import type { BackendType, InventoryFacets, InventoryPage, InventoryQuery, Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
+import { BACKEND_TYPES, KEY_STATUSES } from '../../../shared/rules.js';
+import type { RemoteKey } from '../backends/backend.js';
+import { endOfWindow } from '../dates.js';
+import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
+import type { AuditEntry, AuditLog } from './audit.js';
+import type { BackendTable } from './backends.js';
+import type { StoreConnection } from './connection.js';
+import {
+  EFFECTIVE_STATUS,
+  FIRST_SEEN_COLUMN,
+  type InventoryWrites,
+  KEY_SELECT,
+  type KeyRowValues,
+  keyConditions,
+  keyRotationDays,
+  keyRowValues,
+  SORT_EXPRESSIONS,
+  sameAsStored,
+  STORED_KEY_COLUMNS,
+  type StoredKeyRow,
+  toKey,
+} from './key-rows.js';
+
+/** A key to record with `KeyTables.record`, and its secret. */
+export interface KeyRecord {
+  key: RemoteKey;
+  /** The secret, sealed by the vault for this key (`EngineContext.keySecretIdentity`); null records the key alone and keeps a secret already cached. */
+  sealed: Buffer | null;
+  /** When: the secret's `cached_at`. */
+  at: string;
+  /** The key as the vendor just answered it (`at`), or null for a key the administrator typed in (its listing time is kept). */
+  syncedAt: string | null;
+  /** The backend's effective rotation policy, for the key's due dates. */
+  rotateEveryDays: number | null;
+}
+
+export class KeyTables {
+  constructor(
+    private readonly conn: StoreConnection,
+    private readonly backends: BackendTable,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /**
+   * A key, its secret and the audit event of the action that brought them, in one transaction (the caller's, when it
+   * holds one: a rotation's journal step, a revoked key's new status). The one way a key and its secret are written
+   * together: a vendor's shown-once answer (`workflows/vendor-changes.ts` `commitIssuedKey`), a manual key added or
+   * edited (`workflows/keys.ts`), a secret pasted in a rotation (`rotation/steps.ts`).
+   */
+  record(backendId: number, record: KeyRecord, event: AuditEntry): void {
+    this.conn.transaction(() => {
+      this.upsert(backendId, record.key, record.syncedAt, record.rotateEveryDays);
+      if (record.sealed) this.putSecret(backendId, record.key.id, record.sealed, record.at);
+      this.audit.append(event);
+    });
+  }
+
+  /**
+   * Replaces a backend's inventory with what the vendor listed, in one transaction: listed keys are
+   * inserted or updated (keeping Keywarden's own columns such as the last test), and keys the vendor
+   * no longer lists are removed, except those first seen after this sync started.
+   *
+   * A listed key whose stored row already says exactly what the vendor says is not written at all: a
+   * sync that finds nothing changed writes no key row (only the backend's sync times). The key's
+   * `syncedAt` stays honest through the backend's record of when its last good sync started (see
+   * `SYNCED_AT`): every key first seen before then was listed by that sync.
+   */
+  replaceInventory(backendId: number, keys: readonly RemoteKey[], options: { syncStartedAt: string; syncedAt: string; rotateEveryDays: number | null }): InventoryWrites {
+    return this.conn.transaction(() => {
+      const stored = new Map<string, StoredKeyRow>();
+      for (const row of this.conn.db
+        .prepare(`SELECT ${STORED_KEY_COLUMNS.join(', ')} FROM keys WHERE backend_id = ?`)
+        .raw()
+        .all(backendId) as StoredKeyRow[]) {
+        stored.set(row[0], row);
+      }
+      const upsert = this.prepareUpsert();
+      // One moment for every key this sync stores first: after the sync started, as the removal rule needs.
+      const firstSeenAt = new Date().toISOString();
+      const listed = new Set<string>();
+      const writes: InventoryWrites = { inserted: 0, updated: 0, removed: 0, unchanged: 0 };
+      for (const key of keys) {
+        listed.add(key.id);
+        const values = keyRowValues(key, options.rotateEveryDays);
+        const before = stored.get(key.id);
+        // A key first seen after this sync started was stored by another workflow meanwhile: it is written, so its
+        // own syncedAt says this sync saw it (the backend's record covers only keys first seen before the start).
+        if (before && before[FIRST_SEEN_COLUMN] < options.syncStartedAt && sameAsStored(before, values)) {
+          writes.unchanged += 1;
+          continue;
+        }
+        upsert(backendId, values, options.syncedAt, firstSeenAt);
+        if (before) writes.updated += 1;
+        else writes.inserted += 1;
+      }
+      const remove = this.conn.db.prepare('DELETE FROM keys WHERE backend_id = ? AND key_id = ?');
+      for (const [keyId, row] of stored) {
+        if (listed.has(keyId) || row[FIRST_SEEN_COLUMN] >= options.syncStartedAt) continue;
+        remove.run(backendId, keyId);
+        writes.removed += 1;
+      }
+      this.backends.recordSyncSuccess(backendId, options);
+      return writes;
+    });
+  }
+
+  /** Inserts or updates one key (a key just created, revoked or entered by hand). */
+  upsert(backendId: number, key: RemoteKey, syncedAt: string | null, rotateEveryDays: number | null): void {
+    this.conn.guard(() => this.prepareUpsert()(backendId, keyRowValues(key, rotateEveryDays), syncedAt));
+  }
+
+  private prepareUpsert(): (backendId: number, values: KeyRowValues, syncedAt: string | null, firstSeenAt?: string) => void {
+    // Positional parameters: binding fourteen values by name costs about a third of each row's insert.
+    const statement = this.conn.db.prepare(`
+      INSERT INTO keys (backend_id, key_id, name, prefix, status, created_at, expires_at, grace_ends_at, rotation_due_at,
+                        next_due_at, last_used_at, details, first_seen_at, synced_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(backend_id, key_id) DO UPDATE SET
+        name = excluded.name, prefix = excluded.prefix, status = excluded.status, created_at = excluded.created_at,
+        expires_at = excluded.expires_at, grace_ends_at = excluded.grace_ends_at, rotation_due_at = excluded.rotation_due_at,
+        next_due_at = excluded.next_due_at, last_used_at = excluded.last_used_at, details = excluded.details,
+        synced_at = COALESCE(excluded.synced_at, keys.synced_at)`);
+    return (backendId, values, syncedAt, firstSeenAt = new Date().toISOString()) => {
+      statement.run(
+        backendId,
+        values.id,
+        values.name,
+        values.prefix,
+        values.status,
+        values.createdAt,
+        values.expiresAt,
+        values.graceEndsAt,
+        values.rotationDueAt,
+        values.nextDueAt,
+        values.lastUsedAt,
+        values.details,
+        firstSeenAt,
+        syncedAt,
+      );
+    };
+  }
+
+  setStatus(backendId: number, keyId: string, status: KeyStatus): void {
+    this.conn.guard(() =>
+      this.conn.db
+        .prepare(`UPDATE keys SET status = ?, next_due_at = CASE WHEN ? IN ('revoked', 'expired') THEN NULL ELSE next_due_at END WHERE backend_id = ? AND key_id = ?`)
+        .run(status, status, backendId, keyId),
+    );
+  }
+
+  delete(backendId: number, keyId: string): void {
+    this.conn.guard(() => this.conn.db.prepare('DELETE FROM keys WHERE backend_id = ? AND key_id = ?').run(backendId, keyId));
+  }
+
+  recordTest(backendId: number, keyId: string, at: string, ok: boolean): void {
+    this.conn.guard(() => this.conn.db.prepare('UPDATE keys SET last_tested_at = ?, last_test_ok = ? WHERE backend_id = ? AND key_id = ?').run(at, ok ? 1 : 0, backendId, keyId));
+  }
+
+  get(backendName: string, keyId: string, now: Date): Key | null {
+    return this.conn.guard(() => {
+      const row = this.conn.db
+        .prepare(`${KEY_SELECT} WHERE b.name = @backend AND k.key_id = @keyId`)
+        .raw()
+        .get({ backend: backendName, keyId, now: now.toISOString() } as never);
+      return row ? toKey(row) : null;
+    });
+  }
+
+  /** Remote-shaped view of a stored key, for connectors that need the key's own fields (e.g. to test it). */
+  getRemote(backendId: number, keyId: string): RemoteKey | null {
+    return this.conn.guard(() => {
+      const row = this.conn.db
+        .prepare<{
+          key_id: string;
+          name: string;
+          prefix: string | null;
+          status: KeyStatus;
+          created_at: string | null;
+          expires_at: string | null;
+          grace_ends_at: string | null;
+          last_used_at: string | null;
+          details: string;
+        }>('SELECT key_id, name, prefix, status, created_at, expires_at, grace_ends_at, last_used_at, details FROM keys WHERE backend_id = ? AND key_id = ?')
+        .get(backendId, keyId);
+      if (!row) return null;
+      return {
+        id: row.key_id,
+        name: row.name,
+        prefix: row.prefix,
+        status: row.status,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+        graceEndsAt: row.grace_ends_at,
+        lastUsedAt: row.last_used_at,
+        details: JSON.parse(row.details) as Record<string, string | number | boolean | null>,
+      };
+    });
+  }
+
+  list(filter: KeyFilter, now: Date): Key[] {
+    return this.conn.guard(() => {
+      const { where, params } = keyConditions(filter, now);
+      const sql = `${KEY_SELECT} ${where} ORDER BY b.name, k.name, k.key_id`;
+      return this.conn.db
+        .prepare(sql)
+        .raw()
+        .all(params as never)
+        .map(toKey);
+    });
+  }
+
+  /**
+   * One page of the inventory, filtered, sorted and paged by SQLite, with the number of keys that match:
+   * the console shows 100k keys without ever holding them.
+   */
+  query(query: InventoryQuery, now: Date): InventoryPage {
+    return this.conn.guard(() => {
+      const { where, params } = keyConditions(query, now);
+      const sort = query.sort ?? { field: 'due', direction: 'asc' };
+      const { expression, nullable } = SORT_EXPRESSIONS[sort.field];
+      const direction = sort.direction === 'desc' ? 'DESC' : 'ASC';
+      // Keys without the sorted value (no due date, never tested) come last in either direction. Ties
+      // go by backend and id: unique and stable, so pages never overlap; and the same ORDER BY as the
+      // indexes of migration 002, so the default order reads an index instead of sorting every key.
+      const order = `${nullable ? `${expression} IS NULL, ` : ''}${expression} ${direction}, k.backend_id ${direction}, k.key_id ${direction}`;
+      const offset = query.offset ?? 0;
+      const limit = query.limit ?? 100;
+      // Counting needs the backends table only when a condition reads it.
+      const from = where.includes('b.') ? 'keys k JOIN backends b ON b.id = k.backend_id' : 'keys k';
+      const total = (
+        this.conn.db
+          .prepare(`SELECT COUNT(*) FROM ${from} ${where}`)
+          .raw()
+          .get(params as never) as [number]
+      )[0];
+      const rows = this.conn.db
+        .prepare(`${KEY_SELECT} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+        .raw()
+        .all({ ...params, limit, offset } as never)
+        .map(toKey);
+      return { total, offset, rows };
+    });
+  }
+
+  /** Counts for the console's filters: per status, vendor, backend, and due window (local calendar days). */
+  facets(now: Date): InventoryFacets {
+    return this.conn.guard(() => {
+      const at = { now: now.toISOString() };
+      const status = Object.fromEntries(KEY_STATUSES.map((name) => [name, 0])) as Record<KeyStatus, number>;
+      for (const [name, count] of this.conn.db
+        .prepare(`SELECT ${EFFECTIVE_STATUS} AS s, COUNT(*) FROM keys k JOIN backends b ON b.id = k.backend_id GROUP BY s`)
+        .raw()
+        .all(at as never) as Array<[KeyStatus, number]>) {
+        status[name] = count;
+      }
+      const vendors = Object.fromEntries(BACKEND_TYPES.map((name) => [name, 0])) as Record<BackendType, number>;
+      const backends = (
+        this.conn.db.prepare('SELECT b.name, b.type, COUNT(k.key_id) FROM backends b LEFT JOIN keys k ON k.backend_id = b.id GROUP BY b.id ORDER BY b.name').raw().all() as Array<
+          [string, BackendType, number]
+        >
+      ).map(([name, type, count]) => {
+        vendors[type] += count;
+        return { name, type, count };
+      });
+      const due = this.conn.db
+        .prepare(
+          `SELECT
+             COALESCE(SUM(next_due_at IS NOT NULL AND next_due_at <= @now), 0),
+             COALESCE(SUM(next_due_at > @now AND next_due_at <= @end7), 0),
+             COALESCE(SUM(next_due_at > @end7 AND next_due_at <= @end30), 0),
+             COALESCE(SUM(next_due_at > @end30), 0),
+             COALESCE(SUM(next_due_at IS NULL), 0)
+           FROM keys WHERE status IN ('active', 'grace')`,
+        )
+        .raw()
+        .get({ ...at, end7: endOfWindow(now, 7).toISOString(), end30: endOfWindow(now, 30).toISOString() } as never) as [number, number, number, number, number];
+      return {
+        total: backends.reduce((sum, backend) => sum + backend.count, 0),
+        status,
+        vendors,
+        backends,
+        due: { overdue: due[0], within7: due[1], within30: due[2], later: due[3], none: due[4] },
+      };
+    });
+  }
+
+  /**
+   * Keys that can produce a reminder, for the reminder scan: active or in grace as last stored, with a
+   * due date. A manual key past its expiry is included (overdue): nobody else will tell the admin.
+   */
+  listDue(before: Date, now: Date): Key[] {
+    return this.conn.guard(() =>
+      this.conn.db
+        .prepare(
+          `${KEY_SELECT}
+           WHERE k.next_due_at IS NOT NULL AND k.next_due_at <= @before AND k.status IN ('active', 'grace')
+           ORDER BY k.next_due_at, b.name, k.name`,
+        )
+        .raw()
+        .all({ before: before.toISOString(), now: now.toISOString() } as never)
+        .map(toKey),
+    );
+  }
+
+  /**
+   * Changes a backend's rotation policy (`BackendTable.setRotateEveryDays`) and recomputes its keys' due dates in the
+   * same transaction: reminders never follow a policy that was not saved. `effectiveDays` is the policy or, when it is
+   * null, the vendor's default.
+   */
+  setRotationPolicy(backendId: number, rotateEveryDays: number | null, effectiveDays: number | null): void {
+    this.conn.transaction(() => {
+      this.backends.setRotateEveryDays(backendId, rotateEveryDays);
+      const rows = this.conn.db
+        .prepare<{ key_id: string; status: KeyStatus; created_at: string | null; expires_at: string | null; grace_ends_at: string | null; details: string }>(
+          'SELECT key_id, status, created_at, expires_at, grace_ends_at, details FROM keys WHERE backend_id = ?',
+        )
+        .all(backendId);
+      const update = this.conn.db.prepare('UPDATE keys SET rotation_due_at = ?, next_due_at = ? WHERE backend_id = ? AND key_id = ?');
+      for (const row of rows) {
+        const details = JSON.parse(row.details) as RemoteKey['details'];
+        const rotationDueAt = computeRotationDueAt(row.created_at, row.expires_at, keyRotationDays(details, effectiveDays));
+        const due = dueEventFor({ status: row.status, expiresAt: row.expires_at, graceEndsAt: row.grace_ends_at, rotationDueAt });
+        update.run(rotationDueAt, due?.dueAt ?? null, backendId, row.key_id);
+      }
+    });
+  }
+
+  // ---- secrets ----------------------------------------------------------------------------------
+
+  /**
+   * Caches the secret of a key already stored (listed by a sync, fetched again from a vendor that shows keys,
+   * re-sealed for a backend's new URL). A key recorded with its secret goes through `record`.
+   */
+  putSecret(backendId: number, keyId: string, sealed: Buffer, at: string): void {
+    this.conn.guard(() =>
+      this.conn.db
+        .prepare(
+          'INSERT INTO key_secrets (backend_id, key_id, sealed, cached_at) VALUES (?, ?, ?, ?) ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, cached_at = excluded.cached_at',
+        )
+        .run(backendId, keyId, sealed, at),
+    );
+  }
+
+  /** Drops a cached secret (a revoked key's: nothing should reveal a key that no longer works). */
+  deleteSecret(backendId: number, keyId: string): void {
+    this.conn.guard(() => this.conn.db.prepare('DELETE FROM key_secrets WHERE backend_id = ? AND key_id = ?').run(backendId, keyId));
+  }
+
+  getSecret(backendId: number, keyId: string): Buffer | null {
+    return this.conn.guard(() => this.conn.db.prepare<{ sealed: Buffer }>('SELECT sealed FROM key_secrets WHERE backend_id = ? AND key_id = ?').get(backendId, keyId)?.sealed ?? null);
+  }
+
+  /** How many key secrets are cached (for `vault status`). */
+  countSecrets(): number {
+    return this.conn.guard(() => this.conn.db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM key_secrets').get()!.n);
+  }
+
+  /** `vault reset`: forgets every cached secret (the keys stay); returns how many there were. */
+  dropAllSecrets(): number {
+    return this.conn.guard(() => this.conn.db.prepare('DELETE FROM key_secrets').run().changes);
+  }
+}
