@@ -152,7 +152,10 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
     await noDate.getByRole('button', { name: `Show all ${BULK}` }).click();
     await expect.poll(() => links.count()).toBe(BULK);
     expect(await links.last().getAttribute('href')).toBe(`#/inventory?key=${encodeURIComponent(expected.subjects.at(-1)!.ref!)}`);
+    expect(await noDate.getByRole('button', { name: /^Show all/ }).count()).toBe(0);
     expect(await seriousAxeFindings(page)).toEqual([]);
+    await noDate.getByRole('link', { name: /Batch key 045/ }).scrollIntoViewIfNeeded();
+    await screenshot(page, 'health-show-all-light');
   });
 
   it("a finding's key opens in the inventory's detail panel", async () => {
@@ -187,6 +190,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
     // The same download from the reminders view.
     await goTo(page, 'Reminders');
     expect((await download(page)).name).toBe('keywarden-due-dates.ics');
+    await page.getByText(/^Saved \d+ due dates as keywarden-due-dates\.ics$/).waitFor();
+    await screenshot(page, 'reminders-calendar-light');
     expect(pageErrors).toEqual([]);
   });
 

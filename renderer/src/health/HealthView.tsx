@@ -3,8 +3,9 @@ import { useStore } from 'zustand';
 import type { Finding, FindingSubject, HealthReport } from '../../../shared/health.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 import { datesInText, formatDayTime, plural } from '../lib/dates.js';
+import { hrefFor } from '../routing.js';
 import { useClient, useShell } from '../state/context.js';
-import { createHealthStore, openAtFirst, orderFindings, SEVERITY_ORDER, SEVERITY_WORDS, subjectHref, subjectsInWords, SUBJECTS_SHOWN } from '../state/health-store.js';
+import { createHealthStore, openAtFirst, orderFindings, SEVERITY_ORDER, SEVERITY_WORDS, subjectsInWords, SUBJECTS_SHOWN } from '../state/health-store.js';
 import { CalendarDownload } from './CalendarDownload.js';
 import './health.css';
 
@@ -139,6 +140,11 @@ function FindingCard({ finding }: { finding: Finding }) {
       </details>
     </section>
   );
+}
+
+/** Where a subject leads: a key opens in the inventory (as a reminder does), a backend goes to the backends view. */
+function subjectHref(subject: Pick<FindingSubject, 'ref'>): string {
+  return subject.ref === null ? hrefFor('backends') : hrefFor('inventory', subject.ref);
 }
 
 function SubjectItem({ subject }: { subject: FindingSubject }) {

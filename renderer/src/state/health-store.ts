@@ -7,7 +7,6 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
 import type { Finding, FindingSeverity, FindingSubject, HealthReport } from '../../../shared/health.js';
 import { plural } from '../lib/dates.js';
-import { hrefFor } from '../routing.js';
 import { messageOf } from './inventory-store.js';
 
 export interface HealthState {
@@ -65,11 +64,6 @@ export function orderFindings(findings: readonly Finding[]): Finding[] {
     .map((finding, index) => ({ finding, index }))
     .sort((a, b) => SEVERITY_ORDER.indexOf(a.finding.severity) - SEVERITY_ORDER.indexOf(b.finding.severity) || a.index - b.index)
     .map(({ finding }) => finding);
-}
-
-/** Where a subject leads: a key opens in the inventory (as a reminder does), a backend goes to the backends view. */
-export function subjectHref(subject: Pick<FindingSubject, 'ref'>): string {
-  return subject.ref === null ? hrefFor('backends') : hrefFor('inventory', subject.ref);
 }
 
 /** "1 key", "120 keys", "2 backends", "3 keys and 1 backend": what a finding concerns, counted. */
