@@ -37,6 +37,7 @@ import {
   TestResult,
   VaultState,
 } from './domain.js';
+import { HealthOptionsInput, HealthReport } from './health.js';
 import { Rotation, RotationAdvance, RotationChange, RotationId, RotationOptions, RotationPlan, RotationStepResult } from './rotation.js';
 import { MAX_POLICY_DAYS } from './rules.js';
 
@@ -154,6 +155,16 @@ export const CONTRACT = {
   },
   'sync:run': { args: z.tuple([z.array(BackendName).max(200)]), result: SyncReport },
   'reminders:list': { args: z.tuple([z.object({ withinDays: z.number().int().min(0).max(36_500).optional() }).strict()]), result: z.array(Reminder) },
+  /**
+   * Health findings (shared/health.ts), most severe first, with counts per severity: from metadata only, so it answers
+   * offline and locked. The options change the defaults (lead 30 days, unused 90, stale 7), as `keywarden health` does.
+   */
+  'health:report': { args: z.tuple([HealthOptionsInput.optional()]), result: HealthReport },
+  /**
+   * The expiry calendar as iCalendar text (`keywarden export --format ics`) for the console to save: one all-day event
+   * per due date, revoked and deleted keys cancelled. Never a secret.
+   */
+  'calendar:export': { args: z.tuple([]), result: z.object({ events: z.number().int().nonnegative(), content: z.string() }) },
   /** Puts a key's reminder notifications off for a day or a week; its current one comes back when the snooze ends. */
   'reminders:snooze': { args: z.tuple([KeyRef, z.union([z.literal(1), z.literal(7)])]), result: z.object({ until: IsoDate }) },
   'audit:list': { args: z.tuple([AuditQuery]), result: z.array(AuditEvent) },

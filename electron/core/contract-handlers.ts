@@ -162,6 +162,12 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     },
     'sync:run': (names) => changing({ reason: 'sync', backend: names.length === 1 ? names[0]! : null }, () => engine.sync(names, { onProgress: (progress) => events.onSyncProgress(progress) })),
     'reminders:list': async (options) => engine.reminders(options.withinDays !== undefined ? { withinDays: options.withinDays } : {}),
+    // Only the options given: an absent one keeps the engine's default.
+    'health:report': (options) => engine.health(Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined))),
+    'calendar:export': async () => {
+      const { text, events } = await engine.expiryCalendar();
+      return { events, content: text };
+    },
     'reminders:snooze': (ref, days) => changing({ reason: 'key', backend: backendOf(ref) }, async () => ({ until: engine.snoozeReminder(ref, days) })),
     'audit:list': async (query) => engine.auditTrail(query),
     'store:backup': async () => ({ path: (await engine.backup()).path }),

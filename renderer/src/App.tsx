@@ -3,6 +3,7 @@ import { useStore } from 'zustand';
 import { AuditView } from './audit/AuditView.js';
 import { BackendsView } from './backends/BackendsView.js';
 import type { Connection } from './connection.js';
+import { HealthView } from './health/HealthView.js';
 import { InventoryView } from './inventory/InventoryView.js';
 import { RemindersView } from './reminders/RemindersView.js';
 import { hrefFor, replaceRoute, useRoute, VIEW_TITLES } from './routing.js';
@@ -99,6 +100,7 @@ export function App({ connection }: { connection: Connection }) {
                   {route.view === 'inventory' && <InventoryView />}
                   {route.view === 'backends' && <BackendsView />}
                   {route.view === 'reminders' && <RemindersView />}
+                  {route.view === 'health' && <HealthView />}
                   {route.view === 'audit' && <AuditView />}
                 </div>
               </div>

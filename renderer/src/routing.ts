@@ -7,10 +7,10 @@
  */
 import { useSyncExternalStore } from 'react';
 
-export const VIEWS = ['inventory', 'backends', 'reminders', 'audit'] as const;
+export const VIEWS = ['inventory', 'backends', 'reminders', 'health', 'audit'] as const;
 export type View = (typeof VIEWS)[number];
 
-export const VIEW_TITLES: Record<View, string> = { inventory: 'Inventory', backends: 'Backends', reminders: 'Reminders', audit: 'Audit trail' };
+export const VIEW_TITLES: Record<View, string> = { inventory: 'Inventory', backends: 'Backends', reminders: 'Reminders', health: 'Health', audit: 'Audit trail' };
 
 export interface Route {
   view: View;

@@ -129,7 +129,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
     return failures;
   }
 
-  async function goTo(page: Page, view: 'Inventory' | 'Backends' | 'Reminders' | 'Audit trail'): Promise<void> {
+  async function goTo(page: Page, view: 'Inventory' | 'Backends' | 'Reminders' | 'Health' | 'Audit trail'): Promise<void> {
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view }).click();
     await page.getByRole('heading', { level: 1, name: view }).waitFor();
   }
@@ -187,6 +187,9 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
 
       await goTo(page, 'Reminders');
       failures.push(...(await unreadable(page, main, 'reminders')));
+      await goTo(page, 'Health');
+      await page.locator('section.finding').first().waitFor();
+      failures.push(...(await unreadable(page, main, 'health')));
       await goTo(page, 'Audit trail');
       failures.push(...(await unreadable(page, main, 'audit trail')));
 

@@ -67,6 +67,8 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'sync:run': [['hand']],
   'reminders:list': [{ withinDays: 30 }],
   'reminders:snooze': [REF, 7],
+  'health:report': [{ leadDays: 14, unusedDays: 60, staleDays: 3 }],
+  'calendar:export': [],
   'audit:list': [{ limit: 5 }],
   'export:audit': [{ format: 'csv', limit: 5 }],
   'host:info': [],

@@ -69,6 +69,46 @@ describe('the renderer contract', () => {
     expect(await client['key:show'](keys[0]!.ref)).toEqual(keys[0]);
   });
 
+  it('answers the health findings as the engine computes them (health:report), options included, in the declared shape', async () => {
+    // A key overdue for rotation (created 100 days ago, every 80) beside the one expiring in 5 days.
+    await engine.addManualKey('hand', { name: 'Legacy webhook', createdAt: new Date(Date.now() - 100 * 86_400_000).toISOString(), rotateEveryDays: 80 });
+    const report = await client['health:report']();
+    // The same findings as the engine's own answer a moment later (only the time of the check differs).
+    expect({ ...report, checkedAt: null }).toEqual({ ...(await engine.health()), checkedAt: null });
+    expect(report.findings.map((finding) => [finding.category, finding.severity, finding.count])).toEqual([
+      ['overdue', 'critical', 1],
+      ['due-soon', 'warning', 1],
+    ]);
+    expect(report.findings[0]!.subjects[0]).toMatchObject({ name: 'Legacy webhook', backend: 'hand', detail: '20 days overdue' });
+    expect(report.counts).toEqual({ critical: 1, high: 0, warning: 1, info: 0 });
+    // A lead time of 3 days: the key due in 5 is no longer "due soon"; only the options given change.
+    const narrow = await client['health:report']({ leadDays: 3 });
+    expect(narrow.findings).toEqual((await engine.health({ leadDays: 3 })).findings);
+    expect(narrow.findings.map((finding) => finding.category)).toEqual(['overdue']);
+    // Locked: metadata only, so it still answers.
+    await client['vault:lock']();
+    expect((await client['health:report']({})).counts.critical).toBe(1);
+    for (const args of [[{ leadDays: -1 }], [{ unusedDays: 0 }], [{ staleDays: 1.5 }], [{ leadDays: 4000 }], [{ verbose: true }], ['30']]) {
+      expect(() => parseContractArgs('health:report', args), JSON.stringify(args)).toThrow(ContractViolation);
+    }
+  });
+
+  it('answers the expiry calendar as iCalendar text (calendar:export), the same as the CLI export, never a secret', async () => {
+    const [key] = await client['inventory:list']({});
+    const calendar = await client['calendar:export']();
+    const fromEngine = await engine.expiryCalendar();
+    // The CLI's file, but for its time stamp; lines unfolded (RFC 5545 folds long ones) before looking inside.
+    const stamped = (text: string) => text.replace(/^DTSTAMP:.*$/gm, 'DTSTAMP');
+    expect(stamped(calendar.content)).toBe(stamped(fromEngine.text));
+    expect(calendar.events).toBe(fromEngine.events);
+    expect(calendar.events).toBe(1);
+    expect(calendar.content.startsWith('BEGIN:VCALENDAR')).toBe(true);
+    expect(calendar.content).toContain('BEGIN:VEVENT');
+    expect(calendar.content).toContain('Stripe prod');
+    expect(calendar.content.replace(/\r\n /g, '')).toContain(`Reference: ${key!.ref}`);
+    expect(() => parseContractArgs('calendar:export', [{ includeSecrets: true }])).toThrow(ContractViolation);
+  });
+
   it('makes a backup into the rolling set and lists it (store:backup, store:backups), in the declared shapes', async () => {
     expect(await client['store:backups']()).toEqual([]);
     const made = await client['store:backup']();

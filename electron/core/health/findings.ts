@@ -10,48 +10,14 @@ import type { BackendSummary, Key } from '../../../shared/domain.js';
 import type { Rotation, RotationGraceWarning } from '../../../shared/rotation.js';
 import { calendarDaysBetween, localDate } from '../dates.js';
 import { judgeKeys } from '../reminders/gate.js';
+import type { Finding, FindingCategory, FindingSeverity, FindingSubject, HealthOptions, HealthReport } from '../../../shared/health.js';
 
-export type FindingSeverity = 'critical' | 'high' | 'warning' | 'info';
+// The shapes are the contract's (shared/health.ts), so what this produces is what the console validates. Types only:
+// the CLI's `health` and `check` do not load zod for them (shared/rules.ts keeps the engine's hot paths free of it).
+export type { Finding, FindingCategory, FindingSeverity, FindingSubject, HealthOptions, HealthReport } from '../../../shared/health.js';
+
+/** Most severe first, as shared/health.ts orders them (its schema checks every value produced here). */
 export const SEVERITIES: readonly FindingSeverity[] = ['critical', 'high', 'warning', 'info'];
-
-export type FindingCategory =
-  'overdue' | 'grace-not-switched' | 'test-failed' | 'backend-failing' | 'due-soon' | 'shown-once-not-cached' | 'unused' | 'backend-stale' | 'rotation-stopped' | 'no-due-date' | 'never-tested';
-
-/** One thing a finding concerns: a key (`ref`) or a backend, with what is wrong with it in a few words. */
-export interface FindingSubject {
-  ref: string | null;
-  backend: string;
-  name: string;
-  detail: string;
-}
-
-export interface Finding {
-  category: FindingCategory;
-  severity: FindingSeverity;
-  title: string;
-  why: string;
-  action: string;
-  count: number;
-  subjects: FindingSubject[];
-}
-
-export interface HealthReport {
-  checkedAt: string;
-  /** Findings with at least one subject, most severe first; a category with nothing to report is left out. */
-  findings: Finding[];
-  /** How many subjects (keys or backends) each severity concerns. */
-  counts: Record<FindingSeverity, number>;
-  keysChecked: number;
-}
-
-export interface HealthOptions {
-  /** The reminder lead time: due within this many calendar days is "due soon". */
-  leadDays: number;
-  /** A key the vendor last saw used this many days ago or more is "unused" (90 by default, as CIS benchmarks use). */
-  unusedDays: number;
-  /** A listable backend whose last good sync is older than this many days is "stale". */
-  staleDays: number;
-}
 
 export const DEFAULT_HEALTH_OPTIONS: HealthOptions = { leadDays: 30, unusedDays: 90, staleDays: 7 };
 

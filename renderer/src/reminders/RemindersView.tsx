@@ -22,6 +22,7 @@ import {
 } from '../state/reminders-store.js';
 import './reminders.css';
 import { RotationsInProgress } from '../rotation/RotationsInProgress.js';
+import { CalendarDownload } from '../health/CalendarDownload.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 import { formatDay, formatShortDay } from '../lib/dates.js';
 import { useNow } from '../lib/use-now.js';
@@ -79,6 +80,7 @@ export function RemindersView() {
       ) : (
         <>
           <Summary summary={summary} />
+          <CalendarDownload />
           <RotationsInProgress store={rotations} />
           {reminders.length === 0 ? (
             <div className="empty">

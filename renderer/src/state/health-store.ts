@@ -1,0 +1,75 @@
+/**
+ * The Health view's state: the engine's findings (`health:report`, metadata only: it answers offline and while
+ * locked), loaded again whenever the engine says something changed (the shell's `changes`), and the pure helpers the
+ * view lays them out with. The engine decides what is a finding and how severe; the console only orders and shows.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ContractClient } from '../../../shared/contract.js';
+import type { Finding, FindingSeverity, FindingSubject, HealthReport } from '../../../shared/health.js';
+import { plural } from '../lib/dates.js';
+import { messageOf } from './inventory-store.js';
+
+export interface HealthState {
+  /** Null until the first answer. */
+  report: HealthReport | null;
+  loading: boolean;
+  error: string | null;
+  /** Asks again; the findings on screen stay until the answer (a refresh does not blank the view). */
+  load: () => Promise<void>;
+}
+
+export type HealthStore = StoreApi<HealthState>;
+
+export function createHealthStore(client: ContractClient): HealthStore {
+  /** Only the newest request's answer is kept: a slow older one never overwrites a newer report. */
+  let generation = 0;
+  return createStore<HealthState>()((set) => ({
+    report: null,
+    loading: false,
+    error: null,
+
+    async load() {
+      const mine = ++generation;
+      set({ loading: true });
+      try {
+        const report = await client['health:report']();
+        if (mine === generation) set({ report, loading: false, error: null });
+      } catch (error) {
+        if (mine === generation) set({ loading: false, error: messageOf(error) });
+      }
+    },
+  }));
+}
+
+/** Most severe first, as the summary lists them. */
+export const SEVERITY_ORDER: readonly FindingSeverity[] = ['critical', 'high', 'warning', 'info'];
+
+/** The severity in words: shown beside its colour, never the colour alone. */
+export const SEVERITY_WORDS: Record<FindingSeverity, string> = { critical: 'Critical', high: 'High', warning: 'Warning', info: 'Info' };
+
+/** How many subjects a finding lists before "Show all N": a few thousand links at once would make the page slow. */
+export const SUBJECTS_SHOWN = 50;
+
+/** What to do first is open: critical and high findings are expanded, the rest folded under their title. */
+export function openAtFirst(finding: Pick<Finding, 'severity'>): boolean {
+  return finding.severity === 'critical' || finding.severity === 'high';
+}
+
+/**
+ * The findings most severe first, then in the engine's order (which lists categories of equal severity by what
+ * matters more); the engine already sends them so, but the view does not rely on it.
+ */
+export function orderFindings(findings: readonly Finding[]): Finding[] {
+  return findings
+    .map((finding, index) => ({ finding, index }))
+    .sort((a, b) => SEVERITY_ORDER.indexOf(a.finding.severity) - SEVERITY_ORDER.indexOf(b.finding.severity) || a.index - b.index)
+    .map(({ finding }) => finding);
+}
+
+/** "1 key", "120 keys", "2 backends", "3 keys and 1 backend": what a finding concerns, counted. */
+export function subjectsInWords(subjects: readonly Pick<FindingSubject, 'ref'>[]): string {
+  const keys = subjects.filter((subject) => subject.ref !== null).length;
+  const backends = subjects.length - keys;
+  const parts = [keys > 0 ? plural(keys, 'key') : null, backends > 0 ? plural(backends, 'backend') : null].filter((part): part is string => part !== null);
+  return parts.length ? parts.join(' and ') : 'nothing';
+}
