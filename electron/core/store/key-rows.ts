@@ -5,7 +5,7 @@
  */
 import type { BackendType, Key, KeyFilter, KeySortField, KeyStatus } from '../../../shared/domain.js';
 import type { RemoteKey } from '../backends/backend.js';
-import { endOfWindow, isCalendarDay } from '../dates.js';
+import { endOfWindow, isCalendarDay, localDate } from '../dates.js';
 import { KeywardenError } from '../errors.js';
 import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
@@ -28,10 +28,26 @@ export interface RawBackendRow {
 }
 
 /**
- * Manual keys have no vendor to tell Keywarden they expired, so their status is derived from the
- * clock at read time; vendor-synced keys show what the vendor last said.
+ * SQL: `column` (a date column) is on or before the bound `@name`. A date column holds instants (ISO 8601 UTC) and
+ * calendar days typed without a time (`YYYY-MM-DD`, dates.ts). An instant is compared with the bound's instant; a
+ * calendar day with the bound's local calendar day (`@nameDay`, see `boundParams`), so "the 7th" has come from the
+ * first moment of the 7th where Keywarden runs, not at UTC midnight. Compared as text, a calendar day would be
+ * UTC midnight: a day early in Los Angeles' evening, late in Auckland's morning. Each half keeps its index range.
  */
-export const EFFECTIVE_STATUS = `CASE WHEN b.type = 'manual' AND k.status = 'active' AND k.expires_at IS NOT NULL AND k.expires_at <= @now THEN 'expired' ELSE k.status END`;
+export function onOrBefore(column: string, name: string): string {
+  return `((length(${column}) > 10 AND ${column} <= @${name}) OR (length(${column}) = 10 AND ${column} <= @${name}Day))`;
+}
+
+/** The parameters of a bound used with `onOrBefore`: the instant, and the local calendar day it falls on. */
+export function boundParams(name: string, bound: Date): Record<string, string> {
+  return { [name]: bound.toISOString(), [`${name}Day`]: localDate(bound.toISOString()) };
+}
+
+/**
+ * Manual keys have no vendor to tell Keywarden they expired, so their status is derived from the
+ * clock at read time (`@now`, `@nowDay`); vendor-synced keys show what the vendor last said.
+ */
+export const EFFECTIVE_STATUS = `CASE WHEN b.type = 'manual' AND k.status = 'active' AND k.expires_at IS NOT NULL AND ${onOrBefore('k.expires_at', 'now')} THEN 'expired' ELSE k.status END`;
 
 /** Where a backend records when its last good sync started (in its settings JSON: no schema change). */
 export const LAST_OK_SYNC_STARTED = 'lastOkSyncStartedAt';
@@ -62,7 +78,7 @@ export const KEY_SELECT = `
  */
 export function keyConditions(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean }, now: Date): { where: string; params: Record<string, string> } {
   const where: string[] = [];
-  const params: Record<string, string> = { now: now.toISOString() };
+  const params: Record<string, string> = boundParams('now', now);
   if (filter.backend !== undefined) {
     where.push('b.name = @backend');
     params.backend = filter.backend;
@@ -77,11 +93,11 @@ export function keyConditions(filter: KeyFilter & { vendor?: BackendType; overdu
   }
   // Due windows use the stored status, not the derived one: a manual key past its expiry is overdue, and still due.
   if (filter.dueWithinDays !== undefined) {
-    where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @dueBefore AND k.status IN ('active', 'grace')`);
+    where.push(`k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'dueBefore')} AND k.status IN ('active', 'grace')`);
     // Within N days: due on or before the local calendar day N days from today (see dates.ts).
-    params.dueBefore = endOfWindow(now, filter.dueWithinDays).toISOString();
+    Object.assign(params, boundParams('dueBefore', endOfWindow(now, filter.dueWithinDays)));
   }
-  if (filter.overdue) where.push(`k.next_due_at IS NOT NULL AND k.next_due_at <= @now AND k.status IN ('active', 'grace')`);
+  if (filter.overdue) where.push(`k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'now')} AND k.status IN ('active', 'grace')`);
   if (filter.search !== undefined && filter.search !== '') {
     where.push(`(k.name LIKE @search ESCAPE '\\' OR k.prefix LIKE @search ESCAPE '\\' OR k.key_id LIKE @search ESCAPE '\\' OR b.name LIKE @search ESCAPE '\\')`);
     params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

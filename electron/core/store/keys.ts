@@ -15,6 +15,7 @@ import type { AuditEntry, AuditLog } from './audit.js';
 import type { BackendTable } from './backends.js';
 import type { StoreConnection } from './connection.js';
 import {
+  boundParams,
   EFFECTIVE_STATUS,
   FIRST_SEEN_COLUMN,
   type InventoryWrites,
@@ -23,6 +24,7 @@ import {
   keyConditions,
   keyRotationDays,
   keyRowValues,
+  onOrBefore,
   SORT_EXPRESSIONS,
   sameAsStored,
   STORED_KEY_COLUMNS,
@@ -170,7 +172,7 @@ export class KeyTables {
       const row = this.conn.db
         .prepare(`${KEY_SELECT} WHERE b.name = @backend AND k.key_id = @keyId`)
         .raw()
-        .get({ backend: backendName, keyId, now: now.toISOString() } as never);
+        .get({ backend: backendName, keyId, ...boundParams('now', now) } as never);
       return row ? toKey(row) : null;
     });
   }
@@ -254,7 +256,7 @@ export class KeyTables {
   /** Counts for the console's filters: per status, vendor, backend, and due window (local calendar days). */
   facets(now: Date): InventoryFacets {
     return this.conn.guard(() => {
-      const at = { now: now.toISOString() };
+      const at = boundParams('now', now);
       const status = Object.fromEntries(KEY_STATUSES.map((name) => [name, 0])) as Record<KeyStatus, number>;
       for (const [name, count] of this.conn.db
         .prepare(`SELECT ${EFFECTIVE_STATUS} AS s, COUNT(*) FROM keys k JOIN backends b ON b.id = k.backend_id GROUP BY s`)
@@ -274,15 +276,15 @@ export class KeyTables {
       const due = this.conn.db
         .prepare(
           `SELECT
-             COALESCE(SUM(next_due_at IS NOT NULL AND next_due_at <= @now), 0),
-             COALESCE(SUM(next_due_at > @now AND next_due_at <= @end7), 0),
-             COALESCE(SUM(next_due_at > @end7 AND next_due_at <= @end30), 0),
-             COALESCE(SUM(next_due_at > @end30), 0),
+             COALESCE(SUM(next_due_at IS NOT NULL AND ${onOrBefore('next_due_at', 'now')}), 0),
+             COALESCE(SUM(next_due_at IS NOT NULL AND NOT ${onOrBefore('next_due_at', 'now')} AND ${onOrBefore('next_due_at', 'end7')}), 0),
+             COALESCE(SUM(next_due_at IS NOT NULL AND NOT ${onOrBefore('next_due_at', 'end7')} AND ${onOrBefore('next_due_at', 'end30')}), 0),
+             COALESCE(SUM(next_due_at IS NOT NULL AND NOT ${onOrBefore('next_due_at', 'end30')}), 0),
              COALESCE(SUM(next_due_at IS NULL), 0)
            FROM keys WHERE status IN ('active', 'grace')`,
         )
         .raw()
-        .get({ ...at, end7: endOfWindow(now, 7).toISOString(), end30: endOfWindow(now, 30).toISOString() } as never) as [number, number, number, number, number];
+        .get({ ...at, ...boundParams('end7', endOfWindow(now, 7)), ...boundParams('end30', endOfWindow(now, 30)) } as never) as [number, number, number, number, number];
       return {
         total: backends.reduce((sum, backend) => sum + backend.count, 0),
         status,
@@ -302,11 +304,11 @@ export class KeyTables {
       this.conn.db
         .prepare(
           `${KEY_SELECT}
-           WHERE k.next_due_at IS NOT NULL AND k.next_due_at <= @before AND k.status IN ('active', 'grace')
+           WHERE k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'before')} AND k.status IN ('active', 'grace')
            ORDER BY k.next_due_at, b.name, k.name`,
         )
         .raw()
-        .all({ before: before.toISOString(), now: now.toISOString() } as never)
+        .all({ ...boundParams('before', before), ...boundParams('now', now) } as never)
         .map(toKey),
     );
   }
