@@ -4,7 +4,7 @@
  * pins a time zone (Node re-reads process.env.TZ when it is assigned) and uses fixed instants.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { addLocalDays, calendarDaysBetween, endOfWindow, localDate, parseUserDate } from '../../electron/core/dates.js';
+import { addLocalDays, calendarDaysBetween, dayNumberCounter, dayNumberOf, endOfWindow, localDate, parseUserDate } from '../../electron/core/dates.js';
 import { KeywardenError } from '../../electron/core/errors.js';
 import { daysLeft, thresholdReached } from '../../electron/core/reminders/reminders.js';
 
@@ -91,6 +91,29 @@ describe('across DST changes (Europe/Berlin: clocks forward 2026-03-29, back 202
     // A key made at local midnight in summer is due at local midnight in winter, not at 23:00 the day before.
     expect(addLocalDays(new Date('2026-06-01T00:00:00'), 180).toISOString()).toBe(new Date('2026-11-28T00:00:00').toISOString());
     expect(localDate(addLocalDays(new Date('2026-06-01T00:00:00'), 180).toISOString())).toBe('2026-11-28');
+  });
+});
+
+describe('the day counter of the gate and Health (one offset per quarter hour)', () => {
+  // The fast path must give the day dayNumberOf gives, every quarter hour across a DST change in each direction and
+  // in zones with half- and quarter-hour offsets, or a key would be due a day early or late around a change.
+  it.each([
+    ['Europe/Berlin', -60],
+    ['America/Los_Angeles', 480],
+    ['Australia/Lord_Howe', -660],
+    ['Asia/Kathmandu', -345],
+    ['Pacific/Chatham', -825],
+  ])('%s: every quarter hour of March, April, October and November 2026 and calendar days alike', (zone, offset) => {
+    inZone(zone, offset);
+    const dayOf = dayNumberCounter();
+    for (const month of [2, 3, 9, 10]) {
+      const start = Date.UTC(2026, month, 1);
+      for (let ms = start; ms < start + 31 * 86_400_000; ms += 7 * 60_000) {
+        const iso = new Date(ms).toISOString();
+        expect(dayOf(iso), iso).toBe(dayNumberOf(iso));
+      }
+    }
+    expect(dayOf('2026-12-07')).toBe(dayNumberOf('2026-12-07'));
   });
 });
 

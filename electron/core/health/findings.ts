@@ -8,7 +8,7 @@
  */
 import type { BackendSummary, Key } from '../../../shared/domain.js';
 import type { Rotation, RotationGraceWarning } from '../../../shared/rotation.js';
-import { calendarDaysBetween, localDate } from '../dates.js';
+import { calendarDaysBetween, dayNumberCounter, dayNumberDate, localDate, localDayNumber } from '../dates.js';
 import { judgeKeys } from '../reminders/gate.js';
 import type { Finding, FindingCategory, FindingSeverity, FindingSubject, HealthOptions, HealthReport } from '../../../shared/health.js';
 
@@ -122,11 +122,14 @@ export function computeHealth(input: HealthInput): HealthReport {
   };
   const keySubject = (key: Pick<Key, 'ref' | 'backend' | 'name'>, detail: string): FindingSubject => ({ ref: key.ref, backend: key.backend, name: key.name, detail });
 
+  // Days are counted once per date, through one counter: this runs over the whole inventory.
+  const dayOf = dayNumberCounter();
+  const today = localDayNumber(now);
   const gate = judgeKeys(input.keys, now, options.leadDays);
   for (const entry of gate.entries) {
     if (entry.verdict === 'overdue')
       add('overdue', keySubject(entry, entry.daysLeft === null ? 'expired at the vendor' : entry.daysLeft < 0 ? `${DAYS_WORDS(-entry.daysLeft)} overdue` : 'due today, passed'));
-    else if (entry.verdict === 'due') add('due-soon', keySubject(entry, entry.daysLeft === 0 ? 'due today' : `in ${DAYS_WORDS(entry.daysLeft!)} (${localDate(entry.dueAt!)})`));
+    else if (entry.verdict === 'due') add('due-soon', keySubject(entry, entry.daysLeft === 0 ? 'due today' : `in ${DAYS_WORDS(entry.daysLeft!)} (${dayNumberDate(today + entry.daysLeft!)})`));
     else if (entry.verdict === 'no-date') add('no-due-date', keySubject(entry, 'no expiry and no rotation policy'));
   }
 
@@ -135,7 +138,7 @@ export function computeHealth(input: HealthInput): HealthReport {
     if (key.lastTestOk === false) add('test-failed', keySubject(key, key.lastTestedAt ? `failed on ${localDate(key.lastTestedAt)}` : 'failed'));
     else if (key.lastTestedAt === null && key.secretCached) add('never-tested', keySubject(key, 'secret held, never tested'));
     if (key.lastUsedAt !== null) {
-      const idle = calendarDaysBetween(new Date(key.lastUsedAt), now);
+      const idle = today - dayOf(key.lastUsedAt);
       if (idle >= options.unusedDays) add('unused', keySubject(key, `last used ${DAYS_WORDS(idle)} ago`));
     }
     if (!key.secretCached && input.shownOnceBackends.has(key.backend)) add('shown-once-not-cached', keySubject(key, 'secret not held by Keywarden'));

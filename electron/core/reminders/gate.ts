@@ -4,7 +4,8 @@
  * rules as reminders (reminders.ts), so a key the gate fails is a key the tray and `keywarden reminders` show.
  */
 import type { Key, ReminderKind } from '../../../shared/domain.js';
-import { daysLeft, dueEventFor, thresholdReached } from './reminders.js';
+import { dayNumberCounter, localDayNumber } from '../dates.js';
+import { dueEventFor } from './reminders.js';
 
 /**
  * - `overdue`: the due moment has passed (an expiry, a rotation date or a grace end), or the vendor reports the key
@@ -39,30 +40,52 @@ export interface GateReport {
 }
 
 const ORDER: Record<GateVerdict, number> = { overdue: 0, due: 1, ok: 2, 'no-date': 3 };
+/** Wider than any day number (days since 1970, about 20k now): the verdict's band is never overlapped by a date. */
+const SORT_BAND = 10_000_000;
 
 /**
  * Judges `keys` at `now`. Revoked keys are not checked (nothing depends on them any more); an expired one is, and is
  * overdue: a pipeline that still deploys it is about to fail.
+ *
+ * The rules are reminders.ts's (`dueEventFor`, a due date passed from its moment, or a calendar day from its first
+ * moment; days counted in local calendar days); each date is read once, through one day counter, because Health
+ * runs this over the whole inventory (100k keys within its 200 ms).
  */
 export function judgeKeys(keys: readonly Key[], now: Date, withinDays: number): GateReport {
+  const dayOf = dayNumberCounter();
+  const today = localDayNumber(now);
+  const nowMs = now.getTime();
   const entries: GateEntry[] = [];
+  // Verdict first, then the due day: one number per entry, so the sort compares numbers (and references on a tie).
+  const sortKeys: number[] = [];
   for (const key of keys) {
     if (key.status === 'revoked') continue;
-    entries.push(judgeKey(key, now, withinDays));
+    const expired = key.status === 'expired';
+    // A manual key shows `expired` once its date passes; a vendor's `expired` key may carry no date at all.
+    const event = dueEventFor({ status: expired ? 'active' : key.status, expiresAt: key.expiresAt, graceEndsAt: key.graceEndsAt, rotationDueAt: key.rotationDueAt });
+    if (!event) {
+      const verdict: GateVerdict = expired ? 'overdue' : 'no-date';
+      entries.push({ ref: key.ref, name: key.name, backend: key.backend, verdict, kind: expired ? 'expiry' : null, dueAt: null, daysLeft: null });
+      // Undated last in its band: a date to act by reads first.
+      sortKeys.push(ORDER[verdict] * SORT_BAND + SORT_BAND / 2);
+      continue;
+    }
+    const day = dayOf(event.dueAt);
+    const days = day - today;
+    const passed = event.dueAt.length === 10 ? day <= today : Date.parse(event.dueAt) <= nowMs;
+    const verdict: GateVerdict = expired || passed ? 'overdue' : days <= withinDays ? 'due' : 'ok';
+    entries.push({ ref: key.ref, name: key.name, backend: key.backend, verdict, kind: event.kind, dueAt: event.dueAt, daysLeft: days });
+    sortKeys.push(ORDER[verdict] * SORT_BAND + day);
   }
-  entries.sort((a, b) => ORDER[a.verdict] - ORDER[b.verdict] || (a.dueAt === null || b.dueAt === null ? 0 : Date.parse(a.dueAt) - Date.parse(b.dueAt)) || a.ref.localeCompare(b.ref));
-  const counts = { checked: entries.length, overdue: 0, due: 0, ok: 0, 'no-date': 0 };
-  for (const entry of entries) counts[entry.verdict] += 1;
+  const order = entries.map((_, index) => index);
+  order.sort((a, b) => sortKeys[a]! - sortKeys[b]! || compareText(entries[a]!.ref, entries[b]!.ref));
+  const sorted = order.map((index) => entries[index]!);
+  const counts = { checked: sorted.length, overdue: 0, due: 0, ok: 0, 'no-date': 0 };
+  for (const entry of sorted) counts[entry.verdict] += 1;
   const exitCode = counts.overdue > 0 ? 2 : counts.due > 0 ? 1 : 0;
-  return { checkedAt: now.toISOString(), withinDays, entries, counts, exitCode };
+  return { checkedAt: now.toISOString(), withinDays, entries: sorted, counts, exitCode };
 }
 
-function judgeKey(key: Key, now: Date, withinDays: number): GateEntry {
-  const base = { ref: key.ref, name: key.name, backend: key.backend };
-  // A manual key shows `expired` once its date passes; a vendor's `expired` key may carry no date at all.
-  const event = dueEventFor(key.status === 'expired' ? { ...key, status: 'active' } : key);
-  if (!event) return { ...base, verdict: key.status === 'expired' ? 'overdue' : 'no-date', kind: key.status === 'expired' ? 'expiry' : null, dueAt: null, daysLeft: null };
-  const days = daysLeft(event.dueAt, now);
-  const verdict: GateVerdict = key.status === 'expired' || thresholdReached(event.dueAt, now, []) === 'overdue' ? 'overdue' : days <= withinDays ? 'due' : 'ok';
-  return { ...base, verdict, kind: event.kind, dueAt: event.dueAt, daysLeft: days };
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
