@@ -7,7 +7,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
 import type { Finding, FindingSeverity, FindingSubject, HealthReport } from '../../../shared/health.js';
 import { plural } from '../lib/dates.js';
-import { messageOf } from './inventory-store.js';
+import { newestAnswerLoader } from './newest-answer.js';
 
 export interface HealthState {
   /** Null until the first answer. */
@@ -21,23 +21,14 @@ export interface HealthState {
 export type HealthStore = StoreApi<HealthState>;
 
 export function createHealthStore(client: ContractClient): HealthStore {
-  /** Only the newest request's answer is kept: a slow older one never overwrites a newer report. */
-  let generation = 0;
   return createStore<HealthState>()((set) => ({
     report: null,
     loading: false,
     error: null,
-
-    async load() {
-      const mine = ++generation;
-      set({ loading: true });
-      try {
-        const report = await client['health:report']();
-        if (mine === generation) set({ report, loading: false, error: null });
-      } catch (error) {
-        if (mine === generation) set({ loading: false, error: messageOf(error) });
-      }
-    },
+    load: newestAnswerLoader(
+      () => client['health:report'](),
+      ({ data, ...rest }) => set(data === undefined ? rest : { ...rest, report: data }),
+    ),
   }));
 }
 

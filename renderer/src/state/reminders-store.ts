@@ -10,7 +10,7 @@ import type { ContractClient } from '../../../shared/contract.js';
 import type { Reminder, ReminderKind } from '../../../shared/domain.js';
 import type { DueTone } from '../lib/due.js';
 import { calendarDaysUntil, dateOrder, daysInWords, hasPassed } from '../lib/dates.js';
-import { messageOf } from './inventory-store.js';
+import { newestAnswerLoader } from './newest-answer.js';
 
 /** How far ahead the view looks. */
 export const REMINDER_WINDOW_DAYS = 90;
@@ -27,23 +27,14 @@ export interface RemindersState {
 export type RemindersStore = StoreApi<RemindersState>;
 
 export function createRemindersStore(client: ContractClient): RemindersStore {
-  /** Only the newest request's answer is kept: a slow older one never overwrites a newer list. */
-  let generation = 0;
   return createStore<RemindersState>()((set) => ({
     reminders: null,
     loading: false,
     error: null,
-
-    async load() {
-      const mine = ++generation;
-      set({ loading: true });
-      try {
-        const reminders = await client['reminders:list']({ withinDays: REMINDER_WINDOW_DAYS });
-        if (mine === generation) set({ reminders, loading: false, error: null });
-      } catch (error) {
-        if (mine === generation) set({ loading: false, error: messageOf(error) });
-      }
-    },
+    load: newestAnswerLoader(
+      () => client['reminders:list']({ withinDays: REMINDER_WINDOW_DAYS }),
+      ({ data, ...rest }) => set(data === undefined ? rest : { ...rest, reminders: data }),
+    ),
   }));
 }
 
