@@ -87,6 +87,12 @@ export interface InventoryState {
   select: (key: Key | null) => void;
   /** Opens a key by reference (a link from a reminder or the audit trail); an unknown one shows the engine's message. */
   openRef: (ref: string) => Promise<void>;
+  /**
+   * A key is being deleted (`removed` undefined), or its delete ended. Meanwhile the engine's change event may
+   * arrive before the delete's own answer (a slow link to `keywarden ui`): the refresh then does not ask for the
+   * key (it would be a 404 for a key that is gone); once deleted, its panel closes.
+   */
+  keyRemoval: (ref: string, removed?: boolean) => void;
   testSelected: () => Promise<void>;
   revealSelected: () => Promise<void>;
   hideSecret: () => void;
@@ -131,6 +137,8 @@ export function createInventoryStore(client: ContractClient, options: { debounce
   let hideTimer: ReturnType<typeof setTimeout> | null = null;
   /** The rows the table showed last, to fetch again after a refresh or a new query. */
   let lastRange: [number, number] = [0, PAGE_SIZE - 1];
+  /** Keys being deleted or deleted: never asked for again (see keyRemoval). */
+  const removing = new Set<string>();
 
   const store = createStore<InventoryState>()((set, get) => {
     /** A new query (or a refresh): drop the cache, and fetch again what the table shows. */
@@ -249,7 +257,7 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       async refresh() {
         await Promise.all([loadFacets(), restart(true)]);
         const selected = get().selected;
-        if (selected) {
+        if (selected && !removing.has(selected.ref)) {
           try {
             const fresh = await client['key:show'](selected.ref);
             if (get().selected?.ref === fresh.ref) set({ selected: fresh });
@@ -264,6 +272,19 @@ export function createInventoryStore(client: ContractClient, options: { debounce
         if (hideTimer) clearTimeout(hideTimer);
         hideTimer = null;
         set({ selected: key, detail: NO_DETAIL });
+      },
+
+      keyRemoval(ref, removed) {
+        if (removed === undefined) {
+          removing.add(ref);
+          return;
+        }
+        if (!removed) {
+          removing.delete(ref);
+          return;
+        }
+        // Kept in `removing`: a reference of a deleted key does not come back (a vendor never reuses its IDs).
+        if (get().selected?.ref === ref) get().select(null);
       },
 
       async openRef(ref) {

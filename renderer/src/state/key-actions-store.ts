@@ -99,11 +99,6 @@ export interface KeyActionsState {
 
 export type KeyActionsStore = StoreApi<KeyActionsState>;
 
-/** A contract error the host answered with `unsupported` (HTTP and IPC transports both carry the engine's code). */
-function isUnsupported(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'unsupported';
-}
-
 export const ISSUED_REF = 'shown-once';
 const NO_COPY: CopyState = { phase: 'idle', ref: null, seconds: 0, note: null, error: null };
 const NO_REVOKE: RevokeState = { ref: null, running: false, error: null, result: null };
@@ -127,6 +122,7 @@ export interface KeyActionsOptions {
    * The host owns the clipboard (the desktop window, whose session denies the page every clipboard permission):
    * the shown-once secret is copied by the host (`issued:copy`), with its timed clear, never by the page. In a
    * browser (`keywarden ui`, possibly over SSH) the page copies it itself, and the secret is not sent back.
+   * The same goes for Copy of a stored key: `key:copy` in the host, or a reveal for the clipboard in the page.
    */
   hostClipboard?: boolean;
 }
@@ -135,6 +131,8 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
   const clipboard = options.clipboard ?? pageClipboard;
   /** The one pending clear: a newer copy replaces it (the clipboard no longer holds the older secret anyway). */
   let clearTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Keys deleted from here: their panel is closing, and asking for their actions again could only get a 404. */
+  const deleted = new Set<string>();
 
   return createStore<KeyActionsState>()((set, get) => {
     /**
@@ -197,6 +195,7 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
       create: NO_CREATE,
 
       async loadActions(ref) {
+        if (deleted.has(ref) || (get().delete.running && get().delete.ref === ref)) return;
         // A new key starts from nothing (no buttons of the previous key); the same key keeps its buttons meanwhile.
         set((state) => (state.ref === ref ? { loadingActions: true } : { ref, actions: null, facts: null, loadingActions: true, actionsError: null }));
         try {
@@ -209,17 +208,18 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
 
       async copySecret(ref) {
         set({ copy: { ...NO_COPY, phase: 'copying', ref } });
-        // A host that owns the clipboard (the desktop app) copies in its own process: the secret never reaches the
-        // page, and its clear survives the window. A browser host refuses (unsupported): the page copies itself.
-        try {
-          const { clearsInSeconds } = await client['key:copy'](ref);
-          set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: null, error: null } });
-          return;
-        } catch (error) {
-          if (!isUnsupported(error)) {
+        // Decided from the connection up front, never by trying: a host that owns the clipboard (the desktop app)
+        // copies in its own process, so the secret never reaches the page and its clear survives the window. A
+        // browser host cannot (it would answer `unsupported`, a failed request in the console on every Copy), so
+        // there the page reveals for the clipboard and copies itself.
+        if (options.hostClipboard) {
+          try {
+            const { clearsInSeconds } = await client['key:copy'](ref);
+            set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: null, error: null } });
+          } catch (error) {
             set({ copy: { ...NO_COPY, phase: 'failed', ref, error: messageOf(error) } });
-            return;
           }
+          return;
         }
         let secret: string;
         try {
@@ -258,6 +258,7 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
         set({ delete: { ref, running: true, error: null } });
         try {
           await client['key:delete'](ref);
+          deleted.add(ref);
           set({ delete: NO_DELETE });
           if (get().ref === ref) set({ ref: null, actions: null });
           return true;
