@@ -90,6 +90,11 @@ export interface KeyActionsState {
   createKey: (backend: string, label: string) => Promise<IssuedKey | null>;
   /** Copies the shown-once secret, with the same timed clear as any copy. */
   copyIssued: () => Promise<void>;
+  /**
+   * Copies another shown-once secret (a rotation's new key) under `ref` (what CopyStatus follows), the same way:
+   * the host's clipboard in the desktop app, the page's in a browser.
+   */
+  copyShownOnce: (ref: string, secret: string) => Promise<boolean>;
   /** Forgets the shown-once secret (the dialog closed). */
   dismissIssued: () => void;
   resetCreate: () => void;
@@ -296,17 +301,22 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
       async copyIssued() {
         const secret = get().create.issued?.secret;
         if (!secret) return;
-        set({ copy: { ...NO_COPY, phase: 'copying', ref: ISSUED_REF } });
+        if (await get().copyShownOnce(ISSUED_REF, secret)) set((state) => ({ create: { ...state.create, copied: true } }));
+      },
+
+      async copyShownOnce(ref, secret) {
+        set({ copy: { ...NO_COPY, phase: 'copying', ref } });
         try {
           if (options.hostClipboard) {
             const { clearsInSeconds } = await client['issued:copy'](secret);
-            set({ copy: { phase: 'copied', ref: ISSUED_REF, seconds: clearsInSeconds, note: null, error: null } });
+            set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: null, error: null } });
           } else {
-            await copyToClipboard(ISSUED_REF, secret);
+            await copyToClipboard(ref, secret);
           }
-          set((state) => ({ create: { ...state.create, copied: true } }));
+          return true;
         } catch (error) {
-          set({ copy: { ...NO_COPY, phase: 'failed', ref: ISSUED_REF, error: `Not copied: ${messageOf(error)}` } });
+          set({ copy: { ...NO_COPY, phase: 'failed', ref, error: `Not copied: ${messageOf(error)}` } });
+          return false;
         }
       },
 
