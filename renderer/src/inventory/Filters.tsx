@@ -44,6 +44,7 @@ export function Filters() {
   const clearFilters = useInventory((state) => state.clearFilters);
   const exportInventory = useInventory((state) => state.exportInventory);
   const exporting = useInventory((state) => state.exporting);
+  const dismissExport = useInventory((state) => state.dismissExport);
 
   const vendors = facets ? (Object.entries(facets.vendors) as [BackendType, number][]).filter(([, count]) => count > 0) : [];
   return (
@@ -145,9 +146,14 @@ export function Filters() {
           {exporting.running ? (
             'Exporting…'
           ) : exporting.error ? (
-            <span className="error-text">
-              <IsolatedText text={exporting.error} lines />
-            </span>
+            <>
+              <span className="error-text">
+                <IsolatedText text={exporting.error} lines />
+              </span>{' '}
+              <button type="button" className="button link" onClick={dismissExport}>
+                Dismiss
+              </button>
+            </>
           ) : (
             (exporting.done ?? 'Every key with its dates; never a secret.')
           )}

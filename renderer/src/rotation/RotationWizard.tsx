@@ -103,7 +103,11 @@ function ShownOnceKey({ store }: { store: RotationStore }) {
           <CopyStatus state={copy} />
         </span>
       </div>
-      {left !== null && <p className="muted countdown">Hidden in {left} s.</p>}
+      {left !== null && (
+        <p className="muted countdown">
+          <span role="timer">Hidden in {left} s</span>.
+        </p>
+      )}
     </div>
   );
 }

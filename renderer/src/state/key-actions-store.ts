@@ -98,6 +98,8 @@ export interface KeyActionsState {
   /** Forgets the shown-once secret (the dialog closed). */
   dismissIssued: () => void;
   resetCreate: () => void;
+  /** Forgets a failed copy's message (Keywarden was unlocked since: it is no longer true). */
+  clearFailedCopy: () => void;
   /** Cancels a pending clipboard clear (tests; the app keeps one store for its lifetime). */
   dispose: () => void;
 }
@@ -326,6 +328,10 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
 
       resetCreate() {
         if (!get().create.running && !get().create.issued) set({ create: NO_CREATE });
+      },
+
+      clearFailedCopy() {
+        if (get().copy.phase === 'failed') set({ copy: NO_COPY });
       },
 
       dispose() {
