@@ -307,10 +307,14 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     expect(await actions.getByRole('button', { name: 'Reveal', exact: true }).count()).toBe(0);
     expect(await actions.getByRole('button', { name: 'Copy', exact: true }).count()).toBe(0);
     const text = await actions.innerText();
-    const { reveal, revoke } = engine.keyActions(key.ref);
+    const { reveal, revoke, test } = engine.keyActions(key.ref);
     expect(reveal.available).toBe(false);
     expect(text).toContain(reveal.reason);
     expect(text).toContain(revoke.reason);
+    // Added without a test request: Test is not offered either, and the reason names no CLI flag.
+    expect(await actions.getByRole('button', { name: 'Test', exact: true }).count()).toBe(0);
+    expect(test.reason).toBe('no test is set up for this key: it was added without a test request');
+    expect(text).toContain(test.reason);
     expect(await axe()).toEqual([]);
     await closePanel(detail);
     expect(pageErrors).toEqual([]);
