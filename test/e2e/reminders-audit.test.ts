@@ -246,6 +246,17 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     expect(tests).toHaveLength(2);
     expect(tests.find((row) => row.includes(refs.commbox))).toContain('OK');
     expect(tests.find((row) => row.includes(refs.stripe))).toContain('Failed');
+    // Actions in words, never the engine's codes ("rotation.step", "rotation.abandon (rotation.abandon)").
+    expect(rows.filter((row) => /rotation\.|key\.add|backend\.add/.test(row))).toEqual([]);
+    expect(await page.getByLabel('Action', { exact: true }).locator('option').allInnerTexts()).not.toContainEqual(expect.stringContaining('('));
+    // A reference is one line, cut with an ellipsis, the whole of it in the title; never wrapped over lines.
+    const refStyle = await page.evaluate<{ whiteSpace: string; textOverflow: string; title: string }>(`(() => {
+      const element = document.querySelector('.audit-table .key-ref');
+      const style = getComputedStyle(element);
+      return { whiteSpace: style.whiteSpace, textOverflow: style.textOverflow, title: element.closest('[title]').getAttribute('title') };
+    })()`);
+    expect(refStyle).toMatchObject({ whiteSpace: 'nowrap', textOverflow: 'ellipsis' });
+    expect(refStyle.title).toMatch(/\(\w+\/[^)]+\)$/);
     expect(await page.getByRole('status').first().innerText()).toBe(`${trail.length} events`);
     // The hash chain verifies, with the head hash to record elsewhere.
     const chain = engine.verifyAuditTrail();
@@ -266,7 +277,9 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     await expect.poll(() => auditRows().count()).toBe(engine.auditTrail({ ref: refs.stripe }).length);
     const stripeRows = await auditRows().allInnerTexts();
     expect(stripeRows.every((row) => row.includes(refs.stripe))).toBe(true);
-    expect(stripeRows.map((row) => row.split('\t')[2])).toEqual(['Test', 'Add manual key key.add']);
+    expect(stripeRows.map((row) => row.split('\t')[2])).toEqual(['Test', 'Add manual key']);
+    // Beside the reference, the key's name.
+    expect(stripeRows.every((row) => row.split('\t')[4]!.includes('Stripe prod'))).toBe(true);
 
     await page.getByLabel('Action', { exact: true }).selectOption('test');
     await expect.poll(() => auditRows().count()).toBe(1);

@@ -10,6 +10,7 @@ import { OutcomeBadge } from './OutcomeBadge.js';
 import './audit.css';
 import { datesInText } from '../lib/dates.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
+import { visibleText } from '../lib/visible-text.js';
 
 /**
  * The audit trail: filters (backend, key, action asked of the engine; outcome over the events loaded), the
@@ -190,7 +191,7 @@ function Filters({ store }: { store: AuditStore }) {
           <option value="">All actions</option>
           {actions.map((code) => (
             <option key={code} value={code}>
-              {actionLabel(code)} ({code})
+              {actionLabel(code)}
             </option>
           ))}
         </select>
@@ -274,6 +275,7 @@ function Trail({ store }: { store: AuditStore }) {
   const load = useStore(store, (state) => state.load);
   const loadMore = useStore(store, (state) => state.loadMore);
   const clearFilters = useStore(store, (state) => state.clearFilters);
+  const names = useStore(store, (state) => state.keyNames);
   const shown = useMemo(() => shownEvents(events, filters.outcome), [events, filters.outcome]);
 
   if (error) {
@@ -338,21 +340,23 @@ function Trail({ store }: { store: AuditStore }) {
                   <td>
                     <IsolatedText text={event.osUser} />
                   </td>
-                  <td>
-                    {actionLabel(event.action)}
-                    {actionLabel(event.action).toLowerCase() !== event.action && (
-                      <>
-                        {' '}
-                        <span className="action-code mono muted">{event.action}</span>
-                      </>
-                    )}
-                  </td>
+                  {/* Words for the administrator; the engine's code (what `keywarden audit --action` takes) in the title. */}
+                  <td title={event.action}>{actionLabel(event.action)}</td>
                   <td>{event.backend === null ? <span className="muted">—</span> : <IsolatedText text={event.backend} />}</td>
                   <td className="col-key">
                     {event.ref ? (
-                      <a className="mono" href={hrefFor('inventory', event.ref)}>
-                        <IsolatedText text={event.ref} />
-                      </a>
+                      // One line each: the key's name (when it still exists), then its reference, cut with an
+                      // ellipsis; the whole of both in the title.
+                      <span className="key-cell" title={visibleText(names[event.ref] ? `${names[event.ref]} (${event.ref})` : event.ref)}>
+                        {names[event.ref] && (
+                          <span className="key-name">
+                            <IsolatedText text={names[event.ref]!} />
+                          </span>
+                        )}
+                        <a className="mono key-ref" href={hrefFor('inventory', event.ref)}>
+                          <IsolatedText text={event.ref} />
+                        </a>
+                      </span>
                     ) : (
                       <span className="muted">—</span>
                     )}

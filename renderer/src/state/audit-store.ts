@@ -51,6 +51,11 @@ export interface AuditState {
   error: string | null;
   /** Why the key typed cannot be asked for (the filter keeps its previous key meanwhile). */
   refError: string | null;
+  /**
+   * The names of the keys the loaded events refer to, by reference (looked up in the inventory as the events
+   * arrive); a key no longer in the inventory (deleted) has none, and the row shows its reference alone.
+   */
+  keyNames: Record<string, string>;
   /** The backends' names for the filter (from backend:list), null until known. */
   backends: string[] | null;
   exporting: ExportState;
@@ -123,106 +128,138 @@ export function createAuditStore(client: ContractClient, options: { save: (file:
   const initialRefProblem = initial.ref ? refProblem(initial.ref) : null;
   let generation = 0;
   let chainGeneration = 0;
-  return createStore<AuditState>()((set, get) => ({
-    filters: initialRefProblem ? { ...initial, ref: null } : initial,
-    limit: AUDIT_PAGE,
-    events: null,
-    loading: false,
-    error: null,
-    refError: initialRefProblem,
-    backends: null,
-    exporting: { running: null, done: null, error: null },
-    chain: null,
-    chainError: null,
+  /** References already looked up (found or not): each is asked for once per store. */
+  const looked = new Set<string>();
+  return createStore<AuditState>()((set, get) => {
+    /**
+     * The key names of the events' references, from the inventory: one narrow query per reference not looked up yet
+     * (its backend, its ID as the search, the exact ID kept), never `key:show`, which would be a 404 in the
+     * console for every deleted key the trail names.
+     */
+    const lookUpNames = async (events: readonly AuditEvent[]): Promise<void> => {
+      const refs = [...new Set(events.map((event) => event.ref).filter((ref): ref is string => ref !== null && !looked.has(ref)))];
+      if (refs.length === 0) return;
+      for (const ref of refs) looked.add(ref);
+      const found: Record<string, string> = {};
+      await Promise.all(
+        refs.map(async (ref) => {
+          const slash = ref.indexOf('/');
+          const backend = ref.slice(0, slash);
+          const id = ref.slice(slash + 1);
+          try {
+            const page = await client['inventory:query']({ backend, search: id.slice(0, 200), limit: 20, offset: 0 });
+            const key = page.rows.find((row) => row.ref === ref);
+            if (key) found[ref] = key.name;
+          } catch {
+            // No name then: the reference alone, as before.
+          }
+        }),
+      );
+      if (Object.keys(found).length) set((state) => ({ keyNames: { ...state.keyNames, ...found } }));
+    };
+    return {
+      filters: initialRefProblem ? { ...initial, ref: null } : initial,
+      limit: AUDIT_PAGE,
+      events: null,
+      loading: false,
+      error: null,
+      refError: initialRefProblem,
+      keyNames: {},
+      backends: null,
+      exporting: { running: null, done: null, error: null },
+      chain: null,
+      chainError: null,
 
-    async loadBackends() {
-      try {
-        set({ backends: (await client['backend:list']()).map((backend) => backend.name) });
-      } catch {
-        // The filter then offers the backends the trail names; the trail itself says what failed, if anything.
-        set((state) => ({ backends: state.backends ?? [] }));
-      }
-    },
+      async loadBackends() {
+        try {
+          set({ backends: (await client['backend:list']()).map((backend) => backend.name) });
+        } catch {
+          // The filter then offers the backends the trail names; the trail itself says what failed, if anything.
+          set((state) => ({ backends: state.backends ?? [] }));
+        }
+      },
 
-    async load() {
-      const mine = ++generation;
-      const { filters, limit } = get();
-      set({ loading: true });
-      try {
-        const events = await client['audit:list'](auditQueryOf(filters, limit));
-        if (mine === generation) set({ events, loading: false, error: null });
-      } catch (error) {
-        if (mine === generation) set({ loading: false, error: messageOf(error) });
-      }
-    },
+      async load() {
+        const mine = ++generation;
+        const { filters, limit } = get();
+        set({ loading: true });
+        try {
+          const events = await client['audit:list'](auditQueryOf(filters, limit));
+          if (mine === generation) set({ events, loading: false, error: null });
+          if (mine === generation) await lookUpNames(events);
+        } catch (error) {
+          if (mine === generation) set({ loading: false, error: messageOf(error) });
+        }
+      },
 
-    setFilter(field, value) {
-      let next = value;
-      if (field === 'ref' && typeof value === 'string') {
-        const problem = refProblem(value);
+      setFilter(field, value) {
+        let next = value;
+        if (field === 'ref' && typeof value === 'string') {
+          const problem = refProblem(value);
+          if (problem) {
+            set({ refError: problem });
+            return;
+          }
+          next = value.trim() as AuditFilters[typeof field];
+        }
+        const filters = { ...get().filters, [field]: next === '' ? null : next };
+        if (field === 'ref') set({ refError: null });
+        if (filters[field] === get().filters[field]) return;
+        if (field === 'outcome') {
+          set({ filters });
+          return;
+        }
+        // A new question: back to the first page, and the rows of the old one are not this one's answer.
+        set({ filters, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
+        void get().load();
+      },
+
+      clearFilters() {
+        set({ filters: NO_AUDIT_FILTERS, refError: null, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
+        void get().load();
+      },
+
+      showKey(ref) {
+        const problem = refProblem(ref);
         if (problem) {
           set({ refError: problem });
           return;
         }
-        next = value.trim() as AuditFilters[typeof field];
-      }
-      const filters = { ...get().filters, [field]: next === '' ? null : next };
-      if (field === 'ref') set({ refError: null });
-      if (filters[field] === get().filters[field]) return;
-      if (field === 'outcome') {
-        set({ filters });
-        return;
-      }
-      // A new question: back to the first page, and the rows of the old one are not this one's answer.
-      set({ filters, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
-      void get().load();
-    },
+        set({ filters: { ...NO_AUDIT_FILTERS, ref: ref.trim() }, refError: null, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
+        void get().load();
+      },
 
-    clearFilters() {
-      set({ filters: NO_AUDIT_FILTERS, refError: null, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
-      void get().load();
-    },
+      async loadMore() {
+        set((state) => ({ limit: Math.min(state.limit + AUDIT_PAGE, AUDIT_MAX) }));
+        await get().load();
+      },
 
-    showKey(ref) {
-      const problem = refProblem(ref);
-      if (problem) {
-        set({ refError: problem });
-        return;
-      }
-      set({ filters: { ...NO_AUDIT_FILTERS, ref: ref.trim() }, refError: null, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
-      void get().load();
-    },
+      async exportTrail(format) {
+        if (get().exporting.running) return;
+        const { filters, limit } = get();
+        set({ exporting: { running: format, done: null, error: null } });
+        try {
+          const result = await client['export:audit']({ ...auditQueryOf(filters, limit), format });
+          const name = exportFileName(filters, format, now());
+          options.save({ name, content: result.content, type: format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json' });
+          set({ exporting: { running: null, done: { format, events: result.events, name }, error: null } });
+        } catch (error) {
+          set({ exporting: { running: null, done: null, error: messageOf(error) } });
+        }
+      },
 
-    async loadMore() {
-      set((state) => ({ limit: Math.min(state.limit + AUDIT_PAGE, AUDIT_MAX) }));
-      await get().load();
-    },
-
-    async exportTrail(format) {
-      if (get().exporting.running) return;
-      const { filters, limit } = get();
-      set({ exporting: { running: format, done: null, error: null } });
-      try {
-        const result = await client['export:audit']({ ...auditQueryOf(filters, limit), format });
-        const name = exportFileName(filters, format, now());
-        options.save({ name, content: result.content, type: format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json' });
-        set({ exporting: { running: null, done: { format, events: result.events, name }, error: null } });
-      } catch (error) {
-        set({ exporting: { running: null, done: null, error: messageOf(error) } });
-      }
-    },
-
-    async verifyChain() {
-      const mine = ++chainGeneration;
-      try {
-        const chain = await client['audit:verify']();
-        if (mine === chainGeneration) set({ chain, chainError: null });
-      } catch (error) {
-        // The last verdict stays shown: a failed check says nothing about the chain.
-        if (mine === chainGeneration) set({ chainError: messageOf(error) });
-      }
-    },
-  }));
+      async verifyChain() {
+        const mine = ++chainGeneration;
+        try {
+          const chain = await client['audit:verify']();
+          if (mine === chainGeneration) set({ chain, chainError: null });
+        } catch (error) {
+          // The last verdict stays shown: a failed check says nothing about the chain.
+          if (mine === chainGeneration) set({ chainError: messageOf(error) });
+        }
+      },
+    };
+  });
 }
 
 /** How many events a key's history shows. */

@@ -4,6 +4,7 @@
  * queries the filters make, the outcome filter applied to what is loaded, Load more, a key typed wrongly, the
  * export of the same filtered trail handed to `save`, and the newest answer winning.
  */
+import { actionLabel } from '../../../renderer/src/audit/labels.js';
 import { describe, expect, it } from 'vitest';
 import type { AuditChainStatus } from '../../../shared/audit.js';
 import { buildContractClient, type ContractMethod } from '../../../shared/contract.js';
@@ -90,6 +91,15 @@ function setup(trail = makeTrail(1200)) {
   const store = createAuditStore(engine.client, { save: (file) => saved.push(file), now: () => new Date(2026, 10, 24, 9) });
   return { engine, store, saved, trail };
 }
+
+describe('audit action labels', () => {
+  it('reads every action in words, a rotation step too, and makes an unknown code readable', () => {
+    expect(actionLabel('rotation.step')).toBe('Rotation step');
+    expect(actionLabel('rotation.abandon')).toBe('Rotation abandoned');
+    expect(actionLabel('unlock')).toBe('Unlock');
+    expect(actionLabel('backend.set-thing')).toBe('Backend set thing');
+  });
+});
 
 describe('the audit store', () => {
   it('loads the newest page of the trail and shows it newest first', async () => {
