@@ -125,11 +125,11 @@ function Filters({ store }: { store: AuditStore }) {
   const refError = useStore(store, (state) => state.refError);
   const setFilter = useStore(store, (state) => state.setFilter);
   const clearFilters = useStore(store, (state) => state.clearFilters);
-  const [refText, setRefText] = useState(filters.ref ?? '');
+  const [refText, setRefText] = useState(filters.ref ?? filters.refPart ?? '');
   const id = useId();
 
   // The field follows the filter when it changes elsewhere (a key link, Clear filters).
-  useEffect(() => setRefText(filters.ref ?? ''), [filters.ref]);
+  useEffect(() => setRefText(filters.ref ?? filters.refPart ?? ''), [filters.ref, filters.refPart]);
 
   // Backends: those that exist now, plus any the trail names (a removed backend's events stay in the trail).
   const backendNames = useMemo(() => {
@@ -182,7 +182,7 @@ function Filters({ store }: { store: AuditStore }) {
           onBlur={() => setFilter('ref', refText)}
         />
         <span id={`${id}-key-hint`} className={refError ? 'field-hint error-text' : 'field-hint muted'}>
-          {refError ?? 'A key reference, exactly; Enter applies it.'}
+          {refError ?? "A reference, or part of one or of a key's name; Enter applies it."}
         </span>
       </div>
       <div className="field">
@@ -223,14 +223,16 @@ function Toolbar({ store }: { store: AuditStore }) {
   const loading = useStore(store, (state) => state.loading);
   const exporting = useStore(store, (state) => state.exporting);
   const exportTrail = useStore(store, (state) => state.exportTrail);
-  const shown = useMemo(() => shownEvents(events, filters.outcome).length, [events, filters.outcome]);
+  const names = useStore(store, (state) => state.keyNames);
+  const shown = useMemo(() => shownEvents(events, filters.outcome, filters.refPart, names).length, [events, filters.outcome, filters.refPart, names]);
 
   let count = loading && events === null ? 'Loading…' : '';
   if (events !== null) {
     const matching = hasAuditFilters({ ...filters, outcome: null }) ? 'matching ' : '';
     // Fewer than asked for: that is all there is; as many: older ones may follow (Load more).
     const loaded = events.length < limit ? `${events.length} ${matching}${events.length === 1 ? 'event' : 'events'}` : `the newest ${events.length} ${matching}events`;
-    count = filters.outcome ? `${shown} with outcome ${OUTCOME_LABEL[filters.outcome]}, of ${loaded}` : loaded.charAt(0).toUpperCase() + loaded.slice(1);
+    const narrowed = [filters.outcome ? `with outcome ${OUTCOME_LABEL[filters.outcome]}` : null, filters.refPart ? `about “${filters.refPart}”` : null].filter(Boolean).join(' and ');
+    count = narrowed ? `${shown} ${narrowed}, of ${loaded}` : loaded.charAt(0).toUpperCase() + loaded.slice(1);
   }
 
   return (
@@ -276,7 +278,7 @@ function Trail({ store }: { store: AuditStore }) {
   const loadMore = useStore(store, (state) => state.loadMore);
   const clearFilters = useStore(store, (state) => state.clearFilters);
   const names = useStore(store, (state) => state.keyNames);
-  const shown = useMemo(() => shownEvents(events, filters.outcome), [events, filters.outcome]);
+  const shown = useMemo(() => shownEvents(events, filters.outcome, filters.refPart, names), [events, filters.outcome, filters.refPart, names]);
 
   if (error) {
     return (
@@ -312,7 +314,9 @@ function Trail({ store }: { store: AuditStore }) {
     <>
       {shown.length === 0 ? (
         <p className="audit-none muted">
-          None of the {events.length === 1 ? '1 event' : `${events.length} events`} loaded has the outcome {filters.outcome ? OUTCOME_LABEL[filters.outcome] : ''}.
+          None of the {events.length === 1 ? '1 event' : `${events.length} events`} loaded {filters.outcome ? `has the outcome ${OUTCOME_LABEL[filters.outcome]}` : ''}
+          {filters.outcome && filters.refPart ? ' and ' : ''}
+          {filters.refPart ? `is about a key matching “${filters.refPart}”` : ''}.
         </p>
       ) : (
         <div className="audit-table-wrap">

@@ -22,9 +22,14 @@ export interface AuditFilters {
   action: string | null;
   /** Applied to the events loaded, not asked of the engine. */
   outcome: AuditOutcome | null;
+  /**
+   * Part of a reference or of a key's name ("stripe-prod", "hand/str"), applied to the events loaded: what the
+   * Key field holds when it is not a whole reference the trail names (the engine matches references exactly).
+   */
+  refPart?: string | null;
 }
 
-export const NO_AUDIT_FILTERS: AuditFilters = { backend: null, ref: null, action: null, outcome: null };
+export const NO_AUDIT_FILTERS: AuditFilters = { backend: null, ref: null, action: null, outcome: null, refPart: null };
 
 export type ExportFormat = 'csv' | 'json';
 
@@ -100,19 +105,22 @@ export function refProblem(text: string): string | null {
   return parsed.success ? null : 'A key reference looks like <backend>/<id>, as the inventory shows it (e.g. hand/stripe-prod).';
 }
 
-/** The events to show: newest first, the outcome filter applied. */
-export function shownEvents(events: readonly AuditEvent[] | null, outcome: AuditOutcome | null): AuditEvent[] {
+/** The events to show: newest first, the outcome filter and a part of a reference or key name applied. */
+export function shownEvents(events: readonly AuditEvent[] | null, outcome: AuditOutcome | null, refPart: string | null = null, names: Readonly<Record<string, string>> = {}): AuditEvent[] {
   if (!events) return [];
+  const part = refPart?.trim().toLowerCase() || null;
   const shown: AuditEvent[] = [];
   for (let i = events.length - 1; i >= 0; i--) {
     const event = events[i]!;
-    if (outcome === null || event.outcome === outcome) shown.push(event);
+    if (outcome !== null && event.outcome !== outcome) continue;
+    if (part !== null && !(event.ref !== null && (event.ref.toLowerCase().includes(part) || (names[event.ref] ?? '').toLowerCase().includes(part)))) continue;
+    shown.push(event);
   }
   return shown;
 }
 
 export function hasAuditFilters(filters: AuditFilters): boolean {
-  return Boolean(filters.backend || filters.ref || filters.action || filters.outcome);
+  return Boolean(filters.backend || filters.ref || filters.refPart || filters.action || filters.outcome);
 }
 
 /** `keywarden-audit-2026-11-24.csv`, with the engine-side filters in the name so two exports do not collide. */
@@ -185,6 +193,11 @@ export function createAuditStore(client: ContractClient, options: { save: (file:
         set({ loading: true });
         try {
           const events = await client['audit:list'](auditQueryOf(filters, limit));
+          // A reference the trail never names may be the start of one ("hand/stripe"): asked again as a part of one.
+          if (mine === generation && events.length === 0 && filters.ref) {
+            set({ filters: { ...filters, ref: null, refPart: filters.ref } });
+            return await get().load();
+          }
           if (mine === generation) set({ events, loading: false, error: null });
           if (mine === generation) await lookUpNames(events);
         } catch (error) {
@@ -195,15 +208,23 @@ export function createAuditStore(client: ContractClient, options: { save: (file:
       setFilter(field, value) {
         let next = value;
         if (field === 'ref' && typeof value === 'string') {
-          const problem = refProblem(value);
-          if (problem) {
-            set({ refError: problem });
+          set({ refError: null });
+          const text = value.trim();
+          // Not a whole reference: part of one (or of a name), applied to the events loaded, with every key's asked.
+          if (text !== '' && refProblem(text)) {
+            const current = get().filters;
+            if (current.refPart === text && current.ref === null) return;
+            set({ filters: { ...current, ref: null, refPart: text } });
+            if (current.ref !== null) {
+              set({ limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
+              void get().load();
+            }
             return;
           }
-          next = value.trim() as AuditFilters[typeof field];
+          next = text as AuditFilters[typeof field];
+          if (get().filters.refPart) set((state) => ({ filters: { ...state.filters, refPart: null } }));
         }
         const filters = { ...get().filters, [field]: next === '' ? null : next };
-        if (field === 'ref') set({ refError: null });
         if (filters[field] === get().filters[field]) return;
         if (field === 'outcome') {
           set({ filters });
