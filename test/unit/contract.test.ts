@@ -193,7 +193,10 @@ describe('the renderer contract', () => {
     const csv = await client['export:inventory']({ format: 'csv' });
     expect(csv).toMatchObject({ format: 'csv', keys: 2 });
     const lines = csv.content.split('\n');
-    expect(lines[0]).toBe('ref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt');
+    // A byte-order mark first, so Excel reads it as UTF-8; the due date, the days left to it and the vendor last.
+    expect(lines[0]).toBe(
+      '\uFEFFref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt,dueAt,daysLeft,vendor',
+    );
     expect(lines).toHaveLength(3);
     expect(csv.content).toContain(`"'=HYPERLINK(""http://x"")"`);
     const json = await client['export:inventory']({ format: 'json' });
