@@ -53,6 +53,13 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console in narrow win
     expect(await page.getByRole('button', { name: 'Filters' }).isVisible()).toBe(false);
     expect(await page.getByLabel('Search keys').isVisible()).toBe(true);
     await screenshot(page, 'narrow-1440-light');
+    // The whole header cell sorts, not only its word: a click in its empty right end sorts by Backend.
+    const backendHeader = page.getByRole('columnheader', { name: /Backend/ });
+    const box = (await backendHeader.boundingBox())!;
+    await page.mouse.click(box.x + box.width - 6, box.y + box.height / 2);
+    await expect.poll(() => backendHeader.getAttribute('aria-sort')).toBe('ascending');
+    await page.getByRole('columnheader', { name: /Due/ }).click();
+    await expect.poll(() => page.getByRole('columnheader', { name: /Due/ }).getAttribute('aria-sort')).toBe('ascending');
   });
 
   it('1024 px with a panel open: the Due column stays, and the Backend name is whole', async () => {
