@@ -28,7 +28,7 @@ const ISSUED_REMEMBERED = 16;
 
 export function createContractHandlers(engine: KeywardenEngine, events: ContractEventSink, host: ContractHost): ContractHandlers {
   /**
-   * Digests of the shown-once secrets `key:create` returned, so that `issued:copy` writes only what this host issued
+   * Digests of the shown-once secrets `key:create` and a rotation's steps returned, so that `issued:copy` writes only what this host issued
    * (never text of the page's choosing); digests, not the secrets, stay in memory.
    */
   const issued: string[] = [];
@@ -56,6 +56,8 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     try {
       const result = await run();
       touched = result.rotation.backend;
+      // The wizard's Copy of the new key goes through `issued:copy` in the desktop app, as the create dialog's does.
+      rememberIssued(result.issued?.secret ?? null);
       return result;
     } finally {
       events.onInventoryChanged({ reason: 'key', backend: touched });

@@ -3,6 +3,8 @@
  * `keywarden export` and the console. Built from domain fields only, so no secret can be in them.
  */
 import type { AuditEvent, Key } from '../../shared/domain.js';
+import { backendDefinition } from './backends/registry.js';
+import { daysUntil } from './dates.js';
 import { visible } from './text.js';
 
 export type ExportFormat = 'csv' | 'json';
@@ -26,11 +28,29 @@ const EXPORT_COLUMNS = [
   'syncedAt',
 ] as const satisfies ReadonlyArray<keyof Key>;
 
+/**
+ * What an administrator sorts a spreadsheet by, after the key's own fields: the date that matters now (as the
+ * console's Due column: the grace end, else the expiry, else the rotation due date), the calendar days left to
+ * it in this machine's zone (negative once overdue), and the vendor by name.
+ */
+const DERIVED_COLUMNS = ['dueAt', 'daysLeft', 'vendor'] as const;
+
+/**
+ * Excel reads a CSV without a byte-order mark in the machine's legacy code page, so "Zürich" or "東京" come out
+ * garbled; with it, as UTF-8. Other tools skip it.
+ */
+export const UTF8_BOM = '\uFEFF';
+
 const AUDIT_COLUMNS = ['id', 'at', 'osUser', 'action', 'backend', 'ref', 'outcome', 'detail'] as const satisfies ReadonlyArray<keyof AuditEvent>;
 
 /** The export's text, without a trailing newline. */
-export function formatInventory(keys: readonly Key[], format: ExportFormat): string {
-  return format === 'json' ? JSON.stringify(keys, null, 2) : csv(EXPORT_COLUMNS, keys);
+export function formatInventory(keys: readonly Key[], format: ExportFormat, now: Date = new Date()): string {
+  if (format === 'json') return JSON.stringify(keys, null, 2);
+  const rows = keys.map((key) => {
+    const dueAt = key.status === 'grace' ? key.graceEndsAt : key.status === 'active' ? (key.expiresAt ?? key.rotationDueAt) : null;
+    return { ...key, dueAt, daysLeft: dueAt ? daysUntil(dueAt, now) : null, vendor: backendDefinition(key.backendType).displayName };
+  });
+  return UTF8_BOM + csv([...EXPORT_COLUMNS, ...DERIVED_COLUMNS], rows);
 }
 
 /** The audit trail's export, in the order given (the trail's: oldest first), without a trailing newline. */

@@ -49,8 +49,10 @@ export function App({ connection }: { connection: Connection }) {
         onRemindersChanged: refresh,
         onLockChanged: (lock) => {
           shell.getState().lockChanged(lock);
-          // Whatever was revealed goes away the moment Keywarden locks, whoever locked it.
-          if (lock.locked) store.getState().hideSecret();
+          // Whatever was revealed goes away the moment Keywarden locks, whoever locked it; a refusal for the lock
+          // goes once it is unlocked.
+          store.getState().lockChanged(lock.locked);
+          if (!lock.locked) keyActions.getState().clearFailedCopy();
         },
         onOpenKey: ({ ref }) => {
           window.location.hash = hrefFor('inventory', ref);
@@ -63,7 +65,7 @@ export function App({ connection }: { connection: Connection }) {
       if (pending) clearTimeout(pending);
       unsubscribe();
     };
-  }, [store, shell, rotations, connection]);
+  }, [store, shell, rotations, keyActions, connection]);
 
   // The wizard lives in the inventory's side panel: reopening a rotation from another view goes there.
   useEffect(() => {

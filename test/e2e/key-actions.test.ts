@@ -30,6 +30,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
   let context: BrowserContext;
   let page: Page;
   let pageErrors: string[] = [];
+  /** Every contract call the page made that the server refused (status 400 and up), as `METHOD status`. */
+  let failedCalls: string[] = [];
   /** The CommBox key seeded active, then revoked; and the replacement the revoke issued. */
   let firstId: string;
   let replacementId: string | null = null;
@@ -38,6 +40,13 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     const opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme, permissions: CLIPBOARD });
     context = opened.context;
     pageErrors = opened.errors;
+    failedCalls = [];
+    // Chromium logs each refused request in the console as "Failed to load resource": an administrator with the
+    // developer tools open sees a red line for it, so a Copy or a Delete that works must not cause any.
+    opened.page.on('response', (response) => {
+      const path = new URL(response.url()).pathname;
+      if (response.status() >= 400 && path.startsWith('/api/')) failedCalls.push(`${decodeURIComponent(path.slice(5))} ${response.status()}`);
+    });
     await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
     return opened.page;
   }
@@ -61,6 +70,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     await page.getByLabel('Search keys').fill('');
   }
 
+  const isDeleteCall = (url: URL) => url.pathname === '/api/key%3Adelete';
   const clipboardText = () => page.evaluate<string>('navigator.clipboard.readText()');
   const activeElementText = () => page.evaluate<string>(`(document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent || '').trim()`);
   const focusInDialog = () => page.evaluate<boolean>(`Boolean(document.activeElement?.closest('dialog[open]'))`);
@@ -120,6 +130,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     await expect.poll(clipboardText, { timeout: 20_000, interval: 500 }).toBe('');
     await detail.getByText('Clipboard cleared.').waitFor();
     expect(engine.auditTrail({ action: 'copy', ref: `cb/${firstId}` }).map((event) => event.outcome)).toEqual(['ok']);
+    // A browser host cannot own the clipboard, and the console knows it: Copy never asks the host first to be refused.
+    expect(failedCalls).toEqual([]);
   });
 
   it('Revoke opens a labelled modal that explains the grace period; Escape cancels and focus returns to Revoke', async () => {
@@ -200,12 +212,28 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     expect(await button.isEnabled()).toBe(true);
     expect(await axe()).toEqual([]);
     await screenshot(page, 'key-actions-delete-dialog-light');
+    failedCalls = [];
+    // The delete's answer comes late (a slow link to `keywarden ui`, e.g. over SSH): the engine's change event is
+    // there first, and the console refreshes while the panel still shows the deleted key. The answer is held until
+    // that refresh has asked what it asks (at most a short while for a request that should never come).
+    await page.route(isDeleteCall, async (route) => {
+      const response = await route.fetch();
+      await page.waitForResponse((answer) => answer.url().endsWith('/api/inventory%3Afacets'));
+      await page.waitForRequest((request) => /\/api\/key%3A(show|actions|facts)$/.test(request.url()), { timeout: 2000 }).catch(() => null);
+      await route.fulfill({ response });
+    });
     await button.click();
     await dialog.waitFor({ state: 'detached' });
     await detail.waitFor({ state: 'detached' });
     expect(commbox.state.findKey(firstId)).toBeUndefined();
     await page.getByText('No keys match').waitFor();
+    // The history of what was deleted settles (the change event's reload) before the check below.
+    await expect.poll(() => engine.auditTrail({ action: 'delete', ref }).length).toBe(1);
     await page.getByLabel('Search keys').fill('');
+    await page.getByRole('row', { name: /reporting-svc/ }).waitFor();
+    // The panel closed with the key: nothing asks for the deleted key again (key:show, key:actions, key:facts).
+    expect(failedCalls).toEqual([]);
+    await page.unroute(isDeleteCall);
   });
 
   it("the replacement is active: Delete shows CommBox's reason, Revoke is offered", async () => {
@@ -279,10 +307,14 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     expect(await actions.getByRole('button', { name: 'Reveal', exact: true }).count()).toBe(0);
     expect(await actions.getByRole('button', { name: 'Copy', exact: true }).count()).toBe(0);
     const text = await actions.innerText();
-    const { reveal, revoke } = engine.keyActions(key.ref);
+    const { reveal, revoke, test } = engine.keyActions(key.ref);
     expect(reveal.available).toBe(false);
     expect(text).toContain(reveal.reason);
     expect(text).toContain(revoke.reason);
+    // Added without a test request: Test is not offered either, and the reason names no CLI flag.
+    expect(await actions.getByRole('button', { name: 'Test', exact: true }).count()).toBe(0);
+    expect(test.reason).toBe('no test is set up for this key: it was added without a test request');
+    expect(text).toContain(test.reason);
     expect(await axe()).toEqual([]);
     await closePanel(detail);
     expect(pageErrors).toEqual([]);

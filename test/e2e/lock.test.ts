@@ -84,6 +84,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console without a key
     await dialog.getByLabel('Passphrase').fill(passphrase);
     await dialog.getByRole('button', { name: 'Unlock' }).click();
     await dialog.waitFor({ state: 'detached' });
+    // The refusal beside Reveal is no longer true once the vault is open: it goes, not left beside a working Reveal.
+    await expect.poll(() => detail.locator('.action-result .error-text').count()).toBe(0);
     await detail.getByRole('button', { name: 'Reveal', exact: true }).click();
     const revealed = await detail.getByRole('textbox', { name: 'Secret' }).inputValue();
     expect(revealed === secret, 'Reveal shows the secret once the passphrase opened the vault').toBe(true);
@@ -100,6 +102,15 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console without a key
     // Whatever was revealed is gone the moment Keywarden locks.
     expect(await page.getByRole('textbox', { name: 'Secret' }).count()).toBe(0);
     expect(engine.lockState()).toMatchObject({ locked: true, unlockWith: 'passphrase' });
+    // Reveal while locked is refused, and says so beside the button.
+    const detail = page.getByRole('complementary', { name: 'Mailer' });
+    await detail.getByRole('button', { name: 'Reveal', exact: true }).click();
+    const refusal = detail.locator('.action-result .error-text');
+    await refusal.waitFor();
+    if (await page.getByRole('dialog').count()) {
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+    }
     await banner.getByRole('button', { name: 'Unlock with passphrase' }).click();
     const dialog = page.getByRole('dialog', { name: 'Unlock Keywarden' });
     await dialog.getByLabel('Passphrase').fill('not the passphrase at all');
@@ -110,6 +121,9 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console without a key
     await dialog.getByRole('button', { name: 'Unlock' }).click();
     await dialog.waitFor({ state: 'detached' });
     await banner.waitFor({ state: 'detached' });
+    // Unlocked: "Keywarden is locked" no longer sits beside a Reveal that works.
+    await expect.poll(() => refusal.count()).toBe(0);
+    expect(await detail.innerText()).not.toContain('is locked');
     expect(await engine.reveal(ref)).toBe(secret);
     expect(engine.auditTrail({ action: 'unlock' }).map((event) => event.outcome)).toEqual(['ok', 'failed', 'ok']);
   });

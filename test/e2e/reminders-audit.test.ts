@@ -148,9 +148,11 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     await detail.waitFor();
     expect(await detail.getByRole('heading', { level: 2 }).innerText()).toBe('Stripe prod');
     expect(new URL(page.url()).hash).toBe('#/inventory');
-    // A manual key without a test set up: the engine refuses, and the refusal is in the trail (below).
-    await detail.getByRole('button', { name: 'Test', exact: true }).click();
-    await expect.poll(() => detail.getByRole('status').first().innerText()).not.toBe('');
+    // A manual key without a test set up: the console does not offer Test, and says why in its place.
+    await detail.getByText('no test is set up for this key: it was added without a test request').waitFor();
+    expect(await detail.getByRole('button', { name: 'Test', exact: true }).count()).toBe(0);
+    // Tried anyway elsewhere (`keywarden test` in a terminal): the engine refuses, and the refusal is in the trail (below).
+    await expect(engine.testKey(refs.stripe)).rejects.toThrow(/no test is configured/);
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
     // The CommBox key tests at the vendor.
@@ -244,6 +246,17 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     expect(tests).toHaveLength(2);
     expect(tests.find((row) => row.includes(refs.commbox))).toContain('OK');
     expect(tests.find((row) => row.includes(refs.stripe))).toContain('Failed');
+    // Actions in words, never the engine's codes ("rotation.step", "rotation.abandon (rotation.abandon)").
+    expect(rows.filter((row) => /rotation\.|key\.add|backend\.add/.test(row))).toEqual([]);
+    expect(await page.getByLabel('Action', { exact: true }).locator('option').allInnerTexts()).not.toContainEqual(expect.stringContaining('('));
+    // A reference is one line, cut with an ellipsis, the whole of it in the title; never wrapped over lines.
+    const refStyle = await page.evaluate<{ whiteSpace: string; textOverflow: string; title: string }>(`(() => {
+      const element = document.querySelector('.audit-table .key-ref');
+      const style = getComputedStyle(element);
+      return { whiteSpace: style.whiteSpace, textOverflow: style.textOverflow, title: element.closest('[title]').getAttribute('title') };
+    })()`);
+    expect(refStyle).toMatchObject({ whiteSpace: 'nowrap', textOverflow: 'ellipsis' });
+    expect(refStyle.title).toMatch(/\(\w+\/[^)]+\)$/);
     expect(await page.getByRole('status').first().innerText()).toBe(`${trail.length} events`);
     // The hash chain verifies, with the head hash to record elsewhere.
     const chain = engine.verifyAuditTrail();
@@ -254,17 +267,21 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
 
   it('filters by key and by action, and a key link opens the key', async () => {
     const key = page.getByLabel('Key', { exact: true });
-    await key.fill('not a reference');
+    // Part of a reference is enough: the events of the keys that match it.
+    await key.fill(refs.stripe.slice(5, 15));
     await key.press('Enter');
-    expect(await page.getByText('A key reference looks like <backend>/<id>').count()).toBe(1);
-    expect(await key.getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => auditRows().count()).toBe(engine.auditTrail({ ref: refs.stripe }).length);
+    expect((await auditRows().allInnerTexts()).every((row) => row.includes(refs.stripe))).toBe(true);
+    expect(await key.getAttribute('aria-invalid')).toBeNull();
 
     await key.fill(refs.stripe);
     await key.press('Enter');
     await expect.poll(() => auditRows().count()).toBe(engine.auditTrail({ ref: refs.stripe }).length);
     const stripeRows = await auditRows().allInnerTexts();
     expect(stripeRows.every((row) => row.includes(refs.stripe))).toBe(true);
-    expect(stripeRows.map((row) => row.split('\t')[2])).toEqual(['Test', 'Add manual key key.add']);
+    expect(stripeRows.map((row) => row.split('\t')[2])).toEqual(['Test', 'Add manual key']);
+    // Beside the reference, the key's name.
+    expect(stripeRows.every((row) => row.split('\t')[4]!.includes('Stripe prod'))).toBe(true);
 
     await page.getByLabel('Action', { exact: true }).selectOption('test');
     await expect.poll(() => auditRows().count()).toBe(1);

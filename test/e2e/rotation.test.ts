@@ -34,9 +34,14 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: a guided rot
     await engine.addBackend({ name: 'nb', type: 'nitrobox', url: nitrobox.emulator.url, credential: token });
     oldRef = (await engine.createKey('nb', 'billing-sync')).key.ref;
     await engine.setKeyConsumers(oldRef, ['CI pipeline']);
+    // Another key to select while the wizard is open.
+    await engine.addBackend({ name: 'hand', type: 'manual' });
+    await engine.addManualKey('hand', { name: 'Legacy webhook', vendor: 'Acme', rotateEveryDays: 90 });
+    // A shown-once key hides itself after this (when Keywarden cached it).
+    await engine.updateSettings({ revealHideSeconds: 5 });
     server = await startUiServer({ engine, rendererFolder: RENDERER });
     browser = await launchChromium();
-    const opened = await openConsole(browser, server.newLaunchUrl());
+    const opened = await openConsole(browser, server.newLaunchUrl(), { permissions: ['clipboard-read', 'clipboard-write'] });
     page = opened.page;
     pageErrors = opened.errors;
     await page.getByRole('table', { name: 'Keys' }).waitFor();
@@ -58,8 +63,27 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: a guided rot
     expect(await wizard.innerText()).toMatch(/Consumers to switch: CI pipeline/);
     // Nothing has happened at the vendor yet.
     expect(nitrobox.state.clients.map((client) => client.clientId)).toEqual(['billing-sync']);
+    // The delete step says it is irreversible once, not "(irreversible) (irreversible)".
+    const deleteStep = await wizard.getByRole('listitem').filter({ hasText: 'delete the old key' }).innerText();
+    expect(deleteStep.match(/irreversible/g)).toHaveLength(1);
     expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, 'rotation-plan-light');
+  });
+
+  it('Escape closes the wizard like the key panel, and choosing another key in the table shows that key', async () => {
+    const wizard = page.getByRole('region', { name: /billing-sync/ });
+    await page.keyboard.press('Escape');
+    await wizard.waitFor({ state: 'detached' });
+    // Back to the key's panel, which the next Escape closes.
+    await page.getByRole('complementary', { name: 'billing-sync' }).waitFor();
+    await page.getByRole('button', { name: 'Rotate…' }).click();
+    await wizard.getByText('Downtime:').waitFor();
+    await page.getByRole('row', { name: /Legacy webhook/ }).click();
+    await page.getByRole('complementary', { name: 'Legacy webhook' }).waitFor();
+    expect(await wizard.count()).toBe(0);
+    await page.getByRole('row', { name: /billing-sync/ }).click();
+    await page.getByRole('button', { name: 'Rotate…' }).click();
+    await wizard.getByText('Downtime:').waitFor();
   });
 
   it('creates the new client, shows its key once, switches the consumer and deletes the old client', async () => {
@@ -72,25 +96,49 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: a guided rot
     expect(created).toBeDefined();
     // The key shown is the one the vendor issued: it authenticates at Nitrobox.
     expect(nitrobox.state.authenticateClient(created!.clientId, newKey)).not.toBeNull();
+    // The whole key is visible in the field (nothing cut off at the panel's edge).
+    expect(
+      await shownOnce.evaluate(
+        (field: { scrollWidth: number; clientWidth: number; scrollHeight: number; clientHeight: number }) => field.scrollWidth <= field.clientWidth && field.scrollHeight <= field.clientHeight,
+      ),
+    ).toBe(true);
+    await wizard.getByRole('button', { name: 'Copy', exact: true }).click();
+    await wizard.getByText(/Copied; cleared in \d+ s/).waitFor();
+    expect((await page.evaluate<string>('navigator.clipboard.readText()')) === newKey, 'Copy put the new key on the clipboard').toBe(true);
+    await wizard
+      .getByRole('timer')
+      .filter({ hasText: /^Hidden in [1-5] s$/ })
+      .waitFor();
+    expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, 'rotation-shown-once-light');
-    await wizard.getByRole('button', { name: 'Hide it' }).click();
-    expect(await shownOnce.count()).toBe(0);
+    // Keywarden cached it: it hides itself after the reveal setting (5 s here), without anyone clicking.
+    await shownOnce.waitFor({ state: 'detached', timeout: 15_000 });
 
     // Walk what the rotation waits for, one answer at a time, until it is done.
+    let deleteConfirmed = false;
     for (let step = 0; step < 8 && !(await wizard.getByText(/^Done/).count()); step++) {
-      const next = wizard.getByRole('button', { name: /^(Switched|All switched|Consumers switched|Yes|Continue)$/ }).first();
+      const next = wizard.getByRole('button', { name: /^(Switched|All switched|Consumers switched|Yes|Continue|Delete old key)$/ }).first();
       await next.waitFor();
+      if ((await next.innerText()) === 'Delete old key') {
+        // The irreversible delete at Nitrobox is confirmed by a red button that names it, never a plain "Yes".
+        expect(await next.getAttribute('class')).toContain('danger-solid');
+        expect(await wizard.getByRole('button', { name: 'Yes', exact: true }).count()).toBe(0);
+        expect(await seriousAxeFindings(page)).toEqual([]);
+        await screenshot(page, 'rotation-delete-old-light');
+        deleteConfirmed = true;
+      }
       await next.click();
       await page.locator('section.rotation[aria-busy="true"]').waitFor({ state: 'detached' });
     }
     await wizard.getByText(/^Done/).waitFor();
+    expect(deleteConfirmed).toBe(true);
     expect(nitrobox.state.clients.map((client) => client.clientId)).toEqual([created!.clientId]);
     expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, 'rotation-done-light');
   });
 
   it('the inventory holds the new key with its secret, and nothing is left in progress', async () => {
-    const keys = engine.listKeys({});
+    const keys = engine.listKeys({ backend: 'nb' });
     expect(keys.map((key) => key.ref)).not.toContain(oldRef);
     expect(keys).toHaveLength(1);
     expect(keys[0]!.secretCached).toBe(true);

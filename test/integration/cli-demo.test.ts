@@ -199,6 +199,13 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden demo without --home', () => {
       const passphraseFile = join(home, 'demo-passphrase');
       expect(lines[0]).toContain(passphraseFile);
       expect(statSync(passphraseFile).mode & 0o777).toBe(0o600);
+      // What works from another terminal: Test reads the sealed secret as Reveal does, so both are said to need the file.
+      const hint = demo
+        .stderr()
+        .split('\n')
+        .find((line) => line.includes('In another terminal'))!;
+      expect(hint).toContain(`test REF and reveal REF need KEYWARDEN_PASSPHRASE_FILE=${passphraseFile}`);
+      expect(hint).not.toMatch(/show REF, test REF/);
       const keys = ok(await runCli(['--home', home, 'list', '--json'], { env: noKeychain })).json<Key[]>();
       const manual = keys.find((key) => key.name === 'Payment gateway (prod)')!;
       const revealed = ok(await runCli(['--home', home, 'reveal', manual.ref], { env: { ...noKeychain, KEYWARDEN_PASSPHRASE_FILE: passphraseFile } }));

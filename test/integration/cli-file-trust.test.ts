@@ -134,7 +134,7 @@ describe('an existing file at --output', () => {
     expect([readFileSync(path, 'utf8'), modeOf(path)]).toEqual(['last week\n', 0o644]);
     ok(await cli.run(['export', '--format', 'csv', '--output', path, '--force']));
     expect(modeOf(path)).toBe(0o600);
-    expect(readFileSync(path, 'utf8')).toMatch(/^ref,backend,.*\nhand\/.*Stripe prod/s);
+    expect(readFileSync(path, 'utf8')).toMatch(/^\uFEFFref,backend,.*\nhand\/.*Stripe prod/s);
     // --force without a file to replace is a mistake worth naming.
     refused(await cli.run(['export', '--format', 'csv', '--force']), /--force replaces an existing --output FILE/);
   });

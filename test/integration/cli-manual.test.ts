@@ -282,7 +282,12 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
 
     const csv = ok(await home.run(['export', '--format', 'csv']));
     const lines = csv.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('ref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt');
+    expect(lines[0]).toBe(
+      '\uFEFFref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt,dueAt,daysLeft,vendor',
+    );
+    // The date that matters now and the calendar days left to it, as the console's Due column says them.
+    const stripeRow = lines.find((line) => line.startsWith(`${stripe.ref},`))!.split(',');
+    expect(stripeRow.slice(-3)).toEqual([expect.stringMatching(/^\d{4}-/), '60', 'Manual']);
     expect(lines).toHaveLength(4);
     for (const key of [stripe, twilio, bare]) expect(lines.filter((line) => line.startsWith(`${key.ref},`))).toHaveLength(1);
     // A name with a comma and quotes stays one cell.
@@ -473,7 +478,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     const toFile = ok(await home.run(['export', '--format', 'csv', '--output', file, '--json']));
     expect(toFile.json()).toEqual({ output: file, format: 'csv', keys: 1 });
     expect(toFile.stderr).toBe(`exported 1 key to ${file}\n`);
-    expect(readFileSync(file, 'utf8')).toMatch(/^ref,backend,/);
+    expect(readFileSync(file, 'utf8')).toMatch(/^\uFEFFref,backend,/);
 
     const missing = join(folder, 'no', 'such', 'folder', 'x.csv');
     const result = await home.run(['export', '--format', 'csv', '--output', missing]);

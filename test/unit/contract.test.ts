@@ -122,10 +122,11 @@ describe('the renderer contract', () => {
     const [key] = await client['inventory:list']({});
     const actions = await client['key:actions'](key!.ref);
     // A manual key added without its secret: nothing to reveal or copy, and revoking happens at its vendor.
-    expect(actions.reveal).toEqual({ available: false, reason: expect.stringContaining('no secret was given when this key was added') });
+    expect(actions.reveal).toEqual({ available: false, reason: 'Keywarden holds no secret for this key: none was given when it was added' });
     expect(actions.copy).toEqual(actions.reveal);
     expect(actions.revoke).toEqual({ available: false, reason: 'revoke the key at its vendor, then delete it here' });
-    expect(actions.test).toEqual({ available: true, reason: null });
+    // Nor a test request: Test is not offered (the reasons are read in the console: no CLI flags in them).
+    expect(actions.test).toEqual({ available: false, reason: 'no test is set up for this key: it was added without a test request' });
     expect(actions.delete).toEqual({ available: true, reason: null });
     expect(await client['key:facts'](key!.ref)).toEqual([{ label: 'Vendor', value: 'Stripe' }]);
     const [backend] = await client['backend:list']();
@@ -232,7 +233,10 @@ describe('the renderer contract', () => {
     const csv = await client['export:inventory']({ format: 'csv' });
     expect(csv).toMatchObject({ format: 'csv', keys: 2 });
     const lines = csv.content.split('\n');
-    expect(lines[0]).toBe('ref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt');
+    // A byte-order mark first, so Excel reads it as UTF-8; the due date, the days left to it and the vendor last.
+    expect(lines[0]).toBe(
+      '\uFEFFref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt,dueAt,daysLeft,vendor',
+    );
     expect(lines).toHaveLength(3);
     expect(csv.content).toContain(`"'=HYPERLINK(""http://x"")"`);
     const json = await client['export:inventory']({ format: 'json' });

@@ -42,7 +42,9 @@ export const demo: CommandRun = async ({ values, out, engine }) => {
             `No OS keychain here: the demo's sample secrets are sealed under a random passphrase kept in ${passphraseFile} (fine for sample data; for real data see "keywarden vault add-passphrase").`,
           ]
         : []),
-      `In another terminal: keywarden --home ${JSON.stringify(home)} list   (also reminders, show REF, test REF${keychainless ? `; reveal needs ${PASSPHRASE_FILE_VARIABLE}=${passphraseFile}` : ''})`,
+      // Test reads the key's cached secret too (it is sealed like any other), so without a keychain it needs the
+      // passphrase file as Reveal does: only list, reminders and show work without it.
+      `In another terminal: keywarden --home ${JSON.stringify(home)} list   (also reminders, show REF${keychainless ? `; test REF and reveal REF need ${PASSPHRASE_FILE_VARIABLE}=${passphraseFile}` : ', test REF, reveal REF'})`,
       'Press Ctrl-C to stop the emulators.',
     ].join('\n'),
   );

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ActionAvailability, InventoryFacets, InventoryPage, InventoryQuery, IssuedKey, Key, KeyActions, KeyFact, KeyFilter, RevokeResult, TestResult } from '../../../shared/domain.js';
 import { BACKEND_NAME_PATTERN } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
+import { testTemplateOf } from '../backends/manual/connector.js';
 import { backendDefinition } from '../backends/registry.js';
 import { parseUserDate } from '../dates.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
@@ -90,7 +91,14 @@ export class KeyWorkflows {
       can('reveal') ??
       (key.secretCached || definition.secretsViewable
         ? yes
-        : { available: false, reason: `Keywarden holds no secret for this key${definition.unsupportedReasons.reveal ? `: ${this.ctx.unsupportedReason(row, 'reveal')}` : ''}` });
+        : {
+            available: false,
+            // Read in the console, so in its words: the manual definition's reason advises a CLI flag.
+            reason:
+              row.type === 'manual'
+                ? 'Keywarden holds no secret for this key: none was given when it was added'
+                : `Keywarden holds no secret for this key${definition.unsupportedReasons.reveal ? `: ${this.ctx.unsupportedReason(row, 'reveal')}` : ''}`,
+          });
     const revoke: ActionAvailability =
       can('revoke') ??
       (key.status === 'active'
@@ -104,7 +112,23 @@ export class KeyWorkflows {
                 : `the key is ${key.status}: there is nothing left to revoke`,
           });
     const refusedDelete = definition.deleteRefused?.statuses.includes(key.status) ? { available: false, reason: definition.deleteRefused.reason } : null;
-    return { reveal: secret, copy: secret, test: can('test') ?? yes, revoke, delete: can('delete') ?? refusedDelete ?? yes };
+    return { reveal: secret, copy: secret, test: can('test') ?? this.testAvailability(row, key), revoke, delete: can('delete') ?? refusedDelete ?? yes };
+  }
+
+  /**
+   * Whether Test can work for this key, in words for the console (never a CLI flag): a manual key needs the test
+   * request it was added with, and a test made by using the key (Nitrobox, BoxWatch, manual) needs its secret; a
+   * vendor that tests by ID (CommBox, whose secrets stay viewable) needs neither.
+   */
+  private testAvailability(row: BackendRow, key: Key): ActionAvailability {
+    if (row.type === 'manual') {
+      const remote = this.ctx.store.getRemoteKey(row.id, key.id);
+      if (!remote || !testTemplateOf(remote)) return { available: false, reason: 'no test is set up for this key: it was added without a test request' };
+    }
+    if (!key.secretCached && !backendDefinition(row.type).secretsViewable) {
+      return { available: false, reason: "the test uses the key's secret, and Keywarden holds none for this key" };
+    }
+    return { available: true, reason: null };
   }
 
   /**

@@ -10,6 +10,7 @@ import { OutcomeBadge } from './OutcomeBadge.js';
 import './audit.css';
 import { datesInText } from '../lib/dates.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
+import { visibleText } from '../lib/visible-text.js';
 
 /**
  * The audit trail: filters (backend, key, action asked of the engine; outcome over the events loaded), the
@@ -124,11 +125,11 @@ function Filters({ store }: { store: AuditStore }) {
   const refError = useStore(store, (state) => state.refError);
   const setFilter = useStore(store, (state) => state.setFilter);
   const clearFilters = useStore(store, (state) => state.clearFilters);
-  const [refText, setRefText] = useState(filters.ref ?? '');
+  const [refText, setRefText] = useState(filters.ref ?? filters.refPart ?? '');
   const id = useId();
 
   // The field follows the filter when it changes elsewhere (a key link, Clear filters).
-  useEffect(() => setRefText(filters.ref ?? ''), [filters.ref]);
+  useEffect(() => setRefText(filters.ref ?? filters.refPart ?? ''), [filters.ref, filters.refPart]);
 
   // Backends: those that exist now, plus any the trail names (a removed backend's events stay in the trail).
   const backendNames = useMemo(() => {
@@ -181,7 +182,7 @@ function Filters({ store }: { store: AuditStore }) {
           onBlur={() => setFilter('ref', refText)}
         />
         <span id={`${id}-key-hint`} className={refError ? 'field-hint error-text' : 'field-hint muted'}>
-          {refError ?? 'A key reference, exactly; Enter applies it.'}
+          {refError ?? "A reference, or part of one or of a key's name; Enter applies it."}
         </span>
       </div>
       <div className="field">
@@ -190,7 +191,7 @@ function Filters({ store }: { store: AuditStore }) {
           <option value="">All actions</option>
           {actions.map((code) => (
             <option key={code} value={code}>
-              {actionLabel(code)} ({code})
+              {actionLabel(code)}
             </option>
           ))}
         </select>
@@ -222,14 +223,16 @@ function Toolbar({ store }: { store: AuditStore }) {
   const loading = useStore(store, (state) => state.loading);
   const exporting = useStore(store, (state) => state.exporting);
   const exportTrail = useStore(store, (state) => state.exportTrail);
-  const shown = useMemo(() => shownEvents(events, filters.outcome).length, [events, filters.outcome]);
+  const names = useStore(store, (state) => state.keyNames);
+  const shown = useMemo(() => shownEvents(events, filters.outcome, filters.refPart, names).length, [events, filters.outcome, filters.refPart, names]);
 
   let count = loading && events === null ? 'Loading…' : '';
   if (events !== null) {
     const matching = hasAuditFilters({ ...filters, outcome: null }) ? 'matching ' : '';
     // Fewer than asked for: that is all there is; as many: older ones may follow (Load more).
     const loaded = events.length < limit ? `${events.length} ${matching}${events.length === 1 ? 'event' : 'events'}` : `the newest ${events.length} ${matching}events`;
-    count = filters.outcome ? `${shown} with outcome ${OUTCOME_LABEL[filters.outcome]}, of ${loaded}` : loaded.charAt(0).toUpperCase() + loaded.slice(1);
+    const narrowed = [filters.outcome ? `with outcome ${OUTCOME_LABEL[filters.outcome]}` : null, filters.refPart ? `about “${filters.refPart}”` : null].filter(Boolean).join(' and ');
+    count = narrowed ? `${shown} ${narrowed}, of ${loaded}` : loaded.charAt(0).toUpperCase() + loaded.slice(1);
   }
 
   return (
@@ -274,7 +277,8 @@ function Trail({ store }: { store: AuditStore }) {
   const load = useStore(store, (state) => state.load);
   const loadMore = useStore(store, (state) => state.loadMore);
   const clearFilters = useStore(store, (state) => state.clearFilters);
-  const shown = useMemo(() => shownEvents(events, filters.outcome), [events, filters.outcome]);
+  const names = useStore(store, (state) => state.keyNames);
+  const shown = useMemo(() => shownEvents(events, filters.outcome, filters.refPart, names), [events, filters.outcome, filters.refPart, names]);
 
   if (error) {
     return (
@@ -310,7 +314,9 @@ function Trail({ store }: { store: AuditStore }) {
     <>
       {shown.length === 0 ? (
         <p className="audit-none muted">
-          None of the {events.length === 1 ? '1 event' : `${events.length} events`} loaded has the outcome {filters.outcome ? OUTCOME_LABEL[filters.outcome] : ''}.
+          None of the {events.length === 1 ? '1 event' : `${events.length} events`} loaded {filters.outcome ? `has the outcome ${OUTCOME_LABEL[filters.outcome]}` : ''}
+          {filters.outcome && filters.refPart ? ' and ' : ''}
+          {filters.refPart ? `is about a key matching “${filters.refPart}”` : ''}.
         </p>
       ) : (
         <div className="audit-table-wrap">
@@ -338,21 +344,23 @@ function Trail({ store }: { store: AuditStore }) {
                   <td>
                     <IsolatedText text={event.osUser} />
                   </td>
-                  <td>
-                    {actionLabel(event.action)}
-                    {actionLabel(event.action).toLowerCase() !== event.action && (
-                      <>
-                        {' '}
-                        <span className="action-code mono muted">{event.action}</span>
-                      </>
-                    )}
-                  </td>
+                  {/* Words for the administrator; the engine's code (what `keywarden audit --action` takes) in the title. */}
+                  <td title={event.action}>{actionLabel(event.action)}</td>
                   <td>{event.backend === null ? <span className="muted">—</span> : <IsolatedText text={event.backend} />}</td>
                   <td className="col-key">
                     {event.ref ? (
-                      <a className="mono" href={hrefFor('inventory', event.ref)}>
-                        <IsolatedText text={event.ref} />
-                      </a>
+                      // One line each: the key's name (when it still exists), then its reference, cut with an
+                      // ellipsis; the whole of both in the title.
+                      <span className="key-cell" title={visibleText(names[event.ref] ? `${names[event.ref]} (${event.ref})` : event.ref)}>
+                        {names[event.ref] && (
+                          <span className="key-name">
+                            <IsolatedText text={names[event.ref]!} />
+                          </span>
+                        )}
+                        <a className="mono key-ref" href={hrefFor('inventory', event.ref)}>
+                          <IsolatedText text={event.ref} />
+                        </a>
+                      </span>
                     ) : (
                       <span className="muted">—</span>
                     )}

@@ -1,8 +1,9 @@
 import type { AuditOutcome } from '../../../shared/domain.js';
 
 /**
- * The actions the engine records (electron/core/workflows/), in the administrator's words. An action the
- * console does not know yet (a newer engine) is shown as its code.
+ * The actions the engine records (electron/core/workflows/, electron/core/rotation/), in the administrator's
+ * words. An action the console does not know yet (a newer engine) is made readable from its code
+ * ("backend.set-thing" → "Backend set thing"); the code itself is in the row's title.
  */
 export const AUDIT_ACTION_LABEL: Readonly<Record<string, string>> = {
   sync: 'Sync',
@@ -14,6 +15,15 @@ export const AUDIT_ACTION_LABEL: Readonly<Record<string, string>> = {
   delete: 'Delete key',
   'key.add': 'Add manual key',
   'key.edit': 'Edit manual key',
+  'key.consumers': 'Set consumers',
+  'reminder.snooze': 'Snooze reminder',
+  lock: 'Lock',
+  unlock: 'Unlock',
+  'rotation.start': 'Rotation started',
+  'rotation.step': 'Rotation step',
+  'rotation.remedy': 'Rotation remedy',
+  'rotation.done': 'Rotation done',
+  'rotation.abandon': 'Rotation abandoned',
   'backend.add': 'Add backend',
   'backend.remove': 'Remove backend',
   'backend.set-credential': 'Set credential',
@@ -27,7 +37,10 @@ export const AUDIT_ACTION_LABEL: Readonly<Record<string, string>> = {
 };
 
 export function actionLabel(action: string): string {
-  return AUDIT_ACTION_LABEL[action] ?? action;
+  const known = AUDIT_ACTION_LABEL[action];
+  if (known) return known;
+  const words = action.replace(/[._-]+/g, ' ').trim();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : action;
 }
 
 export const OUTCOME_LABEL: Record<AuditOutcome, string> = { ok: 'OK', failed: 'Failed', unknown: 'Unknown' };

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useInventory } from '../state/context.js';
 import { hasFilters } from '../state/inventory-store.js';
 import { STATUS_LABEL, STATUS_ORDER, VENDOR_LABEL } from './labels.js';
@@ -44,115 +44,130 @@ export function Filters() {
   const clearFilters = useInventory((state) => state.clearFilters);
   const exportInventory = useInventory((state) => state.exportInventory);
   const exporting = useInventory((state) => state.exporting);
+  const dismissExport = useInventory((state) => state.dismissExport);
+
+  const [open, setOpen] = useState(false);
+  const active = hasFilters(filters);
 
   const vendors = facets ? (Object.entries(facets.vendors) as [BackendType, number][]).filter(([, count]) => count > 0) : [];
   return (
-    <nav className="sidebar" aria-label="Filters">
-      <div className="search">
-        <label htmlFor="search">Search keys</label>
-        <input id="search" type="search" placeholder="Name, prefix or ID" value={searchInput} onChange={(event) => setSearchInput(event.target.value)} autoComplete="off" spellCheck={false} />
-      </div>
+    <nav className={open ? 'sidebar open' : 'sidebar'} aria-label="Filters">
+      {/* Shown only in a narrow window (styles.css), where the filters fold away so the table keeps its columns. */}
+      <button type="button" className="button filters-toggle" aria-expanded={open} aria-controls="filters-body" onClick={() => setOpen(!open)}>
+        Filters{active ? ' (on)' : ''}
+      </button>
+      <div id="filters-body" className="filters-body">
+        <div className="search">
+          <label htmlFor="search">Search keys</label>
+          <input id="search" type="search" placeholder="Name, prefix or ID" value={searchInput} onChange={(event) => setSearchInput(event.target.value)} autoComplete="off" spellCheck={false} />
+        </div>
 
-      {facets?.total !== 0 && (
-        <>
-          <section aria-labelledby="quick-heading">
-            <h2 id="quick-heading">Quick filters</h2>
-            <ul>
-              <FilterButton pressed={filters.overdue} onToggle={() => setFilter('overdue', !filters.overdue)} count={facets?.due.overdue} tone="overdue">
-                Overdue
-              </FilterButton>
-              <FilterButton
-                pressed={filters.dueWithin30}
-                onToggle={() => setFilter('dueWithin30', !filters.dueWithin30)}
-                count={facets ? facets.due.overdue + facets.due.within7 + facets.due.within30 : undefined}
-                tone="soon"
-                title="Keys that need action within a month: overdue ones included"
-              >
-                {/* The filter returns overdue keys too (what needs action within a month), and so does its count. Said on screen:
-                    "Due within 30 days" alone means not overdue, in the summary above and in the reminders. */}
-                Overdue + next 30 days
-              </FilterButton>
-            </ul>
-          </section>
-
-          <section aria-labelledby="status-heading">
-            <h2 id="status-heading">Status</h2>
-            <ul>
-              {STATUS_ORDER.map((status) => (
+        {facets?.total !== 0 && (
+          <>
+            <section aria-labelledby="quick-heading">
+              <h2 id="quick-heading">Quick filters</h2>
+              <ul>
+                <FilterButton pressed={filters.overdue} onToggle={() => setFilter('overdue', !filters.overdue)} count={facets?.due.overdue} tone="overdue">
+                  Overdue
+                </FilterButton>
                 <FilterButton
-                  key={status}
-                  pressed={filters.status === status}
-                  onToggle={() => setFilter('status', filters.status === status ? null : status)}
-                  count={facets?.status[status] ?? 0}
-                  tone={status}
+                  pressed={filters.dueWithin30}
+                  onToggle={() => setFilter('dueWithin30', !filters.dueWithin30)}
+                  count={facets ? facets.due.overdue + facets.due.within7 + facets.due.within30 : undefined}
+                  tone="soon"
+                  title="Keys that need action within a month: overdue ones included"
                 >
-                  {STATUS_LABEL[status]}
+                  {/* The filter returns overdue keys too (what needs action within a month), and so does its count. Said on screen:
+                    "Due within 30 days" alone means not overdue, in the summary above and in the reminders. */}
+                  Overdue + next 30 days
+                </FilterButton>
+              </ul>
+            </section>
+
+            <section aria-labelledby="status-heading">
+              <h2 id="status-heading">Status</h2>
+              <ul>
+                {STATUS_ORDER.map((status) => (
+                  <FilterButton
+                    key={status}
+                    pressed={filters.status === status}
+                    onToggle={() => setFilter('status', filters.status === status ? null : status)}
+                    count={facets?.status[status] ?? 0}
+                    tone={status}
+                  >
+                    {STATUS_LABEL[status]}
+                  </FilterButton>
+                ))}
+              </ul>
+            </section>
+          </>
+        )}
+
+        {vendors.length > 0 && (
+          <section aria-labelledby="vendor-heading">
+            <h2 id="vendor-heading">Vendor</h2>
+            <ul>
+              {vendors.map(([vendor, count]) => (
+                <FilterButton key={vendor} pressed={filters.vendor === vendor} onToggle={() => setFilter('vendor', filters.vendor === vendor ? null : vendor)} count={count}>
+                  {VENDOR_LABEL[vendor]}
                 </FilterButton>
               ))}
             </ul>
           </section>
-        </>
-      )}
+        )}
 
-      {vendors.length > 0 && (
-        <section aria-labelledby="vendor-heading">
-          <h2 id="vendor-heading">Vendor</h2>
-          <ul>
-            {vendors.map(([vendor, count]) => (
-              <FilterButton key={vendor} pressed={filters.vendor === vendor} onToggle={() => setFilter('vendor', filters.vendor === vendor ? null : vendor)} count={count}>
-                {VENDOR_LABEL[vendor]}
-              </FilterButton>
-            ))}
-          </ul>
-        </section>
-      )}
+        {facets && facets.backends.length > 0 && (
+          <section aria-labelledby="backend-heading">
+            <h2 id="backend-heading">Backend</h2>
+            <ul>
+              {facets.backends.map((backend) => (
+                <FilterButton
+                  key={backend.name}
+                  pressed={filters.backend === backend.name}
+                  onToggle={() => setFilter('backend', filters.backend === backend.name ? null : backend.name)}
+                  count={backend.count}
+                >
+                  <IsolatedText text={backend.name} />
+                </FilterButton>
+              ))}
+            </ul>
+          </section>
+        )}
 
-      {facets && facets.backends.length > 0 && (
-        <section aria-labelledby="backend-heading">
-          <h2 id="backend-heading">Backend</h2>
-          <ul>
-            {facets.backends.map((backend) => (
-              <FilterButton
-                key={backend.name}
-                pressed={filters.backend === backend.name}
-                onToggle={() => setFilter('backend', filters.backend === backend.name ? null : backend.name)}
-                count={backend.count}
-              >
-                <IsolatedText text={backend.name} />
-              </FilterButton>
-            ))}
-          </ul>
-        </section>
-      )}
-
-      {hasFilters(filters) && (
-        <button type="button" className="button link" onClick={clearFilters}>
-          Clear filters
-        </button>
-      )}
-
-      <section aria-labelledby="export-heading" className="export">
-        <h2 id="export-heading">Export inventory</h2>
-        <div className="export-buttons">
-          <button type="button" className="button" onClick={() => void exportInventory('csv', saveTextFile)} disabled={exporting.running}>
-            CSV
+        {hasFilters(filters) && (
+          <button type="button" className="button link" onClick={clearFilters}>
+            Clear filters
           </button>
-          <button type="button" className="button" onClick={() => void exportInventory('json', saveTextFile)} disabled={exporting.running}>
-            JSON
-          </button>
-        </div>
-        <p className="muted export-status" role="status">
-          {exporting.running ? (
-            'Exporting…'
-          ) : exporting.error ? (
-            <span className="error-text">
-              <IsolatedText text={exporting.error} lines />
-            </span>
-          ) : (
-            (exporting.done ?? 'Every key with its dates; never a secret.')
-          )}
-        </p>
-      </section>
+        )}
+
+        <section aria-labelledby="export-heading" className="export">
+          <h2 id="export-heading">Export inventory</h2>
+          <div className="export-buttons">
+            <button type="button" className="button" onClick={() => void exportInventory('csv', saveTextFile)} disabled={exporting.running}>
+              CSV
+            </button>
+            <button type="button" className="button" onClick={() => void exportInventory('json', saveTextFile)} disabled={exporting.running}>
+              JSON
+            </button>
+          </div>
+          <p className="muted export-status" role="status">
+            {exporting.running ? (
+              'Exporting…'
+            ) : exporting.error ? (
+              <>
+                <span className="error-text">
+                  <IsolatedText text={exporting.error} lines />
+                </span>{' '}
+                <button type="button" className="button link" onClick={dismissExport}>
+                  Dismiss
+                </button>
+              </>
+            ) : (
+              (exporting.done ?? 'Every key with its dates; never a secret.')
+            )}
+          </p>
+        </section>
+      </div>
     </nav>
   );
 }

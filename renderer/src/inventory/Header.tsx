@@ -5,12 +5,14 @@ import { StaleNotice } from './StaleNotice.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 import { visibleText } from '../lib/visible-text.js';
 import { plural } from '../lib/dates.js';
+import { failuresOf } from './labels.js';
 
 /** Product name, the summary from the facets, "Create key", and "Sync now" with each backend's progress and result. */
 export function Header() {
   const facets = useInventory((state) => state.facets);
   const sync = useInventory((state) => state.sync);
   const syncAll = useInventory((state) => state.syncAll);
+  const dismissSync = useInventory((state) => state.dismissSync);
   const backends = useInventory((state) => state.backends);
   const select = useInventory((state) => state.select);
   const [creating, setCreating] = useState(false);
@@ -60,21 +62,34 @@ export function Header() {
           )}
           {!sync.running && results.length > 0 && (
             <span className="sync-results">
-              {results.map((result) => (
-                <span key={result.backend} className={result.ok ? 'sync-item' : 'sync-item tone-overdue'} title={visibleText(result.error ?? result.note ?? '', { lines: true }) || undefined}>
-                  <strong>
-                    <IsolatedText text={result.backend} />
-                  </strong>{' '}
-                  {result.ok ? (
-                    `synced, ${plural(result.keyCount, 'key')}`
+              {results
+                .filter((result) => result.ok)
+                .map((result) => (
+                  <span key={result.backend} className="sync-item" title={visibleText(result.note ?? '', { lines: true }) || undefined}>
+                    <strong>
+                      <IsolatedText text={result.backend} />
+                    </strong>{' '}
+                    {`synced, ${plural(result.keyCount, 'key')}`}
+                  </span>
+                ))}
+              {failuresOf(results).map(({ error, backends }) => (
+                <span key={error} className="sync-item tone-overdue" title={backends.length > 1 ? visibleText(backends.join(', ')) : undefined}>
+                  {backends.length === 1 ? (
+                    <strong>
+                      <IsolatedText text={backends[0]!} />
+                    </strong>
                   ) : (
-                    <>
-                      failed: <IsolatedText text={result.error ?? 'unknown error'} lines />
-                    </>
-                  )}
+                    <strong>{plural(backends.length, 'backend')}</strong>
+                  )}{' '}
+                  failed: <IsolatedText text={error} lines />
                 </span>
               ))}
             </span>
+          )}
+          {!sync.running && (sync.error || results.some((result) => !result.ok)) && (
+            <button type="button" className="button link" onClick={dismissSync}>
+              Dismiss
+            </button>
           )}
         </div>
         <button

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { RotationWizard } from '../rotation/RotationWizard.js';
 import { useInventory, useRotation, useRotationStore } from '../state/context.js';
 import { Filters } from './Filters.js';
@@ -10,6 +11,17 @@ export function InventoryView() {
   const selected = useInventory((state) => state.selected);
   const rotations = useRotationStore();
   const rotating = useRotation((state) => state.ref !== null);
+  const selectedRef = selected?.ref ?? null;
+  const shownRef = useRef(selectedRef);
+
+  // Choosing another key in the table while the wizard is open shows that key: the wizard closes (the rotation is
+  // kept in the engine's journal, reopened from the reminders), instead of the click seeming to do nothing.
+  useEffect(() => {
+    if (shownRef.current === selectedRef) return;
+    shownRef.current = selectedRef;
+    const rotation = rotations.getState();
+    if (selectedRef && rotation.ref && rotation.ref !== selectedRef) rotation.close();
+  }, [selectedRef, rotations]);
   return (
     <div className={selected || rotating ? 'layout with-detail' : 'layout'}>
       <Header />

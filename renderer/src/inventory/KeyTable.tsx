@@ -57,7 +57,7 @@ function Cells({ row, now }: { row: Key; now: Date }) {
         <IsolatedText text={row.name} />
       </div>
       <div role="cell" className="col-backend" title={`${row.backend} (${VENDOR_LABEL[row.backendType]})`}>
-        <IsolatedText text={row.backend} /> <span className="muted">{VENDOR_LABEL[row.backendType]}</span>
+        <IsolatedText text={row.backend} /> <span className="muted backend-vendor">{VENDOR_LABEL[row.backendType]}</span>
       </div>
       <div role="cell" className="col-prefix mono" title={row.prefix === null ? undefined : visibleText(row.prefix)}>
         {row.prefix === null ? <span className="muted">—</span> : <IsolatedText text={row.prefix} />}

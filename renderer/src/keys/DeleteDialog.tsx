@@ -17,7 +17,7 @@ export function DeleteDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
   const state = useKeyActions((s) => (s.delete.ref === keyRow.ref ? s.delete : null));
   const deleteKey = useKeyActions((s) => s.deleteKey);
   const resetDelete = useKeyActions((s) => s.resetDelete);
-  const select = useInventory((s) => s.select);
+  const keyRemoval = useInventory((s) => s.keyRemoval);
   const [typed, setTyped] = useState('');
   const input = useRef<HTMLInputElement>(null);
   const running = state?.running ?? false;
@@ -32,7 +32,9 @@ export function DeleteDialog({ keyRow, backend, onClose, returnFocus }: { keyRow
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!matches || running) return;
-    if (await deleteKey(keyRow.ref)) select(null);
+    keyRemoval(keyRow.ref);
+    // Done, the panel closes (keyRemoval): nothing asks for the deleted key again.
+    keyRemoval(keyRow.ref, await deleteKey(keyRow.ref));
   };
 
   return (

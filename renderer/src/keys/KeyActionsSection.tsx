@@ -8,6 +8,7 @@ import { RevokeDialog } from './RevokeDialog.js';
 import { dayCount, deleteReachesVendor } from './rules.js';
 import './keys.css';
 import { IsolatedText } from '../lib/IsolatedText.js';
+import { useSecondsLeft } from '../lib/use-seconds-left.js';
 
 /**
  * The detail panel's actions for one key: Test, Reveal, Copy, Revoke and Delete, each a button when the engine's
@@ -115,7 +116,7 @@ function TestAction() {
 /** Reveal (shown in the panel, hidden again after the setting's delay) and Copy (to the clipboard, cleared after its own). */
 function SecretActions({ keyRow, reveal, copy }: { keyRow: Key; reveal: ActionAvailability; copy: ActionAvailability }) {
   const detail = useInventory((state) => state.detail);
-  const hideSeconds = useInventory((state) => state.revealHideSeconds);
+  const hidesIn = useSecondsLeft(useInventory((state) => state.detail.secretHidesAt));
   const revealSelected = useInventory((state) => state.revealSelected);
   const hideSecret = useInventory((state) => state.hideSecret);
   const copyState = useKeyActions((state) => (state.copy.ref === keyRow.ref ? state.copy : null));
@@ -139,7 +140,12 @@ function SecretActions({ keyRow, reveal, copy }: { keyRow: Key; reveal: ActionAv
           )}
           <div className="action-result" role="status" aria-live="polite">
             {detail.revealing && 'Revealing…'}
-            {detail.secret !== null && <span>Secret shown; hidden again after {hideSeconds} s.</span>}
+            {detail.secret !== null && (
+              <span>
+                {/* A timer is not read out at every tick (its live region is off), unlike this status. */}
+                Secret shown; <span role="timer">hidden in {hidesIn ?? 0} s</span>.
+              </span>
+            )}
             {detail.revealError && (
               <span className="error-text">
                 <IsolatedText text={detail.revealError} lines />

@@ -9,6 +9,10 @@ import type { Rotation, RotationPlan, RotationStep } from '../../../shared/rotat
 import { type RotationStore } from './rotation-store.js';
 import { calendarDaysUntil, datesInText, formatDay, plural } from '../lib/dates.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
+import { useSecondsLeft } from '../lib/use-seconds-left.js';
+import { CopyStatus } from '../keys/KeyActionsSection.js';
+import { useKeyActions } from '../state/key-actions-context.js';
+import './rotation.css';
 
 const STEP_MARK: Record<RotationStep['status'], string> = {
   pending: '○',
@@ -33,6 +37,17 @@ export function RotationWizard({ store }: { store: RotationStore }) {
     if (ref) headingRef.current?.focus();
   }, [ref]);
 
+  // Escape closes the wizard as it closes the key's panel (the rotation is kept: the engine's journal). A dialog
+  // over it handles its own Escape.
+  useEffect(() => {
+    if (!ref) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && !event.defaultPrevented && !document.querySelector('dialog[open]')) close();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [ref, close]);
+
   if (!ref) return null;
   return (
     <section className="detail rotation" aria-labelledby="rotation-heading" aria-busy={busy}>
@@ -44,25 +59,56 @@ export function RotationWizard({ store }: { store: RotationStore }) {
           ×
         </button>
       </div>
+      {/* The shown-once key first: it is what needs doing now, before the steps below scroll it out of view. */}
+      {issued && <ShownOnceKey store={store} />}
       {rotation ? <Progress store={store} rotation={rotation} /> : plan ? <Plan store={store} plan={plan} /> : <p className="muted">Loading the plan…</p>}
-      {issued && (
-        <div className="secret" role="status">
-          <p>
-            <strong>
-              <IsolatedText text={issued.key.ref} />
-            </strong>
-            : the vendor shows this key only once. {issued.cached ? 'It is cached encrypted in Keywarden.' : 'It could NOT be cached: store it yourself now.'}
-          </p>
-          <input className="mono" readOnly value={issued.secret ?? ''} aria-label="New key, shown once" onFocus={(event) => event.currentTarget.select()} spellCheck={false} />
-          <button type="button" className="button" onClick={() => store.getState().dismissIssued()}>
-            Hide it
-          </button>
-        </div>
-      )}
       <div role="alert" className="error-text">
         {error && <IsolatedText text={error} lines />}
       </div>
     </section>
+  );
+}
+
+/** The rotation's new key, shown once: the whole field, Copy, and (when Keywarden cached it) a countdown to its hiding. */
+function ShownOnceKey({ store }: { store: RotationStore }) {
+  const issued = useStore(store, (state) => state.issued);
+  const hidesAt = useStore(store, (state) => state.issuedHidesAt);
+  const left = useSecondsLeft(hidesAt);
+  const copyRef = issued ? `rotation:${issued.key.ref}` : null;
+  const copy = useKeyActions((state) => (state.copy.ref === copyRef ? state.copy : null));
+  const copyShownOnce = useKeyActions((state) => state.copyShownOnce);
+  if (!issued || !copyRef) return null;
+  return (
+    <div className="rotation-issued">
+      <p>
+        <strong>
+          <IsolatedText text={issued.key.ref} />
+        </strong>
+        : the vendor shows this key only once.{' '}
+        {issued.cached ? 'It is cached encrypted in Keywarden (Reveal and Copy work later).' : 'It could NOT be cached: store it yourself now, it exists nowhere else.'}
+      </p>
+      <label className="rotation-field">
+        <span>New key, shown once</span>
+        {/* A wrapping field: the whole key stays readable in a narrow panel, none of it scrolled out of sight. */}
+        <textarea className="mono" readOnly rows={2} value={issued.secret ?? ''} onFocus={(event) => event.currentTarget.select()} spellCheck={false} autoComplete="off" />
+      </label>
+      <div className="button-row">
+        <button type="button" className="button" onClick={() => void copyShownOnce(copyRef, issued.secret ?? '')} disabled={!issued.secret || copy?.phase === 'copying'}>
+          Copy
+        </button>
+        <button type="button" className="button" onClick={() => store.getState().dismissIssued()}>
+          Hide it
+        </button>
+        <span className="action-result" role="status" aria-live="polite">
+          <CopyStatus state={copy} />
+        </span>
+      </div>
+      {left !== null && (
+        <p className="muted countdown">
+          <span role="timer">Hidden in {left} s</span>.
+        </p>
+      )}
+    </div>
   );
 }
 
@@ -86,22 +132,25 @@ function Plan({ store, plan }: { store: RotationStore; plan: RotationPlan }) {
           ))}
         </ul>
       )}
-      {plan.alternatives.map((alternative) => (
-        <button
-          key={alternative}
-          type="button"
-          className="button"
-          disabled={busy}
-          onClick={() => void store.getState().setOptions({ ...options, order: alternative === 'revoke-first' ? 'revoke-first' : 'paste-first' })}
-        >
-          Use the other order ({alternative})
-        </button>
-      ))}
+      <div className="button-row">
+        {plan.alternatives.map((alternative) => (
+          <button
+            key={alternative}
+            type="button"
+            className="button"
+            disabled={busy}
+            onClick={() => void store.getState().setOptions({ ...options, order: alternative === 'revoke-first' ? 'revoke-first' : 'paste-first' })}
+          >
+            Use the other order ({alternative})
+          </button>
+        ))}
+      </div>
       <ol className="steps">
         {plan.steps.map((step) => (
           <li key={step.name}>
             <IsolatedText text={step.title} lines />
-            {step.irreversible && !step.optional && <span className="tone-overdue"> (irreversible)</span>}
+            {/* Said once: the engine's title may say it already ("… (irreversible: it stops working for good)"). */}
+            {step.irreversible && !step.optional && !/irreversible/i.test(step.title) && <span className="tone-overdue"> (irreversible)</span>}
             {step.optional && <span className="muted"> (optional)</span>}
           </li>
         ))}
@@ -121,9 +170,11 @@ function Plan({ store, plan }: { store: RotationStore; plan: RotationPlan }) {
           'No named consumers.'
         )}
       </p>
-      <button type="button" className="button primary" disabled={busy} onClick={() => void store.getState().start()}>
-        Start the rotation
-      </button>
+      <div className="button-row">
+        <button type="button" className="button primary" disabled={busy} onClick={() => void store.getState().start()}>
+          Start the rotation
+        </button>
+      </div>
     </div>
   );
 }
@@ -171,7 +222,7 @@ function Progress({ store, rotation }: { store: RotationStore; rotation: Rotatio
       )}
       {!finished && <Need store={store} rotation={rotation} />}
       {!finished && (
-        <div className="actions">
+        <div className="button-row">
           {(rotation.state === 'running' || (rotation.state === 'blocked' && rotation.needs?.kind !== 'remedy')) && (
             <button type="button" className="button" disabled={busy} onClick={() => void answer({ action: 'continue' })}>
               {rotation.state === 'blocked' ? 'Try again' : 'Continue'}
@@ -206,6 +257,7 @@ function Need({ store, rotation }: { store: RotationStore; rotation: Rotation })
     case 'secret':
       return (
         <form
+          className="paste-form"
           onSubmit={(event) => {
             event.preventDefault();
             const value = secret;
@@ -213,13 +265,17 @@ function Need({ store, rotation }: { store: RotationStore; rotation: Rotation })
             void answer({ action: 'secret', secret: value });
           }}
         >
-          <label>
-            <IsolatedText text={needs.prompt} lines />
+          <label className="rotation-field">
+            <span>
+              <IsolatedText text={needs.prompt} lines />
+            </span>
             <input type="password" className="mono" autoComplete="off" spellCheck={false} value={secret} onChange={(event) => setSecret(event.currentTarget.value)} />
           </label>
-          <button type="submit" className="button primary" disabled={busy || secret.trim() === ''}>
-            Test and store it
-          </button>
+          <div className="button-row">
+            <button type="submit" className="button primary" disabled={busy || secret.trim() === ''}>
+              Test and store it
+            </button>
+          </div>
         </form>
       );
     case 'consumers': {
@@ -242,37 +298,49 @@ function Need({ store, rotation }: { store: RotationStore; rotation: Rotation })
               </li>
             ))}
           </ul>
-          <button type="button" className="button primary" disabled={busy} onClick={() => void answer({ action: 'confirm' })}>
-            {left.length ? 'All switched' : 'Consumers switched'}
-          </button>
+          <div className="button-row">
+            <button type="button" className="button primary" disabled={busy} onClick={() => void answer({ action: 'confirm' })}>
+              {left.length ? 'All switched' : 'Consumers switched'}
+            </button>
+          </div>
         </div>
       );
     }
-    case 'confirm':
+    case 'confirm': {
+      // An irreversible step (deleting the old key at the vendor) is confirmed by a danger button that names it,
+      // never a plain "Yes".
+      const step = rotation.steps.find((candidate) => candidate.name === rotation.currentStep);
+      const deletes = rotation.currentStep === 'delete-old';
+      const irreversible = step?.irreversible ?? false;
       return (
         <div>
           <p>
             <IsolatedText text={needs.prompt} lines />
           </p>
-          <button type="button" className="button primary" disabled={busy} onClick={() => void answer({ action: 'confirm' })}>
-            Yes
-          </button>
-          {needs.optional && (
-            <button type="button" className="button" disabled={busy} onClick={() => void answer({ action: 'skip' })}>
-              No, leave it
+          <div className="button-row">
+            <button type="button" className={irreversible ? 'button danger-solid' : 'button primary'} disabled={busy} onClick={() => void answer({ action: 'confirm' })}>
+              {deletes ? (needs.optional ? 'Delete old key now' : 'Delete old key') : 'Yes'}
             </button>
-          )}
+            {needs.optional && (
+              <button type="button" className="button" disabled={busy} onClick={() => void answer({ action: 'skip' })}>
+                {deletes ? 'Keep it until it expires' : 'No, leave it'}
+              </button>
+            )}
+          </div>
         </div>
       );
+    }
     case 'remedy':
       return (
         <div>
           <p>
             <IsolatedText text={needs.prompt} lines />
           </p>
-          <button type="button" className="button primary" disabled={busy} onClick={() => void answer({ action: 'remedy' })}>
-            Yes, do that
-          </button>
+          <div className="button-row">
+            <button type="button" className="button primary" disabled={busy} onClick={() => void answer({ action: 'remedy' })}>
+              Yes, do that
+            </button>
+          </div>
         </div>
       );
   }

@@ -7,12 +7,15 @@
  *   off, the remedy for a lost key. The journal is the engine's: closing the wizard loses nothing, and a rotation
  *   in progress is reopened from the list.
  * - A shown-once key arrives only in the answer of the step that received it (`issued`); it stays in the store
- *   until the administrator dismisses it or closes the wizard, and is never fetched again from here.
+ *   until the administrator hides it, closes the wizard, or, when Keywarden cached it (Reveal and Copy work
+ *   later), until the `revealHideSeconds` setting has passed (`issuedHidesAt`, for the countdown): a secret left on
+ *   screen after the rotation ends is a secret shown to whoever walks by. It is never fetched again from here.
  * - A pasted key goes straight from the action's argument to the engine: the store never keeps it.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
 import type { IssuedKey } from '../../../shared/domain.js';
+import { DEFAULT_SETTINGS } from '../../../shared/domain.js';
 import type { Rotation, RotationAdvance, RotationChange, RotationOptions, RotationPlan, RotationStepResult } from '../../../shared/rotation.js';
 
 export interface RotationState {
@@ -21,8 +24,10 @@ export interface RotationState {
   options: RotationOptions;
   plan: RotationPlan | null;
   rotation: Rotation | null;
-  /** A shown-once key received by the last step, until dismissed. */
+  /** A shown-once key received by the last step, until dismissed (or hidden on its own, see issuedHidesAt). */
   issued: IssuedKey | null;
+  /** When the cached shown-once key hides on its own (epoch ms); null when it stays until dismissed (not cached). */
+  issuedHidesAt: number | null;
   busy: boolean;
   error: string | null;
   /** Rotations in progress (null until loaded). */
@@ -47,10 +52,33 @@ export interface RotationState {
 
 export type RotationStore = StoreApi<RotationState>;
 
-const CLOSED = { ref: null, options: {}, plan: null, rotation: null, issued: null, busy: false, error: null } as const;
+const CLOSED = { ref: null, options: {}, plan: null, rotation: null, issued: null, issuedHidesAt: null, busy: false, error: null } as const;
 
-export function createRotationStore(client: ContractClient): RotationStore {
+export function createRotationStore(client: ContractClient, options: { now?: () => number } = {}): RotationStore {
+  const now = options.now ?? Date.now;
+  /** Hides a cached shown-once key after the setting's delay; cleared by every hide and close. */
+  let hideTimer: ReturnType<typeof setTimeout> | null = null;
+  const stopHideTimer = () => {
+    if (hideTimer) clearTimeout(hideTimer);
+    hideTimer = null;
+  };
   return createStore<RotationState>()((set, get) => {
+    /** Shows a shown-once key; a cached one hides itself after `revealHideSeconds`, like a revealed secret. */
+    const showIssued = async (issued: IssuedKey): Promise<void> => {
+      stopHideTimer();
+      set({ issued, issuedHidesAt: null });
+      if (!issued.cached) return;
+      const seconds = await client['settings:get']().then(
+        (settings) => settings.revealHideSeconds,
+        () => DEFAULT_SETTINGS.revealHideSeconds,
+      );
+      if (get().issued !== issued) return;
+      set({ issuedHidesAt: now() + seconds * 1000 });
+      hideTimer = setTimeout(() => {
+        hideTimer = null;
+        if (get().issued === issued) set({ issued: null, issuedHidesAt: null });
+      }, seconds * 1000);
+    };
     /** Runs one call with the wizard busy; its error is shown, not thrown. */
     const busy = async (call: () => Promise<void>): Promise<void> => {
       set({ busy: true, error: null });
@@ -63,7 +91,8 @@ export function createRotationStore(client: ContractClient): RotationStore {
       }
     };
     const took = (result: RotationStepResult) => {
-      set({ rotation: result.rotation, ...(result.issued ? { issued: result.issued } : {}) });
+      set({ rotation: result.rotation });
+      if (result.issued) void showIssued(result.issued);
       void get().loadInProgress();
     };
 
@@ -73,6 +102,7 @@ export function createRotationStore(client: ContractClient): RotationStore {
       listError: null,
 
       open: async (ref, options = {}) => {
+        stopHideTimer();
         set({ ...CLOSED, ref, options });
         await busy(async () => {
           const plan = await client['rotation:plan'](ref, options);
@@ -90,7 +120,10 @@ export function createRotationStore(client: ContractClient): RotationStore {
         });
       },
 
-      reopen: (rotation) => set({ ...CLOSED, ref: rotation.ref, rotation }),
+      reopen: (rotation) => {
+        stopHideTimer();
+        set({ ...CLOSED, ref: rotation.ref, rotation });
+      },
 
       start: async () => {
         const { ref, options, rotation } = get();
@@ -114,9 +147,15 @@ export function createRotationStore(client: ContractClient): RotationStore {
         });
       },
 
-      dismissIssued: () => set({ issued: null }),
+      dismissIssued: () => {
+        stopHideTimer();
+        set({ issued: null, issuedHidesAt: null });
+      },
 
-      close: () => set({ ...CLOSED }),
+      close: () => {
+        stopHideTimer();
+        set({ ...CLOSED });
+      },
 
       loadInProgress: async () => {
         try {

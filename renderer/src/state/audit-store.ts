@@ -22,9 +22,14 @@ export interface AuditFilters {
   action: string | null;
   /** Applied to the events loaded, not asked of the engine. */
   outcome: AuditOutcome | null;
+  /**
+   * Part of a reference or of a key's name ("stripe-prod", "hand/str"), applied to the events loaded: what the
+   * Key field holds when it is not a whole reference the trail names (the engine matches references exactly).
+   */
+  refPart?: string | null;
 }
 
-export const NO_AUDIT_FILTERS: AuditFilters = { backend: null, ref: null, action: null, outcome: null };
+export const NO_AUDIT_FILTERS: AuditFilters = { backend: null, ref: null, action: null, outcome: null, refPart: null };
 
 export type ExportFormat = 'csv' | 'json';
 
@@ -51,6 +56,11 @@ export interface AuditState {
   error: string | null;
   /** Why the key typed cannot be asked for (the filter keeps its previous key meanwhile). */
   refError: string | null;
+  /**
+   * The names of the keys the loaded events refer to, by reference (looked up in the inventory as the events
+   * arrive); a key no longer in the inventory (deleted) has none, and the row shows its reference alone.
+   */
+  keyNames: Record<string, string>;
   /** The backends' names for the filter (from backend:list), null until known. */
   backends: string[] | null;
   exporting: ExportState;
@@ -95,19 +105,22 @@ export function refProblem(text: string): string | null {
   return parsed.success ? null : 'A key reference looks like <backend>/<id>, as the inventory shows it (e.g. hand/stripe-prod).';
 }
 
-/** The events to show: newest first, the outcome filter applied. */
-export function shownEvents(events: readonly AuditEvent[] | null, outcome: AuditOutcome | null): AuditEvent[] {
+/** The events to show: newest first, the outcome filter and a part of a reference or key name applied. */
+export function shownEvents(events: readonly AuditEvent[] | null, outcome: AuditOutcome | null, refPart: string | null = null, names: Readonly<Record<string, string>> = {}): AuditEvent[] {
   if (!events) return [];
+  const part = refPart?.trim().toLowerCase() || null;
   const shown: AuditEvent[] = [];
   for (let i = events.length - 1; i >= 0; i--) {
     const event = events[i]!;
-    if (outcome === null || event.outcome === outcome) shown.push(event);
+    if (outcome !== null && event.outcome !== outcome) continue;
+    if (part !== null && !(event.ref !== null && (event.ref.toLowerCase().includes(part) || (names[event.ref] ?? '').toLowerCase().includes(part)))) continue;
+    shown.push(event);
   }
   return shown;
 }
 
 export function hasAuditFilters(filters: AuditFilters): boolean {
-  return Boolean(filters.backend || filters.ref || filters.action || filters.outcome);
+  return Boolean(filters.backend || filters.ref || filters.refPart || filters.action || filters.outcome);
 }
 
 /** `keywarden-audit-2026-11-24.csv`, with the engine-side filters in the name so two exports do not collide. */
@@ -123,106 +136,151 @@ export function createAuditStore(client: ContractClient, options: { save: (file:
   const initialRefProblem = initial.ref ? refProblem(initial.ref) : null;
   let generation = 0;
   let chainGeneration = 0;
-  return createStore<AuditState>()((set, get) => ({
-    filters: initialRefProblem ? { ...initial, ref: null } : initial,
-    limit: AUDIT_PAGE,
-    events: null,
-    loading: false,
-    error: null,
-    refError: initialRefProblem,
-    backends: null,
-    exporting: { running: null, done: null, error: null },
-    chain: null,
-    chainError: null,
+  /** References already looked up (found or not): each is asked for once per store. */
+  const looked = new Set<string>();
+  return createStore<AuditState>()((set, get) => {
+    /**
+     * The key names of the events' references, from the inventory: one narrow query per reference not looked up yet
+     * (its backend, its ID as the search, the exact ID kept), never `key:show`, which would be a 404 in the
+     * console for every deleted key the trail names.
+     */
+    const lookUpNames = async (events: readonly AuditEvent[]): Promise<void> => {
+      const refs = [...new Set(events.map((event) => event.ref).filter((ref): ref is string => ref !== null && !looked.has(ref)))];
+      if (refs.length === 0) return;
+      for (const ref of refs) looked.add(ref);
+      const found: Record<string, string> = {};
+      await Promise.all(
+        refs.map(async (ref) => {
+          const slash = ref.indexOf('/');
+          const backend = ref.slice(0, slash);
+          const id = ref.slice(slash + 1);
+          try {
+            const page = await client['inventory:query']({ backend, search: id.slice(0, 200), limit: 20, offset: 0 });
+            const key = page.rows.find((row) => row.ref === ref);
+            if (key) found[ref] = key.name;
+          } catch {
+            // No name then: the reference alone, as before.
+          }
+        }),
+      );
+      if (Object.keys(found).length) set((state) => ({ keyNames: { ...state.keyNames, ...found } }));
+    };
+    return {
+      filters: initialRefProblem ? { ...initial, ref: null } : initial,
+      limit: AUDIT_PAGE,
+      events: null,
+      loading: false,
+      error: null,
+      refError: initialRefProblem,
+      keyNames: {},
+      backends: null,
+      exporting: { running: null, done: null, error: null },
+      chain: null,
+      chainError: null,
 
-    async loadBackends() {
-      try {
-        set({ backends: (await client['backend:list']()).map((backend) => backend.name) });
-      } catch {
-        // The filter then offers the backends the trail names; the trail itself says what failed, if anything.
-        set((state) => ({ backends: state.backends ?? [] }));
-      }
-    },
+      async loadBackends() {
+        try {
+          set({ backends: (await client['backend:list']()).map((backend) => backend.name) });
+        } catch {
+          // The filter then offers the backends the trail names; the trail itself says what failed, if anything.
+          set((state) => ({ backends: state.backends ?? [] }));
+        }
+      },
 
-    async load() {
-      const mine = ++generation;
-      const { filters, limit } = get();
-      set({ loading: true });
-      try {
-        const events = await client['audit:list'](auditQueryOf(filters, limit));
-        if (mine === generation) set({ events, loading: false, error: null });
-      } catch (error) {
-        if (mine === generation) set({ loading: false, error: messageOf(error) });
-      }
-    },
+      async load() {
+        const mine = ++generation;
+        const { filters, limit } = get();
+        set({ loading: true });
+        try {
+          const events = await client['audit:list'](auditQueryOf(filters, limit));
+          // A reference the trail never names may be the start of one ("hand/stripe"): asked again as a part of one.
+          if (mine === generation && events.length === 0 && filters.ref) {
+            set({ filters: { ...filters, ref: null, refPart: filters.ref } });
+            return await get().load();
+          }
+          if (mine === generation) set({ events, loading: false, error: null });
+          if (mine === generation) await lookUpNames(events);
+        } catch (error) {
+          if (mine === generation) set({ loading: false, error: messageOf(error) });
+        }
+      },
 
-    setFilter(field, value) {
-      let next = value;
-      if (field === 'ref' && typeof value === 'string') {
-        const problem = refProblem(value);
+      setFilter(field, value) {
+        let next = value;
+        if (field === 'ref' && typeof value === 'string') {
+          set({ refError: null });
+          const text = value.trim();
+          // Not a whole reference: part of one (or of a name), applied to the events loaded, with every key's asked.
+          if (text !== '' && refProblem(text)) {
+            const current = get().filters;
+            if (current.refPart === text && current.ref === null) return;
+            set({ filters: { ...current, ref: null, refPart: text } });
+            if (current.ref !== null) {
+              set({ limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
+              void get().load();
+            }
+            return;
+          }
+          next = text as AuditFilters[typeof field];
+          if (get().filters.refPart) set((state) => ({ filters: { ...state.filters, refPart: null } }));
+        }
+        const filters = { ...get().filters, [field]: next === '' ? null : next };
+        if (filters[field] === get().filters[field]) return;
+        if (field === 'outcome') {
+          set({ filters });
+          return;
+        }
+        // A new question: back to the first page, and the rows of the old one are not this one's answer.
+        set({ filters, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
+        void get().load();
+      },
+
+      clearFilters() {
+        set({ filters: NO_AUDIT_FILTERS, refError: null, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
+        void get().load();
+      },
+
+      showKey(ref) {
+        const problem = refProblem(ref);
         if (problem) {
           set({ refError: problem });
           return;
         }
-        next = value.trim() as AuditFilters[typeof field];
-      }
-      const filters = { ...get().filters, [field]: next === '' ? null : next };
-      if (field === 'ref') set({ refError: null });
-      if (filters[field] === get().filters[field]) return;
-      if (field === 'outcome') {
-        set({ filters });
-        return;
-      }
-      // A new question: back to the first page, and the rows of the old one are not this one's answer.
-      set({ filters, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
-      void get().load();
-    },
+        set({ filters: { ...NO_AUDIT_FILTERS, ref: ref.trim() }, refError: null, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
+        void get().load();
+      },
 
-    clearFilters() {
-      set({ filters: NO_AUDIT_FILTERS, refError: null, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
-      void get().load();
-    },
+      async loadMore() {
+        set((state) => ({ limit: Math.min(state.limit + AUDIT_PAGE, AUDIT_MAX) }));
+        await get().load();
+      },
 
-    showKey(ref) {
-      const problem = refProblem(ref);
-      if (problem) {
-        set({ refError: problem });
-        return;
-      }
-      set({ filters: { ...NO_AUDIT_FILTERS, ref: ref.trim() }, refError: null, limit: AUDIT_PAGE, events: null, exporting: { running: null, done: null, error: null } });
-      void get().load();
-    },
+      async exportTrail(format) {
+        if (get().exporting.running) return;
+        const { filters, limit } = get();
+        set({ exporting: { running: format, done: null, error: null } });
+        try {
+          const result = await client['export:audit']({ ...auditQueryOf(filters, limit), format });
+          const name = exportFileName(filters, format, now());
+          options.save({ name, content: result.content, type: format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json' });
+          set({ exporting: { running: null, done: { format, events: result.events, name }, error: null } });
+        } catch (error) {
+          set({ exporting: { running: null, done: null, error: messageOf(error) } });
+        }
+      },
 
-    async loadMore() {
-      set((state) => ({ limit: Math.min(state.limit + AUDIT_PAGE, AUDIT_MAX) }));
-      await get().load();
-    },
-
-    async exportTrail(format) {
-      if (get().exporting.running) return;
-      const { filters, limit } = get();
-      set({ exporting: { running: format, done: null, error: null } });
-      try {
-        const result = await client['export:audit']({ ...auditQueryOf(filters, limit), format });
-        const name = exportFileName(filters, format, now());
-        options.save({ name, content: result.content, type: format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json' });
-        set({ exporting: { running: null, done: { format, events: result.events, name }, error: null } });
-      } catch (error) {
-        set({ exporting: { running: null, done: null, error: messageOf(error) } });
-      }
-    },
-
-    async verifyChain() {
-      const mine = ++chainGeneration;
-      try {
-        const chain = await client['audit:verify']();
-        if (mine === chainGeneration) set({ chain, chainError: null });
-      } catch (error) {
-        // The last verdict stays shown: a failed check says nothing about the chain.
-        if (mine === chainGeneration) set({ chainError: messageOf(error) });
-      }
-    },
-  }));
+      async verifyChain() {
+        const mine = ++chainGeneration;
+        try {
+          const chain = await client['audit:verify']();
+          if (mine === chainGeneration) set({ chain, chainError: null });
+        } catch (error) {
+          // The last verdict stays shown: a failed check says nothing about the chain.
+          if (mine === chainGeneration) set({ chainError: messageOf(error) });
+        }
+      },
+    };
+  });
 }
 
 /** How many events a key's history shows. */

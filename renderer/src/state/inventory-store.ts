@@ -36,6 +36,12 @@ export interface Sort {
   direction: 'asc' | 'desc';
 }
 
+/**
+ * How long a finished sync or export that went well stays in words on screen: long enough to read, short of
+ * "all session". A failure stays until dismissed (or the next sync or export).
+ */
+export const RESULT_FADE_MS = 12_000;
+
 export const NO_FILTERS: Filters = { search: '', status: null, vendor: null, backend: null, overdue: false, dueWithin30: false };
 export const DEFAULT_SORT: Sort = { field: 'due', direction: 'asc' };
 
@@ -52,10 +58,12 @@ export interface DetailState {
   testError: string | null;
   revealing: boolean;
   secret: string | null;
+  /** When the revealed secret hides itself (epoch ms), for the countdown beside it. */
+  secretHidesAt: number | null;
   revealError: string | null;
 }
 
-const NO_DETAIL: DetailState = { testing: false, test: null, testError: null, revealing: false, secret: null, revealError: null };
+const NO_DETAIL: DetailState = { testing: false, test: null, testError: null, revealing: false, secret: null, secretHidesAt: null, revealError: null };
 
 export interface InventoryState {
   /** What the search box shows now; `filters.search` follows it after the debounce. */
@@ -87,6 +95,12 @@ export interface InventoryState {
   select: (key: Key | null) => void;
   /** Opens a key by reference (a link from a reminder or the audit trail); an unknown one shows the engine's message. */
   openRef: (ref: string) => Promise<void>;
+  /**
+   * A key is being deleted (`removed` undefined), or its delete ended. Meanwhile the engine's change event may
+   * arrive before the delete's own answer (a slow link to `keywarden ui`): the refresh then does not ask for the
+   * key (it would be a 404 for a key that is gone); once deleted, its panel closes.
+   */
+  keyRemoval: (ref: string, removed?: boolean) => void;
   testSelected: () => Promise<void>;
   revealSelected: () => Promise<void>;
   hideSecret: () => void;
@@ -97,6 +111,15 @@ export interface InventoryState {
   /** Syncs the named backends (the backends view's "Sync now" on one of them); progress and results as for syncAll. */
   syncBackends: (names: string[]) => Promise<void>;
   onSyncProgress: (progress: SyncProgress) => void;
+  /** Drops the last sync's results and error (the administrator read them). */
+  dismissSync: () => void;
+  /** Drops the last export's message. */
+  dismissExport: () => void;
+  /**
+   * Keywarden locked or unlocked: after an unlock, a refusal the panel still shows ("Keywarden is locked", "this
+   * needs the passphrase") is no longer true, and goes, so it does not sit beside a Reveal that now works.
+   */
+  lockChanged: (locked: boolean) => void;
 }
 
 export type InventoryStore = StoreApi<InventoryState>;
@@ -122,8 +145,12 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function createInventoryStore(client: ContractClient, options: { debounceMs?: number } = {}): InventoryStore {
+export function createInventoryStore(client: ContractClient, options: { debounceMs?: number; resultFadeMs?: number } = {}): InventoryStore {
   const debounceMs = options.debounceMs ?? SEARCH_DEBOUNCE_MS;
+  const resultFadeMs = options.resultFadeMs ?? RESULT_FADE_MS;
+  /** Clears a sync's or an export's success message after resultFadeMs. */
+  let syncFade: ReturnType<typeof setTimeout> | null = null;
+  let exportFade: ReturnType<typeof setTimeout> | null = null;
   /** Pages asked for in the current generation (cached or in flight). */
   let requested = new Set<number>();
   let searchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -131,6 +158,8 @@ export function createInventoryStore(client: ContractClient, options: { debounce
   let hideTimer: ReturnType<typeof setTimeout> | null = null;
   /** The rows the table showed last, to fetch again after a refresh or a new query. */
   let lastRange: [number, number] = [0, PAGE_SIZE - 1];
+  /** Keys being deleted or deleted: never asked for again (see keyRemoval). */
+  const removing = new Set<string>();
 
   const store = createStore<InventoryState>()((set, get) => {
     /** A new query (or a refresh): drop the cache, and fetch again what the table shows. */
@@ -249,7 +278,7 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       async refresh() {
         await Promise.all([loadFacets(), restart(true)]);
         const selected = get().selected;
-        if (selected) {
+        if (selected && !removing.has(selected.ref)) {
           try {
             const fresh = await client['key:show'](selected.ref);
             if (get().selected?.ref === fresh.ref) set({ selected: fresh });
@@ -264,6 +293,19 @@ export function createInventoryStore(client: ContractClient, options: { debounce
         if (hideTimer) clearTimeout(hideTimer);
         hideTimer = null;
         set({ selected: key, detail: NO_DETAIL });
+      },
+
+      keyRemoval(ref, removed) {
+        if (removed === undefined) {
+          removing.add(ref);
+          return;
+        }
+        if (!removed) {
+          removing.delete(ref);
+          return;
+        }
+        // Kept in `removing`: a reference of a deleted key does not come back (a vendor never reuses its IDs).
+        if (get().selected?.ref === ref) get().select(null);
       },
 
       async openRef(ref) {
@@ -293,10 +335,11 @@ export function createInventoryStore(client: ContractClient, options: { debounce
         try {
           const secret = await client['key:reveal'](key.ref);
           if (get().selected?.ref !== key.ref) return;
-          set((state) => ({ detail: { ...state.detail, revealing: false, secret } }));
+          const delay = get().revealHideSeconds * 1000;
+          set((state) => ({ detail: { ...state.detail, revealing: false, secret, secretHidesAt: Date.now() + delay } }));
           // Hidden again after the setting's delay, whatever the view does meanwhile: the store owns the timer.
           if (hideTimer) clearTimeout(hideTimer);
-          hideTimer = setTimeout(() => get().hideSecret(), get().revealHideSeconds * 1000);
+          hideTimer = setTimeout(() => get().hideSecret(), delay);
         } catch (error) {
           if (get().selected?.ref === key.ref) set((state) => ({ detail: { ...state.detail, revealing: false, revealError: messageOf(error) } }));
         }
@@ -305,17 +348,23 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       hideSecret() {
         if (hideTimer) clearTimeout(hideTimer);
         hideTimer = null;
-        set((state) => ({ detail: { ...state.detail, secret: null } }));
+        set((state) => ({ detail: { ...state.detail, secret: null, secretHidesAt: null } }));
       },
 
       async exportInventory(format, save) {
         if (get().exporting.running) return;
+        if (exportFade) clearTimeout(exportFade);
+        exportFade = null;
         set({ exporting: { running: true, done: null, error: null } });
         try {
           const result = await client['export:inventory']({ format });
           const name = `keywarden-inventory-${new Date().toISOString().slice(0, 10)}.${format}`;
           save({ name, content: result.content, type: format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json' });
           set({ exporting: { running: false, done: `Exported ${result.keys} ${result.keys === 1 ? 'key' : 'keys'} as ${name}`, error: null } });
+          exportFade = setTimeout(() => {
+            exportFade = null;
+            get().dismissExport();
+          }, resultFadeMs);
         } catch (error) {
           set({ exporting: { running: false, done: null, error: messageOf(error) } });
         }
@@ -329,14 +378,42 @@ export function createInventoryStore(client: ContractClient, options: { debounce
 
       async syncBackends(names) {
         if (get().sync.running) return;
+        if (syncFade) clearTimeout(syncFade);
+        syncFade = null;
         set({ sync: { running: true, progress: {}, results: null, error: null } });
         try {
           const report = await client['sync:run'](names);
           set((state) => ({ sync: { ...state.sync, running: false, results: report.results } }));
+          if (report.results.every((result) => result.ok)) {
+            syncFade = setTimeout(() => {
+              syncFade = null;
+              get().dismissSync();
+            }, resultFadeMs);
+          }
         } catch (error) {
           set((state) => ({ sync: { ...state.sync, running: false, error: messageOf(error) } }));
         }
         await get().refresh();
+      },
+
+      dismissSync() {
+        if (syncFade) clearTimeout(syncFade);
+        syncFade = null;
+        if (!get().sync.running) set({ sync: { running: false, progress: {}, results: null, error: null } });
+      },
+
+      dismissExport() {
+        if (exportFade) clearTimeout(exportFade);
+        exportFade = null;
+        if (!get().exporting.running) set({ exporting: { running: false, done: null, error: null } });
+      },
+
+      lockChanged(locked) {
+        if (locked) {
+          get().hideSecret();
+          return;
+        }
+        set((state) => ({ detail: { ...state.detail, revealError: null, testError: null } }));
       },
 
       onSyncProgress(progress) {

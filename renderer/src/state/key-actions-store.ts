@@ -90,19 +90,21 @@ export interface KeyActionsState {
   createKey: (backend: string, label: string) => Promise<IssuedKey | null>;
   /** Copies the shown-once secret, with the same timed clear as any copy. */
   copyIssued: () => Promise<void>;
+  /**
+   * Copies another shown-once secret (a rotation's new key) under `ref` (what CopyStatus follows), the same way:
+   * the host's clipboard in the desktop app, the page's in a browser.
+   */
+  copyShownOnce: (ref: string, secret: string) => Promise<boolean>;
   /** Forgets the shown-once secret (the dialog closed). */
   dismissIssued: () => void;
   resetCreate: () => void;
+  /** Forgets a failed copy's message (Keywarden was unlocked since: it is no longer true). */
+  clearFailedCopy: () => void;
   /** Cancels a pending clipboard clear (tests; the app keeps one store for its lifetime). */
   dispose: () => void;
 }
 
 export type KeyActionsStore = StoreApi<KeyActionsState>;
-
-/** A contract error the host answered with `unsupported` (HTTP and IPC transports both carry the engine's code). */
-function isUnsupported(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'unsupported';
-}
 
 export const ISSUED_REF = 'shown-once';
 const NO_COPY: CopyState = { phase: 'idle', ref: null, seconds: 0, note: null, error: null };
@@ -127,6 +129,7 @@ export interface KeyActionsOptions {
    * The host owns the clipboard (the desktop window, whose session denies the page every clipboard permission):
    * the shown-once secret is copied by the host (`issued:copy`), with its timed clear, never by the page. In a
    * browser (`keywarden ui`, possibly over SSH) the page copies it itself, and the secret is not sent back.
+   * The same goes for Copy of a stored key: `key:copy` in the host, or a reveal for the clipboard in the page.
    */
   hostClipboard?: boolean;
 }
@@ -135,6 +138,8 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
   const clipboard = options.clipboard ?? pageClipboard;
   /** The one pending clear: a newer copy replaces it (the clipboard no longer holds the older secret anyway). */
   let clearTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Keys deleted from here: their panel is closing, and asking for their actions again could only get a 404. */
+  const deleted = new Set<string>();
 
   return createStore<KeyActionsState>()((set, get) => {
     /**
@@ -197,6 +202,7 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
       create: NO_CREATE,
 
       async loadActions(ref) {
+        if (deleted.has(ref) || (get().delete.running && get().delete.ref === ref)) return;
         // A new key starts from nothing (no buttons of the previous key); the same key keeps its buttons meanwhile.
         set((state) => (state.ref === ref ? { loadingActions: true } : { ref, actions: null, facts: null, loadingActions: true, actionsError: null }));
         try {
@@ -209,17 +215,18 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
 
       async copySecret(ref) {
         set({ copy: { ...NO_COPY, phase: 'copying', ref } });
-        // A host that owns the clipboard (the desktop app) copies in its own process: the secret never reaches the
-        // page, and its clear survives the window. A browser host refuses (unsupported): the page copies itself.
-        try {
-          const { clearsInSeconds } = await client['key:copy'](ref);
-          set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: null, error: null } });
-          return;
-        } catch (error) {
-          if (!isUnsupported(error)) {
+        // Decided from the connection up front, never by trying: a host that owns the clipboard (the desktop app)
+        // copies in its own process, so the secret never reaches the page and its clear survives the window. A
+        // browser host cannot (it would answer `unsupported`, a failed request in the console on every Copy), so
+        // there the page reveals for the clipboard and copies itself.
+        if (options.hostClipboard) {
+          try {
+            const { clearsInSeconds } = await client['key:copy'](ref);
+            set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: null, error: null } });
+          } catch (error) {
             set({ copy: { ...NO_COPY, phase: 'failed', ref, error: messageOf(error) } });
-            return;
           }
+          return;
         }
         let secret: string;
         try {
@@ -258,6 +265,7 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
         set({ delete: { ref, running: true, error: null } });
         try {
           await client['key:delete'](ref);
+          deleted.add(ref);
           set({ delete: NO_DELETE });
           if (get().ref === ref) set({ ref: null, actions: null });
           return true;
@@ -295,17 +303,22 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
       async copyIssued() {
         const secret = get().create.issued?.secret;
         if (!secret) return;
-        set({ copy: { ...NO_COPY, phase: 'copying', ref: ISSUED_REF } });
+        if (await get().copyShownOnce(ISSUED_REF, secret)) set((state) => ({ create: { ...state.create, copied: true } }));
+      },
+
+      async copyShownOnce(ref, secret) {
+        set({ copy: { ...NO_COPY, phase: 'copying', ref } });
         try {
           if (options.hostClipboard) {
             const { clearsInSeconds } = await client['issued:copy'](secret);
-            set({ copy: { phase: 'copied', ref: ISSUED_REF, seconds: clearsInSeconds, note: null, error: null } });
+            set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: null, error: null } });
           } else {
-            await copyToClipboard(ISSUED_REF, secret);
+            await copyToClipboard(ref, secret);
           }
-          set((state) => ({ create: { ...state.create, copied: true } }));
+          return true;
         } catch (error) {
-          set({ copy: { ...NO_COPY, phase: 'failed', ref: ISSUED_REF, error: `Not copied: ${messageOf(error)}` } });
+          set({ copy: { ...NO_COPY, phase: 'failed', ref, error: `Not copied: ${messageOf(error)}` } });
+          return false;
         }
       },
 
@@ -315,6 +328,10 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
 
       resetCreate() {
         if (!get().create.running && !get().create.issued) set({ create: NO_CREATE });
+      },
+
+      clearFailedCopy() {
+        if (get().copy.phase === 'failed') set({ copy: NO_COPY });
       },
 
       dispose() {

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildContractClient, type ContractMethod } from '../../../shared/contract.js';
 import type { InventoryQuery, Key } from '../../../shared/domain.js';
+import { failuresOf } from '../../../renderer/src/inventory/labels.js';
 import { createInventoryStore, PAGE_SIZE, queryOf, rowAt, NO_FILTERS, DEFAULT_SORT } from '../../../renderer/src/state/inventory-store.js';
 
 function makeKey(i: number): Key {
@@ -36,6 +37,8 @@ function fakeEngine(count: number, settingsFail = false) {
   const queries: InventoryQuery[] = [];
   /** While held, each call waits here for its release. */
   let held: Array<() => void> | null = null;
+  /** Backends whose sync fails, all with the same error. */
+  const syncFails: string[] = [];
   const transport = {
     async invoke(method: ContractMethod, args: unknown[]): Promise<unknown> {
       if (method === 'inventory:query') queries.push(args[0] as InventoryQuery);
@@ -62,6 +65,20 @@ function fakeEngine(count: number, settingsFail = false) {
           return { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 12, lockAfterIdleMinutes: 15 };
         case 'key:reveal':
           return 'revealed-secret';
+        case 'sync:run':
+          return {
+            ok: syncFails.length === 0,
+            startedAt: '2026-11-24T00:00:00.000Z',
+            results: (args[0] as string[]).map((backend) => ({
+              backend,
+              pages: 1,
+              durationMs: 5,
+              note: null,
+              ...(syncFails.includes(backend) ? { ok: false, keyCount: 0, error: 'proxy refused the connection', errorCode: 'network' } : { ok: true, keyCount: 2, error: null, errorCode: null }),
+            })),
+          };
+        case 'export:inventory':
+          return { format: 'csv', content: 'ref\n', keys: 0 };
         default:
           throw new Error(`not faked: ${method}`);
       }
@@ -70,6 +87,7 @@ function fakeEngine(count: number, settingsFail = false) {
   return {
     client: buildContractClient(transport),
     queries,
+    syncFails,
     setKeys: (next: Key[]) => (keys = next),
     /** Holds every answer until the returned function releases them, in the order asked or newest first. */
     holdAnswers(): (order?: 'asked' | 'newest-first') => void {
@@ -86,6 +104,54 @@ function fakeEngine(count: number, settingsFail = false) {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('the inventory store', () => {
+  describe('messages that stop being true go', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('a sync that went well fades after a while; a failure stays until dismissed', async () => {
+      vi.useFakeTimers();
+      const engine = fakeEngine(3);
+      const store = createInventoryStore(engine.client, { resultFadeMs: 10_000 });
+      await store.getState().syncBackends(['a', 'b']);
+      expect(store.getState().sync.results).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(10_100);
+      expect(store.getState().sync.results).toBeNull();
+
+      engine.syncFails.push('b');
+      await store.getState().syncBackends(['a', 'b']);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(store.getState().sync.results?.map((result) => result.ok)).toEqual([true, false]);
+      store.getState().dismissSync();
+      expect(store.getState().sync.results).toBeNull();
+    });
+
+    it('an export that went well fades too', async () => {
+      vi.useFakeTimers();
+      const store = createInventoryStore(fakeEngine(3).client, { resultFadeMs: 10_000 });
+      await store.getState().exportInventory('csv', () => {});
+      expect(store.getState().exporting.done).toMatch(/^Exported 0 keys as keywarden-inventory-/);
+      await vi.advanceTimersByTimeAsync(10_100);
+      expect(store.getState().exporting.done).toBeNull();
+    });
+
+    it('a refusal beside Reveal or Test goes when Keywarden is unlocked', async () => {
+      const store = createInventoryStore(fakeEngine(3).client);
+      store.getState().select(makeKey(0));
+      store.setState((state) => ({ detail: { ...state.detail, revealError: 'Keywarden is locked: unlock it to reveal a secret', testError: 'Keywarden is locked' } }));
+      store.getState().lockChanged(true);
+      expect(store.getState().detail.revealError).not.toBeNull();
+      store.getState().lockChanged(false);
+      expect(store.getState().detail).toMatchObject({ revealError: null, testError: null });
+    });
+
+    it('one failure at several backends is said once, with the backends', () => {
+      const result = (backend: string, error: string | null) => ({ backend, ok: error === null, keyCount: 0, pages: 0, error, errorCode: error ? 'network' : null, durationMs: 1, note: null });
+      expect(failuresOf([result('a', 'proxy down'), result('b', null), result('c', 'c: proxy down'), result('d', '401')])).toEqual([
+        { error: 'proxy down', backends: ['a', 'c'] },
+        { error: '401', backends: ['d'] },
+      ]);
+    });
+  });
+
   describe('a revealed secret is hidden again by the store, after the setting', () => {
     afterEach(() => vi.useRealTimers());
 

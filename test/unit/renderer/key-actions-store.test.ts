@@ -124,10 +124,11 @@ describe('the key actions store', () => {
     vi.useRealTimers();
   });
 
-  function setup() {
+  function setup(hostClipboard = false) {
     const engine = fakeEngine();
     const clipboard = fakeClipboard();
-    const store = createKeyActionsStore(engine.client, { clipboard: (): ClipboardLike => clipboard });
+    if (hostClipboard) engine.desktopHost();
+    const store = createKeyActionsStore(engine.client, { clipboard: (): ClipboardLike => clipboard, hostClipboard });
     return { engine, clipboard, store };
   }
 
@@ -157,6 +158,9 @@ describe('the key actions store', () => {
     const secret = secretOf();
     engine.secrets.set('cb/key_0001', secret);
     await store.getState().copySecret('cb/key_0001');
+    // In a browser the host cannot own the clipboard: the store knows it up front and never asks key:copy (which
+    // would only be refused, a failed request in the console on every Copy).
+    expect(engine.calls.map((call) => call.method)).toEqual(['key:reveal', 'settings:get']);
     expect(engine.calls.find((call) => call.method === 'key:reveal')?.args).toEqual(['cb/key_0001', { purpose: 'copy' }]);
     expect(clipboard.text === secret).toBe(true);
     expect(store.getState().copy).toEqual({ phase: 'copied', ref: 'cb/key_0001', seconds: 7, note: null, error: null });
@@ -170,8 +174,7 @@ describe('the key actions store', () => {
   });
 
   it('in the desktop app, Copy happens in the host: the secret never reaches the page, nor its clipboard', async () => {
-    const { engine, clipboard, store } = setup();
-    engine.desktopHost();
+    const { engine, clipboard, store } = setup(true);
     engine.secrets.set('cb/key_0001', secretOf());
     await store.getState().copySecret('cb/key_0001');
     expect(engine.calls.map((call) => call.method)).toEqual(['key:copy']);

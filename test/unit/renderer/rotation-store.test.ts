@@ -4,7 +4,7 @@
  * answer, a shown-once key kept until dismissed and never asked for again, a pasted key never kept, errors
  * shown rather than thrown, and a rotation moved on elsewhere (onRotationChanged) shown where it stands.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildContractClient, type ContractMethod } from '../../../shared/contract.js';
 import type { Rotation, RotationPlan } from '../../../shared/rotation.js';
 import { createRotationStore, daysUntil } from '../../../renderer/src/rotation/rotation-store.js';
@@ -91,6 +91,8 @@ function fakeEngine() {
           return { rotation: current, issued: null };
         case 'rotation:list':
           return (current.state === 'done' || current.state === 'abandoned') && !(args[0] as { all?: boolean }).all ? [] : [current];
+        case 'settings:get':
+          return { clipboardClearSeconds: 7, backgroundSyncHours: 6, revealHideSeconds: 20, lockAfterIdleMinutes: 15 };
         case 'rotation:abandon':
           current = rotation({ state: 'abandoned', needs: null, currentStep: null, finishedAt: AT });
           return { rotation: current, summary: 'nothing was changed at the vendor' };
@@ -151,6 +153,44 @@ describe('the console rotation store', () => {
     await store.getState().abandon();
     expect(store.getState().rotation).toMatchObject({ state: 'abandoned' });
     expect(store.getState().inProgress).toEqual([]);
+  });
+
+  describe('the shown-once key', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('hides itself after the reveal setting when Keywarden cached it, and says when', async () => {
+      vi.useFakeTimers();
+      const engine = fakeEngine();
+      const store = createRotationStore(engine.client);
+      await store.getState().open('nb/billing-sync');
+      await store.getState().start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store.getState().issued?.secret).toBe('shown-once-value');
+      expect(store.getState().issuedHidesAt).toBe(Date.now() + 20_000);
+      // The rotation ends meanwhile: the key does not stay on screen for whoever walks by.
+      await store.getState().answer({ action: 'confirm' });
+      await vi.advanceTimersByTimeAsync(19_900);
+      expect(store.getState().issued).not.toBeNull();
+      await vi.advanceTimersByTimeAsync(200);
+      expect(store.getState()).toMatchObject({ rotation: { state: 'done' }, issued: null, issuedHidesAt: null });
+    });
+
+    it('stays until dismissed when it could not be cached (it exists nowhere else)', async () => {
+      vi.useFakeTimers();
+      const engine = fakeEngine();
+      const store = createRotationStore(engine.client);
+      issuedKey.cached = false;
+      try {
+        await store.getState().open('nb/billing-sync');
+        await store.getState().start();
+        await vi.advanceTimersByTimeAsync(60_000);
+        expect(store.getState()).toMatchObject({ issued: { secret: 'shown-once-value' }, issuedHidesAt: null });
+      } finally {
+        issuedKey.cached = true;
+      }
+    });
   });
 
   it('counts the grace period in local calendar days', () => {
