@@ -122,7 +122,7 @@ export class KeyWorkflows {
    */
   private testAvailability(row: BackendRow, key: Key): ActionAvailability {
     if (row.type === 'manual') {
-      const remote = this.ctx.store.getRemoteKey(row.id, key.id);
+      const remote = this.ctx.store.keys.getRemote(row.id, key.id);
       if (!remote || !testTemplateOf(remote)) return { available: false, reason: 'no test is set up for this key: it was added without a test request' };
     }
     if (!key.secretCached && !backendDefinition(row.type).secretsViewable) {
