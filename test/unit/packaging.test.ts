@@ -119,6 +119,11 @@ describe('electron-builder.yml', () => {
     expect(targetNames(config.mac?.target)).toEqual(['dmg']);
     expect(config.mac?.category).toBe('public.app-category.developer-tools');
     expect(config.mac?.hardenedRuntime).toBe(true);
+    // Electron 45's notifications on macOS (UNNotification): actions need a signed, notarised app whose reminders
+    // are alerts. Credentials come from the environment only: none is written in the configuration.
+    expect(config.mac?.notarize).toBe(true);
+    expect(config.mac?.extendInfo).toEqual({ NSUserNotificationAlertStyle: 'alert' });
+    expect(config.mac?.identity).toBeUndefined();
     expect(targetNames(config.win?.target)).toEqual(['nsis']);
     for (const icon of [config.mac?.icon, config.win?.icon]) {
       expect(typeof icon).toBe('string');
