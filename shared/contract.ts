@@ -44,6 +44,13 @@ import { MAX_POLICY_DAYS } from './rules.js';
 /** Key labels as vendors accept them; the vendor checks its own stricter rules. */
 const KeyLabel = z.string().trim().min(1).max(100);
 
+/**
+ * A secret put on the clipboard the host owns: when it will be cleared, and whether that clear can be checked. On
+ * native Wayland it cannot (the compositor may drop a change from an unfocused window while Chromium's read-back
+ * still shows its own copy), so the console says the clear is best effort there.
+ */
+const CopyResult = z.object({ clearsInSeconds: z.number().int().nonnegative(), bestEffortClear: z.boolean().optional() });
+
 export const CONTRACT = {
   'inventory:list': { args: z.tuple([KeyFilter]), result: z.array(Key) },
   /** One page for the console's table: SQLite filters, sorts and pages, so 100k keys never cross at once. */
@@ -60,7 +67,7 @@ export const CONTRACT = {
    * A host without one (a browser) refuses with `unsupported`: the console then uses `key:reveal` with the
    * purpose `copy` and the browser's clipboard.
    */
-  'key:copy': { args: z.tuple([KeyRef]), result: z.object({ clearsInSeconds: z.number().int().nonnegative() }) },
+  'key:copy': { args: z.tuple([KeyRef]), result: CopyResult },
   /**
    * Copies the shown-once secret of a key created in this session (`key:create`'s answer, which the page already
    * shows) to the clipboard the host owns, with the same timed clear as `key:copy`. The desktop window has no
@@ -68,7 +75,7 @@ export const CONTRACT = {
    * host issued is copied (anything else is refused with `not_found`, without repeating it); the secret is never
    * logged nor put in an error. A host without a clipboard (a browser) refuses with `unsupported`.
    */
-  'issued:copy': { args: z.tuple([z.string().min(1).max(16_384)]), result: z.object({ clearsInSeconds: z.number().int().nonnegative() }) },
+  'issued:copy': { args: z.tuple([z.string().min(1).max(16_384)]), result: CopyResult },
   /** The one way a secret reaches the renderer: an explicit reveal, audited as a reveal or (for the clipboard) a copy. */
   'key:reveal': {
     args: z.tuple([

@@ -18,7 +18,7 @@ export type ContractEventSink = { [E in ContractEvent]: (payload: ContractEventP
 export interface ContractHost {
   info(): HostInfo;
   /** Copies a secret to the clipboard the host owns (desktop); absent in a browser host. */
-  copySecret?: (secret: string) => Promise<{ clearsInSeconds: number }>;
+  copySecret?: (secret: string) => Promise<{ clearsInSeconds: number; bestEffortClear?: boolean }>;
   /** Starts the demo and switches the host to it; absent where the host cannot. */
   startDemo?: () => Promise<HostInfo>;
 }

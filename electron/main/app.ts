@@ -24,7 +24,7 @@ import type { ReminderScheduler } from '../core/notifications/scheduler.js';
 import { resolveHome } from '../core/paths.js';
 import type { Keychain } from '../core/vault/keychain.js';
 import { ClipboardGuard } from '../core/clipboard/clipboard-guard.js';
-import { electronClipboard, type SecretClipboard } from './clipboard.js';
+import { electronClipboard, isNativeWayland, type SecretClipboard } from './clipboard.js';
 import { applyAppIdentity, quitWhenLauncherAsks, sqliteBindingOverride } from './dev-run.js';
 import { bindContract, createFrameCheck, windowEventTarget } from './ipc.js';
 import { type LockWatch, type LockWatchOptions, watchLock } from './lock.js';
@@ -173,7 +173,11 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   }
   const host: ContractHost = {
     info: () => ({ host: 'desktop', home, demo, demoAvailable: !demo }),
-    copySecret: async (secret) => guard.copy(secret, (await engine.settings()).clipboardClearSeconds),
+    copySecret: async (secret) => ({
+      ...(await guard.copy(secret, (await engine.settings()).clipboardClearSeconds)),
+      // On native Wayland the clear cannot be checked (electron/main/clipboard.ts): the console says so.
+      ...(isNativeWayland(process.platform, process.env) ? { bestEffortClear: true } : {}),
+    }),
     // The first run's "Try the demo": the app starts again on the demo's folder (one engine, tray and scheduler per
     // process keeps every part of the app on the same data). The real folder is left as it was.
     ...(demo

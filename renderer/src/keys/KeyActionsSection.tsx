@@ -181,7 +181,11 @@ export function CopyStatus({ state }: { state: { phase: string; seconds: number;
     case 'copying':
       return <>Copying…</>;
     case 'copied':
-      return <span className="tone-active">Copied; cleared in {state.seconds} s</span>;
+      return (
+        <span className="tone-active">
+          Copied; cleared in {state.seconds} s{state.note ? <> ({state.note})</> : null}
+        </span>
+      );
     case 'cleared':
       return (
         <span className="muted">

@@ -107,6 +107,9 @@ export interface KeyActionsState {
 export type KeyActionsStore = StoreApi<KeyActionsState>;
 
 export const ISSUED_REF = 'shown-once';
+/** Said beside "Copied" where the host cannot check its clear (native Wayland). */
+export const BEST_EFFORT_NOTE = 'on Wayland the clear is best effort: check the clipboard if it matters';
+
 const NO_COPY: CopyState = { phase: 'idle', ref: null, seconds: 0, note: null, error: null };
 const NO_REVOKE: RevokeState = { ref: null, running: false, error: null, result: null };
 const NO_DELETE: DeleteState = { ref: null, running: false, error: null };
@@ -221,8 +224,8 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
         // there the page reveals for the clipboard and copies itself.
         if (options.hostClipboard) {
           try {
-            const { clearsInSeconds } = await client['key:copy'](ref);
-            set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: null, error: null } });
+            const { clearsInSeconds, bestEffortClear } = await client['key:copy'](ref);
+            set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: bestEffortClear ? BEST_EFFORT_NOTE : null, error: null } });
           } catch (error) {
             set({ copy: { ...NO_COPY, phase: 'failed', ref, error: messageOf(error) } });
           }
@@ -310,8 +313,8 @@ export function createKeyActionsStore(client: ContractClient, options: KeyAction
         set({ copy: { ...NO_COPY, phase: 'copying', ref } });
         try {
           if (options.hostClipboard) {
-            const { clearsInSeconds } = await client['issued:copy'](secret);
-            set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: null, error: null } });
+            const { clearsInSeconds, bestEffortClear } = await client['issued:copy'](secret);
+            set({ copy: { phase: 'copied', ref, seconds: clearsInSeconds, note: bestEffortClear ? BEST_EFFORT_NOTE : null, error: null } });
           } else {
             await copyToClipboard(ref, secret);
           }

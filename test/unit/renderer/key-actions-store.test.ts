@@ -10,7 +10,7 @@ import { buildContractClient, type ContractMethod } from '../../../shared/contra
 import { BACKEND_TYPES, type Key, type KeyActions } from '../../../shared/domain.js';
 import { backendDefinition } from '../../../electron/core/backends/registry.js';
 import { dayCount, deleteReachesVendor, parseValidityDays, shownOnceLocked } from '../../../renderer/src/keys/rules.js';
-import { createKeyActionsStore, ISSUED_REF, READ_REFUSED_NOTE, type ClipboardLike } from '../../../renderer/src/state/key-actions-store.js';
+import { BEST_EFFORT_NOTE, createKeyActionsStore, ISSUED_REF, READ_REFUSED_NOTE, type ClipboardLike } from '../../../renderer/src/state/key-actions-store.js';
 
 function makeKey(ref: string, status: Key['status'] = 'active'): Key {
   const [backend, id] = ref.split('/') as [string, string];
@@ -44,6 +44,7 @@ function fakeEngine() {
   const failures = new Map<ContractMethod, string>();
   let held: Array<() => void> | null = null;
   let hostCopies = false;
+  let clearUnchecked = false;
   const transport = {
     async invoke(method: ContractMethod, args: unknown[]): Promise<unknown> {
       calls.push({ method, args });
@@ -57,7 +58,7 @@ function fakeEngine() {
           return [{ label: 'Created by', value: 'admin@acme.example' }];
         case 'key:copy':
           // A browser host has no clipboard of its own (the page copies); the desktop host copies in its main process.
-          if (hostCopies) return { clearsInSeconds: 30 };
+          if (hostCopies) return { clearsInSeconds: 30, ...(clearUnchecked ? { bestEffortClear: true } : {}) };
           throw Object.assign(new Error('this host has no clipboard of its own'), { code: 'unsupported' });
         case 'key:reveal':
           return secrets.get(args[0] as string);
@@ -83,6 +84,11 @@ function fakeEngine() {
     failures,
     desktopHost(): void {
       hostCopies = true;
+    },
+    /** The host cannot check its clear (native Wayland). */
+    waylandHost(): void {
+      hostCopies = true;
+      clearUnchecked = true;
     },
     hold(): () => void {
       held = [];
@@ -180,6 +186,14 @@ describe('the key actions store', () => {
     expect(engine.calls.map((call) => call.method)).toEqual(['key:copy']);
     expect(clipboard.writes).toBe(0);
     expect(store.getState().copy).toEqual({ phase: 'copied', ref: 'cb/key_0001', seconds: 30, note: null, error: null });
+  });
+
+  it('on native Wayland, where the host cannot check its clear, Copied says the clear is best effort', async () => {
+    const { engine, store } = setup(true);
+    engine.waylandHost();
+    engine.secrets.set('cb/key_0001', secretOf());
+    await store.getState().copySecret('cb/key_0001');
+    expect(store.getState().copy).toEqual({ phase: 'copied', ref: 'cb/key_0001', seconds: 30, note: BEST_EFFORT_NOTE, error: null });
   });
 
   it('leaves the clipboard alone when it holds something else by then', async () => {
