@@ -137,6 +137,7 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
   const { backendDefinition } = await loadDist('electron/core/backends/registry.js');
   const { Vault } = await loadDist('electron/core/vault/vault.js');
   const { createOsKeychain } = await loadDist('electron/core/vault/keychain.js');
+  const { vaultRecords } = await loadDist('electron/core/workflows/vault.js');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const store = InventoryStore.open(await databaseFile(home));
   const now = Date.now();
@@ -149,7 +150,7 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
     let vault = null;
     if (backends.some((spec) => spec.secretShare > 0)) {
       // The data key must exist before the first sealed record, as in the engine.
-      vault = new Vault(store, createOsKeychain());
+      vault = new Vault(vaultRecords(store), createOsKeychain());
       try {
         await vault.ensureReady();
         sealed = 'vault';
