@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import ical, { ICalAlarmType, ICalEventStatus } from 'ical-generator';
 import type { Key, ReminderKind } from '../../shared/domain.js';
 import { localDate, DAY_MS } from './dates.js';
+import { REMINDER_KIND_WORDS } from './reminders/reminders.js';
 import { visible } from './text.js';
 
 /** A key removed from Keywarden, as the audit trail remembers it: its events are cancelled. */
@@ -34,7 +35,6 @@ export interface CalendarInput {
   now: Date;
 }
 
-const WHAT: Record<ReminderKind, string> = { expiry: 'expires', rotation: 'is due for rotation', 'grace-end': 'grace period ends' };
 const KINDS: readonly ReminderKind[] = ['expiry', 'rotation', 'grace-end'];
 
 /** The event's UID: stable per key and kind (the reference is hashed so that any character in it is safe in a UID). */
@@ -72,14 +72,14 @@ export function formatCalendar(input: CalendarInput): { text: string; events: nu
         end: new Date(start.getTime() + DAY_MS),
         allDay: true,
         stamp,
-        summary: `${name} ${WHAT[kind]}${cancelled ? ' (revoked)' : ''}`,
+        summary: `${name} ${REMINDER_KIND_WORDS[kind]}${cancelled ? ' (revoked)' : ''}`,
         description: [`Key: ${name}`, `Backend: ${key.backend} (${key.backendType})`, `Reference: ${key.ref}`, key.prefix ? `Identified by: ${visible(key.prefix)}` : null, `Status: ${key.status}`]
           .filter(Boolean)
           .join('\n'),
         status: cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
         alarms: cancelled
           ? []
-          : input.alarmDays.map((days) => ({ type: ICalAlarmType.display, trigger: days * 86_400, description: `${name} ${WHAT[kind]} in ${days} day${days === 1 ? '' : 's'}` })),
+          : input.alarmDays.map((days) => ({ type: ICalAlarmType.display, trigger: days * 86_400, description: `${name} ${REMINDER_KIND_WORDS[kind]} in ${days} day${days === 1 ? '' : 's'}` })),
       });
     }
   }

@@ -4,7 +4,7 @@
  * rules as reminders (reminders.ts), so a key the gate fails is a key the tray and `keywarden reminders` show.
  */
 import type { Key, ReminderKind } from '../../../shared/domain.js';
-import { dayNumberCounter, localDayNumber } from '../dates.js';
+import { dayNumberCounter, hasPassed, localDayNumber } from '../dates.js';
 import { dueEventFor } from './reminders.js';
 
 /**
@@ -54,7 +54,6 @@ const SORT_BAND = 10_000_000;
 export function judgeKeys(keys: readonly Key[], now: Date, withinDays: number): GateReport {
   const dayOf = dayNumberCounter();
   const today = localDayNumber(now);
-  const nowMs = now.getTime();
   const entries: GateEntry[] = [];
   // Verdict first, then the due day: one number per entry, so the sort compares numbers (and references on a tie).
   const sortKeys: number[] = [];
@@ -72,8 +71,7 @@ export function judgeKeys(keys: readonly Key[], now: Date, withinDays: number): 
     }
     const day = dayOf(event.dueAt);
     const days = day - today;
-    const passed = event.dueAt.length === 10 ? day <= today : Date.parse(event.dueAt) <= nowMs;
-    const verdict: GateVerdict = expired || passed ? 'overdue' : days <= withinDays ? 'due' : 'ok';
+    const verdict: GateVerdict = expired || hasPassed(event.dueAt, now) ? 'overdue' : days <= withinDays ? 'due' : 'ok';
     entries.push({ ref: key.ref, name: key.name, backend: key.backend, verdict, kind: event.kind, dueAt: event.dueAt, daysLeft: days });
     sortKeys.push(ORDER[verdict] * SORT_BAND + day);
   }

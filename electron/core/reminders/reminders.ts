@@ -11,6 +11,9 @@ export { DAY_MS } from '../dates.js';
 /** Default thresholds, largest first; CommBox's own advance notice is 30 days, so ours starts there. */
 export const DEFAULT_THRESHOLD_DAYS = [30, 7, 1] as const;
 
+/** What falls due, as a notification or a calendar event says it after the key's name: "Stripe prod expires". */
+export const REMINDER_KIND_WORDS: Readonly<Record<ReminderKind, string>> = { expiry: 'expires', rotation: 'is due for rotation', 'grace-end': 'grace period ends' };
+
 export interface DueFields {
   status: KeyStatus;
   expiresAt: string | null;

@@ -7,7 +7,7 @@ import type { Key, Reminder, ReminderThreshold } from '../../../shared/domain.js
 import { addLocalDays, endOfWindow, isCalendarDay } from '../dates.js';
 import { KeywardenError } from '../errors.js';
 import { judgeKeys, type GateReport } from '../reminders/gate.js';
-import { daysLeft, dueEventFor, thresholdReached } from '../reminders/reminders.js';
+import { daysLeft, dueEventFor, REMINDER_KIND_WORDS, thresholdReached } from '../reminders/reminders.js';
 import type { EngineContext } from './context.js';
 import { parseRef } from './keys.js';
 
@@ -30,8 +30,6 @@ export interface TrayStatus {
 }
 
 export const SNOOZE_DAYS = [1, 7] as const;
-
-const KIND_WORDS: Record<Reminder['kind'], string> = { expiry: 'expires', rotation: 'is due for rotation', 'grace-end': 'grace period ends' };
 
 export class ReminderWorkflows {
   constructor(private readonly ctx: EngineContext) {}
@@ -121,7 +119,7 @@ function reminderOf(key: Key, now: Date): Reminder | null {
 
 /** A notification's title and body: the key, what happens, and when, in the administrator's words. */
 export function noticeWords(reminder: Reminder, threshold: ReminderThreshold): { title: string; body: string } {
-  const what = KIND_WORDS[reminder.kind];
+  const what = REMINDER_KIND_WORDS[reminder.kind];
   const when =
     threshold === 'overdue'
       ? reminder.daysLeft < 0

@@ -45,7 +45,7 @@ export function HealthView() {
         .
       </p>
       {error && (
-        <p className="health-error" role="alert">
+        <p className="view-error" role="alert">
           <span className="error-text">
             Could not check the inventory: <IsolatedText text={error} lines />
           </span>{' '}
@@ -83,7 +83,7 @@ export function HealthView() {
 
 function Summary({ counts }: { counts: HealthReport['counts'] }) {
   return (
-    <dl className="summary health-summary" aria-label="Findings by severity">
+    <dl className="summary summary-card health-summary" aria-label="Findings by severity">
       {SEVERITY_ORDER.map((severity) => (
         <div key={severity} data-severity={counts[severity] > 0 ? severity : 'none'}>
           <dt>{SEVERITY_WORDS[severity]}</dt>

@@ -62,7 +62,7 @@ export function RemindersView() {
         Keys that expire, are due for rotation or leave their grace period in the next {REMINDER_WINDOW_DAYS} days, as of {formatDay(today)}. Select one to open it in the inventory.
       </p>
       {error && (
-        <p className="reminders-error" role="alert">
+        <p className="view-error" role="alert">
           <span className="error-text">
             Could not load the reminders: <IsolatedText text={error} lines />
           </span>{' '}
@@ -115,7 +115,7 @@ function Summary({ summary }: { summary: ReminderSummary }) {
     [`Due within ${REMINDER_WINDOW_DAYS} days`, summary.within90, null],
   ];
   return (
-    <dl className="summary reminders-summary" aria-label="Summary">
+    <dl className="summary summary-card reminders-summary" aria-label="Summary">
       {items.map(([label, count, tone]) => (
         <div key={label} className={tone ? `tone-${tone}` : undefined}>
           <dt>{label}</dt>
