@@ -17,30 +17,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackgroundSync } from '../../electron/core/desktop/background-sync.js';
 import { createOsKeychain, KEYCHAIN_PROMPT_TIMEOUT_MS, KEYCHAIN_TIMEOUT_MS, type Keytar } from '../../electron/core/vault/keychain.js';
-import { asBackgroundWork, Vault, type VaultMetaStore } from '../../electron/core/vault/vault.js';
+import { asBackgroundWork, Vault } from '../../electron/core/vault/vault.js';
 import { failure } from '../support/connectors.js';
 import { memoryKeychain } from '../support/memory-keychain.js';
-
-class MemoryMeta implements VaultMetaStore {
-  readonly values = new Map<string, string>();
-  getMeta(name: string): string | null {
-    return this.values.get(name) ?? null;
-  }
-  setMeta(name: string, value: string): void {
-    this.values.set(name, value);
-  }
-  deleteMeta(name: string): void {
-    this.values.delete(name);
-  }
-  setMetaIfAbsent(guard: string, entries: Readonly<Record<string, string>>): boolean {
-    if (this.values.has(guard)) return false;
-    for (const [name, value] of Object.entries(entries)) this.values.set(name, value);
-    return true;
-  }
-  hasAnySealedRecord(): boolean {
-    return this.values.size > 0;
-  }
-}
+import { MemoryMeta } from '../support/memory-meta.js';
 
 /** A keytar whose every answer comes `delayMs` later: the person at the unlock prompt takes that long. */
 function slowKeytar(delayMs: number): Keytar {
@@ -53,6 +33,7 @@ async function lockedKeyringVault() {
   const meta = new MemoryMeta();
   const keychain = memoryKeychain();
   const sealed = await new Vault(meta, keychain).seal('record-1', 'the secret');
+  meta.sealedRecords = true;
   keychain.locked = true;
   return { vault: new Vault(meta, keychain), keychain, sealed };
 }

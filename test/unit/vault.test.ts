@@ -18,7 +18,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KeywardenError } from '../../electron/core/errors.js';
 import { createOsKeychain, type Keychain, translateKeychainError } from '../../electron/core/vault/keychain.js';
-import { KEYCHAIN_SERVICE, Vault, type VaultMetaStore } from '../../electron/core/vault/vault.js';
+import { KEYCHAIN_SERVICE, Vault } from '../../electron/core/vault/vault.js';
+import { MemoryMeta } from '../support/memory-meta.js';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -87,28 +88,6 @@ function translating(inner: Keychain): Keychain {
     set: (service, account, value) => wrap('storing the data key', () => inner.set(service, account, value)),
     delete: (service, account) => wrap('deleting the data key', () => inner.delete(service, account)),
   };
-}
-
-class MemoryMeta implements VaultMetaStore {
-  readonly values = new Map<string, string>();
-  sealedRecords = false;
-  getMeta(name: string): string | null {
-    return this.values.get(name) ?? null;
-  }
-  setMeta(name: string, value: string): void {
-    this.values.set(name, value);
-  }
-  deleteMeta(name: string): void {
-    this.values.delete(name);
-  }
-  setMetaIfAbsent(guard: string, entries: Readonly<Record<string, string>>): boolean {
-    if (this.values.has(guard)) return false;
-    for (const [name, value] of Object.entries(entries)) this.values.set(name, value);
-    return true;
-  }
-  hasAnySealedRecord(): boolean {
-    return this.sealedRecords;
-  }
 }
 
 /** Cheap scrypt parameters for the in-memory tests; the product's own are tested once on their own. */
