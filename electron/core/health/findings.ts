@@ -144,8 +144,13 @@ export function computeHealth(input: HealthInput): HealthReport {
     if (!key.secretCached && input.shownOnceBackends.has(key.backend)) add('shown-once-not-cached', keySubject(key, 'secret not held by Keywarden'));
   }
 
+  // Grace warnings and rotations name their key by reference: one index, made only when there is one to look up
+  // (a search of 100k keys per rotation, done or not, would cost more than every finding above).
+  let keysByRef: Map<string, Key> | null = null;
+  const keyOf = (ref: string): Key | undefined => (keysByRef ??= new Map(input.keys.map((key) => [key.ref, key]))).get(ref);
+
   for (const warning of input.graceWarnings) {
-    const key = input.keys.find((candidate) => candidate.ref === warning.ref);
+    const key = keyOf(warning.ref);
     const who = warning.unticked.length ? `${warning.unticked.join(', ')} not switched` : 'switch not confirmed';
     const when = warning.daysLeft < 0 ? `grace ended ${DAYS_WORDS(-warning.daysLeft)} ago` : warning.daysLeft === 0 ? 'grace ends today' : `grace ends in ${DAYS_WORDS(warning.daysLeft)}`;
     add('grace-not-switched', {
@@ -168,9 +173,10 @@ export function computeHealth(input: HealthInput): HealthReport {
   }
 
   for (const rotation of input.rotations) {
-    const key = input.keys.find((candidate) => candidate.ref === rotation.ref);
+    if (rotation.state === 'done' || rotation.state === 'running') continue;
+    const key = keyOf(rotation.ref);
     // An abandoned rotation matters while the key it meant to replace is still the one in use.
-    const stopped = rotation.state === 'waiting' || rotation.state === 'blocked' || (rotation.state === 'abandoned' && key?.status === 'active' && !replacedLater(rotation, input.rotations));
+    const stopped = rotation.state === 'waiting' || rotation.state === 'blocked' || (key?.status === 'active' && !replacedLater(rotation, input.rotations));
     if (!stopped) continue;
     add('rotation-stopped', {
       ref: rotation.ref,
