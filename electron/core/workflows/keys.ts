@@ -397,6 +397,26 @@ export class KeyWorkflows {
 
   /** Records a key of a vendor without an API in a manual backend; its secret, if given, is sealed and committed with it and its audit event. */
   async addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
+    const { row, remote } = await this.manualKeyDraft(backendName, input);
+    const keyId = remote.id;
+    const ref = `${row.name}/${keyId}`;
+    // Sealed after the details: the test template is bound into the secret's associated data.
+    const sealed = input.secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId, remote.details), input.secret) : null;
+    const at = new Date().toISOString();
+    // The key, its secret and its audit event commit together, or none of them (store/keys.ts `record`).
+    this.ctx.store.keys.record(
+      row.id,
+      { key: remote, sealed, at, syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row) },
+      this.ctx.auditEntry('key.add', row.name, ref, 'ok', sealed ? 'secret cached encrypted' : 'no secret'),
+    );
+    return this.getKey(ref);
+  }
+
+  /**
+   * A manual key as `addManualKey` would record it, every input checked (name, dates, policy, test template), nothing
+   * written: the personal path records it in the store, a team home's path (`team/workflow.ts`) writes it to the team.
+   */
+  async manualKeyDraft(backendName: string, input: ManualKeyInput): Promise<{ row: BackendRow; remote: RemoteKey }> {
     const row = this.ctx.store.backends.require(backendName);
     if (row.type !== 'manual') {
       throw new KeywardenError(
@@ -418,7 +438,6 @@ export class KeyWorkflows {
       if (!input.secret) throw new KeywardenError('invalid_input', 'a test needs the key itself: pass it with --secret-stdin');
     }
     const keyId = `${slug(name)}-${randomBytes(3).toString('hex')}`;
-    const ref = `${row.name}/${keyId}`;
     const details: Record<string, string | number | boolean | null> = { vendor: input.vendor ?? null };
     if (rotateEveryDays) details.rotateEveryDays = rotateEveryDays;
     if (input.test)
@@ -429,17 +448,8 @@ export class KeyWorkflows {
         testExpectStatus: input.test.expectStatus,
         testAllowPrivateNetwork: input.test.allowPrivateNetwork === true,
       });
-    // Sealed after the details: the test template is bound into the secret's associated data.
-    const sealed = input.secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId, details), input.secret) : null;
-    const at = new Date().toISOString();
     const remote: RemoteKey = { id: keyId, name, prefix: input.secret ? maskedTail(input.secret) : null, status: 'active', createdAt, expiresAt, graceEndsAt: null, lastUsedAt: null, details };
-    // The key, its secret and its audit event commit together, or none of them (store/keys.ts `record`).
-    this.ctx.store.keys.record(
-      row.id,
-      { key: remote, sealed, at, syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row) },
-      this.ctx.auditEntry('key.add', row.name, ref, 'ok', sealed ? 'secret cached encrypted' : 'no secret'),
-    );
-    return this.getKey(ref);
+    return { row, remote };
   }
 
   /**
