@@ -98,6 +98,16 @@ export const OWNED_PACKAGES = [
     owner: 'electron/core/backends/http.ts',
     fix: 'Use the HttpClient from backends/http.ts (createHttpClient).',
   },
+  {
+    name: 'pg',
+    owner: 'electron/core/team/pg.ts',
+    fix: 'Use the TeamDatabase interface and connectTeamDatabase() from team/pg.ts.',
+  },
+  {
+    name: '@hpke/core',
+    owner: 'electron/core/team/hpke.ts',
+    fix: 'Use wrapTeamKey/unwrapTeamKey and the member key functions from team/hpke.ts.',
+  },
 ];
 
 /** JavaScript files: ESLint's recommended rules plus the type-aware ones that need no annotations. */

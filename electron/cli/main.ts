@@ -69,6 +69,7 @@ const rotationCommands = () => require('./commands/rotation.js') as typeof impor
 const healthCommands = () => require('./commands/health.js') as typeof import('./commands/health.js');
 const checkCommands = () => require('./commands/check.js') as typeof import('./commands/check.js');
 const backupCommands = () => require('./commands/backup.js') as typeof import('./commands/backup.js');
+const teamCommands = () => require('./commands/team.js') as typeof import('./commands/team.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {
@@ -400,6 +401,68 @@ const COMMANDS: Record<string, CommandSpec> = {
     positionals: [0, 1],
     access: 'write',
     load: async () => backupCommands().restore,
+  },
+  'team init': {
+    usage: 'team init --database URL [--team NAME] [--json]',
+    summary:
+      'create a team inventory in an existing PostgreSQL database (schema NAME, default keywarden): you become its first admin and this data folder its first inventory; the password comes from PGPASSWORD or PGPASSFILE, never the URL',
+    options: { database: { type: 'string' }, team: { type: 'string' } },
+    positionals: [0, 0],
+    access: 'create',
+    load: async () => teamCommands().teamInit,
+  },
+  'team join': {
+    usage: 'team join --database URL [--team NAME] [--json]',
+    summary: "ask to join a team from a new data folder; prints your key's fingerprint to read to an admin",
+    options: { database: { type: 'string' }, team: { type: 'string' } },
+    positionals: [0, 0],
+    access: 'create',
+    load: async () => teamCommands().teamJoin,
+  },
+  'team members': {
+    usage: 'team members [--json]',
+    summary: 'members with their role, state (pending, approved, left) and key fingerprint',
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => teamCommands().teamMembers,
+  },
+  'team approve': {
+    usage: 'team approve MEMBER --role viewer|operator|admin --fingerprint F [--json]',
+    summary: "admin: approve a member (or change a member's role) after comparing the fingerprint they read to you; operators and admins get the team key",
+    options: { role: { type: 'string' }, fingerprint: { type: 'string' } },
+    positionals: [1, 1],
+    access: 'write',
+    load: async () => teamCommands().teamApprove,
+  },
+  'team remove': {
+    usage: 'team remove MEMBER [--yes] [--json]',
+    summary: 'admin: remove a member, rotate the team key and re-seal every secret; lists the keys they could have read, to rotate',
+    options: { yes: { type: 'boolean' } },
+    positionals: [1, 1],
+    access: 'write',
+    load: async () => teamCommands().teamRemove,
+  },
+  'team status': {
+    usage: 'team status [--json]',
+    summary: "this team home: the team, your role and fingerprint, the local copy's age, the server's state (or why it is unreachable)",
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => teamCommands().teamStatus,
+  },
+  'team sync': {
+    usage: 'team sync [--json]',
+    summary: "pull the team's changes into the local copy (secrets re-sealed under this data folder's key)",
+    positionals: [0, 0],
+    access: 'write',
+    load: async () => teamCommands().teamSync,
+  },
+  'team leave': {
+    usage: 'team leave [--yes] [--json]',
+    summary: 'stop following the team (the local copy stays readable); an admin then removes you',
+    options: { yes: { type: 'boolean' } },
+    positionals: [0, 0],
+    access: 'write',
+    load: async () => teamCommands().teamLeave,
   },
   demo: {
     usage: 'demo',

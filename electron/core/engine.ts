@@ -38,6 +38,8 @@ import type { FileCheck } from './store/integrity.js';
 import type { RestoreResult } from './store/restore.js';
 import type { InventoryStore } from './store/store.js';
 import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
+import type { PullReport, RemovalReport, TeamMember, TeamStatus, TeamWorkflows } from './team/workflow.js';
+import type { TeamRole } from './team/schema.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js';
 import { AuditWorkflows } from './workflows/audit.js';
@@ -119,6 +121,8 @@ export class KeywardenEngine {
   private readonly settingsFlow: SettingsWorkflows;
   private readonly backupFlow: BackupWorkflows;
   private readonly healthFlow: HealthWorkflow;
+  /** Loaded on the first team call: `pg` and HPKE cost a personal data folder nothing. */
+  private teamFlow: TeamWorkflows | null = null;
   /** Loaded on the first rotation call: `keywarden list` never pays for it. */
   private rotationFlow: RotationWorkflows | null = null;
 
@@ -310,7 +314,9 @@ export class KeywardenEngine {
     return this.keys.deleteKey(ref);
   }
 
-  addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
+  /** In a team home the key is written to the team first, then pulled into the local copy (team/workflow.ts). */
+  async addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
+    if (this.context.store.team.get()) return (await this.team()).addManualKey(backendName, input);
     return this.keys.addManualKey(backendName, input);
   }
 
@@ -453,6 +459,57 @@ export class KeywardenEngine {
   /** Replaces a key's named consumers (ticked off in its next rotation before the old key goes). */
   async setKeyConsumers(ref: string, names: readonly string[]): Promise<string[]> {
     return (await this.rotations()).setConsumers(ref, names);
+  }
+
+  // ---- the team inventory (team/workflow.ts, loaded on first use; docs/team.md) -------------------
+
+  private async team(): Promise<TeamWorkflows> {
+    if (!this.teamFlow) {
+      const { TeamWorkflows } = await import('./team/workflow.js');
+      this.teamFlow = new TeamWorkflows(this.context, this.keys);
+    }
+    return this.teamFlow;
+  }
+
+  /** Whether this data folder is a team home (its inventory is a team's copy). Offline: reads the local link only. */
+  isTeamHome(): boolean {
+    return this.context.store.team.get() !== null;
+  }
+
+  /** Creates a team in an existing PostgreSQL database; the caller becomes its first admin and this folder's inventory its first. */
+  async teamInit(databaseUrl: string, team: string): Promise<{ team: string; member: string; fingerprint: string; backends: number; keys: number }> {
+    return (await this.team()).init(databaseUrl, team);
+  }
+
+  /** Asks to join a team: registers this member's public key; returns the fingerprint to read to an admin. */
+  async teamJoin(databaseUrl: string, team: string): Promise<{ team: string; member: string; fingerprint: string }> {
+    return (await this.team()).join(databaseUrl, team);
+  }
+
+  async teamMembers(): Promise<TeamMember[]> {
+    return (await this.team()).members();
+  }
+
+  async teamApprove(member: string, role: TeamRole, fingerprint: string): Promise<TeamMember> {
+    return (await this.team()).approve(member, role, fingerprint);
+  }
+
+  /** Removes a member and rotates the team key; returns the keys and credentials that member could have read. */
+  async teamRemove(member: string): Promise<RemovalReport> {
+    return (await this.team()).remove(member);
+  }
+
+  async teamLeave(): Promise<{ team: string; member: string }> {
+    return (await this.team()).leave();
+  }
+
+  async teamStatus(): Promise<TeamStatus> {
+    return (await this.team()).status();
+  }
+
+  /** Pulls the team's changes into the local copy. */
+  async teamSync(): Promise<PullReport> {
+    return (await this.team()).pull();
   }
 
   // ---- settings and the desktop window (workflows/settings.ts) ----------------------------------

@@ -7,7 +7,8 @@
  * - `audit` (`audit.ts`): the hash-chained audit trail;
  * - `reminders` (`reminders.ts`): reminders notified, snoozes;
  * - `meta` (`meta.ts`): named records (settings, the window's place, the vault's records);
- * - `rotations` (`rotations.ts`): the rotation journal.
+ * - `rotations` (`rotations.ts`): the rotation journal;
+ * - `team` (`team.ts`): the team inventory this data folder copies, if any.
  *
  * All share one connection and one transaction helper (`connection.ts`): `transaction` around calls to several parts
  * commits them together. This class itself only opens, checks, migrates, backs up and closes the file.
@@ -22,6 +23,7 @@ import { MetaRecords } from './meta.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
 import { ReminderState } from './reminders.js';
 import { RotationTables } from './rotations.js';
+import { TeamLinkTable } from './team.js';
 import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
 
 export type { AuditEntry } from './audit.js';
@@ -47,6 +49,8 @@ export class InventoryStore {
   readonly meta: MetaRecords;
   /** The rotation journal's tables (`rotations.ts`): its writes join this store's transactions. */
   readonly rotations: RotationTables;
+  /** The team link (`team.ts`, migration 013): null for a personal data folder. */
+  readonly team: TeamLinkTable;
   private readonly conn: StoreConnection;
 
   private constructor(private readonly db: SqlDatabase) {
@@ -57,6 +61,7 @@ export class InventoryStore {
     this.keys = new KeyTables(this.conn, this.backends, this.audit);
     this.reminders = new ReminderState(this.conn);
     this.rotations = new RotationTables(db, this.conn.guard);
+    this.team = new TeamLinkTable(this.conn);
   }
 
   static open(path: string, options: StoreOpenOptions = {}): InventoryStore {

@@ -603,7 +603,11 @@ async function unwrapWithPassphrase(slot: PassphraseSlot, vaultId: string, check
   return key;
 }
 
-function sealWith(key: Buffer, recordIdentity: string, plaintext: string): Buffer {
+/**
+ * Seals `plaintext` under `key` in the record format above. Exported for the team inventory (`team/`), which seals
+ * under the team key instead of the data key: one record format, one AES-GCM implementation.
+ */
+export function sealWith(key: Buffer, recordIdentity: string, plaintext: string): Buffer {
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(recordIdentity, 'utf8'));
@@ -611,7 +615,8 @@ function sealWith(key: Buffer, recordIdentity: string, plaintext: string): Buffe
   return Buffer.concat([Buffer.from([FORMAT_VERSION]), nonce, cipher.getAuthTag(), ciphertext]);
 }
 
-function openWith(key: Buffer, recordIdentity: string, sealed: Buffer): string {
+/** Opens a record sealed by `sealWith`; throws when the key, the identity or the bytes do not match. */
+export function openWith(key: Buffer, recordIdentity: string, sealed: Buffer): string {
   if (sealed.length < 1 + NONCE_BYTES + TAG_BYTES || sealed[0] !== FORMAT_VERSION) throw new Error('unknown sealed format');
   const nonce = sealed.subarray(1, 1 + NONCE_BYTES);
   const tag = sealed.subarray(1 + NONCE_BYTES, 1 + NONCE_BYTES + TAG_BYTES);

@@ -258,7 +258,7 @@ const MANUAL_TEST_DESTINATION_FIELDS = ['testUrl', 'testHeader', 'testValue', 't
  * Associated data of a sealed key secret: the key, its backend's destination and, for manual keys,
  * the test template (the secret is sent to that URL in that header).
  */
-function boundKeySecretIdentity(backend: SecretDestination, keyId: string, details: RemoteKey['details'] | undefined): string {
+export function boundKeySecretIdentity(backend: SecretDestination, keyId: string, details: RemoteKey['details'] | undefined): string {
   const destination: Record<string, unknown> = { type: backend.type, url: backend.url };
   if (backend.type === 'manual') for (const field of MANUAL_TEST_DESTINATION_FIELDS) destination[field] = details?.[field] ?? null;
   return `key-secret:${backend.name}/${keyId}\n${JSON.stringify(destination)}`;

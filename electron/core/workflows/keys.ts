@@ -12,6 +12,7 @@ import type {
   IssuedKey,
   Key,
   KeyActions,
+  KeyDescription,
   KeyDescriptionChange,
   KeyFact,
   KeyFilter,
@@ -413,6 +414,26 @@ export class KeyWorkflows {
 
   /** Records a key of a vendor without an API in a manual backend; its secret, if given, is sealed and committed with it and its audit event. */
   async addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
+    const { row, remote, description } = await this.manualKeyDraft(backendName, input);
+    const keyId = remote.id;
+    const ref = `${row.name}/${keyId}`;
+    // Sealed after the details: the test template is bound into the secret's associated data.
+    const sealed = input.secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId, remote.details), input.secret) : null;
+    const at = new Date().toISOString();
+    // The key, its secret and its audit event commit together, or none of them (store/keys.ts `record`).
+    this.ctx.store.keys.record(
+      row.id,
+      { key: remote, sealed, at, syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row), description },
+      this.ctx.auditEntry('key.add', row.name, ref, 'ok', [sealed ? 'secret cached encrypted' : 'no secret', describeDescriptionChange(NO_DESCRIPTION, description)].filter(Boolean).join('; ')),
+    );
+    return this.getKey(ref);
+  }
+
+  /**
+   * A manual key as `addManualKey` would record it, every input checked (name, dates, policy, test template), nothing
+   * written: the personal path records it in the store, a team home's path (`team/workflow.ts`) writes it to the team.
+   */
+  async manualKeyDraft(backendName: string, input: ManualKeyInput): Promise<{ row: BackendRow; remote: RemoteKey; description: KeyDescription }> {
     const row = this.ctx.store.backends.require(backendName);
     if (row.type !== 'manual') {
       throw new KeywardenError(
@@ -435,7 +456,6 @@ export class KeyWorkflows {
     }
     const description = applyDescriptionChange(NO_DESCRIPTION, input.description ?? {});
     const keyId = `${slug(name)}-${randomBytes(3).toString('hex')}`;
-    const ref = `${row.name}/${keyId}`;
     const details: Record<string, string | number | boolean | null> = { vendor: input.vendor ?? null };
     if (rotateEveryDays) details.rotateEveryDays = rotateEveryDays;
     if (input.test)
@@ -446,17 +466,8 @@ export class KeyWorkflows {
         testExpectStatus: input.test.expectStatus,
         testAllowPrivateNetwork: input.test.allowPrivateNetwork === true,
       });
-    // Sealed after the details: the test template is bound into the secret's associated data.
-    const sealed = input.secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId, details), input.secret) : null;
-    const at = new Date().toISOString();
     const remote: RemoteKey = { id: keyId, name, prefix: input.secret ? maskedTail(input.secret) : null, status: 'active', createdAt, expiresAt, graceEndsAt: null, lastUsedAt: null, details };
-    // The key, its secret and its audit event commit together, or none of them (store/keys.ts `record`).
-    this.ctx.store.keys.record(
-      row.id,
-      { key: remote, sealed, at, syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row), description },
-      this.ctx.auditEntry('key.add', row.name, ref, 'ok', [sealed ? 'secret cached encrypted' : 'no secret', describeDescriptionChange(NO_DESCRIPTION, description)].filter(Boolean).join('; ')),
-    );
-    return this.getKey(ref);
+    return { row, remote, description };
   }
 
   /**

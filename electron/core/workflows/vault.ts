@@ -98,7 +98,8 @@ export function vaultRecords(store: InventoryStore): VaultMetaStore {
     setMeta: (name, value) => store.meta.set(name, value),
     deleteMeta: (name) => store.meta.delete(name),
     setMetaIfAbsent: (guard, entries) => store.meta.setIfAbsent(guard, entries),
-    hasAnySealedRecord: () => store.keys.countSecrets() > 0 || store.backends.countCredentials() > 0,
+    // A team member's private key is sealed too: a new data key would orphan it.
+    hasAnySealedRecord: () => store.keys.countSecrets() > 0 || store.backends.countCredentials() > 0 || store.team.get() !== null,
   };
 }
 

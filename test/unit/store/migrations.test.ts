@@ -84,10 +84,11 @@ describe('migration 001 on a fresh file', () => {
       'rotation_consumers',
       'rotation_steps',
       'rotations',
+      'team_link',
     ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(8);
+    expect(LATEST).toBe(13);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -460,6 +461,44 @@ describe("migration 008: a key's owner, environment, tags and notes", () => {
     // Tags are a JSON array or nothing: anything else is refused by the file itself.
     expect(() => upgraded.prepare(`UPDATE keys SET tags = '{"pci":1}' WHERE key_id = 'k1'`).run()).toThrow(/CHECK constraint/);
     expect(() => upgraded.prepare("UPDATE keys SET tags = 'pci' WHERE key_id = 'k1'").run()).toThrow(/malformed JSON/);
+  });
+});
+
+describe('migration 013: the team link', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+
+  it('a version-7 file reads as a personal data folder, read-only too; upgraded, it links to one team and unlinks', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 7)).toBe(7);
+    db.prepare("INSERT INTO backends (id, name, type, created_at) VALUES (1, 'hand', 'manual', ?)").run(at);
+    db.close();
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(readOnly.team.get()).toBeNull();
+    readOnly.close();
+
+    const store = openStore();
+    expect(store.team.get()).toBeNull();
+    const link = {
+      teamId: 't-1',
+      team: 'ops',
+      databaseUrl: 'postgresql://bob@db/keys',
+      member: 'bob',
+      publicKey: randomBytes(32),
+      privateKeySealed: randomBytes(61),
+      linkedAt: at,
+      inventorySeq: 0,
+      secretsSeq: 0,
+    };
+    store.team.insert(link);
+    // One team per data folder: a second link is refused by the table itself.
+    expect(() => store.team.insert({ ...link, team: 'other' })).toThrow();
+    store.team.advance(7, 5, at);
+    expect(store.team.get()).toEqual({ ...link, inventorySeq: 7, secretsSeq: 5, pulledAt: at });
+    store.team.delete();
+    expect(store.team.get()).toBeNull();
+    expect(store.backends.list().map((b) => b.name)).toEqual(['hand']);
+    expect(schemaVersion(openRaw())).toBe(LATEST);
   });
 });
 

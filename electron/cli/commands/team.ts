@@ -1,0 +1,110 @@
+/** `keywarden team ...`: a team inventory on PostgreSQL (docs/team.md). The engine does the work; this prints it. */
+import type { TeamRole } from '../../core/team/schema.js';
+import { KeywardenError } from '../../core/errors.js';
+import { confirm, plural, table } from '../io.js';
+import type { CommandRun } from '../main.js';
+
+const DEFAULT_TEAM = 'keywarden';
+
+function databaseOption(values: Record<string, unknown>, command: string): string {
+  const url = values.database as string | undefined;
+  if (!url) throw new KeywardenError('invalid_input', `team ${command} needs --database postgresql://ROLE@HOST/DATABASE (the password from PGPASSWORD or PGPASSFILE)`);
+  return url;
+}
+
+export const teamInit: CommandRun = async ({ values, out, engine }) => {
+  const url = databaseOption(values, 'init');
+  const made = await (await engine()).teamInit(url, (values.team as string | undefined) ?? DEFAULT_TEAM);
+  out.result(
+    made,
+    () =>
+      `team "${made.team}" created; ${made.member} is its first admin (${plural(made.backends, 'backend')} and ${plural(made.keys, 'key')} published, secrets sealed under the team key)\nyour key fingerprint: ${made.fingerprint}`,
+  );
+  return 0;
+};
+
+export const teamJoin: CommandRun = async ({ values, out, engine }) => {
+  const url = databaseOption(values, 'join');
+  const joined = await (await engine()).teamJoin(url, (values.team as string | undefined) ?? DEFAULT_TEAM);
+  out.result(
+    joined,
+    () =>
+      `asked to join team "${joined.team}" as ${joined.member}\nyour key fingerprint: ${joined.fingerprint}\nRead it to an admin by phone or in person; they approve with:\n  keywarden team approve ${joined.member} --role viewer|operator|admin --fingerprint "${joined.fingerprint}"\nthen run "keywarden team sync"`,
+  );
+  return 0;
+};
+
+export const teamMembers: CommandRun = async ({ out, engine }) => {
+  const members = await (await engine()).teamMembers();
+  out.result(members, () =>
+    table(
+      ['MEMBER', 'ROLE', 'STATE', 'FINGERPRINT'],
+      members.map((m) => [m.member, m.role ?? '-', m.state, m.fingerprint]),
+    ),
+  );
+  return 0;
+};
+
+export const teamApprove: CommandRun = async ({ values, positionals, out, engine }) => {
+  const role = values.role as string | undefined;
+  const fingerprint = values.fingerprint as string | undefined;
+  if (!role || !['viewer', 'operator', 'admin'].includes(role)) throw new KeywardenError('invalid_input', 'team approve needs --role viewer, operator or admin');
+  if (!fingerprint) {
+    throw new KeywardenError(
+      'invalid_input',
+      `team approve needs --fingerprint: the fingerprint ${positionals[0]} read to you out of band (their "keywarden team status"); it must match the key on the server`,
+    );
+  }
+  const member = await (await engine()).teamApprove(positionals[0]!, role as TeamRole, fingerprint);
+  out.result(member, () => `${member.member} approved as ${member.role}${member.role === 'viewer' ? ' (reads the inventory; no secrets)' : '; the team key is wrapped for their key'}`);
+  return 0;
+};
+
+export const teamRemove: CommandRun = async ({ values, positionals, out, engine }) => {
+  const name = positionals[0]!;
+  await confirm(`Remove ${name} from the team? Their roles are revoked and the team key is rotated.`, Boolean(values.yes));
+  const report = await (await engine()).teamRemove(name);
+  out.result(report, () =>
+    [
+      `${report.member} removed; team key generation ${report.generation}, every secret and credential re-sealed`,
+      report.keysToRotate.length + report.credentialsToRotate.length === 0
+        ? `${report.member} never held the team key: nothing to rotate`
+        : `${report.member} could have read these; rotate them at their vendors ("keywarden rotate REF"):`,
+      ...report.keysToRotate.map((ref) => `  key ${ref}`),
+      ...report.credentialsToRotate.map((backend) => `  credential of backend ${backend}`),
+    ].join('\n'),
+  );
+  return 0;
+};
+
+export const teamLeave: CommandRun = async ({ values, out, engine }) => {
+  await confirm('Leave the team? This data folder stops following it (its copy stays readable); an admin then removes you.', Boolean(values.yes));
+  const left = await (await engine()).teamLeave();
+  out.result(left, () => `left team "${left.team}"; an admin finishes with "keywarden team remove ${left.member}"`);
+  return 0;
+};
+
+export const teamStatus: CommandRun = async ({ out, engine }) => {
+  const status = await (await engine()).teamStatus();
+  out.result(status, () =>
+    [
+      `team "${status.team}" at ${status.database}, as ${status.member}`,
+      `your key fingerprint: ${status.fingerprint}`,
+      `local copy: up to change ${status.localSeq}${status.pulledAt ? `, pulled ${status.pulledAt}` : ', never pulled'}`,
+      status.server.reachable
+        ? `server: ${status.server.state}${status.server.role ? ` as ${status.server.role}` : ''}; at change ${status.server.seq}; team key generation ${status.server.generation}; ${plural(status.server.pending, 'pending request')}`
+        : `server: unreachable (${status.server.problem}); the local copy stays readable`,
+    ].join('\n'),
+  );
+  return 0;
+};
+
+export const teamSync: CommandRun = async ({ out, engine }) => {
+  const pulled = await (await engine()).teamSync();
+  out.result(
+    pulled,
+    () =>
+      `pulled up to change ${pulled.seq}: ${plural(pulled.backends, 'backend')}, ${plural(pulled.keys, 'key')}, ${pulled.removed} removed, ${plural(pulled.secrets, 'secret')}, ${plural(pulled.credentials, 'credential')}`,
+  );
+  return 0;
+};

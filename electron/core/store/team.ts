@@ -1,0 +1,78 @@
+/**
+ * The team link (`team_link`, migration 013): whether this data folder is a team home, and what it needs to copy the
+ * team's inventory (docs/team.md): the team, the database URL (never with a password), this member's role and public
+ * key, the private key sealed by the vault (opaque bytes here), and the pull cursors. Reached as `InventoryStore.team`.
+ */
+import type { StoreConnection } from './connection.js';
+
+export interface TeamLink {
+  teamId: string;
+  team: string;
+  databaseUrl: string;
+  member: string;
+  publicKey: Buffer;
+  privateKeySealed: Buffer;
+  linkedAt: string;
+  /** The team's change sequence up to which backends, keys and removals were copied. */
+  inventorySeq: number;
+  /** The same for key secrets and backend credentials (only operators and admins read them). */
+  secretsSeq: number;
+  pulledAt: string | null;
+}
+
+interface TeamLinkRow {
+  team_id: string;
+  team: string;
+  database_url: string;
+  member: string;
+  public_key: Buffer;
+  private_key_sealed: Buffer;
+  linked_at: string;
+  inventory_seq: number;
+  secrets_seq: number;
+  pulled_at: string | null;
+}
+
+export class TeamLinkTable {
+  constructor(private readonly conn: StoreConnection) {}
+
+  /** The link, or null for a personal data folder (also a read-only file older than migration 013). */
+  get(): TeamLink | null {
+    return this.conn.guard(() => {
+      if (!this.conn.db.prepare<{ found: number }>("SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = 'team_link'").get()?.found) return null;
+      const row = this.conn.db.prepare<TeamLinkRow>('SELECT * FROM team_link WHERE only = 1').get();
+      if (!row) return null;
+      return {
+        teamId: row.team_id,
+        team: row.team,
+        databaseUrl: row.database_url,
+        member: row.member,
+        publicKey: row.public_key,
+        privateKeySealed: row.private_key_sealed,
+        linkedAt: row.linked_at,
+        inventorySeq: row.inventory_seq,
+        secretsSeq: row.secrets_seq,
+        pulledAt: row.pulled_at,
+      };
+    });
+  }
+
+  /** Links the data folder (joins the caller's transaction, so the link and its audit event commit together). */
+  insert(link: Omit<TeamLink, 'pulledAt'>): void {
+    this.conn.guard(() =>
+      this.conn.db
+        .prepare('INSERT INTO team_link (only, team_id, team, database_url, member, public_key, private_key_sealed, linked_at, inventory_seq, secrets_seq) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(link.teamId, link.team, link.databaseUrl, link.member, link.publicKey, link.privateKeySealed, link.linkedAt, link.inventorySeq, link.secretsSeq),
+    );
+  }
+
+  /** Moves the cursors after a pull (in the pull's transaction). */
+  advance(inventorySeq: number, secretsSeq: number, at: string): void {
+    this.conn.guard(() => this.conn.db.prepare('UPDATE team_link SET inventory_seq = ?, secrets_seq = ?, pulled_at = ? WHERE only = 1').run(inventorySeq, secretsSeq, at));
+  }
+
+  /** Unlinks (`team leave`): the private key goes with the row; the copied inventory stays. */
+  delete(): void {
+    this.conn.guard(() => this.conn.db.prepare('DELETE FROM team_link').run());
+  }
+}

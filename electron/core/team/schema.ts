@@ -1,0 +1,185 @@
+/**
+ * The team's schema in PostgreSQL, as numbered versions (like the local store's migrations: each version is applied
+ * once, in order, in the transaction that needs it; a version that has shipped is never edited). `team init` applies
+ * them all; every other command checks the version it finds (`requireTeamSchema`). The design is docs/team.md:
+ * group roles per team role, grants that keep sealed secrets and credentials away from viewers entirely, and
+ * row-level security (forced, so the owner goes through it too) for what grants cannot say.
+ */
+import { KeywardenError } from '../errors.js';
+import { quoteIdent, type TeamQuery } from './pg.js';
+
+export const TEAM_ROLES = ['viewer', 'operator', 'admin'] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+
+/** A team name is a PostgreSQL schema name and the stem of three role names: kept to what needs no quoting anywhere. */
+export function checkTeamName(team: string): string {
+  if (!/^[a-z][a-z0-9_]{0,39}$/.test(team)) {
+    throw new KeywardenError('invalid_input', `a team name is 1 to 40 lower-case letters, digits and underscores, starting with a letter ("${team}" is not)`);
+  }
+  return team;
+}
+
+/** The group role of a team role: `<team>_viewer`, `<team>_operator`, `<team>_admin` (roles are cluster-wide). */
+export function groupRole(team: string, role: TeamRole): string {
+  return `${team}_${role}`;
+}
+
+interface TeamSchemaVersion {
+  version: number;
+  name: string;
+  sql: (team: string) => string;
+}
+
+export const TEAM_SCHEMA_VERSIONS: readonly TeamSchemaVersion[] = [
+  {
+    version: 1,
+    name: 'members, wrapped team keys, backends, keys, sealed secrets and credentials, removals, audit, the change counter',
+    sql: (team) => {
+      const s = quoteIdent(team);
+      const viewer = quoteIdent(groupRole(team, 'viewer'));
+      const operator = quoteIdent(groupRole(team, 'operator'));
+      const admin = quoteIdent(groupRole(team, 'admin'));
+      const viewerName = groupRole(team, 'viewer');
+      return `
+        CREATE SCHEMA ${s};
+        CREATE ROLE ${viewer} NOLOGIN;
+        CREATE ROLE ${operator} NOLOGIN IN ROLE ${viewer};
+        CREATE ROLE ${admin} NOLOGIN IN ROLE ${operator};
+
+        CREATE TABLE ${s}.meta (name text PRIMARY KEY, value text NOT NULL);
+        -- One row: the change sequence. Every write takes the next number with UPDATE ... RETURNING; the row lock
+        -- serialises writers, so changes commit in sequence order and a pull that sees N has seen all up to N.
+        CREATE TABLE ${s}.counter (single boolean PRIMARY KEY DEFAULT true CHECK (single), seq bigint NOT NULL);
+        INSERT INTO ${s}.counter VALUES (true, 0);
+
+        CREATE TABLE ${s}.members (
+          role_name    name PRIMARY KEY DEFAULT current_user,
+          public_key   bytea NOT NULL CHECK (length(public_key) = 32),
+          fingerprint  text NOT NULL,
+          team_role    text CHECK (team_role IN ('viewer', 'operator', 'admin')),
+          requested_at timestamptz NOT NULL DEFAULT now(),
+          approved_by  name,
+          approved_at  timestamptz,
+          left_at      timestamptz
+        );
+        CREATE TABLE ${s}.team_keys (
+          generation integer NOT NULL,
+          member     name NOT NULL,
+          wrapped    bytea NOT NULL,
+          PRIMARY KEY (generation, member)
+        );
+        CREATE TABLE ${s}.backends (
+          name              text PRIMARY KEY,
+          type              text NOT NULL,
+          url               text,
+          settings          text NOT NULL DEFAULT '{}',
+          rotate_every_days integer,
+          created_at        text NOT NULL,
+          seq               bigint NOT NULL
+        );
+        CREATE TABLE ${s}.backend_credentials (
+          backend    text PRIMARY KEY REFERENCES ${s}.backends(name) ON DELETE CASCADE,
+          sealed     bytea NOT NULL,
+          generation integer NOT NULL,
+          seq        bigint NOT NULL
+        );
+        CREATE TABLE ${s}.keys (
+          backend       text NOT NULL REFERENCES ${s}.backends(name) ON DELETE CASCADE,
+          key_id        text NOT NULL,
+          name          text NOT NULL,
+          prefix        text,
+          status        text NOT NULL CHECK (status IN ('active', 'grace', 'revoked', 'expired')),
+          created_at    text,
+          expires_at    text,
+          grace_ends_at text,
+          last_used_at  text,
+          details       text NOT NULL DEFAULT '{}',
+          seq           bigint NOT NULL,
+          changed_by    name NOT NULL DEFAULT current_user,
+          PRIMARY KEY (backend, key_id)
+        );
+        CREATE INDEX keys_seq ON ${s}.keys (seq);
+        CREATE TABLE ${s}.key_secrets (
+          backend    text NOT NULL,
+          key_id     text NOT NULL,
+          sealed     bytea NOT NULL,
+          generation integer NOT NULL,
+          cached_at  text NOT NULL,
+          seq        bigint NOT NULL,
+          PRIMARY KEY (backend, key_id),
+          FOREIGN KEY (backend, key_id) REFERENCES ${s}.keys (backend, key_id) ON DELETE CASCADE
+        );
+        CREATE TABLE ${s}.tombstones (backend text NOT NULL, key_id text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (backend, key_id));
+        CREATE TABLE ${s}.audit (
+          id        bigserial PRIMARY KEY,
+          seq       bigint NOT NULL,
+          at        text NOT NULL,
+          member    name NOT NULL DEFAULT current_user,
+          action    text NOT NULL,
+          backend   text,
+          ref       text,
+          outcome   text NOT NULL CHECK (outcome IN ('ok', 'failed', 'unknown')),
+          detail    text,
+          prev_hash text NOT NULL,
+          hash      text NOT NULL
+        );
+
+        -- Anyone who may connect to the database may ask to join (RLS: only as themselves, only as pending).
+        GRANT USAGE ON SCHEMA ${s} TO PUBLIC;
+        GRANT SELECT ON ${s}.meta TO PUBLIC;
+        GRANT SELECT, INSERT ON ${s}.members TO PUBLIC;
+        GRANT UPDATE (left_at) ON ${s}.members TO PUBLIC;
+        -- Viewers: the inventory's metadata. No grant at all on key_secrets or backend_credentials.
+        GRANT SELECT ON ${s}.counter, ${s}.backends, ${s}.keys, ${s}.tombstones, ${s}.audit, ${s}.team_keys TO ${viewer};
+        -- Operators: use and write keys and their secrets; read credentials.
+        GRANT UPDATE ON ${s}.counter TO ${operator};
+        GRANT INSERT, UPDATE, DELETE ON ${s}.keys, ${s}.tombstones TO ${operator};
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.key_secrets TO ${operator};
+        GRANT SELECT ON ${s}.backend_credentials TO ${operator};
+        GRANT INSERT ON ${s}.audit TO ${operator};
+        GRANT USAGE ON SEQUENCE ${s}.audit_id_seq TO ${operator};
+        -- Admins: backends and their credentials, members, team keys, the current key generation.
+        GRANT INSERT, UPDATE, DELETE ON ${s}.backends, ${s}.backend_credentials, ${s}.team_keys TO ${admin};
+        GRANT UPDATE, DELETE ON ${s}.members TO ${admin};
+        GRANT UPDATE ON ${s}.meta TO ${admin};
+
+        ALTER TABLE ${s}.members ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE ${s}.members FORCE ROW LEVEL SECURITY;
+        CREATE POLICY members_read ON ${s}.members FOR SELECT USING (role_name = current_user OR pg_has_role(current_user, '${viewerName}', 'USAGE'));
+        CREATE POLICY members_join ON ${s}.members FOR INSERT
+          WITH CHECK (role_name = current_user AND team_role IS NULL AND approved_by IS NULL AND approved_at IS NULL AND left_at IS NULL);
+        CREATE POLICY members_leave ON ${s}.members FOR UPDATE USING (role_name = current_user) WITH CHECK (role_name = current_user);
+        CREATE POLICY members_admin ON ${s}.members FOR ALL TO ${admin} USING (true) WITH CHECK (true);
+
+        ALTER TABLE ${s}.team_keys ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE ${s}.team_keys FORCE ROW LEVEL SECURITY;
+        CREATE POLICY team_keys_own ON ${s}.team_keys FOR SELECT USING (member = current_user);
+        CREATE POLICY team_keys_admin ON ${s}.team_keys FOR ALL TO ${admin} USING (true) WITH CHECK (true);
+
+        ALTER TABLE ${s}.audit ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE ${s}.audit FORCE ROW LEVEL SECURITY;
+        CREATE POLICY audit_read ON ${s}.audit FOR SELECT USING (true);
+        CREATE POLICY audit_write ON ${s}.audit FOR INSERT WITH CHECK (member = current_user);
+      `;
+    },
+  },
+];
+
+export const TEAM_SCHEMA_VERSION = TEAM_SCHEMA_VERSIONS.at(-1)!.version;
+
+/** Creates the team's schema at the newest version (inside the caller's transaction: `team init`). */
+export async function createTeamSchema(tx: TeamQuery, team: string): Promise<void> {
+  for (const version of TEAM_SCHEMA_VERSIONS) await tx.query(version.sql(team));
+  await tx.query(`INSERT INTO ${quoteIdent(team)}.meta (name, value) VALUES ('schema_version', $1)`, [String(TEAM_SCHEMA_VERSION)]);
+}
+
+/** The team's meta records (readable by anyone who may connect): its id, schema version, key generation, audit genesis. */
+export async function readTeamMeta(db: TeamQuery, team: string): Promise<{ teamId: string; schemaVersion: number; generation: number; genesis: string }> {
+  const rows = await db.query<{ name: string; value: string }>(`SELECT name, value FROM ${quoteIdent(team)}.meta`);
+  const meta = new Map(rows.map((row) => [row.name, row.value]));
+  const schemaVersion = Number(meta.get('schema_version'));
+  if (schemaVersion > TEAM_SCHEMA_VERSION) {
+    throw new KeywardenError('conflict', `the team "${team}" was set up by a newer Keywarden (team schema ${schemaVersion}, this one knows ${TEAM_SCHEMA_VERSION}); update Keywarden`);
+  }
+  return { teamId: meta.get('team_id') ?? '', schemaVersion, generation: Number(meta.get('generation') ?? 0), genesis: meta.get('audit_genesis') ?? '' };
+}

@@ -1,0 +1,727 @@
+/**
+ * The team inventory's workflows (docs/team.md), over the engine's context: `team init`, `join`, `approve`,
+ * `members`, `remove`, `leave`, `status`, `sync` (the pull into the local copy), and a manual key written to the team.
+ * Loaded only when a team command runs or a team home writes, so `pg` and HPKE cost nothing elsewhere.
+ *
+ * Rules kept here, once:
+ * - every write to the team is one PostgreSQL transaction that takes the next change number (`nextSeq`, the row lock
+ *   that orders all writers) and appends its event to the team's hash-chained audit;
+ * - secrets and credentials reach PostgreSQL only sealed under the team key, in the vault's record format with the
+ *   same record identity as locally (`sealWith`); the team key only wrapped with HPKE for one member (`hpke.ts`);
+ * - writes go to the server, then the local copy follows by a pull; nothing is queued while the server is away.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AuditOutcome, Key } from '../../../shared/domain.js';
+import type { RemoteKey } from '../backends/backend.js';
+import { KeywardenError } from '../errors.js';
+import { AUDIT_CHAIN_VERSION, auditEventHash } from '../store/audit-chain.js';
+import type { BackendRow } from '../store/store.js';
+import type { TeamLink } from '../store/team.js';
+import { openWith, sealWith } from '../vault/vault.js';
+import { boundKeySecretIdentity, credentialIdentity, type EngineContext } from '../workflows/context.js';
+import type { KeyWorkflows, ManualKeyInput } from '../workflows/keys.js';
+import { checkDatabaseUrl, describeDatabase } from './connection-settings.js';
+import { checkPublicKey, fingerprint, generateMemberKeyPair, newTeamKey, unwrapTeamKey, wrapInfo, wrapTeamKey } from './hpke.js';
+import { connectTeamDatabase, quoteIdent, type TeamDatabase, type TeamQuery } from './pg.js';
+import { checkTeamName, createTeamSchema, groupRole, readTeamMeta, TEAM_ROLES, type TeamRole } from './schema.js';
+
+export interface TeamMember {
+  member: string;
+  role: TeamRole | null;
+  state: 'pending' | 'approved' | 'left';
+  fingerprint: string;
+  requestedAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+}
+
+export interface TeamStatus {
+  team: string;
+  database: string;
+  member: string;
+  fingerprint: string;
+  linkedAt: string;
+  pulledAt: string | null;
+  localSeq: number;
+  /** What the server says, or why it could not be asked. */
+  server: { reachable: true; role: TeamRole | null; state: TeamMember['state'] | 'removed'; seq: number; generation: number; pending: number } | { reachable: false; problem: string };
+}
+
+export interface PullReport {
+  backends: number;
+  keys: number;
+  removed: number;
+  secrets: number;
+  credentials: number;
+  seq: number;
+}
+
+export interface RemovalReport {
+  member: string;
+  generation: number;
+  /** Keys whose secret the removed member could have read: rotate them at their vendors. */
+  keysToRotate: string[];
+  /** Backends whose credential the removed member could have read. */
+  credentialsToRotate: string[];
+}
+
+interface PgKeyRow {
+  backend: string;
+  key_id: string;
+  name: string;
+  prefix: string | null;
+  status: RemoteKey['status'];
+  created_at: string | null;
+  expires_at: string | null;
+  grace_ends_at: string | null;
+  last_used_at: string | null;
+  details: string;
+}
+
+interface PgBackendRow {
+  name: string;
+  type: BackendRow['type'];
+  url: string | null;
+  settings: string;
+  rotate_every_days: number | null;
+  created_at: string;
+}
+
+/** The record identity of a member's private key in the local vault: bound to the team and the member. */
+function memberKeyIdentity(teamId: string, member: string): string {
+  return `team-member-key:${teamId}\n${member}`;
+}
+
+function normaliseFingerprint(text: string): string {
+  return text.replace(/[\s:-]/g, '').toLowerCase();
+}
+
+export class TeamWorkflows {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly keys: KeyWorkflows,
+  ) {}
+
+  /** The link of this team home, or `invalid_input` naming how to make one. */
+  requireLink(): TeamLink {
+    const link = this.ctx.store.team.get();
+    if (!link) {
+      throw new KeywardenError(
+        'invalid_input',
+        `${this.ctx.store.path} is not a team home: "keywarden team init --database URL" starts a team, "keywarden team join --database URL" asks to join one`,
+      );
+    }
+    return link;
+  }
+
+  // ---- init and join -----------------------------------------------------------------------------
+
+  /**
+   * Creates the team's schema, roles and grants in an existing database, makes the caller its first admin, and
+   * publishes this data folder's backends and keys (secrets re-sealed under the new team key), in one transaction.
+   */
+  async init(url: string, team: string): Promise<{ team: string; member: string; fingerprint: string; backends: number; keys: number }> {
+    checkDatabaseUrl(url);
+    checkTeamName(team);
+    this.refuseLinked();
+    const db = await connectTeamDatabase(url);
+    try {
+      if ((await db.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [team])).length > 0) {
+        throw new KeywardenError('conflict', `a team named "${team}" already exists in ${describeDatabase(url)}: ask to join it with "keywarden team join --database URL --team ${team}"`);
+      }
+      const teamId = randomUUID();
+      const pair = await generateMemberKeyPair();
+      const teamKey = newTeamKey();
+      // The vault first: a keychain problem stops init before anything exists on the server.
+      const privateKeySealed = await this.ctx.vault.seal(memberKeyIdentity(teamId, db.role), pair.privateKey.toString('base64'));
+      const published = await this.localInventorySealed(teamKey);
+      const s = quoteIdent(team);
+      const seq = await db.transaction(async (tx) => {
+        await createTeamSchema(tx, team);
+        for (const role of TEAM_ROLES) await tx.query(`GRANT ${quoteIdent(groupRole(team, role))} TO CURRENT_USER WITH ADMIN OPTION`);
+        await tx.query(`INSERT INTO ${s}.meta (name, value) VALUES ('team_id', $1), ('generation', '1'), ('audit_genesis', $2)`, [teamId, randomBytes(32).toString('hex')]);
+        await tx.query(`INSERT INTO ${s}.members (public_key, fingerprint, team_role, approved_by, approved_at) VALUES ($1, $2, 'admin', current_user, now())`, [
+          pair.publicKey,
+          fingerprint(pair.publicKey),
+        ]);
+        await tx.query(`INSERT INTO ${s}.team_keys (generation, member, wrapped) VALUES (1, current_user, $1)`, [await wrapTeamKey(pair.publicKey, teamKey, wrapInfo(teamId, 1, db.role))]);
+        const seq = await nextSeq(tx, team);
+        for (const backend of published.backends) {
+          await tx.query(`INSERT INTO ${s}.backends (name, type, url, settings, rotate_every_days, created_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+            backend.row.name,
+            backend.row.type,
+            backend.row.url,
+            JSON.stringify(backend.row.settings),
+            backend.row.rotateEveryDays,
+            backend.row.createdAt,
+            seq,
+          ]);
+          if (backend.credential) await tx.query(`INSERT INTO ${s}.backend_credentials (backend, sealed, generation, seq) VALUES ($1, $2, 1, $3)`, [backend.row.name, backend.credential, seq]);
+        }
+        for (const { backend, key, sealed } of published.keys) {
+          await insertKey(tx, team, backend, key, seq);
+          if (sealed)
+            await tx.query(`INSERT INTO ${s}.key_secrets (backend, key_id, sealed, generation, cached_at, seq) VALUES ($1, $2, $3, 1, $4, $5)`, [
+              backend,
+              key.id,
+              sealed,
+              new Date().toISOString(),
+              seq,
+            ]);
+        }
+        await appendTeamAudit(tx, team, seq, 'team.init', null, null, 'ok', `${published.backends.length} backends, ${published.keys.length} keys published`);
+        return seq;
+      });
+      this.ctx.store.transaction(() => {
+        this.ctx.store.team.insert({
+          teamId,
+          team,
+          databaseUrl: url,
+          member: db.role,
+          publicKey: pair.publicKey,
+          privateKeySealed,
+          linkedAt: new Date().toISOString(),
+          inventorySeq: seq,
+          secretsSeq: seq,
+        });
+        this.ctx.audit('team.init', null, null, 'ok', `team ${team} at ${describeDatabase(url)}, first admin ${db.role}`);
+      });
+      return { team, member: db.role, fingerprint: fingerprint(pair.publicKey), backends: published.backends.length, keys: published.keys.length };
+    } finally {
+      await db.close();
+    }
+  }
+
+  /** Asks to join: a new key pair, its public half registered as pending; the fingerprint to read to an admin. */
+  async join(url: string, team: string): Promise<{ team: string; member: string; fingerprint: string }> {
+    checkDatabaseUrl(url);
+    checkTeamName(team);
+    this.refuseLinked();
+    if (this.ctx.store.backends.list().length > 0) {
+      throw new KeywardenError('conflict', `${this.ctx.store.path} already holds an inventory of its own; join a team in a new data folder (--home NEW_FOLDER): its inventory will be the team's`);
+    }
+    const db = await connectTeamDatabase(url);
+    try {
+      const meta = await readTeamMeta(db, team);
+      const pair = await generateMemberKeyPair();
+      const privateKeySealed = await this.ctx.vault.seal(memberKeyIdentity(meta.teamId, db.role), pair.privateKey.toString('base64'));
+      const existing = await db.query<{ role_name: string }>(`SELECT role_name FROM ${quoteIdent(team)}.members WHERE role_name = current_user`);
+      if (existing.length > 0) {
+        throw new KeywardenError('conflict', `${db.role} is already a member of team "${team}" or has asked to join; an admin can remove the request with "keywarden team remove ${db.role}"`);
+      }
+      await db.query(`INSERT INTO ${quoteIdent(team)}.members (public_key, fingerprint) VALUES ($1, $2)`, [pair.publicKey, fingerprint(pair.publicKey)]);
+      this.ctx.store.transaction(() => {
+        this.ctx.store.team.insert({
+          teamId: meta.teamId,
+          team,
+          databaseUrl: url,
+          member: db.role,
+          publicKey: pair.publicKey,
+          privateKeySealed,
+          linkedAt: new Date().toISOString(),
+          inventorySeq: 0,
+          secretsSeq: 0,
+        });
+        this.ctx.audit('team.join', null, null, 'ok', `asked to join team ${team} at ${describeDatabase(url)} as ${db.role}`);
+      });
+      return { team, member: db.role, fingerprint: fingerprint(pair.publicKey) };
+    } finally {
+      await db.close();
+    }
+  }
+
+  // ---- members -----------------------------------------------------------------------------------
+
+  async members(): Promise<TeamMember[]> {
+    const link = this.requireLink();
+    return this.withTeam(link, async (db) => listMembers(db, link.team));
+  }
+
+  /**
+   * Approves a member (or changes an approved member's role): the fingerprint the approver compared out of band
+   * must match the key on the server, else nothing changes. Operators and admins get the team key wrapped for them.
+   */
+  async approve(member: string, role: TeamRole, expectedFingerprint: string): Promise<TeamMember> {
+    if (!TEAM_ROLES.includes(role)) throw new KeywardenError('invalid_input', `a team role is one of ${TEAM_ROLES.join(', ')} ("${role}" is not)`);
+    const link = this.requireLink();
+    return this.withTeam(link, async (db) => {
+      const meta = await readTeamMeta(db, link.team);
+      const s = quoteIdent(link.team);
+      await db.transaction(async (tx) => {
+        const seq = await nextSeq(tx, link.team);
+        const row = (await tx.query<{ public_key: Buffer; fingerprint: string }>(`SELECT public_key, fingerprint FROM ${s}.members WHERE role_name = $1 FOR UPDATE`, [member]))[0];
+        if (!row) throw new KeywardenError('not_found', `${member} has not asked to join team "${link.team}" ("keywarden team members" lists who has)`);
+        checkPublicKey(row.public_key);
+        const actual = fingerprint(row.public_key);
+        if (normaliseFingerprint(expectedFingerprint) !== normaliseFingerprint(actual)) {
+          throw new KeywardenError(
+            'invalid_input',
+            `the fingerprint given does not match ${member}'s key on the server: nothing was approved. Ask ${member} to read the fingerprint from "keywarden team status" again; if it still differs, someone replaced the key`,
+          );
+        }
+        for (const r of TEAM_ROLES) await tx.query(`REVOKE ${quoteIdent(groupRole(link.team, r))} FROM ${quoteIdent(member)}`);
+        const grants = role === 'admin' ? TEAM_ROLES : [role];
+        for (const r of grants) await tx.query(`GRANT ${quoteIdent(groupRole(link.team, r))} TO ${quoteIdent(member)}${role === 'admin' ? ' WITH ADMIN OPTION' : ''}`);
+        await tx.query(`UPDATE ${s}.members SET team_role = $2, approved_by = current_user, approved_at = now(), left_at = NULL WHERE role_name = $1`, [member, role]);
+        await tx.query(`DELETE FROM ${s}.team_keys WHERE member = $1`, [member]);
+        if (role !== 'viewer') {
+          const teamKey = await this.teamKey(tx, link, meta.generation);
+          await tx.query(`INSERT INTO ${s}.team_keys (generation, member, wrapped) VALUES ($1, $2, $3)`, [
+            meta.generation,
+            member,
+            await wrapTeamKey(row.public_key, teamKey, wrapInfo(link.teamId, meta.generation, member)),
+          ]);
+          teamKey.fill(0);
+        }
+        await appendTeamAudit(tx, link.team, seq, 'team.approve', null, member, 'ok', `as ${role}`);
+      });
+      this.ctx.audit('team.approve', null, member, 'ok', `as ${role}`);
+      return (await listMembers(db, link.team)).find((m) => m.member === member)!;
+    });
+  }
+
+  /**
+   * Removes a member: roles revoked, the member's row and wraps deleted, a new team key generation wrapped for every
+   * remaining operator and admin, every secret and credential re-sealed under it, in one transaction. Returns what the
+   * removed member could have read, to rotate at the vendors.
+   */
+  async remove(member: string): Promise<RemovalReport> {
+    const link = this.requireLink();
+    if (member === link.member)
+      throw new KeywardenError('invalid_input', `you cannot remove yourself; "keywarden team leave" leaves, and another admin then runs "keywarden team remove ${member}"`);
+    const report = await this.withTeam(link, async (db) => {
+      const meta = await readTeamMeta(db, link.team);
+      const s = quoteIdent(link.team);
+      return db.transaction(async (tx) => {
+        const seq = await nextSeq(tx, link.team);
+        const members = await tx.query<{ role_name: string; team_role: TeamRole | null; public_key: Buffer }>(`SELECT role_name, team_role, public_key FROM ${s}.members FOR UPDATE`);
+        if (!members.some((m) => m.role_name === member)) throw new KeywardenError('not_found', `${member} is not a member of team "${link.team}"`);
+        const heldKey = (await tx.query(`SELECT 1 FROM ${s}.team_keys WHERE member = $1`, [member])).length > 0;
+        const oldKey = await this.teamKey(tx, link, meta.generation);
+        const generation = meta.generation + 1;
+        const newKey = newTeamKey();
+        for (const r of TEAM_ROLES) await tx.query(`REVOKE ${quoteIdent(groupRole(link.team, r))} FROM ${quoteIdent(member)}`);
+        await tx.query(`DELETE FROM ${s}.members WHERE role_name = $1`, [member]);
+        await tx.query(`DELETE FROM ${s}.team_keys`);
+        for (const m of members) {
+          if (m.role_name === member || (m.team_role !== 'operator' && m.team_role !== 'admin')) continue;
+          await tx.query(`INSERT INTO ${s}.team_keys (generation, member, wrapped) VALUES ($1, $2, $3)`, [
+            generation,
+            m.role_name,
+            await wrapTeamKey(m.public_key, newKey, wrapInfo(link.teamId, generation, m.role_name)),
+          ]);
+        }
+        const secrets = await tx.query<{ backend: string; key_id: string; sealed: Buffer; type: BackendRow['type']; url: string | null; details: string }>(
+          `SELECT s.backend, s.key_id, s.sealed, b.type, b.url, k.details FROM ${s}.key_secrets s JOIN ${s}.keys k USING (backend, key_id) JOIN ${s}.backends b ON b.name = s.backend ORDER BY s.backend, s.key_id FOR UPDATE OF s`,
+        );
+        for (const secret of secrets) {
+          const identity = boundKeySecretIdentity({ name: secret.backend, type: secret.type, url: secret.url }, secret.key_id, JSON.parse(secret.details) as RemoteKey['details']);
+          await tx.query(`UPDATE ${s}.key_secrets SET sealed = $3, generation = $4, seq = $5 WHERE backend = $1 AND key_id = $2`, [
+            secret.backend,
+            secret.key_id,
+            reseal(oldKey, newKey, identity, secret.sealed, `${secret.backend}/${secret.key_id}`),
+            generation,
+            seq,
+          ]);
+        }
+        const credentials = await tx.query<{ backend: string; sealed: Buffer; type: BackendRow['type']; url: string | null }>(
+          `SELECT c.backend, c.sealed, b.type, b.url FROM ${s}.backend_credentials c JOIN ${s}.backends b ON b.name = c.backend ORDER BY c.backend FOR UPDATE OF c`,
+        );
+        for (const credential of credentials) {
+          const identity = credentialIdentity({ name: credential.backend, type: credential.type, url: credential.url });
+          await tx.query(`UPDATE ${s}.backend_credentials SET sealed = $2, generation = $3, seq = $4 WHERE backend = $1`, [
+            credential.backend,
+            reseal(oldKey, newKey, identity, credential.sealed, `credential of ${credential.backend}`),
+            generation,
+            seq,
+          ]);
+        }
+        await tx.query(`UPDATE ${s}.meta SET value = $1 WHERE name = 'generation'`, [String(generation)]);
+        oldKey.fill(0);
+        newKey.fill(0);
+        const keysToRotate = heldKey ? secrets.map((row) => `${row.backend}/${row.key_id}`) : [];
+        const credentialsToRotate = heldKey ? credentials.map((row) => row.backend) : [];
+        await appendTeamAudit(
+          tx,
+          link.team,
+          seq,
+          'team.remove',
+          null,
+          member,
+          'ok',
+          `team key generation ${generation}; ${keysToRotate.length} keys and ${credentialsToRotate.length} credentials to rotate`,
+        );
+        return { member, generation, keysToRotate, credentialsToRotate };
+      });
+    });
+    this.ctx.audit('team.remove', null, member, 'ok', `team key generation ${report.generation}`);
+    return report;
+  }
+
+  /** Leaves: marked as left on the server (an admin's `team remove` revokes and rotates), then the data folder is unlinked. */
+  async leave(): Promise<{ team: string; member: string }> {
+    const link = this.requireLink();
+    await this.withTeam(link, (db) => db.query(`UPDATE ${quoteIdent(link.team)}.members SET left_at = now() WHERE role_name = current_user`));
+    this.ctx.store.transaction(() => {
+      this.ctx.store.team.delete();
+      this.ctx.audit('team.leave', null, null, 'ok', `left team ${link.team}; the copied inventory stays in this data folder`);
+    });
+    return { team: link.team, member: link.member };
+  }
+
+  async status(): Promise<TeamStatus> {
+    const link = this.requireLink();
+    const local = {
+      team: link.team,
+      database: describeDatabase(link.databaseUrl),
+      member: link.member,
+      fingerprint: fingerprint(link.publicKey),
+      linkedAt: link.linkedAt,
+      pulledAt: link.pulledAt,
+      localSeq: link.inventorySeq,
+    };
+    try {
+      const server = await this.withTeam(link, async (db) => {
+        const meta = await readTeamMeta(db, link.team);
+        const members = await listMembers(db, link.team);
+        const me = members.find((m) => m.member === link.member);
+        const seq = me?.state === 'approved' ? Number((await db.query<{ seq: string }>(`SELECT seq FROM ${quoteIdent(link.team)}.counter`))[0]!.seq) : 0;
+        return {
+          reachable: true as const,
+          role: me?.role ?? null,
+          state: me?.state ?? ('removed' as const),
+          seq,
+          generation: meta.generation,
+          pending: members.filter((m) => m.state === 'pending').length,
+        };
+      });
+      return { ...local, server };
+    } catch (error) {
+      const problem = error instanceof KeywardenError ? error.message : String(error);
+      return { ...local, server: { reachable: false, problem } };
+    }
+  }
+
+  // ---- the local copy ----------------------------------------------------------------------------
+
+  /**
+   * Pulls the team's changes since the cursors, from one snapshot, into the local copy in one SQLite transaction:
+   * backends, keys and removals for everyone; secrets and credentials (opened with the team key, sealed again under
+   * this data folder's key) for operators and admins.
+   */
+  async pull(): Promise<PullReport> {
+    const link = this.requireLink();
+    const fetched = await this.withTeam(link, (db) =>
+      db.transaction(
+        async (tx) => {
+          const s = quoteIdent(link.team);
+          const me = (await tx.query<{ team_role: TeamRole | null }>(`SELECT team_role FROM ${s}.members WHERE role_name = current_user`))[0];
+          if (!me) throw new KeywardenError('forbidden', `${link.member} is no longer a member of team "${link.team}"; the local copy stays as it was`);
+          if (!me.team_role)
+            throw new KeywardenError(
+              'forbidden',
+              `${link.member} is not approved yet: an admin runs "keywarden team approve ${link.member} --role ROLE --fingerprint ${fingerprint(link.publicKey)}"`,
+            );
+          const head = Number((await tx.query<{ seq: string }>(`SELECT seq FROM ${s}.counter`))[0]!.seq);
+          const backends = await tx.query<PgBackendRow & { seq: string }>(`SELECT * FROM ${s}.backends WHERE seq > $1 ORDER BY seq`, [link.inventorySeq]);
+          const keys = await tx.query<PgKeyRow>(`SELECT * FROM ${s}.keys WHERE seq > $1 ORDER BY seq`, [link.inventorySeq]);
+          const tombstones = await tx.query<{ backend: string; key_id: string }>(`SELECT backend, key_id FROM ${s}.tombstones WHERE seq > $1 ORDER BY seq`, [link.inventorySeq]);
+          let secrets: { backend: string; key_id: string; sealed: Buffer; generation: number; cached_at: string }[] = [];
+          let credentials: { backend: string; sealed: Buffer; generation: number }[] = [];
+          let teamKeys = new Map<number, Buffer>();
+          if (me.team_role !== 'viewer') {
+            secrets = await tx.query(`SELECT backend, key_id, sealed, generation, cached_at FROM ${s}.key_secrets WHERE seq > $1 ORDER BY seq`, [link.secretsSeq]);
+            credentials = await tx.query(`SELECT backend, sealed, generation FROM ${s}.backend_credentials WHERE seq > $1 ORDER BY seq`, [link.secretsSeq]);
+            if (secrets.length + credentials.length > 0) teamKeys = await this.ownTeamKeys(tx, link);
+          }
+          return { head, role: me.team_role, backends, keys, tombstones, secrets, credentials, teamKeys };
+        },
+        { isolation: 'repeatable read' },
+      ),
+    );
+    try {
+      return await this.applyPull(link, fetched);
+    } finally {
+      for (const key of fetched.teamKeys.values()) key.fill(0);
+    }
+  }
+
+  /** A manual key written to the team (one PostgreSQL transaction with its sealed secret and audit event), then pulled. */
+  async addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
+    const link = this.requireLink();
+    const { row, remote } = await this.keys.manualKeyDraft(backendName, input);
+    await this.withTeam(link, async (db) => {
+      const meta = await readTeamMeta(db, link.team);
+      const s = quoteIdent(link.team);
+      await db.transaction(async (tx) => {
+        const seq = await nextSeq(tx, link.team);
+        await insertKey(tx, link.team, row.name, remote, seq);
+        if (input.secret) {
+          const teamKey = await this.teamKey(tx, link, meta.generation);
+          const sealed = sealWith(teamKey, boundKeySecretIdentity(row, remote.id, remote.details), input.secret);
+          teamKey.fill(0);
+          await tx.query(`INSERT INTO ${s}.key_secrets (backend, key_id, sealed, generation, cached_at, seq) VALUES ($1, $2, $3, $4, $5, $6)`, [
+            row.name,
+            remote.id,
+            sealed,
+            meta.generation,
+            new Date().toISOString(),
+            seq,
+          ]);
+        }
+        await appendTeamAudit(tx, link.team, seq, 'key.add', row.name, `${row.name}/${remote.id}`, 'ok', input.secret ? 'secret sealed under the team key' : 'no secret');
+      });
+    });
+    await this.pull();
+    return this.keys.getKey(`${row.name}/${remote.id}`);
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  private refuseLinked(): void {
+    const link = this.ctx.store.team.get();
+    if (link) throw new KeywardenError('conflict', `this data folder is already linked to team "${link.team}" as ${link.member}; use another --home, or "keywarden team leave" first`);
+  }
+
+  /** Connects as this member to the team's database, runs `work`, closes. The role must still be the one that linked. */
+  private async withTeam<T>(link: TeamLink, work: (db: TeamDatabase) => Promise<T>): Promise<T> {
+    const db = await connectTeamDatabase(link.databaseUrl);
+    try {
+      if (db.role !== link.member) {
+        throw new KeywardenError('invalid_input', `this team home belongs to ${link.member}, but the database connection is ${db.role}; connect as ${link.member} (PGUSER, the URL)`);
+      }
+      return await work(db);
+    } finally {
+      await db.close();
+    }
+  }
+
+  private async privateKey(link: TeamLink): Promise<Buffer> {
+    return Buffer.from(await this.ctx.vault.open(memberKeyIdentity(link.teamId, link.member), link.privateKeySealed), 'base64');
+  }
+
+  /** The team key of `generation`, unwrapped from this member's own wrap (RLS shows a member only their own). */
+  private async teamKey(tx: TeamQuery, link: TeamLink, generation: number): Promise<Buffer> {
+    const key = (await this.ownTeamKeys(tx, link)).get(generation);
+    if (!key) throw new KeywardenError('forbidden', `${link.member} holds no team key of generation ${generation}: only operators and admins do (ask an admin to approve you as one)`);
+    return key;
+  }
+
+  private async ownTeamKeys(tx: TeamQuery, link: TeamLink): Promise<Map<number, Buffer>> {
+    const rows = await tx.query<{ generation: number; wrapped: Buffer }>(`SELECT generation, wrapped FROM ${quoteIdent(link.team)}.team_keys WHERE member = current_user`);
+    const privateKey = await this.privateKey(link);
+    try {
+      const keys = new Map<number, Buffer>();
+      for (const row of rows) keys.set(row.generation, await unwrapTeamKey(privateKey, row.wrapped, wrapInfo(link.teamId, row.generation, link.member)));
+      return keys;
+    } finally {
+      privateKey.fill(0);
+    }
+  }
+
+  /** This data folder's backends and keys, secrets and credentials opened with the local vault and sealed under `teamKey`. */
+  private async localInventorySealed(teamKey: Buffer): Promise<{
+    backends: { row: BackendRow; credential: Buffer | null }[];
+    keys: { backend: string; key: RemoteKey; sealed: Buffer | null }[];
+  }> {
+    const backends: { row: BackendRow; credential: Buffer | null }[] = [];
+    const keys: { backend: string; key: RemoteKey; sealed: Buffer | null }[] = [];
+    for (const row of this.ctx.store.backends.list()) {
+      const sealedCredential = this.ctx.store.backends.getCredentialSealed(row.id);
+      const credential = sealedCredential ? sealWith(teamKey, credentialIdentity(row), await this.ctx.vault.open(credentialIdentity(row), sealedCredential)) : null;
+      backends.push({ row, credential });
+      for (const listed of this.ctx.store.keys.list({ backend: row.name }, this.ctx.now())) {
+        const key = this.ctx.store.keys.getRemote(row.id, listed.id)!;
+        const identity = this.ctx.keySecretIdentity(row, key.id, key.details);
+        const secret = this.ctx.store.keys.getSecret(row.id, key.id);
+        keys.push({ backend: row.name, key, sealed: secret ? sealWith(teamKey, identity, await this.ctx.vault.open(identity, secret)) : null });
+      }
+    }
+    return { backends, keys };
+  }
+
+  private async applyPull(
+    link: TeamLink,
+    fetched: {
+      head: number;
+      role: TeamRole;
+      backends: PgBackendRow[];
+      keys: PgKeyRow[];
+      tombstones: { backend: string; key_id: string }[];
+      secrets: { backend: string; key_id: string; sealed: Buffer; generation: number; cached_at: string }[];
+      credentials: { backend: string; sealed: Buffer; generation: number }[];
+      teamKeys: Map<number, Buffer>;
+    },
+  ): Promise<PullReport> {
+    const store = this.ctx.store;
+    const at = new Date().toISOString();
+    // Backends first (keys need their rows); then everything sealed again under the local key before the one
+    // SQLite transaction (sealing is asynchronous, the transaction is not).
+    const teamKeyOf = (generation: number, what: string) => {
+      const key = fetched.teamKeys.get(generation);
+      if (!key) throw new KeywardenError('forbidden', `${what} is sealed under team key generation ${generation}, which ${link.member} does not hold; pull again after an admin's approval`);
+      return key;
+    };
+    const destination = (name: string) => {
+      const local = store.backends.find(name);
+      if (local) return { name, type: local.type, url: local.url };
+      const incoming = fetched.backends.find((b) => b.name === name);
+      if (!incoming) throw new KeywardenError('internal', `the team sent a secret for backend ${name}, which neither it nor the local copy has`);
+      return { name, type: incoming.type, url: incoming.url };
+    };
+    const credentials: { backend: string; sealed: Buffer }[] = [];
+    for (const credential of fetched.credentials) {
+      const identity = credentialIdentity(destination(credential.backend));
+      const plaintext = openTeamRecord(teamKeyOf(credential.generation, `the credential of ${credential.backend}`), identity, credential.sealed, `the credential of ${credential.backend}`);
+      credentials.push({ backend: credential.backend, sealed: await this.ctx.vault.seal(identity, plaintext) });
+    }
+    const detailsOf = (backend: string, keyId: string): RemoteKey['details'] => {
+      const incoming = fetched.keys.find((k) => k.backend === backend && k.key_id === keyId);
+      if (incoming) return JSON.parse(incoming.details) as RemoteKey['details'];
+      const local = store.backends.find(backend);
+      return local ? store.keys.getRemote(local.id, keyId)?.details : undefined;
+    };
+    const secrets: { backend: string; keyId: string; sealed: Buffer; at: string }[] = [];
+    for (const secret of fetched.secrets) {
+      const ref = `${secret.backend}/${secret.key_id}`;
+      const identity = boundKeySecretIdentity(destination(secret.backend), secret.key_id, detailsOf(secret.backend, secret.key_id));
+      const plaintext = openTeamRecord(teamKeyOf(secret.generation, ref), identity, secret.sealed, ref);
+      secrets.push({ backend: secret.backend, keyId: secret.key_id, sealed: await this.ctx.vault.seal(identity, plaintext), at: secret.cached_at });
+    }
+    store.transaction(() => {
+      for (const backend of fetched.backends) {
+        if (store.backends.find(backend.name)) continue;
+        store.backends.insert(
+          {
+            name: backend.name,
+            type: backend.type,
+            url: backend.url,
+            settings: JSON.parse(backend.settings) as Record<string, unknown>,
+            rotateEveryDays: backend.rotate_every_days,
+            createdAt: backend.created_at,
+          },
+          null,
+        );
+      }
+      for (const key of fetched.keys) {
+        const row = store.backends.require(key.backend);
+        store.keys.upsert(
+          row.id,
+          {
+            id: key.key_id,
+            name: key.name,
+            prefix: key.prefix,
+            status: key.status,
+            createdAt: key.created_at,
+            expiresAt: key.expires_at,
+            graceEndsAt: key.grace_ends_at,
+            lastUsedAt: key.last_used_at,
+            details: JSON.parse(key.details) as RemoteKey['details'],
+          },
+          null,
+          this.ctx.rotationDays(row),
+        );
+      }
+      for (const tombstone of fetched.tombstones) {
+        const row = store.backends.find(tombstone.backend);
+        if (row) store.keys.delete(row.id, tombstone.key_id);
+      }
+      for (const credential of credentials) store.backends.setCredentialSealed(store.backends.require(credential.backend).id, credential.sealed);
+      for (const secret of secrets) store.keys.putSecret(store.backends.require(secret.backend).id, secret.keyId, secret.sealed, secret.at);
+      store.team.advance(fetched.head, fetched.role === 'viewer' ? link.secretsSeq : fetched.head, at);
+      const changed = fetched.backends.length + fetched.keys.length + fetched.tombstones.length + secrets.length + credentials.length;
+      if (changed > 0) {
+        this.ctx.audit(
+          'team.pull',
+          null,
+          null,
+          'ok',
+          `${fetched.backends.length} backends, ${fetched.keys.length} keys, ${fetched.tombstones.length} removed, ${secrets.length} secrets, ${credentials.length} credentials; up to change ${fetched.head}`,
+        );
+      }
+    });
+    return {
+      backends: fetched.backends.length,
+      keys: fetched.keys.length,
+      removed: fetched.tombstones.length,
+      secrets: secrets.length,
+      credentials: credentials.length,
+      seq: fetched.head,
+    };
+  }
+}
+
+/** The next change number; its row lock orders this transaction after every earlier writer until it commits. */
+async function nextSeq(tx: TeamQuery, team: string): Promise<number> {
+  return Number((await tx.query<{ seq: string }>(`UPDATE ${quoteIdent(team)}.counter SET seq = seq + 1 RETURNING seq`))[0]!.seq);
+}
+
+async function insertKey(tx: TeamQuery, team: string, backend: string, key: RemoteKey, seq: number): Promise<void> {
+  await tx.query(
+    `INSERT INTO ${quoteIdent(team)}.keys (backend, key_id, name, prefix, status, created_at, expires_at, grace_ends_at, last_used_at, details, seq)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (backend, key_id) DO UPDATE SET name = excluded.name, prefix = excluded.prefix, status = excluded.status, created_at = excluded.created_at,
+       expires_at = excluded.expires_at, grace_ends_at = excluded.grace_ends_at, last_used_at = excluded.last_used_at, details = excluded.details,
+       seq = excluded.seq, changed_by = current_user`,
+    [backend, key.id, key.name, key.prefix, key.status, key.createdAt, key.expiresAt, key.graceEndsAt, key.lastUsedAt, JSON.stringify(key.details ?? {}), seq],
+  );
+}
+
+/**
+ * Appends an event to the team's audit trail, chained as the local trail is (`audit-chain.ts`: the same hash, the
+ * member's role name in place of the OS user), from the team's random genesis. The caller holds the counter's row
+ * lock (`nextSeq`), so the head read here is still the head when the event is written.
+ */
+async function appendTeamAudit(tx: TeamQuery, team: string, seq: number, action: string, backend: string | null, ref: string | null, outcome: AuditOutcome, detail: string | null): Promise<void> {
+  const s = quoteIdent(team);
+  const head = (await tx.query<{ hash: string }>(`SELECT hash FROM ${s}.audit ORDER BY id DESC LIMIT 1`))[0]?.hash;
+  const prev = head ?? (await tx.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE name = 'audit_genesis'`))[0]!.value;
+  const member = (await tx.query<{ role: string }>('SELECT current_user AS role'))[0]!.role;
+  const at = new Date().toISOString();
+  const hash = auditEventHash(AUDIT_CHAIN_VERSION, prev, { at, osUser: member, action, backend, ref, outcome, detail })!;
+  await tx.query(`INSERT INTO ${s}.audit (seq, at, action, backend, ref, outcome, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+    seq,
+    at,
+    action,
+    backend,
+    ref,
+    outcome,
+    detail,
+    prev,
+    hash,
+  ]);
+}
+
+async function listMembers(db: TeamQuery, team: string): Promise<TeamMember[]> {
+  const rows = await db.query<{
+    role_name: string;
+    team_role: TeamRole | null;
+    public_key: Buffer;
+    requested_at: Date;
+    approved_by: string | null;
+    approved_at: Date | null;
+    left_at: Date | null;
+  }>(`SELECT role_name, team_role, public_key, requested_at, approved_by, approved_at, left_at FROM ${quoteIdent(team)}.members ORDER BY requested_at, role_name`);
+  return rows.map((row) => ({
+    member: row.role_name,
+    role: row.team_role,
+    state: row.left_at ? 'left' : row.team_role ? 'approved' : 'pending',
+    // Computed from the key itself, not the stored text: what an approver compares is what will be wrapped for.
+    fingerprint: fingerprint(row.public_key),
+    requestedAt: row.requested_at.toISOString(),
+    approvedBy: row.approved_by,
+    approvedAt: row.approved_at?.toISOString() ?? null,
+  }));
+}
+
+function openTeamRecord(key: Buffer, identity: string, sealed: Buffer, what: string): string {
+  try {
+    return openWith(key, identity, sealed);
+  } catch {
+    throw new KeywardenError('vault_key_mismatch', `${what} does not open with the team key: it was altered on the server, or moved to another record`, { record: what });
+  }
+}
+
+function reseal(oldKey: Buffer, newKey: Buffer, identity: string, sealed: Buffer, what: string): Buffer {
+  return sealWith(newKey, identity, openTeamRecord(oldKey, identity, sealed, what));
+}

@@ -1,0 +1,102 @@
+/**
+ * The real `keywarden team` commands (compiled, in child processes) against a private PostgreSQL: the password from
+ * PGPASSWORD for one member and from a password file (PGPASSFILE) for another, never in an argument; a URL with a
+ * password refused with the fix; init, join, approve, sync, a key added in a team home and read by the other member,
+ * status, members and removal as a script would run them (--json).
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Key } from '../../shared/domain.js';
+import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
+import { NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
+
+if (SKIP_NO_POSTGRES) console.warn(`CLI team tests skipped: ${NO_POSTGRES_REASON}`);
+
+describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) on PostgreSQL', () => {
+  let server: PrivatePostgres;
+  let alice: CliHome;
+  let bob: CliHome;
+  const secret = `sk_live_${randomBytes(18).toString('base64url')}`;
+  // alice gives her password in PGPASSWORD, bob in a password file: the two ways libpq users do.
+  const aliceEnv = () => ({ PGPASSWORD: server.password('alice'), PGPASSFILE: '/nonexistent' });
+  const bobEnv = () => ({ PGPASSFILE: server.passfile, PGPASSWORD: undefined });
+
+  beforeAll(async () => {
+    server = await startPrivatePostgres();
+    alice = makeCliHome();
+    bob = makeCliHome();
+  });
+
+  afterAll(async () => {
+    for (const home of [alice, bob]) {
+      if (!home) continue;
+      await home.run(['vault', 'reset', '--yes']);
+      home.remove();
+    }
+    server?.stop();
+  });
+
+  function ok(result: CliResult): CliResult {
+    if (result.code !== 0) throw new Error(`expected exit 0, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+    return result;
+  }
+
+  it('refuses a URL with a password, naming PGPASSWORD and PGPASSFILE, and never prints the password', async () => {
+    const password = server.password('alice');
+    const refused = await alice.run(['team', 'init', '--database', `postgresql://alice:${password}@127.0.0.1:${server.port}/team`, '--team', 'ops', '--json']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/holds a password.*PGPASSWORD.*PGPASSFILE/);
+    expect(refused.stdout + refused.stderr).not.toContain(password);
+    expect(await server.superuser("SELECT 1 FROM pg_namespace WHERE nspname = 'ops'")).toEqual([]);
+  });
+
+  it("a wrong password is PostgreSQL's refusal, with the fix", async () => {
+    const refused = await alice.run(['team', 'init', '--database', server.url('alice'), '--team', 'ops'], { env: { PGPASSWORD: 'wrong', PGPASSFILE: '/nonexistent' } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/password authentication failed for user "alice".*PGPASSWORD/);
+  });
+
+  it('init, join, approve and sync: a key added by one member is read by the other', async () => {
+    ok(await alice.run(['backend', 'add', '--type', 'manual', '--name', 'hand']));
+    const made = ok(await alice.run(['team', 'init', '--database', server.url('alice'), '--team', 'ops', '--json'], { env: aliceEnv() })).json<{ member: string }>();
+    expect(made.member).toBe('alice');
+    const joined = ok(await bob.run(['team', 'join', '--database', server.url('bob'), '--team', 'ops', '--json'], { env: bobEnv() })).json<{ fingerprint: string }>();
+    const members = ok(await alice.run(['team', 'members', '--json'], { env: aliceEnv() })).json<Array<{ member: string; state: string; fingerprint: string }>>();
+    expect(members.map((m) => [m.member, m.state])).toEqual([
+      ['alice', 'approved'],
+      ['bob', 'pending'],
+    ]);
+    expect(members[1]!.fingerprint).toBe(joined.fingerprint);
+    const missing = await alice.run(['team', 'approve', 'bob', '--role', 'operator'], { env: aliceEnv() });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/needs --fingerprint/);
+    ok(await alice.run(['team', 'approve', 'bob', '--role', 'operator', '--fingerprint', joined.fingerprint], { env: aliceEnv() }));
+
+    const added = ok(
+      await alice.run(['key', 'add', '--backend', 'hand', '--name', 'Stripe prod', '--expires-at', '2031-01-01', '--secret-stdin', '--json'], { env: aliceEnv(), input: `${secret}\n` }),
+    ).json<Key>();
+    const pulled = ok(await bob.run(['team', 'sync', '--json'], { env: bobEnv() })).json<{ keys: number; secrets: number }>();
+    expect(pulled).toMatchObject({ keys: 1, secrets: 1 });
+    // Offline reading: bob's list and reveal use the local copy only (no database variables at all).
+    const listed = ok(await bob.run(['list', '--json'], { env: { PGPASSFILE: '/nonexistent' } })).json<Key[]>();
+    expect(listed.map((k) => k.ref)).toEqual([added.ref]);
+    expect(ok(await bob.run(['reveal', added.ref])).stdout.trim()).toBe(secret);
+    const status = ok(await bob.run(['team', 'status', '--json'], { env: bobEnv() })).json<{ server: { role: string; seq: number }; localSeq: number }>();
+    expect(status.server.role).toBe('operator');
+    expect(status.localSeq).toBe(status.server.seq);
+  });
+
+  it('remove rotates the team key and lists the keys to rotate', async () => {
+    const report = ok(await alice.run(['team', 'remove', 'bob', '--yes', '--json'], { env: aliceEnv() })).json<{ generation: number; keysToRotate: string[] }>();
+    expect(report.generation).toBe(2);
+    expect(report.keysToRotate).toHaveLength(1);
+    const refused = await bob.run(['team', 'sync'], { env: bobEnv() });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/no longer a member/);
+  });
+
+  it('the team commands are listed in the help', async () => {
+    const help = ok(await alice.run(['team', '--help'])).stdout;
+    for (const command of ['init', 'join', 'members', 'approve', 'remove', 'status', 'sync', 'leave']) expect(help).toContain(`keywarden team ${command}`);
+  });
+});
