@@ -7,7 +7,7 @@ import { useEffect, useId, useState } from 'react';
 import { useStore } from 'zustand';
 import { KEEP_BACKUPS } from '../../../shared/rules.js';
 import { Dialog, DialogButtons } from '../backends/controls.js';
-import { formatDayTime, plural } from '../lib/dates.js';
+import { formatDayTimeSeconds as formatDayTime, plural } from '../lib/dates.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 import { useClient, useInventory, useShell } from '../state/context.js';
 import { type BackupListing, type BackupsStore, createBackupsStore } from '../state/backups-store.js';
