@@ -42,6 +42,20 @@ import { HealthOptionsInput, HealthReport } from './health.js';
 import { Rotation, RotationAdvance, RotationChange, RotationId, RotationOptions, RotationPlan, RotationStepResult } from './rotation.js';
 import { MAX_POLICY_DAYS } from './rules.js';
 
+/** One rolling backup as the console lists it: when and why it was made, its size, and its check. */
+const BackupListing = z.object({
+  path: z.string(),
+  name: z.string(),
+  createdAt: IsoDate,
+  reason: z.string(),
+  bytes: z.number().int().nonnegative(),
+  /** Null when the file fails its check (then `problem` says why, and it cannot be restored). */
+  schema: z.number().int().nullable(),
+  backends: z.number().int().nonnegative().nullable(),
+  keys: z.number().int().nonnegative().nullable(),
+  problem: z.string().nullable(),
+});
+
 /** Key labels as vendors accept them; the vendor checks its own stricter rules. */
 const KeyLabel = z.string().trim().min(1).max(100);
 
@@ -143,9 +157,20 @@ export const CONTRACT = {
   },
   /**
    * Adds (or replaces) the data folder's passphrase: from then on unlocking asks for it, and it opens the vault
-   * where no keychain is available. At least 12 characters.
+   * where no keychain is available. At least 12 characters. Replacing one needs the current one (`current`).
    */
-  'vault:passphrase': { args: z.tuple([z.object({ passphrase: z.string().min(12).max(1024) }).strict()]), result: LockState },
+  'vault:passphrase': {
+    args: z.tuple([
+      z
+        .object({
+          passphrase: z.string().min(12).max(1024),
+          /** The passphrase it replaces: required where the data folder has one, and checked before anything changes. */
+          current: z.string().min(1).max(1024).optional(),
+        })
+        .strict(),
+    ]),
+    result: LockState,
+  },
   'vault:lockstate': { args: z.tuple([]), result: LockState },
   'settings:get': { args: z.tuple([]), result: Settings },
   /** Changes some preferences; the result is all of them. */
@@ -205,10 +230,31 @@ export const CONTRACT = {
   'audit:verify': { args: z.tuple([]), result: AuditChainStatus },
   /** A backup of the database now, into the data folder's rolling backups (checked, 0600; the last KEEP_BACKUPS of shared/rules.ts kept). No path from the window: it never chooses where a file goes. */
   'store:backup': { args: z.tuple([]), result: z.object({ path: z.string() }) },
-  /** The rolling backups, newest first. Restoring one is `keywarden restore` with the app closed (it refuses while the database is open). */
-  'store:backups': {
+  /** The rolling backups, newest first, each checked (quick_check; its schema and how many backends and keys it holds, or why it cannot be restored). */
+  'store:backups': { args: z.tuple([]), result: z.array(BackupListing) },
+  /**
+   * Restores a rolling backup, named by its file name (never a path), while the engine holds the database open: the
+   * current state is backed up first (reason `before-restore`), the engine closes its store, restores, and opens it
+   * again. Audited in the restored trail. Refused, nothing changed, while another process has the database open.
+   */
+  'store:restore': {
+    args: z.tuple([z.object({ name: z.string().min(1).max(200) }).strict()]),
+    result: z.object({
+      restoredFrom: BackupListing.pick({ name: true, createdAt: true, reason: true }),
+      before: BackupListing.pick({ name: true, createdAt: true, reason: true }),
+      schema: z.number().int(),
+      backends: z.number().int().nonnegative(),
+      keys: z.number().int().nonnegative(),
+      warnings: z.array(z.string()),
+    }),
+  },
+  /**
+   * The evidence pack for auditors (`keywarden export --evidence`) as JSON text for the console to save: the inventory
+   * by prefix, the chained trail and its verdict. Never a secret.
+   */
+  'audit:evidence': {
     args: z.tuple([]),
-    result: z.array(z.object({ path: z.string(), name: z.string(), createdAt: IsoDate, reason: z.string(), bytes: z.number().int().nonnegative() })),
+    result: z.object({ content: z.string(), keys: z.number().int().nonnegative(), events: z.number().int().nonnegative(), verified: z.boolean() }),
   },
 } as const;
 

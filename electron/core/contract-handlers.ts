@@ -19,6 +19,8 @@ export interface ContractHost {
   info(): HostInfo;
   /** Copies a secret to the clipboard the host owns (desktop); absent in a browser host. */
   copySecret?: (secret: string) => Promise<{ clearsInSeconds: number; bestEffortClear?: boolean }>;
+  /** Keywarden's version, for the evidence pack. */
+  version?: string;
   /** Starts the demo and switches the host to it; absent where the host cannot. */
   startDemo?: () => Promise<HostInfo>;
 }
@@ -145,8 +147,8 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       events.onLockChanged(state);
       return state;
     },
-    'vault:passphrase': async ({ passphrase }) => {
-      await engine.addPassphrase(passphrase);
+    'vault:passphrase': async ({ passphrase, current }) => {
+      await engine.changePassphrase(passphrase, current);
       const state = engine.lockState();
       events.onLockChanged(state);
       return state;
@@ -175,7 +177,34 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     'reminders:snooze': (ref, days) => changing({ reason: 'key', backend: backendOf(ref) }, async () => ({ until: engine.snoozeReminder(ref, days) })),
     'audit:list': async (query) => engine.auditTrail(query),
     'store:backup': async () => ({ path: (await engine.backup()).path }),
-    'store:backups': async () => engine.backups().map(({ path, name, createdAt, reason, bytes }) => ({ path, name, createdAt, reason, bytes })),
+    'store:backups': async () =>
+      engine.checkedBackups().map(({ path, name, createdAt, reason, bytes, check }) => ({
+        path,
+        name,
+        createdAt,
+        reason,
+        bytes,
+        schema: check.ok ? check.schema : null,
+        backends: check.ok ? check.backends : null,
+        keys: check.ok ? check.keys : null,
+        problem: check.ok ? null : check.problem,
+      })),
+    'store:restore': async ({ name }) => {
+      try {
+        const restored = await engine.restoreWhileOpen(name);
+        const listed = ({ name, createdAt, reason }: { name: string; createdAt: string; reason: string }) => ({ name, createdAt, reason });
+        return { ...restored, restoredFrom: listed(restored.restoredFrom), before: listed(restored.before) };
+      } finally {
+        // Everything the views show may have changed, and the vault with it (another data key, a passphrase or none).
+        events.onInventoryChanged({ reason: 'backend', backend: null });
+        events.onRemindersChanged({ reason: 'backend', backend: null });
+        events.onLockChanged(engine.lockState());
+      }
+    },
+    'audit:evidence': async () => {
+      const pack = await engine.evidencePack(host.version ?? 'unknown');
+      return { content: `${JSON.stringify(pack, null, 2)}\n`, keys: pack.inventory.keys.length, events: pack.events.length, verified: pack.auditChain.verified };
+    },
     'host:info': async () => host.info(),
     'demo:start': async () => {
       if (!host.startDemo) throw new KeywardenError('unsupported', 'this host cannot start the demo: run "keywarden demo" in a terminal');

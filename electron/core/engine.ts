@@ -44,7 +44,7 @@ import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js';
 import { AuditWorkflows } from './workflows/audit.js';
 import { type AddBackendInput, BackendWorkflows } from './workflows/backends.js';
-import { BackupWorkflows, inspectBackup, restoreBackup } from './workflows/backups.js';
+import { BackupWorkflows, type ConsoleRestore, inspectBackup, restoreBackup, restoreWhileOpen } from './workflows/backups.js';
 import { EngineContext, type SyncLimits } from './workflows/context.js';
 import { binding, currentOsUser, openDataFolder, startDataFolder } from './workflows/data-folder.js';
 import { KeyWorkflows, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
@@ -62,6 +62,7 @@ export type { SyncLimits } from './workflows/context.js';
 export type { BackupFile } from './store/backup-files.js';
 export type { BackupMade } from './store/backups.js';
 export type { RestoreResult } from './store/restore.js';
+export type { ConsoleRestore } from './workflows/backups.js';
 export { parseRef, type ManualKeyDates, type ManualKeyInput } from './workflows/keys.js';
 
 export interface EngineOptions {
@@ -111,16 +112,20 @@ export class KeywardenEngine {
   readonly home: string;
   /** Things the administrator should know that did not stop the engine (e.g. folder permissions it could not narrow). */
   readonly warnings: string[];
-  private readonly context: EngineContext;
-  private readonly backends: BackendWorkflows;
-  private readonly syncing: SyncWorkflow;
-  private readonly keys: KeyWorkflows;
-  private readonly remindersFlow: ReminderWorkflows;
-  private readonly vaultWorkflows: VaultWorkflows;
-  private readonly auditFlow: AuditWorkflows;
-  private readonly settingsFlow: SettingsWorkflows;
-  private readonly backupFlow: BackupWorkflows;
-  private readonly healthFlow: HealthWorkflow;
+  private readonly options: EngineOptions;
+  /** One keychain client for the engine's life (a restore builds the vault again around the same one). */
+  private readonly keychain: Keychain;
+  // Built around the open store by `attach`, and built again when a restore reopens it (`restoreWhileOpen`).
+  private context!: EngineContext;
+  private backends!: BackendWorkflows;
+  private syncing!: SyncWorkflow;
+  private keys!: KeyWorkflows;
+  private remindersFlow!: ReminderWorkflows;
+  private vaultWorkflows!: VaultWorkflows;
+  private auditFlow!: AuditWorkflows;
+  private settingsFlow!: SettingsWorkflows;
+  private backupFlow!: BackupWorkflows;
+  private healthFlow!: HealthWorkflow;
   /** Loaded on the first team call: `pg` and HPKE cost a personal data folder nothing. */
   private teamFlow: TeamWorkflows | null = null;
   /** Loaded on the first rotation call: `keywarden list` never pays for it. */
@@ -129,9 +134,18 @@ export class KeywardenEngine {
   private constructor(options: EngineOptions, store: InventoryStore, warnings: string[]) {
     this.home = options.home;
     this.warnings = warnings;
+    this.options = options;
+    this.keychain = options.keychain ?? createOsKeychain();
+    this.attach(store);
+  }
+
+  /** The context and every workflow, around `store` (the vault's records and key with it). */
+  private attach(store: InventoryStore): void {
+    const options = this.options;
+    const warnings = this.warnings;
     this.context = new EngineContext({
       store,
-      vault: new Vault(vaultRecords(store), options.keychain ?? createOsKeychain(), options.passphrase),
+      vault: new Vault(vaultRecords(store), this.keychain, options.passphrase),
       now: options.now ?? (() => new Date()),
       osUser: options.osUser ?? currentOsUser(),
       httpOptions: options.http ?? {},
@@ -149,6 +163,8 @@ export class KeywardenEngine {
     this.settingsFlow = new SettingsWorkflows(this.context);
     this.backupFlow = new BackupWorkflows(this.context, binding(options), warnings);
     this.healthFlow = new HealthWorkflow(this.context, () => this.rotations());
+    this.rotationFlow = null;
+    this.teamFlow = null;
   }
 
   /**
@@ -208,6 +224,43 @@ export class KeywardenEngine {
   /** The rolling backups, newest first (not re-checked: each was checked when it was made). */
   backups(): BackupFile[] {
     return this.backupFlow.list();
+  }
+
+  /** The rolling backups, newest first, each checked now: what a restore from the console would bring back. */
+  checkedBackups(): Array<BackupFile & { check: FileCheck }> {
+    return this.backupFlow.checked();
+  }
+
+  /**
+   * Restores one of the rolling backups (by its file name) while this engine holds the database open, as the console
+   * does: the backup is checked, the current state is backed up first (`before-restore`), the store is closed, the
+   * backup restored (the replaced file kept aside) and the store opened again, migrated where the backup is older.
+   * Audited in the restored trail; a failure reopens the database as it was. Keywarden stays locked if it was.
+   */
+  async restoreWhileOpen(name: string): Promise<ConsoleRestore> {
+    const wasLocked = this.context.vault.locked ? (this.lockState().reason ?? 'manual') : null;
+    const outcome = await restoreWhileOpen({
+      home: this.home,
+      name,
+      ...binding(this.options),
+      current: () => this.backups(),
+      safetyBackup: () => this.backupFlow.backup(undefined, { reason: 'before-restore' }),
+      release: async () => {
+        await this.backupFlow.settled();
+        await this.context.closeConnectors();
+        this.context.store.close();
+      },
+      reopen: async () => {
+        const automatic = this.backupFlow.automatic;
+        const { store, warnings } = await startDataFolder(this.options);
+        this.warnings.push(...warnings);
+        this.attach(store);
+        this.backupFlow.automatic = automatic;
+        if (wasLocked) this.context.vault.lock(wasLocked);
+      },
+      audit: (outcome, detail) => this.context.audit('store.restore', null, null, outcome, detail),
+    });
+    return outcome;
   }
 
   // ---- backends (workflows/backends.ts) ----------------------------------------------------------
@@ -559,6 +612,11 @@ export class KeywardenEngine {
 
   addPassphrase(passphrase: string): Promise<VaultStatus> {
     return this.vaultWorkflows.addPassphrase(passphrase);
+  }
+
+  /** Adds a passphrase, or replaces the current one, which must then be given (the console's dialog). */
+  changePassphrase(passphrase: string, current?: string): Promise<VaultStatus> {
+    return this.vaultWorkflows.changePassphrase(passphrase, current);
   }
 
   removePassphrase(): Promise<VaultStatus> {

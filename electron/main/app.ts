@@ -172,6 +172,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     }
   }
   const host: ContractHost = {
+    version: app.getVersion(),
     info: () => ({ host: 'desktop', home, demo, demoAvailable: !demo }),
     copySecret: async (secret) => ({
       ...(await guard.copy(secret, (await engine.settings()).clipboardClearSeconds)),

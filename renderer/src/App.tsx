@@ -1,5 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
+import { BackupsView } from './admin/BackupsView.js';
+import { SettingsView } from './admin/SettingsView.js';
+import { VaultView } from './admin/VaultView.js';
 import { AuditView } from './audit/AuditView.js';
 import { BackendsView } from './backends/BackendsView.js';
 import type { Connection } from './connection.js';
@@ -10,6 +13,7 @@ import { hrefFor, replaceRoute, useRoute, VIEW_TITLES } from './routing.js';
 import { guardVault } from './contract/vault-guard.js';
 import { LockBanner } from './shell/LockBanner.js';
 import { PassphraseDialog } from './shell/PassphraseDialog.js';
+import { Shortcuts, SkipLink } from './shell/Shortcuts.js';
 import { TopBar } from './shell/TopBar.js';
 import { ClientContext, InventoryContext, RotationContext, ShellContext } from './state/context.js';
 import { createInventoryStore } from './state/inventory-store.js';
@@ -90,6 +94,7 @@ export function App({ connection }: { connection: Connection }) {
           <RotationContext value={rotations}>
             <KeyActionsContext value={keyActions}>
               <div className="app">
+                <SkipLink view={route.view} />
                 {disconnected && (
                   <div className="banner" role="alert">
                     The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
@@ -98,12 +103,16 @@ export function App({ connection }: { connection: Connection }) {
                 <TopBar view={route.view} />
                 <LockBanner />
                 <PassphraseDialog />
+                <Shortcuts view={route.view} />
                 <div className="view">
                   {route.view === 'inventory' && <InventoryView />}
                   {route.view === 'backends' && <BackendsView />}
                   {route.view === 'reminders' && <RemindersView />}
                   {route.view === 'health' && <HealthView />}
                   {route.view === 'audit' && <AuditView />}
+                  {route.view === 'backups' && <BackupsView />}
+                  {route.view === 'vault' && <VaultView />}
+                  {route.view === 'settings' && <SettingsView />}
                 </div>
               </div>
             </KeyActionsContext>

@@ -7,10 +7,19 @@
  */
 import { useSyncExternalStore } from 'react';
 
-export const VIEWS = ['inventory', 'backends', 'reminders', 'health', 'audit'] as const;
+export const VIEWS = ['inventory', 'backends', 'reminders', 'health', 'audit', 'backups', 'vault', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
 
-export const VIEW_TITLES: Record<View, string> = { inventory: 'Inventory', backends: 'Backends', reminders: 'Reminders', health: 'Health', audit: 'Audit trail' };
+export const VIEW_TITLES: Record<View, string> = {
+  inventory: 'Inventory',
+  backends: 'Backends',
+  reminders: 'Reminders',
+  health: 'Health',
+  audit: 'Audit trail',
+  backups: 'Backups',
+  vault: 'Vault',
+  settings: 'Settings',
+};
 
 export interface Route {
   view: View;

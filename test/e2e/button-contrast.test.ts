@@ -81,6 +81,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
     await engine.addBackend({ name: 'hand', type: 'manual' });
     await engine.addManualKey('hand', { name: 'Legacy webhook', vendor: 'Acme', expiresAt: '2027-03-01' });
     expect((await engine.sync(['cb'])).ok).toBe(true);
+    // One backup, so the Backups view lists a row with its Restore button.
+    await engine.backup();
     server = await startUiServer({ engine, rendererFolder: RENDERER });
     browser = await launchChromium();
   });
@@ -129,7 +131,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
     return failures;
   }
 
-  async function goTo(page: Page, view: 'Inventory' | 'Backends' | 'Reminders' | 'Health' | 'Audit trail'): Promise<void> {
+  async function goTo(page: Page, view: 'Inventory' | 'Backends' | 'Reminders' | 'Health' | 'Audit trail' | 'Backups' | 'Vault' | 'Settings'): Promise<void> {
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view }).click();
     await page.getByRole('heading', { level: 1, name: view }).waitFor();
   }
@@ -192,6 +194,31 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
       failures.push(...(await unreadable(page, main, 'health')));
       await goTo(page, 'Audit trail');
       failures.push(...(await unreadable(page, main, 'audit trail')));
+
+      // Settings, Vault and Backups, with their dialogs (the restore's is a danger dialog).
+      await goTo(page, 'Settings');
+      failures.push(...(await unreadable(page, main, 'settings')));
+      await goTo(page, 'Vault');
+      await page.getByText('Sealed under the key').waitFor();
+      failures.push(...(await unreadable(page, main, 'vault')));
+      await page.getByRole('button', { name: 'Add a passphrase' }).click();
+      const passphrase = page.getByRole('dialog', { name: 'Add a passphrase' });
+      await passphrase.waitFor();
+      failures.push(...(await unreadable(page, passphrase, 'passphrase dialog')));
+      await page.keyboard.press('Escape');
+      await passphrase.waitFor({ state: 'hidden' });
+      await goTo(page, 'Backups');
+      await page.getByRole('table', { name: 'Backups' }).waitFor();
+      failures.push(...(await unreadable(page, main, 'backups')));
+      await page
+        .getByRole('button', { name: /^Restore the backup of/ })
+        .first()
+        .click();
+      const restore = page.getByRole('dialog', { name: /^Restore the backup of/ });
+      await restore.waitFor();
+      failures.push(...(await unreadable(page, restore, 'restore dialog')));
+      await page.keyboard.press('Escape');
+      await restore.waitFor({ state: 'hidden' });
 
       expect(failures).toEqual([]);
       expect(errors).toEqual([]);

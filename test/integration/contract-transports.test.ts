@@ -82,6 +82,8 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'audit:verify': [],
   'store:backup': [],
   'store:backups': [],
+  'store:restore': [{ name: 'keywarden-2020-01-01T00-00-00-000Z-manual.db' }],
+  'audit:evidence': [],
 };
 
 const METHODS = Object.keys(CONTRACT) as ContractMethod[];

@@ -114,7 +114,19 @@ describe('the renderer contract', () => {
     const made = await client['store:backup']();
     expect(made.path).toMatch(new RegExp(`^${home}/backups/keywarden-.*-manual\\.db$`));
     const listed = await client['store:backups']();
-    expect(listed).toEqual([{ path: made.path, name: expect.stringMatching(/^keywarden-/), createdAt: expect.any(String), reason: 'manual', bytes: expect.any(Number) }]);
+    expect(listed).toEqual([
+      {
+        path: made.path,
+        name: expect.stringMatching(/^keywarden-/),
+        createdAt: expect.any(String),
+        reason: 'manual',
+        bytes: expect.any(Number),
+        schema: expect.any(Number),
+        backends: 1,
+        keys: 1,
+        problem: null,
+      },
+    ]);
     expect(CONTRACT['store:backups'].result.safeParse(listed).success).toBe(true);
   });
 

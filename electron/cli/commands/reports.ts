@@ -1,6 +1,7 @@
 /** `keywarden reminders|audit|audit verify|export`: read-only reports from the local store (work offline). */
 import type { AuditChainStatus } from '../../../shared/audit.js';
 import { KeywardenError } from '../../core/errors.js';
+import { keywardenVersion } from '../../core/version.js';
 import { day, dueIn, parseWholeNumber, plural, table } from '../io.js';
 import type { CommandRun } from '../main.js';
 
@@ -163,21 +164,6 @@ const exportEvidence: CommandRun = async ({ values, out, engine }) => {
   out.info(`keywarden: the audit trail does not verify: ${chain.firstBreak?.problem ?? 'unknown'}; the pack records it`);
   return EXIT_AUDIT_CHAIN_BROKEN;
 };
-
-/** Keywarden's version, from the package.json above this file (the project, or the packaged app). */
-function keywardenVersion(): string {
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
-  const nodePath = require('node:path') as typeof import('node:path');
-  for (let folder = __dirname, depth = 0; depth < 6; depth++, folder = nodePath.dirname(folder)) {
-    try {
-      const manifest = JSON.parse(readFileSync(nodePath.join(folder, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (manifest.name === 'keywarden' && typeof manifest.version === 'string') return manifest.version;
-    } catch {
-      // not here: one folder up
-    }
-  }
-  return 'unknown';
-}
 
 /**
  * Writes an export as a new 0600 file (core/private-files.ts): never through a link, never over an existing file

@@ -19,6 +19,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HostInfo } from '../../../shared/domain.js';
 import { type ContractHost, createContractHandlers } from '../../core/contract-handlers.js';
+import { keywardenVersion } from '../../core/version.js';
 import type { DemoSession } from '../../core/demo/demo.js';
 import type { KeywardenEngine } from '../../core/engine.js';
 import { IdleLock } from '../../core/desktop/idle-lock.js';
@@ -90,6 +91,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const sessions = new Sessions(limits, clock, (id) => hub.endSession(id));
   let demo: RunningDemoEngine | null = null;
   const host: ContractHost = {
+    version: keywardenVersion(),
     info: (): HostInfo => ({ host: 'browser', home: demo?.home ?? options.home ?? '', demo: demo !== null, demoAvailable: options.startDemo !== undefined && demo === null }),
     ...(options.startDemo
       ? {

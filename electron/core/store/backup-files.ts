@@ -14,8 +14,8 @@ export const BACKUP_FOLDER = 'backups';
 /** How many rolling backups are kept: a week of daily ones. */
 export { KEEP_BACKUPS };
 
-/** Why a backup was made: every day a writing process runs, before a schema migration, or when asked. */
-export type BackupReason = 'daily' | 'manual' | `before-schema-${number}`;
+/** Why a backup was made: every day a writing process runs, before a schema migration, when asked, or before the console restores another. */
+export type BackupReason = 'daily' | 'manual' | 'before-restore' | `before-schema-${number}`;
 
 export interface BackupFile {
   path: string;

@@ -31,6 +31,11 @@ export interface BackupOptions {
   /** With `output`: replace an existing file there (atomically, as a new 0600 file; never through a link). */
   force?: boolean;
   nativeBinding?: string;
+  /**
+   * Rolling backups only: prune the set to the last KEEP_BACKUPS after this one (the default). The backup made before
+   * a restore does not prune: the backup about to be restored may be the oldest one kept.
+   */
+  prune?: boolean;
 }
 
 export interface BackupMade extends BackupFile {
@@ -69,7 +74,7 @@ export async function makeBackup(source: BackupSource, options: BackupOptions): 
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
-  const pruned = rolling ? pruneBackups(options.databasePath, now) : [];
+  const pruned = rolling && options.prune !== false ? pruneBackups(options.databasePath, now) : [];
   return { path: finalPath, name: basename(finalPath), createdAt: madeAt.toISOString(), reason: options.reason, bytes, pruned };
 }
 

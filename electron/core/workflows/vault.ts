@@ -4,7 +4,7 @@
  * `dropSealedRecords`): its own records, and everything sealed under its key, across backends and keys.
  */
 import type { LockState } from '../../../shared/domain.js';
-import { toKeywardenError } from '../errors.js';
+import { KeywardenError, toKeywardenError } from '../errors.js';
 import { plural } from '../text.js';
 import { type LockReason, VAULT_META, type VaultStatus } from '../vault/vault.js';
 import type { InventoryStore } from '../store/store.js';
@@ -55,6 +55,27 @@ export class VaultWorkflows {
     await this.ctx.vault.addPassphrase(passphrase);
     this.ctx.audit('vault.add-passphrase', null, null, 'ok', null);
     return this.ctx.vault.status();
+  }
+
+  /**
+   * Adds a passphrase, or replaces the one this data folder has: replacing needs the current one, checked against
+   * the passphrase slot before anything changes (the console's dialog; `vault add-passphrase` in a terminal is
+   * `addPassphrase`). A wrong current passphrase is audited as a failure, never with what was typed.
+   */
+  async changePassphrase(passphrase: string, current?: string): Promise<VaultStatus> {
+    if (this.ctx.vault.unlockWith() === 'passphrase') {
+      if (this.ctx.vault.locked) throw new KeywardenError('locked', 'Keywarden is locked: unlock it with the current passphrase, then change it');
+      if (current === undefined) throw new KeywardenError('invalid_input', 'this data folder has a passphrase: give the current one to change it');
+      try {
+        await this.ctx.vault.unlock(current);
+      } catch (error) {
+        const typed = toKeywardenError(error);
+        this.ctx.audit('vault.add-passphrase', null, null, 'failed', typed.code === 'invalid_input' ? 'the current passphrase was wrong' : typed.code);
+        if (typed.code === 'invalid_input') throw new KeywardenError('invalid_input', 'the current passphrase is not right: nothing was changed');
+        throw error;
+      }
+    }
+    return this.addPassphrase(passphrase);
   }
 
   async removePassphrase(): Promise<VaultStatus> {

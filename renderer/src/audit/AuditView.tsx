@@ -47,6 +47,7 @@ export function AuditView() {
       <h1 id="page-heading">Audit trail</h1>
       <p className="page-intro muted">Everything done to keys and backends, by whom and with what outcome. Secrets are never recorded.</p>
       <ChainStatus store={store} />
+      <Integrity store={store} />
       <Filters store={store} />
       <Toolbar store={store} />
       <Trail store={store} />
@@ -113,6 +114,47 @@ function ChainStatus({ store }: { store: AuditStore }) {
         )}
         {chain.verified} of {chain.events} {chain.events === 1 ? 'event verifies' : 'events verify'} before it. Someone or something changed the database outside Keywarden: compare it with a
         backup, and with the head hash you recorded.
+      </p>
+    </div>
+  );
+}
+
+/** Verify the chain again on request, and the evidence pack for auditors (`keywarden export --evidence`). */
+function Integrity({ store }: { store: AuditStore }) {
+  const verifyChain = useStore(store, (state) => state.verifyChain);
+  const evidence = useStore(store, (state) => state.evidence);
+  const exportEvidence = useStore(store, (state) => state.exportEvidence);
+  const [verifying, setVerifying] = useState(false);
+  return (
+    <div className="audit-integrity">
+      <button
+        type="button"
+        className="button"
+        aria-disabled={verifying || undefined}
+        onClick={() => {
+          if (verifying) return;
+          setVerifying(true);
+          void verifyChain().finally(() => setVerifying(false));
+        }}
+      >
+        {verifying ? 'Verifying…' : 'Verify the chain'}
+      </button>
+      <button type="button" className="button" aria-disabled={evidence.running || undefined} aria-busy={evidence.running || undefined} onClick={() => void exportEvidence()}>
+        Download evidence pack
+      </button>
+      <p className="audit-evidence-status muted" role="status">
+        {evidence.running && 'Preparing the evidence pack…'}
+        {evidence.done && (
+          <>
+            Saved <span className="mono">{evidence.done.name}</span>: {evidence.done.keys} {evidence.done.keys === 1 ? 'key' : 'keys'}, {evidence.done.events}{' '}
+            {evidence.done.events === 1 ? 'event' : 'events'}, the chain {evidence.done.verified ? 'verifies' : 'does not verify (the pack says where it breaks)'}.
+          </>
+        )}
+        {evidence.error && (
+          <span className="error-text">
+            The evidence pack failed: <IsolatedText text={evidence.error} lines />
+          </span>
+        )}
       </p>
     </div>
   );

@@ -31,7 +31,8 @@ export const AUDIT_ACTION_LABEL: Readonly<Record<string, string>> = {
   'backend.set-policy': 'Set rotation policy',
   'backend.set-interval': 'Set vendor interval',
   'settings.update': 'Change settings',
-  'vault.add-passphrase': 'Add vault passphrase',
+  'store.restore': 'Restore a backup',
+  'vault.add-passphrase': 'Add or change the passphrase',
   'vault.remove-passphrase': 'Remove vault passphrase',
   'vault.reset': 'Reset vault',
 };

@@ -1,40 +1,20 @@
 /**
- * The small pieces the backends view's forms share: a modal dialog (the browser's own `<dialog>`: focus moves
+ * The small pieces the backends view's forms share: a modal dialog (the console's one `Modal`: focus moves
  * in, stays in, Escape closes, and focus goes back to the button that opened it), and a labelled field whose hint
  * and error are tied to it with aria-describedby.
  */
-import { useEffect, useId, useRef, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
+import { useId, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
+import { Modal } from '../keys/Modal.js';
 
+/** A form dialog with its title: the console's one Modal (focus in, kept in, Escape closes, focus back to the opener). */
 export function Dialog({ title, onClose, children, className }: { title: string; onClose: () => void; children: ReactNode; className?: string }) {
-  const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    // showModal focuses the first field (each dialog puts it first) and makes the rest of the page inert.
-    if (!dialog.open) dialog.showModal();
-    return () => {
-      if (dialog.open) dialog.close();
-      // The opener may be gone (a removed backend's card): then the page's heading takes the focus.
-      if (opener?.isConnected) opener.focus();
-      else document.getElementById('page-heading')?.focus();
-    };
-  }, []);
   return (
-    <dialog
-      ref={ref}
-      className={className ? `dialog ${className}` : 'dialog'}
-      aria-labelledby={titleId}
-      onCancel={(event) => {
-        // Escape: the parent unmounts the dialog, whose cleanup closes it and returns the focus.
-        event.preventDefault();
-        onClose();
-      }}
-    >
+    // The opener may be gone (a removed backend's card): then the page's heading takes the focus.
+    <Modal baseClass="dialog" labelledBy={titleId} onDismiss={onClose} returnFocus={() => document.getElementById('page-heading')} {...(className ? { className } : {})}>
       <h2 id={titleId}>{title}</h2>
       {children}
-    </dialog>
+    </Modal>
   );
 }
 

@@ -17,15 +17,20 @@ interface ModalProps {
   /** Where focus goes when the dialog closes and the control that opened it is gone (e.g. Revoke after a revoke). */
   returnFocus?: () => HTMLElement | null;
   className?: string;
+  /** The frame's class: `modal` (a body and actions inside) or `dialog` (the padded form dialogs of controls.tsx). */
+  baseClass?: 'modal' | 'dialog';
   children: ReactNode;
 }
 
+/** What Tab can reach inside a dialog, in order (hidden and disabled controls left out). */
+const FOCUSABLE = 'a[href], button:not(:disabled), input:not(:disabled):not([type="hidden"]), select:not(:disabled), textarea:not(:disabled), [tabindex]:not([tabindex="-1"])';
+
 /**
- * A real modal: the native `<dialog>` opened with showModal(), so the page behind is inert (focus cannot leave it,
+ * The console's one modal dialog (the form dialogs of `backends/controls.tsx` are this too). A real modal: the native `<dialog>` opened with showModal(), so the page behind is inert (focus cannot leave it,
  * screen readers see only it) and it sits in the top layer. Open while mounted; focus goes back to the control that
- * opened it when it closes. A backdrop click does nothing (a modal here always has its own Cancel or Close).
+ * opened it when it closes; Tab and Shift-Tab go round inside it. A backdrop click does nothing (a modal here always has its own Cancel or Close).
  */
-export function Modal({ labelledBy, describedBy, locked = false, onDismiss, initialFocus, returnFocus, className, children }: ModalProps) {
+export function Modal({ labelledBy, describedBy, locked = false, onDismiss, initialFocus, returnFocus, className, baseClass = 'modal', children }: ModalProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const lockedRef = useRef(locked);
   lockedRef.current = locked;
@@ -67,6 +72,23 @@ export function Modal({ labelledBy, describedBy, locked = false, onDismiss, init
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDialogElement>) => {
+    if (event.key === 'Tab') {
+      // The page behind is inert, but Chromium lets Tab leave the last control for the browser's own toolbar: the
+      // focus goes round inside the dialog instead.
+      const controls = [...event.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((element) => element.getClientRects().length > 0);
+      const first = controls[0];
+      const last = controls.at(-1);
+      if (!first || !last) return;
+      const active = document.activeElement;
+      if (event.shiftKey && (active === first || !event.currentTarget.contains(active))) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && (active === last || !event.currentTarget.contains(active))) {
+        event.preventDefault();
+        first.focus();
+      }
+      return;
+    }
     if (event.key !== 'Escape') return;
     // Escape belongs to the dialog: it must not also close the detail panel behind it.
     event.stopPropagation();
@@ -74,7 +96,7 @@ export function Modal({ labelledBy, describedBy, locked = false, onDismiss, init
   };
 
   return (
-    <dialog ref={ref} className={className ? `modal ${className}` : 'modal'} aria-labelledby={labelledBy} aria-describedby={describedBy} onCancel={onCancel} onKeyDown={onKeyDown}>
+    <dialog ref={ref} className={className ? `${baseClass} ${className}` : baseClass} aria-labelledby={labelledBy} aria-describedby={describedBy} onCancel={onCancel} onKeyDown={onKeyDown}>
       {children}
     </dialog>
   );

@@ -84,6 +84,9 @@ export interface AuditState {
   exportTrail: (format: ExportFormat) => Promise<void>;
   /** Walks the whole trail's hash chain (again after a change: every action adds an event). */
   verifyChain: () => Promise<void>;
+  /** The evidence pack for auditors (the inventory by prefix, the chained trail, its verdict), saved as JSON. */
+  evidence: { running: boolean; done: { name: string; keys: number; events: number; verified: boolean } | null; error: string | null };
+  exportEvidence: () => Promise<void>;
 }
 
 export type AuditStore = StoreApi<AuditState>;
@@ -175,6 +178,7 @@ export function createAuditStore(client: ContractClient, options: { save: (file:
       keyNames: {},
       backends: null,
       exporting: { running: null, done: null, error: null },
+      evidence: { running: false, done: null, error: null },
       chain: null,
       chainError: null,
 
@@ -266,6 +270,19 @@ export function createAuditStore(client: ContractClient, options: { save: (file:
           set({ exporting: { running: null, done: { format, events: result.events, name }, error: null } });
         } catch (error) {
           set({ exporting: { running: null, done: null, error: messageOf(error) } });
+        }
+      },
+
+      async exportEvidence() {
+        if (get().evidence.running) return;
+        set({ evidence: { running: true, done: null, error: null } });
+        try {
+          const result = await client['audit:evidence']();
+          const name = `keywarden-evidence-${now().toISOString().slice(0, 10)}.json`;
+          options.save({ name, content: result.content, type: 'application/json' });
+          set({ evidence: { running: false, done: { name, keys: result.keys, events: result.events, verified: result.verified }, error: null } });
+        } catch (error) {
+          set({ evidence: { running: false, done: null, error: messageOf(error) } });
         }
       },
 

@@ -20,6 +20,13 @@ export function useInventory<T>(selector: (state: InventoryState) => T): T {
   return useStore(store, selector);
 }
 
+/** The inventory store itself, for a view that updates it (Settings: the reveal delay takes effect at once). */
+export function useInventoryStore(): InventoryStore {
+  const store = useContext(InventoryContext);
+  if (!store) throw new Error('useInventoryStore outside <InventoryContext>');
+  return store;
+}
+
 export function useShell<T>(selector: (state: ShellState) => T): T {
   const store = useContext(ShellContext);
   if (!store) throw new Error('useShell outside <ShellContext>');
