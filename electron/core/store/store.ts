@@ -7,7 +7,8 @@
  * - `audit` (`audit.ts`): the hash-chained audit trail;
  * - `reminders` (`reminders.ts`): reminders notified, snoozes;
  * - `meta` (`meta.ts`): named records (settings, the window's place, the vault's records);
- * - `rotations` (`rotations.ts`): the rotation journal.
+ * - `rotations` (`rotations.ts`): the rotation journal;
+ * - `imports` (`imports.ts`): where imported keys came from.
  *
  * All share one connection and one transaction helper (`connection.ts`): `transaction` around calls to several parts
  * commits them together. This class itself only opens, checks, migrates, backs up and closes the file.
@@ -15,6 +16,7 @@
 import { AuditLog } from './audit.js';
 import { BackendTable } from './backends.js';
 import { StoreConnection } from './connection.js';
+import { ImportSources } from './imports.js';
 import { requireIntact, requireNotEmptied, withBackupHint } from './integrity.js';
 import { requireCurrentSchema } from './key-rows.js';
 import { KeyTables } from './keys.js';
@@ -47,6 +49,8 @@ export class InventoryStore {
   readonly meta: MetaRecords;
   /** The rotation journal's tables (`rotations.ts`): its writes join this store's transactions. */
   readonly rotations: RotationTables;
+  /** Where imported keys came from (`imports.ts`): its writes join an import batch's transaction. */
+  readonly imports: ImportSources;
   private readonly conn: StoreConnection;
 
   private constructor(private readonly db: SqlDatabase) {
@@ -57,6 +61,7 @@ export class InventoryStore {
     this.keys = new KeyTables(this.conn, this.backends, this.audit);
     this.reminders = new ReminderState(this.conn);
     this.rotations = new RotationTables(db, this.conn.guard);
+    this.imports = new ImportSources(this.conn);
   }
 
   static open(path: string, options: StoreOpenOptions = {}): InventoryStore {

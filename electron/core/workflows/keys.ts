@@ -497,7 +497,7 @@ export function parseRef(ref: string): { backend: string; keyId: string } {
 }
 
 /** A readable, URL-safe id stem from a label: "Stripe (prod)" → "stripe-prod". */
-function slug(name: string): string {
+export function slug(name: string): string {
   return (
     name
       .toLowerCase()
