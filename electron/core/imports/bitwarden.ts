@@ -17,7 +17,10 @@ export function readBitwardenJson(bytes: Uint8Array): ImportEntry[] {
     throw importError('import_unsupported', 'this Bitwarden export is encrypted; export again as ".json" (not "JSON (Encrypted)") and delete that file once imported');
   }
   if (!Array.isArray(json.items)) {
-    throw importError('import_malformed', Array.isArray(json.secrets) ? 'this is a Secrets Manager export: use --from bitwarden-sm-json' : 'the Bitwarden export has no "items" list; is it the right file?');
+    throw importError(
+      'import_malformed',
+      Array.isArray(json.secrets) ? 'this is a Secrets Manager export: use --from bitwarden-sm-json' : 'the Bitwarden export has no "items" list; is it the right file?',
+    );
   }
   const folders = new Map(records(json.folders).map((folder) => [String(folder.id), text(folder.name)]));
   return records(json.items).map((item, index) => {
@@ -52,7 +55,10 @@ export function readBitwardenJson(bytes: Uint8Array): ImportEntry[] {
 export function readBitwardenSecretsManager(bytes: Uint8Array): ImportEntry[] {
   const json = parseJsonSource(bytes, 'Secrets Manager export');
   if (!isRecord(json) || !Array.isArray(json.secrets)) {
-    throw importError('import_malformed', isRecord(json) && Array.isArray(json.items) ? 'this is a password manager export: use --from bitwarden-json' : 'the Secrets Manager export has no "secrets" list; is it the right file?');
+    throw importError(
+      'import_malformed',
+      isRecord(json) && Array.isArray(json.items) ? 'this is a password manager export: use --from bitwarden-json' : 'the Secrets Manager export has no "secrets" list; is it the right file?',
+    );
   }
   const projects = new Map(records(json.projects).map((project) => [String(project.id), text(project.name)]));
   return records(json.secrets).map((secret, index) => {

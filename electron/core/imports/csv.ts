@@ -59,7 +59,8 @@ export function readCsv(bytes: Uint8Array, backend: string, columnMap: ReadonlyM
     // A semicolon-separated export (spreadsheets in many locales) is recognised by its header line.
     const header = source.slice(0, source.search(/\r?\n|$/));
     const delimiter = header.split(';').length > header.split(',').length ? ';' : ',';
-    rows = parse(source, { bom: true, delimiter, skip_empty_lines: true, relax_column_count: true, max_record_size: 1024 * 1024 }) as string[][];
+    const parsed: string[][] = parse(source, { bom: true, delimiter, skip_empty_lines: true, relax_column_count: true, max_record_size: 1024 * 1024 });
+    rows = parsed;
   } catch (error) {
     // csv-parse's message quotes the record; only its line is said.
     const line = error instanceof Error && 'lines' in error && typeof error.lines === 'number' ? ` near line ${error.lines}` : '';
@@ -77,10 +78,7 @@ export function readCsv(bytes: Uint8Array, backend: string, columnMap: ReadonlyM
     }
   }
   if (!fields.includes('name')) {
-    throw new KeywardenError(
-      'invalid_input',
-      `no column of the CSV header is a name (${header.map((cell) => `"${cell}"`).join(', ')}); say which with --map COLUMN=name`,
-    );
+    throw new KeywardenError('invalid_input', `no column of the CSV header is a name (${header.map((cell) => `"${cell}"`).join(', ')}); say which with --map COLUMN=name`);
   }
   const hasSecretColumn = fields.includes('secret');
   return body.map((row, index) => {
@@ -90,7 +88,13 @@ export function readCsv(bytes: Uint8Array, backend: string, columnMap: ReadonlyM
     };
     const location = `row ${index + 2}`;
     const title = cell('name') ?? '';
-    const entry = emptyEntry(`csv:${createHash('sha256').update(`${backend}\n${title.normalize('NFC').toLowerCase()}`).digest('hex')}`, location, title || '(no name)');
+    const entry = emptyEntry(
+      `csv:${createHash('sha256')
+        .update(`${backend}\n${title.normalize('NFC').toLowerCase()}`)
+        .digest('hex')}`,
+      location,
+      title || '(no name)',
+    );
     entry.secret = plainSecret(cell('secret'));
     entry.vendor = cell('vendor');
     entry.expiresAt = cell('expires');

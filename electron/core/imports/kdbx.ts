@@ -7,7 +7,7 @@
  */
 import { argon2d, argon2id } from 'hash-wasm';
 import * as kdbxweb from 'kdbxweb';
-import { emptyEntry, type ImportEntry, importError, type ImportSecret, isExpiryField, splitTags, text } from './entry.js';
+import { emptyEntry, guessVendor, type ImportEntry, importError, type ImportSecret, isExpiryField, splitTags, text } from './entry.js';
 
 /** Argon2 bounds: KeePassXC's defaults are 64 MiB and a few iterations; ten times more is still a real database. */
 const MAX_ARGON2_MEMORY_KIB = 1024 * 1024;
@@ -18,7 +18,8 @@ function installArgon2(): void {
   if (argon2Installed) return;
   argon2Installed = true;
   kdbxweb.CryptoEngine.setArgon2Impl(async (password, salt, memory, iterations, length, parallelism, type, version) => {
-    if (version !== 0x13) throw importError('import_unsupported', `the database's key derivation is Argon2 version ${version}; Keywarden reads version 1.3 (0x13), which KeePass and KeePassXC write`);
+    if (version !== 0x13)
+      throw importError('import_unsupported', `the database's key derivation is Argon2 version ${version}; Keywarden reads version 1.3 (0x13), which KeePass and KeePassXC write`);
     if (memory > MAX_ARGON2_MEMORY_KIB || iterations > MAX_ARGON2_ITERATIONS || parallelism < 1 || parallelism > 64) {
       throw importError(
         'import_malformed',
@@ -45,9 +46,28 @@ export async function readKdbx(bytes: Uint8Array, options: KdbxOptions): Promise
     await credentials.ready;
     db = await kdbxweb.Kdbx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, credentials);
   } catch (error) {
+    // KDBX 3 has no checksum before its payload is decrypted, so a cut file looks like a wrong key to kdbxweb; the
+    // payload's length tells them apart (AES-CBC blocks are 16 bytes; a cut rarely falls on a block's end).
+    if (error instanceof kdbxweb.KdbxError && error.code === kdbxweb.Consts.ErrorCodes.InvalidKey && kdbx3PayloadCut(bytes)) {
+      throw importError('import_malformed', 'the KeePass database is truncated (its encrypted part ends mid-block); nothing was imported');
+    }
     throw kdbxFailure(error, 'database');
   }
   return entriesOf(db);
+}
+
+/** Whether a KDBX 3.x file's payload (after its header fields) is not a whole number of cipher blocks. */
+function kdbx3PayloadCut(bytes: Uint8Array): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 12 || view.getUint16(10, true) !== 3) return false;
+  let offset = 12;
+  while (offset + 3 <= bytes.length) {
+    const id = view.getUint8(offset);
+    const length = view.getUint16(offset + 1, true);
+    offset += 3 + length;
+    if (id === 0) return (bytes.length - offset) % 16 !== 0;
+  }
+  return true;
 }
 
 export async function readKeepassXml(bytes: Uint8Array): Promise<ImportEntry[]> {
@@ -122,6 +142,7 @@ function entryOf(entry: kdbxweb.KdbxEntry, path: string[], recycled: boolean): I
   }
   // KeePass's own Expires wins over a custom field: it is what KeePass itself warns on.
   if (entry.times.expires && entry.times.expiryTime) result.expiresAt = entry.times.expiryTime.toISOString();
+  result.vendor = guessVendor(title, result.url);
   if (recycled) result.problem = 'in the recycle bin';
   return result;
 }

@@ -41,7 +41,9 @@ export interface PlanOptions {
 
 /** Hash of a key's fields as stored (the columns an import writes, normalised as the store writes them). */
 export function fieldsHash(name: string, createdAt: string | null, expiresAt: string | null, details: string): string {
-  return createHash('sha256').update(JSON.stringify([name, createdAt, expiresAt, details])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([name, createdAt, expiresAt, details]))
+    .digest('hex');
 }
 
 /** Hash of a sealed secret's bytes: ciphertext, so it tells whether the secret was replaced and nothing about it. */

@@ -484,7 +484,14 @@ export class KeyWorkflows {
 }
 
 /** Words for the vendor facts Keywarden knows; others are shown with their name spelled out. */
-const FACT_LABELS: Record<string, string> = { vendor: 'Vendor', createdBy: 'Created by', revokedAt: 'Revoked at', rotateEveryDays: 'Rotate every (days)' };
+const FACT_LABELS: Record<string, string> = {
+  vendor: 'Vendor',
+  url: 'URL',
+  group: 'Group (imported from)',
+  createdBy: 'Created by',
+  revokedAt: 'Revoked at',
+  rotateEveryDays: 'Rotate every (days)',
+};
 
 export function parseRef(ref: string): { backend: string; keyId: string } {
   const slash = ref.indexOf('/');
