@@ -229,7 +229,7 @@ describe.skipIf(!hasIsolatedKeychain)('importing an existing inventory', () => {
     ]);
     expect(report.items[0]).toMatchObject({ group: 'Payments', owner: 'finance', expiresAt: '2028-01-31', createdAt: '2025-01-15T09:30:00.000Z' });
     expect(await engine.reveal(keyNamed('Datadog API').ref)).toBe(datadog);
-    expect(keyNamed('Stripe live').expiresAt).toBe('2028-01-31');
+    expect(keyNamed('Stripe live')).toMatchObject({ expiresAt: '2028-01-31', owner: 'finance', notes: 'rotated by finance' });
 
     await expect(run({ format: 'bitwarden-json', bytes: Buffer.from(JSON.stringify({ encrypted: true, encKeyValidation_DO_NOT_EDIT: 'x', data: 'y' })) })).rejects.toMatchObject({
       code: 'import_unsupported',
@@ -356,6 +356,8 @@ describe.skipIf(!hasIsolatedKeychain)('importing an existing inventory', () => {
       expect(report.items[1]).toMatchObject({ expiresAt: '2027-04-03', rotateEveryDays: null, warnings: [expect.stringContaining('rotate every 90 days not kept')] });
       expect(report.items[3]).toMatchObject({ name: '@SUM(A1)', warnings: [expect.stringContaining('never evaluated')] });
       expect(keyNamed('@SUM(A1)').name).toBe('@SUM(A1)');
+      // The description columns every key has: owner, environment, tags.
+      expect(keyNamed('Stripe prod')).toMatchObject({ owner: 'alice', environment: 'prod', tags: ['billing', 'live'] });
       expect(await engine.reveal(keyNamed('Stripe prod').ref)).toBe(a);
     });
 
@@ -372,9 +374,19 @@ describe.skipIf(!hasIsolatedKeychain)('importing an existing inventory', () => {
       expect(engine.listBackends()).toEqual([]);
     });
 
-    it('a spreadsheet without a secret column is an inventory: its rows become keys without secrets', async () => {
-      await run({ format: 'csv', bytes: csv('name,vendor,expires\nSentry DSN,Sentry,2027-09-01\n') });
-      expect(keyNamed('Sentry DSN')).toMatchObject({ secretCached: false, expiresAt: '2027-09-01' });
+    it('a spreadsheet without a secret column is an inventory: its rows become keys without secrets; a key in its notes is not kept', async () => {
+      const leaked = `sk_live_${randomBytes(18).toString('hex')}`;
+      const report = await run({ format: 'csv', bytes: csv(`name,vendor,expires,notes\nSentry DSN,Sentry,2027-09-01,"old key was ${leaked}"\n`) });
+      expect(keyNamed('Sentry DSN')).toMatchObject({ secretCached: false, expiresAt: '2027-09-01', notes: 'old key was [redacted]' });
+      expect(report.items[0]!.warnings).toEqual([expect.stringContaining('[redacted]')]);
+    });
+
+    it('a description edited in Keywarden counts as an edit: the next import keeps it', async () => {
+      const file = csv(`name,owner,secret\nStripe,alice,${newSecret('sk')}\n`);
+      await run({ format: 'csv', bytes: file });
+      engine.describeKey(keyNamed('Stripe').ref, { owner: 'bob' });
+      expect((await run({ format: 'csv', bytes: file })).items[0]).toMatchObject({ action: 'skip', reason: expect.stringContaining('edited in Keywarden') });
+      expect(keyNamed('Stripe').owner).toBe('bob');
     });
 
     it('re-import updates what changed in the file, and leaves a key edited in Keywarden alone unless --overwrite', async () => {

@@ -29,6 +29,10 @@ const key = (id: string, fields: Partial<Key> = {}): Key => ({
   lastTestOk: true,
   secretCached: true,
   syncedAt: at(0),
+  owner: null,
+  environment: null,
+  tags: [],
+  notes: null,
   ...fields,
 });
 

@@ -4,11 +4,14 @@
  * run's answer and the applier's work list, so a dry run says exactly what the import will do.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { KeyDescription } from '../../../shared/domain.js';
 import type { DateOrder, ImportPlanItem } from '../../../shared/imports.js';
 import { MAX_POLICY_DAYS } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { keyRowValues } from '../store/key-rows.js';
 import type { ImportedKeyNow } from '../store/imports.js';
+import { redactKeyShapes } from '../redact.js';
+import { applyDescriptionChange, NO_DESCRIPTION } from '../workflows/key-descriptions.js';
 import { slug } from '../workflows/keys.js';
 import type { ImportEntry } from './entry.js';
 import { decideDateOrder, readImportDate, readRotationDays } from './import-dates.js';
@@ -18,6 +21,8 @@ export interface PlannedWrite {
   entry: ImportEntry;
   item: ImportPlanItem;
   key: RemoteKey;
+  /** Owner, environment, tags and notes from the source, tidied as every description is. */
+  description: KeyDescription;
   fieldsHash: string;
   /** The key as recorded by an earlier import, for an update. */
   existing: ImportedKeyNow | null;
@@ -39,11 +44,44 @@ export interface PlanOptions {
   now: Date;
 }
 
-/** Hash of a key's fields as stored (the columns an import writes, normalised as the store writes them). */
-export function fieldsHash(name: string, createdAt: string | null, expiresAt: string | null, details: string): string {
+/** Hash of a key's fields as stored (the columns an import writes, normalised as the store writes them; tags as their column's JSON or null). */
+export function fieldsHash(stored: Pick<ImportedKeyNow, 'name' | 'createdAt' | 'expiresAt' | 'details' | 'owner' | 'environment' | 'tags' | 'notes'>): string {
   return createHash('sha256')
-    .update(JSON.stringify([name, createdAt, expiresAt, details]))
+    .update(JSON.stringify([stored.name, stored.createdAt, stored.expiresAt, stored.details, stored.owner, stored.environment, stored.tags, stored.notes]))
     .digest('hex');
+}
+
+/**
+ * The source's owner, environment, tags and notes as a key description, each field checked alone: one the rules refuse
+ * (a tag with a comma, notes over the limit) is left out with a warning instead of failing the entry. Notes are plain
+ * text in Keywarden (searched, exported), so anything key-shaped in them is taken out first.
+ */
+function descriptionFor(entry: ImportEntry, warnings: string[]): KeyDescription {
+  const field = <T>(what: string, tidy: () => T, fallback: T): T => {
+    try {
+      return tidy();
+    } catch (error) {
+      warnings.push(`${what} not kept: ${error instanceof Error ? error.message : String(error)}`);
+      return fallback;
+    }
+  };
+  let tags: string[] = [];
+  for (const tag of entry.tags) {
+    // KeePass and 1Password allow spaces in a tag; a Keywarden tag is one word.
+    tags = field(`the tag "${tag.slice(0, 40)}"`, () => applyDescriptionChange(NO_DESCRIPTION, { tags: [...tags, tag.replace(/\s+/g, '-')] }).tags, tags);
+  }
+  let notes = entry.notes;
+  if (notes) {
+    const redacted = redactKeyShapes(notes);
+    if (redacted !== notes) warnings.push('key-shaped text in the notes replaced by [redacted]: notes are not sealed');
+    notes = redacted;
+  }
+  return {
+    owner: field('the owner', () => applyDescriptionChange(NO_DESCRIPTION, { owner: entry.owner }).owner, null),
+    environment: field('the environment', () => applyDescriptionChange(NO_DESCRIPTION, { environment: entry.environment }).environment, null),
+    tags,
+    notes: field('the notes', () => applyDescriptionChange(NO_DESCRIPTION, { notes }).notes, null),
+  };
 }
 
 /** Hash of a sealed secret's bytes: ciphertext, so it tells whether the secret was replaced and nothing about it. */
@@ -53,7 +91,7 @@ export function sealedHash(sealed: Buffer | null): string | null {
 
 /** Whether the key was changed in Keywarden after the import that recorded it: its fields or its secret hash differently. */
 export function editedSinceImport(existing: ImportedKeyNow): boolean {
-  return fieldsHash(existing.name, existing.createdAt, existing.expiresAt, existing.details) !== existing.fieldsHash || sealedHash(existing.sealed) !== existing.secretHash;
+  return fieldsHash(existing) !== existing.fieldsHash || sealedHash(existing.sealed) !== existing.secretHash;
 }
 
 export function planImport(entries: readonly ImportEntry[], options: PlanOptions): ImportPlan {
@@ -151,9 +189,10 @@ export function planImport(entries: readonly ImportEntry[], options: PlanOptions
     if (rotateEveryDays) details.rotateEveryDays = rotateEveryDays;
     const keyId = existing?.keyId ?? `${slug(name)}-${randomBytes(4).toString('hex')}`;
     const key: RemoteKey = { id: keyId, name, prefix: null, status: 'active', createdAt, expiresAt, graceEndsAt: null, lastUsedAt: null, details };
+    const description = descriptionFor(entry, item.warnings);
     const stored = keyRowValues(key, null);
-    const hash = fieldsHash(stored.name, stored.createdAt, stored.expiresAt, stored.details);
-    Object.assign(item, { ref: `${options.backend}/${keyId}`, createdAt, expiresAt, rotateEveryDays });
+    const hash = fieldsHash({ ...stored, ...description, tags: description.tags.length ? JSON.stringify(description.tags) : null });
+    Object.assign(item, { ref: `${options.backend}/${keyId}`, createdAt, expiresAt, rotateEveryDays, owner: description.owner, environment: description.environment, tags: description.tags });
     if (existing) {
       if (editedSinceImport(existing)) {
         if (!options.overwrite) {
@@ -169,7 +208,7 @@ export function planImport(entries: readonly ImportEntry[], options: PlanOptions
     } else {
       item.action = 'create';
     }
-    writes.push({ entry, item, key, fieldsHash: hash, existing, sameFields: existing !== null && hash === existing.fieldsHash && !editedSinceImport(existing) });
+    writes.push({ entry, item, key, description, fieldsHash: hash, existing, sameFields: existing !== null && hash === existing.fieldsHash && !editedSinceImport(existing) });
   }
   return { items, writes, dateOrder: order.statement };
 }

@@ -147,7 +147,7 @@ export class ImportWorkflow {
         const secret = write.entry.secret?.reveal() ?? null;
         const key = { ...write.key, prefix: secret ? maskedTail(secret) : (write.existing?.prefix ?? null) };
         const sealed = secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, key.id, key.details), secret) : null;
-        records.push({ key, sealed, at, syncedAt: null, rotateEveryDays });
+        records.push({ key, sealed, at, syncedAt: null, rotateEveryDays, description: write.description });
         // Without a new secret the cached one stays (record keeps it): its hash is the one to remember.
         sources.push({ sourceId: write.entry.sourceId, keyId: key.id, fieldsHash: write.fieldsHash, secretHash: sealedHash(sealed ?? write.existing?.sealed ?? null) });
       }

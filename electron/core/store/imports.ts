@@ -20,6 +20,11 @@ export interface ImportedKeyNow extends ImportSourceRow {
   createdAt: string | null;
   expiresAt: string | null;
   details: string;
+  owner: string | null;
+  environment: string | null;
+  /** The tags column as stored: a JSON array, or null for none. */
+  tags: string | null;
+  notes: string | null;
   sealed: Buffer | null;
 }
 
@@ -40,9 +45,13 @@ export class ImportSources {
           created_at: string | null;
           expires_at: string | null;
           details: string;
+          owner: string | null;
+          environment: string | null;
+          tags: string | null;
+          notes: string | null;
           sealed: Buffer | null;
         }>(
-          `SELECT s.source_id, s.key_id, s.fields_hash, s.secret_hash, k.name, k.prefix, k.created_at, k.expires_at, k.details, ks.sealed
+          `SELECT s.source_id, s.key_id, s.fields_hash, s.secret_hash, k.name, k.prefix, k.created_at, k.expires_at, k.details, k.owner, k.environment, k.tags, k.notes, ks.sealed
            FROM import_sources s
            JOIN keys k ON k.backend_id = s.backend_id AND k.key_id = s.key_id
            LEFT JOIN key_secrets ks ON ks.backend_id = s.backend_id AND ks.key_id = s.key_id
@@ -62,6 +71,10 @@ export class ImportSources {
             createdAt: row.created_at,
             expiresAt: row.expires_at,
             details: row.details,
+            owner: row.owner,
+            environment: row.environment,
+            tags: row.tags,
+            notes: row.notes,
             sealed: row.sealed,
           },
         ]),

@@ -430,6 +430,40 @@ describe('migration 007: vendor error text stored without key shapes', () => {
   });
 });
 
+describe("migration 008: a key's owner, environment, tags and notes", () => {
+  it('upgrades a version-7 file: its keys keep everything and have no description yet, and a description then reads back', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 7)).toBe(7);
+    db.exec(`
+      INSERT INTO backends (id, name, type, created_at) VALUES (1, 'hand', 'manual', '2026-01-01T00:00:00.000Z');
+      INSERT INTO keys (backend_id, key_id, name, status, expires_at, next_due_at, first_seen_at)
+        VALUES (1, 'k1', 'Stripe', 'active', '2027-01-01', '2027-01-01', '2026-01-01T00:00:00.000Z');`);
+    db.close();
+    const now = new Date('2026-06-01T00:00:00.000Z');
+    // A read-only look (a backup, a mount) reads the older file as it is: its keys, without descriptions.
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(readOnly.keys.list({ search: 'str' }, now).map((key) => [key.ref, key.owner, key.tags])).toEqual([['hand/k1', null, []]]);
+    readOnly.close();
+    expect(schemaVersion(openRaw())).toBe(7);
+    const store = openStore();
+    expect(store.keys.get('hand', 'k1', now)).toMatchObject({ name: 'Stripe', expiresAt: '2027-01-01', owner: null, environment: null, tags: [], notes: null });
+    store.keys.describe(
+      1,
+      'k1',
+      { owner: 'Ana', environment: 'prod', tags: ['pci'], notes: 'two\nlines' },
+      { at: now.toISOString(), osUser: 'ana', action: 'key.describe', backend: 'hand', ref: 'hand/k1', outcome: 'ok', detail: null },
+    );
+    expect(store.keys.get('hand', 'k1', now)).toMatchObject({ owner: 'Ana', environment: 'prod', tags: ['pci'], notes: 'two\nlines' });
+    store.close();
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(LATEST);
+    // Tags are a JSON array or nothing: anything else is refused by the file itself.
+    expect(() => upgraded.prepare(`UPDATE keys SET tags = '{"pci":1}' WHERE key_id = 'k1'`).run()).toThrow(/CHECK constraint/);
+    expect(() => upgraded.prepare("UPDATE keys SET tags = 'pci' WHERE key_id = 'k1'").run()).toThrow(/malformed JSON/);
+  });
+});
+
 describe('re-opening', () => {
   it('does not run migration 001 again and keeps the data', () => {
     const first = openStore();
@@ -566,7 +600,7 @@ describe('CHECK constraints', () => {
 describe('migration 012: import sources, after a gap in the numbers', () => {
   const at = '2026-01-01T00:00:00.000Z';
 
-  it('a version-7 file upgrades across the gap (8 to 11 are not here yet) and keeps its keys; a read-only copy still reads before it', () => {
+  it('a version-7 file upgrades across the gap (9 to 11 are not here yet) and keeps its keys; a read-only copy still reads before it', () => {
     const db = openRaw();
     expect(migrate(db, MIGRATIONS, 7)).toBe(7);
     db.prepare("INSERT INTO backends (id, name, type, created_at) VALUES (1, 'hand', 'manual', ?)").run(at);
