@@ -108,6 +108,26 @@ export const OWNED_PACKAGES = [
     owner: 'electron/core/team/hpke.ts',
     fix: 'Use wrapTeamKey/unwrapTeamKey and the member key functions from team/hpke.ts.',
   },
+  {
+    name: 'kdbxweb',
+    owner: 'electron/core/imports/kdbx.ts',
+    fix: 'Use readKdbx / readKeepassXml from imports/kdbx.ts (or the import workflow).',
+  },
+  {
+    name: 'hash-wasm',
+    owner: 'electron/core/imports/kdbx.ts',
+    fix: "hash-wasm is kdbxweb's Argon2 in imports/kdbx.ts; for other hashing use node:crypto.",
+  },
+  {
+    name: 'fflate',
+    owner: 'electron/core/imports/onepassword.ts',
+    fix: 'Use read1pux from imports/onepassword.ts, which checks sizes before inflating.',
+  },
+  {
+    name: 'csv-parse',
+    owner: 'electron/core/imports/csv.ts',
+    fix: 'Use readCsv from imports/csv.ts.',
+  },
 ];
 
 /** JavaScript files: ESLint's recommended rules plus the type-aware ones that need no annotations. */

@@ -68,6 +68,7 @@ const uiCommands = () => require('./commands/ui.js') as typeof import('./command
 const rotationCommands = () => require('./commands/rotation.js') as typeof import('./commands/rotation.js');
 const healthCommands = () => require('./commands/health.js') as typeof import('./commands/health.js');
 const checkCommands = () => require('./commands/check.js') as typeof import('./commands/check.js');
+const importCommands = () => require('./commands/import.js') as typeof import('./commands/import.js');
 const backupCommands = () => require('./commands/backup.js') as typeof import('./commands/backup.js');
 const teamCommands = () => require('./commands/team.js') as typeof import('./commands/team.js');
 
@@ -327,6 +328,26 @@ const COMMANDS: Record<string, CommandSpec> = {
     positionals: [0, 0],
     access: 'read',
     load: async () => reportCommands().exportInventory,
+  },
+  import: {
+    usage:
+      'import --from kdbx|keepass-xml|bitwarden-json|bitwarden-sm-json|1pux|csv FILE --backend NAME [--create-backend] [--dry-run] [--map COLUMN=FIELD ...] [--date-order day-month|month-day] [--overwrite] [--password-stdin] [--key-file F] [--json]',
+    summary:
+      'bring keys in from KeePass, Bitwarden, 1Password or a spreadsheet into a manual backend; a second import updates instead of duplicating, and keys edited here since are kept unless --overwrite',
+    options: {
+      from: { type: 'string' },
+      backend: { type: 'string' },
+      'create-backend': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      map: { type: 'string', multiple: true },
+      'date-order': { type: 'string' },
+      overwrite: { type: 'boolean' },
+      'password-stdin': { type: 'boolean' },
+      'key-file': { type: 'string' },
+    },
+    positionals: [1, 1],
+    access: 'create',
+    load: async () => importCommands().importInventory,
   },
   'vault status': {
     usage: 'vault status [--json]',

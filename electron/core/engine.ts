@@ -40,6 +40,8 @@ import type { InventoryStore } from './store/store.js';
 import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
 import type { PullReport, RemovalReport, TeamMember, TeamStatus, TeamWorkflows } from './team/workflow.js';
 import type { TeamRole } from './team/schema.js';
+import type { ImportRequest } from './imports/workflow.js';
+import type { ImportReport } from '../../shared/imports.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js';
 import { AuditWorkflows } from './workflows/audit.js';
@@ -371,6 +373,15 @@ export class KeywardenEngine {
   async addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
     if (this.context.store.team.get()) return (await this.team()).addManualKey(backendName, input);
     return this.keys.addManualKey(backendName, input);
+  }
+
+  /**
+   * Imports an inventory (KeePass, Bitwarden, 1Password, CSV) into a manual backend, or with `dryRun` says what it
+   * would do. imports/workflow.ts, loaded on first use with only the reader of the request's format.
+   */
+  async importInventory(request: ImportRequest): Promise<ImportReport> {
+    const { ImportWorkflow } = await import('./imports/workflow.js');
+    return new ImportWorkflow(this.context, (name) => this.backends.addBackend({ name, type: 'manual' })).run(request);
   }
 
   /** Changes a manual key's created date, expiry or rotation interval; reminders follow. */

@@ -35,6 +35,10 @@ export type ErrorCode =
   | 'outcome_unknown' // a create or revoke was sent but its answer was lost: it may have happened
   | 'insecure_url' // a non-https URL to a non-loopback host
   | 'insecure_permissions' // a data folder, database or passphrase file another local user could change (or read); the message says the chmod or chown that fixes it
+  | 'import_malformed' // an import's source file is not what its format says: truncated, damaged, or hostile (a zip bomb); nothing was stored
+  | 'import_wrong_password' // the KeePass database does not open with the password (and key file) given; nothing was stored
+  | 'import_too_large' // an import's source file is over the size Keywarden reads; nothing was stored
+  | 'import_unsupported' // an import's source is a variant Keywarden cannot read (an encrypted Bitwarden export, a KDBX version); nothing was stored
   | 'internal'; // a defect in Keywarden itself: reported, never swallowed
 
 export class KeywardenError extends Error {

@@ -36,6 +36,7 @@ const CONFIG = {
   soak: { days: 30, backends: 3, keysPerBackend: 300 },
   keepassxcRuns: runsOf(10),
   keepassxcSlowRuns: runsOf(5),
+  importRuns: runsOf(3),
 };
 
 // ---- shared context: fixtures and emulators are made once, when a measurement first asks ----------
@@ -631,6 +632,23 @@ const MEASUREMENTS = [
       } finally {
         await many.stop();
       }
+    },
+  },
+  {
+    id: 'import_kdbx_10k',
+    description:
+      'keywarden import --from kdbx, in-process, of a 10,000-entry KDBX 4 (AES-KDF at 1,000 rounds: key derivation negligible) into a new manual backend: reading the database alone, the dry run (read + plan), and the import (read, plan, 10,000 secrets sealed, 20 batches of 500 committed with their audit events). Targets (issue 24): import <= 5 s, dry run <= 2 s.',
+    async run() {
+      const dir = join(workDir, 'import');
+      mkdirSync(dir);
+      const answer = await runChild('import.mjs', [dir, String(CONFIG.importRuns)], { timeoutMs: 600_000 });
+      return {
+        entries: answer.entries,
+        kdbx_bytes: answer.kdbxBytes,
+        read_only: figure('ms', answer.samples.read_only),
+        dry_run: figure('ms', answer.samples.dry_run),
+        import: figure('ms', answer.samples.import),
+      };
     },
   },
   {

@@ -29,6 +29,11 @@ const STATUS: Record<ErrorCode, number> = {
   secret_not_cached: 409,
   no_credential: 409,
   unsupported: 422,
+  // The source file is the user's input: a bad one is a request the console can explain.
+  import_malformed: 422,
+  import_unsupported: 422,
+  import_wrong_password: 422,
+  import_too_large: 413,
   keychain_locked: 423,
   vault_locked: 423,
   passphrase_required: 423,

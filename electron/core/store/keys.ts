@@ -84,6 +84,26 @@ export class KeyTables {
   }
 
   /**
+   * `record` for many keys at once (an import's batch): every key, its secret, what `alongside` writes (the import's
+   * source rows) and the one audit event commit together, or none of them. Statements are prepared once per batch.
+   */
+  recordBatch(backendId: number, records: readonly KeyRecord[], event: AuditEntry, alongside?: () => void): void {
+    this.conn.transaction(() => {
+      const upsert = this.prepareUpsert();
+      const putSecret = this.conn.db.prepare(
+        'INSERT INTO key_secrets (backend_id, key_id, sealed, cached_at) VALUES (?, ?, ?, ?) ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, cached_at = excluded.cached_at',
+      );
+      for (const record of records) {
+        upsert(backendId, keyRowValues(record.key, record.rotateEveryDays), record.syncedAt);
+        if (record.description) this.writeDescription(backendId, record.key.id, record.description);
+        if (record.sealed) putSecret.run(backendId, record.key.id, record.sealed, record.at);
+      }
+      alongside?.();
+      this.audit.append(event);
+    });
+  }
+
+  /**
    * Replaces a backend's inventory with what the vendor listed, in one transaction: listed keys are
    * inserted or updated (keeping Keywarden's own columns such as the last test), and keys the vendor
    * no longer lists are removed, except those first seen after this sync started.

@@ -9,6 +9,7 @@
  * - `meta` (`meta.ts`): named records (settings, the window's place, the vault's records);
  * - `rotations` (`rotations.ts`): the rotation journal;
  * - `team` (`team.ts`): the team inventory this data folder copies, if any.
+ * - `imports` (`imports.ts`): where imported keys came from.
  *
  * All share one connection and one transaction helper (`connection.ts`): `transaction` around calls to several parts
  * commits them together. This class itself only opens, checks, migrates, backs up and closes the file.
@@ -16,6 +17,7 @@
 import { AuditLog } from './audit.js';
 import { BackendTable } from './backends.js';
 import { StoreConnection } from './connection.js';
+import { ImportSources } from './imports.js';
 import { requireIntact, requireNotEmptied, withBackupHint } from './integrity.js';
 import { requireCurrentSchema } from './key-rows.js';
 import { KeyTables } from './keys.js';
@@ -51,6 +53,8 @@ export class InventoryStore {
   readonly rotations: RotationTables;
   /** The team link (`team.ts`, migration 013): null for a personal data folder. */
   readonly team: TeamLinkTable;
+  /** Where imported keys came from (`imports.ts`): its writes join an import batch's transaction. */
+  readonly imports: ImportSources;
   private readonly conn: StoreConnection;
 
   private constructor(private readonly db: SqlDatabase) {
@@ -62,6 +66,7 @@ export class InventoryStore {
     this.reminders = new ReminderState(this.conn);
     this.rotations = new RotationTables(db, this.conn.guard);
     this.team = new TeamLinkTable(this.conn);
+    this.imports = new ImportSources(this.conn);
   }
 
   static open(path: string, options: StoreOpenOptions = {}): InventoryStore {

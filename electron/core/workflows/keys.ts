@@ -528,7 +528,14 @@ export class KeyWorkflows {
 }
 
 /** Words for the vendor facts Keywarden knows; others are shown with their name spelled out. */
-const FACT_LABELS: Record<string, string> = { vendor: 'Vendor', createdBy: 'Created by', revokedAt: 'Revoked at', rotateEveryDays: 'Rotate every (days)' };
+const FACT_LABELS: Record<string, string> = {
+  vendor: 'Vendor',
+  url: 'URL',
+  group: 'Group (imported from)',
+  createdBy: 'Created by',
+  revokedAt: 'Revoked at',
+  rotateEveryDays: 'Rotate every (days)',
+};
 
 export function parseRef(ref: string): { backend: string; keyId: string } {
   const slash = ref.indexOf('/');
@@ -541,7 +548,7 @@ export function parseRef(ref: string): { backend: string; keyId: string } {
 }
 
 /** A readable, URL-safe id stem from a label: "Stripe (prod)" → "stripe-prod". */
-function slug(name: string): string {
+export function slug(name: string): string {
   return (
     name
       .toLowerCase()

@@ -75,6 +75,7 @@ describe('migration 001 on a fresh file', () => {
     expect(tableNames(db)).toEqual([
       'audit',
       'backends',
+      'import_sources',
       'key_consumers',
       'key_secrets',
       'keys',
@@ -632,5 +633,30 @@ describe('CHECK constraints', () => {
 
   it('reject an unknown audit outcome', () => {
     expect(() => db.exec("INSERT INTO audit (at, os_user, action, outcome) VALUES ('now', 'me', 'sync', 'maybe')")).toThrow(/CHECK constraint/);
+  });
+});
+
+describe('migration 012: import sources, after a gap in the numbers', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+
+  it('a version-7 file upgrades across the gap (9 to 11 are not here yet) and keeps its keys; a read-only copy still reads before it', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 7)).toBe(7);
+    db.prepare("INSERT INTO backends (id, name, type, created_at) VALUES (1, 'hand', 'manual', ?)").run(at);
+    db.prepare("INSERT INTO keys (backend_id, key_id, name, status, first_seen_at) VALUES (1, 'stripe', 'Stripe', 'active', ?)").run(at);
+    db.close();
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(readOnly.keys.list({}, new Date(at)).map((key) => key.name)).toEqual(['Stripe']);
+    readOnly.close();
+
+    const store = openStore();
+    store.transaction(() => store.imports.putMany(1, [{ sourceId: 'keepass:abc', keyId: 'stripe', fieldsHash: 'f', secretHash: null }], at));
+    expect([...store.imports.imported(1).keys()]).toEqual(['keepass:abc']);
+    // Deleting the key deletes where it came from: a later import creates it again instead of pointing at nothing.
+    store.keys.delete(1, 'stripe');
+    expect(store.imports.imported(1).size).toBe(0);
+    store.close();
+    expect(schemaVersion(openRaw())).toBe(LATEST);
   });
 });

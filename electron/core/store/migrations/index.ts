@@ -14,6 +14,7 @@ import { migration005RotationJournal } from './005-rotation-journal.js';
 import { migration006AuditHashChain } from './006-audit-hash-chain.js';
 import { migration007RedactVendorText } from './007-redact-vendor-text.js';
 import { migration008KeyDescriptions } from './008-key-descriptions.js';
+import { migration012ImportSources } from './012-import-sources.js';
 import { migration013TeamLink } from './013-team-link.js';
 
 export interface Migration {
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006AuditHashChain,
   migration007RedactVendorText,
   migration008KeyDescriptions,
+  migration012ImportSources,
   migration013TeamLink,
 ];
 
