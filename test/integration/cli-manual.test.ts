@@ -582,6 +582,16 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       ['backup list', ['backup', 'list']],
       ['restore', ['restore', '--latest', '--yes']],
       ['demo', ['demo']],
+      ['import', ['import', '--from', 'csv', join(folder, 'missing.csv'), '--backend', 'hand', '--dry-run']],
+      // The team commands, each in a personal data folder with no database to reach: an error document, or a result.
+      ['team init', ['team', 'init']],
+      ['team join', ['team', 'join']],
+      ['team members', ['team', 'members']],
+      ['team approve', ['team', 'approve', 'bob', '--role', 'viewer', '--fingerprint', 'x']],
+      ['team remove', ['team', 'remove', 'bob', '--yes']],
+      ['team status', ['team', 'status']],
+      ['team sync', ['team', 'sync']],
+      ['team leave', ['team', 'leave', '--yes']],
       // ui runs until stopped; here its error document. Its {"url"} document is checked in cli-ui.test.ts.
       ['ui', ['ui', '--no-open', '--port', '70000']],
     ];

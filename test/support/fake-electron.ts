@@ -407,6 +407,10 @@ function createFake() {
     getName(): string {
       return app.name;
     },
+    /** Electron's app.getVersion(): the app's package.json version (the evidence pack names it). */
+    getVersion(): string {
+      return '0.0.0-test';
+    },
     setName(name: string): void {
       app.name = name;
     },
