@@ -178,8 +178,9 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
         for (const key of keys) {
           if (make.rnd() >= spec.secretShare) continue;
           const secret = randomBytes(36).toString('base64url');
-          // Same record identity as the engine's (key-secret:<backend>/<id>), so `reveal` works on these too.
-          const blob = vault ? await vault.seal(`key-secret:${spec.name}/${key.id}`, secret) : randomBytes(1 + 12 + 16 + secret.length);
+          // Same record identity as the engine's (key-secret:<backend>/<id>), so `reveal` works on these too; sealed
+          // with its fingerprint, as the engine caches every secret.
+          const blob = vault ? await vault.sealSecret(`key-secret:${spec.name}/${key.id}`, secret) : { sealed: randomBytes(1 + 12 + 16 + secret.length), fingerprint: randomBytes(32) };
           blobs.push([key.id, blob]);
         }
         store.transaction(() => {

@@ -180,7 +180,7 @@ export class KeyWorkflows {
     const connector = await this.ctx.connectorFor(row);
     if (!connector.fetchSecret) return null;
     const secret = await connector.fetchSecret(key.id);
-    this.ctx.store.keys.putSecret(row.id, key.id, await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, key.id), secret), new Date().toISOString());
+    this.ctx.store.keys.putSecret(row.id, key.id, await this.ctx.sealKeySecret(row, key.id, secret), new Date().toISOString());
     return secret;
   }
 
@@ -430,7 +430,7 @@ export class KeyWorkflows {
         testAllowPrivateNetwork: input.test.allowPrivateNetwork === true,
       });
     // Sealed after the details: the test template is bound into the secret's associated data.
-    const sealed = input.secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId, details), input.secret) : null;
+    const sealed = input.secret ? await this.ctx.sealKeySecret(row, keyId, input.secret, details) : null;
     const at = new Date().toISOString();
     const remote: RemoteKey = { id: keyId, name, prefix: input.secret ? maskedTail(input.secret) : null, status: 'active', createdAt, expiresAt, graceEndsAt: null, lastUsedAt: null, details };
     // The key, its secret and its audit event commit together, or none of them (store/keys.ts `record`).
