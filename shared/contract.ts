@@ -23,6 +23,7 @@ import {
   IsoDate,
   Key,
   KeyActions,
+  KeyDescriptionChange,
   KeyFact,
   KeyFilter,
   KeyRef,
@@ -121,6 +122,8 @@ export const CONTRACT = {
     ]),
     result: Key,
   },
+  /** A key's owner, environment, tags and notes (any key; Keywarden's own record, no vendor asked). */
+  'key:describe': { args: z.tuple([KeyRef, KeyDescriptionChange]), result: Key },
   'vault:status': { args: z.tuple([]), result: VaultState },
   /** Locks Keywarden: reveal and copy are refused and the data key leaves memory until unlocked. */
   'vault:lock': { args: z.tuple([]), result: LockState },

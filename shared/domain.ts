@@ -6,7 +6,7 @@
  * from the schemas, never written twice. This file imports nothing platform-specific.
  */
 import { z } from 'zod';
-import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, CAPABILITIES, KEY_STATUSES, MAX_POLICY_DAYS } from './rules.js';
+import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, CAPABILITIES, DESCRIPTION_LIMITS, KEY_STATUSES, MAX_POLICY_DAYS } from './rules.js';
 
 export { BACKEND_TYPES, CAPABILITIES, KEY_STATUSES };
 
@@ -52,8 +52,49 @@ export const Key = z.object({
   lastTestOk: z.boolean().nullable(),
   secretCached: z.boolean(),
   syncedAt: IsoDate.nullable(),
+  /** The administrator's description of the key (never from the vendor, never secret): see `KeyDescription`. */
+  owner: z.string().nullable(),
+  environment: z.string().nullable(),
+  tags: z.array(z.string()),
+  notes: z.string().nullable(),
 });
 export type Key = z.infer<typeof Key>;
+
+/**
+ * What an administrator says about a key: who owns it, the environment it serves, tags and notes. Kept by Keywarden
+ * for any key (a sync never changes it), searched and exported as it is. Sizes are bounded here; the engine checks the
+ * rest (printable text, tags as single words) with messages in words (`workflows/key-descriptions.ts`).
+ */
+export const KeyDescription = z
+  .object({
+    owner: z
+      .string()
+      .max(DESCRIPTION_LIMITS.owner * 2)
+      .nullable(),
+    environment: z
+      .string()
+      .max(DESCRIPTION_LIMITS.environment * 2)
+      .nullable(),
+    tags: z.array(z.string().max(DESCRIPTION_LIMITS.tag * 2)).max(DESCRIPTION_LIMITS.tags * 2),
+    notes: z
+      .string()
+      .max(DESCRIPTION_LIMITS.notes * 2)
+      .nullable(),
+  })
+  .strict();
+export type KeyDescription = z.infer<typeof KeyDescription>;
+
+/**
+ * A change to a key's description: a field left out stays as it is, null clears it. `tags` replaces the whole list;
+ * `addTags` and `removeTags` change it (what a bulk "tag" does to keys that have different tags).
+ */
+export const KeyDescriptionChange = KeyDescription.partial()
+  .extend({
+    addTags: KeyDescription.shape.tags.optional(),
+    removeTags: KeyDescription.shape.tags.optional(),
+  })
+  .strict();
+export type KeyDescriptionChange = z.infer<typeof KeyDescriptionChange>;
 
 export const Capability = z.enum(CAPABILITIES);
 export type Capability = z.infer<typeof Capability>;
@@ -293,6 +334,8 @@ export const NewManualKeyInput = z
     expiresAt: z.string().max(40).nullable().optional(),
     rotateEveryDays: z.number().int().min(1).max(MAX_POLICY_DAYS).nullable().optional(),
     secret: z.string().min(1).max(16_384).nullable().optional(),
+    /** Its description, recorded with it (one audit event). */
+    description: KeyDescription.partial().optional(),
     test: z
       .object({
         url: z.string().max(2_000),

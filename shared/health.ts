@@ -25,6 +25,7 @@ export const FINDING_CATEGORIES = [
   'rotation-stopped',
   'interval-over-policy',
   'no-due-date',
+  'no-owner',
   'never-tested',
 ] as const;
 export const FindingCategory = z.enum(FINDING_CATEGORIES);

@@ -16,3 +16,12 @@ export const KEEP_BACKUPS = 7;
 
 /** Rotation policies and validity periods are whole days within ten years. */
 export const MAX_POLICY_DAYS = 3650;
+
+/**
+ * A key's description (owner, environment, tags, notes): what an administrator says about a key. Plain text, never
+ * secret; the engine checks and tidies it (`workflows/key-descriptions.ts`), the contract only bounds its size.
+ */
+export const DESCRIPTION_LIMITS = { owner: 100, environment: 40, tag: 40, tags: 20, notes: 4000 } as const;
+/** A tag is one word: no spaces or commas (a list of tags is typed with commas), no control characters. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what the rule refuses
+export const TAG_PATTERN = /^[^\s,\u0000-\u001f\u007f-\u009f]+$/u;

@@ -63,6 +63,27 @@ export async function readSecretFromStdin(what: string): Promise<string> {
   return text.trim();
 }
 
+/**
+ * Reads plain text (not a secret: a key's notes) from standard input, line breaks kept; at a terminal it is typed and
+ * ended with Ctrl-D. The engine checks what the text may hold.
+ */
+export async function readTextFromStdin(what: string, maxBytes = 65_536): Promise<string> {
+  const stdin = process.stdin;
+  if (stdin.isTTY) process.stderr.write(`${what} (end with Ctrl-D on a line of its own):\n`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new KeywardenError('invalid_input', `the ${what} on standard input is longer than ${Math.round(maxBytes / 1024)} KiB`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new KeywardenError('invalid_input', `the ${what} on standard input is not UTF-8 text`);
+  }
+}
+
 export function promptHidden(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;

@@ -47,6 +47,14 @@ const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   help: { type: 'boolean', short: 'h' },
 };
 
+/** A key's description, as `key add` and `key edit` take it. */
+const DESCRIPTION_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  owner: { type: 'string' },
+  env: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  notes: { type: 'string' },
+};
+
 // Lazy loads use require(), not import(): in compiled CommonJS an import() goes through Node's ESM
 // loader and its export scanner, which costs a script that runs `keywarden list` every minute ~10-15 ms.
 const backendCommands = () => require('./commands/backend.js') as typeof import('./commands/backend.js');
@@ -112,7 +120,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   'key add': {
     usage:
-      'key add --backend N --name LABEL [--vendor V] [--created-at DATE] [--expires-at DATE | --rotate-every-days D] [--secret-stdin] [--test-url URL --test-header "Name: value with {secret}" [--test-expect STATUS] [--test-allow-private-network]] [--json]',
+      'key add --backend N --name LABEL [--vendor V] [--created-at DATE] [--expires-at DATE | --rotate-every-days D] [--owner NAME] [--env NAME] [--tag T]... [--notes TEXT] [--secret-stdin] [--test-url URL --test-header "Name: value with {secret}" [--test-expect STATUS] [--test-allow-private-network]] [--json]',
     summary: 'record a key of a vendor without an API in a manual backend',
     options: {
       backend: { type: 'string' },
@@ -126,19 +134,28 @@ const COMMANDS: Record<string, CommandSpec> = {
       'test-header': { type: 'string' },
       'test-expect': { type: 'string' },
       'test-allow-private-network': { type: 'boolean' },
+      ...DESCRIPTION_OPTIONS,
     },
     positionals: [0, 0],
     access: 'write',
     load: async () => manualCommands().keyAdd,
   },
   'key edit': {
-    usage: 'key edit REF [--created-at DATE] [--expires-at DATE | --rotate-every-days D | --no-expiry] [--json]',
-    summary: "change a manual key's dates; its due date and reminders follow",
+    usage:
+      'key edit REF [--owner NAME | --no-owner] [--env NAME | --no-env] [--tag T]... [--untag T]... [--no-tags] [--notes TEXT | --notes-stdin | --no-notes] [--created-at DATE] [--expires-at DATE | --rotate-every-days D | --no-expiry] [--json]',
+    summary: "describe any key (owner, environment, tags, notes); change a manual key's dates, and its due date and reminders follow",
     options: {
       'created-at': { type: 'string' },
       'expires-at': { type: 'string' },
       'rotate-every-days': { type: 'string' },
       'no-expiry': { type: 'boolean' },
+      ...DESCRIPTION_OPTIONS,
+      untag: { type: 'string', multiple: true },
+      'no-owner': { type: 'boolean' },
+      'no-env': { type: 'boolean' },
+      'no-tags': { type: 'boolean' },
+      'no-notes': { type: 'boolean' },
+      'notes-stdin': { type: 'boolean' },
     },
     positionals: [1, 1],
     access: 'write',

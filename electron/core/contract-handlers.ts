@@ -128,10 +128,12 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
           expiresAt: input.expiresAt ?? null,
           rotateEveryDays: input.rotateEveryDays ?? null,
           secret: input.secret ?? null,
+          description: input.description ?? {},
           test: input.test ? { ...input.test, allowPrivateNetwork: input.test.allowPrivateNetwork ?? false } : null,
         }),
       ),
     'manual:edit': (ref, changes) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.updateManualKey(ref, changes)),
+    'key:describe': (ref, change) => changing({ reason: 'key', backend: backendOf(ref) }, async () => engine.describeKey(ref, change)),
     'vault:status': () => engine.vaultStatus(),
     'vault:lock': async () => {
       const state = engine.lock('manual');

@@ -16,6 +16,7 @@ import type {
   IssuedKey,
   Key,
   KeyActions,
+  KeyDescriptionChange,
   KeyFact,
   KeyFilter,
   LockState,
@@ -323,6 +324,11 @@ export class KeywardenEngine {
   /** Changes a manual key's created date, expiry or rotation interval; reminders follow. */
   updateManualKey(ref: string, changes: ManualKeyDates): Promise<Key> {
     return this.keys.updateManualKey(ref, changes);
+  }
+
+  /** A key's owner, environment, tags and notes (any key: Keywarden's own record, no vendor asked). */
+  describeKey(ref: string, change: KeyDescriptionChange): Key {
+    return this.keys.describeKey(ref, change);
   }
 
   /** Reminders due within `withinDays` (default 30) calendar days, most urgent first, overdue included. */

@@ -26,14 +26,18 @@ const EXPORT_COLUMNS = [
   'lastTestOk',
   'secretCached',
   'syncedAt',
+  'owner',
+  'environment',
+  'notes',
 ] as const satisfies ReadonlyArray<keyof Key>;
 
 /**
  * What an administrator sorts a spreadsheet by, after the key's own fields: the date that matters now (as the
  * console's Due column: the grace end, else the expiry, else the rotation due date), the calendar days left to
- * it in this machine's zone (negative once overdue), and the vendor by name.
+ * it in this machine's zone (negative once overdue), and the vendor by name. Tags in one cell, comma-separated, as
+ * `keywarden import` and `key edit --tag` read them back.
  */
-const DERIVED_COLUMNS = ['dueAt', 'daysLeft', 'vendor'] as const;
+const DERIVED_COLUMNS = ['dueAt', 'daysLeft', 'vendor', 'tags'] as const;
 
 /**
  * Excel reads a CSV without a byte-order mark in the machine's legacy code page, so "Zürich" or "東京" come out
@@ -48,7 +52,7 @@ export function formatInventory(keys: readonly Key[], format: ExportFormat, now:
   if (format === 'json') return JSON.stringify(keys, null, 2);
   const rows = keys.map((key) => {
     const dueAt = key.status === 'grace' ? key.graceEndsAt : key.status === 'active' ? (key.expiresAt ?? key.rotationDueAt) : null;
-    return { ...key, dueAt, daysLeft: dueAt ? daysUntil(dueAt, now) : null, vendor: backendDefinition(key.backendType).displayName };
+    return { ...key, dueAt, daysLeft: dueAt ? daysUntil(dueAt, now) : null, vendor: backendDefinition(key.backendType).displayName, tags: key.tags.join(', ') };
   });
   return UTF8_BOM + csv([...EXPORT_COLUMNS, ...DERIVED_COLUMNS], rows);
 }

@@ -91,6 +91,40 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     expect((await reminders())[0]).toMatchObject({ kind: 'rotation', daysLeft: 10 });
   });
 
+  it('describes a key: owner, environment, tags and notes from flags and standard input, shown, searched and changed', async () => {
+    const added = await addKey(['--name', 'Payments', '--owner', 'Ana Lima', '--tag', 'pci,billing']);
+    expect(added).toMatchObject({ owner: 'Ana Lima', environment: null, tags: ['pci', 'billing'], notes: null });
+
+    const notes = 'Used by the invoice job.\nRotate with finance on a Monday.';
+    const edited = ok(await home.run(['key', 'edit', added.ref, '--env', 'prod', '--untag', 'billing', '--tag', 'prod', '--notes-stdin', '--json'], { input: `${notes}\n` })).json<Key>();
+    expect(edited).toMatchObject({ owner: 'Ana Lima', environment: 'prod', tags: ['pci', 'prod'], notes });
+    // Dates untouched by a description change.
+    expect(edited.expiresAt).toBe(added.expiresAt);
+
+    const shown = ok(await home.run(['show', added.ref])).stdout;
+    expect(shown).toMatch(/owner:\s+Ana Lima/);
+    expect(shown).toMatch(/tags:\s+pci, prod/);
+    expect(shown).toContain('notes:\n  Used by the invoice job.\n  Rotate with finance on a Monday.');
+    expect((await listKeys(['--search', 'finance'])).map((key) => key.ref)).toEqual([added.ref]);
+
+    const cleared = ok(await home.run(['key', 'edit', added.ref, '--no-owner', '--no-tags', '--no-notes', '--json'])).json<Key>();
+    expect(cleared).toMatchObject({ owner: null, environment: 'prod', tags: [], notes: null });
+    for (const [args, message] of [
+      [['--owner', 'A', '--no-owner'], /give --owner or --no-owner, not both/],
+      [['--tag', 'two words'], /not one word/],
+      [['--notes', 'x', '--no-notes'], /not both/],
+    ] as const) {
+      const refused = await home.run(['key', 'edit', added.ref, ...args]);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toMatch(message);
+    }
+    expect(
+      ok(await home.run(['audit', '--json']))
+        .json<Array<{ action: string }>>()
+        .filter((event) => event.action === 'key.describe'),
+    ).toHaveLength(2);
+  });
+
   it('shows and changes the shared preferences, refusing values out of range and keeping the others', async () => {
     expect(ok(await home.run(['settings', '--json'])).json()).toEqual({
       clipboardClearSeconds: 30,
@@ -285,18 +319,20 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
 
   it('exports the inventory as CSV and JSON without any secret', async () => {
     const secrets = [newSecret('sk_live'), newSecret('tw')];
-    const stripe = await addKey(['--name', 'Stripe prod', '--vendor', 'Stripe', '--expires-at', dateIn(60)], secrets[0]);
+    const stripe = await addKey(['--name', 'Stripe prod', '--vendor', 'Stripe', '--expires-at', dateIn(60), '--owner', 'Ana Lima', '--tag', 'prod'], secrets[0]);
     const twilio = await addKey(['--name', 'SMS, "primary"', '--vendor', 'Twilio', '--rotate-every-days', '90'], secrets[1]);
     const bare = await addKey(['--name', 'No secret here']);
 
     const csv = ok(await home.run(['export', '--format', 'csv']));
     const lines = csv.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(
-      '\uFEFFref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt,dueAt,daysLeft,vendor',
+      '\uFEFFref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt,owner,environment,notes,dueAt,daysLeft,vendor,tags',
     );
     // The date that matters now and the calendar days left to it, as the console's Due column says them.
     const stripeRow = lines.find((line) => line.startsWith(`${stripe.ref},`))!.split(',');
-    expect(stripeRow.slice(-3)).toEqual([expect.stringMatching(/^\d{4}-/), '60', 'Manual']);
+    expect(stripeRow.slice(-4)).toEqual([expect.stringMatching(/^\d{4}-/), '60', 'Manual', 'prod']);
+    // The administrator's description is exported as typed.
+    expect(stripeRow.slice(16, 19)).toEqual(['Ana Lima', '', '']);
     expect(lines).toHaveLength(4);
     for (const key of [stripe, twilio, bare]) expect(lines.filter((line) => line.startsWith(`${key.ref},`))).toHaveLength(1);
     // A name with a comma and quotes stays one cell.

@@ -42,6 +42,7 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'key:actions': [REF],
   'key:facts': [REF],
   'key:copy': [REF],
+  'key:describe': [REF, { owner: 'ana', addTags: ['prod'] }],
   'issued:copy': ['not-a-real-issued-secret'],
   'key:reveal': [REF, { purpose: 'reveal' }],
   'key:test': [REF],

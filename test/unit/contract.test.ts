@@ -235,7 +235,7 @@ describe('the renderer contract', () => {
     const lines = csv.content.split('\n');
     // A byte-order mark first, so Excel reads it as UTF-8; the due date, the days left to it and the vendor last.
     expect(lines[0]).toBe(
-      '\uFEFFref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt,dueAt,daysLeft,vendor',
+      '\uFEFFref,backend,backendType,id,name,prefix,status,createdAt,expiresAt,graceEndsAt,rotationDueAt,lastUsedAt,lastTestedAt,lastTestOk,secretCached,syncedAt,owner,environment,notes,dueAt,daysLeft,vendor,tags',
     );
     expect(lines).toHaveLength(3);
     expect(csv.content).toContain(`"'=HYPERLINK(""http://x"")"`);

@@ -32,6 +32,10 @@ function key(id: string, fields: Partial<Key>): Key {
     lastTestOk: null,
     secretCached: false,
     syncedAt: null,
+    owner: null,
+    environment: null,
+    tags: [],
+    notes: null,
     ...fields,
   };
 }

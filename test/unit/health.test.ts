@@ -36,6 +36,10 @@ const key = (id: string, fields: Partial<Key> = {}): Key => ({
   lastTestOk: true,
   secretCached: true,
   syncedAt: at(0),
+  owner: null,
+  environment: null,
+  tags: [],
+  notes: null,
   ...fields,
 });
 
@@ -101,6 +105,14 @@ function storeWith(keys: readonly Key[], secrets: Record<string, Buffer> = {}): 
       const details: Record<string, number> = key.rotationDueAt && !key.expiresAt ? { rotateEveryDays: Math.round((Date.parse(key.rotationDueAt) - Date.parse(key.createdAt!)) / 86_400_000) } : {};
       store.keys.upsert(id, { ...key, details }, key.syncedAt, null);
       if (key.lastTestedAt !== null || key.lastTestOk !== null) store.keys.recordTest(id, key.id, key.lastTestedAt ?? at(0), key.lastTestOk === true);
+      if (key.owner !== null) {
+        store.keys.describe(
+          id,
+          key.id,
+          { owner: key.owner, environment: null, tags: [], notes: null },
+          { at: at(0), osUser: 'test', action: 'key.edit', backend: key.backend, ref: key.ref, outcome: 'ok', detail: null },
+        );
+      }
       // Opaque bytes: Health never opens a secret. The fingerprint is what the vault would give this secret.
       if (key.secretCached) store.keys.putSecret(id, key.id, { sealed: randomBytes(48), fingerprint: secrets[key.id] ?? randomBytes(32) }, at(0));
     }
@@ -195,5 +207,12 @@ describe('health findings', () => {
     expect(names(report, 'interval-over-policy')).toEqual(['policy: rotated every 180 days; policy at most 90 days', 'year: valid for 365 days; policy at most 90 days']);
     // Exactly the policy is within it.
     expect(names(health({ keys, options: { maxRotationDays: 365 } }), 'interval-over-policy')).toBeUndefined();
+  });
+
+  it('keys without an owner are listed once the inventory uses owners, and never before', () => {
+    expect(names(health({ keys: [key('a'), key('b')] }), 'no-owner')).toBeUndefined();
+    const report = health({ keys: [key('a', { owner: 'ana' }), key('b'), key('gone', { status: 'revoked' })] });
+    expect(names(report, 'no-owner')).toEqual(['b: no owner']);
+    expect(report.findings.find((finding) => finding.category === 'no-owner')).toMatchObject({ severity: 'info', count: 1 });
   });
 });

@@ -76,6 +76,11 @@ export const show: CommandRun = async ({ positionals, out, engine }) => {
       `secret cached:  ${key.secretCached ? 'yes (encrypted)' : 'no'}`,
       `test sends to:  ${testTarget ?? '-'}`,
       `synced:         ${key.syncedAt ?? '-'}`,
+      `owner:          ${key.owner ?? '-'}`,
+      `environment:    ${key.environment ?? '-'}`,
+      `tags:           ${key.tags.length ? key.tags.join(', ') : '-'}`,
+      // Notes keep their line breaks, each line indented under the label (and each through `visible` like every line).
+      ...(key.notes === null ? ['notes:          -'] : ['notes:', ...key.notes.split('\n').map((line) => `  ${line}`)]),
     ]
       .map((line) => visible(line))
       .join('\n'),

@@ -1,8 +1,12 @@
-/** `keywarden key add|edit`: keys of vendors without an API, recorded and kept by hand in a manual backend. */
+/**
+ * `keywarden key add|edit`: keys of vendors without an API, recorded and kept by hand in a manual backend; and any key's
+ * description (owner, environment, tags, notes), which `key edit` changes whatever the backend.
+ */
+import type { KeyDescriptionChange } from '../../../shared/domain.js';
 import { MAX_POLICY_DAYS } from '../../../shared/rules.js';
 import { parseUserDate } from '../../core/dates.js';
 import { KeywardenError } from '../../core/errors.js';
-import { day, parseWholeNumber, readSecretFromStdin } from '../io.js';
+import { day, parseWholeNumber, readSecretFromStdin, readTextFromStdin } from '../io.js';
 import type { CommandRun } from '../main.js';
 
 export const keyAdd: CommandRun = async ({ values, out, engine }) => {
@@ -26,6 +30,7 @@ export const keyAdd: CommandRun = async ({ values, out, engine }) => {
     expiresAt,
     rotateEveryDays: rotateEveryDays ?? null,
     secret,
+    description: await descriptionChange(values),
     test,
   });
   out.result(
@@ -45,19 +50,68 @@ export const keyEdit: CommandRun = async ({ values, positionals, out, engine }) 
   if ([expiresAt !== undefined, rotateEveryDays !== undefined, noExpiry].filter(Boolean).length > 1) {
     throw new KeywardenError('invalid_input', 'give one of --expires-at, --rotate-every-days and --no-expiry');
   }
-  if (createdAt === undefined && expiresAt === undefined && rotateEveryDays === undefined && !noExpiry) {
-    throw new KeywardenError('invalid_input', 'nothing to change: give --created-at, --expires-at, --rotate-every-days or --no-expiry');
+  const description = await descriptionChange(values);
+  const datesChange = createdAt !== undefined || expiresAt !== undefined || rotateEveryDays !== undefined || noExpiry;
+  if (!datesChange && Object.keys(description).length === 0) {
+    throw new KeywardenError(
+      'invalid_input',
+      'nothing to change: give --owner, --env, --tag, --untag, --notes or --notes-stdin (any key), or --created-at, --expires-at, --rotate-every-days or --no-expiry (manual keys)',
+    );
   }
-  const key = await (
-    await engine()
-  ).updateManualKey(ref, {
-    ...(createdAt !== undefined ? { createdAt } : {}),
-    ...(expiresAt !== undefined ? { expiresAt } : noExpiry ? { expiresAt: null } : {}),
-    ...(rotateEveryDays !== undefined ? { rotateEveryDays } : {}),
-  });
-  out.result(key, () => `updated ${key.ref}${key.rotationDueAt ? `, due ${day(key.rotationDueAt)}` : '; it has no due date now (give --expires-at or --rotate-every-days to be reminded)'}`);
+  const opened = await engine();
+  // The description first: it is Keywarden's own record and always allowed, so a refused date change (a vendor's
+  // key) leaves the description written and says why the dates were not.
+  let key = Object.keys(description).length > 0 ? opened.describeKey(ref, description) : opened.getKey(ref);
+  if (datesChange) {
+    key = await opened.updateManualKey(ref, {
+      ...(createdAt !== undefined ? { createdAt } : {}),
+      ...(expiresAt !== undefined ? { expiresAt } : noExpiry ? { expiresAt: null } : {}),
+      ...(rotateEveryDays !== undefined ? { rotateEveryDays } : {}),
+    });
+  }
+  out.result(key, () =>
+    [
+      `updated ${key.ref}`,
+      datesChange ? (key.rotationDueAt ? `due ${day(key.rotationDueAt)}` : 'it has no due date now (give --expires-at or --rotate-every-days to be reminded)') : null,
+      describeForTerminal(key),
+    ]
+      .filter(Boolean)
+      .join('; '),
+  );
   return 0;
 };
+
+/** The description options of `key add` and `key edit` as a change; the engine checks the text (key-descriptions.ts). */
+async function descriptionChange(values: Record<string, unknown>): Promise<KeyDescriptionChange> {
+  const change: KeyDescriptionChange = {};
+  const pick = (flag: string, clear: string, field: 'owner' | 'environment' | 'notes') => {
+    if (values[flag] !== undefined && values[clear]) throw new KeywardenError('invalid_input', `give --${flag} or --${clear}, not both`);
+    if (values[flag] !== undefined) change[field] = values[flag] as string;
+    else if (values[clear]) change[field] = null;
+  };
+  pick('owner', 'no-owner', 'owner');
+  pick('env', 'no-env', 'environment');
+  pick('notes', 'no-notes', 'notes');
+  if (values['notes-stdin']) {
+    if (change.notes !== undefined) throw new KeywardenError('invalid_input', 'give one of --notes, --notes-stdin and --no-notes');
+    change.notes = await readTextFromStdin('notes');
+  }
+  // A tag option may hold several, comma-separated: "--tag prod,billing" as spreadsheets write them.
+  const split = (list: unknown) => ((list as string[] | undefined) ?? []).flatMap((item) => item.split(','));
+  if (values['no-tags']) {
+    if (values.untag !== undefined) throw new KeywardenError('invalid_input', 'give --no-tags or --untag, not both');
+    change.tags = split(values.tag);
+  } else {
+    if (values.tag !== undefined) change.addTags = split(values.tag);
+    if (values.untag !== undefined) change.removeTags = split(values.untag);
+  }
+  return change;
+}
+
+function describeForTerminal(key: { owner: string | null; environment: string | null; tags: string[] }): string | null {
+  const parts = [key.owner ? `owner ${key.owner}` : null, key.environment ? `env ${key.environment}` : null, key.tags.length ? `tags ${key.tags.join(', ')}` : null].filter(Boolean);
+  return parts.length ? parts.join(', ') : null;
+}
 
 interface TestTemplate {
   url: string;

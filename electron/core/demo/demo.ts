@@ -75,11 +75,22 @@ export async function startDemo(engine: KeywardenEngine): Promise<RunningDemo> {
         createdAt: daysAgo(359),
         expiresAt: new Date(Date.now() + 6 * DAY_MS).toISOString(),
         secret: `demo_${randomBytes(18).toString('base64url')}`,
+        description: { owner: 'Ana Lima', environment: 'prod', tags: ['payments', 'pci'], notes: 'Checkout and refunds. Rotate with the payments team on a weekday.' },
       });
-      await engine.addManualKey(DEMO_BACKENDS.manual, { name: 'SMS provider', vendor: 'Twilio', createdAt: daysAgo(30), rotateEveryDays: 90 });
+      await engine.addManualKey(DEMO_BACKENDS.manual, {
+        name: 'SMS provider',
+        vendor: 'Twilio',
+        createdAt: daysAgo(30),
+        rotateEveryDays: 90,
+        description: { owner: 'On-call rota', environment: 'prod', tags: ['alerts'] },
+      });
     }
 
     const report = await engine.sync([DEMO_BACKENDS.commbox, DEMO_BACKENDS.boxwatch, DEMO_BACKENDS.nitrobox]);
+    // Who owns what, as an administrator would have said it: kept by Keywarden, so a restarted demo keeps its words.
+    for (const key of engine.listKeys({ backend: DEMO_BACKENDS.nitrobox })) {
+      if (key.owner === null) engine.describeKey(key.ref, { owner: 'Data platform', environment: key.name === 'crm-export' ? 'staging' : 'prod', addTags: ['etl'] });
+    }
     return { emulators: { commbox: commbox.emulator, boxwatch: boxwatch.emulator, nitrobox: nitrobox.emulator }, report, stop };
   } catch (error) {
     await stop();

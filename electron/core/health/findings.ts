@@ -97,7 +97,7 @@ const CATEGORIES: Record<FindingCategory, CategoryText> = {
     severity: 'warning',
     title: 'Same secret under two keys',
     why: 'Two records hold one secret: rotating or revoking one leaves the other working, and whoever relies on either cannot tell which one is in use.',
-    action: 'Find which record is the real key and remove the other ("keywarden key delete REF" for a manual one), or rotate so each key has its own secret.',
+    action: 'Find which record is the real key and remove the other ("keywarden delete REF --confirm REF"), or rotate so each key has its own secret.',
   },
   unused: {
     severity: 'warning',
@@ -128,6 +128,12 @@ const CATEGORIES: Record<FindingCategory, CategoryText> = {
     title: 'No due date',
     why: 'Neither the vendor nor a rotation policy says when these keys must change, so nothing will ever remind you.',
     action: 'Give the backend a rotation policy ("keywarden backend set-policy NAME --rotate-every-days 90").',
+  },
+  'no-owner': {
+    severity: 'info',
+    title: 'No owner',
+    why: 'Some keys in this inventory have an owner and these do not: when one expires, leaks or must be rotated, nobody is named to act. (Listed only once at least one key has an owner, so an inventory that does not use owners is not flagged.)',
+    action: 'Name who answers for each key ("keywarden key edit REF --owner NAME", or Edit on the key).',
   },
   'never-tested': {
     severity: 'info',
@@ -223,6 +229,12 @@ export function computeHealth(input: HealthInput): HealthReport {
       }),
     );
   }
+
+  report(
+    'no-owner',
+    list('no-owner').count,
+    list('no-owner').keys.map((key) => keySubject(key, 'no owner')),
+  );
 
   // Grace warnings and rotations name their key by reference: only those keys are read.
   const open = input.rotations.filter((rotation) => rotation.state !== 'done' && rotation.state !== 'running');

@@ -8,7 +8,7 @@
  *   nobody): the rotation says so and offers the remedy, to delete that key and create another.
  * Each step also passes the test-only fault points (`fault-points.ts`) before, between and after.
  */
-import type { IssuedKey } from '../../../shared/domain.js';
+import type { IssuedKey, KeyDescription } from '../../../shared/domain.js';
 import type { RotationAdvance, RotationStepName } from '../../../shared/rotation.js';
 import type { Connector } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
@@ -17,6 +17,7 @@ import type { BackendRow } from '../store/store.js';
 import type { RotationRow, RotationStepRow } from '../store/rotations.js';
 import { plural } from '../text.js';
 import { credentialIdentity, type EngineContext } from '../workflows/context.js';
+import { descriptionOf } from '../workflows/key-descriptions.js';
 import { type KeyWorkflows, maskedTail } from '../workflows/keys.js';
 import { changeWasRefused, commitIssuedKey, newestReplacement, relist } from '../workflows/vendor-changes.js';
 import { faultPoint } from './fault-points.js';
@@ -96,6 +97,12 @@ export class RotationSteps {
     return { next: 'stop' };
   }
 
+  /** The rotated key's owner, environment, tags and notes, for its replacement (nothing when the old key is gone already). */
+  private carriedDescription(row: BackendRow, rotation: RotationRow): { description?: KeyDescription } {
+    const old = this.ctx.store.keys.get(row.name, rotation.keyId, this.ctx.now());
+    return old ? { description: descriptionOf(old) } : {};
+  }
+
   private ref(rotation: RotationRow): string {
     return `${rotation.backendName}/${rotation.keyId}`;
   }
@@ -132,7 +139,7 @@ export class RotationSteps {
       const committed = await commitIssuedKey(
         this.ctx,
         row,
-        replacement,
+        { ...replacement, ...this.carriedDescription(row, rotation) },
         () => ({ action: 'revoke', ref: this.ref(rotation), outcome: 'ok', detail: `rotation ${rotation.id}: replacement ${newRef} cached encrypted` }),
         (at) => {
           if (outcome.revoked) this.ctx.store.keys.upsert(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
@@ -248,7 +255,7 @@ export class RotationSteps {
     const committed = await commitIssuedKey(
       this.ctx,
       row,
-      issued,
+      { ...issued, ...this.carriedDescription(row, rotation) },
       (ref) => ({ action: 'create', ref, outcome: 'ok', detail: `rotation ${rotation.id}: secret cached encrypted` }),
       (at) => {
         this.ctx.store.rotations.update(rotation.id, { newKeyId: issued.key.id }, at);

@@ -20,7 +20,18 @@ import { endOfWindow } from '../dates.js';
 import type { StoreConnection } from './connection.js';
 import { boundParams, KEY_SELECT, manualPastExpiry, onOrBefore, toKey } from './key-rows.js';
 
-export const KEY_HEALTH_CATEGORIES = ['overdue', 'due-soon', 'no-due-date', 'test-failed', 'never-tested', 'unused', 'shown-once-not-cached', 'duplicate-secret', 'interval-over-policy'] as const;
+export const KEY_HEALTH_CATEGORIES = [
+  'overdue',
+  'due-soon',
+  'no-due-date',
+  'test-failed',
+  'never-tested',
+  'unused',
+  'shown-once-not-cached',
+  'duplicate-secret',
+  'interval-over-policy',
+  'no-owner',
+] as const;
 export type KeyHealthCategory = (typeof KEY_HEALTH_CATEGORIES)[number];
 
 export interface KeyHealthQuery {
@@ -180,6 +191,7 @@ export function keyHealthFacts(conn: StoreConnection, query: KeyHealthQuery): Ke
       },
       'duplicate-secret': { count: 0, keys: [] },
       'interval-over-policy': { count: 0, keys: [] },
+      'no-owner': { count: 0, keys: [] },
     };
 
     // The same secret under two keys: cached secrets of keys not revoked sharing a fingerprint (migration 009; a
@@ -228,6 +240,15 @@ export function keyHealthFacts(conn: StoreConnection, query: KeyHealthQuery): Ke
         .raw()
         .all(policy as never) as KeyId[];
       lists['interval-over-policy'] = { count: over, keys: keysOf(chosen) };
+    }
+
+    // No owner: open keys without one, counted only where the inventory uses owners at all (some key has one), so an
+    // inventory that does not is not told about every key. keys_owner (migration 008) answers the first question.
+    const usesOwners = conn.db.prepare('SELECT 1 FROM keys WHERE owner IS NOT NULL LIMIT 1').get() !== undefined;
+    if (usesOwners) {
+      const ownerless = `k.owner IS NULL AND ${OPEN} AND ${EFFECTIVE_OPEN}`;
+      const [count] = row(`SELECT COUNT(*) FROM keys k WHERE ${ownerless}`) as [number];
+      lists['no-owner'] = { count, keys: keysOf(ids(`SELECT k.backend_id, k.key_id FROM keys k WHERE ${ownerless} ORDER BY k.backend_id, k.key_id LIMIT @limit`)) };
     }
 
     return { checked: open + expired, lists, sameSecretAs };

@@ -75,7 +75,7 @@ export const SYNCED_AT = `CASE WHEN k.first_seen_at < json_extract(b.settings, '
 export const KEY_SELECT = `
   SELECT b.name, b.type, k.key_id, k.name, k.prefix, ${EFFECTIVE_STATUS},
          k.created_at, k.expires_at, k.grace_ends_at, k.rotation_due_at, k.last_used_at, k.last_tested_at,
-         k.last_test_ok, s.key_id IS NOT NULL, ${SYNCED_AT}
+         k.last_test_ok, s.key_id IS NOT NULL, ${SYNCED_AT}, k.owner, k.environment, k.tags, k.notes
   FROM keys k
   JOIN backends b ON b.id = k.backend_id
   LEFT JOIN key_secrets s ON s.backend_id = k.backend_id AND s.key_id = k.key_id`;
@@ -107,7 +107,7 @@ export function keyConditions(filter: KeyFilter & { vendor?: BackendType; overdu
   }
   if (filter.overdue) where.push(`k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'now')} AND k.status IN ('active', 'grace')`);
   if (filter.search !== undefined && filter.search !== '') {
-    where.push(`(k.name LIKE @search ESCAPE '\\' OR k.prefix LIKE @search ESCAPE '\\' OR k.key_id LIKE @search ESCAPE '\\' OR b.name LIKE @search ESCAPE '\\')`);
+    where.push(`(${['k.name', 'k.prefix', 'k.key_id', 'b.name', 'k.owner', 'k.environment', 'k.tags', 'k.notes'].map((column) => `${column} LIKE @search ESCAPE '\\'`).join(' OR ')})`);
     params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   }
   return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
@@ -131,8 +131,13 @@ export function requireCurrentSchema(db: SqlDatabase): void {
   const version = schemaVersion(db);
   const latest = MIGRATIONS.at(-1)?.version ?? 0;
   if (version === latest) return;
-  // Missing migrations that only add indexes do not change what reading returns.
-  if (version > 0 && MIGRATIONS.filter((migration) => migration.version > version).every((migration) => migration.readCompatible)) return;
+  // Missing migrations that only add indexes do not change what reading returns; one that adds columns every query
+  // reads leaves a shim that supplies them, empty, for this connection only.
+  const missing = MIGRATIONS.filter((migration) => migration.version > version);
+  if (version > 0 && missing.every((migration) => migration.readCompatible)) {
+    for (const migration of missing) if (migration.readShim) db.exec(migration.readShim);
+    return;
+  }
   if (version > latest) migrate(db); // reports the "newer Keywarden" error, writing nothing
   throw new KeywardenError(
     version === 0 ? 'store_corrupt' : 'store_read_only',
@@ -174,7 +179,27 @@ export function backendSettings(text: string): Record<string, unknown> {
 
 /** Maps a raw row of KEY_SELECT (column order matters) to the domain Key. */
 export function toKey(row: unknown[]): Key {
-  const [backend, backendType, keyId, name, prefix, status, createdAt, expiresAt, graceEndsAt, rotationDueAt, lastUsedAt, lastTestedAt, lastTestOk, secretCached, syncedAt] = row as [
+  const [
+    backend,
+    backendType,
+    keyId,
+    name,
+    prefix,
+    status,
+    createdAt,
+    expiresAt,
+    graceEndsAt,
+    rotationDueAt,
+    lastUsedAt,
+    lastTestedAt,
+    lastTestOk,
+    secretCached,
+    syncedAt,
+    owner,
+    environment,
+    tags,
+    notes,
+  ] = row as [
     string,
     BackendType,
     string,
@@ -189,6 +214,10 @@ export function toKey(row: unknown[]): Key {
     string | null,
     number | null,
     number,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
     string | null,
   ];
   return {
@@ -208,6 +237,10 @@ export function toKey(row: unknown[]): Key {
     lastTestOk: lastTestOk === null ? null : lastTestOk === 1,
     secretCached: secretCached === 1,
     syncedAt,
+    owner,
+    environment,
+    tags: tags === null ? [] : (JSON.parse(tags) as string[]),
+    notes,
   };
 }
 

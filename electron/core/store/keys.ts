@@ -6,7 +6,7 @@
  * transaction with that secret and the action's audit event** (`record`): no key without its secret, no secret or
  * key without its event. Row shapes and shared SQL text: `key-rows.ts`.
  */
-import type { BackendType, InventoryFacets, InventoryPage, InventoryQuery, Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
+import type { BackendType, InventoryFacets, InventoryPage, InventoryQuery, Key, KeyDescription, KeyFilter, KeyStatus } from '../../../shared/domain.js';
 import { BACKEND_TYPES, KEY_STATUSES } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import type { SealedSecret } from '../vault/vault.js';
@@ -45,6 +45,8 @@ export interface KeyRecord {
   syncedAt: string | null;
   /** The backend's effective rotation policy, for the key's due dates. */
   rotateEveryDays: number | null;
+  /** The administrator's description of the key, written with it; undefined keeps the one it has. */
+  description?: KeyDescription;
 }
 
 export class KeyTables {
@@ -63,9 +65,24 @@ export class KeyTables {
   record(backendId: number, record: KeyRecord, event: AuditEntry): void {
     this.conn.transaction(() => {
       this.upsert(backendId, record.key, record.syncedAt, record.rotateEveryDays);
+      if (record.description) this.writeDescription(backendId, record.key.id, record.description);
       if (record.sealed) this.putSecret(backendId, record.key.id, record.sealed, record.at);
       this.audit.append(event);
     });
+  }
+
+  /** A key's description and the audit event that says what changed, in one transaction (`workflows/keys.ts` `describeKey`). */
+  describe(backendId: number, keyId: string, description: KeyDescription, event: AuditEntry): void {
+    this.conn.transaction(() => {
+      this.writeDescription(backendId, keyId, description);
+      this.audit.append(event);
+    });
+  }
+
+  private writeDescription(backendId: number, keyId: string, description: KeyDescription): void {
+    this.conn.db
+      .prepare('UPDATE keys SET owner = ?, environment = ?, tags = ?, notes = ? WHERE backend_id = ? AND key_id = ?')
+      .run(description.owner, description.environment, description.tags.length ? JSON.stringify(description.tags) : null, description.notes, backendId, keyId);
   }
 
   /**

@@ -4,7 +4,20 @@
  * (Reminders: reminders.ts; the audit trail: audit.ts.)
  */
 import { randomBytes } from 'node:crypto';
-import type { ActionAvailability, InventoryFacets, InventoryPage, InventoryQuery, IssuedKey, Key, KeyActions, KeyFact, KeyFilter, RevokeResult, TestResult } from '../../../shared/domain.js';
+import type {
+  ActionAvailability,
+  InventoryFacets,
+  InventoryPage,
+  InventoryQuery,
+  IssuedKey,
+  Key,
+  KeyActions,
+  KeyDescriptionChange,
+  KeyFact,
+  KeyFilter,
+  RevokeResult,
+  TestResult,
+} from '../../../shared/domain.js';
 import { BACKEND_NAME_PATTERN } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { testTemplateOf } from '../backends/manual/connector.js';
@@ -14,6 +27,7 @@ import { KeywardenError, toKeywardenError } from '../errors.js';
 import type { BackendRow } from '../store/store.js';
 import { checkPolicyDays } from './backends.js';
 import type { EngineContext } from './context.js';
+import { applyDescriptionChange, describeDescriptionChange, descriptionOf, NO_DESCRIPTION } from './key-descriptions.js';
 import { changeWasRefused, commitIssuedKey, newestReplacement, relist } from './vendor-changes.js';
 
 /** The dates of a manual key that can change after it was added; undefined keeps, null clears. */
@@ -31,6 +45,8 @@ export interface ManualKeyInput {
   expiresAt?: string | null;
   rotateEveryDays?: number | null;
   secret?: string | null;
+  /** Owner, environment, tags and notes, recorded with the key. */
+  description?: KeyDescriptionChange;
   /** `allowPrivateNetwork`: the administrator's consent to a test URL in the local network (refused otherwise). */
   test?: { url: string; header: string; valueTemplate: string; expectStatus: number; allowPrivateNetwork?: boolean } | null;
 }
@@ -312,7 +328,7 @@ export class KeyWorkflows {
     const replacement = await commitIssuedKey(
       this.ctx,
       row,
-      outcome.replacement,
+      { ...outcome.replacement, description: descriptionOf(key) },
       (replacementRef) => ({ action: 'revoke', ref, outcome: 'ok', detail: `replacement ${replacementRef} cached encrypted` }),
       markRevoked,
     );
@@ -417,6 +433,7 @@ export class KeyWorkflows {
       checkTestTemplate(input.test);
       if (!input.secret) throw new KeywardenError('invalid_input', 'a test needs the key itself: pass it with --secret-stdin');
     }
+    const description = applyDescriptionChange(NO_DESCRIPTION, input.description ?? {});
     const keyId = `${slug(name)}-${randomBytes(3).toString('hex')}`;
     const ref = `${row.name}/${keyId}`;
     const details: Record<string, string | number | boolean | null> = { vendor: input.vendor ?? null };
@@ -436,9 +453,25 @@ export class KeyWorkflows {
     // The key, its secret and its audit event commit together, or none of them (store/keys.ts `record`).
     this.ctx.store.keys.record(
       row.id,
-      { key: remote, sealed, at, syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row) },
-      this.ctx.auditEntry('key.add', row.name, ref, 'ok', sealed ? 'secret cached encrypted' : 'no secret'),
+      { key: remote, sealed, at, syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row), description },
+      this.ctx.auditEntry('key.add', row.name, ref, 'ok', [sealed ? 'secret cached encrypted' : 'no secret', describeDescriptionChange(NO_DESCRIPTION, description)].filter(Boolean).join('; ')),
     );
+    return this.getKey(ref);
+  }
+
+  /**
+   * Changes what the administrator says about a key (owner, environment, tags, notes): any key, of any backend, since
+   * it is Keywarden's own record and no vendor is asked. The change and its audit event commit together; a change that
+   * changes nothing writes nothing.
+   */
+  describeKey(ref: string, change: KeyDescriptionChange): Key {
+    const key = this.getKey(ref);
+    const row = this.ctx.store.backends.require(key.backend);
+    const before = descriptionOf(key);
+    const after = applyDescriptionChange(before, change);
+    const changed = describeDescriptionChange(before, after);
+    if (changed === null) return key;
+    this.ctx.store.keys.describe(row.id, key.id, after, this.ctx.auditEntry('key.describe', row.name, ref, 'ok', changed));
     return this.getKey(ref);
   }
 

@@ -14,7 +14,7 @@
  *   (`commitIssuedKey`, through `store/keys.ts` `record`), waiting out a busy database; if it still cannot be stored, it is returned uncached (the
  *   caller shows it with the strong warning) and the create is audited anyway. Never lost, never half-kept.
  */
-import type { AuditOutcome, IssuedKey, Key } from '../../../shared/domain.js';
+import type { AuditOutcome, IssuedKey, Key, KeyDescription } from '../../../shared/domain.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
 import type { KeywardenError } from '../errors.js';
@@ -22,6 +22,7 @@ import { computeRotationDueAt } from '../reminders/reminders.js';
 import type { BackendRow } from '../store/store.js';
 import type { EngineContext } from './context.js';
 import type { SealedSecret } from '../vault/vault.js';
+import { NO_DESCRIPTION } from './key-descriptions.js';
 
 /** Errors raised before a request is sent: nothing happened at the vendor. */
 const NOT_SENT = new Set([
@@ -89,7 +90,8 @@ export interface IssuedAudit {
 export async function commitIssuedKey(
   ctx: EngineContext,
   row: BackendRow,
-  issued: { key: RemoteKey; secret: string },
+  /** `description`: what the administrator said about the key this one replaces, carried over (a rotation, a CommBox revoke). */
+  issued: { key: RemoteKey; secret: string; description?: KeyDescription },
   audit: (ref: string) => IssuedAudit,
   also?: (at: string) => void,
 ): Promise<IssuedKey & { secret: string }> {
@@ -105,7 +107,7 @@ export async function commitIssuedKey(
   const cached =
     sealed !== null &&
     (await ctx.commitShownOnce(() => {
-      const record = { key: issued.key, sealed, at, syncedAt: at, rotateEveryDays: ctx.rotationDays(row) };
+      const record = { key: issued.key, sealed, at, syncedAt: at, rotateEveryDays: ctx.rotationDays(row), ...(issued.description ? { description: issued.description } : {}) };
       ctx.store.keys.record(row.id, record, ctx.auditEntry(event.action, row.name, event.ref, event.outcome, event.detail));
       also?.(at);
     }));
@@ -117,7 +119,7 @@ export async function commitIssuedKey(
       event.outcome,
       `${event.detail.replace(/ cached encrypted$/, '')}: secret NOT cached (${sealed ? 'the database stayed locked' : 'the vault could not seal it'}); handed back uncached`,
     );
-    const key = ctx.store.keys.get(row.name, issued.key.id, ctx.now()) ?? { ...remoteAsKey(row, issued.key), syncedAt: at };
+    const key = ctx.store.keys.get(row.name, issued.key.id, ctx.now()) ?? { ...remoteAsKey(row, issued.key), ...issued.description, syncedAt: at };
     return { key: { ...key, secretCached: false }, secret: issued.secret, cached: false };
   }
   return { key: ctx.store.keys.get(row.name, issued.key.id, ctx.now())!, secret: issued.secret, cached: true };
@@ -142,5 +144,6 @@ export function remoteAsKey(row: BackendRow, key: RemoteKey): Key {
     lastTestOk: null,
     secretCached: false,
     syncedAt: null,
+    ...NO_DESCRIPTION,
   };
 }

@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Key, KeySortField } from '../../../shared/domain.js';
 import { dueDateOf, dueLabel } from '../lib/due.js';
-import { formatDay, formatDayTime, plural } from '../lib/dates.js';
+import { formatDay, formatDayTime, formatTableDay, plural } from '../lib/dates.js';
 import { useInventory } from '../state/context.js';
 import { hasFilters, rowAt } from '../state/inventory-store.js';
 import { FirstRun } from './FirstRun.js';
@@ -45,7 +45,10 @@ export function DueCell({ keyRow, now }: { keyRow: Key; now: Date }) {
   const label = dueLabel(due, now);
   return (
     <span className="due">
-      <time dateTime={due}>{formatDay(due)}</time> <span className={`due-label tone-${label.tone}`}>{label.text}</span>
+      <time dateTime={due} title={formatDay(due)}>
+        {formatTableDay(due)}
+      </time>{' '}
+      <span className={`due-label tone-${label.tone}`}>{label.text}</span>
     </span>
   );
 }

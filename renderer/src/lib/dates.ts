@@ -52,12 +52,23 @@ const DAY_OF_CALENDAR = new Intl.DateTimeFormat(undefined, { ...DAY_PARTS, timeZ
 const DAY_TIME = new Intl.DateTimeFormat(undefined, { ...DAY_PARTS, hour: 'numeric', minute: '2-digit' });
 const DAY_SECONDS = new Intl.DateTimeFormat(undefined, { ...DAY_PARTS, hour: 'numeric', minute: '2-digit', second: '2-digit' });
 const SHORT_DAY = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const TABLE_DAY_PARTS: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric' };
+const TABLE_DAY = new Intl.DateTimeFormat(undefined, TABLE_DAY_PARTS);
+const TABLE_DAY_OF_CALENDAR = new Intl.DateTimeFormat(undefined, { ...TABLE_DAY_PARTS, timeZone: 'UTC' });
 
 /** "Mon, Dec 7, 2026": the day a stored date falls on here (a calendar day: itself), or an em dash. */
 export function formatDay(value: string | Date | null): string {
   if (value === null) return '—';
   if (value instanceof Date) return DAY.format(value);
   return isCalendarDay(value) ? DAY_OF_CALENDAR.format(dateOrder(value)) : DAY.format(new Date(value));
+}
+
+/**
+ * "Dec 7, 2026": the same day as `formatDay` without its weekday, for a table column, where the days left beside it
+ * matter more and the weekday would push them out of a narrow window (the cell's title gives `formatDay`).
+ */
+export function formatTableDay(value: string): string {
+  return isCalendarDay(value) ? TABLE_DAY_OF_CALENDAR.format(dateOrder(value)) : TABLE_DAY.format(new Date(value));
 }
 
 /** "Mon, Dec 7, 2026, 7:12 PM" for an instant; a calendar day has no time, so it is its day alone. */

@@ -28,6 +28,10 @@ function makeKey(i: number): Key {
     lastTestOk: null,
     secretCached: false,
     syncedAt: '2026-11-24T00:00:00.000Z',
+    owner: null,
+    environment: null,
+    tags: [],
+    notes: null,
   };
 }
 

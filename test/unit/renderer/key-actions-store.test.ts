@@ -31,6 +31,10 @@ function makeKey(ref: string, status: Key['status'] = 'active'): Key {
     lastTestOk: null,
     secretCached: true,
     syncedAt: '2026-11-24T00:00:00.000Z',
+    owner: null,
+    environment: null,
+    tags: [],
+    notes: null,
   };
 }
 

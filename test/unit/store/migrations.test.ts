@@ -429,6 +429,40 @@ describe('migration 007: vendor error text stored without key shapes', () => {
   });
 });
 
+describe("migration 008: a key's owner, environment, tags and notes", () => {
+  it('upgrades a version-7 file: its keys keep everything and have no description yet, and a description then reads back', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 7)).toBe(7);
+    db.exec(`
+      INSERT INTO backends (id, name, type, created_at) VALUES (1, 'hand', 'manual', '2026-01-01T00:00:00.000Z');
+      INSERT INTO keys (backend_id, key_id, name, status, expires_at, next_due_at, first_seen_at)
+        VALUES (1, 'k1', 'Stripe', 'active', '2027-01-01', '2027-01-01', '2026-01-01T00:00:00.000Z');`);
+    db.close();
+    const now = new Date('2026-06-01T00:00:00.000Z');
+    // A read-only look (a backup, a mount) reads the older file as it is: its keys, without descriptions.
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(readOnly.keys.list({ search: 'str' }, now).map((key) => [key.ref, key.owner, key.tags])).toEqual([['hand/k1', null, []]]);
+    readOnly.close();
+    expect(schemaVersion(openRaw())).toBe(7);
+    const store = openStore();
+    expect(store.keys.get('hand', 'k1', now)).toMatchObject({ name: 'Stripe', expiresAt: '2027-01-01', owner: null, environment: null, tags: [], notes: null });
+    store.keys.describe(
+      1,
+      'k1',
+      { owner: 'Ana', environment: 'prod', tags: ['pci'], notes: 'two\nlines' },
+      { at: now.toISOString(), osUser: 'ana', action: 'key.describe', backend: 'hand', ref: 'hand/k1', outcome: 'ok', detail: null },
+    );
+    expect(store.keys.get('hand', 'k1', now)).toMatchObject({ owner: 'Ana', environment: 'prod', tags: ['pci'], notes: 'two\nlines' });
+    store.close();
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(LATEST);
+    // Tags are a JSON array or nothing: anything else is refused by the file itself.
+    expect(() => upgraded.prepare(`UPDATE keys SET tags = '{"pci":1}' WHERE key_id = 'k1'`).run()).toThrow(/CHECK constraint/);
+    expect(() => upgraded.prepare("UPDATE keys SET tags = 'pci' WHERE key_id = 'k1'").run()).toThrow(/malformed JSON/);
+  });
+});
+
 describe('migration 009: what Health counts and lists in SQL', () => {
   const now = new Date('2026-02-01T00:00:00.000Z');
   const facts = (store: InventoryStore) => store.keys.healthFacts({ now, leadDays: 30, unusedDays: 90, maxRotationDays: null, shownOnceBackends: [], limit: 200 });

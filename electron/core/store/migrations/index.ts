@@ -13,6 +13,7 @@ import { migration004ReminderSnoozes } from './004-reminder-snoozes.js';
 import { migration005RotationJournal } from './005-rotation-journal.js';
 import { migration006AuditHashChain } from './006-audit-hash-chain.js';
 import { migration007RedactVendorText } from './007-redact-vendor-text.js';
+import { migration008KeyDescriptions } from './008-key-descriptions.js';
 import { migration009HealthFindings } from './009-health-findings.js';
 
 export interface Migration {
@@ -30,6 +31,12 @@ export interface Migration {
    * read-only open of an older file (a backup, a mount) can list it before anything upgrades it.
    */
   readCompatible?: boolean;
+  /**
+   * SQL run on a read-only connection to a file without this migration, making it read as if it had it: TEMP objects
+   * only (they live in the connection's memory, and a name in `temp` hides the same name in the file). For a
+   * migration that adds columns every query reads, with the values a file without them means (none).
+   */
+  readShim?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -40,7 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005RotationJournal,
   migration006AuditHashChain,
   migration007RedactVendorText,
-  // 008 is key descriptions, under way elsewhere: see 009-health-findings.ts.
+  migration008KeyDescriptions,
   migration009HealthFindings,
 ];
 

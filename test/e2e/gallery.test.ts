@@ -1,0 +1,174 @@
+/**
+ * Every view and dialog of the console on the demo inventory, at the three window sizes administrators use (1440x900,
+ * 1024x700 and 760x900) in light and dark: what an administrator would check at a glance, asserted for each, and a
+ * screenshot of each in test/e2e/screenshots/gallery/ to look at before calling a view done.
+ *
+ * Checked everywhere: the page never scrolls sideways (nothing is pushed out of the window), no button's label is cut
+ * off, and axe finds nothing serious or critical. `KEYWARDEN_DOC_SCREENSHOTS=1` also writes the 1024 px pictures that
+ * docs/console.md shows into docs/images/console/ (small enough to keep in the repository).
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoSession, startDemoSession } from '../../electron/core/demo/demo.js';
+import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
+import { KeywardenEngine } from '../../electron/core/engine.js';
+import { hasIsolatedKeychain, PROJECT_ROOT } from '../support/cli.js';
+import { E2E_HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, SCREENSHOTS, seriousAxeFindings } from '../support/console-e2e.js';
+
+const SIZES = [
+  { width: 1440, height: 900 },
+  { width: 1024, height: 700 },
+  { width: 760, height: 900 },
+] as const;
+const THEMES = ['light', 'dark'] as const;
+const GALLERY = join(SCREENSHOTS, 'gallery');
+const DOC_IMAGES = join(PROJECT_ROOT, 'docs', 'images', 'console');
+
+/** What is wrong with the page as shown, in words: sideways scrolling, and buttons whose label does not fit. */
+const layoutProblems = (page: Page) =>
+  // A string: the tests are type-checked without the DOM's types (as in the other e2e suites).
+  page.evaluate<string[]>(`(() => {
+    const problems = [];
+    const root = document.scrollingElement || document.documentElement;
+    if (root.scrollWidth > window.innerWidth + 1) problems.push('the page scrolls sideways by ' + (root.scrollWidth - window.innerWidth) + ' px');
+    for (const button of document.querySelectorAll('button, a.button, [role="button"]')) {
+      const box = button.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || getComputedStyle(button).visibility === 'hidden') continue;
+      const label = (button.getAttribute('aria-label') || button.textContent || '').trim().slice(0, 40);
+      if (button.scrollWidth > button.clientWidth + 1) problems.push('button "' + label + '" is cut off (' + button.scrollWidth + ' > ' + button.clientWidth + ' px)');
+      if (box.right > window.innerWidth + 1) problems.push('button "' + label + '" ends outside the window');
+    }
+    // The days left beside a due date is what the inventory is for: never cut off.
+    for (const cell of document.querySelectorAll('[role="cell"].col-due')) {
+      if (cell.scrollWidth > cell.clientWidth + 1) problems.push('the Due cell "' + cell.textContent.trim() + '" is cut off');
+    }
+    return problems;
+  })()`);
+
+interface Scene {
+  name: string;
+  /** Brings the page from the inventory (just loaded) to the scene; the scene's landmark is waited for. */
+  open(page: Page): Promise<void>;
+}
+
+const keyRow = (page: Page, name: RegExp) => page.getByRole('row', { name }).first();
+
+const SCENES: Scene[] = [
+  { name: 'inventory', open: async (page) => void (await keyRow(page, /Payment gateway/).waitFor()) },
+  {
+    name: 'key-panel',
+    open: async (page) => {
+      await keyRow(page, /Payment gateway/).click();
+      await page.getByRole('complementary', { name: /Payment gateway/ }).waitFor();
+    },
+  },
+  {
+    name: 'create-key-dialog',
+    open: async (page) => {
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByRole('dialog').waitFor();
+    },
+  },
+  {
+    name: 'revoke-dialog',
+    open: async (page) => {
+      await keyRow(page, /Production.*Active/).click();
+      const detail = page.getByRole('complementary', { name: /Production/ });
+      await detail.getByRole('button', { name: 'Revoke', exact: true }).click();
+      await page.getByRole('dialog').waitFor();
+    },
+  },
+  {
+    name: 'rotation',
+    open: async (page) => {
+      await keyRow(page, /warehouse-feed/).click();
+      const detail = page.getByRole('complementary', { name: /warehouse-feed/ });
+      await detail.getByRole('button', { name: /Rotate/ }).click();
+      await page
+        .getByRole('dialog')
+        .or(page.getByRole('region', { name: /Rotat/ }))
+        .first()
+        .waitFor();
+    },
+  },
+  { name: 'backends', open: (page) => goTo(page, 'backends', /Backends/) },
+  { name: 'reminders', open: (page) => goTo(page, 'reminders', /Reminders/) },
+  { name: 'health', open: (page) => goTo(page, 'health', /Health/) },
+  { name: 'audit', open: (page) => goTo(page, 'audit', /Audit/) },
+];
+
+async function goTo(page: Page, view: string, heading: RegExp): Promise<void> {
+  await page.evaluate(`window.location.hash = '#/${view}'`);
+  await page
+    .getByRole('heading', { name: heading, level: 1 })
+    .or(page.getByRole('heading', { name: heading, level: 2 }))
+    .first()
+    .waitFor();
+  // Data that arrives after the heading (a view's first query) settles before the picture.
+  await page.waitForLoadState('networkidle').catch(() => undefined);
+}
+
+describe.skipIf(!hasIsolatedKeychain || !hasChromium)('every view and dialog at 1440, 1024 and 760 px, light and dark', () => {
+  let home: string;
+  let demo: DemoSession;
+  let server: UiServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    requireBuiltRenderer();
+    mkdirSync(GALLERY, { recursive: true });
+    home = mkdtempSync(join(tmpdir(), 'keywarden-e2e-gallery-'));
+    demo = await startDemoSession(KeywardenEngine.open({ home, http: E2E_HTTP }), home);
+    server = await startUiServer({ engine: demo.engine, rendererFolder: RENDERER });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await demo?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  for (const theme of THEMES) {
+    describe(theme, () => {
+      let opened: Awaited<ReturnType<typeof openConsole>>;
+      beforeAll(async () => {
+        opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme: theme });
+      });
+      afterAll(async () => {
+        await opened?.context.close();
+      });
+
+      for (const scene of SCENES) {
+        it(`${scene.name}: fits the window at each size, every button label whole, axe clean`, { timeout: 180_000 }, async () => {
+          const { page } = opened;
+          const problems: string[] = [];
+          for (const size of SIZES) {
+            await page.setViewportSize(size);
+            await page.evaluate(`window.location.hash = '#/inventory'`);
+            await page.getByRole('table', { name: 'Keys' }).waitFor();
+            await scene.open(page);
+            const where = `${scene.name} at ${size.width} px, ${theme}`;
+            for (const problem of await layoutProblems(page)) problems.push(`${where}: ${problem}`);
+            for (const finding of await seriousAxeFindings(page)) problems.push(`${where}: axe ${finding.id} (${finding.help}) at ${finding.targets.join(' ')}`);
+            const file = join(GALLERY, `${scene.name}-${size.width}-${theme}.png`);
+            await page.screenshot({ path: file });
+            if (process.env.KEYWARDEN_DOC_SCREENSHOTS === '1' && size.width === 1024) {
+              mkdirSync(DOC_IMAGES, { recursive: true });
+              copyFileSync(file, join(DOC_IMAGES, `${scene.name}-${theme}.png`));
+            }
+            // Whatever the scene opened closes before the next: Esc closes every dialog and panel.
+            await page.keyboard.press('Escape');
+            await page.keyboard.press('Escape');
+          }
+          expect(problems).toEqual([]);
+          expect(opened.errors).toEqual([]);
+        });
+      }
+    });
+  }
+});
