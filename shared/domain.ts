@@ -411,8 +411,13 @@ export const Settings = z
     revealHideSeconds: z.number().int().min(5).max(600),
     /** The desktop app locks Keywarden (no reveal or copy until unlocked) after the machine has been idle this long. */
     lockAfterIdleMinutes: z.number().int().min(1).max(1_440),
+    /**
+     * The organisation's longest rotation interval, in days: Health lists keys valid (or due for rotation) longer after
+     * their creation. Null (the default): no policy.
+     */
+    maxRotationDays: z.number().int().min(1).max(3_650).nullable(),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15 };
+export const DEFAULT_SETTINGS: Settings = { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null };

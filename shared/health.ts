@@ -19,10 +19,13 @@ export const FINDING_CATEGORIES = [
   'backend-failing',
   'due-soon',
   'shown-once-not-cached',
+  'duplicate-secret',
   'unused',
   'backend-stale',
   'rotation-stopped',
+  'interval-over-policy',
   'no-due-date',
+  'no-owner',
   'never-tested',
 ] as const;
 export const FindingCategory = z.enum(FINDING_CATEGORIES);
@@ -43,8 +46,12 @@ export const Finding = z.object({
   title: z.string(),
   why: z.string(),
   action: z.string(),
+  /** How many keys or backends the finding concerns: all of them, listed or not. */
   count: z.number().int().nonnegative(),
+  /** The first of them, most urgent first: at most the engine's limit (200), so 100k keys never travel at once. */
   subjects: z.array(FindingSubject),
+  /** True when `subjects` lists fewer than `count` (the first 200 of 5,312). */
+  truncated: z.boolean(),
 });
 export type Finding = z.infer<typeof Finding>;
 
@@ -65,9 +72,16 @@ export interface HealthOptions {
   unusedDays: number;
   /** A listable backend whose last good sync is older than this many days is "stale". */
   staleDays: number;
+  /** The organisation's longest rotation interval in days (the `maxRotationDays` setting); null: no such finding. */
+  maxRotationDays: number | null;
+  /** How many subjects a finding lists at most (the rest are counted). */
+  subjectLimit: number;
 }
 
-/** What a caller may change of the defaults; the same bounds as `keywarden health --within / --unused-days / --stale-days`. */
+/**
+ * What a caller may change of the defaults; the same bounds as `keywarden health --within / --unused-days / --stale-days`.
+ * The rotation policy is a setting (`keywarden settings set --max-rotation-days`), not a per-call option.
+ */
 export const HealthOptionsInput = z
   .object({
     leadDays: z.number().int().min(0).max(3650).optional(),

@@ -387,13 +387,14 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => settingsCommands().showSettings,
   },
   'settings set': {
-    usage: 'settings set [--clipboard-clear-seconds N] [--background-sync-hours N] [--reveal-hide-seconds N] [--lock-after-idle-minutes N] [--json]',
+    usage: 'settings set [--clipboard-clear-seconds N] [--background-sync-hours N] [--reveal-hide-seconds N] [--lock-after-idle-minutes N] [--max-rotation-days N|none] [--json]',
     summary: 'change preferences; the others keep their values',
     options: {
       'clipboard-clear-seconds': { type: 'string' },
       'background-sync-hours': { type: 'string' },
       'reveal-hide-seconds': { type: 'string' },
       'lock-after-idle-minutes': { type: 'string' },
+      'max-rotation-days': { type: 'string' },
     },
     positionals: [0, 0],
     access: 'write',

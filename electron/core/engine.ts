@@ -161,10 +161,16 @@ export class KeywardenEngine {
     this.keys = new KeyWorkflows(this.context);
     this.remindersFlow = new ReminderWorkflows(this.context);
     this.vaultWorkflows = new VaultWorkflows(this.context);
+    // Secrets cached before fingerprints existed get theirs once the data key is in memory (workflows/vault.ts).
+    this.context.vault.onKeyReady = () => void this.vaultWorkflows.backfillFingerprints();
     this.auditFlow = new AuditWorkflows(this.context);
     this.settingsFlow = new SettingsWorkflows(this.context);
     this.backupFlow = new BackupWorkflows(this.context, binding(options), warnings);
-    this.healthFlow = new HealthWorkflow(this.context, () => this.rotations());
+    this.healthFlow = new HealthWorkflow(
+      this.context,
+      () => this.rotations(),
+      () => this.settingsFlow.maxRotationDays(),
+    );
     this.rotationFlow = null;
     this.teamFlow = null;
   }
@@ -209,6 +215,7 @@ export class KeywardenEngine {
 
   async close(): Promise<void> {
     await this.backupFlow.settled();
+    await this.vaultWorkflows.settled();
     await this.context.closeConnectors();
     this.context.store.close();
   }

@@ -10,7 +10,8 @@
  *   10 % of the Nitrobox and BoxWatch keys holding a cached secret, sealed by the real Vault under a
  *   data key in the OS keychain (so an engine opening a copy of the store can sync into it). Without a
  *   reachable keychain the secrets are opaque random blobs of the same size, and `sealed` says so; an
- *   engine then refuses to seal anything new in that store (vault_key_mismatch), as it should.
+ *   engine then refuses to seal anything new in that store (vault_key_mismatch), as it should. One cached secret in
+ *   a hundred is the previous one again (a key recorded twice), for Health's duplicate-secret finding.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -175,11 +176,15 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
       if (spec.secretShare > 0) {
         const cachedAt = new Date().toISOString();
         const blobs = [];
+        let previous = null;
         for (const key of keys) {
           if (make.rnd() >= spec.secretShare) continue;
-          const secret = randomBytes(36).toString('base64url');
-          // Same record identity as the engine's (key-secret:<backend>/<id>), so `reveal` works on these too.
-          const blob = vault ? await vault.seal(`key-secret:${spec.name}/${key.id}`, secret) : randomBytes(1 + 12 + 16 + secret.length);
+          // One secret in a hundred recorded again under a second key: Health's "same secret under two keys".
+          const secret = previous !== null && blobs.length % 100 === 99 ? previous : randomBytes(36).toString('base64url');
+          previous = secret;
+          // Same record identity as the engine's (key-secret:<backend>/<id>), so `reveal` works on these too; sealed
+          // with its fingerprint, as the engine caches every secret.
+          const blob = vault ? await vault.sealSecret(`key-secret:${spec.name}/${key.id}`, secret) : { sealed: randomBytes(1 + 12 + 16 + secret.length), fingerprint: randomBytes(32) };
           blobs.push([key.id, blob]);
         }
         store.transaction(() => {

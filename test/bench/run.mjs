@@ -294,7 +294,7 @@ const MEASUREMENTS = [
   {
     id: 'health',
     description:
-      'engine.health() (every health finding: overdue, due, untested, unused, shown-once not kept, failing and stale backends, stopped rotations) and engine.checkDue() (keywarden check\'s verdict per key) over the whole "mixed" inventory on an already open engine: ms per call. rows = findings (health) or keys judged (check), total = keys checked. Target from the health issue: all findings at 100k keys within 200 ms.',
+      'engine.health() (every health finding: overdue, due, untested, unused, shown-once not kept, the same secret under two keys (1 cached secret in 100 repeated), longer than a 90-day organisation rotation policy, no owner, failing and stale backends, stopped rotations; each finding counted, its first 200 keys listed) and engine.checkDue() (keywarden check\'s verdict per key) over the whole "mixed" inventory on an already open engine: ms per call. rows = findings (health) or keys judged (check), total = keys checked. Target from the health issue: all findings at 100k keys within 200 ms.',
     run: () => queriesPerInventorySize('health', 'health.mjs', (query) => ({ rows: query.rows, total: query.total })),
   },
   {

@@ -1,10 +1,12 @@
 /**
  * The console's Health view in Chromium, as an administrator uses it: `keywarden ui`'s server (in-process) over a
- * private data folder with a manual backend (a key 20 days overdue for rotation, one expiring in 5 days), a manual
- * backend of 130 keys without a due date (a finding longer than the 50 a card lists at first), and a CommBox emulator
+ * private data folder with a manual backend (a key 20 days overdue for rotation, one expiring in 5 days, two keys
+ * holding one secret, one key with an owner), a 60-day organisation rotation policy, a manual backend of 230 keys
+ * without a due date (a finding longer than the 200 the engine lists and the 50 a card shows at first), and a CommBox emulator
  * whose one key is valid for 60 days. What the view shows is checked against `engine.health()`; the calendar it
  * downloads is read back by ical.js, as calendar clients read it. Secrets are made at run time, never written here.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +31,9 @@ import {
   seriousAxeFindings,
 } from '../support/console-e2e.js';
 
-const BULK = 130;
+const BULK = 230;
+/** What the engine lists of one finding (electron/core/health/findings.ts DEFAULT_HEALTH_OPTIONS.subjectLimit). */
+const LISTED = 200;
 
 /** ical.js is an ES module only; the tests compile as CommonJS, so it is loaded with import() (in beforeAll). */
 let ICAL: typeof import('ical.js', { with: { 'resolution-mode': 'import' } }).default;
@@ -88,6 +92,11 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
     // Rotation every 80 days, created 100 days ago: 20 days overdue. Expiring in 5 calendar days, at noon.
     await engine.addManualKey('hand', { name: 'Legacy webhook', vendor: 'Acme', createdAt: new Date(Date.now() - 100 * DAY).toISOString(), rotateEveryDays: 80 });
     await engine.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', expiresAt: localNoonInDays(5) });
+    // One secret typed in twice (the same secret under two keys), and an owner on one key (so "no owner" applies).
+    const shared = `sk_live_${randomBytes(18).toString('base64url')}`;
+    await engine.addManualKey('hand', { name: 'Payments API', vendor: 'Stripe', secret: shared, expiresAt: localNoonInDays(40), description: { owner: 'ana' } });
+    await engine.addManualKey('hand', { name: 'Payments API (copy)', vendor: 'Stripe', secret: shared, expiresAt: localNoonInDays(40) });
+    await engine.updateSettings({ maxRotationDays: 60 });
     // Keys with neither an expiry nor a policy: one finding of BULK keys.
     for (let index = 1; index <= BULK; index++) await engine.addManualKey('bulk', { name: `Batch key ${String(index).padStart(3, '0')}` });
     expect((await engine.sync(['cb'])).ok).toBe(true);
@@ -141,21 +150,36 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
     await screenshot(page, 'health-light');
   });
 
-  it('a long finding lists the first 50 keys and "Show all"', async () => {
+  it('a long finding counts every key, says it lists the first 200, shows 50 and "Show all"', async () => {
     const noDate = finding(page, 'No due date');
     const expected = (await engine.health()).findings.find((each) => each.category === 'no-due-date')!;
-    expect(expected.count).toBe(BULK);
+    expect(expected).toMatchObject({ count: BULK, truncated: true });
+    expect(expected.subjects).toHaveLength(LISTED);
     await noDate.getByText(`Why it matters, the fix and the ${BULK} keys`).click();
     const links = noDate.getByRole('list').getByRole('link');
     expect(await links.count()).toBe(50);
-    expect(oneLine(await noDate.locator('.finding-more').innerText())).toBe(`Showing 50 of ${BULK}. Show all ${BULK}`);
-    await noDate.getByRole('button', { name: `Show all ${BULK}` }).click();
-    await expect.poll(() => links.count()).toBe(BULK);
+    expect(oneLine(await noDate.locator('.finding-more').innerText())).toBe(`Listed: the first ${LISTED} of ${BULK}, most urgent first. Showing 50 of ${LISTED}. Show all ${LISTED}`);
+    await noDate.getByRole('button', { name: `Show all ${LISTED}` }).click();
+    await expect.poll(() => links.count()).toBe(LISTED);
     expect(await links.last().getAttribute('href')).toBe(`#/inventory?key=${encodeURIComponent(expected.subjects.at(-1)!.ref!)}`);
     expect(await noDate.getByRole('button', { name: /^Show all/ }).count()).toBe(0);
     expect(await seriousAxeFindings(page)).toEqual([]);
     await noDate.getByRole('link', { name: /Batch key 045/ }).scrollIntoViewIfNeeded();
     await screenshot(page, 'health-show-all-light');
+  });
+
+  it('the same secret under two keys, a key longer than the policy and keys without an owner are findings of their own', async () => {
+    const report = await engine.health();
+    const words = (category: string) => report.findings.find((each) => each.category === category)?.subjects.map((subject) => `${subject.name}: ${subject.detail}`);
+    const refOf = (name: string) => engine.listKeys({ search: name }).find((key) => key.name === name)!.ref;
+    expect(words('duplicate-secret')?.sort()).toEqual([`Payments API (copy): same secret as ${refOf('Payments API')}`, `Payments API: same secret as ${refOf('Payments API (copy)')}`]);
+    expect(words('interval-over-policy')).toEqual(['Legacy webhook: rotated every 80 days; policy at most 60 days']);
+    expect(report.findings.find((each) => each.category === 'no-owner')?.count).toBe(report.keysChecked - 1);
+    const duplicate = finding(page, 'Same secret under two keys');
+    await duplicate.getByText('Why it matters, the fix and the 2 keys').click();
+    expect(oneLine(await duplicate.getByRole('link', { name: /Payments API \(copy\)/ }).innerText())).toBe(`Payments API (copy) hand same secret as ${refOf('Payments API')}`);
+    await duplicate.scrollIntoViewIfNeeded();
+    await screenshot(page, 'health-new-findings-light');
   });
 
   it("a finding's key opens in the inventory's detail panel", async () => {

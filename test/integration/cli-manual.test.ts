@@ -126,9 +126,15 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
   });
 
   it('shows and changes the shared preferences, refusing values out of range and keeping the others', async () => {
-    expect(ok(await home.run(['settings', '--json'])).json()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15 });
+    expect(ok(await home.run(['settings', '--json'])).json()).toEqual({
+      clipboardClearSeconds: 30,
+      backgroundSyncHours: 6,
+      revealHideSeconds: 30,
+      lockAfterIdleMinutes: 15,
+      maxRotationDays: null,
+    });
     const changed = ok(await home.run(['settings', 'set', '--clipboard-clear-seconds', '12', '--json'])).json();
-    expect(changed).toEqual({ clipboardClearSeconds: 12, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15 });
+    expect(changed).toEqual({ clipboardClearSeconds: 12, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null });
     expect(ok(await home.run(['settings'])).stdout).toMatch(/clipboard-clear-seconds\s+12 s\s+clear a copied secret/);
     for (const [args, message] of [
       [['--clipboard-clear-seconds', '0'], /--clipboard-clear-seconds must be from 5 to 3600/],
@@ -140,8 +146,11 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       expect(refused.stderr).toMatch(message);
     }
     expect(ok(await home.run(['settings', '--json'])).json()).toMatchObject({ clipboardClearSeconds: 12 });
+    // The organisation's rotation policy is unset by default, set in days, and unset again with "none".
+    expect(ok(await home.run(['settings', 'set', '--max-rotation-days', '90'])).stdout).toMatch(/max-rotation-days\s+90 days/);
+    expect(ok(await home.run(['settings', 'set', '--max-rotation-days', 'none', '--json'])).json()).toMatchObject({ maxRotationDays: null });
     const audit = ok(await home.run(['audit', '--json'])).json<Array<{ action: string; detail: string | null }>>();
-    expect(audit.filter((event) => event.action === 'settings.update').map((event) => event.detail)).toEqual(['clipboardClearSeconds=12']);
+    expect(audit.filter((event) => event.action === 'settings.update').map((event) => event.detail)).toEqual(['clipboardClearSeconds=12', 'maxRotationDays=90', 'maxRotationDays=null']);
   });
 
   it('records a key with an expiry date 5 days ahead: active, secret cached, and a 7-day expiry reminder', async () => {

@@ -297,9 +297,18 @@ describe('the renderer contract', () => {
   });
 
   it('reads and changes the shared preferences', async () => {
-    expect(await client['settings:get']()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15 });
-    expect(await client['settings:set']({ backgroundSyncHours: 12 })).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 12, revealHideSeconds: 30, lockAfterIdleMinutes: 15 });
+    expect(await client['settings:get']()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null });
+    expect(await client['settings:set']({ backgroundSyncHours: 12 })).toEqual({
+      clipboardClearSeconds: 30,
+      backgroundSyncHours: 12,
+      revealHideSeconds: 30,
+      lockAfterIdleMinutes: 15,
+      maxRotationDays: null,
+    });
     expect(await client['settings:get']()).toMatchObject({ backgroundSyncHours: 12 });
+    // The organisation's rotation policy: set, then unset again.
+    expect(await client['settings:set']({ maxRotationDays: 90 })).toMatchObject({ maxRotationDays: 90 });
+    expect(await client['settings:set']({ maxRotationDays: null })).toMatchObject({ maxRotationDays: null });
   });
 
   it('shows how the vault is opened, without ever creating it or asking the keychain', async () => {

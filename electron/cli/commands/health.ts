@@ -23,6 +23,8 @@ export const health: CommandRun = async ({ values, out, engine }) => {
 
 function findingText(finding: Finding): string {
   const subjects = finding.subjects.slice(0, 20).map((subject) => `  - ${subject.ref ?? subject.backend}  ${subject.ref ? subject.name : ''}${subject.ref ? '  ' : ''}(${subject.detail})`);
-  const more = finding.subjects.length > 20 ? [`  … and ${finding.subjects.length - 20} more (--json lists them all)`] : [];
+  // --json lists the engine's first 200 of a larger finding (`truncated`), the most urgent first.
+  const rest = finding.count - subjects.length;
+  const more = rest > 0 ? [`  … and ${rest} more (--json lists ${finding.truncated ? `the first ${finding.subjects.length}` : 'them all'})`] : [];
   return [`${MARK[finding.severity]}  ${finding.title}: ${finding.count}`, `  ${finding.why}`, `  Fix: ${finding.action}`, ...subjects, ...more].join('\n');
 }

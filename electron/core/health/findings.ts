@@ -1,14 +1,19 @@
 /**
  * Health findings: what in the inventory needs the administrator, grouped by category, each with its severity, the
- * keys or backends it concerns, why it matters and what fixes it. Pure over metadata (keys, backends, rotations), so
- * it works offline and locked, and the CLI (`keywarden health`) and the console compute the same thing.
+ * keys or backends it concerns, why it matters and what fixes it. Metadata only (keys, backends, rotations, secrets'
+ * fingerprints, never a secret), so it works offline and locked, and the CLI (`keywarden health`) and the console
+ * compute the same thing.
  *
- * Due dates come from the pipeline gate (../reminders/gate.ts): a key `keywarden check` fails is a key Health lists
- * as overdue or due, never a second reading of the same dates.
+ * At 100k keys the keys are never all read: the store counts each key category and lists its first `subjectLimit`
+ * keys, most urgent first (../store/key-health.ts, which decides which keys belong where); this module words them.
+ * A finding with more keys than it lists says so (`truncated`). Due dates are judged by the pipeline gate's rules
+ * (../reminders/gate.ts `judgeKeys`, over the keys listed): a key `keywarden check` fails is a key Health lists as
+ * overdue or due.
  */
 import type { BackendSummary, Key } from '../../../shared/domain.js';
+import type { KeyHealthCategory, KeyHealthFacts, KeyHealthQuery } from '../store/key-health.js';
 import type { Rotation, RotationGraceWarning } from '../../../shared/rotation.js';
-import { calendarDaysBetween, dayNumberCounter, dayNumberDate, localDate, localDayNumber } from '../dates.js';
+import { calendarDaysBetween, DAY_MS, dayNumberCounter, dayNumberDate, localDate, localDayNumber } from '../dates.js';
 import { judgeKeys } from '../reminders/gate.js';
 import type { Finding, FindingCategory, FindingSeverity, FindingSubject, HealthOptions, HealthReport } from '../../../shared/health.js';
 
@@ -19,10 +24,21 @@ export type { Finding, FindingCategory, FindingSeverity, FindingSubject, HealthO
 /** Most severe first, as shared/health.ts orders them (its schema checks every value produced here). */
 export const SEVERITIES: readonly FindingSeverity[] = ['critical', 'high', 'warning', 'info'];
 
-export const DEFAULT_HEALTH_OPTIONS: HealthOptions = { leadDays: 30, unusedDays: 90, staleDays: 7 };
+/**
+ * A backend's data is stale after a week without a good sync: the desktop app syncs every few hours, so a week means
+ * it has not run, or every sync failed, for days of vendor changes. The subjects listed per finding: enough to act
+ * on the most urgent, few enough to send and show at once (the rest are counted, and `keywarden list` filters them).
+ */
+export const DEFAULT_HEALTH_OPTIONS: HealthOptions = { leadDays: 30, unusedDays: 90, staleDays: 7, maxRotationDays: null, subjectLimit: 200 };
+
+/** Where the key findings are counted and listed: the store's keys (`store.keys`). */
+export interface HealthKeySource {
+  healthFacts(query: KeyHealthQuery): KeyHealthFacts;
+  byRefs(refs: Iterable<string>, now: Date): Map<string, Key>;
+}
 
 export interface HealthInput {
-  keys: readonly Key[];
+  keys: HealthKeySource;
   backends: readonly BackendSummary[];
   /** Backends whose vendor shows a key's secret only when it is issued (no `secretsViewable`, not manual). */
   shownOnceBackends: ReadonlySet<string>;
@@ -77,6 +93,12 @@ const CATEGORIES: Record<FindingCategory, CategoryText> = {
     why: 'The vendor shows this key only when it is issued, and Keywarden does not hold it: it cannot be copied, tested or handed over from here.',
     action: 'If the secret is kept elsewhere this is expected; otherwise rotate the key through Keywarden so the new one is kept.',
   },
+  'duplicate-secret': {
+    severity: 'warning',
+    title: 'Same secret under two keys',
+    why: 'Two records hold one secret: rotating or revoking one leaves the other working, and whoever relies on either cannot tell which one is in use.',
+    action: 'Find which record is the real key and remove the other ("keywarden delete REF --confirm REF"), or rotate so each key has its own secret.',
+  },
   unused: {
     severity: 'warning',
     title: 'Unused',
@@ -95,11 +117,23 @@ const CATEGORIES: Record<FindingCategory, CategoryText> = {
     why: 'A rotation stopped part-way (waiting, blocked or abandoned) leaves the old key in place, and sometimes a new key nobody uses yet.',
     action: 'Resume it ("keywarden rotation resume ID"), or start a new rotation of the key.',
   },
+  'interval-over-policy': {
+    severity: 'warning',
+    title: 'Longer than the rotation policy',
+    why: "The key is valid (or due for rotation) longer after its creation than your organisation's maximum rotation interval allows.",
+    action: 'Rotate it within the policy, and give its backend a shorter rotation policy ("keywarden backend set-policy NAME --rotate-every-days N") or create keys with a shorter validity.',
+  },
   'no-due-date': {
     severity: 'info',
     title: 'No due date',
     why: 'Neither the vendor nor a rotation policy says when these keys must change, so nothing will ever remind you.',
     action: 'Give the backend a rotation policy ("keywarden backend set-policy NAME --rotate-every-days 90").',
+  },
+  'no-owner': {
+    severity: 'info',
+    title: 'No owner',
+    why: 'Some keys in this inventory have an owner and these do not: when one expires, leaks or must be rotated, nobody is named to act. (Listed only once at least one key has an owner, so an inventory that does not use owners is not flagged.)',
+    action: 'Name who answers for each key ("keywarden key edit REF --owner NAME", or Edit on the key).',
   },
   'never-tested': {
     severity: 'info',
@@ -114,89 +148,153 @@ const DAYS_WORDS = (days: number) => `${days} day${days === 1 || days === -1 ? '
 export function computeHealth(input: HealthInput): HealthReport {
   const options = { ...DEFAULT_HEALTH_OPTIONS, ...input.options };
   const { now } = input;
-  const found = new Map<FindingCategory, FindingSubject[]>();
-  const add = (category: FindingCategory, subject: FindingSubject) => {
-    const list = found.get(category);
-    if (list) list.push(subject);
-    else found.set(category, [subject]);
+  const limit = options.subjectLimit;
+  const found = new Map<FindingCategory, { count: number; subjects: FindingSubject[] }>();
+  const report = (category: FindingCategory, count: number, subjects: FindingSubject[]) => {
+    if (count > 0) found.set(category, { count, subjects: subjects.slice(0, limit) });
   };
   const keySubject = (key: Pick<Key, 'ref' | 'backend' | 'name'>, detail: string): FindingSubject => ({ ref: key.ref, backend: key.backend, name: key.name, detail });
 
-  // Days are counted once per date, through one counter: this runs over the whole inventory.
+  const facts = input.keys.healthFacts({
+    now,
+    leadDays: options.leadDays,
+    unusedDays: options.unusedDays,
+    maxRotationDays: options.maxRotationDays,
+    shownOnceBackends: [...input.shownOnceBackends],
+    limit,
+  });
+  const list = (category: KeyHealthCategory) => facts.lists[category];
+
+  // Days are counted once per date, through one counter.
   const dayOf = dayNumberCounter();
   const today = localDayNumber(now);
-  const gate = judgeKeys(input.keys, now, options.leadDays);
-  for (const entry of gate.entries) {
-    if (entry.verdict === 'overdue')
-      add('overdue', keySubject(entry, entry.daysLeft === null ? 'expired at the vendor' : entry.daysLeft < 0 ? `${DAYS_WORDS(-entry.daysLeft)} overdue` : 'due today, passed'));
-    else if (entry.verdict === 'due') add('due-soon', keySubject(entry, entry.daysLeft === 0 ? 'due today' : `in ${DAYS_WORDS(entry.daysLeft!)} (${dayNumberDate(today + entry.daysLeft!)})`));
-    else if (entry.verdict === 'no-date') add('no-due-date', keySubject(entry, 'no expiry and no rotation policy'));
+  // The gate judges the keys listed (overdue, due, undated), so the words and their order are `keywarden check`'s.
+  const judged = (category: KeyHealthCategory) => judgeKeys(list(category).keys, now, options.leadDays).entries;
+  report(
+    'overdue',
+    list('overdue').count,
+    judged('overdue')
+      .filter((entry) => entry.verdict === 'overdue')
+      .map((entry) => keySubject(entry, entry.daysLeft === null ? 'expired at the vendor' : entry.daysLeft < 0 ? `${DAYS_WORDS(-entry.daysLeft)} overdue` : 'due today, passed')),
+  );
+  report(
+    'due-soon',
+    list('due-soon').count,
+    judged('due-soon')
+      .filter((entry) => entry.verdict === 'due')
+      .map((entry) => keySubject(entry, entry.daysLeft === 0 ? 'due today' : `in ${DAYS_WORDS(entry.daysLeft!)} (${dayNumberDate(today + entry.daysLeft!)})`)),
+  );
+  report(
+    'no-due-date',
+    list('no-due-date').count,
+    judged('no-due-date')
+      .filter((entry) => entry.verdict === 'no-date')
+      .map((entry) => keySubject(entry, 'no expiry and no rotation policy')),
+  );
+  report(
+    'test-failed',
+    list('test-failed').count,
+    list('test-failed').keys.map((key) => keySubject(key, key.lastTestedAt ? `failed on ${localDate(key.lastTestedAt)}` : 'failed')),
+  );
+  report(
+    'never-tested',
+    list('never-tested').count,
+    list('never-tested').keys.map((key) => keySubject(key, 'secret held, never tested')),
+  );
+  report(
+    'unused',
+    list('unused').count,
+    list('unused').keys.map((key) => keySubject(key, `last used ${DAYS_WORDS(today - dayOf(key.lastUsedAt!))} ago`)),
+  );
+  report(
+    'shown-once-not-cached',
+    list('shown-once-not-cached').count,
+    list('shown-once-not-cached').keys.map((key) => keySubject(key, 'secret not held by Keywarden')),
+  );
+  report(
+    'duplicate-secret',
+    list('duplicate-secret').count,
+    list('duplicate-secret').keys.map((key) => keySubject(key, `same secret as ${(facts.sameSecretAs.get(key.ref) ?? []).join(', ')}`)),
+  );
+  if (options.maxRotationDays !== null) {
+    const policy = options.maxRotationDays;
+    report(
+      'interval-over-policy',
+      list('interval-over-policy').count,
+      list('interval-over-policy').keys.map((key) => {
+        // Days from creation to the date the key must change, rounded, as the store compares them (store/key-health.ts).
+        const days = Math.round((Date.parse(key.rotationDueAt!) - Date.parse(key.createdAt!)) / DAY_MS);
+        const what = key.expiresAt ? `valid for ${DAYS_WORDS(days)}` : `rotated every ${DAYS_WORDS(days)}`;
+        return keySubject(key, `${what}; policy at most ${DAYS_WORDS(policy)}`);
+      }),
+    );
   }
 
-  for (const key of input.keys) {
-    if (key.status !== 'active' && key.status !== 'grace') continue;
-    if (key.lastTestOk === false) add('test-failed', keySubject(key, key.lastTestedAt ? `failed on ${localDate(key.lastTestedAt)}` : 'failed'));
-    else if (key.lastTestedAt === null && key.secretCached) add('never-tested', keySubject(key, 'secret held, never tested'));
-    if (key.lastUsedAt !== null) {
-      const idle = today - dayOf(key.lastUsedAt);
-      if (idle >= options.unusedDays) add('unused', keySubject(key, `last used ${DAYS_WORDS(idle)} ago`));
-    }
-    if (!key.secretCached && input.shownOnceBackends.has(key.backend)) add('shown-once-not-cached', keySubject(key, 'secret not held by Keywarden'));
-  }
+  report(
+    'no-owner',
+    list('no-owner').count,
+    list('no-owner').keys.map((key) => keySubject(key, 'no owner')),
+  );
 
-  // Grace warnings and rotations name their key by reference: one index, made only when there is one to look up
-  // (a search of 100k keys per rotation, done or not, would cost more than every finding above).
-  let keysByRef: Map<string, Key> | null = null;
-  const keyOf = (ref: string): Key | undefined => (keysByRef ??= new Map(input.keys.map((key) => [key.ref, key]))).get(ref);
+  // Grace warnings and rotations name their key by reference: only those keys are read.
+  const open = input.rotations.filter((rotation) => rotation.state !== 'done' && rotation.state !== 'running');
+  const keysByRef = input.keys.byRefs([...input.graceWarnings.map((warning) => warning.ref), ...open.map((rotation) => rotation.ref)], now);
+  const keyOf = (ref: string): Key | undefined => keysByRef.get(ref);
 
-  for (const warning of input.graceWarnings) {
+  const graceSubjects = input.graceWarnings.map((warning): FindingSubject => {
     const key = keyOf(warning.ref);
     const who = warning.unticked.length ? `${warning.unticked.join(', ')} not switched` : 'switch not confirmed';
     const when = warning.daysLeft < 0 ? `grace ended ${DAYS_WORDS(-warning.daysLeft)} ago` : warning.daysLeft === 0 ? 'grace ends today' : `grace ends in ${DAYS_WORDS(warning.daysLeft)}`;
-    add('grace-not-switched', {
+    return {
       ref: warning.ref,
       backend: key?.backend ?? warning.ref.split('/')[0]!,
       name: key?.name ?? warning.ref,
       detail: `${when}; ${who} (rotation ${warning.rotationId})`,
-    });
-  }
+    };
+  });
+  report('grace-not-switched', graceSubjects.length, graceSubjects);
 
+  const failing: FindingSubject[] = [];
+  const stale: FindingSubject[] = [];
   for (const backend of input.backends) {
     if (!backend.capabilities.includes('list')) continue;
     const subject = (detail: string): FindingSubject => ({ ref: null, backend: backend.name, name: backend.name, detail });
-    if (backend.lastError !== null && backend.lastSyncAt !== null && backend.lastSyncAt !== backend.lastSyncOkAt) add('backend-failing', subject(backend.lastError));
-    else if (backend.lastSyncOkAt === null) add('backend-stale', subject('never synced'));
+    if (backend.lastError !== null && backend.lastSyncAt !== null && backend.lastSyncAt !== backend.lastSyncOkAt) failing.push(subject(backend.lastError));
+    else if (backend.lastSyncOkAt === null) stale.push(subject('never synced'));
     else {
       const age = calendarDaysBetween(new Date(backend.lastSyncOkAt), now);
-      if (age >= options.staleDays) add('backend-stale', subject(`last synced ${DAYS_WORDS(age)} ago`));
+      if (age >= options.staleDays) stale.push(subject(`last synced ${DAYS_WORDS(age)} ago`));
     }
   }
+  report('backend-failing', failing.length, failing);
+  report('backend-stale', stale.length, stale);
 
-  for (const rotation of input.rotations) {
-    if (rotation.state === 'done' || rotation.state === 'running') continue;
+  const stopped: FindingSubject[] = [];
+  for (const rotation of open) {
     const key = keyOf(rotation.ref);
     // An abandoned rotation matters while the key it meant to replace is still the one in use.
-    const stopped = rotation.state === 'waiting' || rotation.state === 'blocked' || (key?.status === 'active' && !replacedLater(rotation, input.rotations));
-    if (!stopped) continue;
-    add('rotation-stopped', {
+    const isStopped = rotation.state === 'waiting' || rotation.state === 'blocked' || (key?.status === 'active' && !replacedLater(rotation, input.rotations));
+    if (!isStopped) continue;
+    stopped.push({
       ref: rotation.ref,
       backend: rotation.backend,
       name: key?.name ?? rotation.ref,
       detail: `rotation ${rotation.id} ${rotation.state}${rotation.problem ? `: ${rotation.problem}` : ''}`,
     });
   }
+  report('rotation-stopped', stopped.length, stopped);
 
   const findings: Finding[] = [];
   const order = Object.keys(CATEGORIES) as FindingCategory[];
   for (const category of order) {
-    const subjects = found.get(category);
-    if (!subjects) continue;
-    findings.push({ category, ...CATEGORIES[category], count: subjects.length, subjects });
+    const entry = found.get(category);
+    if (!entry) continue;
+    findings.push({ category, ...CATEGORIES[category], count: entry.count, subjects: entry.subjects, truncated: entry.subjects.length < entry.count });
   }
   findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
   const counts: Record<FindingSeverity, number> = { critical: 0, high: 0, warning: 0, info: 0 };
   for (const finding of findings) counts[finding.severity] += finding.count;
-  return { checkedAt: now.toISOString(), findings, counts, keysChecked: gate.counts.checked };
+  return { checkedAt: now.toISOString(), findings, counts, keysChecked: facts.checked };
 }
 
 /** Whether a later rotation of the same key finished: the abandoned one no longer matters. */

@@ -146,10 +146,10 @@ export class ImportWorkflow {
       for (const write of batch) {
         const secret = write.entry.secret?.reveal() ?? null;
         const key = { ...write.key, prefix: secret ? maskedTail(secret) : (write.existing?.prefix ?? null) };
-        const sealed = secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, key.id, key.details), secret) : null;
+        const sealed = secret ? await this.ctx.sealKeySecret(row, key.id, secret, key.details) : null;
         records.push({ key, sealed, at, syncedAt: null, rotateEveryDays, description: write.description });
         // Without a new secret the cached one stays (record keeps it): its hash is the one to remember.
-        sources.push({ sourceId: write.entry.sourceId, keyId: key.id, fieldsHash: write.fieldsHash, secretHash: sealedHash(sealed ?? write.existing?.sealed ?? null) });
+        sources.push({ sourceId: write.entry.sourceId, keyId: key.id, fieldsHash: write.fieldsHash, secretHash: sealedHash(sealed?.sealed ?? write.existing?.sealed ?? null) });
       }
       const created = batch.filter((write) => write.item.action === 'create').length;
       const last = index === batches - 1;

@@ -22,6 +22,7 @@ import { type KeyWorkflows, maskedTail } from '../workflows/keys.js';
 import { changeWasRefused, commitIssuedKey, newestReplacement, relist } from '../workflows/vendor-changes.js';
 import { faultPoint } from './fault-points.js';
 import { type JournalOptions, nextFreeName } from './plans.js';
+import type { SealedSecret } from '../vault/vault.js';
 
 /** What a step did: go on to the next step, wait for the administrator, or stop (a problem is recorded). */
 export interface StepResult {
@@ -207,10 +208,10 @@ export class RotationSteps {
     // The vendor issued a replacement: the active key other than the old one. A vendor that shows keys again gives its secret back.
     const replacement = newestReplacement(this.ctx, fresh, rotation.keyId);
     if (!replacement) return this.block(rotation, 'revoke-old', 'unknown', 'outcome-unknown', `${this.ref(rotation)} is no longer active, but no replacement is listed; sync, then resume`);
-    let sealed: Buffer | null = null;
+    let sealed: SealedSecret | null = null;
     if (!this.ctx.store.keys.getSecret(fresh.id, replacement.id)) {
       const connector = await this.ctx.connectorFor(fresh);
-      if (connector.fetchSecret) sealed = await this.ctx.vault.seal(this.ctx.keySecretIdentity(fresh, replacement.id), await connector.fetchSecret(replacement.id));
+      if (connector.fetchSecret) sealed = await this.ctx.sealKeySecret(fresh, replacement.id, await connector.fetchSecret(replacement.id));
     }
     const at = this.now();
     this.done(rotation, 'revoke-old', `answer lost; re-listing shows the revoke done and the replacement ${replacement.ref}${sealed ? ', cached encrypted' : ''}`, () => {
@@ -424,7 +425,7 @@ export class RotationSteps {
       : oldValidity && oldValidity > 0
         ? new Date(now.getTime() + oldValidity).toISOString()
         : null;
-    const sealed = await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, remote.id, remote.details), secret);
+    const sealed = await this.ctx.sealKeySecret(row, remote.id, secret, remote.details);
     const at = now.toISOString();
     this.done(rotation, 'record-dates', `created ${at.slice(0, 10)}${expiresAt ? `, expires ${expiresAt.slice(0, 10)}` : ''}; the new secret is cached encrypted`, () => {
       // The pasted secret is committed with its key's new dates, the key's audit event and this step, or none of them.

@@ -47,7 +47,15 @@ export function boundParams(name: string, bound: Date): Record<string, string> {
  * Manual keys have no vendor to tell Keywarden they expired, so their status is derived from the
  * clock at read time (`@now`, `@nowDay`); vendor-synced keys show what the vendor last said.
  */
-export const EFFECTIVE_STATUS = `CASE WHEN b.type = 'manual' AND k.status = 'active' AND k.expires_at IS NOT NULL AND ${onOrBefore('k.expires_at', 'now')} THEN 'expired' ELSE k.status END`;
+export const EFFECTIVE_STATUS = `CASE WHEN ${manualPastExpiry("b.type = 'manual'")} THEN 'expired' ELSE k.status END`;
+
+/**
+ * The rule of EFFECTIVE_STATUS as a condition: key `k` is a manual key (`isManual`, an SQL condition) stored active
+ * whose expiry has come. Health's queries, which read one table for speed, name manual backends by subquery.
+ */
+export function manualPastExpiry(isManual: string): string {
+  return `(${isManual} AND k.status = 'active' AND k.expires_at IS NOT NULL AND ${onOrBefore('k.expires_at', 'now')})`;
+}
 
 /** Where a backend records when its last good sync started (in its settings JSON: no schema change). */
 export const LAST_OK_SYNC_STARTED = 'lastOkSyncStartedAt';

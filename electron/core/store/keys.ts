@@ -9,11 +9,13 @@
 import type { BackendType, InventoryFacets, InventoryPage, InventoryQuery, Key, KeyDescription, KeyFilter, KeyStatus } from '../../../shared/domain.js';
 import { BACKEND_TYPES, KEY_STATUSES } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
+import type { SealedSecret } from '../vault/vault.js';
 import { endOfWindow } from '../dates.js';
 import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
 import type { AuditEntry, AuditLog } from './audit.js';
 import type { BackendTable } from './backends.js';
 import type { StoreConnection } from './connection.js';
+import { type KeyHealthFacts, keyHealthFacts, type KeyHealthQuery } from './key-health.js';
 import {
   boundParams,
   EFFECTIVE_STATUS,
@@ -35,8 +37,8 @@ import {
 /** A key to record with `KeyTables.record`, and its secret. */
 export interface KeyRecord {
   key: RemoteKey;
-  /** The secret, sealed by the vault for this key (`EngineContext.keySecretIdentity`); null records the key alone and keeps a secret already cached. */
-  sealed: Buffer | null;
+  /** The secret, sealed with its fingerprint by the vault for this key (`EngineContext.sealKeySecret`); null records the key alone and keeps a secret already cached. */
+  sealed: SealedSecret | null;
   /** When: the secret's `cached_at`. */
   at: string;
   /** The key as the vendor just answered it (`at`), or null for a key the administrator typed in (its listing time is kept). */
@@ -46,6 +48,10 @@ export interface KeyRecord {
   /** The administrator's description of the key, written with it; undefined keeps the one it has. */
   description?: KeyDescription;
 }
+
+/** A cached secret with its fingerprint, written by `putSecret` and, a batch at a time, by `recordBatch`. */
+const PUT_SECRET = `INSERT INTO key_secrets (backend_id, key_id, sealed, fingerprint, cached_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, fingerprint = excluded.fingerprint, cached_at = excluded.cached_at`;
 
 export class KeyTables {
   constructor(
@@ -90,13 +96,11 @@ export class KeyTables {
   recordBatch(backendId: number, records: readonly KeyRecord[], event: AuditEntry, alongside?: () => void): void {
     this.conn.transaction(() => {
       const upsert = this.prepareUpsert();
-      const putSecret = this.conn.db.prepare(
-        'INSERT INTO key_secrets (backend_id, key_id, sealed, cached_at) VALUES (?, ?, ?, ?) ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, cached_at = excluded.cached_at',
-      );
+      const putSecret = this.conn.db.prepare(PUT_SECRET);
       for (const record of records) {
         upsert(backendId, keyRowValues(record.key, record.rotateEveryDays), record.syncedAt);
         if (record.description) this.writeDescription(backendId, record.key.id, record.description);
-        if (record.sealed) putSecret.run(backendId, record.key.id, record.sealed, record.at);
+        if (record.sealed) putSecret.run(backendId, record.key.id, record.sealed.sealed, record.sealed.fingerprint, record.at);
       }
       alongside?.();
       this.audit.append(event);
@@ -373,20 +377,58 @@ export class KeyTables {
     });
   }
 
+  /** Health's key findings, counted and listed by SQL (`key-health.ts`). */
+  healthFacts(query: KeyHealthQuery): KeyHealthFacts {
+    return this.conn.guard(() => keyHealthFacts(this.conn, query));
+  }
+
+  /** The keys named by `refs` (`backend/id`) that exist, by reference: the few a rotation or grace warning names. */
+  byRefs(refs: Iterable<string>, now: Date): Map<string, Key> {
+    const found = new Map<string, Key>();
+    for (const ref of new Set(refs)) {
+      const slash = ref.indexOf('/');
+      if (slash <= 0) continue;
+      const key = this.get(ref.slice(0, slash), ref.slice(slash + 1), now);
+      if (key) found.set(ref, key);
+    }
+    return found;
+  }
+
   // ---- secrets ----------------------------------------------------------------------------------
 
   /**
    * Caches the secret of a key already stored (listed by a sync, fetched again from a vendor that shows keys,
-   * re-sealed for a backend's new URL). A key recorded with its secret goes through `record`.
+   * re-sealed for a backend's new URL). A key recorded with its secret goes through `record`. The secret comes with its
+   * fingerprint (`Vault.sealSecret`), written beside it, so every cached secret can be compared by Health.
    */
-  putSecret(backendId: number, keyId: string, sealed: Buffer, at: string): void {
+  putSecret(backendId: number, keyId: string, secret: SealedSecret, at: string): void {
     this.conn.guard(() =>
-      this.conn.db
-        .prepare(
-          'INSERT INTO key_secrets (backend_id, key_id, sealed, cached_at) VALUES (?, ?, ?, ?) ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, cached_at = excluded.cached_at',
-        )
-        .run(backendId, keyId, sealed, at),
+      this.conn.db.prepare(PUT_SECRET).run(backendId, keyId, secret.sealed, secret.fingerprint, at),
     );
+  }
+
+  /** Cached secrets that have no fingerprint yet (cached before migration 009), for the backfill: at most `limit`. */
+  secretsWithoutFingerprint(limit: number): Array<{ backendId: number; keyId: string; sealed: Buffer }> {
+    return this.conn.guard(() =>
+      this.conn.db
+        .prepare<{ backendId: number; keyId: string; sealed: Buffer }>(
+          'SELECT backend_id AS backendId, key_id AS keyId, sealed FROM key_secrets WHERE fingerprint IS NULL ORDER BY backend_id, key_id LIMIT ?',
+        )
+        .all(limit),
+    );
+  }
+
+  /**
+   * Writes backfilled fingerprints, each only if its record is still the one fingerprinted (same sealed bytes): a
+   * secret replaced meanwhile already came with its own.
+   */
+  setFingerprints(entries: ReadonlyArray<{ backendId: number; keyId: string; sealed: Buffer; fingerprint: Buffer }>): number {
+    return this.conn.transaction(() => {
+      const update = this.conn.db.prepare('UPDATE key_secrets SET fingerprint = ? WHERE backend_id = ? AND key_id = ? AND sealed = ? AND fingerprint IS NULL');
+      let written = 0;
+      for (const entry of entries) written += update.run(entry.fingerprint, entry.backendId, entry.keyId, entry.sealed).changes;
+      return written;
+    });
   }
 
   /** Drops a cached secret (a revoked key's: nothing should reveal a key that no longer works). */

@@ -17,7 +17,7 @@ import { KeywardenError } from '../errors.js';
 import { AUDIT_CHAIN_VERSION, auditEventHash } from '../store/audit-chain.js';
 import type { BackendRow } from '../store/store.js';
 import type { TeamLink } from '../store/team.js';
-import { openWith, sealWith } from '../vault/vault.js';
+import { openWith, type SealedSecret, sealWith } from '../vault/vault.js';
 import { boundKeySecretIdentity, credentialIdentity, type EngineContext } from '../workflows/context.js';
 import type { KeyWorkflows, ManualKeyInput } from '../workflows/keys.js';
 import { checkDatabaseUrl, describeDatabase } from './connection-settings.js';
@@ -581,12 +581,13 @@ export class TeamWorkflows {
       const local = store.backends.find(backend);
       return local ? store.keys.getRemote(local.id, keyId)?.details : undefined;
     };
-    const secrets: { backend: string; keyId: string; sealed: Buffer; at: string }[] = [];
+    const secrets: { backend: string; keyId: string; sealed: SealedSecret; at: string }[] = [];
     for (const secret of fetched.secrets) {
       const ref = `${secret.backend}/${secret.key_id}`;
       const identity = boundKeySecretIdentity(destination(secret.backend), secret.key_id, detailsOf(secret.backend, secret.key_id));
       const plaintext = openTeamRecord(teamKeyOf(secret.generation, ref), identity, secret.sealed, ref);
-      secrets.push({ backend: secret.backend, keyId: secret.key_id, sealed: await this.ctx.vault.seal(identity, plaintext), at: secret.cached_at });
+      // Sealed with its fingerprint under the local key, as every cached secret is (Health's duplicate-secret finding).
+      secrets.push({ backend: secret.backend, keyId: secret.key_id, sealed: await this.ctx.vault.sealSecret(identity, plaintext), at: secret.cached_at });
     }
     store.transaction(() => {
       for (const backend of fetched.backends) {

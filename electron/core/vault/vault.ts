@@ -13,9 +13,15 @@
  * folder, fails to open instead of decrypting as the wrong thing.
  *
  * Sealed layout: version (1 byte) | nonce (12) | tag (16) | ciphertext.
+ *
+ * A key's secret is sealed with its **fingerprint** (`sealSecret`): HMAC-SHA256 of the secret under a fingerprint key
+ * derived from the data key with HKDF-SHA256 (info "keywarden secret fingerprint v1"). The same secret under two keys
+ * has the same fingerprint, so Health finds it from the store alone, never comparing plaintext; without the data key
+ * a fingerprint cannot be tested against a guess (an unkeyed hash of a short secret could). The fingerprint key is
+ * derived for each use and overwritten after it, never stored; a fingerprint is never shown.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID, scrypt as scryptCallback, type ScryptOptions } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomUUID, scrypt as scryptCallback, type ScryptOptions } from 'node:crypto';
 import type { LockState } from '../../../shared/domain.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import type { Keychain, KeychainAsker } from './keychain.js';
@@ -25,6 +31,14 @@ const FORMAT_VERSION = 1;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const CHECK_PLAINTEXT = 'keywarden-data-key-check';
+/** HKDF's info for the fingerprint key: a new version of the fingerprint gets a new info, never a reused key. */
+const FINGERPRINT_INFO = 'keywarden secret fingerprint v1';
+
+/** A key's secret as the store keeps it: sealed, with its keyed fingerprint (see the header). */
+export interface SealedSecret {
+  sealed: Buffer;
+  fingerprint: Buffer;
+}
 
 /** The vault's own records in the store's meta table. None of them is secret. */
 export const VAULT_META = {
@@ -219,12 +233,47 @@ export class Vault {
       this.loaded = { key, check };
     }
     this.lockState = { locked: false, since: null, reason: null };
+    if (this.loaded) this.onKeyReady?.();
     return this.lockStatus();
   }
 
   async seal(recordIdentity: string, plaintext: string): Promise<Buffer> {
     return sealWith(await this.key(), recordIdentity, plaintext);
   }
+
+  /** A key's secret, sealed, with its fingerprint (the header): what `store.keys` takes, so no secret is cached without one. */
+  async sealSecret(recordIdentity: string, plaintext: string): Promise<SealedSecret> {
+    const key = await this.key();
+    return { sealed: sealWith(key, recordIdentity, plaintext), fingerprint: fingerprintsWith(key, [plaintext])[0]! };
+  }
+
+  /**
+   * The fingerprints of secrets cached before fingerprints existed (the backfill, workflows/vault.ts): each record
+   * opened and fingerprinted here, its plaintext never handed out. A record that does not open gives null (it stays
+   * without one; `reveal` reports it as it always did).
+   */
+  async fingerprintsOf(records: ReadonlyArray<{ identity: string; sealed: Buffer }>): Promise<Array<Buffer | null>> {
+    const key = await this.key();
+    const plaintexts = records.map(({ identity, sealed }) => {
+      try {
+        return openWith(key, identity, sealed);
+      } catch {
+        return null;
+      }
+    });
+    const fingerprints = fingerprintsWith(
+      key,
+      plaintexts.filter((text): text is string => text !== null),
+    );
+    let next = 0;
+    return plaintexts.map((text) => (text === null ? null : fingerprints[next++]!));
+  }
+
+  /**
+   * Called each time a data key comes into memory (read from the keychain or a passphrase, created, unlocked): the
+   * engine runs the fingerprint backfill then, once per process, since it needs the key.
+   */
+  onKeyReady: (() => void) | null = null;
 
   async open(recordIdentity: string, sealed: Buffer): Promise<string> {
     const key = await this.key();
@@ -419,6 +468,7 @@ export class Vault {
     if (generation !== this.generation || this.lockState.locked) return;
     this.pending = null;
     this.loaded = loaded;
+    this.onKeyReady?.();
   }
 
   private async loadKey(): Promise<LoadedKey> {
@@ -613,6 +663,16 @@ export function sealWith(key: Buffer, recordIdentity: string, plaintext: string)
   cipher.setAAD(Buffer.from(recordIdentity, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return Buffer.concat([Buffer.from([FORMAT_VERSION]), nonce, cipher.getAuthTag(), ciphertext]);
+}
+
+/** Fingerprints under one fingerprint key, derived here and overwritten before returning. */
+function fingerprintsWith(dataKey: Buffer, plaintexts: readonly string[]): Buffer[] {
+  const fingerprintKey = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), FINGERPRINT_INFO, 32));
+  try {
+    return plaintexts.map((plaintext) => createHmac('sha256', fingerprintKey).update(plaintext, 'utf8').digest());
+  } finally {
+    fingerprintKey.fill(0);
+  }
 }
 
 /** Opens a record sealed by `sealWith`; throws when the key, the identity or the bytes do not match. */

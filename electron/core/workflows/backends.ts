@@ -9,6 +9,7 @@ import { backendDefinition } from '../backends/registry.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import { plural } from '../text.js';
 import { credentialIdentity, type EngineContext } from './context.js';
+import type { SealedSecret } from '../vault/vault.js';
 
 export interface AddBackendInput {
   name: string;
@@ -102,11 +103,11 @@ export class BackendWorkflows {
     // The old credential is bound to the old URL: a move always comes with the credential for the new place.
     const sealedCredential = await this.ctx.vault.seal(credentialIdentity(moved), credential);
     // Cached secrets are bound to the old URL; re-seal them for the new one in the same transaction.
-    const resealed: Array<{ keyId: string; sealed: Buffer }> = [];
+    const resealed: Array<{ keyId: string; sealed: SealedSecret }> = [];
     for (const key of this.ctx.store.keys.list({ backend: name }, this.ctx.now())) {
       if (!key.secretCached) continue;
       const secret = await this.ctx.vault.open(this.ctx.keySecretIdentity(row, key.id), this.ctx.store.keys.getSecret(row.id, key.id)!);
-      resealed.push({ keyId: key.id, sealed: await this.ctx.vault.seal(this.ctx.keySecretIdentity(moved, key.id), secret) });
+      resealed.push({ keyId: key.id, sealed: await this.ctx.sealKeySecret(moved, key.id, secret) });
     }
     const at = new Date().toISOString();
     this.ctx.store.transaction(() => {

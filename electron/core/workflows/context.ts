@@ -12,7 +12,7 @@ import { backendDefinition } from '../backends/registry.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import { redactingConnector } from '../redact.js';
 import type { AuditEntry, BackendRow, InventoryStore } from '../store/store.js';
-import type { Vault } from '../vault/vault.js';
+import type { SealedSecret, Vault } from '../vault/vault.js';
 
 export interface SyncLimits {
   /** Wall-clock bound for one backend's whole sync (all pages and secrets). */
@@ -149,6 +149,14 @@ export class EngineContext {
   /** Looks up a manual key's test template when the caller does not have it at hand. */
   keySecretIdentity(row: BackendRow, keyId: string, details?: RemoteKey['details']): string {
     return boundKeySecretIdentity(row, keyId, row.type === 'manual' ? (details ?? this.store.keys.getRemote(row.id, keyId)?.details) : undefined);
+  }
+
+  /**
+   * Seals a key's secret for the store, with its fingerprint: the one way a key's secret becomes something
+   * `store.keys.record` / `putSecret` accept (they take a `SealedSecret`), so every cached secret has a fingerprint.
+   */
+  sealKeySecret(row: BackendRow, keyId: string, secret: string, details?: RemoteKey['details']): Promise<SealedSecret> {
+    return this.vault.sealSecret(this.keySecretIdentity(row, keyId, details), secret);
   }
 
   async openCredential(row: BackendRow): Promise<string> {

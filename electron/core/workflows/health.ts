@@ -13,16 +13,19 @@ export class HealthWorkflow {
     private readonly ctx: EngineContext,
     /** The rotation workflows, loaded on first use (the engine's loader: `keywarden list` never pays for them). */
     private readonly rotations: () => Promise<RotationWorkflows>,
+    /** The organisation's rotation policy (the `maxRotationDays` setting, workflows/settings.ts). */
+    private readonly maxRotationDays: () => number | null,
   ) {}
 
   async report(options: Partial<HealthOptions> = {}): Promise<HealthReport> {
     const { computeHealth, DEFAULT_HEALTH_OPTIONS } = await import('../health/findings.js');
+    const maxRotationDays = this.maxRotationDays();
     const backends = this.ctx.store.backends.list().map((row) => this.ctx.summarise(row));
     // A vendor that shows a secret only once: a key of it whose secret Keywarden does not hold can never be revealed.
     const shownOnceBackends = new Set(backends.filter((backend) => backend.type !== 'manual' && !backendDefinition(backend.type).secretsViewable).map((backend) => backend.name));
     const rotationFlow = await this.rotations();
     const rotations = rotationFlow.list({ all: true });
     const graceWarnings = rotationFlow.graceWarnings(options.leadDays ?? DEFAULT_HEALTH_OPTIONS.leadDays);
-    return computeHealth({ keys: this.ctx.store.keys.list({}, this.ctx.now()), backends, shownOnceBackends, rotations, graceWarnings, now: this.ctx.now(), options });
+    return computeHealth({ keys: this.ctx.store.keys, backends, shownOnceBackends, rotations, graceWarnings, now: this.ctx.now(), options: { maxRotationDays, ...options } });
   }
 }

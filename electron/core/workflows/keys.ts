@@ -197,7 +197,7 @@ export class KeyWorkflows {
     const connector = await this.ctx.connectorFor(row);
     if (!connector.fetchSecret) return null;
     const secret = await connector.fetchSecret(key.id);
-    this.ctx.store.keys.putSecret(row.id, key.id, await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, key.id), secret), new Date().toISOString());
+    this.ctx.store.keys.putSecret(row.id, key.id, await this.ctx.sealKeySecret(row, key.id, secret), new Date().toISOString());
     return secret;
   }
 
@@ -418,7 +418,7 @@ export class KeyWorkflows {
     const keyId = remote.id;
     const ref = `${row.name}/${keyId}`;
     // Sealed after the details: the test template is bound into the secret's associated data.
-    const sealed = input.secret ? await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId, remote.details), input.secret) : null;
+    const sealed = input.secret ? await this.ctx.sealKeySecret(row, keyId, input.secret, remote.details) : null;
     const at = new Date().toISOString();
     // The key, its secret and its audit event commit together, or none of them (store/keys.ts `record`).
     this.ctx.store.keys.record(

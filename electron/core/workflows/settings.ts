@@ -51,6 +51,16 @@ export class SettingsWorkflows {
     return next;
   }
 
+  /**
+   * The organisation's rotation policy alone, for Health, without loading zod (`keywarden health` never needs the
+   * schema): the stored value when it is a whole number of days within the setting's bounds, else none.
+   */
+  maxRotationDays(): number | null {
+    const stored = this.ctx.store.meta.get(SETTINGS_META);
+    const value = stored ? (JSON.parse(stored) as { maxRotationDays?: unknown }).maxRotationDays : undefined;
+    return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 3_650 ? value : null;
+  }
+
   /** The desktop window's last size and place, or null (never saved, or a record this version cannot read). */
   windowState(): WindowState | null {
     const stored = this.ctx.store.meta.get(WINDOW_STATE_META);

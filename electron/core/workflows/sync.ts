@@ -10,6 +10,7 @@ import { KeywardenError, toKeywardenError } from '../errors.js';
 import type { BackendRow } from '../store/store.js';
 import { plural } from '../text.js';
 import type { EngineContext } from './context.js';
+import type { SealedSecret } from '../vault/vault.js';
 
 /** Upper bound on pages per sync: a vendor that keeps returning cursors is broken, not large. */
 const MAX_PAGES_PER_SYNC = 10_000;
@@ -157,13 +158,13 @@ export class SyncWorkflow {
     connector: Connector,
     keys: readonly RemoteKey[],
     checkBounds: () => void,
-  ): Promise<{ secrets: Array<{ keyId: string; sealed: Buffer }>; note: string | null }> {
-    const secrets: Array<{ keyId: string; sealed: Buffer }> = [];
+  ): Promise<{ secrets: Array<{ keyId: string; sealed: SealedSecret }>; note: string | null }> {
+    const secrets: Array<{ keyId: string; sealed: SealedSecret }> = [];
     if (connector.keyIdForCredential) {
       const credential = await this.ctx.openCredential(row);
       const keyId = connector.keyIdForCredential(credential, keys);
       // Sealed again only when the cache does not already hold this very secret for it (a sync writes what changed).
-      if (keyId && !(await this.holdsSecret(row, keyId, credential))) secrets.push({ keyId, sealed: await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, keyId), credential) });
+      if (keyId && !(await this.holdsSecret(row, keyId, credential))) secrets.push({ keyId, sealed: await this.ctx.sealKeySecret(row, keyId, credential) });
     }
     if (!connector.fetchSecret) return { secrets, note: null };
     const wanted = keys.filter((key) => key.status === 'active' && !this.ctx.store.keys.getSecret(row.id, key.id));
@@ -178,7 +179,7 @@ export class SyncWorkflow {
     for (const key of wanted) {
       checkBounds();
       const secret = await connector.fetchSecret(key.id);
-      secrets.push({ keyId: key.id, sealed: await this.ctx.vault.seal(this.ctx.keySecretIdentity(row, key.id), secret) });
+      secrets.push({ keyId: key.id, sealed: await this.ctx.sealKeySecret(row, key.id, secret) });
     }
     return { secrets, note: null };
   }

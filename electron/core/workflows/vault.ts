@@ -7,12 +7,63 @@ import type { LockState } from '../../../shared/domain.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import { plural } from '../text.js';
 import { type LockReason, VAULT_META, type VaultStatus } from '../vault/vault.js';
-import type { InventoryStore } from '../store/store.js';
+import type { BackendRow, InventoryStore } from '../store/store.js';
 import type { VaultMetaStore } from '../vault/vault.js';
 import type { EngineContext } from './context.js';
 
+/** How many secrets the backfill opens per step: it yields between steps, so an operation under way is not held up. */
+const BACKFILL_BATCH = 200;
+
 export class VaultWorkflows {
+  /** The fingerprint backfill under way, or done, in this process (it runs once: see `backfillFingerprints`). */
+  private backfill: Promise<number> | null = null;
+
   constructor(private readonly ctx: EngineContext) {}
+
+  /**
+   * Gives a fingerprint to every cached secret that has none (cached before migration 009), so Health can find the
+   * same secret under two keys. Runs once per process, in the background, the first time the data key comes into
+   * memory (any operation that opens or seals a secret, or an unlock: `Vault.onKeyReady`), since it must open each
+   * secret; never from a read-only process. A secret that does not open keeps no fingerprint. Batches of
+   * BACKFILL_BATCH, yielding between them; each batch commits on its own, so a process that ends early leaves the
+   * rest to the next one. Resolves to how many fingerprints it wrote; `settled` waits for it before the store closes.
+   */
+  backfillFingerprints(): Promise<number> {
+    if (this.backfill) return this.backfill;
+    this.backfill = (async () => {
+      if (this.ctx.store.readOnly) return 0;
+      let written = 0;
+      const skipped = new Set<string>();
+      const rows = new Map<number, BackendRow>(this.ctx.store.backends.list().map((row) => [row.id, row]));
+      for (;;) {
+        // Yield first: the operation that brought the key in goes on before any of this.
+        await new Promise((resolve) => setImmediate(resolve));
+        const batch = this.ctx.store.keys.secretsWithoutFingerprint(BACKFILL_BATCH + skipped.size).filter((entry) => !skipped.has(`${entry.backendId}/${entry.keyId}`));
+        if (batch.length === 0) break;
+        const records = batch.slice(0, BACKFILL_BATCH).map((entry) => {
+          return { ...entry, identity: this.ctx.keySecretIdentity(rows.get(entry.backendId)!, entry.keyId) };
+        });
+        const fingerprints = await this.ctx.vault.fingerprintsOf(records);
+        const done = records.flatMap((record, index) => {
+          const fingerprint = fingerprints[index];
+          if (!fingerprint) skipped.add(`${record.backendId}/${record.keyId}`);
+          return fingerprint ? [{ ...record, fingerprint }] : [];
+        });
+        written += this.ctx.store.keys.setFingerprints(done);
+      }
+      if (written > 0) this.ctx.audit('vault.fingerprint', null, null, 'ok', `${plural(written, 'cached secret')} fingerprinted for Health`);
+      return written;
+    })().catch(() => {
+      // Locked, the keychain gone, the store closed: the secrets keep no fingerprint until a later process tries again.
+      return 0;
+    });
+    return this.backfill;
+  }
+
+  /** Waits for the backfill under way, if any (the engine, before it closes the store). */
+  async settled(): Promise<void> {
+    await this.backfill;
+  }
 
   async vaultStatus(): Promise<VaultStatus & { sealed: { keySecrets: number; credentials: number } }> {
     return { ...(await this.ctx.vault.status()), sealed: countSealed(this.ctx.store) };

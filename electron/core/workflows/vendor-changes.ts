@@ -21,6 +21,7 @@ import type { KeywardenError } from '../errors.js';
 import { computeRotationDueAt } from '../reminders/reminders.js';
 import type { BackendRow } from '../store/store.js';
 import type { EngineContext } from './context.js';
+import type { SealedSecret } from '../vault/vault.js';
 import { NO_DESCRIPTION } from './key-descriptions.js';
 
 /** Errors raised before a request is sent: nothing happened at the vendor. */
@@ -95,9 +96,9 @@ export async function commitIssuedKey(
   also?: (at: string) => void,
 ): Promise<IssuedKey & { secret: string }> {
   const ref = `${row.name}/${issued.key.id}`;
-  let sealed: Buffer | null = null;
+  let sealed: SealedSecret | null = null;
   try {
-    sealed = await ctx.vault.seal(ctx.keySecretIdentity(row, issued.key.id, issued.key.details), issued.secret);
+    sealed = await ctx.sealKeySecret(row, issued.key.id, issued.secret, issued.key.details);
   } catch {
     // Only if the vault changed under the held key (reset by another process, its new key unreadable): not stored.
   }

@@ -5,7 +5,7 @@ import { IsolatedText } from '../lib/IsolatedText.js';
 import { datesInText, formatDayTime, plural } from '../lib/dates.js';
 import { hrefFor } from '../routing.js';
 import { useClient, useShell } from '../state/context.js';
-import { createHealthStore, openAtFirst, orderFindings, SEVERITY_ORDER, SEVERITY_WORDS, subjectsInWords, SUBJECTS_SHOWN } from '../state/health-store.js';
+import { createHealthStore, listedInWords, openAtFirst, orderFindings, SEVERITY_ORDER, SEVERITY_WORDS, subjectsInWords, SUBJECTS_SHOWN } from '../state/health-store.js';
 import { CalendarDownload } from './CalendarDownload.js';
 import './health.css';
 
@@ -97,7 +97,9 @@ function Summary({ counts }: { counts: HealthReport['counts'] }) {
 function FindingCard({ finding }: { finding: Finding }) {
   const titleId = `finding-${finding.category}`;
   const [showAll, setShowAll] = useState(false);
-  const concerns = subjectsInWords(finding.subjects);
+  const concerns = subjectsInWords(finding.subjects, finding.count);
+  // The engine lists the first 200 of a finding's keys, most urgent first; the rest are counted.
+  const listed = listedInWords(finding);
   // Thousands of keys under one finding: the first SUBJECTS_SHOWN until asked for the rest.
   const shown = showAll ? finding.subjects : finding.subjects.slice(0, SUBJECTS_SHOWN);
   const hidden = finding.subjects.length - shown.length;
@@ -129,12 +131,17 @@ function FindingCard({ finding }: { finding: Finding }) {
             <SubjectItem key={`${index} ${subject.ref ?? subject.backend}`} subject={subject} />
           ))}
         </ul>
-        {hidden > 0 && (
+        {(hidden > 0 || listed) && (
           <p className="finding-more">
-            Showing {shown.length} of {finding.subjects.length}.{' '}
-            <button type="button" className="button link" onClick={() => setShowAll(true)}>
-              Show all {finding.subjects.length}
-            </button>
+            {listed ? `Listed: the ${listed}, most urgent first. ` : ''}
+            {hidden > 0 && (
+              <>
+                Showing {shown.length} of {finding.subjects.length}.{' '}
+                <button type="button" className="button link" onClick={() => setShowAll(true)}>
+                  Show all {finding.subjects.length}
+                </button>
+              </>
+            )}
           </p>
         )}
       </details>

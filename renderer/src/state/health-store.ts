@@ -57,10 +57,22 @@ export function orderFindings(findings: readonly Finding[]): Finding[] {
     .map(({ finding }) => finding);
 }
 
-/** "1 key", "120 keys", "2 backends", "3 keys and 1 backend": what a finding concerns, counted. */
-export function subjectsInWords(subjects: readonly Pick<FindingSubject, 'ref'>[]): string {
-  const keys = subjects.filter((subject) => subject.ref !== null).length;
-  const backends = subjects.length - keys;
-  const parts = [keys > 0 ? plural(keys, 'key') : null, backends > 0 ? plural(backends, 'backend') : null].filter((part): part is string => part !== null);
+/**
+ * "1 key", "5,312 keys", "2 backends", "3 keys and 1 backend": what a finding concerns, counted. `count` is the
+ * finding's own (it may list fewer than it concerns: the engine lists the first 200); backends are always all listed.
+ */
+export function subjectsInWords(subjects: readonly Pick<FindingSubject, 'ref'>[], count = subjects.length): string {
+  const backends = subjects.filter((subject) => subject.ref === null).length;
+  const keys = count - backends;
+  const parts = [keys > 0 ? plural(keys, 'key').replace(/^\d+/, groupDigits(keys)) : null, backends > 0 ? plural(backends, 'backend') : null].filter((part): part is string => part !== null);
   return parts.length ? parts.join(' and ') : 'nothing';
+}
+
+/** "first 200 of 5,312" when the engine listed fewer subjects than the finding concerns, else null. */
+export function listedInWords(finding: Pick<Finding, 'count' | 'subjects' | 'truncated'>): string | null {
+  return finding.truncated ? `first ${groupDigits(finding.subjects.length)} of ${groupDigits(finding.count)}` : null;
+}
+
+function groupDigits(value: number): string {
+  return value.toLocaleString('en-GB');
 }

@@ -8,11 +8,11 @@ import { buildContractClient, type ContractMethod } from '../../../shared/contra
 import type { Finding, HealthReport } from '../../../shared/health.js';
 import { CALENDAR_FILE_NAME, createCalendarStore } from '../../../renderer/src/state/calendar-store.js';
 import type { SavedFile } from '../../../renderer/src/state/audit-store.js';
-import { createHealthStore, openAtFirst, orderFindings, subjectsInWords, SUBJECTS_SHOWN } from '../../../renderer/src/state/health-store.js';
+import { createHealthStore, listedInWords, openAtFirst, orderFindings, subjectsInWords, SUBJECTS_SHOWN } from '../../../renderer/src/state/health-store.js';
 
 function finding(category: Finding['category'], severity: Finding['severity'], refs: Array<string | null>): Finding {
   const subjects = refs.map((ref) => ({ ref, backend: ref ? ref.split('/')[0]! : 'cb', name: ref ?? 'cb', detail: 'something' }));
-  return { category, severity, title: category, why: 'why', action: 'fix', count: subjects.length, subjects };
+  return { category, severity, title: category, why: 'why', action: 'fix', count: subjects.length, subjects, truncated: false };
 }
 
 function report(findings: Finding[]): HealthReport {
@@ -102,6 +102,13 @@ describe('the health store', () => {
     expect(subjectsInWords(findings[2]!.subjects)).toBe('1 backend');
     expect(subjectsInWords([{ ref: 'hand/a' }, { ref: null }, { ref: null }])).toBe('1 key and 2 backends');
     expect(SUBJECTS_SHOWN).toBe(50);
+  });
+
+  it('a finding the engine cut says how many it concerns and how many it lists', () => {
+    const cut = { ...finding('overdue', 'critical', ['cb/a', 'cb/b']), count: 5312, truncated: true };
+    expect(subjectsInWords(cut.subjects, cut.count)).toBe('5,312 keys');
+    expect(listedInWords(cut)).toBe('first 2 of 5,312');
+    expect(listedInWords(finding('overdue', 'critical', ['cb/a']))).toBeNull();
   });
 });
 

@@ -465,6 +465,53 @@ describe("migration 008: a key's owner, environment, tags and notes", () => {
   });
 });
 
+describe('migration 009: what Health counts and lists in SQL', () => {
+  const now = new Date('2026-02-01T00:00:00.000Z');
+  const facts = (store: InventoryStore) => store.keys.healthFacts({ now, leadDays: 30, unusedDays: 90, maxRotationDays: null, shownOnceBackends: [], limit: 200 });
+
+  function seedVersion7(): void {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 7)).toBe(7);
+    db.prepare("INSERT INTO backends (name, type, created_at) VALUES ('hand', 'manual', '2026-01-01T00:00:00.000Z')").run();
+    const key = db.prepare("INSERT INTO keys (backend_id, key_id, name, status, next_due_at, first_seen_at) VALUES (1, ?, ?, 'active', '2026-01-20T00:00:00.000Z', '2026-01-01T00:00:00.000Z')");
+    key.run('k1', 'Stripe');
+    key.run('k2', 'Stripe copy');
+    const secret = db.prepare("INSERT INTO key_secrets (backend_id, key_id, sealed, cached_at) VALUES (1, ?, ?, '2026-01-01T00:00:00.000Z')");
+    secret.run('k1', randomBytes(48));
+    secret.run('k2', randomBytes(48));
+    db.close();
+  }
+
+  it('a read-only copy of a version-7 file answers Health without fingerprints; upgrading keeps its secrets, to be fingerprinted', () => {
+    seedVersion7();
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(facts(readOnly).lists.overdue.keys.map((key) => key.ref)).toEqual(['hand/k1', 'hand/k2']);
+    expect(facts(readOnly).lists['duplicate-secret'].count).toBe(0);
+    readOnly.close();
+
+    const store = openStore();
+    expect(store.keys.secretsWithoutFingerprint(10).map((row) => row.keyId)).toEqual(['k1', 'k2']);
+    store.close();
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(LATEST);
+    const plan = (sql: string) =>
+      upgraded
+        .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all()
+        .map((row) => row.detail)
+        .join(' | ');
+    // Overdue keys are read from the open keys' due-date index, in its order: the first 200 without sorting them all.
+    expect(
+      plan(
+        "SELECT key_id FROM keys k WHERE k.status IN ('active', 'grace') AND k.next_due_at IS NOT NULL AND k.next_due_at <= '2026-02-01' ORDER BY k.next_due_at, k.backend_id, k.key_id LIMIT 200",
+      ),
+    ).toMatch(/INDEX keys_open_due/);
+    expect(plan('SELECT key_id FROM keys k WHERE k.last_test_ok = 0')).toMatch(/INDEX keys_test_failed/);
+    expect(plan('SELECT fingerprint FROM key_secrets WHERE fingerprint IS NOT NULL GROUP BY fingerprint HAVING COUNT(*) > 1')).toMatch(/INDEX key_secrets_fingerprint/);
+  });
+});
+
 describe('migration 013: the team link', () => {
   const at = '2026-01-01T00:00:00.000Z';
 

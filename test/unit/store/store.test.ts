@@ -14,6 +14,7 @@ import type { RemoteKey } from '../../../electron/core/backends/backend.js';
 import { KeywardenError } from '../../../electron/core/errors.js';
 import { DAY_MS } from '../../../electron/core/reminders/reminders.js';
 import { type AuditEntry, type BackendRow, InventoryStore, type NewBackend } from '../../../electron/core/store/store.js';
+import type { SealedSecret } from '../../../electron/core/vault/vault.js';
 
 const T0 = new Date('2026-04-01T10:00:00.000Z');
 const iso = (date: Date) => date.toISOString();
@@ -54,8 +55,9 @@ function ids(filter: KeyFilter, now = T0): string[] {
     .sort();
 }
 
-function sealedBlob(): Buffer {
-  return randomBytes(48);
+/** What the vault hands the store for a key's secret: opaque sealed bytes and a fingerprint (random here: never opened). */
+function sealedBlob(): SealedSecret {
+  return { sealed: randomBytes(48), fingerprint: randomBytes(32) };
 }
 
 function codeOf(fn: () => unknown): string {
@@ -491,7 +493,7 @@ describe('audit', () => {
 describe('a key recorded with its secret (keys.record)', () => {
   let hand: BackendRow;
   const event = (action: string, ref: string): AuditEntry => ({ at: iso(T0), osUser: 'admin', action, backend: 'hand', ref, outcome: 'ok', detail: null });
-  const record = (id: string, sealed: Buffer | null) => ({ key: remote(id, { createdAt: iso(T0) }), sealed, at: iso(T0), syncedAt: null, rotateEveryDays: null });
+  const record = (id: string, sealed: SealedSecret | null) => ({ key: remote(id, { createdAt: iso(T0) }), sealed, at: iso(T0), syncedAt: null, rotateEveryDays: null });
 
   beforeEach(() => {
     hand = addBackend('hand', 'manual');
@@ -508,7 +510,7 @@ describe('a key recorded with its secret (keys.record)', () => {
     const sealed = sealedBlob();
     store.keys.record(hand.id, record('k1', sealed), event('key.add', 'hand/k1'));
     expect(store.keys.get('hand', 'k1', T0)).toMatchObject({ secretCached: true, createdAt: iso(T0) });
-    expect(store.keys.getSecret(hand.id, 'k1')).toEqual(sealed);
+    expect(store.keys.getSecret(hand.id, 'k1')).toEqual(sealed.sealed);
     expect(store.audit.list(10).map((e) => [e.action, e.ref])).toEqual([['key.add', 'hand/k1']]);
   });
 
@@ -543,6 +545,6 @@ describe('a key recorded with its secret (keys.record)', () => {
     store.keys.record(hand.id, record('k1', sealed), event('key.add', 'hand/k1'));
     store.keys.record(hand.id, { ...record('k1', null), key: remote('k1', { createdAt: iso(plusDays(T0, -3)) }) }, event('key.edit', 'hand/k1'));
     expect(store.keys.get('hand', 'k1', T0)?.createdAt).toBe(iso(plusDays(T0, -3)));
-    expect(store.keys.getSecret(hand.id, 'k1')).toEqual(sealed);
+    expect(store.keys.getSecret(hand.id, 'k1')).toEqual(sealed.sealed);
   });
 });
