@@ -255,6 +255,8 @@ export class ContractViolation extends Error {
   constructor(
     readonly method: string,
     message: string,
+    /** Where in the arguments the first problem is (`[1, 'rotateEveryDays']`), when it is in one. */
+    readonly path: readonly PropertyKey[] = [],
   ) {
     super(`${method}: ${message}`);
   }
@@ -265,7 +267,7 @@ export function parseContractArgs<M extends ContractMethod>(method: M, args: unk
   const spec = CONTRACT[method] as (typeof CONTRACT)[ContractMethod] | undefined;
   if (!spec) throw new ContractViolation(String(method), 'not a contract method');
   const parsed = spec.args.safeParse(args);
-  if (!parsed.success) throw new ContractViolation(method, `invalid arguments: ${describeIssue(parsed.error)}`);
+  if (!parsed.success) throw new ContractViolation(method, `invalid arguments: ${describeIssue(parsed.error)}`, parsed.error.issues[0]?.path ?? []);
   return parsed.data as ContractArgs<M>;
 }
 

@@ -432,7 +432,7 @@ export class KeyWorkflows {
       // The whole template: URL (scheme, user info, fragment, address), header name and value, status (each names its field).
       const { checkTestTemplate } = await import('../backends/manual/connector.js');
       checkTestTemplate(input.test);
-      if (!input.secret) throw new KeywardenError('invalid_input', 'a test needs the key itself: pass it with --secret-stdin', { field: 'secret' });
+      if (!input.secret) throw new KeywardenError('invalid_input', "a test sends the key itself: give the key's secret too", { field: 'secret' });
     }
     const description = applyDescriptionChange(NO_DESCRIPTION, input.description ?? {});
     const keyId = `${slug(name)}-${randomBytes(3).toString('hex')}`;
