@@ -79,7 +79,7 @@ export function TagsInput({ tags, onChange, error, disabled }: { tags: readonly 
     <div className="field tags-field">
       <label htmlFor={id}>Tags</label>
       {tags.length > 0 && (
-        <ul className="chips" aria-label="Tags">
+        <ul className="chips" aria-label="Chosen tags">
           {tags.map((tag) => (
             <li key={tag} className="chip">
               <IsolatedText text={tag} />
