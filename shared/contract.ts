@@ -138,6 +138,12 @@ export const CONTRACT = {
   },
   /** A key's owner, environment, tags and notes (any key; Keywarden's own record, no vendor asked). */
   'key:describe': { args: z.tuple([KeyRef, KeyDescriptionChange]), result: Key },
+  /**
+   * A key's named consumers (who uses it: "CI pipeline"), the list its rotations tick off before the old key goes.
+   * `consumers:set` replaces the list (an open rotation of the key gets the new names too); the engine checks each name.
+   */
+  'consumers:list': { args: z.tuple([KeyRef]), result: z.array(z.string()) },
+  'consumers:set': { args: z.tuple([KeyRef, z.array(z.string().max(400)).max(100)]), result: z.array(z.string()) },
   'vault:status': { args: z.tuple([]), result: VaultState },
   /** Locks Keywarden: reveal and copy are refused and the data key leaves memory until unlocked. */
   'vault:lock': { args: z.tuple([]), result: LockState },
@@ -295,6 +301,8 @@ export class ContractViolation extends Error {
   constructor(
     readonly method: string,
     message: string,
+    /** Where in the arguments the first problem is (`[1, 'rotateEveryDays']`), when it is in one. */
+    readonly path: readonly PropertyKey[] = [],
   ) {
     super(`${method}: ${message}`);
   }
@@ -305,7 +313,7 @@ export function parseContractArgs<M extends ContractMethod>(method: M, args: unk
   const spec = CONTRACT[method] as (typeof CONTRACT)[ContractMethod] | undefined;
   if (!spec) throw new ContractViolation(String(method), 'not a contract method');
   const parsed = spec.args.safeParse(args);
-  if (!parsed.success) throw new ContractViolation(method, `invalid arguments: ${describeIssue(parsed.error)}`);
+  if (!parsed.success) throw new ContractViolation(method, `invalid arguments: ${describeIssue(parsed.error)}`, parsed.error.issues[0]?.path ?? []);
   return parsed.data as ContractArgs<M>;
 }
 

@@ -136,6 +136,15 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       ),
     'manual:edit': (ref, changes) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.updateManualKey(ref, changes)),
     'key:describe': (ref, change) => changing({ reason: 'key', backend: backendOf(ref) }, async () => engine.describeKey(ref, change)),
+    'consumers:list': (ref) => engine.keyConsumers(ref),
+    // The key's open rotation ticks off the same list: its wizard refreshes on the rotation event.
+    'consumers:set': (ref, names) =>
+      changing({ reason: 'key', backend: backendOf(ref) }, async () => {
+        const { names: set, rotationId } = await engine.setKeyConsumersWithRotation(ref, names);
+        const open = rotationId === null ? undefined : (await engine.listRotations({})).find((rotation) => rotation.id === rotationId);
+        if (open) events.onRotationChanged({ id: open.id, ref: open.ref, state: open.state });
+        return set;
+      }),
     'vault:status': () => engine.vaultStatus(),
     'vault:lock': async () => {
       const state = engine.lock('manual');

@@ -75,9 +75,9 @@ export async function invokeContract(handlers: ContractHandlers, method: string,
   const limits: ArgumentLimits = { ...DEFAULT_ARGUMENT_LIMITS, ...options.limits };
   // A name chosen by the caller: shortened and quoted wherever it is repeated, so it cannot fill or forge a log line.
   const shown = JSON.stringify(method.slice(0, 100));
-  const refuse = (kind: 'unknown_method' | 'invalid_arguments', code: ErrorCode, message: string, reason = message): ContractOutcome => {
+  const refuse = (kind: 'unknown_method' | 'invalid_arguments', code: ErrorCode, message: string, reason = message, details?: ContractErrorDetails): ContractOutcome => {
     log(`refused ${shown}: ${reason}`);
-    return { ok: false, kind, error: { code, message } };
+    return { ok: false, kind, error: { code, message, ...(details ? { details } : {}) } };
   };
 
   if (!isContractMethod(method)) return refuse('unknown_method', 'not_found', `no contract method ${shown}`, 'not a contract method');
@@ -87,7 +87,11 @@ export async function invokeContract(handlers: ContractHandlers, method: string,
   try {
     parsed = parseContractArgs(method, rawArgs);
   } catch (error) {
-    return refuse('invalid_arguments', 'invalid_input', error instanceof ContractViolation ? error.message : `${method}: invalid arguments`);
+    // The field of an object argument the schema refused (`rotateEveryDays`, `test.expectStatus`), as the engine's own
+    // refusals name theirs: a form shows the message under that field.
+    const field = error instanceof ContractViolation && error.path.length > 1 ? error.path.slice(1).map(String).join('.') : null;
+    const message = error instanceof ContractViolation ? error.message : `${method}: invalid arguments`;
+    return refuse('invalid_arguments', 'invalid_input', message, message, field ? { field } : undefined);
   }
 
   try {

@@ -529,6 +529,11 @@ export class KeywardenEngine {
 
   /** Replaces a key's named consumers (ticked off in its next rotation before the old key goes). */
   async setKeyConsumers(ref: string, names: readonly string[]): Promise<string[]> {
+    return (await this.setKeyConsumersWithRotation(ref, names)).names;
+  }
+
+  /** The same, also saying which open rotation of the key now ticks off the new list (null when none is open). */
+  async setKeyConsumersWithRotation(ref: string, names: readonly string[]): Promise<{ names: string[]; rotationId: number | null }> {
     return (await this.rotations()).setConsumers(ref, names);
   }
 

@@ -68,3 +68,19 @@ export function toKeywardenError(value: unknown, fallbackMessage = 'unexpected e
   const text = value instanceof Error ? value.message : String(value);
   return new KeywardenError('internal', `${fallbackMessage}: ${text}`, {}, { cause: value });
 }
+
+/**
+ * Runs a check of one input field and names that field in what it throws (`details.field`, e.g. `expiresAt`), so a
+ * form shows the engine's own message under the field it is about instead of restating the rule. A field already
+ * named by a deeper check is kept.
+ */
+export function inField<T>(field: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof KeywardenError && error.details.field === undefined) {
+      throw new KeywardenError(error.code, error.message, { ...error.details, field }, { cause: error });
+    }
+    throw error;
+  }
+}

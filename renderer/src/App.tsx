@@ -19,6 +19,8 @@ import { ClientContext, InventoryContext, RotationContext, ShellContext } from '
 import { createInventoryStore } from './state/inventory-store.js';
 import { KeyActionsContext } from './state/key-actions-context.js';
 import { createKeyActionsStore } from './state/key-actions-store.js';
+import { KeyEditContext } from './state/key-edit-context.js';
+import { createKeyEditStore } from './state/key-edit-store.js';
 import { createShellStore } from './state/shell-store.js';
 import { createRotationStore } from './rotation/rotation-store.js';
 
@@ -30,6 +32,7 @@ export function App({ connection }: { connection: Connection }) {
   const [rotations] = useState(() => createRotationStore(client));
   const rotatingRef = useStore(rotations, (state) => state.ref);
   const [keyActions] = useState(() => createKeyActionsStore(client, { hostClipboard: connection.hostClipboard }));
+  const [keyEdit] = useState(() => createKeyEditStore(client));
   const [disconnected, setDisconnected] = useState(false);
   const route = useRoute();
 
@@ -93,28 +96,30 @@ export function App({ connection }: { connection: Connection }) {
         <InventoryContext value={store}>
           <RotationContext value={rotations}>
             <KeyActionsContext value={keyActions}>
-              <div className="app">
-                <SkipLink view={route.view} />
-                {disconnected && (
-                  <div className="banner" role="alert">
-                    The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
+              <KeyEditContext value={keyEdit}>
+                <div className="app">
+                  <SkipLink view={route.view} />
+                  {disconnected && (
+                    <div className="banner" role="alert">
+                      The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
+                    </div>
+                  )}
+                  <TopBar view={route.view} />
+                  <LockBanner />
+                  <PassphraseDialog />
+                  <Shortcuts view={route.view} />
+                  <div className="view">
+                    {route.view === 'inventory' && <InventoryView />}
+                    {route.view === 'backends' && <BackendsView />}
+                    {route.view === 'reminders' && <RemindersView />}
+                    {route.view === 'health' && <HealthView />}
+                    {route.view === 'audit' && <AuditView />}
+                    {route.view === 'backups' && <BackupsView />}
+                    {route.view === 'vault' && <VaultView />}
+                    {route.view === 'settings' && <SettingsView />}
                   </div>
-                )}
-                <TopBar view={route.view} />
-                <LockBanner />
-                <PassphraseDialog />
-                <Shortcuts view={route.view} />
-                <div className="view">
-                  {route.view === 'inventory' && <InventoryView />}
-                  {route.view === 'backends' && <BackendsView />}
-                  {route.view === 'reminders' && <RemindersView />}
-                  {route.view === 'health' && <HealthView />}
-                  {route.view === 'audit' && <AuditView />}
-                  {route.view === 'backups' && <BackupsView />}
-                  {route.view === 'vault' && <VaultView />}
-                  {route.view === 'settings' && <SettingsView />}
                 </div>
-              </div>
+              </KeyEditContext>
             </KeyActionsContext>
           </RotationContext>
         </InventoryContext>

@@ -79,7 +79,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
     commbox.state.issueActiveKey('Billing API', { validityDays: 20 });
     await engine.addBackend({ name: 'cb', type: 'commbox', url: commbox.emulator.url, credential: token });
     await engine.addBackend({ name: 'hand', type: 'manual' });
-    await engine.addManualKey('hand', { name: 'Legacy webhook', vendor: 'Acme', expiresAt: '2027-03-01' });
+    const legacy = await engine.addManualKey('hand', { name: 'Legacy webhook', vendor: 'Acme', expiresAt: '2027-03-01', description: { owner: 'Ana', tags: ['billing'] } });
+    await engine.setKeyConsumers(legacy.ref, ['CI']);
     expect((await engine.sync(['cb'])).ok).toBe(true);
     // One backup, so the Backups view lists a row with its Restore button.
     await engine.backup();
@@ -167,6 +168,28 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
       const manual = page.getByRole('complementary', { name: 'Legacy webhook' });
       await manual.getByRole('button', { name: 'Delete', exact: true }).waitFor();
       failures.push(...(await unreadable(page, manual, 'manual key panel')));
+      // The key forms: the description being edited (a tag chip with its remove button, Save, Cancel, Add tag), the
+      // consumers with their Remove, and Edit dates' dialog.
+      await manual.getByRole('button', { name: 'Edit description' }).click();
+      const describeForm = manual.getByRole('form', { name: 'Edit description' });
+      await describeForm.getByRole('textbox', { name: 'Tags', exact: true }).fill('prod');
+      await page.keyboard.press('Enter');
+      await describeForm.getByRole('button', { name: 'Remove tag prod' }).waitFor();
+      failures.push(...(await unreadable(page, describeForm, 'description form')));
+      await describeForm.getByRole('textbox', { name: 'Tags', exact: true }).fill('pci');
+      failures.push(...(await unreadable(page, describeForm, 'description form, tag typed')));
+      await describeForm.getByRole('button', { name: 'Cancel' }).click();
+      const consumers = manual.getByRole('region', { name: 'Consumers' });
+      await consumers.getByRole('button', { name: 'Remove consumer CI' }).waitFor();
+      await consumers.getByLabel('Consumer name').fill('Reports');
+      failures.push(...(await unreadable(page, consumers, 'consumers, name typed')));
+      await consumers.getByLabel('Consumer name').fill('');
+      await manual.getByRole('button', { name: 'Edit dates…' }).click();
+      const editDates = page.getByRole('dialog', { name: /^Edit dates/ });
+      await editDates.waitFor();
+      failures.push(...(await unreadable(page, editDates, 'edit dates dialog')));
+      await page.keyboard.press('Escape');
+      await editDates.waitFor({ state: 'hidden' });
       await manual.getByRole('button', { name: 'Delete', exact: true }).click();
       const remove = page.getByRole('dialog', { name: /^Delete/ });
       await remove.waitFor();
@@ -175,6 +198,15 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
       await page.keyboard.press('Escape');
       await remove.waitFor({ state: 'hidden' });
       await page.keyboard.press('Escape');
+
+      await page.getByRole('button', { name: 'Add key', exact: true }).click();
+      const addKey = page.getByRole('dialog', { name: 'Add key' });
+      await addKey.waitFor();
+      await addKey.getByRole('textbox', { name: 'Tags', exact: true }).fill('prod');
+      await page.keyboard.press('Enter');
+      failures.push(...(await unreadable(page, addKey, 'add key dialog')));
+      await page.keyboard.press('Escape');
+      await addKey.waitFor({ state: 'hidden' });
 
       await goTo(page, 'Backends');
       failures.push(...(await unreadable(page, main, 'backends')));

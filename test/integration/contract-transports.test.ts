@@ -57,6 +57,8 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'backend:interval': ['hand', 30],
   'manual:add': ['hand', { name: 'Key', expiresAt: '2030-01-01' }],
   'manual:edit': [REF, { expiresAt: null }],
+  'consumers:list': [REF],
+  'consumers:set': [REF, ['CI']],
   'vault:status': [],
   'vault:lock': [],
   'vault:unlock': [{ passphrase: 'correct horse battery' }],

@@ -188,13 +188,13 @@ export class RotationWorkflows {
   }
 
   /** Replaces a key's named consumers; an open rotation of the key gets the new names to tick off too. */
-  setConsumers(ref: string, names: readonly string[]): string[] {
+  setConsumers(ref: string, names: readonly string[]): { names: string[]; rotationId: number | null } {
     const key = this.keys.getKey(ref);
     const row = this.ctx.store.backends.require(key.backend);
     const clean = cleanConsumers(names);
-    this.ctx.store.rotations.setKeyConsumers(row.id, key.id, clean, new Date().toISOString());
+    const rotationId = this.ctx.store.rotations.setKeyConsumers(row.id, key.id, clean, new Date().toISOString(), { openRotations: true });
     this.ctx.audit('key.consumers', row.name, ref, 'ok', clean.length ? clean.join(', ') : 'none');
-    return clean;
+    return { names: clean, rotationId };
   }
 
   // ---- internals ---------------------------------------------------------------------------------

@@ -221,13 +221,27 @@ export class RotationTables {
     );
   }
 
-  /** Replaces a key's consumers (the key must be in the inventory). */
-  setKeyConsumers(backendId: number, keyId: string, names: readonly string[], at: string): void {
-    this.guard(() =>
+  /**
+   * Replaces a key's consumers (the key must be in the inventory). With `openRotations`, the key's open rotation
+   * follows the same list: a new name is added to be ticked off, a name taken away goes whether ticked or not, and
+   * a name kept keeps its tick. The key's list and its rotation's are then one list, whichever was edited last.
+   */
+  setKeyConsumers(backendId: number, keyId: string, names: readonly string[], at: string, options: { openRotations?: boolean } = {}): number | null {
+    return this.guard(() =>
       this.db.transaction(() => {
         this.db.prepare('DELETE FROM key_consumers WHERE backend_id = ? AND key_id = ?').run(backendId, keyId);
         const insert = this.db.prepare('INSERT OR IGNORE INTO key_consumers (backend_id, key_id, name, added_at) VALUES (?, ?, ?, ?)');
         for (const name of names) insert.run(backendId, keyId, name, at);
+        if (!options.openRotations) return null;
+        const open = this.db.prepare<{ id: number }>("SELECT id FROM rotations WHERE backend_id = ? AND key_id = ? AND state = 'active'").get(backendId, keyId);
+        if (!open) return null;
+        const kept = new Set(names);
+        const current = this.db.prepare<{ name: string }>('SELECT name FROM rotation_consumers WHERE rotation_id = ?').all(open.id);
+        const remove = this.db.prepare('DELETE FROM rotation_consumers WHERE rotation_id = ? AND name = ?');
+        for (const { name } of current) if (!kept.has(name)) remove.run(open.id, name);
+        const add = this.db.prepare('INSERT OR IGNORE INTO rotation_consumers (rotation_id, name) VALUES (?, ?)');
+        for (const name of names) add.run(open.id, name);
+        return open.id;
       }),
     );
   }

@@ -24,8 +24,8 @@ function tidyLine(value: string | null | undefined, what: 'owner' | 'environment
   if (value === null || value === undefined) return null;
   const text = value.trim();
   if (text === '') return null;
-  if (CONTROL.test(text) || LINE_BREAK.test(text)) throw new KeywardenError('invalid_input', `the ${what} is one line of printable text`);
-  if ([...text].length > DESCRIPTION_LIMITS[what]) throw new KeywardenError('invalid_input', `the ${what} is at most ${DESCRIPTION_LIMITS[what]} characters`);
+  if (CONTROL.test(text) || LINE_BREAK.test(text)) throw new KeywardenError('invalid_input', `the ${what} is one line of printable text`, { field: what });
+  if ([...text].length > DESCRIPTION_LIMITS[what]) throw new KeywardenError('invalid_input', `the ${what} is at most ${DESCRIPTION_LIMITS[what]} characters`, { field: what });
   return text;
 }
 
@@ -35,11 +35,15 @@ export function tidyTags(tags: readonly string[]): string[] {
   for (const raw of tags) {
     const tag = raw.trim();
     if (tag === '') continue;
-    if (!TAG_PATTERN.test(tag)) throw new KeywardenError('invalid_input', `the tag "${visible(tag).slice(0, 40)}" is not one word: a tag has no spaces, commas or control characters`);
-    if ([...tag].length > DESCRIPTION_LIMITS.tag) throw new KeywardenError('invalid_input', `the tag "${tag.slice(0, 20)}…" is longer than ${DESCRIPTION_LIMITS.tag} characters`);
+    if (!TAG_PATTERN.test(tag))
+      throw new KeywardenError('invalid_input', `the tag "${visible(tag).slice(0, 40)}" is not one word: a tag has no spaces, commas or control characters`, {
+        field: 'tags',
+      });
+    if ([...tag].length > DESCRIPTION_LIMITS.tag)
+      throw new KeywardenError('invalid_input', `the tag "${tag.slice(0, 20)}…" is longer than ${DESCRIPTION_LIMITS.tag} characters`, { field: 'tags' });
     if (!seen.has(tag.toLowerCase())) seen.set(tag.toLowerCase(), tag);
   }
-  if (seen.size > DESCRIPTION_LIMITS.tags) throw new KeywardenError('invalid_input', `a key has at most ${DESCRIPTION_LIMITS.tags} tags (${seen.size} given)`);
+  if (seen.size > DESCRIPTION_LIMITS.tags) throw new KeywardenError('invalid_input', `a key has at most ${DESCRIPTION_LIMITS.tags} tags (${seen.size} given)`, { field: 'tags' });
   return [...seen.values()];
 }
 
@@ -48,15 +52,15 @@ function tidyNotes(value: string | null | undefined): string | null {
   // Line ends as typed on any platform become \n; trailing blank lines go.
   const text = value.replace(/\r\n?/g, '\n').replace(/\s+$/u, '');
   if (text.trim() === '') return null;
-  if (CONTROL.test(text)) throw new KeywardenError('invalid_input', 'notes are printable text (line breaks and tabs allowed)');
-  if ([...text].length > DESCRIPTION_LIMITS.notes) throw new KeywardenError('invalid_input', `notes are at most ${DESCRIPTION_LIMITS.notes} characters`);
+  if (CONTROL.test(text)) throw new KeywardenError('invalid_input', 'notes are printable text (line breaks and tabs allowed)', { field: 'notes' });
+  if ([...text].length > DESCRIPTION_LIMITS.notes) throw new KeywardenError('invalid_input', `notes are at most ${DESCRIPTION_LIMITS.notes} characters`, { field: 'notes' });
   return text;
 }
 
 /** The description a key will have after `change` (fields left out stay; null or empty clears), checked. */
 export function applyDescriptionChange(current: KeyDescription, change: KeyDescriptionChange): KeyDescription {
   if (change.tags !== undefined && (change.addTags !== undefined || change.removeTags !== undefined)) {
-    throw new KeywardenError('invalid_input', 'give either the whole list of tags or tags to add and remove, not both');
+    throw new KeywardenError('invalid_input', 'give either the whole list of tags or tags to add and remove, not both', { field: 'tags' });
   }
   let tags = change.tags !== undefined ? tidyTags(change.tags) : current.tags;
   if (change.removeTags !== undefined) {

@@ -24,7 +24,7 @@ import type { RemoteKey } from '../backends/backend.js';
 import { testTemplateOf } from '../backends/manual/connector.js';
 import { backendDefinition } from '../backends/registry.js';
 import { parseUserDate } from '../dates.js';
-import { KeywardenError, toKeywardenError } from '../errors.js';
+import { inField, KeywardenError, toKeywardenError } from '../errors.js';
 import type { BackendRow } from '../store/store.js';
 import { checkPolicyDays } from './backends.js';
 import type { EngineContext } from './context.js';
@@ -441,18 +441,19 @@ export class KeyWorkflows {
         `${backendName} is a ${backendDefinition(row.type).displayName} backend: its keys come from the vendor ("keywarden sync ${backendName}"); "key add" is for manual backends`,
       );
     }
+    // Each refusal names the input field it is about (`details.field`): the console shows it under that field.
     const name = input.name.trim();
-    if (name === '' || name.length > 200) throw new KeywardenError('invalid_input', 'the key name must be 1 to 200 characters');
-    if (input.expiresAt && input.rotateEveryDays) throw new KeywardenError('invalid_input', 'give either an expiry date or a rotation interval, not both');
-    const createdAt = input.createdAt ? parseUserDate(input.createdAt, 'created date') : new Date().toISOString();
-    const expiresAt = input.expiresAt ? parseUserDate(input.expiresAt, 'expiry date') : null;
-    if (expiresAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date');
-    const rotateEveryDays = checkPolicyDays(input.rotateEveryDays ?? null, 'rotation interval');
+    if (name === '' || name.length > 200) throw new KeywardenError('invalid_input', 'the key name must be 1 to 200 characters', { field: 'name' });
+    if (input.expiresAt && input.rotateEveryDays) throw new KeywardenError('invalid_input', 'give either an expiry date or a rotation interval, not both', { field: 'expiresAt' });
+    const createdAt = input.createdAt ? inField('createdAt', () => parseUserDate(input.createdAt!, 'created date')) : new Date().toISOString();
+    const expiresAt = input.expiresAt ? inField('expiresAt', () => parseUserDate(input.expiresAt!, 'expiry date')) : null;
+    if (expiresAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date', { field: 'expiresAt' });
+    const rotateEveryDays = inField('rotateEveryDays', () => checkPolicyDays(input.rotateEveryDays ?? null, 'rotation interval'));
     if (input.test) {
-      // The whole template: URL (scheme, user info, fragment, address), header name and value, status.
+      // The whole template: URL (scheme, user info, fragment, address), header name and value, status (each names its field).
       const { checkTestTemplate } = await import('../backends/manual/connector.js');
       checkTestTemplate(input.test);
-      if (!input.secret) throw new KeywardenError('invalid_input', 'a test needs the key itself: pass it with --secret-stdin');
+      if (!input.secret) throw new KeywardenError('invalid_input', "a test sends the key itself: give the key's secret too", { field: 'secret' });
     }
     const description = applyDescriptionChange(NO_DESCRIPTION, input.description ?? {});
     const keyId = `${slug(name)}-${randomBytes(3).toString('hex')}`;
@@ -497,21 +498,23 @@ export class KeyWorkflows {
     if (row.type !== 'manual') {
       throw new KeywardenError('invalid_input', `${ref} belongs to a ${backendDefinition(row.type).displayName} backend: its dates come from the vendor, so only manual keys can be edited`);
     }
-    if (changes.expiresAt && changes.rotateEveryDays) throw new KeywardenError('invalid_input', 'give either an expiry date or a rotation interval, not both');
+    if (changes.expiresAt && changes.rotateEveryDays) throw new KeywardenError('invalid_input', 'give either an expiry date or a rotation interval, not both', { field: 'expiresAt' });
     const remote = this.ctx.store.keys.getRemote(row.id, key.id)!;
     const details = { ...remote.details };
-    const createdAt = changes.createdAt ? parseUserDate(changes.createdAt, 'created date') : remote.createdAt;
-    let expiresAt = changes.expiresAt === undefined ? remote.expiresAt : changes.expiresAt === null ? null : parseUserDate(changes.expiresAt, 'expiry date');
+    const createdAt = changes.createdAt ? inField('createdAt', () => parseUserDate(changes.createdAt!, 'created date')) : remote.createdAt;
+    let expiresAt = changes.expiresAt === undefined ? remote.expiresAt : changes.expiresAt === null ? null : inField('expiresAt', () => parseUserDate(changes.expiresAt!, 'expiry date'));
     if (changes.expiresAt) delete details.rotateEveryDays;
     if (changes.rotateEveryDays !== undefined) {
-      const days = checkPolicyDays(changes.rotateEveryDays, 'rotation interval');
+      const interval = changes.rotateEveryDays;
+      const days = inField('rotateEveryDays', () => checkPolicyDays(interval, 'rotation interval'));
       if (days === null) delete details.rotateEveryDays;
       else {
         details.rotateEveryDays = days;
         expiresAt = null;
       }
     }
-    if (expiresAt && createdAt && Date.parse(expiresAt) <= Date.parse(createdAt)) throw new KeywardenError('invalid_input', 'the expiry date must be after the created date');
+    if (expiresAt && createdAt && Date.parse(expiresAt) <= Date.parse(createdAt))
+      throw new KeywardenError('invalid_input', 'the expiry date must be after the created date', { field: 'expiresAt' });
     const described = [
       createdAt !== remote.createdAt ? `created ${createdAt}` : null,
       expiresAt !== remote.expiresAt ? `expires ${expiresAt ?? 'never'}` : null,

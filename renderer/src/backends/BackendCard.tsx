@@ -12,6 +12,8 @@ import { CredentialDialog, IntervalDialog, PolicyDialog, RemoveDialog, type Dial
 import { syncLine } from './sync-text.js';
 import { policyInWords, VENDORS } from './vendors.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
+import { AddManualKeyButton } from '../keys/AddManualKeyButton.js';
+import { openKeyInInventory } from './open-key.js';
 
 /** A sync's progress and result for one backend, announced as it changes. */
 export function SyncStatus({ name, requested }: { name: string; requested: boolean }) {
@@ -96,6 +98,7 @@ export function BackendCard({ backend, now }: { backend: BackendSummary; now: Da
                 Set credential
               </button>
             )}
+            {backend.type === 'manual' && <AddManualKeyButton backends={[backend.name]} preselected={backend.name} onAdded={openKeyInInventory} />}
             <button type="button" className="button" onClick={() => setDialog('policy')}>
               Rotation policy
             </button>

@@ -14,6 +14,8 @@ import { VENDORS } from './vendors.js';
 import { useInventory } from '../state/context.js';
 import './backends.css';
 import { IsolatedText } from '../lib/IsolatedText.js';
+import { AddManualKeyButton } from '../keys/AddManualKeyButton.js';
+import { openKeyInInventory } from './open-key.js';
 
 export function BackendsView() {
   const client = useClient();
@@ -50,9 +52,10 @@ function AddedNotice({ onDone }: { onDone: () => void }) {
       <p>
         {canList
           ? `The ${vendor.credentialLabel ?? 'credential'} worked at ${vendor.label} and is stored encrypted. Its keys appear in the inventory after a sync.`
-          : 'Add its keys from a terminal: keywarden key add --backend ' + added.name + ' --name NAME (with --expires-at or --rotate-every-days).'}
+          : 'A manual backend holds keys you add by hand: their dates, and (if you give it) the secret and a test request.'}
       </p>
       <div className="added-buttons">
+        {!canList && <AddManualKeyButton backends={[added.name]} preselected={added.name} onAdded={openKeyInInventory} className="button primary" />}
         {canList && (
           <button
             type="button"

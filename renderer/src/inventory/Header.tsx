@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { CreateKeyDialog } from '../keys/CreateKeyDialog.js';
+import { AddManualKeyButton } from '../keys/AddManualKeyButton.js';
 import { useInventory } from '../state/context.js';
 import { StaleNotice } from './StaleNotice.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
@@ -101,6 +102,8 @@ export function Header() {
         >
           Create key
         </button>
+        {/* Manual backends' keys are added by hand (keys/AddManualKeyButton.tsx; absent without a manual backend). */}
+        <AddManualKeyButton backends={(backends ?? []).filter((backend) => backend.type === 'manual').map((backend) => backend.name)} onAdded={select} />
         <button type="button" className="button primary" onClick={() => void syncAll()} disabled={sync.running || backends?.length === 0} aria-busy={sync.running}>
           Sync now
         </button>

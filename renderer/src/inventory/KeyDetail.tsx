@@ -1,8 +1,12 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { dueDateOf, dueLabel } from '../lib/due.js';
 import { datesInText, formatDayTime as formatDateTime } from '../lib/dates.js';
 import { KeyHistory } from '../audit/KeyHistory.js';
 import { KeyActionsSection } from '../keys/KeyActionsSection.js';
+import { ConsumersSection } from '../keys/ConsumersSection.js';
+import { DescriptionSection } from '../keys/DescriptionSection.js';
+import { EditDatesDialog } from '../keys/EditDatesDialog.js';
+import { KeyName } from '../keys/KeyName.js';
 import { useInventory, useRotation } from '../state/context.js';
 import { useKeyActions } from '../state/key-actions-context.js';
 import { StatusBadge } from './KeyTable.js';
@@ -18,6 +22,7 @@ export function KeyDetail() {
   const select = useInventory((state) => state.select);
   const hideSecret = useInventory((state) => state.hideSecret);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const [editingDates, setEditingDates] = useState(false);
 
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -53,7 +58,7 @@ export function KeyDetail() {
     <aside className="detail" aria-labelledby="detail-heading">
       <div className="detail-head">
         <h2 id="detail-heading" ref={headingRef} tabIndex={-1}>
-          <IsolatedText text={key.name} />
+          <KeyName name={key.name} keyRef={key.ref} prefix={key.prefix} />
         </h2>
         <button type="button" className="button icon" onClick={() => select(null)} aria-label="Close details" title="Close (Escape)">
           ×
@@ -116,6 +121,19 @@ export function KeyDetail() {
         ))}
       </dl>
 
+      {key.backendType === 'manual' && (
+        <section className="actions" aria-label="Dates">
+          <div className="action">
+            <button type="button" className="button" onClick={() => setEditingDates(true)}>
+              Edit dates…
+            </button>
+            <span className="action-result muted">Created, expiry or rotation interval: entered by hand, so changed here.</span>
+          </div>
+          {editingDates && <EditDatesDialog keyRow={key} rotateEveryDays={rotateEveryDaysOf(facts)} onClose={() => setEditingDates(false)} />}
+        </section>
+      )}
+      <DescriptionSection keyRow={key} />
+      <ConsumersSection keyRef={key.ref} changed={key} />
       <KeyActionsSection keyRow={key} backend={backend} headingRef={headingRef} />
       {key.status === 'active' && (
         <section className="actions rotate" aria-label="Rotation">
@@ -130,4 +148,11 @@ export function KeyDetail() {
       <KeyHistory keyRef={key.ref} />
     </aside>
   );
+}
+
+/** A manual key's own rotation interval, as the engine states it among the key's facts ("Rotate every (days)"). */
+function rotateEveryDaysOf(facts: readonly { label: string; value: string }[] | null): number | null {
+  const fact = facts?.find((candidate) => candidate.label === 'Rotate every (days)');
+  const days = fact ? Number(fact.value) : NaN;
+  return Number.isInteger(days) && days > 0 ? days : null;
 }

@@ -122,3 +122,11 @@ export function datesInText(text: string): string {
   });
   return timed.replace(PLAIN_DAY, (match) => (Number.isNaN(dateOrder(match)) ? match : formatDay(match)));
 }
+
+/** `YYYY-MM-DD` of the day a stored date falls on here (a calendar day is its own): what a date field starts from. */
+export function dayInput(value: string | null): string {
+  if (value === null) return '';
+  if (isCalendarDay(value)) return value;
+  const date = new Date(value);
+  return `${String(date.getFullYear()).padStart(4, '0')}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}

@@ -2,7 +2,7 @@
  * The "connector" of manual backends: there is no vendor API, so it only tests a key with the HTTPS
  * request template stored with it, and deletes are local. Everything else is refused by capability.
  */
-import { KeywardenError } from '../../errors.js';
+import { inField, KeywardenError } from '../../errors.js';
 import type { Connector, ConnectorContext, RemoteKey } from '../backend.js';
 import { checkTestUrl } from '../url-policy.js';
 
@@ -54,23 +54,28 @@ function templateFromDetails(details: Readonly<Record<string, unknown>> | null |
  * already hold a key pasted in place of `{secret}`.
  */
 export function checkTestTemplate(template: Omit<ManualTestTemplate, 'allowPrivateNetwork'> & { allowPrivateNetwork?: boolean }): URL {
-  const url = checkTestUrl(template.url, { allowPrivateNetwork: template.allowPrivateNetwork === true });
+  // Each refusal names its field (`details.field`, the names of a manual key's stored details), for the console's form.
+  const url = inField('testUrl', () => checkTestUrl(template.url, { allowPrivateNetwork: template.allowPrivateNetwork === true }));
   const header = template.header;
   if (!HEADER_TOKEN.test(header)) {
-    throw new KeywardenError('invalid_input', `the test header name "${header.slice(0, 80)}" is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only)`);
+    throw new KeywardenError('invalid_input', `the test header name "${header.slice(0, 80)}" is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only)`, {
+      field: 'testHeader',
+    });
   }
   const lower = header.toLowerCase();
   if (FORBIDDEN_HEADERS.has(lower) || lower.startsWith('proxy-')) {
-    throw new KeywardenError('invalid_input', `the test header cannot be "${header}": Keywarden's HTTP client controls it; use the header the vendor reads the key from, e.g. Authorization`);
+    throw new KeywardenError('invalid_input', `the test header cannot be "${header}": Keywarden's HTTP client controls it; use the header the vendor reads the key from, e.g. Authorization`, {
+      field: 'testHeader',
+    });
   }
   if (!template.valueTemplate.includes(SECRET_PLACEHOLDER)) {
-    throw new KeywardenError('invalid_input', 'the test header value must contain {secret} where the key goes, e.g. "Bearer {secret}"');
+    throw new KeywardenError('invalid_input', 'the test header value must contain {secret} where the key goes, e.g. "Bearer {secret}"', { field: 'testValue' });
   }
   if (!HEADER_VALUE.test(template.valueTemplate)) {
-    throw new KeywardenError('invalid_input', 'the test header value must not contain line breaks or other control characters');
+    throw new KeywardenError('invalid_input', 'the test header value must not contain line breaks or other control characters', { field: 'testValue' });
   }
   if (!Number.isInteger(template.expectStatus) || template.expectStatus < 100 || template.expectStatus > 599) {
-    throw new KeywardenError('invalid_input', `the expected test status must be an HTTP status from 100 to 599 (got ${template.expectStatus})`);
+    throw new KeywardenError('invalid_input', `the expected test status must be an HTTP status from 100 to 599 (got ${template.expectStatus})`, { field: 'testExpectStatus' });
   }
   return url;
 }
