@@ -48,6 +48,9 @@ export interface KeyRecord {
 }
 
 export class KeyTables {
+  /** Whether this file has the search index of migration 011; asked once per connection (see `keyConditions`). */
+  private searchIndex: boolean | undefined;
+
   constructor(
     private readonly conn: StoreConnection,
     private readonly backends: BackendTable,
@@ -227,7 +230,7 @@ export class KeyTables {
 
   list(filter: KeyFilter, now: Date): Key[] {
     return this.conn.guard(() => {
-      const { where, params } = keyConditions(filter, now);
+      const { where, params } = keyConditions(filter, now, { searchIndex: this.hasSearchIndex() });
       const sql = `${KEY_SELECT} ${where} ORDER BY b.name, k.name, k.key_id`;
       return this.conn.db
         .prepare(sql)
@@ -243,7 +246,7 @@ export class KeyTables {
    */
   query(query: InventoryQuery, now: Date): InventoryPage {
     return this.conn.guard(() => {
-      const { where, params } = keyConditions(query, now);
+      const { where, params } = keyConditions(query, now, { searchIndex: this.hasSearchIndex() });
       const sort = query.sort ?? { field: 'due', direction: 'asc' };
       const { expression, nullable } = SORT_EXPRESSIONS[sort.field];
       const direction = sort.direction === 'desc' ? 'DESC' : 'ASC';
@@ -268,6 +271,15 @@ export class KeyTables {
         .map(toKey);
       return { total, offset, rows };
     });
+  }
+
+  /**
+   * Whether searches can use the trigram index: a read-only look at a file older than migration 011 has none, and
+   * searches it with LIKE. Asked once: a connection that writes has migrated before its first query.
+   */
+  private hasSearchIndex(): boolean {
+    this.searchIndex ??= this.conn.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'key_search'").get() !== undefined;
+    return this.searchIndex;
   }
 
   /** Counts for the console's filters: per status, vendor, backend, and due window (local calendar days). */

@@ -76,6 +76,12 @@ describe('migration 001 on a fresh file', () => {
       'audit',
       'backends',
       'key_consumers',
+      // Migration 011's trigram index (FTS5) and the tables FTS5 keeps it in.
+      'key_search',
+      'key_search_config',
+      'key_search_data',
+      'key_search_docsize',
+      'key_search_idx',
       'key_secrets',
       'keys',
       'meta',
@@ -87,7 +93,7 @@ describe('migration 001 on a fresh file', () => {
     ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(8);
+    expect(LATEST).toBe(11);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -460,6 +466,33 @@ describe("migration 008: a key's owner, environment, tags and notes", () => {
     // Tags are a JSON array or nothing: anything else is refused by the file itself.
     expect(() => upgraded.prepare(`UPDATE keys SET tags = '{"pci":1}' WHERE key_id = 'k1'`).run()).toThrow(/CHECK constraint/);
     expect(() => upgraded.prepare("UPDATE keys SET tags = 'pci' WHERE key_id = 'k1'").run()).toThrow(/malformed JSON/);
+  });
+});
+
+describe('migration 011: the searched text indexed by trigrams', () => {
+  const now = new Date('2026-06-01T00:00:00.000Z');
+  const refsFor = (store: InventoryStore, search: string) => store.keys.list({ search }, now).map((key) => key.ref);
+
+  it('indexes the keys of a version-8 file; a read-only look before the upgrade finds the same keys without the index', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 8)).toBe(8);
+    db.exec(`
+      INSERT INTO backends (id, name, type, created_at) VALUES (1, 'hand', 'manual', '2026-01-01T00:00:00.000Z'), (2, 'acme', 'commbox', '2026-01-01T00:00:00.000Z');
+      INSERT INTO keys (backend_id, key_id, name, status, details, owner, tags, first_seen_at) VALUES
+        (1, 'k1', 'Payments', 'active', '{"vendor":"Stripe"}', 'Ana Lima', '["prod","pci"]', '2026-01-01T00:00:00.000Z'),
+        (2, 'k2', 'Billing feed', 'active', '{}', NULL, NULL, '2026-01-01T00:00:00.000Z');`);
+    db.close();
+    const searches = ['stripe', 'ana lima', 'tag:pci', 'vendor:commbox', 'feed', 'owner:lima', '-tag:prod', 'xyz'];
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    const before = searches.map((search) => refsFor(readOnly, search));
+    readOnly.close();
+    expect(schemaVersion(openRaw())).toBe(8);
+    const store = openStore();
+    expect(schemaVersion(openRaw())).toBe(LATEST);
+    expect(searches.map((search) => refsFor(store, search))).toEqual(before);
+    expect(before).toEqual([['hand/k1'], ['hand/k1'], ['hand/k1'], ['acme/k2'], ['acme/k2'], ['hand/k1'], ['acme/k2'], []]);
+    // The upgrade filled the index itself: its rows are the keys' rows.
+    expect(openRaw().prepare('SELECT rowid FROM key_search ORDER BY rowid').all()).toEqual(openRaw().prepare('SELECT rowid FROM keys ORDER BY rowid').all());
   });
 });
 

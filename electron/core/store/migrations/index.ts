@@ -14,6 +14,7 @@ import { migration005RotationJournal } from './005-rotation-journal.js';
 import { migration006AuditHashChain } from './006-audit-hash-chain.js';
 import { migration007RedactVendorText } from './007-redact-vendor-text.js';
 import { migration008KeyDescriptions } from './008-key-descriptions.js';
+import { migration011KeySearchIndex } from './011-key-search-index.js';
 
 export interface Migration {
   version: number;
@@ -47,6 +48,8 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006AuditHashChain,
   migration007RedactVendorText,
   migration008KeyDescriptions,
+  // 009 and 010 are written on other branches; versions may have gaps, in increasing order.
+  migration011KeySearchIndex,
 ];
 
 export function schemaVersion(db: SqlDatabase): number {
