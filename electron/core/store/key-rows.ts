@@ -85,9 +85,10 @@ export function keyConditions(
   filter: KeyFilter & { vendor?: BackendType; overdue?: boolean },
   now: Date,
   options: { searchIndex?: boolean } = {},
-): { where: string; params: Record<string, string> } {
+): { where: string; params: Record<string, string>; index: SearchIndexUse | null } {
   const where: string[] = [];
   const params: Record<string, string> = boundParams('now', now);
+  let index: SearchIndexUse | null = null;
   if (filter.backend !== undefined) {
     where.push('b.name = @backend');
     params.backend = filter.backend;
@@ -110,10 +111,25 @@ export function keyConditions(
   if (filter.search !== undefined && filter.search.trim() !== '') {
     const parsed = parseSearch(filter.search);
     if (!parsed.ok) throw new KeywardenError('invalid_input', `search: ${parsed.error}`);
-    where.push(...searchConditions(parsed.terms, now, params, options.searchIndex ?? false));
+    const search = searchConditions(parsed.terms, now, params, options.searchIndex ?? false);
+    if (search.match !== null) index = { match: search.match, alone: where.length === 0 && search.conditions.length === 1 };
+    where.push(...search.conditions);
   }
-  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params, index };
 }
+
+/**
+ * How a query uses the trigram index: `match`, the parameter holding its MATCH expression (one for every positive term
+ * the index answers), and `alone` when that is the query's only condition, so the index's own count is the number of
+ * matching keys (one index row per key, kept by the triggers of migration 011).
+ */
+export interface SearchIndexUse {
+  match: string;
+  alone: boolean;
+}
+
+/** The condition through which the index narrows the keys; `KeyTables.query` may mark it `+` (see there). */
+export const INDEXED_KEYS = 'k.rowid IN (SELECT rowid FROM key_search WHERE key_search MATCH';
 
 const OVERDUE = `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'now')} AND k.status IN ('active', 'grace')`;
 const dueWithin = (bound: string) => `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', bound)} AND k.status IN ('active', 'grace')`;
@@ -135,7 +151,7 @@ const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, (c) => `\\${
  * characters), nor any term when the file has no index: those fall back to LIKE over the same columns. Both match
  * ASCII letters in any case; the index also folds the case of other letters (É finds é), LIKE does not.
  */
-function searchConditions(terms: readonly SearchTerm[], now: Date, params: Record<string, string>, searchIndex: boolean): string[] {
+function searchConditions(terms: readonly SearchTerm[], now: Date, params: Record<string, string>, searchIndex: boolean): { conditions: string[]; match: string | null } {
   const conditions: string[] = [];
   const matchAll: string[] = [];
   const matchAny: string[] = [];
@@ -145,18 +161,20 @@ function searchConditions(terms: readonly SearchTerm[], now: Date, params: Recor
     return `@${name}`;
   };
   const add = (sql: string, negated: boolean) => conditions.push(negated ? `NOT COALESCE((${sql}), 0)` : `(${sql})`);
-  /** A substring term: to the index when it can answer it, else LIKE over `columns`. Returns false when indexed. */
+  /**
+   * A substring term: to the index when it can answer it, else LIKE over `columns`. An exact field (`exact`: tag, env)
+   * is always answered by the index, whatever its length: its value is matched between the U+0001 marks around it.
+   */
   const substring = (value: string, ftsColumn: string | null, columns: string[], negated: boolean, exact?: string) => {
-    if (searchIndex && characters(value) >= 3) {
-      const match = ftsColumn ? `${ftsColumn} : ${phrase(value)}` : phrase(value);
-      // An exact field (tag, env) is narrowed by the index, then checked exactly on the few rows it leaves.
-      if (exact === undefined) (negated ? matchAny : matchAll).push(match);
-      else if (!negated) matchAll.push(match);
-    } else if (exact === undefined) {
+    if (searchIndex && (exact !== undefined || characters(value) >= 3)) {
+      const match = `${ftsColumn ? `${ftsColumn} : ` : ''}${phrase(exact !== undefined ? `\u0001${value}\u0001` : value)}`;
+      (negated ? matchAny : matchAll).push(match);
+    } else if (exact !== undefined) {
+      add(exact, negated);
+    } else {
       const pattern = param(likePattern(value));
       add(columns.map((column) => `${column} LIKE ${pattern} ESCAPE '\\'`).join(' OR '), negated);
     }
-    if (exact !== undefined) add(exact, negated);
   };
   for (const term of terms) {
     switch (term.kind) {
@@ -197,9 +215,13 @@ function searchConditions(terms: readonly SearchTerm[], now: Date, params: Recor
         break;
     }
   }
-  if (matchAll.length) conditions.unshift(`k.rowid IN (SELECT rowid FROM key_search WHERE key_search MATCH ${param(matchAll.join(' AND '))})`);
+  let match: string | null = null;
+  if (matchAll.length) {
+    match = param(matchAll.join(' AND '));
+    conditions.unshift(`${INDEXED_KEYS} ${match})`);
+  }
   if (matchAny.length) conditions.push(`k.rowid NOT IN (SELECT rowid FROM key_search WHERE key_search MATCH ${param(matchAny.join(' OR '))})`);
-  return conditions;
+  return { conditions, match: match === null ? null : match.slice(1) };
 }
 
 /** What each sortable column sorts by, and whether it can be empty. Status sorts by urgency, not by spelling. */

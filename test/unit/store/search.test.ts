@@ -165,6 +165,33 @@ describe('search with the trigram index', () => {
     }
   });
 
+  it('pages and counts as LIKE does, when the index names few keys and when it names many (the page then walks the order)', async () => {
+    const acme = addBackend('acme', 'commbox');
+    // 1,300 keys name "payments": more than the index hands to SQLite to sort (WALK_ORDER_ABOVE in keys.ts).
+    const keys = Array.from({ length: 1500 }, (_, index) =>
+      key(`k${index}`, { name: `${index % 13 === 0 ? 'Billing' : 'Payments'} ${index % 7}`, expiresAt: index % 3 ? inDays((index * 37) % 400) : null }),
+    );
+    store.keys.replaceInventory(acme, keys, synced);
+    const like = await withoutIndex();
+    try {
+      for (const search of ['payments', 'billing', 'payments 3', 'tag:x', '-billing']) {
+        for (const sort of [undefined, { field: 'name', direction: 'desc' }, { field: 'status', direction: 'asc' }] as const) {
+          for (const offset of [0, 1200]) {
+            const query = { search, offset, limit: 100, ...(sort ? { sort } : {}) };
+            const page = (on: InventoryStore) => {
+              const answer = on.keys.query(query, NOW);
+              return { total: answer.total, refs: answer.rows.map((row) => row.ref) };
+            };
+            expect({ query, ...page(store) }).toEqual({ query, ...page(like) });
+          }
+        }
+      }
+      expect(store.keys.query({ search: 'payments', limit: 1 }, NOW).total).toBe(1384);
+    } finally {
+      like.close();
+    }
+  });
+
   it('answers through the index: a term of three characters or more never scans the keys with LIKE', () => {
     generate();
     const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });

@@ -13,8 +13,9 @@ import type { Migration } from './index.js';
  *
  * The backend's name and vendor are written with each key (a backend is never renamed; its type never changes). The
  * vendor column holds the backend type (its display name in any case: "CommBox" is "commbox") and a manual key's own
- * vendor (details.vendor). Tags are written space-separated. Fields are separate columns, so a phrase never matches
- * across two of them.
+ * vendor (details.vendor). The environment and each tag are written between U+0001 marks (a character neither can hold,
+ * workflows/key-descriptions.ts), so `tag:prod` and `env:eu` match a whole value through the index: the phrase
+ * "\u0001prod\u0001", never "production". Fields are separate columns, so a phrase never matches across two of them.
  *
  * A read-only open of a file without this migration still searches: keyConditions falls back to LIKE when the table
  * is absent (KeyTables asks once per connection), so no read shim is needed.
@@ -26,8 +27,8 @@ const SEARCHED = `
   (SELECT name FROM backends WHERE id = new.backend_id),
   (SELECT type FROM backends WHERE id = new.backend_id) || ' ' || COALESCE(json_extract(new.details, '$.vendor'), ''),
   new.owner,
-  new.environment,
-  (SELECT group_concat(value, ' ') FROM json_each(new.tags)),
+  char(1) || new.environment || char(1),
+  char(1) || (SELECT group_concat(value, char(1)) FROM json_each(new.tags)) || char(1),
   new.notes`;
 
 export const migration011KeySearchIndex: Migration = {
