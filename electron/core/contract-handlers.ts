@@ -134,6 +134,7 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       ),
     'manual:edit': (ref, changes) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.updateManualKey(ref, changes)),
     'key:describe': (ref, change) => changing({ reason: 'key', backend: backendOf(ref) }, async () => engine.describeKey(ref, change)),
+    'keys:bulk': (selection, change) => changing({ reason: 'key', backend: null }, async () => engine.bulkChange(selection, change)),
     'vault:status': () => engine.vaultStatus(),
     'vault:lock': async () => {
       const state = engine.lock('manual');
@@ -154,9 +155,9 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     'vault:lockstate': async () => engine.lockState(),
     'settings:get': () => engine.settings(),
     'settings:set': (changes) => engine.updateSettings(changes),
-    'export:inventory': async ({ format }) => {
+    'export:inventory': async ({ format, selection }) => {
       const { formatInventory } = await import('./export.js');
-      const keys = engine.listKeys({});
+      const keys = selection ? engine.selectedKeys(selection) : engine.listKeys({});
       return { format, keys: keys.length, content: formatInventory(keys, format) };
     },
     'export:audit': async ({ format, ...query }) => {

@@ -237,7 +237,7 @@ export class KeyTables {
     });
   }
 
-  list(filter: KeyFilter, now: Date): Key[] {
+  list(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean }, now: Date): Key[] {
     return this.conn.guard(() => {
       const { where, params } = keyConditions(filter, now, { searchIndex: this.hasSearchIndex() });
       const sql = `${KEY_SELECT} ${where} ORDER BY b.name, k.name, k.key_id`;
