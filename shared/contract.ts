@@ -14,6 +14,8 @@ import {
   AuditQuery,
   BackendName,
   BackendSummary,
+  BulkChange,
+  BulkReport,
   InventoryFacets,
   InventoryPage,
   InventoryChange,
@@ -27,6 +29,7 @@ import {
   KeyFact,
   KeyFilter,
   KeyRef,
+  KeySelection,
   LockState,
   NewBackendInput,
   NewManualKeyInput,
@@ -144,6 +147,12 @@ export const CONTRACT = {
    */
   'consumers:list': { args: z.tuple([KeyRef]), result: z.array(z.string()) },
   'consumers:set': { args: z.tuple([KeyRef, z.array(z.string().max(400)).max(100)]), result: z.array(z.string()) },
+  /**
+   * One change to many keys (the console's bulk actions): tags added or removed, the owner set, reminders snoozed. Each
+   * key is changed as `key:describe` or `reminders:snooze` changes it, with its own audit event, in one transaction per
+   * batch of keys; a key that refuses (nothing due to snooze) is reported with the reason and the others go on.
+   */
+  'keys:bulk': { args: z.tuple([KeySelection, BulkChange]), result: BulkReport },
   'vault:status': { args: z.tuple([]), result: VaultState },
   /** Locks Keywarden: reveal and copy are refused and the data key leaves memory until unlocked. */
   'vault:lock': { args: z.tuple([]), result: LockState },
@@ -183,7 +192,8 @@ export const CONTRACT = {
   'settings:set': { args: z.tuple([Settings.partial().strict()]), result: Settings },
   /** The whole inventory as CSV or JSON text for the console to save; domain fields only, never a secret. */
   'export:inventory': {
-    args: z.tuple([z.object({ format: z.enum(['csv', 'json']) }).strict()]),
+    /** `selection`: only those keys (the console's "export the selection"); else the whole inventory. */
+    args: z.tuple([z.object({ format: z.enum(['csv', 'json']), selection: KeySelection.optional() }).strict()]),
     result: z.object({ format: z.enum(['csv', 'json']), keys: z.number().int().nonnegative(), content: z.string() }),
   },
   /**

@@ -6,7 +6,7 @@
  * from the schemas, never written twice. This file imports nothing platform-specific.
  */
 import { z } from 'zod';
-import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, CAPABILITIES, DESCRIPTION_LIMITS, KEY_STATUSES, MAX_POLICY_DAYS } from './rules.js';
+import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, CAPABILITIES, DESCRIPTION_LIMITS, KEY_STATUSES, MAX_POLICY_DAYS, MAX_SELECTED_REFS } from './rules.js';
 
 export { BACKEND_TYPES, CAPABILITIES, KEY_STATUSES };
 
@@ -286,6 +286,46 @@ export const InventoryQuery = KeyFilter.extend({
   limit: z.number().int().min(1).max(MAX_INVENTORY_PAGE).optional(),
 }).strict();
 export type InventoryQuery = z.infer<typeof InventoryQuery>;
+
+/**
+ * The keys a bulk action acts on: the rows ticked one by one, or every key matching the console's query (its search and
+ * filters, without the page) but those unticked since. With 100,000 keys, "select all matching" is that query, never
+ * 100,000 references in the page.
+ */
+export const KeySelection = z.union([
+  z.object({ refs: z.array(KeyRef).min(1).max(MAX_SELECTED_REFS) }).strict(),
+  z.object({ query: InventoryQuery.omit({ sort: true, offset: true, limit: true }), except: z.array(KeyRef).max(MAX_SELECTED_REFS) }).strict(),
+]);
+export type KeySelection = z.infer<typeof KeySelection>;
+
+/** What a bulk action does to each selected key: the description's tags or owner (`key:describe`), or a snooze. */
+export const BulkChange = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('tag'), tags: KeyDescription.shape.tags.min(1) }).strict(),
+  z.object({ action: z.literal('untag'), tags: KeyDescription.shape.tags.min(1) }).strict(),
+  z.object({ action: z.literal('owner'), owner: KeyDescription.shape.owner }).strict(),
+  z.object({ action: z.literal('snooze'), days: z.union([z.literal(1), z.literal(7)]) }).strict(),
+]);
+export type BulkChange = z.infer<typeof BulkChange>;
+
+/** What happened to one key of a bulk action: done, nothing to change, or refused with the engine's reason. */
+export const BulkKeyResult = z.object({
+  ref: KeyRef,
+  name: z.string(),
+  outcome: z.enum(['ok', 'unchanged', 'refused']),
+  detail: z.string().nullable(),
+});
+export type BulkKeyResult = z.infer<typeof BulkKeyResult>;
+
+export const BulkReport = z.object({
+  keys: z.number().int().nonnegative(),
+  ok: z.number().int().nonnegative(),
+  unchanged: z.number().int().nonnegative(),
+  refused: z.number().int().nonnegative(),
+  results: z.array(BulkKeyResult),
+  /** True when `results` lists only the first MAX_BULK_RESULTS keys (refusals first). */
+  truncated: z.boolean(),
+});
+export type BulkReport = z.infer<typeof BulkReport>;
 
 export const InventoryPage = z.object({
   /** How many keys match the filters, whatever the page. */

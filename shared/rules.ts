@@ -25,3 +25,8 @@ export const DESCRIPTION_LIMITS = { owner: 100, environment: 40, tag: 40, tags: 
 /** A tag is one word: no spaces or commas (a list of tags is typed with commas), no control characters. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what the rule refuses
 export const TAG_PATTERN = /^[^\s,\u0000-\u001f\u007f-\u009f]+$/u;
+
+/** The most references a console selection sends; a larger selection is sent as its query ("every key matching"). */
+export const MAX_SELECTED_REFS = 5_000;
+/** The most per-key lines a bulk action's report carries (refusals first); its counts cover every key. */
+export const MAX_BULK_RESULTS = 1_000;

@@ -171,7 +171,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => inventoryCommands().sync,
   },
   list: {
-    usage: 'list [--json] [--backend N] [--status S] [--due-within DAYS] [--search TEXT]',
+    usage: 'list [--json] [--backend N] [--status S] [--due-within DAYS] [--search QUERY]',
     summary: 'list keys from the local inventory (works offline)',
     options: { backend: { type: 'string' }, status: { type: 'string' }, 'due-within': { type: 'string' }, search: { type: 'string' } },
     positionals: [0, 0],

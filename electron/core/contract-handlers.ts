@@ -145,6 +145,7 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
         if (open) events.onRotationChanged({ id: open.id, ref: open.ref, state: open.state });
         return set;
       }),
+    'keys:bulk': (selection, change) => changing({ reason: 'key', backend: null }, async () => engine.bulkChange(selection, change)),
     'vault:status': () => engine.vaultStatus(),
     'vault:lock': async () => {
       const state = engine.lock('manual');
@@ -165,9 +166,9 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     'vault:lockstate': async () => engine.lockState(),
     'settings:get': () => engine.settings(),
     'settings:set': (changes) => engine.updateSettings(changes),
-    'export:inventory': async ({ format }) => {
+    'export:inventory': async ({ format, selection }) => {
       const { formatInventory } = await import('./export.js');
-      const keys = engine.listKeys({});
+      const keys = selection ? engine.selectedKeys(selection) : engine.listKeys({});
       return { format, keys: keys.length, content: formatInventory(keys, format) };
     },
     'export:audit': async ({ format, ...query }) => {

@@ -10,6 +10,9 @@ import type {
   AuditEvent,
   AuditQuery,
   BackendSummary,
+  BulkChange,
+  BulkKeyResult,
+  BulkReport,
   InventoryFacets,
   InventoryPage,
   InventoryQuery,
@@ -19,6 +22,7 @@ import type {
   KeyDescriptionChange,
   KeyFact,
   KeyFilter,
+  KeySelection,
   LockState,
   Reminder,
   RevokeResult,
@@ -27,6 +31,7 @@ import type {
   SyncReport,
   TestResult,
 } from '../../shared/domain.js';
+import { MAX_BULK_RESULTS } from '../../shared/rules.js';
 import type { AuditChainStatus } from '../../shared/audit.js';
 import type { Rotation, RotationAdvance, RotationGraceWarning, RotationOptions, RotationPlan, RotationStepResult } from '../../shared/rotation.js';
 import type { HttpOptions } from './backends/http.js';
@@ -42,6 +47,7 @@ import type { PullReport, RemovalReport, TeamMember, TeamStatus, TeamWorkflows }
 import type { TeamRole } from './team/schema.js';
 import type { ImportRequest } from './imports/workflow.js';
 import type { ImportReport } from '../../shared/imports.js';
+import { toKeywardenError } from './errors.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js';
 import { AuditWorkflows } from './workflows/audit.js';
@@ -399,6 +405,43 @@ export class KeywardenEngine {
   /** A key's owner, environment, tags and notes (any key: Keywarden's own record, no vendor asked). */
   describeKey(ref: string, change: KeyDescriptionChange): Key {
     return this.keys.describeKey(ref, change);
+  }
+
+  /** The keys a console selection names (its references, or every key matching its query but those excepted). */
+  selectedKeys(selection: KeySelection): Key[] {
+    return this.keys.selectedKeys(selection);
+  }
+
+  /**
+   * The console's bulk actions (`keys:bulk`): tags, owner or a snooze for every selected key, each with its own audit
+   * event. Every key gets an outcome; the report lists refusals first, then the others, up to MAX_BULK_RESULTS lines.
+   */
+  bulkChange(selection: KeySelection, change: BulkChange): BulkReport {
+    const keys = this.selectedKeys(selection);
+    const results: BulkKeyResult[] = [];
+    const outcome = (key: Key, result: BulkKeyResult['outcome'], detail: string | null) => results.push({ ref: key.ref, name: key.name, outcome: result, detail });
+    if (change.action === 'snooze') {
+      for (const key of keys) {
+        try {
+          outcome(key, 'ok', `snoozed until ${this.snoozeReminder(key.ref, change.days)}`);
+        } catch (error) {
+          outcome(key, 'refused', toKeywardenError(error).message);
+        }
+      }
+    } else {
+      const describe: KeyDescriptionChange = change.action === 'tag' ? { addTags: change.tags } : change.action === 'untag' ? { removeTags: change.tags } : { owner: change.owner };
+      this.keys.describeKeys(keys, describe, outcome);
+    }
+    const count = (which: BulkKeyResult['outcome']) => results.filter((result) => result.outcome === which).length;
+    const ordered = [...results.filter((result) => result.outcome === 'refused'), ...results.filter((result) => result.outcome !== 'refused')];
+    return {
+      keys: keys.length,
+      ok: count('ok'),
+      unchanged: count('unchanged'),
+      refused: count('refused'),
+      results: ordered.slice(0, MAX_BULK_RESULTS),
+      truncated: ordered.length > MAX_BULK_RESULTS,
+    };
   }
 
   /** Reminders due within `withinDays` (default 30) calendar days, most urgent first, overdue included. */

@@ -6,6 +6,7 @@
  * Layouts:
  * - `nitrobox`: one Nitrobox backend ("nitro-prod") holding every key (the CLI list figure).
  * - `mixed`: three backends as an organisation might have them: Nitrobox 50 %, BoxWatch 30 %,
+ *   (about 40 % of each backend's keys described: owner, environment, tags, sometimes notes),
  *   CommBox 20 % (a long rotation history: mostly expired, some in grace, some active), with about
  *   10 % of the Nitrobox and BoxWatch keys holding a cached secret, sealed by the real Vault under a
  *   data key in the OS keychain (so an engine opening a copy of the store can sync into it). Without a
@@ -122,9 +123,9 @@ function keyMaker(seed, now) {
 const LAYOUTS = {
   nitrobox: [{ name: 'nitro-prod', type: 'nitrobox', url: 'https://nitrobox.example.com', share: 1, secretShare: 0 }],
   mixed: [
-    { name: 'nitro-prod', type: 'nitrobox', url: 'https://nitrobox.example.com', share: 0.5, secretShare: 0.1 },
-    { name: 'boxwatch-ops', type: 'boxwatch', url: 'https://api.boxwatch.example.com', share: 0.3, secretShare: 0.1 },
-    { name: 'commbox-org', type: 'commbox', url: 'https://api.commbox.example.com', share: 0.2, secretShare: 0 },
+    { name: 'nitro-prod', type: 'nitrobox', url: 'https://nitrobox.example.com', share: 0.5, secretShare: 0.1, describeShare: 0.4 },
+    { name: 'boxwatch-ops', type: 'boxwatch', url: 'https://api.boxwatch.example.com', share: 0.3, secretShare: 0.1, describeShare: 0.4 },
+    { name: 'commbox-org', type: 'commbox', url: 'https://api.commbox.example.com', share: 0.2, secretShare: 0, describeShare: 0.4 },
   ],
 };
 
@@ -172,6 +173,26 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
         syncedAt: new Date().toISOString(),
         rotateEveryDays: backendDefinition(spec.type).defaultRotationDays,
       });
+      // What administrators say about their keys (owner, environment, tags, notes; migration 008), so searches read
+      // those fields too: about 40 % of the keys described, each with its audit event as the engine writes it.
+      if (spec.describeShare > 0) {
+        const at = new Date(now).toISOString();
+        store.transaction(() => {
+          for (const key of keys) {
+            if (make.rnd() >= spec.describeShare) continue;
+            const environment = make.rnd() < 0.8 ? ENVIRONMENTS[Math.floor(make.rnd() * ENVIRONMENTS.length)] : null;
+            const tags = [environment === 'prod' ? 'prod' : null, make.rnd() < 0.2 ? 'pci' : null, make.rnd() < 0.1 ? 'legacy' : null].filter(Boolean);
+            const description = {
+              owner: `${PEOPLE[Math.floor(make.rnd() * PEOPLE.length)]} ${make.rnd() < 0.5 ? 'Lima' : 'Okafor'}`,
+              environment,
+              tags,
+              notes: make.rnd() < 0.1 ? `Used by the ${SERVICES[Math.floor(make.rnd() * SERVICES.length)]} job; ask before rotating` : null,
+            };
+            const ref = `${spec.name}/${key.id}`;
+            store.keys.describe(row.id, key.id, description, { at, osUser: 'bench', action: 'key.describe', backend: spec.name, ref, outcome: 'ok', detail: 'bench fixture' });
+          }
+        });
+      }
       let secrets = 0;
       if (spec.secretShare > 0) {
         const cachedAt = new Date().toISOString();

@@ -146,6 +146,20 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
 
       failures.push(...(await unreadable(page, main, 'inventory')));
 
+      // The search syntax's "?" dialog, and the bar of a selection (every key matching, from the header's box).
+      await page.getByRole('button', { name: 'Search syntax' }).click();
+      const help = page.getByRole('dialog', { name: 'Searching keys' });
+      await help.waitFor();
+      failures.push(...(await unreadable(page, help, 'search help dialog')));
+      await page.keyboard.press('Escape');
+      await help.waitFor({ state: 'hidden' });
+      await page.getByRole('checkbox', { name: /^Select every key/ }).click();
+      const bulkBar = page.getByRole('region', { name: 'Selected keys' });
+      await bulkBar.waitFor();
+      failures.push(...(await unreadable(page, bulkBar, 'bulk bar')));
+      await bulkBar.getByRole('button', { name: 'Clear selection' }).click();
+      await bulkBar.waitFor({ state: 'hidden' });
+
       await page.getByRole('row', { name: /Billing API/ }).click();
       const detail = page.getByRole('complementary', { name: 'Billing API' });
       await detail.getByRole('button', { name: 'Revoke', exact: true }).waitFor();

@@ -4,8 +4,8 @@
  * screenshot of each in test/e2e/screenshots/gallery/ to look at before calling a view done.
  *
  * Checked everywhere: the page never scrolls sideways (nothing is pushed out of the window), no button's label is cut
- * off, and axe finds nothing serious or critical. `KEYWARDEN_DOC_SCREENSHOTS=1` also writes the 1024 px pictures that
- * docs/console.md shows into docs/images/console/ (small enough to keep in the repository).
+ * off, and axe finds nothing serious or critical. `KEYWARDEN_DOC_SCREENSHOTS=1` also writes the 1024 px light pictures
+ * that docs/console.md shows into docs/images/ (small enough to keep in the repository).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ const SIZES = [
 ] as const;
 const THEMES = ['light', 'dark'] as const;
 const GALLERY = join(SCREENSHOTS, 'gallery');
-const DOC_IMAGES = join(PROJECT_ROOT, 'docs', 'images', 'console');
+const DOC_IMAGES = join(PROJECT_ROOT, 'docs', 'images');
 
 /** What is wrong with the page as shown, in words: sideways scrolling, and buttons whose label does not fit. */
 const layoutProblems = (page: Page) =>
@@ -94,10 +94,44 @@ const SCENES: Scene[] = [
         .waitFor();
     },
   },
+  {
+    name: 'add-manual-key-dialog',
+    open: async (page) => {
+      await page.getByRole('button', { name: 'Add key' }).first().click();
+      await page.getByRole('dialog').waitFor();
+    },
+  },
+  {
+    name: 'key-description',
+    open: async (page) => {
+      await keyRow(page, /SMS provider/).click();
+      const detail = page.getByRole('complementary', { name: /SMS provider/ });
+      await detail.getByRole('button', { name: /Edit description|Describe|Edit$/ }).first().click();
+      await detail.getByRole('textbox').first().waitFor();
+    },
+  },
+  {
+    name: 'shortcuts-dialog',
+    open: async (page) => {
+      await page.keyboard.press('?');
+      await page.getByRole('dialog').waitFor();
+    },
+  },
   { name: 'backends', open: (page) => goTo(page, 'backends', /Backends/) },
   { name: 'reminders', open: (page) => goTo(page, 'reminders', /Reminders/) },
   { name: 'health', open: (page) => goTo(page, 'health', /Health/) },
   { name: 'audit', open: (page) => goTo(page, 'audit', /Audit/) },
+  { name: 'backups', open: (page) => goTo(page, 'backups', /Backups/) },
+  { name: 'vault', open: (page) => goTo(page, 'vault', /Vault/) },
+  {
+    name: 'passphrase-dialog',
+    open: async (page) => {
+      await goTo(page, 'vault', /Vault/);
+      await page.getByRole('button', { name: /Add a passphrase|Change passphrase/ }).click();
+      await page.getByRole('dialog').waitFor();
+    },
+  },
+  { name: 'settings', open: (page) => goTo(page, 'settings', /Settings/) },
 ];
 
 async function goTo(page: Page, view: string, heading: RegExp): Promise<void> {
@@ -157,9 +191,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('every view and dialog at 
             for (const finding of await seriousAxeFindings(page)) problems.push(`${where}: axe ${finding.id} (${finding.help}) at ${finding.targets.join(' ')}`);
             const file = join(GALLERY, `${scene.name}-${size.width}-${theme}.png`);
             await page.screenshot({ path: file });
-            if (process.env.KEYWARDEN_DOC_SCREENSHOTS === '1' && size.width === 1024) {
-              mkdirSync(DOC_IMAGES, { recursive: true });
-              copyFileSync(file, join(DOC_IMAGES, `${scene.name}-${theme}.png`));
+            if (process.env.KEYWARDEN_DOC_SCREENSHOTS === '1' && size.width === 1024 && theme === 'light') {
+              copyFileSync(file, join(DOC_IMAGES, `console-${scene.name}.png`));
             }
             // Whatever the scene opened closes before the next: Esc closes every dialog and panel.
             await page.keyboard.press('Escape');

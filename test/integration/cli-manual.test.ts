@@ -125,6 +125,22 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
     ).toHaveLength(2);
   });
 
+  it('list --search reads the search syntax: fields, quoted values, due windows, negation; an unknown field is refused in words', async () => {
+    const payments = await addKey(['--name', 'Payments', '--vendor', 'Stripe', '--owner', 'Ana Lima', '--tag', 'pci', '--env', 'prod', '--expires-at', dateIn(10)]);
+    const ledger = await addKey(['--name', 'Ledger', '--vendor', 'Adyen', '--owner', 'Bruno', '--env', 'staging', '--expires-at', dateIn(200)]);
+    const refs = async (search: string) => (await listKeys(['--search', search])).map((key) => key.ref).sort();
+    expect(await refs('stripe')).toEqual([payments.ref]);
+    expect(await refs('vendor:adyen')).toEqual([ledger.ref]);
+    expect(await refs('owner:"Ana Lima" tag:pci')).toEqual([payments.ref]);
+    expect(await refs('env:staging')).toEqual([ledger.ref]);
+    expect(await refs('due<30')).toEqual([payments.ref]);
+    expect(await refs('-tag:pci backend:hand')).toEqual([ledger.ref]);
+    expect(await refs('status:revoked')).toEqual([]);
+    const refused = await home.run(['list', '--search', 'colour:red']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/search: "colour:" is not a search field: use vendor:, backend:, status:, owner:, tag: or env:/);
+  });
+
   it('shows and changes the shared preferences, refusing values out of range and keeping the others', async () => {
     expect(ok(await home.run(['settings', '--json'])).json()).toEqual({
       clipboardClearSeconds: 30,

@@ -43,6 +43,10 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'key:facts': [REF],
   'key:copy': [REF],
   'key:describe': [REF, { owner: 'ana', addTags: ['prod'] }],
+  'keys:bulk': [
+    { query: { search: 'tag:prod' }, except: [REF] },
+    { action: 'tag', tags: ['q3'] },
+  ],
   'issued:copy': ['not-a-real-issued-secret'],
   'key:reveal': [REF, { purpose: 'reveal' }],
   'key:test': [REF],

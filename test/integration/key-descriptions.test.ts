@@ -84,4 +84,43 @@ describe.skipIf(!hasIsolatedKeychain)('key descriptions', () => {
     expect(engine.getKey(ref).owner).toBe('Ana');
     expect(() => engine.describeKey('cb/nope', { owner: 'Bo' })).toThrow(/nope/);
   });
+
+  it('changes many keys at once (keys:bulk): every key matching a query but those unticked, one audit event per key, refusals with their reason', async () => {
+    await engine.addBackend({ name: 'hand', type: 'manual' });
+    const due = new Date(Date.now() + 5 * 86_400_000).toISOString();
+    const keys = [];
+    for (const name of ['Payments eu', 'Payments us', 'Payments apac', 'Ledger']) keys.push(await engine.addManualKey('hand', { name, ...(name === 'Payments apac' ? {} : { expiresAt: due }) }));
+    const [eu, us, apac, ledger] = keys.map((key) => key.ref);
+    const tagged = engine.bulkChange({ query: { search: 'payments' }, except: [us!] }, { action: 'tag', tags: ['pci'] });
+    expect(tagged).toMatchObject({ keys: 2, ok: 2, unchanged: 0, refused: 0, truncated: false });
+    expect(
+      engine
+        .listKeys({ search: 'tag:pci' })
+        .map((key) => key.ref)
+        .sort(),
+    ).toEqual([eu, apac].sort());
+    expect(
+      engine
+        .auditTrail({ action: 'key.describe' })
+        .map((event) => event.ref)
+        .sort(),
+    ).toEqual([eu, apac].sort());
+    // Again: nothing changes, nothing is written.
+    expect(engine.bulkChange({ refs: [eu!, apac!] }, { action: 'tag', tags: ['PCI'] })).toMatchObject({ ok: 0, unchanged: 2 });
+    expect(engine.auditTrail({ action: 'key.describe' })).toHaveLength(2);
+    expect(engine.bulkChange({ refs: [eu!, ledger!] }, { action: 'owner', owner: 'Ana Lima' })).toMatchObject({ ok: 2 });
+    expect(
+      engine
+        .listKeys({ search: 'owner:ana' })
+        .map((key) => key.ref)
+        .sort(),
+    ).toEqual([eu, ledger].sort());
+    // A snooze needs something due: the key without a date is refused, with the reason, and the others are snoozed.
+    const snoozed = engine.bulkChange({ query: { search: 'payments' }, except: [] }, { action: 'snooze', days: 7 });
+    expect(snoozed).toMatchObject({ keys: 3, ok: 2, refused: 1 });
+    expect(snoozed.results[0]).toMatchObject({ ref: apac, outcome: 'refused', detail: `${apac} has no reminder to snooze (nothing is due for it)` });
+    // A tag that is not one word refuses the whole action before any key is written.
+    expect(() => engine.bulkChange({ refs: [ledger!] }, { action: 'tag', tags: ['two words'] })).toThrow(/is not one word/);
+    expect(engine.getKey(ledger!).tags).toEqual([]);
+  });
 });

@@ -6,6 +6,7 @@
 import type { BackendType, Key, KeyFilter, KeySortField, KeyStatus } from '../../../shared/domain.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { endOfWindow, isCalendarDay, localDate } from '../dates.js';
+import { characters, parseSearch, type SearchTerm } from '../../../shared/search-query.js';
 import { KeywardenError } from '../errors.js';
 import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
@@ -82,11 +83,20 @@ export const KEY_SELECT = `
 
 /**
  * The WHERE clause every key query shares (list, page, count), as SQL with named parameters. Vendor
- * text is only ever a parameter; LIKE wildcards in a search are escaped.
+ * text is only ever a parameter; LIKE wildcards in a search are escaped. `search` is the search syntax of
+ * shared/search-query.ts (a term the parser refuses is an `invalid_input` error in its words).
+ *
+ * `searchIndex`: the file has the trigram index of migration 011 (`key_search`). Without it (a read-only look at an
+ * older file) every term is matched by LIKE, with the same results.
  */
-export function keyConditions(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean }, now: Date): { where: string; params: Record<string, string> } {
+export function keyConditions(
+  filter: KeyFilter & { vendor?: BackendType; overdue?: boolean },
+  now: Date,
+  options: { searchIndex?: boolean } = {},
+): { where: string; params: Record<string, string>; index: SearchIndexUse | null } {
   const where: string[] = [];
   const params: Record<string, string> = boundParams('now', now);
+  let index: SearchIndexUse | null = null;
   if (filter.backend !== undefined) {
     where.push('b.name = @backend');
     params.backend = filter.backend;
@@ -101,16 +111,125 @@ export function keyConditions(filter: KeyFilter & { vendor?: BackendType; overdu
   }
   // Due windows use the stored status, not the derived one: a manual key past its expiry is overdue, and still due.
   if (filter.dueWithinDays !== undefined) {
-    where.push(`k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'dueBefore')} AND k.status IN ('active', 'grace')`);
+    where.push(dueWithin('dueBefore'));
     // Within N days: due on or before the local calendar day N days from today (see dates.ts).
     Object.assign(params, boundParams('dueBefore', endOfWindow(now, filter.dueWithinDays)));
   }
-  if (filter.overdue) where.push(`k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'now')} AND k.status IN ('active', 'grace')`);
-  if (filter.search !== undefined && filter.search !== '') {
-    where.push(`(${['k.name', 'k.prefix', 'k.key_id', 'b.name', 'k.owner', 'k.environment', 'k.tags', 'k.notes'].map((column) => `${column} LIKE @search ESCAPE '\\'`).join(' OR ')})`);
-    params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  if (filter.overdue) where.push(OVERDUE);
+  if (filter.search !== undefined && filter.search.trim() !== '') {
+    const parsed = parseSearch(filter.search);
+    if (!parsed.ok) throw new KeywardenError('invalid_input', `search: ${parsed.error}`);
+    const search = searchConditions(parsed.terms, now, params, options.searchIndex ?? false);
+    if (search.match !== null) index = { match: search.match, alone: where.length === 0 && search.conditions.length === 1 };
+    where.push(...search.conditions);
   }
-  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params, index };
+}
+
+/**
+ * How a query uses the trigram index: `match`, the parameter holding its MATCH expression (one for every positive term
+ * the index answers), and `alone` when that is the query's only condition, so the index's own count is the number of
+ * matching keys (one index row per key, kept by the triggers of migration 011).
+ */
+export interface SearchIndexUse {
+  match: string;
+  alone: boolean;
+}
+
+/** The condition through which the index narrows the keys; `KeyTables.query` may mark it `+` (see there). */
+export const INDEXED_KEYS = 'k.rowid IN (SELECT rowid FROM key_search WHERE key_search MATCH';
+
+const OVERDUE = `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'now')} AND k.status IN ('active', 'grace')`;
+const dueWithin = (bound: string) => `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', bound)} AND k.status IN ('active', 'grace')`;
+
+/** The searched columns as LIKE reads them, in the order of key_search's columns (migration 011). */
+const LIKE_COLUMNS: Record<'text' | 'vendor' | 'owner', string[]> = {
+  text: ['k.name', 'k.prefix', 'k.key_id', 'b.name', 'b.type', "json_extract(k.details, '$.vendor')", 'k.owner', 'k.environment', 'k.tags', 'k.notes'],
+  vendor: ['b.type', "json_extract(k.details, '$.vendor')"],
+  owner: ['k.owner'],
+};
+
+/** A value as an FTS5 phrase: in double quotes, its own quotes doubled (so no value is ever read as FTS syntax). */
+const phrase = (value: string) => `"${value.replace(/"/g, '""')}"`;
+const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * The search terms as SQL conditions. Substring terms of three characters or more are answered by the trigram index
+ * (one MATCH for all the positive ones, one for all the negated ones); shorter ones cannot be (a trigram is three
+ * characters), nor any term when the file has no index: those fall back to LIKE over the same columns. Both match
+ * ASCII letters in any case; the index also folds the case of other letters (É finds é), LIKE does not.
+ */
+function searchConditions(terms: readonly SearchTerm[], now: Date, params: Record<string, string>, searchIndex: boolean): { conditions: string[]; match: string | null } {
+  const conditions: string[] = [];
+  const matchAll: string[] = [];
+  const matchAny: string[] = [];
+  const param = (value: string) => {
+    const name = `s${Object.keys(params).length}`;
+    params[name] = value;
+    return `@${name}`;
+  };
+  const add = (sql: string, negated: boolean) => conditions.push(negated ? `NOT COALESCE((${sql}), 0)` : `(${sql})`);
+  /**
+   * A substring term: to the index when it can answer it, else LIKE over `columns`. An exact field (`exact`: tag, env)
+   * is always answered by the index, whatever its length: its value is matched between the U+0001 marks around it.
+   */
+  const substring = (value: string, ftsColumn: string | null, columns: string[], negated: boolean, exact?: string) => {
+    if (searchIndex && (exact !== undefined || characters(value) >= 3)) {
+      const match = `${ftsColumn ? `${ftsColumn} : ` : ''}${phrase(exact !== undefined ? `\u0001${value}\u0001` : value)}`;
+      (negated ? matchAny : matchAll).push(match);
+    } else if (exact !== undefined) {
+      add(exact, negated);
+    } else {
+      const pattern = param(likePattern(value));
+      add(columns.map((column) => `${column} LIKE ${pattern} ESCAPE '\\'`).join(' OR '), negated);
+    }
+  };
+  for (const term of terms) {
+    switch (term.kind) {
+      case 'text':
+        substring(term.value, null, LIKE_COLUMNS.text, term.negated);
+        break;
+      case 'overdue':
+        add(OVERDUE, term.negated);
+        break;
+      case 'due': {
+        const bound = `due${Object.keys(params).length}`;
+        Object.assign(params, boundParams(bound, endOfWindow(now, term.withinDays)));
+        add(dueWithin(bound), term.negated);
+        break;
+      }
+      case 'field':
+        switch (term.field) {
+          case 'vendor':
+            substring(term.value, 'vendor', LIKE_COLUMNS.vendor, term.negated);
+            break;
+          case 'owner':
+            substring(term.value, 'owner', LIKE_COLUMNS.owner, term.negated);
+            break;
+          case 'backend':
+            // Backend names are lower case (BACKEND_NAME_PATTERN): compared exactly, through the backends' unique index.
+            add(`b.name = ${param(term.value.toLowerCase())}`, term.negated);
+            break;
+          case 'status':
+            add(`${EFFECTIVE_STATUS} = ${param(term.value)}`, term.negated);
+            break;
+          case 'env':
+            substring(term.value, 'environment', [], term.negated, `k.environment = ${param(term.value)} COLLATE NOCASE`);
+            break;
+          case 'tag':
+            substring(term.value, 'tags', [], term.negated, `EXISTS (SELECT 1 FROM json_each(k.tags) WHERE value = ${param(term.value)} COLLATE NOCASE)`);
+            break;
+        }
+        break;
+    }
+  }
+  let match: string | null = null;
+  if (matchAll.length) {
+    match = param(matchAll.join(' AND '));
+    conditions.unshift(`${INDEXED_KEYS} ${match})`);
+  }
+  if (matchAny.length) conditions.push(`k.rowid NOT IN (SELECT rowid FROM key_search WHERE key_search MATCH ${param(matchAny.join(' OR '))})`);
+  return { conditions, match: match === null ? null : match.slice(1) };
 }
 
 /** What each sortable column sorts by, and whether it can be empty. Status sorts by urgency, not by spelling. */

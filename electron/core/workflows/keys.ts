@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type {
   ActionAvailability,
+  BackendType,
   InventoryFacets,
   InventoryPage,
   InventoryQuery,
@@ -16,6 +17,7 @@ import type {
   KeyDescriptionChange,
   KeyFact,
   KeyFilter,
+  KeySelection,
   RevokeResult,
   TestResult,
 } from '../../../shared/domain.js';
@@ -52,12 +54,51 @@ export interface ManualKeyInput {
   test?: { url: string; header: string; valueTemplate: string; expectStatus: number; allowPrivateNetwork?: boolean } | null;
 }
 
+/** Keys written per transaction by a bulk change. */
+const BULK_BATCH = 500;
+
 export class KeyWorkflows {
   constructor(private readonly ctx: EngineContext) {}
 
-  listKeys(filter: KeyFilter = {}): Key[] {
+  listKeys(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean } = {}): Key[] {
     if (filter.backend !== undefined) this.ctx.store.backends.require(filter.backend);
     return this.ctx.store.keys.list(filter, this.ctx.now());
+  }
+
+  /**
+   * The keys a console selection names: its references (each must exist), or every key matching its query but those it
+   * excepts. Resolved here, in the engine, so a selection of "every key matching" never crosses as references.
+   */
+  selectedKeys(selection: KeySelection): Key[] {
+    if ('refs' in selection) return [...new Set(selection.refs)].map((ref) => this.getKey(ref));
+    const except = new Set(selection.except);
+    return this.listKeys(selection.query).filter((key) => !except.has(key.ref));
+  }
+
+  /**
+   * One change to many keys (`keys:bulk`): each key is described as `describeKey` describes it, with its own audit
+   * event, and the keys are written in one transaction per batch of BULK_BATCH (a batch commits whole, and a long run
+   * does not hold the write lock for all of it). The change is checked once, before any key: a tag that is not one word
+   * refuses the whole action.
+   */
+  describeKeys(keys: readonly Key[], change: KeyDescriptionChange, outcome: (key: Key, result: 'ok' | 'unchanged', detail: string | null) => void): void {
+    applyDescriptionChange(NO_DESCRIPTION, change);
+    for (let start = 0; start < keys.length; start += BULK_BATCH) {
+      this.ctx.store.transaction(() => {
+        for (const key of keys.slice(start, start + BULK_BATCH)) {
+          const row = this.ctx.store.backends.require(key.backend);
+          const before = descriptionOf(key);
+          const after = applyDescriptionChange(before, change);
+          const changed = describeDescriptionChange(before, after);
+          if (changed === null) {
+            outcome(key, 'unchanged', null);
+            continue;
+          }
+          this.ctx.store.keys.describe(row.id, key.id, after, this.ctx.auditEntry('key.describe', row.name, key.ref, 'ok', changed));
+          outcome(key, 'ok', changed);
+        }
+      });
+    }
   }
 
   /** One page of the inventory for the console: filtered, sorted and paged by the store. */

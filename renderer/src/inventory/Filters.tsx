@@ -5,6 +5,8 @@ import { STATUS_LABEL, STATUS_ORDER, VENDOR_LABEL } from './labels.js';
 import type { BackendType } from '../../../shared/domain.js';
 import { saveTextFile } from '../lib/save-file.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
+import { SearchHelpDialog } from './SearchHelp.js';
+import './bulk.css';
 
 function FilterButton({
   pressed,
@@ -39,6 +41,8 @@ export function Filters() {
   const facets = useInventory((state) => state.facets);
   const filters = useInventory((state) => state.filters);
   const searchInput = useInventory((state) => state.searchInput);
+  const searchError = useInventory((state) => state.searchError);
+  const [help, setHelp] = useState(false);
   const setSearchInput = useInventory((state) => state.setSearchInput);
   const setFilter = useInventory((state) => state.setFilter);
   const clearFilters = useInventory((state) => state.clearFilters);
@@ -59,8 +63,29 @@ export function Filters() {
       <div id="filters-body" className="filters-body">
         <div className="search">
           <label htmlFor="search">Search keys</label>
-          <input id="search" type="search" placeholder="Name, prefix or ID" value={searchInput} onChange={(event) => setSearchInput(event.target.value)} autoComplete="off" spellCheck={false} />
+          <div className="search-row">
+            <input
+              id="search"
+              type="search"
+              placeholder="e.g. stripe tag:prod"
+              value={searchInput}
+              onChange={(event) => setSearchInput(event.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              aria-invalid={searchError !== null}
+              aria-describedby={searchError ? 'search-error' : undefined}
+            />
+            <button type="button" className="button icon search-help-button" onClick={() => setHelp(true)} aria-label="Search syntax" title="Search syntax">
+              ?
+            </button>
+          </div>
+          {searchError && (
+            <p id="search-error" className="search-error error-text" role="alert">
+              <IsolatedText text={searchError} />
+            </p>
+          )}
         </div>
+        {help && <SearchHelpDialog onClose={() => setHelp(false)} />}
 
         {facets?.total !== 0 && (
           <>

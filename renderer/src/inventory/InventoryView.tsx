@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { RotationWizard } from '../rotation/RotationWizard.js';
 import { useInventory, useRotation, useRotationStore } from '../state/context.js';
+import { BulkBar } from './BulkBar.js';
 import { Filters } from './Filters.js';
 import { Header } from './Header.js';
 import { KeyDetail } from './KeyDetail.js';
@@ -27,6 +28,7 @@ export function InventoryView() {
       <Header />
       <Filters />
       <main className="main" aria-label="Keys">
+        <BulkBar />
         <KeyTable />
       </main>
       {/* The rotation wizard takes the detail panel while it is open; closing it keeps the rotation (the engine's journal). */}

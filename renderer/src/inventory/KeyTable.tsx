@@ -53,11 +53,26 @@ export function DueCell({ keyRow, now }: { keyRow: Key; now: Date }) {
   );
 }
 
-function Cells({ row, now }: { row: Key; now: Date }) {
+function Cells({ row, now, checked, onCheck }: { row: Key; now: Date; checked: boolean; onCheck: (range: boolean) => void }) {
   return (
     <>
       <div role="cell" className="col-name" title={visibleText(row.name)}>
-        <IsolatedText text={row.name} />
+        <input
+          type="checkbox"
+          className="select-box"
+          checked={checked}
+          aria-label={`Select ${visibleText(row.name)} (${visibleText(row.ref)})`}
+          tabIndex={-1}
+          // The box selects; the row around it opens the key. Shift-click ticks the range from the last ticked row.
+          onClick={(event) => {
+            event.stopPropagation();
+            onCheck(event.shiftKey);
+          }}
+          onChange={() => {}}
+        />
+        <span className="name-text">
+          <IsolatedText text={row.name} />
+        </span>
       </div>
       <div role="cell" className="col-backend" title={`${row.backend} (${VENDOR_LABEL[row.backendType]})`}>
         <IsolatedText text={row.backend} /> <span className="muted backend-vendor">{VENDOR_LABEL[row.backendType]}</span>
@@ -127,6 +142,10 @@ export function KeyTable() {
   const selected = useInventory((state) => state.selected);
   const generation = useInventory((state) => state.generation);
   const loadError = useInventory((state) => state.loadError);
+  const selection = useInventory((state) => state.selection);
+  const toggleRow = useInventory((state) => state.toggleRow);
+  const selectAllMatching = useInventory((state) => state.selectAllMatching);
+  const clearSelection = useInventory((state) => state.clearSelection);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const [activeIndex, setActiveIndex] = useState(0);
@@ -177,11 +196,22 @@ export function KeyTable() {
     if (target !== undefined) {
       event.preventDefault();
       moveTo(target);
+    } else if ((event.key === 'a' || event.key === 'A') && (event.ctrlKey || event.metaKey)) {
+      // Ctrl/Cmd-A in the table selects every key matching the search and filters (as a query, not row by row).
+      event.preventDefault();
+      selectAllMatching();
+    } else if (event.key === 'x' && row) {
+      // x ticks the focused row (as in mail clients); Shift-x ticks the range from the last ticked row.
+      event.preventDefault();
+      toggleRow(index, row, event.shiftKey);
     } else if ((event.key === 'Enter' || event.key === ' ') && row) {
       event.preventDefault();
       select(row);
     }
   };
+  const isChecked = (ref: string) => (selection.mode === 'all' ? !selection.except[ref] : Boolean(selection.refs[ref]));
+  const allChecked = selection.mode === 'all' && Object.keys(selection.except).length === 0;
+  const someChecked = selection.mode === 'all' || Object.keys(selection.refs).length > 0;
 
   if (total === 0) return <EmptyState />;
 
@@ -206,6 +236,19 @@ export function KeyTable() {
                     className={column.className}
                     aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : column.sort ? 'none' : undefined}
                   >
+                    {column.className === 'col-name' && (
+                      <input
+                        type="checkbox"
+                        className="select-box"
+                        aria-label={allChecked ? 'Clear the selection' : 'Select every key matching the search and filters'}
+                        title="Select every matching key (Ctrl+A in the table)"
+                        checked={allChecked}
+                        ref={(box) => {
+                          if (box) box.indeterminate = someChecked && !allChecked;
+                        }}
+                        onChange={() => (someChecked ? clearSelection() : selectAllMatching())}
+                      />
+                    )}
                     {column.sort ? (
                       <button type="button" className="sort" onClick={() => column.sort && setSort(column.sort)}>
                         {column.label}
@@ -243,7 +286,7 @@ export function KeyTable() {
                   onFocus={() => setActiveIndex(item.index)}
                 >
                   {row ? (
-                    <Cells row={row} now={now} />
+                    <Cells row={row} now={now} checked={isChecked(row.ref)} onCheck={(range) => toggleRow(item.index, row, range)} />
                   ) : (
                     <div role="cell" className="loading">
                       Loading…

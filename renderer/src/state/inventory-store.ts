@@ -9,8 +9,25 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
-import type { BackendSummary, BackendSyncResult, BackendType, InventoryFacets, InventoryQuery, Key, KeySortField, KeyStatus, SyncProgress, TestResult } from '../../../shared/domain.js';
+import type {
+  BackendSummary,
+  BackendSyncResult,
+  BackendType,
+  BulkChange,
+  BulkKeyResult,
+  BulkReport,
+  InventoryFacets,
+  InventoryQuery,
+  Key,
+  KeySelection,
+  KeySortField,
+  KeyStatus,
+  SyncProgress,
+  TestResult,
+} from '../../../shared/domain.js';
 import { DEFAULT_SETTINGS } from '../../../shared/domain.js';
+import { MAX_SELECTED_REFS } from '../../../shared/rules.js';
+import { parseSearch } from '../../../shared/search-query.js';
 
 export const PAGE_SIZE = 100;
 /**
@@ -63,11 +80,40 @@ export interface DetailState {
   revealError: string | null;
 }
 
+/**
+ * The rows an administrator selected for a bulk action: rows ticked one by one (their references), or every key
+ * matching the current query ("all matching", Ctrl/Cmd-A) but those unticked since. The latter is the query itself, so
+ * selecting 100,000 keys holds no reference in the page; the engine resolves it (`keys:bulk`, `export:inventory`).
+ * A new query (typing, a filter) clears the selection: what is selected is always what the table can show.
+ */
+export type Selection = { mode: 'refs'; refs: Record<string, true>; anchor: number | null } | { mode: 'all'; except: Record<string, true> };
+export const NO_SELECTION: Selection = { mode: 'refs', refs: {}, anchor: null };
+
+/** Tested one after another, a few at a time: each test is a request to the vendor, and vendors limit their rate. */
+export const BULK_TEST_CONCURRENCY = 3;
+/** The most keys one bulk Test asks the vendors about. */
+export const MAX_BULK_TEST = 500;
+
+export interface BulkState {
+  running: boolean;
+  /** What runs or ran, in words ("Tag prod"). */
+  title: string | null;
+  /** Keys done of all, while a test runs. */
+  progress: { done: number; of: number } | null;
+  report: BulkReport | null;
+  error: string | null;
+}
+const NO_BULK: BulkState = { running: false, title: null, progress: null, report: null, error: null };
+
 const NO_DETAIL: DetailState = { testing: false, test: null, testError: null, revealing: false, secret: null, secretHidesAt: null, revealError: null };
 
 export interface InventoryState {
   /** What the search box shows now; `filters.search` follows it after the debounce. */
   searchInput: string;
+  /** Why the search box's text cannot be searched (an unknown field...), shown under it; the table keeps the last search. */
+  searchError: string | null;
+  selection: Selection;
+  bulk: BulkState;
   filters: Filters;
   sort: Sort;
   /** Rows matching the query; null until the first page answers. */
@@ -85,6 +131,20 @@ export interface InventoryState {
 
   init: () => Promise<void>;
   setSearchInput: (text: string) => void;
+  /** Ticks or unticks the row at `index`; with `range`, every cached row from the last ticked one (Shift-click). */
+  toggleRow: (index: number, key: Key, range: boolean) => void;
+  /** Every key matching the query (Ctrl/Cmd-A, or the header's box). */
+  selectAllMatching: () => void;
+  clearSelection: () => void;
+  /** The selection as the engine reads it; null when nothing is selected. */
+  selectionArg: () => KeySelection | null;
+  /** A change to every selected key through `keys:bulk`; the report goes to `bulk`. */
+  bulkChange: (title: string, change: BulkChange) => Promise<void>;
+  /** Tests every selected key (at most MAX_BULK_TEST), a few at a time; each key's answer goes to the report. */
+  bulkTest: () => Promise<void>;
+  /** The selected keys as CSV or JSON (the export's fields, never a secret), handed to `save`. */
+  exportSelection: (format: 'csv' | 'json', save: (file: { name: string; content: string; type: string }) => void) => Promise<void>;
+  dismissBulk: () => void;
   setFilter: <F extends Exclude<keyof Filters, 'search'>>(field: F, value: Filters[F]) => void;
   clearFilters: () => void;
   setSort: (field: KeySortField) => void;
@@ -165,7 +225,8 @@ export function createInventoryStore(client: ContractClient, options: { debounce
     /** A new query (or a refresh): drop the cache, and fetch again what the table shows. */
     const restart = async (keepRows: boolean): Promise<void> => {
       requested = new Set();
-      set((state) => ({ generation: state.generation + 1, pages: keepRows ? state.pages : {}, loadError: null }));
+      // A new query (not a refresh of the same one) starts with nothing selected.
+      set((state) => ({ generation: state.generation + 1, pages: keepRows ? state.pages : {}, loadError: null, ...(keepRows ? {} : { selection: NO_SELECTION }) }));
       await get().ensureRange(lastRange[0], lastRange[1]);
     };
 
@@ -178,8 +239,16 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       }
     };
 
+    const selectedCount = (): number => {
+      const { selection, total } = get();
+      return selection.mode === 'refs' ? Object.keys(selection.refs).length : Math.max(0, (total ?? 0) - Object.keys(selection.except).length);
+    };
+
     return {
       searchInput: '',
+      searchError: null,
+      selection: NO_SELECTION,
+      bulk: NO_BULK,
       filters: NO_FILTERS,
       sort: DEFAULT_SORT,
       total: null,
@@ -203,7 +272,14 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       },
 
       setSearchInput(text) {
-        set({ searchInput: text });
+        // Read with the engine's own parser: a search it cannot read is said under the box, and not asked for.
+        const parsed = parseSearch(text);
+        set({ searchInput: text, searchError: parsed.ok ? null : parsed.error });
+        if (!parsed.ok) {
+          if (searchTimer) clearTimeout(searchTimer);
+          searchTimer = null;
+          return;
+        }
         if (searchTimer) clearTimeout(searchTimer);
         searchTimer = null;
         const ask = () => {
@@ -231,7 +307,7 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       clearFilters() {
         if (searchTimer) clearTimeout(searchTimer);
         searchTimer = null;
-        set({ filters: NO_FILTERS, searchInput: '' });
+        set({ filters: NO_FILTERS, searchInput: '', searchError: null });
         void restart(false);
       },
 
@@ -240,6 +316,132 @@ export function createInventoryStore(client: ContractClient, options: { debounce
           sort: state.sort.field === field ? { field, direction: state.sort.direction === 'asc' ? 'desc' : 'asc' } : { field, direction: 'asc' },
         }));
         void restart(false);
+      },
+
+      toggleRow(index, key, range) {
+        set((state) => {
+          const selection = state.selection;
+          if (selection.mode === 'all') {
+            const except = { ...selection.except };
+            if (except[key.ref]) delete except[key.ref];
+            else except[key.ref] = true;
+            return { selection: { mode: 'all', except } };
+          }
+          const refs = { ...selection.refs };
+          const on = !refs[key.ref];
+          const from = range && selection.anchor !== null ? Math.min(selection.anchor, index) : index;
+          const to = range && selection.anchor !== null ? Math.max(selection.anchor, index) : index;
+          for (let at = from; at <= to; at++) {
+            const row = at === index ? key : rowAt(state.pages, at);
+            if (!row) continue;
+            if (on) refs[row.ref] = true;
+            else delete refs[row.ref];
+          }
+          // Beyond what a page sends as references, the rows ticked so far stay, and the rest is refused in words.
+          if (Object.keys(refs).length > MAX_SELECTED_REFS)
+            return { bulk: { ...NO_BULK, error: `Select at most ${MAX_SELECTED_REFS} keys one by one; to act on more, select every key matching a search (Ctrl+A).` } };
+          return { selection: { mode: 'refs', refs, anchor: index } };
+        });
+      },
+
+      selectAllMatching() {
+        if ((get().total ?? 0) > 0) set({ selection: { mode: 'all', except: {} } });
+      },
+
+      clearSelection() {
+        set({ selection: NO_SELECTION });
+      },
+
+      selectionArg() {
+        const { selection, filters, sort } = get();
+        if (selectedCount() === 0) return null;
+        if (selection.mode === 'refs') return { refs: Object.keys(selection.refs) };
+        const { sort: _sort, ...query } = queryOf(filters, sort);
+        return { query, except: Object.keys(selection.except) };
+      },
+
+      async bulkChange(title, change) {
+        const selection = get().selectionArg();
+        if (!selection || get().bulk.running) return;
+        set({ bulk: { ...NO_BULK, running: true, title } });
+        try {
+          const report = await client['keys:bulk'](selection, change);
+          set({ bulk: { ...NO_BULK, title, report } });
+        } catch (error) {
+          set({ bulk: { ...NO_BULK, title, error: messageOf(error) } });
+        }
+      },
+
+      async bulkTest() {
+        const selection = get().selectionArg();
+        if (!selection || get().bulk.running) return;
+        const count = selectedCount();
+        if (count > MAX_BULK_TEST) {
+          set({ bulk: { ...NO_BULK, title: 'Test', error: `Test asks each key's vendor, one request per key: select at most ${MAX_BULK_TEST} keys to test at once (${count} are selected).` } });
+          return;
+        }
+        set({ bulk: { ...NO_BULK, running: true, title: 'Test', progress: { done: 0, of: count } } });
+        try {
+          // The references: ticked rows as they are; "all matching" read from the engine, one page (it is at most 500).
+          let refs: Array<{ ref: string; name: string }>;
+          if ('refs' in selection) {
+            const names = new Map(
+              Object.values(get().pages)
+                .flat()
+                .map((key) => [key.ref, key.name]),
+            );
+            refs = selection.refs.map((ref) => ({ ref, name: names.get(ref) ?? ref }));
+          } else {
+            const except = new Set(selection.except);
+            const page = await client['inventory:query']({ ...selection.query, sort: { field: 'backend', direction: 'asc' }, limit: MAX_BULK_TEST });
+            refs = page.rows.filter((key) => !except.has(key.ref)).map((key) => ({ ref: key.ref, name: key.name }));
+          }
+          const results: BulkKeyResult[] = [];
+          let next = 0;
+          const worker = async () => {
+            while (next < refs.length) {
+              const { ref, name } = refs[next++]!;
+              try {
+                const test = await client['key:test'](ref);
+                results.push({ ref, name, outcome: 'ok', detail: test.ok ? `works (${test.detail})` : `does not work: ${test.detail}` });
+              } catch (error) {
+                results.push({ ref, name, outcome: 'refused', detail: messageOf(error) });
+              }
+              set((state) => ({ bulk: { ...state.bulk, progress: { done: results.length, of: refs.length } } }));
+            }
+          };
+          await Promise.all(Array.from({ length: BULK_TEST_CONCURRENCY }, worker));
+          const refused = results.filter((result) => result.outcome === 'refused');
+          const report: BulkReport = {
+            keys: results.length,
+            ok: results.length - refused.length,
+            unchanged: 0,
+            refused: refused.length,
+            results: [...refused, ...results.filter((result) => result.outcome !== 'refused')],
+            truncated: false,
+          };
+          set({ bulk: { ...NO_BULK, title: 'Test', report } });
+        } catch (error) {
+          set({ bulk: { ...NO_BULK, title: 'Test', error: messageOf(error) } });
+        }
+      },
+
+      async exportSelection(format, save) {
+        const selection = get().selectionArg();
+        if (!selection || get().exporting.running) return;
+        set({ exporting: { running: true, done: null, error: null } });
+        try {
+          const result = await client['export:inventory']({ format, selection });
+          const name = `keywarden-selected-keys-${new Date().toISOString().slice(0, 10)}.${format}`;
+          save({ name, content: result.content, type: format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json' });
+          set({ exporting: { running: false, done: `Exported ${result.keys} selected ${result.keys === 1 ? 'key' : 'keys'} as ${name}`, error: null } });
+        } catch (error) {
+          set({ exporting: { running: false, done: null, error: messageOf(error) } });
+        }
+      },
+
+      dismissBulk() {
+        if (!get().bulk.running) set({ bulk: NO_BULK });
       },
 
       async ensureRange(first, last) {

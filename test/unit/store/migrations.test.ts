@@ -77,6 +77,12 @@ describe('migration 001 on a fresh file', () => {
       'backends',
       'import_sources',
       'key_consumers',
+      // Migration 011's trigram index (FTS5) and the tables FTS5 keeps it in.
+      'key_search',
+      'key_search_config',
+      'key_search_data',
+      'key_search_docsize',
+      'key_search_idx',
       'key_secrets',
       'keys',
       'meta',
@@ -547,6 +553,33 @@ describe('migration 013: the team link', () => {
     expect(store.team.get()).toBeNull();
     expect(store.backends.list().map((b) => b.name)).toEqual(['hand']);
     expect(schemaVersion(openRaw())).toBe(LATEST);
+  });
+});
+
+describe('migration 011: the searched text indexed by trigrams', () => {
+  const now = new Date('2026-06-01T00:00:00.000Z');
+  const refsFor = (store: InventoryStore, search: string) => store.keys.list({ search }, now).map((key) => key.ref);
+
+  it('indexes the keys of a version-8 file; a read-only look before the upgrade finds the same keys without the index', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 8)).toBe(8);
+    db.exec(`
+      INSERT INTO backends (id, name, type, created_at) VALUES (1, 'hand', 'manual', '2026-01-01T00:00:00.000Z'), (2, 'acme', 'commbox', '2026-01-01T00:00:00.000Z');
+      INSERT INTO keys (backend_id, key_id, name, status, details, owner, tags, first_seen_at) VALUES
+        (1, 'k1', 'Payments', 'active', '{"vendor":"Stripe"}', 'Ana Lima', '["prod","pci"]', '2026-01-01T00:00:00.000Z'),
+        (2, 'k2', 'Billing feed', 'active', '{}', NULL, NULL, '2026-01-01T00:00:00.000Z');`);
+    db.close();
+    const searches = ['stripe', 'ana lima', 'tag:pci', 'vendor:commbox', 'feed', 'owner:lima', '-tag:prod', 'xyz'];
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    const before = searches.map((search) => refsFor(readOnly, search));
+    readOnly.close();
+    expect(schemaVersion(openRaw())).toBe(8);
+    const store = openStore();
+    expect(schemaVersion(openRaw())).toBe(LATEST);
+    expect(searches.map((search) => refsFor(store, search))).toEqual(before);
+    expect(before).toEqual([['hand/k1'], ['hand/k1'], ['hand/k1'], ['acme/k2'], ['acme/k2'], ['hand/k1'], ['acme/k2'], []]);
+    // The upgrade filled the index itself: its rows are the keys' rows.
+    expect(openRaw().prepare('SELECT rowid FROM key_search ORDER BY rowid').all()).toEqual(openRaw().prepare('SELECT rowid FROM keys ORDER BY rowid').all());
   });
 });
 

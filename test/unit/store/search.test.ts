@@ -1,0 +1,259 @@
+/**
+ * Search over a real SQLite file: the trigram index (migration 011) answers what a LIKE scan answers, for every form of
+ * the syntax, short terms and other scripts included; and its triggers keep it right through every write of a key's
+ * searched text (a sync, a describe, a manual key's vendor, a delete, a backend removed).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RemoteKey } from '../../../electron/core/backends/backend.js';
+import { keyConditions } from '../../../electron/core/store/key-rows.js';
+import { openSqlite } from '../../../electron/core/store/sqlite.js';
+import { InventoryStore } from '../../../electron/core/store/store.js';
+
+const NOW = new Date('2026-06-15T12:00:00.000Z');
+const DAY_MS = 86_400_000;
+const inDays = (days: number) => new Date(NOW.getTime() + days * DAY_MS).toISOString();
+const synced = { syncStartedAt: NOW.toISOString(), syncedAt: NOW.toISOString(), rotateEveryDays: null };
+
+let folder: string;
+let store: InventoryStore;
+
+beforeEach(() => {
+  folder = mkdtempSync(join(tmpdir(), 'keywarden-search-'));
+  store = InventoryStore.open(join(folder, 'keywarden.db'));
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+function addBackend(name: string, type: 'commbox' | 'nitrobox' | 'manual'): number {
+  return store.backends.insert({ name, type, url: type === 'manual' ? null : 'https://api.example.com', settings: {}, rotateEveryDays: null, createdAt: NOW.toISOString() }, null).id;
+}
+
+function key(id: string, fields: Partial<RemoteKey> = {}): RemoteKey {
+  return { id, name: id, prefix: null, status: 'active', createdAt: inDays(-100), expiresAt: null, graceEndsAt: null, lastUsedAt: null, ...fields };
+}
+
+const event = (ref: string) => ({ at: NOW.toISOString(), osUser: 'ana', action: 'key.describe', backend: ref.split('/')[0]!, ref, outcome: 'ok' as const, detail: null });
+
+function refs(search: string, on: InventoryStore = store): string[] {
+  return on.keys.list({ search }, NOW).map((row) => row.ref);
+}
+
+/** Words of several scripts and cases, so the generated names, owners and notes are not all ASCII. */
+const WORDS = ['payments', 'Billing', 'café', 'Łódź', '東京', 'партнёр', 'ingest', 'stripe', 'ÉTÉ', 'x', 'ab', 'shop-eu', '50%_off', 'naïve'];
+const PEOPLE = ['Ana Lima', 'bruno', 'Chen Wei', 'Dara', 'Émile', null];
+const TAGS = [['prod'], ['prod', 'pci'], ['staging'], [], ['Prod-EU'], ['測試']];
+const ENVS = ['prod', 'staging', 'dev', null, 'EU'];
+
+/** A generated inventory of 240 keys over three backends, with descriptions. */
+function generate(): void {
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  const backends = [addBackend('acme', 'commbox'), addBackend('nb', 'nitrobox'), addBackend('hand', 'manual')];
+  for (const [position, backendId] of backends.entries()) {
+    const keys = Array.from({ length: 80 }, (_, index) =>
+      key(`k${position}-${index}`, {
+        name: `${pick(WORDS)} ${pick(WORDS)} ${index}`,
+        prefix: next() < 0.5 ? `pk_${pick(WORDS).slice(0, 3)}` : null,
+        status: pick(['active', 'active', 'grace', 'revoked', 'expired'] as const),
+        expiresAt: next() < 0.6 ? inDays(Math.floor(next() * 90) - 20) : null,
+        details: position === 2 ? { vendor: pick(['Stripe', 'Twilio', 'Mailgun', null]) } : {},
+      }),
+    );
+    store.keys.replaceInventory(backendId, keys, synced);
+    for (const remote of keys) {
+      const tags = pick(TAGS);
+      store.keys.describe(backendId, remote.id, { owner: pick(PEOPLE), environment: pick(ENVS), tags, notes: next() < 0.3 ? `rotate with ${pick(WORDS)}` : null }, event(`x/${remote.id}`));
+    }
+  }
+}
+
+/** The same file without the index: a copy whose searches fall back to LIKE (as a file older than migration 011). */
+async function withoutIndex(): Promise<InventoryStore> {
+  const copy = join(folder, 'like.db');
+  await store.backup(copy);
+  const db = openSqlite(copy);
+  db.exec('DROP TABLE key_search');
+  db.close();
+  return InventoryStore.open(copy, { readOnly: true });
+}
+
+const keyConditionsFor = (search: string) => keyConditions({ search }, NOW, { searchIndex: true });
+
+const SEARCHES = [
+  // free text: long (the index), short (LIKE), other scripts in their own case, LIKE wildcards taken literally
+  'payments',
+  'PAYMENTS',
+  'pay',
+  'pa',
+  'p',
+  'café',
+  'Łódź',
+  '東京',
+  '東',
+  'партнёр',
+  'naïve',
+  '50%_',
+  '%',
+  '_off',
+  'shop-eu',
+  'k1-1',
+  'ana lima',
+  '"Ana Lima"',
+  'lima',
+  'emile',
+  'Émile',
+  'stripe',
+  'twilio',
+  'commbox',
+  'nitro',
+  'hand',
+  'acme',
+  'rotate with',
+  // fields
+  'vendor:commbox',
+  'vendor:stripe',
+  'vendor:man',
+  'backend:acme',
+  'backend:ACME',
+  'backend:ac',
+  'status:grace',
+  'status:expired',
+  'owner:ana',
+  'owner:"Chen Wei"',
+  'owner:da',
+  'tag:prod',
+  'tag:PROD',
+  'tag:pci',
+  'tag:pr',
+  'tag:測試',
+  'env:prod',
+  'env:eu',
+  'env:st',
+  // due, negation, combinations
+  'due<30',
+  'due<0',
+  'overdue',
+  '-overdue',
+  '-tag:prod',
+  '-stripe',
+  '-pa',
+  'tag:prod -tag:pci',
+  'payments tag:prod owner:ana',
+  'café -env:prod',
+  'status:active due<30 -vendor:nitrobox',
+  '-owner:lima -"Billing"',
+];
+
+describe('search with the trigram index', () => {
+  it('finds exactly what a LIKE scan finds, for every form of the syntax, short terms and other scripts included', async () => {
+    generate();
+    const like = await withoutIndex();
+    try {
+      for (const search of SEARCHES) expect({ search, refs: refs(search) }).toEqual({ search, refs: refs(search, like) });
+      // Not vacuous: most searches find some keys and leave others out.
+      const sizes = SEARCHES.map((search) => refs(search).length);
+      expect(sizes.filter((size) => size > 0 && size < 240).length).toBeGreaterThan(SEARCHES.length * 0.75);
+    } finally {
+      like.close();
+    }
+  });
+
+  it('pages and counts as LIKE does, when the index names few keys and when it names many (the page then walks the order)', async () => {
+    const acme = addBackend('acme', 'commbox');
+    // 1,300 keys name "payments": more than the index hands to SQLite to sort (WALK_ORDER_ABOVE in keys.ts).
+    const keys = Array.from({ length: 1500 }, (_, index) =>
+      key(`k${index}`, { name: `${index % 13 === 0 ? 'Billing' : 'Payments'} ${index % 7}`, expiresAt: index % 3 ? inDays((index * 37) % 400) : null }),
+    );
+    store.keys.replaceInventory(acme, keys, synced);
+    const like = await withoutIndex();
+    try {
+      for (const search of ['payments', 'billing', 'payments 3', 'tag:x', '-billing']) {
+        for (const sort of [undefined, { field: 'name', direction: 'desc' }, { field: 'status', direction: 'asc' }] as const) {
+          for (const offset of [0, 1200]) {
+            const query = { search, offset, limit: 100, ...(sort ? { sort } : {}) };
+            const page = (on: InventoryStore) => {
+              const answer = on.keys.query(query, NOW);
+              return { total: answer.total, refs: answer.rows.map((row) => row.ref) };
+            };
+            expect({ query, ...page(store) }).toEqual({ query, ...page(like) });
+          }
+        }
+      }
+      expect(store.keys.query({ search: 'payments', limit: 1 }, NOW).total).toBe(1384);
+    } finally {
+      like.close();
+    }
+  });
+
+  it('answers through the index: a term of three characters or more never scans the keys with LIKE', () => {
+    generate();
+    const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
+    try {
+      const plan = (search: string) => {
+        const { where, params } = keyConditionsFor(search);
+        return (db.prepare(`EXPLAIN QUERY PLAN SELECT k.key_id FROM keys k JOIN backends b ON b.id = k.backend_id ${where}`).all(params as never) as Array<{ detail: string }>)
+          .map((row) => row.detail)
+          .join('\n');
+      };
+      expect(plan('payments')).toMatch(/VIRTUAL TABLE INDEX/);
+      expect(plan('owner:lima')).toMatch(/VIRTUAL TABLE INDEX/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('folds the case of letters beyond ASCII (É finds é) where LIKE cannot', () => {
+    const hand = addBackend('hand', 'manual');
+    store.keys.replaceInventory(hand, [key('k1', { name: 'Été sale' })], synced);
+    expect(refs('été')).toEqual(['hand/k1']);
+  });
+
+  it('refuses a search it cannot read, in words', () => {
+    expect(() => refs('colour:red')).toThrow('search: "colour:" is not a search field');
+  });
+});
+
+describe('the index follows every write of a key', () => {
+  it('a sync adds, changes and removes keys; a describe changes their owner and tags; a delete and a removed backend take them out', () => {
+    const hand = addBackend('hand', 'manual');
+    const acme = addBackend('acme', 'commbox');
+    store.keys.replaceInventory(acme, [key('k1', { name: 'Payments prod' }), key('k2', { name: 'Billing' })], synced);
+    expect(refs('payments')).toEqual(['acme/k1']);
+    // A resync renames k1 and drops k2.
+    store.keys.replaceInventory(acme, [key('k1', { name: 'Ledger prod' })], { ...synced, syncStartedAt: new Date(Date.now() + DAY_MS).toISOString() });
+    expect(refs('payments')).toEqual([]);
+    expect(refs('ledger')).toEqual(['acme/k1']);
+    expect(refs('billing')).toEqual([]);
+    // A test or a status change leaves the text as it is.
+    store.keys.recordTest(acme, 'k1', NOW.toISOString(), true);
+    store.keys.setStatus(acme, 'k1', 'grace');
+    expect(refs('ledger')).toEqual(['acme/k1']);
+    store.keys.describe(acme, 'k1', { owner: 'Ana Lima', environment: 'staging', tags: ['pci', 'prod'], notes: 'ask finance' }, event('acme/k1'));
+    expect([refs('owner:lima'), refs('tag:pci'), refs('env:staging'), refs('finance')]).toEqual([['acme/k1'], ['acme/k1'], ['acme/k1'], ['acme/k1']]);
+    store.keys.describe(acme, 'k1', { owner: 'Bruno', environment: null, tags: ['prod'], notes: null }, event('acme/k1'));
+    expect([refs('owner:lima'), refs('owner:bruno'), refs('tag:pci'), refs('env:staging'), refs('finance')]).toEqual([[], ['acme/k1'], [], [], []]);
+    // A manual key's own vendor is searched as the vendor.
+    store.keys.upsert(hand, key('s1', { name: 'Checkout', details: { vendor: 'Stripe' } }), null, null);
+    expect([refs('stripe'), refs('vendor:stripe')]).toEqual([['hand/s1'], ['hand/s1']]);
+    store.keys.upsert(hand, key('s1', { name: 'Checkout', details: { vendor: 'Adyen' } }), null, null);
+    expect([refs('stripe'), refs('vendor:adyen')]).toEqual([[], ['hand/s1']]);
+    store.keys.delete(hand, 's1');
+    expect(refs('checkout')).toEqual([]);
+    store.backends.delete(acme);
+    expect(refs('ledger')).toEqual([]);
+    // Nothing is left in the index for keys that are gone.
+    const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
+    try {
+      expect(db.prepare('SELECT COUNT(*) AS n FROM key_search').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+});
