@@ -98,6 +98,11 @@ export const OWNED_PACKAGES = [
     owner: 'electron/core/backends/http.ts',
     fix: 'Use the HttpClient from backends/http.ts (createHttpClient).',
   },
+  {
+    name: 'nodemailer',
+    owner: 'electron/core/alerts/mailer.ts',
+    fix: 'Use the Mailer interface from alerts/mailer.ts (createSmtpMailer).',
+  },
 ];
 
 /** JavaScript files: ESLint's recommended rules plus the type-aware ones that need no annotations. */

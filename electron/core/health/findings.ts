@@ -6,6 +6,7 @@
  * Due dates come from the pipeline gate (../reminders/gate.ts): a key `keywarden check` fails is a key Health lists
  * as overdue or due, never a second reading of the same dates.
  */
+import type { AlertChannel } from '../../../shared/alerts.js';
 import type { BackendSummary, Key } from '../../../shared/domain.js';
 import type { Rotation, RotationGraceWarning } from '../../../shared/rotation.js';
 import { calendarDaysBetween, dayNumberCounter, dayNumberDate, localDate, localDayNumber } from '../dates.js';
@@ -28,6 +29,8 @@ export interface HealthInput {
   shownOnceBackends: ReadonlySet<string>;
   rotations: readonly Rotation[];
   graceWarnings: readonly RotationGraceWarning[];
+  /** The alert channels (`alerts list`): a failing one is a finding. Absent: none. */
+  alertChannels?: readonly Pick<AlertChannel, 'name' | 'type' | 'failing' | 'failures' | 'lastError' | 'pending' | 'nextAttemptAt'>[];
   now: Date;
   options?: Partial<HealthOptions>;
 }
@@ -58,6 +61,12 @@ const CATEGORIES: Record<FindingCategory, CategoryText> = {
     title: 'Last test failed',
     why: 'The key did not work when last tested: whatever uses it may be failing now.',
     action: 'Test it again; if it still fails, rotate it or find out why the vendor refuses it.',
+  },
+  'alert-channel-failing': {
+    severity: 'high',
+    title: 'Alert channel failing',
+    why: 'Reminders meant for a team channel or a mailbox are not arriving: the last attempt failed, and alerts wait for a retry.',
+    action: 'Run "keywarden alerts test NAME" and read its answer: a receiver down, a URL or password changed, or a server refusing; "keywarden alerts list" shows what waits.',
   },
   'backend-failing': {
     severity: 'high',
@@ -172,6 +181,19 @@ export function computeHealth(input: HealthInput): HealthReport {
     }
   }
 
+  for (const channel of input.alertChannels ?? []) {
+    if (!channel.failing) continue;
+    const waiting = channel.pending > 0 ? `; ${channel.pending} alert${channel.pending === 1 ? '' : 's'} waiting${channel.nextAttemptAt ? `, next try ${channel.nextAttemptAt}` : ''}` : '';
+    const failures = channel.failures > 1 ? ` (${channel.failures} failures in a row)` : '';
+    add('alert-channel-failing', {
+      ref: null,
+      backend: channel.name,
+      name: channel.name,
+      detail: `${channel.type}: ${channel.lastError ?? 'failing'}${failures}${waiting}`,
+      what: 'alert-channel',
+    });
+  }
+
   for (const rotation of input.rotations) {
     if (rotation.state === 'done' || rotation.state === 'running') continue;
     const key = keyOf(rotation.ref);
@@ -196,7 +218,7 @@ export function computeHealth(input: HealthInput): HealthReport {
   findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
   const counts: Record<FindingSeverity, number> = { critical: 0, high: 0, warning: 0, info: 0 };
   for (const finding of findings) counts[finding.severity] += finding.count;
-  return { checkedAt: now.toISOString(), findings, counts, keysChecked: gate.counts.checked };
+  return { checkedAt: now.toISOString(), findings, counts, keysChecked: gate.counts.checked, leadDays: options.leadDays };
 }
 
 /** Whether a later rotation of the same key finished: the abandoned one no longer matters. */

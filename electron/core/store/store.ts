@@ -7,11 +7,13 @@
  * - `audit` (`audit.ts`): the hash-chained audit trail;
  * - `reminders` (`reminders.ts`): reminders notified, snoozes;
  * - `meta` (`meta.ts`): named records (settings, the window's place, the vault's records);
- * - `rotations` (`rotations.ts`): the rotation journal.
+ * - `rotations` (`rotations.ts`): the rotation journal;
+ * - `alerts` (`alerts.ts`): alert channels, their sealed secrets, and each alert claimed, sent or waiting for a retry.
  *
  * All share one connection and one transaction helper (`connection.ts`): `transaction` around calls to several parts
  * commits them together. This class itself only opens, checks, migrates, backs up and closes the file.
  */
+import { AlertTables } from './alerts.js';
 import { AuditLog } from './audit.js';
 import { BackendTable } from './backends.js';
 import { StoreConnection } from './connection.js';
@@ -25,6 +27,7 @@ import { RotationTables } from './rotations.js';
 import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
 
 export type { AuditEntry } from './audit.js';
+export type { AlertChannelRow, DeliveryKey, DeliveryRow } from './alerts.js';
 export type { BackendRow, NewBackend } from './backends.js';
 export type { KeyRecord } from './keys.js';
 
@@ -47,6 +50,8 @@ export class InventoryStore {
   readonly meta: MetaRecords;
   /** The rotation journal's tables (`rotations.ts`): its writes join this store's transactions. */
   readonly rotations: RotationTables;
+  /** Alert channels and their deliveries (`alerts.ts`, migration 010). */
+  readonly alerts: AlertTables;
   private readonly conn: StoreConnection;
 
   private constructor(private readonly db: SqlDatabase) {
@@ -57,6 +62,7 @@ export class InventoryStore {
     this.keys = new KeyTables(this.conn, this.backends, this.audit);
     this.reminders = new ReminderState(this.conn);
     this.rotations = new RotationTables(db, this.conn.guard);
+    this.alerts = new AlertTables(this.conn);
   }
 
   static open(path: string, options: StoreOpenOptions = {}): InventoryStore {

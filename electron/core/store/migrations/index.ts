@@ -13,6 +13,7 @@ import { migration004ReminderSnoozes } from './004-reminder-snoozes.js';
 import { migration005RotationJournal } from './005-rotation-journal.js';
 import { migration006AuditHashChain } from './006-audit-hash-chain.js';
 import { migration007RedactVendorText } from './007-redact-vendor-text.js';
+import { migration010AlertChannels } from './010-alert-channels.js';
 
 export interface Migration {
   version: number;
@@ -39,6 +40,8 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005RotationJournal,
   migration006AuditHashChain,
   migration007RedactVendorText,
+  // 008 and 009 belong to other branches; the runner applies every migration above the file's version, in order.
+  migration010AlertChannels,
 ];
 
 export function schemaVersion(db: SqlDatabase): number {
