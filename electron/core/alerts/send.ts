@@ -54,12 +54,14 @@ export async function sendAlert(options: SendOptions): Promise<SendOutcome> {
   try {
     return await send(options);
   } catch (error) {
-    const typed = toKeywardenError(error);
+    // A mail server's or a socket's own words (not a KeywardenError) are kept as they are, with the secrets taken out.
+    const typed = error instanceof KeywardenError ? error : toKeywardenError(error, 'the channel could not be reached');
+    const own = error instanceof Error && !(error instanceof KeywardenError) ? `${options.config.type === 'email' ? 'SMTP: ' : ''}${error.message}` : null;
     // A POST whose answer was lost may have arrived: said so, in the alert's words, not a vendor change's.
     const message =
       typed.code === 'outcome_unknown'
         ? `alert channel "${options.name}": the answer was lost after the alert was sent; it may have arrived (a retry carries the same id)`
-        : (typed.message || typed.code).replace(': cannot reach the backend (', ': cannot connect (');
+        : (own ?? (typed.message || typed.code)).replace(': cannot reach the backend (', ': cannot connect (');
     return { ok: false, error: redactVendorText(message, secrets), retryAfterMs: null };
   }
 }
