@@ -62,7 +62,7 @@ function fakeEngine(count: number, settingsFail = false) {
           return [];
         case 'settings:get':
           if (settingsFail) throw new Error('settings unavailable');
-          return { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 12, lockAfterIdleMinutes: 15 };
+          return { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 12, lockAfterIdleMinutes: 15, reminderLeadDays: [30, 7, 1] };
         case 'key:reveal':
           return 'revealed-secret';
         case 'sync:run':

@@ -73,6 +73,8 @@ describe('migration 001 on a fresh file', () => {
     openStore().close();
     const db = openRaw();
     expect(tableNames(db)).toEqual([
+      'alert_channels',
+      'alert_deliveries',
       'audit',
       'backends',
       'key_consumers',
@@ -87,7 +89,8 @@ describe('migration 001 on a fresh file', () => {
     ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(7);
+    // 008 and 009 belong to other branches: this one's latest is 010, and the runner applies whatever is above a file's version.
+    expect(LATEST).toBe(10);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -559,5 +562,32 @@ describe('CHECK constraints', () => {
 
   it('reject an unknown audit outcome', () => {
     expect(() => db.exec("INSERT INTO audit (at, os_user, action, outcome) VALUES ('now', 'me', 'sync', 'maybe')")).toThrow(/CHECK constraint/);
+  });
+});
+
+describe('migration 010: alert channels', () => {
+  it('upgrades a version-7 file across the gap left for 008 and 009; a read-only copy before it has no channels', () => {
+    const raw = openRaw();
+    expect(migrate(raw, MIGRATIONS, 7)).toBe(7);
+    raw.close();
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(readOnly.alerts.listChannels()).toEqual([]);
+    expect(readOnly.alerts.countSecrets()).toBe(0);
+    readOnly.close();
+
+    const store = openStore();
+    const channel = store.alerts.insertChannel({ name: 'ops', type: 'webhook', config: { url: 'https://alerts.example.com/hook' }, createdAt: '2026-01-01T00:00:00.000Z' }, null);
+    const key = { channelId: channel.id, ref: 'hand/k', kind: 'expiry', dueAt: '2026-02-01', stage: '7' };
+    const claim = { owner: 'one', until: '2026-01-01T00:10:00.000Z', at: '2026-01-01T00:00:00.000Z' };
+    // One row per (channel, key, due date, stage): a second claim of the same alert loses.
+    expect(store.alerts.claimNew(key, claim)).toBe(true);
+    expect(store.alerts.claimNew(key, { ...claim, owner: 'two' })).toBe(false);
+    // Only the claim's holder records the outcome.
+    expect(store.alerts.markSent(key, 'two', claim.at)).toBe(false);
+    expect(store.alerts.markSent(key, 'one', claim.at)).toBe(true);
+    expect(store.alerts.counts(channel.id)).toEqual({ sent: 1, pending: 0, nextAttemptAt: null });
+    store.close();
+    expect(schemaVersion(openRaw())).toBe(10);
   });
 });
