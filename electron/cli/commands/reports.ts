@@ -8,9 +8,10 @@ import type { CommandRun } from '../main.js';
 export const EXIT_AUDIT_CHAIN_BROKEN = 5;
 
 export const reminders: CommandRun = async ({ values, out, engine }) => {
+  const within = parseWholeNumber(values.within as string | undefined, '--within', 0, 36_500);
   const core = await engine();
   // Default: the largest reminder lead time (30 days unless the setting says otherwise).
-  const withinDays = parseWholeNumber(values.within as string | undefined, '--within', 0, 36_500) ?? Math.max(...core.reminderLeadDays());
+  const withinDays = within ?? Math.max(...core.reminderLeadDays());
   const list = core.reminders({ withinDays });
   // Grace periods ending while a rotation still waits for consumers: said on stderr, the JSON stays the list of reminders.
   for (const warning of await core.rotationGraceWarnings(Math.min(withinDays, 7))) {
