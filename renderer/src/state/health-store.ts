@@ -57,10 +57,13 @@ export function orderFindings(findings: readonly Finding[]): Finding[] {
     .map(({ finding }) => finding);
 }
 
-/** "1 key", "120 keys", "2 backends", "3 keys and 1 backend": what a finding concerns, counted. */
-export function subjectsInWords(subjects: readonly Pick<FindingSubject, 'ref'>[]): string {
+/** "1 key", "120 keys", "2 backends", "3 keys and 1 backend", "1 alert channel": what a finding concerns, counted. */
+export function subjectsInWords(subjects: readonly Pick<FindingSubject, 'ref' | 'what'>[]): string {
   const keys = subjects.filter((subject) => subject.ref !== null).length;
-  const backends = subjects.length - keys;
-  const parts = [keys > 0 ? plural(keys, 'key') : null, backends > 0 ? plural(backends, 'backend') : null].filter((part): part is string => part !== null);
+  const channels = subjects.filter((subject) => subject.what === 'alert-channel').length;
+  const backends = subjects.length - keys - channels;
+  const parts = [keys > 0 ? plural(keys, 'key') : null, backends > 0 ? plural(backends, 'backend') : null, channels > 0 ? plural(channels, 'alert channel') : null].filter(
+    (part): part is string => part !== null,
+  );
   return parts.length ? parts.join(' and ') : 'nothing';
 }
