@@ -7,6 +7,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { AlertPayload } from '../../../shared/alerts.js';
 import type { ReminderThreshold } from '../../../shared/domain.js';
+import { localDate } from '../dates.js';
 import { REMINDER_KIND_WORDS } from '../reminders/reminders.js';
 import { visible } from '../text.js';
 
@@ -41,9 +42,9 @@ export function whenWords(payload: Pick<AlertPayload, 'daysLeft' | 'stage'>): st
   return `in ${days} day${days === 1 ? '' : 's'}`;
 }
 
-/** The calendar day of the due date as people read it: `2026-12-07` (a day stays that day; an instant is read in UTC). */
+/** The calendar day of the due date as the CLI and the console show it: a day stays that day, an instant is read in the local zone. */
 function dueDay(dueAt: string): string {
-  return dueAt.slice(0, 10);
+  return localDate(dueAt);
 }
 
 /** One line: "Stripe prod expires in 7 days". A key's name is vendor text: shown with control characters escaped. */
