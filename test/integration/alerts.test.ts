@@ -42,7 +42,10 @@ describe('alerts', () => {
   const folderText = () => {
     const files: string[] = [];
     const walk = (folder: string) => {
-      for (const entry of readdirSync(folder, { withFileTypes: true })) entry.isDirectory() ? walk(join(folder, entry.name)) : files.push(join(folder, entry.name));
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(join(folder, entry.name));
+        else files.push(join(folder, entry.name));
+      }
     };
     walk(home);
     return files.map((file) => readFileSync(file).toString('latin1')).join('\n');

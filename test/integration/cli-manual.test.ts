@@ -92,7 +92,13 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
   });
 
   it('shows and changes the shared preferences, refusing values out of range and keeping the others', async () => {
-    expect(ok(await home.run(['settings', '--json'])).json()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, reminderLeadDays: [30, 7, 1] });
+    expect(ok(await home.run(['settings', '--json'])).json()).toEqual({
+      clipboardClearSeconds: 30,
+      backgroundSyncHours: 6,
+      revealHideSeconds: 30,
+      lockAfterIdleMinutes: 15,
+      reminderLeadDays: [30, 7, 1],
+    });
     const changed = ok(await home.run(['settings', 'set', '--clipboard-clear-seconds', '12', '--json'])).json();
     expect(changed).toEqual({ clipboardClearSeconds: 12, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, reminderLeadDays: [30, 7, 1] });
     expect(ok(await home.run(['settings'])).stdout).toMatch(/clipboard-clear-seconds\s+12 s\s+clear a copied secret/);

@@ -286,7 +286,13 @@ describe('the renderer contract', () => {
 
   it('reads and changes the shared preferences', async () => {
     expect(await client['settings:get']()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, reminderLeadDays: [30, 7, 1] });
-    expect(await client['settings:set']({ backgroundSyncHours: 12 })).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 12, revealHideSeconds: 30, lockAfterIdleMinutes: 15, reminderLeadDays: [30, 7, 1] });
+    expect(await client['settings:set']({ backgroundSyncHours: 12 })).toEqual({
+      clipboardClearSeconds: 30,
+      backgroundSyncHours: 12,
+      revealHideSeconds: 30,
+      lockAfterIdleMinutes: 15,
+      reminderLeadDays: [30, 7, 1],
+    });
     expect(await client['settings:get']()).toMatchObject({ backgroundSyncHours: 12 });
   });
 
