@@ -102,7 +102,7 @@ describe('keywarden alerts and notify', () => {
     expect(ok(await run(['settings'])).stdout).toMatch(/^reminder-lead-days\s+60,30,14,7,1 d\s+the tray, notifications and alerts/m);
     const reminders = ok(await run(['reminders'])).stdout;
     expect(reminders).toMatch(/Next quarter/);
-    expect(reminders).toMatch(/\s60d\s/);
+    expect(reminders).toMatch(/Next quarter\s+60d$/m);
 
     ok(await run(['alerts', 'remove', 'team']));
     expect(

@@ -24,14 +24,14 @@ export const reminders: CommandRun = async ({ values, out, engine }) => {
     list.length === 0
       ? `nothing due within ${plural(withinDays, 'day')}`
       : table(
-          ['DUE', 'WHEN', 'KIND', 'STAGE', 'REF', 'NAME'],
+          ['DUE', 'WHEN', 'KIND', 'REF', 'NAME', 'STAGE'],
           list.map((r) => [
             day(r.dueAt),
             dueIn(r.daysLeft, r.threshold === 'overdue'),
             r.kind,
-            r.threshold === null ? '-' : r.threshold === 'overdue' ? 'overdue' : `${r.threshold}d`,
             r.ref,
             r.name,
+            r.threshold === null ? '-' : r.threshold === 'overdue' ? 'overdue' : `${r.threshold}d`,
           ]),
         ),
   );
