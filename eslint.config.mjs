@@ -128,6 +128,11 @@ export const OWNED_PACKAGES = [
     owner: 'electron/core/imports/csv.ts',
     fix: 'Use readCsv from imports/csv.ts.',
   },
+  {
+    name: 'nodemailer',
+    owner: 'electron/core/alerts/mailer.ts',
+    fix: 'Use the Mailer interface from alerts/mailer.ts (createSmtpMailer).',
+  },
 ];
 
 /** JavaScript files: ESLint's recommended rules plus the type-aware ones that need no annotations. */

@@ -8,6 +8,7 @@
  * Names are `domain:verb`; there is no generic "send any channel".
  */
 import { z } from 'zod';
+import { AlertChannel, AlertChannelName, AlertTestResult, NewAlertChannelInput } from './alerts.js';
 import { AuditChainStatus } from './audit.js';
 import {
   AuditEvent,
@@ -188,8 +189,22 @@ export const CONTRACT = {
   },
   'vault:lockstate': { args: z.tuple([]), result: LockState },
   'settings:get': { args: z.tuple([]), result: Settings },
-  /** Changes some preferences; the result is all of them. */
+  /** Changes some preferences (the reminder lead times among them: `reminderLeadDays`); the result is all of them. */
   'settings:set': { args: z.tuple([Settings.partial().strict()]), result: Settings },
+  /**
+   * Alert channels (shared/alerts.ts): where reminders go beyond this machine (a signed webhook, Slack, email), with
+   * their last attempt, failures and waiting alerts. Never a secret: a Slack URL is shown as its host, a password never.
+   */
+  'alerts:list': { args: z.tuple([]), result: z.array(AlertChannel) },
+  /**
+   * Adds a channel: its URL checked by the URL policy of manual key tests (https; this machine or the local network
+   * only with `allowPrivateNetwork`), its secret (signing secret, Slack URL, SMTP login) sealed and never sent back.
+   */
+  'alerts:add': { args: z.tuple([NewAlertChannelInput]), result: AlertChannel },
+  /** Sends the channel a clearly marked test message now; the answer says whether it accepted it. Audited. */
+  'alerts:test': { args: z.tuple([AlertChannelName]), result: AlertTestResult },
+  /** Removes a channel and what it waits to send; what it sent stays in the audit trail. */
+  'alerts:remove': { args: z.tuple([AlertChannelName]), result: z.null() },
   /** The whole inventory as CSV or JSON text for the console to save; domain fields only, never a secret. */
   'export:inventory': {
     /** `selection`: only those keys (the console's "export the selection"); else the whole inventory. */

@@ -6,7 +6,7 @@
  * from the schemas, never written twice. This file imports nothing platform-specific.
  */
 import { z } from 'zod';
-import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, CAPABILITIES, DESCRIPTION_LIMITS, KEY_STATUSES, MAX_POLICY_DAYS, MAX_SELECTED_REFS } from './rules.js';
+import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, CAPABILITIES, DEFAULT_LEAD_DAYS, DESCRIPTION_LIMITS, KEY_STATUSES, leadDaysProblem, MAX_POLICY_DAYS, MAX_SELECTED_REFS } from './rules.js';
 
 export { BACKEND_TYPES, CAPABILITIES, KEY_STATUSES };
 
@@ -125,8 +125,11 @@ export type BackendSummary = z.infer<typeof BackendSummary>;
 export const ReminderKind = z.enum(['expiry', 'rotation', 'grace-end']);
 export type ReminderKind = z.infer<typeof ReminderKind>;
 
-/** The notification step a reminder has reached: 30, 7 or 1 days ahead, or overdue. */
-export const ReminderThreshold = z.union([z.literal(30), z.literal(7), z.literal(1), z.literal('overdue')]);
+/**
+ * The stage a reminder has reached: one of the reminder lead times (the `reminderLeadDays` setting, 30, 7 and 1 days
+ * by default), as its number of days, or overdue.
+ */
+export const ReminderThreshold = z.union([z.number().int().min(1).max(MAX_POLICY_DAYS), z.literal('overdue')]);
 export type ReminderThreshold = z.infer<typeof ReminderThreshold>;
 
 export const Reminder = z.object({
@@ -137,7 +140,7 @@ export const Reminder = z.object({
   dueAt: DayOrInstant,
   /** Calendar days (local time zone) from today to the day of `dueAt`: 0 when due today, negative when that day is past. */
   daysLeft: z.number().int(),
-  /** Null for a reminder listed with a wider `--within` than the largest threshold. */
+  /** Null for a reminder listed with a wider `--within` than the largest lead time. */
   threshold: ReminderThreshold.nullable(),
 });
 export type Reminder = z.infer<typeof Reminder>;
@@ -399,7 +402,8 @@ export const VaultState = z.object({
   keychain: z.enum(['holds-key', 'missing', 'locked', 'unavailable', 'wrong-key']).nullable(),
   keychainDetail: z.string().nullable(),
   passphraseSlot: z.object({ kdf: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int() }).nullable(),
-  sealed: z.object({ keySecrets: z.number().int().nonnegative(), credentials: z.number().int().nonnegative() }),
+  /** What is sealed under the data key: cached key secrets, backend credentials and the alert channels' secrets. */
+  sealed: z.object({ keySecrets: z.number().int().nonnegative(), credentials: z.number().int().nonnegative(), alertSecrets: z.number().int().nonnegative().optional() }),
 });
 export type VaultState = z.infer<typeof VaultState>;
 
@@ -456,8 +460,17 @@ export const Settings = z
      * their creation. Null (the default): no policy.
      */
     maxRotationDays: z.number().int().min(1).max(3_650).nullable(),
+    /**
+     * The reminder lead times, in days before a due date, largest first (a list given in another order is sorted):
+     * each is a stage at which the tray, OS notifications and alerts speak up, and overdue is always one more. The
+     * largest is Health's "due soon" window. Whole days from 1 to 3650, distinct, at most 10 (shared/rules.ts).
+     */
+    reminderLeadDays: z.array(z.number().int()).superRefine((days, context) => {
+      const problem = leadDaysProblem(days);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    }),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null };
+export const DEFAULT_SETTINGS: Settings = { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null, reminderLeadDays: [...DEFAULT_LEAD_DAYS] };

@@ -17,6 +17,7 @@ export const FINDING_CATEGORIES = [
   'grace-not-switched',
   'test-failed',
   'backend-failing',
+  'alert-channel-failing',
   'due-soon',
   'shown-once-not-cached',
   'duplicate-secret',
@@ -31,12 +32,17 @@ export const FINDING_CATEGORIES = [
 export const FindingCategory = z.enum(FINDING_CATEGORIES);
 export type FindingCategory = z.infer<typeof FindingCategory>;
 
-/** One thing a finding concerns: a key (`ref`) or a backend (`ref` null), with what is wrong with it in a few words. */
+/**
+ * One thing a finding concerns: a key (`ref`), a backend (`ref` null), or an alert channel (`what: 'alert-channel'`,
+ * `ref` null, its name in `backend` and `name`), with what is wrong with it in a few words.
+ */
 export const FindingSubject = z.object({
   ref: KeyRef.nullable(),
   backend: BackendName,
   name: z.string(),
   detail: z.string(),
+  /** Set for an alert channel; absent for keys and backends (which `ref` tells apart). */
+  what: z.literal('alert-channel').optional(),
 });
 export type FindingSubject = z.infer<typeof FindingSubject>;
 
@@ -62,11 +68,13 @@ export const HealthReport = z.object({
   /** How many subjects (keys or backends) each severity concerns. */
   counts: z.object({ critical: z.number().int().nonnegative(), high: z.number().int().nonnegative(), warning: z.number().int().nonnegative(), info: z.number().int().nonnegative() }),
   keysChecked: z.number().int().nonnegative(),
+  /** The "due soon" window used, in days: the largest reminder lead time unless asked otherwise. */
+  leadDays: z.number().int().nonnegative().optional(),
 });
 export type HealthReport = z.infer<typeof HealthReport>;
 
 export interface HealthOptions {
-  /** The reminder lead time: due within this many calendar days is "due soon". */
+  /** The reminder lead time: due within this many calendar days is "due soon" (default: the largest of the `reminderLeadDays` setting). */
   leadDays: number;
   /** A key the vendor last saw used this many days ago or more is "unused" (90 by default, as CIS benchmarks use). */
   unusedDays: number;

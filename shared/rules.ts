@@ -30,3 +30,40 @@ export const TAG_PATTERN = /^[^\s,\u0000-\u001f\u007f-\u009f]+$/u;
 export const MAX_SELECTED_REFS = 5_000;
 /** The most per-key lines a bulk action's report carries (refusals first); its counts cover every key. */
 export const MAX_BULK_RESULTS = 1_000;
+
+/**
+ * Reminder lead times (the `reminderLeadDays` setting): how many days before a due date the tray, notifications and
+ * alerts speak up, each a stage of its own, and "overdue" always after them. Whole days 1 to MAX_POLICY_DAYS, distinct,
+ * at most MAX_LEAD_TIMES; kept largest first. CommBox's own advance notice is 30 days, so the default starts there.
+ */
+export const DEFAULT_LEAD_DAYS: readonly number[] = Object.freeze([30, 7, 1]);
+export const MAX_LEAD_TIMES = 10;
+
+/**
+ * Why a list of lead times is not one, in words for the administrator, or null when it is: a zod-free check, so that
+ * the CLI and the engine's reminder scan read the setting without loading a schema library (domain.ts refines the
+ * setting's schema with this same check).
+ */
+export function leadDaysProblem(value: unknown): string | null {
+  if (!Array.isArray(value)) return 'give the lead times as a list of days, e.g. 30,7,1';
+  if (value.length === 0) return 'give at least one lead time, e.g. 30,7,1 (overdue is always a stage of its own)';
+  if (value.length > MAX_LEAD_TIMES) return `give at most ${MAX_LEAD_TIMES} lead times (${value.length} given)`;
+  for (const days of value) {
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_POLICY_DAYS) {
+      return `each lead time is a whole number of days from 1 to ${MAX_POLICY_DAYS} ("${String(days)}" is not)`;
+    }
+  }
+  if (new Set(value).size !== value.length) return `each lead time is given once (${value.join(', ')} repeats one)`;
+  return null;
+}
+
+/** The lead times as Keywarden keeps them: largest first. Call after `leadDaysProblem` said none. */
+export function normaliseLeadDays(value: readonly number[]): number[] {
+  return [...value].sort((a, b) => b - a);
+}
+
+/** Alert channel types and SMTP protections (shared/alerts.ts has their schemas; here for the CLI, free of zod). */
+export const ALERT_CHANNEL_TYPES = ['webhook', 'slack', 'email'] as const;
+export const SMTP_SECURITY = ['starttls', 'tls', 'plain'] as const;
+/** One email address, no display name: what an email channel's sender and recipients are. */
+export const EMAIL_ADDRESS_PATTERN = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;

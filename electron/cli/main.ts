@@ -5,7 +5,8 @@
  * command's code, the engine and everything it needs are imported when that command runs.
  * Exit codes: 0 success, 1 error, 2 sync finished with some backends failed, 3 a shown-once key was
  * created and printed but could not be cached, 4 a rotation is paused (it waits for the administrator), 5 the audit
- * trail's hash chain does not verify (`audit verify`, `export --evidence`).
+ * trail's hash chain does not verify (`audit verify`, `export --evidence`); `notify` exits 2 when some alert was not
+ * delivered (retried on a later run).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { EngineOptions, KeywardenEngine } from '../core/engine.js';
@@ -71,6 +72,7 @@ const checkCommands = () => require('./commands/check.js') as typeof import('./c
 const importCommands = () => require('./commands/import.js') as typeof import('./commands/import.js');
 const backupCommands = () => require('./commands/backup.js') as typeof import('./commands/backup.js');
 const teamCommands = () => require('./commands/team.js') as typeof import('./commands/team.js');
+const alertCommands = () => require('./commands/alerts.js') as typeof import('./commands/alerts.js');
 
 const COMMANDS: Record<string, CommandSpec> = {
   'backend add': {
@@ -297,7 +299,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   reminders: {
     usage: 'reminders [--within DAYS] [--json]',
-    summary: 'keys due for rotation, expiring or leaving their grace period (default: within 30 days)',
+    summary: 'keys due for rotation, expiring or leaving their grace period (default: within the largest reminder lead time, 30 days unless set)',
     options: { within: { type: 'string' } },
     positionals: [0, 0],
     access: 'read',
@@ -387,18 +389,74 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => settingsCommands().showSettings,
   },
   'settings set': {
-    usage: 'settings set [--clipboard-clear-seconds N] [--background-sync-hours N] [--reveal-hide-seconds N] [--lock-after-idle-minutes N] [--max-rotation-days N|none] [--json]',
-    summary: 'change preferences; the others keep their values',
+    usage:
+      'settings set [--clipboard-clear-seconds N] [--background-sync-hours N] [--reveal-hide-seconds N] [--lock-after-idle-minutes N] [--max-rotation-days N|none] [--reminder-lead-days D,D,...] [--json]',
+    summary: 'change preferences; the others keep their values (--reminder-lead-days 60,30,14,7,1: when the tray, notifications and alerts speak up)',
     options: {
       'clipboard-clear-seconds': { type: 'string' },
       'background-sync-hours': { type: 'string' },
       'reveal-hide-seconds': { type: 'string' },
       'lock-after-idle-minutes': { type: 'string' },
       'max-rotation-days': { type: 'string' },
+      'reminder-lead-days': { type: 'string' },
     },
     positionals: [0, 0],
     access: 'write',
     load: async () => settingsCommands().setSettings,
+  },
+  'alerts add': {
+    usage:
+      'alerts add --type webhook|slack|email --name N [--url URL] [--secret-stdin] [--allow-private-network] [--smtp-host H --from ADDR --to ADDR... [--smtp-port P] [--smtp-security starttls|tls|plain] [--smtp-ca-file FILE] [--user U --password-stdin]] [--json]',
+    summary:
+      'add an alert channel for reminders beyond this machine: a webhook (--url; --secret-stdin reads its signing secret), Slack (--secret-stdin reads the incoming webhook URL, itself a secret) or email over SMTP (STARTTLS); secrets are sealed',
+    options: {
+      type: { type: 'string' },
+      name: { type: 'string' },
+      url: { type: 'string' },
+      'secret-stdin': { type: 'boolean' },
+      'allow-private-network': { type: 'boolean' },
+      'smtp-host': { type: 'string' },
+      'smtp-port': { type: 'string' },
+      'smtp-security': { type: 'string' },
+      'smtp-ca-file': { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string', multiple: true },
+      user: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+    },
+    positionals: [0, 0],
+    access: 'create',
+    load: async () => alertCommands().alertsAdd,
+  },
+  'alerts list': {
+    usage: 'alerts list [--json]',
+    summary: 'the alert channels: where each sends, its last attempt, failures and alerts waiting for a retry (never a secret)',
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => alertCommands().alertsList,
+  },
+  'alerts test': {
+    usage: 'alerts test NAME [--json]',
+    summary: 'send the channel a clearly marked test message now; exit 1 if it did not accept it',
+    positionals: [1, 1],
+    access: 'write',
+    load: async () => alertCommands().alertsTest,
+  },
+  'alerts remove': {
+    usage: 'alerts remove NAME [--json]',
+    summary: 'remove an alert channel and the alerts it waits to send',
+    positionals: [1, 1],
+    access: 'write',
+    load: async () => alertCommands().alertsRemove,
+  },
+  notify: {
+    usage: 'notify [--dry-run] [--channel NAME] [--json]',
+    summary:
+      'send what is due to the alert channels, each key and stage once per channel (for cron and systemd timers); exit 0 all sent or nothing due, 2 some not delivered (retried on a later run)',
+    options: { 'dry-run': { type: 'boolean' }, channel: { type: 'string' } },
+    positionals: [0, 0],
+    access: 'write',
+    load: async () => alertCommands().notify,
   },
   backup: {
     usage: 'backup [--output FILE [--force]] [--json]',
@@ -518,7 +576,7 @@ function helpText(): string {
     '  -h, --help   this help',
     '',
     'Secrets and credentials are read from standard input, never from arguments; a passphrase from a prompt or $KEYWARDEN_PASSPHRASE_FILE.',
-    'Exit codes: 0 success, 1 error, 2 sync with some backends failed, 3 key created and printed but not cached, 4 rotation paused (waits for you), 5 the audit trail does not verify; "check" has its own (0 nothing due, 1 due, 2 overdue, 3 could not check).',
+    'Exit codes: 0 success, 1 error, 2 sync with some backends failed (notify: some alert not delivered), 3 key created and printed but not cached, 4 rotation paused (waits for you), 5 the audit trail does not verify; "check" has its own (0 nothing due, 1 due, 2 overdue, 3 could not check).',
   ].join('\n');
 }
 

@@ -165,7 +165,19 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     },
     'vault:lockstate': async () => engine.lockState(),
     'settings:get': () => engine.settings(),
-    'settings:set': (changes) => engine.updateSettings(changes),
+    // The lead times change what is due when: the reminders view, the tray and badges refresh.
+    'settings:set': async (changes) => {
+      const settings = await engine.updateSettings(changes);
+      if (changes.reminderLeadDays) events.onRemindersChanged({ reason: 'key', backend: null });
+      return settings;
+    },
+    'alerts:list': () => engine.alertChannels(),
+    'alerts:add': (input) => engine.addAlertChannel(input),
+    'alerts:test': (name) => engine.testAlertChannel(name),
+    'alerts:remove': async (name) => {
+      await engine.removeAlertChannel(name);
+      return null;
+    },
     'export:inventory': async ({ format, selection }) => {
       const { formatInventory } = await import('./export.js');
       const keys = selection ? engine.selectedKeys(selection) : engine.listKeys({});

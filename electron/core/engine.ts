@@ -32,6 +32,7 @@ import type {
   TestResult,
 } from '../../shared/domain.js';
 import { MAX_BULK_RESULTS } from '../../shared/rules.js';
+import type { AlertChannel, AlertTestResult, NewAlertChannelInput, NotifyReport } from '../../shared/alerts.js';
 import type { AuditChainStatus } from '../../shared/audit.js';
 import type { Rotation, RotationAdvance, RotationGraceWarning, RotationOptions, RotationPlan, RotationStepResult } from '../../shared/rotation.js';
 import type { HttpOptions } from './backends/http.js';
@@ -48,6 +49,7 @@ import type { TeamRole } from './team/schema.js';
 import type { ImportRequest } from './imports/workflow.js';
 import type { ImportReport } from '../../shared/imports.js';
 import { toKeywardenError } from './errors.js';
+import type { AlertWorkflows } from './workflows/alerts.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js';
 import { AuditWorkflows } from './workflows/audit.js';
@@ -138,6 +140,8 @@ export class KeywardenEngine {
   private teamFlow: TeamWorkflows | null = null;
   /** Loaded on the first rotation call: `keywarden list` never pays for it. */
   private rotationFlow: RotationWorkflows | null = null;
+  /** Loaded on the first alert call (channels, `notify`, Health's channel finding). */
+  private alertFlow: AlertWorkflows | null = null;
 
   private constructor(options: EngineOptions, store: InventoryStore, warnings: string[]) {
     this.home = options.home;
@@ -176,9 +180,11 @@ export class KeywardenEngine {
       this.context,
       () => this.rotations(),
       () => this.settingsFlow.maxRotationDays(),
+      () => this.alerts(),
     );
     this.rotationFlow = null;
     this.teamFlow = null;
+    this.alertFlow = null;
   }
 
   /**
@@ -444,9 +450,17 @@ export class KeywardenEngine {
     };
   }
 
-  /** Reminders due within `withinDays` (default 30) calendar days, most urgent first, overdue included. */
+  /**
+   * Reminders due within `withinDays` calendar days (default: the largest reminder lead time, 30 days unless set),
+   * overdue included, each with the stage (lead time) it has reached.
+   */
   reminders(options: { withinDays?: number } = {}): Reminder[] {
-    return this.remindersFlow.reminders(options);
+    return this.remindersFlow.reminders(options.withinDays === undefined ? {} : { withinDays: options.withinDays });
+  }
+
+  /** The reminder lead times (the `reminderLeadDays` setting), largest first: 30, 7 and 1 days unless set. */
+  reminderLeadDays(): number[] {
+    return this.remindersFlow.leadDays();
   }
 
   /** `keywarden check`: each key of the named backends (default all) judged against a window of calendar days, with an exit status. */
@@ -462,7 +476,7 @@ export class KeywardenEngine {
     return this.healthFlow.report(options);
   }
 
-  /** Reminders that reached a notification threshold not notified yet; each is recorded as notified (once, across processes). */
+  /** Reminders that reached a stage (a lead time, or overdue) not notified yet; each is recorded as notified (once, across processes). */
   claimReminderNotifications(): ReminderNotice[] {
     const notices = this.remindersFlow.claimNotifications();
     // The hourly check of a long-running app is also when it notices a new day and makes that day's backup.
@@ -475,7 +489,7 @@ export class KeywardenEngine {
     return this.remindersFlow.snooze(ref, days);
   }
 
-  /** The tray's state (overdue / due within 7 days / nothing) and the next due keys. */
+  /** The tray's state (overdue / due within its window, 7 days with the default lead times / nothing) and the next due keys. */
   trayStatus(limit?: number): TrayStatus {
     return this.remindersFlow.trayStatus(limit);
   }
@@ -506,15 +520,14 @@ export class KeywardenEngine {
 
   /**
    * The expiry calendar (calendar.ts): an iCalendar file with one all-day event per due date, alarms at the reminder
-   * thresholds, and revoked or deleted keys cancelled. Never a secret.
+   * lead times (the `reminderLeadDays` setting), and revoked or deleted keys cancelled. Never a secret.
    */
   async expiryCalendar(): Promise<{ text: string; events: number }> {
     const { formatCalendar } = await import('./calendar.js');
-    const { DEFAULT_THRESHOLD_DAYS } = await import('./reminders/reminders.js');
     const deleted = this.auditTrail({ action: 'delete', limit: 100_000 })
       .filter((event) => event.outcome === 'ok' && event.ref !== null && event.backend !== null)
       .map((event) => ({ ref: event.ref!, backend: event.backend!, at: event.at }));
-    return formatCalendar({ keys: this.listKeys({}), deleted, alarmDays: DEFAULT_THRESHOLD_DAYS, now: this.context.now() });
+    return formatCalendar({ keys: this.listKeys({}), deleted, alarmDays: this.reminderLeadDays(), now: this.context.now() });
   }
 
   /** Whether revoking this key takes Keywarden's own access with it (it is the backend's credential: BoxWatch). */
@@ -631,6 +644,43 @@ export class KeywardenEngine {
     return (await this.team()).pull();
   }
 
+  // ---- alerts (workflows/alerts.ts, loaded on first use) ------------------------------------------
+
+  private async alerts(): Promise<AlertWorkflows> {
+    if (!this.alertFlow) {
+      const { AlertWorkflows } = await import('./workflows/alerts.js');
+      this.alertFlow = new AlertWorkflows(this.context, this.remindersFlow);
+    }
+    return this.alertFlow;
+  }
+
+  /** The alert channels, with their last attempt, failures and waiting alerts; never a secret (a Slack URL redacted). */
+  async alertChannels(): Promise<AlertChannel[]> {
+    return (await this.alerts()).list();
+  }
+
+  /** Adds a webhook, Slack or email channel: its target checked by the URL policy of manual tests, its secret sealed. */
+  async addAlertChannel(input: NewAlertChannelInput): Promise<AlertChannel> {
+    return (await this.alerts()).add(input);
+  }
+
+  async removeAlertChannel(name: string): Promise<void> {
+    (await this.alerts()).remove(name);
+  }
+
+  /** Sends the channel a clearly marked test message now; audited. */
+  async testAlertChannel(name: string): Promise<AlertTestResult> {
+    return (await this.alerts()).test(name);
+  }
+
+  /**
+   * Sends what is due to every alert channel (or one): each key's reminder at each stage once per channel, claimed in
+   * the store before it is sent, retried with a backoff after a failure. `dryRun` only says what would be sent.
+   */
+  async deliverAlerts(options: { dryRun?: boolean; channel?: string } = {}): Promise<NotifyReport> {
+    return (await this.alerts()).deliver(options);
+  }
+
   // ---- settings and the desktop window (workflows/settings.ts) ----------------------------------
 
   /** The administrator's preferences, defaults filled in (async: the schema is loaded on first use). */
@@ -672,7 +722,7 @@ export class KeywardenEngine {
     return this.vaultWorkflows.lockState();
   }
 
-  vaultStatus(): Promise<VaultStatus & { sealed: { keySecrets: number; credentials: number } }> {
+  vaultStatus(): Promise<VaultStatus & { sealed: { keySecrets: number; credentials: number; alertSecrets: number } }> {
     return this.vaultWorkflows.vaultStatus();
   }
 

@@ -23,6 +23,7 @@ import { KeywardenEngine } from '../core/engine.js';
 import type { ReminderScheduler } from '../core/notifications/scheduler.js';
 import { resolveHome } from '../core/paths.js';
 import type { Keychain } from '../core/vault/keychain.js';
+import { asBackgroundWork } from '../core/vault/vault.js';
 import { ClipboardGuard } from '../core/clipboard/clipboard-guard.js';
 import { electronClipboard, isNativeWayland, type SecretClipboard } from './clipboard.js';
 import { applyAppIdentity, quitWhenLauncherAsks, sqliteBindingOverride } from './dev-run.js';
@@ -279,6 +280,15 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     showWindow: () => showWindow(window),
     ...(options.platform ? { platform: options.platform } : {}),
     snooze: snoozeReminder,
+    // Alerts to the channels configured (webhook, Slack, email), as background work: a locked keyring is not asked
+    // to unlock for them; they go at the next check once it is open. Each alert is claimed in the store first, so a
+    // `keywarden notify` cron job on the same data folder never sends one twice.
+    alerts: async () => {
+      const report = await asBackgroundWork(() => engine.deliverAlerts());
+      for (const skipped of report.skipped) log(`alerts: channel "${skipped.channel}" sent nothing: ${skipped.reason}`);
+      if (report.counts.failed > 0) log(`alerts: ${report.counts.failed} not delivered; retried after ${report.nextAttemptAt ?? 'a backoff'}`);
+      return { nextAttemptAt: report.nextAttemptAt };
+    },
     log,
     ...(options.reminderIntervalMs !== undefined ? { intervalMs: options.reminderIntervalMs } : {}),
   });

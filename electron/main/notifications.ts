@@ -1,6 +1,7 @@
 /**
  * Reminder notifications and the background sync, as the desktop app runs them. The decisions are electron/core's
- * (ReminderScheduler: what is newly due, once per key and threshold across restarts and processes;
+ * (ReminderScheduler: what is newly due, once per key and stage across restarts and processes, and the alerts to the
+ * configured channels;
  * reminder-notices.ts: the notification's id, buttons and what a click or close means; BackgroundSync: when a sync
  * is due, skipped offline or locked); this file gives them Electron's Notification and `net.isOnline()`.
  */
@@ -31,6 +32,8 @@ export interface ReminderNotificationsOptions {
   showWindow: () => void;
   /** Puts the key's reminder off (engine.snoozeReminder); its notification comes back when the snooze ends. */
   snooze: (ref: string, days: 1 | 7) => void;
+  /** Sends what is due to the alert channels (as background work); absent: none from this process. */
+  alerts?: () => Promise<{ nextAttemptAt: string | null }>;
   intervalMs?: number;
   log: (message: string) => void;
   platform?: NodeJS.Platform;
@@ -160,6 +163,7 @@ export function startReminderNotifications(options: ReminderNotificationsOptions
   const scheduler = new ReminderScheduler({
     engine: options.engine,
     notify: (notice) => showReminderNotification(notice, held, options),
+    ...(options.alerts ? { alerts: options.alerts } : {}),
     log: options.log,
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });

@@ -1,6 +1,6 @@
 /**
  * The tray: Keywarden keeps running there when its window is closed. The icon says whether anything is overdue, due
- * within 7 days, or nothing (tray-<state>.png, a @2x beside each; macOS: template images, trayIconFile); the menu lists the next due keys (a
+ * within its window (7 days with the default reminder lead times, see trayWindowDays), or nothing (tray-<state>.png, a @2x beside each; macOS: template images, trayIconFile); the menu lists the next due keys (a
  * click opens that key in the window), then Sync now, Open Keywarden, Lock and Quit. What it shows is
  * electron/core/desktop/tray-menu.ts (tested in Node); this file only hands it to Electron and is refreshed by
  * app.ts after syncs and on the inventory, reminder and lock events.

@@ -148,9 +148,10 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       revealHideSeconds: 30,
       lockAfterIdleMinutes: 15,
       maxRotationDays: null,
+      reminderLeadDays: [30, 7, 1],
     });
     const changed = ok(await home.run(['settings', 'set', '--clipboard-clear-seconds', '12', '--json'])).json();
-    expect(changed).toEqual({ clipboardClearSeconds: 12, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null });
+    expect(changed).toEqual({ clipboardClearSeconds: 12, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null, reminderLeadDays: [30, 7, 1] });
     expect(ok(await home.run(['settings'])).stdout).toMatch(/clipboard-clear-seconds\s+12 s\s+clear a copied secret/);
     for (const [args, message] of [
       [['--clipboard-clear-seconds', '0'], /--clipboard-clear-seconds must be from 5 to 3600/],
@@ -598,6 +599,11 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       ['rotation abandon', ['rotation', 'abandon', '99']],
       ['settings', ['settings']],
       ['settings set', ['settings', 'set', '--reveal-hide-seconds', '20']],
+      ['alerts add', ['alerts', 'add', '--type', 'webhook', '--name', 'hook', '--url', 'https://alerts.example.com/hook']],
+      ['alerts list', ['alerts', 'list']],
+      ['alerts test', ['alerts', 'test', 'no-such-channel']],
+      ['notify', ['notify', '--dry-run']],
+      ['alerts remove', ['alerts', 'remove', 'hook']],
       ['delete', ['delete', key.ref, '--confirm', key.ref]],
       ['vault status', ['vault', 'status']],
       ['vault add-passphrase', ['vault', 'add-passphrase']],

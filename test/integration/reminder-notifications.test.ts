@@ -95,10 +95,10 @@ describe('reminder notifications', () => {
 
   it('the tray shows the worst state and the next due keys', () => {
     const engine = engines[0]!;
-    expect(engine.trayStatus()).toMatchObject({ state: 'overdue', overdue: 1, dueWithin7: 1 });
+    expect(engine.trayStatus()).toMatchObject({ state: 'overdue', overdue: 1, dueSoon: 1, windowDays: 7 });
     expect(engine.trayStatus().next.map((reminder) => reminder.name)).toEqual(['Overdue', 'Week']);
     clock = new Date(START.getTime() - 30 * DAY);
-    expect(engine.trayStatus()).toMatchObject({ state: 'clear', overdue: 0, dueWithin7: 0, next: [] });
+    expect(engine.trayStatus()).toMatchObject({ state: 'clear', overdue: 0, dueSoon: 0, windowDays: 7, next: [] });
   });
 
   it('the scheduler checks at start and again on its interval, and one failing notification does not hide the others', async () => {

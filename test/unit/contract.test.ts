@@ -297,13 +297,14 @@ describe('the renderer contract', () => {
   });
 
   it('reads and changes the shared preferences', async () => {
-    expect(await client['settings:get']()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null });
+    expect(await client['settings:get']()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null, reminderLeadDays: [30, 7, 1] });
     expect(await client['settings:set']({ backgroundSyncHours: 12 })).toEqual({
       clipboardClearSeconds: 30,
       backgroundSyncHours: 12,
       revealHideSeconds: 30,
       lockAfterIdleMinutes: 15,
       maxRotationDays: null,
+      reminderLeadDays: [30, 7, 1],
     });
     expect(await client['settings:get']()).toMatchObject({ backgroundSyncHours: 12 });
     // The organisation's rotation policy: set, then unset again.
@@ -319,7 +320,7 @@ describe('the renderer contract', () => {
       keychain: null,
       keychainDetail: null,
       passphraseSlot: null,
-      sealed: { keySecrets: 0, credentials: 0 },
+      sealed: { keySecrets: 0, credentials: 0, alertSecrets: 0 },
     });
   });
 

@@ -9,8 +9,10 @@ import type { CommandRun } from '../main.js';
 export const EXIT_AUDIT_CHAIN_BROKEN = 5;
 
 export const reminders: CommandRun = async ({ values, out, engine }) => {
-  const withinDays = parseWholeNumber(values.within as string | undefined, '--within', 0, 36_500) ?? 30;
+  const within = parseWholeNumber(values.within as string | undefined, '--within', 0, 36_500);
   const core = await engine();
+  // Default: the largest reminder lead time (30 days unless the setting says otherwise).
+  const withinDays = within ?? Math.max(...core.reminderLeadDays());
   const list = core.reminders({ withinDays });
   // Grace periods ending while a rotation still waits for consumers: said on stderr, the JSON stays the list of reminders.
   for (const warning of await core.rotationGraceWarnings(Math.min(withinDays, 7))) {
@@ -23,8 +25,15 @@ export const reminders: CommandRun = async ({ values, out, engine }) => {
     list.length === 0
       ? `nothing due within ${plural(withinDays, 'day')}`
       : table(
-          ['DUE', 'WHEN', 'KIND', 'REF', 'NAME'],
-          list.map((r) => [day(r.dueAt), dueIn(r.daysLeft, r.threshold === 'overdue'), r.kind, r.ref, r.name]),
+          ['DUE', 'WHEN', 'KIND', 'REF', 'NAME', 'STAGE'],
+          list.map((r) => [
+            day(r.dueAt),
+            dueIn(r.daysLeft, r.threshold === 'overdue'),
+            r.kind,
+            r.ref,
+            r.name,
+            r.threshold === null ? '-' : r.threshold === 'overdue' ? 'overdue' : `${r.threshold}d`,
+          ]),
         ),
   );
   return 0;

@@ -12,7 +12,7 @@ const KEYCHAIN_STATES: Record<NonNullable<VaultStatus['keychain']>, string> = {
   'wrong-key': 'WRONG KEY: the entry holds another key',
 };
 
-function describe(status: VaultStatus & { sealed?: { keySecrets: number; credentials: number } }): string {
+function describe(status: VaultStatus & { sealed?: { keySecrets: number; credentials: number; alertSecrets?: number } }): string {
   if (!status.created) {
     return ['vault:       not created yet (it is created when the first secret or credential is stored)', `passphrase:  ${status.passphraseSlot ? 'set' : 'none'}`].join('\n');
   }
@@ -21,7 +21,10 @@ function describe(status: VaultStatus & { sealed?: { keySecrets: number; credent
     `keychain:    ${status.keychainEntry}: ${KEYCHAIN_STATES[status.keychain!]}`,
     `passphrase:  ${status.passphraseSlot ? `set (scrypt N=${status.passphraseSlot.N}, r=${status.passphraseSlot.r}, p=${status.passphraseSlot.p})` : 'none ("keywarden vault add-passphrase" adds one)'}`,
   ];
-  if (status.sealed) lines.push(`sealed:      ${plural(status.sealed.keySecrets, 'cached secret')}, ${plural(status.sealed.credentials, 'backend credential')}`);
+  if (status.sealed) {
+    const alerts = status.sealed.alertSecrets ? `, ${plural(status.sealed.alertSecrets, 'alert channel secret')}` : '';
+    lines.push(`sealed:      ${plural(status.sealed.keySecrets, 'cached secret')}, ${plural(status.sealed.credentials, 'backend credential')}${alerts}`);
+  }
   if (status.keychainDetail && status.keychain !== 'holds-key') lines.push(`             ${status.keychainDetail}`);
   return lines.join('\n');
 }
@@ -52,13 +55,13 @@ export const vaultReset: CommandRun = async ({ values, out, engine }) => {
   const core = await engine();
   const before = await core.vaultStatus();
   await confirm(
-    `Start the vault of ${core.home} over? This drops ${plural(before.sealed.keySecrets, 'cached secret')} and ${plural(before.sealed.credentials, 'backend credential')} for good (shown-once keys cannot be shown again); the inventory, dates and audit trail stay.`,
+    `Start the vault of ${core.home} over? This drops ${plural(before.sealed.keySecrets, 'cached secret')}, ${plural(before.sealed.credentials, 'backend credential')} and ${plural(before.sealed.alertSecrets, 'alert channel secret')} for good (shown-once keys cannot be shown again); the inventory, dates and audit trail stay.`,
     Boolean(values.yes),
   );
   const result = await core.resetVault();
   out.result(result, () =>
     [
-      `dropped ${plural(result.dropped.keySecrets, 'cached secret')} and ${plural(result.dropped.credentials, 'credential')}; a new data key is made when a secret is next stored`,
+      `dropped ${plural(result.dropped.keySecrets, 'cached secret')}, ${plural(result.dropped.credentials, 'credential')} and ${plural(result.dropped.alertSecrets, 'alert channel secret')}; a new data key is made when a secret is next stored`,
       ...(result.keychainEntry
         ? [
             result.keychainEntryRemoved
@@ -68,6 +71,7 @@ export const vaultReset: CommandRun = async ({ values, out, engine }) => {
         : []),
       ...result.backendsNeedingCredential.map((name) => `set the credential of "${name}" again: keywarden backend set-credential ${name} --credential-stdin`),
       ...(result.backendsNeedingCredential.length ? ['CommBox secrets are cached again on the next sync.'] : []),
+      ...(result.dropped.alertSecrets ? ['alert channels whose secret was dropped must be removed and added again ("keywarden alerts list" names them)'] : []),
     ].join('\n'),
   );
   return 0;

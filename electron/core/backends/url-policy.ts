@@ -178,6 +178,20 @@ function isLocalhostName(hostname: string): boolean {
 }
 
 /**
+ * How `checkTestUrl`'s refusals name what they check: a manual key's test URL (the default), or an alert channel's
+ * URL (`checkAlertUrl`). `echo: false` keeps a URL that is itself a secret (a Slack webhook's) out of every message.
+ */
+interface UrlWording {
+  subject: string;
+  flag: string;
+  carries: string;
+  owner: string;
+  echo: boolean;
+}
+
+const TEST_URL_WORDING: UrlWording = { subject: 'the test URL', flag: '--test-allow-private-network', carries: 'the key', owner: 'this key', echo: true };
+
+/**
  * Checks the whole URL a manual key is tested with, before it is stored and again before it is used:
  * the secret travels to it in a header, so it must go over https (plain http only to this machine),
  * carry no user info (which would be a second, unprotected credential) and no fragment (never sent, so
@@ -186,27 +200,31 @@ function isLocalhostName(hostname: string): boolean {
  * `localhost` are judged here; other host names on what they resolve to, and every target again on the
  * address the test actually connects to (http.ts).
  */
-export function checkTestUrl(raw: string, options: { allowPrivateNetwork: boolean }): URL {
+export function checkTestUrl(raw: string, options: { allowPrivateNetwork: boolean }, wording: UrlWording = TEST_URL_WORDING): URL {
+  const { subject, flag, carries, owner } = wording;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new KeywardenError('invalid_input', `the test URL "${raw}" is not a URL`);
+    throw new KeywardenError('invalid_input', wording.echo ? `${subject} "${raw}" is not a URL` : `${subject} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new KeywardenError('invalid_input', `the test URL has the unsupported scheme "${url.protocol}"; use https://`);
+    throw new KeywardenError('invalid_input', `${subject} has the unsupported scheme "${url.protocol}"; use https://`);
   }
   if (url.username || url.password) {
-    throw new KeywardenError('invalid_input', 'the test URL must not contain a user name or password; the key travels in the test header');
+    throw new KeywardenError(
+      'invalid_input',
+      `${subject} must not contain a user name or password; ${carries === 'the key' ? 'the key travels in the test header' : 'it would be a second, unprotected credential'}`,
+    );
   }
   // The serialised URL has a "#" only where a fragment starts (also an empty one); elsewhere it is escaped.
   if (url.href.includes('#')) {
-    throw new KeywardenError('invalid_input', 'the test URL must not contain a fragment ("#..."); it is never sent to the server');
+    throw new KeywardenError('invalid_input', `${subject} must not contain a fragment ("#..."); it is never sent to the server`);
   }
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
     throw new KeywardenError(
       'insecure_url',
-      `refusing plain http to ${url.hostname}: the key would cross the network unencrypted; use https:// (http is allowed only for 127.0.0.1, ::1 and localhost, with --test-allow-private-network)`,
+      `refusing plain http to ${url.hostname}: ${carries} would cross the network unencrypted; use https:// (http is allowed only for 127.0.0.1, ::1 and localhost, with ${flag})`,
       { host: url.hostname },
     );
   }
@@ -214,9 +232,25 @@ export function checkTestUrl(raw: string, options: { allowPrivateNetwork: boolea
   if (verdict && !options.allowPrivateNetwork) {
     throw new KeywardenError(
       'invalid_input',
-      `the test URL points at ${url.hostname}, ${verdictInWords(verdict)}: on this machine or the local network another user or device could be listening for the key; such targets are refused unless allowed for this key (--test-allow-private-network)`,
+      `${subject} points at ${url.hostname}, ${verdictInWords(verdict)}: on this machine or the local network another user or device could be listening for ${carries}; such targets are refused unless allowed for ${owner} (${flag})`,
       { host: url.hostname, addressKind: verdict.kind },
     );
   }
   return url;
+}
+
+/**
+ * Checks an alert channel's URL (a webhook's, a Slack incoming webhook's) with the rules of a manual key's test URL
+ * (`checkTestUrl`): https, plain http only to this machine, no user info or fragment, and nothing on this machine or
+ * the local network unless the channel allows it (`--allow-private-network`); http.ts judges the address connected
+ * to as well. `secretUrl`: the URL is itself the secret (Slack's), so no message repeats it.
+ */
+export function checkAlertUrl(raw: string, options: { allowPrivateNetwork: boolean; secretUrl: boolean }): URL {
+  return checkTestUrl(raw, options, {
+    subject: options.secretUrl ? 'the webhook URL' : 'the alert URL',
+    flag: '--allow-private-network',
+    carries: 'the alert',
+    owner: 'this channel',
+    echo: !options.secretUrl,
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * What the desktop app's tray shows, as plain data: the icon's state (overdue / due soon / clear, from
- * `KeywardenEngine.trayStatus()`), its tooltip, and the menu (the next due keys, then Sync now, Open Keywarden, Lock,
+ * `KeywardenEngine.trayStatus()`, whose window follows the reminder lead times: 7 days with the defaults), its tooltip, and the menu (the next due keys, then Sync now, Open Keywarden, Lock,
  * Quit). electron/main/tray.ts turns it into Electron's Tray and Menu; keeping the words and the rules here lets
  * them be tested in Node.
  */
@@ -87,10 +87,12 @@ export function graceWarningWords(warning: RotationGraceWarning): string {
  * offers the notifications' Snooze for the next due keys, in a submenu.
  */
 export function trayModel(status: TrayStatus, lock: LockState, options: { syncing: boolean; graceWarnings?: readonly RotationGraceWarning[]; snooze?: boolean }): TrayModel {
+  // The window is the tray's share of the reminder lead times (`trayWindowDays`: 7 days with the defaults).
+  const within = `due within ${status.windowDays} day${status.windowDays === 1 ? '' : 's'}`;
   const summary =
     status.state === 'clear'
-      ? 'nothing due within 7 days'
-      : [status.overdue > 0 ? count(status.overdue, 'overdue') : null, status.dueWithin7 > 0 ? count(status.dueWithin7, 'due within 7 days') : null].filter(Boolean).join(', ');
+      ? `nothing ${within}`
+      : [status.overdue > 0 ? count(status.overdue, 'overdue') : null, status.dueSoon > 0 ? count(status.dueSoon, within) : null].filter(Boolean).join(', ');
   const items: TrayMenuItem[] = [];
   // First: an old key about to stop working while consumers still use it is the most urgent thing the tray can say.
   const graceWarnings = options.graceWarnings ?? [];

@@ -10,6 +10,7 @@
  * (../reminders/gate.ts `judgeKeys`, over the keys listed): a key `keywarden check` fails is a key Health lists as
  * overdue or due.
  */
+import type { AlertChannel } from '../../../shared/alerts.js';
 import type { BackendSummary, Key } from '../../../shared/domain.js';
 import type { KeyHealthCategory, KeyHealthFacts, KeyHealthQuery } from '../store/key-health.js';
 import type { Rotation, RotationGraceWarning } from '../../../shared/rotation.js';
@@ -44,6 +45,8 @@ export interface HealthInput {
   shownOnceBackends: ReadonlySet<string>;
   rotations: readonly Rotation[];
   graceWarnings: readonly RotationGraceWarning[];
+  /** The alert channels (`alerts list`): a failing one is a finding. Absent: none. */
+  alertChannels?: readonly Pick<AlertChannel, 'name' | 'type' | 'failing' | 'failures' | 'lastError' | 'pending' | 'nextAttemptAt'>[];
   now: Date;
   options?: Partial<HealthOptions>;
 }
@@ -74,6 +77,12 @@ const CATEGORIES: Record<FindingCategory, CategoryText> = {
     title: 'Last test failed',
     why: 'The key did not work when last tested: whatever uses it may be failing now.',
     action: 'Test it again; if it still fails, rotate it or find out why the vendor refuses it.',
+  },
+  'alert-channel-failing': {
+    severity: 'high',
+    title: 'Alert channel failing',
+    why: 'Reminders meant for a team channel or a mailbox are not arriving: the last attempt failed, and alerts wait for a retry.',
+    action: 'Run "keywarden alerts test NAME" and read its answer: a receiver down, a URL or password changed, or a server refusing; "keywarden alerts list" shows what waits.',
   },
   'backend-failing': {
     severity: 'high',
@@ -269,6 +278,21 @@ export function computeHealth(input: HealthInput): HealthReport {
   report('backend-failing', failing.length, failing);
   report('backend-stale', stale.length, stale);
 
+  const failingChannels: FindingSubject[] = [];
+  for (const channel of input.alertChannels ?? []) {
+    if (!channel.failing) continue;
+    const waiting = channel.pending > 0 ? `; ${channel.pending} alert${channel.pending === 1 ? '' : 's'} waiting${channel.nextAttemptAt ? `, next try ${channel.nextAttemptAt}` : ''}` : '';
+    const failures = channel.failures > 1 ? ` (${channel.failures} failures in a row)` : '';
+    failingChannels.push({
+      ref: null,
+      backend: channel.name,
+      name: channel.name,
+      detail: `${channel.type}: ${channel.lastError ?? 'failing'}${failures}${waiting}`,
+      what: 'alert-channel',
+    });
+  }
+  report('alert-channel-failing', failingChannels.length, failingChannels);
+
   const stopped: FindingSubject[] = [];
   for (const rotation of open) {
     const key = keyOf(rotation.ref);
@@ -294,7 +318,7 @@ export function computeHealth(input: HealthInput): HealthReport {
   findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
   const counts: Record<FindingSeverity, number> = { critical: 0, high: 0, warning: 0, info: 0 };
   for (const finding of findings) counts[finding.severity] += finding.count;
-  return { checkedAt: now.toISOString(), findings, counts, keysChecked: facts.checked };
+  return { checkedAt: now.toISOString(), findings, counts, keysChecked: facts.checked, leadDays: options.leadDays };
 }
 
 /** Whether a later rotation of the same key finished: the abandoned one no longer matters. */

@@ -1,15 +1,55 @@
 /**
- * Reminder arithmetic: which date a key is due on, how many days are left, and which notification
- * threshold (30, 7, 1 days, overdue) it has reached. Pure functions over domain values, so the CLI,
- * the tray and the notification scheduler all agree. Days are local calendar days (see ../dates.ts).
+ * Reminder arithmetic: which date a key is due on, how many days are left, and which stage it has reached: one of
+ * the reminder lead times (the `reminderLeadDays` setting: 30, 7 and 1 days by default) or overdue. Pure functions
+ * over domain values, so the CLI, the tray, notifications, alerts and Health all agree. Days are local calendar days
+ * (see ../dates.ts).
  */
 import type { KeyStatus, ReminderKind, ReminderThreshold } from '../../../shared/domain.js';
+import { DEFAULT_LEAD_DAYS } from '../../../shared/rules.js';
 import { addCalendarDays, addLocalDays, daysUntil, hasPassed, isCalendarDay } from '../dates.js';
 
 export { DAY_MS } from '../dates.js';
 
-/** Default thresholds, largest first; CommBox's own advance notice is 30 days, so ours starts there. */
-export const DEFAULT_THRESHOLD_DAYS = [30, 7, 1] as const;
+/** The default lead times, largest first (shared/rules.ts); the setting replaces them. */
+export const DEFAULT_THRESHOLD_DAYS: readonly number[] = DEFAULT_LEAD_DAYS;
+
+/**
+ * How far ahead the tray's icon says "due soon" and its menu lists the next due keys: the smallest lead time that
+ * still gives a week's notice (7 days or more), or the largest where every lead time is shorter. With the default
+ * lead times that is 7 days, as it always was; the first stages (30 days by default) are said by notifications,
+ * alerts and Health, and the tray turns only when there is a week or less to act.
+ */
+export function trayWindowDays(leadDays: readonly number[]): number {
+  const weekOrMore = leadDays.filter((days) => days >= 7);
+  return weekOrMore.length > 0 ? Math.min(...weekOrMore) : Math.max(...leadDays);
+}
+
+/** How close to its date a stage is, in days: its lead time, and 0 for overdue. A smaller rank is a later stage. */
+export function stageRank(stage: ReminderThreshold): number {
+  return stage === 'overdue' ? 0 : stage;
+}
+
+/** A stage as the store records it (`'30'`, `'overdue'`), or null for text that is neither. */
+export function parseStage(text: string): ReminderThreshold | null {
+  if (text === 'overdue') return 'overdue';
+  const days = Number(text);
+  return /^\d+$/.test(text) && days >= 1 ? days : null;
+}
+
+/**
+ * Whether a reminder at `stage` is news, given the stages already said for the same due date (notified, or sent to a
+ * channel): only when it is later than every one of them. So a lead time added or changed after a stage was said
+ * never says an earlier stage again: told at 7 days, a key is not told again at 10 or 14 days because those lead
+ * times were added since; a snooze forgets the stage it put off, so that one is said again when the snooze ends.
+ */
+export function isNewStage(stage: ReminderThreshold, said: readonly string[]): boolean {
+  const rank = stageRank(stage);
+  for (const text of said) {
+    const earlier = parseStage(text);
+    if (earlier !== null && stageRank(earlier) <= rank) return false;
+  }
+  return true;
+}
 
 /** What falls due, as a notification or a calendar event says it after the key's name: "Stripe prod expires". */
 export const REMINDER_KIND_WORDS: Readonly<Record<ReminderKind, string>> = { expiry: 'expires', rotation: 'is due for rotation', 'grace-end': 'grace period ends' };
@@ -62,14 +102,14 @@ export function daysLeft(dueAt: string, now: Date): number {
 }
 
 /**
- * The tightest threshold reached, or null when the date is further away than every threshold:
- * overdue once the due date has come (an instant once past, a calendar day from its first moment), else the smallest threshold not below the calendar days
- * left (due later today or tomorrow: the 1-day threshold).
+ * The tightest stage reached, or null when the date is further away than every lead time:
+ * overdue once the due date has come (an instant once past, a calendar day from its first moment), else the smallest lead time not below the calendar days
+ * left (due later today or tomorrow: the 1-day lead time, or the smallest there is).
  */
 export function thresholdReached(dueAt: string, now: Date, thresholds: readonly number[] = DEFAULT_THRESHOLD_DAYS): ReminderThreshold | null {
   if (hasPassed(dueAt, now)) return 'overdue';
   const days = daysLeft(dueAt, now);
   let reached: number | null = null;
   for (const threshold of thresholds) if (days <= threshold && (reached === null || threshold < reached)) reached = threshold;
-  return reached as ReminderThreshold | null;
+  return reached;
 }

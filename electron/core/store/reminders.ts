@@ -17,6 +17,16 @@ export class ReminderState {
     );
   }
 
+  /** The stages (`'30'`, `'7'`, `'overdue'`...) a reminder's due date was notified at so far, in any order. */
+  notifiedStages(ref: string, kind: string, dueAt: string): string[] {
+    return this.conn.guard(() =>
+      this.conn.db
+        .prepare<{ threshold: string }>('SELECT threshold FROM reminder_notifications WHERE ref = ? AND kind = ? AND due_at = ?')
+        .all(ref, kind, dueAt)
+        .map((row) => row.threshold),
+    );
+  }
+
   /** Forgets that a reminder was notified at a threshold, so that it is notified again (after a snooze). */
   forgetNotified(ref: string, kind: string, dueAt: string, threshold: string): void {
     this.conn.guard(() => this.conn.db.prepare('DELETE FROM reminder_notifications WHERE ref = ? AND kind = ? AND due_at = ? AND threshold = ?').run(ref, kind, dueAt, threshold));

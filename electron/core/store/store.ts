@@ -10,10 +10,12 @@
  * - `rotations` (`rotations.ts`): the rotation journal;
  * - `team` (`team.ts`): the team inventory this data folder copies, if any.
  * - `imports` (`imports.ts`): where imported keys came from.
+ * - `alerts` (`alerts.ts`): alert channels, their sealed secrets, and each alert claimed, sent or waiting for a retry.
  *
  * All share one connection and one transaction helper (`connection.ts`): `transaction` around calls to several parts
  * commits them together. This class itself only opens, checks, migrates, backs up and closes the file.
  */
+import { AlertTables } from './alerts.js';
 import { AuditLog } from './audit.js';
 import { BackendTable } from './backends.js';
 import { StoreConnection } from './connection.js';
@@ -29,6 +31,7 @@ import { TeamLinkTable } from './team.js';
 import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
 
 export type { AuditEntry } from './audit.js';
+export type { AlertChannelRow, DeliveryKey, DeliveryRow } from './alerts.js';
 export type { BackendRow, NewBackend } from './backends.js';
 export type { KeyRecord } from './keys.js';
 
@@ -55,6 +58,8 @@ export class InventoryStore {
   readonly team: TeamLinkTable;
   /** Where imported keys came from (`imports.ts`): its writes join an import batch's transaction. */
   readonly imports: ImportSources;
+  /** Alert channels and their deliveries (`alerts.ts`, migration 010). */
+  readonly alerts: AlertTables;
   private readonly conn: StoreConnection;
 
   private constructor(private readonly db: SqlDatabase) {
@@ -67,6 +72,7 @@ export class InventoryStore {
     this.rotations = new RotationTables(db, this.conn.guard);
     this.team = new TeamLinkTable(this.conn);
     this.imports = new ImportSources(this.conn);
+    this.alerts = new AlertTables(this.conn);
   }
 
   static open(path: string, options: StoreOpenOptions = {}): InventoryStore {

@@ -1,15 +1,17 @@
 /**
- * Reminders: what is due and when (from the inventory, offline), which reminders have reached a
- * notification threshold not yet notified (the desktop app's notifications, never twice for the same key
- * and threshold, across restarts), snoozing, and the tray's summary.
+ * Reminders: what is due and when (from the inventory, offline), which reminders have reached a stage (a reminder
+ * lead time, or overdue) not yet notified (the desktop app's notifications, never twice for the same key and stage,
+ * across restarts, and never an earlier stage again after the lead times change), snoozing, and the tray's summary.
+ * The lead times are the `reminderLeadDays` setting (30, 7 and 1 days by default), read on every call.
  */
 import type { Key, Reminder, ReminderThreshold } from '../../../shared/domain.js';
 import { addLocalDays, endOfWindow, isCalendarDay } from '../dates.js';
 import { KeywardenError } from '../errors.js';
 import { judgeKeys, type GateReport } from '../reminders/gate.js';
-import { daysLeft, dueEventFor, REMINDER_KIND_WORDS, thresholdReached } from '../reminders/reminders.js';
+import { daysLeft, dueEventFor, isNewStage, parseStage, REMINDER_KIND_WORDS, stageRank, thresholdReached, trayWindowDays } from '../reminders/reminders.js';
 import type { EngineContext } from './context.js';
 import { parseRef } from './keys.js';
+import { storedLeadDays } from './settings.js';
 
 /** A reminder that has reached a threshold it was not notified at, with its notification's words. */
 export interface ReminderNotice {
@@ -21,10 +23,13 @@ export interface ReminderNotice {
 export type TrayState = 'overdue' | 'due-soon' | 'clear';
 
 export interface TrayStatus {
-  /** Something overdue / something due within 7 days / nothing due: the tray icon's three states. */
+  /** Something overdue / something due within the tray's window / nothing due: the tray icon's three states. */
   state: TrayState;
   overdue: number;
-  dueWithin7: number;
+  /** Keys due within `windowDays`, not overdue. */
+  dueSoon: number;
+  /** The tray's window in days (`trayWindowDays` of the lead times: 7 with the defaults). */
+  windowDays: number;
   /** The next due keys for the tray menu, soonest first. */
   next: Reminder[];
 }
@@ -34,22 +39,33 @@ export const SNOOZE_DAYS = [1, 7] as const;
 export class ReminderWorkflows {
   constructor(private readonly ctx: EngineContext) {}
 
-  reminders(options: { withinDays?: number } = {}): Reminder[] {
+  /** The reminder lead times (the `reminderLeadDays` setting), largest first. */
+  leadDays(): number[] {
+    return storedLeadDays(this.ctx.store);
+  }
+
+  /**
+   * Reminders due within `withinDays` calendar days (default: the largest lead time), overdue included, each with the
+   * stage it has reached under the lead times (null when further away than every lead time).
+   */
+  reminders(options: { withinDays?: number; leadDays?: readonly number[] } = {}): Reminder[] {
     const now = this.ctx.now();
-    const withinDays = options.withinDays ?? 30;
+    const leadDays = options.leadDays ?? this.leadDays();
+    const withinDays = options.withinDays ?? Math.max(...leadDays);
     // Calendar days, as `list --due-within` counts them: due on or before the local day today + withinDays.
     const keys = this.ctx.store.keys.listDue(endOfWindow(now, withinDays), now);
     const reminders: Reminder[] = [];
     for (const key of keys) {
-      const reminder = reminderOf(key, now);
+      const reminder = reminderOf(key, now, leadDays);
       if (reminder) reminders.push(reminder);
     }
     return reminders;
   }
 
   /**
-   * The reminders that reached a threshold (30, 7, 1 days, overdue) not notified yet, each recorded as notified
-   * in the same transaction that finds it: two processes checking at once (the app and a cron job) notify once.
+   * The reminders that reached a stage (a lead time, or overdue) later than any stage notified for the same due date,
+   * each recorded as notified in the same transaction that finds it: two processes checking at once (the app and a
+   * cron job) notify once, and a change of the lead times never notifies a stage already passed (`isNewStage`).
    * Snoozed keys are left for after their snooze.
    */
   claimNotifications(): ReminderNotice[] {
@@ -58,9 +74,10 @@ export class ReminderWorkflows {
     return this.ctx.store.transaction(() => {
       const snoozed = this.ctx.store.reminders.activeSnoozes(at);
       const notices: ReminderNotice[] = [];
-      for (const reminder of this.reminders({ withinDays: 30 })) {
+      for (const reminder of this.reminders()) {
         const threshold = reminder.threshold;
         if (threshold === null || snoozed.has(reminder.ref)) continue;
+        if (!isNewStage(threshold, this.ctx.store.reminders.notifiedStages(reminder.ref, reminder.kind, reminder.dueAt))) continue;
         if (!this.ctx.store.reminders.markNotified(reminder.ref, reminder.kind, reminder.dueAt, String(threshold), at)) continue;
         notices.push({ reminder: { ...reminder, threshold }, ...noticeWords(reminder, threshold) });
       }
@@ -78,12 +95,19 @@ export class ReminderWorkflows {
     const { backend, keyId } = parseRef(ref);
     const now = this.ctx.now();
     const key = this.ctx.store.keys.get(backend, keyId, now);
-    const reminder = key ? reminderOf(key, now) : null;
+    const reminder = key ? reminderOf(key, now, this.leadDays()) : null;
     if (!reminder) throw new KeywardenError('not_found', `${ref} has no reminder to snooze (nothing is due for it)`, { ref });
     const until = addLocalDays(now, days).toISOString();
     this.ctx.store.transaction(() => {
       this.ctx.store.reminders.snooze(ref, until);
-      if (reminder.threshold !== null) this.ctx.store.reminders.forgetNotified(ref, reminder.kind, reminder.dueAt, String(reminder.threshold));
+      // Its current stage is said again when the snooze ends: forgotten, with any later one that would hold it back
+      // (said under lead times since changed; see `isNewStage`).
+      const current = reminder.threshold;
+      if (current === null) return;
+      for (const stage of this.ctx.store.reminders.notifiedStages(ref, reminder.kind, reminder.dueAt)) {
+        const said = parseStage(stage);
+        if (said !== null && stageRank(said) <= stageRank(current)) this.ctx.store.reminders.forgetNotified(ref, reminder.kind, reminder.dueAt, stage);
+      }
     });
     this.ctx.audit('reminder.snooze', reminder.backend, ref, 'ok', `until ${until}`);
     return until;
@@ -101,20 +125,23 @@ export class ReminderWorkflows {
     return judgeKeys(keys, now, options.withinDays);
   }
 
+  /** The tray's state and next due keys, within `trayWindowDays` of the lead times (7 days with the defaults). */
   trayStatus(limit = 5): TrayStatus {
-    const due = this.reminders({ withinDays: 7 }).sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
+    const leadDays = this.leadDays();
+    const windowDays = trayWindowDays(leadDays);
+    const due = this.reminders({ withinDays: windowDays, leadDays }).sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
     const overdue = due.filter((reminder) => reminder.threshold === 'overdue').length;
-    const dueWithin7 = due.length - overdue;
-    return { state: overdue > 0 ? 'overdue' : dueWithin7 > 0 ? 'due-soon' : 'clear', overdue, dueWithin7, next: due.slice(0, limit) };
+    const dueSoon = due.length - overdue;
+    return { state: overdue > 0 ? 'overdue' : dueSoon > 0 ? 'due-soon' : 'clear', overdue, dueSoon, windowDays, next: due.slice(0, limit) };
   }
 }
 
 /** A key's next due event as a reminder, or null when nothing is due for it (revoked, or no date known). */
-function reminderOf(key: Key, now: Date): Reminder | null {
+function reminderOf(key: Key, now: Date, leadDays: readonly number[]): Reminder | null {
   // A manual key shows `expired` once its date passes, but for reminders it is an overdue expiry.
   const due = dueEventFor(key.backendType === 'manual' && key.status === 'expired' ? { ...key, status: 'active' } : key);
   if (!due) return null;
-  return { ref: key.ref, name: key.name, backend: key.backend, kind: due.kind, dueAt: due.dueAt, daysLeft: daysLeft(due.dueAt, now), threshold: thresholdReached(due.dueAt, now) };
+  return { ref: key.ref, name: key.name, backend: key.backend, kind: due.kind, dueAt: due.dueAt, daysLeft: daysLeft(due.dueAt, now), threshold: thresholdReached(due.dueAt, now, leadDays) };
 }
 
 /** A notification's title and body: the key, what happens, and when, in the administrator's words. */

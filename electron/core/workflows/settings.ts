@@ -4,12 +4,30 @@
  * commands that never read settings do not pay for zod) and audited when changed; the window's place is not audited.
  */
 import type { Settings } from '../../../shared/domain.js';
+import { DEFAULT_LEAD_DAYS, leadDaysProblem, normaliseLeadDays } from '../../../shared/rules.js';
 import { parseWindowState, type WindowState } from '../desktop/window-state.js';
 import { KeywardenError } from '../errors.js';
+import type { InventoryStore } from '../store/store.js';
 import type { EngineContext } from './context.js';
 
 /** Where the preferences live: one JSON record in the store's meta table. */
 const SETTINGS_META = 'settings';
+
+/**
+ * The reminder lead times (the `reminderLeadDays` setting), largest first, read without zod: the reminder scan, the
+ * tray, notifications, alerts and Health read them on every check. The defaults when never set, or when the stored
+ * value does not fit (written by another version), as `settings()` reads it.
+ */
+export function storedLeadDays(store: Pick<InventoryStore, 'meta'>): number[] {
+  const stored = store.meta.get(SETTINGS_META);
+  let value: unknown;
+  try {
+    value = stored ? (JSON.parse(stored) as { reminderLeadDays?: unknown }).reminderLeadDays : undefined;
+  } catch {
+    value = undefined;
+  }
+  return value !== undefined && leadDaysProblem(value) === null ? normaliseLeadDays(value as number[]) : [...DEFAULT_LEAD_DAYS];
+}
 
 /** Where the desktop window's size and place live: one JSON record in the meta table. */
 const WINDOW_STATE_META = 'window-state';
@@ -41,12 +59,14 @@ export class SettingsWorkflows {
       const issue = checked.error.issues[0];
       throw new KeywardenError('invalid_input', `the setting ${issue?.path.join('.') || '(unknown)'} is not valid: ${issue?.message ?? 'invalid'}`);
     }
+    // Lead times are kept largest first, whatever order they were given in.
+    if (checked.data.reminderLeadDays) checked.data.reminderLeadDays = normaliseLeadDays(checked.data.reminderLeadDays);
     const next = this.ctx.store.transaction(() => {
       const merged = { ...this.read(domain), ...checked.data };
       this.ctx.store.meta.set(SETTINGS_META, JSON.stringify(merged));
       return merged;
     });
-    const described = Object.entries(checked.data).map(([name, value]) => `${name}=${String(value)}`);
+    const described = Object.entries(checked.data).map(([name, value]) => `${name}=${Array.isArray(value) ? value.join(',') : String(value)}`);
     this.ctx.audit('settings.update', null, null, 'ok', described.join(', ') || 'no change');
     return next;
   }

@@ -65,7 +65,7 @@ export class VaultWorkflows {
     await this.backfill;
   }
 
-  async vaultStatus(): Promise<VaultStatus & { sealed: { keySecrets: number; credentials: number } }> {
+  async vaultStatus(): Promise<VaultStatus & { sealed: { keySecrets: number; credentials: number; alertSecrets: number } }> {
     return { ...(await this.ctx.vault.status()), sealed: countSealed(this.ctx.store) };
   }
 
@@ -142,7 +142,7 @@ export class VaultWorkflows {
    * the next sync. The one explicit way out of a lost key, confirmed by the caller.
    */
   async resetVault(): Promise<{
-    dropped: { keySecrets: number; credentials: number };
+    dropped: { keySecrets: number; credentials: number; alertSecrets: number };
     backendsNeedingCredential: string[];
     keychainEntry: string | null;
     keychainEntryRemoved: boolean;
@@ -152,9 +152,15 @@ export class VaultWorkflows {
     const forgotten = await this.ctx.vault.forgetKey(() => dropSealedRecords(this.ctx.store));
     const dropped = forgotten.dropped;
     await this.ctx.dropAllConnectors();
-    this.ctx.audit('vault.reset', null, null, 'ok', `${plural(dropped.keySecrets, 'cached secret')} and ${plural(dropped.credentials, 'credential')} dropped`);
+    this.ctx.audit(
+      'vault.reset',
+      null,
+      null,
+      'ok',
+      `${plural(dropped.keySecrets, 'cached secret')}, ${plural(dropped.credentials, 'credential')} and ${plural(dropped.alertChannels.length, 'alert channel secret')} dropped`,
+    );
     return {
-      dropped: { keySecrets: dropped.keySecrets, credentials: dropped.credentials },
+      dropped: { keySecrets: dropped.keySecrets, credentials: dropped.credentials, alertSecrets: dropped.alertChannels.length },
       backendsNeedingCredential: dropped.backends,
       keychainEntry: forgotten.keychainEntry,
       keychainEntryRemoved: forgotten.removed,
@@ -171,24 +177,25 @@ export function vaultRecords(store: InventoryStore): VaultMetaStore {
     deleteMeta: (name) => store.meta.delete(name),
     setMetaIfAbsent: (guard, entries) => store.meta.setIfAbsent(guard, entries),
     // A team member's private key is sealed too: a new data key would orphan it.
-    hasAnySealedRecord: () => store.keys.countSecrets() > 0 || store.backends.countCredentials() > 0 || store.team.get() !== null,
+    hasAnySealedRecord: () => store.keys.countSecrets() > 0 || store.backends.countCredentials() > 0 || store.alerts.countSecrets() > 0 || store.team.get() !== null,
   };
 }
 
-/** How many secrets and backend credentials are sealed under the data key (for `vault status`). */
-function countSealed(store: InventoryStore): { keySecrets: number; credentials: number } {
-  return { keySecrets: store.keys.countSecrets(), credentials: store.backends.countCredentials() };
+/** How many secrets, backend credentials and alert channel secrets are sealed under the data key (for `vault status`). */
+function countSealed(store: InventoryStore): { keySecrets: number; credentials: number; alertSecrets: number } {
+  return { keySecrets: store.keys.countSecrets(), credentials: store.backends.countCredentials(), alertSecrets: store.alerts.countSecrets() };
 }
 
 /**
  * `vault reset`: forgets everything sealed under the old data key, and the vault's own records, in one transaction.
- * The inventory (keys, dates, audit) stays; backends lose their credentials.
+ * The inventory (keys, dates, audit) stays; backends lose their credentials, and alert channels their secrets.
  */
-function dropSealedRecords(store: InventoryStore): { keySecrets: number; credentials: number; backends: string[] } {
+function dropSealedRecords(store: InventoryStore): { keySecrets: number; credentials: number; backends: string[]; alertChannels: string[] } {
   return store.transaction(() => {
     const keySecrets = store.keys.dropAllSecrets();
     const backends = store.backends.dropAllCredentials();
+    const alertChannels = store.alerts.dropAllSecrets('its secret was dropped by "keywarden vault reset": remove the channel and add it again');
     for (const name of Object.values(VAULT_META)) store.meta.delete(name);
-    return { keySecrets, credentials: backends.length, backends };
+    return { keySecrets, credentials: backends.length, backends, alertChannels };
   });
 }

@@ -3,6 +3,7 @@
  * (leaving the field, or Enter) and confirmed in words beside it; a mistake is said under the field and nothing is
  * sent. The rules are the schema's, as the CLI's `keywarden settings set` checks them.
  */
+import { AlertsPanel } from '../alerts/AlertsPanel.js';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import type { Settings } from '../../../shared/domain.js';
@@ -49,7 +50,8 @@ export function SettingsView() {
             </section>
           );
         })}
-      {/* Alerts (channels and their tests) go here, as their own section, once the alerts API exists. */}
+      {/* Alert channels (webhook, Slack, email), their tests and failures: their own section and store. */}
+      <AlertsPanel />
     </main>
   );
 }

@@ -66,7 +66,10 @@ export function HealthView() {
           {findings.length === 0 ? (
             <div className="empty">
               <h2>Nothing needs you now</h2>
-              <p>No key is overdue, due within 30 days, failing its test or unused for 90 days, and every backend synced within a week ({plural(report.keysChecked, 'key')} checked).</p>
+              <p>
+                No key is overdue, due within {plural(report.leadDays ?? 30, 'day')}, failing its test or unused for 90 days, every backend synced within a week and every alert channel delivering
+                ({plural(report.keysChecked, 'key')} checked).
+              </p>
             </div>
           ) : (
             <div className="findings">
@@ -156,6 +159,20 @@ function subjectHref(subject: Pick<FindingSubject, 'ref'>): string {
 
 function SubjectItem({ subject }: { subject: FindingSubject }) {
   const isKey = subject.ref !== null;
+  if (subject.what === 'alert-channel') {
+    // An alert channel has no view of its own to link to here: its name, what it is and what is wrong.
+    return (
+      <li>
+        <span className="finding-subject">
+          <span className="subject-who">
+            <IsolatedText className="subject-name" text={subject.name} />
+            <span className="subject-backend muted">alert channel</span>
+          </span>
+          <IsolatedText className="subject-detail" text={datesInText(subject.detail)} />
+        </span>
+      </li>
+    );
+  }
   return (
     <li>
       <a className="finding-subject" href={subjectHref(subject)}>

@@ -10,6 +10,7 @@ import {
   isOverdue,
   kindWords,
   inBrowserDays,
+  leadDaysInWords,
   overdueReminders,
   REMINDER_WINDOW_DAYS,
   reminderTone,
@@ -54,6 +55,18 @@ export function RemindersView() {
   const summary = useMemo(() => summarize(reminders ?? []), [reminders]);
   const overdue = useMemo(() => overdueReminders(reminders ?? []), [reminders]);
   const weeks = useMemo(() => weeksAhead(reminders ?? [], today), [reminders, today]);
+  // The reminder lead times (a setting): when notifications, the tray and alerts speak up. Said, not required.
+  const [leadDays, setLeadDays] = useState<number[] | null>(null);
+  useEffect(() => {
+    let current = true;
+    client['settings:get']().then(
+      (settings) => current && setLeadDays(settings.reminderLeadDays),
+      () => current && setLeadDays(null),
+    );
+    return () => {
+      current = false;
+    };
+  }, [client, changes]);
 
   return (
     <main className="page reminders" aria-labelledby="page-heading">
@@ -61,6 +74,9 @@ export function RemindersView() {
       <p className="page-intro muted">
         Keys that expire, are due for rotation or leave their grace period in the next {REMINDER_WINDOW_DAYS} days, as of {formatDay(today)}. Select one to open it in the inventory.
       </p>
+      {leadDays && (
+        <p className="muted reminders-lead-days">Notifications and alerts come {leadDaysInWords(leadDays)} before each date, and once it is overdue (the reminder lead times, a setting).</p>
+      )}
       {error && (
         <p className="view-error" role="alert">
           <span className="error-text">

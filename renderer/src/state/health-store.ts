@@ -58,13 +58,19 @@ export function orderFindings(findings: readonly Finding[]): Finding[] {
 }
 
 /**
- * "1 key", "5,312 keys", "2 backends", "3 keys and 1 backend": what a finding concerns, counted. `count` is the
- * finding's own (it may list fewer than it concerns: the engine lists the first 200); backends are always all listed.
+ * "1 key", "5,312 keys", "2 backends", "3 keys and 1 backend", "1 alert channel": what a finding concerns, counted.
+ * `count` is the finding's own (it may list fewer than it concerns: the engine lists the first 200 keys); backends and
+ * alert channels are always all listed.
  */
-export function subjectsInWords(subjects: readonly Pick<FindingSubject, 'ref'>[], count = subjects.length): string {
-  const backends = subjects.filter((subject) => subject.ref === null).length;
-  const keys = count - backends;
-  const parts = [keys > 0 ? plural(keys, 'key').replace(/^\d+/, groupDigits(keys)) : null, backends > 0 ? plural(backends, 'backend') : null].filter((part): part is string => part !== null);
+export function subjectsInWords(subjects: readonly Pick<FindingSubject, 'ref' | 'what'>[], count = subjects.length): string {
+  const channels = subjects.filter((subject) => subject.what === 'alert-channel').length;
+  const backends = subjects.filter((subject) => subject.ref === null).length - channels;
+  const keys = count - backends - channels;
+  const parts = [
+    keys > 0 ? plural(keys, 'key').replace(/^\d+/, groupDigits(keys)) : null,
+    backends > 0 ? plural(backends, 'backend') : null,
+    channels > 0 ? plural(channels, 'alert channel') : null,
+  ].filter((part): part is string => part !== null);
   return parts.length ? parts.join(' and ') : 'nothing';
 }
 

@@ -39,8 +39,8 @@ export function createRemindersStore(client: ContractClient): RemindersStore {
 }
 
 /**
- * The reminders with `daysLeft` and the overdue threshold counted in this browser's zone from `now`, the way the
- * inventory counts (the engine's 30/7/1-day thresholds stay, but for one that has come due since or is not yet).
+ * The reminders with `daysLeft` and the overdue stage counted in this browser's zone from `now`, the way the
+ * inventory counts (the engine's stages, at the reminder lead times, stay, but for one that has come due since or is not yet).
  */
 export function inBrowserDays(reminders: readonly Reminder[], now: Date): Reminder[] {
   return reminders.map((reminder) => {
@@ -151,4 +151,12 @@ export function kindWords(kind: ReminderKind, overdue: boolean): string {
 /** "today", "tomorrow", "in 20 days", "overdue today", "20 days overdue": the inventory's words too. */
 export function daysWords(reminder: Pick<Reminder, 'daysLeft' | 'threshold'>): string {
   return daysInWords(reminder.daysLeft, isOverdue(reminder));
+}
+
+/** "30, 7 and 1 days", "14 days", "1 day": the lead times, largest first. */
+export function leadDaysInWords(leadDays: readonly number[]): string {
+  const sorted = [...leadDays].sort((a, b) => b - a);
+  const unit = sorted.length === 1 && sorted[0] === 1 ? 'day' : 'days';
+  const list = sorted.length <= 1 ? String(sorted[0] ?? '') : `${sorted.slice(0, -1).join(', ')} and ${sorted.at(-1)}`;
+  return `${list} ${unit}`;
 }

@@ -23,7 +23,7 @@ describe('the tray', () => {
   });
 
   it('lists the next due keys, then the actions', () => {
-    const model = trayModel({ state: 'overdue', overdue: 1, dueWithin7: 1, next: [reminder('Stripe', -2), reminder('R&D', 3)] }, unlocked, { syncing: false });
+    const model = trayModel({ state: 'overdue', overdue: 1, dueSoon: 1, windowDays: 7, next: [reminder('Stripe', -2), reminder('R&D', 3)] }, unlocked, { syncing: false });
     expect(model.icon).toBe('overdue');
     expect(model.tooltip).toBe('Keywarden: 1 overdue, 1 due within 7 days');
     expect(model.items).toEqual([
@@ -40,19 +40,23 @@ describe('the tray', () => {
   });
 
   it('says when nothing is due, when a sync runs and when Keywarden is locked', () => {
-    const model = trayModel({ state: 'clear', overdue: 0, dueWithin7: 0, next: [] }, { locked: true, since: '2026-03-01T00:00:00.000Z', reason: 'idle', unlockWith: null }, { syncing: true });
+    const model = trayModel(
+      { state: 'clear', overdue: 0, dueSoon: 0, windowDays: 7, next: [] },
+      { locked: true, since: '2026-03-01T00:00:00.000Z', reason: 'idle', unlockWith: null },
+      { syncing: true },
+    );
     expect(model.tooltip).toBe('Keywarden: nothing due within 7 days (locked)');
     expect(model.items.slice(0, 3)).toEqual([
       { type: 'action', action: 'sync', label: 'Syncing…', enabled: false },
       { type: 'action', action: 'open', label: 'Open Keywarden', enabled: true },
       { type: 'action', action: 'lock', label: 'Locked', enabled: false },
     ]);
-    expect(trayModel({ state: 'due-soon', overdue: 0, dueWithin7: 2, next: [] }, unlocked, { syncing: false }).tooltip).toBe('Keywarden: 2 due within 7 days');
+    expect(trayModel({ state: 'due-soon', overdue: 0, dueSoon: 2, windowDays: 7, next: [] }, unlocked, { syncing: false }).tooltip).toBe('Keywarden: 2 due within 7 days');
   });
 
   it('warns first when a grace period ends while consumers still use the old key, and never shows a clear icon then', () => {
     const warning = { rotationId: 1, ref: 'cb/key_1', newRef: 'cb/key_2', graceEndsAt: '2026-03-04T00:00:00.000Z', daysLeft: 3, unticked: ['CI pipeline', 'billing'] };
-    const model = trayModel({ state: 'clear', overdue: 0, dueWithin7: 0, next: [] }, unlocked, { syncing: false, graceWarnings: [warning] });
+    const model = trayModel({ state: 'clear', overdue: 0, dueSoon: 0, windowDays: 7, next: [] }, unlocked, { syncing: false, graceWarnings: [warning] });
     expect(model.icon).toBe('due-soon');
     expect(model.items.slice(0, 3)).toEqual([
       { type: 'heading', label: 'Switch consumers before the grace ends' },

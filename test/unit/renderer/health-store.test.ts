@@ -101,6 +101,7 @@ describe('the health store', () => {
     expect(subjectsInWords(findings[3]!.subjects)).toBe('2 keys');
     expect(subjectsInWords(findings[2]!.subjects)).toBe('1 backend');
     expect(subjectsInWords([{ ref: 'hand/a' }, { ref: null }, { ref: null }])).toBe('1 key and 2 backends');
+    expect(subjectsInWords([{ ref: null, what: 'alert-channel' }, { ref: null }])).toBe('1 backend and 1 alert channel');
     expect(SUBJECTS_SHOWN).toBe(50);
   });
 

@@ -66,7 +66,7 @@ function fakeEngine(count: number, settingsFail = false) {
           return [];
         case 'settings:get':
           if (settingsFail) throw new Error('settings unavailable');
-          return { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 12, lockAfterIdleMinutes: 15, maxRotationDays: null };
+          return { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 12, lockAfterIdleMinutes: 15, maxRotationDays: null, reminderLeadDays: [30, 7, 1] };
         case 'key:reveal':
           return 'revealed-secret';
         case 'sync:run':

@@ -67,7 +67,7 @@ function fakeEngine() {
         case 'key:reveal':
           return secrets.get(args[0] as string);
         case 'settings:get':
-          return { clipboardClearSeconds: 7, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null };
+          return { clipboardClearSeconds: 7, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null, reminderLeadDays: [30, 7, 1] };
         case 'key:revoke':
           return { revoked: makeKey(args[0] as string, 'grace'), replacement: { key: makeKey('cb/key_0002'), secret: null, cached: true } };
         case 'key:delete':

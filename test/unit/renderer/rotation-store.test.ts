@@ -96,7 +96,7 @@ function fakeEngine() {
         case 'rotation:list':
           return (current.state === 'done' || current.state === 'abandoned') && !(args[0] as { all?: boolean }).all ? [] : [current];
         case 'settings:get':
-          return { clipboardClearSeconds: 7, backgroundSyncHours: 6, revealHideSeconds: 20, lockAfterIdleMinutes: 15, maxRotationDays: null };
+          return { clipboardClearSeconds: 7, backgroundSyncHours: 6, revealHideSeconds: 20, lockAfterIdleMinutes: 15, maxRotationDays: null, reminderLeadDays: [30, 7, 1] };
         case 'rotation:abandon':
           current = rotation({ state: 'abandoned', needs: null, currentStep: null, finishedAt: AT });
           return { rotation: current, summary: 'nothing was changed at the vendor' };

@@ -73,6 +73,8 @@ describe('migration 001 on a fresh file', () => {
     openStore().close();
     const db = openRaw();
     expect(tableNames(db)).toEqual([
+      'alert_channels',
+      'alert_deliveries',
       'audit',
       'backends',
       'import_sources',
@@ -716,10 +718,10 @@ describe('CHECK constraints', () => {
   });
 });
 
-describe('migration 012: import sources, after a gap in the numbers', () => {
+describe('migration 012: import sources', () => {
   const at = '2026-01-01T00:00:00.000Z';
 
-  it('a version-7 file upgrades across the gap (9 to 11 are not here yet) and keeps its keys; a read-only copy still reads before it', () => {
+  it('a version-7 file upgrades and keeps its keys; a read-only copy still reads before it', () => {
     const db = openRaw();
     expect(migrate(db, MIGRATIONS, 7)).toBe(7);
     db.prepare("INSERT INTO backends (id, name, type, created_at) VALUES (1, 'hand', 'manual', ?)").run(at);
@@ -736,6 +738,33 @@ describe('migration 012: import sources, after a gap in the numbers', () => {
     // Deleting the key deletes where it came from: a later import creates it again instead of pointing at nothing.
     store.keys.delete(1, 'stripe');
     expect(store.imports.imported(1).size).toBe(0);
+    store.close();
+    expect(schemaVersion(openRaw())).toBe(LATEST);
+  });
+});
+
+describe('migration 010: alert channels', () => {
+  it('upgrades a version-7 file; a read-only copy before it has no channels', () => {
+    const raw = openRaw();
+    expect(migrate(raw, MIGRATIONS, 7)).toBe(7);
+    raw.close();
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(readOnly.alerts.listChannels()).toEqual([]);
+    expect(readOnly.alerts.countSecrets()).toBe(0);
+    readOnly.close();
+
+    const store = openStore();
+    const channel = store.alerts.insertChannel({ name: 'ops', type: 'webhook', config: { url: 'https://alerts.example.com/hook' }, createdAt: '2026-01-01T00:00:00.000Z' }, null);
+    const key = { channelId: channel.id, ref: 'hand/k', kind: 'expiry', dueAt: '2026-02-01', stage: '7' };
+    const claim = { owner: 'one', until: '2026-01-01T00:10:00.000Z', at: '2026-01-01T00:00:00.000Z' };
+    // One row per (channel, key, due date, stage): a second claim of the same alert loses.
+    expect(store.alerts.claimNew(key, claim)).toBe(true);
+    expect(store.alerts.claimNew(key, { ...claim, owner: 'two' })).toBe(false);
+    // Only the claim's holder records the outcome.
+    expect(store.alerts.markSent(key, 'two', claim.at)).toBe(false);
+    expect(store.alerts.markSent(key, 'one', claim.at)).toBe(true);
+    expect(store.alerts.counts(channel.id)).toEqual({ sent: 1, pending: 0, nextAttemptAt: null });
     store.close();
     expect(schemaVersion(openRaw())).toBe(LATEST);
   });

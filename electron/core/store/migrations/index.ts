@@ -15,6 +15,7 @@ import { migration006AuditHashChain } from './006-audit-hash-chain.js';
 import { migration007RedactVendorText } from './007-redact-vendor-text.js';
 import { migration008KeyDescriptions } from './008-key-descriptions.js';
 import { migration009HealthFindings } from './009-health-findings.js';
+import { migration010AlertChannels } from './010-alert-channels.js';
 import { migration011KeySearchIndex } from './011-key-search-index.js';
 import { migration012ImportSources } from './012-import-sources.js';
 import { migration013TeamLink } from './013-team-link.js';
@@ -52,6 +53,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007RedactVendorText,
   migration008KeyDescriptions,
   migration009HealthFindings,
+  migration010AlertChannels,
   migration011KeySearchIndex,
   migration012ImportSources,
   migration013TeamLink,
