@@ -41,6 +41,12 @@ const layoutProblems = (page: Page) =>
       if (button.scrollWidth > button.clientWidth + 1) problems.push('button "' + label + '" is cut off (' + button.scrollWidth + ' > ' + button.clientWidth + ' px)');
       if (box.right > window.innerWidth + 1) problems.push('button "' + label + '" ends outside the window');
     }
+    // Every view is reachable: each link of the top bar is on screen and not covered by anything (but a dialog's backdrop).
+    for (const link of document.querySelector('[role="dialog"]') ? [] : document.querySelectorAll('.nav-link')) {
+      const box = link.getBoundingClientRect();
+      const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      if (box.width === 0 || !top || !link.contains(top)) problems.push('the view link "' + link.textContent.trim() + '" is hidden');
+    }
     // The days left beside a due date is what the inventory is for: never cut off.
     for (const cell of document.querySelectorAll('[role="cell"].col-due')) {
       if (cell.scrollWidth > cell.clientWidth + 1) problems.push('the Due cell "' + cell.textContent.trim() + '" is cut off');
@@ -106,7 +112,10 @@ const SCENES: Scene[] = [
     open: async (page) => {
       await keyRow(page, /SMS provider/).click();
       const detail = page.getByRole('complementary', { name: /SMS provider/ });
-      await detail.getByRole('button', { name: /Edit description|Describe|Edit$/ }).first().click();
+      await detail
+        .getByRole('button', { name: /Edit description|Describe|Edit$/ })
+        .first()
+        .click();
       await detail.getByRole('textbox').first().waitFor();
     },
   },
@@ -124,7 +133,7 @@ const SCENES: Scene[] = [
   { name: 'backups', open: (page) => goTo(page, 'backups', /Backups/) },
   { name: 'vault', open: (page) => goTo(page, 'vault', /Vault/) },
   {
-    name: 'passphrase-dialog',
+    name: 'vault-passphrase-dialog',
     open: async (page) => {
       await goTo(page, 'vault', /Vault/);
       await page.getByRole('button', { name: /Add a passphrase|Change passphrase/ }).click();

@@ -146,7 +146,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
       .click();
     const detail = page.getByRole('complementary', { name: 'Stripe prod' });
     await detail.waitFor();
-    expect(await detail.getByRole('heading', { level: 2 }).innerText()).toBe('Stripe prod');
+    // The name, and its ID beside it (keys of the same name are told apart).
+    expect(await detail.getByRole('heading', { level: 2 }).innerText()).toMatch(/^Stripe prod stripe-prod-[0-9a-f]{6}$/);
     expect(new URL(page.url()).hash).toBe('#/inventory');
     // A manual key without a test set up: the console does not offer Test, and says why in its place.
     await detail.getByText('no test is set up for this key: it was added without a test request').waitFor();
@@ -257,7 +258,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     })()`);
     expect(refStyle).toMatchObject({ whiteSpace: 'nowrap', textOverflow: 'ellipsis' });
     expect(refStyle.title).toMatch(/\(\w+\/[^)]+\)$/);
-    expect(await page.getByRole('status').first().innerText()).toBe(`${trail.length} events`);
+    expect(await page.locator('.audit-count').innerText()).toBe(`${trail.length} events`);
     // The hash chain verifies, with the head hash to record elsewhere.
     const chain = engine.verifyAuditTrail();
     await expect.poll(() => page.locator('.audit-chain').innerText()).toBe(`Chain verified: ${trail.length} events, head ${chain.headHash}`);
@@ -285,10 +286,10 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
 
     await page.getByLabel('Action', { exact: true }).selectOption('test');
     await expect.poll(() => auditRows().count()).toBe(1);
-    expect(await page.getByRole('status').first().innerText()).toBe('1 matching event');
+    expect(await page.locator('.audit-count').innerText()).toBe('1 matching event');
     await page.getByLabel('Outcome', { exact: true }).selectOption('ok');
     expect(await page.getByText('None of the 1 event loaded has the outcome OK.').count()).toBe(1);
-    expect(await page.getByRole('status').first().innerText()).toBe('0 with outcome OK, of 1 matching event');
+    expect(await page.locator('.audit-count').innerText()).toBe('0 with outcome OK, of 1 matching event');
     await page.getByLabel('Outcome', { exact: true }).selectOption('');
     expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, 'audit-filtered-light');

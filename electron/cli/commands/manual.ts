@@ -20,6 +20,8 @@ export const keyAdd: CommandRun = async ({ values, out, engine }) => {
   if (createdAt !== null) parseUserDate(createdAt, 'created date');
   if (expiresAt !== null) parseUserDate(expiresAt, 'expiry date');
   const test = parseTestTemplate(values);
+  // The engine says this in the console's words; here it names the flag.
+  if (test && !values['secret-stdin']) throw new KeywardenError('invalid_input', 'a test needs the key itself: pass it with --secret-stdin');
   const secret = values['secret-stdin'] ? await readSecretFromStdin('key') : null;
   const key = await (
     await engine()

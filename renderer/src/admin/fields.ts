@@ -53,6 +53,13 @@ const WORDS: Record<string, Words> = {
     section: 'Sync',
     saved: (value) => `the desktop app now syncs every ${value}`,
   },
+  maxRotationDays: {
+    label: 'Longest rotation interval',
+    unit: 'days',
+    hint: "The organisation's rotation policy: Health lists the keys valid, or due for rotation, longer than this after their creation. Leave empty for no policy.",
+    section: 'Reminders',
+    saved: (value) => `Health now holds keys to ${value}`,
+  },
   reminderLeadDays: {
     label: 'Remind me before a due date',
     unit: 'days',
@@ -63,7 +70,8 @@ const WORDS: Record<string, Words> = {
 };
 
 export type SettingField =
-  | { name: SettingName; kind: 'number'; min: number | null; max: number | null; words: Words }
+  /** `nullable`: empty means none (a policy that can be unset). */
+  | { name: SettingName; kind: 'number'; min: number | null; max: number | null; nullable?: true; words: Words }
   | { name: SettingName; kind: 'days'; min: number | null; max: number | null; words: Words }
   | { name: SettingName; kind: 'toggle'; words: Words };
 
@@ -85,9 +93,9 @@ function bounds(schema: z.ZodType): { min: number | null; max: number | null } {
 export function settingFields(): SettingField[] {
   const fields: SettingField[] = [];
   for (const [name, raw] of Object.entries(Settings.shape) as Array<[SettingName, z.ZodType]>) {
-    const schema = raw instanceof z.ZodOptional || raw instanceof z.ZodDefault ? (raw.unwrap() as z.ZodType) : raw;
+    const schema = raw instanceof z.ZodOptional || raw instanceof z.ZodDefault || raw instanceof z.ZodNullable ? (raw.unwrap() as z.ZodType) : raw;
     const words = wordsFor(name);
-    if (schema instanceof z.ZodNumber) fields.push({ name, kind: 'number', ...bounds(schema), words });
+    if (schema instanceof z.ZodNumber) fields.push({ name, kind: 'number', ...bounds(schema), ...(raw instanceof z.ZodNullable ? { nullable: true as const } : {}), words });
     else if (schema instanceof z.ZodArray) fields.push({ name, kind: 'days', ...bounds(schema.element as z.ZodType), words });
     else if (schema instanceof z.ZodBoolean) fields.push({ name, kind: 'toggle', words });
   }
@@ -104,6 +112,7 @@ export function showValue(field: SettingField, value: unknown): string {
 /** The value in words, with its unit: "10 seconds", "30, 7 and 1 days", "on". */
 export function valueInWords(field: SettingField, value: unknown): string {
   if (field.kind === 'toggle') return value ? 'on' : 'off';
+  if (value === null) return 'none';
   const unit = field.words.unit;
   if (Array.isArray(value)) {
     const days = value.map(String);
@@ -133,8 +142,9 @@ export function parseSetting(field: SettingField, typed: string | boolean): { va
   if (field.kind !== 'toggle') {
     const text = String(typed).trim();
     if (field.kind === 'number') {
-      if (!/^-?\d+$/.test(text)) return { error: `Type a whole number. ${rangeInWords(field)}` };
-      value = Number(text);
+      if (text === '' && field.nullable) value = null;
+      else if (!/^-?\d+$/.test(text)) return { error: `Type a whole number${field.nullable ? ', or leave it empty for none' : ''}. ${rangeInWords(field)}` };
+      else value = Number(text);
     } else {
       const parts = text === '' ? [] : text.split(/[\s,;]+/).filter(Boolean);
       if (parts.some((part) => !/^-?\d+$/.test(part))) return { error: `Type whole days separated by commas. ${rangeInWords(field)}` };

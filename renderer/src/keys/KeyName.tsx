@@ -17,6 +17,8 @@ export function KeyName({ name, keyRef, prefix = null, tell = true }: { name: st
   return (
     <>
       <IsolatedText text={name} />
+      {/* A space, not only a margin: read aloud or copied, the name and its prefix stay two words. */}
+      {tell && ' '}
       {tell && (
         <span className="key-tell">
           <IsolatedText text={keyTell({ ref: keyRef, prefix })} />

@@ -31,6 +31,12 @@ describe('settings fields from the shared schema', () => {
     expect(settingFields().map((candidate) => candidate.name)).toEqual(Object.keys(DEFAULT_SETTINGS));
     expect(field('revealHideSeconds')).toMatchObject({ kind: 'number', min: 5, max: 600 });
     expect(field('lockAfterIdleMinutes')).toMatchObject({ kind: 'number', min: 1, max: 1440 });
+    // A policy that can be unset: empty is none.
+    expect(field('maxRotationDays')).toMatchObject({ kind: 'number', min: 1, max: 3650, nullable: true });
+    expect(parseSetting(field('maxRotationDays'), '')).toEqual({ value: null });
+    expect(parseSetting(field('maxRotationDays'), '90')).toEqual({ value: 90 });
+    expect(parseSetting(field('maxRotationDays'), 'x')).toMatchObject({ error: expect.stringMatching(/or leave it empty for none/) });
+    expect(valueInWords(field('maxRotationDays'), null)).toBe('none');
   });
 
   it('reads a whole number, and says a wrong one in words', () => {
