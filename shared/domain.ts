@@ -6,7 +6,18 @@
  * from the schemas, never written twice. This file imports nothing platform-specific.
  */
 import { z } from 'zod';
-import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, BACKEND_TYPES, CAPABILITIES, DEFAULT_LEAD_DAYS, DESCRIPTION_LIMITS, KEY_STATUSES, leadDaysProblem, MAX_POLICY_DAYS, MAX_SELECTED_REFS } from './rules.js';
+import {
+  BACKEND_NAME_PATTERN,
+  BACKEND_NAME_RULE,
+  BACKEND_TYPES,
+  CAPABILITIES,
+  DEFAULT_LEAD_DAYS,
+  DESCRIPTION_LIMITS,
+  KEY_STATUSES,
+  leadDaysProblem,
+  MAX_POLICY_DAYS,
+  MAX_SELECTED_REFS,
+} from './rules.js';
 
 export { BACKEND_TYPES, CAPABILITIES, KEY_STATUSES };
 
@@ -473,4 +484,11 @@ export const Settings = z
   .strict();
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null, reminderLeadDays: [...DEFAULT_LEAD_DAYS] };
+export const DEFAULT_SETTINGS: Settings = {
+  clipboardClearSeconds: 30,
+  backgroundSyncHours: 6,
+  revealHideSeconds: 30,
+  lockAfterIdleMinutes: 15,
+  maxRotationDays: null,
+  reminderLeadDays: [...DEFAULT_LEAD_DAYS],
+};

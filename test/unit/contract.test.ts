@@ -297,7 +297,14 @@ describe('the renderer contract', () => {
   });
 
   it('reads and changes the shared preferences', async () => {
-    expect(await client['settings:get']()).toEqual({ clipboardClearSeconds: 30, backgroundSyncHours: 6, revealHideSeconds: 30, lockAfterIdleMinutes: 15, maxRotationDays: null, reminderLeadDays: [30, 7, 1] });
+    expect(await client['settings:get']()).toEqual({
+      clipboardClearSeconds: 30,
+      backgroundSyncHours: 6,
+      revealHideSeconds: 30,
+      lockAfterIdleMinutes: 15,
+      maxRotationDays: null,
+      reminderLeadDays: [30, 7, 1],
+    });
     expect(await client['settings:set']({ backgroundSyncHours: 12 })).toEqual({
       clipboardClearSeconds: 30,
       backgroundSyncHours: 12,

@@ -435,9 +435,7 @@ export class KeyTables {
    * fingerprint (`Vault.sealSecret`), written beside it, so every cached secret can be compared by Health.
    */
   putSecret(backendId: number, keyId: string, secret: SealedSecret, at: string): void {
-    this.conn.guard(() =>
-      this.conn.db.prepare(PUT_SECRET).run(backendId, keyId, secret.sealed, secret.fingerprint, at),
-    );
+    this.conn.guard(() => this.conn.db.prepare(PUT_SECRET).run(backendId, keyId, secret.sealed, secret.fingerprint, at));
   }
 
   /** Cached secrets that have no fingerprint yet (cached before migration 009), for the backfill: at most `limit`. */

@@ -119,7 +119,7 @@ export function valueInWords(field: SettingField, value: unknown): string {
     const list = days.length > 1 ? `${days.slice(0, -1).join(', ')} and ${days.at(-1)}` : (days[0] ?? 'none');
     return unit ? `${list} ${days.length === 1 && days[0] === '1' ? unit.replace(/s$/, '') : unit}` : list;
   }
-  const text = String(value);
+  const text = showValue(field, value);
   return unit ? `${text} ${text === '1' ? unit.replace(/s$/, '') : unit}` : text;
 }
 
