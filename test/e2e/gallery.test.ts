@@ -7,7 +7,7 @@
  * off, and axe finds nothing serious or critical. `KEYWARDEN_DOC_SCREENSHOTS=1` also writes the 1024 px light pictures
  * that docs/console.md shows into docs/images/ (small enough to keep in the repository).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -26,6 +26,7 @@ const SIZES = [
 const THEMES = ['light', 'dark'] as const;
 const GALLERY = join(SCREENSHOTS, 'gallery');
 const DOC_IMAGES = join(PROJECT_ROOT, 'docs', 'images');
+const CONSOLE_DOC = readFileSync(join(PROJECT_ROOT, 'docs', 'console.md'), 'utf8');
 
 /** What is wrong with the page as shown, in words: sideways scrolling, and buttons whose label does not fit. */
 const layoutProblems = (page: Page) =>
@@ -41,8 +42,10 @@ const layoutProblems = (page: Page) =>
       if (button.scrollWidth > button.clientWidth + 1) problems.push('button "' + label + '" is cut off (' + button.scrollWidth + ' > ' + button.clientWidth + ' px)');
       if (box.right > window.innerWidth + 1) problems.push('button "' + label + '" ends outside the window');
     }
-    // Every view is reachable: each link of the top bar is on screen and not covered by anything (but a dialog's backdrop).
-    for (const link of document.querySelector('[role="dialog"]') ? [] : document.querySelectorAll('.nav-link')) {
+    // Every view is reachable: each link of the top bar is on screen and not covered by anything, unless a dialog or
+    // the key's or the rotation's panel (over the page in a narrow window, as a drawer) is open above it.
+    const over = document.querySelector('dialog[open], [role="dialog"], [aria-modal="true"], .detail');
+    for (const link of over ? [] : document.querySelectorAll('.nav-link')) {
       const box = link.getBoundingClientRect();
       const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
       if (box.width === 0 || !top || !link.contains(top)) problems.push('the view link "' + link.textContent.trim() + '" is hidden');
@@ -150,8 +153,9 @@ async function goTo(page: Page, view: string, heading: RegExp): Promise<void> {
     .or(page.getByRole('heading', { name: heading, level: 2 }))
     .first()
     .waitFor();
-  // Data that arrives after the heading (a view's first query) settles before the picture.
-  await page.waitForLoadState('networkidle').catch(() => undefined);
+  // Data that arrives after the heading (a view's first query) settles before the picture: nothing still busy. (Not
+  // 'networkidle': the console's event stream keeps a request open for as long as it runs.)
+  await page.waitForFunction(`!document.querySelector('[aria-busy="true"]')`);
 }
 
 describe.skipIf(!hasIsolatedKeychain || !hasChromium)('every view and dialog at 1440, 1024 and 760 px, light and dark', () => {
@@ -200,7 +204,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('every view and dialog at 
             for (const finding of await seriousAxeFindings(page)) problems.push(`${where}: axe ${finding.id} (${finding.help}) at ${finding.targets.join(' ')}`);
             const file = join(GALLERY, `${scene.name}-${size.width}-${theme}.png`);
             await page.screenshot({ path: file });
-            if (process.env.KEYWARDEN_DOC_SCREENSHOTS === '1' && size.width === 1024 && theme === 'light') {
+            // Only the pictures docs/console.md shows are kept in the repository.
+            if (process.env.KEYWARDEN_DOC_SCREENSHOTS === '1' && size.width === 1024 && theme === 'light' && CONSOLE_DOC.includes(`images/console-${scene.name}.png`)) {
               copyFileSync(file, join(DOC_IMAGES, `console-${scene.name}.png`));
             }
             // Whatever the scene opened closes before the next: Esc closes every dialog and panel.

@@ -100,6 +100,8 @@ function SettingRow({ store, field, value }: { store: SettingsStore; field: Sett
           inputMode={field.kind === 'number' ? 'numeric' : 'text'}
           className={field.kind === 'number' ? 'setting-number' : 'setting-days'}
           value={draft}
+          // A policy that can be unset says so when empty.
+          placeholder={field.kind === 'number' && field.nullable ? 'none' : undefined}
           aria-invalid={error ? true : undefined}
           aria-describedby={`${id}-hint ${id}-status`}
           aria-busy={saving || undefined}

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
+import { KeyName } from '../keys/KeyName.js';
 import type { Finding, FindingSubject, HealthReport } from '../../../shared/health.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 import { datesInText, formatDayTime, plural } from '../lib/dates.js';
@@ -177,7 +178,7 @@ function SubjectItem({ subject }: { subject: FindingSubject }) {
     <li>
       <a className="finding-subject" href={subjectHref(subject)}>
         <span className="subject-who">
-          <IsolatedText className="subject-name" text={subject.name} />
+          {subject.ref !== null ? <KeyName className="subject-name" name={subject.name} keyRef={subject.ref} /> : <IsolatedText className="subject-name" text={subject.name} />}
           {isKey ? <IsolatedText className="subject-backend muted" text={subject.backend} /> : <span className="subject-backend muted">backend</span>}
         </span>
         <IsolatedText className="subject-detail" text={datesInText(subject.detail)} />

@@ -8,7 +8,7 @@ import type { Key } from '../../../shared/domain.js';
 import { dayInput } from '../lib/dates.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 import { useKeyEdit } from '../state/key-edit-context.js';
-import { focusInvalid, FormField } from './form-fields.js';
+import { focusInvalid, FormField, FormFooter } from './form-fields.js';
 import { datesChange, errorsFor, type DueMode } from './key-forms.js';
 import { DueChoice } from './ManualKeyDialog.js';
 import { Modal } from './Modal.js';
@@ -94,22 +94,7 @@ export function EditDatesDialog({ keyRow, rotateEveryDays, onClose }: { keyRow: 
           disabled={running}
           noneLabel="No expiry: the backend’s rotation policy decides"
         />
-        {engine.general && (
-          <p className="form-error" role="alert">
-            <strong>Not saved:</strong> <IsolatedText text={engine.general} lines />
-          </p>
-        )}
-        <div className="modal-actions">
-          <span className="muted" role="status" aria-live="polite">
-            {running ? 'Saving…' : ''}
-          </span>
-          <button type="button" className="button" onClick={onClose} disabled={running}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" aria-disabled={running || undefined} aria-busy={running || undefined}>
-            Save dates
-          </button>
-        </div>
+        <FormFooter refusal={engine.general ?? null} refusalLead="Not saved:" busy={running} busyText="Saving…" submit="Save dates" onCancel={onClose} />
       </form>
     </Modal>
   );

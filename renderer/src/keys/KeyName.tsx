@@ -13,10 +13,10 @@ export function keyTell(key: { ref: string; prefix?: string | null }): string {
 }
 
 /** "Production  sk_live_…4f2a": the name, then its prefix or ID, muted. `tell={false}` for the name alone. */
-export function KeyName({ name, keyRef, prefix = null, tell = true }: { name: string; keyRef: string; prefix?: string | null; tell?: boolean }) {
+export function KeyName({ name, keyRef, prefix = null, tell = true, className }: { name: string; keyRef: string; prefix?: string | null; tell?: boolean; className?: string }) {
   return (
     <>
-      <IsolatedText text={name} />
+      <IsolatedText className={className} text={name} />
       {/* A space, not only a margin: read aloud or copied, the name and its prefix stay two words. */}
       {tell && ' '}
       {tell && (

@@ -12,7 +12,7 @@ import type { Key, NewManualKeyInput } from '../../../shared/domain.js';
 import { MAX_POLICY_DAYS } from '../../../shared/rules.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 import { useKeyEdit } from '../state/key-edit-context.js';
-import { focusInvalid, FormField, NOTES_HINT, TagsInput } from './form-fields.js';
+import { focusInvalid, FormField, FormFooter, NOTES_HINT, TagsInput } from './form-fields.js';
 import { errorsFor, wholeNumber, type DueMode } from './key-forms.js';
 import { Modal } from './Modal.js';
 
@@ -209,22 +209,7 @@ export function ManualKeyDialog({ backends, preselected, onClose, onAdded }: { b
           </FormField>
         </fieldset>
 
-        {engine.general && (
-          <p className="form-error" role="alert">
-            <strong>Not added:</strong> <IsolatedText text={engine.general} lines />
-          </p>
-        )}
-        <div className="modal-actions">
-          <span className="muted" role="status" aria-live="polite">
-            {running ? 'Adding…' : ''}
-          </span>
-          <button type="button" className="button" onClick={onClose} disabled={running}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" aria-disabled={running || undefined} aria-busy={running || undefined}>
-            Add key
-          </button>
-        </div>
+        <FormFooter refusal={engine.general ?? null} refusalLead="Not added:" busy={running} busyText="Adding…" submit="Add key" onCancel={onClose} />
       </form>
     </Modal>
   );

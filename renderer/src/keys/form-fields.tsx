@@ -120,3 +120,44 @@ export function TagsInput({ tags, onChange, error, disabled }: { tags: readonly 
 
 /** Said wherever notes are typed: they are stored, searched and exported as plain text. */
 export const NOTES_HINT = 'Notes are not encrypted: never put a secret here.';
+
+/**
+ * The end of a key form: the engine's refusal that names no field ("Not added: …"), then Cancel and the submit
+ * button, with what is under way said politely. Busy: aria-disabled, so the focus stays on the button.
+ */
+export function FormFooter({
+  refusal,
+  refusalLead,
+  busy,
+  busyText,
+  submit,
+  onCancel,
+}: {
+  refusal: string | null;
+  refusalLead: string;
+  busy: boolean;
+  busyText: string;
+  submit: string;
+  onCancel: () => void;
+}) {
+  return (
+    <>
+      {refusal && (
+        <p className="form-error" role="alert">
+          <strong>{refusalLead}</strong> <IsolatedText text={refusal} lines />
+        </p>
+      )}
+      <div className="modal-actions">
+        <span className="muted" role="status" aria-live="polite">
+          {busy ? busyText : ''}
+        </span>
+        <button type="button" className="button" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+        <button type="submit" className="button primary" aria-disabled={busy || undefined} aria-busy={busy || undefined}>
+          {submit}
+        </button>
+      </div>
+    </>
+  );
+}

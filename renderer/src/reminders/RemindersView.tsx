@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
+import { KeyName } from '../keys/KeyName.js';
 import type { Reminder } from '../../../shared/domain.js';
 import type { DueTone } from '../lib/due.js';
 import { hrefFor } from '../routing.js';
@@ -246,7 +247,7 @@ function ReminderItem({ reminder }: { reminder: Reminder }) {
       <a className="reminder" data-tone={tone} href={hrefFor('inventory', reminder.ref)}>
         <span className="reminder-mark" aria-hidden="true" />
         <span className="reminder-key">
-          <IsolatedText className="reminder-name" text={reminder.name} />
+          <KeyName className="reminder-name" name={reminder.name} keyRef={reminder.ref} />
           <IsolatedText className="reminder-backend muted" text={reminder.backend} />
         </span>
         <span className="reminder-kind">{kindWords(reminder.kind, overdue)}</span>
