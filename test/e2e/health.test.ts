@@ -135,7 +135,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
     expect(await overdue.getByText(report.findings[0]!.why).isVisible()).toBe(true);
     expect(await overdue.getByText(report.findings[0]!.action).isVisible()).toBe(true);
     const legacy = overdue.getByRole('link', { name: /Legacy webhook/ });
-    expect(oneLine(await legacy.innerText())).toBe('Legacy webhook hand 20 days overdue');
+    // The key's name with its ID (keys of the same name told apart), its backend, and what is wrong.
+    expect(oneLine(await legacy.innerText())).toBe(`Legacy webhook ${refs.legacy.slice('hand/'.length)} hand 20 days overdue`);
     expect(await legacy.getAttribute('href')).toBe(`#/inventory?key=${encodeURIComponent(refs.legacy)}`);
 
     // Due soon is a warning: folded under its title until asked.
@@ -144,7 +145,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
     expect(await dueSoon.getByRole('link', { name: /Stripe prod/ }).isVisible()).toBe(false);
     await dueSoon.getByText(/^Why it matters, the fix and the 1 key$/).click();
     const stripe = dueSoon.getByRole('link', { name: /Stripe prod/ });
-    expect(oneLine(await stripe.innerText())).toMatch(/^Stripe prod hand in 5 days \(\w{3}, \w{3} \d{1,2}, \d{4}\)$/);
+    expect(oneLine(await stripe.innerText())).toMatch(/^Stripe prod stripe-prod-[0-9a-f]{6} hand in 5 days \(\w{3}, \w{3} \d{1,2}, \d{4}\)$/);
     expect(await stripe.getAttribute('href')).toBe(`#/inventory?key=${encodeURIComponent(refs.stripe)}`);
     expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, 'health-light');
@@ -177,7 +178,9 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
     expect(report.findings.find((each) => each.category === 'no-owner')?.count).toBe(report.keysChecked - 1);
     const duplicate = finding(page, 'Same secret under two keys');
     await duplicate.getByText('Why it matters, the fix and the 2 keys').click();
-    expect(oneLine(await duplicate.getByRole('link', { name: /Payments API \(copy\)/ }).innerText())).toBe(`Payments API (copy) hand same secret as ${refOf('Payments API')}`);
+    expect(oneLine(await duplicate.getByRole('link', { name: /Payments API \(copy\)/ }).innerText())).toBe(
+      `Payments API (copy) ${refOf('Payments API (copy)').slice('hand/'.length)} hand same secret as ${refOf('Payments API')}`,
+    );
     await duplicate.scrollIntoViewIfNeeded();
     await screenshot(page, 'health-new-findings-light');
   });
