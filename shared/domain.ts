@@ -181,7 +181,19 @@ export const KeyActions = z.object({ reveal: ActionAvailability, copy: ActionAva
 export type KeyActions = z.infer<typeof KeyActions>;
 
 /** A vendor's fact about a key, in words for the key detail (e.g. "Created by: admin@acme.example"); never a secret. */
-export const KeyFact = z.object({ label: z.string(), value: z.string() });
+/**
+ * A key another key's page names: the key a replacement replaces, or the key that replaced it. `inInventory` is false
+ * once that key is gone (a rotation deletes the old key at its end); its name and prefix are then as they were.
+ */
+export const LinkedKey = z.object({ ref: KeyRef, name: z.string(), prefix: z.string().nullable(), inInventory: z.boolean() });
+export type LinkedKey = z.infer<typeof LinkedKey>;
+
+/** Which key this one replaces and which key replaced it (a rotation, a CommBox revoke), when Keywarden recorded it. */
+export const KeyLineage = z.object({ replaces: LinkedKey.nullable(), replacedBy: LinkedKey.nullable() });
+export type KeyLineage = z.infer<typeof KeyLineage>;
+
+/** One fact about a key, in words; `key` when the fact names another key (the console links to it). */
+export const KeyFact = z.object({ label: z.string(), value: z.string(), key: LinkedKey.optional() });
 export type KeyFact = z.infer<typeof KeyFact>;
 
 export const AuditOutcome = z.enum(['ok', 'failed', 'unknown']);

@@ -67,3 +67,22 @@ export const ALERT_CHANNEL_TYPES = ['webhook', 'slack', 'email'] as const;
 export const SMTP_SECURITY = ['starttls', 'tls', 'plain'] as const;
 /** One email address, no display name: what an email channel's sender and recipients are. */
 export const EMAIL_ADDRESS_PATTERN = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
+
+/**
+ * What tells a key apart from another of the same name: its prefix (what identifies it without revealing it), else
+ * its ID at the vendor (the part of its reference after the backend). Every view that names a key says it.
+ */
+export function keyTell(key: { ref: string; prefix?: string | null }): string {
+  if (key.prefix) return key.prefix;
+  const slash = key.ref.indexOf('/');
+  return slash >= 0 ? key.ref.slice(slash + 1) : key.ref;
+}
+
+/**
+ * "Production (cb_live_3f2a)": a linked key's name, what tells it apart (unless that is the name itself, as with a
+ * Nitrobox client), and whether it is gone.
+ */
+export function linkedKeyText(key: { ref: string; name: string; prefix: string | null; inInventory: boolean }): string {
+  const tell = keyTell(key);
+  return `${key.name}${tell === key.name ? '' : ` (${tell})`}${key.inInventory ? '' : ', no longer in the inventory'}`;
+}

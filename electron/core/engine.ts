@@ -21,6 +21,7 @@ import type {
   KeyActions,
   KeyDescriptionChange,
   KeyFact,
+  KeyLineage,
   KeyFilter,
   KeySelection,
   LockState,
@@ -363,6 +364,11 @@ export class KeywardenEngine {
   /** The vendor's facts about a key, in words (offline, never a secret). */
   keyFacts(ref: string): Promise<KeyFact[]> {
     return this.keys.keyFacts(ref);
+  }
+
+  /** Which key this one replaces and which replaced it (offline). */
+  keyLineage(ref: string): KeyLineage {
+    return this.keys.keyLineage(ref);
   }
 
   /** The secret, from the encrypted cache or (CommBox) from the vendor. Audited. */

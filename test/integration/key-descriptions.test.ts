@@ -75,6 +75,13 @@ describe.skipIf(!hasIsolatedKeychain)('key descriptions', () => {
     const replacement = state.activeKey()!;
     expect(result.replacement?.key.ref).toBe(`cb/${replacement.id}`);
     expect(engine.getKey(`cb/${replacement.id}`)).toMatchObject({ owner: 'Ana Lima', tags: ['prod'], notes: 'billing' });
+    // And links to it, both ways: the key detail's "Replaces" and "Replaced by", named with their prefixes.
+    const oldKey = engine.getKey(ref);
+    const newKey = engine.getKey(`cb/${replacement.id}`);
+    expect(engine.keyLineage(newKey.ref)).toEqual({ replaces: { ref, name: 'Production', prefix: oldKey.prefix, inInventory: true }, replacedBy: null });
+    expect(engine.keyLineage(ref)).toEqual({ replaces: null, replacedBy: { ref: newKey.ref, name: newKey.name, prefix: newKey.prefix, inInventory: true } });
+    expect(await engine.keyFacts(newKey.ref)).toContainEqual({ label: 'Replaces', value: `Production (${oldKey.prefix})`, key: expect.objectContaining({ ref }) });
+    expect(await engine.keyFacts(ref)).toContainEqual({ label: 'Replaced by', value: `${newKey.name} (${newKey.prefix})`, key: expect.objectContaining({ ref: newKey.ref }) });
   });
 
   it('an unknown key or a description that does not fit is refused, and nothing stored changes', async () => {

@@ -104,6 +104,12 @@ describe.skipIf(!hasIsolatedKeychain)('rotation through the contract', () => {
     expect(state.clients.map((client) => client.clientId)).toEqual(['billing-sync-2027']);
     expect(done.rotation.consumers.every((consumer) => consumer.switchedAt !== null)).toBe(true);
     expect(await kw.keyConsumers('nb/billing-sync-2027')).toEqual(['CI pipeline', 'billing service']);
+    // The new key still says which key it replaced, once that key is gone; the old one is no longer a link.
+    expect(await client['key:facts']('nb/billing-sync-2027')).toContainEqual({
+      label: 'Replaces',
+      value: 'billing-sync, no longer in the inventory',
+      key: { ref: 'nb/billing-sync', name: 'billing-sync', prefix: 'billing-sync', inInventory: false },
+    });
     // Listing shows no secret anywhere.
     expect(JSON.stringify(await client['rotation:list']({ all: true }))).not.toContain(started.issued!.secret!);
   });

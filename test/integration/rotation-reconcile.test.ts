@@ -117,5 +117,16 @@ describe.skipIf(!hasIsolatedKeychain)('a rotation step whose outcome stays unkno
       expect(await engine.reveal(`cb/${replacement.id}`)).toBe(replacement.secret);
       expect(engine.auditTrail({ action: 'revoke', ref: `cb/${oldId}` }).map((event) => event.outcome)).toEqual(['unknown', 'ok']);
     });
+
+    it('a replacement found by re-listing takes over the old key as one whose answer arrived: description, and the link both ways', async () => {
+      engine.describeKey(`cb/${oldId}`, { owner: 'Ana Lima', addTags: ['prod'] });
+      commbox.emulator.addFault({ kind: 'lost-reply', method: 'POST', pathPrefix: `/v1/api-keys/${oldId}/revoke` });
+      const started = await engine.startRotation(`cb/${oldId}`, { validityDays: 90 });
+      const replacement = commbox.state.activeKey()!;
+      expect(started.rotation.newRef).toBe(`cb/${replacement.id}`);
+      expect(engine.getKey(`cb/${replacement.id}`)).toMatchObject({ owner: 'Ana Lima', tags: ['prod'] });
+      expect(engine.keyLineage(`cb/${replacement.id}`).replaces).toMatchObject({ ref: `cb/${oldId}`, name: 'Production', inInventory: true });
+      expect(engine.keyLineage(`cb/${oldId}`).replacedBy).toMatchObject({ ref: `cb/${replacement.id}`, inInventory: true });
+    });
   });
 });

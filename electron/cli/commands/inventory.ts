@@ -1,6 +1,6 @@
 /** `keywarden sync|list|show|reveal|test|create|revoke`: the inventory and the key workflows. */
 import type { Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
-import { KEY_STATUSES } from '../../../shared/rules.js';
+import { KEY_STATUSES, linkedKeyText } from '../../../shared/rules.js';
 import { KeywardenError } from '../../core/errors.js';
 import { confirm, day, parseWholeNumber, plural, table, visible } from '../io.js';
 import type { CommandRun } from '../main.js';
@@ -59,8 +59,9 @@ export const show: CommandRun = async ({ positionals, out, engine }) => {
   const key = core.getKey(positionals[0]!);
   // Where `test` sends the key, so it can be checked before the secret goes anywhere.
   const testTarget = await core.testTarget(key.ref);
+  const { replaces, replacedBy } = core.keyLineage(key.ref);
   // Each line is one field: vendor text in it (the name) cannot start another line or move the cursor.
-  out.result({ ...key, testTarget }, () =>
+  out.result({ ...key, testTarget, replaces, replacedBy }, () =>
     [
       `ref:            ${key.ref}`,
       `name:           ${key.name}`,
@@ -76,6 +77,8 @@ export const show: CommandRun = async ({ positionals, out, engine }) => {
       `secret cached:  ${key.secretCached ? 'yes (encrypted)' : 'no'}`,
       `test sends to:  ${testTarget ?? '-'}`,
       `synced:         ${key.syncedAt ?? '-'}`,
+      `replaces:       ${replaces ? `${replaces.ref} ${linkedKeyText(replaces)}` : '-'}`,
+      `replaced by:    ${replacedBy ? `${replacedBy.ref} ${linkedKeyText(replacedBy)}` : '-'}`,
       `owner:          ${key.owner ?? '-'}`,
       `environment:    ${key.environment ?? '-'}`,
       `tags:           ${key.tags.length ? key.tags.join(', ') : '-'}`,

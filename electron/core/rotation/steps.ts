@@ -8,7 +8,7 @@
  *   nobody): the rotation says so and offers the remedy, to delete that key and create another.
  * Each step also passes the test-only fault points (`fault-points.ts`) before, between and after.
  */
-import type { IssuedKey, KeyDescription } from '../../../shared/domain.js';
+import type { IssuedKey, Key } from '../../../shared/domain.js';
 import type { RotationAdvance, RotationStepName } from '../../../shared/rotation.js';
 import type { Connector } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
@@ -17,9 +17,8 @@ import type { BackendRow } from '../store/store.js';
 import type { RotationRow, RotationStepRow } from '../store/rotations.js';
 import { plural } from '../text.js';
 import { credentialIdentity, type EngineContext } from '../workflows/context.js';
-import { descriptionOf } from '../workflows/key-descriptions.js';
 import { type KeyWorkflows, maskedTail } from '../workflows/keys.js';
-import { changeWasRefused, commitIssuedKey, newestReplacement, relist } from '../workflows/vendor-changes.js';
+import { changeWasRefused, commitIssuedKey, newestReplacement, relist, takeOver } from '../workflows/vendor-changes.js';
 import { faultPoint } from './fault-points.js';
 import { type JournalOptions, nextFreeName } from './plans.js';
 import type { SealedSecret } from '../vault/vault.js';
@@ -97,10 +96,9 @@ export class RotationSteps {
     return { next: 'stop' };
   }
 
-  /** The rotated key's owner, environment, tags and notes, for its replacement (nothing when the old key is gone already). */
-  private carriedDescription(row: BackendRow, rotation: RotationRow): { description?: KeyDescription } {
-    const old = this.ctx.store.keys.get(row.name, rotation.keyId, this.ctx.now());
-    return old ? { description: descriptionOf(old) } : {};
+  /** The rotated key, which its replacement takes over (`takeOver`); null when it is gone already. */
+  private rotatedKey(row: BackendRow, rotation: RotationRow): Key | null {
+    return this.ctx.store.keys.get(row.name, rotation.keyId, this.ctx.now());
   }
 
   private ref(rotation: RotationRow): string {
@@ -139,7 +137,7 @@ export class RotationSteps {
       const committed = await commitIssuedKey(
         this.ctx,
         row,
-        { ...replacement, ...this.carriedDescription(row, rotation) },
+        { ...replacement, replaces: this.rotatedKey(row, rotation) },
         () => ({ action: 'revoke', ref: this.ref(rotation), outcome: 'ok', detail: `rotation ${rotation.id}: replacement ${newRef} cached encrypted` }),
         (at) => {
           if (outcome.revoked) this.ctx.store.keys.upsert(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
@@ -214,8 +212,10 @@ export class RotationSteps {
       if (connector.fetchSecret) sealed = await this.ctx.sealKeySecret(fresh, replacement.id, await connector.fetchSecret(replacement.id));
     }
     const at = this.now();
+    const replaced = after ?? this.rotatedKey(fresh, rotation);
     this.done(rotation, 'revoke-old', `answer lost; re-listing shows the revoke done and the replacement ${replacement.ref}${sealed ? ', cached encrypted' : ''}`, () => {
       if (sealed) this.ctx.store.keys.putSecret(fresh.id, replacement.id, sealed, at);
+      if (replaced) this.ctx.store.keys.recordReplacement(fresh.id, replacement.id, takeOver(replaced), at);
       this.ctx.store.rotations.update(rotation.id, { newKeyId: replacement.id, graceEndsAt: after?.graceEndsAt ?? null }, at);
     });
     this.ctx.audit('revoke', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}: answer lost; confirmed by re-listing`);
@@ -255,7 +255,7 @@ export class RotationSteps {
     const committed = await commitIssuedKey(
       this.ctx,
       row,
-      { ...issued, ...this.carriedDescription(row, rotation) },
+      { ...issued, replaces: this.rotatedKey(row, rotation) },
       (ref) => ({ action: 'create', ref, outcome: 'ok', detail: `rotation ${rotation.id}: secret cached encrypted` }),
       (at) => {
         this.ctx.store.rotations.update(rotation.id, { newKeyId: issued.key.id }, at);

@@ -6,7 +6,7 @@
  * transaction with that secret and the action's audit event** (`record`): no key without its secret, no secret or
  * key without its event. Row shapes and shared SQL text: `key-rows.ts`.
  */
-import type { BackendType, InventoryFacets, InventoryPage, InventoryQuery, Key, KeyDescription, KeyFilter, KeySortField, KeyStatus } from '../../../shared/domain.js';
+import type { BackendType, InventoryFacets, InventoryPage, InventoryQuery, Key, KeyDescription, KeyFilter, KeyLineage, KeySortField, KeyStatus, LinkedKey } from '../../../shared/domain.js';
 import { BACKEND_TYPES, KEY_STATUSES } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import type { SealedSecret } from '../vault/vault.js';
@@ -56,6 +56,15 @@ export interface KeyRecord {
   rotateEveryDays: number | null;
   /** The administrator's description of the key, written with it; undefined keeps the one it has. */
   description?: KeyDescription;
+  /** The key this one replaces (a rotation's new key, CommBox's replacement), linked both ways (`linkReplacement`). */
+  replaces?: ReplacedKey;
+}
+
+/** A key as a replacement remembers it, in case it is deleted: its ID, name and prefix then. */
+export interface ReplacedKey {
+  id: string;
+  name: string;
+  prefix: string | null;
 }
 
 /** A cached secret with its fingerprint, written by `putSecret` and, a batch at a time, by `recordBatch`. */
@@ -82,8 +91,56 @@ export class KeyTables {
     this.conn.transaction(() => {
       this.upsert(backendId, record.key, record.syncedAt, record.rotateEveryDays);
       if (record.description) this.writeDescription(backendId, record.key.id, record.description);
+      if (record.replaces) this.linkReplacement(backendId, record.key.id, record.replaces, record.at);
       if (record.sealed) this.putSecret(backendId, record.key.id, record.sealed, record.at);
       this.audit.append(event);
+    });
+  }
+
+  /**
+   * A replacement found by re-listing (its answer was lost) takes over the key it replaces, in the caller's transaction:
+   * what `record` writes with `description` and `replaces` (`vendor-changes.ts` `takeOver`).
+   */
+  recordReplacement(backendId: number, keyId: string, over: { description: KeyDescription; replaces: ReplacedKey }, at: string): void {
+    this.writeDescription(backendId, keyId, over.description);
+    this.linkReplacement(backendId, keyId, over.replaces, at);
+  }
+
+  /** Records that key `keyId` replaces `replaced` (migration 014), in the caller's transaction. Recorded again, it moves. */
+  private linkReplacement(backendId: number, keyId: string, replaced: ReplacedKey, at: string): void {
+    this.conn.db
+      .prepare(
+        `INSERT INTO key_replacements (backend_id, key_id, replaces_key_id, replaces_name, replaces_prefix, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(backend_id, key_id) DO UPDATE SET replaces_key_id = excluded.replaces_key_id, replaces_name = excluded.replaces_name,
+           replaces_prefix = excluded.replaces_prefix, recorded_at = excluded.recorded_at`,
+      )
+      .run(backendId, keyId, replaced.id, replaced.name, replaced.prefix, at);
+  }
+
+  /**
+   * Which key `keyId` replaces (named as it is now, or as it was when it is gone) and the newest key that replaced it
+   * (always in the inventory: a link goes with its replacement).
+   */
+  lineage(backendId: number, backendName: string, keyId: string): KeyLineage {
+    return this.conn.guard(() => {
+      const linked = (row: [string, string, string | null, number] | undefined): LinkedKey | null =>
+        row ? { ref: `${backendName}/${row[0]}`, name: row[1], prefix: row[2], inInventory: row[3] === 1 } : null;
+      const replaces = this.conn.db
+        .prepare(
+          `SELECT r.replaces_key_id, COALESCE(k.name, r.replaces_name), CASE WHEN k.key_id IS NULL THEN r.replaces_prefix ELSE k.prefix END, k.key_id IS NOT NULL
+           FROM key_replacements r LEFT JOIN keys k ON k.backend_id = r.backend_id AND k.key_id = r.replaces_key_id
+           WHERE r.backend_id = ? AND r.key_id = ?`,
+        )
+        .raw()
+        .get(backendId, keyId) as [string, string, string | null, number] | undefined;
+      const replacedBy = this.conn.db
+        .prepare(
+          `SELECT k.key_id, k.name, k.prefix, 1 FROM key_replacements r JOIN keys k ON k.backend_id = r.backend_id AND k.key_id = r.key_id
+           WHERE r.backend_id = ? AND r.replaces_key_id = ? ORDER BY r.recorded_at DESC LIMIT 1`,
+        )
+        .raw()
+        .get(backendId, keyId) as [string, string, string | null, number] | undefined;
+      return { replaces: linked(replaces), replacedBy: linked(replacedBy) };
     });
   }
 

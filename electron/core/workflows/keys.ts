@@ -17,10 +17,12 @@ import type {
   KeyDescriptionChange,
   KeyFact,
   KeyFilter,
+  KeyLineage,
   KeySelection,
   RevokeResult,
   TestResult,
 } from '../../../shared/domain.js';
+import { linkedKeyText } from '../../../shared/rules.js';
 import { BACKEND_NAME_PATTERN } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { testTemplateOf } from '../backends/manual/connector.js';
@@ -206,7 +208,16 @@ export class KeyWorkflows {
     const { describeTestTarget } = await import('../backends/manual/connector.js');
     const testTarget = describeTestTarget(details);
     if (testTarget) facts.push({ label: 'Test request', value: testTarget });
+    const lineage = this.keyLineage(key.ref);
+    if (lineage.replaces) facts.push({ label: 'Replaces', value: linkedKeyText(lineage.replaces), key: lineage.replaces });
+    if (lineage.replacedBy) facts.push({ label: 'Replaced by', value: linkedKeyText(lineage.replacedBy), key: lineage.replacedBy });
     return facts;
+  }
+
+  /** Which key this one replaces and which key replaced it, as recorded by rotations and revokes (offline). */
+  keyLineage(ref: string): KeyLineage {
+    const key = this.getKey(ref);
+    return this.ctx.store.keys.lineage(this.ctx.store.backends.require(key.backend).id, key.backend, key.id);
   }
 
   /** Returns the secret, from the encrypted cache or (CommBox) from the vendor, caching it. Audited. */
@@ -370,7 +381,7 @@ export class KeyWorkflows {
     const replacement = await commitIssuedKey(
       this.ctx,
       row,
-      { ...outcome.replacement, description: descriptionOf(key) },
+      { ...outcome.replacement, replaces: key },
       (replacementRef) => ({ action: 'revoke', ref, outcome: 'ok', detail: `replacement ${replacementRef} cached encrypted` }),
       markRevoked,
     );

@@ -10,11 +10,14 @@
  *   lost answer did (`relist`).
  * - **A revoke's replacement is the newest active key other than the old one**, by creation time (CommBox issues
  *   it with the revoke; a re-list finds it this way whatever order the vendor lists in).
+ * - **A replacement takes over the key it replaces** (`takeOver`): its owner, environment, tags and notes, and a link
+ *   both ways ("Replaces" / "Replaced by"), written with the replacement, whether its answer arrived or a re-list
+ *   found it.
  * - **A shown-once secret is sealed and committed with its key and its audit event, in one transaction**
  *   (`commitIssuedKey`, through `store/keys.ts` `record`), waiting out a busy database; if it still cannot be stored, it is returned uncached (the
  *   caller shows it with the strong warning) and the create is audited anyway. Never lost, never half-kept.
  */
-import type { AuditOutcome, IssuedKey, Key, KeyDescription } from '../../../shared/domain.js';
+import type { AuditOutcome, IssuedKey, Key } from '../../../shared/domain.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
 import type { KeywardenError } from '../errors.js';
@@ -22,7 +25,8 @@ import { computeRotationDueAt } from '../reminders/reminders.js';
 import type { BackendRow } from '../store/store.js';
 import type { EngineContext } from './context.js';
 import type { SealedSecret } from '../vault/vault.js';
-import { NO_DESCRIPTION } from './key-descriptions.js';
+import type { KeyRecord } from '../store/keys.js';
+import { descriptionOf, NO_DESCRIPTION } from './key-descriptions.js';
 
 /** Errors raised before a request is sent: nothing happened at the vendor. */
 const NOT_SENT = new Set([
@@ -72,6 +76,11 @@ export function newestReplacement(ctx: EngineContext, row: BackendRow, oldKeyId:
   );
 }
 
+/** What a replacement takes over from the key it replaces: its description, and the link between them. */
+export function takeOver(replaced: Key): Required<Pick<KeyRecord, 'description' | 'replaces'>> {
+  return { description: descriptionOf(replaced), replaces: { id: replaced.id, name: replaced.name, prefix: replaced.prefix } };
+}
+
 /** The audit event written with an issued key, in the same transaction. */
 export interface IssuedAudit {
   action: string;
@@ -90,8 +99,8 @@ export interface IssuedAudit {
 export async function commitIssuedKey(
   ctx: EngineContext,
   row: BackendRow,
-  /** `description`: what the administrator said about the key this one replaces, carried over (a rotation, a CommBox revoke). */
-  issued: { key: RemoteKey; secret: string; description?: KeyDescription },
+  /** `replaces`: the key this one replaces (a rotation, a CommBox revoke), which it takes over (`takeOver`). */
+  issued: { key: RemoteKey; secret: string; replaces?: Key | null },
   audit: (ref: string) => IssuedAudit,
   also?: (at: string) => void,
 ): Promise<IssuedKey & { secret: string }> {
@@ -107,7 +116,7 @@ export async function commitIssuedKey(
   const cached =
     sealed !== null &&
     (await ctx.commitShownOnce(() => {
-      const record = { key: issued.key, sealed, at, syncedAt: at, rotateEveryDays: ctx.rotationDays(row), ...(issued.description ? { description: issued.description } : {}) };
+      const record = { key: issued.key, sealed, at, syncedAt: at, rotateEveryDays: ctx.rotationDays(row), ...(issued.replaces ? takeOver(issued.replaces) : {}) };
       ctx.store.keys.record(row.id, record, ctx.auditEntry(event.action, row.name, event.ref, event.outcome, event.detail));
       also?.(at);
     }));
@@ -119,7 +128,7 @@ export async function commitIssuedKey(
       event.outcome,
       `${event.detail.replace(/ cached encrypted$/, '')}: secret NOT cached (${sealed ? 'the database stayed locked' : 'the vault could not seal it'}); handed back uncached`,
     );
-    const key = ctx.store.keys.get(row.name, issued.key.id, ctx.now()) ?? { ...remoteAsKey(row, issued.key), ...issued.description, syncedAt: at };
+    const key = ctx.store.keys.get(row.name, issued.key.id, ctx.now()) ?? { ...remoteAsKey(row, issued.key), ...(issued.replaces ? descriptionOf(issued.replaces) : {}), syncedAt: at };
     return { key: { ...key, secretCached: false }, secret: issued.secret, cached: false };
   }
   return { key: ctx.store.keys.get(row.name, issued.key.id, ctx.now())!, secret: issued.secret, cached: true };

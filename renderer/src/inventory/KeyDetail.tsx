@@ -12,6 +12,8 @@ import { useKeyActions } from '../state/key-actions-context.js';
 import { StatusBadge } from './KeyTable.js';
 import { VENDOR_LABEL } from './labels.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
+import { hrefFor } from '../routing.js';
+import type { LinkedKey } from '../../../shared/domain.js';
 
 /** The selected key: its dates and state, and what can be done with it (Test, Reveal, Copy, Revoke, Delete: renderer/src/keys/). */
 export function KeyDetail() {
@@ -108,9 +110,7 @@ export function KeyDetail() {
             <dt>
               <IsolatedText text={fact.label} />
             </dt>
-            <dd className="wrap">
-              <IsolatedText text={datesInText(fact.value)} lines />
-            </dd>
+            <dd className="wrap">{fact.key ? <LinkedKeyFact linked={fact.key} /> : <IsolatedText text={datesInText(fact.value)} lines />}</dd>
           </div>
         ))}
         {rows.map(([name, value]) => (
@@ -155,4 +155,20 @@ function rotateEveryDaysOf(facts: readonly { label: string; value: string }[] | 
   const fact = facts?.find((candidate) => candidate.label === 'Rotate every (days)');
   const days = fact ? Number(fact.value) : NaN;
   return Number.isInteger(days) && days > 0 ? days : null;
+}
+
+/**
+ * "Replaces" / "Replaced by": the other key, named as everywhere (KeyName), a link that opens it in this panel while it
+ * is in the inventory; once it is gone (a rotation deletes the old key at its end), its name as it was, and why no link.
+ */
+function LinkedKeyFact({ linked }: { linked: LinkedKey }) {
+  const name = <KeyName name={linked.name} keyRef={linked.ref} prefix={linked.prefix} />;
+  if (!linked.inInventory) {
+    return (
+      <>
+        {name} <span className="muted">(no longer in the inventory)</span>
+      </>
+    );
+  }
+  return <a href={hrefFor('inventory', linked.ref)}>{name}</a>;
 }

@@ -79,6 +79,7 @@ describe('migration 001 on a fresh file', () => {
       'backends',
       'import_sources',
       'key_consumers',
+      'key_replacements',
       // Migration 011's trigram index (FTS5) and the tables FTS5 keeps it in.
       'key_search',
       'key_search_config',
@@ -97,7 +98,7 @@ describe('migration 001 on a fresh file', () => {
     ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(13);
+    expect(LATEST).toBe(14);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -517,6 +518,37 @@ describe('migration 009: what Health counts and lists in SQL', () => {
     ).toMatch(/INDEX keys_open_due/);
     expect(plan('SELECT key_id FROM keys k WHERE k.last_test_ok = 0')).toMatch(/INDEX keys_test_failed/);
     expect(plan('SELECT fingerprint FROM key_secrets WHERE fingerprint IS NOT NULL GROUP BY fingerprint HAVING COUNT(*) > 1')).toMatch(/INDEX key_secrets_fingerprint/);
+  });
+});
+
+describe('migration 014: which key a replacement replaces', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+
+  it('a version-13 file reads with no links, read-only too; upgraded, a link reads both ways, outlives the old key and goes with the new one', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 13)).toBe(13);
+    db.exec(`
+      INSERT INTO backends (id, name, type, created_at) VALUES (1, 'cb', 'commbox', '${at}');
+      INSERT INTO keys (backend_id, key_id, name, prefix, status, first_seen_at) VALUES
+        (1, 'old', 'Production', 'cb_live_aa', 'grace', '${at}'), (1, 'new', 'Production', 'cb_live_bb', 'active', '${at}');`);
+    db.close();
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(readOnly.keys.lineage(1, 'cb', 'new')).toEqual({ replaces: null, replacedBy: null });
+    readOnly.close();
+
+    const store = openStore();
+    const description = { owner: 'Ana', environment: null, tags: ['prod'], notes: null };
+    store.transaction(() => store.keys.recordReplacement(1, 'new', { description, replaces: { id: 'old', name: 'Production', prefix: 'cb_live_aa' } }, at));
+    expect(store.keys.lineage(1, 'cb', 'new')).toEqual({ replaces: { ref: 'cb/old', name: 'Production', prefix: 'cb_live_aa', inInventory: true }, replacedBy: null });
+    expect(store.keys.lineage(1, 'cb', 'old')).toEqual({ replaces: null, replacedBy: { ref: 'cb/new', name: 'Production', prefix: 'cb_live_bb', inInventory: true } });
+    expect(store.keys.get('cb', 'new', new Date(at))).toMatchObject({ owner: 'Ana', tags: ['prod'] });
+    // The old key deleted at the end of a rotation: the new key still says what it replaced, as it was.
+    store.keys.delete(1, 'old');
+    expect(store.keys.lineage(1, 'cb', 'new').replaces).toEqual({ ref: 'cb/old', name: 'Production', prefix: 'cb_live_aa', inInventory: false });
+    // The replacement deleted: its link goes with it.
+    store.keys.delete(1, 'new');
+    expect(openRaw().prepare('SELECT COUNT(*) AS n FROM key_replacements').get()).toEqual({ n: 0 });
   });
 });
 

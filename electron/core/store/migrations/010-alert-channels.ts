@@ -12,7 +12,6 @@ import type { Migration } from './index.js';
  *   it), or `failed` with its attempts and the time of the next one; `superseded` when a later stage or another due
  *   date replaced it before it went out.
  *
- * Numbered 010: 008 and 009 are other branches' (migrate() applies whatever is above the file's version, in order).
  * New tables only, so an older file still reads (readCompatible): a read-only copy without them has no channels.
  */
 export const migration010AlertChannels: Migration = {

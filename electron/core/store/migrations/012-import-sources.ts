@@ -7,8 +7,6 @@ import type { Migration } from './index.js';
  * same file updates those keys instead of adding copies; a key whose fields or secret no longer hash the same was
  * edited in Keywarden since, and is left alone unless the import says --overwrite. Deleting the key deletes its row.
  *
- * Numbered 12: 9 to 11 are being added on other branches. The runner applies what is above a file's version, in order,
- * so a gap is fine; 9 to 11 must be merged before this ships (a file already at 12 would skip them).
  * New table only, so an older file still reads (readCompatible).
  */
 export const migration012ImportSources: Migration = {

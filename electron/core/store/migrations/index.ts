@@ -19,6 +19,7 @@ import { migration010AlertChannels } from './010-alert-channels.js';
 import { migration011KeySearchIndex } from './011-key-search-index.js';
 import { migration012ImportSources } from './012-import-sources.js';
 import { migration013TeamLink } from './013-team-link.js';
+import { migration014KeyReplacements } from './014-key-replacements.js';
 
 export interface Migration {
   version: number;
@@ -57,6 +58,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011KeySearchIndex,
   migration012ImportSources,
   migration013TeamLink,
+  migration014KeyReplacements,
 ];
 
 export function schemaVersion(db: SqlDatabase): number {
