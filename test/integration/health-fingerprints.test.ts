@@ -48,6 +48,18 @@ describe('health: the same secret under two keys', () => {
     }
   };
 
+  it('a secret shared with a revoked key is no duplicate: only keys still in use count', async () => {
+    const copy = engine.listKeys({ search: 'old copy' })[0]!;
+    expect(await duplicates()).toHaveLength(2);
+    const db = openSqlite(join(home, 'keywarden.db'));
+    try {
+      db.prepare("UPDATE keys SET status = 'revoked' WHERE key_id = ?").run(copy.id);
+    } finally {
+      db.close();
+    }
+    expect(await duplicates()).toBeUndefined();
+  });
+
   it('lists both keys, each naming the other, without opening a secret; the fingerprint is keyed and never shown', async () => {
     const refOf = (name: string) => engine.listKeys({ search: name }).find((key) => key.name === name)!.ref;
     const [prod, copy] = [refOf('Stripe prod'), refOf('Stripe (old copy)')];
