@@ -141,6 +141,7 @@ export function KeyTable() {
   const select = useInventory((state) => state.select);
   const selected = useInventory((state) => state.selected);
   const generation = useInventory((state) => state.generation);
+  const rowsQuery = useInventory((state) => state.rowsQuery);
   const loadError = useInventory((state) => state.loadError);
   const selection = useInventory((state) => state.selection);
   const toggleRow = useInventory((state) => state.toggleRow);
@@ -167,11 +168,12 @@ export function KeyTable() {
     void ensureRange(first, last);
   }, [first, last, generation, ensureRange]);
 
-  // A new query starts at the top.
+  // A new query's rows start at the top, when they arrive (a refresh keeps the place). The virtualizer's offset
+  // follows scroll events: read instead of the element's scrollTop, it forces no layout when already at the top.
   useEffect(() => {
-    scrollRef.current?.scrollTo({ top: 0 });
+    if ((virtualizer.scrollOffset ?? 0) > 0) scrollRef.current?.scrollTo({ top: 0 });
     setActiveIndex(0);
-  }, [generation]);
+  }, [rowsQuery]);
 
   useEffect(() => {
     if (focusWanted === null) return;

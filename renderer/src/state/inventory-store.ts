@@ -5,7 +5,9 @@
  *
  * Pages: the table asks for the rows it shows (`ensureRange`); each page of PAGE_SIZE rows is fetched once
  * (a page in flight is not asked for again). A new query starts a new generation: answers for an older one are
- * dropped, so a slow answer to "stri" never overwrites the rows for "stripe".
+ * dropped, so a slow answer to "stri" never overwrites the rows for "stripe". The rows on screen stay until the new
+ * query's first answer replaces them all at once (`rowsQuery`): a keystroke costs one render of the table, when its
+ * rows arrive, not a second one of "Loading…" rows in between (bench `console`, keystroke_in_page).
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient } from '../../../shared/contract.js';
@@ -118,9 +120,13 @@ export interface InventoryState {
   sort: Sort;
   /** Rows matching the query; null until the first page answers. */
   total: number | null;
-  /** Page index to its rows, for the current generation. */
+  /** Page index to its rows: the current generation's, or the previous query's until the new one first answers. */
   pages: Record<number, Key[]>;
   generation: number;
+  /** Queries started (a new search, filter or sort; not a refresh of the same one). */
+  query: number;
+  /** The query whose rows `pages` holds; behind `query` until the new query's first answer (the table then starts at the top). */
+  rowsQuery: number;
   loadError: string | null;
   facets: InventoryFacets | null;
   backends: BackendSummary[] | null;
@@ -226,7 +232,8 @@ export function createInventoryStore(client: ContractClient, options: { debounce
     const restart = async (keepRows: boolean): Promise<void> => {
       requested = new Set();
       // A new query (not a refresh of the same one) starts with nothing selected.
-      set((state) => ({ generation: state.generation + 1, pages: keepRows ? state.pages : {}, loadError: null, ...(keepRows ? {} : { selection: NO_SELECTION }) }));
+      // The rows stay on screen until the answer replaces them; a new query (not a refresh) starts with nothing selected.
+      set((state) => ({ generation: state.generation + 1, loadError: null, ...(keepRows ? {} : { query: state.query + 1, selection: NO_SELECTION }) }));
       await get().ensureRange(lastRange[0], lastRange[1]);
     };
 
@@ -254,6 +261,8 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       total: null,
       pages: {},
       generation: 0,
+      query: 0,
+      rowsQuery: 0,
       loadError: null,
       facets: null,
       backends: null,
@@ -459,11 +468,18 @@ export function createInventoryStore(client: ContractClient, options: { debounce
             try {
               const answer = await client['inventory:query']({ ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
               if (get().generation !== generation) return;
-              set((state) => ({ total: answer.total, pages: { ...state.pages, [page]: answer.rows }, loadError: null }));
+              // The first answer to a new query replaces the previous query's rows; later pages join it.
+              set((state) => ({
+                total: answer.total,
+                pages: state.rowsQuery === state.query ? { ...state.pages, [page]: answer.rows } : { [page]: answer.rows },
+                rowsQuery: state.query,
+                loadError: null,
+              }));
             } catch (error) {
               if (get().generation !== generation) return;
               requested.delete(page);
-              set({ loadError: messageOf(error) });
+              // A new query that failed shows no rows: the previous query's would pass for its answer.
+              set((state) => (state.rowsQuery === state.query ? { loadError: messageOf(error) } : { loadError: messageOf(error), pages: {}, total: null, rowsQuery: state.query }));
             }
           }),
         );

@@ -43,12 +43,19 @@ function fakeEngine(count: number, settingsFail = false) {
   let held: Array<() => void> | null = null;
   /** Backends whose sync fails, all with the same error. */
   const syncFails: string[] = [];
+  /** The next inventory:query fails with this message. */
+  let queryFails: string | null = null;
   const transport = {
     async invoke(method: ContractMethod, args: unknown[]): Promise<unknown> {
       if (method === 'inventory:query') queries.push(args[0] as InventoryQuery);
       if (held) await new Promise<void>((resolve) => held?.push(resolve));
       switch (method) {
         case 'inventory:query': {
+          if (queryFails) {
+            const message = queryFails;
+            queryFails = null;
+            throw new Error(message);
+          }
           const query = args[0] as InventoryQuery;
           const matching = keys.filter((key) => !query.search || key.name.includes(query.search));
           const offset = query.offset ?? 0;
@@ -93,6 +100,7 @@ function fakeEngine(count: number, settingsFail = false) {
     queries,
     syncFails,
     setKeys: (next: Key[]) => (keys = next),
+    failNext: (message: string) => (queryFails = message),
     /** Holds every answer until the returned function releases them, in the order asked or newest first. */
     holdAnswers(): (order?: 'asked' | 'newest-first') => void {
       held = [];
@@ -229,6 +237,32 @@ describe('the inventory store', () => {
     expect(state.filters.search).toBe('client-12');
     expect(state.total).toBe(10);
     expect(state.pages[0]?.map((key) => key.name)).toEqual(Array.from({ length: 10 }, (_, i) => `client-12${i}`));
+  });
+
+  it('a new query keeps the rows on screen until its first answer, which replaces them all; a failed one shows none', async () => {
+    const engine = fakeEngine(250);
+    const store = createInventoryStore(engine.client, { debounceMs: 0 });
+    await store.getState().init();
+    await store.getState().ensureRange(0, 199);
+    expect(Object.keys(store.getState().pages)).toEqual(['0', '1']);
+    const release = engine.holdAnswers();
+    store.getState().setSearchInput('client-12');
+    await settle();
+    // Asked, not yet answered: the previous rows stay (no "Loading…" rows in between), the new query is pending.
+    expect(rowAt(store.getState().pages, 0)?.name).toBe('client-000');
+    expect(store.getState().rowsQuery).toBeLessThan(store.getState().query);
+    release();
+    await settle();
+    const answered = store.getState();
+    expect(answered.rowsQuery).toBe(answered.query);
+    expect(answered.total).toBe(10);
+    expect(Object.values(answered.pages).flat()).toHaveLength(10);
+    expect(answered.pages[0]?.map((key) => key.name)).toEqual(Array.from({ length: 10 }, (_, i) => `client-12${i}`));
+
+    engine.failNext('the engine is gone');
+    store.getState().setSearchInput('client-2');
+    await settle();
+    expect(store.getState()).toMatchObject({ pages: {}, total: null, loadError: 'the engine is gone' });
   });
 
   it('waits for typing to pause before it asks', async () => {
