@@ -68,6 +68,19 @@ describe.skipIf(!hasIsolatedKeychain)('importing an existing inventory', () => {
       return file;
     }
 
+    it('refuses a KDBX 3.1 database whose AES key derivation would run for hours (its TransformRounds header field), before deriving', async () => {
+      const hostile = readFileSync(keepassxcDatabase(newSecret('sk_live'), newSecret('tw')));
+      // Header field 6 (TransformRounds), 8 bytes: raised to 2^40 as a hostile file would.
+      const field = hostile.indexOf(Buffer.from([6, 8, 0]), 12);
+      expect(field).toBeGreaterThan(0);
+      hostile.writeBigUInt64LE(2n ** 40n, field + 3);
+      await expect(run({ format: 'kdbx', bytes: hostile, password: PASSWORD })).rejects.toMatchObject({
+        code: 'import_unsupported',
+        message: expect.stringMatching(/AES key derivation of 1\.1e\+12 rounds/),
+      });
+      expect(engine.listKeys({})).toEqual([]);
+    });
+
     it('reads a database keepassxc-cli made (KDBX 3.1, AES-KDF): title, secret, URL, group; a second import adds nothing', async () => {
       const [stripe, twilio] = [newSecret('sk_live'), newSecret('tw')];
       const file = keepassxcDatabase(stripe, twilio);
@@ -182,6 +195,21 @@ describe.skipIf(!hasIsolatedKeychain)('importing an existing inventory', () => {
     const report = await run({ format: 'kdbx', bytes, password: PASSWORD });
     expect(report.items).toEqual([expect.objectContaining({ name: 'OpenAI batch', action: 'create', group: 'APIs', tags: ['prod', 'batch'], expiresAt: '2027-06-30', vendor: 'OpenAI' })]);
     expect(await engine.reveal(keyNamed('OpenAI batch').ref)).toBe(secret);
+  });
+
+  it('refuses a database whose AES key derivation would run for hours, before deriving anything; nothing is stored', async () => {
+    const bytes = await kdbx4({ kdf: kdbxweb.Consts.KdfId.Aes, cipher: kdbxweb.Consts.CipherId.Aes, secret: newSecret('sk') });
+    // The rounds sit in the plain header's KDF parameters (a UInt64 entry named "R"): raised there as a hostile file
+    // would (2^40 rounds). The header's HMAC no longer matches, which only a derived key could tell.
+    const hostile = Buffer.from(bytes);
+    const entry = hostile.indexOf(Buffer.from([0x05, 1, 0, 0, 0, 0x52, 8, 0, 0, 0]));
+    expect(entry).toBeGreaterThan(0);
+    hostile.writeBigUInt64LE(2n ** 40n, entry + 10);
+    await expect(run({ format: 'kdbx', bytes: hostile, password: PASSWORD })).rejects.toMatchObject({
+      code: 'import_unsupported',
+      message: expect.stringMatching(/AES key derivation of 1\.1e\+12 rounds/),
+    });
+    expect(engine.listKeys({})).toEqual([]);
   });
 
   it('opens a database that needs a key file as well as the password, and refuses it without', async () => {

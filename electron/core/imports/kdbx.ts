@@ -12,6 +12,12 @@ import { emptyEntry, guessVendor, type ImportEntry, importError, type ImportSecr
 /** Argon2 bounds: KeePassXC's defaults are 64 MiB and a few iterations; ten times more is still a real database. */
 const MAX_ARGON2_MEMORY_KIB = 1024 * 1024;
 const MAX_ARGON2_ITERATIONS = 1000;
+/**
+ * AES-KDF bound: KeePassXC calibrates its rounds to a delay the user chose (one second by default: a few million to
+ * tens of millions of rounds on a laptop). A billion is about a minute of key derivation here; a file asking for more
+ * (up to 2^64) would hold the engine for hours before any password could be judged.
+ */
+const MAX_AES_KDF_ROUNDS = 1_000_000_000;
 
 let argon2Installed = false;
 function installArgon2(): void {
@@ -42,6 +48,7 @@ export async function readKdbx(bytes: Uint8Array, options: KdbxOptions): Promise
   installArgon2();
   let db: kdbxweb.Kdbx;
   try {
+    refuseCostlyAesKdf(bytes);
     const credentials = new kdbxweb.Credentials(options.password === null ? null : kdbxweb.ProtectedValue.fromString(options.password), options.keyFile ?? null);
     await credentials.ready;
     db = await kdbxweb.Kdbx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, credentials);
@@ -54,6 +61,36 @@ export async function readKdbx(bytes: Uint8Array, options: KdbxOptions): Promise
     throw kdbxFailure(error, 'database');
   }
   return entriesOf(db);
+}
+
+/**
+ * Reads the outer header (plain, before any key derivation) and refuses an AES-KDF asking for more than
+ * MAX_AES_KDF_ROUNDS. KDBX 3 states its rounds in a header field; KDBX 4 in the KDF parameters, with the KDF's UUID.
+ * Argon2's costs are judged by the Argon2 implementation installed above. A header that does not parse is left to
+ * kdbxweb's load, which says what is wrong with it.
+ */
+function refuseCostlyAesKdf(bytes: Uint8Array): void {
+  let header: kdbxweb.KdbxHeader;
+  try {
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    header = kdbxweb.KdbxHeader.read(new kdbxweb.BinaryStream(buffer), new kdbxweb.KdbxContext({ kdbx: new kdbxweb.Kdbx() }));
+  } catch {
+    return;
+  }
+  let rounds: number | undefined;
+  if (header.versionMajor < 4) rounds = header.keyEncryptionRounds;
+  else {
+    const kdf = header.kdfParameters?.get('$UUID');
+    const kdfId = kdf instanceof ArrayBuffer ? new kdbxweb.KdbxUuid(kdf).toString() : null;
+    const value = header.kdfParameters?.get('R');
+    if (kdfId === kdbxweb.Consts.KdfId.Aes) rounds = value instanceof kdbxweb.Int64 ? value.value : typeof value === 'number' ? value : undefined;
+  }
+  if (rounds !== undefined && rounds > MAX_AES_KDF_ROUNDS) {
+    throw importError(
+      'import_unsupported',
+      `the database asks for an AES key derivation of ${rounds.toExponential(1)} rounds, beyond what Keywarden runs (${MAX_AES_KDF_ROUNDS.toExponential(0)}, about a minute); is it a real KeePass database? Lower its "decryption time" in KeePassXC, or export it as XML`,
+    );
+  }
 }
 
 /** Whether a KDBX 3.x file's payload (after its header fields) is not a whole number of cipher blocks. */
