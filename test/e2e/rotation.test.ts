@@ -33,7 +33,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: a guided rot
     const token = nitrobox.state.addUser('admin@acme.example', { role: true });
     await engine.addBackend({ name: 'nb', type: 'nitrobox', url: nitrobox.emulator.url, credential: token });
     oldRef = (await engine.createKey('nb', 'billing-sync')).key.ref;
-    await engine.setKeyConsumers(oldRef, ['CI pipeline']);
+    await engine.setKeyConsumers(oldRef, ['CI pipeline', 'billing service']);
     // Another key to select while the wizard is open.
     await engine.addBackend({ name: 'hand', type: 'manual' });
     await engine.addManualKey('hand', { name: 'Legacy webhook', vendor: 'Acme', rotateEveryDays: 90 });
@@ -114,10 +114,23 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: a guided rot
     // Keywarden cached it: it hides itself after the reveal setting (5 s here), without anyone clicking.
     await shownOnce.waitFor({ state: 'detached', timeout: 15_000 });
 
+    // The consumers are ticked off one by one: each says which consumer it is for, and the rotation's journal
+    // records each (the engine's own list, which the key panel edits too).
+    const consumers = wizard.getByRole('listitem').filter({ hasText: /CI pipeline|billing service/ });
+    await wizard.getByRole('button', { name: 'CI pipeline: switched to the new key' }).click();
+    await consumers.filter({ hasText: '✓ CI pipeline' }).waitFor();
+    expect(await wizard.getByRole('button', { name: /: switched to the new key$/ }).count()).toBe(1);
+    const [running] = await engine.listRotations();
+    expect(running!.consumers.map((consumer) => [consumer.name, consumer.switchedAt !== null])).toEqual([
+      ['CI pipeline', true],
+      ['billing service', false],
+    ]);
+    await screenshot(page, 'rotation-consumers-light');
+
     // Walk what the rotation waits for, one answer at a time, until it is done.
     let deleteConfirmed = false;
     for (let step = 0; step < 8 && !(await wizard.getByText(/^Done/).count()); step++) {
-      const next = wizard.getByRole('button', { name: /^(Switched|All switched|Consumers switched|Yes|Continue|Delete old key)$/ }).first();
+      const next = wizard.getByRole('button', { name: /^(.*: switched to the new key|All switched|Consumers switched|Yes|Continue|Delete old key)$/ }).first();
       await next.waitFor();
       if ((await next.innerText()) === 'Delete old key') {
         // The irreversible delete at Nitrobox is confirmed by a red button that names it, never a plain "Yes".

@@ -288,10 +288,16 @@ function Need({ store, rotation }: { store: RotationStore; rotation: Rotation })
           <ul>
             {rotation.consumers.map((consumer) => (
               <li key={consumer.name}>
-                {consumer.switchedAt ? '✓ ' : ''}
+                {consumer.switchedAt ? <span aria-label="switched">✓ </span> : ''}
                 <IsolatedText text={consumer.name} />{' '}
                 {!consumer.switchedAt && (
-                  <button type="button" className="button" disabled={busy} onClick={() => void answer({ action: 'consumer-switched', name: consumer.name })}>
+                  <button
+                    type="button"
+                    className="button"
+                    disabled={busy}
+                    aria-label={`${consumer.name}: switched to the new key`}
+                    onClick={() => void answer({ action: 'consumer-switched', name: consumer.name })}
+                  >
                     Switched
                   </button>
                 )}
