@@ -4,7 +4,11 @@
  * folder: a dry run, then the import (read, plan, seal 10,000 secrets, 20 batches of 500 committed).
  *
  *   node test/bench/child/import.mjs WORKDIR RUNS
- * Prints one JSON line: { entries, kdbxBytes, samples: { dry_run: [ms...], import: [ms...], read_only: [ms...] } }.
+ * Memory: the process's resident set and V8 heap are sampled every 5 ms (and at the end) during each import; the peaks
+ * above what the process held just before it say whether memory stays bounded (the issue: batches of 500, each batch's
+ * decrypted entries released once sealed), not a figure of the whole process.
+ * Prints one JSON line: { entries, kdbxBytes, samples: { dry_run: [ms...], import: [ms...], read_only: [ms...] },
+ *   memory: { rssGrowthMiB: [..], heapGrowthMiB: [..] } }.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -37,6 +41,27 @@ const bytes = new Uint8Array(await db.save());
 const { KeywardenEngine } = await loadDist('electron/core/engine.js');
 const { readEntries } = await loadDist('electron/core/imports/workflow.js');
 const samples = { read_only: [], dry_run: [], import: [] };
+const memory = { rssGrowthMiB: [], heapGrowthMiB: [] };
+const MiB = 1024 * 1024;
+/** Runs `work`, sampling memory meanwhile; returns its result and the peak growth above the start, in MiB. */
+async function withMemoryPeak(work) {
+  const start = process.memoryUsage();
+  let peakRss = start.rss;
+  let peakHeap = start.heapUsed;
+  const sample = () => {
+    const now = process.memoryUsage();
+    peakRss = Math.max(peakRss, now.rss);
+    peakHeap = Math.max(peakHeap, now.heapUsed);
+  };
+  const timer = setInterval(sample, 5);
+  try {
+    const result = await work();
+    sample();
+    return { result, rss: (peakRss - start.rss) / MiB, heap: (peakHeap - start.heapUsed) / MiB };
+  } finally {
+    clearInterval(timer);
+  }
+}
 for (let run = -1; run < runs; run++) {
   const home = join(workDir, `import-${run + 1}`);
   const engine = KeywardenEngine.open({ home });
@@ -49,7 +74,7 @@ for (let run = -1; run < runs; run++) {
   const dry = await engine.importInventory({ ...request, dryRun: true });
   const dryMs = performance.now() - started;
   started = performance.now();
-  const report = await engine.importInventory(request);
+  const { result: report, rss, heap } = await withMemoryPeak(() => engine.importInventory(request));
   const importMs = performance.now() - started;
   if (dry.counts.created !== COUNT || report.counts.created !== COUNT) throw new Error(`created ${report.counts.created}, expected ${COUNT}`);
   // Run -1 warms the modules up and is not counted.
@@ -57,9 +82,11 @@ for (let run = -1; run < runs; run++) {
     samples.read_only.push(readMs);
     samples.dry_run.push(dryMs);
     samples.import.push(importMs);
+    memory.rssGrowthMiB.push(Math.round(rss * 10) / 10);
+    memory.heapGrowthMiB.push(Math.round(heap * 10) / 10);
   }
   await engine.resetVault();
   await engine.close();
   rmSync(home, { recursive: true, force: true });
 }
-process.stdout.write(`${JSON.stringify({ entries: COUNT, kdbxBytes: bytes.length, samples })}\n`);
+process.stdout.write(`${JSON.stringify({ entries: COUNT, kdbxBytes: bytes.length, samples, memory })}\n`);
