@@ -374,9 +374,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => vaultCommands().vaultRemovePassphrase,
   },
   'vault reset': {
-    usage: 'vault reset [--yes] [--json]',
-    summary: 'start the vault over: drop cached secrets and credentials and the keychain entry, keep the inventory',
-    options: { yes: { type: 'boolean' } },
+    usage: 'vault reset [--yes] [--leave-team] [--json]',
+    summary: 'start the vault over: drop cached secrets and credentials and the keychain entry, keep the inventory (a team home: --leave-team unlinks it)',
+    options: { yes: { type: 'boolean' }, 'leave-team': { type: 'boolean' } },
     positionals: [0, 0],
     access: 'write',
     load: async () => vaultCommands().vaultReset,

@@ -746,7 +746,7 @@ export class KeywardenEngine {
   }
 
   /** Starts the vault over: cached secrets and credentials dropped, the inventory kept. Confirmed by the caller. */
-  resetVault(): ReturnType<VaultWorkflows['resetVault']> {
-    return this.vaultWorkflows.resetVault();
+  resetVault(options: { leaveTeam?: boolean } = {}): ReturnType<VaultWorkflows['resetVault']> {
+    return this.vaultWorkflows.resetVault(options);
   }
 }

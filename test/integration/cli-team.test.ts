@@ -30,7 +30,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
   afterAll(async () => {
     for (const home of [alice, bob]) {
       if (!home) continue;
-      await home.run(['vault', 'reset', '--yes']);
+      await home.run(['vault', 'reset', '--yes', '--leave-team']);
       home.remove();
     }
     server?.stop();

@@ -60,7 +60,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('a team inventory on P
   afterAll(async () => {
     for (const member of ['alice', 'bob', 'carol'] as const) {
       if (!engines[member]) continue;
-      await engines[member].resetVault();
+      await engines[member].resetVault({ leaveTeam: true });
       await engines[member].close();
       rmSync(homes[member], { recursive: true, force: true });
     }
@@ -288,6 +288,18 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('a team inventory on P
     expect(await engines.alice.teamRemove('carol')).toMatchObject({ member: 'carol', generation: 3, keysToRotate: [], credentialsToRotate: [] });
     expect((await engines.alice.teamMembers()).map((m) => m.member)).toEqual(['alice']);
     await expectError(engines.alice.teamRemove('alice'), 'invalid_input', /cannot remove yourself/);
+  });
+
+  it('a vault reset in a team home is refused (it would strand the member key), unless it leaves the team: the inventory stays, the link goes', async () => {
+    const keys = engines.bob.listKeys({}).length;
+    await expectError(engines.bob.resetVault(), 'conflict', /home of team "ops" \(as bob\).*team leave.*--leave-team/s);
+    expect(engines.bob.isTeamHome()).toBe(true);
+    expect(await engines.bob.reveal(engines.bob.listKeys({}).find((k) => k.name === 'Twilio')!.ref)).toBe(SECRET_B);
+    const reset = await engines.bob.resetVault({ leaveTeam: true });
+    expect(reset.leftTeam).toEqual({ team: 'ops', member: 'bob' });
+    expect(engines.bob.isTeamHome()).toBe(false);
+    expect(engines.bob.listKeys({}).length).toBe(keys);
+    expect(engines.bob.auditTrail({ action: 'vault.reset' })[0]?.detail).toMatch(/unlinked from team ops$/);
   });
 
   it('with the server stopped, the team home stays readable and a write is refused with the reason, nothing queued', async () => {

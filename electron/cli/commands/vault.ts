@@ -58,9 +58,12 @@ export const vaultReset: CommandRun = async ({ values, out, engine }) => {
     `Start the vault of ${core.home} over? This drops ${plural(before.sealed.keySecrets, 'cached secret')}, ${plural(before.sealed.credentials, 'backend credential')} and ${plural(before.sealed.alertSecrets, 'alert channel secret')} for good (shown-once keys cannot be shown again); the inventory, dates and audit trail stay.`,
     Boolean(values.yes),
   );
-  const result = await core.resetVault();
+  const result = await core.resetVault({ leaveTeam: Boolean(values['leave-team']) });
   out.result(result, () =>
     [
+      ...(result.leftTeam
+        ? [`this folder is no longer linked to team "${result.leftTeam.team}"; ask an admin to run "keywarden team remove ${result.leftTeam.member}", then join again with "keywarden team join"`]
+        : []),
       `dropped ${plural(result.dropped.keySecrets, 'cached secret')}, ${plural(result.dropped.credentials, 'credential')} and ${plural(result.dropped.alertSecrets, 'alert channel secret')}; a new data key is made when a secret is next stored`,
       ...(result.keychainEntry
         ? [

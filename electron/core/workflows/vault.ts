@@ -140,16 +140,36 @@ export class VaultWorkflows {
    * under the old key), with the vault's records and its keychain entry; the inventory, dates and
    * audit trail stay. Backends then need their credentials again; CommBox secrets are cached again on
    * the next sync. The one explicit way out of a lost key, confirmed by the caller.
+   *
+   * In a team home the member's private key (which opens the team key) is sealed under the data key too: a reset would
+   * leave the folder linked to a team it can no longer read. It is refused unless `leaveTeam`, which unlinks the folder
+   * in the same transaction (the copied inventory stays, as after `team leave`; the team still lists the member until
+   * an admin removes them, which also rotates the team key).
    */
-  async resetVault(): Promise<{
+  async resetVault(options: { leaveTeam?: boolean } = {}): Promise<{
     dropped: { keySecrets: number; credentials: number; alertSecrets: number };
     backendsNeedingCredential: string[];
     keychainEntry: string | null;
     keychainEntryRemoved: boolean;
     keychainProblem: string | null;
+    /** The team this folder was unlinked from (`leaveTeam`), or null for a personal folder. */
+    leftTeam: { team: string; member: string } | null;
   }> {
+    const link = this.ctx.store.team.get();
+    if (link && !options.leaveTeam) {
+      throw new KeywardenError(
+        'conflict',
+        `this data folder is the home of team "${link.team}" (as ${link.member}): your member key, which opens the team's secrets, is sealed under the data key, and a reset would leave the folder unable to read them. Run "keywarden team leave" first, or reset with --leave-team to unlink this folder now (an admin then runs "keywarden team remove ${link.member}"), and join again with "keywarden team join"`,
+        { team: link.team, member: link.member },
+      );
+    }
     // The sealed records and the vault's meta rows go in one transaction first; the keychain entry only after it committed.
-    const forgotten = await this.ctx.vault.forgetKey(() => dropSealedRecords(this.ctx.store));
+    const forgotten = await this.ctx.vault.forgetKey(() =>
+      this.ctx.store.transaction(() => {
+        if (link) this.ctx.store.team.delete();
+        return dropSealedRecords(this.ctx.store);
+      }),
+    );
     const dropped = forgotten.dropped;
     await this.ctx.dropAllConnectors();
     this.ctx.audit(
@@ -157,7 +177,7 @@ export class VaultWorkflows {
       null,
       null,
       'ok',
-      `${plural(dropped.keySecrets, 'cached secret')}, ${plural(dropped.credentials, 'credential')} and ${plural(dropped.alertChannels.length, 'alert channel secret')} dropped`,
+      `${plural(dropped.keySecrets, 'cached secret')}, ${plural(dropped.credentials, 'credential')} and ${plural(dropped.alertChannels.length, 'alert channel secret')} dropped${link ? `; unlinked from team ${link.team}` : ''}`,
     );
     return {
       dropped: { keySecrets: dropped.keySecrets, credentials: dropped.credentials, alertSecrets: dropped.alertChannels.length },
@@ -165,6 +185,7 @@ export class VaultWorkflows {
       keychainEntry: forgotten.keychainEntry,
       keychainEntryRemoved: forgotten.removed,
       keychainProblem: forgotten.problem,
+      leftTeam: link ? { team: link.team, member: link.member } : null,
     };
   }
 }
