@@ -72,7 +72,7 @@ export class ImportStaging {
     const data = Buffer.from(chunk.data, 'base64');
     try {
       if (data.length > IMPORT_CHUNK_BYTES) throw new KeywardenError('invalid_input', `a chunk carries at most ${IMPORT_CHUNK_BYTES} bytes of the file`);
-      const file = 'id' in chunk ? this.require(chunk.id) : this.open(chunk.name, chunk.kind, chunk.size);
+      const file = 'id' in chunk ? this.require(chunk.id, null) : this.open(chunk.name, chunk.kind, chunk.size);
       const offset = 'id' in chunk ? chunk.offset : 0;
       if (offset !== file.received) {
         throw new KeywardenError('conflict', `the chunk starts at byte ${offset}, but ${file.received} bytes of the file have arrived: send the file again from its start`);
@@ -190,16 +190,19 @@ export class ImportStaging {
     for (const file of [...this.files.values()]) if (now >= file.expiresAt) this.drop(file.id);
   }
 
-  private require(id: string): StagedFile {
+  /** The staged file `id` (of `kind`, when the caller expects one: a refusal then names that field). */
+  private require(id: string, kind: StagedFileKind | null): StagedFile {
     const file = this.files.get(id);
     if (!file || file.dropWanted) {
-      throw new KeywardenError('not_found', 'the file is no longer held (it was imported, cancelled, or left for more than ten minutes): choose it again', { field: 'file' });
+      throw new KeywardenError('not_found', `the ${what(kind ?? 'source')} is no longer held (it was imported, cancelled, or left for more than ten minutes): choose it again`, {
+        field: kind === 'key-file' ? 'keyFile' : 'file',
+      });
     }
     return file;
   }
 
   private requireComplete(id: string, kind: StagedFileKind): StagedFile {
-    const file = this.require(id);
+    const file = this.require(id, kind);
     const field = kind === 'key-file' ? 'keyFile' : 'file';
     if (file.kind !== kind) throw new KeywardenError('invalid_input', `that staged file is a ${file.kind === 'key-file' ? 'key file' : 'file to import'}`, { field });
     if (file.received !== file.bytes.length) {
