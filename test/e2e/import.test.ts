@@ -15,7 +15,9 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { type ConsoleInChromium, E2E_HTTP, hasChromium, requireBuiltRenderer, screenshot, seriousAxeFindings, startConsoleInChromium } from '../support/console-e2e.js';
+import type { Browser } from 'playwright-core';
+import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
+import { E2E_HTTP, hasChromium, launchChromium, openConsole, type OpenedConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
 
 const hasKeepassxc = spawnSync('sh', ['-c', 'command -v keepassxc-cli']).status === 0;
 const PASSWORD = `db-${randomBytes(6).toString('hex')}`;
@@ -30,7 +32,9 @@ const SIZES = [
 describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: importing an existing inventory in Chromium', () => {
   let dir: string;
   let engine: KeywardenEngine;
-  let opened: ConsoleInChromium;
+  let server: UiServer;
+  let browser: Browser;
+  let opened: OpenedConsole;
   let page: Page;
   const secrets = { stripe: newSecret('sk_live'), twilio: newSecret('tw'), sendgrid: newSecret('SG') };
   const spreadsheet = (stripeExpiry: string) =>
@@ -81,12 +85,18 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: importing an
     requireBuiltRenderer();
     dir = mkdtempSync(join(tmpdir(), 'keywarden-e2e-import-'));
     engine = KeywardenEngine.open({ home: join(dir, 'home'), http: E2E_HTTP });
-    opened = await startConsoleInChromium(engine);
+    server = await startUiServer({ engine, rendererFolder: RENDERER });
+    browser = await launchChromium();
+    opened = await openConsole(browser, server.newLaunchUrl());
     page = opened.page;
+    // A data folder without any backend yet: Import… is there all the same (it can make its backend).
+    await page.getByRole('heading', { name: 'No backends yet' }).waitFor();
   });
 
   afterAll(async () => {
-    await opened?.close();
+    await opened?.context.close();
+    await browser?.close();
+    await server?.close();
     await engine?.resetVault();
     await engine?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
