@@ -64,9 +64,8 @@ export function ImportDialog({
   const importing = busy === 'import';
   const chooseButton = useRef<HTMLButtonElement>(null);
 
-  // The password is typed here and sent with each call; it leaves the page with the dialog.
+  // The password is typed here and sent with each call; it leaves the page with the dialog (this state).
   const [password, setPassword] = useState('');
-  useEffect(() => () => setPassword(''), []);
 
   const close = () => {
     if (importing) return;
