@@ -43,6 +43,7 @@ import {
   VaultState,
 } from './domain.js';
 import { HealthOptionsInput, HealthReport } from './health.js';
+import { ImportReport, ImportStageChunk, StagedFileId, StagedImportFile, StagedImportRequest } from './imports.js';
 import { Rotation, RotationAdvance, RotationChange, RotationId, RotationOptions, RotationPlan, RotationStepResult } from './rotation.js';
 import { MAX_POLICY_DAYS } from './rules.js';
 
@@ -234,6 +235,24 @@ export const CONTRACT = {
   /** Puts a key's reminder notifications off for a day or a week; its current one comes back when the snooze ends. */
   'reminders:snooze': { args: z.tuple([KeyRef, z.union([z.literal(1), z.literal(7)])]), result: z.object({ until: IsoDate }) },
   'audit:list': { args: z.tuple([AuditQuery]), result: z.array(AuditEvent) },
+  /**
+   * The console's import (shared/imports.ts), the file read by the engine as `keywarden import` reads it. A file the
+   * page read goes to the engine's memory a chunk at a time (never to disk; bounded, expiring, zeroed when dropped):
+   * the first chunk with the file's name, kind and size makes a staged file, the next ones name it and their offset.
+   * The one method whose argument may be larger than 64 KiB (a chunk of IMPORT_CHUNK_BYTES as base64; see
+   * contract-pipeline.ts). Once whole, the answer says the format the file's content suggests.
+   */
+  'import:stage': { args: z.tuple([ImportStageChunk]), result: StagedImportFile },
+  /** What importing a staged file would do (a dry run): create, update or skip per entry, with reasons and counts. Changes nothing. */
+  'import:preview': { args: z.tuple([StagedImportRequest]), result: ImportReport },
+  /**
+   * Imports a staged file into a manual backend (made first with `createBackend`), in batches each with its audit
+   * event (counts and the format, never a name). The staged files are dropped after it, whatever its outcome. The
+   * password is used for the call alone.
+   */
+  'import:run': { args: z.tuple([StagedImportRequest]), result: ImportReport },
+  /** Drops a staged file (the dialog closed or another file was chosen); nothing happens for one already gone. */
+  'import:discard': { args: z.tuple([StagedFileId]), result: z.null() },
   /** Which host this is and whether it holds demo data. */
   'host:info': { args: z.tuple([]), result: HostInfo },
   /**

@@ -198,6 +198,14 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
     },
     'reminders:snooze': (ref, days) => changing({ reason: 'key', backend: backendOf(ref) }, async () => ({ until: engine.snoozeReminder(ref, days) })),
     'audit:list': async (query) => engine.auditTrail(query),
+    'import:stage': (chunk) => engine.stageImportFile(chunk),
+    'import:preview': (request) => engine.importStagedFile(request, { dryRun: true }),
+    // A new backend, keys created and updated: every view refreshes, the backends list included.
+    'import:run': (request) => changing({ reason: 'backend', backend: request.backend }, () => engine.importStagedFile(request, { dryRun: false })),
+    'import:discard': async (id) => {
+      await engine.discardStagedFile(id);
+      return null;
+    },
     'store:backup': async () => ({ path: (await engine.backup()).path }),
     'store:backups': async () =>
       engine.checkedBackups().map(({ path, name, createdAt, reason, bytes, check }) => ({

@@ -6,8 +6,9 @@
  *
  * 1. the method is one of the contract's (found by name in CONTRACT, own properties only);
  * 2. the arguments are a list of plain data (null, booleans, numbers, strings, arrays and plain objects without a
- *    `__proto__` key: what a contract method can take), within a size and a depth bound: megabytes, a Map, a function,
- *    a cycle or a 10,000-deep array are refused without zod walking them;
+ *    `__proto__` key: what a contract method can take), within a size and a depth bound (64 KiB, but for the chunk of a
+ *    file `import:stage` carries: LARGER_ARGUMENTS): megabytes, a Map, a function, a cycle or a 10,000-deep array are
+ *    refused without zod walking them;
  * 3. they pass the method's schema (`parseContractArgs`);
  * 4. the handler (contract-handlers.ts) runs, and its result must fit the method's result schema, so nothing the
  *    contract does not declare leaves the process.
@@ -21,7 +22,8 @@
  *
  * Plain Node (no Electron, no HTTP), so every transport and the tests call the same code.
  */
-import { CONTRACT, type ContractHandlers, ContractViolation, isContractMethod, parseContractArgs } from '../../shared/contract.js';
+import { CONTRACT, type ContractHandlers, type ContractMethod, ContractViolation, isContractMethod, parseContractArgs } from '../../shared/contract.js';
+import { IMPORT_CHUNK_BASE64_CHARS } from '../../shared/imports.js';
 import { type ErrorCode, KeywardenError, toKeywardenError } from './errors.js';
 
 export interface ArgumentLimits {
@@ -35,6 +37,13 @@ export interface ArgumentLimits {
 }
 
 export const DEFAULT_ARGUMENT_LIMITS: ArgumentLimits = { maxBytes: 64 * 1024, maxDepth: 8 };
+
+/**
+ * Methods allowed more than `maxBytes`, and how much: `import:stage` carries a chunk of a file to import (its schema
+ * bounds the chunk's base64 at IMPORT_CHUNK_BASE64_CHARS; a few KiB more for its name and the JSON around it). Still
+ * under the console's 1 MiB request body, and checked here before the schema walks it like any other argument.
+ */
+export const LARGER_ARGUMENTS: Partial<Record<ContractMethod, number>> = { 'import:stage': IMPORT_CHUNK_BASE64_CHARS + 4096 };
 
 /** What may travel in an error's `details`: the engine's structured, secret-free facts (a ref, a backend, a count). */
 export type ContractErrorDetails = Record<string, string | number | boolean | null>;
@@ -81,7 +90,8 @@ export async function invokeContract(handlers: ContractHandlers, method: string,
   };
 
   if (!isContractMethod(method)) return refuse('unknown_method', 'not_found', `no contract method ${shown}`, 'not a contract method');
-  const problem = Array.isArray(rawArgs) ? checkPlainArguments(rawArgs, limits) : 'are not a list (one item per argument)';
+  const allowed = { ...limits, maxBytes: Math.max(limits.maxBytes, LARGER_ARGUMENTS[method] ?? 0) };
+  const problem = Array.isArray(rawArgs) ? checkPlainArguments(rawArgs, allowed) : 'are not a list (one item per argument)';
   if (problem) return refuse('invalid_arguments', 'invalid_input', `${method}: refused: the arguments ${problem}`, `the arguments ${problem}`);
   let parsed: unknown[];
   try {

@@ -48,7 +48,8 @@ import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
 import type { PullReport, RemovalReport, TeamMember, TeamStatus, TeamWorkflows } from './team/workflow.js';
 import type { TeamRole } from './team/schema.js';
 import type { ImportRequest } from './imports/workflow.js';
-import type { ImportReport } from '../../shared/imports.js';
+import type { ImportStaging } from './imports/staging.js';
+import type { ImportReport, ImportStageChunk, StagedImportFile, StagedImportRequest } from '../../shared/imports.js';
 import { toKeywardenError } from './errors.js';
 import type { AlertWorkflows } from './workflows/alerts.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
@@ -143,6 +144,8 @@ export class KeywardenEngine {
   private rotationFlow: RotationWorkflows | null = null;
   /** Loaded on the first alert call (channels, `notify`, Health's channel finding). */
   private alertFlow: AlertWorkflows | null = null;
+  /** The console's staged import files (imports/staging.ts), made on the first `import:stage`. */
+  private staging: ImportStaging | null = null;
 
   private constructor(options: EngineOptions, store: InventoryStore, warnings: string[]) {
     this.home = options.home;
@@ -227,6 +230,7 @@ export class KeywardenEngine {
   }
 
   async close(): Promise<void> {
+    this.staging?.clear();
     await this.backupFlow.settled();
     await this.vaultWorkflows.settled();
     await this.context.closeConnectors();
@@ -407,6 +411,33 @@ export class KeywardenEngine {
   async importInventory(request: ImportRequest): Promise<ImportReport> {
     const { ImportWorkflow } = await import('./imports/workflow.js');
     return new ImportWorkflow(this.context, (name) => this.backends.addBackend({ name, type: 'manual' })).run(request);
+  }
+
+  /**
+   * The console's import: the file the page read, a chunk at a time, into memory only (imports/staging.ts: bounded,
+   * zeroed when dropped, never on disk). What has arrived, and the format the complete file's content suggests.
+   */
+  async stageImportFile(chunk: ImportStageChunk): Promise<StagedImportFile> {
+    return (await this.importStaging()).stage(chunk);
+  }
+
+  /** A staged file previewed (`dryRun`) or imported by `importInventory`; an import drops the staged files, whatever its outcome. */
+  async importStagedFile(request: StagedImportRequest, options: { dryRun: boolean }): Promise<ImportReport> {
+    const { importStaged } = await import('./imports/staging.js');
+    return importStaged(await this.importStaging(), request, options.dryRun, (resolved) => this.importInventory(resolved));
+  }
+
+  /** Forgets a staged file (the dialog closed), zeroing its bytes; nothing happens for one already gone. */
+  async discardStagedFile(id: string): Promise<void> {
+    (await this.importStaging()).drop(id);
+  }
+
+  private async importStaging(): Promise<ImportStaging> {
+    if (!this.staging) {
+      const { ImportStaging } = await import('./imports/staging.js');
+      this.staging ??= new ImportStaging();
+    }
+    return this.staging;
   }
 
   /** Changes a manual key's created date, expiry or rotation interval; reminders follow. */

@@ -5,12 +5,13 @@
  */
 import { emptyEntry, guessVendor, type ImportEntry, importError, isExpiryField, plainSecret, text } from './entry.js';
 import { isRecord, parseJsonSource, records } from './json-source.js';
+import { CLI_WORDS, type ImportWords } from './words.js';
 
 const ITEM_TYPES: Record<number, string> = { 1: 'login', 2: 'secure note', 3: 'card', 4: 'identity', 5: 'SSH key' };
 /** Custom field types: 0 text, 1 hidden, 2 boolean, 3 linked. */
 const HIDDEN = 1;
 
-export function readBitwardenJson(bytes: Uint8Array): ImportEntry[] {
+export function readBitwardenJson(bytes: Uint8Array, words: ImportWords = CLI_WORDS): ImportEntry[] {
   const json = parseJsonSource(bytes, 'Bitwarden export');
   if (!isRecord(json)) throw importError('import_malformed', 'the Bitwarden export is not a JSON object; is it the right file?');
   if (json.encrypted === true) {
@@ -19,7 +20,7 @@ export function readBitwardenJson(bytes: Uint8Array): ImportEntry[] {
   if (!Array.isArray(json.items)) {
     throw importError(
       'import_malformed',
-      Array.isArray(json.secrets) ? 'this is a Secrets Manager export: use --from bitwarden-sm-json' : 'the Bitwarden export has no "items" list; is it the right file?',
+      Array.isArray(json.secrets) ? `this is a Secrets Manager export: ${words.useFormat('bitwarden-sm-json')}` : 'the Bitwarden export has no "items" list; is it the right file?',
     );
   }
   const folders = new Map(records(json.folders).map((folder) => [String(folder.id), text(folder.name)]));
@@ -52,12 +53,14 @@ export function readBitwardenJson(bytes: Uint8Array): ImportEntry[] {
   });
 }
 
-export function readBitwardenSecretsManager(bytes: Uint8Array): ImportEntry[] {
+export function readBitwardenSecretsManager(bytes: Uint8Array, words: ImportWords = CLI_WORDS): ImportEntry[] {
   const json = parseJsonSource(bytes, 'Secrets Manager export');
   if (!isRecord(json) || !Array.isArray(json.secrets)) {
     throw importError(
       'import_malformed',
-      isRecord(json) && Array.isArray(json.items) ? 'this is a password manager export: use --from bitwarden-json' : 'the Secrets Manager export has no "secrets" list; is it the right file?',
+      isRecord(json) && Array.isArray(json.items)
+        ? `this is a password manager export: ${words.useFormat('bitwarden-json')}`
+        : 'the Secrets Manager export has no "secrets" list; is it the right file?',
     );
   }
   const projects = new Map(records(json.projects).map((project) => [String(project.id), text(project.name)]));

@@ -9,6 +9,7 @@ import { IMPORT_FIELDS, type ImportField } from '../../../shared/imports.js';
 import { KeywardenError } from '../errors.js';
 import { emptyEntry, guessVendor, type ImportEntry, importError, plainSecret, splitTags, text } from './entry.js';
 import { FORMULA_START } from './import-dates.js';
+import { CLI_WORDS, type ImportWords } from './words.js';
 
 /** Header words per field, compared after lower-casing and reducing punctuation to spaces ("Valid until (UTC)" → "valid until utc"). */
 const HEADER_WORDS: ReadonlyArray<[ImportField, RegExp]> = [
@@ -34,20 +35,20 @@ function headerWords(header: string): string {
 }
 
 /** Parses `--map column=field` options into a lookup by the column's header words. */
-export function parseColumnMap(options: readonly string[]): Map<string, ImportField> {
+export function parseColumnMap(options: readonly string[], words: ImportWords = CLI_WORDS): Map<string, ImportField> {
   const map = new Map<string, ImportField>();
   for (const option of options) {
     const equals = option.lastIndexOf('=');
     const field = option.slice(equals + 1).trim() as ImportField;
     if (equals <= 0 || !IMPORT_FIELDS.includes(field)) {
-      throw new KeywardenError('invalid_input', `--map takes COLUMN=FIELD, FIELD one of ${IMPORT_FIELDS.join(', ')}; not "${option}"`);
+      throw new KeywardenError('invalid_input', `${words.columnMatchShape(IMPORT_FIELDS.join(', '))}; not "${option}"`, { field: 'map' });
     }
     map.set(headerWords(option.slice(0, equals)), field);
   }
   return map;
 }
 
-export function readCsv(bytes: Uint8Array, backend: string, columnMap: ReadonlyMap<string, ImportField>): ImportEntry[] {
+export function readCsv(bytes: Uint8Array, backend: string, columnMap: ReadonlyMap<string, ImportField>, words: ImportWords = CLI_WORDS): ImportEntry[] {
   let source: string;
   try {
     source = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -72,13 +73,17 @@ export function readCsv(bytes: Uint8Array, backend: string, columnMap: ReadonlyM
     const words = headerWords(cell);
     return columnMap.get(words) ?? HEADER_WORDS.find(([, pattern]) => pattern.test(words))?.[0] ?? null;
   });
-  for (const [words] of columnMap) {
-    if (!header.some((cell) => headerWords(cell) === words)) {
-      throw new KeywardenError('invalid_input', `--map names a column "${words}" the CSV header does not have; its columns are: ${header.map((cell) => `"${cell}"`).join(', ')}`);
+  for (const [column] of columnMap) {
+    if (!header.some((cell) => headerWords(cell) === column)) {
+      throw new KeywardenError('invalid_input', `${words.aColumnMatch} names a column "${column}" the CSV header does not have; its columns are: ${header.map((cell) => `"${cell}"`).join(', ')}`, {
+        field: 'map',
+      });
     }
   }
   if (!fields.includes('name')) {
-    throw new KeywardenError('invalid_input', `no column of the CSV header is a name (${header.map((cell) => `"${cell}"`).join(', ')}); say which with --map COLUMN=name`);
+    throw new KeywardenError('invalid_input', `no column of the CSV header is a name (${header.map((cell) => `"${cell}"`).join(', ')}); say which with ${words.matchColumn('name')}`, {
+      field: 'map',
+    });
   }
   const hasSecretColumn = fields.includes('secret');
   return body.map((row, index) => {

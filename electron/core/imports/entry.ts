@@ -4,6 +4,7 @@
  * stable code and a message that names the file's problem, never its contents) and the small rules about fields
  * (which custom fields hold an expiry, which vendor a title or URL suggests).
  */
+import { MAX_IMPORT_FILE_BYTES } from '../../../shared/imports.js';
 import { KeywardenError } from '../errors.js';
 
 /** A secret as the reader holds it: revealed only when it is sealed or compared, so a reader may keep it protected (KeePass) until then. */
@@ -50,7 +51,7 @@ export function importError(code: ImportErrorCode, message: string, details: Rec
 }
 
 /** The largest source file read (64 MiB): ten thousand KeePass entries with history take a few MiB. */
-export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
+export const MAX_SOURCE_BYTES = MAX_IMPORT_FILE_BYTES;
 
 /** Custom fields that hold an expiry where the format has none of its own. */
 const EXPIRY_FIELD = /^\s*(expires?|expiry|expiration|expiration date|expiry date|valid until|valid to)\s*:?\s*$/i;

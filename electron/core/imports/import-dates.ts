@@ -9,6 +9,7 @@
 import type { DateOrder } from '../../../shared/imports.js';
 import { parseUserDate } from '../dates.js';
 import { KeywardenError } from '../errors.js';
+import { CLI_WORDS, type ImportWords } from './words.js';
 
 const NUMERIC = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
 const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -24,7 +25,7 @@ export interface DateOrderDecision {
 }
 
 /** Decides the order of the file's numeric dates from the dates themselves, or from `given`. */
-export function decideDateOrder(values: Iterable<string>, given: DateOrder | null): DateOrderDecision {
+export function decideDateOrder(values: Iterable<string>, given: DateOrder | null, words: ImportWords = CLI_WORDS): DateOrderDecision {
   let dayFirst: string | null = null;
   let monthFirst: string | null = null;
   let any = false;
@@ -35,21 +36,20 @@ export function decideDateOrder(values: Iterable<string>, given: DateOrder | nul
     if (Number(match[1]) > 12) dayFirst ??= value.trim();
     if (Number(match[2]) > 12) monthFirst ??= value.trim();
   }
-  if (given) return { order: given, statement: any ? `dates read as ${given} (--date-order)` : null };
+  if (given) return { order: given, statement: any ? `dates read as ${given} (${words.dateOrderChosen})` : null };
   if (!any) return { order: null, statement: null };
   if (dayFirst && monthFirst) {
-    throw new KeywardenError(
-      'invalid_input',
-      `the file's dates mix day/month (${dayFirst}) and month/day (${monthFirst}); correct them, or give --date-order day-month|month-day to read every date one way`,
-    );
+    throw new KeywardenError('invalid_input', `the file's dates mix day/month (${dayFirst}) and month/day (${monthFirst}); correct them, or ${words.giveDateOrder} to read every date one way`, {
+      field: 'dateOrder',
+    });
   }
   if (dayFirst) return { order: 'day-month', statement: `dates read as day/month, since ${dayFirst} can only be day/month` };
   if (monthFirst) return { order: 'month-day', statement: `dates read as month/day, since ${monthFirst} can only be month/day` };
-  return { order: null, statement: 'day/month order unknown: no date in the file says it, so dates such as 03/04/2027 are refused (give --date-order day-month|month-day)' };
+  return { order: null, statement: `day/month order unknown: no date in the file says it, so dates such as 03/04/2027 are refused (${words.giveDateOrder})` };
 }
 
 /** A date from a source, as an ISO instant or a calendar day; a problem (the plan's skip reason) when it is none. */
-export function readImportDate(raw: string, what: string, order: DateOrder | null): { value: string } | { problem: string } {
+export function readImportDate(raw: string, what: string, order: DateOrder | null, words: ImportWords = CLI_WORDS): { value: string } | { problem: string } {
   const value = raw.trim();
   if (FORMULA_START.test(value)) return { problem: `the ${what} cell is a spreadsheet formula, which Keywarden never evaluates` };
   const numeric = NUMERIC.exec(value);
@@ -62,7 +62,7 @@ export function readImportDate(raw: string, what: string, order: DateOrder | nul
     if (a > 12) dayMonth = 'day-month';
     else if (b > 12) dayMonth = 'month-day';
     else if (a === b) dayMonth = 'day-month';
-    if (!dayMonth) return { problem: `ambiguous ${what} "${value}": day/month or month/day? (give --date-order day-month|month-day)` };
+    if (!dayMonth) return { problem: `ambiguous ${what} "${value}": day/month or month/day? (${words.giveDateOrder})` };
     const [day, month] = dayMonth === 'day-month' ? [a, b] : [b, a];
     iso = `${numeric[3]}-${pad(month)}-${pad(day)}`;
   } else if (named || namedUs) {

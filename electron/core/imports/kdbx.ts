@@ -8,6 +8,7 @@
 import { argon2d, argon2id } from 'hash-wasm';
 import * as kdbxweb from 'kdbxweb';
 import { emptyEntry, guessVendor, type ImportEntry, importError, type ImportSecret, isExpiryField, splitTags, text } from './entry.js';
+import { CLI_WORDS, type ImportWords } from './words.js';
 
 /** Argon2 bounds: KeePassXC's defaults are 64 MiB and a few iterations; ten times more is still a real database. */
 const MAX_ARGON2_MEMORY_KIB = 1024 * 1024;
@@ -42,6 +43,7 @@ export interface KdbxOptions {
   /** Null for a database opened by its key file alone. */
   password: string | null;
   keyFile?: Uint8Array | null;
+  words?: ImportWords;
 }
 
 export async function readKdbx(bytes: Uint8Array, options: KdbxOptions): Promise<ImportEntry[]> {
@@ -58,7 +60,7 @@ export async function readKdbx(bytes: Uint8Array, options: KdbxOptions): Promise
     if (error instanceof kdbxweb.KdbxError && error.code === kdbxweb.Consts.ErrorCodes.InvalidKey && kdbx3PayloadCut(bytes)) {
       throw importError('import_malformed', 'the KeePass database is truncated (its encrypted part ends mid-block); nothing was imported');
     }
-    throw kdbxFailure(error, 'database');
+    throw kdbxFailure(error, 'database', options.words ?? CLI_WORDS);
   }
   return entriesOf(db);
 }
@@ -107,7 +109,7 @@ function kdbx3PayloadCut(bytes: Uint8Array): boolean {
   return true;
 }
 
-export async function readKeepassXml(bytes: Uint8Array): Promise<ImportEntry[]> {
+export async function readKeepassXml(bytes: Uint8Array, words: ImportWords = CLI_WORDS): Promise<ImportEntry[]> {
   let xml: string;
   try {
     xml = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -121,18 +123,18 @@ export async function readKeepassXml(bytes: Uint8Array): Promise<ImportEntry[]> 
     const db = await kdbxweb.Kdbx.loadXml(xml, new kdbxweb.Credentials(null));
     return entriesOf(db);
   } catch (error) {
-    throw kdbxFailure(error, 'XML export');
+    throw kdbxFailure(error, 'XML export', words);
   }
 }
 
-function kdbxFailure(error: unknown, what: 'database' | 'XML export') {
+function kdbxFailure(error: unknown, what: 'database' | 'XML export', words: ImportWords) {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('import_')) return error;
   const code = error instanceof kdbxweb.KdbxError ? error.code : null;
   switch (code) {
     case kdbxweb.Consts.ErrorCodes.InvalidKey:
       return importError('import_wrong_password', 'the KeePass database does not open with this password (and key file, if one is needed); nothing was imported');
     case kdbxweb.Consts.ErrorCodes.BadSignature:
-      return importError('import_malformed', 'this is not a KeePass database (its first bytes are not a KDBX signature); is it the right file, or an XML export (--from keepass-xml)?');
+      return importError('import_malformed', `this is not a KeePass database (its first bytes are not a KDBX signature); is it the right file, or an XML export (${words.format('keepass-xml')})?`);
     case kdbxweb.Consts.ErrorCodes.InvalidVersion:
     case kdbxweb.Consts.ErrorCodes.Unsupported:
     case kdbxweb.Consts.ErrorCodes.NotImplemented:

@@ -15,6 +15,7 @@ import { applyDescriptionChange, NO_DESCRIPTION } from '../workflows/key-descrip
 import { slug } from '../workflows/keys.js';
 import type { ImportEntry } from './entry.js';
 import { decideDateOrder, readImportDate, readRotationDays } from './import-dates.js';
+import { CLI_WORDS, type ImportWords } from './words.js';
 
 /** A create or update the applier carries out: the key as it will be written (its prefix comes with the secret). */
 export interface PlannedWrite {
@@ -42,6 +43,8 @@ export interface PlanOptions {
   overwrite: boolean;
   dateOrder: DateOrder | null;
   now: Date;
+  /** How reasons name the options (the CLI's flags by default). */
+  words?: ImportWords;
 }
 
 /** Hash of a key's fields as stored (the columns an import writes, normalised as the store writes them; tags as their column's JSON or null). */
@@ -96,7 +99,8 @@ export function editedSinceImport(existing: ImportedKeyNow): boolean {
 
 export function planImport(entries: readonly ImportEntry[], options: PlanOptions): ImportPlan {
   const dates = entries.flatMap((entry) => [entry.createdAt, entry.expiresAt].filter((value): value is string => value !== null));
-  const order = decideDateOrder(dates, options.dateOrder);
+  const words = options.words ?? CLI_WORDS;
+  const order = decideDateOrder(dates, options.dateOrder, words);
   const seen = new Map<string, string>();
   const items: ImportPlanItem[] = [];
   const writes: PlannedWrite[] = [];
@@ -145,7 +149,7 @@ export function planImport(entries: readonly ImportEntry[], options: PlanOptions
     let expiresAt: string | null = null;
     let rotateEveryDays: number | null = null;
     if (entry.createdAt) {
-      const read = readImportDate(entry.createdAt, 'created date', order.order);
+      const read = readImportDate(entry.createdAt, 'created date', order.order, words);
       if ('problem' in read) {
         skip(read.problem);
         continue;
@@ -153,7 +157,7 @@ export function planImport(entries: readonly ImportEntry[], options: PlanOptions
       createdAt = read.value;
     }
     if (entry.expiresAt) {
-      const read = readImportDate(entry.expiresAt, 'expiry date', order.order);
+      const read = readImportDate(entry.expiresAt, 'expiry date', order.order, words);
       if ('problem' in read) {
         skip(read.problem);
         continue;
@@ -196,11 +200,11 @@ export function planImport(entries: readonly ImportEntry[], options: PlanOptions
     if (existing) {
       if (editedSinceImport(existing)) {
         if (!options.overwrite) {
-          skip('edited in Keywarden since the last import; --overwrite replaces it with the source');
+          skip(`edited in Keywarden since the last import; ${words.overwrite} replaces it with the source`);
           continue;
         }
         item.action = 'update';
-        item.reason = 'edited in Keywarden since the last import; replaced (--overwrite)';
+        item.reason = `edited in Keywarden since the last import; replaced (${words.overwrite})`;
       } else {
         item.action = 'update';
         item.reason = 'changed in the source since the last import';

@@ -13,6 +13,7 @@ import type { EngineContext } from '../workflows/context.js';
 import { maskedTail } from '../workflows/keys.js';
 import type { ImportEntry } from './entry.js';
 import { planImport, type PlannedWrite, sealedHash } from './plan.js';
+import { CLI_WORDS, type ImportWords } from './words.js';
 
 export interface ImportRequest {
   format: ImportFormat;
@@ -30,29 +31,32 @@ export interface ImportRequest {
   dateOrder?: DateOrder | null;
   /** Replace keys edited in Keywarden since the last import. */
   overwrite?: boolean;
+  /** How messages and reasons name the options: the CLI's flags (the default) or the console's fields. */
+  words?: ImportWords;
 }
 
 /** Keys per transaction: large enough that 10,000 entries take 20 commits, small enough to hold few secrets at once. */
 export const IMPORT_BATCH_SIZE = 500;
 
-export async function readEntries(request: Pick<ImportRequest, 'format' | 'bytes' | 'password' | 'keyFile' | 'map' | 'backend'>): Promise<ImportEntry[]> {
+export async function readEntries(request: Pick<ImportRequest, 'format' | 'bytes' | 'password' | 'keyFile' | 'map' | 'backend' | 'words'>): Promise<ImportEntry[]> {
+  const words = request.words ?? CLI_WORDS;
   switch (request.format) {
     case 'kdbx': {
-      if (!request.password && !request.keyFile) throw new KeywardenError('invalid_input', 'a KeePass database needs its password (--password-stdin, or typed at the prompt) or --key-file');
+      if (!request.password && !request.keyFile) throw new KeywardenError('invalid_input', `a KeePass database needs ${words.credentials}`, { field: 'password' });
       const { readKdbx } = await import('./kdbx.js');
-      return readKdbx(request.bytes, { password: request.password ?? null, keyFile: request.keyFile ?? null });
+      return readKdbx(request.bytes, { password: request.password ?? null, keyFile: request.keyFile ?? null, words });
     }
     case 'keepass-xml':
-      return (await import('./kdbx.js')).readKeepassXml(request.bytes);
+      return (await import('./kdbx.js')).readKeepassXml(request.bytes, words);
     case 'bitwarden-json':
-      return (await import('./bitwarden.js')).readBitwardenJson(request.bytes);
+      return (await import('./bitwarden.js')).readBitwardenJson(request.bytes, words);
     case 'bitwarden-sm-json':
-      return (await import('./bitwarden.js')).readBitwardenSecretsManager(request.bytes);
+      return (await import('./bitwarden.js')).readBitwardenSecretsManager(request.bytes, words);
     case '1pux':
       return (await import('./onepassword.js')).read1pux(request.bytes);
     case 'csv': {
       const { readCsv, parseColumnMap } = await import('./csv.js');
-      return readCsv(request.bytes, request.backend, parseColumnMap(request.map ?? []));
+      return readCsv(request.bytes, request.backend, parseColumnMap(request.map ?? [], words), words);
     }
   }
 }
@@ -64,20 +68,22 @@ export class ImportWorkflow {
   ) {}
 
   async run(request: ImportRequest): Promise<ImportReport> {
-    if (request.map?.length && request.format !== 'csv') throw new KeywardenError('invalid_input', '--map applies to CSV files only');
+    const words = request.words ?? CLI_WORDS;
+    if (request.map?.length && request.format !== 'csv') throw new KeywardenError('invalid_input', `${words.aColumnMatch} applies to CSV files only`, { field: 'map' });
     let row = this.ctx.store.backends.find(request.backend);
     if (row && row.type !== 'manual') {
-      throw new KeywardenError('invalid_input', `${request.backend} is not a manual backend: its keys come from its vendor; import into a manual backend (--create-backend makes one)`, {
+      throw new KeywardenError('invalid_input', `${request.backend} is not a manual backend: its keys come from its vendor; import into a manual backend (${words.createBackend} makes one)`, {
         backend: request.backend,
+        field: 'backend',
       });
     }
     if (!row && !request.createBackend) {
-      throw new KeywardenError('not_found', `no backend "${request.backend}"; add --create-backend to create a manual backend of that name`, { backend: request.backend });
+      throw new KeywardenError('not_found', `no backend "${request.backend}"; ${words.createBackendHint}`, { backend: request.backend, field: 'backend' });
     }
     // Read and planned before anything is created: a wrong password or a bad file leaves no empty backend behind.
     const entries = await readEntries(request);
     const imported = row ? this.ctx.store.imports.imported(row.id) : new Map<string, ImportedKeyNow>();
-    const plan = planImport(entries, { backend: request.backend, imported, overwrite: request.overwrite ?? false, dateOrder: request.dateOrder ?? null, now: new Date() });
+    const plan = planImport(entries, { backend: request.backend, imported, overwrite: request.overwrite ?? false, dateOrder: request.dateOrder ?? null, now: new Date(), words });
     const createsBackend = !row;
     if (!row && !request.dryRun) {
       await this.addManualBackend(request.backend);

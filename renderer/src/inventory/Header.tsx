@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { CreateKeyDialog } from '../keys/CreateKeyDialog.js';
 import { AddManualKeyButton } from '../keys/AddManualKeyButton.js';
+import { ImportButton } from '../imports/ImportButton.js';
 import { useInventory } from '../state/context.js';
 import { StaleNotice } from './StaleNotice.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
@@ -8,7 +9,7 @@ import { visibleText } from '../lib/visible-text.js';
 import { plural } from '../lib/dates.js';
 import { failuresOf } from './labels.js';
 
-/** Product name, the summary from the facets, "Create key", and "Sync now" with each backend's progress and result. */
+/** Product name, the summary from the facets, "Create key", "Add key", "Import…", and "Sync now" with each backend's progress and result. */
 export function Header() {
   const facets = useInventory((state) => state.facets);
   const sync = useInventory((state) => state.sync);
@@ -104,6 +105,8 @@ export function Header() {
         </button>
         {/* Manual backends' keys are added by hand (keys/AddManualKeyButton.tsx; absent without a manual backend). */}
         <AddManualKeyButton backends={(backends ?? []).filter((backend) => backend.type === 'manual').map((backend) => backend.name)} onAdded={select} />
+        {/* An existing inventory (KeePass, Bitwarden, 1Password, a spreadsheet) into a manual backend (imports/). */}
+        <ImportButton />
         <button type="button" className="button primary" onClick={() => void syncAll()} disabled={sync.running || backends?.length === 0} aria-busy={sync.running}>
           Sync now
         </button>

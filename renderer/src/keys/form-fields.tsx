@@ -49,9 +49,13 @@ export function FormField({
   );
 }
 
-/** After a refusal, the field it is about takes the focus (else the form's message is read out by its alert role). */
+/**
+ * After a refusal, the field it is about takes the focus (else the form's message is read out by its alert role). A
+ * control that cannot be invalid itself (a file chooser's button, the button that adds a column match) is marked
+ * `data-refused` instead, with the refusal in its description.
+ */
 export function focusInvalid(form: HTMLElement | null): void {
-  requestAnimationFrame(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+  requestAnimationFrame(() => form?.querySelector<HTMLElement>('[aria-invalid="true"], [data-refused="true"]')?.focus());
 }
 
 /**
