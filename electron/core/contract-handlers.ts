@@ -247,6 +247,6 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       return abandoned;
     },
     'audit:verify': async () => engine.verifyAuditTrail(),
-    ...createTeamHandlers(engine, host, changing),
+    ...createTeamHandlers(engine, changing),
   };
 }

@@ -36,13 +36,10 @@ function roleInWords(status: TeamStatus): string {
   return role === 'admin' ? 'an admin' : `${role === 'operator' ? 'an operator' : 'a viewer'}`;
 }
 
-export function createTeamHandlers(
-  engine: KeywardenEngine,
-  host: { info(): { home: string } },
-  changing: <T>(change: InventoryChange, run: () => Promise<T>) => Promise<T>,
-): Pick<ContractHandlers, TeamMethod> {
+export function createTeamHandlers(engine: KeywardenEngine, changing: <T>(change: InventoryChange, run: () => Promise<T>) => Promise<T>): Pick<ContractHandlers, TeamMethod> {
   const status = async (): Promise<TeamStatus> => {
-    if (!engine.isTeamHome()) return { linked: false, home: host.info().home };
+    // The engine's own folder (a host may not name it): the commands shown for a personal folder need it.
+    if (!engine.isTeamHome()) return { linked: false, home: engine.home };
     return { linked: true, ...(await engine.teamStatus()) };
   };
 
