@@ -46,6 +46,7 @@ import { HealthOptionsInput, HealthReport } from './health.js';
 import { ImportReport, ImportStageChunk, StagedFileId, StagedImportFile, StagedImportRequest } from './imports.js';
 import { Rotation, RotationAdvance, RotationChange, RotationId, RotationOptions, RotationPlan, RotationStepResult } from './rotation.js';
 import { MAX_POLICY_DAYS } from './rules.js';
+import { TeamApproval, TeamAudit, TeamAuditQuery, TeamMember, TeamMemberName, TeamPull, TeamRemoval, TeamStatus } from './team.js';
 
 /** One rolling backup as the console lists it: when and why it was made, its size, and its check. */
 const BackupListing = z.object({
@@ -306,6 +307,25 @@ export const CONTRACT = {
     args: z.tuple([]),
     result: z.object({ content: z.string(), keys: z.number().int().nonnegative(), events: z.number().int().nonnegative(), verified: z.boolean() }),
   },
+  /**
+   * The team inventory (shared/team.ts, docs/team.md) for the console's Team view. `team:status` answers a personal
+   * data folder too (`linked: false`, with the folder, for the commands that create or join a team: those need a
+   * database URL and a PostgreSQL role, which belong in a terminal); the server's state, or why it could not be asked.
+   */
+  'team:status': { args: z.tuple([]), result: TeamStatus },
+  /** Members with role, state and key fingerprint (a pending member sees only themself). */
+  'team:members': { args: z.tuple([]), result: z.array(TeamMember) },
+  /**
+   * Admin: approves a member after comparing the fingerprint they read out of band; a fingerprint that does not match
+   * the key on the server is refused and nothing changes. PostgreSQL's grants refuse anyone but an admin.
+   */
+  'team:approve': { args: z.tuple([TeamApproval]), result: TeamMember },
+  /** Admin: removes a member and rotates the team key; answers the keys and credentials they could have read, to rotate at the vendors. */
+  'team:remove': { args: z.tuple([TeamMemberName]), result: TeamRemoval },
+  /** Pulls the team's changes into the local copy (then every view refreshes). */
+  'team:sync': { args: z.tuple([]), result: TeamPull },
+  /** The team's audit trail on the server, newest first; with `verify`, its hash chain walked (the first altered, removed or reordered event). */
+  'team:audit': { args: z.tuple([TeamAuditQuery]), result: TeamAudit },
 } as const;
 
 export const CONTRACT_EVENTS = {

@@ -536,6 +536,15 @@ const COMMANDS: Record<string, CommandSpec> = {
     access: 'write',
     load: async () => teamCommands().teamSync,
   },
+  'team audit': {
+    usage: 'team audit [--limit N] [--json] | team audit --verify [--json]',
+    summary:
+      "the team's audit trail on the server, newest first (100 events unless --limit); --verify walks its hash chain: exit 0 with the head hash, exit 5 naming the first event altered, removed or reordered on the server",
+    options: { limit: { type: 'string' }, verify: { type: 'boolean' } },
+    positionals: [0, 0],
+    access: 'read',
+    load: async () => teamCommands().teamAudit,
+  },
   'team leave': {
     usage: 'team leave [--yes] [--json]',
     summary: 'stop following the team (the local copy stays readable); an admin then removes you',

@@ -10,6 +10,7 @@ import type { HostInfo, InventoryChange } from '../../shared/domain.js';
 import type { RotationChange, RotationStepResult } from '../../shared/rotation.js';
 import type { KeywardenEngine } from './engine.js';
 import { KeywardenError } from './errors.js';
+import { createTeamHandlers } from './team-handlers.js';
 
 /** Where the handlers push contract events: one function per event the contract declares. */
 export type ContractEventSink = { [E in ContractEvent]: (payload: ContractEventPayload<E>) => void };
@@ -254,5 +255,6 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       return abandoned;
     },
     'audit:verify': async () => engine.verifyAuditTrail(),
+    ...createTeamHandlers(engine, changing),
   };
 }

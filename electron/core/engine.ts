@@ -47,6 +47,7 @@ import type { InventoryStore } from './store/store.js';
 import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
 import type { PullReport, RemovalReport, TeamMember, TeamStatus, TeamWorkflows } from './team/workflow.js';
 import type { TeamRole } from './team/schema.js';
+import type { ChainedTeamEvent } from './team/audit.js';
 import type { ImportRequest } from './imports/workflow.js';
 import type { ImportStaging } from './imports/staging.js';
 import type { ImportReport, ImportStageChunk, StagedImportFile, StagedImportRequest } from '../../shared/imports.js';
@@ -679,6 +680,16 @@ export class KeywardenEngine {
   /** Pulls the team's changes into the local copy. */
   async teamSync(): Promise<PullReport> {
     return (await this.team()).pull();
+  }
+
+  /** The newest `limit` events of the team's audit trail on the server, newest first. */
+  async teamAudit(limit: number): Promise<ChainedTeamEvent[]> {
+    return (await this.team()).auditTrail(limit);
+  }
+
+  /** Walks the team's audit chain on the server: the first event altered, removed or reordered, or the head hash. */
+  async verifyTeamAudit(): Promise<AuditChainStatus> {
+    return (await this.team()).verifyAudit();
   }
 
   // ---- alerts (workflows/alerts.ts, loaded on first use) ------------------------------------------

@@ -9,6 +9,7 @@ import type { Connection } from './connection.js';
 import { HealthView } from './health/HealthView.js';
 import { InventoryView } from './inventory/InventoryView.js';
 import { RemindersView } from './reminders/RemindersView.js';
+import { TeamView } from './team/TeamView.js';
 import { hrefFor, replaceRoute, useRoute, VIEW_TITLES } from './routing.js';
 import { guardVault } from './contract/vault-guard.js';
 import { LockBanner } from './shell/LockBanner.js';
@@ -114,6 +115,7 @@ export function App({ connection }: { connection: Connection }) {
                     {route.view === 'reminders' && <RemindersView />}
                     {route.view === 'health' && <HealthView />}
                     {route.view === 'audit' && <AuditView />}
+                    {route.view === 'team' && <TeamView />}
                     {route.view === 'backups' && <BackupsView />}
                     {route.view === 'vault' && <VaultView />}
                     {route.view === 'settings' && <SettingsView />}

@@ -7,7 +7,7 @@
  */
 import { useSyncExternalStore } from 'react';
 
-export const VIEWS = ['inventory', 'backends', 'reminders', 'health', 'audit', 'backups', 'vault', 'settings'] as const;
+export const VIEWS = ['inventory', 'backends', 'reminders', 'health', 'audit', 'team', 'backups', 'vault', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
 
 export const VIEW_TITLES: Record<View, string> = {
@@ -16,6 +16,7 @@ export const VIEW_TITLES: Record<View, string> = {
   reminders: 'Reminders',
   health: 'Health',
   audit: 'Audit trail',
+  team: 'Team',
   backups: 'Backups',
   vault: 'Vault',
   settings: 'Settings',

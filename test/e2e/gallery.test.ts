@@ -3,6 +3,9 @@
  * 1024x700 and 760x900) in light and dark: what an administrator would check at a glance, asserted for each, and a
  * screenshot of each in test/e2e/screenshots/gallery/ to look at before calling a view done.
  *
+ * The Team view of a team home (docs/team.md) gets a console of its own: alice's team home on a private PostgreSQL, bob
+ * waiting for approval, with its Approve and Remove dialogs.
+ *
  * Checked everywhere: the page never scrolls sideways (nothing is pushed out of the window), no button's label is cut
  * off, and axe finds nothing serious or critical. `KEYWARDEN_DOC_SCREENSHOTS=1` also writes the 1024 px light pictures
  * that docs/console.md shows into docs/images/ (small enough to keep in the repository).
@@ -18,6 +21,7 @@ import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { hasIsolatedKeychain, PROJECT_ROOT } from '../support/cli.js';
 import { E2E_HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, SCREENSHOTS, seriousAxeFindings } from '../support/console-e2e.js';
+import { type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
 
 const SIZES = [
   { width: 1440, height: 900 },
@@ -163,6 +167,13 @@ const SCENES: Scene[] = [
   { name: 'reminders', open: (page) => goTo(page, 'reminders', /Reminders/) },
   { name: 'health', open: (page) => goTo(page, 'health', /Health/) },
   { name: 'audit', open: (page) => goTo(page, 'audit', /Audit/) },
+  {
+    name: 'team-personal',
+    open: async (page) => {
+      await goTo(page, 'team', /Team/);
+      await page.getByRole('heading', { name: 'What a team is', level: 2 }).waitFor();
+    },
+  },
   { name: 'backups', open: (page) => goTo(page, 'backups', /Backups/) },
   { name: 'vault', open: (page) => goTo(page, 'vault', /Vault/) },
   {
@@ -205,43 +216,59 @@ async function goTo(page: Page, view: string, heading: RegExp): Promise<void> {
     .first()
     .waitFor();
   // Data that arrives after the heading (a view's first query) settles before the picture: nothing still busy. (Not
-  // 'networkidle': the console's event stream keeps a request open for as long as it runs.)
-  await page.waitForFunction(`!document.querySelector('[aria-busy="true"]')`);
+  // 'networkidle': the console's event stream keeps a request open for as long as it runs.) Polled from the test, not
+  // with waitForFunction, whose polling in the page is an eval the console's CSP refuses when it has to wait.
+  await expect.poll(() => page.evaluate<boolean>(`!document.querySelector('[aria-busy="true"]')`), { timeout: 15_000 }).toBe(true);
 }
 
-describe.skipIf(!hasIsolatedKeychain || !hasChromium)('every view and dialog at 1440, 1024 and 760 px, light and dark', () => {
-  let home: string;
-  let demo: DemoSession;
-  let server: UiServer;
-  let browser: Browser;
+/** The Team view of a team home (alice, an admin) with bob waiting for approval: a scene of its own server. */
+const TEAM_HOME_SCENES: Scene[] = [
+  {
+    name: 'team-home',
+    open: async (page) => {
+      await goTo(page, 'team', /Team/);
+      await page.getByRole('table', { name: 'Recent team activity' }).waitFor();
+      await page.getByRole('button', { name: 'Approve bob…' }).waitFor();
+    },
+  },
+  {
+    name: 'team-approve-dialog',
+    open: async (page) => {
+      await TEAM_HOME_SCENES[0]!.open(page);
+      await page.getByRole('button', { name: 'Approve bob…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Approve bob?' });
+      // The fingerprint bob read out, typed: the dialog says it matches.
+      const fingerprint = await dialog.locator('.team-server-key .fingerprint').innerText();
+      await dialog.getByRole('textbox', { name: 'Fingerprint bob read to you' }).fill(fingerprint);
+      await dialog.getByText('It matches the key on the server.').waitFor();
+    },
+  },
+  {
+    name: 'team-remove-dialog',
+    open: async (page) => {
+      await TEAM_HOME_SCENES[0]!.open(page);
+      await page.getByRole('button', { name: 'Remove bob…' }).click();
+      await page.getByRole('dialog', { name: 'Remove bob from the team?' }).waitFor();
+    },
+  },
+];
 
-  beforeAll(async () => {
-    requireBuiltRenderer();
-    mkdirSync(GALLERY, { recursive: true });
-    home = mkdtempSync(join(tmpdir(), 'keywarden-e2e-gallery-'));
-    demo = await startDemoSession(KeywardenEngine.open({ home, http: E2E_HTTP }), home);
-    server = await startUiServer({ engine: demo.engine, rendererFolder: RENDERER });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await demo?.stop();
-    if (home) rmSync(home, { recursive: true, force: true });
-  });
-
+/**
+ * The checks of every scene at each size, in each theme, on the console `server()` serves (made in the caller's
+ * beforeAll): the page fits the window, every button label is whole, axe finds nothing serious; a screenshot of each.
+ */
+function checkScenes(scenes: readonly Scene[], server: () => UiServer, browser: () => Browser): void {
   for (const theme of THEMES) {
     describe(theme, () => {
       let opened: Awaited<ReturnType<typeof openConsole>>;
       beforeAll(async () => {
-        opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme: theme });
+        opened = await openConsole(browser(), server().newLaunchUrl(), { colorScheme: theme });
       });
       afterAll(async () => {
         await opened?.context.close();
       });
 
-      for (const scene of SCENES) {
+      for (const scene of scenes) {
         it(`${scene.name}: fits the window at each size, every button label whole, axe clean`, { timeout: 180_000 }, async () => {
           const { page } = opened;
           const problems: string[] = [];
@@ -269,4 +296,82 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('every view and dialog at 
       }
     });
   }
+}
+
+describe.skipIf(!hasIsolatedKeychain || !hasChromium)('every view and dialog at 1440, 1024 and 760 px, light and dark', () => {
+  let home: string;
+  let demo: DemoSession;
+  let server: UiServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    requireBuiltRenderer();
+    mkdirSync(GALLERY, { recursive: true });
+    home = mkdtempSync(join(tmpdir(), 'keywarden-e2e-gallery-'));
+    demo = await startDemoSession(KeywardenEngine.open({ home, http: E2E_HTTP }), home);
+    server = await startUiServer({ engine: demo.engine, rendererFolder: RENDERER });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await demo?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  checkScenes(
+    SCENES,
+    () => server,
+    () => browser,
+  );
+});
+
+describe.skipIf(!hasIsolatedKeychain || !hasChromium || SKIP_NO_POSTGRES)('the Team view of a team home at 1440, 1024 and 760 px, light and dark', () => {
+  let postgres: PrivatePostgres;
+  let previousPassfile: string | undefined;
+  const homes: string[] = [];
+  const engines: KeywardenEngine[] = [];
+  let server: UiServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    requireBuiltRenderer();
+    mkdirSync(GALLERY, { recursive: true });
+    postgres = await startPrivatePostgres();
+    previousPassfile = process.env.PGPASSFILE;
+    process.env.PGPASSFILE = postgres.passfile;
+    const [alice, bob] = (['alice', 'bob'] as const).map((member) => {
+      const home = mkdtempSync(join(tmpdir(), `keywarden-e2e-gallery-team-${member}-`));
+      homes.push(home);
+      const engine = KeywardenEngine.open({ home, osUser: member });
+      engines.push(engine);
+      return engine;
+    });
+    await alice!.addBackend({ name: 'hand', type: 'manual' });
+    await alice!.addManualKey('hand', { name: 'Payment gateway', vendor: 'Stripe', createdAt: null, expiresAt: '2031-03-01', rotateEveryDays: null, secret: null, test: null });
+    await alice!.teamInit(postgres.url('alice'), 'ops');
+    await bob!.teamJoin(postgres.url('bob'), 'ops');
+    server = await startUiServer({ engine: alice!, home: homes[0]!, rendererFolder: RENDERER });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    for (const engine of engines) {
+      await engine.resetVault();
+      await engine.close();
+    }
+    for (const home of homes) rmSync(home, { recursive: true, force: true });
+    if (previousPassfile === undefined) delete process.env.PGPASSFILE;
+    else process.env.PGPASSFILE = previousPassfile;
+    postgres?.stop();
+  });
+
+  checkScenes(
+    TEAM_HOME_SCENES,
+    () => server,
+    () => browser,
+  );
 });

@@ -623,6 +623,7 @@ describe.skipIf(!hasIsolatedKeychain)('keywarden CLI with a manual backend', () 
       ['team status', ['team', 'status']],
       ['team sync', ['team', 'sync']],
       ['team leave', ['team', 'leave', '--yes']],
+      ['team audit', ['team', 'audit']],
       // ui runs until stopped; here its error document. Its {"url"} document is checked in cli-ui.test.ts.
       ['ui', ['ui', '--no-open', '--port', '70000']],
     ];

@@ -95,8 +95,43 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
     expect(refused.stderr).toMatch(/no longer a member/);
   });
 
+  it("team audit lists the team's events newest first; --verify passes, then names the event the database's owner altered (exit 5)", async () => {
+    const events = ok(await alice.run(['team', 'audit', '--json'], { env: aliceEnv() })).json<Array<{ id: number; member: string; action: string; ref: string | null }>>();
+    expect(events.map((e) => [e.member, e.action, e.ref])).toEqual([
+      ['alice', 'team.remove', 'bob'],
+      ['alice', 'key.add', expect.stringMatching(/^hand\//)],
+      ['alice', 'team.approve', 'bob'],
+      ['alice', 'team.init', null],
+    ]);
+    const newest = ok(await alice.run(['team', 'audit', '--limit', '1'], { env: aliceEnv() }))
+      .stdout.trim()
+      .split('\n');
+    expect(newest).toHaveLength(2);
+    expect(newest[1]).toMatch(/team\.remove/);
+    const verified = ok(await alice.run(['team', 'audit', '--verify'], { env: aliceEnv() }));
+    expect(verified.stdout).toMatch(/^The team's audit trail verifies: 4 events, chained from the genesis to the head\.\nHead hash: [0-9a-f]{64}$/m);
+
+    // The tamper: alice owns the team's tables (she ran team init), lifts the forced row-level security and edits one event.
+    const keyAdd = events[1]!;
+    await server.asMember(
+      'alice',
+      `BEGIN; ALTER TABLE ops.audit NO FORCE ROW LEVEL SECURITY; UPDATE ops.audit SET detail = 'no secret' WHERE id = ${keyAdd.id}; ALTER TABLE ops.audit FORCE ROW LEVEL SECURITY; COMMIT`,
+    );
+    const broken = await alice.run(['team', 'audit', '--verify'], { env: aliceEnv() });
+    expect(broken.code).toBe(5);
+    expect(broken.stdout).toContain(`The team's audit trail does NOT verify: event ${keyAdd.id} (key.add by alice,`);
+    expect(broken.stdout).toMatch(/was changed after it was recorded/);
+    const json = await alice.run(['team', 'audit', '--verify', '--json'], { env: aliceEnv() });
+    expect(json.code).toBe(5);
+    expect(json.json<{ ok: boolean; verified: number; firstBreak: { id: number; kind: string } }>()).toMatchObject({
+      ok: false,
+      verified: 2,
+      firstBreak: { id: keyAdd.id, kind: 'content-changed' },
+    });
+  });
+
   it('the team commands are listed in the help', async () => {
     const help = ok(await alice.run(['team', '--help'])).stdout;
-    for (const command of ['init', 'join', 'members', 'approve', 'remove', 'status', 'sync', 'leave']) expect(help).toContain(`keywarden team ${command}`);
+    for (const command of ['init', 'join', 'members', 'approve', 'remove', 'status', 'sync', 'leave', 'audit']) expect(help).toContain(`keywarden team ${command}`);
   });
 });

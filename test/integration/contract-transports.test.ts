@@ -98,6 +98,12 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'store:backups': [],
   'store:restore': [{ name: 'keywarden-2020-01-01T00-00-00-000Z-manual.db' }],
   'audit:evidence': [],
+  'team:status': [],
+  'team:members': [],
+  'team:approve': [{ member: 'bob', role: 'operator', fingerprint: '3f2a 0b1c' }],
+  'team:remove': ['bob'],
+  'team:sync': [],
+  'team:audit': [{ limit: 20, verify: true }],
 };
 
 const METHODS = Object.keys(CONTRACT) as ContractMethod[];

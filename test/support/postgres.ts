@@ -43,6 +43,8 @@ export interface PrivatePostgres {
   password(member: MemberName): string;
   /** Runs SQL as the superuser over the private socket. */
   superuser<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Runs SQL on one connection as a member, outside Keywarden (over TCP, with their password): what PostgreSQL lets that role do. */
+  asMember<R = Record<string, unknown>>(member: MemberName, sql: string, params?: unknown[]): Promise<R[]>;
   /** `pg_dump` of the database as plain SQL text, run as the superuser. */
   dump(database?: string): string;
   stop(): void;
@@ -124,6 +126,15 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       passfile,
       password: (member) => passwords[member],
       superuser: (sql, params) => superuser(sql, params, 'team'),
+      asMember: async <R>(member: MemberName, sql: string, params: unknown[] = []) => {
+        const client = new pg.Client({ host: '127.0.0.1', port, user: member, database: 'team', password: passwords[member] });
+        await client.connect();
+        try {
+          return (await client.query(sql, params)).rows as R[];
+        } finally {
+          await client.end();
+        }
+      },
       dump: (database = 'team') => execFileSync(join(PG_BIN, 'pg_dump'), ['-h', folder, '-p', String(port), '-U', 'kwsuper', database], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }),
       stop: () => {
         stop();

@@ -1,8 +1,10 @@
 /** `keywarden team ...`: a team inventory on PostgreSQL (docs/team.md). The engine does the work; this prints it. */
+import type { AuditChainStatus } from '../../../shared/audit.js';
 import type { TeamRole } from '../../core/team/schema.js';
 import { KeywardenError } from '../../core/errors.js';
-import { confirm, plural, table } from '../io.js';
+import { confirm, parseWholeNumber, plural, table } from '../io.js';
 import type { CommandRun } from '../main.js';
+import { EXIT_AUDIT_CHAIN_BROKEN } from './reports.js';
 
 const DEFAULT_TEAM = 'keywarden';
 
@@ -108,3 +110,36 @@ export const teamSync: CommandRun = async ({ out, engine }) => {
   );
   return 0;
 };
+
+/**
+ * The team's audit trail on the server, newest first; `--verify` walks its hash chain by the local trail's rules and
+ * exits 5 (as `audit verify` does) naming the first event altered, removed or reordered on the server.
+ */
+export const teamAudit: CommandRun = async ({ values, out, engine }) => {
+  if (values.verify) {
+    if (values.limit !== undefined) throw new KeywardenError('invalid_input', '--verify walks the whole trail; --limit applies to the listing only');
+    const status = await (await engine()).verifyTeamAudit();
+    out.result(status, () => teamChainText(status));
+    if (status.ok && !out.json) out.info("Record the head hash somewhere the team's database owner cannot write (a ticket, a log server): it proves later that nothing up to it changed.");
+    return status.ok ? 0 : EXIT_AUDIT_CHAIN_BROKEN;
+  }
+  const limit = parseWholeNumber(values.limit as string | undefined, '--limit', 1, 100_000) ?? 100;
+  const events = await (await engine()).teamAudit(limit);
+  out.result(events, () =>
+    table(
+      ['ID', 'AT', 'MEMBER', 'ACTION', 'TARGET', 'OUTCOME', 'DETAIL'],
+      events.map((e) => [String(e.id), e.at.replace('T', ' ').slice(0, 19), e.member, e.action, e.ref ?? e.backend ?? '-', e.outcome, e.detail ?? '']),
+    ),
+  );
+  return 0;
+};
+
+function teamChainText(status: AuditChainStatus): string {
+  if (status.ok) return [`The team's audit trail verifies: ${plural(status.events, 'event')}, chained from the genesis to the head.`, `Head hash: ${status.headHash ?? '(none)'}`].join('\n');
+  const broken = status.firstBreak!;
+  return [
+    `The team's audit trail does NOT verify: ${broken.problem}.`,
+    `First break: event ${broken.id}${broken.at !== null ? ` at ${broken.at}` : ''} (${broken.kind}); ${status.verified} of ${plural(status.events, 'event')} verify before it.`,
+    `Head hash (not verified): ${status.headHash ?? '(none)'}`,
+  ].join('\n');
+}

@@ -11,6 +11,7 @@
  * - writes go to the server, then the local copy follows by a pull; nothing is queued while the server is away.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { AuditChainStatus } from '../../../shared/audit.js';
 import type { AuditOutcome, Key } from '../../../shared/domain.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { KeywardenError } from '../errors.js';
@@ -20,6 +21,7 @@ import type { TeamLink } from '../store/team.js';
 import { openWith, type SealedSecret, sealWith } from '../vault/vault.js';
 import { boundKeySecretIdentity, credentialIdentity, type EngineContext } from '../workflows/context.js';
 import type { KeyWorkflows, ManualKeyInput } from '../workflows/keys.js';
+import { type ChainedTeamEvent, listTeamAudit, readTeamChain, verifyTeamChain } from './audit.js';
 import { checkDatabaseUrl, describeDatabase } from './connection-settings.js';
 import { checkPublicKey, fingerprint, generateMemberKeyPair, newTeamKey, unwrapTeamKey, wrapInfo, wrapTeamKey } from './hpke.js';
 import { connectTeamDatabase, quoteIdent, type TeamDatabase, type TeamQuery } from './pg.js';
@@ -248,6 +250,7 @@ export class TeamWorkflows {
       const meta = await readTeamMeta(db, link.team);
       const s = quoteIdent(link.team);
       await db.transaction(async (tx) => {
+        await requireMembersGrant(tx, link.team);
         const seq = await nextSeq(tx, link.team);
         const row = (await tx.query<{ public_key: Buffer; fingerprint: string }>(`SELECT public_key, fingerprint FROM ${s}.members WHERE role_name = $1 FOR UPDATE`, [member]))[0];
         if (!row) throw new KeywardenError('not_found', `${member} has not asked to join team "${link.team}" ("keywarden team members" lists who has)`);
@@ -293,6 +296,7 @@ export class TeamWorkflows {
       const meta = await readTeamMeta(db, link.team);
       const s = quoteIdent(link.team);
       return db.transaction(async (tx) => {
+        await requireMembersGrant(tx, link.team);
         const seq = await nextSeq(tx, link.team);
         const members = await tx.query<{ role_name: string; team_role: TeamRole | null; public_key: Buffer }>(`SELECT role_name, team_role, public_key FROM ${s}.members FOR UPDATE`);
         if (!members.some((m) => m.role_name === member)) throw new KeywardenError('not_found', `${member} is not a member of team "${link.team}"`);
@@ -400,6 +404,21 @@ export class TeamWorkflows {
       const problem = error instanceof KeywardenError ? error.message : String(error);
       return { ...local, server: { reachable: false, problem } };
     }
+  }
+
+  // ---- the team's audit trail (team/audit.ts) -----------------------------------------------------
+
+  /** The newest `limit` events of the team's audit trail, newest first (any approved member may read them). */
+  async auditTrail(limit: number): Promise<ChainedTeamEvent[]> {
+    const link = this.requireLink();
+    return this.withTeam(link, (db) => listTeamAudit(db, link.team, limit));
+  }
+
+  /** Walks the team's audit chain from one snapshot of the server, by the local trail's rules. Reads only. */
+  async verifyAudit(): Promise<AuditChainStatus> {
+    const link = this.requireLink();
+    const chain = await this.withTeam(link, (db) => db.transaction((tx) => readTeamChain(tx, link.team), { isolation: 'repeatable read' }));
+    return verifyTeamChain(chain.genesis, chain.counter, chain.events);
   }
 
   // ---- the local copy ----------------------------------------------------------------------------
@@ -655,6 +674,16 @@ export class TeamWorkflows {
 /** The next change number; its row lock orders this transaction after every earlier writer until it commits. */
 async function nextSeq(tx: TeamQuery, team: string): Promise<number> {
   return Number((await tx.query<{ seq: string }>(`UPDATE ${quoteIdent(team)}.counter SET seq = seq + 1 RETURNING seq`))[0]!.seq);
+}
+
+/**
+ * PostgreSQL's own answer to "may this role change members?" before approve or remove look a member up: a write that
+ * changes nothing, which the grants refuse to anyone but an admin ("permission denied for table members"). Without it
+ * an operator's lookup (SELECT ... FOR UPDATE, filtered by row-level security to their own row) would find no such
+ * member and say so, which is not why they were refused.
+ */
+async function requireMembersGrant(tx: TeamQuery, team: string): Promise<void> {
+  await tx.query(`UPDATE ${quoteIdent(team)}.members SET team_role = team_role WHERE false`);
 }
 
 async function insertKey(tx: TeamQuery, team: string, backend: string, key: RemoteKey, seq: number): Promise<void> {

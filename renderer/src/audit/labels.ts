@@ -35,6 +35,12 @@ export const AUDIT_ACTION_LABEL: Readonly<Record<string, string>> = {
   'vault.add-passphrase': 'Add or change the passphrase',
   'vault.remove-passphrase': 'Remove vault passphrase',
   'vault.reset': 'Reset vault',
+  'team.init': 'Start the team',
+  'team.join': 'Ask to join a team',
+  'team.approve': 'Approve member',
+  'team.remove': 'Remove member',
+  'team.leave': 'Leave the team',
+  'team.pull': 'Pull from the team',
 };
 
 export function actionLabel(action: string): string {

@@ -1,0 +1,173 @@
+/**
+ * The Team view's members: who waits for approval (each with their key's fingerprint and Approve…), and every member
+ * with role, state (who approved them, when), fingerprint (Remove…). The buttons are enabled for admins only; anyone
+ * else reads why beside them (`adminActions`). PostgreSQL's grants decide in the end.
+ */
+import { useId } from 'react';
+import { useStore } from 'zustand';
+import type { TeamMember } from '../../../shared/team.js';
+import { formatDayTime } from '../lib/dates.js';
+import { IsolatedText } from '../lib/IsolatedText.js';
+import { adminActions, fingerprintGroups, ROLE_LABEL, type TeamStore } from '../state/team-store.js';
+
+const STATE_LABEL: Record<TeamMember['state'], string> = { pending: 'Waiting for approval', approved: 'Approved', left: 'Left the team' };
+const STATE_TONE: Record<TeamMember['state'], string> = { pending: 'tone-grace', approved: 'tone-active', left: 'tone-revoked' };
+
+/** A key fingerprint in groups of 4 hexadecimal digits (as read aloud), wrapping between groups: two lines of eight. */
+export function Fingerprint({ value }: { value: string }) {
+  return <span className="fingerprint mono">{fingerprintGroups(value).join(' ')}</span>;
+}
+
+/** Why the admin actions are off, said once above them; their buttons point to it. */
+function WhyNot({ id, why }: { id: string; why: string }) {
+  return (
+    <p id={id} className="team-why muted">
+      {why}
+    </p>
+  );
+}
+
+export function PendingMembers({ store }: { store: TeamStore }) {
+  const status = useStore(store, (state) => state.status);
+  const members = useStore(store, (state) => state.members);
+  const approved = useStore(store, (state) => state.approved);
+  const askApprove = useStore(store, (state) => state.askApprove);
+  const askRemove = useStore(store, (state) => state.askRemove);
+  const whyId = useId();
+  if (!status?.linked || !status.server.reachable || status.server.state !== 'approved' || members === null) return null;
+  const pending = members.filter((member) => member.state === 'pending');
+  const actions = adminActions(status);
+  return (
+    <section className="admin-section" aria-labelledby="team-pending">
+      <h2 id="team-pending">Waiting for approval</h2>
+      <p className="admin-done" role="status">
+        {approved && `${approved.member} is approved as ${approved.role ?? 'a member'}.`}
+      </p>
+      {pending.length === 0 ? (
+        <p className="muted">No one is waiting. A new member asks with &quot;keywarden team join&quot; and reads you their key&apos;s fingerprint.</p>
+      ) : (
+        <>
+          {!actions.allowed && <WhyNot id={whyId} why={actions.why} />}
+          <ul className="team-pending">
+            {pending.map((member) => (
+              <li key={member.member} className="team-pending-item">
+                <div className="team-pending-who">
+                  <strong>
+                    <IsolatedText text={member.member} />
+                  </strong>{' '}
+                  <span className="muted">asked {formatDayTime(member.requestedAt)}</span>
+                  <div>
+                    <Fingerprint value={member.fingerprint} />
+                  </div>
+                </div>
+                <span className="admin-actions">
+                  <button
+                    type="button"
+                    className="button primary"
+                    onClick={() => askApprove(member)}
+                    disabled={!actions.allowed}
+                    aria-describedby={actions.allowed ? undefined : whyId}
+                    aria-label={`Approve ${member.member}…`}
+                  >
+                    Approve…
+                  </button>
+                  <button
+                    type="button"
+                    className="button"
+                    onClick={() => askRemove(member)}
+                    disabled={!actions.allowed}
+                    aria-describedby={actions.allowed ? undefined : whyId}
+                    aria-label={`Remove ${member.member}…`}
+                  >
+                    Remove…
+                  </button>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+export function MembersTable({ store }: { store: TeamStore }) {
+  const status = useStore(store, (state) => state.status);
+  const members = useStore(store, (state) => state.members);
+  const membersError = useStore(store, (state) => state.membersError);
+  const askRemove = useStore(store, (state) => state.askRemove);
+  const whyId = useId();
+  if (!status?.linked || !status.server.reachable) return null;
+  const actions = adminActions(status);
+  const me = status.member;
+  const removable = (members ?? []).some((member) => member.member !== me && member.state !== 'pending');
+  return (
+    <section className="admin-section" aria-labelledby="team-members">
+      <h2 id="team-members">Members</h2>
+      {membersError && (
+        <p className="error-text" role="alert">
+          Could not list the members: <IsolatedText text={membersError} lines />
+        </p>
+      )}
+      {status.server.state === 'pending' && <p className="muted">A member waiting for approval sees only themself.</p>}
+      {removable && !actions.allowed && <WhyNot id={whyId} why={actions.why} />}
+      {members && (
+        <div className="admin-table-wrap">
+          <table className="admin-table team-table" aria-label="Members">
+            <thead>
+              <tr>
+                <th scope="col">Member</th>
+                <th scope="col">Role</th>
+                <th scope="col">State</th>
+                <th scope="col">Key fingerprint</th>
+                <th scope="col">
+                  <span className="visually-hidden">Action</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.map((member) => (
+                <tr key={member.member}>
+                  <th scope="row">
+                    <IsolatedText text={member.member} />
+                    {member.member === me && <span className="muted"> (you)</span>}
+                  </th>
+                  <td>{member.role ? ROLE_LABEL[member.role] : '—'}</td>
+                  <td>
+                    <span className={`badge ${STATE_TONE[member.state]}`}>
+                      <span className="dot" aria-hidden="true" />
+                      {STATE_LABEL[member.state]}
+                    </span>
+                    {member.approvedBy && (
+                      <span className="team-when">
+                        by <IsolatedText text={member.approvedBy} />
+                        {member.approvedAt && `, ${formatDayTime(member.approvedAt)}`}
+                      </span>
+                    )}
+                  </td>
+                  <td>
+                    <Fingerprint value={member.fingerprint} />
+                  </td>
+                  <td className="admin-cell-action">
+                    {member.member !== me && member.state !== 'pending' && (
+                      <button
+                        type="button"
+                        className="button"
+                        onClick={() => askRemove(member)}
+                        disabled={!actions.allowed}
+                        aria-describedby={actions.allowed ? undefined : whyId}
+                        aria-label={`Remove ${member.member}…`}
+                      >
+                        Remove…
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
