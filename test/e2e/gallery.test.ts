@@ -360,7 +360,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium || SKIP_NO_POSTGRES)('the T
     await browser?.close();
     await server?.close();
     for (const engine of engines) {
-      await engine.resetVault();
+      await engine.resetVault({ leaveTeam: true });
       await engine.close();
     }
     for (const home of homes) rmSync(home, { recursive: true, force: true });

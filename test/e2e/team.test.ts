@@ -69,7 +69,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain || !hasChromium)('the c
     await server?.close();
     for (const member of ['alice', 'bob', 'carol'] as const) {
       if (!engines[member]) continue;
-      await engines[member].resetVault();
+      await engines[member].resetVault({ leaveTeam: true });
       await engines[member].close();
       rmSync(homes[member], { recursive: true, force: true });
     }

@@ -71,7 +71,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)("the console's team me
   afterAll(async () => {
     for (const member of MEMBERS) {
       if (!engines[member]) continue;
-      await engines[member].resetVault();
+      await engines[member].resetVault({ leaveTeam: true });
       await engines[member].close();
       rmSync(homes[member], { recursive: true, force: true });
     }
@@ -189,7 +189,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)("the console's team me
   it("a pending member is told the team's audit trail needs an approved member", async () => {
     // carol is removed, and asks again from a new data folder (her old one stays linked to the team she was in).
     await engines.alice.teamRemove('carol');
-    await engines.carol.resetVault();
+    await engines.carol.resetVault({ leaveTeam: true });
     await engines.carol.close();
     rmSync(homes.carol, { recursive: true, force: true });
     homes.carol = mkdtempSync(join(tmpdir(), 'keywarden-team-console-carol-again-'));
