@@ -64,6 +64,8 @@ export class ImportWorkflow {
   ) {}
 
   async run(request: ImportRequest): Promise<ImportReport> {
+    // Its batches go to the local store; a team's import would write them to the team (docs/team.md, "Not done yet").
+    if (!request.dryRun) this.ctx.refuseInTeamHome('Importing');
     if (request.map?.length && request.format !== 'csv') throw new KeywardenError('invalid_input', '--map applies to CSV files only');
     let row = this.ctx.store.backends.find(request.backend);
     if (row && row.type !== 'manual') {

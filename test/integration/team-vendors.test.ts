@@ -1,0 +1,249 @@
+/**
+ * Vendor backends on a team home (docs/team.md), end to end: a private PostgreSQL (test/support/postgres.ts), three
+ * members with their own login roles and data folders (alice admin, bob operator, carol viewer), the real keychain
+ * (with-test-keychain.mjs), and the CommBox and Nitrobox emulators on 127.0.0.1. What one member does at a vendor is
+ * written to the team and read by the others after a pull; a viewer is refused before any vendor request (the
+ * emulators' request logs say so); a shown-once secret that arrives while the server is away is kept and pushed.
+ *
+ *   node test/support/with-test-keychain.mjs npx vitest run test/integration/team-vendors.test.ts
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CommBoxEmulator, startCommBoxEmulator } from '../../electron/core/backends/commbox/emulator.js';
+import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
+import { KeywardenEngine } from '../../electron/core/engine.js';
+import { KeywardenError } from '../../electron/core/errors.js';
+import { hasIsolatedKeychain } from '../support/cli.js';
+import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
+
+if (SKIP_NO_POSTGRES) console.warn(`team vendor tests skipped: ${NO_POSTGRES_REASON}`);
+
+async function expectError(promise: Promise<unknown>, code: string, message?: RegExp): Promise<KeywardenError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KeywardenError);
+  expect((error as KeywardenError).code).toBe(code);
+  if (message) expect((error as KeywardenError).message).toMatch(message);
+  return error as KeywardenError;
+}
+
+describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a team home', () => {
+  let server: PrivatePostgres;
+  let nitrobox: NitroboxEmulator;
+  let commbox: CommBoxEmulator;
+  let nitroboxToken: string;
+  let commboxToken: string;
+  const homes = {} as Record<MemberName, string>;
+  const engines = {} as Record<MemberName, KeywardenEngine>;
+  let previousPassfile: string | undefined;
+
+  beforeAll(async () => {
+    server = await startPrivatePostgres();
+    previousPassfile = process.env.PGPASSFILE;
+    process.env.PGPASSFILE = server.passfile;
+    nitrobox = await startNitroboxEmulator();
+    nitroboxToken = nitrobox.state.addUser('ops@acme.example', { role: true });
+    nitrobox.state.seedClient('billing-export');
+    nitrobox.state.seedClient('crm-sync');
+    commbox = await startCommBoxEmulator();
+    commboxToken = commbox.state.addAdminToken();
+    commbox.state.issueActiveKey('Production');
+    for (const member of ['alice', 'bob', 'carol'] as const) {
+      homes[member] = mkdtempSync(join(tmpdir(), `keywarden-team-vendors-${member}-`));
+      engines[member] = KeywardenEngine.open({ home: homes[member], osUser: member });
+    }
+    await engines.alice.teamInit(server.url('alice'), 'ops');
+    const bob = await engines.bob.teamJoin(server.url('bob'), 'ops');
+    const carol = await engines.carol.teamJoin(server.url('carol'), 'ops');
+    await engines.alice.teamApprove('bob', 'operator', bob.fingerprint);
+    await engines.alice.teamApprove('carol', 'viewer', carol.fingerprint);
+  });
+
+  afterAll(async () => {
+    for (const member of ['alice', 'bob', 'carol'] as const) {
+      if (!engines[member]) continue;
+      await engines[member].resetVault();
+      await engines[member].close();
+      rmSync(homes[member], { recursive: true, force: true });
+    }
+    await nitrobox?.emulator.close();
+    await commbox?.emulator.close();
+    if (previousPassfile === undefined) delete process.env.PGPASSFILE;
+    else process.env.PGPASSFILE = previousPassfile;
+    server?.stop();
+  });
+
+  /** A member's own connection, outside Keywarden: what PostgreSQL itself lets that role do. */
+  async function asMember<R>(member: MemberName, sql: string): Promise<R[]> {
+    const client = new pg.Client({ connectionString: server.url(member), password: server.password(member) });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows as R[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  function teamAudit(action: string) {
+    return server.superuser<{ member: string; action: string; backend: string | null; ref: string | null; detail: string | null; seq: string }>(
+      'SELECT member, action, backend, ref, detail, seq FROM ops.audit WHERE action = $1 ORDER BY id',
+      [action],
+    );
+  }
+
+  const vendorRequests = () => nitrobox.emulator.requestLog.length + commbox.emulator.requestLog.length;
+
+  it('only an admin adds a backend: its metadata and its credential, sealed under the team key, go to the team with their audit event', async () => {
+    const before = vendorRequests();
+    for (const member of ['carol', 'bob'] as const) {
+      await expectError(
+        engines[member].addBackend({ name: 'nb', type: 'nitrobox', url: nitrobox.emulator.url, credential: nitroboxToken }),
+        'forbidden',
+        new RegExp(`${member} is a (viewer|operator) in team "ops": only admins add, remove or change backends`),
+      );
+    }
+    // Refused before the credential was tried at the vendor.
+    expect(vendorRequests()).toBe(before);
+
+    await engines.alice.addBackend({ name: 'nb', type: 'nitrobox', url: nitrobox.emulator.url, credential: nitroboxToken });
+    await engines.alice.addBackend({ name: 'cb', type: 'commbox', url: commbox.emulator.url, credential: commboxToken });
+    expect(engines.alice.listBackends().map((b) => [b.name, b.hasCredential])).toEqual([
+      ['cb', true],
+      ['nb', true],
+    ]);
+    const rows = await server.superuser<{ name: string; url: string }>('SELECT name, url FROM ops.backends ORDER BY name');
+    expect(rows).toEqual([
+      { name: 'cb', url: commbox.emulator.url },
+      { name: 'nb', url: nitrobox.emulator.url },
+    ]);
+    const credentials = await server.superuser<{ backend: string; sealed: Buffer }>('SELECT backend, sealed FROM ops.backend_credentials ORDER BY backend');
+    expect(credentials.map((c) => c.backend)).toEqual(['cb', 'nb']);
+    for (const { sealed } of credentials) {
+      for (const token of [nitroboxToken, commboxToken]) expect(sealed.includes(Buffer.from(token))).toBe(false);
+    }
+    // A viewer's own connection is refused the sealed credentials by PostgreSQL itself.
+    await expect(asMember('carol', 'SELECT * FROM ops.backend_credentials')).rejects.toThrow('permission denied for table backend_credentials');
+    expect((await teamAudit('backend.add')).map((e) => [e.member, e.backend])).toEqual([
+      ['alice', 'nb'],
+      ['alice', 'cb'],
+    ]);
+  });
+
+  it('an operator syncs with the credential the team holds: the keys go to the team, and the other members read them after a pull', async () => {
+    expect(await engines.bob.teamSync()).toMatchObject({ backends: 2, credentials: 2 });
+    const report = await engines.bob.sync();
+    expect(report.results.map((r) => [r.backend, r.ok, r.keyCount])).toEqual([
+      ['cb', true, 1],
+      ['nb', true, 2],
+    ]);
+    expect((await server.superuser<{ key_id: string }>("SELECT key_id FROM ops.keys WHERE backend = 'nb' ORDER BY key_id")).map((k) => k.key_id)).toEqual(['billing-export', 'crm-sync']);
+    // One transaction per backend, each with its change number and its event under bob's role.
+    const syncs = await teamAudit('sync');
+    expect(syncs.map((e) => [e.member, e.backend])).toEqual(
+      expect.arrayContaining([
+        ['bob', 'nb'],
+        ['bob', 'cb'],
+      ]),
+    );
+    expect(new Set(syncs.map((e) => e.seq)).size).toBe(2);
+
+    await engines.alice.teamSync();
+    expect(
+      engines.alice
+        .listKeys({ backend: 'nb' })
+        .map((k) => k.ref)
+        .sort(),
+    ).toEqual(['nb/billing-export', 'nb/crm-sync']);
+    // CommBox shows a key again on request: bob's sync sealed it under the team key, alice reads it from her copy.
+    const active = commbox.state.activeKey()!;
+    const requestsBefore = commbox.emulator.requestLog.length;
+    expect(await engines.alice.reveal(`cb/${active.id}`)).toBe(active.secret);
+    expect(commbox.emulator.requestLog.length).toBe(requestsBefore);
+    expect(engines.alice.getBackend('nb').lastSyncOkAt).not.toBeNull();
+
+    await engines.carol.teamSync();
+    expect(engines.carol.listKeys({}).length).toBe(3);
+    // A viewer's copy holds neither the secret nor the credential that could fetch it.
+    await expectError(engines.carol.reveal(`cb/${active.id}`), 'no_credential', /only operators and admins get the team's credentials/);
+
+    // A sync that finds nothing new writes no key: the next pull brings none.
+    expect((await engines.bob.sync(['nb'])).ok).toBe(true);
+    expect(await engines.alice.teamSync()).toMatchObject({ keys: 0, removed: 0 });
+  });
+
+  it('a key gone from the vendor is removed from the team by the next sync (a tombstone), and from every copy by its pull', async () => {
+    nitrobox.state.deleteClient('crm-sync');
+    expect((await engines.bob.sync(['nb'])).results[0]).toMatchObject({ ok: true, keyCount: 1 });
+    expect(await server.superuser("SELECT key_id FROM ops.tombstones WHERE backend = 'nb'")).toEqual([{ key_id: 'crm-sync' }]);
+    expect(engines.bob.listKeys({ backend: 'nb' }).map((k) => k.id)).toEqual(['billing-export']);
+    expect(await engines.alice.teamSync()).toMatchObject({ removed: 1 });
+    expect(engines.alice.listKeys({ backend: 'nb' }).map((k) => k.id)).toEqual(['billing-export']);
+  });
+
+  it("a viewer's sync is refused before any vendor is asked", async () => {
+    const before = vendorRequests();
+    await expectError(engines.carol.sync(), 'forbidden', /carol is a viewer in team "ops": only operators and admins sync backends, so nothing was sent/);
+    await expectError(engines.carol.sync(['nb']), 'forbidden', /viewer/);
+    expect(vendorRequests()).toBe(before);
+  });
+
+  it("keys' descriptions written in one home go to the team and reach the others; a viewer cannot write them", async () => {
+    const described = await engines.bob.describeKey('nb/billing-export', { owner: 'Ana Lima', environment: 'prod', addTags: ['etl'], notes: 'nightly export' });
+    expect(described).toMatchObject({ owner: 'Ana Lima', environment: 'prod', tags: ['etl'] });
+    const active = commbox.state.activeKey()!;
+    const bulk = await engines.bob.bulkChange({ refs: ['nb/billing-export', `cb/${active.id}`] }, { action: 'tag', tags: ['pci'] });
+    expect(bulk).toMatchObject({ ok: 2, refused: 0 });
+    expect(await server.superuser("SELECT owner, environment, tags, notes FROM ops.keys WHERE key_id = 'billing-export'")).toEqual([
+      { owner: 'Ana Lima', environment: 'prod', tags: '["etl","pci"]', notes: 'nightly export' },
+    ]);
+    expect((await teamAudit('key.describe')).map((e) => [e.member, e.ref])).toEqual([
+      ['bob', 'nb/billing-export'],
+      ['bob', 'nb/billing-export'],
+      ['bob', `cb/${active.id}`],
+    ]);
+    await engines.alice.teamSync();
+    expect(engines.alice.getKey('nb/billing-export')).toMatchObject({ owner: 'Ana Lima', environment: 'prod', tags: ['etl', 'pci'], notes: 'nightly export' });
+    expect(engines.alice.listKeys({ search: 'tag:pci' }).length).toBe(2);
+    // A sync keeps the team's descriptions: it writes only what the vendor says.
+    expect((await engines.alice.sync(['nb'])).ok).toBe(true);
+    expect(engines.alice.getKey('nb/billing-export').owner).toBe('Ana Lima');
+
+    await expectError(engines.carol.describeKey('nb/billing-export', { owner: 'Mallory' }), 'forbidden', /viewer/);
+    await engines.carol.teamSync();
+    expect(engines.carol.getKey('nb/billing-export').owner).toBe('Ana Lima');
+  });
+
+  it("a team made by the previous version is brought up to date by its owner's first connection; another member is told who", async () => {
+    const extra = { alice: mkdtempSync(join(tmpdir(), 'keywarden-legacy-alice-')), bob: mkdtempSync(join(tmpdir(), 'keywarden-legacy-bob-')) };
+    const legacy = { alice: KeywardenEngine.open({ home: extra.alice, osUser: 'alice' }), bob: KeywardenEngine.open({ home: extra.bob, osUser: 'bob' }) };
+    try {
+      await legacy.alice.teamInit(server.url('alice'), 'legacy');
+      // What the previous version's `team init` left: schema version 1, without what version 2 adds.
+      await server.superuser(`
+        ALTER TABLE legacy.keys DROP COLUMN owner, DROP COLUMN environment, DROP COLUMN tags, DROP COLUMN notes, DROP COLUMN replaces, DROP COLUMN synced_at;
+        ALTER TABLE legacy.backends DROP COLUMN vendor_facts, DROP COLUMN last_sync_started_at, DROP COLUMN last_sync_ok_at;
+        DROP TABLE legacy.removed_backends; DROP INDEX legacy.tombstones_seq; DROP INDEX legacy.key_secrets_seq;
+        UPDATE legacy.meta SET value = '1' WHERE name = 'schema_version';`);
+      const joined = await legacy.bob.teamJoin(server.url('bob'), 'legacy');
+      await expectError(legacy.bob.teamSync(), 'conflict', /team "legacy" was set up by an earlier Keywarden \(team schema 1; this one needs 2\): its owner alice brings it up to date/);
+      expect((await legacy.alice.teamStatus()).server).toMatchObject({ reachable: true, role: 'admin' });
+      expect(await server.superuser("SELECT value FROM legacy.meta WHERE name = 'schema_version'")).toEqual([{ value: '2' }]);
+      await legacy.alice.teamApprove('bob', 'operator', joined.fingerprint);
+      await legacy.alice.addBackend({ name: 'hand', type: 'manual' });
+      await legacy.alice.addManualKey('hand', { name: 'Stripe', description: { owner: 'Ana' } });
+      await legacy.bob.teamSync();
+      expect(legacy.bob.listKeys({}).map((k) => [k.name, k.owner])).toEqual([['Stripe', 'Ana']]);
+    } finally {
+      for (const member of ['alice', 'bob'] as const) {
+        await legacy[member].resetVault();
+        await legacy[member].close();
+        rmSync(extra[member], { recursive: true, force: true });
+      }
+    }
+  });
+});
