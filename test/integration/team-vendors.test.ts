@@ -41,6 +41,8 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
   const homes = {} as Record<MemberName, string>;
   const engines = {} as Record<MemberName, KeywardenEngine>;
   let previousPassfile: string | undefined;
+  /** Every shown-once secret a test was handed: none may reach the server in the clear. */
+  const issuedSecrets: string[] = [];
 
   beforeAll(async () => {
     server = await startPrivatePostgres();
@@ -100,11 +102,14 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
 
   it('only an admin adds a backend: its metadata and its credential, sealed under the team key, go to the team with their audit event', async () => {
     const before = vendorRequests();
-    for (const member of ['carol', 'bob'] as const) {
+    for (const [member, role] of [
+      ['carol', 'a viewer'],
+      ['bob', 'an operator'],
+    ] as const) {
       await expectError(
         engines[member].addBackend({ name: 'nb', type: 'nitrobox', url: nitrobox.emulator.url, credential: nitroboxToken }),
         'forbidden',
-        new RegExp(`${member} is a (viewer|operator) in team "ops": only admins add, remove or change backends`),
+        new RegExp(`${member} is ${role} in team "ops": only admins add, remove or change backends`),
       );
     }
     // Refused before the credential was tried at the vendor.
@@ -218,6 +223,131 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
     expect(engines.carol.getKey('nb/billing-export').owner).toBe('Ana Lima');
   });
 
+  it("a create in one home reaches the other with its secret readable there, and never readable by a viewer's role", async () => {
+    const issued = await engines.bob.createKey('nb', 'ci-deploy');
+    issuedSecrets.push(issued.secret!);
+    expect(issued).toMatchObject({ cached: true, key: { ref: 'nb/ci-deploy' } });
+    expect(issued.teamPending).toBeUndefined();
+    expect(nitrobox.state.findClient('ci-deploy')).not.toBeNull();
+    // One transaction: the key, its sealed secret and the team's event.
+    const [event] = (await teamAudit('create')).filter((e) => e.ref === 'nb/ci-deploy');
+    expect(event).toMatchObject({ member: 'bob', backend: 'nb' });
+    expect(await server.superuser("SELECT seq FROM ops.key_secrets WHERE key_id = 'ci-deploy'")).toEqual([{ seq: event!.seq }]);
+    expect(await server.superuser("SELECT seq FROM ops.keys WHERE key_id = 'ci-deploy'")).toEqual([{ seq: event!.seq }]);
+    expect(await engines.bob.reveal('nb/ci-deploy')).toBe(issued.secret);
+
+    await engines.alice.teamSync();
+    expect(await engines.alice.reveal('nb/ci-deploy')).toBe(issued.secret);
+    await engines.carol.teamSync();
+    expect(engines.carol.getKey('nb/ci-deploy').name).toBe('ci-deploy');
+    await expectError(engines.carol.reveal('nb/ci-deploy'), 'secret_not_cached');
+    await expect(asMember('carol', "SELECT sealed FROM ops.key_secrets WHERE key_id = 'ci-deploy'")).rejects.toThrow('permission denied for table key_secrets');
+  });
+
+  it("a viewer's create, revoke and delete are refused before any vendor request", async () => {
+    const before = vendorRequests();
+    await expectError(engines.carol.createKey('nb', 'carol-key'), 'forbidden', /carol is a viewer in team "ops": only operators and admins create keys, so nothing was sent/);
+    await expectError(engines.carol.revokeKey(`cb/${commbox.state.activeKey()!.id}`, { validityDays: 90 }), 'forbidden', /only operators and admins revoke keys/);
+    await expectError(engines.carol.deleteKey('nb/ci-deploy'), 'forbidden', /only operators and admins delete keys/);
+    expect(vendorRequests()).toBe(before);
+    expect(nitrobox.state.findClient('carol-key')).toBeNull();
+  });
+
+  it('a CommBox revoke in one home: the revoked key, its replacement (with the description it takes over) and its secret reach the other', async () => {
+    const old = commbox.state.activeKey()!;
+    await engines.bob.describeKey(`cb/${old.id}`, { owner: 'Payments team' });
+    const result = await engines.bob.revokeKey(`cb/${old.id}`, { validityDays: 90 });
+    const replacement = commbox.state.activeKey()!;
+    expect(result.replacement?.key.ref).toBe(`cb/${replacement.id}`);
+    expect((await teamAudit('revoke')).map((e) => [e.member, e.ref])).toEqual([['bob', `cb/${old.id}`]]);
+
+    await engines.alice.teamSync();
+    expect(engines.alice.getKey(`cb/${old.id}`).status).toBe('grace');
+    expect(engines.alice.getKey(`cb/${replacement.id}`)).toMatchObject({ status: 'active', owner: 'Payments team', tags: ['pci'] });
+    expect(engines.alice.keyLineage(`cb/${replacement.id}`).replaces?.ref).toBe(`cb/${old.id}`);
+    const requestsBefore = commbox.emulator.requestLog.length;
+    expect(await engines.alice.reveal(`cb/${replacement.id}`)).toBe(replacement.secret);
+    // From the team's copy, not fetched again from CommBox.
+    expect(commbox.emulator.requestLog.length).toBe(requestsBefore);
+  });
+
+  it('a delete in one home removes the key from the team and from every copy', async () => {
+    await engines.bob.deleteKey('nb/ci-deploy');
+    expect(nitrobox.state.findClient('ci-deploy')).toBeNull();
+    expect(await server.superuser("SELECT key_id FROM ops.tombstones WHERE key_id = 'ci-deploy'")).toEqual([{ key_id: 'ci-deploy' }]);
+    expect(await engines.alice.teamSync()).toMatchObject({ removed: 1 });
+    await expectError(
+      Promise.resolve().then(() => engines.alice.getKey('nb/ci-deploy')),
+      'not_found',
+    );
+  });
+
+  it("the server stops between the vendor's answer and the team commit: the shown-once secret is kept, any other write is refused, and it is pushed when the server is back", async () => {
+    const createClient = nitrobox.state.createClient.bind(nitrobox.state);
+    // The server goes away while Nitrobox is making the key: ready() saw it, the commit will not.
+    nitrobox.state.createClient = (...args) => {
+      nitrobox.state.createClient = createClient;
+      server.pause();
+      return createClient(...args);
+    };
+    try {
+      const issued = await engines.bob.createKey('nb', 'offline-build');
+      issuedSecrets.push(issued.secret!);
+      expect(issued).toMatchObject({ cached: true, teamPending: true, key: { ref: 'nb/offline-build' } });
+      expect(issued.secret).toMatch(/^[A-Za-z0-9_-]{48}$/);
+      // Kept sealed in bob's own vault: readable here, offline.
+      expect(await engines.bob.reveal('nb/offline-build')).toBe(issued.secret);
+      const status = await engines.bob.teamStatus();
+      expect(status.server.reachable).toBe(false);
+      expect(status.pendingPushes).toBe(1);
+
+      // Any other write is refused before the vendor is asked.
+      const before = vendorRequests();
+      await expectError(engines.bob.createKey('nb', 'second-try'), 'network', /refused before anything was sent to Nitrobox \(nb\): cannot reach the team's PostgreSQL/);
+      await expectError(engines.bob.sync(['nb']), 'network', /refused before anything was sent/);
+      await expectError(engines.bob.describeKey('nb/offline-build', { owner: 'Ana' }), 'network');
+      expect(vendorRequests()).toBe(before);
+
+      server.resume();
+      // The next team operation pushes it.
+      await engines.bob.teamSync();
+      expect((await engines.bob.teamStatus()).pendingPushes).toBe(0);
+      const pushed = (await teamAudit('create')).find((e) => e.ref === 'nb/offline-build');
+      expect(pushed).toMatchObject({ member: 'bob', detail: expect.stringMatching(/kept in bob's data folder while the team's server was away .* pushed now/) });
+      await engines.alice.teamSync();
+      expect(await engines.alice.reveal('nb/offline-build')).toBe(issued.secret);
+      expect(engines.bob.auditTrail({ action: 'team.push' }).map((e) => [e.ref, e.outcome])).toEqual([['nb/offline-build', 'ok']]);
+    } finally {
+      nitrobox.state.createClient = createClient;
+    }
+  });
+
+  it('a delete the team cannot record (its server went away after the vendor acted) is said plainly, queued nowhere, and the next sync records it', async () => {
+    nitrobox.state.seedClient('old-report');
+    await engines.bob.sync(['nb']);
+    const deleteClient = nitrobox.state.deleteClient.bind(nitrobox.state);
+    nitrobox.state.deleteClient = (clientId) => {
+      nitrobox.state.deleteClient = deleteClient;
+      server.pause();
+      return deleteClient(clientId);
+    };
+    try {
+      await expectError(
+        engines.bob.deleteKey('nb/old-report'),
+        'network',
+        /nb\/old-report was deleted at Nitrobox, but the team could not record it .*nothing is queued: the next sync of nb .* records what the vendor shows/,
+      );
+      expect(nitrobox.state.findClient('old-report')).toBeNull();
+      expect((await engines.bob.teamStatus()).pendingPushes).toBe(0);
+    } finally {
+      nitrobox.state.deleteClient = deleteClient;
+      server.resume();
+    }
+    expect((await engines.bob.sync(['nb'])).ok).toBe(true);
+    await engines.alice.teamSync();
+    expect(engines.alice.listKeys({ backend: 'nb' }).map((k) => k.id)).not.toContain('old-report');
+  });
+
   it("a team made by the previous version is brought up to date by its owner's first connection; another member is told who", async () => {
     const extra = { alice: mkdtempSync(join(tmpdir(), 'keywarden-legacy-alice-')), bob: mkdtempSync(join(tmpdir(), 'keywarden-legacy-bob-')) };
     const legacy = { alice: KeywardenEngine.open({ home: extra.alice, osUser: 'alice' }), bob: KeywardenEngine.open({ home: extra.bob, osUser: 'bob' }) };
@@ -244,6 +374,28 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
         await legacy[member].close();
         rmSync(extra[member], { recursive: true, force: true });
       }
+    }
+  });
+
+  it('only an admin removes a backend; every copy drops it, its keys and its credential on the next pull', async () => {
+    await expectError(engines.bob.removeBackend('cb'), 'forbidden', /bob is an operator in team "ops": only admins/);
+    expect(engines.bob.listBackends().map((b) => b.name)).toEqual(['cb', 'nb']);
+    await engines.alice.removeBackend('cb');
+    expect(await server.superuser("SELECT name FROM ops.backends WHERE name = 'cb'")).toEqual([]);
+    expect(await server.superuser("SELECT 1 FROM ops.backend_credentials WHERE backend = 'cb'")).toEqual([]);
+    expect(await engines.bob.teamSync()).toMatchObject({ backends: 0 });
+    expect(engines.bob.listBackends().map((b) => b.name)).toEqual(['nb']);
+    expect(engines.bob.listKeys({}).every((k) => k.backend === 'nb')).toBe(true);
+    expect((await teamAudit('backend.remove')).map((e) => [e.member, e.backend])).toEqual([['alice', 'cb']]);
+  });
+
+  it('the server holds no vendor credential or key secret in the clear (pg_dump)', () => {
+    const secrets = [nitroboxToken, commboxToken, ...commbox.state.keys.map((key) => key.secret), ...issuedSecrets];
+    expect(secrets.length).toBeGreaterThanOrEqual(6);
+    const dump = server.dump();
+    expect(dump).toContain('CREATE TABLE ops.key_secrets');
+    for (const secret of secrets) {
+      for (const form of [secret, Buffer.from(secret).toString('hex'), Buffer.from(secret).toString('base64')]) expect(dump.includes(form)).toBe(false);
     }
   });
 });

@@ -433,7 +433,7 @@ async function requireRole(db: TeamQuery, link: TeamLink, action: TeamAction): P
   if (ROLE_RANK[me.team_role] < ROLE_RANK[needs]) {
     throw new KeywardenError(
       'forbidden',
-      `${link.member} is ${me.team_role === 'admin' ? 'an' : 'a'} ${me.team_role} in team "${link.team}": only ${needs === 'admin' ? 'admins' : 'operators and admins'} ${words}, so nothing was sent or written. An admin can change your role ("keywarden team approve ${link.member} --role ${needs} --fingerprint ...")`,
+      `${link.member} is ${me.team_role === 'viewer' ? 'a' : 'an'} ${me.team_role} in team "${link.team}": only ${needs === 'admin' ? 'admins' : 'operators and admins'} ${words}, so nothing was sent or written. An admin can change your role ("keywarden team approve ${link.member} --role ${needs} --fingerprint ...")`,
       { role: me.team_role, needs },
     );
   }
