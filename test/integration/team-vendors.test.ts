@@ -14,7 +14,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CommBoxEmulator, startCommBoxEmulator } from '../../electron/core/backends/commbox/emulator.js';
 import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
+import { startTeamFollower, type TeamPullReason } from '../../electron/core/desktop/team-follower.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
+import type { PullReport } from '../../electron/core/team/workflow.js';
 import { KeywardenError } from '../../electron/core/errors.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
 import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
@@ -346,6 +348,52 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
     expect((await engines.bob.sync(['nb'])).ok).toBe(true);
     await engines.alice.teamSync();
     expect(engines.alice.listKeys({ backend: 'nb' }).map((k) => k.id)).not.toContain('old-report');
+  });
+
+  it("a write NOTIFYs the team's channel: the other member's listener wakes and pulls it; a dropped connection is opened again and catches up", async () => {
+    const pulls: Array<{ report: PullReport; reason: TeamPullReason }> = [];
+    const waiters: Array<{ wanted: (pull: { report: PullReport; reason: TeamPullReason }) => boolean; resolve: () => void }> = [];
+    /** The next pull that `wanted` accepts, however long it takes to come (the test's own timeout bounds it). */
+    const nextPull = (wanted: (pull: { report: PullReport; reason: TeamPullReason }) => boolean) => new Promise<void>((resolve) => waiters.push({ wanted, resolve }));
+    const changes: string[] = [];
+    const follower = startTeamFollower({
+      engine: engines.alice,
+      events: { onInventoryChanged: (change) => changes.push(change.reason), onRemindersChanged: () => {} },
+      onPulled: (report, reason) => {
+        pulls.push({ report, reason });
+        for (const waiter of waiters.splice(0)) {
+          if (waiter.wanted({ report, reason })) waiter.resolve();
+          else waiters.push(waiter);
+        }
+      },
+      // Only a notice can wake it within this test: the fallback timer is an hour away.
+      fallbackMs: 3_600_000,
+      reconnectFirstMs: 50,
+    });
+    try {
+      const connected = nextPull((pull) => pull.reason === 'connected');
+      await connected;
+      expect(follower.listening).toBe(true);
+
+      const woken = nextPull((pull) => pull.reason === 'notice' && pull.report.keys > 0);
+      await engines.bob.describeKey('nb/billing-export', { owner: 'Woken by a notice' });
+      await woken;
+      expect(engines.alice.getKey('nb/billing-export').owner).toBe('Woken by a notice');
+      expect(changes).toContain('sync');
+
+      // The server ends the listening session (as a restart or an administrator would): it listens again, and catches up.
+      const reconnected = nextPull((pull) => pull.reason === 'connected');
+      const ended = await server.superuser<{ ended: boolean }>("SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = 'keywarden-listen' AND usename = 'alice'");
+      expect(ended).toEqual([{ ended: true }]);
+      await reconnected;
+      const wokenAgain = nextPull((pull) => pull.reason === 'notice' && pull.report.keys > 0);
+      await engines.bob.describeKey('nb/billing-export', { owner: 'Woken after reconnecting' });
+      await wokenAgain;
+      expect(engines.alice.getKey('nb/billing-export').owner).toBe('Woken after reconnecting');
+    } finally {
+      await follower.stop();
+    }
+    expect(follower.listening).toBe(false);
   });
 
   it("a team made by the previous version is brought up to date by its owner's first connection; another member is told who", async () => {
