@@ -131,7 +131,7 @@ export async function commitIssuedKey(
   const ref = `${row.name}/${issued.key.id}`;
   const record: IssuedRecord = { key: issued.key, secret: issued.secret, ...(issued.replaces ? takeOver(issued.replaces) : {}) };
   const team = await ctx.teamWrites();
-  let pending: ((at: string) => void) | null = null;
+  let pending: { reason: string; mark: () => void } | null = null;
   if (team) {
     const event = audit(ref);
     try {
@@ -140,7 +140,7 @@ export async function commitIssuedKey(
       // The team could not take it (its server went away after the vendor answered, or refused the write): the
       // secret is kept here as in a personal folder, and marked to be pushed when the team can take it.
       const reason = toKeywardenError(caught).message;
-      pending = () => team.keepPending(row, record, alongside.revoked ?? null, event, reason);
+      pending = { reason, mark: () => team.keepPending(row, record, alongside.revoked ?? null, event, reason) };
     }
     if (!pending) {
       // The team holds it; the local copy follows. A failed pull loses nothing: the next one brings it.
@@ -156,7 +156,7 @@ export async function commitIssuedKey(
     // Only if the vault changed under the held key (reset by another process, its new key unreadable): not stored.
   }
   const at = new Date().toISOString();
-  const event = pending ? withNote(audit(ref), "; the team's server could not take it: kept here, to be pushed when it is back") : audit(ref);
+  const event = pending ? withNote(audit(ref), `; the team could not take it (${pending.reason}): kept here, to be pushed when it can`) : audit(ref);
   const cached =
     sealed !== null &&
     (await ctx.commitShownOnce(() => {
@@ -164,7 +164,7 @@ export async function commitIssuedKey(
       ctx.store.keys.record(row.id, local, ctx.auditEntry(event.action, row.name, event.ref, event.outcome, event.detail));
       if (alongside.revoked) writeRevokedLocally(ctx, row, alongside.revoked, at);
       alongside.also?.(at);
-      pending?.(at);
+      pending?.mark();
     }));
   if (!cached) {
     ctx.tryAudit(
