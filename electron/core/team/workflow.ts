@@ -8,7 +8,9 @@
  *   that orders all writers) and appends its event to the team's hash-chained audit;
  * - secrets and credentials reach PostgreSQL only sealed under the team key, in the vault's record format with the
  *   same record identity as locally (`sealWith`); the team key only wrapped with HPKE for one member (`hpke.ts`);
- * - writes go to the server, then the local copy follows by a pull; nothing is queued while the server is away.
+ * - writes go to the server, then the local copy follows by a pull; nothing is queued while the server is away
+ *   (but a shown-once secret a vendor already issued: `changes.ts`, which holds a team home's vendor writes);
+ * - every committed write NOTIFYs the team's channel (`nextSeq`), so listening members pull at once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditOutcome, Key } from '../../../shared/domain.js';
