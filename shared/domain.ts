@@ -270,6 +270,11 @@ export const IssuedKey = z.object({
    * stayed locked by another process): it is returned anyway, so the administrator can keep it.
    */
   cached: z.boolean(),
+  /**
+   * In a team home, true when the team's server could not take the key when the vendor issued it: the key and its
+   * secret are kept (sealed) in this data folder and pushed to the team when the server is back (`team sync`).
+   */
+  teamPending: z.boolean().optional(),
 });
 export type IssuedKey = z.infer<typeof IssuedKey>;
 

@@ -120,7 +120,7 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
         return null;
       }),
     'backend:credential': (name, credential) => changing({ reason: 'backend', backend: name }, () => engine.setCredential(name, credential)),
-    'backend:policy': (name, days) => changing({ reason: 'backend', backend: name }, async () => engine.setRotationPolicy(name, days)),
+    'backend:policy': (name, days) => changing({ reason: 'backend', backend: name }, () => engine.setRotationPolicy(name, days)),
     'backend:interval': (name, days) => changing({ reason: 'backend', backend: name }, () => engine.setVendorRotationInterval(name, days)),
     'manual:add': (backend, input) =>
       changing({ reason: 'key', backend }, () =>
@@ -136,7 +136,7 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
         }),
       ),
     'manual:edit': (ref, changes) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.updateManualKey(ref, changes)),
-    'key:describe': (ref, change) => changing({ reason: 'key', backend: backendOf(ref) }, async () => engine.describeKey(ref, change)),
+    'key:describe': (ref, change) => changing({ reason: 'key', backend: backendOf(ref) }, () => engine.describeKey(ref, change)),
     'consumers:list': (ref) => engine.keyConsumers(ref),
     // The key's open rotation ticks off the same list: its wizard refreshes on the rotation event.
     'consumers:set': (ref, names) =>
@@ -146,7 +146,7 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
         if (open) events.onRotationChanged({ id: open.id, ref: open.ref, state: open.state });
         return set;
       }),
-    'keys:bulk': (selection, change) => changing({ reason: 'key', backend: null }, async () => engine.bulkChange(selection, change)),
+    'keys:bulk': (selection, change) => changing({ reason: 'key', backend: null }, () => engine.bulkChange(selection, change)),
     'vault:status': () => engine.vaultStatus(),
     'vault:lock': async () => {
       const state = engine.lock('manual');

@@ -46,12 +46,14 @@ import type { RestoreResult } from './store/restore.js';
 import type { InventoryStore } from './store/store.js';
 import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
 import type { PullReport, RemovalReport, TeamMember, TeamStatus, TeamWorkflows } from './team/workflow.js';
+import type { TeamChanges } from './team/changes.js';
+import type { TeamListener } from './team/pg.js';
 import type { TeamRole } from './team/schema.js';
 import type { ChainedTeamEvent } from './team/audit.js';
 import type { ImportRequest } from './imports/workflow.js';
 import type { ImportStaging } from './imports/staging.js';
 import type { ImportReport, ImportStageChunk, StagedImportFile, StagedImportRequest } from '../../shared/imports.js';
-import { toKeywardenError } from './errors.js';
+import { type KeywardenError, toKeywardenError } from './errors.js';
 import type { AlertWorkflows } from './workflows/alerts.js';
 import { createOsKeychain, type Keychain } from './vault/keychain.js';
 import { type PassphraseSource, Vault, type VaultStatus } from './vault/vault.js';
@@ -141,6 +143,8 @@ export class KeywardenEngine {
   private healthFlow!: HealthWorkflow;
   /** Loaded on the first team call: `pg` and HPKE cost a personal data folder nothing. */
   private teamFlow: TeamWorkflows | null = null;
+  /** A team home's writes (team/changes.ts), loaded with the team workflows. */
+  private teamChangeFlow: TeamChanges | null = null;
   /** Loaded on the first rotation call: `keywarden list` never pays for it. */
   private rotationFlow: RotationWorkflows | null = null;
   /** Loaded on the first alert call (channels, `notify`, Health's channel finding). */
@@ -170,6 +174,8 @@ export class KeywardenEngine {
       shownOnceStoreWaitMs: options.shownOnceStoreWaitMs ?? DEFAULT_SHOWN_ONCE_STORE_WAIT_MS,
       // Re-listing after a lost answer is a sync; the sync workflow is built just below, and called only later.
       relist: (names) => this.syncing.sync(names),
+      // A team home's writes go to the team (team/changes.ts, loaded on first use): the one seam, null elsewhere.
+      teamWrites: async () => (this.context.store.team.get() ? this.teamChanges() : null),
     });
     this.backends = new BackendWorkflows(this.context);
     this.syncing = new SyncWorkflow(this.context);
@@ -189,6 +195,7 @@ export class KeywardenEngine {
     );
     this.rotationFlow = null;
     this.teamFlow = null;
+    this.teamChangeFlow = null;
     this.alertFlow = null;
   }
 
@@ -318,7 +325,7 @@ export class KeywardenEngine {
     return this.backends.reconnectBackend(name, url, credential);
   }
 
-  setRotationPolicy(name: string, days: number | null): BackendSummary {
+  setRotationPolicy(name: string, days: number | null): Promise<BackendSummary> {
     return this.backends.setRotationPolicy(name, days);
   }
 
@@ -446,8 +453,8 @@ export class KeywardenEngine {
     return this.keys.updateManualKey(ref, changes);
   }
 
-  /** A key's owner, environment, tags and notes (any key: Keywarden's own record, no vendor asked). */
-  describeKey(ref: string, change: KeyDescriptionChange): Key {
+  /** A key's owner, environment, tags and notes (any key: Keywarden's own record, no vendor asked; in a team home, the team's). */
+  describeKey(ref: string, change: KeyDescriptionChange): Promise<Key> {
     return this.keys.describeKey(ref, change);
   }
 
@@ -460,7 +467,7 @@ export class KeywardenEngine {
    * The console's bulk actions (`keys:bulk`): tags, owner or a snooze for every selected key, each with its own audit
    * event. Every key gets an outcome; the report lists refusals first, then the others, up to MAX_BULK_RESULTS lines.
    */
-  bulkChange(selection: KeySelection, change: BulkChange): BulkReport {
+  async bulkChange(selection: KeySelection, change: BulkChange): Promise<BulkReport> {
     const keys = this.selectedKeys(selection);
     const results: BulkKeyResult[] = [];
     const outcome = (key: Key, result: BulkKeyResult['outcome'], detail: string | null) => results.push({ ref: key.ref, name: key.name, outcome: result, detail });
@@ -474,7 +481,7 @@ export class KeywardenEngine {
       }
     } else {
       const describe: KeyDescriptionChange = change.action === 'tag' ? { addTags: change.tags } : change.action === 'untag' ? { removeTags: change.tags } : { owner: change.owner };
-      this.keys.describeKeys(keys, describe, outcome);
+      await this.keys.describeKeys(keys, describe, outcome);
     }
     const count = (which: BulkKeyResult['outcome']) => results.filter((result) => result.outcome === which).length;
     const ordered = [...results.filter((result) => result.outcome === 'refused'), ...results.filter((result) => result.outcome !== 'refused')];
@@ -641,6 +648,14 @@ export class KeywardenEngine {
     return this.teamFlow;
   }
 
+  private async teamChanges(): Promise<TeamChanges> {
+    if (!this.teamChangeFlow) {
+      const { TeamChanges } = await import('./team/changes.js');
+      this.teamChangeFlow = new TeamChanges(this.context, await this.team());
+    }
+    return this.teamChangeFlow;
+  }
+
   /** Whether this data folder is a team home (its inventory is a team's copy). Offline: reads the local link only. */
   isTeamHome(): boolean {
     return this.context.store.team.get() !== null;
@@ -677,9 +692,17 @@ export class KeywardenEngine {
     return (await this.team()).status();
   }
 
-  /** Pulls the team's changes into the local copy. */
+  /** Pushes what waits for the team (shown-once secrets kept while its server was away), then pulls its changes into the local copy. */
   async teamSync(): Promise<PullReport> {
-    return (await this.team()).pull();
+    return (await this.teamChanges()).pull();
+  }
+
+  /**
+   * LISTENs for the team's change notices (a long-running host pulls when woken: desktop/team-follower.ts). `onLost`
+   * is told once when the connection ends; reconnecting is the caller's.
+   */
+  async listenToTeam(handlers: { onNotify: (payload: string) => void; onLost: (error: KeywardenError) => void }): Promise<TeamListener> {
+    return (await this.teamChanges()).listen(handlers);
   }
 
   /** The newest `limit` events of the team's audit trail on the server, newest first. */

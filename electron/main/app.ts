@@ -16,6 +16,7 @@ import { type ContractEventSink, type ContractHost, createContractHandlers } fro
 import { type BackgroundSync } from '../core/desktop/background-sync.js';
 import { dbusTools, type DbusBus, type DbusTools } from '../core/desktop/dbus.js';
 import { fanOutEvents } from '../core/desktop/events.js';
+import { startTeamFollower } from '../core/desktop/team-follower.js';
 import { closeAction, type TrayHostWatch, watchTrayHost } from '../core/desktop/tray-host.js';
 import { notificationsShowButtons } from '../core/desktop/reminder-notices.js';
 import { trayIconFolder } from '../core/desktop/tray-menu.js';
@@ -293,6 +294,8 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     ...(options.reminderIntervalMs !== undefined ? { intervalMs: options.reminderIntervalMs } : {}),
   });
   const backgroundSync = startBackgroundSync({ engine, sync: backgroundSyncRun, log });
+  // A team home's copy follows the team: pulled when another member writes (LISTEN/NOTIFY), and every few minutes.
+  const teamFollower = startTeamFollower({ engine, events, log });
 
   let closed: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
@@ -300,6 +303,7 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
       quitting = true;
       scheduler?.stop();
       backgroundSync.stop();
+      await teamFollower.stop().catch(() => {});
       lock.stop();
       trayHostWatch?.stop();
       await guard.dispose().catch(() => {});

@@ -2,11 +2,13 @@
  * The real `keywarden team` commands (compiled, in child processes) against a private PostgreSQL: the password from
  * PGPASSWORD for one member and from a password file (PGPASSFILE) for another, never in an argument; a URL with a
  * password refused with the fix; init, join, approve, sync, a key added in a team home and read by the other member,
- * status, members and removal as a script would run them (--json).
+ * a vendor backend added by the admin, synced and created in by the operator (Nitrobox emulator on 127.0.0.1), status,
+ * members and removal as a script would run them (--json).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Key } from '../../shared/domain.js';
+import type { IssuedKey, Key, SyncReport } from '../../shared/domain.js';
+import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
 import { NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
 
@@ -14,6 +16,7 @@ if (SKIP_NO_POSTGRES) console.warn(`CLI team tests skipped: ${NO_POSTGRES_REASON
 
 describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) on PostgreSQL', () => {
   let server: PrivatePostgres;
+  let nitrobox: NitroboxEmulator;
   let alice: CliHome;
   let bob: CliHome;
   const secret = `sk_live_${randomBytes(18).toString('base64url')}`;
@@ -23,6 +26,8 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
 
   beforeAll(async () => {
     server = await startPrivatePostgres();
+    nitrobox = await startNitroboxEmulator();
+    nitrobox.state.seedClient('billing-export');
     alice = makeCliHome();
     bob = makeCliHome();
   });
@@ -33,6 +38,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
       await home.run(['vault', 'reset', '--yes', '--leave-team']);
       home.remove();
     }
+    await nitrobox?.emulator.close();
     server?.stop();
   });
 
@@ -86,10 +92,37 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
     expect(status.localSeq).toBe(status.server.seq);
   });
 
+  it("a vendor backend in a team home: the admin adds it, the operator syncs and creates there, the admin reads the new key's secret", async () => {
+    const token = nitrobox.state.addUser('ops@acme.example', { role: true });
+    // An operator may not add a backend: refused before the token is tried at Nitrobox.
+    const before = nitrobox.emulator.requestLog.length;
+    const refused = await bob.run(['backend', 'add', '--type', 'nitrobox', '--name', 'nb', '--url', nitrobox.emulator.url, '--credential-stdin'], { env: bobEnv(), input: token });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/bob is an operator in team "ops": only admins add, remove or change backends/);
+    expect(nitrobox.emulator.requestLog.length).toBe(before);
+    ok(await alice.run(['backend', 'add', '--type', 'nitrobox', '--name', 'nb', '--url', nitrobox.emulator.url, '--credential-stdin'], { env: aliceEnv(), input: token }));
+
+    ok(await bob.run(['team', 'sync'], { env: bobEnv() }));
+    const synced = ok(await bob.run(['sync', 'nb', '--json'], { env: bobEnv() })).json<SyncReport>();
+    expect(synced.results[0]).toMatchObject({ backend: 'nb', ok: true, keyCount: 1 });
+    const issued = ok(await bob.run(['create', '--backend', 'nb', '--name', 'ci-deploy', '--json'], { env: bobEnv() })).json<IssuedKey>();
+    expect(issued.key.ref).toBe('nb/ci-deploy');
+
+    ok(await alice.run(['team', 'sync'], { env: aliceEnv() }));
+    const listed = ok(await alice.run(['list', '--backend', 'nb', '--json'])).json<Key[]>();
+    expect(listed.map((k) => k.ref).sort()).toEqual(['nb/billing-export', 'nb/ci-deploy']);
+    expect(ok(await alice.run(['reveal', 'nb/ci-deploy'])).stdout.trim()).toBe(issued.secret);
+    const status = ok(await alice.run(['team', 'status', '--json'], { env: aliceEnv() })).json<{ pendingPushes: number }>();
+    expect(status.pendingPushes).toBe(0);
+  });
+
   it('remove rotates the team key and lists the keys to rotate', async () => {
-    const report = ok(await alice.run(['team', 'remove', 'bob', '--yes', '--json'], { env: aliceEnv() })).json<{ generation: number; keysToRotate: string[] }>();
+    const report = ok(await alice.run(['team', 'remove', 'bob', '--yes', '--json'], { env: aliceEnv() })).json<{ generation: number; keysToRotate: string[]; credentialsToRotate: string[] }>();
     expect(report.generation).toBe(2);
-    expect(report.keysToRotate).toHaveLength(1);
+    // bob held the team key: every secret and the team's credential he could read.
+    expect(report.keysToRotate).toHaveLength(2);
+    expect(report.keysToRotate).toContain('nb/ci-deploy');
+    expect(report.credentialsToRotate).toEqual(['nb']);
     const refused = await bob.run(['team', 'sync'], { env: bobEnv() });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/no longer a member/);

@@ -85,14 +85,14 @@ describe.skipIf(!hasIsolatedKeychain)('health findings', () => {
 
   it('counts "no owner" over open keys as the administrator sees them: a manual key past its expiry is overdue, not ownerless', async () => {
     const [stripe, mailgun] = ['Stripe prod', 'Mailgun'].map((name) => engine.listKeys({ search: name }).find((key) => key.name === name)!);
-    engine.describeKey(mailgun!.ref, { owner: 'Ana Lima' });
+    await engine.describeKey(mailgun!.ref, { owner: 'Ana Lima' });
     const report = await engine.health();
     const noOwner = report.findings.find((finding) => finding.category === 'no-owner')!;
     // Open keys: Status page, legacy-export, ci-deploy (Mailgun has an owner; Stripe prod expired three days ago).
     expect(noOwner.count).toBe(3);
     expect(noOwner.subjects.map((subject) => subject.name).sort()).toEqual(['Status page', 'ci-deploy', 'legacy-export']);
     expect(noOwner.subjects.map((subject) => subject.ref)).not.toContain(stripe!.ref);
-    engine.describeKey(mailgun!.ref, { owner: null });
+    await engine.describeKey(mailgun!.ref, { owner: null });
   });
 
   it('keywarden health --json gives the same findings without the keychain', async () => {

@@ -253,7 +253,7 @@ describe.skipIf(!hasIsolatedKeychain)('the console imports a file through the co
     const mapped = { ...request, createBackend: true, map: ['Key label=name', 'Ends=expires'] };
     expect((await client['import:run'](mapped)).counts.created).toBe(1);
 
-    engine.describeKey(keys()[0]!.ref, { owner: 'bob' });
+    await engine.describeKey(keys()[0]!.ref, { owner: 'bob' });
     const again = await client['import:preview']({ ...mapped, file: (await stage(client, 'sheet.csv', csv)).id, createBackend: false });
     expect(again.items[0]).toMatchObject({ action: 'skip', reason: 'edited in Keywarden since the last import; "Replace keys edited in Keywarden" replaces it with the source' });
     for (const text of said) expect(text).not.toMatch(/--(map|overwrite|create-backend|from|password-stdin|key-file|date-order)\b/);

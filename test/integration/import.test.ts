@@ -412,7 +412,7 @@ describe.skipIf(!hasIsolatedKeychain)('importing an existing inventory', () => {
     it('a description edited in Keywarden counts as an edit: the next import keeps it', async () => {
       const file = csv(`name,owner,secret\nStripe,alice,${newSecret('sk')}\n`);
       await run({ format: 'csv', bytes: file });
-      engine.describeKey(keyNamed('Stripe').ref, { owner: 'bob' });
+      await engine.describeKey(keyNamed('Stripe').ref, { owner: 'bob' });
       expect((await run({ format: 'csv', bytes: file })).items[0]).toMatchObject({ action: 'skip', reason: expect.stringContaining('edited in Keywarden') });
       expect(keyNamed('Stripe').owner).toBe('bob');
     });

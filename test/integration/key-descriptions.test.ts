@@ -40,7 +40,7 @@ describe.skipIf(!hasIsolatedKeychain)('key descriptions', () => {
   it("describes a vendor's key, keeps the description through every sync, and audits what changed", async () => {
     const { ref, emulator } = await commBox();
     const requestsBefore = emulator.requestLog.length;
-    const key = engine.describeKey(ref, { owner: 'Ana Lima', environment: 'prod', addTags: ['billing', 'pci'], notes: 'Invoice job.\nAsk Ana first.' });
+    const key = await engine.describeKey(ref, { owner: 'Ana Lima', environment: 'prod', addTags: ['billing', 'pci'], notes: 'Invoice job.\nAsk Ana first.' });
     expect(key).toMatchObject({ owner: 'Ana Lima', environment: 'prod', tags: ['billing', 'pci'], notes: 'Invoice job.\nAsk Ana first.' });
     // Keywarden's own record: no vendor was asked.
     expect(emulator.requestLog.length).toBe(requestsBefore);
@@ -51,7 +51,7 @@ describe.skipIf(!hasIsolatedKeychain)('key descriptions', () => {
     const events = engine.auditTrail({ action: 'key.describe' });
     expect(events.map((event) => [event.ref, event.detail])).toEqual([[ref, 'owner Ana Lima; environment prod; tags +billing +pci; notes changed']]);
     // A change that changes nothing writes nothing, not even an event.
-    engine.describeKey(ref, { owner: 'Ana Lima', addTags: ['billing'] });
+    await engine.describeKey(ref, { owner: 'Ana Lima', addTags: ['billing'] });
     expect(engine.auditTrail({ action: 'key.describe' })).toHaveLength(1);
   });
 
@@ -70,7 +70,7 @@ describe.skipIf(!hasIsolatedKeychain)('key descriptions', () => {
 
   it('a CommBox revoke gives the replacement the description of the key it replaces', async () => {
     const { ref, state } = await commBox();
-    engine.describeKey(ref, { owner: 'Ana Lima', addTags: ['prod'], notes: 'billing' });
+    await engine.describeKey(ref, { owner: 'Ana Lima', addTags: ['prod'], notes: 'billing' });
     const result = await engine.revokeKey(ref, { validityDays: 90 });
     const replacement = state.activeKey()!;
     expect(result.replacement?.key.ref).toBe(`cb/${replacement.id}`);
@@ -86,10 +86,10 @@ describe.skipIf(!hasIsolatedKeychain)('key descriptions', () => {
 
   it('an unknown key or a description that does not fit is refused, and nothing stored changes', async () => {
     const { ref } = await commBox();
-    engine.describeKey(ref, { owner: 'Ana' });
-    expect(() => engine.describeKey(ref, { owner: 'Bo', tags: ['two words'] })).toThrow(/not one word/);
+    await engine.describeKey(ref, { owner: 'Ana' });
+    await expect(engine.describeKey(ref, { owner: 'Bo', tags: ['two words'] })).rejects.toThrow(/not one word/);
     expect(engine.getKey(ref).owner).toBe('Ana');
-    expect(() => engine.describeKey('cb/nope', { owner: 'Bo' })).toThrow(/nope/);
+    await expect(engine.describeKey('cb/nope', { owner: 'Bo' })).rejects.toThrow(/nope/);
   });
 
   it('changes many keys at once (keys:bulk): every key matching a query but those unticked, one audit event per key, refusals with their reason', async () => {
@@ -98,7 +98,7 @@ describe.skipIf(!hasIsolatedKeychain)('key descriptions', () => {
     const keys = [];
     for (const name of ['Payments eu', 'Payments us', 'Payments apac', 'Ledger']) keys.push(await engine.addManualKey('hand', { name, ...(name === 'Payments apac' ? {} : { expiresAt: due }) }));
     const [eu, us, apac, ledger] = keys.map((key) => key.ref);
-    const tagged = engine.bulkChange({ query: { search: 'payments' }, except: [us!] }, { action: 'tag', tags: ['pci'] });
+    const tagged = await engine.bulkChange({ query: { search: 'payments' }, except: [us!] }, { action: 'tag', tags: ['pci'] });
     expect(tagged).toMatchObject({ keys: 2, ok: 2, unchanged: 0, refused: 0, truncated: false });
     expect(
       engine
@@ -113,9 +113,9 @@ describe.skipIf(!hasIsolatedKeychain)('key descriptions', () => {
         .sort(),
     ).toEqual([eu, apac].sort());
     // Again: nothing changes, nothing is written.
-    expect(engine.bulkChange({ refs: [eu!, apac!] }, { action: 'tag', tags: ['PCI'] })).toMatchObject({ ok: 0, unchanged: 2 });
+    expect(await engine.bulkChange({ refs: [eu!, apac!] }, { action: 'tag', tags: ['PCI'] })).toMatchObject({ ok: 0, unchanged: 2 });
     expect(engine.auditTrail({ action: 'key.describe' })).toHaveLength(2);
-    expect(engine.bulkChange({ refs: [eu!, ledger!] }, { action: 'owner', owner: 'Ana Lima' })).toMatchObject({ ok: 2 });
+    expect(await engine.bulkChange({ refs: [eu!, ledger!] }, { action: 'owner', owner: 'Ana Lima' })).toMatchObject({ ok: 2 });
     expect(
       engine
         .listKeys({ search: 'owner:ana' })
@@ -123,11 +123,11 @@ describe.skipIf(!hasIsolatedKeychain)('key descriptions', () => {
         .sort(),
     ).toEqual([eu, ledger].sort());
     // A snooze needs something due: the key without a date is refused, with the reason, and the others are snoozed.
-    const snoozed = engine.bulkChange({ query: { search: 'payments' }, except: [] }, { action: 'snooze', days: 7 });
+    const snoozed = await engine.bulkChange({ query: { search: 'payments' }, except: [] }, { action: 'snooze', days: 7 });
     expect(snoozed).toMatchObject({ keys: 3, ok: 2, refused: 1 });
     expect(snoozed.results[0]).toMatchObject({ ref: apac, outcome: 'refused', detail: `${apac} has no reminder to snooze (nothing is due for it)` });
     // A tag that is not one word refuses the whole action before any key is written.
-    expect(() => engine.bulkChange({ refs: [ledger!] }, { action: 'tag', tags: ['two words'] })).toThrow(/is not one word/);
+    await expect(engine.bulkChange({ refs: [ledger!] }, { action: 'tag', tags: ['two words'] })).rejects.toThrow(/is not one word/);
     expect(engine.getKey(ledger!).tags).toEqual([]);
   });
 });

@@ -119,7 +119,7 @@ describe.skipIf(!hasIsolatedKeychain)('a rotation step whose outcome stays unkno
     });
 
     it('a replacement found by re-listing takes over the old key as one whose answer arrived: description, and the link both ways', async () => {
-      engine.describeKey(`cb/${oldId}`, { owner: 'Ana Lima', addTags: ['prod'] });
+      await engine.describeKey(`cb/${oldId}`, { owner: 'Ana Lima', addTags: ['prod'] });
       commbox.emulator.addFault({ kind: 'lost-reply', method: 'POST', pathPrefix: `/v1/api-keys/${oldId}/revoke` });
       const started = await engine.startRotation(`cb/${oldId}`, { validityDays: 90 });
       const replacement = commbox.state.activeKey()!;

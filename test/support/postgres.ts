@@ -47,6 +47,10 @@ export interface PrivatePostgres {
   asMember<R = Record<string, unknown>>(member: MemberName, sql: string, params?: unknown[]): Promise<R[]>;
   /** `pg_dump` of the database as plain SQL text, run as the superuser. */
   dump(database?: string): string;
+  /** Stops the server (fast shutdown: sessions are ended) and keeps its data, until `resume`. Synchronous: it is down on return. */
+  pause(): void;
+  /** Starts the paused server again, on the same port with the same data. */
+  resume(): void;
   stop(): void;
 }
 
@@ -79,16 +83,18 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   }
   asServerUser('initdb', ['-D', data, '-U', 'kwsuper', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync', '--no-instructions']);
   const port = await freePort();
-  asServerUser('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    join(folder, 'server.log'),
-    '-w',
-    '-o',
-    `-c port=${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-    'start',
-  ]);
+  const start = () =>
+    asServerUser('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(folder, 'server.log'),
+      '-w',
+      '-o',
+      `-c port=${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+      'start',
+    ]);
+  start();
   let stopped = false;
   const stop = () => {
     if (stopped) return;
@@ -136,6 +142,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
         }
       },
       dump: (database = 'team') => execFileSync(join(PG_BIN, 'pg_dump'), ['-h', folder, '-p', String(port), '-U', 'kwsuper', database], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }),
+      pause: () => void asServerUser('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+      resume: () => void start(),
       stop: () => {
         stop();
         rmSync(join(passfile, '..'), { recursive: true, force: true });

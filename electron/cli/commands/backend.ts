@@ -66,7 +66,7 @@ export const backendSetPolicy: CommandRun = async ({ values, positionals, out, e
     throw new KeywardenError('invalid_input', 'give either --rotate-every-days D or --vendor-default, not both: they set opposite policies');
   }
   if (days === undefined && !values['vendor-default']) throw new KeywardenError('invalid_input', 'give --rotate-every-days D or --vendor-default');
-  const backend = (await engine()).setRotationPolicy(name, days ?? null);
+  const backend = await (await engine()).setRotationPolicy(name, days ?? null);
   out.result(backend, () => `keys of "${name}" without vendor expiry are now due ${backend.rotateEveryDays ? `${plural(backend.rotateEveryDays, 'day')} after creation` : 'never (no policy)'}`);
   return 0;
 };

@@ -118,6 +118,12 @@ export const create: CommandRun = async ({ values, out, engine }) => {
       `keywarden: WARNING: ${issued.key.ref} was created, but its secret could NOT be cached: the inventory database stayed locked by another process. Store the secret below yourself now; do not run create again (that would make a second key).`,
     );
   }
+  if (issued.teamPending) {
+    // Not a failure: the key and its secret are kept here; the team gets them when its server is back.
+    out.info(
+      `keywarden: the team's server could not take ${issued.key.ref} just now: it is kept (encrypted) in this data folder and pushed to the team by the next team operation ("keywarden team sync"); "keywarden team status" counts what waits. Do not run create again.`,
+    );
+  }
   out.result(issued, () =>
     [
       issued.cached

@@ -63,7 +63,7 @@ export const keyEdit: CommandRun = async ({ values, positionals, out, engine }) 
   const opened = await engine();
   // The description first: it is Keywarden's own record and always allowed, so a refused date change (a vendor's
   // key) leaves the description written and says why the dates were not.
-  let key = Object.keys(description).length > 0 ? opened.describeKey(ref, description) : opened.getKey(ref);
+  let key = Object.keys(description).length > 0 ? await opened.describeKey(ref, description) : opened.getKey(ref);
   if (datesChange) {
     key = await opened.updateManualKey(ref, {
       ...(createdAt !== undefined ? { createdAt } : {}),

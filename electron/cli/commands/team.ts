@@ -93,6 +93,7 @@ export const teamStatus: CommandRun = async ({ out, engine }) => {
       `team "${status.team}" at ${status.database}, as ${status.member}`,
       `your key fingerprint: ${status.fingerprint}`,
       `local copy: up to change ${status.localSeq}${status.pulledAt ? `, pulled ${status.pulledAt}` : ', never pulled'}`,
+      ...(status.pendingPushes > 0 ? [`waiting to be pushed: ${plural(status.pendingPushes, 'shown-once secret')} kept here while the server was away ("keywarden team sync" pushes them)`] : []),
       status.server.reachable
         ? `server: ${status.server.state}${status.server.role ? ` as ${status.server.role}` : ''}; at change ${status.server.seq}; team key generation ${status.server.generation}; ${plural(status.server.pending, 'pending request')}`
         : `server: unreachable (${status.server.problem}); the local copy stays readable`,

@@ -23,6 +23,7 @@ import { keywardenVersion } from '../../core/version.js';
 import type { DemoSession } from '../../core/demo/demo.js';
 import type { KeywardenEngine } from '../../core/engine.js';
 import { IdleLock } from '../../core/desktop/idle-lock.js';
+import { startTeamFollower } from '../../core/desktop/team-follower.js';
 import { KeywardenError } from '../../core/errors.js';
 import { readBody, serveContractCall } from './api.js';
 import { EventHub } from './events.js';
@@ -120,6 +121,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     log,
   });
   idleLock.start();
+  // A team home's copy follows the team while the console is served: pulled when another member writes (LISTEN/NOTIFY).
+  const teamFollower = startTeamFollower({ engine: options.engine, events: hub.sink(), log });
   const files = new StaticFiles(options.rendererFolder ?? defaultRendererFolder());
   const underway = new Set<Promise<void>>();
   // Known once the port is.
@@ -316,6 +319,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         // Calls under way (a sync, a create) finish and answer before the engine is closed under them.
         while (underway.size > 0) await Promise.allSettled([...underway]);
         idleLock.stop();
+        await teamFollower.stop();
         sessions.close();
         server.closeAllConnections();
         await stopped;

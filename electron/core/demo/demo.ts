@@ -89,7 +89,7 @@ export async function startDemo(engine: KeywardenEngine): Promise<RunningDemo> {
     const report = await engine.sync([DEMO_BACKENDS.commbox, DEMO_BACKENDS.boxwatch, DEMO_BACKENDS.nitrobox]);
     // Who owns what, as an administrator would have said it: kept by Keywarden, so a restarted demo keeps its words.
     for (const key of engine.listKeys({ backend: DEMO_BACKENDS.nitrobox })) {
-      if (key.owner === null) engine.describeKey(key.ref, { owner: 'Data platform', environment: key.name === 'crm-export' ? 'staging' : 'prod', addTags: ['etl'] });
+      if (key.owner === null) await engine.describeKey(key.ref, { owner: 'Data platform', environment: key.name === 'crm-export' ? 'staging' : 'prod', addTags: ['etl'] });
     }
     return { emulators: { commbox: commbox.emulator, boxwatch: boxwatch.emulator, nitrobox: nitrobox.emulator }, report, stop };
   } catch (error) {

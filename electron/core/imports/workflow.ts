@@ -69,6 +69,8 @@ export class ImportWorkflow {
 
   async run(request: ImportRequest): Promise<ImportReport> {
     const words = request.words ?? CLI_WORDS;
+    // Its batches go to the local store; a team's import would write them to the team (docs/team.md, "Not done yet").
+    if (!request.dryRun) this.ctx.refuseInTeamHome('Importing');
     if (request.map?.length && request.format !== 'csv') throw new KeywardenError('invalid_input', `${words.aColumnMatch} applies to CSV files only`, { field: 'map' });
     let row = this.ctx.store.backends.find(request.backend);
     if (row && row.type !== 'manual') {

@@ -139,11 +139,12 @@ export class RotationSteps {
         row,
         { ...replacement, replaces: this.rotatedKey(row, rotation) },
         () => ({ action: 'revoke', ref: this.ref(rotation), outcome: 'ok', detail: `rotation ${rotation.id}: replacement ${newRef} cached encrypted` }),
-        (at) => {
-          if (outcome.revoked) this.ctx.store.keys.upsert(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
-          else this.ctx.store.keys.setStatus(row.id, rotation.keyId, 'revoked');
-          this.ctx.store.rotations.update(rotation.id, { newKeyId: replacement.key.id, graceEndsAt: outcome.revoked?.graceEndsAt ?? null }, at);
-          this.ctx.store.rotations.setStep(rotation.id, 'revoke-old', 'done', at, `revoked; replacement ${newRef} cached encrypted`);
+        {
+          revoked: { keyId: rotation.keyId, remote: outcome.revoked, dropSecret: false },
+          also: (at) => {
+            this.ctx.store.rotations.update(rotation.id, { newKeyId: replacement.key.id, graceEndsAt: outcome.revoked?.graceEndsAt ?? null }, at);
+            this.ctx.store.rotations.setStep(rotation.id, 'revoke-old', 'done', at, `revoked; replacement ${newRef} cached encrypted`);
+          },
         },
       );
       // A replacement the vendor shows again on request is not lost: the next resume re-lists and fetches it.
@@ -257,9 +258,11 @@ export class RotationSteps {
       row,
       { ...issued, replaces: this.rotatedKey(row, rotation) },
       (ref) => ({ action: 'create', ref, outcome: 'ok', detail: `rotation ${rotation.id}: secret cached encrypted` }),
-      (at) => {
-        this.ctx.store.rotations.update(rotation.id, { newKeyId: issued.key.id }, at);
-        this.ctx.store.rotations.setStep(rotation.id, 'create-new', 'done', at, `created ${row.name}/${issued.key.id}; its key is cached encrypted`);
+      {
+        also: (at) => {
+          this.ctx.store.rotations.update(rotation.id, { newKeyId: issued.key.id }, at);
+          this.ctx.store.rotations.setStep(rotation.id, 'create-new', 'done', at, `created ${row.name}/${issued.key.id}; its key is cached encrypted`);
+        },
       },
     );
     // Never lost: handed to the administrator, who is told to keep it (the journal could not record it either).

@@ -56,6 +56,8 @@ export class RotationWorkflows {
 
   /** Starts a rotation (journal first, then the steps that need no answer) and returns where it stands. */
   async start(ref: string, options: RotationOptions = {}, hooks: RotationHooks = {}): Promise<RotationStepResult> {
+    // Its journal is this data folder's; a team's needs a lease among members (docs/team.md, "Not done yet").
+    this.ctx.refuseInTeamHome('Guided rotation');
     const prepared = await this.prepare(ref, options);
     const { key, row, kind, journal, plan } = prepared;
     const at = new Date().toISOString();
@@ -72,6 +74,7 @@ export class RotationWorkflows {
    * where it needs the administrator, where a problem blocks it, or when it is done.
    */
   async advance(id: number, input: RotationAdvance, hooks: RotationHooks = {}): Promise<RotationStepResult> {
+    this.ctx.refuseInTeamHome('Guided rotation');
     this.claim(id);
     let pending: RotationAdvance | null = input;
     let issued: IssuedKey | null = null;

@@ -106,6 +106,18 @@ export class KeyTables {
     this.linkReplacement(backendId, keyId, over.replaces, at);
   }
 
+  /**
+   * A key as a team's pull brings it (docs/team.md), in the caller's transaction: its row, the administrators'
+   * description of it, and the key it replaces. Its secret, if the member may read it, is written apart (`putSecret`).
+   */
+  writeTeamCopy(backendId: number, key: RemoteKey, copy: { syncedAt: string | null; rotateEveryDays: number | null; description: KeyDescription; replaces: ReplacedKey | null; at: string }): void {
+    this.conn.guard(() => {
+      this.prepareUpsert()(backendId, keyRowValues(key, copy.rotateEveryDays), copy.syncedAt);
+      this.writeDescription(backendId, key.id, copy.description);
+      if (copy.replaces) this.linkReplacement(backendId, key.id, copy.replaces, copy.at);
+    });
+  }
+
   /** Records that key `keyId` replaces `replaced` (migration 014), in the caller's transaction. Recorded again, it moves. */
   private linkReplacement(backendId: number, keyId: string, replaced: ReplacedKey, at: string): void {
     this.conn.db

@@ -1,7 +1,7 @@
 /**
  * The only file that imports `pg` (node-postgres). Everything else reaches a team's PostgreSQL through the small
- * `TeamDatabase` interface: one connection as the member's own PostgreSQL role, queries with parameters, and
- * transactions. PostgreSQL's errors become `KeywardenError`s with the server's own reason (a permission PostgreSQL
+ * `TeamDatabase` interface (one connection as the member's own PostgreSQL role, queries with parameters, and
+ * transactions) and `TeamListener` (a connection that LISTENs for the team's change notices). PostgreSQL's errors become `KeywardenError`s with the server's own reason (a permission PostgreSQL
  * refused stays PostgreSQL's word), never a password: the password is looked up at connect time by libpq's rules
  * (`connection-settings.ts`) and never put in the URL, an argument or a message.
  */
@@ -9,7 +9,7 @@ import pg from 'pg';
 import { KeywardenError } from '../errors.js';
 import { checkDatabaseUrl, describeDatabase, findPassword } from './connection-settings.js';
 
-export type SqlValue = string | number | boolean | null | Buffer | Date | readonly string[];
+export type SqlValue = string | number | boolean | null | Buffer | Date | readonly (string | null)[];
 
 export interface TeamQuery {
   query<R = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<R[]>;
@@ -24,27 +24,39 @@ export interface TeamDatabase extends TeamQuery {
   close(): Promise<void>;
 }
 
-/** Connects as the member's own role. The URL must hold no password (`checkDatabaseUrl`). */
-export async function connectTeamDatabase(url: string, options: { connectTimeoutMs?: number } = {}): Promise<TeamDatabase> {
+/** A client for the member's own role (not connected yet). The URL must hold no password (`checkDatabaseUrl`). */
+function newClient(url: string, options: { connectTimeoutMs?: number; applicationName: string; keepAlive?: boolean }): pg.Client {
   checkDatabaseUrl(url);
   const client = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    application_name: 'keywarden',
+    application_name: options.applicationName,
+    // A connection that only waits (LISTEN) learns of a vanished server from TCP keepalives, not from a query.
+    ...(options.keepAlive ? { keepAlive: true, keepAliveInitialDelayMillis: 30_000 } : {}),
     // libpq's order (PGPASSWORD, then the password file); undefined lets the server decide whether it needs one.
     password: (() => {
       const params = (client as unknown as { connectionParameters: { host: string; port: number; database: string; user: string } }).connectionParameters;
       return findPassword(params) ?? undefined;
     }) as () => string,
   });
-  // A connection lost while idle must not crash the process; the next query reports it.
-  client.on('error', () => {});
+  return client;
+}
+
+async function connectClient(client: pg.Client, url: string): Promise<void> {
   try {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => {});
     throw translatePgError(error, url);
   }
+}
+
+/** Connects as the member's own role. The URL must hold no password (`checkDatabaseUrl`). */
+export async function connectTeamDatabase(url: string, options: { connectTimeoutMs?: number } = {}): Promise<TeamDatabase> {
+  const client = newClient(url, { ...options, applicationName: 'keywarden' });
+  // A connection lost while idle must not crash the process; the next query reports it.
+  client.on('error', () => {});
+  await connectClient(client, url);
   const run = async <R>(sql: string, params: readonly SqlValue[] = []): Promise<R[]> => {
     try {
       return (await client.query(sql, params as unknown[])).rows as R[];
@@ -72,6 +84,56 @@ export async function connectTeamDatabase(url: string, options: { connectTimeout
       await client.end().catch(() => {});
     },
   };
+}
+
+/** A connection that LISTENs on one channel until closed, or until it is lost (then `onLost` is told, once). */
+export interface TeamListener {
+  /** The PostgreSQL role this connection is (`current_user`). */
+  readonly role: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects as the member's own role and LISTENs on `channel`: `onNotify` hears each NOTIFY's payload; `onLost` hears,
+ * once, that the connection ended other than by `close()` (the server stopped or restarted, the network went, an
+ * administrator ended the session). Reconnecting is the caller's decision.
+ */
+export async function listenTeamDatabase(
+  url: string,
+  channel: string,
+  handlers: { onNotify: (payload: string) => void; onLost: (error: KeywardenError) => void },
+  options: { connectTimeoutMs?: number } = {},
+): Promise<TeamListener> {
+  const client = newClient(url, { ...options, applicationName: 'keywarden-listen', keepAlive: true });
+  let closing = false;
+  let lost = false;
+  const lose = (error: unknown) => {
+    if (closing || lost) return;
+    lost = true;
+    handlers.onLost(error ? translatePgError(error, url) : new KeywardenError('network', `the connection to the team's PostgreSQL (${describeDatabase(url)}) ended`));
+    void client.end().catch(() => {});
+  };
+  client.on('error', (error) => lose(error));
+  client.on('end', () => lose(null));
+  client.on('notification', (message) => {
+    if (message.channel === channel) handlers.onNotify(message.payload ?? '');
+  });
+  await connectClient(client, url);
+  try {
+    const role = (await client.query<{ role: string }>('SELECT current_user AS role')).rows[0]!.role;
+    await client.query(`LISTEN ${quoteIdent(channel)}`);
+    return {
+      role,
+      async close() {
+        closing = true;
+        await client.end().catch(() => {});
+      },
+    };
+  } catch (error) {
+    closing = true;
+    await client.end().catch(() => {});
+    throw translatePgError(error, url);
+  }
 }
 
 /** Quotes an identifier (a schema or role name Keywarden already checked): for DDL, where parameters cannot go. */
@@ -113,7 +175,13 @@ export function translatePgError(error: unknown, url: string): KeywardenError {
     case 'EHOSTUNREACH':
     case 'ENOENT':
       return new KeywardenError('network', `cannot reach the team's PostgreSQL (${where}): ${reason}`, { code: e.code }, { cause: error });
+    // The server is shutting down, ended this session, or is starting up: it is away, as far as a write is concerned.
+    case '57P01':
+    case '57P02':
+    case '57P03':
+      return new KeywardenError('network', `the team's PostgreSQL (${where}) is not available: ${reason}`, { sqlstate: e.code }, { cause: error });
   }
+  if (e.code?.startsWith('08')) return new KeywardenError('network', `the connection to the team's PostgreSQL (${where}) failed: ${reason}`, { sqlstate: e.code }, { cause: error });
   if (/password must be a string|no password/i.test(reason)) {
     return new KeywardenError(
       'unauthorized',

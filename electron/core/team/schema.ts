@@ -1,12 +1,13 @@
 /**
  * The team's schema in PostgreSQL, as numbered versions (like the local store's migrations: each version is applied
  * once, in order, in the transaction that needs it; a version that has shipped is never edited). `team init` applies
- * them all; every other command checks the version it finds (`requireTeamSchema`). The design is docs/team.md:
+ * them all; every connection of a linked member checks the version it finds (`requireTeamSchema`), and the schema's
+ * owner brings an older one up to date. The design is docs/team.md:
  * group roles per team role, grants that keep sealed secrets and credentials away from viewers entirely, and
  * row-level security (forced, so the owner goes through it too) for what grants cannot say.
  */
 import { KeywardenError } from '../errors.js';
-import { quoteIdent, type TeamQuery } from './pg.js';
+import { quoteIdent, type TeamDatabase, type TeamQuery } from './pg.js';
 
 export const TEAM_ROLES = ['viewer', 'operator', 'admin'] as const;
 export type TeamRole = (typeof TEAM_ROLES)[number];
@@ -163,6 +164,33 @@ export const TEAM_SCHEMA_VERSIONS: readonly TeamSchemaVersion[] = [
       `;
     },
   },
+  {
+    version: 2,
+    name: "vendor backends on the team: keys' descriptions and lineage, a sync's facts and times, removed backends",
+    // Idempotent (IF NOT EXISTS), as `requireTeamSchema` may meet a schema half-way between versions it did not make.
+    sql: (team) => {
+      const s = quoteIdent(team);
+      const viewer = quoteIdent(groupRole(team, 'viewer'));
+      const operator = quoteIdent(groupRole(team, 'operator'));
+      const admin = quoteIdent(groupRole(team, 'admin'));
+      return `
+        -- What the administrators say about a key (owner, environment, tags as a JSON list, notes), the key it replaces
+        -- (JSON {id, name, prefix}), and when a vendor last listed it as it is: written by the writer, pulled by all.
+        ALTER TABLE ${s}.keys ADD COLUMN IF NOT EXISTS owner text, ADD COLUMN IF NOT EXISTS environment text, ADD COLUMN IF NOT EXISTS tags text,
+          ADD COLUMN IF NOT EXISTS notes text, ADD COLUMN IF NOT EXISTS replaces text, ADD COLUMN IF NOT EXISTS synced_at text;
+        -- A sync's facts about the vendor account and its times, so every member's copy says when the team last listed it.
+        ALTER TABLE ${s}.backends ADD COLUMN IF NOT EXISTS vendor_facts text, ADD COLUMN IF NOT EXISTS last_sync_started_at text,
+          ADD COLUMN IF NOT EXISTS last_sync_ok_at text;
+        CREATE TABLE IF NOT EXISTS ${s}.removed_backends (name text PRIMARY KEY, seq bigint NOT NULL);
+        CREATE INDEX IF NOT EXISTS tombstones_seq ON ${s}.tombstones (seq);
+        CREATE INDEX IF NOT EXISTS key_secrets_seq ON ${s}.key_secrets (seq);
+        GRANT SELECT ON ${s}.removed_backends TO ${viewer};
+        GRANT INSERT, UPDATE, DELETE ON ${s}.removed_backends TO ${admin};
+        -- An operator's sync writes what it listed about the account, never the backend's address or settings.
+        GRANT UPDATE (vendor_facts, last_sync_started_at, last_sync_ok_at, seq) ON ${s}.backends TO ${operator};
+      `;
+    },
+  },
 ];
 
 export const TEAM_SCHEMA_VERSION = TEAM_SCHEMA_VERSIONS.at(-1)!.version;
@@ -171,6 +199,38 @@ export const TEAM_SCHEMA_VERSION = TEAM_SCHEMA_VERSIONS.at(-1)!.version;
 export async function createTeamSchema(tx: TeamQuery, team: string): Promise<void> {
   for (const version of TEAM_SCHEMA_VERSIONS) await tx.query(version.sql(team));
   await tx.query(`INSERT INTO ${quoteIdent(team)}.meta (name, value) VALUES ('schema_version', $1)`, [String(TEAM_SCHEMA_VERSION)]);
+}
+
+/**
+ * The channel every team write NOTIFYs after it commits (the payload is the change number, nothing else): a member's
+ * long-running process LISTENs on it and pulls when woken. Any role that can connect can listen; it learns only that
+ * something changed.
+ */
+export function teamChannel(team: string): string {
+  return `keywarden_team_${team}`;
+}
+
+/**
+ * Brings a team made by an earlier Keywarden up to this one's schema, when this connection may: the versions it lacks
+ * are applied in one transaction, under a lock on its version record, by the role that owns the schema (the one that
+ * ran `team init`; PostgreSQL lets only an owner alter a table). Anyone else is told who must connect once.
+ */
+export async function requireTeamSchema(db: TeamDatabase, team: string): Promise<void> {
+  const { schemaVersion } = await readTeamMeta(db, team);
+  if (schemaVersion >= TEAM_SCHEMA_VERSION) return;
+  const owner = (await db.query<{ owner: string }>('SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1', [team]))[0]?.owner;
+  if (owner !== db.role) {
+    throw new KeywardenError(
+      'conflict',
+      `the team "${team}" was set up by an earlier Keywarden (team schema ${schemaVersion}; this one needs ${TEAM_SCHEMA_VERSION}): its owner ${owner ?? '(unknown)'} brings it up to date by connecting once with this version ("keywarden team status")`,
+    );
+  }
+  await db.transaction(async (tx) => {
+    const s = quoteIdent(team);
+    const found = Number((await tx.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE name = 'schema_version' FOR UPDATE`))[0]?.value ?? 0);
+    for (const version of TEAM_SCHEMA_VERSIONS) if (version.version > found) await tx.query(version.sql(team));
+    await tx.query(`UPDATE ${s}.meta SET value = $1 WHERE name = 'schema_version'`, [String(TEAM_SCHEMA_VERSION)]);
+  });
 }
 
 /** The team's meta records (readable by anyone who may connect): its id, schema version, key generation, audit genesis. */

@@ -8,7 +8,9 @@
  *   that orders all writers) and appends its event to the team's hash-chained audit;
  * - secrets and credentials reach PostgreSQL only sealed under the team key, in the vault's record format with the
  *   same record identity as locally (`sealWith`); the team key only wrapped with HPKE for one member (`hpke.ts`);
- * - writes go to the server, then the local copy follows by a pull; nothing is queued while the server is away.
+ * - writes go to the server, then the local copy follows by a pull; nothing is queued while the server is away
+ *   (but a shown-once secret a vendor already issued: `changes.ts`, which holds a team home's vendor writes);
+ * - every committed write NOTIFYs the team's channel (`nextSeq`), so listening members pull at once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditChainStatus } from '../../../shared/audit.js';
@@ -16,16 +18,20 @@ import type { AuditOutcome, Key } from '../../../shared/domain.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { KeywardenError } from '../errors.js';
 import { AUDIT_CHAIN_VERSION, auditEventHash } from '../store/audit-chain.js';
+import type { ReplacedKey } from '../store/keys.js';
 import type { BackendRow } from '../store/store.js';
 import type { TeamLink } from '../store/team.js';
 import { openWith, type SealedSecret, sealWith } from '../vault/vault.js';
 import { boundKeySecretIdentity, credentialIdentity, type EngineContext } from '../workflows/context.js';
+import { descriptionOf } from '../workflows/key-descriptions.js';
 import type { KeyWorkflows, ManualKeyInput } from '../workflows/keys.js';
 import { type ChainedTeamEvent, listTeamAudit, readTeamChain, verifyTeamChain } from './audit.js';
 import { checkDatabaseUrl, describeDatabase } from './connection-settings.js';
 import { checkPublicKey, fingerprint, generateMemberKeyPair, newTeamKey, unwrapTeamKey, wrapInfo, wrapTeamKey } from './hpke.js';
 import { connectTeamDatabase, quoteIdent, type TeamDatabase, type TeamQuery } from './pg.js';
-import { checkTeamName, createTeamSchema, groupRole, readTeamMeta, TEAM_ROLES, type TeamRole } from './schema.js';
+import { pendingPushes } from './pending.js';
+import { descriptionFromColumns, type TeamKeyRow, upsertKeys } from './rows.js';
+import { checkTeamName, createTeamSchema, groupRole, readTeamMeta, requireTeamSchema, TEAM_ROLES, teamChannel, type TeamRole } from './schema.js';
 
 export interface TeamMember {
   member: string;
@@ -45,6 +51,8 @@ export interface TeamStatus {
   linkedAt: string;
   pulledAt: string | null;
   localSeq: number;
+  /** Shown-once secrets kept here while the server was away, waiting to be pushed (`team/pending.ts`). */
+  pendingPushes: number;
   /** What the server says, or why it could not be asked. */
   server: { reachable: true; role: TeamRole | null; state: TeamMember['state'] | 'removed'; seq: number; generation: number; pending: number } | { reachable: false; problem: string };
 }
@@ -78,6 +86,12 @@ interface PgKeyRow {
   grace_ends_at: string | null;
   last_used_at: string | null;
   details: string;
+  owner: string | null;
+  environment: string | null;
+  tags: string | null;
+  notes: string | null;
+  replaces: string | null;
+  synced_at: string | null;
 }
 
 interface PgBackendRow {
@@ -87,6 +101,9 @@ interface PgBackendRow {
   settings: string;
   rotate_every_days: number | null;
   created_at: string;
+  vendor_facts: string | null;
+  last_sync_started_at: string | null;
+  last_sync_ok_at: string | null;
 }
 
 /** The record identity of a member's private key in the local vault: bound to the team and the member. */
@@ -160,8 +177,8 @@ export class TeamWorkflows {
           ]);
           if (backend.credential) await tx.query(`INSERT INTO ${s}.backend_credentials (backend, sealed, generation, seq) VALUES ($1, $2, 1, $3)`, [backend.row.name, backend.credential, seq]);
         }
-        for (const { backend, key, sealed } of published.keys) {
-          await insertKey(tx, team, backend, key, seq);
+        for (const { backend, key, description, sealed } of published.keys) {
+          await insertKey(tx, team, backend, key, seq, { description });
           if (sealed)
             await tx.query(`INSERT INTO ${s}.key_secrets (backend, key_id, sealed, generation, cached_at, seq) VALUES ($1, $2, $3, 1, $4, $5)`, [
               backend,
@@ -383,6 +400,7 @@ export class TeamWorkflows {
       linkedAt: link.linkedAt,
       pulledAt: link.pulledAt,
       localSeq: link.inventorySeq,
+      pendingPushes: pendingPushes(this.ctx.store).length,
     };
     try {
       const server = await this.withTeam(link, async (db) => {
@@ -445,6 +463,7 @@ export class TeamWorkflows {
           const backends = await tx.query<PgBackendRow & { seq: string }>(`SELECT * FROM ${s}.backends WHERE seq > $1 ORDER BY seq`, [link.inventorySeq]);
           const keys = await tx.query<PgKeyRow>(`SELECT * FROM ${s}.keys WHERE seq > $1 ORDER BY seq`, [link.inventorySeq]);
           const tombstones = await tx.query<{ backend: string; key_id: string }>(`SELECT backend, key_id FROM ${s}.tombstones WHERE seq > $1 ORDER BY seq`, [link.inventorySeq]);
+          const removedBackends = (await tx.query<{ name: string }>(`SELECT name FROM ${s}.removed_backends WHERE seq > $1 ORDER BY seq`, [link.inventorySeq])).map((row) => row.name);
           let secrets: { backend: string; key_id: string; sealed: Buffer; generation: number; cached_at: string }[] = [];
           let credentials: { backend: string; sealed: Buffer; generation: number }[] = [];
           let teamKeys = new Map<number, Buffer>();
@@ -453,7 +472,7 @@ export class TeamWorkflows {
             credentials = await tx.query(`SELECT backend, sealed, generation FROM ${s}.backend_credentials WHERE seq > $1 ORDER BY seq`, [link.secretsSeq]);
             if (secrets.length + credentials.length > 0) teamKeys = await this.ownTeamKeys(tx, link);
           }
-          return { head, role: me.team_role, backends, keys, tombstones, secrets, credentials, teamKeys };
+          return { head, role: me.team_role, removedBackends, backends, keys, tombstones, secrets, credentials, teamKeys };
         },
         { isolation: 'repeatable read' },
       ),
@@ -468,13 +487,13 @@ export class TeamWorkflows {
   /** A manual key written to the team (one PostgreSQL transaction with its sealed secret and audit event), then pulled. */
   async addManualKey(backendName: string, input: ManualKeyInput): Promise<Key> {
     const link = this.requireLink();
-    const { row, remote } = await this.keys.manualKeyDraft(backendName, input);
+    const { row, remote, description } = await this.keys.manualKeyDraft(backendName, input);
     await this.withTeam(link, async (db) => {
       const meta = await readTeamMeta(db, link.team);
       const s = quoteIdent(link.team);
       await db.transaction(async (tx) => {
         const seq = await nextSeq(tx, link.team);
-        await insertKey(tx, link.team, row.name, remote, seq);
+        await insertKey(tx, link.team, row.name, remote, seq, { description });
         if (input.secret) {
           const teamKey = await this.teamKey(tx, link, meta.generation);
           const sealed = sealWith(teamKey, boundKeySecretIdentity(row, remote.id, remote.details), input.secret);
@@ -502,13 +521,17 @@ export class TeamWorkflows {
     if (link) throw new KeywardenError('conflict', `this data folder is already linked to team "${link.team}" as ${link.member}; use another --home, or "keywarden team leave" first`);
   }
 
-  /** Connects as this member to the team's database, runs `work`, closes. The role must still be the one that linked. */
-  private async withTeam<T>(link: TeamLink, work: (db: TeamDatabase) => Promise<T>): Promise<T> {
+  /**
+   * Connects as this member to the team's database, runs `work`, closes. The role must still be the one that linked;
+   * a team schema made by an earlier Keywarden is brought up to date first (or its owner named: `requireTeamSchema`).
+   */
+  async withTeam<T>(link: TeamLink, work: (db: TeamDatabase) => Promise<T>): Promise<T> {
     const db = await connectTeamDatabase(link.databaseUrl);
     try {
       if (db.role !== link.member) {
         throw new KeywardenError('invalid_input', `this team home belongs to ${link.member}, but the database connection is ${db.role}; connect as ${link.member} (PGUSER, the URL)`);
       }
+      await requireTeamSchema(db, link.team);
       return await work(db);
     } finally {
       await db.close();
@@ -520,13 +543,13 @@ export class TeamWorkflows {
   }
 
   /** The team key of `generation`, unwrapped from this member's own wrap (RLS shows a member only their own). */
-  private async teamKey(tx: TeamQuery, link: TeamLink, generation: number): Promise<Buffer> {
+  async teamKey(tx: TeamQuery, link: TeamLink, generation: number): Promise<Buffer> {
     const key = (await this.ownTeamKeys(tx, link)).get(generation);
     if (!key) throw new KeywardenError('forbidden', `${link.member} holds no team key of generation ${generation}: only operators and admins do (ask an admin to approve you as one)`);
     return key;
   }
 
-  private async ownTeamKeys(tx: TeamQuery, link: TeamLink): Promise<Map<number, Buffer>> {
+  async ownTeamKeys(tx: TeamQuery, link: TeamLink): Promise<Map<number, Buffer>> {
     const rows = await tx.query<{ generation: number; wrapped: Buffer }>(`SELECT generation, wrapped FROM ${quoteIdent(link.team)}.team_keys WHERE member = current_user`);
     const privateKey = await this.privateKey(link);
     try {
@@ -541,10 +564,10 @@ export class TeamWorkflows {
   /** This data folder's backends and keys, secrets and credentials opened with the local vault and sealed under `teamKey`. */
   private async localInventorySealed(teamKey: Buffer): Promise<{
     backends: { row: BackendRow; credential: Buffer | null }[];
-    keys: { backend: string; key: RemoteKey; sealed: Buffer | null }[];
+    keys: { backend: string; key: RemoteKey; description: ReturnType<typeof descriptionOf>; sealed: Buffer | null }[];
   }> {
     const backends: { row: BackendRow; credential: Buffer | null }[] = [];
-    const keys: { backend: string; key: RemoteKey; sealed: Buffer | null }[] = [];
+    const keys: { backend: string; key: RemoteKey; description: ReturnType<typeof descriptionOf>; sealed: Buffer | null }[] = [];
     for (const row of this.ctx.store.backends.list()) {
       const sealedCredential = this.ctx.store.backends.getCredentialSealed(row.id);
       const credential = sealedCredential ? sealWith(teamKey, credentialIdentity(row), await this.ctx.vault.open(credentialIdentity(row), sealedCredential)) : null;
@@ -553,7 +576,12 @@ export class TeamWorkflows {
         const key = this.ctx.store.keys.getRemote(row.id, listed.id)!;
         const identity = this.ctx.keySecretIdentity(row, key.id, key.details);
         const secret = this.ctx.store.keys.getSecret(row.id, key.id);
-        keys.push({ backend: row.name, key, sealed: secret ? sealWith(teamKey, identity, await this.ctx.vault.open(identity, secret)) : null });
+        keys.push({
+          backend: row.name,
+          key,
+          description: descriptionOf(listed),
+          sealed: secret ? sealWith(teamKey, identity, await this.ctx.vault.open(identity, secret)) : null,
+        });
       }
     }
     return { backends, keys };
@@ -564,6 +592,7 @@ export class TeamWorkflows {
     fetched: {
       head: number;
       role: TeamRole;
+      removedBackends: string[];
       backends: PgBackendRow[];
       keys: PgKeyRow[];
       tombstones: { backend: string; key_id: string }[];
@@ -608,24 +637,18 @@ export class TeamWorkflows {
       // Sealed with its fingerprint under the local key, as every cached secret is (Health's duplicate-secret finding).
       secrets.push({ backend: secret.backend, keyId: secret.key_id, sealed: await this.ctx.vault.sealSecret(identity, plaintext), at: secret.cached_at });
     }
-    store.transaction(() => {
-      for (const backend of fetched.backends) {
-        if (store.backends.find(backend.name)) continue;
-        store.backends.insert(
-          {
-            name: backend.name,
-            type: backend.type,
-            url: backend.url,
-            settings: JSON.parse(backend.settings) as Record<string, unknown>,
-            rotateEveryDays: backend.rotate_every_days,
-            createdAt: backend.created_at,
-          },
-          null,
-        );
+    const applied = store.transaction(() => {
+      // Another pull of this data folder (another process, or a concurrent one here) got further: this older
+      // snapshot must not take the copy back. The next pull starts from where that one left the cursors.
+      if ((store.team.get()?.inventorySeq ?? 0) > fetched.head) return false;
+      for (const name of fetched.removedBackends) {
+        const row = store.backends.find(name);
+        if (row) store.backends.delete(row.id);
       }
+      for (const backend of fetched.backends) applyTeamBackend(this.ctx, backend);
       for (const key of fetched.keys) {
         const row = store.backends.require(key.backend);
-        store.keys.upsert(
+        store.keys.writeTeamCopy(
           row.id,
           {
             id: key.key_id,
@@ -638,8 +661,13 @@ export class TeamWorkflows {
             lastUsedAt: key.last_used_at,
             details: JSON.parse(key.details) as RemoteKey['details'],
           },
-          null,
-          this.ctx.rotationDays(row),
+          {
+            syncedAt: key.synced_at,
+            rotateEveryDays: this.ctx.rotationDays(row),
+            description: descriptionFromColumns(key),
+            replaces: key.replaces ? (JSON.parse(key.replaces) as ReplacedKey) : null,
+            at,
+          },
         );
       }
       for (const tombstone of fetched.tombstones) {
@@ -649,17 +677,19 @@ export class TeamWorkflows {
       for (const credential of credentials) store.backends.setCredentialSealed(store.backends.require(credential.backend).id, credential.sealed);
       for (const secret of secrets) store.keys.putSecret(store.backends.require(secret.backend).id, secret.keyId, secret.sealed, secret.at);
       store.team.advance(fetched.head, fetched.role === 'viewer' ? link.secretsSeq : fetched.head, at);
-      const changed = fetched.backends.length + fetched.keys.length + fetched.tombstones.length + secrets.length + credentials.length;
+      const changed = fetched.removedBackends.length + fetched.backends.length + fetched.keys.length + fetched.tombstones.length + secrets.length + credentials.length;
       if (changed > 0) {
         this.ctx.audit(
           'team.pull',
           null,
           null,
           'ok',
-          `${fetched.backends.length} backends, ${fetched.keys.length} keys, ${fetched.tombstones.length} removed, ${secrets.length} secrets, ${credentials.length} credentials; up to change ${fetched.head}`,
+          `${fetched.backends.length} backends${fetched.removedBackends.length ? ` (${fetched.removedBackends.length} removed)` : ''}, ${fetched.keys.length} keys, ${fetched.tombstones.length} removed, ${secrets.length} secrets, ${credentials.length} credentials; up to change ${fetched.head}`,
         );
       }
+      return true;
     });
+    if (!applied) return { backends: 0, keys: 0, removed: 0, secrets: 0, credentials: 0, seq: fetched.head };
     return {
       backends: fetched.backends.length,
       keys: fetched.keys.length,
@@ -671,9 +701,15 @@ export class TeamWorkflows {
   }
 }
 
-/** The next change number; its row lock orders this transaction after every earlier writer until it commits. */
-async function nextSeq(tx: TeamQuery, team: string): Promise<number> {
-  return Number((await tx.query<{ seq: string }>(`UPDATE ${quoteIdent(team)}.counter SET seq = seq + 1 RETURNING seq`))[0]!.seq);
+/**
+ * The next change number; its row lock orders this transaction after every earlier writer until it commits. It also
+ * queues the team's change notice (`teamChannel`), which PostgreSQL delivers to every listener when, and only if, the
+ * transaction commits: every team write takes a number here, so every committed write wakes the members' listeners.
+ */
+export async function nextSeq(tx: TeamQuery, team: string): Promise<number> {
+  const seq = Number((await tx.query<{ seq: string }>(`UPDATE ${quoteIdent(team)}.counter SET seq = seq + 1 RETURNING seq`))[0]!.seq);
+  await tx.query('SELECT pg_notify($1, $2)', [teamChannel(team), String(seq)]);
+  return seq;
 }
 
 /**
@@ -686,15 +722,8 @@ async function requireMembersGrant(tx: TeamQuery, team: string): Promise<void> {
   await tx.query(`UPDATE ${quoteIdent(team)}.members SET team_role = team_role WHERE false`);
 }
 
-async function insertKey(tx: TeamQuery, team: string, backend: string, key: RemoteKey, seq: number): Promise<void> {
-  await tx.query(
-    `INSERT INTO ${quoteIdent(team)}.keys (backend, key_id, name, prefix, status, created_at, expires_at, grace_ends_at, last_used_at, details, seq)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     ON CONFLICT (backend, key_id) DO UPDATE SET name = excluded.name, prefix = excluded.prefix, status = excluded.status, created_at = excluded.created_at,
-       expires_at = excluded.expires_at, grace_ends_at = excluded.grace_ends_at, last_used_at = excluded.last_used_at, details = excluded.details,
-       seq = excluded.seq, changed_by = current_user`,
-    [backend, key.id, key.name, key.prefix, key.status, key.createdAt, key.expiresAt, key.graceEndsAt, key.lastUsedAt, JSON.stringify(key.details ?? {}), seq],
-  );
+async function insertKey(tx: TeamQuery, team: string, backend: string, key: RemoteKey, seq: number, extras: Omit<TeamKeyRow, 'key'> = {}): Promise<void> {
+  await upsertKeys(tx, team, backend, [{ key, ...extras }], seq);
 }
 
 /**
@@ -702,7 +731,16 @@ async function insertKey(tx: TeamQuery, team: string, backend: string, key: Remo
  * member's role name in place of the OS user), from the team's random genesis. The caller holds the counter's row
  * lock (`nextSeq`), so the head read here is still the head when the event is written.
  */
-async function appendTeamAudit(tx: TeamQuery, team: string, seq: number, action: string, backend: string | null, ref: string | null, outcome: AuditOutcome, detail: string | null): Promise<void> {
+export async function appendTeamAudit(
+  tx: TeamQuery,
+  team: string,
+  seq: number,
+  action: string,
+  backend: string | null,
+  ref: string | null,
+  outcome: AuditOutcome,
+  detail: string | null,
+): Promise<void> {
   const s = quoteIdent(team);
   const head = (await tx.query<{ hash: string }>(`SELECT hash FROM ${s}.audit ORDER BY id DESC LIMIT 1`))[0]?.hash;
   const prev = head ?? (await tx.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE name = 'audit_genesis'`))[0]!.value;
@@ -744,11 +782,32 @@ async function listMembers(db: TeamQuery, team: string): Promise<TeamMember[]> {
   }));
 }
 
-function openTeamRecord(key: Buffer, identity: string, sealed: Buffer, what: string): string {
+export function openTeamRecord(key: Buffer, identity: string, sealed: Buffer, what: string): string {
   try {
     return openWith(key, identity, sealed);
   } catch {
     throw new KeywardenError('vault_key_mismatch', `${what} does not open with the team key: it was altered on the server, or moved to another record`, { record: what });
+  }
+}
+
+/**
+ * A team's backend in the local copy: added, or its settings, rotation policy (due dates follow) and the team's last
+ * good sync brought up to the team's. A local failure newer than the team's last good sync is kept (it is news).
+ */
+function applyTeamBackend(ctx: EngineContext, backend: PgBackendRow): void {
+  const store = ctx.store;
+  const settings = { ...(JSON.parse(backend.settings) as Record<string, unknown>), ...(backend.vendor_facts ? { vendorFacts: JSON.parse(backend.vendor_facts) as unknown } : {}) };
+  let local = store.backends.find(backend.name);
+  if (!local) {
+    local = store.backends.insert({ name: backend.name, type: backend.type, url: backend.url, settings, rotateEveryDays: backend.rotate_every_days, createdAt: backend.created_at }, null);
+  } else {
+    store.backends.updateSettings(local.id, settings);
+    if (local.rotateEveryDays !== backend.rotate_every_days) {
+      store.keys.setRotationPolicy(local.id, backend.rotate_every_days, ctx.rotationDays({ ...local, rotateEveryDays: backend.rotate_every_days }));
+    }
+  }
+  if (backend.last_sync_ok_at && !(local.lastSyncAt && local.lastSyncAt > backend.last_sync_ok_at)) {
+    store.backends.recordSyncSuccess(local.id, { syncStartedAt: backend.last_sync_started_at ?? backend.last_sync_ok_at, syncedAt: backend.last_sync_ok_at });
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Backends: registering them (the credential tested before anything is stored), their credentials and
- * rotation policies, CommBox's vendor-side interval, and moving a backend to a new address.
+ * rotation policies, CommBox's vendor-side interval, and moving a backend to a new address. In a team home a backend
+ * and its credential are the team's: written there by an admin (`TeamWrites`), then pulled into the local copy.
  */
 import type { BackendSummary, BackendType } from '../../../shared/domain.js';
 import { BACKEND_NAME_PATTERN, BACKEND_NAME_RULE, MAX_POLICY_DAYS } from '../../../shared/rules.js';
@@ -40,14 +41,20 @@ export class BackendWorkflows {
     if (this.ctx.store.backends.find(input.name)) {
       throw new KeywardenError('conflict', `a backend named "${input.name}" already exists; choose another name or remove it first`, { backend: input.name });
     }
-    let sealed: Buffer | null = null;
-    if (input.credential) {
-      // Prove the credential works before anything is stored: a typo should not become a broken backend.
-      await this.verifyCredential(definition, input.name, url, input.credential, input.settings ?? {});
-      sealed = await this.ctx.vault.seal(credentialIdentity({ name: input.name, type: input.type, url }), input.credential);
+    const team = await this.ctx.teamWrites();
+    // A team's backend is an admin's to add: refused before the credential is tried at the vendor.
+    await team?.ready('backend', null);
+    const backend = { name: input.name, type: input.type, url, settings: input.settings ?? {}, rotateEveryDays, createdAt: new Date().toISOString() };
+    const event = { action: 'backend.add', ref: null, outcome: 'ok' as const, detail: `${definition.displayName}${url ? ` at ${url}` : ''}` };
+    // Prove the credential works before anything is stored: a typo should not become a broken backend.
+    if (input.credential) await this.verifyCredential(definition, input.name, url, input.credential, input.settings ?? {});
+    if (team) {
+      await team.addBackend(backend, input.credential ?? null, event);
+      return this.getBackend(input.name);
     }
-    const row = this.ctx.store.backends.insert({ name: input.name, type: input.type, url, settings: input.settings ?? {}, rotateEveryDays, createdAt: new Date().toISOString() }, sealed);
-    this.ctx.audit('backend.add', row.name, null, 'ok', `${definition.displayName}${url ? ` at ${url}` : ''}`);
+    const sealed = input.credential ? await this.ctx.vault.seal(credentialIdentity(backend), input.credential) : null;
+    const row = this.ctx.store.backends.insert(backend, sealed);
+    this.ctx.audit(event.action, row.name, null, event.outcome, event.detail);
     return this.ctx.summarise(row);
   }
 
@@ -61,9 +68,12 @@ export class BackendWorkflows {
 
   async removeBackend(name: string): Promise<void> {
     const row = this.ctx.store.backends.require(name);
+    const event = { action: 'backend.remove', ref: null, outcome: 'ok' as const, detail: `${plural(row.keyCount, 'key')} removed from the inventory` };
+    const team = await this.ctx.teamWrites();
     await this.ctx.dropConnector(name);
+    if (team) return team.removeBackend(name, event);
     this.ctx.store.backends.delete(row.id);
-    this.ctx.audit('backend.remove', name, null, 'ok', `${plural(row.keyCount, 'key')} removed from the inventory`);
+    this.ctx.audit(event.action, name, null, event.outcome, event.detail);
   }
 
   /**
@@ -74,16 +84,21 @@ export class BackendWorkflows {
     const row = this.ctx.store.backends.require(name);
     const definition = backendDefinition(row.type);
     if (!definition.requiresCredential) throw new KeywardenError('unsupported', `${name}: ${definition.displayName} backends have no credential`);
+    const team = await this.ctx.teamWrites();
+    await team?.ready('backend', row);
     try {
       await this.verifyCredential(definition, name, row.url, credential, row.settings);
     } catch (error) {
       this.ctx.audit('backend.set-credential', name, null, 'failed', toKeywardenError(error).code);
       throw error;
     }
-    const sealed = await this.ctx.vault.seal(credentialIdentity(row), credential);
-    this.ctx.store.backends.setCredentialSealed(row.id, sealed);
+    const event = { action: 'backend.set-credential', ref: null, outcome: 'ok' as const, detail: 'tested, then stored' };
+    if (team) await team.setCredential(row, credential, event);
+    else {
+      this.ctx.store.backends.setCredentialSealed(row.id, await this.ctx.vault.seal(credentialIdentity(row), credential));
+      this.ctx.audit(event.action, name, null, event.outcome, event.detail);
+    }
     await this.ctx.dropConnector(name);
-    this.ctx.audit('backend.set-credential', name, null, 'ok', 'tested, then stored');
     // Where the credential is itself a listed key (BoxWatch), sync so it shows as cached and revealable.
     const connector = await this.ctx.connectorFor(row);
     if (connector.keyIdForCredential) await this.ctx.sync([name]);
@@ -96,6 +111,7 @@ export class BackendWorkflows {
    */
   async reconnectBackend(name: string, url: string, credential: string): Promise<BackendSummary> {
     const row = this.ctx.store.backends.require(name);
+    this.ctx.refuseInTeamHome(`Moving backend ${name} to another address`);
     const { checkBackendUrl } = await import('../backends/url-policy.js');
     const checkedUrl = checkBackendUrl(url);
     await this.verifyCredential(backendDefinition(row.type), name, checkedUrl, credential, row.settings);
@@ -129,11 +145,16 @@ export class BackendWorkflows {
     }
   }
 
-  setRotationPolicy(name: string, days: number | null): BackendSummary {
+  async setRotationPolicy(name: string, days: number | null): Promise<BackendSummary> {
     const row = this.ctx.store.backends.require(name);
     const checked = checkPolicyDays(days, 'rotation policy');
-    this.ctx.store.keys.setRotationPolicy(row.id, checked, checked ?? backendDefinition(row.type).defaultRotationDays);
-    this.ctx.audit('backend.set-policy', name, null, 'ok', checked === null ? 'vendor default' : `every ${plural(checked, 'day')}`);
+    const event = { action: 'backend.set-policy', ref: null, outcome: 'ok' as const, detail: checked === null ? 'vendor default' : `every ${plural(checked, 'day')}` };
+    const team = await this.ctx.teamWrites();
+    if (team) await team.setRotationPolicy(row, checked, event);
+    else {
+      this.ctx.store.keys.setRotationPolicy(row.id, checked, checked ?? backendDefinition(row.type).defaultRotationDays);
+      this.ctx.audit(event.action, name, null, event.outcome, event.detail);
+    }
     return this.getBackend(name);
   }
 
@@ -143,6 +164,8 @@ export class BackendWorkflows {
    */
   async setVendorRotationInterval(name: string, days: number): Promise<{ backend: BackendSummary; intervalDays: number }> {
     const row = this.ctx.store.backends.require(name);
+    // In a team home its outcome (the re-listed key) is the team's: the change waits for its server, as a sync does.
+    await (await this.ctx.teamWrites())?.ready('sync', row);
     const connector = await this.ctx.connectorFor(row);
     if (!connector.setRotationInterval) {
       throw new KeywardenError(

@@ -4,14 +4,16 @@
  * context and hands it to each workflow module, so the guarantees live in one place whatever the
  * workflow: every action audited without secrets, every secret bound to where it is sent.
  */
-import type { AuditOutcome, BackendSummary, BackendType, Capability, SyncReport } from '../../../shared/domain.js';
+import type { AuditOutcome, BackendSummary, BackendType, Capability, KeyDescription, SyncReport } from '../../../shared/domain.js';
 import { CAPABILITIES } from '../../../shared/rules.js';
 import type { BackendDefinition, Connector, RemoteKey } from '../backends/backend.js';
 import type { HttpClient, HttpOptions } from '../backends/http.js';
 import { backendDefinition } from '../backends/registry.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import { redactingConnector } from '../redact.js';
-import type { AuditEntry, BackendRow, InventoryStore } from '../store/store.js';
+import type { InventoryWrites } from '../store/key-rows.js';
+import type { ReplacedKey } from '../store/keys.js';
+import type { AuditEntry, BackendRow, InventoryStore, NewBackend } from '../store/store.js';
 import type { SealedSecret, Vault } from '../vault/vault.js';
 
 export interface SyncLimits {
@@ -31,6 +33,80 @@ export interface EngineContextOptions {
   shownOnceStoreWaitMs: number;
   /** Re-lists backends through the sync workflow (after a lost answer, or a new credential). */
   relist: (names: readonly string[]) => Promise<SyncReport>;
+  /** Where a team home's writes go (team/changes.ts, loaded on first use); null in a personal data folder. */
+  teamWrites: () => Promise<TeamWrites | null>;
+}
+
+/** What a team home's write is, for the role it needs and the words of a refusal (team/changes.ts). */
+export type TeamAction = 'sync' | 'create' | 'revoke' | 'delete' | 'describe' | 'edit' | 'backend';
+
+/** A key a vendor issued with its shown-once secret, and what it takes over (`vendor-changes.ts` `takeOver`). */
+export interface IssuedRecord {
+  key: RemoteKey;
+  secret: string;
+  description?: KeyDescription;
+  replaces?: ReplacedKey;
+}
+
+/** The key a revoke changed: its row as the vendor answered (or, without one, just "revoked"), and whether its secret goes. */
+export interface RevokedKey {
+  keyId: string;
+  remote: RemoteKey | null;
+  dropSecret: boolean;
+}
+
+/** An event of the audit trail, as a write that commits it names it. */
+export interface WriteEvent {
+  action: string;
+  ref: string | null;
+  outcome: AuditOutcome;
+  detail: string | null;
+}
+
+/** One backend's listing, as a sync gathered it, to be written to the team. */
+export interface TeamListing {
+  keys: readonly RemoteKey[];
+  /** Secrets the sync could read (CommBox's, BoxWatch's credential key), in the clear until sealed under the team key. */
+  secrets: ReadonlyArray<{ keyId: string; secret: string }>;
+  facts: unknown;
+  syncStartedAt: string;
+  syncedAt: string;
+  /** The team's change number when the sync began: a key written after it and not listed was made meanwhile, and stays. */
+  sinceSeq: number;
+  detail: string;
+}
+
+/**
+ * The one seam between the workflows and a team home (docs/team.md): in a team home, what a workflow would write to
+ * SQLite goes to the team's PostgreSQL instead (one transaction with its audit event), then the local copy pulls.
+ * The workflows keep their rules (vendor-changes.ts, sync.ts, backends.ts, keys.ts) and ask `ctx.teamWrites()` only
+ * where the write goes. Each method but `ready` and `keepPending` writes to the team, then pulls.
+ */
+export interface TeamWrites {
+  /**
+   * Before anything is sent to a vendor or written: the team's server answers and this member's role allows `action`
+   * (a viewer is refused here, with nothing sent); pending shown-once secrets are pushed first. Returns the team's
+   * change number now.
+   */
+  ready(action: TeamAction, backend: BackendRow | null): Promise<number>;
+  commitListing(row: BackendRow, listing: TeamListing): Promise<InventoryWrites>;
+  /** A shown-once secret with its key (and the key a revoke replaced), sealed under the team key: written, not pulled. */
+  commitIssued(row: BackendRow, issued: IssuedRecord, revoked: RevokedKey | null, event: WriteEvent): Promise<void>;
+  /**
+   * When the team could not take a shown-once secret: marks it pending, in the caller's SQLite transaction (the one
+   * that keeps the key and its secret sealed in the local vault), to be pushed when the server is back.
+   */
+  keepPending(row: BackendRow, issued: IssuedRecord, revoked: RevokedKey | null, event: WriteEvent, reason: string): void;
+  commitRevoked(row: BackendRow, revoked: RevokedKey, event: WriteEvent): Promise<void>;
+  commitDeleted(row: BackendRow, keyId: string, event: WriteEvent): Promise<void>;
+  describeKeys(changes: ReadonlyArray<{ row: BackendRow; keyId: string; description: KeyDescription; event: WriteEvent }>): Promise<void>;
+  /** A manual key's row as edited (its dates); its description and secret stay. */
+  recordKey(row: BackendRow, key: RemoteKey, event: WriteEvent): Promise<void>;
+  addBackend(backend: NewBackend, credential: string | null, event: WriteEvent): Promise<void>;
+  removeBackend(name: string, event: WriteEvent): Promise<void>;
+  setCredential(row: BackendRow, credential: string, event: WriteEvent): Promise<void>;
+  setRotationPolicy(row: BackendRow, days: number | null, event: WriteEvent): Promise<void>;
+  pull(): Promise<unknown>;
 }
 
 export class EngineContext {
@@ -45,6 +121,8 @@ export class EngineContext {
   /** One connector (and HTTP pool) per backend, built on first use; reached through `connectorFor`, `bytesReceived`, `dropConnector`. */
   private readonly connectors = new Map<string, { connector: Connector; http: HttpClient }>();
   private readonly relist: (names: readonly string[]) => Promise<SyncReport>;
+  /** Where a team home's writes go; null in a personal data folder (the seam: `TeamWrites`). */
+  readonly teamWrites: () => Promise<TeamWrites | null>;
 
   constructor(options: EngineContextOptions) {
     this.store = options.store;
@@ -55,6 +133,21 @@ export class EngineContext {
     this.syncLimits = options.syncLimits;
     this.shownOnceStoreWaitMs = options.shownOnceStoreWaitMs;
     this.relist = options.relist;
+    this.teamWrites = options.teamWrites;
+  }
+
+  /**
+   * Refuses, in a team home, a workflow that would change only this data folder's copy (docs/team.md, "Not done
+   * yet"): a write that the other members would never see, and the next pull could undo, is worse than none.
+   */
+  refuseInTeamHome(what: string): void {
+    const link = this.store.team.get();
+    if (link) {
+      throw new KeywardenError(
+        'unsupported',
+        `${what} is not available in a team home yet (team "${link.team}"): it would change only this data folder's copy, which the other members never see. Use a personal data folder (--home), or the vendor's own console`,
+      );
+    }
   }
 
   /** Re-lists backends through the sync workflow: after a lost answer (did the create happen?) or a new credential. */
@@ -162,7 +255,14 @@ export class EngineContext {
   async openCredential(row: BackendRow): Promise<string> {
     const sealed = this.store.backends.getCredentialSealed(row.id);
     if (!sealed) {
-      throw new KeywardenError('no_credential', `${row.name}: no credential is set; run "keywarden backend set-credential ${row.name} --credential-stdin"`, { backend: row.name });
+      const team = this.store.team.get();
+      throw new KeywardenError(
+        'no_credential',
+        team
+          ? `${row.name}: this copy of team "${team.team}" holds no credential for it: only operators and admins get the team's credentials ("keywarden team sync" copies them once you are one)`
+          : `${row.name}: no credential is set; run "keywarden backend set-credential ${row.name} --credential-stdin"`,
+        { backend: row.name },
+      );
     }
     return this.vault.open(credentialIdentity(row), sealed);
   }

@@ -31,9 +31,9 @@ import { parseUserDate } from '../dates.js';
 import { inField, KeywardenError, toKeywardenError } from '../errors.js';
 import type { BackendRow } from '../store/store.js';
 import { checkPolicyDays } from './backends.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext, RevokedKey } from './context.js';
 import { applyDescriptionChange, describeDescriptionChange, descriptionOf, NO_DESCRIPTION } from './key-descriptions.js';
-import { changeWasRefused, commitIssuedKey, newestReplacement, relist } from './vendor-changes.js';
+import { changeWasRefused, commitIssuedKey, commitVendorChange, newestReplacement, readyToChange, relist } from './vendor-changes.js';
 
 /** The dates of a manual key that can change after it was added; undefined keeps, null clears. */
 export interface ManualKeyDates {
@@ -81,25 +81,28 @@ export class KeyWorkflows {
    * One change to many keys (`keys:bulk`): each key is described as `describeKey` describes it, with its own audit
    * event, and the keys are written in one transaction per batch of BULK_BATCH (a batch commits whole, and a long run
    * does not hold the write lock for all of it). The change is checked once, before any key: a tag that is not one word
-   * refuses the whole action.
+   * refuses the whole action. In a team home each batch is one transaction of the team's (then the copy pulls).
    */
-  describeKeys(keys: readonly Key[], change: KeyDescriptionChange, outcome: (key: Key, result: 'ok' | 'unchanged', detail: string | null) => void): void {
+  async describeKeys(keys: readonly Key[], change: KeyDescriptionChange, outcome: (key: Key, result: 'ok' | 'unchanged', detail: string | null) => void): Promise<void> {
     applyDescriptionChange(NO_DESCRIPTION, change);
+    const team = await this.ctx.teamWrites();
     for (let start = 0; start < keys.length; start += BULK_BATCH) {
-      this.ctx.store.transaction(() => {
-        for (const key of keys.slice(start, start + BULK_BATCH)) {
-          const row = this.ctx.store.backends.require(key.backend);
-          const before = descriptionOf(key);
-          const after = applyDescriptionChange(before, change);
-          const changed = describeDescriptionChange(before, after);
-          if (changed === null) {
-            outcome(key, 'unchanged', null);
-            continue;
-          }
-          this.ctx.store.keys.describe(row.id, key.id, after, this.ctx.auditEntry('key.describe', row.name, key.ref, 'ok', changed));
-          outcome(key, 'ok', changed);
-        }
+      const batch = keys.slice(start, start + BULK_BATCH).map((key) => {
+        const before = descriptionOf(key);
+        const after = applyDescriptionChange(before, change);
+        return { key, row: this.ctx.store.backends.require(key.backend), after, changed: describeDescriptionChange(before, after) };
       });
+      const changes = batch.filter((entry) => entry.changed !== null);
+      if (team) {
+        await team.describeKeys(
+          changes.map(({ key, row, after, changed }) => ({ row, keyId: key.id, description: after, event: { action: 'key.describe', ref: key.ref, outcome: 'ok', detail: changed } })),
+        );
+      } else {
+        this.ctx.store.transaction(() => {
+          for (const { key, row, after, changed } of changes) this.ctx.store.keys.describe(row.id, key.id, after, this.ctx.auditEntry('key.describe', row.name, key.ref, 'ok', changed));
+        });
+      }
+      for (const { key, changed } of batch) outcome(key, changed === null ? 'unchanged' : 'ok', changed);
     }
   }
 
@@ -284,6 +287,7 @@ export class KeyWorkflows {
   }
 
   private async createKeyHoldingVault(row: BackendRow, backendName: string, name: string): Promise<IssuedKey> {
+    await readyToChange(this.ctx, row, 'create');
     const connector = await this.ctx.connectorFor(row);
     if (!connector.createKey) throw this.ctx.unsupported(row, 'create');
     let issued;
@@ -350,6 +354,8 @@ export class KeyWorkflows {
     const definition = backendDefinition(row.type);
     // Known before the request: once the key is revoked, the credential it was no longer opens anything.
     const isCredential = definition.credentialIsKey ? (await this.ctx.credentialKeyId(row)) === key.id : false;
+    if (isCredential) this.ctx.refuseInTeamHome(`Revoking the key that is ${row.name}'s own credential`);
+    await readyToChange(this.ctx, row, 'revoke');
     let outcome;
     try {
       outcome = await connector.revokeKey(key.id, options.validityDays !== undefined ? { validityDays: options.validityDays } : {});
@@ -365,17 +371,10 @@ export class KeyWorkflows {
       await this.ctx.forgetRevokedCredential(row, key.id, () => this.ctx.audit('revoke', row.name, ref, 'ok', 'it was the backend credential: the backend needs a new one'));
       return { revoked: this.getKey(ref), replacement: null };
     }
-    const markRevoked = (at: string) => {
-      if (outcome.revoked) this.ctx.store.keys.upsert(row.id, outcome.revoked, at, this.ctx.rotationDays(row));
-      else this.ctx.store.keys.setStatus(row.id, key.id, 'revoked');
-      // A key the vendor revokes at once (no grace) works nowhere: its secret is not worth keeping.
-      if (definition.credentialIsKey) this.ctx.store.keys.deleteSecret(row.id, key.id);
-    };
+    // A key the vendor revokes at once (no grace) works nowhere: its secret is not worth keeping.
+    const revoked: RevokedKey = { keyId: key.id, remote: outcome.revoked, dropSecret: definition.credentialIsKey === true };
     if (!outcome.replacement) {
-      this.ctx.store.transaction(() => {
-        markRevoked(new Date().toISOString());
-        this.ctx.audit('revoke', row.name, ref, 'ok', null);
-      });
+      await commitVendorChange(this.ctx, row, { revoked }, { action: 'revoke', ref, outcome: 'ok', detail: null });
       return { revoked: this.getKey(ref), replacement: null };
     }
     const replacement = await commitIssuedKey(
@@ -383,7 +382,7 @@ export class KeyWorkflows {
       row,
       { ...outcome.replacement, replaces: key },
       (replacementRef) => ({ action: 'revoke', ref, outcome: 'ok', detail: `replacement ${replacementRef} cached encrypted` }),
-      markRevoked,
+      { revoked },
     );
     // A replacement that could not be stored is not lost: CommBox shows it again (reveal fetches it), so it is only shown when asked for.
     if (options.revealReplacement) this.ctx.tryAudit('reveal', row.name, replacement.key.ref, 'ok', 'replacement shown after revoke');
@@ -432,6 +431,7 @@ export class KeyWorkflows {
     const key = this.getKey(ref);
     const row = this.ctx.store.backends.require(key.backend);
     this.ctx.requireCapability(row, 'delete');
+    await readyToChange(this.ctx, row, 'delete');
     const connector = await this.ctx.connectorFor(row);
     if (!connector.deleteKey) throw this.ctx.unsupported(row, 'delete');
     try {
@@ -451,10 +451,7 @@ export class KeyWorkflows {
           : error;
       }
     }
-    this.ctx.store.transaction(() => {
-      this.ctx.store.keys.delete(row.id, key.id);
-      this.ctx.audit('delete', row.name, ref, 'ok', null);
-    });
+    await commitVendorChange(this.ctx, row, { deleted: key.id }, { action: 'delete', ref, outcome: 'ok', detail: null });
   }
 
   /** Whether this key is its backend's own credential (BoxWatch), so revoking it takes Keywarden's access with it. */
@@ -525,17 +522,11 @@ export class KeyWorkflows {
 
   /**
    * Changes what the administrator says about a key (owner, environment, tags, notes): any key, of any backend, since
-   * it is Keywarden's own record and no vendor is asked. The change and its audit event commit together; a change that
-   * changes nothing writes nothing.
+   * it is Keywarden's own record and no vendor is asked. The change and its audit event commit together (in a team
+   * home, in the team's transaction, then the copy pulls); a change that changes nothing writes nothing.
    */
-  describeKey(ref: string, change: KeyDescriptionChange): Key {
-    const key = this.getKey(ref);
-    const row = this.ctx.store.backends.require(key.backend);
-    const before = descriptionOf(key);
-    const after = applyDescriptionChange(before, change);
-    const changed = describeDescriptionChange(before, after);
-    if (changed === null) return key;
-    this.ctx.store.keys.describe(row.id, key.id, after, this.ctx.auditEntry('key.describe', row.name, ref, 'ok', changed));
+  async describeKey(ref: string, change: KeyDescriptionChange): Promise<Key> {
+    await this.describeKeys([this.getKey(ref)], change, () => {});
     return this.getKey(ref);
   }
 
@@ -573,11 +564,17 @@ export class KeyWorkflows {
       details.rotateEveryDays !== remote.details?.rotateEveryDays ? `rotate every ${details.rotateEveryDays ?? '(backend policy)'} days` : null,
     ].filter(Boolean);
     // No secret given: the cached one stays (its test template did not change, so it still opens). The edit and its event commit together.
-    this.ctx.store.keys.record(
-      row.id,
-      { key: { ...remote, createdAt, expiresAt, details }, sealed: null, at: new Date().toISOString(), syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row) },
-      this.ctx.auditEntry('key.edit', row.name, ref, 'ok', described.length ? described.join(', ') : 'no change'),
-    );
+    const edited = { ...remote, createdAt, expiresAt, details };
+    const event = { action: 'key.edit', ref, outcome: 'ok' as const, detail: described.length ? described.join(', ') : 'no change' };
+    const team = await this.ctx.teamWrites();
+    if (team) await team.recordKey(row, edited, event);
+    else {
+      this.ctx.store.keys.record(
+        row.id,
+        { key: edited, sealed: null, at: new Date().toISOString(), syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row) },
+        this.ctx.auditEntry(event.action, row.name, ref, event.outcome, event.detail),
+      );
+    }
     return this.getKey(ref);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Sync: every backend concurrently, each backend's pages strictly in order, all that a backend showed
- * committed in one transaction or nothing, within a time and a byte bound.
+ * committed in one transaction or nothing, within a time and a byte bound. In a team home the transaction is the
+ * team's (`TeamWrites.commitListing`: one PostgreSQL transaction per backend), then the local copy pulls.
  */
 import type { SyncProgress, SyncReport } from '../../../shared/domain.js';
 import type { Connector, KeyPage, RemoteKey } from '../backends/backend.js';
@@ -9,8 +10,8 @@ import { crashPoint } from '../crash-points.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import type { BackendRow } from '../store/store.js';
 import { plural } from '../text.js';
-import type { EngineContext } from './context.js';
 import type { SealedSecret } from '../vault/vault.js';
+import type { EngineContext, TeamWrites } from './context.js';
 
 /** Upper bound on pages per sync: a vendor that keeps returning cursors is broken, not large. */
 const MAX_PAGES_PER_SYNC = 10_000;
@@ -26,8 +27,12 @@ export class SyncWorkflow {
     const rows = names.length > 0 ? names.map((name) => this.ctx.store.backends.require(name)) : this.ctx.store.backends.list();
     const listable = rows.filter((row) => backendDefinition(row.type).capabilities.includes('list'));
     const startedAt = new Date().toISOString();
+    // A team home's listing goes to the team: its server must answer and this member may sync, or no vendor is asked.
+    const team = listable.length > 0 ? await this.ctx.teamWrites() : null;
+    const toTeam = team ? { team, sinceSeq: await team.ready('sync', listable.length === 1 ? listable[0]! : null) } : null;
     const syncAll = async (): Promise<SyncReport> => {
-      const results = await Promise.all(listable.map((row) => this.syncOne(row, options.onProgress)));
+      const results = await Promise.all(listable.map((row) => this.syncOne(row, options.onProgress, toTeam)));
+      if (team) await team.pull();
       return { ok: results.every((result) => result.ok), startedAt, results };
     };
     if (!listable.some((row) => row.hasCredential)) return syncAll();
@@ -47,7 +52,11 @@ export class SyncWorkflow {
    * cache) is gathered first; the inventory then changes in one transaction, or not at all. A failure
    * at any step, a page or a secret, leaves the previous inventory and its last good sync time as they were.
    */
-  private async syncOne(row: BackendRow, onProgress?: (progress: SyncProgress) => void): Promise<SyncReport['results'][number]> {
+  private async syncOne(
+    row: BackendRow,
+    onProgress: ((progress: SyncProgress) => void) | undefined,
+    toTeam: { team: TeamWrites; sinceSeq: number } | null,
+  ): Promise<SyncReport['results'][number]> {
     const started = performance.now();
     const syncStartedAt = new Date().toISOString();
     const emit = (phase: SyncProgress['phase'], pages: number, keys: number, error: string | null = null) => {
@@ -102,21 +111,24 @@ export class SyncWorkflow {
       checkBounds();
       const { secrets, note } = await this.gatherSecrets(row, connector, keys, checkBounds);
       const syncedAt = new Date().toISOString();
-      const writes = this.ctx.store.transaction(() => {
-        if (facts) this.ctx.store.backends.updateSettings(row.id, { ...row.settings, vendorFacts: facts });
-        const written = this.ctx.store.keys.replaceInventory(row.id, keys, { syncStartedAt, syncedAt, rotateEveryDays: this.ctx.rotationDays(row) });
-        for (const secret of secrets) this.ctx.store.keys.putSecret(row.id, secret.keyId, secret.sealed, syncedAt);
-        crashPoint(`sync:${row.name}:in-commit`);
-        return written;
-      });
+      const detail = `${plural(keys.length, 'key')} in ${plural(pages, 'page')}${secrets.length ? `, ${plural(secrets.length, 'secret')} cached` : ''}${note ? `; ${note}` : ''}`;
+      let writes;
+      if (toTeam) {
+        // The team's transaction audits the sync there and here (team/changes.ts).
+        writes = await toTeam.team.commitListing(row, { keys, secrets, facts, syncStartedAt, syncedAt, sinceSeq: toTeam.sinceSeq, detail });
+      } else {
+        const sealed: Array<{ keyId: string; sealed: SealedSecret }> = [];
+        for (const { keyId, secret } of secrets) sealed.push({ keyId, sealed: await this.ctx.sealKeySecret(row, keyId, secret) });
+        writes = this.ctx.store.transaction(() => {
+          if (facts) this.ctx.store.backends.updateSettings(row.id, { ...row.settings, vendorFacts: facts });
+          const written = this.ctx.store.keys.replaceInventory(row.id, keys, { syncStartedAt, syncedAt, rotateEveryDays: this.ctx.rotationDays(row) });
+          for (const secret of sealed) this.ctx.store.keys.putSecret(row.id, secret.keyId, secret.sealed, syncedAt);
+          crashPoint(`sync:${row.name}:in-commit`);
+          return written;
+        });
+        this.ctx.audit('sync', row.name, null, 'ok', detail);
+      }
       emit('done', pages, keys.length);
-      this.ctx.audit(
-        'sync',
-        row.name,
-        null,
-        'ok',
-        `${plural(keys.length, 'key')} in ${plural(pages, 'page')}${secrets.length ? `, ${plural(secrets.length, 'secret')} cached` : ''}${note ? `; ${note}` : ''}`,
-      );
       return {
         backend: row.name,
         ok: true,
@@ -147,7 +159,8 @@ export class SyncWorkflow {
   }
 
   /**
-   * The secrets a sync can cache, fetched and sealed before anything is written:
+   * The secrets a sync can cache, fetched before anything is written (sealed then for where they go: the local vault,
+   * or the team key):
    * - BoxWatch: the credential is one of the listed keys; it is sealed as that key's secret so it can be revealed offline;
    * - vendors that show a key at any time (CommBox): the active keys' secrets not cached yet.
    * A vendor error fails the sync (nothing is committed). A vault that cannot be opened (keychain
@@ -158,13 +171,13 @@ export class SyncWorkflow {
     connector: Connector,
     keys: readonly RemoteKey[],
     checkBounds: () => void,
-  ): Promise<{ secrets: Array<{ keyId: string; sealed: SealedSecret }>; note: string | null }> {
-    const secrets: Array<{ keyId: string; sealed: SealedSecret }> = [];
+  ): Promise<{ secrets: Array<{ keyId: string; secret: string }>; note: string | null }> {
+    const secrets: Array<{ keyId: string; secret: string }> = [];
     if (connector.keyIdForCredential) {
       const credential = await this.ctx.openCredential(row);
       const keyId = connector.keyIdForCredential(credential, keys);
       // Sealed again only when the cache does not already hold this very secret for it (a sync writes what changed).
-      if (keyId && !(await this.holdsSecret(row, keyId, credential))) secrets.push({ keyId, sealed: await this.ctx.sealKeySecret(row, keyId, credential) });
+      if (keyId && !(await this.holdsSecret(row, keyId, credential))) secrets.push({ keyId, secret: credential });
     }
     if (!connector.fetchSecret) return { secrets, note: null };
     const wanted = keys.filter((key) => key.status === 'active' && !this.ctx.store.keys.getSecret(row.id, key.id));
@@ -178,8 +191,7 @@ export class SyncWorkflow {
     }
     for (const key of wanted) {
       checkBounds();
-      const secret = await connector.fetchSecret(key.id);
-      secrets.push({ keyId: key.id, sealed: await this.ctx.sealKeySecret(row, key.id, secret) });
+      secrets.push({ keyId: key.id, secret: await connector.fetchSecret(key.id) });
     }
     return { secrets, note: null };
   }

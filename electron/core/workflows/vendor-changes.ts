@@ -16,14 +16,20 @@
  * - **A shown-once secret is sealed and committed with its key and its audit event, in one transaction**
  *   (`commitIssuedKey`, through `store/keys.ts` `record`), waiting out a busy database; if it still cannot be stored, it is returned uncached (the
  *   caller shows it with the strong warning) and the create is audited anyway. Never lost, never half-kept.
+ * - **In a team home the commit goes to the team** (`ctx.teamWrites()`, the one seam: team/changes.ts): the team's
+ *   server must answer, and this member's role allow the change, before the vendor is asked (`readyToChange`); the
+ *   change is then one PostgreSQL transaction with its audit event, and the local copy pulls. A shown-once secret the
+ *   team cannot take (its server went away after the vendor answered) is committed locally as above and marked
+ *   pending: pushed by the next team operation that reaches the server. A revoke or delete the team cannot record is
+ *   said plainly (done at the vendor; the next sync records it) and nothing is queued.
  */
 import type { AuditOutcome, IssuedKey, Key } from '../../../shared/domain.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { backendDefinition } from '../backends/registry.js';
-import type { KeywardenError } from '../errors.js';
+import { KeywardenError, toKeywardenError } from '../errors.js';
 import { computeRotationDueAt } from '../reminders/reminders.js';
 import type { BackendRow } from '../store/store.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext, IssuedRecord, RevokedKey, TeamAction, WriteEvent } from './context.js';
 import type { SealedSecret } from '../vault/vault.js';
 import type { KeyRecord } from '../store/keys.js';
 import { descriptionOf, NO_DESCRIPTION } from './key-descriptions.js';
@@ -59,11 +65,28 @@ export interface Relisted {
   error: string | null;
 }
 
-/** Re-lists one backend (a sync of it): the one way to learn what a request whose answer was lost did. */
+/**
+ * Re-lists one backend (a sync of it): the one way to learn what a request whose answer was lost did. A sync that
+ * could not even start (a team home whose server is away) is a re-list that failed, not a new kind of answer.
+ */
 export async function relist(ctx: EngineContext, row: BackendRow): Promise<Relisted> {
-  const report = await ctx.sync([row.name]);
+  let report;
+  try {
+    report = await ctx.sync([row.name]);
+  } catch (caught) {
+    const error = toKeywardenError(caught);
+    return { ok: false, errorCode: error.code, error: error.message };
+  }
   const result = report.results[0];
   return { ok: result?.ok ?? false, errorCode: result?.errorCode ?? null, error: result?.error ?? null };
+}
+
+/**
+ * Before a change request is sent: in a team home, the team's server answers and this member may make the change, or
+ * it is refused here with nothing sent (team/changes.ts `ready`, which also pushes pending secrets). Personal: nothing to check.
+ */
+export async function readyToChange(ctx: EngineContext, row: BackendRow, action: TeamAction): Promise<void> {
+  await (await ctx.teamWrites())?.ready(action, row);
 }
 
 /** The key a revoke issued in place of `oldKeyId`, as the inventory lists it now: the newest other active key. */
@@ -102,9 +125,30 @@ export async function commitIssuedKey(
   /** `replaces`: the key this one replaces (a rotation, a CommBox revoke), which it takes over (`takeOver`). */
   issued: { key: RemoteKey; secret: string; replaces?: Key | null },
   audit: (ref: string) => IssuedAudit,
-  also?: (at: string) => void,
+  /** `revoked`: the key a revoke changed, written with the replacement; `also`: more of the same local transaction (a rotation's journal). */
+  alongside: { revoked?: RevokedKey; also?: (at: string) => void } = {},
 ): Promise<IssuedKey & { secret: string }> {
   const ref = `${row.name}/${issued.key.id}`;
+  const record: IssuedRecord = { key: issued.key, secret: issued.secret, ...(issued.replaces ? takeOver(issued.replaces) : {}) };
+  const team = await ctx.teamWrites();
+  let pending: { reason: string; mark: () => void } | null = null;
+  if (team) {
+    const event = audit(ref);
+    try {
+      await team.commitIssued(row, record, alongside.revoked ?? null, event);
+    } catch (caught) {
+      // The team could not take it (its server went away after the vendor answered, or refused the write): the
+      // secret is kept here as in a personal folder, and marked to be pushed when the team can take it.
+      const reason = toKeywardenError(caught).message;
+      pending = { reason, mark: () => team.keepPending(row, record, alongside.revoked ?? null, event, reason) };
+    }
+    if (!pending) {
+      // The team holds it; the local copy follows. A failed pull loses nothing: the next one brings it.
+      await team.pull().catch(() => {});
+      const key = ctx.store.keys.get(row.name, issued.key.id, ctx.now()) ?? { ...remoteAsKey(row, issued.key), ...(record.description ?? {}), secretCached: true };
+      return { key, secret: issued.secret, cached: true };
+    }
+  }
   let sealed: SealedSecret | null = null;
   try {
     sealed = await ctx.sealKeySecret(row, issued.key.id, issued.secret, issued.key.details);
@@ -112,13 +156,15 @@ export async function commitIssuedKey(
     // Only if the vault changed under the held key (reset by another process, its new key unreadable): not stored.
   }
   const at = new Date().toISOString();
-  const event = audit(ref);
+  const event = pending ? withNote(audit(ref), `; the team could not take it (${pending.reason}): kept here, to be pushed when it can`) : audit(ref);
   const cached =
     sealed !== null &&
     (await ctx.commitShownOnce(() => {
-      const record = { key: issued.key, sealed, at, syncedAt: at, rotateEveryDays: ctx.rotationDays(row), ...(issued.replaces ? takeOver(issued.replaces) : {}) };
-      ctx.store.keys.record(row.id, record, ctx.auditEntry(event.action, row.name, event.ref, event.outcome, event.detail));
-      also?.(at);
+      const local = { key: issued.key, sealed, at, syncedAt: at, rotateEveryDays: ctx.rotationDays(row), ...(issued.replaces ? takeOver(issued.replaces) : {}) };
+      ctx.store.keys.record(row.id, local, ctx.auditEntry(event.action, row.name, event.ref, event.outcome, event.detail));
+      if (alongside.revoked) writeRevokedLocally(ctx, row, alongside.revoked, at);
+      alongside.also?.(at);
+      pending?.mark();
     }));
   if (!cached) {
     ctx.tryAudit(
@@ -129,9 +175,52 @@ export async function commitIssuedKey(
       `${event.detail.replace(/ cached encrypted$/, '')}: secret NOT cached (${sealed ? 'the database stayed locked' : 'the vault could not seal it'}); handed back uncached`,
     );
     const key = ctx.store.keys.get(row.name, issued.key.id, ctx.now()) ?? { ...remoteAsKey(row, issued.key), ...(issued.replaces ? descriptionOf(issued.replaces) : {}), syncedAt: at };
-    return { key: { ...key, secretCached: false }, secret: issued.secret, cached: false };
+    return { key: { ...key, secretCached: false }, secret: issued.secret, cached: false, ...(pending ? { teamPending: false } : {}) };
   }
-  return { key: ctx.store.keys.get(row.name, issued.key.id, ctx.now())!, secret: issued.secret, cached: true };
+  return { key: ctx.store.keys.get(row.name, issued.key.id, ctx.now())!, secret: issued.secret, cached: true, ...(pending ? { teamPending: true } : {}) };
+}
+
+function withNote(event: IssuedAudit, note: string): IssuedAudit {
+  return { ...event, detail: `${event.detail}${note}` };
+}
+
+/** A revoked key in the local store: its row as the vendor answered (or just its status), its secret dropped when it works nowhere. */
+export function writeRevokedLocally(ctx: EngineContext, row: BackendRow, revoked: RevokedKey, at: string): void {
+  if (revoked.remote) ctx.store.keys.upsert(row.id, revoked.remote, at, ctx.rotationDays(row));
+  else ctx.store.keys.setStatus(row.id, revoked.keyId, 'revoked');
+  if (revoked.dropSecret) ctx.store.keys.deleteSecret(row.id, revoked.keyId);
+}
+
+/**
+ * A revoke without a replacement, or a delete, done at the vendor: recorded with its audit event where the inventory
+ * lives (one SQLite transaction, or the team's). When the team cannot record it, that is said plainly and nothing is
+ * queued: the vendor holds the truth, and the next sync of the backend (by any member) writes it to the team.
+ */
+export async function commitVendorChange(ctx: EngineContext, row: BackendRow, change: { revoked: RevokedKey } | { deleted: string }, event: WriteEvent): Promise<void> {
+  const team = await ctx.teamWrites();
+  if (!team) {
+    ctx.store.transaction(() => {
+      if ('revoked' in change) writeRevokedLocally(ctx, row, change.revoked, new Date().toISOString());
+      else ctx.store.keys.delete(row.id, change.deleted);
+      ctx.audit(event.action, row.name, event.ref, event.outcome, event.detail);
+    });
+    return;
+  }
+  try {
+    if ('revoked' in change) await team.commitRevoked(row, change.revoked, event);
+    else await team.commitDeleted(row, change.deleted, event);
+  } catch (caught) {
+    const error = toKeywardenError(caught);
+    if (error.details.teamRecorded) throw error;
+    const done = 'revoked' in change ? 'revoked' : 'deleted';
+    ctx.tryAudit(event.action, row.name, event.ref, event.outcome, `${event.detail ? `${event.detail}; ` : ''}${done} at the vendor; NOT recorded in the team (${error.code})`);
+    throw new KeywardenError(
+      error.code,
+      `${event.ref} was ${done} at ${backendDefinition(row.type).displayName}, but the team could not record it (${error.message}); nothing is queued: the next sync of ${row.name} in a team home records what the vendor shows ("keywarden sync ${row.name}")`,
+      { ...error.details, ref: event.ref, [done]: true },
+      { cause: error },
+    );
+  }
 }
 
 /** A key as the vendor issued it, for the rare answer that cannot be read back from the store. */
