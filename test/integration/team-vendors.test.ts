@@ -71,7 +71,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
   afterAll(async () => {
     for (const member of ['alice', 'bob', 'carol'] as const) {
       if (!engines[member]) continue;
-      await engines[member].resetVault();
+      await engines[member].resetVault({ leaveTeam: true });
       await engines[member].close();
       rmSync(homes[member], { recursive: true, force: true });
     }
@@ -418,7 +418,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
       expect(legacy.bob.listKeys({}).map((k) => [k.name, k.owner])).toEqual([['Stripe', 'Ana']]);
     } finally {
       for (const member of ['alice', 'bob'] as const) {
-        await legacy[member].resetVault();
+        await legacy[member].resetVault({ leaveTeam: true });
         await legacy[member].close();
         rmSync(extra[member], { recursive: true, force: true });
       }
