@@ -49,7 +49,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
   /** The names in the table's rows, top to bottom, as rendered now. (Page code as strings: the tests have no DOM types.) */
   async function visibleNames(): Promise<string[]> {
     const entries = await page.evaluate<Array<[number, string]>>(
-      `[...document.querySelectorAll('[role="table"] [role="row"][data-index]')].map((row) => [Number(row.getAttribute('data-index')), row.querySelector('.col-name')?.textContent ?? ''])`,
+      `[...document.querySelectorAll('[role="table"] [role="row"][data-index]')].map((row) => [Number(row.getAttribute('data-index')), row.querySelector('.col-name .name-text')?.textContent ?? ''])`,
     );
     return entries.sort((a, b) => a[0] - b[0]).map(([, name]) => name);
   }
@@ -156,8 +156,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     const last = page.locator('[role="row"][aria-rowindex="155"]');
     await last.waitFor();
     // Soonest due first: the seeded clients, then ci-deploy (created last), then Mailer (due in 200 days).
-    await expect.poll(() => last.locator('.col-name').textContent()).toBe('Mailer');
-    expect(await page.locator('[role="row"][aria-rowindex="153"] .col-name').textContent()).toMatch(/^client-\d{3}$/);
+    await expect.poll(() => last.locator('.col-name .name-text').textContent()).toBe('Mailer');
+    expect(await page.locator('[role="row"][aria-rowindex="153"] .col-name .name-text').textContent()).toMatch(/^client-\d{3}$/);
     expect(await page.getByText('Loading…').count()).toBe(0);
     await scrollTable('top');
     await expect.poll(async () => (await visibleNames())[0]).toBe('Legacy webhook');
