@@ -46,7 +46,7 @@ import {
 import { HealthOptionsInput, HealthReport } from './health.js';
 import { Rotation, RotationAdvance, RotationChange, RotationId, RotationOptions, RotationPlan, RotationStepResult } from './rotation.js';
 import { MAX_POLICY_DAYS } from './rules.js';
-import { SavedView, SaveViewOptions, StoredViewName } from './views.js';
+import { SavedView, SavedViewInput, SaveViewOptions, StoredViewName } from './views.js';
 
 /** One rolling backup as the console lists it: when and why it was made, its size, and its check. */
 const BackupListing = z.object({
@@ -91,7 +91,7 @@ export const CONTRACT = {
    * replaces a view of the same name (any case) only with `overwrite`, else refuses with `conflict`.
    */
   'views:list': { args: z.tuple([]), result: z.array(SavedView) },
-  'views:save': { args: z.tuple([SavedView, SaveViewOptions.optional()]), result: z.array(SavedView) },
+  'views:save': { args: z.tuple([SavedViewInput, SaveViewOptions.optional()]), result: z.array(SavedView) },
   'views:rename': { args: z.tuple([StoredViewName, StoredViewName]), result: z.array(SavedView) },
   'views:delete': { args: z.tuple([StoredViewName]), result: z.array(SavedView) },
   'key:show': { args: z.tuple([KeyRef]), result: Key },

@@ -51,6 +51,13 @@ export const SavedView = z
   .strict();
 export type SavedView = z.infer<typeof SavedView>;
 
+/**
+ * A view as `views:save` takes it: its name only bounded, so the engine judges it and says what is wrong in words, under
+ * the name's field (the contract's own refusal would read as a schema's).
+ */
+export const SavedViewInput = SavedView.extend({ name: StoredViewName });
+export type SavedViewInput = z.infer<typeof SavedViewInput>;
+
 /** How `views:save` treats a view of the same name: refused (`conflict`) unless `overwrite`. */
 export const SaveViewOptions = z.object({ overwrite: z.boolean().optional() }).strict();
 export type SaveViewOptions = z.infer<typeof SaveViewOptions>;

@@ -46,7 +46,7 @@ import type { FileCheck } from './store/integrity.js';
 import type { RestoreResult } from './store/restore.js';
 import type { KeySort } from './store/keys.js';
 import type { InventoryStore } from './store/store.js';
-import type { SavedView, SaveViewOptions } from '../../shared/views.js';
+import type { SavedView, SavedViewInput, SaveViewOptions } from '../../shared/views.js';
 import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
 import type { PullReport, RemovalReport, TeamMember, TeamStatus, TeamWorkflows } from './team/workflow.js';
 import type { TeamRole } from './team/schema.js';
@@ -729,7 +729,7 @@ export class KeywardenEngine {
   }
 
   /** Saves a view; one of the same name is replaced only with `overwrite` (else `conflict`). Answers every view. */
-  saveView(view: SavedView, options: SaveViewOptions = {}): Promise<SavedView[]> {
+  saveView(view: SavedViewInput, options: SaveViewOptions = {}): Promise<SavedView[]> {
     return this.viewsFlow.save(view, options);
   }
 

@@ -11,7 +11,7 @@
 import type { KeyFilter, BackendType, KeySortField, KeyStatus } from '../../../shared/domain.js';
 import { BACKEND_NAME_PATTERN, BACKEND_TYPES, KEY_SORT_FIELDS, KEY_STATUSES, MAX_SEARCH_CHARS, SAVED_VIEW_LIMITS, sameViewName, viewNameProblem } from '../../../shared/rules.js';
 import { parseSearch } from '../../../shared/search-query.js';
-import type { SavedView, SaveViewOptions } from '../../../shared/views.js';
+import type { SavedView, SavedViewInput, SaveViewOptions } from '../../../shared/views.js';
 import { KeywardenError } from '../errors.js';
 import type { EngineContext } from './context.js';
 
@@ -42,7 +42,7 @@ export class SavedViewWorkflows {
    * Saves a view under its name (trimmed). A view of that name (in any case) is replaced only with `overwrite`, else
    * refused with `conflict`; a new one is refused past SAVED_VIEW_LIMITS.views. Answers every view, as `list` does.
    */
-  async save(input: SavedView, options: SaveViewOptions = {}): Promise<SavedView[]> {
+  async save(input: SavedViewInput, options: SaveViewOptions = {}): Promise<SavedView[]> {
     const view = await this.checked(input);
     this.ctx.store.transaction(() => {
       const entries = this.stored();
@@ -112,7 +112,7 @@ export class SavedViewWorkflows {
   }
 
   /** The view checked against the schema, its name trimmed and an empty search dropped; refusals name the field. */
-  private async checked(input: SavedView): Promise<SavedView> {
+  private async checked(input: SavedViewInput): Promise<SavedView> {
     const { SavedView: schema } = await import('../../../shared/views.js');
     const given: unknown = typeof input?.name === 'string' ? { ...input, name: input.name.trim() } : input;
     const parsed = schema.safeParse(given);
