@@ -13,7 +13,7 @@ import { type InventoryColumn, keyTell } from '../../../shared/rules.js';
 
 const ROW_HEIGHT = 36;
 /** How much of a long ID a row shows beside the name (its last characters). */
-const ROW_ID_CHARS = 6;
+const ROW_ID_CHARS = 4;
 const HEADER_HEIGHT = 34;
 
 interface Column {

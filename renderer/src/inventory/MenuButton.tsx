@@ -61,15 +61,27 @@ export function MenuButton({
     target?.focus();
   }, [open, focusOn]);
 
-  // A press outside the menu and its button closes it (the focus stays where the press puts it).
+  // A press outside the menu and its button closes it (the focus stays where the press puts it); so does Escape
+  // wherever the focus is (the menu's own handler comes first when it has the focus), the focus back on the button.
   useEffect(() => {
     if (!open) return;
     const onPointerDown = (event: PointerEvent) => {
       const target = event.target as Node | null;
       if (target && !menuRef.current?.contains(target) && !buttonRef.current?.contains(target)) setOpen(false);
     };
+    const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented || document.querySelector('dialog[open]')) return;
+      // Handled: the key's panel (which skips a handled Escape) stays open.
+      event.preventDefault();
+      setOpen(false);
+      buttonRef.current?.focus();
+    };
     document.addEventListener('pointerdown', onPointerDown);
-    return () => document.removeEventListener('pointerdown', onPointerDown);
+    document.addEventListener('keydown', onKeyDown);
+    return () => {
+      document.removeEventListener('pointerdown', onPointerDown);
+      document.removeEventListener('keydown', onKeyDown);
+    };
   }, [open]);
 
   const onButtonKeyDown = (event: KeyboardEvent<HTMLButtonElement>) => {

@@ -30,14 +30,17 @@ export function ViewBar() {
   const [saveError, setSaveError] = useState<string | null>(null);
   // A refusal is about the view it was for: another view applied, it goes.
   useEffect(() => setSaveError(null), [active]);
+  // The first run (no backend yet): nothing to view or choose columns of, only how to add a backend.
+  const firstRun = useInventory((state) => state.backends?.length === 0);
   /** Overwrites the applied view with what the table shows now; a refusal is said beside the bar. */
   const saveChanges = () => {
     if (busy || active === null) return;
     void save(active, { overwrite: true }).then((result) => setSaveError(result.ok ? null : result.error));
   };
 
+  if (firstRun) return null;
   return (
-    <div className="view-bar" role="toolbar" aria-label="Views and columns">
+    <div className="view-bar" role="group" aria-label="Views and columns">
       <ViewsMenu changed={changed} onDialog={setDialog} onSaveChanges={saveChanges} />
       {changed && active === null && (
         <button type="button" className="button subtle" onClick={() => setDialog({ kind: 'save' })}>
@@ -247,7 +250,8 @@ function NameDialog({ mode, current, onClose }: { mode: 'save' | 'rename'; curre
               </>
             ) : (
               <>
-                Also for scripts: <code>keywarden list --view “{name.trim() || 'NAME'}”</code>
+                {/* Straight quotes: what is copied from here is pasted into a shell. */}
+                Also for scripts: <code>keywarden list --view "{name.trim() || 'NAME'}"</code>
               </>
             )
           }
