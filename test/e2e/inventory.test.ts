@@ -20,7 +20,7 @@ import {
   hasChromium,
   launchChromium,
   localNoonInDays,
-  openConsole,
+  openInventory,
   RENDERER,
   requireBuiltRenderer,
   screenshot,
@@ -37,14 +37,6 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
   let page: Page;
   let pageErrors: string[] = [];
   let mailerSecret = '';
-
-  async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
-    const opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme });
-    context = opened.context;
-    pageErrors = opened.errors;
-    await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
-    return opened.page;
-  }
 
   /** The names in the table's rows, top to bottom, as rendered now. (Page code as strings: the tests have no DOM types.) */
   async function visibleNames(): Promise<string[]> {
@@ -81,7 +73,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     await engine.updateSettings({ revealHideSeconds: 5 });
     server = await startUiServer({ engine, rendererFolder: RENDERER });
     browser = await launchChromium();
-    page = await open('light');
+    ({ context, page, errors: pageErrors } = await openInventory(browser, server.newLaunchUrl(), { colorScheme: 'light' }));
   });
 
   afterAll(async () => {
@@ -275,7 +267,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
 
   it('dark theme screenshots, with and without the panel', async () => {
     await context.close();
-    page = await open('dark');
+    ({ context, page, errors: pageErrors } = await openInventory(browser, server.newLaunchUrl(), { colorScheme: 'dark' }));
     await page.getByText('Legacy webhook').first().waitFor();
     expect(await axe()).toEqual([]);
     await screenshot(page, 'inventory-dark');
