@@ -9,7 +9,7 @@
  * one lookup of its keys' names and prefixes.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,17 @@ describe.skipIf(!hasIsolatedKeychain)('saved views: the console, the engine and 
     expect(await engine.savedViews()).toEqual([
       { name: 'Stripe keys, Z-A', query: { search: 'stripe', backend: 'hand' }, sort: { field: 'name', direction: 'desc' }, columns: ['backend', 'prefix', 'status', 'due', 'tested'] },
     ]);
+  });
+
+  it('`list --view` reads the view without loading zod, as `list` does (scripts run it often)', async () => {
+    const hook = join(home, 'loaded.cjs');
+    writeFileSync(hook, "process.on('exit', () => process.stderr.write(Object.keys(require.cache).join('\\n')));\n");
+    for (const args of [['list'], ['list', '--view', 'Stripe keys, Z-A']]) {
+      const run = await runCli(['--home', home, ...args], { env: { NODE_OPTIONS: `--require ${hook}` } });
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stderr, args.join(' ')).toMatch(/electron\/core\/engine\.js/);
+      expect(run.stderr, args.join(' ')).not.toMatch(/node_modules\/zod\//);
+    }
   });
 
   it('applies "All keys" and a saved view again in one go: search, filters, sort and columns', async () => {
