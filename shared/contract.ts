@@ -32,6 +32,7 @@ import {
   KeyRef,
   KeySelection,
   LockState,
+  MAX_INVENTORY_PAGE,
   NewBackendInput,
   NewManualKeyInput,
   Reminder,
@@ -47,6 +48,7 @@ import { ImportReport, ImportStageChunk, StagedFileId, StagedImportFile, StagedI
 import { Rotation, RotationAdvance, RotationChange, RotationId, RotationOptions, RotationPlan, RotationStepResult } from './rotation.js';
 import { MAX_POLICY_DAYS } from './rules.js';
 import { TeamApproval, TeamAudit, TeamAuditQuery, TeamMember, TeamMemberName, TeamPull, TeamRemoval, TeamStatus } from './team.js';
+import { SavedView, SavedViewInput, SaveViewOptions, StoredViewName } from './views.js';
 
 /** One rolling backup as the console lists it: when and why it was made, its size, and its check. */
 const BackupListing = z.object({
@@ -61,6 +63,9 @@ const BackupListing = z.object({
   keys: z.number().int().nonnegative().nullable(),
   problem: z.string().nullable(),
 });
+
+/** A key as the audit trail names it: its name, and its prefix (else its ID, from the reference) beside it. */
+const KeyNaming = z.object({ ref: KeyRef, name: z.string(), prefix: z.string().nullable() });
 
 /** Key labels as vendors accept them; the vendor checks its own stricter rules. */
 const KeyLabel = z.string().trim().min(1).max(100);
@@ -77,6 +82,20 @@ export const CONTRACT = {
   /** One page for the console's table: SQLite filters, sorts and pages, so 100k keys never cross at once. */
   'inventory:query': { args: z.tuple([InventoryQuery]), result: InventoryPage },
   'inventory:facets': { args: z.tuple([]), result: InventoryFacets },
+  /**
+   * The name and prefix of each referenced key still in the inventory, in one answer (the audit trail names its
+   * events' keys with them); a key that is gone is left out, and the trail shows its reference alone.
+   */
+  'inventory:lookup': { args: z.tuple([z.array(KeyRef).max(MAX_INVENTORY_PAGE)]), result: z.array(KeyNaming) },
+  /**
+   * Saved views of the inventory (shared/views.ts): a search, filters, a sort and columns under a name, kept in the
+   * data folder (`keywarden list --view NAME` lists a view's keys). Each answers every view, by name. `views:save`
+   * replaces a view of the same name (any case) only with `overwrite`, else refuses with `conflict`.
+   */
+  'views:list': { args: z.tuple([]), result: z.array(SavedView) },
+  'views:save': { args: z.tuple([SavedViewInput, SaveViewOptions.optional()]), result: z.array(SavedView) },
+  'views:rename': { args: z.tuple([StoredViewName, StoredViewName]), result: z.array(SavedView) },
+  'views:delete': { args: z.tuple([StoredViewName]), result: z.array(SavedView) },
   'key:show': { args: z.tuple([KeyRef]), result: Key },
   /** What the key detail may offer for this key, each with the engine's reason when not. */
   'key:actions': { args: z.tuple([KeyRef]), result: KeyActions },

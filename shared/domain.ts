@@ -13,13 +13,15 @@ import {
   CAPABILITIES,
   DEFAULT_LEAD_DAYS,
   DESCRIPTION_LIMITS,
+  KEY_SORT_FIELDS,
   KEY_STATUSES,
   leadDaysProblem,
+  MAX_SEARCH_CHARS,
   MAX_POLICY_DAYS,
   MAX_SELECTED_REFS,
 } from './rules.js';
 
-export { BACKEND_TYPES, CAPABILITIES, KEY_STATUSES };
+export { BACKEND_TYPES, CAPABILITIES, KEY_SORT_FIELDS, KEY_STATUSES };
 
 /** ISO 8601 UTC timestamp, e.g. `2026-11-22T10:00:00.000Z`. */
 export const IsoDate = z.iso.datetime({ offset: false });
@@ -289,12 +291,11 @@ export const KeyFilter = z.object({
   backend: BackendName.optional(),
   status: KeyStatus.optional(),
   dueWithinDays: z.number().int().min(0).max(36500).optional(),
-  search: z.string().max(200).optional(),
+  search: z.string().max(MAX_SEARCH_CHARS).optional(),
 });
 export type KeyFilter = z.infer<typeof KeyFilter>;
 
-/** Columns the console's inventory table sorts by. `due` is the date that matters now (grace end, expiry or rotation). */
-export const KEY_SORT_FIELDS = ['due', 'name', 'backend', 'status', 'prefix', 'createdAt', 'expiresAt', 'lastTestedAt', 'syncedAt'] as const;
+/** Columns the console's inventory table sorts by (`KEY_SORT_FIELDS`, shared/rules.ts). */
 export const KeySortField = z.enum(KEY_SORT_FIELDS);
 export type KeySortField = z.infer<typeof KeySortField>;
 

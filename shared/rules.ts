@@ -62,6 +62,46 @@ export function normaliseLeadDays(value: readonly number[]): number[] {
   return [...value].sort((a, b) => b - a);
 }
 
+/** Columns the console's inventory table sorts by. `due` is the date that matters now (grace end, expiry or rotation). */
+export const KEY_SORT_FIELDS = ['due', 'name', 'backend', 'status', 'prefix', 'createdAt', 'expiresAt', 'lastTestedAt', 'syncedAt'] as const;
+
+/** The longest search the inventory takes (the console's box, `keywarden list --search`, a saved view's). */
+export const MAX_SEARCH_CHARS = 200;
+
+/**
+ * The inventory table's columns an administrator may hide, in the table's order (Name is always shown: it is what a
+ * row is). A saved view lists the ones it shows.
+ */
+export const INVENTORY_COLUMNS = ['backend', 'prefix', 'status', 'due', 'cached', 'tested', 'synced'] as const;
+export type InventoryColumn = (typeof INVENTORY_COLUMNS)[number];
+
+/**
+ * Saved views of the inventory (shared/views.ts): the most a data folder keeps (a menu longer than that is no longer a
+ * shortcut), and the longest name (it is a menu entry and a `keywarden list --view` argument).
+ */
+export const SAVED_VIEW_LIMITS = { views: 50, name: 60 } as const;
+/** The console's built-in view (no search, no filter, the default sort and columns): its name is not one to save. */
+export const ALL_KEYS_VIEW = 'All keys';
+
+/**
+ * Why a saved view's name is not one, in words, or null when it is. Checked on the name as given, trimmed: 1 to 60
+ * characters, no control, format (invisible) or line-separator characters (a view is typed at a shell as
+ * `--view NAME` and read in a menu: what it shows is what is typed), and not the built-in "All keys".
+ */
+export function viewNameProblem(name: string): string | null {
+  const trimmed = name.trim();
+  if (trimmed === '') return 'give the view a name';
+  if ([...trimmed].length > SAVED_VIEW_LIMITS.name) return `a view's name has at most ${SAVED_VIEW_LIMITS.name} characters (${[...trimmed].length} given)`;
+  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(trimmed)) return "a view's name cannot hold control or invisible characters";
+  if (trimmed.toLowerCase() === ALL_KEYS_VIEW.toLowerCase()) return `"${ALL_KEYS_VIEW}" is the built-in view: choose another name`;
+  return null;
+}
+
+/** Two names of saved views are the same view when they differ only in case ("Due soon", "due soon"). */
+export function sameViewName(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
 /** Alert channel types and SMTP protections (shared/alerts.ts has their schemas; here for the CLI, free of zod). */
 export const ALERT_CHANNEL_TYPES = ['webhook', 'slack', 'email'] as const;
 export const SMTP_SECURITY = ['starttls', 'tls', 'plain'] as const;

@@ -173,9 +173,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => inventoryCommands().sync,
   },
   list: {
-    usage: 'list [--json] [--backend N] [--status S] [--due-within DAYS] [--search QUERY]',
-    summary: 'list keys from the local inventory (works offline)',
-    options: { backend: { type: 'string' }, status: { type: 'string' }, 'due-within': { type: 'string' }, search: { type: 'string' } },
+    usage: 'list [--json] [--view NAME] [--backend N] [--status S] [--due-within DAYS] [--search QUERY]',
+    summary: 'list keys from the local inventory (works offline); --view lists a view saved in the console, in its order',
+    options: { view: { type: 'string' }, backend: { type: 'string' }, status: { type: 'string' }, 'due-within': { type: 'string' }, search: { type: 'string' } },
     positionals: [0, 0],
     access: 'read',
     load: async () => inventoryCommands().list,

@@ -10,6 +10,7 @@ import type {
   AuditEvent,
   AuditQuery,
   BackendSummary,
+  BackendType,
   BulkChange,
   BulkKeyResult,
   BulkReport,
@@ -43,7 +44,9 @@ import type { BackupFile } from './store/backup-files.js';
 import type { BackupMade } from './store/backups.js';
 import type { FileCheck } from './store/integrity.js';
 import type { RestoreResult } from './store/restore.js';
+import type { KeySort } from './store/keys.js';
 import type { InventoryStore } from './store/store.js';
+import type { SavedView, SavedViewInput, SaveViewOptions } from '../../shared/views.js';
 import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
 import type { PullReport, RemovalReport, TeamMember, TeamStatus, TeamWorkflows } from './team/workflow.js';
 import type { TeamChanges } from './team/changes.js';
@@ -67,6 +70,7 @@ import { type ReminderNotice, ReminderWorkflows, type TrayStatus } from './workf
 import type { HealthOptions, HealthReport } from './health/findings.js';
 import type { GateReport } from './reminders/gate.js';
 import { HealthWorkflow } from './workflows/health.js';
+import { SavedViewWorkflows, type ViewQuery } from './workflows/saved-views.js';
 import { SettingsWorkflows } from './workflows/settings.js';
 import { SyncWorkflow } from './workflows/sync.js';
 import { VaultWorkflows, vaultRecords } from './workflows/vault.js';
@@ -139,6 +143,7 @@ export class KeywardenEngine {
   private vaultWorkflows!: VaultWorkflows;
   private auditFlow!: AuditWorkflows;
   private settingsFlow!: SettingsWorkflows;
+  private viewsFlow!: SavedViewWorkflows;
   private backupFlow!: BackupWorkflows;
   private healthFlow!: HealthWorkflow;
   /** Loaded on the first team call: `pg` and HPKE cost a personal data folder nothing. */
@@ -186,6 +191,7 @@ export class KeywardenEngine {
     this.context.vault.onKeyReady = () => void this.vaultWorkflows.backfillFingerprints();
     this.auditFlow = new AuditWorkflows(this.context);
     this.settingsFlow = new SettingsWorkflows(this.context);
+    this.viewsFlow = new SavedViewWorkflows(this.context);
     this.backupFlow = new BackupWorkflows(this.context, binding(options), warnings);
     this.healthFlow = new HealthWorkflow(
       this.context,
@@ -345,8 +351,14 @@ export class KeywardenEngine {
 
   // ---- keys (workflows/keys.ts) ------------------------------------------------------------------
 
-  listKeys(filter: KeyFilter = {}): Key[] {
-    return this.keys.listKeys(filter);
+  /** Every key matching `filter`, by backend and name, or in `sort` (a saved view's order, `list --view`). */
+  listKeys(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean } = {}, sort?: KeySort): Key[] {
+    return this.keys.listKeys(filter, sort);
+  }
+
+  /** The name and prefix of each referenced key that is still in the inventory (the audit trail's names). */
+  lookupKeys(refs: readonly string[]): Array<{ ref: string; name: string; prefix: string | null }> {
+    return this.keys.lookupKeys(refs);
   }
 
   /** One page of the inventory (filtered, sorted and paged by SQLite), with the number of matching keys. */
@@ -772,6 +784,31 @@ export class KeywardenEngine {
   /** Remembers the desktop window's size and place; a value that is not a window state is refused, never stored. */
   saveWindowState(state: WindowState): void {
     this.settingsFlow.saveWindowState(state);
+  }
+
+  // ---- saved views of the inventory (workflows/saved-views.ts) -----------------------------------
+
+  /** The saved views (search, filters, sort, columns under a name), by name. */
+  savedViews(): Promise<SavedView[]> {
+    return this.viewsFlow.list();
+  }
+
+  /** Saves a view; one of the same name is replaced only with `overwrite` (else `conflict`). Answers every view. */
+  saveView(view: SavedViewInput, options: SaveViewOptions = {}): Promise<SavedView[]> {
+    return this.viewsFlow.save(view, options);
+  }
+
+  renameView(from: string, to: string): Promise<SavedView[]> {
+    return this.viewsFlow.rename(from, to);
+  }
+
+  deleteView(name: string): Promise<SavedView[]> {
+    return this.viewsFlow.remove(name);
+  }
+
+  /** A saved view's filters and sort, read without zod (`keywarden list --view`); an unknown name is `not_found`. */
+  savedViewQuery(name: string): ViewQuery {
+    return this.viewsFlow.viewQuery(name);
   }
 
   // ---- vault (workflows/vault.ts) ----------------------------------------------------------------

@@ -16,13 +16,14 @@ import { LockBanner } from './shell/LockBanner.js';
 import { PassphraseDialog } from './shell/PassphraseDialog.js';
 import { Shortcuts, SkipLink } from './shell/Shortcuts.js';
 import { TopBar } from './shell/TopBar.js';
-import { ClientContext, InventoryContext, RotationContext, ShellContext } from './state/context.js';
+import { ClientContext, InventoryContext, RotationContext, ShellContext, ViewsContext } from './state/context.js';
 import { createInventoryStore } from './state/inventory-store.js';
 import { KeyActionsContext } from './state/key-actions-context.js';
 import { createKeyActionsStore } from './state/key-actions-store.js';
 import { KeyEditContext } from './state/key-edit-context.js';
 import { createKeyEditStore } from './state/key-edit-store.js';
 import { createShellStore } from './state/shell-store.js';
+import { createViewsStore } from './state/views-store.js';
 import { createRotationStore } from './rotation/rotation-store.js';
 
 export function App({ connection }: { connection: Connection }) {
@@ -30,6 +31,7 @@ export function App({ connection }: { connection: Connection }) {
   // Every view's calls: a refusal for want of the vault's passphrase opens the shell's passphrase dialog.
   const [client] = useState(() => guardVault(connection.client, () => shell.getState().askPassphrase('unlock')));
   const [store] = useState(() => createInventoryStore(client));
+  const [views] = useState(() => createViewsStore(client, store));
   const [rotations] = useState(() => createRotationStore(client));
   const rotatingRef = useStore(rotations, (state) => state.ref);
   const [keyActions] = useState(() => createKeyActionsStore(client, { hostClipboard: connection.hostClipboard }));
@@ -39,6 +41,7 @@ export function App({ connection }: { connection: Connection }) {
 
   useEffect(() => {
     void store.getState().init();
+    void views.getState().load();
     void shell.getState().load();
     // A sync sends both events (and answers the Sync now button): one refresh for the lot.
     let pending: ReturnType<typeof setTimeout> | null = null;
@@ -73,7 +76,7 @@ export function App({ connection }: { connection: Connection }) {
       if (pending) clearTimeout(pending);
       unsubscribe();
     };
-  }, [store, shell, rotations, keyActions, connection]);
+  }, [store, views, shell, rotations, keyActions, connection]);
 
   // The wizard lives in the inventory's side panel: reopening a rotation from another view goes there.
   useEffect(() => {
@@ -95,35 +98,37 @@ export function App({ connection }: { connection: Connection }) {
     <ClientContext value={client}>
       <ShellContext value={shell}>
         <InventoryContext value={store}>
-          <RotationContext value={rotations}>
-            <KeyActionsContext value={keyActions}>
-              <KeyEditContext value={keyEdit}>
-                <div className="app">
-                  <SkipLink view={route.view} />
-                  {disconnected && (
-                    <div className="banner" role="alert">
-                      The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
+          <ViewsContext value={views}>
+            <RotationContext value={rotations}>
+              <KeyActionsContext value={keyActions}>
+                <KeyEditContext value={keyEdit}>
+                  <div className="app">
+                    <SkipLink view={route.view} />
+                    {disconnected && (
+                      <div className="banner" role="alert">
+                        The connection to <code>keywarden ui</code> was lost. If it stopped or restarted, run it again and open the URL it prints.
+                      </div>
+                    )}
+                    <TopBar view={route.view} />
+                    <LockBanner />
+                    <PassphraseDialog />
+                    <Shortcuts view={route.view} />
+                    <div className="view">
+                      {route.view === 'inventory' && <InventoryView />}
+                      {route.view === 'backends' && <BackendsView />}
+                      {route.view === 'reminders' && <RemindersView />}
+                      {route.view === 'health' && <HealthView />}
+                      {route.view === 'audit' && <AuditView />}
+                      {route.view === 'team' && <TeamView />}
+                      {route.view === 'backups' && <BackupsView />}
+                      {route.view === 'vault' && <VaultView />}
+                      {route.view === 'settings' && <SettingsView />}
                     </div>
-                  )}
-                  <TopBar view={route.view} />
-                  <LockBanner />
-                  <PassphraseDialog />
-                  <Shortcuts view={route.view} />
-                  <div className="view">
-                    {route.view === 'inventory' && <InventoryView />}
-                    {route.view === 'backends' && <BackendsView />}
-                    {route.view === 'reminders' && <RemindersView />}
-                    {route.view === 'health' && <HealthView />}
-                    {route.view === 'audit' && <AuditView />}
-                    {route.view === 'team' && <TeamView />}
-                    {route.view === 'backups' && <BackupsView />}
-                    {route.view === 'vault' && <VaultView />}
-                    {route.view === 'settings' && <SettingsView />}
                   </div>
-                </div>
-              </KeyEditContext>
-            </KeyActionsContext>
-          </RotationContext>
+                </KeyEditContext>
+              </KeyActionsContext>
+            </RotationContext>
+          </ViewsContext>
         </InventoryContext>
       </ShellContext>
     </ClientContext>

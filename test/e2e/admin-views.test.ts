@@ -17,7 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
-import { hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import { goToView, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
 import { memoryKeychain } from '../support/memory-keychain.js';
 
 const SIZES = [
@@ -38,11 +38,6 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
   const secret = randomBytes(24).toString('base64url');
   const first = `${randomBytes(9).toString('base64url')} granite orbit`;
   const second = `${randomBytes(9).toString('base64url')} velvet harbor`;
-
-  async function goTo(title: 'Inventory' | 'Settings' | 'Vault' | 'Backups' | 'Audit trail'): Promise<void> {
-    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: title, exact: true }).click();
-    await page.getByRole('heading', { level: 1, name: title }).waitFor();
-  }
 
   const keyNames = async () => (await page.getByRole('table', { name: 'Keys' }).getByRole('row').allInnerTexts()).join('\n');
 
@@ -68,7 +63,7 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
   });
 
   it('Settings: a wrong value is refused in words and nothing is stored; a good one is saved and confirmed', async () => {
-    await goTo('Settings');
+    await goToView(page, 'Settings');
     const reveal = page.getByRole('textbox', { name: 'Hide a revealed secret after' });
     await reveal.fill('2');
     await reveal.press('Enter');
@@ -94,7 +89,7 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
   });
 
   it('Settings take effect: a revealed secret hides after the new 5 seconds', async () => {
-    await goTo('Inventory');
+    await goToView(page, 'Inventory');
     await page.getByRole('row', { name: /Mailer/ }).click();
     const detail = page.getByRole('complementary', { name: 'Mailer' });
     await detail.getByRole('button', { name: 'Reveal', exact: true }).click();
@@ -106,7 +101,7 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
   });
 
   it('Settings take effect: the idle lock follows the new minutes', async () => {
-    await goTo('Settings');
+    await goToView(page, 'Settings');
     // 61 s without a call: the default 15 minutes do not lock.
     clock += 61_000;
     await page.waitForTimeout(300);
@@ -126,7 +121,7 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
   });
 
   it('Vault: a passphrase is added, changed with the current one, and unlocks Keywarden', async () => {
-    await goTo('Vault');
+    await goToView(page, 'Vault');
     await page.getByText('Unlocked.').waitFor();
     await page.getByRole('button', { name: 'Add a passphrase' }).click();
     let dialog = page.getByRole('dialog', { name: 'Add a passphrase' });
@@ -174,7 +169,7 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
   });
 
   it('Backups: a backup made, the inventory changed, the backup restored: the old inventory is back, and the replaced state was backed up', async () => {
-    await goTo('Backups');
+    await goToView(page, 'Backups');
     await page.getByRole('button', { name: 'Back up now' }).click();
     await page.getByText(/^Backed up as keywarden-.*-manual\.db\.$/).waitFor();
     const table = page.getByRole('table', { name: 'Backups' });
@@ -184,13 +179,13 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
     // After the backup: a key added, another deleted.
     await engine.addManualKey('hand', { name: 'Webhook', vendor: 'Acme Hooks', expiresAt: '2027-05-01' });
     await engine.deleteKey(engine.listKeys({}).find((key) => key.name === 'Billing')!.ref);
-    await goTo('Inventory');
+    await goToView(page, 'Inventory');
     // Changed behind the console's back (as a terminal would): Sync now makes it look again.
     await page.getByRole('button', { name: 'Sync now' }).click();
     await page.getByRole('row', { name: /Webhook/ }).waitFor();
     expect(await keyNames()).not.toContain('Billing');
 
-    await goTo('Backups');
+    await goToView(page, 'Backups');
     await table
       .getByRole('row', { name: /Made by hand/ })
       .getByRole('button', { name: /^Restore the backup of/ })
@@ -206,7 +201,7 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
       .getByText('2 keys in 1 backend')
       .waitFor();
 
-    await goTo('Inventory');
+    await goToView(page, 'Inventory');
     await page.getByRole('row', { name: /Billing/ }).waitFor();
     expect(await keyNames()).not.toContain('Webhook');
     expect(
@@ -219,7 +214,7 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
   });
 
   it('Audit trail: the chain verified in words, and the evidence pack saved', async () => {
-    await goTo('Audit trail');
+    await goToView(page, 'Audit trail');
     await page.getByRole('button', { name: 'Verify the chain' }).click();
     await page.getByText(/^Chain verified: \d+ events/).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download evidence pack' }).click()]);
@@ -231,7 +226,7 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
   });
 
   it('Keyboard: "/" searches from any view, "?" lists the shortcuts, dialogs keep Tab inside and close with Escape', async () => {
-    await goTo('Settings');
+    await goToView(page, 'Settings');
     await page.locator('body').click({ position: { x: 5, y: 300 } });
     await page.keyboard.press('/');
     await page
@@ -258,7 +253,7 @@ describe.skipIf(!hasChromium)('Settings, Vault and Backups in the console', () =
       ['Vault', 'Change passphrase', 'Change the passphrase'],
       ['Backups', /^Restore the backup of/, /^Restore the backup of/],
     ] as const) {
-      await goTo(view);
+      await goToView(page, view);
       await page.getByRole('button', { name: opener }).first().click();
       const dialog = page.getByRole('dialog', { name });
       await dialog.waitFor();

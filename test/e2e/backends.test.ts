@@ -19,7 +19,7 @@ import { KeywardenEngine } from '../../electron/core/engine.js';
 import { startUiServer, type RunningDemoEngine, type UiServer } from '../../electron/cli/ui/server.js';
 import { dueLabel } from '../../renderer/src/lib/due.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import { DAY_MS as DAY, E2E_HTTP as HTTP, goToView, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
 
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 
@@ -50,11 +50,6 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
   const focusedText = () => page.evaluate<string>(`document.activeElement?.textContent ?? ''`);
   const focusedLabel = () =>
     page.evaluate<string>(`(() => { const el = document.activeElement; return (el?.labels?.[0]?.textContent ?? el?.getAttribute('aria-label') ?? el?.textContent ?? '').trim(); })()`);
-
-  async function goTo(view: 'Inventory' | 'Backends'): Promise<void> {
-    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view }).click();
-    await page.getByRole('heading', { level: 1, name: view }).waitFor();
-  }
 
   /** The inventory's Due cell of the one key that matches `search`. */
   async function dueOf(search: string): Promise<string> {
@@ -226,12 +221,12 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
   });
 
   it('a rotation policy changes the due dates in the inventory', async () => {
-    await goTo('Inventory');
+    await goToView(page, 'Inventory');
     const before = engine.listKeys({ search: 'client-000' })[0]!;
     expect(await dueOf('client-000')).toContain(dueLabel(before.rotationDueAt!, new Date()).text);
     expect(dueLabel(before.rotationDueAt!, new Date()).text).toMatch(/^in (9|10|11) days$/);
 
-    await goTo('Backends');
+    await goToView(page, 'Backends');
     await card('nb').getByRole('button', { name: 'Rotation policy' }).click();
     const dialog = page.getByRole('dialog', { name: 'Rotation policy: nb' });
     await dialog.waitFor();
@@ -245,7 +240,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
     // The dialog gave the focus back to the button that opened it.
     expect(await focusedText()).toBe('Rotation policy');
 
-    await goTo('Inventory');
+    await goToView(page, 'Inventory');
     const after = engine.listKeys({ search: 'client-000' })[0]!;
     expect(dueLabel(after.rotationDueAt!, new Date()).text).toMatch(/^14\d days overdue$/);
     await expect.poll(() => dueOf('client-000')).toContain(dueLabel(after.rotationDueAt!, new Date()).text);
@@ -253,7 +248,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
   });
 
   it("sets CommBox's replacement interval at the vendor; the key's expiry follows", async () => {
-    await goTo('Backends');
+    await goToView(page, 'Backends');
     await card('cb').getByRole('button', { name: 'Replacement interval' }).click();
     const dialog = page.getByRole('dialog', { name: 'Replacement interval: cb' });
     await expect.poll(focusedLabel).toBe('Replacement interval in days');
@@ -305,7 +300,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
     expect(await axe()).toEqual([]);
     await screenshot(page, 'backends-unreachable-light');
 
-    await goTo('Inventory');
+    await goToView(page, 'Inventory');
     await page.getByRole('button', { name: /^bw/ }).click();
     await expect.poll(() => page.locator('[role="row"][data-index]').count()).toBe(1);
     expect(await page.getByRole('row', { name: /CI pipeline/ }).count()).toBe(1);
@@ -352,7 +347,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
     expect(pageErrors).toEqual([]);
     await context.close();
     page = await open(server.newLaunchUrl(), 'dark');
-    await goTo('Backends');
+    await goToView(page, 'Backends');
     await card('bw').getByText('Last sync failed').waitFor();
     expect(await axe()).toEqual([]);
     await screenshot(page, 'backends-dark');
@@ -365,7 +360,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
     await addForm().waitFor();
     expect(await axe()).toEqual([]);
     await screenshot(page, 'backends-add-dark');
-    await goTo('Inventory');
+    await goToView(page, 'Inventory');
     await page
       .getByRole('banner')
       .getByRole('link', { name: /unreachable/ })
@@ -423,7 +418,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
       expect(new URL(page.url()).hash).toBe('#/backends');
       await addForm().getByRole('button', { name: 'Cancel' }).click();
       await page.getByRole('heading', { name: 'No backends yet' }).waitFor();
-      await goTo('Inventory');
+      await goToView(page, 'Inventory');
     });
 
     it('"Try the demo" fills the inventory and the top bar says "Demo data"', async () => {
@@ -437,7 +432,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: backends in 
       await expect.poll(() => page.locator('.summary').innerText()).not.toContain('…');
       expect(await axe()).toEqual([]);
       await screenshot(page, 'first-run-demo-light');
-      await goTo('Backends');
+      await goToView(page, 'Backends');
       await card('demo-nitrobox').waitFor();
       expect(await page.getByRole('article').count()).toBe(4);
       expect(await axe()).toEqual([]);

@@ -75,16 +75,16 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: names with b
   });
 
   it('the table shows the override and the zero-width space as escapes, isolated, in reading order', async () => {
-    const disguised = page.locator('[role="row"][data-index] .col-name', { hasText: 'Invoice' });
+    const disguised = page.locator('[role="row"][data-index] .col-name .name-text', { hasText: 'Invoice' });
     await disguised.waitFor();
     expect(await disguised.textContent()).toBe(DISGUISED_SHOWN);
-    expect(await onScreenOrder('[role="row"][data-index] .col-name', 'Invoice')).toBe(DISGUISED_SHOWN);
+    expect(await onScreenOrder('[role="row"][data-index] .col-name .name-text', 'Invoice')).toBe(DISGUISED_SHOWN);
     expect(await disguised.locator('bdi').count()).toBe(1);
     expect(await disguised.locator('bdi .invisible-char').textContent()).toBe('⟨U+202E⟩');
     // The tooltip cannot hold an element: it carries the same escape.
     expect(await disguised.getAttribute('title')).toBe(DISGUISED_SHOWN);
 
-    const names = await page.locator('[role="row"][data-index] .col-name').allTextContents();
+    const names = await page.locator('[role="row"][data-index] .col-name .name-text').allTextContents();
     expect(names).toEqual(expect.arrayContaining([LOOKALIKE_SHOWN, 'Stripe prod']));
     expect(names.join('\n')).not.toMatch(/[\u202e\u200b]/);
   });

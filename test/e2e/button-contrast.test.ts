@@ -17,7 +17,7 @@ import { type CommBoxEmulator, startCommBoxEmulator } from '../../electron/core/
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { E2E_HTTP as HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot } from '../support/console-e2e.js';
+import { E2E_HTTP as HTTP, goToView, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot } from '../support/console-e2e.js';
 
 /**
  * In the page: the contrast ratio of an element's text against the background it is drawn on. Backgrounds are
@@ -84,6 +84,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
     expect((await engine.sync(['cb'])).ok).toBe(true);
     // One backup, so the Backups view lists a row with its Restore button.
     await engine.backup();
+    // A saved view (every key, by name), so the View menu offers its entries for the view applied.
+    await engine.saveView({ name: 'By name', query: {}, sort: { field: 'name', direction: 'asc' }, columns: ['backend', 'prefix', 'status', 'due', 'cached', 'tested', 'synced'] });
     server = await startUiServer({ engine, rendererFolder: RENDERER });
     browser = await launchChromium();
   });
@@ -132,11 +134,6 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
     return failures;
   }
 
-  async function goTo(page: Page, view: 'Inventory' | 'Backends' | 'Reminders' | 'Health' | 'Audit trail' | 'Backups' | 'Vault' | 'Settings'): Promise<void> {
-    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view }).click();
-    await page.getByRole('heading', { level: 1, name: view }).waitFor();
-  }
-
   for (const theme of ['light', 'dark'] as const) {
     it(`${theme}: the views, the key panel with Revoke and Delete, their dialogs, and a backend's Remove`, async () => {
       const { context, page, errors } = await openConsole(browser, server.newLaunchUrl(), { colorScheme: theme });
@@ -159,6 +156,27 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
       failures.push(...(await unreadable(page, bulkBar, 'bulk bar')));
       await bulkBar.getByRole('button', { name: 'Clear selection' }).click();
       await bulkBar.waitFor({ state: 'hidden' });
+
+      // The column chooser and the View menu, open (a view applied, so its Rename and Delete are there too): every
+      // entry at rest, under the mouse and focused.
+      await page.getByRole('button', { name: /^Columns/ }).click();
+      const columns = page.getByRole('menu', { name: 'Columns' });
+      await columns.waitFor();
+      failures.push(...(await unreadable(page, columns, 'columns menu')));
+      await screenshot(page, `buttons-columns-menu-${theme}`);
+      await page.keyboard.press('Escape');
+      await columns.waitFor({ state: 'detached' });
+      const viewButton = page.getByRole('button', { name: /^View:/ });
+      await viewButton.click();
+      await page.getByRole('menuitemradio', { name: 'By name' }).click();
+      await viewButton.click();
+      const views = page.getByRole('menu', { name: 'Views' });
+      await views.getByRole('menuitem', { name: /^Rename/ }).waitFor();
+      failures.push(...(await unreadable(page, views, 'views menu')));
+      await views.getByRole('menuitem', { name: /^Delete/ }).hover();
+      await screenshot(page, `buttons-views-menu-hover-${theme}`);
+      await views.getByRole('menuitemradio', { name: 'All keys' }).click();
+      await views.waitFor({ state: 'detached' });
 
       await page.getByRole('row', { name: /Billing API/ }).click();
       const detail = page.getByRole('complementary', { name: 'Billing API' });
@@ -222,7 +240,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
       await page.keyboard.press('Escape');
       await addKey.waitFor({ state: 'hidden' });
 
-      await goTo(page, 'Backends');
+      await goToView(page, 'Backends');
       failures.push(...(await unreadable(page, main, 'backends')));
       await page.getByRole('article', { name: 'cb', exact: true }).getByRole('button', { name: 'Remove' }).click();
       const removeBackend = page.getByRole('dialog', { name: 'Remove cb?' });
@@ -233,18 +251,18 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
       await page.keyboard.press('Escape');
       await removeBackend.waitFor({ state: 'hidden' });
 
-      await goTo(page, 'Reminders');
+      await goToView(page, 'Reminders');
       failures.push(...(await unreadable(page, main, 'reminders')));
-      await goTo(page, 'Health');
+      await goToView(page, 'Health');
       await page.locator('section.finding').first().waitFor();
       failures.push(...(await unreadable(page, main, 'health')));
-      await goTo(page, 'Audit trail');
+      await goToView(page, 'Audit trail');
       failures.push(...(await unreadable(page, main, 'audit trail')));
 
       // Settings, Vault and Backups, with their dialogs (the restore's is a danger dialog).
-      await goTo(page, 'Settings');
+      await goToView(page, 'Settings');
       failures.push(...(await unreadable(page, main, 'settings')));
-      await goTo(page, 'Vault');
+      await goToView(page, 'Vault');
       await page.getByText('Sealed under the key').waitFor();
       failures.push(...(await unreadable(page, main, 'vault')));
       await page.getByRole('button', { name: 'Add a passphrase' }).click();
@@ -253,7 +271,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: every visibl
       failures.push(...(await unreadable(page, passphrase, 'passphrase dialog')));
       await page.keyboard.press('Escape');
       await passphrase.waitFor({ state: 'hidden' });
-      await goTo(page, 'Backups');
+      await goToView(page, 'Backups');
       await page.getByRole('table', { name: 'Backups' }).waitFor();
       failures.push(...(await unreadable(page, main, 'backups')));
       await page

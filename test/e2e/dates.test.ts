@@ -13,13 +13,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CommBoxEmulator, startCommBoxEmulator } from '../../electron/core/backends/commbox/emulator.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot } from '../support/console-e2e.js';
+import { DAY_MS as DAY, E2E_HTTP as HTTP, goToView, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot } from '../support/console-e2e.js';
 
 const ZONES = ['America/Los_Angeles', 'Pacific/Auckland'] as const;
 /** An ISO 8601 date-time as the engine and vendors write it (a plain day such as 2026-12-08 is not one). */
@@ -70,11 +70,6 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: dates across
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  async function goTo(page: Page, view: 'Inventory' | 'Backends' | 'Reminders' | 'Audit trail'): Promise<void> {
-    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view }).click();
-    await page.getByRole('heading', { level: 1, name: view }).waitFor();
-  }
-
   for (const engineZone of ZONES) {
     it(`a day typed on an engine in ${engineZone} is that day, counted alike in the inventory and the reminders, in ${ZONES.join(' and ')}`, async () => {
       process.env.TZ = engineZone;
@@ -96,7 +91,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: dates across
         expect(due, `inventory, browser in ${browserZone}`).toBe(`${shownInTable} ${inDays}`);
         expect(await row.locator('.col-due time').getAttribute('title')).toBe(shown);
 
-        await goTo(page, 'Reminders');
+        await goToView(page, 'Reminders');
         const reminder = (await page.getByRole('link', { name: new RegExp(name) }).innerText()).replace(/\s+/g, ' ');
         expect(reminder, `reminders, browser in ${browserZone}`).toContain(`expires ${shown} ${inDays}`);
         if (browserZone === 'America/Los_Angeles') await screenshot(page, `dates-reminders-engine-${engineZone.replace('/', '-')}-browser-LA`);
@@ -125,16 +120,16 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: dates across
     await screenshot(page, 'dates-revoked-key-panel');
     await page.keyboard.press('Escape');
 
-    await goTo(page, 'Reminders');
+    await goToView(page, 'Reminders');
     seen.reminders = await page.locator('body').innerText();
-    await goTo(page, 'Audit trail');
+    await goToView(page, 'Audit trail');
     await page
       .getByRole('table', { name: /Audit events/ })
       .getByText(/^until /)
       .first()
       .waitFor();
     seen.audit = await page.locator('body').innerText();
-    await goTo(page, 'Backends');
+    await goToView(page, 'Backends');
     seen.backends = await page.locator('body').innerText();
 
     // The engine did write ISO times here (so this looks at text that had them)...

@@ -80,6 +80,22 @@ const SCENES: Scene[] = [
     },
   },
   {
+    // The column chooser, open: a box per column, and where a ticked column goes in a narrow window.
+    name: 'columns-menu',
+    open: async (page) => {
+      await page.getByRole('button', { name: /^Columns/ }).click();
+      await page.getByRole('menu', { name: 'Columns' }).waitFor();
+    },
+  },
+  {
+    // The View menu, open: "All keys" and the views saved below (beforeAll), then saving one.
+    name: 'views-menu',
+    open: async (page) => {
+      await page.getByRole('button', { name: /^View:/ }).click();
+      await page.getByRole('menu', { name: 'Views' }).getByRole('menuitemradio', { name: 'Due this month' }).waitFor();
+    },
+  },
+  {
     name: 'create-key-dialog',
     open: async (page) => {
       await page.getByRole('button', { name: 'Create key' }).click();
@@ -309,6 +325,14 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('every view and dialog at 
     mkdirSync(GALLERY, { recursive: true });
     home = mkdtempSync(join(tmpdir(), 'keywarden-e2e-gallery-'));
     demo = await startDemoSession(KeywardenEngine.open({ home, http: E2E_HTTP }), home);
+    // Two saved views, so the View menu lists some.
+    await demo.engine.saveView({ name: 'Due this month', query: { dueWithinDays: 30 }, sort: { field: 'due', direction: 'asc' }, columns: ['backend', 'status', 'due'] });
+    await demo.engine.saveView({
+      name: 'CommBox keys by name',
+      query: { vendor: 'commbox' },
+      sort: { field: 'name', direction: 'asc' },
+      columns: ['backend', 'prefix', 'status', 'due', 'tested'],
+    });
     server = await startUiServer({ engine: demo.engine, rendererFolder: RENDERER });
     browser = await launchChromium();
   });

@@ -21,10 +21,11 @@ import { hasIsolatedKeychain } from '../support/cli.js';
 import {
   DAY_MS as DAY,
   E2E_HTTP as HTTP,
+  goToView,
   hasChromium,
   launchChromium,
   localNoonInDays,
-  openConsole,
+  openInventory,
   RENDERER,
   requireBuiltRenderer,
   screenshot,
@@ -49,19 +50,6 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
   let page: Page;
   let pageErrors: string[] = [];
   let refs: { legacy: string; stripe: string; commbox: string };
-
-  async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
-    const opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme });
-    context = opened.context;
-    pageErrors = opened.errors;
-    await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
-    return opened.page;
-  }
-
-  async function goTo(target: Page, view: 'Inventory' | 'Reminders' | 'Health'): Promise<void> {
-    await target.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view, exact: true }).click();
-    await target.getByRole('heading', { level: 1, name: view }).waitFor();
-  }
 
   const findingCards = (target: Page) => target.getByRole('main').locator('section.finding');
   const finding = (target: Page, title: string) => target.getByRole('region', { name: title, exact: true });
@@ -104,7 +92,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
     refs = { legacy: ref('Legacy webhook'), stripe: ref('Stripe prod'), commbox: ref('Production') };
     server = await startUiServer({ engine, rendererFolder: RENDERER });
     browser = await launchChromium();
-    page = await open('light');
+    ({ context, page, errors: pageErrors } = await openInventory(browser, server.newLaunchUrl(), { colorScheme: 'light' }));
   }, 120_000);
 
   afterAll(async () => {
@@ -116,7 +104,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
   });
 
   it('opens on what to do first: the overdue key at the top, critical and open, with a link to it; counts as the engine counts', async () => {
-    await goTo(page, 'Health');
+    await goToView(page, 'Health');
     await findingCards(page).first().waitFor();
     const report = await engine.health();
     // The same findings, in the engine's order (most severe first), each with its severity in words and its count.
@@ -186,7 +174,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
   });
 
   it("a finding's key opens in the inventory's detail panel", async () => {
-    await goTo(page, 'Health');
+    await goToView(page, 'Health');
     await finding(page, 'Overdue or expired')
       .getByRole('link', { name: /Legacy webhook/ })
       .click();
@@ -198,7 +186,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
   });
 
   it('downloads the expiry calendar: a valid iCalendar whose events include the overdue key', async () => {
-    await goTo(page, 'Health');
+    await goToView(page, 'Health');
     const file = await download(page);
     expect(file.name).toBe('keywarden-due-dates.ics');
     const calendar = new ICAL.Component(ICAL.parse(file.content) as unknown[]);
@@ -215,7 +203,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
     expect(events.some((event) => event.description.includes(`Reference: ${refs.stripe}`))).toBe(true);
     await page.getByText(`Saved ${events.length} due dates as keywarden-due-dates.ics`).waitFor();
     // The same download from the reminders view.
-    await goTo(page, 'Reminders');
+    await goToView(page, 'Reminders');
     expect((await download(page)).name).toBe('keywarden-due-dates.ics');
     await page.getByText(/^Saved \d+ due dates as keywarden-due-dates\.ics$/).waitFor();
     await screenshot(page, 'reminders-calendar-light');
@@ -225,8 +213,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
   it('locked, the view still answers from the records (metadata only)', async () => {
     await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await page.getByRole('button', { name: /^Unlock/ }).waitFor();
-    await goTo(page, 'Inventory');
-    await goTo(page, 'Health');
+    await goToView(page, 'Inventory');
+    await goToView(page, 'Health');
     await finding(page, 'Overdue or expired')
       .getByRole('link', { name: /Legacy webhook/ })
       .waitFor();
@@ -237,8 +225,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
   it('screenshots at three sizes in light and dark, buttons at rest, hover and focus; axe in dark', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       await context.close();
-      page = await open(scheme);
-      await goTo(page, 'Health');
+      ({ context, page, errors: pageErrors } = await openInventory(browser, server.newLaunchUrl(), { colorScheme: scheme }));
+      await goToView(page, 'Health');
       await findingCards(page).first().waitFor();
       if (scheme === 'dark') expect(await seriousAxeFindings(page)).toEqual([]);
       for (const [width, height] of [
@@ -275,7 +263,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: health findi
     const emptyServer = await startUiServer({ engine: emptyEngine, rendererFolder: RENDERER });
     try {
       await page.goto(emptyServer.newLaunchUrl());
-      await goTo(page, 'Health');
+      await goToView(page, 'Health');
       await page.getByRole('heading', { name: 'Nothing needs you now' }).waitFor();
       expect(oneLine(await page.locator('.health-summary').innerText())).toBe('Critical 0 High 0 Warning 0 Info 0');
       expect(await seriousAxeFindings(page)).toEqual([]);

@@ -20,7 +20,7 @@ import {
   hasChromium,
   launchChromium,
   localNoonInDays,
-  openConsole,
+  openInventory,
   RENDERER,
   requireBuiltRenderer,
   screenshot,
@@ -38,18 +38,10 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
   let pageErrors: string[] = [];
   let mailerSecret = '';
 
-  async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
-    const opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme });
-    context = opened.context;
-    pageErrors = opened.errors;
-    await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
-    return opened.page;
-  }
-
   /** The names in the table's rows, top to bottom, as rendered now. (Page code as strings: the tests have no DOM types.) */
   async function visibleNames(): Promise<string[]> {
     const entries = await page.evaluate<Array<[number, string]>>(
-      `[...document.querySelectorAll('[role="table"] [role="row"][data-index]')].map((row) => [Number(row.getAttribute('data-index')), row.querySelector('.col-name')?.textContent ?? ''])`,
+      `[...document.querySelectorAll('[role="table"] [role="row"][data-index]')].map((row) => [Number(row.getAttribute('data-index')), row.querySelector('.col-name .name-text')?.textContent ?? ''])`,
     );
     return entries.sort((a, b) => a[0] - b[0]).map(([, name]) => name);
   }
@@ -81,7 +73,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     await engine.updateSettings({ revealHideSeconds: 5 });
     server = await startUiServer({ engine, rendererFolder: RENDERER });
     browser = await launchChromium();
-    page = await open('light');
+    ({ context, page, errors: pageErrors } = await openInventory(browser, server.newLaunchUrl(), { colorScheme: 'light' }));
   });
 
   afterAll(async () => {
@@ -156,8 +148,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
     const last = page.locator('[role="row"][aria-rowindex="155"]');
     await last.waitFor();
     // Soonest due first: the seeded clients, then ci-deploy (created last), then Mailer (due in 200 days).
-    await expect.poll(() => last.locator('.col-name').textContent()).toBe('Mailer');
-    expect(await page.locator('[role="row"][aria-rowindex="153"] .col-name').textContent()).toMatch(/^client-\d{3}$/);
+    await expect.poll(() => last.locator('.col-name .name-text').textContent()).toBe('Mailer');
+    expect(await page.locator('[role="row"][aria-rowindex="153"] .col-name .name-text').textContent()).toMatch(/^client-\d{3}$/);
     expect(await page.getByText('Loading…').count()).toBe(0);
     await scrollTable('top');
     await expect.poll(async () => (await visibleNames())[0]).toBe('Legacy webhook');
@@ -275,7 +267,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: inventory in
 
   it('dark theme screenshots, with and without the panel', async () => {
     await context.close();
-    page = await open('dark');
+    ({ context, page, errors: pageErrors } = await openInventory(browser, server.newLaunchUrl(), { colorScheme: 'dark' }));
     await page.getByText('Legacy webhook').first().waitFor();
     expect(await axe()).toEqual([]);
     await screenshot(page, 'inventory-dark');

@@ -24,10 +24,11 @@ import { advanceEmulatorClock } from '../support/connectors.js';
 import {
   DAY_MS as DAY,
   E2E_HTTP as HTTP,
+  goToView,
   hasChromium,
   launchChromium,
   localNoonInDays,
-  openConsole,
+  openInventory,
   RENDERER,
   requireBuiltRenderer,
   screenshot,
@@ -49,19 +50,6 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
   let pageErrors: string[] = [];
   /** The keys' references, from the engine. */
   let refs: { legacy: string; stripe: string; commbox: string };
-
-  async function open(colorScheme: 'light' | 'dark'): Promise<Page> {
-    const opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme });
-    context = opened.context;
-    pageErrors = opened.errors;
-    await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
-    return opened.page;
-  }
-
-  async function goTo(target: Page, view: 'Inventory' | 'Reminders' | 'Audit trail'): Promise<void> {
-    await target.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view }).click();
-    await target.getByRole('heading', { level: 1, name: view }).waitFor();
-  }
 
   const summaryText = (target: Page) => target.getByRole('main').locator('.summary').innerText();
   const overdueList = (target: Page) => target.getByRole('region', { name: /^Overdue/ });
@@ -96,7 +84,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     refs = { legacy: ref('Legacy webhook'), stripe: ref('Stripe prod'), commbox: ref('Production') };
     server = await startUiServer({ engine, rendererFolder: RENDERER });
     browser = await launchChromium();
-    page = await open('light');
+    ({ context, page, errors: pageErrors } = await openInventory(browser, server.newLaunchUrl(), { colorScheme: 'light' }));
   });
 
   afterAll(async () => {
@@ -108,7 +96,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
   });
 
   it('lists the overdue key first, the 5-day one in the first week and the 60-day CommBox key later, with counts', async () => {
-    await goTo(page, 'Reminders');
+    await goToView(page, 'Reminders');
     const overdue = overdueList(page);
     await overdue.waitFor();
     expect(await overdue.getByRole('heading').innerText()).toMatch(/^Overdue\s*1$/);
@@ -167,7 +155,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
   });
 
   it('a reminder appears after the clock moves and a sync, in an open Reminders view without reloading it', async () => {
-    await goTo(page, 'Reminders');
+    await goToView(page, 'Reminders');
     await timeline(page)
       .getByRole('link', { name: /Production/ })
       .waitFor();
@@ -230,7 +218,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
   });
 
   it('the audit trail lists the tests and the syncs, newest first, with outcomes in words', async () => {
-    await goTo(page, 'Audit trail');
+    await goToView(page, 'Audit trail');
     const table = page.getByRole('table', { name: /Audit events/ });
     await table.waitFor();
     const headers = await table.getByRole('columnheader').allInnerTexts();
@@ -316,7 +304,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
   });
 
   it('exports the filtered trail as CSV and JSON: a header row, the events, no secret', async () => {
-    await goTo(page, 'Audit trail');
+    await goToView(page, 'Audit trail');
     await page.getByLabel('Backend', { exact: true }).selectOption('cb');
     const expected = engine.auditTrail({ backend: 'cb' });
     await expect.poll(() => auditRows().count()).toBe(expected.length);
@@ -346,14 +334,14 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
 
   it('dark theme: both views pass axe; screenshots; no page errors', async () => {
     await context.close();
-    page = await open('dark');
-    await goTo(page, 'Reminders');
+    ({ context, page, errors: pageErrors } = await openInventory(browser, server.newLaunchUrl(), { colorScheme: 'dark' }));
+    await goToView(page, 'Reminders');
     await timeline(page)
       .getByRole('link', { name: /Production/ })
       .waitFor();
     expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, 'reminders-dark');
-    await goTo(page, 'Audit trail');
+    await goToView(page, 'Audit trail');
     await page.getByRole('table', { name: /Audit events/ }).waitFor();
     expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, 'audit-dark');
@@ -366,12 +354,12 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
     const emptyServer = await startUiServer({ engine: emptyEngine, rendererFolder: RENDERER });
     try {
       await page.goto(emptyServer.newLaunchUrl());
-      await goTo(page, 'Reminders');
+      await goToView(page, 'Reminders');
       await page.getByRole('heading', { name: 'Nothing due in the next 90 days' }).waitFor();
       expect((await summaryText(page)).replace(/\s+/g, ' ')).toBe('Overdue 0 Due within 7 days 0 Due within 30 days 0 Due within 90 days 0');
       expect(await seriousAxeFindings(page)).toEqual([]);
       await screenshot(page, 'reminders-empty-dark');
-      await goTo(page, 'Audit trail');
+      await goToView(page, 'Audit trail');
       await page.getByRole('heading', { name: 'The audit trail is empty' }).waitFor();
       expect(await page.getByRole('button', { name: 'Export CSV' }).isDisabled()).toBe(true);
       await expect.poll(() => page.locator('.audit-chain').innerText()).toBe(`Chain verified: 0 events, head ${emptyEngine.verifyAuditTrail().genesis}`);
@@ -394,7 +382,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: reminders an
       raw.close();
     }
     await page.goto(server.newLaunchUrl());
-    await goTo(page, 'Audit trail');
+    await goToView(page, 'Audit trail');
     const warning = page.getByRole('alert').filter({ hasText: 'The audit trail does not verify' });
     await warning.waitFor();
     const text = (await warning.innerText()).replace(/\s+/g, ' ');

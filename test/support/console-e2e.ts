@@ -92,6 +92,26 @@ export async function openConsole(
   return { context, page, errors };
 }
 
+/** Opens the console (`openConsole`) and waits for the keys table: the inventory, where an administrator lands. */
+export async function openInventory(
+  browser: Browser,
+  url: string,
+  options: { colorScheme?: 'light' | 'dark'; permissions?: string[]; timezoneId?: string; locale?: string } = {},
+): Promise<OpenedConsole> {
+  const opened = await openConsole(browser, url, options);
+  await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
+  return opened;
+}
+
+/** The console's views, by the words of their link in the top bar (and of their heading). */
+export type ConsoleView = 'Inventory' | 'Backends' | 'Reminders' | 'Health' | 'Audit trail' | 'Backups' | 'Vault' | 'Settings';
+
+/** Goes to a view as an administrator does, by its link in the top bar, and waits for the view's heading. */
+export async function goToView(page: Page, view: ConsoleView): Promise<void> {
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: view }).waitFor();
+}
+
 /** A `keywarden ui` server on an engine, Chromium, and the console open and signed in, showing the inventory. */
 export interface ConsoleInChromium extends OpenedConsole {
   server: UiServer;
@@ -103,8 +123,7 @@ export interface ConsoleInChromium extends OpenedConsole {
 export async function startConsoleInChromium(engine: KeywardenEngine, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<ConsoleInChromium> {
   const server = await startUiServer({ engine, rendererFolder: RENDERER });
   const browser = await launchChromium();
-  const opened = await openConsole(browser, server.newLaunchUrl(), options);
-  await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
+  const opened = await openInventory(browser, server.newLaunchUrl(), options);
   return {
     ...opened,
     server,

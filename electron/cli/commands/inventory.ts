@@ -1,5 +1,5 @@
 /** `keywarden sync|list|show|reveal|test|create|revoke`: the inventory and the key workflows. */
-import type { Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
+import type { BackendType, Key, KeyFilter, KeyStatus } from '../../../shared/domain.js';
 import { KEY_STATUSES, linkedKeyText } from '../../../shared/rules.js';
 import { KeywardenError } from '../../core/errors.js';
 import { confirm, day, parseWholeNumber, plural, table, visible } from '../io.js';
@@ -31,18 +31,22 @@ export const sync: CommandRun = async ({ positionals, out, engine }) => {
 };
 
 export const list: CommandRun = async ({ values, out, engine }) => {
-  const filter: KeyFilter = {};
-  if (values.backend !== undefined) filter.backend = values.backend as string;
+  const given: KeyFilter = {};
+  if (values.backend !== undefined) given.backend = values.backend as string;
   if (values.status !== undefined) {
     if (!(KEY_STATUSES as readonly string[]).includes(values.status as string)) {
       throw new KeywardenError('invalid_input', `--status must be one of ${KEY_STATUSES.join(', ')}`);
     }
-    filter.status = values.status as KeyStatus;
+    given.status = values.status as KeyStatus;
   }
   const dueWithin = parseWholeNumber(values['due-within'] as string | undefined, '--due-within', 0, 36_500);
-  if (dueWithin !== undefined) filter.dueWithinDays = dueWithin;
-  if (values.search !== undefined) filter.search = values.search as string;
-  const keys = (await engine()).listKeys(filter);
+  if (dueWithin !== undefined) given.dueWithinDays = dueWithin;
+  if (values.search !== undefined) given.search = values.search as string;
+  const core = await engine();
+  // A view saved in the console: its filters, in its order; an option given beside it replaces the view's own.
+  const view = values.view === undefined ? null : core.savedViewQuery(values.view as string);
+  const filter: KeyFilter & { vendor?: BackendType; overdue?: boolean } = { ...view?.filter, ...given };
+  const keys = core.listKeys(filter, view?.sort);
   out.result(keys, () => (keys.length === 0 ? 'no keys match' : keyTable(keys)));
   return 0;
 };

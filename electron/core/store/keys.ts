@@ -71,6 +71,23 @@ export interface ReplacedKey {
 const PUT_SECRET = `INSERT INTO key_secrets (backend_id, key_id, sealed, fingerprint, cached_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, fingerprint = excluded.fingerprint, cached_at = excluded.cached_at`;
 
+/** A sort of the console's table (its column and direction). */
+export interface KeySort {
+  field: KeySortField;
+  direction: 'asc' | 'desc';
+}
+
+/**
+ * The ORDER BY of a sort. Keys without the sorted value (no due date, never tested) come last in either direction.
+ * Ties go by backend and id: unique and stable, so pages never overlap; and the same ORDER BY as the indexes of
+ * migration 002, so the default order reads an index instead of sorting every key.
+ */
+function orderBy(sort: KeySort): string {
+  const { expression, nullable } = SORT_EXPRESSIONS[sort.field];
+  const direction = sort.direction === 'desc' ? 'DESC' : 'ASC';
+  return `${nullable ? `${expression} IS NULL, ` : ''}${expression} ${direction}, k.backend_id ${direction}, k.key_id ${direction}`;
+}
+
 export class KeyTables {
   /** Whether this file has the search index of migration 011; asked once per connection (see `keyConditions`). */
   private searchIndex: boolean | undefined;
@@ -330,10 +347,11 @@ export class KeyTables {
     });
   }
 
-  list(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean }, now: Date): Key[] {
+  /** Every key matching `filter`: by backend and name, or in the console's `sort` (a saved view's, `list --view`). */
+  list(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean }, now: Date, sort?: KeySort): Key[] {
     return this.conn.guard(() => {
       const { where, params } = keyConditions(filter, now, { searchIndex: this.hasSearchIndex() });
-      const sql = `${KEY_SELECT} ${where} ORDER BY b.name, k.name, k.key_id`;
+      const sql = `${KEY_SELECT} ${where} ORDER BY ${sort ? orderBy(sort) : 'b.name, k.name, k.key_id'}`;
       return this.conn.db
         .prepare(sql)
         .raw()
@@ -350,12 +368,7 @@ export class KeyTables {
     return this.conn.guard(() => {
       const { where, params, index } = keyConditions(query, now, { searchIndex: this.hasSearchIndex() });
       const sort = query.sort ?? { field: 'due', direction: 'asc' };
-      const { expression, nullable } = SORT_EXPRESSIONS[sort.field];
-      const direction = sort.direction === 'desc' ? 'DESC' : 'ASC';
-      // Keys without the sorted value (no due date, never tested) come last in either direction. Ties
-      // go by backend and id: unique and stable, so pages never overlap; and the same ORDER BY as the
-      // indexes of migration 002, so the default order reads an index instead of sorting every key.
-      const order = `${nullable ? `${expression} IS NULL, ` : ''}${expression} ${direction}, k.backend_id ${direction}, k.key_id ${direction}`;
+      const order = orderBy(sort);
       const offset = query.offset ?? 0;
       const limit = query.limit ?? 100;
       // How many keys the search index names: its own count, read from the index alone (no key row is read).

@@ -1,7 +1,8 @@
 /**
  * The meta table: named records, one text value each. What lives there: the administrator's settings and the desktop
- * window's place (`workflows/settings.ts`), the vault's records (`vault/vault.ts`: which keychain entry, the key check,
- * the passphrase slot; none secret), and the audit chain's genesis (`audit-chain.ts`). Reached as `InventoryStore.meta`.
+ * window's place (`workflows/settings.ts`), the inventory's saved views (`workflows/saved-views.ts`), the vault's
+ * records (`vault/vault.ts`: which keychain entry, the key check, the passphrase slot; none secret), and the audit
+ * chain's genesis (`audit-chain.ts`). Reached as `InventoryStore.meta`.
  */
 import type { StoreConnection } from './connection.js';
 

@@ -29,6 +29,7 @@ import { testTemplateOf } from '../backends/manual/connector.js';
 import { backendDefinition } from '../backends/registry.js';
 import { parseUserDate } from '../dates.js';
 import { inField, KeywardenError, toKeywardenError } from '../errors.js';
+import type { KeySort } from '../store/keys.js';
 import type { BackendRow } from '../store/store.js';
 import { checkPolicyDays } from './backends.js';
 import type { EngineContext, RevokedKey } from './context.js';
@@ -62,9 +63,26 @@ const BULK_BATCH = 500;
 export class KeyWorkflows {
   constructor(private readonly ctx: EngineContext) {}
 
-  listKeys(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean } = {}): Key[] {
+  /** Every key matching `filter`, by backend and name, or in `sort` (the console's order: a saved view's). */
+  listKeys(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean } = {}, sort?: KeySort): Key[] {
     if (filter.backend !== undefined) this.ctx.store.backends.require(filter.backend);
-    return this.ctx.store.keys.list(filter, this.ctx.now());
+    return this.ctx.store.keys.list(filter, this.ctx.now(), sort);
+  }
+
+  /**
+   * The name and prefix of each referenced key still in the inventory (the audit trail names its events' keys with
+   * them); a key that is gone, or a reference that is not one, is left out. One answer for a whole page of events.
+   */
+  lookupKeys(refs: readonly string[]): Array<{ ref: string; name: string; prefix: string | null }> {
+    const now = this.ctx.now();
+    const found: Array<{ ref: string; name: string; prefix: string | null }> = [];
+    for (const ref of new Set(refs)) {
+      const slash = ref.indexOf('/');
+      if (slash <= 0) continue;
+      const key = this.ctx.store.keys.get(ref.slice(0, slash), ref.slice(slash + 1), now);
+      if (key) found.push({ ref: key.ref, name: key.name, prefix: key.prefix });
+    }
+    return found;
   }
 
   /**

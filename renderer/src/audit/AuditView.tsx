@@ -4,7 +4,8 @@ import { AuditOutcome } from '../../../shared/domain.js';
 import { saveTextFile } from '../lib/save-file.js';
 import { hrefFor, replaceRoute, useRoute } from '../routing.js';
 import { useClient, useShell } from '../state/context.js';
-import { AUDIT_MAX, AUDIT_PAGE, type AuditStore, createAuditStore, hasAuditFilters, NO_AUDIT_FILTERS, shownEvents } from '../state/audit-store.js';
+import { AUDIT_MAX, AUDIT_PAGE, type AuditStore, createAuditStore, hasAuditFilters, type KeyNaming, NO_AUDIT_FILTERS, shownEvents } from '../state/audit-store.js';
+import { KeyName } from '../keys/KeyName.js';
 import { actionLabel, AUDIT_ACTION_LABEL, formatAuditTime, OUTCOME_LABEL } from './labels.js';
 import { OutcomeBadge } from './OutcomeBadge.js';
 import './audit.css';
@@ -389,24 +390,7 @@ function Trail({ store }: { store: AuditStore }) {
                   {/* Words for the administrator; the engine's code (what `keywarden audit --action` takes) in the title. */}
                   <td title={event.action}>{actionLabel(event.action)}</td>
                   <td>{event.backend === null ? <span className="muted">—</span> : <IsolatedText text={event.backend} />}</td>
-                  <td className="col-key">
-                    {event.ref ? (
-                      // One line each: the key's name (when it still exists), then its reference, cut with an
-                      // ellipsis; the whole of both in the title.
-                      <span className="key-cell" title={visibleText(names[event.ref] ? `${names[event.ref]} (${event.ref})` : event.ref)}>
-                        {names[event.ref] && (
-                          <span className="key-name">
-                            <IsolatedText text={names[event.ref]!} />
-                          </span>
-                        )}
-                        <a className="mono key-ref" href={hrefFor('inventory', event.ref)}>
-                          <IsolatedText text={event.ref} />
-                        </a>
-                      </span>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
+                  <td className="col-key">{event.ref ? <KeyCell keyRef={event.ref} naming={names[event.ref]} /> : <span className="muted">—</span>}</td>
                   <td>
                     <OutcomeBadge outcome={event.outcome} />
                   </td>
@@ -425,5 +409,27 @@ function Trail({ store }: { store: AuditStore }) {
         </p>
       )}
     </>
+  );
+}
+
+/**
+ * The key an event is about, one line each, cut with an ellipsis (the whole in the title): its name with its prefix
+ * beside it (KeyName, as everywhere a key is named) while the key is in the inventory, then its reference, which holds
+ * its ID; a key that is gone is its reference alone.
+ */
+function KeyCell({ keyRef, naming }: { keyRef: string; naming: KeyNaming | undefined }) {
+  const title = naming ? `${naming.name}${naming.prefix ? ` ${naming.prefix}` : ''} (${keyRef})` : keyRef;
+  return (
+    <span className="key-cell" title={visibleText(title)}>
+      {naming && (
+        <span className="key-name">
+          {/* The ID is in the reference below: only a prefix is said beside the name. */}
+          <KeyName name={naming.name} keyRef={keyRef} prefix={naming.prefix} tell={naming.prefix !== null} />
+        </span>
+      )}
+      <a className="mono key-ref" href={hrefFor('inventory', keyRef)}>
+        <IsolatedText text={keyRef} />
+      </a>
+    </span>
   );
 }

@@ -6,6 +6,7 @@ import { Filters } from './Filters.js';
 import { Header } from './Header.js';
 import { KeyDetail } from './KeyDetail.js';
 import { KeyTable } from './KeyTable.js';
+import { ViewBar } from './ViewBar.js';
 
 /** The inventory screen: summary and sync on top, filters on the left, the keys, and the selected key's detail. */
 export function InventoryView() {
@@ -28,6 +29,7 @@ export function InventoryView() {
       <Header />
       <Filters />
       <main className="main" aria-label="Keys">
+        <ViewBar />
         <BulkBar />
         <KeyTable />
       </main>

@@ -9,26 +9,39 @@ import { FirstRun } from './FirstRun.js';
 import { STATUS_LABEL, VENDOR_LABEL } from './labels.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 import { visibleText } from '../lib/visible-text.js';
+import { type InventoryColumn, keyTell } from '../../../shared/rules.js';
 
 const ROW_HEIGHT = 36;
+/** How much of a long ID a row shows beside the name (its last characters). */
+const ROW_ID_CHARS = 4;
 const HEADER_HEIGHT = 34;
 
 interface Column {
+  /** Null for Name, which is always shown; else the column's ID in the column chooser and in saved views. */
+  id: InventoryColumn | null;
   label: string;
   sort: KeySortField | null;
   className: string;
 }
 
-const COLUMNS: Column[] = [
-  { label: 'Name', sort: 'name', className: 'col-name' },
-  { label: 'Backend', sort: 'backend', className: 'col-backend' },
-  { label: 'Prefix', sort: 'prefix', className: 'col-prefix' },
-  { label: 'Status', sort: 'status', className: 'col-status' },
-  { label: 'Due', sort: 'due', className: 'col-due' },
-  { label: 'Cached', sort: null, className: 'col-secret' },
-  { label: 'Last tested', sort: 'lastTestedAt', className: 'col-tested' },
-  { label: 'Last synced', sort: 'syncedAt', className: 'col-synced' },
+export const COLUMNS: Column[] = [
+  { id: null, label: 'Name', sort: 'name', className: 'col-name' },
+  { id: 'backend', label: 'Backend', sort: 'backend', className: 'col-backend' },
+  { id: 'prefix', label: 'Prefix', sort: 'prefix', className: 'col-prefix' },
+  { id: 'status', label: 'Status', sort: 'status', className: 'col-status' },
+  { id: 'due', label: 'Due', sort: 'due', className: 'col-due' },
+  { id: 'cached', label: 'Cached', sort: null, className: 'col-secret' },
+  { id: 'tested', label: 'Last tested', sort: 'lastTestedAt', className: 'col-tested' },
+  { id: 'synced', label: 'Last synced', sort: 'syncedAt', className: 'col-synced' },
 ];
+
+/**
+ * The table's classes for the columns the administrator hid: each hidden column's track is 0 wide and its cells are
+ * not drawn (styles.css, "Columns"), so what is left shares the width; the narrow-window rules hide more the same way.
+ */
+function tableClass(shown: readonly InventoryColumn[]): string {
+  return ['table', ...COLUMNS.filter((column) => column.id !== null && !shown.includes(column.id)).map((column) => `hide-${column.id}`)].join(' ');
+}
 
 export function StatusBadge({ status }: { status: Key['status'] }) {
   return (
@@ -53,10 +66,38 @@ export function DueCell({ keyRow, now }: { keyRow: Key; now: Date }) {
   );
 }
 
+/**
+ * The key's name, and beside it what tells it from another of the same name (KeyName's rule): its ID when it has no
+ * prefix, always; its prefix wherever the Prefix column is not shown (hidden by the administrator or by a narrow
+ * window, styles.css), so two "Production" keys never look alike at any width, and the prefix is never said twice.
+ * Plain spans: a row is drawn for every key scrolled past.
+ */
+function RowName({ row }: { row: Key }) {
+  const tell = keyTell(row);
+  const shown = tell !== row.name;
+  // An ID is said short in a row, as vendors show a prefix ("…4f2a"): its end, where IDs differ (a manual key's random
+  // tail, a UUID's last digits), so the name keeps the room. Whole in the title, the panel, Reminders and Health.
+  const characters = [...tell];
+  const said = row.prefix || characters.length <= ROW_ID_CHARS * 2 ? tell : `…${characters.slice(-ROW_ID_CHARS).join('')}`;
+  return (
+    <span className="row-name">
+      <span className="name-text" title={visibleText(row.name)}>
+        <IsolatedText text={row.name} />
+      </span>
+      {shown && ' '}
+      {shown && (
+        <span className={row.prefix ? 'key-tell row-tell tell-prefix' : 'key-tell row-tell tell-id'} title={visibleText(tell)}>
+          <IsolatedText text={said} />
+        </span>
+      )}
+    </span>
+  );
+}
+
 function Cells({ row, now, checked, onCheck }: { row: Key; now: Date; checked: boolean; onCheck: (range: boolean) => void }) {
   return (
     <>
-      <div role="cell" className="col-name" title={visibleText(row.name)}>
+      <div role="cell" className="col-name">
         <input
           type="checkbox"
           className="select-box"
@@ -70,9 +111,7 @@ function Cells({ row, now, checked, onCheck }: { row: Key; now: Date; checked: b
           }}
           onChange={() => {}}
         />
-        <span className="name-text">
-          <IsolatedText text={row.name} />
-        </span>
+        <RowName row={row} />
       </div>
       <div role="cell" className="col-backend" title={`${row.backend} (${VENDOR_LABEL[row.backendType]})`}>
         <IsolatedText text={row.backend} /> <span className="muted backend-vendor">{VENDOR_LABEL[row.backendType]}</span>
@@ -147,6 +186,7 @@ export function KeyTable() {
   const toggleRow = useInventory((state) => state.toggleRow);
   const selectAllMatching = useInventory((state) => state.selectAllMatching);
   const clearSelection = useInventory((state) => state.clearSelection);
+  const columns = useInventory((state) => state.columns);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const [activeIndex, setActiveIndex] = useState(0);
@@ -226,7 +266,7 @@ export function KeyTable() {
         </p>
       )}
       <div className="table-scroll" ref={scrollRef}>
-        <div role="table" aria-label="Keys" aria-rowcount={count + 1} className="table" aria-busy={total === null}>
+        <div role="table" aria-label="Keys" aria-rowcount={count + 1} className={tableClass(columns)} aria-busy={total === null}>
           <div role="rowgroup" className="thead">
             <div role="row" aria-rowindex={1} className="tr">
               {COLUMNS.map((column) => {

@@ -57,10 +57,11 @@ export interface AuditState {
   /** Why the key typed cannot be asked for (the filter keeps its previous key meanwhile). */
   refError: string | null;
   /**
-   * The names of the keys the loaded events refer to, by reference (looked up in the inventory as the events
-   * arrive); a key no longer in the inventory (deleted) has none, and the row shows its reference alone.
+   * The names and prefixes of the keys the loaded events refer to, by reference (looked up in the inventory as the
+   * events arrive, `inventory:lookup`); a key no longer in the inventory (deleted) has none, and the row shows its
+   * reference alone.
    */
-  keyNames: Record<string, string>;
+  keyNames: Record<string, KeyNaming>;
   /** The backends' names for the filter (from backend:list), null until known. */
   backends: string[] | null;
   exporting: ExportState;
@@ -91,6 +92,15 @@ export interface AuditState {
 
 export type AuditStore = StoreApi<AuditState>;
 
+/** A key as the trail names it: its name, and its prefix (else the ID in its reference tells it apart). */
+export interface KeyNaming {
+  name: string;
+  prefix: string | null;
+}
+
+/** How many references one `inventory:lookup` asks about (the contract's bound). */
+export const LOOKUP_BATCH = 500;
+
 /** The engine's query for the filters (the outcome is not part of it). */
 export function auditQueryOf(filters: AuditFilters, limit: number): AuditQuery {
   const query: AuditQuery = { limit };
@@ -109,14 +119,14 @@ export function refProblem(text: string): string | null {
 }
 
 /** The events to show: newest first, the outcome filter and a part of a reference or key name applied. */
-export function shownEvents(events: readonly AuditEvent[] | null, outcome: AuditOutcome | null, refPart: string | null = null, names: Readonly<Record<string, string>> = {}): AuditEvent[] {
+export function shownEvents(events: readonly AuditEvent[] | null, outcome: AuditOutcome | null, refPart: string | null = null, names: Readonly<Record<string, KeyNaming>> = {}): AuditEvent[] {
   if (!events) return [];
   const part = refPart?.trim().toLowerCase() || null;
   const shown: AuditEvent[] = [];
   for (let i = events.length - 1; i >= 0; i--) {
     const event = events[i]!;
     if (outcome !== null && event.outcome !== outcome) continue;
-    if (part !== null && !(event.ref !== null && (event.ref.toLowerCase().includes(part) || (names[event.ref] ?? '').toLowerCase().includes(part)))) continue;
+    if (part !== null && !(event.ref !== null && (event.ref.toLowerCase().includes(part) || (names[event.ref]?.name ?? '').toLowerCase().includes(part)))) continue;
     shown.push(event);
   }
   return shown;
@@ -143,29 +153,22 @@ export function createAuditStore(client: ContractClient, options: { save: (file:
   const looked = new Set<string>();
   return createStore<AuditState>()((set, get) => {
     /**
-     * The key names of the events' references, from the inventory: one narrow query per reference not looked up yet
-     * (its backend, its ID as the search, the exact ID kept), never `key:show`, which would be a 404 in the
-     * console for every deleted key the trail names.
+     * The names and prefixes of the events' keys, from the inventory: the references not looked up yet, a batch of
+     * LOOKUP_BATCH per `inventory:lookup` (one call for a page of events, never one per key), which leaves out keys that
+     * are gone (never `key:show`, which would be a 404 in the console for every deleted key the trail names).
      */
     const lookUpNames = async (events: readonly AuditEvent[]): Promise<void> => {
-      const refs = [...new Set(events.map((event) => event.ref).filter((ref): ref is string => ref !== null && !looked.has(ref)))];
+      const refs = [...new Set(events.map((event) => event.ref).filter((ref): ref is string => ref !== null && !looked.has(ref) && KeyRef.safeParse(ref).success))];
       if (refs.length === 0) return;
       for (const ref of refs) looked.add(ref);
-      const found: Record<string, string> = {};
-      await Promise.all(
-        refs.map(async (ref) => {
-          const slash = ref.indexOf('/');
-          const backend = ref.slice(0, slash);
-          const id = ref.slice(slash + 1);
-          try {
-            const page = await client['inventory:query']({ backend, search: id.slice(0, 200), limit: 20, offset: 0 });
-            const key = page.rows.find((row) => row.ref === ref);
-            if (key) found[ref] = key.name;
-          } catch {
-            // No name then: the reference alone, as before.
-          }
-        }),
-      );
+      const found: Record<string, KeyNaming> = {};
+      for (let start = 0; start < refs.length; start += LOOKUP_BATCH) {
+        try {
+          for (const key of await client['inventory:lookup'](refs.slice(start, start + LOOKUP_BATCH))) found[key.ref] = { name: key.name, prefix: key.prefix };
+        } catch {
+          // No names then: the references alone, as before.
+        }
+      }
       if (Object.keys(found).length) set((state) => ({ keyNames: { ...state.keyNames, ...found } }));
     };
     return {

@@ -5,6 +5,7 @@ import type { RotationState, RotationStore } from '../rotation/rotation-store.js
 import type { BackendsState, BackendsStore } from './backends-store.js';
 import type { InventoryState, InventoryStore } from './inventory-store.js';
 import type { ShellState, ShellStore } from './shell-store.js';
+import type { ViewsState, ViewsStore } from './views-store.js';
 
 export const InventoryContext = createContext<InventoryStore | null>(null);
 export const ShellContext = createContext<ShellStore | null>(null);
@@ -55,5 +56,14 @@ export function useClient(): ContractClient {
 export function useBackends<T>(selector: (state: BackendsState) => T): T {
   const store = useContext(BackendsContext);
   if (!store) throw new Error('useBackends outside <BackendsContext>');
+  return useStore(store, selector);
+}
+
+/** The inventory's saved views (one for the console, over the inventory store). */
+export const ViewsContext = createContext<ViewsStore | null>(null);
+
+export function useViews<T>(selector: (state: ViewsState) => T): T {
+  const store = useContext(ViewsContext);
+  if (!store) throw new Error('useViews outside <ViewsContext>');
   return useStore(store, selector);
 }

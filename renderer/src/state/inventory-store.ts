@@ -28,7 +28,8 @@ import type {
   TestResult,
 } from '../../../shared/domain.js';
 import { DEFAULT_SETTINGS } from '../../../shared/domain.js';
-import { MAX_SELECTED_REFS } from '../../../shared/rules.js';
+import { INVENTORY_COLUMNS, type InventoryColumn, MAX_SEARCH_CHARS, MAX_SELECTED_REFS } from '../../../shared/rules.js';
+import type { SavedView, ViewQuery } from '../../../shared/views.js';
 import { parseSearch } from '../../../shared/search-query.js';
 
 export const PAGE_SIZE = 100;
@@ -63,6 +64,18 @@ export const RESULT_FADE_MS = 12_000;
 
 export const NO_FILTERS: Filters = { search: '', status: null, vendor: null, backend: null, overdue: false, dueWithin30: false };
 export const DEFAULT_SORT: Sort = { field: 'due', direction: 'asc' };
+/** The optional columns shown until the administrator chooses (the built-in "All keys" view): every one. */
+export const DEFAULT_COLUMNS: readonly InventoryColumn[] = INVENTORY_COLUMNS;
+
+/** What a saved view holds of the inventory's state: the search and filters, the sort, the columns shown. */
+export interface InventoryLayout {
+  filters: Filters;
+  sort: Sort;
+  columns: readonly InventoryColumn[];
+}
+
+/** The built-in "All keys": no search, no filter, soonest due first, every column. */
+export const ALL_KEYS_LAYOUT: InventoryLayout = { filters: NO_FILTERS, sort: DEFAULT_SORT, columns: DEFAULT_COLUMNS };
 
 export interface SyncState {
   running: boolean;
@@ -118,6 +131,8 @@ export interface InventoryState {
   bulk: BulkState;
   filters: Filters;
   sort: Sort;
+  /** The optional columns the table shows, in the table's order (Name is always shown). */
+  columns: readonly InventoryColumn[];
   /** Rows matching the query; null until the first page answers. */
   total: number | null;
   /** Page index to its rows: the current generation's, or the previous query's until the new one first answers. */
@@ -154,6 +169,10 @@ export interface InventoryState {
   setFilter: <F extends Exclude<keyof Filters, 'search'>>(field: F, value: Filters[F]) => void;
   clearFilters: () => void;
   setSort: (field: KeySortField) => void;
+  /** Shows or hides one optional column; applied at once. */
+  setColumnShown: (column: InventoryColumn, shown: boolean) => void;
+  /** A saved view (or "All keys"): its search, filters, sort and columns at once, and one new query. */
+  applyLayout: (layout: InventoryLayout) => void;
   /** Fetches the pages that hold rows first..last (inclusive) and are neither cached nor in flight. */
   ensureRange: (first: number, last: number) => Promise<void>;
   /** After a change in the engine: facets, backends and the cached pages again (the table refetches what it shows). */
@@ -194,13 +213,44 @@ export type InventoryStore = StoreApi<InventoryState>;
 export function queryOf(filters: Filters, sort: Sort): InventoryQuery {
   const query: InventoryQuery = { sort: { field: sort.field, direction: sort.direction } };
   const search = filters.search.trim();
-  if (search) query.search = search.slice(0, 200);
+  if (search) query.search = search.slice(0, MAX_SEARCH_CHARS);
   if (filters.status) query.status = filters.status;
   if (filters.vendor) query.vendor = filters.vendor;
   if (filters.backend) query.backend = filters.backend;
   if (filters.overdue) query.overdue = true;
   if (filters.dueWithin30) query.dueWithinDays = 30;
   return query;
+}
+
+/** The layout as a saved view under `name`: the engine's query (as `keywarden list --view` applies it) and the columns. */
+export function savedViewOf(name: string, layout: InventoryLayout): SavedView {
+  const { sort, ...query } = queryOf(layout.filters, layout.sort);
+  return { name, query, sort: sort ?? DEFAULT_SORT, columns: INVENTORY_COLUMNS.filter((column) => layout.columns.includes(column)) };
+}
+
+/**
+ * A saved view as the console's layout. Its due window is the quick filter's (the console saves no other); the
+ * columns keep the table's order.
+ */
+export function layoutOf(view: SavedView): InventoryLayout {
+  const query: ViewQuery = view.query;
+  return {
+    filters: {
+      search: query.search ?? '',
+      status: query.status ?? null,
+      vendor: query.vendor ?? null,
+      backend: query.backend ?? null,
+      overdue: query.overdue === true,
+      dueWithin30: query.dueWithinDays !== undefined,
+    },
+    sort: { field: view.sort.field, direction: view.sort.direction },
+    columns: INVENTORY_COLUMNS.filter((column) => view.columns.includes(column)),
+  };
+}
+
+/** Whether two layouts show the same keys, in the same order, with the same columns (a view "changed" or not). */
+export function sameLayout(a: InventoryLayout, b: InventoryLayout): boolean {
+  return JSON.stringify(savedViewOf('', a)) === JSON.stringify(savedViewOf('', b));
 }
 
 export function hasFilters(filters: Filters): boolean {
@@ -258,6 +308,7 @@ export function createInventoryStore(client: ContractClient, options: { debounce
       bulk: NO_BULK,
       filters: NO_FILTERS,
       sort: DEFAULT_SORT,
+      columns: DEFAULT_COLUMNS,
       total: null,
       pages: {},
       generation: 0,
@@ -325,6 +376,29 @@ export function createInventoryStore(client: ContractClient, options: { debounce
           sort: state.sort.field === field ? { field, direction: state.sort.direction === 'asc' ? 'desc' : 'asc' } : { field, direction: 'asc' },
         }));
         void restart(false);
+      },
+
+      setColumnShown(column, shown) {
+        set((state) => ({ columns: INVENTORY_COLUMNS.filter((each) => (each === column ? shown : state.columns.includes(each))) }));
+      },
+
+      applyLayout(layout) {
+        if (searchTimer) clearTimeout(searchTimer);
+        searchTimer = null;
+        const sameQuery = JSON.stringify(queryOf(layout.filters, layout.sort)) === JSON.stringify(queryOf(get().filters, get().sort));
+        set({
+          filters: layout.filters,
+          sort: layout.sort,
+          columns: layout.columns,
+          searchInput: layout.filters.search,
+          // A view's search was read by the engine when it was saved; a view saved by a newer version may not be.
+          searchError: (() => {
+            const parsed = parseSearch(layout.filters.search);
+            return parsed.ok ? null : parsed.error;
+          })(),
+        });
+        // Only the columns changed: the rows on screen are the view's already.
+        if (!sameQuery) void restart(false);
       },
 
       toggleRow(index, key, range) {

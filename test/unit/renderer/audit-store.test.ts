@@ -153,7 +153,7 @@ describe('the audit store', () => {
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.every((event) => event.ref?.includes('key-2'))).toBe(true);
     // The name counts too.
-    expect(shownEvents(events, null, 'Billing', { 'hand/key-2': 'Billing API' }).every((event) => event.ref === 'hand/key-2')).toBe(true);
+    expect(shownEvents(events, null, 'Billing', { 'hand/key-2': { name: 'Billing API', prefix: null } }).every((event) => event.ref === 'hand/key-2')).toBe(true);
     // Emptying the field means every key again.
     store.getState().setFilter('ref', '');
     expect(store.getState().filters).toMatchObject({ ref: null, refPart: null });
