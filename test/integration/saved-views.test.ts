@@ -50,7 +50,9 @@ describe.skipIf(!hasIsolatedKeychain)('saved views: the console, the engine and 
     };
     await expect
       .poll(async () => {
-        const { total } = inventory.getState();
+        const { total, query, rowsQuery } = inventory.getState();
+        // The previous query's rows stay on screen until the new one answers: wait for the answer.
+        if (rowsQuery !== query) return false;
         if (total) await inventory.getState().ensureRange(0, total - 1);
         return rows().length > 0 && rows().length === inventory.getState().total;
       })
