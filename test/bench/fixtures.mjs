@@ -140,6 +140,7 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
   const { Vault } = await loadDist('electron/core/vault/vault.js');
   const { createOsKeychain } = await loadDist('electron/core/vault/keychain.js');
   const { vaultRecords } = await loadDist('electron/core/workflows/vault.js');
+  const { boundKeySecretIdentity } = await loadDist('electron/core/workflows/context.js');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const store = InventoryStore.open(await databaseFile(home));
   const now = Date.now();
@@ -203,9 +204,10 @@ export async function populateStore(home, { layout, count, seed = 42 }) {
           // One secret in a hundred recorded again under a second key: Health's "same secret under two keys".
           const secret = previous !== null && blobs.length % 100 === 99 ? previous : randomBytes(36).toString('base64url');
           previous = secret;
-          // Same record identity as the engine's (key-secret:<backend>/<id>), so `reveal` works on these too; sealed
-          // with its fingerprint, as the engine caches every secret.
-          const blob = vault ? await vault.sealSecret(`key-secret:${spec.name}/${key.id}`, secret) : { sealed: randomBytes(1 + 12 + 16 + secret.length), fingerprint: randomBytes(32) };
+          // The engine's own record identity (the backend's name, type and URL with the key id), so `reveal` and a
+          // team init open these too; sealed with its fingerprint, as the engine caches every secret.
+          const identity = boundKeySecretIdentity({ name: spec.name, type: spec.type, url: spec.url }, key.id, undefined);
+          const blob = vault ? await vault.sealSecret(identity, secret) : { sealed: randomBytes(1 + 12 + 16 + secret.length), fingerprint: randomBytes(32) };
           blobs.push([key.id, blob]);
         }
         store.transaction(() => {

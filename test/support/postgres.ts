@@ -7,30 +7,16 @@
  *
  * Members: alice (CREATEROLE, and CREATE on the database: she runs `team init`), bob and carol (login only).
  * Without the server binaries the tests skip, saying what to install (CI installs Debian's postgresql).
+ *
+ * The cluster itself is started by postgres-cluster.cjs (plain JavaScript, which the benchmark uses too); this module gives
+ * it the tests' members and types.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
+import { NO_POSTGRES_REASON as REASON, PG_BIN as BIN, startPostgresCluster } from './postgres-cluster.cjs';
 
-function findBinaries(): string | null {
-  const candidates: string[] = [];
-  if (existsSync('/usr/lib/postgresql')) {
-    for (const version of readdirSync('/usr/lib/postgresql').sort().reverse()) candidates.push(join('/usr/lib/postgresql', version, 'bin'));
-  }
-  for (const folder of candidates) if (existsSync(join(folder, 'initdb')) && existsSync(join(folder, 'pg_ctl'))) return folder;
-  const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
-  return which.status === 0 ? join(which.stdout.trim(), '..') : null;
-}
-
-export const PG_BIN = findBinaries();
+export const PG_BIN: string | null = BIN;
 export const SKIP_NO_POSTGRES = PG_BIN === null;
-export const NO_POSTGRES_REASON = 'PostgreSQL server binaries (initdb, pg_ctl) are not installed: sudo apt-get install postgresql';
+export const NO_POSTGRES_REASON: string = REASON;
 
-const isRoot = process.getuid?.() === 0;
 export const MEMBERS = ['alice', 'bob', 'carol'] as const;
 export type MemberName = (typeof MEMBERS)[number];
 
@@ -54,103 +40,6 @@ export interface PrivatePostgres {
   stop(): void;
 }
 
-function asServerUser(command: string, args: string[]): string {
-  const file = join(PG_BIN!, command);
-  return isRoot
-    ? execFileSync('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', file, ...args], { encoding: 'utf8', cwd: '/' })
-    : execFileSync(file, args, { encoding: 'utf8' });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  if (!PG_BIN) throw new Error(NO_POSTGRES_REASON);
-  const folder = mkdtempSync(join(tmpdir(), 'keywarden-pg-'));
-  const data = join(folder, 'data');
-  if (isRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
-    chownSync(folder, uid, gid);
-  }
-  asServerUser('initdb', ['-D', data, '-U', 'kwsuper', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-  const port = await freePort();
-  const start = () =>
-    asServerUser('pg_ctl', [
-      '-D',
-      data,
-      '-l',
-      join(folder, 'server.log'),
-      '-w',
-      '-o',
-      `-c port=${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-      'start',
-    ]);
-  start();
-  let stopped = false;
-  const stop = () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      asServerUser('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-    } catch {
-      // already stopped
-    }
-    rmSync(folder, { recursive: true, force: true });
-  };
-  const superuser = async <R>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<R[]> => {
-    // Trust over the private socket: the password is never asked (given only so node-postgres skips its pgpass lookup).
-    const client = new pg.Client({ host: folder, port, user: 'kwsuper', database, password: 'unused' });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as R[];
-    } finally {
-      await client.end();
-    }
-  };
-  try {
-    const passwords = Object.fromEntries(MEMBERS.map((member) => [member, `pw-${member}-${randomBytes(9).toString('base64url')}`])) as Record<MemberName, string>;
-    for (const member of MEMBERS) {
-      await superuser(`CREATE ROLE ${member} LOGIN ${member === 'alice' ? 'CREATEROLE' : ''} PASSWORD '${passwords[member]}'`);
-    }
-    await superuser('CREATE DATABASE team');
-    await superuser('GRANT CREATE ON DATABASE team TO alice');
-    const passfile = join(mkdtempSync(join(tmpdir(), 'keywarden-pgpass-')), 'pgpass');
-    writeFileSync(passfile, MEMBERS.map((member) => `127.0.0.1:${port}:*:${member}:${passwords[member]}\n`).join(''), { mode: 0o600 });
-    chmodSync(passfile, 0o600);
-    return {
-      port,
-      url: (member, database = 'team') => `postgresql://${member}@127.0.0.1:${port}/${database}?sslmode=disable`,
-      passfile,
-      password: (member) => passwords[member],
-      superuser: (sql, params) => superuser(sql, params, 'team'),
-      asMember: async <R>(member: MemberName, sql: string, params: unknown[] = []) => {
-        const client = new pg.Client({ host: '127.0.0.1', port, user: member, database: 'team', password: passwords[member] });
-        await client.connect();
-        try {
-          return (await client.query(sql, params)).rows as R[];
-        } finally {
-          await client.end();
-        }
-      },
-      dump: (database = 'team') => execFileSync(join(PG_BIN, 'pg_dump'), ['-h', folder, '-p', String(port), '-U', 'kwsuper', database], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }),
-      pause: () => void asServerUser('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
-      resume: () => void start(),
-      stop: () => {
-        stop();
-        rmSync(join(passfile, '..'), { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    stop();
-    throw error;
-  }
+  return (await startPostgresCluster({ members: [...MEMBERS], creator: 'alice' })) as PrivatePostgres;
 }
