@@ -104,6 +104,9 @@ export function keyHealthFacts(conn: StoreConnection, query: KeyHealthQuery): Ke
           .join(', ')}))`
       : '(SELECT NULL WHERE 0)';
     const params = { ...now, ...window, ...idle, ...shownOnce, notBefore, limit };
+    // An index of migration 009 named for the planner, where the file has it: a read-only copy of an older file (a
+    // backup) has none, and `INDEXED BY` a missing index is an error, not a hint.
+    const indexedBy = (index: string): string => (conn.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(index) === undefined ? '' : `INDEXED BY ${index}`);
     const row = (sql: string): number[] =>
       conn.db
         .prepare(sql)
@@ -138,7 +141,7 @@ export function keyHealthFacts(conn: StoreConnection, query: KeyHealthQuery): Ke
     ) as [number];
     const [undated] = row(`SELECT COUNT(*) FROM keys k WHERE ${OPEN} AND k.next_due_at IS NULL`) as [number];
     const [open] = row(`SELECT COUNT(*) FROM keys k WHERE ${OPEN}`) as [number];
-    const [openShownOnce] = row(`SELECT COUNT(*) FROM keys k INDEXED BY keys_open_due WHERE ${OPEN} AND +k.backend_id IN ${shownOnceIds}`) as [number];
+    const [openShownOnce] = row(`SELECT COUNT(*) FROM keys k ${indexedBy('keys_open_due')} WHERE ${OPEN} AND +k.backend_id IN ${shownOnceIds}`) as [number];
     // Keys the vendor reports expired are overdue too (the gate: "expired at the vendor").
     const [expired] = row(`SELECT COUNT(*) FROM keys k WHERE k.status = 'expired'`) as [number];
     // Cached secrets: never tested (open, as the administrator sees it; a failed key is not also "never tested"), and
@@ -257,7 +260,7 @@ export function keyHealthFacts(conn: StoreConnection, query: KeyHealthQuery): Ke
     if (usesOwners) {
       const [withoutOwner] = row(`SELECT COUNT(*) FROM keys k WHERE k.owner IS NULL AND ${OPEN}`) as [number];
       const [pastExpiry] = row(
-        `SELECT COUNT(*) FROM keys k INDEXED BY keys_open_without_owner WHERE k.owner IS NULL AND ${OPEN} AND ${manualPastExpiry(`k.backend_id IN (SELECT id FROM backends WHERE type = 'manual')`)}`,
+        `SELECT COUNT(*) FROM keys k ${indexedBy('keys_open_without_owner')} WHERE k.owner IS NULL AND ${OPEN} AND ${manualPastExpiry(`k.backend_id IN (SELECT id FROM backends WHERE type = 'manual')`)}`,
       ) as [number];
       const ownerless = `k.owner IS NULL AND ${OPEN} AND ${EFFECTIVE_OPEN}`;
       lists['no-owner'] = {
