@@ -27,6 +27,15 @@ function WhyNot({ id, why }: { id: string; why: string }) {
   );
 }
 
+/** Remove… for one member, pending or approved: off for anyone but an admin, pointing to why (`WhyNot`). */
+function RemoveButton({ member, onRemove, allowed, whyId }: { member: TeamMember; onRemove: (member: TeamMember) => void; allowed: boolean; whyId: string }) {
+  return (
+    <button type="button" className="button" onClick={() => onRemove(member)} disabled={!allowed} aria-describedby={allowed ? undefined : whyId} aria-label={`Remove ${member.member}…`}>
+      Remove…
+    </button>
+  );
+}
+
 export function PendingMembers({ store }: { store: TeamStore }) {
   const status = useStore(store, (state) => state.status);
   const members = useStore(store, (state) => state.members);
@@ -71,16 +80,7 @@ export function PendingMembers({ store }: { store: TeamStore }) {
                   >
                     Approve…
                   </button>
-                  <button
-                    type="button"
-                    className="button"
-                    onClick={() => askRemove(member)}
-                    disabled={!actions.allowed}
-                    aria-describedby={actions.allowed ? undefined : whyId}
-                    aria-label={`Remove ${member.member}…`}
-                  >
-                    Remove…
-                  </button>
+                  <RemoveButton member={member} onRemove={askRemove} allowed={actions.allowed} whyId={whyId} />
                 </span>
               </li>
             ))}
@@ -149,18 +149,7 @@ export function MembersTable({ store }: { store: TeamStore }) {
                     <Fingerprint value={member.fingerprint} />
                   </td>
                   <td className="admin-cell-action">
-                    {member.member !== me && member.state !== 'pending' && (
-                      <button
-                        type="button"
-                        className="button"
-                        onClick={() => askRemove(member)}
-                        disabled={!actions.allowed}
-                        aria-describedby={actions.allowed ? undefined : whyId}
-                        aria-label={`Remove ${member.member}…`}
-                      >
-                        Remove…
-                      </button>
-                    )}
+                    {member.member !== me && member.state !== 'pending' && <RemoveButton member={member} onRemove={askRemove} allowed={actions.allowed} whyId={whyId} />}
                   </td>
                 </tr>
               ))}
