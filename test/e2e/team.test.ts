@@ -10,16 +10,14 @@
  * Real parts: PostgreSQL with SCRAM passwords from a password file, SQLite, the isolated keychain, `keywarden ui`'s
  * server (in-process) on 127.0.0.1, Chromium.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
 import { hasChromium, launchChromium, openConsole, type OpenedConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
-import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
+import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES } from '../support/postgres.js';
+import { startTeamHomes, type TeamHomes } from '../support/team-homes.js';
 
 if (SKIP_NO_POSTGRES) console.warn(`e2e team: skipped, ${NO_POSTGRES_REASON}`);
 
@@ -28,7 +26,7 @@ const BOB_SECRET = 'sk_live_e2e_team_bob_Rn7Ks3Yd9Jf5Gb2M';
 
 describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain || !hasChromium)('the console: the Team view of a team home', () => {
   let postgres: PrivatePostgres;
-  let previousPassfile: string | undefined;
+  let team: TeamHomes | undefined;
   const homes = {} as Record<MemberName, string>;
   const engines = {} as Record<MemberName, KeywardenEngine>;
   const fingerprints = {} as Record<MemberName, string>;
@@ -45,13 +43,8 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain || !hasChromium)('the c
 
   beforeAll(async () => {
     requireBuiltRenderer();
-    postgres = await startPrivatePostgres();
-    previousPassfile = process.env.PGPASSFILE;
-    process.env.PGPASSFILE = postgres.passfile;
-    for (const member of ['alice', 'bob', 'carol'] as const) {
-      homes[member] = mkdtempSync(join(tmpdir(), `keywarden-e2e-team-${member}-`));
-      engines[member] = KeywardenEngine.open({ home: homes[member], osUser: member });
-    }
+    team = await startTeamHomes('e2e-team', homes, engines);
+    postgres = team.server;
     await engines.alice.addBackend({ name: 'hand', type: 'manual' });
     await engines.alice.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', createdAt: null, expiresAt: '2031-03-01', rotateEveryDays: null, secret: SECRET, test: null });
     fingerprints.alice = (await engines.alice.teamInit(postgres.url('alice'), 'ops')).fingerprint;
@@ -67,15 +60,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain || !hasChromium)('the c
     await opened?.context.close();
     await browser?.close();
     await server?.close();
-    for (const member of ['alice', 'bob', 'carol'] as const) {
-      if (!engines[member]) continue;
-      await engines[member].resetVault({ leaveTeam: true });
-      await engines[member].close();
-      rmSync(homes[member], { recursive: true, force: true });
-    }
-    if (previousPassfile === undefined) delete process.env.PGPASSFILE;
-    else process.env.PGPASSFILE = previousPassfile;
-    postgres?.stop();
+    await team?.close();
   });
 
   it('shows the team, the server reachable, her role, the local copy, and bob waiting with his fingerprint', async () => {

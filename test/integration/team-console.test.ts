@@ -17,7 +17,8 @@ import { invokeContract } from '../../electron/core/contract-pipeline.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
 import { recordingSink } from '../support/counting-engine.js';
-import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
+import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES } from '../support/postgres.js';
+import { startTeamHomes, type TeamHomes } from '../support/team-homes.js';
 
 if (SKIP_NO_POSTGRES) console.warn(`team console tests skipped: ${NO_POSTGRES_REASON}`);
 
@@ -32,7 +33,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)("the console's team me
   const engines = {} as Record<MemberName, KeywardenEngine>;
   const sinks = {} as Record<MemberName, ReturnType<typeof recordingSink>>;
   const fingerprints = {} as Record<MemberName, string>;
-  let previousPassfile: string | undefined;
+  let team: TeamHomes | undefined;
 
   /** One call as `member`'s console makes it: through the contract's pipeline, the answer or the error it would show. */
   async function call<M extends ContractMethod>(member: MemberName, method: M, ...args: unknown[]): Promise<Answer<M>> {
@@ -56,28 +57,15 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)("the console's team me
   const stateOf = async (who: string) => (await ok('alice', 'team:members')).find((m) => m.member === who);
 
   beforeAll(async () => {
-    server = await startPrivatePostgres();
-    previousPassfile = process.env.PGPASSFILE;
-    process.env.PGPASSFILE = server.passfile;
-    for (const member of MEMBERS) {
-      homes[member] = mkdtempSync(join(tmpdir(), `keywarden-team-console-${member}-`));
-      engines[member] = KeywardenEngine.open({ home: homes[member], osUser: member });
-      sinks[member] = recordingSink();
-    }
+    team = await startTeamHomes('team-console', homes, engines);
+    server = team.server;
+    for (const member of MEMBERS) sinks[member] = recordingSink();
     await engines.alice.addBackend({ name: 'hand', type: 'manual' });
     await engines.alice.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', createdAt: null, expiresAt: '2031-03-01', rotateEveryDays: null, secret: SECRET, test: null });
   });
 
   afterAll(async () => {
-    for (const member of MEMBERS) {
-      if (!engines[member]) continue;
-      await engines[member].resetVault({ leaveTeam: true });
-      await engines[member].close();
-      rmSync(homes[member], { recursive: true, force: true });
-    }
-    if (previousPassfile === undefined) delete process.env.PGPASSFILE;
-    else process.env.PGPASSFILE = previousPassfile;
-    server?.stop();
+    await team?.close();
   });
 
   it('a personal data folder: status says it is not linked, and where it is; the other methods say how to make a team home', async () => {

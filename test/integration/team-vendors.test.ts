@@ -17,22 +17,11 @@ import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/cor
 import { startTeamFollower, type TeamPullReason } from '../../electron/core/desktop/team-follower.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import type { PullReport } from '../../electron/core/team/workflow.js';
-import { KeywardenError } from '../../electron/core/errors.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
+import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES } from '../support/postgres.js';
+import { expectError, startTeamHomes, type TeamHomes } from '../support/team-homes.js';
 
 if (SKIP_NO_POSTGRES) console.warn(`team vendor tests skipped: ${NO_POSTGRES_REASON}`);
-
-async function expectError(promise: Promise<unknown>, code: string, message?: RegExp): Promise<KeywardenError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KeywardenError);
-  expect((error as KeywardenError).code).toBe(code);
-  if (message) expect((error as KeywardenError).message).toMatch(message);
-  return error as KeywardenError;
-}
 
 describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a team home', () => {
   let server: PrivatePostgres;
@@ -42,14 +31,13 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
   let commboxToken: string;
   const homes = {} as Record<MemberName, string>;
   const engines = {} as Record<MemberName, KeywardenEngine>;
-  let previousPassfile: string | undefined;
+  let team: TeamHomes | undefined;
   /** Every shown-once secret a test was handed: none may reach the server in the clear. */
   const issuedSecrets: string[] = [];
 
   beforeAll(async () => {
-    server = await startPrivatePostgres();
-    previousPassfile = process.env.PGPASSFILE;
-    process.env.PGPASSFILE = server.passfile;
+    team = await startTeamHomes('team-vendors', homes, engines);
+    server = team.server;
     nitrobox = await startNitroboxEmulator();
     nitroboxToken = nitrobox.state.addUser('ops@acme.example', { role: true });
     nitrobox.state.seedClient('billing-export');
@@ -57,10 +45,6 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
     commbox = await startCommBoxEmulator();
     commboxToken = commbox.state.addAdminToken();
     commbox.state.issueActiveKey('Production');
-    for (const member of ['alice', 'bob', 'carol'] as const) {
-      homes[member] = mkdtempSync(join(tmpdir(), `keywarden-team-vendors-${member}-`));
-      engines[member] = KeywardenEngine.open({ home: homes[member], osUser: member });
-    }
     await engines.alice.teamInit(server.url('alice'), 'ops');
     const bob = await engines.bob.teamJoin(server.url('bob'), 'ops');
     const carol = await engines.carol.teamJoin(server.url('carol'), 'ops');
@@ -69,17 +53,9 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
   });
 
   afterAll(async () => {
-    for (const member of ['alice', 'bob', 'carol'] as const) {
-      if (!engines[member]) continue;
-      await engines[member].resetVault({ leaveTeam: true });
-      await engines[member].close();
-      rmSync(homes[member], { recursive: true, force: true });
-    }
+    await team?.close();
     await nitrobox?.emulator.close();
     await commbox?.emulator.close();
-    if (previousPassfile === undefined) delete process.env.PGPASSFILE;
-    else process.env.PGPASSFILE = previousPassfile;
-    server?.stop();
   });
 
   /** A member's own connection, outside Keywarden: what PostgreSQL itself lets that role do. */

@@ -5,8 +5,6 @@
  * pulls, a key written by one member and read by another, what a viewer's own connection is refused by PostgreSQL
  * itself, a dump of the server free of anything secret, removal with a new team key, leaving.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,53 +18,30 @@ import { Vault } from '../../electron/core/vault/vault.js';
 import { vaultRecords } from '../../electron/core/workflows/vault.js';
 import { DATABASE_FILE } from '../../electron/core/paths.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
+import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES } from '../support/postgres.js';
+import { expectError, startTeamHomes, type TeamHomes } from '../support/team-homes.js';
 
 if (SKIP_NO_POSTGRES) console.warn(`team tests skipped: ${NO_POSTGRES_REASON}`);
 
 const SECRET_A = 'sk_live_alice_7Qw9dXz2LmPa4RtY';
 const SECRET_B = 'sk_live_bob_Hk3vN8sJq1WcE5uZ';
 
-async function expectError(promise: Promise<unknown>, code: string, message?: RegExp): Promise<KeywardenError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KeywardenError);
-  expect((error as KeywardenError).code).toBe(code);
-  if (message) expect((error as KeywardenError).message).toMatch(message);
-  return error as KeywardenError;
-}
-
 describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('a team inventory on PostgreSQL', () => {
   let server: PrivatePostgres;
   const homes = {} as Record<MemberName, string>;
   const engines = {} as Record<MemberName, KeywardenEngine>;
   const fingerprints = {} as Record<MemberName, string>;
-  let previousPassfile: string | undefined;
+  let team: TeamHomes | undefined;
 
   beforeAll(async () => {
-    server = await startPrivatePostgres();
-    previousPassfile = process.env.PGPASSFILE;
-    process.env.PGPASSFILE = server.passfile;
-    for (const member of ['alice', 'bob', 'carol'] as const) {
-      homes[member] = mkdtempSync(join(tmpdir(), `keywarden-team-${member}-`));
-      engines[member] = KeywardenEngine.open({ home: homes[member], osUser: member });
-    }
+    team = await startTeamHomes('team', homes, engines);
+    server = team.server;
     await engines.alice.addBackend({ name: 'hand', type: 'manual' });
     await engines.alice.addManualKey('hand', { name: 'Stripe prod', vendor: 'Stripe', createdAt: null, expiresAt: '2031-03-01', rotateEveryDays: null, secret: SECRET_A, test: null });
   });
 
   afterAll(async () => {
-    for (const member of ['alice', 'bob', 'carol'] as const) {
-      if (!engines[member]) continue;
-      await engines[member].resetVault({ leaveTeam: true });
-      await engines[member].close();
-      rmSync(homes[member], { recursive: true, force: true });
-    }
-    if (previousPassfile === undefined) delete process.env.PGPASSFILE;
-    else process.env.PGPASSFILE = previousPassfile;
-    server?.stop();
+    await team?.close();
   });
 
   /** A member's own connection, outside Keywarden: what PostgreSQL itself lets that role do. */
