@@ -85,7 +85,10 @@ interface ChildResult {
 function runChild(home: string, plan: unknown): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', join(PROJECT_ROOT, 'test', 'support', 'fault-sync-child.mjs'), home], {
-      env: { ...process.env, FAULT_SYNC_PLAN: JSON.stringify(plan) },
+      // Two malloc arenas instead of glibc's eight per core: freed buffers are then reused, not parked in the arena
+      // of whichever libuv or V8 thread last touched them, so resident memory measures what the process keeps (under
+      // a loaded machine, parked arenas alone made it vary by tens of MiB between runs).
+      env: { ...process.env, FAULT_SYNC_PLAN: JSON.stringify(plan), MALLOC_ARENA_MAX: '2' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
