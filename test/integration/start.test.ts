@@ -53,6 +53,19 @@ async function consoleUrl(launcher: Launcher): Promise<URL> {
 /** The launcher's lines that say which way it went (not the build's output, nor keywarden ui's own lines). */
 const decisionLines = (stderr: string) => stderr.split('\n').filter((line) => /^keywarden start: (the desktop app|starting|serving)/.test(line));
 
+/**
+ * Whether the stand-in Electron's record is there and whole: it is written with writeFileSync, which creates the file
+ * before it fills it, so on a loaded machine a reader can find it empty.
+ */
+function holdsJson(file: string): boolean {
+  try {
+    JSON.parse(readFileSync(file, 'utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe.skipIf(!hasIsolatedKeychain || process.platform !== 'linux')('npm start', () => {
   let folder = '';
   let running: Launcher | null = null;
@@ -179,7 +192,7 @@ describe.skipIf(!hasIsolatedKeychain || process.platform !== 'linux')('npm start
     const binding = join(folder, 'better_sqlite3.node');
     writeFileSync(binding, '');
     running = launch(root, [], { DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: undefined, ELECTRON_SKIP_BINARY_DOWNLOAD: undefined, KEYWARDEN_SQLITE_BINDING: binding });
-    expect(await waitFor(() => existsSync(record), 20_000)).toBe(true);
+    expect(await waitFor(() => holdsJson(record), 20_000)).toBe(true);
     expect(running.stderr()).toMatch(/Electron's runtime is not installed yet: downloading Electron 45\.4\.1 with "node node_modules\/electron\/install\.js"/);
     expect(running.stderr()).toContain('Downloading electron-v45.4.1-linux-x64.zip: 100%');
     expect(decisionLines(running.stderr())).toEqual([`keywarden start: starting the desktop app (Electron 45.4.1; better-sqlite3 for Electron: ${binding})`]);
@@ -219,7 +232,7 @@ describe.skipIf(!hasIsolatedKeychain || process.platform !== 'linux')('npm start
     const binding = join(folder, 'better_sqlite3.node');
     writeFileSync(binding, '');
     running = launch(root, [], { DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: join(folder, 'electron-dist'), KEYWARDEN_SQLITE_BINDING: binding }, { detached: true });
-    expect(await waitFor(() => existsSync(record), 20_000)).toBe(true);
+    expect(await waitFor(() => holdsJson(record), 20_000)).toBe(true);
     const group = running.child.pid!;
     process.kill(-group, 'SIGINT');
     running.child.kill('SIGINT');
@@ -241,7 +254,7 @@ describe.skipIf(!hasIsolatedKeychain || process.platform !== 'linux')('npm start
     const binding = join(folder, 'better_sqlite3.node');
     writeFileSync(binding, '');
     running = launch(root, ['--home', join(folder, 'home')], { DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: join(folder, 'electron-dist'), KEYWARDEN_SQLITE_BINDING: binding });
-    expect(await waitFor(() => existsSync(record), 20_000)).toBe(true);
+    expect(await waitFor(() => holdsJson(record), 20_000)).toBe(true);
     expect(decisionLines(running.stderr())).toEqual([`keywarden start: starting the desktop app (Electron 45.4.1; better-sqlite3 for Electron: ${binding})`]);
     expect(JSON.parse(readFileSync(record, 'utf8'))).toEqual({ argv: [root], binding, home: join(folder, 'home'), signal: null });
 
