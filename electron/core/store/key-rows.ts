@@ -7,6 +7,7 @@ import type { BackendType, Key, KeyFilter, KeySortField, KeyStatus } from '../..
 import type { RemoteKey } from '../backends/backend.js';
 import { endOfWindow, isCalendarDay, localDate } from '../dates.js';
 import { characters, parseSearch, type SearchTerm } from '../../../shared/search-query.js';
+import { KEY_STATUSES } from '../../../shared/rules.js';
 import { KeywardenError } from '../errors.js';
 import { computeRotationDueAt, dueEventFor } from '../reminders/reminders.js';
 import { MIGRATIONS, migrate, schemaVersion } from './migrations/index.js';
@@ -92,8 +93,8 @@ export const KEY_SELECT = `
 export function keyConditions(
   filter: KeyFilter & { vendor?: BackendType; overdue?: boolean },
   now: Date,
-  options: { searchIndex?: boolean } = {},
-): { where: string; params: Record<string, string>; index: SearchIndexUse | null } {
+  options: { searchIndex?: boolean; backends: readonly BackendTypeRow[] },
+): { where: string; params: Record<string, string>; index: SearchIndexUse | null; due: boolean } {
   const where: string[] = [];
   const params: Record<string, string> = boundParams('now', now);
   let index: SearchIndexUse | null = null;
@@ -102,13 +103,9 @@ export function keyConditions(
     params.backend = filter.backend;
   }
   if (filter.vendor !== undefined) {
-    where.push('b.type = @vendor');
-    params.vendor = filter.vendor;
+    where.push(backendIdsIn(options.backends.filter((backend) => backend.type === filter.vendor)));
   }
-  if (filter.status !== undefined) {
-    where.push(`${EFFECTIVE_STATUS} = @status`);
-    params.status = filter.status;
-  }
+  if (filter.status !== undefined) where.push(statusCondition([filter.status], options.backends));
   // Due windows use the stored status, not the derived one: a manual key past its expiry is overdue, and still due.
   if (filter.dueWithinDays !== undefined) {
     where.push(dueWithin('dueBefore'));
@@ -119,11 +116,75 @@ export function keyConditions(
   if (filter.search !== undefined && filter.search.trim() !== '') {
     const parsed = parseSearch(filter.search);
     if (!parsed.ok) throw new KeywardenError('invalid_input', `search: ${parsed.error}`);
-    const search = searchConditions(parsed.terms, now, params, options.searchIndex ?? false);
+    const search = searchConditions(parsed.terms, now, params, options);
     if (search.match !== null) index = { match: search.match, alone: where.length === 0 && search.conditions.length === 1 };
     where.push(...search.conditions);
   }
-  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params, index };
+  const due = filter.dueWithinDays !== undefined || filter.overdue === true || hasPositiveDueTerm(filter.search);
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params, index, due };
+}
+
+/** A backend's ID and type: what `vendor:` and the vendor filter are resolved against (a handful of rows, read per query). */
+export interface BackendTypeRow {
+  id: number;
+  type: BackendType;
+}
+
+/** `k.backend_id IN (...)` over backend IDs (integers read from the store, written into the SQL), or false for none. */
+function backendIdsIn(backends: readonly BackendTypeRow[]): string {
+  const ids = backends.map((backend) => backend.id);
+  if (!ids.every((id) => Number.isSafeInteger(id))) throw new KeywardenError('internal', 'a backend ID is not an integer');
+  return ids.length ? `k.backend_id IN (${ids.join(', ')})` : '0';
+}
+
+/**
+ * The stored status as the status index of migration 015 holds it (statuses are lower-case words, so NOCASE compares
+ * them as they are). Only a query that compares this expression uses that index: Health's counts, which compare
+ * `k.status` as it is, keep the open keys' due-date index they are written for (migration 009).
+ */
+export const STORED_STATUS = 'k.status COLLATE NOCASE';
+
+/**
+ * Keys that read as one of `statuses` (EFFECTIVE_STATUS) as conditions on the stored status, which the status index of
+ * migration 015 answers, negated statuses too (as the statuses they leave): only a manual key stored active can read
+ * otherwise (expired, once past its expiry), so a key row is read to judge that only on manual backends, and without
+ * manual backends never. The statuses are the fixed KEY_STATUSES, written into the SQL.
+ */
+function statusCondition(statuses: readonly KeyStatus[], backends: readonly BackendTypeRow[]): string {
+  const wanted = new Set(statuses);
+  const manual = backends.filter((backend) => backend.type === 'manual');
+  const stored = KEY_STATUSES.filter((status) => wanted.has(status) && (status !== 'active' || manual.length === 0));
+  const conditions = stored.length ? [`${STORED_STATUS} IN (${stored.map((status) => `'${status}'`).join(', ')})`] : [];
+  if (manual.length > 0) {
+    const pastExpiry = manualPastExpiry(backendIdsIn(manual));
+    if (wanted.has('active') && wanted.has('expired')) conditions.push(`${STORED_STATUS} = 'active'`);
+    else if (wanted.has('active')) conditions.push(`(${STORED_STATUS} = 'active' AND NOT ${pastExpiry})`);
+    else if (wanted.has('expired')) conditions.push(pastExpiry);
+  }
+  return conditions.length ? `(${conditions.join(' OR ')})` : '0';
+}
+
+/**
+ * \`vendor:\` as the backends it names: those whose type contains the value (the vendor's name, in any case), and on
+ * manual backends the keys whose own vendor contains it (LIKE: ASCII letters in any case). Resolved to backend IDs
+ * before the query, so SQLite counts a vendor's keys from the primary key's index instead of reading each key (the
+ * trigram index would name every key of the vendor, and each would then be read for the other conditions).
+ */
+function vendorCondition(value: string, backends: readonly BackendTypeRow[], pattern: () => string): string {
+  const folded = value.toLowerCase();
+  const byType = backends.filter((backend) => backend.type.includes(folded));
+  const manual = backends.filter((backend) => backend.type === 'manual' && !byType.includes(backend));
+  if (manual.length === 0) return backendIdsIn(byType);
+  const ownVendor = `json_extract(k.details, '$.vendor') LIKE ${pattern()} ESCAPE '\\'`;
+  // The first condition narrows through the index; the second reads a key only when its backend is not named by type.
+  return `${backendIdsIn([...byType, ...manual])} AND ${byType.length ? `(${backendIdsIn(byType)} OR ${ownVendor})` : ownVendor}`;
+}
+
+/** Whether a search has a due term that is not negated (`due<30`, `overdue`): its keys can be narrowed by due date. */
+function hasPositiveDueTerm(search: string | undefined): boolean {
+  if (search === undefined || search.trim() === '') return false;
+  const parsed = parseSearch(search);
+  return parsed.ok && parsed.terms.some((term) => (term.kind === 'due' || term.kind === 'overdue') && !term.negated);
 }
 
 /**
@@ -136,16 +197,15 @@ export interface SearchIndexUse {
   alone: boolean;
 }
 
-/** The condition through which the index narrows the keys; `KeyTables.query` may mark it `+` (see there). */
+/** The condition through which the index narrows the keys; `KeyTables.query` marks it `+` where another index counts faster (see there). */
 export const INDEXED_KEYS = 'k.rowid IN (SELECT rowid FROM key_search WHERE key_search MATCH';
 
 const OVERDUE = `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'now')} AND k.status IN ('active', 'grace')`;
 const dueWithin = (bound: string) => `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', bound)} AND k.status IN ('active', 'grace')`;
 
 /** The searched columns as LIKE reads them, in the order of key_search's columns (migration 011). */
-const LIKE_COLUMNS: Record<'text' | 'vendor' | 'owner', string[]> = {
+const LIKE_COLUMNS: Record<'text' | 'owner', string[]> = {
   text: ['k.name', 'k.prefix', 'k.key_id', 'b.name', 'b.type', "json_extract(k.details, '$.vendor')", 'k.owner', 'k.environment', 'k.tags', 'k.notes'],
-  vendor: ['b.type', "json_extract(k.details, '$.vendor')"],
   owner: ['k.owner'],
 };
 
@@ -159,7 +219,13 @@ const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, (c) => `\\${
  * characters), nor any term when the file has no index: those fall back to LIKE over the same columns. Both match
  * ASCII letters in any case; the index also folds the case of other letters (É finds é), LIKE does not.
  */
-function searchConditions(terms: readonly SearchTerm[], now: Date, params: Record<string, string>, searchIndex: boolean): { conditions: string[]; match: string | null } {
+function searchConditions(
+  terms: readonly SearchTerm[],
+  now: Date,
+  params: Record<string, string>,
+  options: { searchIndex?: boolean; backends: readonly BackendTypeRow[] },
+): { conditions: string[]; match: string | null } {
+  const searchIndex = options.searchIndex ?? false;
   const conditions: string[] = [];
   const matchAll: string[] = [];
   const matchAny: string[] = [];
@@ -201,7 +267,10 @@ function searchConditions(terms: readonly SearchTerm[], now: Date, params: Recor
       case 'field':
         switch (term.field) {
           case 'vendor':
-            substring(term.value, 'vendor', LIKE_COLUMNS.vendor, term.negated);
+            add(
+              vendorCondition(term.value, options.backends, () => param(likePattern(term.value))),
+              term.negated,
+            );
             break;
           case 'owner':
             substring(term.value, 'owner', LIKE_COLUMNS.owner, term.negated);
@@ -211,7 +280,8 @@ function searchConditions(terms: readonly SearchTerm[], now: Date, params: Recor
             add(`b.name = ${param(term.value.toLowerCase())}`, term.negated);
             break;
           case 'status':
-            add(`${EFFECTIVE_STATUS} = ${param(term.value)}`, term.negated);
+            // Negated as the statuses it leaves, so the status index answers it too.
+            add(statusCondition(term.negated ? KEY_STATUSES.filter((status) => status !== term.value) : [term.value as KeyStatus], options.backends), false);
             break;
           case 'env':
             substring(term.value, 'environment', [], term.negated, `k.environment = ${param(term.value)} COLLATE NOCASE`);

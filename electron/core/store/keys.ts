@@ -17,19 +17,22 @@ import type { BackendTable } from './backends.js';
 import type { StoreConnection } from './connection.js';
 import { type KeyHealthFacts, keyHealthFacts, type KeyHealthQuery } from './key-health.js';
 import {
+  type BackendTypeRow,
   boundParams,
-  EFFECTIVE_STATUS,
   FIRST_SEEN_COLUMN,
+  INDEXED_KEYS,
   type InventoryWrites,
   KEY_SELECT,
   type KeyRowValues,
   keyConditions,
   keyRotationDays,
   keyRowValues,
+  manualPastExpiry,
   onOrBefore,
   SORT_EXPRESSIONS,
   sameAsStored,
   STORED_KEY_COLUMNS,
+  STORED_STATUS,
   type StoredKeyRow,
   toKey,
 } from './key-rows.js';
@@ -42,6 +45,9 @@ import {
 const WALK_ORDER_ABOVE = 1_000;
 /** The orders an index of migration 002 serves (its expressions are exactly SORT_EXPRESSIONS' ORDER BY). */
 const WALKED_ORDERS: Partial<Record<KeySortField, string>> = { due: 'keys_due_order', name: 'keys_name_order' };
+
+/** Whether a WHERE clause reads a key's columns beyond what each walked order's index holds with it (its rowid, its backend). */
+const READS_KEY_ROW = /\bk\.(?!rowid\b|backend_id\b)\w+/;
 
 /** A key to record with `KeyTables.record`, and its secret. */
 export interface KeyRecord {
@@ -350,7 +356,7 @@ export class KeyTables {
   /** Every key matching `filter`: by backend and name, or in the console's `sort` (a saved view's, `list --view`). */
   list(filter: KeyFilter & { vendor?: BackendType; overdue?: boolean }, now: Date, sort?: KeySort): Key[] {
     return this.conn.guard(() => {
-      const { where, params } = keyConditions(filter, now, { searchIndex: this.hasSearchIndex() });
+      const { where, params } = keyConditions(filter, now, this.conditionOptions());
       const sql = `${KEY_SELECT} ${where} ORDER BY ${sort ? orderBy(sort) : 'b.name, k.name, k.key_id'}`;
       return this.conn.db
         .prepare(sql)
@@ -366,21 +372,40 @@ export class KeyTables {
    */
   query(query: InventoryQuery, now: Date): InventoryPage {
     return this.conn.guard(() => {
-      const { where, params, index } = keyConditions(query, now, { searchIndex: this.hasSearchIndex() });
+      const { where, params, index, due } = keyConditions(query, now, this.conditionOptions());
       const sort = query.sort ?? { field: 'due', direction: 'asc' };
       const order = orderBy(sort);
       const offset = query.offset ?? 0;
       const limit = query.limit ?? 100;
       // How many keys the search index names: its own count, read from the index alone (no key row is read).
       const candidates = index ? this.count('SELECT COUNT(*) FROM key_search WHERE key_search MATCH @match', { match: params[index.match]! }) : 0;
+      // Few keys named by the index, narrowed further: one query reads the page and counts what passed (a window over
+      // the few rows it judged anyway), instead of a count that runs the search index's match again.
+      if (index !== null && !index.alone && candidates <= WALK_ORDER_ABOVE) {
+        const counted = this.conn.db
+          .prepare(`${KEY_SELECT.replace('SELECT', 'SELECT COUNT(*) OVER (),')} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+          .raw()
+          .all({ ...params, limit, offset } as never);
+        // A page past the end has no row to carry the count: counted apart then (a scroll past the last row, rare).
+        const total = (counted[0]?.[0] as number | undefined) ?? this.count(`SELECT COUNT(*) FROM keys k JOIN backends b ON b.id = k.backend_id ${where}`, params);
+        return { total, offset, rows: counted.map((row) => toKey(row.slice(1))) };
+      }
       // Counting needs the backends table only when a condition reads it.
       const from = where.includes('b.') ? 'keys k JOIN backends b ON b.id = k.backend_id' : 'keys k';
-      const total = index?.alone ? candidates : this.count(`SELECT COUNT(*) FROM ${from} ${where}`, params);
-      // Many keys found (a common word): reading each of them to sort them costs more than walking the order's index
-      // (migration 002) and keeping the entries whose rowid the search index named, which reads only the rows that pass
-      // (INDEXED BY: SQLite would otherwise start from another condition's index, e.g. due<30's range, and sort).
-      // Few found: starting from them is faster, and SQLite's own choice.
-      const walk = index !== null && candidates > WALK_ORDER_ABOVE ? WALKED_ORDERS[sort.field] : undefined;
+      // Many keys named by the index and a due window: counting from the open keys' due-date index (migration 009),
+      // keeping the entries the index named, reads no key row; starting from the index's keys reads each of them.
+      // The `+` keeps SQLite from taking the rowid list as its starting point.
+      const countWhere = due && candidates > WALK_ORDER_ABOVE ? where.replace(INDEXED_KEYS, `+${INDEXED_KEYS}`) : where;
+      const total = index?.alone ? candidates : this.count(`SELECT COUNT(*) FROM ${from} ${countWhere}`, params);
+      // Many keys found (a common word, a vendor): reading each of them to sort them costs more than walking the order's
+      // index (migration 002) and keeping the entries that pass, which stops at the page's last row (INDEXED BY: SQLite
+      // would otherwise start from another condition's index, e.g. due<30's range, and sort). Walked when the search
+      // index named many keys (their rowids are judged from each entry alone), or when many keys pass conditions judged
+      // from the entry alone (a vendor, a backend): a condition on another column reads the row of every entry walked,
+      // and its keys may all lie at the far end of the order (expired keys have no due date). Few found: starting from
+      // them is faster, and SQLite's own choice.
+      const manyFound = (index !== null && candidates > WALK_ORDER_ABOVE) || (total > WALK_ORDER_ABOVE && !READS_KEY_ROW.test(where));
+      const walk = manyFound ? WALKED_ORDERS[sort.field] : undefined;
       const select = walk ? KEY_SELECT.replace('FROM keys k', `FROM keys k INDEXED BY ${walk}`) : KEY_SELECT;
       const rows = this.conn.db
         .prepare(`${select} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
@@ -404,6 +429,11 @@ export class KeyTables {
    * Whether searches can use the trigram index: a read-only look at a file older than migration 011 has none, and
    * searches it with LIKE. Asked once: a connection that writes has migrated before its first query.
    */
+  /** What keyConditions needs from this file: whether it has the search index, and its backends' IDs and types. */
+  private conditionOptions(): { searchIndex: boolean; backends: BackendTypeRow[] } {
+    return { searchIndex: this.hasSearchIndex(), backends: this.conn.db.prepare<BackendTypeRow>('SELECT id, type FROM backends').all() };
+  }
+
   private hasSearchIndex(): boolean {
     this.searchIndex ??= this.conn.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'key_search'").get() !== undefined;
     return this.searchIndex;
@@ -414,12 +444,17 @@ export class KeyTables {
     return this.conn.guard(() => {
       const at = boundParams('now', now);
       const status = Object.fromEntries(KEY_STATUSES.map((name) => [name, 0])) as Record<KeyStatus, number>;
-      for (const [name, count] of this.conn.db
-        .prepare(`SELECT ${EFFECTIVE_STATUS} AS s, COUNT(*) FROM keys k JOIN backends b ON b.id = k.backend_id GROUP BY s`)
-        .raw()
-        .all(at as never) as Array<[KeyStatus, number]>) {
+      // Counted by stored status from its index (migration 015), then the manual keys past their expiry, which read as
+      // expired (EFFECTIVE_STATUS), moved over: reading every key's row to judge it costs ten times as much at 100k.
+      for (const [name, count] of this.conn.db.prepare(`SELECT k.status, COUNT(*) FROM keys k GROUP BY ${STORED_STATUS}`).raw().all() as Array<[KeyStatus, number]>) {
         status[name] = count;
       }
+      const [pastExpiry] = this.conn.db
+        .prepare(`SELECT COUNT(*) FROM keys k WHERE ${manualPastExpiry("k.backend_id IN (SELECT id FROM backends WHERE type = 'manual')")}`)
+        .raw()
+        .get(at as never) as [number];
+      status.active -= pastExpiry;
+      status.expired += pastExpiry;
       const vendors = Object.fromEntries(BACKEND_TYPES.map((name) => [name, 0])) as Record<BackendType, number>;
       const backends = (
         this.conn.db.prepare('SELECT b.name, b.type, COUNT(k.key_id) FROM backends b LEFT JOIN keys k ON k.backend_id = b.id GROUP BY b.id ORDER BY b.name').raw().all() as Array<

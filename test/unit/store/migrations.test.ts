@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeywardenError } from '../../../electron/core/errors.js';
+import { STORED_STATUS } from '../../../electron/core/store/key-rows.js';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../electron/core/store/migrations/index.js';
 import { openSqlite, type SqlDatabase } from '../../../electron/core/store/sqlite.js';
 import { InventoryStore } from '../../../electron/core/store/store.js';
@@ -98,7 +99,7 @@ describe('migration 001 on a fresh file', () => {
     ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(14);
+    expect(LATEST).toBe(15);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -518,6 +519,58 @@ describe('migration 009: what Health counts and lists in SQL', () => {
     ).toMatch(/INDEX keys_open_due/);
     expect(plan('SELECT key_id FROM keys k WHERE k.last_test_ok = 0')).toMatch(/INDEX keys_test_failed/);
     expect(plan('SELECT fingerprint FROM key_secrets WHERE fingerprint IS NOT NULL GROUP BY fingerprint HAVING COUNT(*) > 1')).toMatch(/INDEX key_secrets_fingerprint/);
+  });
+});
+
+describe("migration 015: the stored status indexed in the console's order", () => {
+  const now = new Date('2026-06-01T00:00:00.000Z');
+
+  it('a version-14 file reads the same without it, read-only too; upgraded, a status is counted and paged from it while Health keeps its own index', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 14)).toBe(14);
+    db.exec(`
+      INSERT INTO backends (id, name, type, created_at) VALUES (1, 'cb', 'commbox', '2026-01-01T00:00:00.000Z'), (2, 'hand', 'manual', '2026-01-01T00:00:00.000Z');
+      INSERT INTO keys (backend_id, key_id, name, status, expires_at, next_due_at, first_seen_at) VALUES
+        (1, 'a', 'A', 'active', NULL, '2026-07-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'),
+        (1, 'g', 'G', 'grace', NULL, '2026-06-10T00:00:00.000Z', '2026-01-01T00:00:00.000Z'),
+        (1, 'x', 'X', 'expired', NULL, NULL, '2026-01-01T00:00:00.000Z'),
+        (2, 'm', 'M', 'active', '2026-05-01', '2026-05-01', '2026-01-01T00:00:00.000Z');`);
+    db.close();
+    const answers = (store: InventoryStore) => ({
+      active: store.keys.query({ status: 'active' }, now).rows.map((key) => key.ref),
+      expired: store.keys.query({ status: 'expired' }, now).rows.map((key) => key.ref),
+      notActive: store.keys.query({ search: '-status:active' }, now).rows.map((key) => key.ref),
+      facets: store.keys.facets(now).status,
+    });
+    // The manual key is past its expiry: it reads as expired, with or without the index.
+    const expected = { active: ['cb/a'], expired: ['hand/m', 'cb/x'], notActive: ['hand/m', 'cb/g', 'cb/x'], facets: { active: 1, grace: 1, revoked: 0, expired: 2 } };
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(answers(readOnly)).toEqual(expected);
+    readOnly.close();
+
+    const store = openStore();
+    expect(answers(store)).toEqual(expected);
+    store.close();
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(LATEST);
+    const plan = (sql: string) =>
+      upgraded
+        .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all()
+        .map((row) => row.detail)
+        .join(' | ');
+    // A status's first page in the default order, straight from the index: no sort of every key of that status.
+    expect(plan(`SELECT k.key_id FROM keys k WHERE ${STORED_STATUS} IN ('active') ORDER BY (k.next_due_at IS NULL), k.next_due_at, k.backend_id, k.key_id LIMIT 100`)).toBe(
+      'SEARCH k USING COVERING INDEX keys_status_due_order (status=?)',
+    );
+    // Health's open keys by due date keep the index they are written for (with the status index as `status` is,
+    // SQLite chose it for them, and Health at 100k keys took seconds).
+    expect(
+      plan(
+        "SELECT key_id FROM keys k WHERE k.status IN ('active', 'grace') AND k.next_due_at IS NOT NULL AND k.next_due_at <= '2026-02-01' ORDER BY k.next_due_at, k.backend_id, k.key_id LIMIT 200",
+      ),
+    ).toMatch(/INDEX keys_open_due/);
   });
 });
 

@@ -84,7 +84,7 @@ async function withoutIndex(): Promise<InventoryStore> {
   return InventoryStore.open(copy, { readOnly: true });
 }
 
-const keyConditionsFor = (search: string) => keyConditions({ search }, NOW, { searchIndex: true });
+const keyConditionsFor = (search: string) => keyConditions({ search }, NOW, { searchIndex: true, backends: [] });
 
 const SEARCHES = [
   // free text: long (the index), short (LIKE), other scripts in their own case, LIKE wildcards taken literally
@@ -217,6 +217,64 @@ describe('search with the trigram index', () => {
 
   it('refuses a search it cannot read, in words', () => {
     expect(() => refs('colour:red')).toThrow('search: "colour:" is not a search field');
+  });
+});
+
+describe('status and vendor, answered from the backends and the status index', () => {
+  /** What each status and vendor term must find, judged apart from the query's own conditions. */
+  function oracle(): { status: (key: { status: string }) => string; vendor: (term: string) => string[] } {
+    const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
+    try {
+      const rows = db
+        .prepare<{ ref: string; type: string; vendor: string | null }>("SELECT b.name || '/' || k.key_id AS ref, b.type, json_extract(k.details, '$.vendor') AS vendor FROM keys k JOIN backends b ON b.id = k.backend_id")
+        .all();
+      return {
+        status: (key) => key.status,
+        vendor: (term) =>
+          rows
+            .filter((row) => row.type.includes(term.toLowerCase()) || (row.type === 'manual' && (row.vendor ?? '').toLowerCase().includes(term.toLowerCase())))
+            .map((row) => row.ref)
+            .sort(),
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  it('a status finds the keys that show it (a manual key past its expiry is expired), negated too, in the search, the filter and the counts', () => {
+    generate();
+    const all = store.keys.list({}, NOW);
+    // Not vacuous: manual keys stored active read as expired, past their expiry.
+    const manualPast = all.filter((key) => key.backendType === 'manual' && key.status === 'expired');
+    expect(manualPast.length).toBeGreaterThan(0);
+    const facets = store.keys.facets(NOW).status;
+    for (const status of ['active', 'grace', 'revoked', 'expired'] as const) {
+      const showing = all.filter((key) => key.status === status).map((key) => key.ref).sort();
+      const others = all.filter((key) => key.status !== status).map((key) => key.ref).sort();
+      expect({ status, refs: refs(`status:${status}`).sort() }).toEqual({ status, refs: showing });
+      expect({ status, refs: refs(`-status:${status}`).sort() }).toEqual({ status, refs: others });
+      expect({ status, refs: store.keys.list({ status }, NOW).map((key) => key.ref).sort() }).toEqual({ status, refs: showing });
+      expect({ status, total: store.keys.query({ status, limit: 5 }, NOW).total, facet: facets[status] }).toEqual({ status, total: showing.length, facet: showing.length });
+    }
+  });
+
+  it('a vendor finds the keys of backends of that type and the manual keys of that vendor, in any case', () => {
+    generate();
+    const expected = oracle();
+    for (const term of ['commbox', 'CommBox', 'nitro', 'man', 'stripe', 'TWI', 'o', 'nobody']) {
+      expect({ term, refs: refs(`vendor:${term}`).sort() }).toEqual({ term, refs: expected.vendor(term) });
+    }
+    const everyone = store.keys.list({}, NOW).map((key) => key.ref);
+    expect(refs('-vendor:stripe').sort()).toEqual(everyone.filter((ref) => !expected.vendor('stripe').includes(ref)).sort());
+    // Without manual backends, a vendor is its backends' keys alone.
+    expect(expected.vendor('commbox').every((ref) => ref.startsWith('acme/'))).toBe(true);
+  });
+
+  it('pages past the last key of a narrowed search still give the count', () => {
+    generate();
+    const first = store.keys.query({ search: 'payments tag:prod', limit: 100 }, NOW);
+    expect(first.total).toBeGreaterThan(0);
+    expect(store.keys.query({ search: 'payments tag:prod', offset: first.total + 50, limit: 100 }, NOW)).toEqual({ total: first.total, offset: first.total + 50, rows: [] });
   });
 });
 

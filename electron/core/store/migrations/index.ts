@@ -20,6 +20,7 @@ import { migration011KeySearchIndex } from './011-key-search-index.js';
 import { migration012ImportSources } from './012-import-sources.js';
 import { migration013TeamLink } from './013-team-link.js';
 import { migration014KeyReplacements } from './014-key-replacements.js';
+import { migration015KeyStatusIndex } from './015-key-status-index.js';
 
 export interface Migration {
   version: number;
@@ -59,6 +60,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012ImportSources,
   migration013TeamLink,
   migration014KeyReplacements,
+  migration015KeyStatusIndex,
 ];
 
 export function schemaVersion(db: SqlDatabase): number {
