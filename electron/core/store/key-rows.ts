@@ -295,10 +295,13 @@ function searchConditions(
   }
   let match: string | null = null;
   if (matchAll.length) {
-    match = param(matchAll.join(' AND '));
+    // Negated terms go into the same MATCH (FTS5's `a NOT b`), so a search the index answers whole, negations
+    // included, is counted from the index alone; without a positive term there is nothing for NOT to narrow.
+    match = param(matchAny.length ? `(${matchAll.join(' AND ')}) NOT (${matchAny.join(' OR ')})` : matchAll.join(' AND '));
     conditions.unshift(`${INDEXED_KEYS} ${match})`);
+  } else if (matchAny.length) {
+    conditions.push(`k.rowid NOT IN (SELECT rowid FROM key_search WHERE key_search MATCH ${param(matchAny.join(' OR '))})`);
   }
-  if (matchAny.length) conditions.push(`k.rowid NOT IN (SELECT rowid FROM key_search WHERE key_search MATCH ${param(matchAny.join(' OR '))})`);
   return { conditions, match: match === null ? null : match.slice(1) };
 }
 
