@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Key, KeySortField } from '../../../shared/domain.js';
 import { dueDateOf, dueLabel } from '../lib/due.js';
 import { formatDay, formatDayTime, formatTableDay, plural } from '../lib/dates.js';
@@ -8,6 +8,7 @@ import { hasFilters, rowAt } from '../state/inventory-store.js';
 import { FirstRun } from './FirstRun.js';
 import { STATUS_LABEL, VENDOR_LABEL } from './labels.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
+import { useClock } from '../lib/use-now.js';
 import { visibleText } from '../lib/visible-text.js';
 import { type InventoryColumn, keyTell } from '../../../shared/rules.js';
 
@@ -94,7 +95,22 @@ function RowName({ row }: { row: Key }) {
   );
 }
 
-function Cells({ row, now, checked, onCheck }: { row: Key; now: Date; checked: boolean; onCheck: (range: boolean) => void }) {
+interface CellsProps {
+  row: Key;
+  index: number;
+  now: Date;
+  checked: boolean;
+  /** The store's action (stable): with the row and its index as props, an unchanged row's cells are not drawn again. */
+  toggleRow: (index: number, key: Key, range: boolean) => void;
+}
+
+/**
+ * A row's cells, drawn again only when what they show changes (memo): a keystroke in the search box changes the
+ * table's query at once but its rows only when the answer comes, and drawing every visible row's cells in between
+ * held the page's one thread when that answer arrived.
+ */
+const Cells = memo(function Cells({ row, index, now, checked, toggleRow }: CellsProps) {
+  const onCheck = (range: boolean) => toggleRow(index, row, range);
   return (
     <>
       <div role="cell" className="col-name">
@@ -143,7 +159,7 @@ function Cells({ row, now, checked, onCheck }: { row: Key; now: Date; checked: b
       </div>
     </>
   );
-}
+});
 
 function EmptyState() {
   const filters = useInventory((state) => state.filters);
@@ -188,6 +204,10 @@ export function KeyTable() {
   const clearSelection = useInventory((state) => state.clearSelection);
   const columns = useInventory((state) => state.columns);
 
+  // The time due dates are counted from, taken when rows arrive and every minute: the same for a render that changes
+  // no row, so its cells are not drawn again (Cells is memoised).
+  const clock = useClock();
+  const now = useMemo(() => new Date(), [pages, clock]);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [activeIndex, setActiveIndex] = useState(0);
   const [focusWanted, setFocusWanted] = useState<number | null>(null);
@@ -257,7 +277,6 @@ export function KeyTable() {
 
   if (total === 0) return <EmptyState />;
 
-  const now = new Date();
   return (
     <div className="table-wrap">
       {loadError && (
@@ -328,7 +347,7 @@ export function KeyTable() {
                   onFocus={() => setActiveIndex(item.index)}
                 >
                   {row ? (
-                    <Cells row={row} now={now} checked={isChecked(row.ref)} onCheck={(range) => toggleRow(item.index, row, range)} />
+                    <Cells row={row} index={item.index} now={now} checked={isChecked(row.ref)} toggleRow={toggleRow} />
                   ) : (
                     <div role="cell" className="loading">
                       Loading…

@@ -12,3 +12,16 @@ export function useNow(everyMs = 60_000): Date {
   }, [everyMs]);
   return new Date();
 }
+
+/**
+ * A time that changes only every `everyMs` (default a minute): the same Date object for every render in between, so
+ * components memoised on it (the inventory's rows) are not drawn again by a render that changes nothing they show.
+ */
+export function useClock(everyMs = 60_000): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
