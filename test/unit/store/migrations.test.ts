@@ -44,6 +44,15 @@ function openRaw(path = dbPath): SqlDatabase {
   return db;
 }
 
+/** How SQLite would run `sql` on `db`: the steps of its query plan, joined by " | ". */
+function queryPlan(db: SqlDatabase, sql: string): string {
+  return db
+    .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+    .all()
+    .map((row) => row.detail)
+    .join(' | ');
+}
+
 function openStore(path = dbPath): InventoryStore {
   const store = InventoryStore.open(path);
   opened.push(store);
@@ -179,12 +188,7 @@ describe('migration 002: the console inventory order', () => {
     store.close();
     const upgraded = openRaw();
     expect(schemaVersion(upgraded)).toBe(LATEST);
-    const plan = (order: string) =>
-      upgraded
-        .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT k.key_id FROM keys k JOIN backends b ON b.id = k.backend_id ORDER BY ${order} LIMIT 100`)
-        .all()
-        .map((row) => row.detail)
-        .join(' | ');
+    const plan = (order: string) => queryPlan(upgraded, `SELECT k.key_id FROM keys k JOIN backends b ON b.id = k.backend_id ORDER BY ${order} LIMIT 100`);
     // The ORDER BY that InventoryStore.queryKeys builds for the default sort and for the name sort.
     expect(plan('k.next_due_at IS NULL, k.next_due_at ASC, k.backend_id ASC, k.key_id ASC')).toMatch(/USING (COVERING )?INDEX keys_due_order/);
     expect(plan('k.name COLLATE NOCASE ASC, k.backend_id ASC, k.key_id ASC')).toMatch(/USING (COVERING )?INDEX keys_name_order/);
@@ -208,12 +212,7 @@ describe('migration 003: the audit trail filtered by key, backend or action', ()
     store.close();
     const upgraded = openRaw();
     expect(schemaVersion(upgraded)).toBe(LATEST);
-    const plan = (where: string) =>
-      upgraded
-        .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT id FROM audit WHERE ${where} ORDER BY id DESC LIMIT 100`)
-        .all()
-        .map((row) => row.detail)
-        .join(' | ');
+    const plan = (where: string) => queryPlan(upgraded, `SELECT id FROM audit WHERE ${where} ORDER BY id DESC LIMIT 100`);
     expect(plan("ref = 'hand/k1'")).toMatch(/USING (COVERING )?INDEX audit_by_ref/);
     expect(plan("backend = 'hand'")).toMatch(/USING (COVERING )?INDEX audit_by_backend/);
     expect(plan("action = 'reveal'")).toMatch(/USING (COVERING )?INDEX audit_by_action/);
@@ -505,12 +504,7 @@ describe('migration 009: what Health counts and lists in SQL', () => {
     store.close();
     const upgraded = openRaw();
     expect(schemaVersion(upgraded)).toBe(LATEST);
-    const plan = (sql: string) =>
-      upgraded
-        .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
-        .all()
-        .map((row) => row.detail)
-        .join(' | ');
+    const plan = (sql: string) => queryPlan(upgraded, sql);
     // Overdue keys are read from the open keys' due-date index, in its order: the first 200 without sorting them all.
     expect(
       plan(
@@ -554,12 +548,7 @@ describe("migration 015: the stored status indexed in the console's order", () =
     store.close();
     const upgraded = openRaw();
     expect(schemaVersion(upgraded)).toBe(LATEST);
-    const plan = (sql: string) =>
-      upgraded
-        .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
-        .all()
-        .map((row) => row.detail)
-        .join(' | ');
+    const plan = (sql: string) => queryPlan(upgraded, sql);
     // A status's first page in the default order, straight from the index: no sort of every key of that status.
     expect(plan(`SELECT k.key_id FROM keys k WHERE ${STORED_STATUS} IN ('active') ORDER BY (k.next_due_at IS NULL), k.next_due_at, k.backend_id, k.key_id LIMIT 100`)).toBe(
       'SEARCH k USING COVERING INDEX keys_status_due_order (status=?)',
