@@ -117,6 +117,22 @@ export const RotationNeed = z.object({
 });
 export type RotationNeed = z.infer<typeof RotationNeed>;
 
+/**
+ * A team's rotation (a team home, docs/team.md): who started it and who runs it now, under a lease until
+ * `leaseUntil` (as this copy last saw it, live from the server when it answers). One member runs a rotation at a time.
+ */
+export const RotationTeam = z.object({
+  startedBy: z.string(),
+  /** The member holding its lease (running it, or stopped without letting it go), or null when nobody does. */
+  holder: z.string().nullable(),
+  leaseUntil: IsoDate.nullable(),
+  /** The lease has not ended: nobody else may resume it now. */
+  leaseLive: z.boolean(),
+  /** The lease is this member's (their run, or one of theirs that stopped): they may resume it now. */
+  heldByYou: z.boolean(),
+});
+export type RotationTeam = z.infer<typeof RotationTeam>;
+
 export const Rotation = z.object({
   id: z.number().int().positive(),
   ref: KeyRef,
@@ -139,6 +155,8 @@ export const Rotation = z.object({
   startedAt: IsoDate,
   updatedAt: IsoDate,
   finishedAt: IsoDate.nullable(),
+  /** In a team home: who started it and who holds its lease; null (or absent) elsewhere. */
+  team: RotationTeam.nullable().optional(),
 });
 export type Rotation = z.infer<typeof Rotation>;
 

@@ -93,6 +93,8 @@ export const TeamPull = z.object({
   removed: z.number().int().nonnegative(),
   secrets: z.number().int().nonnegative(),
   credentials: z.number().int().nonnegative(),
+  /** Rotations whose journal was copied (started, moved on or finished by a member). */
+  rotations: z.number().int().nonnegative(),
   /** The change number the local copy is now up to. */
   seq: z.number().int().nonnegative(),
 });

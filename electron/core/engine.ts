@@ -618,7 +618,7 @@ export class KeywardenEngine {
   }
 
   async getRotation(id: number): Promise<Rotation> {
-    return (await this.rotations()).get(id);
+    return (await this.rotations()).find(id);
   }
 
   /** Unfinished rotations (all of them with `all`), newest first. */

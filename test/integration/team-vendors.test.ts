@@ -382,11 +382,12 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
         ALTER TABLE legacy.keys DROP COLUMN owner, DROP COLUMN environment, DROP COLUMN tags, DROP COLUMN notes, DROP COLUMN replaces, DROP COLUMN synced_at;
         ALTER TABLE legacy.backends DROP COLUMN vendor_facts, DROP COLUMN last_sync_started_at, DROP COLUMN last_sync_ok_at;
         DROP TABLE legacy.removed_backends; DROP INDEX legacy.tombstones_seq; DROP INDEX legacy.key_secrets_seq;
+        DROP TABLE legacy.rotation_secrets; DROP TABLE legacy.rotations; DROP FUNCTION legacy.rotation_journal_by_holder();
         UPDATE legacy.meta SET value = '1' WHERE name = 'schema_version';`);
       const joined = await legacy.bob.teamJoin(server.url('bob'), 'legacy');
-      await expectError(legacy.bob.teamSync(), 'conflict', /team "legacy" was set up by an earlier Keywarden \(team schema 1; this one needs 2\): its owner alice brings it up to date/);
+      await expectError(legacy.bob.teamSync(), 'conflict', /team "legacy" was set up by an earlier Keywarden \(team schema 1; this one needs 3\): its owner alice brings it up to date/);
       expect((await legacy.alice.teamStatus()).server).toMatchObject({ reachable: true, role: 'admin' });
-      expect(await server.superuser("SELECT value FROM legacy.meta WHERE name = 'schema_version'")).toEqual([{ value: '2' }]);
+      expect(await server.superuser("SELECT value FROM legacy.meta WHERE name = 'schema_version'")).toEqual([{ value: '3' }]);
       await legacy.alice.teamApprove('bob', 'operator', joined.fingerprint);
       await legacy.alice.addBackend({ name: 'hand', type: 'manual' });
       await legacy.alice.addManualKey('hand', { name: 'Stripe', description: { owner: 'Ana' } });

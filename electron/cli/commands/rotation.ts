@@ -61,19 +61,47 @@ export const rotationList: CommandRun = async ({ values, out, engine }) => {
       ? values.all
         ? 'no rotations yet; start one with "keywarden rotate REF"'
         : 'no rotation in progress'
-      : table(
-          ['ID', 'KEY', 'PLAN', 'STATE', 'STEP', 'NEW KEY', 'GRACE ENDS', 'UPDATED'],
-          rotations.map((r) => [String(r.id), r.ref, r.kind, r.state, r.currentStep ?? '-', r.newRef ?? '-', day(r.graceEndsAt), day(r.updatedAt)]),
-        ),
+      : rotations.some((r) => r.team)
+        ? // A team home: who started each rotation, and who runs it now under a lease (one member at a time).
+          table(
+            ['ID', 'KEY', 'PLAN', 'STATE', 'STEP', 'NEW KEY', 'STARTED BY', 'LEASE', 'UPDATED'],
+            rotations.map((r) => [String(r.id), r.ref, r.kind, r.state, r.currentStep ?? '-', r.newRef ?? '-', r.team?.startedBy ?? '-', leaseText(r), day(r.updatedAt)]),
+          )
+        : table(
+            ['ID', 'KEY', 'PLAN', 'STATE', 'STEP', 'NEW KEY', 'GRACE ENDS', 'UPDATED'],
+            rotations.map((r) => [String(r.id), r.ref, r.kind, r.state, r.currentStep ?? '-', r.newRef ?? '-', day(r.graceEndsAt), day(r.updatedAt)]),
+          ),
   );
   return 0;
 };
+
+/** A team rotation's lease in words: who holds it until when, or that it is free to resume. */
+function leaseText(rotation: Rotation): string {
+  const team = rotation.team;
+  if (!team || rotation.state === 'done' || rotation.state === 'abandoned') return '-';
+  if (!team.holder || !team.leaseUntil) return 'free';
+  const until = team.leaseUntil.slice(11, 19);
+  return team.leaseLive ? `${team.holder} until ${until} UTC` : `${team.holder}'s ended ${until} UTC`;
+}
 
 export const rotationResume: CommandRun = async ({ values, positionals, out, engine }) => {
   const all = Boolean(values.all);
   if (all === (positionals.length === 1)) throw new KeywardenError('invalid_input', 'give a rotation ID or --all; usage: keywarden rotation resume [ID | --all] [--yes]');
   const core = await engine();
-  const ids = all ? (await core.listRotations()).map((rotation) => rotation.id).reverse() : [parseId(positionals[0]!)];
+  let ids: number[];
+  if (!all) ids = [parseId(positionals[0]!)];
+  else {
+    const open = await core.listRotations();
+    // In a team home, a rotation another member runs now (a live lease of theirs) is theirs to finish: named, left alone.
+    for (const rotation of open) {
+      if (rotation.team?.leaseLive && !rotation.team.heldByYou)
+        out.info(`rotation ${rotation.id} (${rotation.ref}) is run by ${rotation.team.holder} until ${rotation.team.leaseUntil}: left alone`);
+    }
+    ids = open
+      .filter((rotation) => !(rotation.team?.leaseLive && !rotation.team.heldByYou))
+      .map((rotation) => rotation.id)
+      .reverse();
+  }
   if (ids.length === 0) {
     out.result([], () => 'no rotation in progress');
     return 0;

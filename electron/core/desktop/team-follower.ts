@@ -158,7 +158,7 @@ export class TeamFollower {
     this.pulling = asBackgroundWork(() => this.options.engine.teamSync())
       .then(
         (report) => {
-          if (report.backends + report.keys + report.removed + report.secrets + report.credentials > 0) {
+          if (report.backends + report.keys + report.removed + report.secrets + report.credentials + report.rotations > 0) {
             this.options.events?.onInventoryChanged({ reason: 'sync', backend: null });
             this.options.events?.onRemindersChanged({ reason: 'sync', backend: null });
           }

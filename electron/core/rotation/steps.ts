@@ -16,9 +16,9 @@ import { KeywardenError, toKeywardenError } from '../errors.js';
 import type { BackendRow } from '../store/store.js';
 import type { RotationRow, RotationStepRow } from '../store/rotations.js';
 import { plural } from '../text.js';
-import { credentialIdentity, type EngineContext } from '../workflows/context.js';
+import { credentialIdentity, type EngineContext, rotationSecretIdentity } from '../workflows/context.js';
 import { type KeyWorkflows, maskedTail } from '../workflows/keys.js';
-import { changeWasRefused, commitIssuedKey, newestReplacement, relist, takeOver } from '../workflows/vendor-changes.js';
+import { changeWasRefused, commitIssuedKey, commitManualKey, commitVendorChange, newestReplacement, relist, takeOver } from '../workflows/vendor-changes.js';
 import { faultPoint } from './fault-points.js';
 import { type JournalOptions, nextFreeName } from './plans.js';
 import type { SealedSecret } from '../vault/vault.js';
@@ -37,10 +37,20 @@ export type ProblemKind = 'secret-lost' | 'name-taken' | 'step-failed' | 'outcom
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Where the journal is kept beyond this data folder: in a team home, a step's intent is written through to the team's
+ * journal (under the member's lease) before the vendor is asked (rotation/workflow.ts, team/rotations.ts). A
+ * personal folder's is a no-op.
+ */
+export interface StepJournal {
+  intentWritten(rotationId: number): Promise<void>;
+}
+
 export class RotationSteps {
   constructor(
     private readonly ctx: EngineContext,
     private readonly keys: KeyWorkflows,
+    private readonly journal: StepJournal = { intentWritten: async () => {} },
   ) {}
 
   /** Runs the rotation's current step with the administrator's answer, if any. */
@@ -71,9 +81,21 @@ export class RotationSteps {
     return new Date().toISOString();
   }
 
-  private intent(rotation: RotationRow, name: RotationStepName): void {
+  /** The step's intent, committed (in a team home, also in the team's journal) before anything is sent to the vendor. */
+  private async intent(rotation: RotationRow, name: RotationStepName): Promise<void> {
     this.ctx.store.rotations.setStep(rotation.id, name, 'intent', this.now());
+    await this.journal.intentWritten(rotation.id);
     faultPoint(name, 'before');
+  }
+
+  /**
+   * As `done`, where what the vendor did is committed by a vendor-changes function (`commit`: to the team in a team
+   * home, then pulled), which writes the step's outcome in its local transaction.
+   */
+  private async doneThrough(rotation: RotationRow, name: RotationStepName, detail: string, commit: (step: (at: string) => void) => Promise<void>): Promise<void> {
+    await commit((at) => this.ctx.store.rotations.setStep(rotation.id, name, 'done', at, detail));
+    faultPoint(name, 'after');
+    this.ctx.audit('rotation.step', rotation.backendName, this.ref(rotation), 'ok', `rotation ${rotation.id}: ${name} done: ${detail}`);
   }
 
   /** The step's outcome, committed with `alsoWrite` (what the vendor answered) in one transaction. */
@@ -119,7 +141,7 @@ export class RotationSteps {
     const connector = await this.ctx.connectorFor(row);
     if (!connector.revokeKey) throw this.ctx.unsupported(row, 'revoke');
     const options = this.options(rotation);
-    this.intent(rotation, 'revoke-old');
+    await this.intent(rotation, 'revoke-old');
     let outcome;
     try {
       outcome = await connector.revokeKey(rotation.keyId, options.validityDays !== undefined ? { validityDays: options.validityDays } : {});
@@ -166,11 +188,14 @@ export class RotationSteps {
     if (this.options(rotation).oldIsCredential && this.ctx.store.backends.getCredentialSealed(row.id) && (await this.stillCredential(row, rotation.keyId))) {
       await this.ctx.forgetRevokedCredential(row, rotation.keyId, write);
     } else {
-      this.ctx.store.transaction(() => {
-        this.ctx.store.keys.setStatus(row.id, rotation.keyId, 'revoked');
-        this.ctx.store.keys.deleteSecret(row.id, rotation.keyId);
-        write();
-      });
+      // A key revoked at once (no replacement, no grace) works nowhere: its secret goes.
+      await commitVendorChange(
+        this.ctx,
+        row,
+        { revoked: { keyId: rotation.keyId, remote: null, dropSecret: true } },
+        { action: 'revoke', ref: this.ref(rotation), outcome: 'ok', detail: revokeAudit },
+        (at) => this.ctx.store.rotations.setStep(rotation.id, 'revoke-old', 'done', at, detail),
+      );
     }
     faultPoint('revoke-old', 'after');
     this.ctx.audit('rotation.step', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}: revoke-old done: ${detail}`);
@@ -239,7 +264,7 @@ export class RotationSteps {
       if (reconciled) return reconciled;
     }
     // The vault is already open (run() holds it): a keychain problem stopped the rotation before the vendor showed a key.
-    this.intent(rotation, 'create-new');
+    await this.intent(rotation, 'create-new');
     let issued;
     try {
       issued = await connector.createKey(name);
@@ -283,6 +308,15 @@ export class RotationSteps {
       if (cause) return this.block(rotation, 'create-new', 'failed', 'step-failed', `${cause.message}; re-listing shows no "${name}": it was not created, and resuming creates it`);
       return null;
     }
+    if (created.secretCached && !cause) {
+      // Its answer was committed with its secret, and only this step's outcome was not: in a team home the key and
+      // its secret go to the team in their own transaction, before the journal's step is written through (a run that
+      // stopped in between; the member resuming it pulled both). A personal folder commits them together.
+      this.done(rotation, 'create-new', `created ${created.ref}; its key is cached encrypted (found by re-listing)`, () =>
+        this.ctx.store.rotations.update(rotation.id, { newKeyId: created.id }, this.now()),
+      );
+      return { next: 'continue' };
+    }
     const displayName = backendDefinition(row.type).displayName;
     return this.block(
       rotation,
@@ -304,8 +338,12 @@ export class RotationSteps {
         const error = toKeywardenError(caught);
         if (error.code !== 'not_found') return this.block(rotation, 'create-new', 'failed', 'step-failed', `deleting "${orphan}" failed: ${error.message}; resume to try again`);
       }
-      this.ctx.store.keys.delete(row.id, orphan);
-      this.ctx.audit('delete', row.name, `${row.name}/${orphan}`, 'ok', `rotation ${rotation.id}: its key was lost in transit`);
+      await commitVendorChange(
+        this.ctx,
+        row,
+        { deleted: orphan },
+        { action: 'delete', ref: `${row.name}/${orphan}`, outcome: 'ok', detail: `rotation ${rotation.id}: its key was lost in transit` },
+      );
     }
     const { orphan: _done, ...rest } = this.options(rotation);
     this.ctx.store.rotations.update(rotation.id, { options: rest }, this.now());
@@ -333,7 +371,7 @@ export class RotationSteps {
     if (input?.action !== 'secret') return { next: 'wait' };
     const secret = input.secret.trim();
     const definition = backendDefinition(row.type);
-    this.intent(rotation, 'paste-new');
+    await this.intent(rotation, 'paste-new');
     if (!definition.credentialIsKey) {
       // Kept sealed in the journal until the test passes and the dates are recorded.
       const sealed = await this.ctx.vault.seal(rotationSecretIdentity(rotation, row), secret);
@@ -373,7 +411,7 @@ export class RotationSteps {
       this.done(rotation, 'test-new', 'no test request is recorded for this key', undefined, 'skipped');
       return { next: 'continue' };
     }
-    this.intent(rotation, 'test-new');
+    await this.intent(rotation, 'test-new');
     let outcome: { ok: boolean; detail: string };
     let newRef: string;
     try {
@@ -416,7 +454,7 @@ export class RotationSteps {
   // ---- record dates (manual) ---------------------------------------------------------------------
 
   private async recordDates(rotation: RotationRow, row: BackendRow): Promise<StepResult> {
-    this.intent(rotation, 'record-dates');
+    await this.intent(rotation, 'record-dates');
     const remote = this.ctx.store.keys.getRemote(row.id, rotation.keyId);
     if (!remote) throw new KeywardenError('not_found', `${this.ref(rotation)} is no longer in the inventory; abandon the rotation`);
     const secret = await this.ctx.vault.open(rotationSecretIdentity(rotation, row), rotation.newSecretSealed!);
@@ -428,23 +466,29 @@ export class RotationSteps {
       : oldValidity && oldValidity > 0
         ? new Date(now.getTime() + oldValidity).toISOString()
         : null;
-    const sealed = await this.ctx.sealKeySecret(row, remote.id, secret, remote.details);
     const at = now.toISOString();
-    this.done(rotation, 'record-dates', `created ${at.slice(0, 10)}${expiresAt ? `, expires ${expiresAt.slice(0, 10)}` : ''}; the new secret is cached encrypted`, () => {
-      // The pasted secret is committed with its key's new dates, the key's audit event and this step, or none of them.
-      this.ctx.store.keys.record(
-        row.id,
-        { key: { ...remote, prefix: maskedTail(secret) ?? null, createdAt: at, expiresAt }, sealed, at, syncedAt: null, rotateEveryDays: this.ctx.rotationDays(row) },
-        this.ctx.auditEntry('key.edit', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}: new secret, created ${at}${expiresAt ? `, expires ${expiresAt}` : ''}`),
-      );
-      this.ctx.store.rotations.update(rotation.id, { newKeyId: remote.id, newSecretSealed: null }, at);
-    });
+    const detail = `created ${at.slice(0, 10)}${expiresAt ? `, expires ${expiresAt.slice(0, 10)}` : ''}; the new secret is cached encrypted`;
+    // The pasted secret is committed with its key's new dates and the key's audit event, and this step with them (in a
+    // team home: the team's transaction, then this step).
+    await this.doneThrough(rotation, 'record-dates', detail, (step) =>
+      commitManualKey(
+        this.ctx,
+        row,
+        { ...remote, prefix: maskedTail(secret) ?? null, createdAt: at, expiresAt },
+        secret,
+        { action: 'key.edit', ref: this.ref(rotation), outcome: 'ok', detail: `rotation ${rotation.id}: new secret, created ${at}${expiresAt ? `, expires ${expiresAt}` : ''}` },
+        (committedAt) => {
+          this.ctx.store.rotations.update(rotation.id, { newKeyId: remote.id, newSecretSealed: null }, committedAt);
+          step(committedAt);
+        },
+      ),
+    );
     return { next: 'continue' };
   }
 
   // ---- consumers ---------------------------------------------------------------------------------
 
-  private switchConsumers(rotation: RotationRow, step: RotationStepRow, input: RotationAdvance | null): StepResult {
+  private async switchConsumers(rotation: RotationRow, step: RotationStepRow, input: RotationAdvance | null): Promise<StepResult> {
     let consumed = false;
     // At `intent` the administrator already confirmed (then the process stopped): finish without asking again.
     if (step.status !== 'intent') {
@@ -461,7 +505,7 @@ export class RotationSteps {
       } else {
         return { next: 'wait' };
       }
-      this.intent(rotation, 'switch-consumers');
+      await this.intent(rotation, 'switch-consumers');
     }
     const at = this.now();
     const names = rotation.consumers.map((consumer) => consumer.name);
@@ -503,7 +547,7 @@ export class RotationSteps {
     }
     const connector = await this.ctx.connectorFor(row);
     if (!connector.deleteKey) throw this.ctx.unsupported(row, 'delete');
-    this.intent(rotation, 'delete-old');
+    await this.intent(rotation, 'delete-old');
     try {
       await connector.deleteKey(rotation.keyId);
     } catch (caught) {
@@ -517,8 +561,9 @@ export class RotationSteps {
       }
     }
     faultPoint('delete-old', 'answered');
-    this.done(rotation, 'delete-old', `deleted ${this.ref(rotation)}`, () => this.ctx.store.keys.delete(row.id, rotation.keyId));
-    this.ctx.audit('delete', row.name, this.ref(rotation), 'ok', `rotation ${rotation.id}`);
+    await this.doneThrough(rotation, 'delete-old', `deleted ${this.ref(rotation)}`, (step) =>
+      commitVendorChange(this.ctx, row, { deleted: rotation.keyId }, { action: 'delete', ref: this.ref(rotation), outcome: 'ok', detail: `rotation ${rotation.id}` }, step),
+    );
     return { next: 'continue', consumed };
   }
 
@@ -526,9 +571,4 @@ export class RotationSteps {
   static daysWords(days: number): string {
     return days < 0 ? `ended ${plural(-days, 'day')} ago` : days === 0 ? 'ends today' : `${plural(days, 'day')} left`;
   }
-}
-
-/** Associated data of a secret kept in the journal between its paste and its storing: the rotation and where the key is sent. */
-export function rotationSecretIdentity(rotation: RotationRow, row: BackendRow): string {
-  return `rotation-secret:${rotation.id}\n${JSON.stringify({ backend: row.name, type: row.type, url: row.url, keyId: rotation.keyId })}`;
 }

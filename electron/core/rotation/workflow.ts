@@ -16,15 +16,16 @@ import type {
   RotationPlanKind,
   RotationState,
   RotationStepResult,
+  RotationTeam,
 } from '../../../shared/rotation.js';
 import { backendDefinition } from '../backends/registry.js';
 import { endOfWindow, localDate } from '../dates.js';
 import { KeywardenError, toKeywardenError } from '../errors.js';
 import { daysLeft } from '../reminders/reminders.js';
-import type { RotationRow, RotationStepRow } from '../store/rotations.js';
+import type { RotationRow, RotationStepRow, TeamRotationLease } from '../store/rotations.js';
 import type { BackendRow } from '../store/store.js';
 import { visible } from '../text.js';
-import type { EngineContext } from '../workflows/context.js';
+import type { EngineContext, TeamRotationJournal } from '../workflows/context.js';
 import type { KeyWorkflows } from '../workflows/keys.js';
 import { checkKeyState, checkOptions, choosePlanKind, defaultNewName, describePlan, type JournalOptions, type PlanWords, planDowntime, planTitle, stepNames, stepSpecs } from './plans.js';
 import { RotationSteps } from './steps.js';
@@ -41,12 +42,16 @@ export class RotationWorkflows {
   private readonly steps: RotationSteps;
   /** Rotations this process is running now (the desktop app can receive two calls for one rotation). */
   private readonly running = new Set<number>();
+  /** In a team home: the team's journal of each rotation this process runs now, under this member's lease. */
+  private readonly teamRuns = new Map<number, TeamRotationJournal>();
+  /** Rotations whose local journal is ahead of the team's (a write-through failed): their lease is kept, not let go. */
+  private readonly unrecorded = new Set<number>();
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly keys: KeyWorkflows,
   ) {
-    this.steps = new RotationSteps(ctx, keys);
+    this.steps = new RotationSteps(ctx, keys, { intentWritten: (id) => this.writeThrough(id, 'intent') });
   }
 
   /** The plan for a key, changing nothing: the steps, the downtime, the warnings. */
@@ -54,28 +59,45 @@ export class RotationWorkflows {
     return (await this.prepare(ref, options)).plan;
   }
 
-  /** Starts a rotation (journal first, then the steps that need no answer) and returns where it stands. */
+  /**
+   * Starts a rotation (journal first, then the steps that need no answer) and returns where it stands. In a team home
+   * the journal is started in the team's (docs/team.md, "Rotation in a team home"): refused while the key has an open
+   * rotation anywhere in the team, or when this member may not rotate, before anything is sent to the vendor.
+   */
   async start(ref: string, options: RotationOptions = {}, hooks: RotationHooks = {}): Promise<RotationStepResult> {
-    // Its journal is this data folder's; a team's needs a lease among members (docs/team.md, "Not done yet").
-    this.ctx.refuseInTeamHome('Guided rotation');
-    const prepared = await this.prepare(ref, options);
+    const team = await this.teamJournal();
+    // In a team home the team's journal says whether the key has an open rotation (the local copy may be behind).
+    const prepared = await this.prepare(ref, options, { checkOpen: team === null });
     const { key, row, kind, journal, plan } = prepared;
+    if (team) refuseInTeam(kind, row);
     const at = new Date().toISOString();
-    const id = this.ctx.store.transaction(() => {
+    let id: number;
+    if (team) {
+      id = await team.start(row, { keyId: key.id, plan: kind, options: { ...journal }, steps: stepNames(kind), consumers: plan.consumers, at });
       if (options.consumers) this.ctx.store.rotations.setKeyConsumers(row.id, key.id, plan.consumers, at);
-      return this.ctx.store.rotations.insert({ backendId: row.id, keyId: key.id, plan: kind, options: { ...journal }, steps: stepNames(kind), consumers: plan.consumers, at });
-    });
-    this.ctx.audit('rotation.start', row.name, key.ref, 'ok', `rotation ${id}: ${kind}${plan.consumers.length ? `; consumers: ${plan.consumers.join(', ')}` : ''}`);
+    } else {
+      id = this.ctx.store.transaction(() => {
+        if (options.consumers) this.ctx.store.rotations.setKeyConsumers(row.id, key.id, plan.consumers, at);
+        return this.ctx.store.rotations.insert({ backendId: row.id, keyId: key.id, plan: kind, options: { ...journal }, steps: stepNames(kind), consumers: plan.consumers, at });
+      });
+    }
+    this.ctx.audit(
+      'rotation.start',
+      row.name,
+      key.ref,
+      'ok',
+      `rotation ${id}: ${kind}${plan.consumers.length ? `; consumers: ${plan.consumers.join(', ')}` : ''}${team ? `; in team ${this.ctx.store.team.get()?.team ?? ''}` : ''}`,
+    );
     return this.advance(id, { action: 'continue' }, hooks);
   }
 
   /**
    * Moves a rotation on with the administrator's answer, running every step that needs nothing more, and stops
-   * where it needs the administrator, where a problem blocks it, or when it is done.
+   * where it needs the administrator, where a problem blocks it, or when it is done. In a team home it runs under
+   * this member's lease on the team's journal, which every step writes through (`writeThrough`).
    */
   async advance(id: number, input: RotationAdvance, hooks: RotationHooks = {}): Promise<RotationStepResult> {
-    this.ctx.refuseInTeamHome('Guided rotation');
-    this.claim(id);
+    await this.begin(id);
     let pending: RotationAdvance | null = input;
     let issued: IssuedKey | null = null;
     let retried = false;
@@ -101,6 +123,7 @@ export class RotationWorkflows {
         const step = currentStep(rotation);
         if (!step) {
           this.finish(rotation);
+          await this.writeThrough(id, 'step');
           this.notify(id, hooks);
           break;
         }
@@ -111,9 +134,17 @@ export class RotationWorkflows {
           this.notify(id, hooks);
         }
         if (result.issued) issued = result.issued;
+        try {
+          await this.writeThrough(id, 'step', result.issued);
+        } catch (error) {
+          // A shown-once key nothing could keep is in this answer only: it is returned, whatever the team's journal.
+          if (result.issued && !result.issued.cached) break;
+          throw error;
+        }
         if (result.consumed) pending = null;
         if (result.next !== 'continue') break;
       }
+      if (!issued || issued.cached) await this.writeThrough(id, 'step', issued);
       if (pending && pending.action !== 'continue' && pending.action !== 'remedy' && this.require(id).state === 'active') {
         // An answer nobody asked for (confirming a step that waits for a key, say) is refused, not dropped in silence.
         const view = this.view(this.require(id));
@@ -122,9 +153,11 @@ export class RotationWorkflows {
     } catch (error) {
       const typed = toKeywardenError(error);
       this.ctx.tryAudit('rotation.step', this.require(id).backendName, refOf(this.require(id)), 'failed', `rotation ${id}: ${typed.code}`);
+      // What the journal says now (a blocked step, a failed one) reaches the team too, if it can.
+      if (!typed.details.teamJournal) await this.writeThrough(id, 'step').catch(() => {});
       throw typed;
     } finally {
-      this.release(id);
+      await this.end(id);
     }
     return { rotation: this.get(id), issued };
   }
@@ -133,24 +166,49 @@ export class RotationWorkflows {
     return this.view(this.require(id));
   }
 
-  /** Open rotations (all of them with `all`), newest first. */
-  list(options: { all?: boolean } = {}): Rotation[] {
+  /** A rotation, brought here first in a team home if this copy has not seen it yet (another member started it). */
+  async find(id: number): Promise<Rotation> {
+    const team = this.ctx.store.rotations.get(id) ? null : await this.teamJournal();
+    if (team) await team.refresh();
+    return this.get(id);
+  }
+
+  /**
+   * Open rotations (all of them with `all`), newest first. In a team home, the team's: pulled first, with who holds
+   * each one's lease (the local copy as last pulled while the server is away).
+   */
+  async list(options: { all?: boolean } = {}): Promise<Rotation[]> {
+    const team = await this.teamJournal();
+    if (team) {
+      try {
+        await team.refresh();
+      } catch {
+        // Offline (or refused): the copy as last pulled, which is what every other read in a team home shows.
+      }
+    }
+    return this.listHere(options);
+  }
+
+  /** The same from the local copy only (a team home's as last pulled): for reads that never wait on a server (Health). */
+  listHere(options: { all?: boolean } = {}): Rotation[] {
     return this.ctx.store.rotations.list(options).map((row) => this.view(row));
   }
 
   /**
    * Stops a rotation where it stands. Nothing at the vendor is undone; the answer says what was done there. A
-   * pasted secret kept in the journal is dropped.
+   * pasted secret kept in the journal is dropped. In a team home it needs the rotation's lease, as a step does.
    */
-  abandon(id: number): { rotation: Rotation; summary: string } {
-    const rotation = this.require(id);
-    if (rotation.state !== 'active') throw new KeywardenError('conflict', `rotation ${id} is ${rotation.state} already`, { rotation: id });
-    this.claim(id);
+  async abandon(id: number): Promise<{ rotation: Rotation; summary: string }> {
+    await this.begin(id);
+    let rotation: RotationRow;
     try {
+      rotation = this.require(id);
+      if (rotation.state !== 'active') throw new KeywardenError('conflict', `rotation ${id} is ${rotation.state} already`, { rotation: id });
       const at = new Date().toISOString();
       this.ctx.store.rotations.update(id, { state: 'abandoned', finishedAt: at, newSecretSealed: null, problem: null }, at);
+      await this.writeThrough(id, 'step');
     } finally {
-      this.release(id);
+      await this.end(id);
     }
     const done = rotation.steps.filter((step) => step.status === 'done').map((step) => step.name);
     const unknown = rotation.steps.filter((step) => step.status === 'intent' || step.status === 'unknown').map((step) => step.name);
@@ -190,19 +248,35 @@ export class RotationWorkflows {
     return this.ctx.store.rotations.keyConsumers(this.ctx.store.backends.require(key.backend).id, key.id);
   }
 
-  /** Replaces a key's named consumers; an open rotation of the key gets the new names to tick off too. */
-  setConsumers(ref: string, names: readonly string[]): { names: string[]; rotationId: number | null } {
+  /**
+   * Replaces a key's named consumers; an open rotation of the key gets the new names to tick off too (in a team home,
+   * under its lease, written through to the team's journal; a key's own list is this member's).
+   */
+  async setConsumers(ref: string, names: readonly string[]): Promise<{ names: string[]; rotationId: number | null }> {
     const key = this.keys.getKey(ref);
     const row = this.ctx.store.backends.require(key.backend);
     const clean = cleanConsumers(names);
-    const rotationId = this.ctx.store.rotations.setKeyConsumers(row.id, key.id, clean, new Date().toISOString(), { openRotations: true });
+    const open = this.ctx.store.rotations.list().find((rotation) => rotation.backendId === row.id && rotation.keyId === key.id);
+    const team = open ? await this.teamJournal() : null;
+    if (open && team) await this.begin(open.id);
+    let rotationId: number | null;
+    try {
+      rotationId = this.ctx.store.rotations.setKeyConsumers(row.id, key.id, clean, new Date().toISOString(), { openRotations: true });
+      if (open && team) await this.writeThrough(open.id, 'step');
+    } finally {
+      if (open && team) await this.end(open.id);
+    }
     this.ctx.audit('key.consumers', row.name, ref, 'ok', clean.length ? clean.join(', ') : 'none');
     return { names: clean, rotationId };
   }
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  private async prepare(ref: string, options: RotationOptions): Promise<{ plan: RotationPlan; kind: RotationPlanKind; key: Key; row: BackendRow; journal: JournalOptions }> {
+  private async prepare(
+    ref: string,
+    options: RotationOptions,
+    check: { checkOpen: boolean } = { checkOpen: true },
+  ): Promise<{ plan: RotationPlan; kind: RotationPlanKind; key: Key; row: BackendRow; journal: JournalOptions }> {
     const key = this.keys.getKey(ref);
     const row = this.ctx.store.backends.require(key.backend);
     const definition = backendDefinition(row.type);
@@ -211,11 +285,14 @@ export class RotationWorkflows {
     const ownDays = typeof remote?.details?.rotateEveryDays === 'number' ? remote.details.rotateEveryDays : null;
     checkOptions(kind, definition, options, key, ownDays);
     checkKeyState(kind, key);
-    const open = this.ctx.store.rotations.list().find((rotation) => rotation.backendId === row.id && rotation.keyId === key.id);
-    if (open)
-      throw new KeywardenError('conflict', `${ref} has a rotation in progress already (rotation ${open.id}): resume it ("keywarden rotation resume ${open.id}") or abandon it`, {
+    const open = check.checkOpen ? this.ctx.store.rotations.list().find((rotation) => rotation.backendId === row.id && rotation.keyId === key.id) : undefined;
+    if (open) {
+      const team = this.teamLease(open.id);
+      const who = team ? `, started by ${team.startedBy}${team.holder ? `; ${team.holder} runs it, with a lease until ${team.leaseUntil}` : ''}` : '';
+      throw new KeywardenError('conflict', `${ref} has a rotation in progress already (rotation ${open.id}${who}): resume it ("keywarden rotation resume ${open.id}") or abandon it`, {
         rotation: open.id,
       });
+    }
     const consumers = options.consumers ? cleanConsumers(options.consumers) : this.ctx.store.rotations.keyConsumers(row.id, key.id);
     const journal: JournalOptions = {};
     if (options.validityDays !== undefined) journal.validityDays = options.validityDays;
@@ -246,6 +323,79 @@ export class RotationWorkflows {
     const rotation = this.ctx.store.rotations.get(id);
     if (!rotation) throw new KeywardenError('not_found', `no rotation ${id}; "keywarden rotation list" shows them`, { rotation: id });
     return rotation;
+  }
+
+  /** The team's journal in a team home (team/rotations.ts, through the one seam `ctx.teamWrites()`), else null. */
+  private async teamJournal(): Promise<TeamRotationJournal | null> {
+    return (await this.ctx.teamWrites())?.rotations() ?? null;
+  }
+
+  /** The lease of a team's rotation as this copy last saw it (null in a personal folder, or for a folder's own). */
+  private teamLease(id: number): TeamRotationLease | null {
+    return this.ctx.store.team.get() ? (this.ctx.store.rotations.teamLeases().get(id) ?? null) : null;
+  }
+
+  /**
+   * Takes a rotation for this run: this process's claim on the local journal and, in a team home, the member's lease
+   * on the team's (which brings the local copy to the team's journal first). Refused with nothing sent to a vendor.
+   */
+  private async begin(id: number): Promise<void> {
+    const team = await this.teamJournal();
+    if (team && !this.ctx.store.rotations.get(id)) await team.refresh();
+    this.claim(id);
+    if (!team) return;
+    try {
+      await team.claim(id);
+    } catch (error) {
+      this.release(id);
+      throw error;
+    }
+    this.teamRuns.set(id, team);
+  }
+
+  /** The run stops: the local claim goes, and the team's lease is let go unless the team's journal is behind the local one. */
+  private async end(id: number): Promise<void> {
+    this.release(id);
+    const team = this.teamRuns.get(id);
+    this.teamRuns.delete(id);
+    if (!team) return;
+    if (this.unrecorded.has(id)) {
+      // Kept until it ends: the local copy stays the newer one, and this member's next resume writes it through.
+      this.unrecorded.delete(id);
+      return;
+    }
+    try {
+      await team.release(id);
+    } catch {
+      // Unreachable: the lease ends at its time.
+    }
+  }
+
+  /**
+   * In a team home, writes the local journal through to the team's (team/rotations.ts `record`): at a step's intent,
+   * before the vendor is asked (a failure refuses the step), and after each step (a failure leaves the step recorded
+   * here, the lease kept, and says so). A personal folder's journal is the local one: nothing to do.
+   */
+  private async writeThrough(id: number, moment: 'intent' | 'step', issued?: IssuedKey | null): Promise<void> {
+    const team = this.teamRuns.get(id);
+    if (!team) return;
+    try {
+      await team.record(id);
+      this.unrecorded.delete(id);
+    } catch (caught) {
+      const error = toKeywardenError(caught);
+      const lost = error.code === 'conflict';
+      if (!lost) this.unrecorded.add(id);
+      const step = currentStep(this.require(id))?.name ?? 'the last step';
+      const kept = issued ? ` The new key ${issued.key.ref} and its secret are kept${issued.teamPending ? ' in this data folder, to be pushed to the team' : ' in the team'}.` : '';
+      const message =
+        moment === 'intent'
+          ? `${step} was not started: the team's journal could not record it (${error.message}); nothing was sent to the vendor. "keywarden rotation resume ${id}" goes on when the team's server answers`
+          : lost
+            ? error.message
+            : `rotation ${id} is recorded in this data folder, but the team's journal could not be brought up to date (${error.message}).${kept} Your lease keeps the other members from running it until it ends; "keywarden rotation resume ${id}" writes it through when the server answers, and whoever resumes it after the lease ends re-lists the vendor before anything is sent again`;
+      throw new KeywardenError(error.code, message, { ...error.details, rotation: id, teamJournal: true }, { cause: error });
+    }
   }
 
   private claim(id: number): void {
@@ -361,6 +511,22 @@ export class RotationWorkflows {
       startedAt: rotation.startedAt,
       updatedAt: rotation.updatedAt,
       finishedAt: rotation.finishedAt,
+      team: this.teamView(rotation),
+    };
+  }
+
+  /** Who started a team's rotation and who holds its lease, as this copy last saw it; null outside a team. */
+  private teamView(rotation: RotationRow): RotationTeam | null {
+    const lease = this.teamLease(rotation.id);
+    if (!lease) return null;
+    const open = rotation.state === 'active';
+    const holder = open ? lease.holder : null;
+    return {
+      startedBy: lease.startedBy,
+      holder,
+      leaseUntil: open ? lease.leaseUntil : null,
+      leaseLive: holder !== null && lease.leaseUntil !== null && Date.parse(lease.leaseUntil) > Date.now(),
+      heldByYou: holder !== null && holder === this.ctx.store.team.get()?.member,
     };
   }
 
@@ -382,6 +548,20 @@ export class RotationWorkflows {
       default:
         return `Go on with ${step}?`;
     }
+  }
+}
+
+/**
+ * The plans a team home does not run yet (docs/team.md, "Not done yet"): BoxWatch's, whose new key becomes the
+ * backend's credential and whose old one (the credential) is revoked, which is a change of the team's credential.
+ */
+function refuseInTeam(kind: RotationPlanKind, row: BackendRow): void {
+  if (kind === 'paste-first' || kind === 'revoke-first') {
+    throw new KeywardenError(
+      'unsupported',
+      `rotating a ${backendDefinition(row.type).displayName} key in a team home is not available yet: its new key becomes ${row.name}'s credential and the old one is revoked, which changes the team's credential. Create the new key in the vendor's dashboard, set it with "keywarden backend set-credential ${row.name} --credential-stdin" (an admin), then revoke the old one there`,
+      { backend: row.name, plan: kind },
+    );
   }
 }
 

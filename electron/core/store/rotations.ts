@@ -41,6 +41,8 @@ export interface RotationRow {
 }
 
 export interface NewRotation {
+  /** Given in a team home: the team's id for the rotation (`team/rotations.ts`); else the next local one. */
+  id?: number;
   backendId: number;
   keyId: string;
   plan: RotationPlanKind;
@@ -60,6 +62,41 @@ export interface RotationChanges {
   problem?: { kind: string; message: string } | null;
   finishedAt?: string | null;
 }
+
+/**
+ * A team's rotation as this data folder copies it (docs/team.md, "Rotation in a team home"): the team's journal row,
+ * under the team's id, over whatever the local copy held. `newSecretSealed` undefined keeps the local one.
+ */
+export interface TeamRotationCopy {
+  id: number;
+  backendId: number;
+  keyId: string;
+  plan: RotationPlanKind;
+  state: RotationRowState;
+  options: Record<string, unknown>;
+  steps: ReadonlyArray<Omit<RotationStepRow, 'position'>>;
+  consumers: ReadonlyArray<{ name: string; switchedAt: string | null }>;
+  newKeyId: string | null;
+  newSecretSealed?: Buffer | null;
+  graceEndsAt: string | null;
+  problem: string | null;
+  problemKind: string | null;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+/** A team rotation's lease as this copy last saw it, and the team's change number its copy of the journal is at. */
+export interface TeamRotationLease {
+  startedBy: string;
+  holder: string | null;
+  leaseUntil: string | null;
+  /** The team row's change number this data folder's copy corresponds to (written through, or copied). */
+  seq: number;
+}
+
+/** The meta record of the team rotations' leases (a JSON object by rotation id): no migration, nothing secret. */
+const LEASES_RECORD = 'team.rotationLeases';
 
 interface RawRotation {
   id: number;
@@ -108,8 +145,8 @@ export class RotationTables {
         }
         const id = Number(
           this.db
-            .prepare("INSERT INTO rotations (backend_id, key_id, plan, state, options, started_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?, ?)")
-            .run(rotation.backendId, rotation.keyId, rotation.plan, JSON.stringify(rotation.options), rotation.at, rotation.at).lastInsertRowid,
+            .prepare("INSERT INTO rotations (id, backend_id, key_id, plan, state, options, started_at, updated_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)")
+            .run(rotation.id ?? null, rotation.backendId, rotation.keyId, rotation.plan, JSON.stringify(rotation.options), rotation.at, rotation.at).lastInsertRowid,
         );
         const step = this.db.prepare("INSERT INTO rotation_steps (rotation_id, position, name, status) VALUES (?, ?, ?, 'pending')");
         rotation.steps.forEach((name, position) => step.run(id, position, name));
@@ -206,6 +243,88 @@ export class RotationTables {
         .prepare<RawRotation>(`${ROTATION_SELECT} WHERE r.state = 'active' AND r.grace_ends_at IS NOT NULL AND r.grace_ends_at <= ? ORDER BY r.grace_ends_at`)
         .all(before)
         .map((raw) => this.hydrate(raw)),
+    );
+  }
+
+  // ---- a team home's copies (team/rotations.ts) ------------------------------------------------
+
+  /** The highest rotation id of this journal (0 when empty): a team's ids start above it (`team/schema.ts`). */
+  maxId(): number {
+    if (!this.present()) return 0;
+    return this.guard(() => this.db.prepare<{ id: number | null }>('SELECT MAX(id) AS id FROM rotations').get()?.id ?? 0);
+  }
+
+  /**
+   * Writes a team's rotation over the local copy under the team's id (joins the caller's transaction): its row, steps
+   * and consumers as the team has them; the local process claim (`owner_pid`) stays while it is active. Returns false,
+   * writing nothing, when that id holds another rotation of this folder's own (which a team's ids are kept above).
+   */
+  putTeamCopy(copy: TeamRotationCopy): boolean {
+    return this.guard(() =>
+      this.db.transaction(() => {
+        const local = this.db.prepare<{ backend_id: number; key_id: string; started_at: string }>('SELECT backend_id, key_id, started_at FROM rotations WHERE id = ?').get(copy.id);
+        if (local && (local.backend_id !== copy.backendId || local.key_id !== copy.keyId || local.started_at !== copy.startedAt)) return false;
+        if (copy.state === 'active') {
+          // The team has one open rotation per key: an open local row of the same key that is not this one is over.
+          this.db
+            .prepare("UPDATE rotations SET state = 'abandoned', finished_at = ?, owner_pid = NULL WHERE backend_id = ? AND key_id = ? AND state = 'active' AND id <> ?")
+            .run(copy.updatedAt, copy.backendId, copy.keyId, copy.id);
+        }
+        const values = [copy.plan, copy.state, JSON.stringify(copy.options), copy.newKeyId, copy.graceEndsAt, copy.problem, copy.problemKind, copy.updatedAt, copy.finishedAt];
+        if (local) {
+          this.db
+            .prepare(
+              `UPDATE rotations SET plan = ?, state = ?, options = ?, new_key_id = ?, grace_ends_at = ?, problem = ?, problem_kind = ?, updated_at = ?, finished_at = ?,
+                 owner_pid = CASE WHEN ? = 'active' THEN owner_pid END WHERE id = ?`,
+            )
+            .run(...values, copy.state, copy.id);
+          if (copy.newSecretSealed !== undefined) this.db.prepare('UPDATE rotations SET new_secret_sealed = ? WHERE id = ?').run(copy.newSecretSealed, copy.id);
+        } else {
+          this.db
+            .prepare(
+              `INSERT INTO rotations (plan, state, options, new_key_id, grace_ends_at, problem, problem_kind, updated_at, finished_at, id, backend_id, key_id, started_at, new_secret_sealed)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(...values, copy.id, copy.backendId, copy.keyId, copy.startedAt, copy.newSecretSealed ?? null);
+        }
+        this.db.prepare('DELETE FROM rotation_steps WHERE rotation_id = ?').run(copy.id);
+        const step = this.db.prepare('INSERT INTO rotation_steps (rotation_id, position, name, status, attempts, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)');
+        copy.steps.forEach((s, position) => step.run(copy.id, position, s.name, s.status, s.attempts, s.at, s.detail));
+        this.db.prepare('DELETE FROM rotation_consumers WHERE rotation_id = ?').run(copy.id);
+        const consumer = this.db.prepare('INSERT OR IGNORE INTO rotation_consumers (rotation_id, name, switched_at) VALUES (?, ?, ?)');
+        for (const c of copy.consumers) consumer.run(copy.id, c.name, c.switchedAt);
+        return true;
+      }),
+    );
+  }
+
+  /** The team rotations' leases as this copy last saw them, by rotation id (empty in a personal folder). */
+  teamLeases(): Map<number, TeamRotationLease> {
+    return this.guard(() => {
+      const text = this.db.prepare<{ value: string }>('SELECT value FROM meta WHERE name = ?').get(LEASES_RECORD)?.value;
+      return new Map(Object.entries(text ? (JSON.parse(text) as Record<string, TeamRotationLease>) : {}).map(([id, lease]) => [Number(id), lease]));
+    });
+  }
+
+  /** Forgets every lease (a folder linked to a team anew: a team it was linked to before is none of its business). */
+  forgetTeamLeases(): void {
+    this.guard(() => this.db.prepare('DELETE FROM meta WHERE name = ?').run(LEASES_RECORD));
+  }
+
+  /** Records leases (null forgets one), in the caller's transaction if any. */
+  setTeamLeases(changes: ReadonlyArray<readonly [number, TeamRotationLease | null]>): void {
+    if (changes.length === 0) return;
+    this.guard(() =>
+      this.db.transaction(() => {
+        const leases = this.teamLeases();
+        for (const [id, lease] of changes) {
+          if (lease) leases.set(id, lease);
+          else leases.delete(id);
+        }
+        this.db
+          .prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value')
+          .run(LEASES_RECORD, JSON.stringify(Object.fromEntries([...leases].sort(([a], [b]) => a - b))));
+      }),
     );
   }
 

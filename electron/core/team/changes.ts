@@ -25,9 +25,20 @@ import type { InventoryWrites } from '../store/key-rows.js';
 import type { BackendRow, NewBackend } from '../store/store.js';
 import type { TeamLink } from '../store/team.js';
 import { sealWith } from '../vault/vault.js';
-import { credentialIdentity, type EngineContext, type IssuedRecord, type RevokedKey, type TeamAction, type TeamListing, type TeamWrites, type WriteEvent } from '../workflows/context.js';
+import {
+  credentialIdentity,
+  type EngineContext,
+  type IssuedRecord,
+  type RevokedKey,
+  type TeamAction,
+  type TeamListing,
+  type TeamRotationJournal,
+  type TeamWrites,
+  type WriteEvent,
+} from '../workflows/context.js';
 import { addPendingPush, type PendingPush, pendingPushes, removePendingPush } from './pending.js';
 import { listenTeamDatabase, quoteIdent, type TeamDatabase, type TeamListener, type TeamQuery } from './pg.js';
+import { TeamRotations } from './rotations.js';
 import { descriptionColumns, putKeySecret, removeKeys, upsertKeys } from './rows.js';
 import { readTeamMeta, teamChannel, type TeamRole } from './schema.js';
 import { appendTeamAudit, nextSeq, type PullReport, type TeamWorkflows } from './workflow.js';
@@ -43,6 +54,7 @@ const ACTIONS: Record<TeamAction, { needs: TeamRole; words: string }> = {
   describe: { needs: 'operator', words: "change keys' descriptions" },
   edit: { needs: 'operator', words: 'edit keys' },
   backend: { needs: 'admin', words: 'add, remove or change backends and their credentials' },
+  rotate: { needs: 'operator', words: 'rotate keys' },
 };
 
 /** What a write's work gets: its transaction, its change number, and sealing under the team key (unwrapped on first use). */
@@ -57,6 +69,7 @@ interface TeamWrite {
 export class TeamChanges implements TeamWrites {
   /** Pulls of this process, one after another: two at once would apply the same changes twice. */
   private pulls: Promise<unknown> = Promise.resolve();
+  private journal: TeamRotations | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -214,11 +227,13 @@ export class TeamChanges implements TeamWrites {
     await this.pullAfterWrite(changes.length === 1 ? (changes[0]!.event.ref ?? 'the change') : `the change to ${changes.length} keys`);
   }
 
-  async recordKey(row: BackendRow, key: RemoteKey, event: WriteEvent): Promise<void> {
-    await this.write('edit', [event], row.name, async (w) => {
+  async recordKey(row: BackendRow, key: RemoteKey, event: WriteEvent, secret?: string): Promise<void> {
+    const events = secret === undefined ? [event] : [{ ...event, detail: `${event.detail ?? ''}; secret sealed under the team key` }];
+    await this.write('edit', events, row.name, async (w) => {
       const found = await w.tx.query(`SELECT 1 FROM ${quoteIdent(w.team)}.keys WHERE backend = $1 AND key_id = $2`, [row.name, key.id]);
       if (found.length === 0) throw notInTeam(`${row.name}/${key.id}`, w.team);
       await upsertKeys(w.tx, w.team, row.name, [{ key }], w.seq);
+      if (secret !== undefined) await putKeySecret(w.tx, w.team, row.name, key.id, await w.seal(this.ctx.keySecretIdentity(row, key.id, key.details), secret), w.generation, w.seq);
     });
     await this.pullAfterWrite(event.ref ?? row.name);
   }
@@ -291,6 +306,12 @@ export class TeamChanges implements TeamWrites {
     const result = this.pulls.then(run, run);
     this.pulls = result.catch(() => {});
     return result;
+  }
+
+  /** The team's rotation journal and its leases (`rotations.ts`, which goes through this member's team connection). */
+  rotations(): TeamRotationJournal {
+    this.journal ??= new TeamRotations(this.ctx, this.team, this);
+    return this.journal;
   }
 
   /** LISTENs for the team's change notices as this member (`desktop/team-follower.ts` decides what to do with them). */
@@ -425,7 +446,7 @@ export class TeamChanges implements TeamWrites {
 }
 
 /** This member's role on the server, or `forbidden` in words: not a member, not approved, or a role too low for `action`. */
-async function requireRole(db: TeamQuery, link: TeamLink, action: TeamAction): Promise<TeamRole> {
+export async function requireRole(db: TeamQuery, link: TeamLink, action: TeamAction): Promise<TeamRole> {
   const me = (await db.query<{ team_role: TeamRole | null }>(`SELECT team_role FROM ${quoteIdent(link.team)}.members WHERE role_name = current_user`))[0];
   const { needs, words } = ACTIONS[action];
   if (!me) throw new KeywardenError('forbidden', `${link.member} is no longer a member of team "${link.team}": nothing was sent or written`);
@@ -440,7 +461,7 @@ async function requireRole(db: TeamQuery, link: TeamLink, action: TeamAction): P
   return me.team_role;
 }
 
-async function requireTeamBackend(tx: TeamQuery, team: string, name: string): Promise<void> {
+export async function requireTeamBackend(tx: TeamQuery, team: string, name: string): Promise<void> {
   if ((await tx.query(`SELECT 1 FROM ${quoteIdent(team)}.backends WHERE name = $1`, [name])).length === 0) {
     throw new KeywardenError('not_found', `team "${team}" has no backend "${name}" (an admin removed it, or it was never added to the team); "keywarden team sync" brings this copy up to date`, {
       backend: name,
@@ -448,7 +469,7 @@ async function requireTeamBackend(tx: TeamQuery, team: string, name: string): Pr
   }
 }
 
-function notInTeam(ref: string, team: string): KeywardenError {
+export function notInTeam(ref: string, team: string): KeywardenError {
   return new KeywardenError('not_found', `team "${team}" has no key ${ref} (removed meanwhile); "keywarden team sync" brings this copy up to date`, { ref });
 }
 

@@ -191,6 +191,90 @@ export const TEAM_SCHEMA_VERSIONS: readonly TeamSchemaVersion[] = [
       `;
     },
   },
+  {
+    version: 3,
+    name: 'guided rotation in a team home: the rotation journal, its lease, and a pasted secret sealed under the team key',
+    // Idempotent, as version 2: IF NOT EXISTS, and policies and the trigger dropped before they are made again.
+    sql: (team) => {
+      const s = quoteIdent(team);
+      const viewer = quoteIdent(groupRole(team, 'viewer'));
+      const operator = quoteIdent(groupRole(team, 'operator'));
+      return `
+        -- One row per rotation, the journal as rotation/steps.ts writes it (steps and consumers as JSON lists), and its
+        -- lease: the member running it (holder) until lease_until. At most one open rotation per key across the team.
+        CREATE TABLE IF NOT EXISTS ${s}.rotations (
+          id            bigserial PRIMARY KEY,
+          backend       text NOT NULL REFERENCES ${s}.backends(name) ON DELETE CASCADE,
+          key_id        text NOT NULL,
+          plan          text NOT NULL CHECK (plan IN ('revoke-replace', 'create-overlap', 'paste-first', 'revoke-first', 'paste-secret')),
+          state         text NOT NULL CHECK (state IN ('active', 'done', 'abandoned')),
+          options       text NOT NULL DEFAULT '{}',
+          steps         text NOT NULL,
+          consumers     text NOT NULL DEFAULT '[]',
+          new_key_id    text,
+          grace_ends_at text,
+          problem       text,
+          problem_kind  text,
+          started_by    name NOT NULL DEFAULT current_user,
+          started_at    text NOT NULL,
+          updated_at    text NOT NULL,
+          finished_at   text,
+          holder        name,
+          lease_until   timestamptz,
+          seq           bigint NOT NULL,
+          CHECK ((holder IS NULL) = (lease_until IS NULL)),
+          CHECK (state = 'active' OR holder IS NULL)
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS rotations_one_open_per_key ON ${s}.rotations (backend, key_id) WHERE state = 'active';
+        CREATE INDEX IF NOT EXISTS rotations_seq ON ${s}.rotations (seq);
+        -- A pasted secret (a manual key's rotation) between its paste and its storing, sealed under the team key: no
+        -- grant at all to viewers, as key_secrets.
+        CREATE TABLE IF NOT EXISTS ${s}.rotation_secrets (
+          rotation_id bigint PRIMARY KEY REFERENCES ${s}.rotations(id) ON DELETE CASCADE,
+          sealed      bytea NOT NULL,
+          generation  integer NOT NULL,
+          seq         bigint NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS rotation_secrets_seq ON ${s}.rotation_secrets (seq);
+        GRANT SELECT ON ${s}.rotations TO ${viewer};
+        GRANT INSERT, UPDATE ON ${s}.rotations TO ${operator};
+        GRANT USAGE ON SEQUENCE ${s}.rotations_id_seq TO ${operator};
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.rotation_secrets TO ${operator};
+
+        -- The lease, enforced here whatever the client: a rotation is started only as its own holder; a row is changed
+        -- only by its holder, or taken when its lease is free or over; a new lease is only one's own.
+        ALTER TABLE ${s}.rotations ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE ${s}.rotations FORCE ROW LEVEL SECURITY;
+        DROP POLICY IF EXISTS rotations_read ON ${s}.rotations;
+        DROP POLICY IF EXISTS rotations_start ON ${s}.rotations;
+        DROP POLICY IF EXISTS rotations_lease ON ${s}.rotations;
+        CREATE POLICY rotations_read ON ${s}.rotations FOR SELECT USING (true);
+        CREATE POLICY rotations_start ON ${s}.rotations FOR INSERT WITH CHECK (started_by = current_user AND holder = current_user AND state = 'active');
+        CREATE POLICY rotations_lease ON ${s}.rotations FOR UPDATE
+          USING (holder IS NULL OR holder = current_user OR lease_until < now())
+          WITH CHECK (holder IS NULL OR holder = current_user);
+        -- What row-level security cannot compare (the row before and after): the journal itself changes only in a
+        -- statement of the member who held the lease before it; taking or letting go of a lease changes nothing else.
+        CREATE OR REPLACE FUNCTION ${s}.rotation_journal_by_holder() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF (NEW.backend, NEW.key_id, NEW.plan, NEW.started_by, NEW.started_at) IS DISTINCT FROM (OLD.backend, OLD.key_id, OLD.plan, OLD.started_by, OLD.started_at) THEN
+            RAISE EXCEPTION 'rotation %: its key, plan and start are never changed', OLD.id USING ERRCODE = '42501';
+          END IF;
+          IF (NEW.state, NEW.options, NEW.steps, NEW.consumers, NEW.new_key_id, NEW.grace_ends_at, NEW.problem, NEW.problem_kind, NEW.finished_at)
+             IS DISTINCT FROM (OLD.state, OLD.options, OLD.steps, OLD.consumers, OLD.new_key_id, OLD.grace_ends_at, OLD.problem, OLD.problem_kind, OLD.finished_at)
+             AND OLD.holder IS DISTINCT FROM current_user THEN
+            RAISE EXCEPTION 'rotation %: only the member holding its lease writes its journal (the holder is %)', OLD.id, coalesce(OLD.holder::text, 'nobody') USING ERRCODE = '42501';
+          END IF;
+          IF OLD.state <> 'active' AND NEW IS DISTINCT FROM OLD THEN
+            RAISE EXCEPTION 'rotation % is % already', OLD.id, OLD.state USING ERRCODE = '42501';
+          END IF;
+          RETURN NEW;
+        END $$;
+        DROP TRIGGER IF EXISTS rotations_by_holder ON ${s}.rotations;
+        CREATE TRIGGER rotations_by_holder BEFORE UPDATE ON ${s}.rotations FOR EACH ROW EXECUTE FUNCTION ${s}.rotation_journal_by_holder();
+      `;
+    },
+  },
 ];
 
 export const TEAM_SCHEMA_VERSION = TEAM_SCHEMA_VERSIONS.at(-1)!.version;
@@ -215,7 +299,7 @@ export function teamChannel(team: string): string {
  * are applied in one transaction, under a lock on its version record, by the role that owns the schema (the one that
  * ran `team init`; PostgreSQL lets only an owner alter a table). Anyone else is told who must connect once.
  */
-export async function requireTeamSchema(db: TeamDatabase, team: string): Promise<void> {
+export async function requireTeamSchema(db: TeamDatabase, team: string, options: TeamSchemaOptions = {}): Promise<void> {
   const { schemaVersion } = await readTeamMeta(db, team);
   if (schemaVersion >= TEAM_SCHEMA_VERSION) return;
   const owner = (await db.query<{ owner: string }>('SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1', [team]))[0]?.owner;
@@ -229,8 +313,27 @@ export async function requireTeamSchema(db: TeamDatabase, team: string): Promise
     const s = quoteIdent(team);
     const found = Number((await tx.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE name = 'schema_version' FOR UPDATE`))[0]?.value ?? 0);
     for (const version of TEAM_SCHEMA_VERSIONS) if (version.version > found) await tx.query(version.sql(team));
+    if (found < 3) await startRotationIdsAfter(tx, team, options.localRotationIds?.() ?? 0);
     await tx.query(`UPDATE ${s}.meta SET value = $1 WHERE name = 'schema_version'`, [String(TEAM_SCHEMA_VERSION)]);
   });
+}
+
+export interface TeamSchemaOptions {
+  /**
+   * The highest rotation id in the connecting data folder's own journal (`team init`, or the owner bringing a team to
+   * version 3): the team's rotation ids start above it. A team home copies the team's rotations under the team's ids,
+   * and the only folder with a journal of its own from before it was linked is the one that ran `team init`.
+   */
+  localRotationIds?: () => number;
+}
+
+/** Makes the team's next rotation id larger than `floor` (see `TeamSchemaOptions.localRotationIds`). */
+export async function startRotationIdsAfter(tx: TeamQuery, team: string, floor: number): Promise<void> {
+  if (floor < 1) return;
+  await tx.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), GREATEST($2::bigint, (SELECT COALESCE(MAX(id), 0) FROM ${quoteIdent(team)}.rotations)))`, [
+    `${quoteIdent(team)}.rotations`,
+    floor,
+  ]);
 }
 
 /** The team's meta records (readable by anyone who may connect): its id, schema version, key generation, audit genesis. */

@@ -22,7 +22,7 @@ import type { ReplacedKey } from '../store/keys.js';
 import type { BackendRow } from '../store/store.js';
 import type { TeamLink } from '../store/team.js';
 import { openWith, type SealedSecret, sealWith } from '../vault/vault.js';
-import { boundKeySecretIdentity, credentialIdentity, type EngineContext } from '../workflows/context.js';
+import { boundKeySecretIdentity, credentialIdentity, type EngineContext, rotationSecretIdentity } from '../workflows/context.js';
 import { descriptionOf } from '../workflows/key-descriptions.js';
 import type { KeyWorkflows, ManualKeyInput } from '../workflows/keys.js';
 import { type ChainedTeamEvent, listTeamAudit, readTeamChain, verifyTeamChain } from './audit.js';
@@ -31,7 +31,8 @@ import { checkPublicKey, fingerprint, generateMemberKeyPair, newTeamKey, unwrapT
 import { connectTeamDatabase, quoteIdent, type TeamDatabase, type TeamQuery } from './pg.js';
 import { pendingPushes } from './pending.js';
 import { descriptionFromColumns, type TeamKeyRow, upsertKeys } from './rows.js';
-import { checkTeamName, createTeamSchema, groupRole, readTeamMeta, requireTeamSchema, TEAM_ROLES, teamChannel, type TeamRole } from './schema.js';
+import { applyTeamRotations, type FetchedRotations, fetchTeamRotations, prepareTeamRotations } from './rotations.js';
+import { checkTeamName, createTeamSchema, groupRole, readTeamMeta, requireTeamSchema, startRotationIdsAfter, TEAM_ROLES, teamChannel, type TeamRole } from './schema.js';
 
 export interface TeamMember {
   member: string;
@@ -63,6 +64,8 @@ export interface PullReport {
   removed: number;
   secrets: number;
   credentials: number;
+  /** Rotations whose journal was copied (started, moved on or finished by a member). */
+  rotations: number;
   seq: number;
 }
 
@@ -157,6 +160,8 @@ export class TeamWorkflows {
       const s = quoteIdent(team);
       const seq = await db.transaction(async (tx) => {
         await createTeamSchema(tx, team);
+        // This folder's own rotations keep their ids: the team's start above them (its copies take the team's ids).
+        await startRotationIdsAfter(tx, team, this.ctx.store.rotations.maxId());
         for (const role of TEAM_ROLES) await tx.query(`GRANT ${quoteIdent(groupRole(team, role))} TO CURRENT_USER WITH ADMIN OPTION`);
         await tx.query(`INSERT INTO ${s}.meta (name, value) VALUES ('team_id', $1), ('generation', '1'), ('audit_genesis', $2)`, [teamId, randomBytes(32).toString('hex')]);
         await tx.query(`INSERT INTO ${s}.members (public_key, fingerprint, team_role, approved_by, approved_at) VALUES ($1, $2, 'admin', current_user, now())`, [
@@ -192,6 +197,7 @@ export class TeamWorkflows {
         return seq;
       });
       this.ctx.store.transaction(() => {
+        this.ctx.store.rotations.forgetTeamLeases();
         this.ctx.store.team.insert({
           teamId,
           team,
@@ -357,6 +363,20 @@ export class TeamWorkflows {
             seq,
           ]);
         }
+        // A pasted secret waiting in a rotation's journal (a manual key's rotation), bound to the rotation and where its key is sent.
+        const pasted = await tx.query<{ rotation_id: string; sealed: Buffer; key_id: string; backend: string; type: BackendRow['type']; url: string | null }>(
+          `SELECT p.rotation_id, p.sealed, r.key_id, r.backend, b.type, b.url FROM ${s}.rotation_secrets p JOIN ${s}.rotations r ON r.id = p.rotation_id JOIN ${s}.backends b ON b.name = r.backend
+           ORDER BY p.rotation_id FOR UPDATE OF p`,
+        );
+        for (const secret of pasted) {
+          const identity = rotationSecretIdentity({ id: Number(secret.rotation_id), keyId: secret.key_id }, { name: secret.backend, type: secret.type, url: secret.url });
+          await tx.query(`UPDATE ${s}.rotation_secrets SET sealed = $2, generation = $3, seq = $4 WHERE rotation_id = $1`, [
+            secret.rotation_id,
+            reseal(oldKey, newKey, identity, secret.sealed, `the pasted secret of rotation ${secret.rotation_id}`),
+            generation,
+            seq,
+          ]);
+        }
         await tx.query(`UPDATE ${s}.meta SET value = $1 WHERE name = 'generation'`, [String(generation)]);
         oldKey.fill(0);
         newKey.fill(0);
@@ -467,12 +487,13 @@ export class TeamWorkflows {
           let secrets: { backend: string; key_id: string; sealed: Buffer; generation: number; cached_at: string }[] = [];
           let credentials: { backend: string; sealed: Buffer; generation: number }[] = [];
           let teamKeys = new Map<number, Buffer>();
+          const rotations = await fetchTeamRotations(tx, link.team, link.inventorySeq, me.team_role !== 'viewer');
           if (me.team_role !== 'viewer') {
             secrets = await tx.query(`SELECT backend, key_id, sealed, generation, cached_at FROM ${s}.key_secrets WHERE seq > $1 ORDER BY seq`, [link.secretsSeq]);
             credentials = await tx.query(`SELECT backend, sealed, generation FROM ${s}.backend_credentials WHERE seq > $1 ORDER BY seq`, [link.secretsSeq]);
-            if (secrets.length + credentials.length > 0) teamKeys = await this.ownTeamKeys(tx, link);
+            if (secrets.length + credentials.length + rotations.secrets.length > 0) teamKeys = await this.ownTeamKeys(tx, link);
           }
-          return { head, role: me.team_role, removedBackends, backends, keys, tombstones, secrets, credentials, teamKeys };
+          return { head, role: me.team_role, removedBackends, backends, keys, tombstones, secrets, credentials, rotations, teamKeys };
         },
         { isolation: 'repeatable read' },
       ),
@@ -531,7 +552,7 @@ export class TeamWorkflows {
       if (db.role !== link.member) {
         throw new KeywardenError('invalid_input', `this team home belongs to ${link.member}, but the database connection is ${db.role}; connect as ${link.member} (PGUSER, the URL)`);
       }
-      await requireTeamSchema(db, link.team);
+      await requireTeamSchema(db, link.team, { localRotationIds: () => this.ctx.store.rotations.maxId() });
       return await work(db);
     } finally {
       await db.close();
@@ -598,6 +619,7 @@ export class TeamWorkflows {
       tombstones: { backend: string; key_id: string }[];
       secrets: { backend: string; key_id: string; sealed: Buffer; generation: number; cached_at: string }[];
       credentials: { backend: string; sealed: Buffer; generation: number }[];
+      rotations: FetchedRotations;
       teamKeys: Map<number, Buffer>;
     },
   ): Promise<PullReport> {
@@ -637,6 +659,8 @@ export class TeamWorkflows {
       // Sealed with its fingerprint under the local key, as every cached secret is (Health's duplicate-secret finding).
       secrets.push({ backend: secret.backend, keyId: secret.key_id, sealed: await this.ctx.vault.sealSecret(identity, plaintext), at: secret.cached_at });
     }
+    const rotations = await prepareTeamRotations(this.ctx, fetched.rotations, destination, teamKeyOf);
+    let rotationsCopied = 0;
     const applied = store.transaction(() => {
       // Another pull of this data folder (another process, or a concurrent one here) got further: this older
       // snapshot must not take the copy back. The next pull starts from where that one left the cursors.
@@ -676,26 +700,29 @@ export class TeamWorkflows {
       }
       for (const credential of credentials) store.backends.setCredentialSealed(store.backends.require(credential.backend).id, credential.sealed);
       for (const secret of secrets) store.keys.putSecret(store.backends.require(secret.backend).id, secret.keyId, secret.sealed, secret.at);
+      // The team's rotations after the keys they rotate (a rotation this member is running keeps its newer local copy).
+      rotationsCopied = applyTeamRotations(store, rotations, fetched.rotations.open, link.member);
       store.team.advance(fetched.head, fetched.role === 'viewer' ? link.secretsSeq : fetched.head, at);
-      const changed = fetched.removedBackends.length + fetched.backends.length + fetched.keys.length + fetched.tombstones.length + secrets.length + credentials.length;
+      const changed = fetched.removedBackends.length + fetched.backends.length + fetched.keys.length + fetched.tombstones.length + secrets.length + credentials.length + rotationsCopied;
       if (changed > 0) {
         this.ctx.audit(
           'team.pull',
           null,
           null,
           'ok',
-          `${fetched.backends.length} backends${fetched.removedBackends.length ? ` (${fetched.removedBackends.length} removed)` : ''}, ${fetched.keys.length} keys, ${fetched.tombstones.length} removed, ${secrets.length} secrets, ${credentials.length} credentials; up to change ${fetched.head}`,
+          `${fetched.backends.length} backends${fetched.removedBackends.length ? ` (${fetched.removedBackends.length} removed)` : ''}, ${fetched.keys.length} keys, ${fetched.tombstones.length} removed, ${secrets.length} secrets, ${credentials.length} credentials${rotationsCopied ? `, ${rotationsCopied} rotations` : ''}; up to change ${fetched.head}`,
         );
       }
       return true;
     });
-    if (!applied) return { backends: 0, keys: 0, removed: 0, secrets: 0, credentials: 0, seq: fetched.head };
+    if (!applied) return { backends: 0, keys: 0, removed: 0, secrets: 0, credentials: 0, rotations: 0, seq: fetched.head };
     return {
       backends: fetched.backends.length,
       keys: fetched.keys.length,
       removed: fetched.tombstones.length,
       secrets: secrets.length,
       credentials: credentials.length,
+      rotations: rotationsCopied,
       seq: fetched.head,
     };
   }

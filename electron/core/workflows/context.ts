@@ -15,6 +15,7 @@ import type { InventoryWrites } from '../store/key-rows.js';
 import type { ReplacedKey } from '../store/keys.js';
 import type { AuditEntry, BackendRow, InventoryStore, NewBackend } from '../store/store.js';
 import type { SealedSecret, Vault } from '../vault/vault.js';
+import type { RotationPlanKind, RotationStepName } from '../../../shared/rotation.js';
 
 export interface SyncLimits {
   /** Wall-clock bound for one backend's whole sync (all pages and secrets). */
@@ -38,7 +39,7 @@ export interface EngineContextOptions {
 }
 
 /** What a team home's write is, for the role it needs and the words of a refusal (team/changes.ts). */
-export type TeamAction = 'sync' | 'create' | 'revoke' | 'delete' | 'describe' | 'edit' | 'backend';
+export type TeamAction = 'sync' | 'create' | 'revoke' | 'delete' | 'describe' | 'edit' | 'backend' | 'rotate';
 
 /** A key a vendor issued with its shown-once secret, and what it takes over (`vendor-changes.ts` `takeOver`). */
 export interface IssuedRecord {
@@ -100,13 +101,54 @@ export interface TeamWrites {
   commitRevoked(row: BackendRow, revoked: RevokedKey, event: WriteEvent): Promise<void>;
   commitDeleted(row: BackendRow, keyId: string, event: WriteEvent): Promise<void>;
   describeKeys(changes: ReadonlyArray<{ row: BackendRow; keyId: string; description: KeyDescription; event: WriteEvent }>): Promise<void>;
-  /** A manual key's row as edited (its dates); its description and secret stay. */
-  recordKey(row: BackendRow, key: RemoteKey, event: WriteEvent): Promise<void>;
+  /** A manual key's row as edited (its dates); its description stays, and its secret unless a new one is given. */
+  recordKey(row: BackendRow, key: RemoteKey, event: WriteEvent, secret?: string): Promise<void>;
   addBackend(backend: NewBackend, credential: string | null, event: WriteEvent): Promise<void>;
   removeBackend(name: string, event: WriteEvent): Promise<void>;
   setCredential(row: BackendRow, credential: string, event: WriteEvent): Promise<void>;
   setRotationPolicy(row: BackendRow, days: number | null, event: WriteEvent): Promise<void>;
   pull(): Promise<unknown>;
+  /** The team's rotation journal and its leases (team/rotations.ts), for guided rotation in a team home. */
+  rotations(): TeamRotationJournal;
+}
+
+/** A rotation as the journal starts it, before it has an id (`store/rotations.ts` `NewRotation` without the local backend id). */
+export interface TeamRotationStart {
+  keyId: string;
+  plan: RotationPlanKind;
+  options: Record<string, unknown>;
+  steps: readonly RotationStepName[];
+  consumers: readonly string[];
+  at: string;
+}
+
+/**
+ * Guided rotation in a team home (docs/team.md, "Rotation in a team home"): the journal lives on the team's server,
+ * one row per rotation, and a member runs a rotation only while holding its lease. The local journal
+ * (`store/rotations.ts`) stays the working copy the steps write; this writes it through to the team.
+ */
+export interface TeamRotationJournal {
+  /**
+   * Starts a rotation in the team (refused while the key has an open rotation anywhere in the team, naming who started
+   * it and who holds its lease, or when this member may not rotate), with this member's lease, then copies it here
+   * under the team's id. Returns that id.
+   */
+  start(row: BackendRow, rotation: TeamRotationStart): Promise<number>;
+  /**
+   * Takes the rotation's lease (refused while another member's is live, naming them and until when) and brings the
+   * local copy to the team's journal, unless the local copy is the newer one (this member held the lease and wrote
+   * last: a run that stopped before it could write through, which is then written now).
+   */
+  claim(id: number): Promise<void>;
+  /**
+   * Writes the local copy's journal to the team and renews the lease, with an event in the team's audit trail per step
+   * that changed. Refused when the lease is no longer this member's (another took it over after it ended).
+   */
+  record(id: number): Promise<void>;
+  /** Lets the lease go (the run stopped where it needs the administrator, or ended). */
+  release(id: number): Promise<void>;
+  /** Copies the team's rotations and their leases here (a pull). */
+  refresh(): Promise<void>;
 }
 
 export class EngineContext {
@@ -357,6 +399,14 @@ export interface SecretDestination {
  */
 export function credentialIdentity(backend: SecretDestination): string {
   return `credential:${backend.name}\n${JSON.stringify({ type: backend.type, url: backend.url })}`;
+}
+
+/**
+ * Associated data of a secret kept in a rotation's journal between its paste and its storing: the rotation and where
+ * the key is sent. The same in every member's copy of a team's rotation (its id is the team's), and on the team's server.
+ */
+export function rotationSecretIdentity(rotation: { id: number; keyId: string }, row: SecretDestination): string {
+  return `rotation-secret:${rotation.id}\n${JSON.stringify({ backend: row.name, type: row.type, url: row.url, keyId: rotation.keyId })}`;
 }
 
 /** The test template fields of a manual key that decide where its secret is sent, in a fixed order. */

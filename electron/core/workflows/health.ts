@@ -30,7 +30,7 @@ export class HealthWorkflow {
     const shownOnceBackends = new Set(backends.filter((backend) => backend.type !== 'manual' && !backendDefinition(backend.type).secretsViewable).map((backend) => backend.name));
     const leadDays = options.leadDays ?? Math.max(...storedLeadDays(this.ctx.store));
     const rotationFlow = await this.rotations();
-    const rotations = rotationFlow.list({ all: true });
+    const rotations = rotationFlow.listHere({ all: true });
     const graceWarnings = rotationFlow.graceWarnings(leadDays);
     const alertChannels = this.ctx.store.alerts.listChannels().length > 0 ? (await this.alerts()).list() : [];
     return computeHealth({

@@ -125,7 +125,10 @@ export async function commitIssuedKey(
   /** `replaces`: the key this one replaces (a rotation, a CommBox revoke), which it takes over (`takeOver`). */
   issued: { key: RemoteKey; secret: string; replaces?: Key | null },
   audit: (ref: string) => IssuedAudit,
-  /** `revoked`: the key a revoke changed, written with the replacement; `also`: more of the same local transaction (a rotation's journal). */
+  /**
+   * `revoked`: the key a revoke changed, written with the replacement; `also`: more of the same local transaction (a
+   * rotation's journal step), or, in a team home, a local transaction once the team holds the key and its secret.
+   */
   alongside: { revoked?: RevokedKey; also?: (at: string) => void } = {},
 ): Promise<IssuedKey & { secret: string }> {
   const ref = `${row.name}/${issued.key.id}`;
@@ -145,6 +148,13 @@ export async function commitIssuedKey(
     if (!pending) {
       // The team holds it; the local copy follows. A failed pull loses nothing: the next one brings it.
       await team.pull().catch(() => {});
+      // What joins the commit locally (a rotation's journal) follows the team's commit: its step is written through
+      // to the team by the journal (team/rotations.ts), and a run stopped in between finds the key and its secret in
+      // the team when it re-lists (rotation/steps.ts reconcileCreate).
+      if (alongside.also) {
+        const also = alongside.also;
+        ctx.store.transaction(() => also(new Date().toISOString()));
+      }
       const key = ctx.store.keys.get(row.name, issued.key.id, ctx.now()) ?? { ...remoteAsKey(row, issued.key), ...(record.description ?? {}), secretCached: true };
       return { key, secret: issued.secret, cached: true };
     }
@@ -196,22 +206,36 @@ export function writeRevokedLocally(ctx: EngineContext, row: BackendRow, revoked
  * lives (one SQLite transaction, or the team's). When the team cannot record it, that is said plainly and nothing is
  * queued: the vendor holds the truth, and the next sync of the backend (by any member) writes it to the team.
  */
-export async function commitVendorChange(ctx: EngineContext, row: BackendRow, change: { revoked: RevokedKey } | { deleted: string }, event: WriteEvent): Promise<void> {
+export async function commitVendorChange(
+  ctx: EngineContext,
+  row: BackendRow,
+  change: { revoked: RevokedKey } | { deleted: string },
+  event: WriteEvent,
+  /** More of the same local transaction (a rotation's journal step); in a team home, written once the team holds the change. */
+  also?: (at: string) => void,
+): Promise<void> {
   const team = await ctx.teamWrites();
   if (!team) {
     ctx.store.transaction(() => {
-      if ('revoked' in change) writeRevokedLocally(ctx, row, change.revoked, new Date().toISOString());
+      const at = new Date().toISOString();
+      if ('revoked' in change) writeRevokedLocally(ctx, row, change.revoked, at);
       else ctx.store.keys.delete(row.id, change.deleted);
       ctx.audit(event.action, row.name, event.ref, event.outcome, event.detail);
+      also?.(at);
     });
     return;
   }
   try {
     if ('revoked' in change) await team.commitRevoked(row, change.revoked, event);
     else await team.commitDeleted(row, change.deleted, event);
+    if (also) ctx.store.transaction(() => also(new Date().toISOString()));
   } catch (caught) {
     const error = toKeywardenError(caught);
-    if (error.details.teamRecorded) throw error;
+    if (error.details.teamRecorded) {
+      // The team holds it; only this copy's pull failed: what follows the commit locally is written all the same.
+      if (also) ctx.store.transaction(() => also(new Date().toISOString()));
+      throw error;
+    }
     const done = 'revoked' in change ? 'revoked' : 'deleted';
     ctx.tryAudit(event.action, row.name, event.ref, event.outcome, `${event.detail ? `${event.detail}; ` : ''}${done} at the vendor; NOT recorded in the team (${error.code})`);
     throw new KeywardenError(
@@ -221,6 +245,27 @@ export async function commitVendorChange(ctx: EngineContext, row: BackendRow, ch
       { cause: error },
     );
   }
+}
+
+/**
+ * A manual key's new secret and dates (a rotation's `record-dates`), committed with its audit event where the inventory
+ * lives: one SQLite transaction with `also` (the journal's step), or the team's transaction (the secret sealed under the
+ * team key), then a pull, then `also`. A team that cannot take it refuses it: the secret is still in the journal, and
+ * resuming tries again.
+ */
+export async function commitManualKey(ctx: EngineContext, row: BackendRow, key: RemoteKey, secret: string, event: WriteEvent, also: (at: string) => void): Promise<void> {
+  const team = await ctx.teamWrites();
+  if (team) {
+    await team.recordKey(row, key, event, secret);
+    ctx.store.transaction(() => also(new Date().toISOString()));
+    return;
+  }
+  const sealed = await ctx.sealKeySecret(row, key.id, secret, key.details);
+  const at = new Date().toISOString();
+  ctx.store.transaction(() => {
+    ctx.store.keys.record(row.id, { key, sealed, at, syncedAt: null, rotateEveryDays: ctx.rotationDays(row) }, ctx.auditEntry(event.action, row.name, event.ref, event.outcome, event.detail));
+    also(at);
+  });
 }
 
 /** A key as the vendor issued it, for the rare answer that cannot be read back from the store. */

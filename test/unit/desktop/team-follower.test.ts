@@ -9,7 +9,7 @@ import { TeamFollower } from '../../../electron/core/desktop/team-follower.js';
 import { KeywardenError } from '../../../electron/core/errors.js';
 import type { PullReport } from '../../../electron/core/team/workflow.js';
 
-const EMPTY: PullReport = { backends: 0, keys: 0, removed: 0, secrets: 0, credentials: 0, seq: 0 };
+const EMPTY: PullReport = { backends: 0, keys: 0, removed: 0, secrets: 0, credentials: 0, rotations: 0, seq: 0 };
 
 describe('following the team', () => {
   let teamHome: boolean;
