@@ -132,6 +132,11 @@ export const NotifyReport = z.object({
   skipped: z.array(z.object({ channel: AlertChannelName, reason: z.string() })),
   /** The earliest retry that waits, for a scheduler that wants to come back then. */
   nextAttemptAt: IsoDate.nullable(),
+  /**
+   * Why this host sent none of the alerts, though there are channels: in a team home, the team's alerts are sent by
+   * its operators' and admins' hosts, never a viewer's (docs/team.md). Null otherwise.
+   */
+  notSentHere: z.string().nullable(),
 });
 export type NotifyReport = z.infer<typeof NotifyReport>;
 

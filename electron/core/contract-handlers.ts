@@ -202,7 +202,7 @@ export function createContractHandlers(engine: KeywardenEngine, events: Contract
       const { text, events } = await engine.expiryCalendar();
       return { events, content: text };
     },
-    'reminders:snooze': (ref, days) => changing({ reason: 'key', backend: backendOf(ref) }, async () => ({ until: engine.snoozeReminder(ref, days) })),
+    'reminders:snooze': (ref, days) => changing({ reason: 'key', backend: backendOf(ref) }, async () => ({ until: await engine.snoozeReminder(ref, days) })),
     'audit:list': async (query) => engine.auditTrail(query),
     'import:stage': (chunk) => engine.stageImportFile(chunk),
     'import:preview': (request) => engine.importStagedFile(request, { dryRun: true }),

@@ -486,7 +486,7 @@ export class KeywardenEngine {
     if (change.action === 'snooze') {
       for (const key of keys) {
         try {
-          outcome(key, 'ok', `snoozed until ${this.snoozeReminder(key.ref, change.days)}`);
+          outcome(key, 'ok', `snoozed until ${await this.snoozeReminder(key.ref, change.days)}`);
         } catch (error) {
           outcome(key, 'refused', toKeywardenError(error).message);
         }
@@ -541,8 +541,11 @@ export class KeywardenEngine {
     return notices;
   }
 
-  /** Puts a key's reminder notifications off for 1 or 7 days; returns when the snooze ends. */
-  snoozeReminder(ref: string, days: number): string {
+  /**
+   * Puts a key's reminder notifications off for 1 or 7 days; returns when the snooze ends. In a team home an operator's
+   * or admin's snooze is the team's (every member's copy holds it after a pull); a viewer's is their own.
+   */
+  snoozeReminder(ref: string, days: number): Promise<string> {
     return this.remindersFlow.snooze(ref, days);
   }
 
@@ -747,8 +750,9 @@ export class KeywardenEngine {
     return (await this.alerts()).add(input);
   }
 
+  /** Removes a channel (in a team home: the team's, an admin's to remove). */
   async removeAlertChannel(name: string): Promise<void> {
-    (await this.alerts()).remove(name);
+    await (await this.alerts()).remove(name);
   }
 
   /** Sends the channel a clearly marked test message now; audited. */
@@ -758,7 +762,8 @@ export class KeywardenEngine {
 
   /**
    * Sends what is due to every alert channel (or one): each key's reminder at each stage once per channel, claimed in
-   * the store before it is sent, retried with a backoff after a failure. `dryRun` only says what would be sent.
+   * the store before it is sent (in a team home, in the team's database: once per team), retried with a backoff after
+   * a failure. `dryRun` only says what would be sent.
    */
   async deliverAlerts(options: { dryRun?: boolean; channel?: string } = {}): Promise<NotifyReport> {
     return (await this.alerts()).deliver(options);

@@ -251,12 +251,11 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
     ...(options.platform ? { platform: options.platform } : {}),
   });
   const snoozeReminder = (ref: string, days: 1 | 7) => {
-    try {
-      engine.snoozeReminder(ref, days);
-      tray?.refresh();
-    } catch (error) {
-      log(`snooze of ${ref} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    // In a team home the snooze is written to the team first (a moment's wait); a personal folder's is written at once.
+    engine.snoozeReminder(ref, days).then(
+      () => tray?.refresh(),
+      (error: unknown) => log(`snooze of ${ref} failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
   };
   tray = createTray({
     engine,

@@ -108,7 +108,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: dates across
     await engine.revokeKey(billing.ref, { validityDays: 30 });
     const timed = await engine.addManualKey('hand', { name: 'With a time', expiresAt: new Date(Date.now() + 40 * DAY).toISOString() });
     // A snooze: its audit detail is "until <ISO time>".
-    engine.snoozeReminder(timed.ref, 1);
+    await engine.snoozeReminder(timed.ref, 1);
 
     const { context, page, errors } = await openConsole(browser, server.newLaunchUrl(), { timezoneId: 'Pacific/Auckland', locale: 'en-US' });
     await page.getByRole('table', { name: 'Keys' }).waitFor();

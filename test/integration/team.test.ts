@@ -235,7 +235,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('a team inventory on P
       .map((k) => k.ref)
       .sort();
     const report = await engines.alice.teamRemove('bob');
-    expect(report).toEqual({ member: 'bob', generation: 2, keysToRotate: refs, credentialsToRotate: [] });
+    expect(report).toEqual({ member: 'bob', generation: 2, keysToRotate: refs, credentialsToRotate: [], alertChannelsToRotate: [] });
     // Only the remaining operators and admins get the new generation; nothing of the old one is left.
     const wraps = await server.superuser<{ member: string; generation: number; wrapped: Buffer }>('SELECT member, generation, wrapped FROM ops.team_keys ORDER BY member');
     expect(wraps.map((w) => [w.member, w.generation])).toEqual([['alice', 2]]);

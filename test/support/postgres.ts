@@ -5,7 +5,8 @@
  * PGPASSFILE, as a real deployment would. fsync is off: the data lives as long as the test file. `stop()` stops it
  * (immediate) and removes the folder.
  *
- * Members: alice (CREATEROLE, and CREATE on the database: she runs `team init`), bob and carol (login only).
+ * Members: alice (CREATEROLE, and CREATE on the database: she runs `team init`), bob and carol (login only); dave too
+ * where a suite asks for `EVERY_MEMBER`.
  * Without the server binaries the tests skip, saying what to install (CI installs Debian's postgresql).
  *
  * The cluster itself is started by postgres-cluster.cjs (plain JavaScript, which the benchmark uses too); this module gives
@@ -18,7 +19,9 @@ export const SKIP_NO_POSTGRES = PG_BIN === null;
 export const NO_POSTGRES_REASON: string = REASON;
 
 export const MEMBERS = ['alice', 'bob', 'carol'] as const;
-export type MemberName = (typeof MEMBERS)[number];
+/** A fourth member, for a suite that needs two operators beside a viewer (`startPrivatePostgres(EVERY_MEMBER)`). */
+export const EVERY_MEMBER = [...MEMBERS, 'dave'] as const;
+export type MemberName = (typeof EVERY_MEMBER)[number];
 
 export interface PrivatePostgres {
   port: number;
@@ -40,6 +43,6 @@ export interface PrivatePostgres {
   stop(): void;
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  return (await startPostgresCluster({ members: [...MEMBERS], creator: 'alice' })) as PrivatePostgres;
+export async function startPrivatePostgres(members: readonly MemberName[] = MEMBERS): Promise<PrivatePostgres> {
+  return (await startPostgresCluster({ members: [...members], creator: 'alice' })) as PrivatePostgres;
 }

@@ -18,22 +18,29 @@ export interface TeamHomes {
   close(): Promise<void>;
 }
 
-export async function startTeamHomes(label: string, homes: Record<MemberName, string>, engines: Record<MemberName, KeywardenEngine>): Promise<TeamHomes> {
-  const server = await startPrivatePostgres();
+export async function startTeamHomes(
+  label: string,
+  homes: Partial<Record<MemberName, string>>,
+  engines: Partial<Record<MemberName, KeywardenEngine>>,
+  options: { members?: readonly MemberName[]; now?: () => Date } = {},
+): Promise<TeamHomes> {
+  const members = options.members ?? MEMBERS;
+  const server = await startPrivatePostgres(members);
   const previousPassfile = process.env.PGPASSFILE;
   process.env.PGPASSFILE = server.passfile;
-  for (const member of MEMBERS) {
+  for (const member of members) {
     homes[member] = mkdtempSync(join(tmpdir(), `keywarden-${label}-${member}-`));
-    engines[member] = KeywardenEngine.open({ home: homes[member], osUser: member });
+    engines[member] = KeywardenEngine.open({ home: homes[member], osUser: member, ...(options.now ? { now: options.now } : {}) });
   }
   return {
     server,
     async close() {
-      for (const member of MEMBERS) {
-        if (!engines[member]) continue;
-        await engines[member].resetVault({ leaveTeam: true });
-        await engines[member].close();
-        rmSync(homes[member], { recursive: true, force: true });
+      for (const member of members) {
+        const engine = engines[member];
+        if (!engine) continue;
+        await engine.resetVault({ leaveTeam: true });
+        await engine.close();
+        rmSync(homes[member]!, { recursive: true, force: true });
       }
       if (previousPassfile === undefined) delete process.env.PGPASSFILE;
       else process.env.PGPASSFILE = previousPassfile;

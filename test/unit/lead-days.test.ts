@@ -152,7 +152,7 @@ describe('lead times in the engine', () => {
     expect(said()).toEqual(['In10@10']);
     const in3 = engine.reminders().find((reminder) => reminder.name === 'In3')!;
     expect(in3.threshold).toBe(10);
-    engine.snoozeReminder(in3.ref, 1);
+    await engine.snoozeReminder(in3.ref, 1);
     expect(said()).toEqual([]);
     clock = new Date(START.getTime() + 1.5 * DAY);
     expect(said()).toEqual(['In3@10']);

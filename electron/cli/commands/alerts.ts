@@ -144,7 +144,8 @@ function summary(report: NotifyReport): string {
 
 /**
  * `keywarden notify`: what is due, to every channel, once per key and stage (claimed in the store first, so a cron
- * job and the desktop app never both send one). Exit 0 when everything due was delivered (or nothing was due), 2
+ * job and the desktop app never both send one; in a team home, claimed in the team's database, so the members' hosts
+ * send it once between them). Exit 0 when everything due was delivered (or nothing was due), 2
  * when something was not (a channel failed, waits for its retry, or its secret could not be opened), 1 on an error.
  */
 export const notify: CommandRun = async ({ values, out, engine }) => {
@@ -153,6 +154,8 @@ export const notify: CommandRun = async ({ values, out, engine }) => {
   for (const skipped of report.skipped) out.info(`keywarden: channel "${skipped.channel}" sent nothing: ${skipped.reason}`);
   out.result(report, () => {
     if (report.channels === 0) return 'no alert channels; add one with "keywarden alerts add"';
+    // A viewer's host in a team home: nothing of its to do, so no failure either.
+    if (report.notSentHere !== null) return `nothing sent from here: ${report.notSentHere}`;
     if (report.deliveries.length === 0) return `nothing due to send (${plural(report.channels, 'channel')} checked)`;
     return [table(['OUTCOME', 'CHANNEL', 'STAGE', 'DUE', 'REF', 'NAME', 'NOTE'], report.deliveries.map(deliveryLine)), '', visible(summary(report))].join('\n');
   });

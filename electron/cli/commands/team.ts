@@ -69,11 +69,14 @@ export const teamRemove: CommandRun = async ({ values, positionals, out, engine 
   out.result(report, () =>
     [
       `${report.member} removed; team key generation ${report.generation}, every secret and credential re-sealed`,
-      report.keysToRotate.length + report.credentialsToRotate.length === 0
+      report.keysToRotate.length + report.credentialsToRotate.length + report.alertChannelsToRotate.length === 0
         ? `${report.member} never held the team key: nothing to rotate`
         : `${report.member} could have read these; rotate them at their vendors ("keywarden rotate REF"):`,
       ...report.keysToRotate.map((ref) => `  key ${ref}`),
       ...report.credentialsToRotate.map((backend) => `  credential of backend ${backend}`),
+      // A channel's secret is rotated where it was made (a new Slack webhook, signing secret or SMTP password), then the
+      // channel removed and added again.
+      ...report.alertChannelsToRotate.map((channel) => `  secret of alert channel ${channel} (make a new one, then "keywarden alerts remove ${channel}" and add it again)`),
     ].join('\n'),
   );
   return 0;

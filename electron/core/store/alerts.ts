@@ -170,6 +170,37 @@ export class AlertTables {
     return this.conn.guard(() => this.conn.db.prepare<RawChannel>(`${CHANNEL_SELECT} ORDER BY name`).all().map(toChannel));
   }
 
+  /**
+   * A team home's copy of one of the team's channels (its pull): added, or its settings brought to the team's. A
+   * channel whose destination changed (removed and added again under the same name) loses the secret this copy held,
+   * which was bound to the old one; the pull then writes the new one, if this member may read it.
+   */
+  putTeamCopy(channel: { name: string; type: AlertChannelType; config: Record<string, unknown>; createdAt: string }): AlertChannelRow {
+    return this.conn.transaction(() => {
+      const found = this.findChannel(channel.name);
+      const config = JSON.stringify(channel.config);
+      if (!found) {
+        this.conn.db.prepare('INSERT INTO alert_channels (name, type, config, created_at) VALUES (?, ?, ?, ?)').run(channel.name, channel.type, config, channel.createdAt);
+      } else if (found.type !== channel.type || JSON.stringify(found.config) !== config) {
+        this.conn.db.prepare('UPDATE alert_channels SET type = ?, config = ?, created_at = ?, secret_sealed = NULL WHERE id = ?').run(channel.type, config, channel.createdAt, found.id);
+      }
+      return this.findChannel(channel.name)!;
+    });
+  }
+
+  setSecretSealed(id: number, sealed: Buffer): void {
+    this.conn.guard(() => this.conn.db.prepare('UPDATE alert_channels SET secret_sealed = ? WHERE id = ?').run(sealed, id));
+  }
+
+  /** A team home's copy of a channel's state, as the team's database had it at the pull (every member's attempts). */
+  setState(id: number, state: { lastAttemptAt: string | null; lastOkAt: string | null; lastError: string | null; failures: number; nextAttemptAt: string | null }): void {
+    this.conn.guard(() =>
+      this.conn.db
+        .prepare('UPDATE alert_channels SET last_attempt_at = ?, last_ok_at = ?, last_error = ?, consecutive_failures = ?, next_attempt_at = ? WHERE id = ?')
+        .run(state.lastAttemptAt, state.lastOkAt, state.lastError, state.failures, state.nextAttemptAt, id),
+    );
+  }
+
   /** Removes a channel; its deliveries go with it (ON DELETE CASCADE). */
   deleteChannel(id: number): void {
     this.conn.guard(() => this.conn.db.prepare('DELETE FROM alert_channels WHERE id = ?').run(id));
@@ -228,6 +259,12 @@ export class AlertTables {
     return this.conn.guard(() =>
       this.conn.db.prepare<RawDelivery>(`${DELIVERY_SELECT} WHERE channel_id = ? AND ref = ? AND kind = ? AND due_at = ?`).all(channelId, ref, kind, dueAt).map(toDelivery),
     );
+  }
+
+  /** Every row of a channel (`team init` publishes what this folder already sent). */
+  listDeliveries(channelId: number): DeliveryRow[] {
+    if (!this.present()) return [];
+    return this.conn.guard(() => this.conn.db.prepare<RawDelivery>(`${DELIVERY_SELECT} WHERE channel_id = ?`).all(channelId).map(toDelivery));
   }
 
   /** A channel's alerts claimed or waiting for a retry. */

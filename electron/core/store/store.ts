@@ -31,7 +31,7 @@ import { TeamLinkTable } from './team.js';
 import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
 
 export type { AuditEntry } from './audit.js';
-export type { AlertChannelRow, DeliveryKey, DeliveryRow } from './alerts.js';
+export type { AlertChannelRow, DeliveryKey, DeliveryRow, DeliveryState } from './alerts.js';
 export type { BackendRow, NewBackend } from './backends.js';
 export type { KeyRecord } from './keys.js';
 

@@ -71,8 +71,24 @@ export class TeamLinkTable {
     this.conn.guard(() => this.conn.db.prepare('UPDATE team_link SET inventory_seq = ?, secrets_seq = ?, pulled_at = ? WHERE only = 1').run(inventorySeq, secretsSeq, at));
   }
 
-  /** Unlinks (`team leave`): the private key goes with the row; the copied inventory stays. */
-  delete(): void {
-    this.conn.guard(() => this.conn.db.prepare('DELETE FROM team_link').run());
+  /**
+   * Unlinks (`team leave`, `vault reset --leave-team`): the private key goes with the row; the copied inventory stays.
+   * The team's alert channels go too (every channel of a team home is the team's): a data folder outside the team
+   * must not send the team's alerts on its own. Returns their names.
+   */
+  delete(): string[] {
+    return this.conn.transaction(() => {
+      this.conn.db.prepare('DELETE FROM team_link').run();
+      // What the team had sent to its channels, as the last pull left it (`workflows/alert-ledger.ts`).
+      this.conn.db.prepare("DELETE FROM meta WHERE name = 'team.alertCounts'").run();
+      const present = this.conn.db.prepare<{ found: number }>("SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = 'alert_channels'").get()?.found;
+      if (!present) return [];
+      const names = this.conn.db
+        .prepare<{ name: string }>('SELECT name FROM alert_channels ORDER BY name')
+        .all()
+        .map((row) => row.name);
+      this.conn.db.prepare('DELETE FROM alert_channels').run();
+      return names;
+    });
   }
 }

@@ -25,17 +25,22 @@ import type { InventoryWrites } from '../store/key-rows.js';
 import type { BackendRow, NewBackend } from '../store/store.js';
 import type { TeamLink } from '../store/team.js';
 import { sealWith } from '../vault/vault.js';
+import type { AlertLedger } from '../workflows/alert-ledger.js';
 import {
   credentialIdentity,
   type EngineContext,
   type IssuedRecord,
   type RevokedKey,
   type TeamAction,
+  type TeamAlertChannel,
   type TeamListing,
   type TeamRotationJournal,
+  type TeamSnooze,
   type TeamWrites,
   type WriteEvent,
 } from '../workflows/context.js';
+import { recordSnooze } from '../workflows/reminders.js';
+import { deleteTeamChannel, insertTeamChannel, TeamAlertLedger, upsertTeamSnooze } from './alerts.js';
 import { addPendingPush, type PendingPush, pendingPushes, removePendingPush } from './pending.js';
 import { listenTeamDatabase, quoteIdent, type TeamDatabase, type TeamListener, type TeamQuery } from './pg.js';
 import { TeamRotations } from './rotations.js';
@@ -55,6 +60,9 @@ const ACTIONS: Record<TeamAction, { needs: TeamRole; words: string }> = {
   edit: { needs: 'operator', words: 'edit keys' },
   backend: { needs: 'admin', words: 'add, remove or change backends and their credentials' },
   rotate: { needs: 'operator', words: 'rotate keys' },
+  alert: { needs: 'operator', words: "send the team's alerts or test its alert channels (a viewer's host sends none: the team's operators' and admins' hosts do)" },
+  channel: { needs: 'admin', words: "add or remove the team's alert channels" },
+  snooze: { needs: 'operator', words: 'snooze reminders for the whole team' },
 };
 
 /** What a write's work gets: its transaction, its change number, and sealing under the team key (unwrapped on first use). */
@@ -289,6 +297,45 @@ export class TeamChanges implements TeamWrites {
     await this.pullAfterWrite(`the rotation policy of ${row.name}`);
   }
 
+  // ---- alerts and snoozes (team/alerts.ts) --------------------------------------------------------
+
+  alertLedger(): AlertLedger {
+    return new TeamAlertLedger(this.ctx, this.team, this.team.requireLink(), () => this.pull());
+  }
+
+  async addAlertChannel(channel: TeamAlertChannel, secret: { identity: string; secret: string } | null, event: WriteEvent): Promise<void> {
+    await this.write('channel', [{ ...event, detail: `${event.detail ?? ''}${secret ? '; its secret sealed under the team key' : ''}` }], null, async (w) =>
+      insertTeamChannel(w.tx, w.team, w.seq, channel, secret ? { sealed: await w.seal(secret.identity, secret.secret), generation: w.generation } : null),
+    );
+    await this.pullAfterWrite(`alert channel ${channel.name}`);
+  }
+
+  async removeAlertChannel(name: string, event: WriteEvent): Promise<void> {
+    // The event's words need the counts the transaction finds: the work appends it itself.
+    const { seq, detail } = await this.write('channel', [], null, async (w) => {
+      const detail = removalDetail(event, await deleteTeamChannel(w.tx, w.team, w.seq, name));
+      await appendTeamAudit(w.tx, w.team, w.seq, event.action, null, event.ref, event.outcome, detail);
+      return { seq: w.seq, detail };
+    });
+    this.ctx.tryAudit(event.action, null, event.ref, event.outcome, `${detail}; recorded in team ${this.team.requireLink().team} at change ${seq}`);
+    await this.pullAfterWrite(`the removal of alert channel ${name}`);
+  }
+
+  async snooze(snooze: TeamSnooze, event: WriteEvent): Promise<boolean> {
+    try {
+      await this.write('snooze', [event], backendOf(snooze.ref), (w) => upsertTeamSnooze(w.tx, w.team, w.seq, snooze));
+    } catch (caught) {
+      // A viewer's snooze, or one while the server is away, is this member's own (the caller keeps it here, saying so).
+      const code = toKeywardenError(caught).code;
+      if (code === 'forbidden' || code === 'network') return false;
+      throw caught;
+    }
+    // This copy honours it at once, whatever the pull does; the pull brings the same row again.
+    recordSnooze(this.ctx.store, snooze);
+    await this.pull().catch(() => {});
+    return true;
+  }
+
   /** Pushes what waits (pending shown-once secrets), then pulls; one pull at a time in this process. */
   pull(): Promise<PullReport> {
     const run = async (): Promise<PullReport> => {
@@ -471,6 +518,10 @@ export async function requireTeamBackend(tx: TeamQuery, team: string, name: stri
 
 export function notInTeam(ref: string, team: string): KeywardenError {
   return new KeywardenError('not_found', `team "${team}" has no key ${ref} (removed meanwhile); "keywarden team sync" brings this copy up to date`, { ref });
+}
+
+function removalDetail(event: WriteEvent, counts: { sent: number; pending: number }): string {
+  return `${event.detail ?? ''} (${counts.sent} alerts sent, ${counts.pending} waiting dropped)`;
 }
 
 function backendOf(ref: string | null): string | null {

@@ -275,6 +275,112 @@ export const TEAM_SCHEMA_VERSIONS: readonly TeamSchemaVersion[] = [
       `;
     },
   },
+  {
+    version: 4,
+    name: "alerts once per team: the team's alert channels (secrets sealed under the team key), each alert claimed and recorded, snoozes",
+    // Idempotent (IF NOT EXISTS; a policy dropped before it is made), as `requireTeamSchema` may meet a schema half-way.
+    sql: (team) => {
+      const s = quoteIdent(team);
+      const viewer = quoteIdent(groupRole(team, 'viewer'));
+      const operator = quoteIdent(groupRole(team, 'operator'));
+      const admin = quoteIdent(groupRole(team, 'admin'));
+      return `
+        -- The team's alert channels (docs/team.md, "Alerts and snoozes in a team home"): what is not secret, written
+        -- by admins and pulled by everyone; and the channel's state, team-wide (its last attempt by any member's host,
+        -- failures in a row, the backoff every host waits out), written by whoever sent.
+        CREATE TABLE IF NOT EXISTS ${s}.alert_channels (
+          name                 text PRIMARY KEY,
+          type                 text NOT NULL CHECK (type IN ('webhook', 'slack', 'email')),
+          config               text NOT NULL,
+          created_at           text NOT NULL,
+          created_by           name NOT NULL DEFAULT current_user,
+          has_secret           boolean NOT NULL DEFAULT false,
+          seq                  bigint NOT NULL,
+          last_attempt_at      text,
+          last_ok_at           text,
+          last_error           text,
+          consecutive_failures integer NOT NULL DEFAULT 0,
+          next_attempt_at      text
+        );
+        -- A channel's secret (a webhook's signing secret, a Slack webhook's URL, the SMTP login), sealed under the team key.
+        CREATE TABLE IF NOT EXISTS ${s}.alert_channel_secrets (
+          channel    text PRIMARY KEY REFERENCES ${s}.alert_channels(name) ON DELETE CASCADE,
+          sealed     bytea NOT NULL,
+          generation integer NOT NULL,
+          seq        bigint NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS ${s}.removed_alert_channels (name text PRIMARY KEY, seq bigint NOT NULL);
+        -- One row per (channel, key, due date, stage), the primary key: an alert is claimed once for the whole team
+        -- (INSERT ... ON CONFLICT DO NOTHING, or a lease taken over once it expired), then sent or failed, by whom.
+        CREATE TABLE IF NOT EXISTS ${s}.alert_deliveries (
+          channel         text NOT NULL REFERENCES ${s}.alert_channels(name) ON DELETE CASCADE,
+          ref             text NOT NULL,
+          kind            text NOT NULL,
+          due_at          text NOT NULL,
+          stage           text NOT NULL,
+          state           text NOT NULL CHECK (state IN ('sending', 'sent', 'failed', 'superseded')),
+          attempts        integer NOT NULL DEFAULT 0,
+          claimed_by      name,
+          claim           text,
+          claimed_until   text,
+          next_attempt_at text,
+          last_error      text,
+          created_at      text NOT NULL,
+          sent_at         text,
+          sent_by         name,
+          PRIMARY KEY (channel, ref, kind, due_at, stage)
+        );
+        CREATE INDEX IF NOT EXISTS alert_deliveries_open ON ${s}.alert_deliveries (channel, state) WHERE state IN ('sending', 'failed');
+        -- A key's reminder put off for everyone: one row per key, the latest snooze wins; the stage it was at, so every
+        -- copy says that stage again when it ends.
+        CREATE TABLE IF NOT EXISTS ${s}.snoozes (
+          ref        text PRIMARY KEY,
+          kind       text NOT NULL,
+          due_at     text NOT NULL,
+          stage      text,
+          until      text NOT NULL,
+          snoozed_by name NOT NULL DEFAULT current_user,
+          snoozed_at text NOT NULL,
+          seq        bigint NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS alert_channels_seq ON ${s}.alert_channels (seq);
+        CREATE INDEX IF NOT EXISTS snoozes_seq ON ${s}.snoozes (seq);
+
+        -- Viewers: channels (no secret), what was sent, snoozes. No grant at all on alert_channel_secrets.
+        GRANT SELECT ON ${s}.alert_channels, ${s}.removed_alert_channels, ${s}.alert_deliveries, ${s}.snoozes TO ${viewer};
+        -- Operators: read channel secrets, claim and record alerts, the channel's state; snooze.
+        GRANT SELECT ON ${s}.alert_channel_secrets TO ${operator};
+        GRANT INSERT, UPDATE ON ${s}.alert_deliveries, ${s}.snoozes TO ${operator};
+        GRANT UPDATE (last_attempt_at, last_ok_at, last_error, consecutive_failures, next_attempt_at) ON ${s}.alert_channels TO ${operator};
+        -- Admins: the channels and their secrets.
+        GRANT INSERT, UPDATE, DELETE ON ${s}.alert_channels, ${s}.alert_channel_secrets, ${s}.removed_alert_channels TO ${admin};
+        GRANT DELETE ON ${s}.alert_deliveries TO ${admin};
+
+        -- Who claimed and who sent an alert, and who snoozed, is the writer's own role name.
+        ALTER TABLE ${s}.alert_deliveries ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE ${s}.alert_deliveries FORCE ROW LEVEL SECURITY;
+        DROP POLICY IF EXISTS alert_deliveries_read ON ${s}.alert_deliveries;
+        DROP POLICY IF EXISTS alert_deliveries_claim ON ${s}.alert_deliveries;
+        DROP POLICY IF EXISTS alert_deliveries_record ON ${s}.alert_deliveries;
+        DROP POLICY IF EXISTS alert_deliveries_admin ON ${s}.alert_deliveries;
+        CREATE POLICY alert_deliveries_read ON ${s}.alert_deliveries FOR SELECT USING (true);
+        CREATE POLICY alert_deliveries_claim ON ${s}.alert_deliveries FOR INSERT
+          WITH CHECK ((claimed_by IS NULL OR claimed_by = current_user) AND (sent_by IS NULL OR sent_by = current_user));
+        CREATE POLICY alert_deliveries_record ON ${s}.alert_deliveries FOR UPDATE USING (true)
+          WITH CHECK ((claimed_by IS NULL OR claimed_by = current_user) AND (sent_by IS NULL OR sent_by = current_user));
+        CREATE POLICY alert_deliveries_admin ON ${s}.alert_deliveries FOR DELETE TO ${admin} USING (true);
+
+        ALTER TABLE ${s}.snoozes ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE ${s}.snoozes FORCE ROW LEVEL SECURITY;
+        DROP POLICY IF EXISTS snoozes_read ON ${s}.snoozes;
+        DROP POLICY IF EXISTS snoozes_write ON ${s}.snoozes;
+        DROP POLICY IF EXISTS snoozes_rewrite ON ${s}.snoozes;
+        CREATE POLICY snoozes_read ON ${s}.snoozes FOR SELECT USING (true);
+        CREATE POLICY snoozes_write ON ${s}.snoozes FOR INSERT WITH CHECK (snoozed_by = current_user);
+        CREATE POLICY snoozes_rewrite ON ${s}.snoozes FOR UPDATE USING (true) WITH CHECK (snoozed_by = current_user);
+      `;
+    },
+  },
 ];
 
 export const TEAM_SCHEMA_VERSION = TEAM_SCHEMA_VERSIONS.at(-1)!.version;

@@ -25,6 +25,7 @@ import { openWith, type SealedSecret, sealWith } from '../vault/vault.js';
 import { boundKeySecretIdentity, credentialIdentity, type EngineContext, rotationSecretIdentity } from '../workflows/context.js';
 import { descriptionOf } from '../workflows/key-descriptions.js';
 import type { KeyWorkflows, ManualKeyInput } from '../workflows/keys.js';
+import { applyTeamAlerts, type FetchedTeamAlerts, fetchTeamAlerts, localChannelsSealed, openTeamAlerts, publishChannels, resealChannelSecrets } from './alerts.js';
 import { type ChainedTeamEvent, listTeamAudit, readTeamChain, verifyTeamChain } from './audit.js';
 import { checkDatabaseUrl, describeDatabase } from './connection-settings.js';
 import { checkPublicKey, fingerprint, generateMemberKeyPair, newTeamKey, unwrapTeamKey, wrapInfo, wrapTeamKey } from './hpke.js';
@@ -76,6 +77,8 @@ export interface RemovalReport {
   keysToRotate: string[];
   /** Backends whose credential the removed member could have read. */
   credentialsToRotate: string[];
+  /** The team's alert channels whose secret (signing secret, Slack URL, SMTP login) the removed member could have read. */
+  alertChannelsToRotate: string[];
 }
 
 interface PgKeyRow {
@@ -157,6 +160,7 @@ export class TeamWorkflows {
       // The vault first: a keychain problem stops init before anything exists on the server.
       const privateKeySealed = await this.ctx.vault.seal(memberKeyIdentity(teamId, db.role), pair.privateKey.toString('base64'));
       const published = await this.localInventorySealed(teamKey);
+      const channels = await localChannelsSealed(this.ctx, teamKey);
       const s = quoteIdent(team);
       const seq = await db.transaction(async (tx) => {
         await createTeamSchema(tx, team);
@@ -193,7 +197,17 @@ export class TeamWorkflows {
               seq,
             ]);
         }
-        await appendTeamAudit(tx, team, seq, 'team.init', null, null, 'ok', `${published.backends.length} backends, ${published.keys.length} keys published`);
+        await publishChannels(tx, team, seq, channels);
+        await appendTeamAudit(
+          tx,
+          team,
+          seq,
+          'team.init',
+          null,
+          null,
+          'ok',
+          `${published.backends.length} backends, ${published.keys.length} keys${channels.length ? `, ${channels.length} alert channels` : ''} published`,
+        );
         return seq;
       });
       this.ctx.store.transaction(() => {
@@ -222,7 +236,7 @@ export class TeamWorkflows {
     checkDatabaseUrl(url);
     checkTeamName(team);
     this.refuseLinked();
-    if (this.ctx.store.backends.list().length > 0) {
+    if (this.ctx.store.backends.list().length > 0 || this.ctx.store.alerts.listChannels().length > 0) {
       throw new KeywardenError('conflict', `${this.ctx.store.path} already holds an inventory of its own; join a team in a new data folder (--home NEW_FOLDER): its inventory will be the team's`);
     }
     const db = await connectTeamDatabase(url);
@@ -377,11 +391,13 @@ export class TeamWorkflows {
             seq,
           ]);
         }
+        const channels = await resealChannelSecrets(tx, link.team, oldKey, newKey, generation, seq);
         await tx.query(`UPDATE ${s}.meta SET value = $1 WHERE name = 'generation'`, [String(generation)]);
         oldKey.fill(0);
         newKey.fill(0);
         const keysToRotate = heldKey ? secrets.map((row) => `${row.backend}/${row.key_id}`) : [];
         const credentialsToRotate = heldKey ? credentials.map((row) => row.backend) : [];
+        const alertChannelsToRotate = heldKey ? channels : [];
         await appendTeamAudit(
           tx,
           link.team,
@@ -390,9 +406,9 @@ export class TeamWorkflows {
           null,
           member,
           'ok',
-          `team key generation ${generation}; ${keysToRotate.length} keys and ${credentialsToRotate.length} credentials to rotate`,
+          `team key generation ${generation}; ${keysToRotate.length} keys and ${credentialsToRotate.length} credentials to rotate${alertChannelsToRotate.length ? `, and ${alertChannelsToRotate.length} alert channel secrets` : ''}`,
         );
-        return { member, generation, keysToRotate, credentialsToRotate };
+        return { member, generation, keysToRotate, credentialsToRotate, alertChannelsToRotate };
       });
     });
     this.ctx.audit('team.remove', null, member, 'ok', `team key generation ${report.generation}`);
@@ -404,8 +420,14 @@ export class TeamWorkflows {
     const link = this.requireLink();
     await this.withTeam(link, (db) => db.query(`UPDATE ${quoteIdent(link.team)}.members SET left_at = now() WHERE role_name = current_user`));
     this.ctx.store.transaction(() => {
-      this.ctx.store.team.delete();
-      this.ctx.audit('team.leave', null, null, 'ok', `left team ${link.team}; the copied inventory stays in this data folder`);
+      const channels = this.ctx.store.team.delete();
+      this.ctx.audit(
+        'team.leave',
+        null,
+        null,
+        'ok',
+        `left team ${link.team}; the copied inventory stays in this data folder${channels.length ? `, the team's alert channels (${channels.join(', ')}) do not` : ''}`,
+      );
     });
     return { team: link.team, member: link.member };
   }
@@ -488,12 +510,13 @@ export class TeamWorkflows {
           let credentials: { backend: string; sealed: Buffer; generation: number }[] = [];
           let teamKeys = new Map<number, Buffer>();
           const rotations = await fetchTeamRotations(tx, link.team, link.inventorySeq, me.team_role !== 'viewer');
+          const alerts = await fetchTeamAlerts(tx, link, me.team_role);
           if (me.team_role !== 'viewer') {
             secrets = await tx.query(`SELECT backend, key_id, sealed, generation, cached_at FROM ${s}.key_secrets WHERE seq > $1 ORDER BY seq`, [link.secretsSeq]);
             credentials = await tx.query(`SELECT backend, sealed, generation FROM ${s}.backend_credentials WHERE seq > $1 ORDER BY seq`, [link.secretsSeq]);
-            if (secrets.length + credentials.length + rotations.secrets.length > 0) teamKeys = await this.ownTeamKeys(tx, link);
+            if (secrets.length + credentials.length + rotations.secrets.length + alerts.secrets.length > 0) teamKeys = await this.ownTeamKeys(tx, link);
           }
-          return { head, role: me.team_role, removedBackends, backends, keys, tombstones, secrets, credentials, rotations, teamKeys };
+          return { head, role: me.team_role, removedBackends, backends, keys, tombstones, secrets, credentials, rotations, teamKeys, alerts };
         },
         { isolation: 'repeatable read' },
       ),
@@ -547,15 +570,26 @@ export class TeamWorkflows {
    * a team schema made by an earlier Keywarden is brought up to date first (or its owner named: `requireTeamSchema`).
    */
   async withTeam<T>(link: TeamLink, work: (db: TeamDatabase) => Promise<T>): Promise<T> {
+    const db = await this.connect(link);
+    try {
+      return await work(db);
+    } finally {
+      await db.close();
+    }
+  }
+
+  /** `withTeam`'s connection, for a caller that holds it over several steps (an alert run) and closes it itself. */
+  async connect(link: TeamLink): Promise<TeamDatabase> {
     const db = await connectTeamDatabase(link.databaseUrl);
     try {
       if (db.role !== link.member) {
         throw new KeywardenError('invalid_input', `this team home belongs to ${link.member}, but the database connection is ${db.role}; connect as ${link.member} (PGUSER, the URL)`);
       }
       await requireTeamSchema(db, link.team, { localRotationIds: () => this.ctx.store.rotations.maxId() });
-      return await work(db);
-    } finally {
+      return db;
+    } catch (error) {
       await db.close();
+      throw error;
     }
   }
 
@@ -621,6 +655,7 @@ export class TeamWorkflows {
       credentials: { backend: string; sealed: Buffer; generation: number }[];
       rotations: FetchedRotations;
       teamKeys: Map<number, Buffer>;
+      alerts: FetchedTeamAlerts;
     },
   ): Promise<PullReport> {
     const store = this.ctx.store;
@@ -661,6 +696,7 @@ export class TeamWorkflows {
     }
     const rotations = await prepareTeamRotations(this.ctx, fetched.rotations, destination, teamKeyOf);
     let rotationsCopied = 0;
+    const alerts = await openTeamAlerts(this.ctx, fetched.alerts, teamKeyOf);
     const applied = store.transaction(() => {
       // Another pull of this data folder (another process, or a concurrent one here) got further: this older
       // snapshot must not take the copy back. The next pull starts from where that one left the cursors.
@@ -702,15 +738,21 @@ export class TeamWorkflows {
       for (const secret of secrets) store.keys.putSecret(store.backends.require(secret.backend).id, secret.keyId, secret.sealed, secret.at);
       // The team's rotations after the keys they rotate (a rotation this member is running keeps its newer local copy).
       rotationsCopied = applyTeamRotations(store, rotations, fetched.rotations.open, link.member);
+      const alerted = applyTeamAlerts(store, alerts);
       store.team.advance(fetched.head, fetched.role === 'viewer' ? link.secretsSeq : fetched.head, at);
-      const changed = fetched.removedBackends.length + fetched.backends.length + fetched.keys.length + fetched.tombstones.length + secrets.length + credentials.length + rotationsCopied;
+      const alertChanges = alerted.channels + alerted.removedChannels + alerts.secrets.length + alerted.snoozes;
+      const changed =
+        fetched.removedBackends.length + fetched.backends.length + fetched.keys.length + fetched.tombstones.length + secrets.length + credentials.length + rotationsCopied + alertChanges;
       if (changed > 0) {
+        const alertWords = alertChanges
+          ? `, ${alerted.channels} alert channels${alerted.removedChannels ? ` (${alerted.removedChannels} removed)` : ''}, ${alerts.secrets.length} channel secrets, ${alerted.snoozes} snoozes`
+          : '';
         this.ctx.audit(
           'team.pull',
           null,
           null,
           'ok',
-          `${fetched.backends.length} backends${fetched.removedBackends.length ? ` (${fetched.removedBackends.length} removed)` : ''}, ${fetched.keys.length} keys, ${fetched.tombstones.length} removed, ${secrets.length} secrets, ${credentials.length} credentials${rotationsCopied ? `, ${rotationsCopied} rotations` : ''}; up to change ${fetched.head}`,
+          `${fetched.backends.length} backends${fetched.removedBackends.length ? ` (${fetched.removedBackends.length} removed)` : ''}, ${fetched.keys.length} keys, ${fetched.tombstones.length} removed, ${secrets.length} secrets, ${credentials.length} credentials${rotationsCopied ? `, ${rotationsCopied} rotations` : ''}${alertWords}; up to change ${fetched.head}`,
         );
       }
       return true;

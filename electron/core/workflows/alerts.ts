@@ -7,13 +7,18 @@
  *   URL, the SMTP login) with the vault, bound to where it is sent, as a backend's credential is.
  * - Delivery (`deliver`: `keywarden notify`, and the desktop app's scheduler): for each channel and each reminder at a
  *   stage, the alert is claimed in a transaction before it is sent (a row per channel, key, due date and stage), so a
- *   restart, a second process, or the desktop app and a cron job together never send it twice. It is marked sent only
+ *   restart, a second process, or the desktop app and a cron job together never send it twice. Where the rows live is
+ *   the ledger's (`alert-ledger.ts`): this data folder's tables, or, in a team home, the team's database, so the
+ *   members' hosts send each alert once between them (docs/team.md); these rules do not ask which. It is marked sent only
  *   once the channel answered 2xx (or the SMTP server accepted it); a failure releases it for a retry after a backoff
  *   (its attempts and next time recorded), and the channel waits as long before anything else is sent to it. A claim
  *   whose process died is taken over once it expires (so an alert whose sender crashed mid-send may arrive twice; the
  *   payload's `id` is the same, for a receiver to drop the repeat). A stage said once is never said again for the same
  *   due date, also when the lead times change (`isNewStage`).
- * - Snoozes are the desktop notification's, for the person at the machine: channels are not snoozed.
+ * - Snoozes are the desktop notification's, for the people at the machines (in a team home, the team's): channels are
+ *   not snoozed.
+ * - In a team home the channels are the team's: added and removed by its admins (`TeamWrites`), sent by its operators'
+ *   and admins' hosts; a viewer's host sends none and says why (`notSentHere`).
  * - Audited: add, remove, test, and each run's sends per channel, by name and count; never a secret or a Slack URL.
  */
 import { randomUUID } from 'node:crypto';
@@ -31,6 +36,7 @@ import { alertId } from '../alerts/messages.js';
 import type { ChannelConfig, ChannelSecret, SendOutcome } from '../alerts/send.js';
 import type { EngineContext } from './context.js';
 import { parseRef } from './keys.js';
+import { type AlertLedger, type ChannelState, LocalAlertLedger, TEAM_SECRET_FLAG, teamAlertCounts } from './alert-ledger.js';
 import type { ReminderWorkflows } from './reminders.js';
 
 /** How long a claim holds before another process may take the alert over (its sender is presumed dead). */
@@ -103,8 +109,12 @@ export class AlertWorkflows {
 
   // ---- channels --------------------------------------------------------------------------------
 
+  /** The channels, from this data folder (a team home's: its copy of the team's, offline too). */
   list(): AlertChannel[] {
-    return this.ctx.store.alerts.listChannels().map((row) => this.summarise(row));
+    const rows = this.ctx.store.alerts.listChannels();
+    if (rows.length === 0) return [];
+    const ledger = this.copyLedger();
+    return rows.map((row) => this.summarise(row, ledger));
   }
 
   async add(input: NewAlertChannelInput): Promise<AlertChannel> {
@@ -119,15 +129,33 @@ export class AlertWorkflows {
     }
     const allowPrivateNetwork = input.allowPrivateNetwork === true;
     const { config, secret } = await checkedChannel(input, allowPrivateNetwork);
-    const sealed = secret === null ? null : await this.ctx.vault.seal(alertSecretIdentity(input.name, config), secret);
-    const row = this.ctx.store.alerts.insertChannel({ name: input.name, type: input.type, config, createdAt: new Date().toISOString() }, sealed);
-    const channel = this.summarise(row);
-    this.ctx.audit('alert.add', null, null, 'ok', `${input.type} channel "${input.name}" to ${auditTarget(config)}${config.type === 'webhook' && sealed ? ' (signed)' : ''}`);
-    return channel;
+    const event = {
+      action: 'alert.add',
+      ref: null,
+      outcome: 'ok' as const,
+      detail: `${input.type} channel "${input.name}" to ${auditTarget(config)}${config.type === 'webhook' && secret !== null ? ' (signed)' : ''}`,
+    };
+    const channel = { name: input.name, type: input.type, config, createdAt: new Date().toISOString() };
+    const identity = alertSecretIdentity(input.name, config);
+    // A team home's channels are the team's: an admin's to add, the secret sealed under the team key (docs/team.md).
+    const team = await this.ctx.teamWrites();
+    if (team) {
+      await team.addAlertChannel(channel, secret === null ? null : { identity, secret }, event);
+      return this.summarise(this.ctx.store.alerts.requireChannel(input.name), this.copyLedger());
+    }
+    const sealed = secret === null ? null : await this.ctx.vault.seal(identity, secret);
+    const row = this.ctx.store.alerts.insertChannel(channel, sealed);
+    this.ctx.audit(event.action, null, null, event.outcome, event.detail);
+    return this.summarise(row, this.copyLedger());
   }
 
-  remove(name: string): void {
+  async remove(name: string): Promise<void> {
     const row = this.ctx.store.alerts.requireChannel(name);
+    const team = await this.ctx.teamWrites();
+    if (team) {
+      await team.removeAlertChannel(name, { action: 'alert.remove', ref: null, outcome: 'ok', detail: `${row.type} channel "${name}"` });
+      return;
+    }
     const { sent, pending } = this.ctx.store.alerts.counts(row.id);
     this.ctx.store.alerts.deleteChannel(row.id);
     this.ctx.audit('alert.remove', null, null, 'ok', `${row.type} channel "${name}" (${plural(sent, 'alert')} sent, ${plural(pending, 'alert')} waiting dropped)`);
@@ -136,32 +164,38 @@ export class AlertWorkflows {
   /** Sends the channel a clearly marked test message now (no backoff is waited for, and none is added). Audited. */
   async test(name: string): Promise<AlertTestResult> {
     const row = this.ctx.store.alerts.requireChannel(name);
-    const at = new Date();
-    let outcome: SendOutcome;
+    const ledger = await this.ledger();
     try {
-      const config = configOf(row);
-      const secret = await this.openSecret(row, config);
-      const { sendAlert } = await import('../alerts/send.js');
-      const { testPayload } = await import('../alerts/messages.js');
-      outcome = await sendAlert({ name, config, secret, payload: testPayload(name, at), http: this.ctx.httpOptions });
-    } catch (error) {
-      // The secret could not be opened (locked, no keychain), or the row cannot be read: said, not recorded as the channel's fault.
-      const typed = toKeywardenError(error);
-      this.ctx.audit('alert.test', null, null, 'failed', `channel "${name}": ${typed.code}`);
-      throw error;
-    }
-    const when = this.ctx.now().toISOString();
-    if (outcome.ok) {
-      this.ctx.store.transaction(() => {
-        this.ctx.store.alerts.recordAttempt(row.id, { at: when, ok: true });
-        // It works again: what waits for a retry may go at the next run.
-        this.ctx.store.alerts.retryNow(row.id, when);
+      // A team home: only a host that may send the team's alerts tests its channels (and records the outcome there).
+      const refusal = await ledger.refusal();
+      if (refusal) throw new KeywardenError('forbidden', refusal, { channel: name });
+      const at = new Date();
+      let outcome: SendOutcome;
+      try {
+        const config = configOf(row);
+        const secret = await this.openSecret(row, config);
+        const { sendAlert } = await import('../alerts/send.js');
+        const { testPayload } = await import('../alerts/messages.js');
+        outcome = await sendAlert({ name, config, secret, payload: testPayload(name, at), http: this.ctx.httpOptions });
+      } catch (error) {
+        // The secret could not be opened (locked, no keychain), or the row cannot be read: said, not recorded as the channel's fault.
+        const typed = toKeywardenError(error);
+        this.ctx.audit('alert.test', null, null, 'failed', `channel "${name}": ${typed.code}`);
+        throw error;
+      }
+      const when = this.ctx.now().toISOString();
+      const state = await ledger.state(row);
+      await ledger.tested(row, outcome.ok ? { at: when, ok: true } : { at: when, ok: false, error: outcome.error, nextAttemptAt: state?.nextAttemptAt ?? null });
+      await ledger.audit({
+        action: 'alert.test',
+        ref: null,
+        outcome: outcome.ok ? 'ok' : 'failed',
+        detail: `channel "${name}": ${outcome.ok ? `test message accepted (${outcome.detail.slice(0, 80)})` : outcome.error}`,
       });
-    } else {
-      this.ctx.store.alerts.recordAttempt(row.id, { at: when, ok: false, error: outcome.error, nextAttemptAt: row.nextAttemptAt });
+      return { channel: name, ok: outcome.ok, at: at.toISOString(), detail: outcome.ok ? outcome.detail : outcome.error };
+    } finally {
+      await ledger.close();
     }
-    this.ctx.audit('alert.test', null, null, outcome.ok ? 'ok' : 'failed', `channel "${name}": ${outcome.ok ? `test message accepted (${outcome.detail.slice(0, 80)})` : outcome.error}`);
-    return { channel: name, ok: outcome.ok, at: at.toISOString(), detail: outcome.ok ? outcome.detail : outcome.error };
   }
 
   // ---- delivery --------------------------------------------------------------------------------
@@ -169,7 +203,8 @@ export class AlertWorkflows {
   /**
    * Sends what is due to every channel (or the named one): each reminder at its stage, once per channel. With
    * `dryRun`, says what would be sent and writes nothing (no vault needed). Channels are served concurrently; within
-   * one, alerts go one at a time, each claimed first, and the first failure makes the channel wait its backoff.
+   * one, alerts go one at a time, each claimed first (in the ledger: this data folder's, or a team home's team), and
+   * the first failure makes the channel wait its backoff.
    */
   async deliver(options: { dryRun?: boolean; channel?: string } = {}): Promise<NotifyReport> {
     const dryRun = options.dryRun === true;
@@ -183,11 +218,27 @@ export class AlertWorkflows {
       counts: { sent: 0, failed: 0, waiting: 0, wouldSend: 0 },
       skipped: [],
       nextAttemptAt: null,
+      notSentHere: null,
     };
     if (rows.length === 0) return report;
-    const due = this.reminders.reminders().filter((reminder): reminder is Reminder & { threshold: ReminderThreshold } => reminder.threshold !== null);
-    const payloads = new PayloadMaker(this.ctx, now);
-    await Promise.all(rows.map((row) => this.deliverTo(row, due, payloads, report, dryRun)));
+    const ledger = await this.ledger();
+    try {
+      // A viewer's host (or a member's not approved) sends none of the team's alerts: said once, nothing claimed.
+      try {
+        report.notSentHere = await ledger.refusal();
+      } catch (error) {
+        // The team's server away: nothing can be claimed, so nothing is sent from here (another member's host may).
+        const reason = `nothing was claimed or sent: ${toKeywardenError(error).message}`;
+        for (const row of rows) report.skipped.push({ channel: row.name, reason });
+        return report;
+      }
+      if (report.notSentHere !== null) return report;
+      const due = this.reminders.reminders().filter((reminder): reminder is Reminder & { threshold: ReminderThreshold } => reminder.threshold !== null);
+      const payloads = new PayloadMaker(this.ctx, now);
+      await Promise.all(rows.map((row) => this.deliverTo(ledger, row, due, payloads, report, dryRun)));
+    } finally {
+      await ledger.close();
+    }
     report.deliveries.sort((a, b) => a.channel.localeCompare(b.channel) || a.dueAt.localeCompare(b.dueAt) || a.ref.localeCompare(b.ref));
     for (const delivery of report.deliveries) {
       if (delivery.outcome === 'sent') report.counts.sent++;
@@ -200,15 +251,36 @@ export class AlertWorkflows {
     return report;
   }
 
-  private async deliverTo(row: AlertChannelRow, due: ReadonlyArray<Reminder & { threshold: ReminderThreshold }>, payloads: PayloadMaker, report: NotifyReport, dryRun: boolean): Promise<void> {
+  private async deliverTo(
+    ledger: AlertLedger,
+    row: AlertChannelRow,
+    due: ReadonlyArray<Reminder & { threshold: ReminderThreshold }>,
+    payloads: PayloadMaker,
+    report: NotifyReport,
+    dryRun: boolean,
+  ): Promise<void> {
     const at = payloads.now.toISOString();
-    const store = this.ctx.store.alerts;
+    let state: ChannelState | null;
     const planned: Planned[] = [];
-    for (const reminder of due) {
-      const decision = decide(store.deliveriesOf(row.id, reminder.ref, reminder.kind, reminder.dueAt), reminder.threshold, at);
-      if (decision.action !== 'done') planned.push({ reminder, decision });
+    try {
+      state = await ledger.state(row);
+      if (!state) {
+        report.skipped.push({ channel: row.name, reason: 'the channel was removed meanwhile ("keywarden team sync" brings this copy up to date)' });
+        return;
+      }
+      for (const reminder of due) {
+        const decision = decide(await ledger.deliveriesOf(row, reminder.ref, reminder.kind, reminder.dueAt), reminder.threshold, at);
+        if (decision.action !== 'done') planned.push({ reminder, decision });
+      }
+      if (!dryRun) {
+        const current = new Set(due.map((reminder) => JSON.stringify([reminder.ref, reminder.kind, reminder.dueAt, String(reminder.threshold)])));
+        await ledger.dropStale(row, (open) => current.has(JSON.stringify([open.ref, open.kind, open.dueAt, open.stage])));
+      }
+    } catch (error) {
+      // The team's server went away: nothing is claimed, so nothing can be sent from here now.
+      report.skipped.push({ channel: row.name, reason: toKeywardenError(error).message });
+      return;
     }
-    if (!dryRun) this.dropStale(row, due);
     const entry = (item: Planned, outcome: AlertDelivery['outcome'], extra: Partial<AlertDelivery> = {}): AlertDelivery => {
       const waitingRow = item.decision.action === 'waiting' || item.decision.action === 'retry' || item.decision.action === 'take-over' ? item.decision.row : null;
       return {
@@ -227,17 +299,20 @@ export class AlertWorkflows {
         ...extra,
       };
     };
-    const backingOff = row.nextAttemptAt !== null && row.nextAttemptAt > at;
+    const backingOff = state.nextAttemptAt !== null && state.nextAttemptAt > at;
     const toSend = planned.filter((item) => item.decision.action !== 'waiting');
     for (const item of planned) if (item.decision.action === 'waiting') report.deliveries.push(entry(item, 'waiting'));
     if (toSend.length === 0) return;
     if (dryRun) {
-      for (const item of toSend) report.deliveries.push(backingOff ? entry(item, 'waiting', { nextAttemptAt: row.nextAttemptAt }) : entry(item, 'would-send'));
+      for (const item of toSend) report.deliveries.push(backingOff ? entry(item, 'waiting', { nextAttemptAt: state.nextAttemptAt }) : entry(item, 'would-send'));
       return;
     }
     if (backingOff) {
-      report.skipped.push({ channel: row.name, reason: `waiting after ${plural(row.failures, 'failure')} in a row until ${row.nextAttemptAt}: ${row.lastError ?? 'the last attempt failed'}` });
-      for (const item of toSend) report.deliveries.push(entry(item, 'waiting', { nextAttemptAt: row.nextAttemptAt }));
+      report.skipped.push({
+        channel: row.name,
+        reason: `waiting after ${plural(state.failures, 'failure')} in a row until ${state.nextAttemptAt}: ${state.lastError ?? 'the last attempt failed'}`,
+      });
+      for (const item of toSend) report.deliveries.push(entry(item, 'waiting', { nextAttemptAt: state.nextAttemptAt }));
       return;
     }
     let config: ChannelConfig;
@@ -256,79 +331,85 @@ export class AlertWorkflows {
     let sent = 0;
     let failed = 0;
     let lastError: string | null = null;
-    for (let index = 0; index < toSend.length; index++) {
-      const item = toSend[index]!;
-      const key: DeliveryKey = { channelId: row.id, ref: item.reminder.ref, kind: item.reminder.kind, dueAt: item.reminder.dueAt, stage: String(item.reminder.threshold) };
-      const claimedAt = this.ctx.now();
-      const claim = this.claim(key, item.reminder.threshold, claimedAt);
-      if (!claim) continue;
-      const payload = payloads.make(row.name, item.reminder);
-      const outcome = await sendAlert({ name: row.name, config, secret, payload, http: this.ctx.httpOptions });
-      const doneAt = this.ctx.now().toISOString();
-      if (outcome.ok) {
-        this.ctx.store.transaction(() => {
-          store.markSent(key, this.owner, doneAt);
-          store.recordAttempt(row.id, { at: doneAt, ok: true });
-        });
-        sent++;
-        report.deliveries.push(entry(item, 'sent', { attempts: claim.attempts + 1, nextAttemptAt: null, error: null }));
-        continue;
+    try {
+      for (let index = 0; index < toSend.length; index++) {
+        const item = toSend[index]!;
+        const key: DeliveryKey = { channelId: row.id, ref: item.reminder.ref, kind: item.reminder.kind, dueAt: item.reminder.dueAt, stage: String(item.reminder.threshold) };
+        const claim = await this.claim(ledger, row, key, item.reminder.threshold, this.ctx.now());
+        if (!claim) continue;
+        const payload = payloads.make(row.name, item.reminder);
+        const outcome = await sendAlert({ name: row.name, config, secret, payload, http: this.ctx.httpOptions });
+        const doneAt = this.ctx.now().toISOString();
+        if (outcome.ok) {
+          await ledger.sent(row, key, this.owner, doneAt);
+          sent++;
+          report.deliveries.push(entry(item, 'sent', { attempts: claim.attempts + 1, nextAttemptAt: null, error: null }));
+          continue;
+        }
+        const failures = (await ledger.state(row))?.failures ?? state.failures;
+        const nextAttemptAt = new Date(this.ctx.now().getTime() + retryDelayMs(failures + 1, outcome.retryAfterMs)).toISOString();
+        const error = redactVendorText(outcome.error, secretsOf(secret));
+        await ledger.failed(row, key, this.owner, { at: doneAt, error, nextAttemptAt });
+        failed++;
+        lastError = error;
+        report.deliveries.push(entry(item, 'failed', { attempts: claim.attempts + 1, nextAttemptAt, error }));
+        // The channel failed: the rest wait with it (they would most likely fail too), and go after its backoff.
+        for (const rest of toSend.slice(index + 1)) report.deliveries.push(entry(rest, 'waiting', { nextAttemptAt }));
+        break;
       }
-      const failures = this.ctx.store.alerts.findChannel(row.name)?.failures ?? row.failures;
-      const nextAttemptAt = new Date(this.ctx.now().getTime() + retryDelayMs(failures + 1, outcome.retryAfterMs)).toISOString();
-      const error = redactVendorText(outcome.error, secretsOf(secret));
-      this.ctx.store.transaction(() => {
-        store.markFailed(key, this.owner, { error, nextAttemptAt });
-        store.recordAttempt(row.id, { at: doneAt, ok: false, error, nextAttemptAt });
-      });
-      failed++;
-      lastError = error;
-      report.deliveries.push(entry(item, 'failed', { attempts: claim.attempts + 1, nextAttemptAt, error }));
-      // The channel failed: the rest wait with it (they would most likely fail too), and go after its backoff.
-      for (const rest of toSend.slice(index + 1)) report.deliveries.push(entry(rest, 'waiting', { nextAttemptAt }));
-      break;
+    } catch (error) {
+      // The ledger went away mid-run (the team's server): what was sent is recorded; the rest is not claimed.
+      report.skipped.push({ channel: row.name, reason: toKeywardenError(error).message });
     }
     if (sent + failed > 0) {
-      this.ctx.tryAudit(
-        'alert.send',
-        null,
-        null,
-        failed > 0 ? 'failed' : 'ok',
-        `channel "${row.name}" (${row.type}): ${plural(sent, 'alert')} sent${failed > 0 ? `, ${failed} failed (${lastError ?? 'failed'}); retried after a backoff` : ''}`,
-      );
+      await ledger.audit({
+        action: 'alert.send',
+        ref: null,
+        outcome: failed > 0 ? 'failed' : 'ok',
+        detail: `channel "${row.name}" (${row.type}): ${plural(sent, 'alert')} sent${failed > 0 ? `, ${failed} failed (${lastError ?? 'failed'}); retried after a backoff` : ''}`,
+      });
     }
   }
 
-  /** Claims one alert in a transaction, deciding again on what the rows say now. Null when it is not this process's to send. */
-  private claim(key: DeliveryKey, stage: ReminderThreshold, now: Date): { attempts: number } | null {
+  /** Claims one alert in the ledger's transaction, deciding again on what the rows say now. Null when it is not this process's to send. */
+  private claim(ledger: AlertLedger, row: AlertChannelRow, key: DeliveryKey, stage: ReminderThreshold, now: Date): Promise<{ attempts: number } | null> {
     const at = now.toISOString();
     const until = new Date(now.getTime() + CLAIM_LEASE_MS).toISOString();
-    const store = this.ctx.store.alerts;
-    return this.ctx.store.transaction(() => {
-      const decision = decide(store.deliveriesOf(key.channelId, key.ref, key.kind, key.dueAt), stage, at);
-      if (decision.action === 'new') {
-        for (const earlier of decision.supersede) store.supersede(earlier);
-        return store.claimNew(key, { owner: this.owner, until, at }) ? { attempts: 0 } : null;
-      }
-      if (decision.action === 'retry' || decision.action === 'take-over') {
-        return store.reclaim(key, { state: decision.row.state, claimedBy: decision.row.claimedBy }, { owner: this.owner, until }) ? { attempts: decision.row.attempts } : null;
-      }
-      return null;
-    });
+    return ledger.claim(
+      row,
+      key,
+      (rows) => {
+        const decision = decide(rows, stage, at);
+        if (decision.action === 'new') return { write: 'new', supersede: decision.supersede };
+        if (decision.action === 'retry' || decision.action === 'take-over') {
+          return { write: 'reclaim', from: { state: decision.row.state, claimedBy: decision.row.claimedBy }, attempts: decision.row.attempts };
+        }
+        return null;
+      },
+      { owner: this.owner, until, at },
+    );
   }
 
-  /** Alerts waiting for a retry that are no longer due at that stage (a later stage came, the key was rotated or went). */
-  private dropStale(row: AlertChannelRow, due: ReadonlyArray<Reminder & { threshold: ReminderThreshold }>): void {
-    const current = new Set(due.map((reminder) => JSON.stringify([reminder.ref, reminder.kind, reminder.dueAt, String(reminder.threshold)])));
-    const stale = this.ctx.store.alerts.openDeliveries(row.id).filter((open) => open.state === 'failed' && !current.has(JSON.stringify([open.ref, open.kind, open.dueAt, open.stage])));
-    if (stale.length === 0) return;
-    this.ctx.store.transaction(() => {
-      for (const open of stale) this.ctx.store.alerts.supersede(open);
-    });
+  /** Where alerts are claimed and recorded: this data folder's tables, or a team home's team (`team/alerts.ts`). */
+  private async ledger(): Promise<AlertLedger> {
+    const team = await this.ctx.teamWrites();
+    return team ? team.alertLedger() : new LocalAlertLedger(this.ctx);
   }
 
+  /** The ledger's counts as the local copy has them (no connection: `alerts list` works offline). */
+  private copyLedger(): Pick<AlertLedger, 'counts'> {
+    return this.ctx.store.team.get() ? { counts: (row) => teamAlertCounts(this.ctx.store, row.name) } : new LocalAlertLedger(this.ctx);
+  }
   private async openSecret(row: AlertChannelRow, config: ChannelConfig): Promise<ChannelSecret> {
     const sealed = row.hasSecret ? this.ctx.store.alerts.getSecretSealed(row.id) : null;
+    if (!sealed && row.config[TEAM_SECRET_FLAG] === true) {
+      // Never a signed channel sent unsigned: this copy has not received the team's secret (yet, or at all: a viewer's).
+      throw new KeywardenError(
+        'no_credential',
+        `this copy of the team's alert channel "${row.name}" holds no secret: only operators' and admins' copies get the team's channel secrets ("keywarden team sync" copies them once you are one)`,
+        { channel: row.name },
+      );
+    }
     if (config.type === 'webhook') return { type: 'webhook', signingSecret: sealed ? await this.ctx.vault.open(alertSecretIdentity(row.name, config), sealed) : null };
     if (config.type === 'slack') {
       if (!sealed)
@@ -344,23 +425,25 @@ export class AlertWorkflows {
     return { type: 'email', login };
   }
 
-  private summarise(row: AlertChannelRow): AlertChannel {
-    const { sent, pending, nextAttemptAt } = this.ctx.store.alerts.counts(row.id);
+  private summarise(row: AlertChannelRow, ledger: Pick<AlertLedger, 'counts'>): AlertChannel {
+    const { sent, pending, nextAttemptAt } = ledger.counts(row);
     let config: ChannelConfig | null = null;
     try {
       config = configOf(row);
     } catch {
       config = null;
     }
+    // A team's channel has its secret on the team even where this copy holds none (a viewer's).
+    const hasSecret = row.hasSecret || row.config[TEAM_SECRET_FLAG] === true;
     // Failing: its last attempt failed, or the secret it cannot work without was dropped (a vault reset).
     const needsSecret = row.type === 'slack' || (config?.type === 'email' && config.auth);
-    const failing = row.failures > 0 || (needsSecret && !row.hasSecret);
+    const failing = row.failures > 0 || (needsSecret && !hasSecret);
     const next = [nextAttemptAt, row.nextAttemptAt].filter((value): value is string => value !== null).sort()[0] ?? null;
     return {
       name: row.name,
       type: row.type,
       target: config ? describeTarget(config) : '(unreadable settings)',
-      signed: row.type === 'webhook' && row.hasSecret,
+      signed: row.type === 'webhook' && hasSecret,
       allowPrivateNetwork: config?.allowPrivateNetwork ?? false,
       email:
         config?.type === 'email'
@@ -421,6 +504,11 @@ class PayloadMaker {
     this.vendors.set(ref, found);
     return found;
   }
+}
+
+/** The record identity of a channel's secret from its stored settings (a team's row, where there is no `AlertChannelRow`). */
+export function channelSecretIdentity(name: string, type: AlertChannelType, config: Record<string, unknown>): string {
+  return alertSecretIdentity(name, configOf({ name, type, config } as AlertChannelRow));
 }
 
 /** A row's settings as the sender needs them; a row this version cannot read is refused with its name. */

@@ -4,6 +4,7 @@
  * context and hands it to each workflow module, so the guarantees live in one place whatever the
  * workflow: every action audited without secrets, every secret bound to where it is sent.
  */
+import type { AlertChannelType } from '../../../shared/alerts.js';
 import type { AuditOutcome, BackendSummary, BackendType, Capability, KeyDescription, SyncReport } from '../../../shared/domain.js';
 import { CAPABILITIES } from '../../../shared/rules.js';
 import type { BackendDefinition, Connector, RemoteKey } from '../backends/backend.js';
@@ -16,6 +17,7 @@ import type { ReplacedKey } from '../store/keys.js';
 import type { AuditEntry, BackendRow, InventoryStore, NewBackend } from '../store/store.js';
 import type { SealedSecret, Vault } from '../vault/vault.js';
 import type { RotationPlanKind, RotationStepName } from '../../../shared/rotation.js';
+import type { AlertLedger } from './alert-ledger.js';
 
 export interface SyncLimits {
   /** Wall-clock bound for one backend's whole sync (all pages and secrets). */
@@ -39,7 +41,24 @@ export interface EngineContextOptions {
 }
 
 /** What a team home's write is, for the role it needs and the words of a refusal (team/changes.ts). */
-export type TeamAction = 'sync' | 'create' | 'revoke' | 'delete' | 'describe' | 'edit' | 'backend' | 'rotate';
+export type TeamAction = 'sync' | 'create' | 'revoke' | 'delete' | 'describe' | 'edit' | 'backend' | 'rotate' | 'alert' | 'channel' | 'snooze';
+
+/** A channel written to the team: what is not secret, as `store.alerts` keeps it. */
+export interface TeamAlertChannel {
+  name: string;
+  type: AlertChannelType;
+  config: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** A reminder put off for the whole team: the key's due date and the stage it was at, so every copy says it again after. */
+export interface TeamSnooze {
+  ref: string;
+  kind: string;
+  dueAt: string;
+  stage: string | null;
+  until: string;
+}
 
 /** A key a vendor issued with its shown-once secret, and what it takes over (`vendor-changes.ts` `takeOver`). */
 export interface IssuedRecord {
@@ -107,6 +126,16 @@ export interface TeamWrites {
   removeBackend(name: string, event: WriteEvent): Promise<void>;
   setCredential(row: BackendRow, credential: string, event: WriteEvent): Promise<void>;
   setRotationPolicy(row: BackendRow, days: number | null, event: WriteEvent): Promise<void>;
+  /** Where a team home's alerts are claimed and recorded: the team's database (team/alerts.ts), so the team sends each once. */
+  alertLedger(): AlertLedger;
+  /** A channel of the team (admins): its secret sealed under the team key with `identity`, as `store.alerts` seals it locally. */
+  addAlertChannel(channel: TeamAlertChannel, secret: { identity: string; secret: string } | null, event: WriteEvent): Promise<void>;
+  removeAlertChannel(name: string, event: WriteEvent): Promise<void>;
+  /**
+   * A snooze for the whole team (operators and admins), then pulled. Returns false, writing nothing, when this member's
+   * snooze cannot be the team's (a viewer; the server away): the caller keeps it in this data folder only.
+   */
+  snooze(snooze: TeamSnooze, event: WriteEvent): Promise<boolean>;
   pull(): Promise<unknown>;
   /** The team's rotation journal and its leases (team/rotations.ts), for guided rotation in a team home. */
   rotations(): TeamRotationJournal;

@@ -9,7 +9,8 @@ import { addLocalDays, endOfWindow, isCalendarDay } from '../dates.js';
 import { KeywardenError } from '../errors.js';
 import { judgeKeys, type GateReport } from '../reminders/gate.js';
 import { daysLeft, dueEventFor, isNewStage, parseStage, REMINDER_KIND_WORDS, stageRank, thresholdReached, trayWindowDays } from '../reminders/reminders.js';
-import type { EngineContext } from './context.js';
+import type { InventoryStore } from '../store/store.js';
+import type { EngineContext, TeamSnooze } from './context.js';
 import { parseRef } from './keys.js';
 import { storedLeadDays } from './settings.js';
 
@@ -88,8 +89,12 @@ export class ReminderWorkflows {
   /**
    * Puts a key's reminder off for a day or a week: no notification for it until then, and its current one is
    * shown again when the snooze ends (that is what "remind me tomorrow" means). Returns when the snooze ends.
+   *
+   * In a team home an operator's or admin's snooze is the team's (docs/team.md): written to the team with its audit
+   * event, then pulled, so every member's copy holds it (offline too). A viewer's, or one made while the team's server
+   * is away, is this member's own, kept in this data folder only, and its audit event says so.
    */
-  snooze(ref: string, days: number): string {
+  async snooze(ref: string, days: number): Promise<string> {
     if (!(SNOOZE_DAYS as readonly number[]).includes(days)) throw new KeywardenError('invalid_input', `a reminder is snoozed for ${SNOOZE_DAYS.join(' or ')} days`);
     // One key, read directly: its reminder whatever the window, never the whole inventory's.
     const { backend, keyId } = parseRef(ref);
@@ -97,20 +102,27 @@ export class ReminderWorkflows {
     const key = this.ctx.store.keys.get(backend, keyId, now);
     const reminder = key ? reminderOf(key, now, this.leadDays()) : null;
     if (!reminder) throw new KeywardenError('not_found', `${ref} has no reminder to snooze (nothing is due for it)`, { ref });
-    const until = addLocalDays(now, days).toISOString();
+    const snooze: TeamSnooze = {
+      ref,
+      kind: reminder.kind,
+      dueAt: reminder.dueAt,
+      stage: reminder.threshold === null ? null : String(reminder.threshold),
+      until: addLocalDays(now, days).toISOString(),
+    };
+    const event = { action: 'reminder.snooze', ref, outcome: 'ok' as const, detail: `until ${snooze.until}` };
+    // A personal folder's snooze is written before this returns its promise (a notification's button: no wait).
+    const team = this.ctx.store.team.get() ? await this.ctx.teamWrites() : null;
+    if (!team || !(await team.snooze(snooze, event))) {
+      this.keepSnooze(snooze, reminder.backend, team ? `${event.detail}; this member's own, kept in this data folder only (not the team's)` : event.detail);
+    }
+    return snooze.until;
+  }
+
+  private keepSnooze(snooze: TeamSnooze, backend: string, detail: string): void {
     this.ctx.store.transaction(() => {
-      this.ctx.store.reminders.snooze(ref, until);
-      // Its current stage is said again when the snooze ends: forgotten, with any later one that would hold it back
-      // (said under lead times since changed; see `isNewStage`).
-      const current = reminder.threshold;
-      if (current === null) return;
-      for (const stage of this.ctx.store.reminders.notifiedStages(ref, reminder.kind, reminder.dueAt)) {
-        const said = parseStage(stage);
-        if (said !== null && stageRank(said) <= stageRank(current)) this.ctx.store.reminders.forgetNotified(ref, reminder.kind, reminder.dueAt, stage);
-      }
+      recordSnooze(this.ctx.store, snooze);
+      this.ctx.audit('reminder.snooze', backend, snooze.ref, 'ok', detail);
     });
-    this.ctx.audit('reminder.snooze', reminder.backend, ref, 'ok', `until ${until}`);
-    return until;
   }
 
   /**
@@ -134,6 +146,23 @@ export class ReminderWorkflows {
     const dueSoon = due.length - overdue;
     return { state: overdue > 0 ? 'overdue' : dueSoon > 0 ? 'due-soon' : 'clear', overdue, dueSoon, windowDays, next: due.slice(0, limit) };
   }
+}
+
+/**
+ * Records a snooze in this data folder (a personal folder's, or a team's as a pull copies it), in the caller's
+ * transaction: the key's notifications wait until it ends, and its stage then is said again when it does: forgotten,
+ * with any later one that would hold it back (said under lead times since changed; see `isNewStage`).
+ */
+export function recordSnooze(store: InventoryStore, snooze: TeamSnooze): void {
+  store.transaction(() => {
+    store.reminders.snooze(snooze.ref, snooze.until);
+    const current = snooze.stage === null ? null : parseStage(snooze.stage);
+    if (current === null) return;
+    for (const stage of store.reminders.notifiedStages(snooze.ref, snooze.kind, snooze.dueAt)) {
+      const said = parseStage(stage);
+      if (said !== null && stageRank(said) <= stageRank(current)) store.reminders.forgetNotified(snooze.ref, snooze.kind, snooze.dueAt, stage);
+    }
+  });
 }
 
 /** A key's next due event as a reminder, or null when nothing is due for it (revoked, or no date known). */

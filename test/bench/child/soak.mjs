@@ -50,7 +50,7 @@ const scheduler = new ReminderScheduler({
     total += 1;
     if (firstOfCheck) {
       firstOfCheck = false;
-      engine.snoozeReminder(notice.reminder.ref, 1);
+      engine.snoozeReminder(notice.reminder.ref, 1).catch((error) => process.stderr.write(`soak: snooze failed: ${error.message}\n`));
       snoozed += 1;
     }
   },
