@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
+import { TEAM_SCHEMA_VERSION } from '../../electron/core/team/schema.js';
 import { hasIsolatedKeychain, runCli } from '../support/cli.js';
 import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES } from '../support/postgres.js';
 import { expectError, startTeamHomes, type TeamHomes } from '../support/team-homes.js';
@@ -313,7 +314,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('guided rotation in a 
     }
   });
 
-  it('a team of schema version 2 is brought to version 3 by its owner; its rotation ids start above the folder’s own journal', async () => {
+  it('a team of schema version 2 is brought up to date (the rotation journal of version 3) by its owner; its rotation ids start above the folder’s own journal', async () => {
     const extra = { alice: mkdtempSync(join(tmpdir(), 'keywarden-v2-alice-')), bob: mkdtempSync(join(tmpdir(), 'keywarden-v2-bob-')) };
     const legacy = { alice: KeywardenEngine.open({ home: extra.alice, osUser: 'alice' }), bob: KeywardenEngine.open({ home: extra.bob, osUser: 'bob' }) };
     try {
@@ -329,9 +330,13 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('guided rotation in a 
         DROP TABLE legacy.rotation_secrets; DROP TABLE legacy.rotations; DROP FUNCTION legacy.rotation_journal_by_holder();
         UPDATE legacy.meta SET value = '2' WHERE name = 'schema_version';`);
       const joined = await legacy.bob.teamJoin(server.url('bob'), 'legacy');
-      await expectError(legacy.bob.teamSync(), 'conflict', /team "legacy" was set up by an earlier Keywarden \(team schema 2; this one needs 3\): its owner alice brings it up to date/);
+      await expectError(
+        legacy.bob.teamSync(),
+        'conflict',
+        new RegExp(`team "legacy" was set up by an earlier Keywarden \\(team schema 2; this one needs ${TEAM_SCHEMA_VERSION}\\): its owner alice brings it up to date`),
+      );
       expect((await legacy.alice.teamStatus()).server).toMatchObject({ reachable: true, role: 'admin' });
-      expect(await server.superuser("SELECT value FROM legacy.meta WHERE name = 'schema_version'")).toEqual([{ value: '3' }]);
+      expect(await server.superuser("SELECT value FROM legacy.meta WHERE name = 'schema_version'")).toEqual([{ value: String(TEAM_SCHEMA_VERSION) }]);
       await legacy.alice.teamApprove('bob', 'operator', joined.fingerprint);
 
       // The team's first rotation takes an id above alice's own (1), so her copy keeps both.
