@@ -38,7 +38,14 @@ export interface EngineContextOptions {
 }
 
 /** What a team home's write is, for the role it needs and the words of a refusal (team/changes.ts). */
-export type TeamAction = 'sync' | 'create' | 'revoke' | 'delete' | 'describe' | 'edit' | 'backend';
+export type TeamAction = 'sync' | 'create' | 'revoke' | 'delete' | 'describe' | 'edit' | 'import' | 'backend';
+
+/** One key of an import's batch, as it is written to the team: its row, its description, and its secret (null keeps the one cached). */
+export interface ImportedKey {
+  key: RemoteKey;
+  description: KeyDescription;
+  secret: string | null;
+}
 
 /** A key a vendor issued with its shown-once secret, and what it takes over (`vendor-changes.ts` `takeOver`). */
 export interface IssuedRecord {
@@ -102,6 +109,11 @@ export interface TeamWrites {
   describeKeys(changes: ReadonlyArray<{ row: BackendRow; keyId: string; description: KeyDescription; event: WriteEvent }>): Promise<void>;
   /** A manual key's row as edited (its dates); its description and secret stay. */
   recordKey(row: BackendRow, key: RemoteKey, event: WriteEvent): Promise<void>;
+  /**
+   * One batch of an import into a manual backend: the keys (inserted or updated), their descriptions, their secrets
+   * sealed under the team key, and the batch's event, in one transaction; then a pull. Returns the change number.
+   */
+  importBatch(row: BackendRow, keys: readonly ImportedKey[], event: WriteEvent): Promise<number>;
   addBackend(backend: NewBackend, credential: string | null, event: WriteEvent): Promise<void>;
   removeBackend(name: string, event: WriteEvent): Promise<void>;
   setCredential(row: BackendRow, credential: string, event: WriteEvent): Promise<void>;
