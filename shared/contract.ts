@@ -47,7 +47,7 @@ import { HealthOptionsInput, HealthReport } from './health.js';
 import { ImportReport, ImportStageChunk, StagedFileId, StagedImportFile, StagedImportRequest } from './imports.js';
 import { Rotation, RotationAdvance, RotationChange, RotationId, RotationOptions, RotationPlan, RotationStepResult } from './rotation.js';
 import { MAX_POLICY_DAYS } from './rules.js';
-import { TeamApproval, TeamAudit, TeamAuditQuery, TeamMember, TeamMemberName, TeamPull, TeamRemoval, TeamStatus } from './team.js';
+import { TeamApproval, TeamAudit, TeamAuditQuery, TeamLeave, TeamLeft, TeamMember, TeamMemberName, TeamPull, TeamRemoval, TeamRoleChange, TeamRoleChanged, TeamStatus } from './team.js';
 import { SavedView, SavedViewInput, SaveViewOptions, StoredViewName } from './views.js';
 
 /** One rolling backup as the console lists it: when and why it was made, its size, and its check. */
@@ -339,8 +339,20 @@ export const CONTRACT = {
    * the key on the server is refused and nothing changes. PostgreSQL's grants refuse anyone but an admin.
    */
   'team:approve': { args: z.tuple([TeamApproval]), result: TeamMember },
+  /**
+   * Admin: changes an approved member's role (never one's own; the team keeps an admin). Making a viewer an operator or
+   * admin gives them the team key: the fingerprint they read out is needed, as for an approval. Making an operator or
+   * admin a viewer rotates the team key, as a removal does, and answers what they could have read, to rotate.
+   */
+  'team:role': { args: z.tuple([TeamRoleChange]), result: TeamRoleChanged },
   /** Admin: removes a member and rotates the team key; answers the keys and credentials they could have read, to rotate at the vendors. */
   'team:remove': { args: z.tuple([TeamMemberName]), result: TeamRemoval },
+  /**
+   * Leaves the team (any member but its last admin), confirmed by the team's name as typed: marked as left on the
+   * server, and this data folder unlinked (its copy stays readable, as a personal inventory's); an admin still removes
+   * the member to revoke their access. Then every view refreshes.
+   */
+  'team:leave': { args: z.tuple([TeamLeave]), result: TeamLeft },
   /** Pulls the team's changes into the local copy (then every view refreshes). */
   'team:sync': { args: z.tuple([]), result: TeamPull },
   /** The team's audit trail on the server, newest first; with `verify`, its hash chain walked (the first altered, removed or reordered event). */

@@ -71,6 +71,8 @@ export const ImportReport = z.object({
   dateOrder: z.string().nullable(),
   counts: z.object({ entries: z.number().int(), created: z.number().int(), updated: z.number().int(), skipped: z.number().int() }),
   items: z.array(ImportPlanItem),
+  /** A team home's import: the team its batches are written to (docs/team.md); null in a personal data folder. */
+  team: z.string().nullable(),
 });
 export type ImportReport = z.infer<typeof ImportReport>;
 

@@ -76,16 +76,56 @@ export const TeamApproval = z
   .strict();
 export type TeamApproval = z.infer<typeof TeamApproval>;
 
-export const TeamRemoval = z.object({
-  member: TeamMemberName,
+/** A new team key generation, made because a member no longer holds the team key (removed, or made a viewer). */
+export const TeamRotation = z.object({
   /** The new team key's generation. */
   generation: z.number().int().positive(),
-  /** Keys whose secret the removed member could have read: rotate them at their vendors. The name from the local copy, when it has the key. */
+  /** Keys whose secret the member could have read: rotate them at their vendors. The name from the local copy, when it has the key. */
   keysToRotate: z.array(z.object({ ref: KeyRef, name: z.string().nullable() })),
-  /** Backends whose credential the removed member could have read. */
+  /** Backends whose credential the member could have read. */
   credentialsToRotate: z.array(z.string()),
 });
+export type TeamRotation = z.infer<typeof TeamRotation>;
+
+export const TeamRemoval = TeamRotation.extend({ member: TeamMemberName });
 export type TeamRemoval = z.infer<typeof TeamRemoval>;
+
+/** An admin changes an approved member's role (never their own: another admin does). */
+export const TeamRoleChange = z
+  .object({
+    member: TeamMemberName,
+    role: TeamRole,
+    /**
+     * The fingerprint the member read out, as typed: needed when the change gives the team key to a member who holds
+     * none (a viewer made an operator or admin), and compared whenever it is given.
+     */
+    fingerprint: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type TeamRoleChange = z.infer<typeof TeamRoleChange>;
+
+export const TeamRoleChanged = z.object({
+  member: TeamMember,
+  /** The role before the change (null: the member was pending, so this was their approval). */
+  previous: TeamRole.nullable(),
+  /** A demotion to viewer rotates the team key, as a removal does: what they could have read. Null otherwise. */
+  rotation: TeamRotation.nullable(),
+});
+export type TeamRoleChanged = z.infer<typeof TeamRoleChanged>;
+
+/** A team's name: a PostgreSQL schema name, as `team init` accepts it. */
+export const TeamName = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/);
+
+export const TeamLeave = z
+  .object({
+    /** The team's name as the member typed it to confirm; the engine leaves only if it is this data folder's team. */
+    team: TeamName,
+  })
+  .strict();
+export type TeamLeave = z.infer<typeof TeamLeave>;
+
+export const TeamLeft = z.object({ team: TeamName, member: TeamMemberName });
+export type TeamLeft = z.infer<typeof TeamLeft>;
 
 export const TeamPull = z.object({
   backends: z.number().int().nonnegative(),

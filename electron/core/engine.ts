@@ -48,7 +48,7 @@ import type { KeySort } from './store/keys.js';
 import type { InventoryStore } from './store/store.js';
 import type { SavedView, SavedViewInput, SaveViewOptions } from '../../shared/views.js';
 import type { RotationHooks, RotationWorkflows } from './rotation/workflow.js';
-import type { PullReport, RemovalReport, TeamMember, TeamStatus, TeamWorkflows } from './team/workflow.js';
+import type { PullReport, RemovalReport, RoleChange, TeamMember, TeamStatus, TeamWorkflows } from './team/workflow.js';
 import type { TeamChanges } from './team/changes.js';
 import type { TeamListener } from './team/pg.js';
 import type { TeamRole } from './team/schema.js';
@@ -694,13 +694,23 @@ export class KeywardenEngine {
     return (await this.team()).approve(member, role, fingerprint);
   }
 
+  /**
+   * Approves a pending member or changes an approved member's role (never one's own; the team keeps an admin). The
+   * fingerprint is needed where the change gives the team key to a key that holds none; a demotion to viewer rotates
+   * the team key and answers what they could have read.
+   */
+  async teamSetRole(member: string, role: TeamRole, fingerprint: string | null): Promise<RoleChange> {
+    return (await this.team()).setRole(member, role, fingerprint);
+  }
+
   /** Removes a member and rotates the team key; returns the keys and credentials that member could have read. */
   async teamRemove(member: string): Promise<RemovalReport> {
     return (await this.team()).remove(member);
   }
 
-  async teamLeave(): Promise<{ team: string; member: string }> {
-    return (await this.team()).leave();
+  /** Leaves the team (not its last admin): marked as left on the server, and this data folder unlinked; its copy stays readable. */
+  async teamLeave(options: { confirmTeam?: string } = {}): Promise<{ team: string; member: string }> {
+    return (await this.team()).leave(options);
   }
 
   async teamStatus(): Promise<TeamStatus> {

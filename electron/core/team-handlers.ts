@@ -14,12 +14,14 @@ import type { TeamMember, TeamStatus } from '../../shared/team.js';
 import type { KeywardenEngine } from './engine.js';
 import { KeywardenError } from './errors.js';
 
-type TeamMethod = 'team:status' | 'team:members' | 'team:approve' | 'team:remove' | 'team:sync' | 'team:audit';
+type TeamMethod = 'team:status' | 'team:members' | 'team:approve' | 'team:role' | 'team:remove' | 'team:leave' | 'team:sync' | 'team:audit';
 
 /** What each action is called in a refusal, and what its refusal means was not done. */
 const ACTIONS = {
   members: { needs: 'Listing the members needs an approved member', undone: 'Nothing was read' },
   approve: { needs: "Approving members needs the team's admin role", undone: 'Nothing was approved' },
+  role: { needs: "Changing members' roles needs the team's admin role", undone: 'No role was changed' },
+  leave: { needs: 'Leaving needs a member of the team', undone: 'You have not left: this data folder still follows the team' },
   remove: { needs: "Removing members needs the team's admin role", undone: 'Nothing was removed and the team key was not rotated' },
   pull: { needs: 'Pulling needs an approved member', undone: 'Nothing was pulled' },
   audit: { needs: "Reading the team's audit trail needs an approved member", undone: 'Nothing was read' },
@@ -88,20 +90,28 @@ export function createTeamHandlers(engine: KeywardenEngine, changing: <T>(change
     }
   };
 
+  const rotation = (report: { generation: number; keysToRotate: string[]; credentialsToRotate: string[] }) => ({
+    generation: report.generation,
+    keysToRotate: report.keysToRotate.map((ref) => ({ ref, name: nameOf(ref) })),
+    credentialsToRotate: report.credentialsToRotate,
+  });
+
   return {
     'team:status': status,
     'team:members': () => inConsoleWords('members', async () => (await engine.teamMembers()).map(member)),
     'team:approve': ({ member: name, role, fingerprint }) => inConsoleWords('approve', async () => member(await engine.teamApprove(name, role, fingerprint))),
+    'team:role': ({ member: name, role, fingerprint }) =>
+      inConsoleWords('role', async () => {
+        const change = await engine.teamSetRole(name, role, fingerprint ?? null);
+        return { member: member(change.member), previous: change.previous, rotation: change.rotation ? rotation(change.rotation) : null };
+      }),
     'team:remove': (name) =>
       inConsoleWords('remove', async () => {
         const report = await engine.teamRemove(name);
-        return {
-          member: report.member,
-          generation: report.generation,
-          keysToRotate: report.keysToRotate.map((ref) => ({ ref, name: nameOf(ref) })),
-          credentialsToRotate: report.credentialsToRotate,
-        };
+        return { member: report.member, ...rotation(report) };
       }),
+    // The folder stops being a team home: every open view refreshes (what a view offers differs in a team home).
+    'team:leave': ({ team }) => changing({ reason: 'sync', backend: null }, () => inConsoleWords('leave', () => engine.teamLeave({ confirmTeam: team }))),
     // A pull changes the local copy: every open view refreshes.
     'team:sync': () => changing({ reason: 'sync', backend: null }, () => inConsoleWords('pull', () => engine.teamSync())),
     'team:audit': ({ limit, verify }) =>

@@ -4,7 +4,7 @@
  * screenshot of each in test/e2e/screenshots/gallery/ to look at before calling a view done.
  *
  * The Team view of a team home (docs/team.md) gets a console of its own: alice's team home on a private PostgreSQL, bob
- * waiting for approval, with its Approve and Remove dialogs.
+ * waiting for approval, carol a second admin, with its Approve, Change role, Remove and Leave dialogs.
  *
  * Checked everywhere: the page never scrolls sideways (nothing is pushed out of the window), no button's label is cut
  * off, and axe finds nothing serious or critical. `KEYWARDEN_DOC_SCREENSHOTS=1` also writes the 1024 px light pictures
@@ -237,7 +237,7 @@ async function goTo(page: Page, view: string, heading: RegExp): Promise<void> {
   await expect.poll(() => page.evaluate<boolean>(`!document.querySelector('[aria-busy="true"]')`), { timeout: 15_000 }).toBe(true);
 }
 
-/** The Team view of a team home (alice, an admin) with bob waiting for approval: a scene of its own server. */
+/** The Team view of a team home (alice, an admin; carol, another) with bob waiting for approval: a scene of its own server. */
 const TEAM_HOME_SCENES: Scene[] = [
   {
     name: 'team-home',
@@ -265,6 +265,28 @@ const TEAM_HOME_SCENES: Scene[] = [
       await TEAM_HOME_SCENES[0]!.open(page);
       await page.getByRole('button', { name: 'Remove bob…' }).click();
       await page.getByRole('dialog', { name: 'Remove bob from the team?' }).waitFor();
+    },
+  },
+  {
+    // An admin made a viewer: what it means (the team key rotates; her copies are not taken back) before it is done.
+    name: 'team-role-dialog',
+    open: async (page) => {
+      await TEAM_HOME_SCENES[0]!.open(page);
+      await page.getByRole('button', { name: 'Change role for carol…' }).click();
+      const dialog = page.getByRole('dialog', { name: "Change carol's role" });
+      await dialog.getByRole('radio', { name: /^Viewer/ }).check();
+      await dialog.getByRole('button', { name: 'Make carol a viewer' }).waitFor();
+    },
+  },
+  {
+    // Leaving, the team's name typed: the confirmation is enabled.
+    name: 'team-leave-dialog',
+    open: async (page) => {
+      await TEAM_HOME_SCENES[0]!.open(page);
+      await page.getByRole('button', { name: 'Leave the team…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Leave team ops?' });
+      await dialog.getByRole('textbox', { name: 'Type ops to confirm' }).fill('ops');
+      await dialog.getByRole('button', { name: 'Leave team ops' }).waitFor();
     },
   },
 ];
@@ -365,7 +387,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium || SKIP_NO_POSTGRES)('the T
     postgres = await startPrivatePostgres();
     previousPassfile = process.env.PGPASSFILE;
     process.env.PGPASSFILE = postgres.passfile;
-    const [alice, bob] = (['alice', 'bob'] as const).map((member) => {
+    const [alice, bob, carol] = (['alice', 'bob', 'carol'] as const).map((member) => {
       const home = mkdtempSync(join(tmpdir(), `keywarden-e2e-gallery-team-${member}-`));
       homes.push(home);
       const engine = KeywardenEngine.open({ home, osUser: member });
@@ -375,6 +397,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium || SKIP_NO_POSTGRES)('the T
     await alice!.addBackend({ name: 'hand', type: 'manual' });
     await alice!.addManualKey('hand', { name: 'Payment gateway', vendor: 'Stripe', createdAt: null, expiresAt: '2031-03-01', rotateEveryDays: null, secret: null, test: null });
     await alice!.teamInit(postgres.url('alice'), 'ops');
+    // carol, a second admin: alice may leave, and carol's role may change.
+    await alice!.teamApprove('carol', 'admin', (await carol!.teamJoin(postgres.url('carol'), 'ops')).fingerprint);
     await bob!.teamJoin(postgres.url('bob'), 'ops');
     server = await startUiServer({ engine: alice!, home: homes[0]!, rendererFolder: RENDERER });
     browser = await launchChromium();

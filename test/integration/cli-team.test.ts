@@ -116,7 +116,17 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
     expect(status.pendingPushes).toBe(0);
   });
 
-  it('remove rotates the team key and lists the keys to rotate', async () => {
+  it("approve on an approved member changes the role (never one's own), then remove rotates the team key and lists the keys to rotate", async () => {
+    const members = ok(await alice.run(['team', 'members', '--json'], { env: aliceEnv() })).json<Array<{ member: string; fingerprint: string }>>();
+    const bobFingerprint = members.find((m) => m.member === 'bob')!.fingerprint;
+    const promoted = ok(await alice.run(['team', 'approve', 'bob', '--role', 'admin', '--fingerprint', bobFingerprint], { env: aliceEnv() }));
+    expect(promoted.stdout.trim()).toBe("bob's role changed from operator to admin");
+    const json = ok(await alice.run(['team', 'approve', 'bob', '--role', 'admin', '--fingerprint', bobFingerprint, '--json'], { env: aliceEnv() })).json<{ role: string; previous: string }>();
+    expect(json).toMatchObject({ member: 'bob', role: 'admin', previous: 'admin', rotation: null });
+    const own = await alice.run(['team', 'approve', 'alice', '--role', 'viewer', '--fingerprint', bobFingerprint], { env: aliceEnv() });
+    expect(own.code).toBe(1);
+    expect(own.stderr).toMatch(/you cannot change your own role in team "ops": another admin does it/);
+
     const report = ok(await alice.run(['team', 'remove', 'bob', '--yes', '--json'], { env: aliceEnv() })).json<{ generation: number; keysToRotate: string[]; credentialsToRotate: string[] }>();
     expect(report.generation).toBe(2);
     // bob held the team key: every secret and the team's credential he could read.

@@ -106,7 +106,9 @@ const VALID: { [M in ContractMethod]: ContractArgs<M> } = {
   'team:status': [],
   'team:members': [],
   'team:approve': [{ member: 'bob', role: 'operator', fingerprint: '3f2a 0b1c' }],
+  'team:role': [{ member: 'bob', role: 'viewer' }],
   'team:remove': ['bob'],
+  'team:leave': [{ team: 'ops' }],
   'team:sync': [],
   'team:audit': [{ limit: 20, verify: true }],
 };

@@ -129,7 +129,7 @@ describe.skipIf(!hasIsolatedKeychain)('the console imports a file through the co
     expect(engine.auditTrail({})).toEqual([]);
 
     const result = await client['import:run'](request);
-    expect(result).toMatchObject({ dryRun: false, createsBackend: true, counts: { entries: 400, created: 400, updated: 0, skipped: 0 } });
+    expect(result).toMatchObject({ dryRun: false, createsBackend: true, counts: { entries: 400, created: 400, updated: 0, skipped: 0 }, team: null });
     expect(keys()).toHaveLength(400);
     const service7 = keys().find((key) => key.name === 'Service 7')!;
     expect(service7).toMatchObject({ backend: 'sheet', expiresAt: '2027-06-08', secretCached: true });

@@ -5,7 +5,10 @@
  * What an administrator checks in the Team view: the status of a personal folder and of a team home, members with
  * their fingerprints, an approval refused for a fingerprint that does not match (nothing changed), a viewer's and an
  * operator's approval or removal refused by PostgreSQL's grants in the console's words, a pull, the team's audit trail
- * verified and then caught altered on the server by its owner, a removal with the keys to rotate, an unreachable server.
+ * verified and then caught altered on the server by its owner, role changes (a viewer made an operator against the
+ * fingerprint she reads out, then her connection reads the sealed secrets; an operator made a viewer, then PostgreSQL
+ * refuses them to her and the team key rotates; one's own role, an operator's attempt), leaving (the last admin
+ * refused; a member leaves and her folder is personal), a removal with the keys to rotate, an unreachable server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -174,6 +177,121 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)("the console's team me
     expect(after.chain!.firstBreak!.problem).toContain(`event ${target.id} (team.approve by alice`);
   });
 
+  it('a viewer made an operator: refused without the fingerprint she reads out or with another, then her own connection reads the sealed secrets', async () => {
+    const noFingerprint = await refused('alice', 'team:role', { member: 'carol', role: 'operator' });
+    expect(noFingerprint.code).toBe('invalid_input');
+    expect(noFingerprint.message).toMatch(/making carol an operator gives them the team key.*give the fingerprint carol reads to you.*nothing changed/);
+    const wrong = await refused('alice', 'team:role', { member: 'carol', role: 'operator', fingerprint: fingerprints.bob });
+    expect(wrong.message).toMatch(/does not match carol's key on the server: nothing changed/);
+    expect(await stateOf('carol')).toMatchObject({ role: 'viewer' });
+    await expect(server.asMember('carol', 'SELECT * FROM ops.key_secrets')).rejects.toThrow('permission denied for table key_secrets');
+
+    const changed = await ok('alice', 'team:role', { member: 'carol', role: 'operator', fingerprint: fingerprints.carol });
+    expect(changed).toMatchObject({ member: { member: 'carol', role: 'operator', state: 'approved', approvedBy: 'alice' }, previous: 'viewer', rotation: null });
+    // PostgreSQL's grants changed with it: her own connection now reads the sealed secrets (ciphertext), and she holds a wrap.
+    expect((await server.asMember('carol', 'SELECT key_id FROM ops.key_secrets')).length).toBe(1);
+    expect(await server.asMember<{ member: string; generation: number }>('carol', 'SELECT member, generation FROM ops.team_keys')).toEqual([{ member: 'carol', generation: 1 }]);
+    expect(await ok('carol', 'team:sync')).toMatchObject({ secrets: 1 });
+    expect(await engines.carol.reveal(engines.carol.listKeys({})[0]!.ref)).toBe(SECRET);
+    const [event] = (await ok('alice', 'team:audit', { limit: 1 })).events;
+    expect(event).toMatchObject({ member: 'alice', action: 'team.role', ref: 'carol', detail: 'from viewer to operator' });
+  });
+
+  it('an operator made a viewer: PostgreSQL refuses her the secrets at once, the team key rotates, and the answer lists what she could read; her copy is not taken back', async () => {
+    const [key] = engines.alice.listKeys({});
+    const changed = await ok('alice', 'team:role', { member: 'carol', role: 'viewer' });
+    expect(changed).toEqual({
+      member: expect.objectContaining({ member: 'carol', role: 'viewer', state: 'approved' }),
+      previous: 'operator',
+      rotation: { generation: 2, keysToRotate: [{ ref: key!.ref, name: 'Stripe prod' }], credentialsToRotate: [] },
+    });
+    await expect(server.asMember('carol', 'SELECT * FROM ops.key_secrets')).rejects.toThrow('permission denied for table key_secrets');
+    // The new generation is wrapped for the remaining operator and admin only; every secret is sealed under it.
+    expect(await server.superuser('SELECT member, generation FROM ops.team_keys ORDER BY member')).toEqual([
+      { member: 'alice', generation: 2 },
+      { member: 'bob', generation: 2 },
+    ]);
+    expect((await server.superuser<{ generation: number }>('SELECT DISTINCT generation FROM ops.key_secrets')).map((r) => r.generation)).toEqual([2]);
+    // bob, still an operator, pulls the re-sealed secret and reads it; carol's pull brings no secret, and what her
+    // data folder pulled while she was an operator stays there (the dialog says so: rotate it at the vendor).
+    expect(await ok('bob', 'team:sync')).toMatchObject({ secrets: 1 });
+    expect(await engines.bob.reveal(key!.ref)).toBe(SECRET);
+    expect(await ok('carol', 'team:sync')).toMatchObject({ secrets: 0 });
+    expect(await engines.carol.reveal(key!.ref)).toBe(SECRET);
+    const [event] = (await ok('alice', 'team:audit', { limit: 1 })).events;
+    expect(event).toMatchObject({ action: 'team.role', ref: 'carol', detail: 'from operator to viewer; team key generation 2; 1 keys and 0 credentials to rotate' });
+  });
+
+  it("one's own role is another admin's to change; an operator's attempt is refused by PostgreSQL; an operator made an admin keeps the wrap she holds", async () => {
+    const own = await refused('alice', 'team:role', { member: 'alice', role: 'operator' });
+    expect(own.code).toBe('invalid_input');
+    expect(own.message).toMatch(/you cannot change your own role in team "ops": another admin does it/);
+    const operator = await refused('bob', 'team:role', { member: 'carol', role: 'admin', fingerprint: fingerprints.carol });
+    expect(operator.code).toBe('forbidden');
+    expect(operator.message).toBe(
+      "Changing members' roles needs the team's admin role; you (bob) are an operator. PostgreSQL refused it (permission denied for table members). No role was changed.",
+    );
+    expect(await stateOf('carol')).toMatchObject({ role: 'viewer' });
+
+    const wrapBefore = await server.superuser<{ wrapped: Buffer }>("SELECT wrapped FROM ops.team_keys WHERE member = 'bob'");
+    const seqBefore = (await ok('alice', 'team:status')) as Extract<ContractResult<'team:status'>, { linked: true }>;
+    expect(await ok('alice', 'team:role', { member: 'bob', role: 'admin' })).toMatchObject({ member: { role: 'admin' }, previous: 'operator', rotation: null });
+    expect(
+      await server.superuser("SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = 'bob' AND g.rolname = 'ops_admin'"),
+    ).toHaveLength(1);
+    expect(await server.superuser<{ wrapped: Buffer }>("SELECT wrapped FROM ops.team_keys WHERE member = 'bob'")).toEqual(wrapBefore);
+    // The same role again writes nothing: no change number, no event.
+    expect(await ok('alice', 'team:role', { member: 'bob', role: 'admin' })).toMatchObject({ previous: 'admin', rotation: null });
+    const after = (await ok('alice', 'team:status')) as Extract<ContractResult<'team:status'>, { linked: true }>;
+    if (!seqBefore.server.reachable || !after.server.reachable) throw new Error('the server answers');
+    expect(after.server.seq).toBe(seqBefore.server.seq + 1);
+    // Back to operator (an admin made an operator keeps the team key too), for the removal below.
+    expect(await ok('alice', 'team:role', { member: 'bob', role: 'operator' })).toMatchObject({ member: { role: 'operator' }, previous: 'admin', rotation: null });
+  });
+
+  it('leaving: the last admin is refused; a typed name that is not the team is refused; carol leaves, and her folder is personal with its copy', async () => {
+    const last = await refused('alice', 'team:leave', { team: 'ops' });
+    expect(last.code).toBe('conflict');
+    expect(last.message).toMatch(/you are the last admin of team "ops": make another member an admin first/);
+    expect(await ok('alice', 'team:status')).toMatchObject({ linked: true, server: { role: 'admin', state: 'approved' } });
+    expect((await refused('carol', 'team:leave', { team: 'opz' })).message).toMatch(/follows team "ops", not "opz": nothing was done/);
+    // Not a team's name at all: the contract refuses it before the engine.
+    expect((await refused('carol', 'team:leave', { team: 'Ops; DROP' })).code).toBe('invalid_input');
+
+    sinks.carol.seen.length = 0;
+    expect(await ok('carol', 'team:leave', { team: 'ops' })).toEqual({ team: 'ops', member: 'carol' });
+    expect(await ok('carol', 'team:status')).toEqual({ linked: false, home: homes.carol });
+    // Every open view refreshes: the folder is a personal one now.
+    expect(sinks.carol.seen.map((event) => event.event)).toEqual(['onInventoryChanged', 'onRemindersChanged']);
+    expect(engines.carol.listKeys({}).map((k) => k.name)).toEqual(['Stripe prod']);
+    expect(await stateOf('carol')).toMatchObject({ state: 'left' });
+    expect(engines.carol.auditTrail({ action: 'team.leave' })[0]?.detail).toMatch(/left team ops/);
+  });
+
+  it('two admins leaving at the same moment: one leaves, the other is refused as the last admin (the rule holds under concurrency)', async () => {
+    // A second team in the same database, from new data folders (a folder follows one team).
+    const folders = (['alice', 'bob'] as const).map((who) => ({ who, home: mkdtempSync(join(tmpdir(), `keywarden-team-console-dev-${who}-`)) }));
+    const dev = folders.map(({ who, home }) => KeywardenEngine.open({ home, osUser: who }));
+    try {
+      await dev[0]!.teamInit(server.url('alice'), 'dev');
+      const bob = await dev[1]!.teamJoin(server.url('bob'), 'dev');
+      await dev[0]!.teamApprove('bob', 'admin', bob.fingerprint);
+      const outcomes = await Promise.allSettled(dev.map((engine) => engine.teamLeave({ confirmTeam: 'dev' })));
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const refusal = outcomes.find((o) => o.status === 'rejected')!;
+      expect(refusal.reason).toMatchObject({ code: 'conflict', message: expect.stringMatching(/you are the last admin of team "dev"/) });
+      const states = await server.superuser<{ role_name: string; left: boolean }>('SELECT role_name, left_at IS NOT NULL AS left FROM dev.members ORDER BY role_name');
+      expect(states.filter((row) => !row.left)).toHaveLength(1);
+      expect(dev.filter((engine) => engine.isTeamHome())).toHaveLength(1);
+    } finally {
+      for (const [index, engine] of dev.entries()) {
+        await engine.resetVault({ leaveTeam: true });
+        await engine.close();
+        rmSync(folders[index]!.home, { recursive: true, force: true });
+      }
+    }
+  });
+
   it("a pending member is told the team's audit trail needs an approved member", async () => {
     // carol is removed, and asks again from a new data folder (her old one stays linked to the team she was in).
     await engines.alice.teamRemove('carol');
@@ -191,7 +309,8 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)("the console's team me
   it('remove rotates the team key and answers the keys to rotate at the vendors, with their names', async () => {
     const [key] = engines.alice.listKeys({});
     const removal = await ok('alice', 'team:remove', 'bob');
-    expect(removal).toEqual({ member: 'bob', generation: 3, keysToRotate: [{ ref: key!.ref, name: 'Stripe prod' }], credentialsToRotate: [] });
+    // Generation 2 came with carol's demotion to viewer, 3 with her removal.
+    expect(removal).toEqual({ member: 'bob', generation: 4, keysToRotate: [{ ref: key!.ref, name: 'Stripe prod' }], credentialsToRotate: [] });
     expect((await ok('alice', 'team:members')).map((m) => m.member)).toEqual(['alice', 'carol']);
     expect((await refused('alice', 'team:remove', 'alice')).message).toMatch(/cannot remove yourself/);
   });
@@ -204,5 +323,10 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)("the console's team me
     expect(error.code).toBe('network');
     expect(error.message).toMatch(/^Nothing was pulled: the team's server cannot be reached \(.*\)\. The local copy stays readable; try again when the server is back\.$/);
     expect(engines.alice.listKeys({}).map((k) => k.name)).toEqual(['Stripe prod']);
+    // Leaving needs the server (it records that you left): refused, and the folder still follows the team.
+    const leave = await refused('alice', 'team:leave', { team: 'ops' });
+    expect(leave.code).toBe('network');
+    expect(leave.message).toMatch(/^You have not left: this data folder still follows the team: the team's server cannot be reached/);
+    expect(engines.alice.isTeamHome()).toBe(true);
   });
 });

@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import type { KeywardenEngine } from '../../electron/core/engine.js';
 import { PROJECT_ROOT } from './cli.js';
@@ -147,4 +147,85 @@ export async function seriousAxeFindings(page: Page): Promise<AxeFinding[]> {
 
 export function screenshot(page: Page, name: string): Promise<Buffer> {
   return page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/**
+ * In the page: the contrast ratio of an element's text against the background it is drawn on. Backgrounds are
+ * composited from the element up (a transparent or translucent one shows its parent's), ending on the canvas
+ * white or black of the theme. A string, for `evaluate`, so the page's CSP is not involved.
+ */
+const CONTRAST = `(element) => {
+  const parse = (value) => {
+    const m = value.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return [0, 0, 0, 0];
+    const parts = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
+  };
+  const layers = [];
+  for (let node = element; node; node = node.parentElement) {
+    const bg = parse(getComputedStyle(node).backgroundColor);
+    if (bg[3] > 0) layers.push(bg);
+    if (bg[3] >= 1) break;
+  }
+  const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+  let base = dark ? [0, 0, 0] : [255, 255, 255];
+  if (!layers.length || layers[layers.length - 1][3] < 1) layers.push([...base, 1]);
+  for (const [r, g, b, a] of layers.reverse()) base = [r * a + base[0] * (1 - a), g * a + base[1] * (1 - a), b * a + base[2] * (1 - a)];
+  const fg = parse(getComputedStyle(element).color);
+  const text = [0, 1, 2].map((i) => fg[i] * fg[3] + base[i] * (1 - fg[3]));
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.map((v) => { const c = v / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [l1, l2] = [lum(text), lum(base)].sort((a, b) => b - a);
+  return { ratio: (l1 + 0.05) / (l2 + 0.05), color: getComputedStyle(element).color, background: 'rgb(' + base.map(Math.round).join(', ') + ')' };
+}`;
+
+/** What the marking needs of an element (the tests are typed without the DOM library). */
+interface Marked {
+  setAttribute(name: string, value: string): void;
+  removeAttribute(name: string): void;
+}
+
+interface Measured {
+  ratio: number;
+  color: string;
+  background: string;
+}
+
+/**
+ * Each visible button within `scope`, at rest, hovered and keyboard-focused: every one under 4.5:1 (WCAG AA), described
+ * (test/e2e/button-contrast.test.ts says why it is measured rather than left to axe). None found is a failure too.
+ * The mouse is parked on the page's corner between states, and focus taken away, so "at rest" is at rest.
+ */
+export async function unreadableButtons(page: Page, scope: Locator, where: string): Promise<string[]> {
+  const buttons = scope.locator('button:visible, a.button:visible');
+  const count = await buttons.count();
+  if (count === 0) return [`${where}: no button found`];
+  const failures: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const button = buttons.nth(index);
+    const name = ((await button.innerText()).trim() || (await button.getAttribute('aria-label')) || '?').replace(/\s+/g, ' ');
+    const check = async (state: string) => {
+      // The button is marked, measured by the page-side function (a string: the tests have no DOM types), unmarked.
+      await button.evaluate((element: Marked) => element.setAttribute('data-contrast-probe', ''));
+      const measured = await page.evaluate<Measured>(`(${CONTRAST})(document.querySelector('[data-contrast-probe]'))`);
+      await button.evaluate((element: Marked) => element.removeAttribute('data-contrast-probe'));
+      if (measured.ratio < 4.5) failures.push(`${where} "${name}" ${state}: ${measured.color} on ${measured.background} is ${measured.ratio.toFixed(2)}:1`);
+    };
+    await page.mouse.move(0, 0);
+    await page.evaluate(`document.activeElement?.blur?.()`);
+    await check('at rest');
+    if (await button.isEnabled()) {
+      await button.hover();
+      await check('hovered');
+      await page.mouse.move(0, 0);
+    }
+    // A key press first, so Chromium treats the focus as the keyboard's (:focus-visible), as Tab would.
+    await page.keyboard.press('Shift');
+    await button.focus();
+    await check('focused');
+  }
+  await page.evaluate(`document.activeElement?.blur?.()`);
+  return failures;
 }

@@ -47,7 +47,7 @@ export const importInventory: CommandRun = async ({ values, positionals, out, en
       ...(shown.length ? [table(['ACTION', 'NAME', 'SOURCE', 'EXPIRES', 'REASON'], shown.map(row)), ''] : []),
       report.dryRun
         ? `dry run: ${entries} entries; would create ${created}, update ${updated}, skip ${skipped}${report.createsBackend ? `; the manual backend ${report.backend} would be created` : ''}. Nothing was changed.`
-        : `imported into ${report.backend}${report.createsBackend ? ' (created)' : ''}: ${created} created, ${updated} updated, ${skipped} skipped of ${entries} entries; secrets cached encrypted`,
+        : `imported into ${report.backend}${report.createsBackend ? ' (created)' : ''}: ${created} created, ${updated} updated, ${skipped} skipped of ${entries} entries; ${report.team ? `written to team ${report.team}, secrets sealed under the team key` : 'secrets cached encrypted'}`,
     ];
     return lines.join('\n');
   });

@@ -57,8 +57,25 @@ export const teamApprove: CommandRun = async ({ values, positionals, out, engine
       `team approve needs --fingerprint: the fingerprint ${positionals[0]} read to you out of band (their "keywarden team status"); it must match the key on the server`,
     );
   }
-  const member = await (await engine()).teamApprove(positionals[0]!, role as TeamRole, fingerprint);
-  out.result(member, () => `${member.member} approved as ${member.role}${member.role === 'viewer' ? ' (reads the inventory; no secrets)' : '; the team key is wrapped for their key'}`);
+  const change = await (await engine()).teamSetRole(positionals[0]!, role as TeamRole, fingerprint);
+  const { member, previous, rotation } = change;
+  // --json: the member as before, with the role it had and the rotation a demotion to viewer made.
+  out.result({ ...member, previous, rotation }, () => {
+    if (previous === null) return `${member.member} approved as ${member.role}${member.role === 'viewer' ? ' (reads the inventory; no secrets)' : '; the team key is wrapped for their key'}`;
+    if (previous === member.role) return `${member.member} is already ${member.role === 'admin' ? 'an admin' : `a ${member.role}`}: nothing changed`;
+    const lines = [`${member.member}'s role changed from ${previous} to ${member.role}${previous === 'viewer' ? '; the team key is wrapped for their key' : ''}`];
+    if (rotation) {
+      lines.push(
+        `team key generation ${rotation.generation}: every secret and credential re-sealed under a key ${member.member} never held`,
+        rotation.keysToRotate.length + rotation.credentialsToRotate.length === 0
+          ? 'nothing was sealed: nothing to rotate'
+          : `${member.member} could have read these, and their data folder keeps what it copied; rotate them at their vendors ("keywarden rotate REF"):`,
+        ...rotation.keysToRotate.map((ref) => `  key ${ref}`),
+        ...rotation.credentialsToRotate.map((backend) => `  credential of backend ${backend}`),
+      );
+    }
+    return lines.join('\n');
+  });
   return 0;
 };
 

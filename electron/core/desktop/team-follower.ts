@@ -123,6 +123,16 @@ export class TeamFollower {
     }
   }
 
+  /** Closes the LISTEN connection (the folder is no longer a team home); the fallback timer listens again once it is. */
+  private dropListener(): void {
+    const listener = this.listener;
+    this.listener = null;
+    if (listener) {
+      this.options.log?.('this data folder no longer follows a team: stopped listening to its change notices');
+      void listener.close().catch(() => {});
+    }
+  }
+
   private down(message: string): void {
     if (!this.saidDown) this.options.log?.(message);
     this.saidDown = true;
@@ -152,7 +162,12 @@ export class TeamFollower {
   }
 
   private pull(reason: TeamPullReason): void {
-    if (this.stopped || this.pulling || !this.options.engine.isTeamHome()) return;
+    if (this.stopped || this.pulling) return;
+    if (!this.options.engine.isTeamHome()) {
+      // The member left the team (the console's Leave, or "keywarden team leave"): stop listening as them.
+      this.dropListener();
+      return;
+    }
     // Locked: the data key stays out of memory until the administrator unlocks; the next notice or tick pulls.
     if (this.options.engine.lockState().locked) return;
     this.pulling = asBackgroundWork(() => this.options.engine.teamSync())

@@ -9,7 +9,7 @@ import type { DateOrder, ImportPlanItem } from '../../../shared/imports.js';
 import { MAX_POLICY_DAYS } from '../../../shared/rules.js';
 import type { RemoteKey } from '../backends/backend.js';
 import { keyRowValues } from '../store/key-rows.js';
-import type { ImportedKeyNow } from '../store/imports.js';
+import type { ImportedKeyNow, KeyNow } from '../store/imports.js';
 import { redactKeyShapes } from '../redact.js';
 import { applyDescriptionChange, NO_DESCRIPTION } from '../workflows/key-descriptions.js';
 import { slug } from '../workflows/keys.js';
@@ -29,6 +29,41 @@ export interface PlannedWrite {
   existing: ImportedKeyNow | null;
   /** Fields unchanged since the last import: an update only if the secret changed (the workflow compares them). */
   sameFields: boolean;
+  /** The import replaces keys edited since (its `overwrite`): an adopted key whose secret differs is updated only then. */
+  overwrite: boolean;
+}
+
+/**
+ * The id a team home gives a key it imports: the name's slug and a hash of the source entry's identity, so every
+ * member's import of the same entry makes the same key (an import elsewhere, or a batch this folder's copy did not
+ * pull, is found again: `adoptable`) where a personal folder's random suffix would make a second one.
+ */
+export function teamImportKeyId(sourceId: string, name: string): string {
+  return `${slug(name)}-${teamImportSuffix(sourceId)}`;
+}
+
+function teamImportSuffix(sourceId: string): string {
+  return createHash('sha256').update(`keywarden team import\n${sourceId}`).digest('hex').slice(0, 8);
+}
+
+/**
+ * For a team home: the keys of the backend that no import here recorded but that an import of the same source entries
+ * made (elsewhere, or a batch whose pull did not reach this copy), by source id, their state now taken as what was
+ * imported. Found by the id's suffix, so a key renamed in the source since is found too.
+ */
+export function adoptable(entries: readonly ImportEntry[], recorded: ReadonlyMap<string, ImportedKeyNow>, unrecorded: ReadonlyMap<string, KeyNow>): Map<string, ImportedKeyNow> {
+  const bySuffix = new Map<string, KeyNow>();
+  for (const key of unrecorded.values()) {
+    const suffix = /-([0-9a-f]{8})$/.exec(key.keyId)?.[1];
+    if (suffix) bySuffix.set(suffix, key);
+  }
+  const found = new Map<string, ImportedKeyNow>();
+  for (const entry of entries) {
+    if (recorded.has(entry.sourceId) || found.has(entry.sourceId)) continue;
+    const key = bySuffix.get(teamImportSuffix(entry.sourceId));
+    if (key) found.set(entry.sourceId, { ...key, sourceId: entry.sourceId, fieldsHash: fieldsHash(key), secretHash: fingerprintHash(key.fingerprint), adopted: true });
+  }
+  return found;
 }
 
 export interface ImportPlan {
@@ -45,6 +80,8 @@ export interface PlanOptions {
   now: Date;
   /** How reasons name the options (the CLI's flags by default). */
   words?: ImportWords;
+  /** A team home: new keys get `teamImportKeyId`, the same for every member's import of the same entry. */
+  teamIds?: boolean;
 }
 
 /** Hash of a key's fields as stored (the columns an import writes, normalised as the store writes them; tags as their column's JSON or null). */
@@ -92,10 +129,22 @@ export function sealedHash(sealed: Buffer | null): string | null {
   return sealed ? createHash('sha256').update(sealed).digest('hex') : null;
 }
 
+/**
+ * The hash a team home records for an imported secret: of its keyed fingerprint (`Vault.sealSecret`), prefixed, since
+ * the sealed bytes change whenever a pull seals the same secret again (after the team key is rotated).
+ */
+export function fingerprintHash(fingerprint: Buffer | null): string | null {
+  return fingerprint ? `fp:${createHash('sha256').update(fingerprint).digest('hex')}` : null;
+}
+
 /** Whether the key was changed in Keywarden after the import that recorded it: its fields or its secret hash differently. */
 export function editedSinceImport(existing: ImportedKeyNow): boolean {
-  return fieldsHash(existing) !== existing.fieldsHash || sealedHash(existing.sealed) !== existing.secretHash;
+  const secretNow = existing.secretHash?.startsWith('fp:') ? fingerprintHash(existing.fingerprint) : sealedHash(existing.sealed);
+  return fieldsHash(existing) !== existing.fieldsHash || secretNow !== existing.secretHash;
 }
+
+/** Why a team home's import leaves a key another import made alone (its record is in another data folder). */
+export const ADOPTED = "already in the team's inventory from an import of the same entry whose record is not in this data folder, and it differs from the source";
 
 export function planImport(entries: readonly ImportEntry[], options: PlanOptions): ImportPlan {
   const dates = entries.flatMap((entry) => [entry.createdAt, entry.expiresAt].filter((value): value is string => value !== null));
@@ -191,13 +240,27 @@ export function planImport(entries: readonly ImportEntry[], options: PlanOptions
     if (entry.url) details.url = entry.url;
     if (entry.group) details.group = entry.group;
     if (rotateEveryDays) details.rotateEveryDays = rotateEveryDays;
-    const keyId = existing?.keyId ?? `${slug(name)}-${randomBytes(4).toString('hex')}`;
+    const keyId = existing?.keyId ?? (options.teamIds ? teamImportKeyId(entry.sourceId, name) : `${slug(name)}-${randomBytes(4).toString('hex')}`);
     const key: RemoteKey = { id: keyId, name, prefix: null, status: 'active', createdAt, expiresAt, graceEndsAt: null, lastUsedAt: null, details };
     const description = descriptionFor(entry, item.warnings);
     const stored = keyRowValues(key, null);
     const hash = fieldsHash({ ...stored, ...description, tags: description.tags.length ? JSON.stringify(description.tags) : null });
     Object.assign(item, { ref: `${options.backend}/${keyId}`, createdAt, expiresAt, rotateEveryDays, owner: description.owner, environment: description.environment, tags: description.tags });
-    if (existing) {
+    if (existing?.adopted) {
+      // No record here of what was imported: the key as it is stands for it. Fields that differ may be an edit made in
+      // the team since, so they are replaced only on request; the same fields go on to the secret's comparison.
+      if (hash !== existing.fieldsHash) {
+        if (!options.overwrite) {
+          skip(`${ADOPTED}; ${words.overwrite} replaces it with the source`);
+          continue;
+        }
+        item.action = 'update';
+        item.reason = `${ADOPTED}; replaced (${words.overwrite})`;
+      } else {
+        item.action = 'update';
+        item.reason = 'changed in the source since the last import';
+      }
+    } else if (existing) {
       if (editedSinceImport(existing)) {
         if (!options.overwrite) {
           skip(`edited in Keywarden since the last import; ${words.overwrite} replaces it with the source`);
@@ -212,7 +275,16 @@ export function planImport(entries: readonly ImportEntry[], options: PlanOptions
     } else {
       item.action = 'create';
     }
-    writes.push({ entry, item, key, description, fieldsHash: hash, existing, sameFields: existing !== null && hash === existing.fieldsHash && !editedSinceImport(existing) });
+    writes.push({
+      entry,
+      item,
+      key,
+      description,
+      fieldsHash: hash,
+      existing,
+      sameFields: existing !== null && hash === existing.fieldsHash && !editedSinceImport(existing),
+      overwrite: options.overwrite,
+    });
   }
   return { items, writes, dateOrder: order.statement };
 }

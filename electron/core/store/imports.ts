@@ -26,6 +26,51 @@ export interface ImportedKeyNow extends ImportSourceRow {
   tags: string | null;
   notes: string | null;
   sealed: Buffer | null;
+  /** The cached secret's keyed fingerprint (`Vault.sealSecret`): the same for the same secret however often it is sealed again. */
+  fingerprint: Buffer | null;
+  /**
+   * Not recorded by an import in this data folder: a key of a team's inventory that an import elsewhere made from the
+   * same source entry (team imports give such keys an id of their own: `teamImportKeyId`). Its state now is taken as
+   * what was imported.
+   */
+  adopted?: boolean;
+}
+
+/** A key's columns as an import compares them, without a source record. */
+export type KeyNow = Omit<ImportedKeyNow, 'sourceId' | 'fieldsHash' | 'secretHash' | 'adopted'>;
+
+const KEY_NOW_COLUMNS = 'k.key_id, k.name, k.prefix, k.created_at, k.expires_at, k.details, k.owner, k.environment, k.tags, k.notes, ks.sealed, ks.fingerprint';
+
+interface KeyNowRow {
+  key_id: string;
+  name: string;
+  prefix: string | null;
+  created_at: string | null;
+  expires_at: string | null;
+  details: string;
+  owner: string | null;
+  environment: string | null;
+  tags: string | null;
+  notes: string | null;
+  sealed: Buffer | null;
+  fingerprint: Buffer | null;
+}
+
+function keyNow(row: KeyNowRow): KeyNow {
+  return {
+    keyId: row.key_id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    details: row.details,
+    owner: row.owner,
+    environment: row.environment,
+    tags: row.tags,
+    notes: row.notes,
+    sealed: row.sealed,
+    fingerprint: row.fingerprint,
+  };
 }
 
 export class ImportSources {
@@ -35,50 +80,44 @@ export class ImportSources {
   imported(backendId: number): Map<string, ImportedKeyNow> {
     return this.conn.guard(() => {
       const rows = this.conn.db
-        .prepare<{
-          source_id: string;
-          key_id: string;
-          fields_hash: string;
-          secret_hash: string | null;
-          name: string;
-          prefix: string | null;
-          created_at: string | null;
-          expires_at: string | null;
-          details: string;
-          owner: string | null;
-          environment: string | null;
-          tags: string | null;
-          notes: string | null;
-          sealed: Buffer | null;
-        }>(
-          `SELECT s.source_id, s.key_id, s.fields_hash, s.secret_hash, k.name, k.prefix, k.created_at, k.expires_at, k.details, k.owner, k.environment, k.tags, k.notes, ks.sealed
+        .prepare<KeyNowRow & { source_id: string; fields_hash: string; secret_hash: string | null }>(
+          `SELECT s.source_id, s.fields_hash, s.secret_hash, ${KEY_NOW_COLUMNS}
            FROM import_sources s
            JOIN keys k ON k.backend_id = s.backend_id AND k.key_id = s.key_id
            LEFT JOIN key_secrets ks ON ks.backend_id = s.backend_id AND ks.key_id = s.key_id
            WHERE s.backend_id = ?`,
         )
         .all(backendId);
-      return new Map(
-        rows.map((row) => [
-          row.source_id,
-          {
-            sourceId: row.source_id,
-            keyId: row.key_id,
-            fieldsHash: row.fields_hash,
-            secretHash: row.secret_hash,
-            name: row.name,
-            prefix: row.prefix,
-            createdAt: row.created_at,
-            expiresAt: row.expires_at,
-            details: row.details,
-            owner: row.owner,
-            environment: row.environment,
-            tags: row.tags,
-            notes: row.notes,
-            sealed: row.sealed,
-          },
-        ]),
+      return new Map(rows.map((row) => [row.source_id, { ...keyNow(row), sourceId: row.source_id, fieldsHash: row.fields_hash, secretHash: row.secret_hash }]));
+    });
+  }
+
+  /** The backend's keys that no import in this data folder recorded, by id: what a team import may find another folder imported. */
+  unrecorded(backendId: number): Map<string, KeyNow> {
+    return this.conn.guard(() => {
+      const rows = this.conn.db
+        .prepare<KeyNowRow>(
+          `SELECT ${KEY_NOW_COLUMNS} FROM keys k
+           LEFT JOIN key_secrets ks ON ks.backend_id = k.backend_id AND ks.key_id = k.key_id
+           WHERE k.backend_id = ? AND NOT EXISTS (SELECT 1 FROM import_sources s WHERE s.backend_id = k.backend_id AND s.key_id = k.key_id)`,
+        )
+        .all(backendId);
+      return new Map(rows.map((row) => [row.key_id, keyNow(row)]));
+    });
+  }
+
+  /** The keys of a backend as they are now, by id (the ones given that exist): what a team import's batch left after its pull. */
+  keysNow(backendId: number, keyIds: readonly string[]): Map<string, KeyNow> {
+    return this.conn.guard(() => {
+      const select = this.conn.db.prepare<KeyNowRow>(
+        `SELECT ${KEY_NOW_COLUMNS} FROM keys k LEFT JOIN key_secrets ks ON ks.backend_id = k.backend_id AND ks.key_id = k.key_id WHERE k.backend_id = ? AND k.key_id = ?`,
       );
+      const found = new Map<string, KeyNow>();
+      for (const keyId of keyIds) {
+        const row = select.get(backendId, keyId);
+        if (row) found.set(keyId, keyNow(row));
+      }
+      return found;
     });
   }
 

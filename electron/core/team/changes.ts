@@ -29,6 +29,7 @@ import type { AlertLedger } from '../workflows/alert-ledger.js';
 import {
   credentialIdentity,
   type EngineContext,
+  type ImportedKey,
   type IssuedRecord,
   type RevokedKey,
   type TeamAction,
@@ -44,7 +45,7 @@ import { deleteTeamChannel, insertTeamChannel, TeamAlertLedger, upsertTeamSnooze
 import { addPendingPush, type PendingPush, pendingPushes, removePendingPush } from './pending.js';
 import { listenTeamDatabase, quoteIdent, type TeamDatabase, type TeamListener, type TeamQuery } from './pg.js';
 import { TeamRotations } from './rotations.js';
-import { descriptionColumns, putKeySecret, removeKeys, upsertKeys } from './rows.js';
+import { descriptionColumns, putKeySecret, putKeySecrets, removeKeys, upsertKeys } from './rows.js';
 import { readTeamMeta, teamChannel, type TeamRole } from './schema.js';
 import { appendTeamAudit, nextSeq, type PullReport, type TeamWorkflows } from './workflow.js';
 
@@ -58,6 +59,7 @@ const ACTIONS: Record<TeamAction, { needs: TeamRole; words: string }> = {
   delete: { needs: 'operator', words: 'delete keys' },
   describe: { needs: 'operator', words: "change keys' descriptions" },
   edit: { needs: 'operator', words: 'edit keys' },
+  import: { needs: 'operator', words: 'import keys' },
   backend: { needs: 'admin', words: 'add, remove or change backends and their credentials' },
   rotate: { needs: 'operator', words: 'rotate keys' },
   alert: { needs: 'operator', words: "send the team's alerts or test its alert channels (a viewer's host sends none: the team's operators' and admins' hosts do)" },
@@ -244,6 +246,26 @@ export class TeamChanges implements TeamWrites {
       if (secret !== undefined) await putKeySecret(w.tx, w.team, row.name, key.id, await w.seal(this.ctx.keySecretIdentity(row, key.id, key.details), secret), w.generation, w.seq);
     });
     await this.pullAfterWrite(event.ref ?? row.name);
+  }
+
+  async importBatch(row: BackendRow, keys: readonly ImportedKey[], event: WriteEvent): Promise<number> {
+    const seq = await this.write('import', [event], row.name, async (w) => {
+      await requireTeamBackend(w.tx, w.team, row.name);
+      // The description is the source's (as a local import writes it); the lineage and listing time stay the team's.
+      await upsertKeys(
+        w.tx,
+        w.team,
+        row.name,
+        keys.map(({ key, description }) => ({ key, description })),
+        w.seq,
+      );
+      const sealed: { keyId: string; sealed: Buffer }[] = [];
+      for (const { key, secret } of keys) if (secret !== null) sealed.push({ keyId: key.id, sealed: await w.seal(this.ctx.keySecretIdentity(row, key.id, key.details), secret) });
+      await putKeySecrets(w.tx, w.team, row.name, sealed, w.generation, w.seq);
+      return w.seq;
+    });
+    await this.pullAfterWrite(`the import's batch of ${keys.length} keys`);
+    return seq;
   }
 
   async addBackend(backend: NewBackend, credential: string | null, event: WriteEvent): Promise<void> {

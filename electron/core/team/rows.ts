@@ -102,3 +102,19 @@ export async function putKeySecret(tx: TeamQuery, team: string, backend: string,
     [backend, keyId, sealed, generation, new Date().toISOString(), seq],
   );
 }
+
+/**
+ * Many keys' secrets of one backend at once (an import's batch), each sealed under the team key of `generation` by the
+ * caller: one statement, so a batch of 500 is one round trip. Passed as hexadecimal text and decoded by PostgreSQL.
+ */
+export async function putKeySecrets(tx: TeamQuery, team: string, backend: string, rows: ReadonlyArray<{ keyId: string; sealed: Buffer }>, generation: number, seq: number): Promise<void> {
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    const slice = rows.slice(start, start + ROWS_PER_STATEMENT);
+    await tx.query(
+      `INSERT INTO ${quoteIdent(team)}.key_secrets (backend, key_id, sealed, generation, cached_at, seq)
+       SELECT $1::text, u.key_id, decode(u.sealed, 'hex'), $4::integer, $5::text, $6::bigint FROM unnest($2::text[], $3::text[]) AS u (key_id, sealed)
+       ON CONFLICT (backend, key_id) DO UPDATE SET sealed = excluded.sealed, generation = excluded.generation, cached_at = excluded.cached_at, seq = excluded.seq`,
+      [backend, slice.map((row) => row.keyId), slice.map((row) => row.sealed.toString('hex')), generation, new Date().toISOString(), seq],
+    );
+  }
+}

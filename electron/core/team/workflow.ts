@@ -70,15 +70,27 @@ export interface PullReport {
   seq: number;
 }
 
-export interface RemovalReport {
-  member: string;
+/** A new team key generation, made because a member lost (or gave up) the team key: what they could have read. */
+export interface RotationReport {
   generation: number;
-  /** Keys whose secret the removed member could have read: rotate them at their vendors. */
+  /** Keys whose secret the member could have read: rotate them at their vendors. */
   keysToRotate: string[];
-  /** Backends whose credential the removed member could have read. */
+  /** Backends whose credential the member could have read. */
   credentialsToRotate: string[];
   /** The team's alert channels whose secret (signing secret, Slack URL, SMTP login) the removed member could have read. */
   alertChannelsToRotate: string[];
+}
+
+export interface RemovalReport extends RotationReport {
+  member: string;
+}
+
+/** An approval (`previous` null) or a change of an approved member's role. */
+export interface RoleChange {
+  member: TeamMember;
+  previous: TeamRole | null;
+  /** A demotion to viewer rotates the team key as a removal does (the member held it); null otherwise. */
+  rotation: RotationReport | null;
 }
 
 interface PgKeyRow {
@@ -276,54 +288,112 @@ export class TeamWorkflows {
     return this.withTeam(link, async (db) => listMembers(db, link.team));
   }
 
-  /**
-   * Approves a member (or changes an approved member's role): the fingerprint the approver compared out of band
-   * must match the key on the server, else nothing changes. Operators and admins get the team key wrapped for them.
-   */
+  /** Approves a pending member (or changes an approved member's role: `setRole`), after the fingerprint comparison. */
   async approve(member: string, role: TeamRole, expectedFingerprint: string): Promise<TeamMember> {
+    return (await this.setRole(member, role, expectedFingerprint)).member;
+  }
+
+  /**
+   * Approves a pending member, or changes an approved member's role, in one transaction. The rules, each once:
+   * - **The fingerprint** the approver compared out of band must match the key on the server whenever it is given, and
+   *   must be given when the change wraps the team key for a key that holds none: an approval, or a viewer made an
+   *   operator or admin. Wrapping the team key for a key is the trust decision; it is made against a fingerprint a
+   *   person compared. Between operator and admin the wrap the member holds stays as it is.
+   * - **Not one's own role**: another admin changes it (a promotion would be self-granted; a demotion would revoke,
+   *   mid-transaction, the grants the transaction itself runs under). An admin who steps down asks another admin.
+   * - **The team keeps an admin** (`requireAnotherAdmin`), the rule `leave` keeps too.
+   * - **A demotion to viewer rotates the team key** as a removal does (`rotateTeamKey`): the member held the team key
+   *   and may have kept it, so what is sealed from now on is sealed under a key they never had; the answer lists what
+   *   they could have read, to rotate at the vendors. What their own data folder already holds is not taken back.
+   * - A member who left is not changed: an admin removes them.
+   */
+  async setRole(member: string, role: TeamRole, expectedFingerprint: string | null): Promise<RoleChange> {
     if (!TEAM_ROLES.includes(role)) throw new KeywardenError('invalid_input', `a team role is one of ${TEAM_ROLES.join(', ')} ("${role}" is not)`);
     const link = this.requireLink();
     return this.withTeam(link, async (db) => {
       const meta = await readTeamMeta(db, link.team);
       const s = quoteIdent(link.team);
-      await db.transaction(async (tx) => {
+      const lookUp = async (tx: TeamQuery) =>
+        (await tx.query<{ public_key: Buffer; team_role: TeamRole | null; left_at: Date | null }>(`SELECT public_key, team_role, left_at FROM ${s}.members WHERE role_name = $1`, [member]))[0];
+      const change = await db.transaction(async (tx) => {
         await requireMembersGrant(tx, link.team);
-        const seq = await nextSeq(tx, link.team);
-        const row = (await tx.query<{ public_key: Buffer; fingerprint: string }>(`SELECT public_key, fingerprint FROM ${s}.members WHERE role_name = $1 FOR UPDATE`, [member]))[0];
-        if (!row) throw new KeywardenError('not_found', `${member} has not asked to join team "${link.team}" ("keywarden team members" lists who has)`);
-        checkPublicKey(row.public_key);
-        const actual = fingerprint(row.public_key);
-        if (normaliseFingerprint(expectedFingerprint) !== normaliseFingerprint(actual)) {
+        if (member === link.member) {
           throw new KeywardenError(
             'invalid_input',
-            `the fingerprint given does not match ${member}'s key on the server: nothing was approved. Ask ${member} to read the fingerprint from "keywarden team status" again; if it still differs, someone replaced the key`,
+            `you cannot change your own role in team "${link.team}": another admin does it ("keywarden team approve ${member} --role ROLE --fingerprint ..." from their data folder); nothing changed`,
           );
+        }
+        // Asked before the change number is taken: a change to the role a member already has writes nothing.
+        const before = await lookUp(tx);
+        if (before && before.team_role === role && before.left_at === null) {
+          if (expectedFingerprint !== null) checkFingerprint(member, before.public_key, expectedFingerprint, 'nothing changed');
+          return { previous: role, rotation: null, changed: false, detail: null };
+        }
+        const seq = await nextSeq(tx, link.team);
+        // Every member row locked, in one order (as `remove` and `requireAnotherAdmin` lock them), so no two writers wait on each other.
+        await lockMembers(tx, link.team);
+        const row = await lookUp(tx);
+        if (!row) throw new KeywardenError('not_found', `${member} has not asked to join team "${link.team}" ("keywarden team members" lists who has)`);
+        if (row.left_at) {
+          throw new KeywardenError(
+            'conflict',
+            `${member} left team "${link.team}": an admin removes them ("keywarden team remove ${member}"); to come back they join again from a new data folder`,
+          );
+        }
+        checkPublicKey(row.public_key);
+        const previous = row.team_role;
+        const wrapsNewly = role !== 'viewer' && (previous === null || previous === 'viewer');
+        if (expectedFingerprint !== null) checkFingerprint(member, row.public_key, expectedFingerprint, previous === null ? 'nothing was approved' : 'nothing changed');
+        else if (previous === null) throw new KeywardenError('invalid_input', `approving ${member} needs the fingerprint ${member} read to you: nothing was approved`);
+        else if (wrapsNewly) {
+          throw new KeywardenError(
+            'invalid_input',
+            `making ${member} ${role === 'admin' ? 'an admin' : 'an operator'} gives them the team key, which a viewer does not hold: give the fingerprint ${member} reads to you (their Team view or "keywarden team status"), compared with their key on the server; nothing changed`,
+          );
+        }
+        if (previous === role) throw new KeywardenError('conflict', `${member} was made ${role === 'admin' ? 'an admin' : `a ${role}`} meanwhile: nothing changed`);
+        if (previous === 'admin') {
+          await requireAnotherAdmin(tx, link.team, member, `${member} is the last admin of team "${link.team}": make another member an admin first; nothing changed`);
         }
         for (const r of TEAM_ROLES) await tx.query(`REVOKE ${quoteIdent(groupRole(link.team, r))} FROM ${quoteIdent(member)}`);
         const grants = role === 'admin' ? TEAM_ROLES : [role];
         for (const r of grants) await tx.query(`GRANT ${quoteIdent(groupRole(link.team, r))} TO ${quoteIdent(member)}${role === 'admin' ? ' WITH ADMIN OPTION' : ''}`);
-        await tx.query(`UPDATE ${s}.members SET team_role = $2, approved_by = current_user, approved_at = now(), left_at = NULL WHERE role_name = $1`, [member, role]);
-        await tx.query(`DELETE FROM ${s}.team_keys WHERE member = $1`, [member]);
-        if (role !== 'viewer') {
+        if (previous === null) {
+          await tx.query(`UPDATE ${s}.members SET team_role = $2, approved_by = current_user, approved_at = now() WHERE role_name = $1`, [member, role]);
+        } else {
+          // The approval (who compared the fingerprint, when) stays as it was; the change is the audit trail's.
+          await tx.query(`UPDATE ${s}.members SET team_role = $2 WHERE role_name = $1`, [member, role]);
+        }
+        let rotation: RotationReport | null = null;
+        if (role === 'viewer') {
+          await tx.query(`DELETE FROM ${s}.team_keys WHERE member = $1`, [member]);
+          if (previous === 'operator' || previous === 'admin') rotation = await this.rotateTeamKey(tx, link, meta.generation, seq, true);
+        } else if (wrapsNewly) {
           const teamKey = await this.teamKey(tx, link, meta.generation);
-          await tx.query(`INSERT INTO ${s}.team_keys (generation, member, wrapped) VALUES ($1, $2, $3)`, [
+          await tx.query(`INSERT INTO ${s}.team_keys (generation, member, wrapped) VALUES ($1, $2, $3) ON CONFLICT (generation, member) DO UPDATE SET wrapped = excluded.wrapped`, [
             meta.generation,
             member,
             await wrapTeamKey(row.public_key, teamKey, wrapInfo(link.teamId, meta.generation, member)),
           ]);
           teamKey.fill(0);
         }
-        await appendTeamAudit(tx, link.team, seq, 'team.approve', null, member, 'ok', `as ${role}`);
+        const detail =
+          previous === null
+            ? `as ${role}`
+            : `from ${previous} to ${role}${rotation ? `; team key generation ${rotation.generation}; ${rotation.keysToRotate.length} keys and ${rotation.credentialsToRotate.length} credentials to rotate` : ''}`;
+        await appendTeamAudit(tx, link.team, seq, previous === null ? 'team.approve' : 'team.role', null, member, 'ok', detail);
+        return { previous, rotation, changed: true, detail };
       });
-      this.ctx.audit('team.approve', null, member, 'ok', `as ${role}`);
-      return (await listMembers(db, link.team)).find((m) => m.member === member)!;
+      if (change.changed) this.ctx.audit(change.previous === null ? 'team.approve' : 'team.role', null, member, 'ok', change.detail);
+      const updated = (await listMembers(db, link.team)).find((m) => m.member === member);
+      if (!updated) throw new KeywardenError('not_found', `${member} is not a member of team "${link.team}"`);
+      return { member: updated, previous: change.previous, rotation: change.rotation };
     });
   }
 
   /**
-   * Removes a member: roles revoked, the member's row and wraps deleted, a new team key generation wrapped for every
-   * remaining operator and admin, every secret and credential re-sealed under it, in one transaction. Returns what the
-   * removed member could have read, to rotate at the vendors.
+   * Removes a member: roles revoked, the member's row deleted, and the team key rotated (`rotateTeamKey`), in one
+   * transaction. Returns what the removed member could have read, to rotate at the vendors.
    */
   async remove(member: string): Promise<RemovalReport> {
     const link = this.requireLink();
@@ -335,69 +405,12 @@ export class TeamWorkflows {
       return db.transaction(async (tx) => {
         await requireMembersGrant(tx, link.team);
         const seq = await nextSeq(tx, link.team);
-        const members = await tx.query<{ role_name: string; team_role: TeamRole | null; public_key: Buffer }>(`SELECT role_name, team_role, public_key FROM ${s}.members FOR UPDATE`);
+        const members = await lockMembers(tx, link.team);
         if (!members.some((m) => m.role_name === member)) throw new KeywardenError('not_found', `${member} is not a member of team "${link.team}"`);
         const heldKey = (await tx.query(`SELECT 1 FROM ${s}.team_keys WHERE member = $1`, [member])).length > 0;
-        const oldKey = await this.teamKey(tx, link, meta.generation);
-        const generation = meta.generation + 1;
-        const newKey = newTeamKey();
         for (const r of TEAM_ROLES) await tx.query(`REVOKE ${quoteIdent(groupRole(link.team, r))} FROM ${quoteIdent(member)}`);
         await tx.query(`DELETE FROM ${s}.members WHERE role_name = $1`, [member]);
-        await tx.query(`DELETE FROM ${s}.team_keys`);
-        for (const m of members) {
-          if (m.role_name === member || (m.team_role !== 'operator' && m.team_role !== 'admin')) continue;
-          await tx.query(`INSERT INTO ${s}.team_keys (generation, member, wrapped) VALUES ($1, $2, $3)`, [
-            generation,
-            m.role_name,
-            await wrapTeamKey(m.public_key, newKey, wrapInfo(link.teamId, generation, m.role_name)),
-          ]);
-        }
-        const secrets = await tx.query<{ backend: string; key_id: string; sealed: Buffer; type: BackendRow['type']; url: string | null; details: string }>(
-          `SELECT s.backend, s.key_id, s.sealed, b.type, b.url, k.details FROM ${s}.key_secrets s JOIN ${s}.keys k USING (backend, key_id) JOIN ${s}.backends b ON b.name = s.backend ORDER BY s.backend, s.key_id FOR UPDATE OF s`,
-        );
-        for (const secret of secrets) {
-          const identity = boundKeySecretIdentity({ name: secret.backend, type: secret.type, url: secret.url }, secret.key_id, JSON.parse(secret.details) as RemoteKey['details']);
-          await tx.query(`UPDATE ${s}.key_secrets SET sealed = $3, generation = $4, seq = $5 WHERE backend = $1 AND key_id = $2`, [
-            secret.backend,
-            secret.key_id,
-            reseal(oldKey, newKey, identity, secret.sealed, `${secret.backend}/${secret.key_id}`),
-            generation,
-            seq,
-          ]);
-        }
-        const credentials = await tx.query<{ backend: string; sealed: Buffer; type: BackendRow['type']; url: string | null }>(
-          `SELECT c.backend, c.sealed, b.type, b.url FROM ${s}.backend_credentials c JOIN ${s}.backends b ON b.name = c.backend ORDER BY c.backend FOR UPDATE OF c`,
-        );
-        for (const credential of credentials) {
-          const identity = credentialIdentity({ name: credential.backend, type: credential.type, url: credential.url });
-          await tx.query(`UPDATE ${s}.backend_credentials SET sealed = $2, generation = $3, seq = $4 WHERE backend = $1`, [
-            credential.backend,
-            reseal(oldKey, newKey, identity, credential.sealed, `credential of ${credential.backend}`),
-            generation,
-            seq,
-          ]);
-        }
-        // A pasted secret waiting in a rotation's journal (a manual key's rotation), bound to the rotation and where its key is sent.
-        const pasted = await tx.query<{ rotation_id: string; sealed: Buffer; key_id: string; backend: string; type: BackendRow['type']; url: string | null }>(
-          `SELECT p.rotation_id, p.sealed, r.key_id, r.backend, b.type, b.url FROM ${s}.rotation_secrets p JOIN ${s}.rotations r ON r.id = p.rotation_id JOIN ${s}.backends b ON b.name = r.backend
-           ORDER BY p.rotation_id FOR UPDATE OF p`,
-        );
-        for (const secret of pasted) {
-          const identity = rotationSecretIdentity({ id: Number(secret.rotation_id), keyId: secret.key_id }, { name: secret.backend, type: secret.type, url: secret.url });
-          await tx.query(`UPDATE ${s}.rotation_secrets SET sealed = $2, generation = $3, seq = $4 WHERE rotation_id = $1`, [
-            secret.rotation_id,
-            reseal(oldKey, newKey, identity, secret.sealed, `the pasted secret of rotation ${secret.rotation_id}`),
-            generation,
-            seq,
-          ]);
-        }
-        const channels = await resealChannelSecrets(tx, link.team, oldKey, newKey, generation, seq);
-        await tx.query(`UPDATE ${s}.meta SET value = $1 WHERE name = 'generation'`, [String(generation)]);
-        oldKey.fill(0);
-        newKey.fill(0);
-        const keysToRotate = heldKey ? secrets.map((row) => `${row.backend}/${row.key_id}`) : [];
-        const credentialsToRotate = heldKey ? credentials.map((row) => row.backend) : [];
-        const alertChannelsToRotate = heldKey ? channels : [];
+        const rotation = await this.rotateTeamKey(tx, link, meta.generation, seq, heldKey);
         await appendTeamAudit(
           tx,
           link.team,
@@ -406,19 +419,117 @@ export class TeamWorkflows {
           null,
           member,
           'ok',
-          `team key generation ${generation}; ${keysToRotate.length} keys and ${credentialsToRotate.length} credentials to rotate${alertChannelsToRotate.length ? `, and ${alertChannelsToRotate.length} alert channel secrets` : ''}`,
+          `team key generation ${rotation.generation}; ${rotation.keysToRotate.length} keys and ${rotation.credentialsToRotate.length} credentials to rotate${rotation.alertChannelsToRotate.length ? `, and ${rotation.alertChannelsToRotate.length} alert channel secrets` : ''}`,
         );
-        return { member, generation, keysToRotate, credentialsToRotate, alertChannelsToRotate };
+        return { member, ...rotation };
       });
     });
     this.ctx.audit('team.remove', null, member, 'ok', `team key generation ${report.generation}`);
     return report;
   }
 
-  /** Leaves: marked as left on the server (an admin's `team remove` revokes and rotates), then the data folder is unlinked. */
-  async leave(): Promise<{ team: string; member: string }> {
+  /**
+   * A new team key generation, in the caller's transaction (which holds the change number `seq` and has already taken
+   * the team key from the member who loses it: removed, or demoted to viewer): wrapped for every operator and admin who
+   * has not left, every key secret and backend credential re-sealed under it, the old generation's wraps deleted.
+   * `heldKey`: whether that member held the team key; then everything sealed is what they could have read.
+   */
+  private async rotateTeamKey(tx: TeamQuery, link: TeamLink, current: number, seq: number, heldKey: boolean): Promise<RotationReport> {
+    const s = quoteIdent(link.team);
+    const oldKey = await this.teamKey(tx, link, current);
+    const generation = current + 1;
+    const newKey = newTeamKey();
+    try {
+      const holders = await tx.query<{ role_name: string; public_key: Buffer }>(
+        `SELECT role_name, public_key FROM ${s}.members WHERE team_role IN ('operator', 'admin') AND left_at IS NULL ORDER BY role_name`,
+      );
+      await tx.query(`DELETE FROM ${s}.team_keys`);
+      for (const m of holders) {
+        await tx.query(`INSERT INTO ${s}.team_keys (generation, member, wrapped) VALUES ($1, $2, $3)`, [
+          generation,
+          m.role_name,
+          await wrapTeamKey(m.public_key, newKey, wrapInfo(link.teamId, generation, m.role_name)),
+        ]);
+      }
+      const secrets = await tx.query<{ backend: string; key_id: string; sealed: Buffer; type: BackendRow['type']; url: string | null; details: string }>(
+        `SELECT s.backend, s.key_id, s.sealed, b.type, b.url, k.details FROM ${s}.key_secrets s JOIN ${s}.keys k USING (backend, key_id) JOIN ${s}.backends b ON b.name = s.backend ORDER BY s.backend, s.key_id FOR UPDATE OF s`,
+      );
+      for (const secret of secrets) {
+        const identity = boundKeySecretIdentity({ name: secret.backend, type: secret.type, url: secret.url }, secret.key_id, JSON.parse(secret.details) as RemoteKey['details']);
+        await tx.query(`UPDATE ${s}.key_secrets SET sealed = $3, generation = $4, seq = $5 WHERE backend = $1 AND key_id = $2`, [
+          secret.backend,
+          secret.key_id,
+          reseal(oldKey, newKey, identity, secret.sealed, `${secret.backend}/${secret.key_id}`),
+          generation,
+          seq,
+        ]);
+      }
+      const credentials = await tx.query<{ backend: string; sealed: Buffer; type: BackendRow['type']; url: string | null }>(
+        `SELECT c.backend, c.sealed, b.type, b.url FROM ${s}.backend_credentials c JOIN ${s}.backends b ON b.name = c.backend ORDER BY c.backend FOR UPDATE OF c`,
+      );
+      for (const credential of credentials) {
+        const identity = credentialIdentity({ name: credential.backend, type: credential.type, url: credential.url });
+        await tx.query(`UPDATE ${s}.backend_credentials SET sealed = $2, generation = $3, seq = $4 WHERE backend = $1`, [
+          credential.backend,
+          reseal(oldKey, newKey, identity, credential.sealed, `credential of ${credential.backend}`),
+          generation,
+          seq,
+        ]);
+      }
+      // A pasted secret waiting in a rotation's journal (a manual key's rotation), bound to the rotation and where its key is sent.
+      const pasted = await tx.query<{ rotation_id: string; sealed: Buffer; key_id: string; backend: string; type: BackendRow['type']; url: string | null }>(
+        `SELECT p.rotation_id, p.sealed, r.key_id, r.backend, b.type, b.url FROM ${s}.rotation_secrets p JOIN ${s}.rotations r ON r.id = p.rotation_id JOIN ${s}.backends b ON b.name = r.backend
+         ORDER BY p.rotation_id FOR UPDATE OF p`,
+      );
+      for (const secret of pasted) {
+        const identity = rotationSecretIdentity({ id: Number(secret.rotation_id), keyId: secret.key_id }, { name: secret.backend, type: secret.type, url: secret.url });
+        await tx.query(`UPDATE ${s}.rotation_secrets SET sealed = $2, generation = $3, seq = $4 WHERE rotation_id = $1`, [
+          secret.rotation_id,
+          reseal(oldKey, newKey, identity, secret.sealed, `the pasted secret of rotation ${secret.rotation_id}`),
+          generation,
+          seq,
+        ]);
+      }
+      const channels = await resealChannelSecrets(tx, link.team, oldKey, newKey, generation, seq);
+      await tx.query(`UPDATE ${s}.meta SET value = $1 WHERE name = 'generation'`, [String(generation)]);
+      return {
+        generation,
+        keysToRotate: heldKey ? secrets.map((row) => `${row.backend}/${row.key_id}`) : [],
+        credentialsToRotate: heldKey ? credentials.map((row) => row.backend) : [],
+        alertChannelsToRotate: heldKey ? channels : [],
+      };
+    } finally {
+      oldKey.fill(0);
+      newKey.fill(0);
+    }
+  }
+
+  /**
+   * Leaves: marked as left on the server (an admin's `team remove` revokes and rotates), then the data folder is
+   * unlinked; its copy stays, readable, as a personal inventory's cache. The team keeps an admin: its last one is
+   * refused (`requireAnotherAdmin`). `confirmTeam`, when given, must be this folder's team (the console's typed name).
+   * A member the team already removed leaves too: the folder is unlinked.
+   */
+  async leave(options: { confirmTeam?: string } = {}): Promise<{ team: string; member: string }> {
     const link = this.requireLink();
-    await this.withTeam(link, (db) => db.query(`UPDATE ${quoteIdent(link.team)}.members SET left_at = now() WHERE role_name = current_user`));
+    if (options.confirmTeam !== undefined && options.confirmTeam !== link.team) {
+      throw new KeywardenError('invalid_input', `this data folder follows team "${link.team}", not "${options.confirmTeam}": nothing was done`);
+    }
+    await this.withTeam(link, (db) =>
+      db.transaction(async (tx) => {
+        const s = quoteIdent(link.team);
+        const me = (await tx.query<{ team_role: TeamRole | null; left_at: Date | null }>(`SELECT team_role, left_at FROM ${s}.members WHERE role_name = current_user`))[0];
+        if (me?.team_role === 'admin' && me.left_at === null) {
+          await requireAnotherAdmin(
+            tx,
+            link.team,
+            link.member,
+            `you are the last admin of team "${link.team}": make another member an admin first ("keywarden team approve MEMBER --role admin ..."), then leave; nothing changed`,
+          );
+        }
+        await tx.query(`UPDATE ${s}.members SET left_at = now() WHERE role_name = current_user AND left_at IS NULL`);
+      }),
+    );
     this.ctx.store.transaction(() => {
       const channels = this.ctx.store.team.delete();
       this.ctx.audit(
@@ -789,6 +900,34 @@ export async function nextSeq(tx: TeamQuery, team: string): Promise<number> {
  */
 async function requireMembersGrant(tx: TeamQuery, team: string): Promise<void> {
   await tx.query(`UPDATE ${quoteIdent(team)}.members SET team_role = team_role WHERE false`);
+}
+
+/**
+ * Locks every member row the caller may see, in one order (by name): a role change and a removal hold them until they
+ * commit, and `requireAnotherAdmin` locks the admins' in the same order, so two such writers never wait on each other.
+ */
+async function lockMembers(tx: TeamQuery, team: string): Promise<{ role_name: string }[]> {
+  return tx.query<{ role_name: string }>(`SELECT role_name FROM ${quoteIdent(team)}.members ORDER BY role_name FOR UPDATE`);
+}
+
+/**
+ * The rule that the team keeps an admin, for a change that would take `member`'s away (a demotion, a leave): another
+ * approved admin who has not left must remain, else `refusal`. Every active admin's row is locked, in one order, so
+ * two such changes at once (two admins leaving) run one after the other and the second sees the first.
+ */
+async function requireAnotherAdmin(tx: TeamQuery, team: string, member: string, refusal: string): Promise<void> {
+  const admins = await tx.query<{ role_name: string }>(`SELECT role_name FROM ${quoteIdent(team)}.members WHERE team_role = 'admin' AND left_at IS NULL ORDER BY role_name FOR UPDATE`);
+  if (!admins.some((admin) => admin.role_name !== member)) throw new KeywardenError('conflict', refusal, { lastAdmin: member });
+}
+
+/** The fingerprint a person compared must be the one of the key on the server: else nothing changes. */
+function checkFingerprint(member: string, publicKey: Buffer, expected: string, undone: string): void {
+  if (normaliseFingerprint(expected) !== normaliseFingerprint(fingerprint(publicKey))) {
+    throw new KeywardenError(
+      'invalid_input',
+      `the fingerprint given does not match ${member}'s key on the server: ${undone}. Ask ${member} to read the fingerprint from "keywarden team status" again; if it still differs, someone replaced the key`,
+    );
+  }
 }
 
 async function insertKey(tx: TeamQuery, team: string, backend: string, key: RemoteKey, seq: number, extras: Omit<TeamKeyRow, 'key'> = {}): Promise<void> {

@@ -41,7 +41,7 @@ export interface EngineContextOptions {
 }
 
 /** What a team home's write is, for the role it needs and the words of a refusal (team/changes.ts). */
-export type TeamAction = 'sync' | 'create' | 'revoke' | 'delete' | 'describe' | 'edit' | 'backend' | 'rotate' | 'alert' | 'channel' | 'snooze';
+export type TeamAction = 'sync' | 'create' | 'revoke' | 'delete' | 'describe' | 'edit' | 'import' | 'backend' | 'rotate' | 'alert' | 'channel' | 'snooze';
 
 /** A channel written to the team: what is not secret, as `store.alerts` keeps it. */
 export interface TeamAlertChannel {
@@ -58,6 +58,13 @@ export interface TeamSnooze {
   dueAt: string;
   stage: string | null;
   until: string;
+}
+
+/** One key of an import's batch, as it is written to the team: its row, its description, and its secret (null keeps the one cached). */
+export interface ImportedKey {
+  key: RemoteKey;
+  description: KeyDescription;
+  secret: string | null;
 }
 
 /** A key a vendor issued with its shown-once secret, and what it takes over (`vendor-changes.ts` `takeOver`). */
@@ -122,6 +129,11 @@ export interface TeamWrites {
   describeKeys(changes: ReadonlyArray<{ row: BackendRow; keyId: string; description: KeyDescription; event: WriteEvent }>): Promise<void>;
   /** A manual key's row as edited (its dates); its description stays, and its secret unless a new one is given. */
   recordKey(row: BackendRow, key: RemoteKey, event: WriteEvent, secret?: string): Promise<void>;
+  /**
+   * One batch of an import into a manual backend: the keys (inserted or updated), their descriptions, their secrets
+   * sealed under the team key, and the batch's event, in one transaction; then a pull. Returns the change number.
+   */
+  importBatch(row: BackendRow, keys: readonly ImportedKey[], event: WriteEvent): Promise<number>;
   addBackend(backend: NewBackend, credential: string | null, event: WriteEvent): Promise<void>;
   removeBackend(name: string, event: WriteEvent): Promise<void>;
   setCredential(row: BackendRow, credential: string, event: WriteEvent): Promise<void>;

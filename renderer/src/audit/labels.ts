@@ -38,6 +38,7 @@ export const AUDIT_ACTION_LABEL: Readonly<Record<string, string>> = {
   'team.init': 'Start the team',
   'team.join': 'Ask to join a team',
   'team.approve': 'Approve member',
+  'team.role': 'Change member role',
   'team.remove': 'Remove member',
   'team.leave': 'Leave the team',
   'team.pull': 'Pull from the team',

@@ -583,7 +583,14 @@ function ResultStep({ titleId, report, onShowKeys, onDone }: { titleId: string; 
         Into <IsolatedText text={report.backend} />
         {report.createsBackend ? ' (created)' : ''}, from {plural(report.counts.entries, 'entry', 'entries')}:
       </Counts>
-      <p className="muted">Secrets are cached encrypted; the file itself was not kept. The audit trail has the import with its counts.</p>
+      {report.team ? (
+        <p className="muted">
+          Written to team <IsolatedText text={report.team} />, secrets sealed under the team key: the other members&apos; copies have these keys at their next pull. The file itself was not kept.
+          The team&apos;s audit trail has each batch with its counts.
+        </p>
+      ) : (
+        <p className="muted">Secrets are cached encrypted; the file itself was not kept. The audit trail has the import with its counts.</p>
+      )}
       {skippedItems.length > 0 && <ImportPlan items={skippedItems} label="Entries skipped" />}
       <div className="modal-actions">
         <span />

@@ -1,13 +1,13 @@
 /**
  * The Team view's state (docs/team.md): this data folder's link and the server's state (`team:status`), the members,
- * the team's recent activity and its chain's verdict, Pull now, and the Approve and Remove dialogs. Nothing here is
+ * the team's recent activity and its chain's verdict, Pull now, and the Approve, Change role, Remove and Leave dialogs. Nothing here is
  * a secret: fingerprints, role names and the database described without its password. What a member may do is the
- * engine's and PostgreSQL's to decide; `adminActions` only says why the buttons are off, from the status.
+ * engine's and PostgreSQL's to decide; `adminActions` and `leaveAction` only say why the buttons are off, from the status.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AuditChainStatus } from '../../../shared/audit.js';
 import type { ContractClient } from '../../../shared/contract.js';
-import type { TeamAuditEvent, TeamMember, TeamPull, TeamRemoval, TeamRole, TeamStatus } from '../../../shared/team.js';
+import type { TeamAuditEvent, TeamLeft, TeamMember, TeamPull, TeamRemoval, TeamRole, TeamRoleChanged, TeamStatus } from '../../../shared/team.js';
 import { messageOf } from './inventory-store.js';
 
 /** How many of the team's newest events the view lists. */
@@ -39,6 +39,17 @@ export interface TeamState {
   removeBusy: boolean;
   removeError: string | null;
   removal: TeamRemoval | null;
+  /** The member the Change role dialog is open for; after a change it shows `roleChanged` (also said on the view once closed). */
+  changingRole: TeamMember | null;
+  roleBusy: boolean;
+  roleError: string | null;
+  roleChanged: TeamRoleChanged | null;
+  /** The Leave dialog is open. */
+  leaving: boolean;
+  leaveBusy: boolean;
+  leaveError: string | null;
+  /** The team this folder just left (said on the view, which is then a personal folder's). */
+  left: TeamLeft | null;
   load: () => Promise<void>;
   pull: () => Promise<void>;
   verify: () => Promise<void>;
@@ -48,6 +59,14 @@ export interface TeamState {
   askRemove: (member: TeamMember) => void;
   closeRemove: () => void;
   remove: () => Promise<void>;
+  askRole: (member: TeamMember) => void;
+  closeRole: () => void;
+  /** `fingerprint`: as typed, where the change gives the team key (a viewer made an operator or admin). */
+  changeRole: (role: TeamRole, fingerprint?: string) => Promise<void>;
+  askLeave: () => void;
+  closeLeave: () => void;
+  /** `team`: the team's name as typed to confirm; the engine leaves only if it is this folder's team. */
+  leave: (team: string) => Promise<void>;
 }
 
 export type TeamStore = StoreApi<TeamState>;
@@ -70,16 +89,33 @@ export function fingerprintGroups(fingerprint: string): string[] {
 
 export const ROLE_LABEL: Record<TeamRole, string> = { viewer: 'Viewer', operator: 'Operator', admin: 'Admin' };
 
-const ROLE_WORDS: Record<TeamRole, string> = { viewer: 'a viewer', operator: 'an operator', admin: 'an admin' };
+export const ROLE_WORDS: Record<TeamRole, string> = { viewer: 'a viewer', operator: 'an operator', admin: 'an admin' };
 
-/** Whether this member may approve and remove members, and if not, why, in words (from the status; PostgreSQL decides). */
+/** Whether this member may approve, change the roles of and remove members, and if not, why, in words (from the status; PostgreSQL decides). */
 export function adminActions(status: TeamStatus | null): { allowed: true } | { allowed: false; why: string } {
   if (!status || !status.linked) return { allowed: false, why: 'This data folder is not a team home.' };
-  if (!status.server.reachable) return { allowed: false, why: "Approving and removing members need the team's server, which cannot be reached now." };
+  if (!status.server.reachable) return { allowed: false, why: "Approving members, changing their roles and removing them need the team's server, which cannot be reached now." };
   const { state, role } = status.server;
-  if (state === 'pending') return { allowed: false, why: 'You are not approved yet: only an admin of the team approves and removes members.' };
+  if (state === 'pending') return { allowed: false, why: 'You are not approved yet: only an admin of the team approves members, changes their roles and removes them.' };
   if (state !== 'approved' || role === null) return { allowed: false, why: 'You are no longer a member of this team.' };
-  if (role !== 'admin') return { allowed: false, why: `Only the team's admins approve and remove members; you are ${ROLE_WORDS[role]}.` };
+  if (role !== 'admin') return { allowed: false, why: `Only the team's admins approve members, change their roles and remove them; you are ${ROLE_WORDS[role]}.` };
+  return { allowed: true };
+}
+
+/**
+ * Whether this member may leave, and if not, why (the engine checks again): the server must answer (it records that
+ * they left), and the team keeps an admin, so its last one stays until another member is made an admin.
+ */
+export function leaveAction(status: TeamStatus | null, members: readonly TeamMember[] | null): { allowed: true } | { allowed: false; why: string } {
+  if (!status || !status.linked) return { allowed: false, why: 'This data folder is not a team home.' };
+  if (!status.server.reachable) return { allowed: false, why: "Leaving needs the team's server, which records that you left; it cannot be reached now." };
+  const { state, role } = status.server;
+  if (state === 'approved' && role === 'admin') {
+    const admins = (members ?? []).filter((member) => member.state === 'approved' && member.role === 'admin');
+    if (admins.length <= 1) {
+      return { allowed: false, why: "You are the team's only admin: make another member an admin (Change role…) before you leave, so the team keeps one." };
+    }
+  }
   return { allowed: true };
 }
 
@@ -118,6 +154,14 @@ export function createTeamStore(client: ContractClient): TeamStore {
     removeBusy: false,
     removeError: null,
     removal: null,
+    changingRole: null,
+    roleBusy: false,
+    roleError: null,
+    roleChanged: null,
+    leaving: false,
+    leaveBusy: false,
+    leaveError: null,
+    left: null,
 
     async load() {
       const mine = ++generation;
@@ -173,7 +217,7 @@ export function createTeamStore(client: ContractClient): TeamStore {
     },
 
     askApprove(member) {
-      set({ approving: member, approveBusy: false, approveError: null, approved: null, removal: null });
+      set({ approving: member, approveBusy: false, approveError: null, approved: null, removal: null, roleChanged: null });
     },
 
     cancelApprove() {
@@ -194,7 +238,7 @@ export function createTeamStore(client: ContractClient): TeamStore {
     },
 
     askRemove(member) {
-      set({ removing: member, removeBusy: false, removeError: null, removal: null, approved: null });
+      set({ removing: member, removeBusy: false, removeError: null, removal: null, approved: null, roleChanged: null });
     },
 
     closeRemove() {
@@ -212,6 +256,50 @@ export function createTeamStore(client: ContractClient): TeamStore {
         await get().load();
       } catch (error) {
         set({ removeBusy: false, removeError: messageOf(error) });
+      }
+    },
+
+    askRole(member) {
+      set({ changingRole: member, roleBusy: false, roleError: null, roleChanged: null, approved: null, removal: null });
+    },
+
+    closeRole() {
+      // What changed stays, said on the view once the dialog closed.
+      if (!get().roleBusy) set({ changingRole: null, roleError: null });
+    },
+
+    async changeRole(role, fingerprint) {
+      const member = get().changingRole;
+      if (!member || get().roleBusy || get().roleChanged) return;
+      set({ roleBusy: true, roleError: null });
+      try {
+        const changed = await client['team:role']({ member: member.member, role, ...(fingerprint ? { fingerprint } : {}) });
+        // The dialog stays open on what changed (and, after a demotion to viewer, the keys to rotate).
+        set({ roleBusy: false, roleChanged: changed });
+        await get().load();
+      } catch (error) {
+        set({ roleBusy: false, roleError: messageOf(error) });
+      }
+    },
+
+    askLeave() {
+      set({ leaving: true, leaveBusy: false, leaveError: null, approved: null });
+    },
+
+    closeLeave() {
+      if (!get().leaveBusy) set({ leaving: false, leaveError: null });
+    },
+
+    async leave(team) {
+      if (!get().leaving || get().leaveBusy) return;
+      set({ leaveBusy: true, leaveError: null });
+      try {
+        const left = await client['team:leave']({ team });
+        set({ leaveBusy: false, leaving: false, left });
+        // The status now says a personal folder: the view shows it so.
+        await get().load();
+      } catch (error) {
+        set({ leaveBusy: false, leaveError: messageOf(error) });
       }
     },
   }));

@@ -1,14 +1,16 @@
 /**
  * The Team view's members: who waits for approval (each with their key's fingerprint and Approve…), and every member
- * with role, state (who approved them, when), fingerprint (Remove…). The buttons are enabled for admins only; anyone
- * else reads why beside them (`adminActions`). PostgreSQL's grants decide in the end.
+ * with role, state (who approved them, when), fingerprint (Change role… for an approved member, Remove…). Not on your
+ * own row: another admin changes your role, and you leave (the view's Leave the team…) rather than remove yourself.
+ * The buttons are enabled for admins only; anyone else reads why beside them (`adminActions`). PostgreSQL's grants
+ * decide in the end.
  */
 import { useId } from 'react';
 import { useStore } from 'zustand';
 import type { TeamMember } from '../../../shared/team.js';
 import { formatDayTime } from '../lib/dates.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
-import { adminActions, fingerprintGroups, ROLE_LABEL, type TeamStore } from '../state/team-store.js';
+import { adminActions, fingerprintGroups, ROLE_LABEL, ROLE_WORDS, type TeamStore } from '../state/team-store.js';
 
 const STATE_LABEL: Record<TeamMember['state'], string> = { pending: 'Waiting for approval', approved: 'Approved', left: 'Left the team' };
 const STATE_TONE: Record<TeamMember['state'], string> = { pending: 'tone-grace', approved: 'tone-active', left: 'tone-revoked' };
@@ -24,6 +26,15 @@ function WhyNot({ id, why }: { id: string; why: string }) {
     <p id={id} className="team-why muted">
       {why}
     </p>
+  );
+}
+
+/** Change role… for one approved member: off for anyone but an admin, pointing to why (`WhyNot`). */
+function RoleButton({ member, onChange, allowed, whyId }: { member: TeamMember; onChange: (member: TeamMember) => void; allowed: boolean; whyId: string }) {
+  return (
+    <button type="button" className="button" onClick={() => onChange(member)} disabled={!allowed} aria-describedby={allowed ? undefined : whyId} aria-label={`Change role for ${member.member}…`}>
+      Change role…
+    </button>
   );
 }
 
@@ -96,11 +107,15 @@ export function MembersTable({ store }: { store: TeamStore }) {
   const members = useStore(store, (state) => state.members);
   const membersError = useStore(store, (state) => state.membersError);
   const askRemove = useStore(store, (state) => state.askRemove);
+  const askRole = useStore(store, (state) => state.askRole);
+  const roleChanged = useStore(store, (state) => state.roleChanged);
+  const changingRole = useStore(store, (state) => state.changingRole);
   const whyId = useId();
   if (!status?.linked || !status.server.reachable) return null;
   const actions = adminActions(status);
   const me = status.member;
   const removable = (members ?? []).some((member) => member.member !== me && member.state !== 'pending');
+  const changed = roleChanged && !changingRole ? roleChanged : null;
   return (
     <section className="admin-section" aria-labelledby="team-members">
       <h2 id="team-members">Members</h2>
@@ -109,6 +124,9 @@ export function MembersTable({ store }: { store: TeamStore }) {
           Could not list the members: <IsolatedText text={membersError} lines />
         </p>
       )}
+      <p className="admin-done" role="status">
+        {changed && `${changed.member.member} is now ${ROLE_WORDS[changed.member.role ?? 'viewer']}.`}
+      </p>
       {status.server.state === 'pending' && <p className="muted">A member waiting for approval sees only themself.</p>}
       {removable && !actions.allowed && <WhyNot id={whyId} why={actions.why} />}
       {members && (
@@ -149,7 +167,12 @@ export function MembersTable({ store }: { store: TeamStore }) {
                     <Fingerprint value={member.fingerprint} />
                   </td>
                   <td className="admin-cell-action">
-                    {member.member !== me && member.state !== 'pending' && <RemoveButton member={member} onRemove={askRemove} allowed={actions.allowed} whyId={whyId} />}
+                    {member.member !== me && member.state !== 'pending' && (
+                      <span className="team-row-actions">
+                        {member.state === 'approved' && <RoleButton member={member} onChange={askRole} allowed={actions.allowed} whyId={whyId} />}
+                        <RemoveButton member={member} onRemove={askRemove} allowed={actions.allowed} whyId={whyId} />
+                      </span>
+                    )}
                   </td>
                 </tr>
               ))}
@@ -157,6 +180,7 @@ export function MembersTable({ store }: { store: TeamStore }) {
           </table>
         </div>
       )}
+      {members && actions.allowed && <p className="team-own-role muted">Your own role is changed by another admin: an admin who steps down asks one.</p>}
     </section>
   );
 }

@@ -2,9 +2,10 @@
  * Team (`#/team`; docs/team.md, docs/console.md): for a personal data folder, what a team is and the commands that
  * start or join one (the console runs neither: they need a database URL and a PostgreSQL login role, which belong in
  * a terminal); for a team home, the status card (team, server, reachable or why not, your role, the local copy's last
- * pull and Pull now), who waits for approval, the members, and the team's recent activity with Verify.
+ * pull and Pull now), who waits for approval, the members (Change role…, Remove…), the team's recent activity with
+ * Verify, and Leave the team…. After leaving, the folder is a personal one, and the view says what an admin still does.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useStore } from 'zustand';
 import type { TeamStatus } from '../../../shared/team.js';
 import { formatDayTime, plural } from '../lib/dates.js';
@@ -12,9 +13,9 @@ import { ageInWords } from '../lib/age.js';
 import { IsolatedText } from '../lib/IsolatedText.js';
 import { useNow } from '../lib/use-now.js';
 import { useClient, useShell } from '../state/context.js';
-import { createTeamStore, ROLE_LABEL, type TeamStore } from '../state/team-store.js';
+import { createTeamStore, leaveAction, ROLE_LABEL, type TeamStore } from '../state/team-store.js';
 import { TeamActivity } from './TeamActivity.js';
-import { ApproveDialog, RemoveDialog } from './TeamDialogs.js';
+import { ApproveDialog, LeaveDialog, RemoveDialog, RoleDialog } from './TeamDialogs.js';
 import { Fingerprint, MembersTable, PendingMembers } from './TeamMembers.js';
 import '../admin/admin.css';
 import './team.css';
@@ -28,6 +29,9 @@ export function TeamView() {
   const loading = useStore(store, (state) => state.loading);
   const approving = useStore(store, (state) => state.approving);
   const removing = useStore(store, (state) => state.removing);
+  const changingRole = useStore(store, (state) => state.changingRole);
+  const leaving = useStore(store, (state) => state.leaving);
+  const left = useStore(store, (state) => state.left);
   const load = useStore(store, (state) => state.load);
   useEffect(() => void load(), [load, changes]);
 
@@ -46,6 +50,12 @@ export function TeamView() {
           Asking the team&apos;s server…
         </p>
       )}
+      {status && !status.linked && left && (
+        <p className="admin-note team-left" role="status">
+          You left team <IsolatedText text={left.team} />: this data folder is personal now, and its copy stays readable here. Your access ends when an admin of the team removes{' '}
+          <IsolatedText text={left.member} /> (in their Team view, or &quot;keywarden team remove {left.member}&quot;), which rotates the team key.
+        </p>
+      )}
       {status && !status.linked && <PersonalFolder home={status.home} />}
       {status?.linked && (
         <>
@@ -56,10 +66,21 @@ export function TeamView() {
           <PendingMembers store={store} />
           <MembersTable store={store} />
           <TeamActivity store={store} />
+          <LeaveSection store={store} status={status} />
         </>
       )}
       {approving && <ApproveDialog store={store} member={approving} />}
+      {changingRole && <RoleDialog store={store} member={changingRole} />}
       {removing && <RemoveDialog store={store} member={removing} />}
+      {leaving && status?.linked && (
+        <LeaveDialog
+          store={store}
+          team={status.team}
+          member={status.member}
+          state={status.server.reachable ? status.server.state : 'approved'}
+          role={status.server.reachable ? status.server.role : null}
+        />
+      )}
     </main>
   );
 }
@@ -81,7 +102,10 @@ function PersonalFolder({ home }: { home: string }) {
             Secrets are encrypted end to end: the server holds only ciphertext, under a team key wrapped for each member&apos;s own key. A new member is approved by an admin who compares their
             key&apos;s fingerprint, read out by phone or in person.
           </li>
-          <li>Roles: viewers read the inventory without its secrets; operators also use and add keys; admins also approve and remove members (a removal rotates the team key).</li>
+          <li>
+            Roles: viewers read the inventory without its secrets; operators also use and add keys; admins also approve members, change their roles and remove them (a removal, or an operator made
+            a viewer, rotates the team key).
+          </li>
         </ul>
       </section>
       <section className="admin-section" aria-labelledby="team-start">
@@ -104,6 +128,34 @@ function PersonalFolder({ home }: { home: string }) {
         </p>
       </section>
     </>
+  );
+}
+
+/** Leave the team…: for any member; off (with why) while the server cannot record it, or for the team's only admin. */
+function LeaveSection({ store, status }: { store: TeamStore; status: Extract<TeamStatus, { linked: true }> }) {
+  const members = useStore(store, (state) => state.members);
+  const askLeave = useStore(store, (state) => state.askLeave);
+  const whyId = useId();
+  const action = leaveAction(status, members);
+  return (
+    <section className="admin-section" aria-labelledby="team-leave">
+      <h2 id="team-leave">Leave the team</h2>
+      <div className="admin-row">
+        <p className="admin-fact">
+          This data folder stops following team <IsolatedText text={status.team} />, and its copy stays readable here. Your access ends only when an admin removes you.
+        </p>
+        <span className="admin-actions">
+          <button type="button" className="button danger" onClick={askLeave} disabled={!action.allowed} aria-describedby={action.allowed ? undefined : whyId}>
+            Leave the team…
+          </button>
+        </span>
+      </div>
+      {!action.allowed && (
+        <p id={whyId} className="team-why muted">
+          {action.why}
+        </p>
+      )}
+    </section>
   );
 }
 

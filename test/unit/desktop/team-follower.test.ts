@@ -1,8 +1,8 @@
 /**
  * How a long-running host follows the team (electron/core/desktop/team-follower.ts), in Node with fake timers and a
  * stand-in engine: a burst of notices is one pull, a notice during a pull one more after it, a lost connection is
- * opened again with a growing delay and caught up, nothing is pulled while Keywarden is locked, and a data folder
- * that becomes a team home is followed from the next tick. (The real LISTEN/NOTIFY: team-vendors.test.ts.)
+ * opened again with a growing delay and caught up, nothing is pulled while Keywarden is locked, a data folder
+ * that becomes a team home is followed from the next tick, and one that left its team is no longer listened for. (The real LISTEN/NOTIFY: team-vendors.test.ts.)
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TeamFollower } from '../../../electron/core/desktop/team-follower.js';
@@ -15,6 +15,7 @@ describe('following the team', () => {
   let teamHome: boolean;
   let locked: boolean;
   let listens: number;
+  let closes: number;
   let handlers: { onNotify: (payload: string) => void; onLost: (error: KeywardenError) => void } | null;
   let refuseListen: boolean;
   let pulls: number;
@@ -28,6 +29,7 @@ describe('following the team', () => {
     teamHome = true;
     locked = false;
     listens = 0;
+    closes = 0;
     handlers = null;
     refuseListen = false;
     pulls = 0;
@@ -41,7 +43,11 @@ describe('following the team', () => {
           listens += 1;
           if (refuseListen) throw new KeywardenError('network', "cannot reach the team's PostgreSQL");
           handlers = given;
-          return { close: async () => {} };
+          return {
+            close: async () => {
+              closes += 1;
+            },
+          };
         },
         teamSync: () => {
           pulls += 1;
@@ -136,6 +142,24 @@ describe('following the team', () => {
     locked = false;
     handlers!.onNotify('2');
     await vi.advanceTimersByTimeAsync(100);
+    expect(pulls).toBe(1);
+  });
+
+  it('stops listening once the data folder left its team (the next notice or tick), and pulls nothing more', async () => {
+    follower.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await answer();
+    expect(follower.listening).toBe(true);
+    teamHome = false;
+    handlers!.onNotify('9');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(pulls).toBe(1);
+    expect(follower.listening).toBe(false);
+    expect(closes).toBe(1);
+    expect(logs).toEqual([expect.stringMatching(/no longer follows a team: stopped listening/)]);
+    // The fallback tick tries no connection either while the folder is personal.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(listens).toBe(1);
     expect(pulls).toBe(1);
   });
 });

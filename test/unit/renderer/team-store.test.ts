@@ -3,12 +3,13 @@
  * dashes and case ignored) and shown in groups of four; why the admin actions are off, in words, for each kind of
  * member; what each kind of data folder asks the engine for (a personal one nothing more, a pending member no
  * activity); an approval sends the fingerprint as typed and keeps a refusal in its dialog; a removal keeps its dialog
- * open on the keys to rotate.
+ * open on the keys to rotate; a role change sends a fingerprint only where one was typed and keeps its dialog open on
+ * what changed; who may leave (not the only admin, not while the server is away); a leave sends the name as typed.
  */
 import { describe, expect, it } from 'vitest';
 import type { ContractClient } from '../../../shared/contract.js';
 import type { TeamMember, TeamStatus } from '../../../shared/team.js';
-import { adminActions, createTeamStore, fingerprintGroups, fingerprintMatches } from '../../../renderer/src/state/team-store.js';
+import { adminActions, createTeamStore, fingerprintGroups, fingerprintMatches, leaveAction } from '../../../renderer/src/state/team-store.js';
 
 const FINGERPRINT = '3f2a 0b1c 9d8e 7f60 1a2b 3c4d 5e6f 7081 92a3 b4c5 d6e7 f809 1a2b 3c4d 5e6f 7081';
 const BOB: TeamMember = { member: 'bob', role: null, state: 'pending', fingerprint: FINGERPRINT, requestedAt: '2030-01-01T10:00:00.000Z', approvedBy: null, approvedAt: null };
@@ -55,11 +56,23 @@ describe('fingerprints', () => {
 describe('who may approve and remove', () => {
   it('an approved admin; anyone else is told why', () => {
     expect(adminActions(AS('admin'))).toEqual({ allowed: true });
-    expect(adminActions(AS('operator'))).toEqual({ allowed: false, why: "Only the team's admins approve and remove members; you are an operator." });
+    expect(adminActions(AS('operator'))).toEqual({ allowed: false, why: "Only the team's admins approve members, change their roles and remove them; you are an operator." });
     expect(adminActions(AS('viewer'))).toMatchObject({ allowed: false, why: expect.stringMatching(/you are a viewer/) });
     expect(adminActions(AS('admin', 'pending'))).toMatchObject({ allowed: false, why: expect.stringMatching(/not approved yet/) });
     expect(adminActions(linked({ reachable: false, problem: 'connect ECONNREFUSED' }))).toMatchObject({ allowed: false, why: expect.stringMatching(/cannot be reached/) });
     expect(adminActions({ linked: false, home: '/home/ana/.keywarden' })).toMatchObject({ allowed: false, why: expect.stringMatching(/not a team home/) });
+  });
+});
+
+describe('who may leave', () => {
+  const admin = (member: string, state: TeamMember['state'] = 'approved'): TeamMember => ({ ...BOB, member, role: 'admin', state, approvedBy: 'alice', approvedAt: BOB.requestedAt });
+
+  it('any member, but not the only admin (another who left does not count), and not while the server is away', () => {
+    expect(leaveAction(AS('viewer'), [])).toEqual({ allowed: true });
+    expect(leaveAction(AS('admin', 'pending'), [])).toEqual({ allowed: true });
+    expect(leaveAction(AS('admin'), [admin('alice'), admin('carol')])).toEqual({ allowed: true });
+    expect(leaveAction(AS('admin'), [admin('alice'), admin('carol', 'left'), BOB])).toMatchObject({ allowed: false, why: expect.stringMatching(/only admin: make another member an admin/) });
+    expect(leaveAction(linked({ reachable: false, problem: 'connect ECONNREFUSED' }), null)).toMatchObject({ allowed: false, why: expect.stringMatching(/cannot be reached/) });
   });
 });
 
@@ -119,5 +132,58 @@ describe('the team store', () => {
     expect(store.getState()).toMatchObject({ removing: BOB, removal });
     store.getState().closeRemove();
     expect(store.getState()).toMatchObject({ removing: null, removal: null });
+  });
+
+  it('changes a role with a fingerprint only where one was typed, keeps the dialog on what changed, and says it once closed', async () => {
+    const CAROL: TeamMember = { ...BOB, member: 'carol', role: 'operator', state: 'approved', approvedBy: 'alice', approvedAt: BOB.requestedAt };
+    const changed = { member: { ...CAROL, role: 'viewer' }, previous: 'operator', rotation: { generation: 2, keysToRotate: [{ ref: 'hand/k1', name: 'Stripe prod' }], credentialsToRotate: [] } };
+    const { client, calls } = clientWith({
+      'team:status': () => AS('admin'),
+      'team:members': () => [CAROL],
+      'team:audit': () => ({ events: [], chain: null }),
+      'team:role': () => changed,
+    });
+    const store = createTeamStore(client);
+    store.getState().askRole(CAROL);
+    await store.getState().changeRole('viewer');
+    await store.getState().changeRole('viewer');
+    expect(calls.filter(([method]) => method === 'team:role')).toEqual([['team:role', [{ member: 'carol', role: 'viewer' }]]]);
+    expect(store.getState()).toMatchObject({ changingRole: CAROL, roleChanged: changed, roleError: null });
+    store.getState().closeRole();
+    expect(store.getState()).toMatchObject({ changingRole: null, roleChanged: changed });
+
+    store.getState().askRole({ ...CAROL, role: 'viewer' });
+    expect(store.getState().roleChanged).toBeNull();
+    await store.getState().changeRole('operator', '3F2A 0B1C');
+    expect(calls.filter(([method]) => method === 'team:role').at(-1)).toEqual(['team:role', [{ member: 'carol', role: 'operator', fingerprint: '3F2A 0B1C' }]]);
+  });
+
+  it('leaves with the name as typed; a refusal stays in the dialog, and once left the folder loads as personal', async () => {
+    let refuse = true;
+    let linkedNow = true;
+    const { client, calls } = clientWith({
+      'team:status': () => (linkedNow ? AS('viewer') : { linked: false, home: '/home/carol/team' }),
+      'team:members': () => [],
+      'team:audit': () => ({ events: [], chain: null }),
+      'team:leave': () => {
+        if (refuse) throw new Error("You have not left: this data folder still follows the team: the team's server cannot be reached");
+        linkedNow = false;
+        return { team: 'ops', member: 'carol' };
+      },
+    });
+    const store = createTeamStore(client);
+    await store.getState().load();
+    await store.getState().leave('ops');
+    expect(calls.some(([method]) => method === 'team:leave')).toBe(false);
+    store.getState().askLeave();
+    await store.getState().leave('ops');
+    expect(store.getState()).toMatchObject({ leaving: true, leaveError: expect.stringMatching(/You have not left/), left: null });
+    refuse = false;
+    await store.getState().leave('ops');
+    expect(calls.filter(([method]) => method === 'team:leave')).toEqual([
+      ['team:leave', [{ team: 'ops' }]],
+      ['team:leave', [{ team: 'ops' }]],
+    ]);
+    expect(store.getState()).toMatchObject({ leaving: false, leaveError: null, left: { team: 'ops', member: 'carol' }, status: { linked: false } });
   });
 });
