@@ -537,10 +537,10 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: async () => teamCommands().teamSync,
   },
   'team audit': {
-    usage: 'team audit [--limit N] [--json] | team audit --verify [--json]',
+    usage: 'team audit [--limit N] [--json] | team audit --verify [--head HASH] [--json]',
     summary:
-      "the team's audit trail on the server, newest first (100 events unless --limit); --verify walks its hash chain: exit 0 with the head hash, exit 5 naming the first event altered, removed or reordered on the server",
-    options: { limit: { type: 'string' }, verify: { type: 'boolean' } },
+      "the team's audit trail on the server, newest first (100 events unless --limit); --verify walks its hash chain: exit 0 with the head hash, exit 5 naming the first event altered, removed or reordered on the server; --head checks a head hash recorded earlier is still in the chain (exit 5 when the trail was rewritten or rolled back)",
+    options: { limit: { type: 'string' }, verify: { type: 'boolean' }, head: { type: 'string' } },
     positionals: [0, 0],
     access: 'read',
     load: async () => teamCommands().teamAudit,

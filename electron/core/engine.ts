@@ -52,7 +52,7 @@ import type { PullReport, RemovalReport, RoleChange, TeamMember, TeamStatus, Tea
 import type { TeamChanges } from './team/changes.js';
 import type { TeamListener } from './team/pg.js';
 import type { TeamRole } from './team/schema.js';
-import type { ChainedTeamEvent } from './team/audit.js';
+import type { ChainedTeamEvent, RecordedTeamHead } from './team/audit.js';
 import type { ImportRequest } from './imports/workflow.js';
 import type { ImportStaging } from './imports/staging.js';
 import type { ImportReport, ImportStageChunk, StagedImportFile, StagedImportRequest } from '../../shared/imports.js';
@@ -676,6 +676,15 @@ export class KeywardenEngine {
     return this.context.store.team.get() !== null;
   }
 
+  /**
+   * In a team home, this member's role as the server last said it (each pull records it, and the team status of a folder open for writing), read
+   * offline; null in a personal folder, before the server first answered, or while not approved. For what decides
+   * without asking the server: the desktop app's background sync and tray. Every team write still asks the server.
+   */
+  teamRole(): TeamRole | null {
+    return this.context.store.team.role();
+  }
+
   /** Creates a team in an existing PostgreSQL database; the caller becomes its first admin and this folder's inventory its first. */
   async teamInit(databaseUrl: string, team: string): Promise<{ team: string; member: string; fingerprint: string; backends: number; keys: number }> {
     return (await this.team()).init(databaseUrl, team);
@@ -735,9 +744,12 @@ export class KeywardenEngine {
     return (await this.team()).auditTrail(limit);
   }
 
-  /** Walks the team's audit chain on the server: the first event altered, removed or reordered, or the head hash. */
-  async verifyTeamAudit(): Promise<AuditChainStatus> {
-    return (await this.team()).verifyAudit();
+  /**
+   * Walks the team's audit chain on the server: the first event altered, removed or reordered, or the head hash; with
+   * `head`, also where a head hash recorded earlier stands in it (`recordedHead`).
+   */
+  async verifyTeamAudit(options: { head?: string } = {}): Promise<AuditChainStatus & { recordedHead?: RecordedTeamHead }> {
+    return (await this.team()).verifyAudit(options);
   }
 
   // ---- alerts (workflows/alerts.ts, loaded on first use) ------------------------------------------

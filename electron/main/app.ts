@@ -294,7 +294,20 @@ export async function startDesktopApp(options: DesktopAppOptions = {}): Promise<
   });
   const backgroundSync = startBackgroundSync({ engine, sync: backgroundSyncRun, log });
   // A team home's copy follows the team: pulled when another member writes (LISTEN/NOTIFY), and every few minutes.
-  const teamFollower = startTeamFollower({ engine, events, log });
+  // A pull also brings the member's role as the server says it now (an admin's approval as operator): the tray, which
+  // says when the background sync is off for a viewer, is drawn again when it changed.
+  let trayRole = engine.teamRole();
+  const teamFollower = startTeamFollower({
+    engine,
+    events,
+    log,
+    onPulled: () => {
+      const role = engine.teamRole();
+      if (role === trayRole) return;
+      trayRole = role;
+      tray?.refresh();
+    },
+  });
 
   let closed: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {

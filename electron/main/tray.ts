@@ -3,7 +3,7 @@
  * within its window (7 days with the default reminder lead times, see trayWindowDays), or nothing (tray-<state>.png, a @2x beside each; macOS: template images, trayIconFile); the menu lists the next due keys (a
  * click opens that key in the window), then Sync now, Open Keywarden, Lock and Quit. What it shows is
  * electron/core/desktop/tray-menu.ts (tested in Node); this file only hands it to Electron and is refreshed by
- * app.ts after syncs and on the inventory, reminder and lock events.
+ * app.ts after syncs, on the inventory, reminder and lock events, and after the team follower's pulls (a new role).
  */
 import { join } from 'node:path';
 import { Menu, type MenuItemConstructorOptions, nativeImage, Tray } from 'electron';
@@ -13,7 +13,8 @@ import { type TrayAction, trayIconFile, trayModel, type TrayModel } from '../cor
 import type { TrayState, TrayStatus } from '../core/workflows/reminders.js';
 
 export interface TrayOptions {
-  engine: { trayStatus(): TrayStatus; lockState(): LockState; rotationGraceWarnings(): Promise<RotationGraceWarning[]> };
+  /** `teamRole`: in a team home, the member's role as last known; a viewer's tray says the background sync is off. */
+  engine: { trayStatus(): TrayStatus; lockState(): LockState; rotationGraceWarnings(): Promise<RotationGraceWarning[]>; teamRole?(): string | null };
   /** The folder of the tray's icons (`trayIconFolder`: resources/tray in a package, build/tray from the project). */
   iconFolder: string;
   /** Whose icon conventions apply: macOS gets template images. */
@@ -78,7 +79,12 @@ export function createTray(options: TrayOptions): TrayController {
   const render = () => {
     let model: TrayModel;
     try {
-      model = trayModel(options.engine.trayStatus(), options.engine.lockState(), { syncing, graceWarnings, snooze: options.snooze !== undefined });
+      model = trayModel(options.engine.trayStatus(), options.engine.lockState(), {
+        syncing,
+        graceWarnings,
+        snooze: options.snooze !== undefined,
+        viewer: options.engine.teamRole?.() === 'viewer',
+      });
     } catch (error) {
       options.log(`the tray could not be refreshed: ${error instanceof Error ? error.message : String(error)}`);
       return;

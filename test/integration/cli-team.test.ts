@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuedKey, Key, SyncReport } from '../../shared/domain.js';
 import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
+import { AUDIT_CHAIN_VERSION, auditEventHash } from '../../electron/core/store/audit-chain.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
 import { NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
 
@@ -19,6 +20,8 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
   let nitrobox: NitroboxEmulator;
   let alice: CliHome;
   let bob: CliHome;
+  /** alice again, in a data folder of its own linked to a second team ("audited"), for the recorded head's test. */
+  let auditor: CliHome;
   const secret = `sk_live_${randomBytes(18).toString('base64url')}`;
   // alice gives her password in PGPASSWORD, bob in a password file: the two ways libpq users do.
   const aliceEnv = () => ({ PGPASSWORD: server.password('alice'), PGPASSFILE: '/nonexistent' });
@@ -30,10 +33,11 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
     nitrobox.state.seedClient('billing-export');
     alice = makeCliHome();
     bob = makeCliHome();
+    auditor = makeCliHome();
   });
 
   afterAll(async () => {
-    for (const home of [alice, bob]) {
+    for (const home of [alice, bob, auditor]) {
       if (!home) continue;
       await home.run(['vault', 'reset', '--yes', '--leave-team']);
       home.remove();
@@ -136,6 +140,9 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
     const refused = await bob.run(['team', 'sync'], { env: bobEnv() });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/no longer a member/);
+    // `team status` reads (the folder opened read-only): the server's news that bob is gone is shown, not recorded.
+    const status = ok(await bob.run(['team', 'status', '--json'], { env: bobEnv() })).json<{ server: { reachable: boolean; state: string; role: string | null } }>();
+    expect(status.server).toMatchObject({ reachable: true, state: 'removed', role: null });
   });
 
   it("team audit lists the team's events newest first; --verify passes, then names the event the database's owner altered (exit 5)", async () => {
@@ -171,6 +178,74 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
       verified: events.length - 1 - events.indexOf(keyAdd),
       firstBreak: { id: keyAdd.id, kind: 'content-changed' },
     });
+  });
+
+  it("team audit --verify --head: a head recorded earlier is still in the chain after more writes; the owner's rollback or rewrite of the trail is caught (exit 5)", async () => {
+    type Verdict = { ok: boolean; events: number; headHash: string; recordedHead?: { hash: string; found: boolean; id: number | null; seq: number | null; eventsAfter: number | null } };
+    const verify = (...extra: string[]) => auditor.run(['team', 'audit', '--verify', ...extra], { env: aliceEnv() });
+    ok(await auditor.run(['backend', 'add', '--type', 'manual', '--name', 'hand']));
+    ok(await auditor.run(['team', 'init', '--database', server.url('alice'), '--team', 'audited'], { env: aliceEnv() }));
+    const genesis = (await server.superuser<{ value: string }>("SELECT value FROM audited.meta WHERE name = 'audit_genesis'"))[0]!.value;
+    const first = ok(await verify('--json')).json<Verdict>();
+    expect(first).toMatchObject({ ok: true, events: 1 });
+
+    // More writes: the head recorded after init is still an event of the chain, with every event since counted.
+    for (const name of ['Stripe prod', 'Twilio', 'Mailgun']) ok(await auditor.run(['key', 'add', '--backend', 'hand', '--name', name], { env: aliceEnv() }));
+    const later = ok(await verify('--json')).json<Verdict>();
+    expect(later.events).toBe(4);
+    const passed = ok(await verify('--head', first.headHash.toUpperCase()));
+    expect(passed.stdout).toContain(`The head hash recorded earlier (${first.headHash.slice(0, 12)}…) is event `);
+    expect(passed.stdout).toMatch(/\(change 1, [^)]+\): nothing up to it changed; 3 events since\./);
+    expect(ok(await verify('--head', later.headHash, '--json')).json<Verdict>().recordedHead).toMatchObject({ hash: later.headHash, found: true, seq: 4, eventsAfter: 0 });
+    // The genesis is a head too (recorded before the first event).
+    expect(ok(await verify('--head', genesis)).stdout).toContain('is the genesis: it was recorded before the first event; 4 events since.');
+    // A head that is no hash at all is refused before anything connects, and --head goes with --verify.
+    expect((await verify('--head', 'abc')).stderr).toMatch(/--head takes a head hash .* 64 hexadecimal digits/);
+    expect((await auditor.run(['team', 'audit', '--head', later.headHash], { env: aliceEnv() })).stderr).toMatch(/--head goes with --verify/);
+
+    // A rollback by the database's superuser: the newest event removed and the change counter set back with it. The
+    // chain alone still verifies (nothing links to what is gone); the head recorded after it does not.
+    const rows = await server.superuser<{
+      id: string;
+      seq: string;
+      at: string;
+      member: string;
+      action: string;
+      backend: string | null;
+      ref: string | null;
+      outcome: 'ok';
+      detail: string | null;
+      prev_hash: string;
+    }>('SELECT id, seq, at, member, action, backend, ref, outcome, detail, prev_hash FROM audited.audit ORDER BY id');
+    await server.superuser('DELETE FROM audited.audit WHERE id = $1', [rows.at(-1)!.id]);
+    await server.superuser('UPDATE audited.counter SET seq = $1', [rows.at(-2)!.seq]);
+    expect(ok(await verify('--json')).json<Verdict>()).toMatchObject({ ok: true, events: 3 });
+    const rolledBack = await verify('--head', later.headHash);
+    expect(rolledBack.code).toBe(5);
+    expect(rolledBack.stdout).toContain("The team's audit trail verifies: 3 events");
+    expect(rolledBack.stdout).toContain(
+      `The head hash recorded earlier (${later.headHash.slice(0, 12)}…) is in no event of the team's trail: the trail up to it was rewritten or rolled back on the server`,
+    );
+    const afterRollback = ok(await verify('--json')).json<Verdict>();
+    expect(ok(await verify('--head', first.headHash)).stdout).toContain('nothing up to it changed; 2 events since.');
+
+    // A rewrite: the first key's event edited and every hash from it on recomputed, so that the chain verifies again.
+    // The head recorded after the edited event is gone; the one recorded before it still stands.
+    const kept = rows.slice(0, -1);
+    kept[1]!.detail = 'no secret, rewritten';
+    let prev = kept[0]!.prev_hash;
+    for (const [index, row] of kept.entries()) {
+      const hash = auditEventHash(AUDIT_CHAIN_VERSION, prev, { ...row, osUser: row.member })!;
+      if (index > 0) await server.superuser('UPDATE audited.audit SET detail = $2, prev_hash = $3, hash = $4 WHERE id = $1', [row.id, row.detail, prev, hash]);
+      prev = hash;
+    }
+    const rewritten = ok(await verify('--json')).json<Verdict>();
+    expect(rewritten).toMatchObject({ ok: true, events: 3, headHash: prev });
+    const caught = await verify('--head', afterRollback.headHash, '--json');
+    expect(caught.code).toBe(5);
+    expect(caught.json<Verdict>()).toMatchObject({ ok: true, recordedHead: { hash: afterRollback.headHash, found: false, id: null, eventsAfter: null } });
+    expect((await verify('--head', afterRollback.headHash)).stdout).toMatch(/is in no event of the team's trail: the trail up to it was rewritten or rolled back on the server/);
+    expect(ok(await verify('--head', first.headHash)).stdout).toContain('nothing up to it changed; 2 events since.');
   });
 
   it('the team commands are listed in the help', async () => {

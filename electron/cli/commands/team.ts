@@ -1,6 +1,7 @@
 /** `keywarden team ...`: a team inventory on PostgreSQL (docs/team.md). The engine does the work; this prints it. */
 import type { AuditChainStatus } from '../../../shared/audit.js';
 import type { TeamRole } from '../../core/team/schema.js';
+import type { RecordedTeamHead } from '../../core/team/audit.js';
 import { KeywardenError } from '../../core/errors.js';
 import { confirm, parseWholeNumber, plural, table } from '../io.js';
 import type { CommandRun } from '../main.js';
@@ -134,15 +135,25 @@ export const teamSync: CommandRun = async ({ out, engine }) => {
 
 /**
  * The team's audit trail on the server, newest first; `--verify` walks its hash chain by the local trail's rules and
- * exits 5 (as `audit verify` does) naming the first event altered, removed or reordered on the server.
+ * exits 5 (as `audit verify` does) naming the first event altered, removed or reordered on the server. `--head HASH` (a
+ * head `--verify` printed earlier, kept where the database's owner cannot write) must still be in a chain that
+ * verifies: exit 5 when the trail up to it was rewritten or rolled back on the server.
  */
 export const teamAudit: CommandRun = async ({ values, out, engine }) => {
+  const head = (values.head as string | undefined)?.trim().toLowerCase();
+  if (head !== undefined && !values.verify) throw new KeywardenError('invalid_input', '--head goes with --verify: "keywarden team audit --verify --head HASH"');
+  if (head !== undefined && !/^[0-9a-f]{64}$/.test(head)) {
+    throw new KeywardenError('invalid_input', '--head takes a head hash as "keywarden team audit --verify" printed it: 64 hexadecimal digits');
+  }
   if (values.verify) {
     if (values.limit !== undefined) throw new KeywardenError('invalid_input', '--verify walks the whole trail; --limit applies to the listing only');
-    const status = await (await engine()).verifyTeamAudit();
+    const status = await (await engine()).verifyTeamAudit(head === undefined ? {} : { head });
     out.result(status, () => teamChainText(status));
-    if (status.ok && !out.json) out.info("Record the head hash somewhere the team's database owner cannot write (a ticket, a log server): it proves later that nothing up to it changed.");
-    return status.ok ? 0 : EXIT_AUDIT_CHAIN_BROKEN;
+    if (status.ok && status.headHash && !out.json)
+      out.info(
+        'Record the head hash somewhere the team\'s database owner cannot write (a ticket, a log server): "keywarden team audit --verify --head HASH" later proves nothing up to it changed.',
+      );
+    return status.ok && (status.recordedHead?.found ?? true) ? 0 : EXIT_AUDIT_CHAIN_BROKEN;
   }
   const limit = parseWholeNumber(values.limit as string | undefined, '--limit', 1, 100_000) ?? 100;
   const events = await (await engine()).teamAudit(limit);
@@ -155,12 +166,32 @@ export const teamAudit: CommandRun = async ({ values, out, engine }) => {
   return 0;
 };
 
-function teamChainText(status: AuditChainStatus): string {
-  if (status.ok) return [`The team's audit trail verifies: ${plural(status.events, 'event')}, chained from the genesis to the head.`, `Head hash: ${status.headHash ?? '(none)'}`].join('\n');
-  const broken = status.firstBreak!;
-  return [
-    `The team's audit trail does NOT verify: ${broken.problem}.`,
-    `First break: event ${broken.id}${broken.at !== null ? ` at ${broken.at}` : ''} (${broken.kind}); ${status.verified} of ${plural(status.events, 'event')} verify before it.`,
-    `Head hash (not verified): ${status.headHash ?? '(none)'}`,
-  ].join('\n');
+function teamChainText(status: AuditChainStatus & { recordedHead?: RecordedTeamHead }): string {
+  const lines: string[] = [];
+  if (status.ok) {
+    lines.push(`The team's audit trail verifies: ${plural(status.events, 'event')}, chained from the genesis to the head.`, `Head hash: ${status.headHash ?? '(none)'}`);
+  } else {
+    const broken = status.firstBreak!;
+    lines.push(
+      `The team's audit trail does NOT verify: ${broken.problem}.`,
+      `First break: event ${broken.id}${broken.at !== null ? ` at ${broken.at}` : ''} (${broken.kind}); ${status.verified} of ${plural(status.events, 'event')} verify before it.`,
+      `Head hash (not verified): ${status.headHash ?? '(none)'}`,
+    );
+  }
+  const recorded = status.recordedHead;
+  if (recorded) {
+    const short = `${recorded.hash.slice(0, 12)}…`;
+    if (!recorded.found) {
+      lines.push(
+        `The head hash recorded earlier (${short}) is in no event of the team's trail: the trail up to it was rewritten or rolled back on the server (events removed, hashes recomputed, an older copy of the database restored), or it was recorded for another team.`,
+      );
+    } else if (recorded.id === null) {
+      lines.push(`The head hash recorded earlier (${short}) is the genesis: it was recorded before the first event; ${plural(recorded.eventsAfter ?? 0, 'event')} since.`);
+    } else {
+      lines.push(
+        `The head hash recorded earlier (${short}) is event ${recorded.id} (change ${recorded.seq}, ${recorded.at ?? ''})${status.ok ? ': nothing up to it changed' : ''}; ${plural(recorded.eventsAfter ?? 0, 'event')} since.`,
+      );
+    }
+  }
+  return lines.join('\n');
 }

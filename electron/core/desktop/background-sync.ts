@@ -9,18 +9,28 @@
  * prompt nor waits on one. Where the data key is not in memory and the login keyring is locked, the sync is skipped,
  * the log says so once (not every ten minutes), and it runs at the first check after the keyring is unlocked.
  *
+ * In a team home, vendor syncs are the writing roles' (docs/team.md): a **viewer**'s sync would be refused before any
+ * vendor is asked, so none is started. The role is the one the server last said (`KeywardenEngine.teamRole`, recorded
+ * by every pull: the team follower pulls when an admin changes it), read at each check without asking the server, so
+ * an approval as operator turns the background sync on at the next check. The log says once that it is off, and once
+ * that it is on again; the tray says it in place of Sync now (`tray-menu.ts`).
+ *
  * The decision is a pure function; the class is only its timer. electron/main/notifications.ts gives it Electron's
  * `net.isOnline()` and the contract handler of `sync:run`, so a background sync announces its changes (and so
  * refreshes the window, the tray and the reminder check) exactly like one the administrator started.
  */
 import type { BackendSummary, LockState, Settings } from '../../../shared/domain.js';
+import type { TeamRole } from '../../../shared/team.js';
 import { KeywardenError } from '../errors.js';
 import { asBackgroundWork } from '../vault/vault.js';
 
 export const BACKGROUND_SYNC_CHECK_MS = 10 * 60 * 1000;
 export const BACKGROUND_SYNC_FIRST_CHECK_MS = 30 * 1000;
 
-export type BackgroundSyncDecision = { action: 'sync' } | { action: 'wait'; reason: 'not-due' | 'nothing-to-sync' | 'offline' | 'locked' | 'busy'; dueAt?: number };
+export type BackgroundSyncDecision = { action: 'sync' } | { action: 'wait'; reason: 'not-due' | 'nothing-to-sync' | 'offline' | 'locked' | 'busy' | 'viewer'; dueAt?: number };
+
+/** Why a viewer's data folder never syncs its backends, in the words the log and the tray use. */
+export const VIEWER_SYNC_WORDS = "not for a viewer: the team's operators sync its backends";
 
 export interface BackgroundSyncInput {
   now: number;
@@ -29,11 +39,17 @@ export interface BackgroundSyncInput {
   online: boolean;
   locked: boolean;
   busy: boolean;
+  /** In a team home, the member's role as last known (null: a personal folder, or not known yet). */
+  teamRole?: TeamRole | null;
 }
 
-/** Whether to sync now: the oldest listable backend's last sync (never counts as long ago) against the interval. */
+/**
+ * Whether to sync now: the oldest listable backend's last sync (never counts as long ago) against the interval. A
+ * viewer in a team home never syncs: the team's operators and admins write its backends' listings.
+ */
 export function backgroundSyncDecision(input: BackgroundSyncInput): BackgroundSyncDecision {
   if (input.busy) return { action: 'wait', reason: 'busy' };
+  if (input.teamRole === 'viewer') return { action: 'wait', reason: 'viewer' };
   const listable = input.backends.filter((backend) => backend.capabilities.includes('list'));
   if (listable.length === 0) return { action: 'wait', reason: 'nothing-to-sync' };
   let oldest = Number.POSITIVE_INFINITY;
@@ -51,6 +67,8 @@ export interface BackgroundSyncOptions {
     listBackends(): ReadonlyArray<Pick<BackendSummary, 'capabilities' | 'lastSyncAt'>>;
     settings(): Promise<Pick<Settings, 'backgroundSyncHours'>>;
     lockState(): LockState;
+    /** In a team home, the member's role as the server last said it (`KeywardenEngine.teamRole`); absent: a personal folder. */
+    teamRole?(): TeamRole | null;
   };
   /** Electron's `net.isOnline()` in the app. */
   isOnline: () => boolean;
@@ -71,6 +89,8 @@ export class BackgroundSync {
   private stopped = true;
   /** The log has said that the keychain is locked; said again only after a sync that ran. */
   private saidKeychainLocked = false;
+  /** The log has said that a viewer's folder does not sync; said again (on) when the role allows it again. */
+  private saidViewer = false;
 
   constructor(private readonly options: BackgroundSyncOptions) {}
 
@@ -98,10 +118,21 @@ export class BackgroundSync {
         online: this.options.isOnline(),
         locked: this.options.engine.lockState().locked,
         busy: this.running !== null,
+        teamRole: this.options.engine.teamRole?.() ?? null,
       });
     } catch (error) {
       this.options.log?.(`background sync check failed: ${error instanceof Error ? error.message : String(error)}`);
       return { action: 'wait', reason: 'busy' };
+    }
+    // Said when it turns off and when it turns on again, never at every check.
+    if (decision.action === 'wait' && decision.reason === 'viewer') {
+      if (!this.saidViewer) this.options.log?.(`background sync off: ${VIEWER_SYNC_WORDS}`);
+      this.saidViewer = true;
+      return decision;
+    }
+    if (this.saidViewer && !(decision.action === 'wait' && decision.reason === 'busy')) {
+      this.options.log?.("background sync on again: this member may now sync the team's backends");
+      this.saidViewer = false;
     }
     if (decision.action === 'wait') {
       if (decision.reason === 'offline' || decision.reason === 'locked')

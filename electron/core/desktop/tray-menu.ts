@@ -7,6 +7,7 @@
 import type { LockState, Reminder } from '../../../shared/domain.js';
 import type { RotationGraceWarning } from '../../../shared/rotation.js';
 import type { TrayState, TrayStatus } from '../workflows/reminders.js';
+import { VIEWER_SYNC_WORDS } from './background-sync.js';
 
 export type TrayAction = 'sync' | 'open' | 'lock' | 'quit';
 
@@ -84,9 +85,11 @@ export function graceWarningWords(warning: RotationGraceWarning): string {
 
 /**
  * `snooze`: where notifications have no buttons (Linux: libnotify shows none, electron#24333), the tray's menu
- * offers the notifications' Snooze for the next due keys, in a submenu.
+ * offers the notifications' Snooze for the next due keys, in a submenu. `viewer`: the data folder is a team home where
+ * this member is a viewer, whose vendor syncs the team refuses: the menu says that the background sync is off, and
+ * why, where Sync now would be (background-sync.ts).
  */
-export function trayModel(status: TrayStatus, lock: LockState, options: { syncing: boolean; graceWarnings?: readonly RotationGraceWarning[]; snooze?: boolean }): TrayModel {
+export function trayModel(status: TrayStatus, lock: LockState, options: { syncing: boolean; graceWarnings?: readonly RotationGraceWarning[]; snooze?: boolean; viewer?: boolean }): TrayModel {
   // The window is the tray's share of the reminder lead times (`trayWindowDays`: 7 days with the defaults).
   const within = `due within ${status.windowDays} day${status.windowDays === 1 ? '' : 's'}`;
   const summary =
@@ -114,7 +117,9 @@ export function trayModel(status: TrayStatus, lock: LockState, options: { syncin
     items.push({ type: 'separator' });
   }
   items.push(
-    { type: 'action', action: 'sync', label: options.syncing ? 'Syncing…' : 'Sync now', enabled: !options.syncing },
+    options.viewer
+      ? { type: 'action', action: 'sync', label: `Background sync: ${VIEWER_SYNC_WORDS}`, enabled: false }
+      : { type: 'action', action: 'sync', label: options.syncing ? 'Syncing…' : 'Sync now', enabled: !options.syncing },
     { type: 'action', action: 'open', label: 'Open Keywarden', enabled: true },
     { type: 'action', action: 'lock', label: lock.locked ? 'Locked' : 'Lock', enabled: !lock.locked },
     { type: 'separator' },

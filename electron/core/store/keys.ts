@@ -77,6 +77,25 @@ export interface ReplacedKey {
 const PUT_SECRET = `INSERT INTO key_secrets (backend_id, key_id, sealed, fingerprint, cached_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, fingerprint = excluded.fingerprint, cached_at = excluded.cached_at`;
 
+/** A key's link to the key it replaces (migration 014), by `linkReplacement` and `writeTeamCopies`. Recorded again, it moves. */
+const LINK_REPLACEMENT = `INSERT INTO key_replacements (backend_id, key_id, replaces_key_id, replaces_name, replaces_prefix, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT(backend_id, key_id) DO UPDATE SET replaces_key_id = excluded.replaces_key_id, replaces_name = excluded.replaces_name,
+    replaces_prefix = excluded.replaces_prefix, recorded_at = excluded.recorded_at`;
+
+/** A key as a team's pull brings it, for `writeTeamCopies`. */
+export interface TeamKeyCopy {
+  backendId: number;
+  key: RemoteKey;
+  /** When a vendor last listed the key as it is now (the team's record); null keeps the local one. */
+  syncedAt: string | null;
+  /** The backend's effective rotation policy, for the key's due dates. */
+  rotateEveryDays: number | null;
+  description: KeyDescription;
+  replaces: ReplacedKey | null;
+  /** When the pull ran: a replacement link's `recorded_at`. */
+  at: string;
+}
+
 /** A sort of the console's table (its column and direction). */
 export interface KeySort {
   field: KeySortField;
@@ -130,26 +149,107 @@ export class KeyTables {
   }
 
   /**
-   * A key as a team's pull brings it (docs/team.md), in the caller's transaction: its row, the administrators'
-   * description of it, and the key it replaces. Its secret, if the member may read it, is written apart (`putSecret`).
+   * Keys as a team's pull brings them (docs/team.md), in one transaction (the caller's, when it holds one): each one's row with the
+   * administrators' description of it in one statement (so the search index of migration 011 is written once per key,
+   * not once for the row and again for its description), and the key it replaces. Statements are prepared once for
+   * the whole batch. Secrets, where the member may read them, are written apart (`putSecrets`).
+   *
+   * A first copy (every key of the team into a data folder that holds none) fills the search index once, after the
+   * rows (`withSearchIndexFilledOnce`): measured at 10,000 keys, the trigger's insert per key costs about three times
+   * the rows themselves. Returns how the index was written.
    */
-  writeTeamCopy(backendId: number, key: RemoteKey, copy: { syncedAt: string | null; rotateEveryDays: number | null; description: KeyDescription; replaces: ReplacedKey | null; at: string }): void {
-    this.conn.guard(() => {
-      this.prepareUpsert()(backendId, keyRowValues(key, copy.rotateEveryDays), copy.syncedAt);
-      this.writeDescription(backendId, key.id, copy.description);
-      if (copy.replaces) this.linkReplacement(backendId, key.id, copy.replaces, copy.at);
+  writeTeamCopies(copies: readonly TeamKeyCopy[]): { searchIndex: 'per key' | 'filled once' } {
+    if (copies.length === 0) return { searchIndex: 'per key' };
+    return this.conn.transaction(() => {
+      const once = this.emptyInventory() ? this.searchIndexFill() : null;
+      if (once) this.withSearchIndexFilledOnce(once, () => this.writeTeamCopyRows(copies, 'an empty table'));
+      else this.writeTeamCopyRows(copies, 'the inventory');
+      return { searchIndex: once ? 'filled once' : 'per key' };
     });
+  }
+
+  private emptyInventory(): boolean {
+    return this.conn.db.prepare('SELECT 1 FROM keys LIMIT 1').get() === undefined;
+  }
+
+  /**
+   * The search index's insert trigger (migration 011) as it is in this file, and the same INSERT made one statement for
+   * every key of the table: the trigger's VALUES read from each row (`new`) as migration 011's own backfill reads them.
+   * Taken from the trigger's text, so the two cannot differ; null when the trigger is not the single INSERT migration
+   * 011 made (a later migration changed it, or the file has no index): then keys are written through the trigger.
+   */
+  private searchIndexFill(): { trigger: string; fill: string } | null {
+    const trigger = this.conn.db.prepare<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'key_search_insert'").get()?.sql;
+    const shape = trigger ? /^CREATE TRIGGER key_search_insert AFTER INSERT ON keys BEGIN\s+(INSERT INTO key_search \([^)]*\)) VALUES \(([^;]*)\);\s*END$/.exec(trigger) : null;
+    return trigger && shape ? { trigger, fill: `${shape[1]} SELECT ${shape[2]} FROM (SELECT rowid, * FROM keys) AS new` } : null;
+  }
+
+  /**
+   * Runs `write`, which inserts keys into a table that held none, with the search index's insert trigger set aside,
+   * then indexes every key in one statement and puts the trigger back, all in one transaction (`writeTeamCopies`): it
+   * commits with the rows or not at all, and no other connection ever sees the file without its trigger. SQLite calls
+   * an FTS5 table once per key from a trigger and flushes its pending terms each time; one INSERT ... SELECT feeds them
+   * all at once. Updates and deletes (the other two triggers) are untouched.
+   */
+  private withSearchIndexFilledOnce(once: { trigger: string; fill: string }, write: () => void): void {
+    this.conn.db.exec('DROP TRIGGER key_search_insert');
+    write();
+    this.conn.db.exec(once.fill);
+    this.conn.db.exec(once.trigger);
+  }
+
+  /**
+   * The rows of `writeTeamCopies`. `into`: "an empty table" inserts without ON CONFLICT, since no key can be there
+   * already: an upsert's statement also carries the search index's update trigger, and SQLite then opens the FTS5 table
+   * for every row it runs, which costs as much as indexing the row.
+   */
+  private writeTeamCopyRows(copies: readonly TeamKeyCopy[], into: 'an empty table' | 'the inventory'): void {
+    const insert = `
+      INSERT INTO keys (backend_id, key_id, name, prefix, status, created_at, expires_at, grace_ends_at, rotation_due_at,
+                        next_due_at, last_used_at, details, first_seen_at, synced_at, owner, environment, tags, notes)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    const upsert = this.conn.db.prepare(
+      into === 'an empty table'
+        ? insert
+        : `${insert}
+      ON CONFLICT(backend_id, key_id) DO UPDATE SET
+        name = excluded.name, prefix = excluded.prefix, status = excluded.status, created_at = excluded.created_at,
+        expires_at = excluded.expires_at, grace_ends_at = excluded.grace_ends_at, rotation_due_at = excluded.rotation_due_at,
+        next_due_at = excluded.next_due_at, last_used_at = excluded.last_used_at, details = excluded.details,
+        synced_at = COALESCE(excluded.synced_at, keys.synced_at),
+        owner = excluded.owner, environment = excluded.environment, tags = excluded.tags, notes = excluded.notes`,
+    );
+    const link = this.conn.db.prepare(LINK_REPLACEMENT);
+    const firstSeenAt = new Date().toISOString();
+    for (const { backendId, key, syncedAt, rotateEveryDays, description, replaces, at } of copies) {
+      const values = keyRowValues(key, rotateEveryDays);
+      upsert.run(
+        backendId,
+        values.id,
+        values.name,
+        values.prefix,
+        values.status,
+        values.createdAt,
+        values.expiresAt,
+        values.graceEndsAt,
+        values.rotationDueAt,
+        values.nextDueAt,
+        values.lastUsedAt,
+        values.details,
+        firstSeenAt,
+        syncedAt,
+        description.owner,
+        description.environment,
+        description.tags.length ? JSON.stringify(description.tags) : null,
+        description.notes,
+      );
+      if (replaces) link.run(backendId, key.id, replaces.id, replaces.name, replaces.prefix, at);
+    }
   }
 
   /** Records that key `keyId` replaces `replaced` (migration 014), in the caller's transaction. Recorded again, it moves. */
   private linkReplacement(backendId: number, keyId: string, replaced: ReplacedKey, at: string): void {
-    this.conn.db
-      .prepare(
-        `INSERT INTO key_replacements (backend_id, key_id, replaces_key_id, replaces_name, replaces_prefix, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(backend_id, key_id) DO UPDATE SET replaces_key_id = excluded.replaces_key_id, replaces_name = excluded.replaces_name,
-           replaces_prefix = excluded.replaces_prefix, recorded_at = excluded.recorded_at`,
-      )
-      .run(backendId, keyId, replaced.id, replaced.name, replaced.prefix, at);
+    this.conn.db.prepare(LINK_REPLACEMENT).run(backendId, keyId, replaced.id, replaced.name, replaced.prefix, at);
   }
 
   /**
@@ -553,6 +653,14 @@ export class KeyTables {
    */
   putSecret(backendId: number, keyId: string, secret: SealedSecret, at: string): void {
     this.conn.guard(() => this.conn.db.prepare(PUT_SECRET).run(backendId, keyId, secret.sealed, secret.fingerprint, at));
+  }
+
+  /** `putSecret` for many secrets, the statement prepared once (a team's pull), in the caller's transaction. */
+  putSecrets(secrets: Iterable<{ backendId: number; keyId: string; secret: SealedSecret; at: string }>): void {
+    this.conn.guard(() => {
+      const put = this.conn.db.prepare(PUT_SECRET);
+      for (const { backendId, keyId, secret, at } of secrets) put.run(backendId, keyId, secret.sealed, secret.fingerprint, at);
+    });
   }
 
   /** Cached secrets that have no fingerprint yet (cached before migration 009), for the backfill: at most `limit`. */

@@ -3,7 +3,11 @@
  * team's inventory (docs/team.md): the team, the database URL (never with a password), this member's role and public
  * key, the private key sealed by the vault (opaque bytes here), and the pull cursors. Reached as `InventoryStore.team`.
  */
+import type { TeamRole } from '../../../shared/team.js';
 import type { StoreConnection } from './connection.js';
+
+/** The `meta` record of this member's role as the server last said it (`TeamLinkTable.role`). */
+const ROLE_RECORD = 'team.role';
 
 export interface TeamLink {
   teamId: string;
@@ -72,6 +76,34 @@ export class TeamLinkTable {
   }
 
   /**
+   * This member's team role as the server last said it (a pull, the team status of a writing engine), for what must decide without asking
+   * the server (the desktop app's background sync, its tray). Null in a personal folder, before the server first
+   * answered, or while it says the member is not approved (pending, removed). Kept in a `meta` record (no migration)
+   * with the link it was said for, so a record left by an earlier link of this folder is never read as this one's.
+   * PostgreSQL's grants, and the role check before every team write, still decide what a member may do.
+   */
+  role(): TeamRole | null {
+    return this.conn.guard(() => {
+      const link = this.get();
+      const text = this.conn.db.prepare<{ value: string }>('SELECT value FROM meta WHERE name = ?').get(ROLE_RECORD)?.value;
+      if (!link || !text) return null;
+      const said = JSON.parse(text) as { teamId: string; member: string; role: TeamRole | null };
+      return said.teamId === link.teamId && said.member === link.member ? said.role : null;
+    });
+  }
+
+  /** Records the role the server just said (null: not approved), joining the caller's transaction. */
+  setRole(role: TeamRole | null): void {
+    this.conn.guard(() => {
+      const link = this.get();
+      if (!link) return;
+      this.conn.db
+        .prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value')
+        .run(ROLE_RECORD, JSON.stringify({ teamId: link.teamId, member: link.member, role }));
+    });
+  }
+
+  /**
    * Unlinks (`team leave`, `vault reset --leave-team`): the private key goes with the row; the copied inventory stays.
    * The team's alert channels go too (every channel of a team home is the team's): a data folder outside the team
    * must not send the team's alerts on its own. Returns their names.
@@ -79,6 +111,7 @@ export class TeamLinkTable {
   delete(): string[] {
     return this.conn.transaction(() => {
       this.conn.db.prepare('DELETE FROM team_link').run();
+      this.conn.db.prepare('DELETE FROM meta WHERE name = ?').run(ROLE_RECORD);
       // What the team had sent to its channels, as the last pull left it (`workflows/alert-ledger.ts`).
       this.conn.db.prepare("DELETE FROM meta WHERE name = 'team.alertCounts'").run();
       const present = this.conn.db.prepare<{ found: number }>("SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = 'alert_channels'").get()?.found;

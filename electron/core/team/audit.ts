@@ -12,7 +12,9 @@
  *   carry the counter's value, and the first event change 1 (`team init`).
  *
  * What the chain cannot prove: the database's owner can recompute every hash from an edit onwards and set the counter
- * back. A head hash recorded outside the server turns the chain into evidence, as for the local trail.
+ * back. A head hash recorded outside the server turns the chain into evidence, as for the local trail: `team audit
+ * --verify --head HASH` (`findRecordedHead`) then finds it in the chain, or says that the trail up to it was rewritten or
+ * rolled back.
  */
 import type { AuditChainBreak, AuditChainStatus } from '../../../shared/audit.js';
 import type { TeamAuditEvent } from '../../../shared/team.js';
@@ -177,4 +179,32 @@ function judgeBreak(
     }
   }
   return named(event, 'content-changed', `${describe(event)} was changed after it was recorded: its fields no longer match the hash written with it`);
+}
+
+/**
+ * Where a head hash recorded earlier (`team audit --verify` printed it) stands in the team's chain, as `audit verify
+ * --head` says it for the local trail. Found in a chain that verifies, nothing up to it changed: every event up to it
+ * still hashes to it. Not found, the trail up to it was rewritten (its hashes recomputed) or rolled back past it (the
+ * newest events removed and the counter set back, or an older copy of the database restored).
+ */
+export interface RecordedTeamHead {
+  hash: string;
+  /** Whether the chain's genesis or one of its events carries it. */
+  found: boolean;
+  /** The event that carries it; null for the genesis (recorded before the first event) or when not found. */
+  id: number | null;
+  at: string | null;
+  /** The change that event recorded. */
+  seq: number | null;
+  /** Events recorded after it. */
+  eventsAfter: number | null;
+}
+
+export function findRecordedHead(genesis: string | null, events: readonly ChainedTeamEvent[], hash: string): RecordedTeamHead {
+  const wanted = hash.trim().toLowerCase();
+  if (genesis !== null && wanted === genesis) return { hash: wanted, found: true, id: null, at: null, seq: null, eventsAfter: events.length };
+  const index = events.findIndex((event) => event.hash === wanted);
+  if (index < 0) return { hash: wanted, found: false, id: null, at: null, seq: null, eventsAfter: null };
+  const event = events[index]!;
+  return { hash: wanted, found: true, id: event.id, at: event.at, seq: event.seq, eventsAfter: events.length - index - 1 };
 }

@@ -26,7 +26,7 @@ import { boundKeySecretIdentity, credentialIdentity, type EngineContext, rotatio
 import { descriptionOf } from '../workflows/key-descriptions.js';
 import type { KeyWorkflows, ManualKeyInput } from '../workflows/keys.js';
 import { applyTeamAlerts, type FetchedTeamAlerts, fetchTeamAlerts, localChannelsSealed, openTeamAlerts, publishChannels, resealChannelSecrets } from './alerts.js';
-import { type ChainedTeamEvent, listTeamAudit, readTeamChain, verifyTeamChain } from './audit.js';
+import { type ChainedTeamEvent, findRecordedHead, listTeamAudit, readTeamChain, type RecordedTeamHead, verifyTeamChain } from './audit.js';
 import { checkDatabaseUrl, describeDatabase } from './connection-settings.js';
 import { checkPublicKey, fingerprint, generateMemberKeyPair, newTeamKey, unwrapTeamKey, wrapInfo, wrapTeamKey } from './hpke.js';
 import { connectTeamDatabase, quoteIdent, type TeamDatabase, type TeamQuery } from './pg.js';
@@ -560,6 +560,10 @@ export class TeamWorkflows {
         const meta = await readTeamMeta(db, link.team);
         const members = await listMembers(db, link.team);
         const me = members.find((m) => m.member === link.member);
+        // What the server says this member is, for what decides offline; not where the folder is open for reading only
+        // (`keywarden team status` is a reading command).
+        const role = me?.state === 'approved' ? me.role : null;
+        if (!this.ctx.store.readOnly && this.ctx.store.team.role() !== role) this.ctx.store.team.setRole(role);
         const seq = me?.state === 'approved' ? Number((await db.query<{ seq: string }>(`SELECT seq FROM ${quoteIdent(link.team)}.counter`))[0]!.seq) : 0;
         return {
           reachable: true as const,
@@ -585,11 +589,15 @@ export class TeamWorkflows {
     return this.withTeam(link, (db) => listTeamAudit(db, link.team, limit));
   }
 
-  /** Walks the team's audit chain from one snapshot of the server, by the local trail's rules. Reads only. */
-  async verifyAudit(): Promise<AuditChainStatus> {
+  /**
+   * Walks the team's audit chain from one snapshot of the server, by the local trail's rules. Reads only. `head`: a head
+   * hash recorded earlier, looked for in the same snapshot (`findRecordedHead`).
+   */
+  async verifyAudit(options: { head?: string } = {}): Promise<AuditChainStatus & { recordedHead?: RecordedTeamHead }> {
     const link = this.requireLink();
     const chain = await this.withTeam(link, (db) => db.transaction((tx) => readTeamChain(tx, link.team), { isolation: 'repeatable read' }));
-    return verifyTeamChain(chain.genesis, chain.counter, chain.events);
+    const status = verifyTeamChain(chain.genesis, chain.counter, chain.events);
+    return options.head === undefined ? status : { ...status, recordedHead: findRecordedHead(chain.genesis, chain.events, options.head) };
   }
 
   // ---- the local copy ----------------------------------------------------------------------------
@@ -778,12 +786,18 @@ export class TeamWorkflows {
       if (!key) throw new KeywardenError('forbidden', `${what} is sealed under team key generation ${generation}, which ${link.member} does not hold; pull again after an admin's approval`);
       return key;
     };
+    // Each backend looked up once, not once per secret (a first copy brings every secret of the team).
+    const destinations = new Map<string, { name: string; type: BackendRow['type']; url: string | null }>();
     const destination = (name: string) => {
-      const local = store.backends.find(name);
-      if (local) return { name, type: local.type, url: local.url };
-      const incoming = fetched.backends.find((b) => b.name === name);
-      if (!incoming) throw new KeywardenError('internal', `the team sent a secret for backend ${name}, which neither it nor the local copy has`);
-      return { name, type: incoming.type, url: incoming.url };
+      let found = destinations.get(name);
+      if (!found) {
+        const local = store.backends.find(name);
+        const incoming = local ? null : fetched.backends.find((b) => b.name === name);
+        if (!local && !incoming) throw new KeywardenError('internal', `the team sent a secret for backend ${name}, which neither it nor the local copy has`);
+        found = local ? { name, type: local.type, url: local.url } : { name, type: incoming!.type, url: incoming!.url };
+        destinations.set(name, found);
+      }
+      return found;
     };
     const credentials: { backend: string; sealed: Buffer }[] = [];
     for (const credential of fetched.credentials) {
@@ -791,20 +805,21 @@ export class TeamWorkflows {
       const plaintext = openTeamRecord(teamKeyOf(credential.generation, `the credential of ${credential.backend}`), identity, credential.sealed, `the credential of ${credential.backend}`);
       credentials.push({ backend: credential.backend, sealed: await this.ctx.vault.seal(identity, plaintext) });
     }
+    const incomingKeys = new Map(fetched.keys.map((key) => [`${key.backend}/${key.key_id}`, key]));
     const detailsOf = (backend: string, keyId: string): RemoteKey['details'] => {
-      const incoming = fetched.keys.find((k) => k.backend === backend && k.key_id === keyId);
+      const incoming = incomingKeys.get(`${backend}/${keyId}`);
       if (incoming) return JSON.parse(incoming.details) as RemoteKey['details'];
       const local = store.backends.find(backend);
       return local ? store.keys.getRemote(local.id, keyId)?.details : undefined;
     };
-    const secrets: { backend: string; keyId: string; sealed: SealedSecret; at: string }[] = [];
-    for (const secret of fetched.secrets) {
+    // Each opened with the team key and sealed again with its fingerprint under the local key, as every cached secret
+    // is (Health's duplicate-secret finding); the local key read once for all of them.
+    const resealed = await this.ctx.vault.sealSecrets(fetched.secrets, (secret) => {
       const ref = `${secret.backend}/${secret.key_id}`;
       const identity = boundKeySecretIdentity(destination(secret.backend), secret.key_id, detailsOf(secret.backend, secret.key_id));
-      const plaintext = openTeamRecord(teamKeyOf(secret.generation, ref), identity, secret.sealed, ref);
-      // Sealed with its fingerprint under the local key, as every cached secret is (Health's duplicate-secret finding).
-      secrets.push({ backend: secret.backend, keyId: secret.key_id, sealed: await this.ctx.vault.sealSecret(identity, plaintext), at: secret.cached_at });
-    }
+      return { identity, plaintext: openTeamRecord(teamKeyOf(secret.generation, ref), identity, secret.sealed, ref) };
+    });
+    const secrets = fetched.secrets.map((secret, index) => ({ backend: secret.backend, keyId: secret.key_id, sealed: resealed[index]!, at: secret.cached_at }));
     const rotations = await prepareTeamRotations(this.ctx, fetched.rotations, destination, teamKeyOf);
     let rotationsCopied = 0;
     const alerts = await openTeamAlerts(this.ctx, fetched.alerts, teamKeyOf);
@@ -817,40 +832,53 @@ export class TeamWorkflows {
         if (row) store.backends.delete(row.id);
       }
       for (const backend of fetched.backends) applyTeamBackend(this.ctx, backend);
-      for (const key of fetched.keys) {
-        const row = store.backends.require(key.backend);
-        store.keys.writeTeamCopy(
-          row.id,
-          {
-            id: key.key_id,
-            name: key.name,
-            prefix: key.prefix,
-            status: key.status,
-            createdAt: key.created_at,
-            expiresAt: key.expires_at,
-            graceEndsAt: key.grace_ends_at,
-            lastUsedAt: key.last_used_at,
-            details: JSON.parse(key.details) as RemoteKey['details'],
-          },
-          {
+      // The backends as they now are, each read once: every key of a backend takes its id and rotation policy.
+      const local = new Map<string, { id: number; rotateEveryDays: number | null }>();
+      const localBackend = (name: string) => {
+        let found = local.get(name);
+        if (!found) {
+          const row = store.backends.require(name);
+          found = { id: row.id, rotateEveryDays: this.ctx.rotationDays(row) };
+          local.set(name, found);
+        }
+        return found;
+      };
+      store.keys.writeTeamCopies(
+        fetched.keys.map((key) => {
+          const backend = localBackend(key.backend);
+          return {
+            backendId: backend.id,
+            key: {
+              id: key.key_id,
+              name: key.name,
+              prefix: key.prefix,
+              status: key.status,
+              createdAt: key.created_at,
+              expiresAt: key.expires_at,
+              graceEndsAt: key.grace_ends_at,
+              lastUsedAt: key.last_used_at,
+              details: JSON.parse(key.details) as RemoteKey['details'],
+            },
             syncedAt: key.synced_at,
-            rotateEveryDays: this.ctx.rotationDays(row),
+            rotateEveryDays: backend.rotateEveryDays,
             description: descriptionFromColumns(key),
             replaces: key.replaces ? (JSON.parse(key.replaces) as ReplacedKey) : null,
             at,
-          },
-        );
-      }
+          };
+        }),
+      );
       for (const tombstone of fetched.tombstones) {
         const row = store.backends.find(tombstone.backend);
         if (row) store.keys.delete(row.id, tombstone.key_id);
       }
       for (const credential of credentials) store.backends.setCredentialSealed(store.backends.require(credential.backend).id, credential.sealed);
-      for (const secret of secrets) store.keys.putSecret(store.backends.require(secret.backend).id, secret.keyId, secret.sealed, secret.at);
+      store.keys.putSecrets(secrets.map((secret) => ({ backendId: localBackend(secret.backend).id, keyId: secret.keyId, secret: secret.sealed, at: secret.at })));
       // The team's rotations after the keys they rotate (a rotation this member is running keeps its newer local copy).
       rotationsCopied = applyTeamRotations(store, rotations, fetched.rotations.open, link.member);
       const alerted = applyTeamAlerts(store, alerts);
       store.team.advance(fetched.head, fetched.role === 'viewer' ? link.secretsSeq : fetched.head, at);
+      // What the server said this member is, for what decides offline (the desktop app's background sync and tray).
+      if (store.team.role() !== fetched.role) store.team.setRole(fetched.role);
       const alertChanges = alerted.channels + alerted.removedChannels + alerts.secrets.length + alerted.snoozes;
       const changed =
         fetched.removedBackends.length + fetched.backends.length + fetched.keys.length + fetched.tombstones.length + secrets.length + credentials.length + rotationsCopied + alertChanges;

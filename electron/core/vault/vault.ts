@@ -248,6 +248,22 @@ export class Vault {
   }
 
   /**
+   * `sealSecret` for many secrets (a team's pull re-seals every secret it brings): the data key read and the
+   * fingerprint key derived once for the batch, not once per secret. `plaintextOf` gives each item's secret as it is
+   * sealed (a team record opened then), so no list of plaintexts is ever made.
+   */
+  async sealSecrets<T>(items: readonly T[], plaintextOf: (item: T) => { identity: string; plaintext: string }): Promise<SealedSecret[]> {
+    if (items.length === 0) return [];
+    const key = await this.key();
+    return withFingerprintKey(key, (fingerprint) =>
+      items.map((item) => {
+        const { identity, plaintext } = plaintextOf(item);
+        return { sealed: sealWith(key, identity, plaintext), fingerprint: fingerprint(plaintext) };
+      }),
+    );
+  }
+
+  /**
    * The fingerprints of secrets cached before fingerprints existed (the backfill, workflows/vault.ts): each record
    * opened and fingerprinted here, its plaintext never handed out. A record that does not open gives null (it stays
    * without one; `reveal` reports it as it always did).
@@ -667,9 +683,14 @@ export function sealWith(key: Buffer, recordIdentity: string, plaintext: string)
 
 /** Fingerprints under one fingerprint key, derived here and overwritten before returning. */
 function fingerprintsWith(dataKey: Buffer, plaintexts: readonly string[]): Buffer[] {
+  return withFingerprintKey(dataKey, (fingerprint) => plaintexts.map(fingerprint));
+}
+
+/** Runs `work` with the fingerprint of a secret under `dataKey`'s fingerprint key, which is overwritten afterwards. */
+function withFingerprintKey<T>(dataKey: Buffer, work: (fingerprint: (plaintext: string) => Buffer) => T): T {
   const fingerprintKey = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), FINGERPRINT_INFO, 32));
   try {
-    return plaintexts.map((plaintext) => createHmac('sha256', fingerprintKey).update(plaintext, 'utf8').digest());
+    return work((plaintext) => createHmac('sha256', fingerprintKey).update(plaintext, 'utf8').digest());
   } finally {
     fingerprintKey.fill(0);
   }

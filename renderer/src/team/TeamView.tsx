@@ -1,9 +1,10 @@
 /**
  * Team (`#/team`; docs/team.md, docs/console.md): for a personal data folder, what a team is and the commands that
  * start or join one (the console runs neither: they need a database URL and a PostgreSQL login role, which belong in
- * a terminal); for a team home, the status card (team, server, reachable or why not, your role, the local copy's last
- * pull and Pull now), who waits for approval, the members (Change role…, Remove…), the team's recent activity with
- * Verify, and Leave the team…. After leaving, the folder is a personal one, and the view says what an admin still does.
+ * a terminal); for a team home, the status card (team, server, reachable or why not, your role (a viewer reads that
+ * vendor syncs are the operators'), the local copy's last pull and Pull now), who waits for approval, the members
+ * (Change role…, Remove…), the team's recent activity with Verify, and Leave the team…. After leaving, the folder is a
+ * personal one, and the view says what an admin still does.
  */
 import { useEffect, useId, useState } from 'react';
 import { useStore } from 'zustand';
@@ -213,6 +214,15 @@ function StatusCard({ store, status }: { store: TeamStore; status: Extract<TeamS
                   ? 'left the team'
                   : 'no longer a member'}
         </dd>
+        {server.reachable && server.state === 'approved' && server.role === 'viewer' && (
+          <>
+            <dt>Vendor syncs</dt>
+            <dd>
+              Not for a viewer: the team&apos;s operators sync its backends, and this copy follows them. The desktop app&apos;s background sync does not run in this data folder (its tray says so),
+              and Sync now is refused.
+            </dd>
+          </>
+        )}
         <dt>Your key</dt>
         <dd>
           <Fingerprint value={status.fingerprint} />

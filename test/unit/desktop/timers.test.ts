@@ -1,6 +1,7 @@
 /**
  * The desktop app's timed decisions, in Node with fake timers: the background sync (electron/core/desktop/
- * background-sync.ts: due by the oldest listable backend's last sync, skipped offline, locked or busy) and the idle
+ * background-sync.ts: due by the oldest listable backend's last sync, skipped offline, locked or busy, never for a
+ * team's viewer) and the idle
  * lock (idle-lock.ts: polled against the setting), plus the event fan-out they and the window share (events.ts).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -34,6 +35,15 @@ describe('when the background sync runs', () => {
     expect(decide({ online: false })).toEqual({ action: 'wait', reason: 'offline' });
     expect(decide({ locked: true })).toEqual({ action: 'wait', reason: 'locked' });
     expect(decide({ busy: true })).toEqual({ action: 'wait', reason: 'busy' });
+  });
+
+  it("never syncs for a viewer in a team home (the team's operators sync its backends), due or not; operators and admins sync as usual", () => {
+    expect(decide({ teamRole: 'viewer' })).toEqual({ action: 'wait', reason: 'viewer' });
+    expect(decide({ teamRole: 'viewer', backends: [listable(null)] })).toEqual({ action: 'wait', reason: 'viewer' });
+    expect(decide({ teamRole: 'operator' })).toEqual({ action: 'sync' });
+    expect(decide({ teamRole: 'admin' })).toEqual({ action: 'sync' });
+    // A personal folder, or a team home whose role is not known yet: as before.
+    expect(decide({ teamRole: null })).toEqual({ action: 'sync' });
   });
 
   describe('on its timer', () => {
@@ -109,6 +119,32 @@ describe('when the background sync runs', () => {
       locked = false;
       await vi.advanceTimersByTimeAsync(BACKGROUND_SYNC_CHECK_MS);
       expect(syncs).toBe(1);
+    });
+
+    it("a viewer's folder never syncs and says so once; approved as operator (the role a later pull brings), it syncs at the next check", async () => {
+      let role: 'viewer' | 'operator' = 'viewer';
+      const teamSync = new BackgroundSync({
+        engine: {
+          listBackends: () => [listable(lastSyncAt)],
+          settings: async () => ({ backgroundSyncHours: 6 }),
+          lockState: () => ({ locked: false, since: null, reason: null, unlockWith: null }),
+          teamRole: () => role,
+        },
+        isOnline: () => true,
+        sync: async () => {
+          syncs += 1;
+        },
+        log: (message) => logs.push(message),
+      });
+      teamSync.start();
+      await vi.advanceTimersByTimeAsync(BACKGROUND_SYNC_FIRST_CHECK_MS + 5 * BACKGROUND_SYNC_CHECK_MS);
+      expect(syncs).toBe(0);
+      expect(logs).toEqual(["background sync off: not for a viewer: the team's operators sync its backends"]);
+      role = 'operator';
+      await vi.advanceTimersByTimeAsync(BACKGROUND_SYNC_CHECK_MS);
+      teamSync.stop();
+      expect(syncs).toBe(1);
+      expect(logs).toEqual(["background sync off: not for a viewer: the team's operators sync its backends", "background sync on again: this member may now sync the team's backends"]);
     });
 
     it('logs a failed sync and keeps checking', async () => {

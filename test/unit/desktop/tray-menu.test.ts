@@ -54,6 +54,17 @@ describe('the tray', () => {
     expect(trayModel({ state: 'due-soon', overdue: 0, dueSoon: 2, windowDays: 7, next: [] }, unlocked, { syncing: false }).tooltip).toBe('Keywarden: 2 due within 7 days');
   });
 
+  it("says, where Sync now would be, that a team's viewer has no background sync, and why", () => {
+    const model = trayModel({ state: 'clear', overdue: 0, dueSoon: 0, windowDays: 7, next: [] }, unlocked, { syncing: false, viewer: true });
+    expect(model.items[0]).toEqual({ type: 'action', action: 'sync', label: "Background sync: not for a viewer: the team's operators sync its backends", enabled: false });
+    expect(trayModel({ state: 'clear', overdue: 0, dueSoon: 0, windowDays: 7, next: [] }, unlocked, { syncing: false, viewer: false }).items[0]).toEqual({
+      type: 'action',
+      action: 'sync',
+      label: 'Sync now',
+      enabled: true,
+    });
+  });
+
   it('warns first when a grace period ends while consumers still use the old key, and never shows a clear icon then', () => {
     const warning = { rotationId: 1, ref: 'cb/key_1', newRef: 'cb/key_2', graceEndsAt: '2026-03-04T00:00:00.000Z', daysLeft: 3, unticked: ['CI pipeline', 'billing'] };
     const model = trayModel({ state: 'clear', overdue: 0, dueSoon: 0, windowDays: 7, next: [] }, unlocked, { syncing: false, graceWarnings: [warning] });

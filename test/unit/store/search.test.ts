@@ -1,7 +1,8 @@
 /**
  * Search over a real SQLite file: the trigram index (migration 011) answers what a LIKE scan answers, for every form of
  * the syntax, short terms and other scripts included; and its triggers keep it right through every write of a key's
- * searched text (a sync, a describe, a manual key's vendor, a delete, a backend removed).
+ * searched text (a sync, a describe, a manual key's vendor, a delete, a backend removed). A team's first copy, which
+ * fills the index once after its rows, finds what a copy made key by key finds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RemoteKey } from '../../../electron/core/backends/backend.js';
 import { keyConditions } from '../../../electron/core/store/key-rows.js';
+import type { TeamKeyCopy } from '../../../electron/core/store/keys.js';
 import { openSqlite } from '../../../electron/core/store/sqlite.js';
 import { InventoryStore } from '../../../electron/core/store/store.js';
 
@@ -312,6 +314,111 @@ describe('the index follows every write of a key', () => {
       expect(db.prepare('SELECT COUNT(*) AS n FROM key_search').get()).toEqual({ n: 0 });
     } finally {
       db.close();
+    }
+  });
+});
+
+describe("a team's copy of its keys (writeTeamCopies)", () => {
+  /** What `generate()` wrote, as a team's pull brings it: each key with its description, per backend by name. */
+  function copiesOfGenerated(): Array<{ backend: string; copy: Omit<TeamKeyCopy, 'backendId'> }> {
+    return store.backends.list().flatMap((row) =>
+      store.keys.list({ backend: row.name }, NOW).map((listed) => ({
+        backend: row.name,
+        copy: {
+          key: store.keys.getRemote(row.id, listed.id)!,
+          syncedAt: listed.syncedAt,
+          rotateEveryDays: null,
+          description: { owner: listed.owner, environment: listed.environment, tags: listed.tags, notes: listed.notes },
+          replaces: null,
+          at: NOW.toISOString(),
+        },
+      })),
+    );
+  }
+
+  /** A new data folder with the same backends (a team's pull adds them before its keys). */
+  function newCopy(name: string): InventoryStore {
+    const copy = InventoryStore.open(join(folder, `${name}.db`));
+    for (const row of store.backends.list()) copy.backends.insert({ name: row.name, type: row.type, url: row.url, settings: {}, rotateEveryDays: null, createdAt: row.createdAt }, null);
+    return copy;
+  }
+
+  const write = (into: InventoryStore, copies: ReturnType<typeof copiesOfGenerated>) =>
+    into.transaction(() => into.keys.writeTeamCopies(copies.map(({ backend, copy }) => ({ ...copy, backendId: into.backends.require(backend).id }))));
+
+  const schemaOf = (on: InventoryStore) => openSqliteReading(on, (db) => db.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ('keys', 'key_search') ORDER BY name").all());
+  const indexRows = (on: InventoryStore) => openSqliteReading(on, (db) => (db.prepare('SELECT COUNT(*) AS n FROM key_search').get() as { n: number }).n);
+
+  function openSqliteReading<T>(on: InventoryStore, read: (db: ReturnType<typeof openSqlite>) => T): T {
+    const db = openSqlite(on.path, { readOnly: true });
+    try {
+      return read(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  const health = (on: InventoryStore) => on.keys.healthFacts({ now: NOW, leadDays: 14, unusedDays: 90, maxRotationDays: 180, shownOnceBackends: ['acme'], limit: 1000 });
+
+  it('a first copy fills the index once and finds, pages, counts and judges exactly what the copy made key by key finds', () => {
+    generate();
+    const copies = copiesOfGenerated();
+    expect(copies.length).toBe(240);
+    const first = newCopy('first');
+    const incremental = newCopy('incremental');
+    const schema = schemaOf(first);
+    try {
+      // Into an empty inventory: the whole batch, the index filled after the rows.
+      expect(write(first, copies)).toEqual({ searchIndex: 'filled once' });
+      // The same data key by key: one key first, then the rest into an inventory that holds it (the trigger per key).
+      expect(write(incremental, copies.slice(0, 1))).toEqual({ searchIndex: 'filled once' });
+      expect(write(incremental, copies.slice(1))).toEqual({ searchIndex: 'per key' });
+      // The insert trigger is back, word for word, and the index holds one row per key.
+      expect(schemaOf(first)).toEqual(schema);
+      expect([indexRows(first), indexRows(incremental)]).toEqual([240, 240]);
+      for (const search of SEARCHES) {
+        const expected = { search, refs: refs(search) };
+        expect({ search, refs: refs(search, first) }).toEqual(expected);
+        expect({ search, refs: refs(search, incremental) }).toEqual(expected);
+      }
+      const page = (on: InventoryStore) => on.keys.query({ search: 'payments', offset: 0, limit: 50, sort: { field: 'due', direction: 'asc' } }, NOW);
+      expect(page(first)).toEqual(page(incremental));
+      expect(first.keys.facets(NOW)).toEqual(incremental.keys.facets(NOW));
+      expect(health(first)).toEqual(health(incremental));
+      expect(first.keys.list({}, NOW)).toEqual(incremental.keys.list({}, NOW));
+    } finally {
+      first.close();
+      incremental.close();
+    }
+  });
+
+  it('after a first copy the triggers keep the index right; a first copy that fails leaves no key and the trigger in place', () => {
+    generate();
+    const copies = copiesOfGenerated();
+    const first = newCopy('first');
+    const schema = schemaOf(first);
+    try {
+      // A key of a backend the copy does not have: the batch is refused whole (the foreign key), nothing is kept.
+      expect(() => first.transaction(() => first.keys.writeTeamCopies([{ ...copies[0]!.copy, backendId: 999 }, ...copies.map(({ copy }) => ({ ...copy, backendId: 1 }))]))).toThrow();
+      expect([first.keys.list({}, NOW).length, indexRows(first)]).toEqual([0, 0]);
+      expect(schemaOf(first)).toEqual(schema);
+      expect(write(first, copies)).toEqual({ searchIndex: 'filled once' });
+      // Later writes go through the triggers as before: a describe, a new key, a delete.
+      const acme = first.backends.require('acme').id;
+      const [one, two] = first.keys.list({ backend: 'acme' }, NOW);
+      first.keys.describe(acme, one!.id, { owner: 'Zoë Quist', environment: 'sandbox', tags: ['zq'], notes: null }, event(one!.ref));
+      first.keys.upsert(acme, key('late', { name: 'Quokka late' }), null, null);
+      first.keys.delete(acme, two!.id);
+      expect([refs('owner:zoë', first), refs('env:sandbox', first), refs('tag:zq', first), refs('quokka', first), refs(two!.name, first).includes(two!.ref)]).toEqual([
+        [one!.ref],
+        [one!.ref],
+        [one!.ref],
+        ['acme/late'],
+        false,
+      ]);
+      expect(indexRows(first)).toBe(240);
+    } finally {
+      first.close();
     }
   });
 });
