@@ -683,7 +683,6 @@ export class TeamWorkflows {
     }
     return { backends, keys };
   }
-
 }
 
 /**

@@ -228,7 +228,9 @@ describe('status and vendor, answered from the backends and the status index', (
     const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
     try {
       const rows = db
-        .prepare<{ ref: string; type: string; vendor: string | null }>("SELECT b.name || '/' || k.key_id AS ref, b.type, json_extract(k.details, '$.vendor') AS vendor FROM keys k JOIN backends b ON b.id = k.backend_id")
+        .prepare<{ ref: string; type: string; vendor: string | null }>(
+          "SELECT b.name || '/' || k.key_id AS ref, b.type, json_extract(k.details, '$.vendor') AS vendor FROM keys k JOIN backends b ON b.id = k.backend_id",
+        )
         .all();
       return {
         status: (key) => key.status,
@@ -251,11 +253,23 @@ describe('status and vendor, answered from the backends and the status index', (
     expect(manualPast.length).toBeGreaterThan(0);
     const facets = store.keys.facets(NOW).status;
     for (const status of ['active', 'grace', 'revoked', 'expired'] as const) {
-      const showing = all.filter((key) => key.status === status).map((key) => key.ref).sort();
-      const others = all.filter((key) => key.status !== status).map((key) => key.ref).sort();
+      const showing = all
+        .filter((key) => key.status === status)
+        .map((key) => key.ref)
+        .sort();
+      const others = all
+        .filter((key) => key.status !== status)
+        .map((key) => key.ref)
+        .sort();
       expect({ status, refs: refs(`status:${status}`).sort() }).toEqual({ status, refs: showing });
       expect({ status, refs: refs(`-status:${status}`).sort() }).toEqual({ status, refs: others });
-      expect({ status, refs: store.keys.list({ status }, NOW).map((key) => key.ref).sort() }).toEqual({ status, refs: showing });
+      expect({
+        status,
+        refs: store.keys
+          .list({ status }, NOW)
+          .map((key) => key.ref)
+          .sort(),
+      }).toEqual({ status, refs: showing });
       expect({ status, total: store.keys.query({ status, limit: 5 }, NOW).total, facet: facets[status] }).toEqual({ status, total: showing.length, facet: showing.length });
     }
   });
