@@ -504,7 +504,10 @@ export class KeyTables {
       // from the entry alone (a vendor, a backend): a condition on another column reads the row of every entry walked,
       // and its keys may all lie at the far end of the order (expired keys have no due date). Few found: starting from
       // them is faster, and SQLite's own choice.
-      const manyFound = (index !== null && candidates > WALK_ORDER_ABOVE) || (total > WALK_ORDER_ABOVE && !READS_KEY_ROW.test(where));
+      // Many keys due within a window, soonest first (the Overdue quick filter, `due<30`): they are the order's first
+      // entries, so the walk finds a page of them at once, whatever else it judges.
+      const dueFirst = due && sort.field === 'due' && sort.direction === 'asc';
+      const manyFound = (index !== null && candidates > WALK_ORDER_ABOVE) || (total > WALK_ORDER_ABOVE && (dueFirst || !READS_KEY_ROW.test(where)));
       const walk = manyFound ? WALKED_ORDERS[sort.field] : undefined;
       const select = walk ? KEY_SELECT.replace('FROM keys k', `FROM keys k INDEXED BY ${walk}`) : KEY_SELECT;
       const rows = this.conn.db
