@@ -24,6 +24,53 @@ const ROLE_MEANS: Record<TeamRole, string> = {
   admin: 'also approves members, changes their roles, removes them and manages backends (gets the team key)',
 };
 
+/**
+ * The check made before a member's key gets the team key (at an approval, or a viewer made an operator or admin): the
+ * fingerprint of their key on the server, the one they read out typed, and whether the two match as it is typed.
+ * `refusal` ends the mismatch line with what not to do if it still differs.
+ */
+function FingerprintCheck({
+  name,
+  fingerprint,
+  typed,
+  onType,
+  mistake,
+  refusal,
+}: {
+  name: string;
+  fingerprint: string;
+  typed: string;
+  onType: (value: string) => void;
+  mistake: string | null;
+  refusal: string;
+}) {
+  const matchId = useId();
+  const matches = fingerprintMatches(typed, fingerprint);
+  return (
+    <>
+      <p className="dialog-text team-server-key">
+        <span>The fingerprint of {name}&apos;s key on the server:</span>
+        <Fingerprint value={fingerprint} />
+      </p>
+      <Field
+        label={`Fingerprint ${name} read to you`}
+        value={typed}
+        onChange={(event) => onType(event.target.value)}
+        autoComplete="off"
+        spellCheck={false}
+        className="team-fingerprint-field"
+        error={mistake}
+        describedBy={matches === null ? undefined : matchId}
+        hint="Spaces and capitals do not matter."
+      />
+      <p id={matchId} className={matches === null ? 'team-match' : matches ? 'team-match team-match-yes' : 'team-match team-match-no'} role="status">
+        {matches === true && 'It matches the key on the server.'}
+        {matches === false && `It does not match the key on the server. Ask ${name} to read it again; if it still differs, ${refusal}.`}
+      </p>
+    </>
+  );
+}
+
 export function ApproveDialog({ store, member }: { store: TeamStore; member: TeamMember }) {
   const busy = useStore(store, (state) => state.approveBusy);
   const error = useStore(store, (state) => state.approveError);
@@ -33,7 +80,6 @@ export function ApproveDialog({ store, member }: { store: TeamStore; member: Tea
   const [role, setRole] = useState<TeamRole>('viewer');
   const [mistake, setMistake] = useState<string | null>(null);
   const errorId = useId();
-  const matchId = useId();
   const matches = fingerprintMatches(typed, member.fingerprint);
   const name = member.member;
 
@@ -53,28 +99,17 @@ export function ApproveDialog({ store, member }: { store: TeamStore; member: Tea
           Approve only after {name} read you their key&apos;s fingerprint by phone or in person (from their Team view or &quot;keywarden team status&quot;). If it differs from the key on the
           server, someone may have put their own key in its place: do not approve.
         </p>
-        <p className="dialog-text team-server-key">
-          <span>The fingerprint of {name}&apos;s key on the server:</span>
-          <Fingerprint value={member.fingerprint} />
-        </p>
-        <Field
-          label={`Fingerprint ${name} read to you`}
-          value={typed}
-          onChange={(event) => {
-            setTyped(event.target.value);
+        <FingerprintCheck
+          name={name}
+          fingerprint={member.fingerprint}
+          typed={typed}
+          onType={(value) => {
+            setTyped(value);
             setMistake(null);
           }}
-          autoComplete="off"
-          spellCheck={false}
-          className="team-fingerprint-field"
-          error={mistake}
-          describedBy={matches === null ? undefined : matchId}
-          hint="Spaces and capitals do not matter."
+          mistake={mistake}
+          refusal="do not approve"
         />
-        <p id={matchId} className={matches === null ? 'team-match' : matches ? 'team-match team-match-yes' : 'team-match team-match-no'} role="status">
-          {matches === true && 'It matches the key on the server.'}
-          {matches === false && `It does not match the key on the server. Ask ${name} to read it again; if it still differs, do not approve.`}
-        </p>
         <fieldset className="choices">
           <legend>Role</legend>
           {TEAM_ROLES.map((candidate) => (
@@ -232,7 +267,6 @@ export function RoleDialog({ store, member }: { store: TeamStore; member: TeamMe
   const [mistake, setMistake] = useState<string | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const errorId = useId();
-  const matchId = useId();
   const meansId = useId();
   const name = member.member;
   const needsFingerprint = current === 'viewer' && role !== 'viewer';
@@ -306,30 +340,17 @@ export function RoleDialog({ store, member }: { store: TeamStore; member: TeamMe
           </p>
         )}
         {needsFingerprint && (
-          <>
-            <p className="dialog-text team-server-key">
-              <span>The fingerprint of {name}&apos;s key on the server:</span>
-              <Fingerprint value={member.fingerprint} />
-            </p>
-            <Field
-              label={`Fingerprint ${name} read to you`}
-              value={typed}
-              onChange={(event) => {
-                setTyped(event.target.value);
-                setMistake(null);
-              }}
-              autoComplete="off"
-              spellCheck={false}
-              className="team-fingerprint-field"
-              error={mistake}
-              describedBy={matches === null ? undefined : matchId}
-              hint="Spaces and capitals do not matter."
-            />
-            <p id={matchId} className={matches === null ? 'team-match' : matches ? 'team-match team-match-yes' : 'team-match team-match-no'} role="status">
-              {matches === true && 'It matches the key on the server.'}
-              {matches === false && `It does not match the key on the server. Ask ${name} to read it again; if it still differs, do not give them the team key.`}
-            </p>
-          </>
+          <FingerprintCheck
+            name={name}
+            fingerprint={member.fingerprint}
+            typed={typed}
+            onType={(value) => {
+              setTyped(value);
+              setMistake(null);
+            }}
+            mistake={mistake}
+            refusal="do not give them the team key"
+          />
         )}
         {error && (
           <p id={errorId} className="error-text" role="alert">
