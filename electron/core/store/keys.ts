@@ -73,6 +73,29 @@ export interface ReplacedKey {
   prefix: string | null;
 }
 
+/**
+ * A key row's first fourteen parameters, in the order of the column list that both a vendor row's upsert and a team
+ * copy's write start with (backend_id ... synced_at): one list, so the two statements cannot bind them differently.
+ */
+function rowValuesParams(backendId: number, values: KeyRowValues, firstSeenAt: string, syncedAt: string | null) {
+  return [
+    backendId,
+    values.id,
+    values.name,
+    values.prefix,
+    values.status,
+    values.createdAt,
+    values.expiresAt,
+    values.graceEndsAt,
+    values.rotationDueAt,
+    values.nextDueAt,
+    values.lastUsedAt,
+    values.details,
+    firstSeenAt,
+    syncedAt,
+  ] as const;
+}
+
 /** A cached secret with its fingerprint, written by `putSecret` and, a batch at a time, by `recordBatch`. */
 const PUT_SECRET = `INSERT INTO key_secrets (backend_id, key_id, sealed, fingerprint, cached_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT(backend_id, key_id) DO UPDATE SET sealed = excluded.sealed, fingerprint = excluded.fingerprint, cached_at = excluded.cached_at`;
@@ -224,20 +247,7 @@ export class KeyTables {
     for (const { backendId, key, syncedAt, rotateEveryDays, description, replaces, at } of copies) {
       const values = keyRowValues(key, rotateEveryDays);
       upsert.run(
-        backendId,
-        values.id,
-        values.name,
-        values.prefix,
-        values.status,
-        values.createdAt,
-        values.expiresAt,
-        values.graceEndsAt,
-        values.rotationDueAt,
-        values.nextDueAt,
-        values.lastUsedAt,
-        values.details,
-        firstSeenAt,
-        syncedAt,
+        ...rowValuesParams(backendId, values, firstSeenAt, syncedAt),
         description.owner,
         description.environment,
         description.tags.length ? JSON.stringify(description.tags) : null,
@@ -377,22 +387,7 @@ export class KeyTables {
         next_due_at = excluded.next_due_at, last_used_at = excluded.last_used_at, details = excluded.details,
         synced_at = COALESCE(excluded.synced_at, keys.synced_at)`);
     return (backendId, values, syncedAt, firstSeenAt = new Date().toISOString()) => {
-      statement.run(
-        backendId,
-        values.id,
-        values.name,
-        values.prefix,
-        values.status,
-        values.createdAt,
-        values.expiresAt,
-        values.graceEndsAt,
-        values.rotationDueAt,
-        values.nextDueAt,
-        values.lastUsedAt,
-        values.details,
-        firstSeenAt,
-        syncedAt,
-      );
+      statement.run(...rowValuesParams(backendId, values, firstSeenAt, syncedAt));
     };
   }
 
