@@ -184,6 +184,21 @@ function lostLease(row: PgRotationRow, member: string): KeywardenError {
   );
 }
 
+/**
+ * Takes rotation `id`'s lease for this member, in the caller's transaction (after the row's lock). `seq` only for a
+ * takeover of another member's ended lease, which is a change of the team's; taking a free or own lease takes none.
+ */
+async function takeLease(tx: TeamQuery, team: string, id: number, seq?: number): Promise<PgRotationRow> {
+  const takeover = seq === undefined ? '' : ', seq = $3';
+  const params = seq === undefined ? [id, LEASE_SECONDS] : [id, LEASE_SECONDS, seq];
+  return (
+    await tx.query<PgRotationRow>(
+      `UPDATE ${quoteIdent(team)}.rotations SET holder = current_user, lease_until = now() + make_interval(secs => $2)${takeover} WHERE id = $1 RETURNING ${COLUMNS}`,
+      params,
+    )
+  )[0]!;
+}
+
 export class TeamRotations implements TeamRotationJournal {
   constructor(
     private readonly ctx: EngineContext,
@@ -274,13 +289,7 @@ export class TeamRotations implements TeamRotationJournal {
             if (found.holder !== null && found.holder !== link.member) {
               // Another member's lease ended (their run stopped): taken over, which the team's trail says.
               const seq = await nextSeq(tx, link.team);
-              row = (
-                await tx.query<PgRotationRow>(`UPDATE ${s}.rotations SET holder = current_user, lease_until = now() + make_interval(secs => $2), seq = $3 WHERE id = $1 RETURNING ${COLUMNS}`, [
-                  id,
-                  LEASE_SECONDS,
-                  seq,
-                ])
-              )[0]!;
+              row = await takeLease(tx, link.team, id, seq);
               await appendTeamAudit(
                 tx,
                 link.team,
@@ -292,12 +301,7 @@ export class TeamRotations implements TeamRotationJournal {
                 `rotation ${id}: taken over from ${found.holder}, whose lease ended at ${found.lease_until!.toISOString()}`,
               );
             } else {
-              row = (
-                await tx.query<PgRotationRow>(`UPDATE ${s}.rotations SET holder = current_user, lease_until = now() + make_interval(secs => $2) WHERE id = $1 RETURNING ${COLUMNS}`, [
-                  id,
-                  LEASE_SECONDS,
-                ])
-              )[0]!;
+              row = await takeLease(tx, link.team, id);
             }
           }
           const secret = await this.readSecret(tx, link, row);
