@@ -10,17 +10,13 @@
  *   node test/support/with-test-keychain.mjs npx vitest run test/integration/team-alerts.test.ts
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeywardenEngine } from '../../electron/core/engine.js';
-import { TEAM_SCHEMA_VERSION } from '../../electron/core/team/schema.js';
 import type { AlertPayload, NotifyReport } from '../../shared/alerts.js';
 import { type HttpReceiver, startHttpReceiver, verifySignature } from '../support/alert-receivers.js';
 import { hasIsolatedKeychain, runCli } from '../support/cli.js';
 import { EVERY_MEMBER, type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES } from '../support/postgres.js';
-import { expectError, startTeamHomes, type TeamHomes } from '../support/team-homes.js';
+import { expectError, legacyTeam, startTeamHomes, type TeamHomes } from '../support/team-homes.js';
 
 if (SKIP_NO_POSTGRES) console.warn(`team alert tests skipped: ${NO_POSTGRES_REASON}`);
 
@@ -307,11 +303,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('alerts and snoozes in
   });
 
   it("team init publishes the folder's channels with what they already sent; a team of schema 2 is brought to this version by its owner", async () => {
-    const extra = { alice: mkdtempSync(join(tmpdir(), 'keywarden-alerts-legacy-alice-')), bob: mkdtempSync(join(tmpdir(), 'keywarden-alerts-legacy-bob-')) };
-    const legacy = {
-      alice: KeywardenEngine.open({ home: extra.alice, osUser: 'alice', now: () => clock }),
-      bob: KeywardenEngine.open({ home: extra.bob, osUser: 'bob', now: () => clock }),
-    };
+    const legacy = legacyTeam(server, 2, { label: 'alerts-legacy', now: () => clock });
     const receiver = await startHttpReceiver();
     try {
       // A personal folder that already alerts: its channel has sent the key's 7-day alert.
@@ -319,24 +311,14 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('alerts and snoozes in
       await legacy.alice.addManualKey('hand', { name: 'Solo', createdAt: at(-10), expiresAt: new Date(clock.getTime() + 5 * DAY).toISOString() });
       await legacy.alice.addAlertChannel({ name: 'solo', type: 'webhook', url: `${receiver.url}/solo`, secret: secretText('whsec'), allowPrivateNetwork: true });
       expect((await legacy.alice.deliverAlerts()).counts.sent).toBe(1);
-      await legacy.alice.teamInit(server.url('alice'), 'legacy');
+      await legacy.init();
       expect(await server.superuser('SELECT channel, stage, state, sent_by FROM legacy.alert_deliveries')).toEqual([{ channel: 'solo', stage: '7', state: 'sent', sent_by: 'alice' }]);
       expect((await legacy.alice.deliverAlerts()).counts.sent).toBe(0);
       expect(receiver.received).toHaveLength(1);
 
-      // What a Keywarden of team schema 2 left: none of version 4's tables.
-      await server.superuser(`
-        DROP TABLE legacy.alert_deliveries, legacy.alert_channel_secrets, legacy.removed_alert_channels, legacy.alert_channels, legacy.snoozes;
-        UPDATE legacy.meta SET value = '2' WHERE name = 'schema_version';`);
-      const joined = await legacy.bob.teamJoin(server.url('bob'), 'legacy');
-      await expectError(
-        legacy.bob.teamSync(),
-        'conflict',
-        new RegExp(`team "legacy" was set up by an earlier Keywarden \\(team schema 2; this one needs ${TEAM_SCHEMA_VERSION}\\): its owner alice brings it up to date`),
-      );
-      expect((await legacy.alice.teamStatus()).server).toMatchObject({ reachable: true, role: 'admin' });
-      expect(await server.superuser("SELECT value FROM legacy.meta WHERE name = 'schema_version'")).toEqual([{ value: String(TEAM_SCHEMA_VERSION) }]);
-      await legacy.alice.teamApprove('bob', 'operator', joined.fingerprint);
+      // What a Keywarden of team schema 2 left: none of version 4's tables (nor version 3's rotation journal).
+      await legacy.downgrade();
+      await legacy.upgradeByOwner();
       // The channel went with the dropped tables: the admin adds it again, and the operator's host sends (once).
       await legacy.alice.teamSync();
       await legacy.alice.addAlertChannel({ name: 'again', type: 'webhook', url: `${receiver.url}/again`, allowPrivateNetwork: true });
@@ -350,11 +332,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('alerts and snoozes in
       expect(await legacy.bob.alertChannels()).toEqual([]);
     } finally {
       await receiver.close();
-      for (const member of ['alice', 'bob'] as const) {
-        await legacy[member].resetVault({ leaveTeam: true });
-        await legacy[member].close();
-        rmSync(extra[member], { recursive: true, force: true });
-      }
+      await legacy.close();
     }
   });
 });

@@ -12,16 +12,12 @@
  *
  *   node test/support/with-test-keychain.mjs npx vitest run test/integration/team-rotation.test.ts
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
-import { TEAM_SCHEMA_VERSION } from '../../electron/core/team/schema.js';
 import { hasIsolatedKeychain, runCli } from '../support/cli.js';
 import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES } from '../support/postgres.js';
-import { expectError, startTeamHomes, type TeamHomes } from '../support/team-homes.js';
+import { expectError, legacyTeam, startTeamHomes, type TeamHomes } from '../support/team-homes.js';
 
 if (SKIP_NO_POSTGRES) console.warn(`team rotation tests skipped: ${NO_POSTGRES_REASON}`);
 
@@ -315,8 +311,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('guided rotation in a 
   });
 
   it('a team of schema version 2 is brought up to date (the rotation journal of version 3) by its owner; its rotation ids start above the folder’s own journal', async () => {
-    const extra = { alice: mkdtempSync(join(tmpdir(), 'keywarden-v2-alice-')), bob: mkdtempSync(join(tmpdir(), 'keywarden-v2-bob-')) };
-    const legacy = { alice: KeywardenEngine.open({ home: extra.alice, osUser: 'alice' }), bob: KeywardenEngine.open({ home: extra.bob, osUser: 'bob' }) };
+    const legacy = legacyTeam(server, 2, { label: 'v2' });
     try {
       // A personal folder with a rotation of its own (id 1) becomes the team's first home.
       await legacy.alice.addBackend({ name: 'hand', type: 'manual' });
@@ -324,20 +319,10 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('guided rotation in a 
       const personal = await legacy.alice.startRotation(own.ref);
       expect(personal.rotation.id).toBe(1);
       await legacy.alice.abandonRotation(1);
-      await legacy.alice.teamInit(server.url('alice'), 'legacy');
-      // What a version 2 `team init` left: no rotation journal.
-      await server.superuser(`
-        DROP TABLE legacy.rotation_secrets; DROP TABLE legacy.rotations; DROP FUNCTION legacy.rotation_journal_by_holder();
-        UPDATE legacy.meta SET value = '2' WHERE name = 'schema_version';`);
-      const joined = await legacy.bob.teamJoin(server.url('bob'), 'legacy');
-      await expectError(
-        legacy.bob.teamSync(),
-        'conflict',
-        new RegExp(`team "legacy" was set up by an earlier Keywarden \\(team schema 2; this one needs ${TEAM_SCHEMA_VERSION}\\): its owner alice brings it up to date`),
-      );
-      expect((await legacy.alice.teamStatus()).server).toMatchObject({ reachable: true, role: 'admin' });
-      expect(await server.superuser("SELECT value FROM legacy.meta WHERE name = 'schema_version'")).toEqual([{ value: String(TEAM_SCHEMA_VERSION) }]);
-      await legacy.alice.teamApprove('bob', 'operator', joined.fingerprint);
+      await legacy.init();
+      // What a version 2 `team init` left: no rotation journal (nor version 4's alert tables).
+      await legacy.downgrade();
+      await legacy.upgradeByOwner();
 
       // The team's first rotation takes an id above alice's own (1), so her copy keeps both.
       const started = await legacy.alice.startRotation(own.ref);
@@ -353,11 +338,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('guided rotation in a 
       await legacy.bob.abandonRotation(started.rotation.id);
       expect(await server.superuser('SELECT state FROM legacy.rotations')).toEqual([{ state: 'abandoned' }]);
     } finally {
-      for (const member of ['alice', 'bob'] as const) {
-        await legacy[member].resetVault({ leaveTeam: true });
-        await legacy[member].close();
-        rmSync(extra[member], { recursive: true, force: true });
-      }
+      await legacy.close();
     }
   });
 });

@@ -7,20 +7,16 @@
  *
  *   node test/support/with-test-keychain.mjs npx vitest run test/integration/team-vendors.test.ts
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CommBoxEmulator, startCommBoxEmulator } from '../../electron/core/backends/commbox/emulator.js';
 import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
 import { startTeamFollower, type TeamPullReason } from '../../electron/core/desktop/team-follower.js';
 import { KeywardenEngine } from '../../electron/core/engine.js';
-import { TEAM_SCHEMA_VERSION } from '../../electron/core/team/schema.js';
 import type { PullReport } from '../../electron/core/team/workflow.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
 import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES } from '../support/postgres.js';
-import { expectError, startTeamHomes, type TeamHomes } from '../support/team-homes.js';
+import { expectError, legacyTeam, startTeamHomes, type TeamHomes } from '../support/team-homes.js';
 
 if (SKIP_NO_POSTGRES) console.warn(`team vendor tests skipped: ${NO_POSTGRES_REASON}`);
 
@@ -374,36 +370,18 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('vendor backends on a 
   });
 
   it("a team made by the previous version is brought up to date by its owner's first connection; another member is told who", async () => {
-    const extra = { alice: mkdtempSync(join(tmpdir(), 'keywarden-legacy-alice-')), bob: mkdtempSync(join(tmpdir(), 'keywarden-legacy-bob-')) };
-    const legacy = { alice: KeywardenEngine.open({ home: extra.alice, osUser: 'alice' }), bob: KeywardenEngine.open({ home: extra.bob, osUser: 'bob' }) };
+    const legacy = legacyTeam(server, 1, { label: 'legacy' });
     try {
-      await legacy.alice.teamInit(server.url('alice'), 'legacy');
-      // What the previous version's `team init` left: schema version 1, without what version 2 adds.
-      await server.superuser(`
-        ALTER TABLE legacy.keys DROP COLUMN owner, DROP COLUMN environment, DROP COLUMN tags, DROP COLUMN notes, DROP COLUMN replaces, DROP COLUMN synced_at;
-        ALTER TABLE legacy.backends DROP COLUMN vendor_facts, DROP COLUMN last_sync_started_at, DROP COLUMN last_sync_ok_at;
-        DROP TABLE legacy.removed_backends; DROP INDEX legacy.tombstones_seq; DROP INDEX legacy.key_secrets_seq;
-        DROP TABLE legacy.rotation_secrets; DROP TABLE legacy.rotations; DROP FUNCTION legacy.rotation_journal_by_holder();
-        UPDATE legacy.meta SET value = '1' WHERE name = 'schema_version';`);
-      const joined = await legacy.bob.teamJoin(server.url('bob'), 'legacy');
-      await expectError(
-        legacy.bob.teamSync(),
-        'conflict',
-        new RegExp(`team "legacy" was set up by an earlier Keywarden \\(team schema 1; this one needs ${TEAM_SCHEMA_VERSION}\\): its owner alice brings it up to date`),
-      );
-      expect((await legacy.alice.teamStatus()).server).toMatchObject({ reachable: true, role: 'admin' });
-      expect(await server.superuser("SELECT value FROM legacy.meta WHERE name = 'schema_version'")).toEqual([{ value: String(TEAM_SCHEMA_VERSION) }]);
-      await legacy.alice.teamApprove('bob', 'operator', joined.fingerprint);
+      await legacy.init();
+      // What the previous version's `team init` left: schema version 1, without what version 2 and later add.
+      await legacy.downgrade();
+      await legacy.upgradeByOwner();
       await legacy.alice.addBackend({ name: 'hand', type: 'manual' });
       await legacy.alice.addManualKey('hand', { name: 'Stripe', description: { owner: 'Ana' } });
       await legacy.bob.teamSync();
       expect(legacy.bob.listKeys({}).map((k) => [k.name, k.owner])).toEqual([['Stripe', 'Ana']]);
     } finally {
-      for (const member of ['alice', 'bob'] as const) {
-        await legacy[member].resetVault({ leaveTeam: true });
-        await legacy[member].close();
-        rmSync(extra[member], { recursive: true, force: true });
-      }
+      await legacy.close();
     }
   });
 
