@@ -129,6 +129,11 @@ export const OWNED_PACKAGES = [
     fix: 'Use readCsv from imports/csv.ts.',
   },
   {
+    name: 'ws',
+    owner: 'electron/cli/ui/socket.ts',
+    fix: "Use ContractSockets from cli/ui/socket.ts; the console's page uses the browser's own WebSocket.",
+  },
+  {
     name: 'nodemailer',
     owner: 'electron/core/alerts/mailer.ts',
     fix: 'Use the Mailer interface from alerts/mailer.ts (createSmtpMailer).',

@@ -16,7 +16,20 @@ import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/cor
 import { KeywardenEngine } from '../../electron/core/engine.js';
 import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
-import { DAY_MS as DAY, E2E_HTTP as HTTP, hasChromium, launchChromium, openConsole, RENDERER, requireBuiltRenderer, screenshot, seriousAxeFindings } from '../support/console-e2e.js';
+import {
+  DAY_MS as DAY,
+  E2E_HTTP as HTTP,
+  hasChromium,
+  HOLD_ANSWERS_SCRIPT,
+  launchChromium,
+  openConsole,
+  RENDERER,
+  requireBuiltRenderer,
+  screenshot,
+  seriousAxeFindings,
+  type SocketCalls,
+  watchSocketCalls,
+} from '../support/console-e2e.js';
 
 const CLIPBOARD = ['clipboard-read', 'clipboard-write'];
 
@@ -30,8 +43,8 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
   let context: BrowserContext;
   let page: Page;
   let pageErrors: string[] = [];
-  /** Every contract call the page made that the server refused (status 400 and up), as `METHOD status`. */
-  let failedCalls: string[] = [];
+  /** The contract calls the page made, answered, and refused by the server (status 400 and up, as `METHOD status`). */
+  let socketCalls: SocketCalls = { sent: [], answered: [], failed: [] };
   /** The CommBox key seeded active, then revoked; and the replacement the revoke issued. */
   let firstId: string;
   let replacementId: string | null = null;
@@ -40,13 +53,15 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     const opened = await openConsole(browser, server.newLaunchUrl(), { colorScheme, permissions: CLIPBOARD });
     context = opened.context;
     pageErrors = opened.errors;
-    failedCalls = [];
-    // Chromium logs each refused request in the console as "Failed to load resource": an administrator with the
-    // developer tools open sees a red line for it, so a Copy or a Delete that works must not cause any.
-    opened.page.on('response', (response) => {
-      const path = new URL(response.url()).pathname;
-      if (response.status() >= 400 && path.startsWith('/api/')) failedCalls.push(`${decodeURIComponent(path.slice(5))} ${response.status()}`);
-    });
+    // A Copy or a Delete that works must not make a call the server refuses: each is a failure the page would have to
+    // explain (and, by POST, a red "Failed to load resource" line for an administrator with the developer tools open).
+    // The page's calls travel on its socket, watched from the reload on (the session survives it), with the script
+    // that can hold the delete's answer back.
+    // Signed in first: a reload before the sign-in is done would find no session to keep.
+    await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
+    await context.addInitScript(HOLD_ANSWERS_SCRIPT);
+    socketCalls = watchSocketCalls(opened.page);
+    await opened.page.reload();
     await opened.page.getByRole('table', { name: 'Keys' }).waitFor();
     return opened.page;
   }
@@ -70,7 +85,6 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     await page.getByLabel('Search keys').fill('');
   }
 
-  const isDeleteCall = (url: URL) => url.pathname === '/api/key%3Adelete';
   const clipboardText = () => page.evaluate<string>('navigator.clipboard.readText()');
   const activeElementText = () => page.evaluate<string>(`(document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent || '').trim()`);
   const focusInDialog = () => page.evaluate<boolean>(`Boolean(document.activeElement?.closest('dialog[open]'))`);
@@ -131,7 +145,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     await detail.getByText('Clipboard cleared.').waitFor();
     expect(engine.auditTrail({ action: 'copy', ref: `cb/${firstId}` }).map((event) => event.outcome)).toEqual(['ok']);
     // A browser host cannot own the clipboard, and the console knows it: Copy never asks the host first to be refused.
-    expect(failedCalls).toEqual([]);
+    expect(socketCalls.failed).toEqual([]);
   });
 
   it('Revoke opens a labelled modal that explains the grace period; Escape cancels and focus returns to Revoke', async () => {
@@ -212,17 +226,18 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     expect(await button.isEnabled()).toBe(true);
     expect(await axe()).toEqual([]);
     await screenshot(page, 'key-actions-delete-dialog-light');
-    failedCalls = [];
+    socketCalls.failed.length = 0;
     // The delete's answer comes late (a slow link to `keywarden ui`, e.g. over SSH): the engine's change event is
     // there first, and the console refreshes while the panel still shows the deleted key. The answer is held until
     // that refresh has asked what it asks (at most a short while for a request that should never come).
-    await page.route(isDeleteCall, async (route) => {
-      const response = await route.fetch();
-      await page.waitForResponse((answer) => answer.url().endsWith('/api/inventory%3Afacets'));
-      await page.waitForRequest((request) => /\/api\/key%3A(show|actions|facts)$/.test(request.url()), { timeout: 2000 }).catch(() => null);
-      await route.fulfill({ response });
-    });
+    await page.evaluate('__holdAnswersOf("key:delete")');
+    const answeredBefore = socketCalls.answered.length;
+    const sentBefore = socketCalls.sent.length;
     await button.click();
+    await expect.poll(() => socketCalls.answered.slice(answeredBefore)).toContain('inventory:facets');
+    const asksForTheKey = () => socketCalls.sent.slice(sentBefore).some((method) => /^key:(show|actions|facts)$/.test(method));
+    for (const until = Date.now() + 2000; Date.now() < until && !asksForTheKey();) await new Promise((resolve) => setTimeout(resolve, 25));
+    await page.evaluate('__releaseAnswers()');
     await dialog.waitFor({ state: 'detached' });
     await detail.waitFor({ state: 'detached' });
     expect(commbox.state.findKey(firstId)).toBeUndefined();
@@ -232,8 +247,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: key actions 
     await page.getByLabel('Search keys').fill('');
     await page.getByRole('row', { name: /reporting-svc/ }).waitFor();
     // The panel closed with the key: nothing asks for the deleted key again (key:show, key:actions, key:facts).
-    expect(failedCalls).toEqual([]);
-    await page.unroute(isDeleteCall);
+    expect(socketCalls.failed).toEqual([]);
   });
 
   it("the replacement is active: Delete shows CommBox's reason, Revoke is offered", async () => {

@@ -55,6 +55,12 @@ async function startForeignSite(consolePort: number, ref: string): Promise<{ ori
       await attempt('unlockNoCors', () => fetch('${target}/api/vault:unlock', { method: 'POST', mode: 'no-cors', credentials: 'include', body: '[]' }).then((answer) => answer.type));
       await attempt('events', () => fetch('${target}/api/events', { credentials: 'include' }).then((answer) => answer.status));
       await new Promise((resolve) => { const image = new Image(); image.onload = image.onerror = resolve; image.src = '${target}/api/events'; });
+      // The console's socket: a browser sends this page's Origin with the handshake, and the page has no request key.
+      await attempt('socket', () => new Promise((resolve) => {
+        const socket = new WebSocket('${target.replace('http:', 'ws:')}/api/socket', ['keywarden.contract.v1']);
+        socket.onopen = () => { resolve('opened'); socket.close(); };
+        socket.onclose = () => resolve('refused');
+      }));
       document.getElementById('report').textContent = JSON.stringify(report);
       document.title = 'done';
     })();`;
@@ -132,19 +138,32 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: sign-in, sig
     expect(new URL(page.url()).search).toBe('');
     expect(await storedKey(page)).toMatch(/^[\w-]{43}$/);
     expect(await context.cookies()).toEqual([]);
-    // Every API call carries the key in its header, and no cookie.
+    // Every HTTP request to the API (the event stream) carries the key in its header, and no cookie; the calls travel on
+    // the console's socket (its handshake carries the key as a subprotocol: test/integration/ui-socket.test.ts), not by POST.
     const apiHeaders: Array<Record<string, string>> = [];
+    const apiPosts: string[] = [];
     page.on('request', (request) => {
-      if (new URL(request.url()).pathname.startsWith('/api/')) void request.allHeaders().then((headers) => apiHeaders.push(headers));
+      if (!new URL(request.url()).pathname.startsWith('/api/')) return;
+      if (request.method() === 'POST') apiPosts.push(request.url());
+      void request.allHeaders().then((headers) => apiHeaders.push(headers));
+    });
+    const sockets: string[] = [];
+    let callsOnSocket = 0;
+    page.on('websocket', (socket) => {
+      sockets.push(socket.url());
+      socket.on('framesent', () => (callsOnSocket += 1));
     });
     await page.reload();
     await page.getByRole('table', { name: 'Keys' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    await expect.poll(() => apiHeaders.length).toBeGreaterThan(1);
+    await expect.poll(() => apiHeaders.length).toBeGreaterThan(0);
     for (const headers of apiHeaders) {
       expect(headers.authorization).toBe(`Bearer ${await storedKey(page)}`);
       expect(headers.cookie).toBeUndefined();
     }
+    expect(sockets).toEqual([`ws://127.0.0.1:${server.port}/api/socket`]);
+    expect(callsOnSocket).toBeGreaterThan(1);
+    expect(apiPosts).toEqual([]);
     expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, 'session-signed-in');
     expect(errors).toEqual([]);
@@ -241,6 +260,7 @@ describe.skipIf(!hasIsolatedKeychain || !hasChromium)('the console: sign-in, sig
       // A readable request is blocked (no CORS header, ever); an opaque one reaches the server, is refused there (no
       // request key; and its Origin), and even its opaque answer is withheld (Cross-Origin-Resource-Policy).
       for (const attempt of ['revealCors', 'revealNoCors', 'unlockNoCors', 'events']) expect(report[attempt], attempt).toBe('failed: TypeError');
+      expect(report.socket).toBe('refused');
 
       // What the other user's server received: no cookie, no Authorization, no trace of the request key.
       expect(foreign.received.map((request) => request.url)).toEqual(expect.arrayContaining(['/', '/pixel.png?from=image', '/probe']));

@@ -1,8 +1,8 @@
 /**
- * One table of adversarial calls, sent over both transports of the contract: the desktop app's IPC (the real binding of
- * electron/main/ipc.ts over the stand-in ipcMain, called as Keywarden's own page so the frame check passes) and
- * `keywarden ui`'s HTTP API (the real server on 127.0.0.1, signed in with a launch link). Both are adapters around
- * electron/core/contract-pipeline.ts, so each call must get the same answer, word for word, from either; each
+ * One table of adversarial calls, sent over every transport of the contract: the desktop app's IPC (the real binding of
+ * electron/main/ipc.ts over the stand-in ipcMain, called as Keywarden's own page so the frame check passes),
+ * `keywarden ui`'s HTTP API and its console socket (the real server on 127.0.0.1, signed in with a launch link). All
+ * are adapters around electron/core/contract-pipeline.ts, so each call must get the same answer, word for word, from each; each
  * refusal must be `invalid_input` (HTTP 400) naming the method, and reach no engine: each transport has a real engine
  * behind a counting wrapper (test/support/counting-engine.ts).
  *
@@ -30,6 +30,7 @@ import { bindContract, createFrameCheck } from '../../electron/main/ipc.js';
 import { openCountingEngine, recordingSink, type CountingEngine } from '../support/counting-engine.js';
 import { fake, FakeBrowserWindow } from '../support/fake-electron.js';
 import { call as httpCall, login } from '../support/ui-client.js';
+import { SOCKET_KEY_PROTOCOL_PREFIX, SOCKET_PATH, SOCKET_PROTOCOL } from '../../shared/console-socket.js';
 
 const REF = 'hand/k1';
 
@@ -170,7 +171,7 @@ const NOT_PLAIN: Array<[string, () => unknown]> = [
 type Answer = { ok: true; value: unknown; status?: number } | { ok: false; error: { code: string; message: string; details?: unknown }; status?: number };
 
 interface Transport {
-  readonly name: 'IPC' | 'HTTP';
+  readonly name: 'IPC' | 'HTTP' | 'socket';
   readonly counting: CountingEngine;
   /** What the transport's log received (the main process's log, the terminal running `keywarden ui`). */
   readonly logs: string[];
@@ -237,6 +238,48 @@ async function overHttp(): Promise<Transport> {
       return answer.status === 200 ? { ok: true, value: answer.json, status: 200 } : { ...(answer.json as { error: { code: string; message: string } }), ok: false, status: answer.status };
     },
     close: async () => {
+      await server.close();
+      await counting.close();
+    },
+  };
+}
+
+/** The console's socket (shared/console-socket.ts) on the same kind of server: one frame per call, answers found by id. */
+async function overSocket(): Promise<Transport> {
+  const { counting } = await seededEngine();
+  const rendererFolder = join(counting.home, 'console');
+  mkdirSync(rendererFolder);
+  const logs: string[] = [];
+  const server = await startUiServer({ engine: counting.engine, rendererFolder, log: (line) => logs.push(line), idleLockPollMs: 86_400_000 });
+  const requestKey = await login(server.newLaunchUrl());
+  // As a browser opens it: the console's Origin, the session's key as the second subprotocol.
+  const socket = new WebSocket(`ws://127.0.0.1:${server.port}${SOCKET_PATH}`, { protocols: [SOCKET_PROTOCOL, `${SOCKET_KEY_PROTOCOL_PREFIX}${requestKey}`], headers: { origin: server.origin } });
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve);
+    socket.addEventListener('error', reject);
+  });
+  const pending = new Map<number, (answer: Answer) => void>();
+  socket.addEventListener('message', (event) => {
+    const answer = JSON.parse(String(event.data)) as { id: number; ok: boolean; value?: unknown; status?: number; error?: { code: string; message: string } };
+    pending.get(answer.id)?.(answer.ok ? { ok: true, value: answer.value, status: 200 } : { ok: false, status: answer.status!, error: answer.error! });
+    pending.delete(answer.id);
+  });
+  let nextId = 1;
+  return {
+    name: 'socket',
+    counting,
+    logs,
+    carries: (args) => args.every((arg) => jsonOf(arg) !== null),
+    call: (method, args) => {
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        // Written out as the HTTP body is (an argument 10,000 levels deep is part of the table).
+        socket.send(`{"id":${id},"method":${JSON.stringify(method)},"args":${bodyOf(args)}}`);
+      });
+    },
+    close: async () => {
+      socket.close();
       await server.close();
       await counting.close();
     },
@@ -324,11 +367,11 @@ function bodyOf(args: unknown[]): string {
 /** The HTTP server's own cap on a request body (its default), checked before the pipeline sees the arguments. */
 const HTTP_BODY_CAP = 1024 * 1024;
 
-describe('the contract over IPC and over HTTP: one pipeline', () => {
+describe("the contract over IPC, over HTTP and over the console's socket: one pipeline", () => {
   let transports: Transport[];
 
   beforeAll(async () => {
-    transports = [await overIpc(), await overHttp()];
+    transports = [await overIpc(), await overHttp(), await overSocket()];
     for (const transport of transports) transport.counting.calls.length = 0;
   });
 
@@ -338,7 +381,7 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
 
   /**
    * Sends the call over each transport that can carry it: each must refuse it with `invalid_input` in one clear line
-   * naming the method, HTTP with 400, and both must answer the same, word for word.
+   * naming the method, HTTP and the socket with 400, and all must answer the same, word for word.
    */
   const expectRefused = async (method: ContractMethod, args: unknown[], what: string) => {
     const judged: Array<{ code: string; message: string }> = [];
@@ -346,7 +389,8 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
       if (!transport.carries(args)) continue;
       // Past its body cap the server answers 413 before the pipeline sees anything (ui-server.test.ts has it);
       // sending megabytes again for every method would test that cap, not the pipeline, 200 times over.
-      if (transport.name === 'HTTP' && Buffer.byteLength(bodyOf(args)) > HTTP_BODY_CAP) continue;
+      // The socket's frame cap is the same, and closes the socket (ui-socket.test.ts has it).
+      if (transport.name !== 'IPC' && Buffer.byteLength(bodyOf(args)) > HTTP_BODY_CAP) continue;
       const label = `${transport.name}: ${method} with ${what}`;
       const answer = await transport.call(method, args);
       expect(answer.ok, label).toBe(false);
@@ -354,12 +398,12 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
       expect(answer.error.code, label).toBe('invalid_input');
       expect(answer.error.message.length, label).toBeLessThan(400);
       expect(answer.error.message, label).not.toMatch(/\n\s+at /);
-      if (transport.name === 'HTTP') expect(answer.status, label).toBe(400);
+      if (transport.name !== 'IPC') expect(answer.status, label).toBe(400);
       // Clear: it names the method and says what is wrong.
       expect(answer.error.message, label).toMatch(new RegExp(`^${method}: (refused: the arguments|invalid arguments: )`));
       judged.push(answer.error);
     }
-    if (judged.length === 2) expect(judged[1], `${method} with ${what}: HTTP answers as IPC does`).toEqual(judged[0]);
+    for (const [index, answer] of judged.entries()) expect(answer, `${method} with ${what}: answered as IPC does (${index})`).toEqual(judged[0]);
   };
 
   const expectEngineUntouched = () => {
@@ -459,7 +503,7 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
     expectEngineUntouched();
   });
 
-  it('an unknown method reaches nothing: IPC has no channel for it, HTTP answers 404 not_found', async () => {
+  it('an unknown method reaches nothing: IPC has no channel for it, HTTP and the socket answer 404 not_found', async () => {
     for (const method of ['shell:exec', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'key:show/extra', 'KEY:SHOW', '']) {
       for (const transport of transports) {
         const answer = await transport.call(method, [REF]).catch((error: unknown) => error);
@@ -475,7 +519,7 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
     expectEngineUntouched();
   });
 
-  it('a call both transports accept gets the same answer from each, through the engine', async () => {
+  it('a call every transport accepts gets the same answer from each, through the engine', async () => {
     const answers = [];
     for (const transport of transports) {
       const answer = await transport.call('inventory:list', [{ search: 'mailer' }]);
@@ -485,9 +529,10 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
       transport.counting.calls.length = 0;
     }
     expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
   });
 
-  /** Runs `method` over both transports while the engine misbehaves as `instead`; returns each answer. */
+  /** Runs `method` over every transport while the engine misbehaves as `instead`; returns each answer. */
   const withFault = async (engineMethod: Parameters<CountingEngine['misbehave']>[0], instead: (...args: unknown[]) => unknown, method: ContractMethod, args: unknown[]) => {
     const answers: Answer[] = [];
     for (const transport of transports) {
@@ -504,10 +549,11 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
     return answers;
   };
 
-  it("returns the engine's own error with its code and details, the same over both", async () => {
-    const [ipc, http] = await Promise.all([transports[0]!.call('key:show', ['hand/missing']), transports[1]!.call('key:show', ['hand/missing'])]);
+  it("returns the engine's own error with its code and details, the same over each", async () => {
+    const [ipc, http, socket] = await Promise.all(transports.map((transport) => transport.call('key:show', ['hand/missing'])));
     expect(ipc).toEqual({ ok: false, error: { code: 'not_found', message: expect.stringContaining('no key "missing" in backend "hand"'), details: { ref: 'hand/missing' } } });
     expect(http).toEqual({ ...ipc, status: 404 });
+    expect(socket).toEqual(http);
     for (const transport of transports) transport.counting.calls.length = 0;
   });
 
@@ -528,6 +574,7 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
       status: 500,
       error: { code: 'internal', message: 'inventory:facets failed: an internal error in Keywarden (details in the terminal running "keywarden ui")' },
     });
+    expect(answers[2]).toEqual(http);
     for (const transport of transports) {
       const logged = transport.logs.find((line) => line.startsWith('inventory:facets failed'));
       expect(logged, transport.name).toMatch(/cannot read properties of undefined.*\n.*TypeError/s);
@@ -536,16 +583,17 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
     expect(JSON.stringify(answers)).not.toContain(secret);
   });
 
-  it('a result the contract does not declare never leaves the process: internal, over both', async () => {
+  it('a result the contract does not declare never leaves the process: internal, over each', async () => {
     const secret = `kw_live_${randomBytes(18).toString('base64url')}`;
-    const [ipc, http] = await withFault('lockState', () => ({ locked: 'no', leaked: secret }), 'vault:lockstate', []);
+    const [ipc, http, socket] = await withFault('lockState', () => ({ locked: 'no', leaked: secret }), 'vault:lockstate', []);
     expect(ipc).toEqual({ ok: false, error: { code: 'internal', message: expect.stringMatching(/^vault:lockstate failed: an internal error in Keywarden \(details in the app's log\)$/) } });
     expect(http).toMatchObject({ ok: false, status: 500, error: { code: 'internal' } });
-    expect(JSON.stringify([ipc, http])).not.toContain(secret);
+    expect(socket).toEqual(http);
+    expect(JSON.stringify([ipc, http, socket])).not.toContain(secret);
     for (const transport of transports) expect(transport.logs.join('\n'), transport.name).toMatch(/vault:lockstate: the engine's result does not fit the contract/);
   });
 
-  it('details that are not plain values are left out: only strings, finite numbers, booleans and null cross, the same over both', async () => {
+  it('details that are not plain values are left out: only strings, finite numbers, booleans and null cross, the same over each', async () => {
     const secret = `kw_live_${randomBytes(18).toString('base64url')}`;
     const details = {
       ref: 'hand/k1',
@@ -559,7 +607,7 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
       notANumber: Number.NaN,
       big: 10n,
     };
-    const [ipc, http] = await withFault(
+    const [ipc, http, socket] = await withFault(
       'getKey',
       () => {
         throw new KeywardenError('conflict', 'the key is being rotated', details as never);
@@ -570,10 +618,11 @@ describe('the contract over IPC and over HTTP: one pipeline', () => {
     const expected = { code: 'conflict', message: 'the key is being rotated', details: { ref: 'hand/k1', count: 3, shownOnce: true, replacedBy: null } };
     expect(ipc).toEqual({ ok: false, error: expected });
     expect(http).toEqual({ ok: false, status: 409, error: expected });
-    expect(JSON.stringify([ipc, http])).not.toContain(secret);
+    expect(socket).toEqual(http);
+    expect(JSON.stringify([ipc, http, socket])).not.toContain(secret);
   });
 
-  it('logged every refusal on both, saying why and never what was sent; the clipboard was never reached', () => {
+  it('logged every refusal on each, saying why and never what was sent; the clipboard was never reached', () => {
     for (const transport of transports) {
       expect(transport.logs.filter((line) => line.startsWith('refused ')).length, transport.name).toBeGreaterThan(METHODS.length * 20);
       // The log says why, never what was sent (a credential may be among the arguments).

@@ -229,3 +229,62 @@ export async function unreadableButtons(page: Page, scope: Locator, where: strin
   await page.evaluate(`document.activeElement?.blur?.()`);
   return failures;
 }
+
+/** The contract calls a page made on the console's socket, by method: asked, answered, and refused (`METHOD status`). */
+export interface SocketCalls {
+  sent: string[];
+  answered: string[];
+  failed: string[];
+}
+
+/**
+ * Watches the console's socket (shared/console-socket.ts) of `page`: register it before the page opens its socket (before
+ * `goto`, or then reload), as Playwright reports only sockets opened after. The answer of a call names only its id.
+ */
+export function watchSocketCalls(page: Page): SocketCalls {
+  const calls: SocketCalls = { sent: [], answered: [], failed: [] };
+  page.on('websocket', (socket) => {
+    const methods = new Map<number, string>();
+    socket.on('framesent', ({ payload }) => {
+      const call = JSON.parse(String(payload)) as { id: number; method: string };
+      methods.set(call.id, call.method);
+      calls.sent.push(call.method);
+    });
+    socket.on('framereceived', ({ payload }) => {
+      const answer = JSON.parse(String(payload)) as { id: number; ok: boolean; status?: number };
+      const method = methods.get(answer.id) ?? `#${answer.id}`;
+      calls.answered.push(method);
+      if (!answer.ok && (answer.status ?? 0) >= 400) calls.failed.push(`${method} ${answer.status}`);
+    });
+  });
+  return calls;
+}
+
+/**
+ * An init script for a page whose answers to one method must come late (a slow link to `keywarden ui`, over SSH say):
+ * `__holdAnswersOf('key:delete')` holds every answer to that method from the page's own code until `__releaseAnswers()`.
+ * The server has answered (what the call did is done); only the page hears of it later than of everything else.
+ */
+export const HOLD_ANSWERS_SCRIPT = `(() => {
+  const hold = { method: null, ids: new Set(), gate: Promise.resolve(), release: () => {} };
+  globalThis.__holdAnswersOf = (method) => {
+    hold.method = method;
+    hold.gate = new Promise((resolve) => (hold.release = resolve));
+  };
+  globalThis.__releaseAnswers = () => { hold.method = null; hold.release(); };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    try { const call = JSON.parse(data); if (call.method === hold.method) hold.ids.add(call.id); } catch {}
+    return send.call(this, data);
+  };
+  const listen = WebSocket.prototype.addEventListener;
+  WebSocket.prototype.addEventListener = function (type, listener, options) {
+    if (type !== 'message') return listen.call(this, type, listener, options);
+    return listen.call(this, type, (event) => {
+      let id = null;
+      try { id = JSON.parse(event.data).id; } catch {}
+      if (hold.ids.delete(id)) void hold.gate.then(() => listener(event));
+      else listener(event);
+    }, options);
+  };
+})();`;

@@ -71,8 +71,7 @@ export interface ApiOptions {
 
 /** Serves one call; `name` is the path segment after /api/, already decoded. */
 export async function serveContractCall(request: http.IncomingMessage, response: http.ServerResponse, name: string, options: ApiOptions): Promise<void> {
-  const pipeline: ContractPipelineOptions = { detailsAt: 'the terminal running "keywarden ui"', log: options.log };
-  const call = (args: unknown) => invokeContract(options.handlers, name, args, pipeline);
+  const call = (args: unknown) => runContractCall(options.handlers, name, args, options.log);
   if (!isContractMethod(name)) {
     // The pipeline's own answer to a method it does not have (whatever the arguments), given before the body is read.
     discardRefusedBody(request, response);
@@ -107,10 +106,21 @@ export async function serveContractCall(request: http.IncomingMessage, response:
   sendOutcome(response, await call(args));
 }
 
+/** One call through the contract pipeline, however it arrived (a POST here, a frame on the console's socket). */
+export function runContractCall(handlers: ContractHandlers, name: string, args: unknown, log: (message: string) => void): Promise<ContractOutcome> {
+  const pipeline: ContractPipelineOptions = { detailsAt: 'the terminal running "keywarden ui"', log };
+  return invokeContract(handlers, name, args, pipeline);
+}
+
 function sendOutcome(response: http.ServerResponse, outcome: ContractOutcome): void {
   // undefined is not JSON; a method declared to return nothing returns null.
   if (outcome.ok) sendJson(response, 200, outcome.value ?? null);
-  else sendApiError(response, outcome.kind === 'engine' ? (STATUS[outcome.error.code] ?? 500) : KIND_STATUS[outcome.kind], outcome.error.code, outcome.error.message, outcome.error.details);
+  else sendApiError(response, failureStatus(outcome), outcome.error.code, outcome.error.message, outcome.error.details);
+}
+
+/** The HTTP status of a failed call, whichever way it travelled (a POST, or a message on the console's socket). */
+export function failureStatus(outcome: Extract<ContractOutcome, { ok: false }>): number {
+  return outcome.kind === 'engine' ? (STATUS[outcome.error.code] ?? 500) : KIND_STATUS[outcome.kind];
 }
 
 /**

@@ -17,6 +17,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { HostInfo } from '../../../shared/domain.js';
 import { type ContractHost, createContractHandlers } from '../../core/contract-handlers.js';
 import { keywardenVersion } from '../../core/version.js';
@@ -25,7 +26,9 @@ import type { KeywardenEngine } from '../../core/engine.js';
 import { IdleLock } from '../../core/desktop/idle-lock.js';
 import { startTeamFollower } from '../../core/desktop/team-follower.js';
 import { KeywardenError } from '../../core/errors.js';
-import { readBody, serveContractCall } from './api.js';
+import { readBody, runContractCall, serveContractCall } from './api.js';
+import { ContractSockets, refuseUpgrade } from './socket.js';
+import { SOCKET_PATH } from '../../../shared/console-socket.js';
 import { EventHub } from './events.js';
 import { discardRefusedBody, REFUSED_BODY_LIMIT_BYTES, sendApiError, sendJson, sendText } from './respond.js';
 import { allowedHosts, DEFAULT_SESSION_LIMITS, duration, LaunchTokens, readBearer, type SessionLimits, Sessions, setSecurityHeaders, type TokenOutcome } from './security.js';
@@ -71,6 +74,8 @@ export interface UiServer {
   readonly port: number;
   /** How many event streams are open (a closed tab's stream is removed). */
   eventStreams(): number;
+  /** How many console sockets are open (shared/console-socket.ts). */
+  sockets(): number;
   /** How many sessions are open (expired ones are not counted). */
   openSessions(): number;
   /** Stops accepting, ends the event streams, waits for the calls under way to finish, then closes every connection. */
@@ -89,7 +94,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const hub = new EventHub(options.heartbeatMs ?? 15_000, log);
   const tokens = new LaunchTokens(limits.tokenMs, clock);
   // A session that ends (sign-out, expiry) takes its event streams with it.
-  const sessions = new Sessions(limits, clock, (id) => hub.endSession(id));
+  const sessions = new Sessions(limits, clock, (id) => {
+    hub.endSession(id);
+    sockets.endSession(id);
+  });
   let demo: RunningDemoEngine | null = null;
   const host: ContractHost = {
     version: keywardenVersion(),
@@ -125,6 +133,17 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const teamFollower = startTeamFollower({ engine: options.engine, events: hub.sink(), log });
   const files = new StaticFiles(options.rendererFolder ?? defaultRendererFolder());
   const underway = new Set<Promise<void>>();
+  const sockets = new ContractSockets({
+    maxMessageBytes: maxBodyBytes,
+    checkSession: (requestKey, use) => sessions.check(requestKey, use),
+    call: (method, args) => runContractCall(handlers, method, args, log),
+    onCall: (call) => {
+      lastCallAt = clock();
+      const settled = call.catch(() => {}).finally(() => underway.delete(settled));
+      underway.add(settled);
+    },
+    log,
+  });
   // Known once the port is.
   let hosts: ReadonlySet<string> = new Set();
 
@@ -181,30 +200,34 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     sendJson(response, 200, { requestKey: session.requestKey, idleSeconds: Math.round(session.idleMs / 1000), expiresAt: new Date(session.expiresAt).toISOString() });
   };
 
+  /**
+   * The Host (one of this server's names: no DNS rebinding) and the Origin (none, or the console's own; required where
+   * the request can change anything: a POST, a socket), judged alike for every request and every socket's handshake.
+   */
+  const judgeSource = (request: http.IncomingMessage, originRequired: boolean): { code: string; message: string; text: boolean } | null => {
+    const host = (request.headers.host ?? '').toLowerCase();
+    if (!hosts.has(host)) return { code: 'request_refused', message: `refused: this server answers only to ${[...hosts].join(' and ')}`, text: true };
+    const origin = request.headers.origin;
+    if ((origin !== undefined || originRequired) && origin !== `http://${host}`) {
+      return {
+        code: 'request_refused',
+        message: origin === undefined ? 'refused: a request that changes anything must come from the console itself (no Origin)' : 'refused: a request from another origin',
+        text: false,
+      };
+    }
+    return null;
+  };
+
   const route = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
     setSecurityHeaders(response);
-    const host = (request.headers.host ?? '').toLowerCase();
-    if (!hosts.has(host)) {
+    const refused = judgeSource(request, request.method === 'POST');
+    if (refused) {
       discardRefusedBody(request, response);
-      sendText(response, 403, `refused: this server answers only to ${[...hosts].join(' and ')}`);
+      if (refused.text) sendText(response, 403, refused.message);
+      else refuse(request, response, 403, refused.code, refused.message);
       return;
     }
-    const ownOrigin = `http://${host}`;
-    const origin = request.headers.origin;
-    if ((origin !== undefined || request.method === 'POST') && origin !== ownOrigin) {
-      discardRefusedBody(request, response);
-      refuse(
-        request,
-        response,
-        403,
-        'request_refused',
-        origin === undefined ? 'refused: a request that changes anything must come from the console itself (no Origin)' : 'refused: a request from another origin',
-      );
-      return;
-    }
-    const target = request.url ?? '';
-    const queryAt = target.indexOf('?');
-    const rawPath = queryAt < 0 ? target : target.slice(0, queryAt);
+    const rawPath = pathOf(request.url);
     if (!rawPath.startsWith('/')) {
       discardRefusedBody(request, response);
       sendText(response, 400, 'refused: not a path');
@@ -286,6 +309,13 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   );
   // Each connection costs a socket and its buffers; a browser needs a handful per tab (and one per event stream).
   server.maxConnections = options.maxConnections ?? 64;
+  // The console's socket (shared/console-socket.ts): the same Host, Origin and session checks as a POST, then the same pipeline.
+  server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const refused = judgeSource(request, true) ?? (pathOf(request.url) === SOCKET_PATH ? null : { code: 'not_found', message: `only ${SOCKET_PATH} is a socket`, text: false });
+    if (refused) refuseUpgrade(socket, refused.code === 'not_found' ? 404 : 403, { code: refused.code, message: refused.message });
+    else sockets.upgrade(request, socket, head);
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -309,12 +339,14 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     origin,
     port,
     eventStreams: () => hub.size,
+    sockets: () => sockets.size,
     openSessions: () => sessions.size,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         tokens.close();
         hub.close();
+        sockets.close();
         server.closeIdleConnections();
         // Calls under way (a sync, a create) finish and answer before the engine is closed under them.
         while (underway.size > 0) await Promise.allSettled([...underway]);
@@ -322,12 +354,20 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         await teamFollower.stop();
         sessions.close();
         server.closeAllConnections();
+        // An upgraded socket is no longer the HTTP server's to close, but the listener waits for it.
+        sockets.terminate();
         await stopped;
         await demo?.stop();
       })();
       return closing;
     },
   };
+}
+
+/** The path of a request's target, without its query. */
+function pathOf(target: string | undefined): string {
+  const queryAt = (target ?? '').indexOf('?');
+  return queryAt < 0 ? (target ?? '') : target!.slice(0, queryAt);
 }
 
 /** A refusal: JSON for the API and the sign-in (the console's script reads it), text for anything else. */
