@@ -94,10 +94,11 @@ export function keyConditions(
   filter: KeyFilter & { vendor?: BackendType; overdue?: boolean },
   now: Date,
   options: { searchIndex?: boolean; backends: readonly BackendTypeRow[] },
-): { where: string; params: Record<string, string>; index: SearchIndexUse | null; due: boolean } {
+): { where: string; params: Record<string, string>; index: SearchIndexUse | null; due: boolean; scan: boolean } {
   const where: string[] = [];
   const params: Record<string, string> = boundParams('now', now);
   let index: SearchIndexUse | null = null;
+  let scan = false;
   if (filter.backend !== undefined) {
     where.push('b.name = @backend');
     params.backend = filter.backend;
@@ -118,15 +119,21 @@ export function keyConditions(
     if (!parsed.ok) throw new KeywardenError('invalid_input', `search: ${parsed.error}`);
     const search = searchConditions(parsed.terms, now, params, options);
     if (search.match !== null) index = { match: search.match, alone: where.length === 0 && search.conditions.length === 1 };
+    scan = search.scan;
     where.push(...search.conditions);
   }
   const due = filter.dueWithinDays !== undefined || filter.overdue === true || hasPositiveDueTerm(filter.search);
-  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params, index, due };
+  // `scan`: a term is judged by LIKE on every key's searched columns (KeyTables.query reads them from migration 016's index).
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params, index, due, scan };
 }
 
-/** A backend's ID and type: what `vendor:` and the vendor filter are resolved against (a handful of rows, read per query). */
+/**
+ * A backend's ID, name and type: what `vendor:`, the vendor filter and a short search term's backend columns are
+ * resolved against (a handful of rows, read per query).
+ */
 export interface BackendTypeRow {
   id: number;
+  name: string;
   type: BackendType;
 }
 
@@ -203,11 +210,33 @@ export const INDEXED_KEYS = 'k.rowid IN (SELECT rowid FROM key_search WHERE key_
 const OVERDUE = `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'now')} AND k.status IN ('active', 'grace')`;
 const dueWithin = (bound: string) => `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', bound)} AND k.status IN ('active', 'grace')`;
 
-/** The searched columns as LIKE reads them, in the order of key_search's columns (migration 011). */
+/**
+ * The searched columns as LIKE reads them, in the order of key_search's columns (migration 011). The backend's name and
+ * type (and a manual key's own vendor) are not here: a text term judges them once per backend (backendTextCondition).
+ * Migration 016 indexes exactly these columns (and the manual vendor's expression): a column added here without it
+ * there makes every short term read each key's row again.
+ */
 const LIKE_COLUMNS: Record<'text' | 'owner', string[]> = {
-  text: ['k.name', 'k.prefix', 'k.key_id', 'b.name', 'b.type', "json_extract(k.details, '$.vendor')", 'k.owner', 'k.environment', 'k.tags', 'k.notes'],
+  text: ['k.name', 'k.prefix', 'k.key_id', 'k.owner', 'k.environment', 'k.tags', 'k.notes'],
   owner: ['k.owner'],
 };
+
+/** LIKE's own case folding: ASCII letters only (as SQLite's LIKE without ICU). */
+const asciiLower = (value: string) => value.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+
+/**
+ * A text term over the backend's name and type, and a manual key's own vendor, judged once per backend instead of once
+ * per key (a one-letter term is a LIKE over every key: each condition less per key is a third off at 100k keys).
+ * Backend names and types are lower-case ASCII, so LIKE's match is `includes` of the ASCII-folded term; only keys on
+ * manual backends read their details for their own vendor.
+ */
+function backendTextCondition(value: string, backends: readonly BackendTypeRow[], pattern: string): string | null {
+  const folded = asciiLower(value);
+  const named = backends.filter((backend) => backend.name.includes(folded) || backend.type.includes(folded));
+  const manual = backends.filter((backend) => backend.type === 'manual' && !named.includes(backend));
+  const conditions = [...(named.length ? [backendIdsIn(named)] : []), ...(manual.length ? [`(${backendIdsIn(manual)} AND json_extract(k.details, '$.vendor') LIKE ${pattern} ESCAPE '\\')`] : [])];
+  return conditions.length ? conditions.join(' OR ') : null;
+}
 
 /** A value as an FTS5 phrase: in double quotes, its own quotes doubled (so no value is ever read as FTS syntax). */
 const phrase = (value: string) => `"${value.replace(/"/g, '""')}"`;
@@ -224,8 +253,9 @@ function searchConditions(
   now: Date,
   params: Record<string, string>,
   options: { searchIndex?: boolean; backends: readonly BackendTypeRow[] },
-): { conditions: string[]; match: string | null } {
+): { conditions: string[]; match: string | null; scan: boolean } {
   const searchIndex = options.searchIndex ?? false;
+  let scan = false;
   const conditions: string[] = [];
   const matchAll: string[] = [];
   const matchAny: string[] = [];
@@ -247,7 +277,10 @@ function searchConditions(
       add(exact, negated);
     } else {
       const pattern = param(likePattern(value));
-      add(columns.map((column) => `${column} LIKE ${pattern} ESCAPE '\\'`).join(' OR '), negated);
+      const byBackend = ftsColumn === null ? backendTextCondition(value, options.backends, pattern) : null;
+      // The backend first: an integer compared, where it names a backend, spares the LIKEs of all its keys.
+      add([...(byBackend ? [byBackend] : []), ...columns.map((column) => `${column} LIKE ${pattern} ESCAPE '\\'`)].join(' OR '), negated);
+      scan = true;
     }
   };
   for (const term of terms) {
@@ -302,7 +335,7 @@ function searchConditions(
   } else if (matchAny.length) {
     conditions.push(`k.rowid NOT IN (SELECT rowid FROM key_search WHERE key_search MATCH ${param(matchAny.join(' OR '))})`);
   }
-  return { conditions, match: match === null ? null : match.slice(1) };
+  return { conditions, match: match === null ? null : match.slice(1), scan };
 }
 
 /** What each sortable column sorts by, and whether it can be empty. Status sorts by urgency, not by spelling. */

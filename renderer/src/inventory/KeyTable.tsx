@@ -217,7 +217,9 @@ export function KeyTable() {
     count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    // Rows drawn beyond the visible ones: a keystroke's new rows are all drawn again, so each one costs every keystroke
+    // (12 cost about 2 ms more per keystroke than 4); rows of a fixed height scroll in without a gap at 4.
+    overscan: 4,
     scrollMargin: HEADER_HEIGHT,
   });
   const items = virtualizer.getVirtualItems();

@@ -108,7 +108,7 @@ describe('migration 001 on a fresh file', () => {
     ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(15);
+    expect(LATEST).toBe(16);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -513,6 +513,47 @@ describe('migration 009: what Health counts and lists in SQL', () => {
     ).toMatch(/INDEX keys_open_due/);
     expect(plan('SELECT key_id FROM keys k WHERE k.last_test_ok = 0')).toMatch(/INDEX keys_test_failed/);
     expect(plan('SELECT fingerprint FROM key_secrets WHERE fingerprint IS NOT NULL GROUP BY fingerprint HAVING COUNT(*) > 1')).toMatch(/INDEX key_secrets_fingerprint/);
+  });
+});
+
+describe('migration 016: the searched columns in one narrow index, for terms shorter than a trigram', () => {
+  const now = new Date('2026-06-01T00:00:00.000Z');
+
+  it('a version-15 file finds the same keys without it, read-only too; upgraded, a short term is judged from the index alone and a rare one is not found by walking every key', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 15)).toBe(15);
+    const values = Array.from({ length: 300 }, (_, index) => {
+      const name = index % 100 === 7 ? `Xy feed ${index}` : `payments ${index}`;
+      return `(${index < 200 ? 1 : 2}, 'k${index}', '${name}', 'active', '2026-0${1 + (index % 9)}-15T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"vendor": "${index % 3 ? 'Stripe' : 'Twilio'}"}')`;
+    });
+    db.exec(`
+      INSERT INTO backends (id, name, type, created_at) VALUES (1, 'cb', 'commbox', '2026-01-01T00:00:00.000Z'), (2, 'hand', 'manual', '2026-01-01T00:00:00.000Z');
+      INSERT INTO keys (backend_id, key_id, name, status, next_due_at, first_seen_at, details) VALUES ${values.join(', ')};`);
+    db.close();
+    const answers = (store: InventoryStore) => {
+      const page = (search: string) => store.keys.query({ search, limit: 5 }, now);
+      return { xy: page('xy'), tw: page('tw').total, cb: page('cb').total, pa: page('pa').total };
+    };
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    const before = answers(readOnly);
+    // Three keys named "Xy", on both backends; Twilio is the manual keys' own vendor; "cb" names the first backend.
+    expect(before.xy.total).toBe(3);
+    expect(before.xy.rows.map((key) => key.name).sort()).toEqual(['Xy feed 107', 'Xy feed 207', 'Xy feed 7']);
+    expect(before).toMatchObject({ tw: 33, cb: 200, pa: 297 });
+    readOnly.close();
+
+    const store = openStore();
+    expect(answers(store)).toEqual(before);
+    store.close();
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(LATEST);
+    const like = (column: string) => `${column} LIKE '%xy%' ESCAPE '\\'`;
+    const shortTerm = ['k.name', 'k.prefix', 'k.key_id', 'k.owner', 'k.environment', 'k.tags', 'k.notes'].map(like).join(' OR ');
+    // Counted from the index alone: no key's row is read.
+    expect(queryPlan(upgraded, `SELECT COUNT(*) FROM keys k WHERE k.backend_id IN (1) OR ${shortTerm} OR (k.backend_id IN (2) AND ${like("json_extract(k.details, '$.vendor')")})`)).toBe(
+      'SCAN k USING COVERING INDEX keys_searched_text',
+    );
   });
 });
 

@@ -194,6 +194,36 @@ describe('search with the trigram index', () => {
     }
   });
 
+  it('pages a term shorter than a trigram as the whole list orders it, found densely (the order walked) or rarely (the searched columns first)', () => {
+    const acme = addBackend('acme', 'commbox');
+    const hand = addBackend('hand', 'manual');
+    // 2,400 keys: "pa" in nearly all (walked), "bi" in one in thirteen, "zq" in ten (rare: found through migration 016's index).
+    const keys = (prefix: string) =>
+      Array.from({ length: 1200 }, (_, index) =>
+        key(`${prefix}${index}`, {
+          name: index % 120 === 5 ? `Zq relay ${index}` : `${index % 13 === 0 ? 'Billing' : 'Payments'} ${index % 7}`,
+          status: index % 11 === 0 ? 'expired' : 'active',
+          expiresAt: index % 3 ? inDays((index * 37) % 400) : null,
+          details: prefix === 'h' ? { vendor: index % 2 ? 'Stripe' : 'Twilio' } : {},
+        }),
+      );
+    store.keys.replaceInventory(acme, keys('a'), synced);
+    store.keys.replaceInventory(hand, keys('h'), synced);
+    for (const search of ['pa', 'bi', 'zq', 'tw', 'ac', 'p', '-pa', 'zq status:active', 'zq -tw']) {
+      for (const sort of [undefined, { field: 'name', direction: 'desc' }, { field: 'backend', direction: 'asc' }] as const) {
+        // The whole list, in the same order, with no choice of how to read it made by the page: the expected pages.
+        const all = store.keys.list({ search }, NOW, sort ?? { field: 'due', direction: 'asc' }).map((row) => row.ref);
+        for (const offset of [0, 100, 1500]) {
+          const page = store.keys.query({ search, offset, limit: 100, ...(sort ? { sort } : {}) }, NOW);
+          expect({ search, sort, offset, total: page.total, refs: page.rows.map((row) => row.ref) }).toEqual({ search, sort, offset, total: all.length, refs: all.slice(offset, offset + 100) });
+        }
+      }
+    }
+    // Not vacuous: the rare term is rare, the dense one dense.
+    expect(store.keys.query({ search: 'zq', limit: 1 }, NOW).total).toBe(20);
+    expect(store.keys.query({ search: 'pa', limit: 1 }, NOW).total).toBeGreaterThan(2000);
+  });
+
   it('answers through the index: a term of three characters or more never scans the keys with LIKE', () => {
     generate();
     const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
@@ -284,6 +314,33 @@ describe('status and vendor, answered from the backends and the status index', (
     expect(refs('-vendor:stripe').sort()).toEqual(everyone.filter((ref) => !expected.vendor('stripe').includes(ref)).sort());
     // Without manual backends, a vendor is its backends' keys alone.
     expect(expected.vendor('commbox').every((ref) => ref.startsWith('acme/'))).toBe(true);
+  });
+
+  it("a short term (LIKE, not the index) finds a key by its backend's name and type and a manual key's own vendor, judged once per backend", () => {
+    generate();
+    const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
+    const rows = db
+      .prepare<{ ref: string; fields: string }>(
+        `SELECT b.name || '/' || k.key_id AS ref,
+           lower(concat_ws(char(31), k.name, k.prefix, k.key_id, b.name, b.type, json_extract(k.details, '$.vendor'), k.owner, k.environment, k.tags, k.notes)) AS fields
+         FROM keys k JOIN backends b ON b.id = k.backend_id`,
+      )
+      .all();
+    db.close();
+    // Every searched field read in one string (ASCII terms: LIKE's folding and lower() agree), judged in JavaScript.
+    const containing = (term: string) =>
+      rows
+        .filter((row) => row.fields.includes(term.toLowerCase()))
+        .map((row) => row.ref)
+        .sort();
+    // "ac" and "nb" are backend names, "co" in commbox, "ma" in manual, "Tw" and "Ma" in a manual key's own vendor.
+    for (const term of ['ac', 'nb', 'co', 'ma', 'Tw', 'MA', 'ha', 'q']) {
+      const found = refs(term).sort();
+      expect({ term, found }).toEqual({ term, found: containing(term) });
+    }
+    // Not vacuous: a backend's name finds every key of that backend, which no other field holds.
+    expect(refs('nb').filter((ref) => ref.startsWith('nb/'))).toHaveLength(80);
+    expect(refs('-nb').some((ref) => ref.startsWith('nb/'))).toBe(false);
   });
 
   it('pages past the last key of a narrowed search still give the count', () => {

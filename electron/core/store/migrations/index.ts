@@ -21,6 +21,7 @@ import { migration012ImportSources } from './012-import-sources.js';
 import { migration013TeamLink } from './013-team-link.js';
 import { migration014KeyReplacements } from './014-key-replacements.js';
 import { migration015KeyStatusIndex } from './015-key-status-index.js';
+import { migration016KeySearchedTextIndex } from './016-key-searched-text-index.js';
 
 export interface Migration {
   version: number;
@@ -61,6 +62,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration013TeamLink,
   migration014KeyReplacements,
   migration015KeyStatusIndex,
+  migration016KeySearchedTextIndex,
 ];
 
 export function schemaVersion(db: SqlDatabase): number {
