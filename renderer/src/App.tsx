@@ -1,15 +1,7 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useStore } from 'zustand';
-import { BackupsView } from './admin/BackupsView.js';
-import { SettingsView } from './admin/SettingsView.js';
-import { VaultView } from './admin/VaultView.js';
-import { AuditView } from './audit/AuditView.js';
-import { BackendsView } from './backends/BackendsView.js';
 import type { Connection } from './connection.js';
-import { HealthView } from './health/HealthView.js';
 import { InventoryView } from './inventory/InventoryView.js';
-import { RemindersView } from './reminders/RemindersView.js';
-import { TeamView } from './team/TeamView.js';
 import { hrefFor, replaceRoute, useRoute, VIEW_TITLES } from './routing.js';
 import { guardVault } from './contract/vault-guard.js';
 import { LockBanner } from './shell/LockBanner.js';
@@ -25,6 +17,30 @@ import { createKeyEditStore } from './state/key-edit-store.js';
 import { createShellStore } from './state/shell-store.js';
 import { createViewsStore } from './state/views-store.js';
 import { createRotationStore } from './rotation/rotation-store.js';
+
+/*
+ * The inventory is where the console opens; every other view is its own chunk, so the first rows wait for less script
+ * to be parsed and run. The chunks are fetched once the browser is idle after that (VIEW_CHUNKS), so moving to another
+ * view does not wait for one either.
+ */
+const VIEW_CHUNKS = {
+  backends: () => import('./backends/BackendsView.js').then((module) => ({ default: module.BackendsView })),
+  reminders: () => import('./reminders/RemindersView.js').then((module) => ({ default: module.RemindersView })),
+  health: () => import('./health/HealthView.js').then((module) => ({ default: module.HealthView })),
+  audit: () => import('./audit/AuditView.js').then((module) => ({ default: module.AuditView })),
+  team: () => import('./team/TeamView.js').then((module) => ({ default: module.TeamView })),
+  backups: () => import('./admin/BackupsView.js').then((module) => ({ default: module.BackupsView })),
+  vault: () => import('./admin/VaultView.js').then((module) => ({ default: module.VaultView })),
+  settings: () => import('./admin/SettingsView.js').then((module) => ({ default: module.SettingsView })),
+};
+const BackendsView = lazy(VIEW_CHUNKS.backends);
+const RemindersView = lazy(VIEW_CHUNKS.reminders);
+const HealthView = lazy(VIEW_CHUNKS.health);
+const AuditView = lazy(VIEW_CHUNKS.audit);
+const TeamView = lazy(VIEW_CHUNKS.team);
+const BackupsView = lazy(VIEW_CHUNKS.backups);
+const VaultView = lazy(VIEW_CHUNKS.vault);
+const SettingsView = lazy(VIEW_CHUNKS.settings);
 
 export function App({ connection }: { connection: Connection }) {
   const [shell] = useState(() => createShellStore(connection.client));
@@ -94,6 +110,15 @@ export function App({ connection }: { connection: Connection }) {
     document.title = `${VIEW_TITLES[route.view]} · Keywarden`;
   }, [route.view]);
 
+  // The other views' chunks, fetched when nothing else is to be done (a chunk is fetched once; lazy() reuses it).
+  useEffect(() => {
+    const prefetch = () => {
+      for (const load of Object.values(VIEW_CHUNKS)) void load();
+    };
+    const handle = window.requestIdleCallback ? window.requestIdleCallback(prefetch, { timeout: 3000 }) : window.setTimeout(prefetch, 1000);
+    return () => (window.cancelIdleCallback ? window.cancelIdleCallback(handle) : window.clearTimeout(handle));
+  }, []);
+
   return (
     <ClientContext value={client}>
       <ShellContext value={shell}>
@@ -114,15 +139,23 @@ export function App({ connection }: { connection: Connection }) {
                     <PassphraseDialog />
                     <Shortcuts view={route.view} />
                     <div className="view">
-                      {route.view === 'inventory' && <InventoryView />}
-                      {route.view === 'backends' && <BackendsView />}
-                      {route.view === 'reminders' && <RemindersView />}
-                      {route.view === 'health' && <HealthView />}
-                      {route.view === 'audit' && <AuditView />}
-                      {route.view === 'team' && <TeamView />}
-                      {route.view === 'backups' && <BackupsView />}
-                      {route.view === 'vault' && <VaultView />}
-                      {route.view === 'settings' && <SettingsView />}
+                      <Suspense
+                        fallback={
+                          <p className="view-loading" role="status">
+                            Loading…
+                          </p>
+                        }
+                      >
+                        {route.view === 'inventory' && <InventoryView />}
+                        {route.view === 'backends' && <BackendsView />}
+                        {route.view === 'reminders' && <RemindersView />}
+                        {route.view === 'health' && <HealthView />}
+                        {route.view === 'audit' && <AuditView />}
+                        {route.view === 'team' && <TeamView />}
+                        {route.view === 'backups' && <BackupsView />}
+                        {route.view === 'vault' && <VaultView />}
+                        {route.view === 'settings' && <SettingsView />}
+                      </Suspense>
                     </div>
                   </div>
                 </KeyEditContext>

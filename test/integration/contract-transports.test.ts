@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACT, type ContractArgs, type ContractMethod } from '../../shared/contract.js';
 import type { IpcAnswer } from '../../shared/ipc-channels.js';
-import { startUiServer } from '../../electron/cli/ui/server.js';
+import { startUiServer, type UiServer } from '../../electron/cli/ui/server.js';
 import { createContractHandlers } from '../../electron/core/contract-handlers.js';
 import { DEFAULT_ARGUMENT_LIMITS } from '../../electron/core/contract-pipeline.js';
 import { APP_START_URL } from '../../electron/core/desktop/app-protocol.js';
@@ -219,14 +219,19 @@ async function overIpc(): Promise<Transport> {
   };
 }
 
-async function overHttp(): Promise<Transport> {
+/** `keywarden ui`'s server over a seeded counting engine, and a session signed in with a launch link. */
+async function signedInServer(): Promise<{ counting: CountingEngine; logs: string[]; server: UiServer; requestKey: string }> {
   const { counting } = await seededEngine();
   const rendererFolder = join(counting.home, 'console');
   mkdirSync(rendererFolder);
   const logs: string[] = [];
   // The idle lock would read the engine's settings through the counting wrapper; a day apart, it never does here.
   const server = await startUiServer({ engine: counting.engine, rendererFolder, log: (line) => logs.push(line), idleLockPollMs: 86_400_000 });
-  const requestKey = await login(server.newLaunchUrl());
+  return { counting, logs, server, requestKey: await login(server.newLaunchUrl()) };
+}
+
+async function overHttp(): Promise<Transport> {
+  const { counting, logs, server, requestKey } = await signedInServer();
   return {
     name: 'HTTP',
     counting,
@@ -246,12 +251,7 @@ async function overHttp(): Promise<Transport> {
 
 /** The console's socket (shared/console-socket.ts) on the same kind of server: one frame per call, answers found by id. */
 async function overSocket(): Promise<Transport> {
-  const { counting } = await seededEngine();
-  const rendererFolder = join(counting.home, 'console');
-  mkdirSync(rendererFolder);
-  const logs: string[] = [];
-  const server = await startUiServer({ engine: counting.engine, rendererFolder, log: (line) => logs.push(line), idleLockPollMs: 86_400_000 });
-  const requestKey = await login(server.newLaunchUrl());
+  const { counting, logs, server, requestKey } = await signedInServer();
   // As a browser opens it: the console's Origin, the session's key as the second subprotocol.
   const socket = new WebSocket(`ws://127.0.0.1:${server.port}${SOCKET_PATH}`, { protocols: [SOCKET_PROTOCOL, `${SOCKET_KEY_PROTOCOL_PREFIX}${requestKey}`], headers: { origin: server.origin } });
   await new Promise((resolve, reject) => {

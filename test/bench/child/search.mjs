@@ -2,7 +2,9 @@
  * The search box's syntax answered by the engine (engine.queryInventory with `search`, as the console's
  * `inventory:query` asks for its first page of 100 rows) on an open engine over the "mixed" inventory, whose keys
  * carry descriptions (owner, environment, tags, notes). Terms of three characters or more go through the trigram
- * index of migration 011; `short_term_like` is a two-letter term, which the index cannot answer (LIKE). For reference,
+ * index of migration 011; `short_term_like` is a two-letter term, which the index cannot answer (LIKE over the searched
+ * columns, counted from the index of migration 016), `short_term_one_letter` one letter found in nearly every key, and
+ * `short_term_rare` two letters found in few (their page is not found by walking the order). For reference,
  * `like_scan_payments` is the same "payments" search on a copy of the file without the index (the LIKE fallback a
  * read-only look at an older file takes). Round-robin, one unmeasured round first.
  *
@@ -27,6 +29,8 @@ const SEARCHES = {
   combined: 'payments env:prod -tag:legacy',
   due: 'due<30 billing',
   short_term_like: 'pa',
+  short_term_one_letter: 'p',
+  short_term_rare: 'xy',
 };
 
 const { KeywardenEngine } = await loadDist('electron/core/engine.js');
