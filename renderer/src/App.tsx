@@ -46,7 +46,13 @@ export function App({ connection }: { connection: Connection }) {
   const [shell] = useState(() => createShellStore(connection.client));
   // Every view's calls: a refusal for want of the vault's passphrase opens the shell's passphrase dialog.
   const [client] = useState(() => guardVault(connection.client, () => shell.getState().askPassphrase('unlock')));
-  const [store] = useState(() => createInventoryStore(client));
+  const [store] = useState(() => {
+    const inventory = createInventoryStore(client);
+    // The first page, the counts and the settings are asked for as the console first renders, not after: the engine
+    // answers them while React builds the page (by POST: the socket is still opening), and the rows come in one render.
+    void inventory.getState().init();
+    return inventory;
+  });
   const [views] = useState(() => createViewsStore(client, store));
   const [rotations] = useState(() => createRotationStore(client));
   const rotatingRef = useStore(rotations, (state) => state.ref);
@@ -56,7 +62,6 @@ export function App({ connection }: { connection: Connection }) {
   const route = useRoute();
 
   useEffect(() => {
-    void store.getState().init();
     void views.getState().load();
     void shell.getState().load();
     // A sync sends both events (and answers the Sync now button): one refresh for the lot.

@@ -6,8 +6,9 @@
  *   const keywarden = buildContractClient(createSocketTransport({ requestKey, onSessionEnded, fallback: createHttpTransport({ requestKey, onSessionEnded }) }));
  *
  * One socket, opened by the first call and kept; calls travel on it concurrently, each answer found by its id. A call
- * that was sent and whose socket closed before it was answered fails as `server_unreachable` and is never sent again:
- * it may have happened (a create, a revoke). A call that was never sent (the socket did not open) goes by POST.
+ * made while it is still opening (the page's first calls), or while none can open, goes by POST instead: it is sent once,
+ * by one of the two. A call that was sent and whose socket closed before it was answered fails as `server_unreachable`
+ * and is never sent again: it may have happened (a create, a revoke).
  *
  * Only browser APIs and shared/: this file runs in the console's page. Node 22 has a WebSocket too, so the tests run
  * it against the real server (with a constructor that sends the Origin a browser sends).
@@ -50,6 +51,8 @@ interface Link {
   opened: Promise<boolean>;
   /** `opened` resolved true: calls are written at once. */
   ready: boolean;
+  /** Replaced by a socket for a new session: closed once its last answer is in. */
+  retiring: boolean;
   pending: Map<number, Pending>;
 }
 
@@ -86,12 +89,20 @@ export function createSocketTransport(options: SocketTransportOptions): Contract
       socket.addEventListener('error', () => resolve(false), { once: true });
       socket.addEventListener('close', () => resolve(false), { once: true });
     });
-    const current: Link = { socket, requestKey, opened, pending, ready: false };
+    const current: Link = { socket, requestKey, opened, pending, ready: false, retiring: false };
+    void opened.then((ok) => {
+      if (ok) return;
+      // Refused, or not our protocol: POST for a while before another socket is tried.
+      if (link === current) link = null;
+      socket.close();
+      unavailable = { key: requestKey, until: now() + retryAfterMs };
+    });
     socket.addEventListener('message', (event: MessageEvent) => {
       const answer = readAnswer(event.data);
       const call = answer ? pending.get(answer.id) : undefined;
       if (!answer || !call) return;
       pending.delete(answer.id);
+      if (current.retiring && pending.size === 0) socket.close(1000);
       if (answer.ok) {
         call.resolve(answer.value);
         return;
@@ -115,14 +126,15 @@ export function createSocketTransport(options: SocketTransportOptions): Contract
   }
 
   return {
-    async invoke(method: ContractMethod, args: unknown[]): Promise<unknown> {
+    invoke(method: ContractMethod, args: unknown[]): Promise<unknown> {
       const requestKey = options.requestKey();
       if (requestKey === null || (unavailable.key === requestKey && now() < unavailable.until)) return options.fallback.invoke(method, args);
       if (link && link.requestKey !== requestKey) {
         // A new session (signed in again): the old socket answers what it has, then goes.
         const old = link;
         link = null;
-        void old.opened.then(() => (old.pending.size === 0 ? old.socket.close(1000) : undefined));
+        old.retiring = true;
+        if (old.pending.size === 0) old.socket.close(1000);
       }
       try {
         link ??= connect(requestKey);
@@ -132,17 +144,11 @@ export function createSocketTransport(options: SocketTransportOptions): Contract
         return options.fallback.invoke(method, args);
       }
       const current = link;
+      // Not open yet (the page's first calls, made while it renders): sent by POST now rather than after the handshake,
+      // which waits for the page's thread; later calls take the socket. A call is sent once, by one of the two.
       // An open socket is written to at once, in the caller's own task: a keystroke's query leaves before React renders
-      // the keystroke, so the engine works while the page does. Awaiting even a settled promise would wait for that render.
-      if (!current.ready && !(await current.opened)) {
-        if (link === current) link = null;
-        current.socket.close();
-        unavailable = { key: requestKey, until: now() + retryAfterMs };
-        // Never sent: safe to send by POST.
-        return options.fallback.invoke(method, args);
-      }
-      // Closing since it opened (the server stopping, the session ending): never sent on it, so safe to send by POST.
-      if (current.socket.readyState !== OPEN) return options.fallback.invoke(method, args);
+      // the keystroke, so the engine works while the page does.
+      if (!current.ready || current.socket.readyState !== OPEN) return options.fallback.invoke(method, args);
       const id = nextId++;
       return new Promise((resolve, reject) => {
         current.pending.set(id, { method, resolve, reject });
