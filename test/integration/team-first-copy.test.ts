@@ -8,8 +8,10 @@
  *   node test/support/with-test-keychain.mjs npx vitest run test/integration/team-first-copy.test.ts
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeywardenEngine } from '../../electron/core/engine.js';
+import { openSqlite } from '../../electron/core/store/sqlite.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
 import { type MemberName, NO_POSTGRES_REASON, SKIP_NO_POSTGRES } from '../support/postgres.js';
 import { startTeamHomes, type TeamHomes } from '../support/team-homes.js';
@@ -139,5 +141,17 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)("a new member's first 
     const page = (engine: KeywardenEngine) => engine.queryInventory({ search: 'tag:prod', sort: { field: 'due', direction: 'asc' }, offset: 0, limit: 10 });
     expect(page(bob)).toEqual(page(carol));
     for (const [ref, secret] of secrets) expect(await bob.reveal(ref)).toBe(secret);
+    // The keys' indexes, set aside during the first copy and built once after it, are the file's as they were: the same
+    // names and definitions as in the data folder that pulled key by key, and the inventory's queries use them.
+    const schema = (home: string) => {
+      const db = openSqlite(join(home, 'keywarden.db'), { readOnly: true });
+      try {
+        return db.prepare<{ name: string; sql: string | null }>("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'keys' ORDER BY name").all();
+      } finally {
+        db.close();
+      }
+    };
+    expect(schema(homes.bob)).toEqual(schema(homes.carol));
+    expect(schema(homes.bob).map((entry) => entry.name)).toEqual(expect.arrayContaining(['keys_due_order', 'keys_status_due_order', 'keys_searched_text', 'key_search_insert']));
   });
 });

@@ -71,25 +71,48 @@ function FingerprintCheck({
   );
 }
 
+/**
+ * What a fingerprint check holds while it is typed (the text, and the mistake to show), and `ready`, which says what is
+ * missing when nothing was typed yet: the approve and change-role dialogs ask for it the same way.
+ */
+function useFingerprintEntry(name: string, fingerprint: string) {
+  const [typed, setTyped] = useState('');
+  const [mistake, setMistake] = useState<string | null>(null);
+  return {
+    typed,
+    ready(): boolean {
+      const missing = fingerprintMatches(typed, fingerprint) === null;
+      setMistake(missing ? `Type the fingerprint ${name} read to you.` : null);
+      return !missing;
+    },
+    checkProps: {
+      name,
+      fingerprint,
+      typed,
+      mistake,
+      onType: (value: string) => {
+        setTyped(value);
+        setMistake(null);
+      },
+    },
+  };
+}
+
 export function ApproveDialog({ store, member }: { store: TeamStore; member: TeamMember }) {
   const busy = useStore(store, (state) => state.approveBusy);
   const error = useStore(store, (state) => state.approveError);
   const cancel = useStore(store, (state) => state.cancelApprove);
   const approve = useStore(store, (state) => state.approve);
-  const [typed, setTyped] = useState('');
   const [role, setRole] = useState<TeamRole>('viewer');
-  const [mistake, setMistake] = useState<string | null>(null);
   const errorId = useId();
-  const matches = fingerprintMatches(typed, member.fingerprint);
   const name = member.member;
+  const fingerprint = useFingerprintEntry(name, member.fingerprint);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (busy) return;
-    if (matches === null) return setMistake(`Type the fingerprint ${name} read to you.`);
-    setMistake(null);
+    if (busy || !fingerprint.ready()) return;
     // Sent as typed: the engine compares it with the key on the server and refuses a mismatch.
-    void approve(role, typed);
+    void approve(role, fingerprint.typed);
   };
 
   return (
@@ -99,17 +122,7 @@ export function ApproveDialog({ store, member }: { store: TeamStore; member: Tea
           Approve only after {name} read you their key&apos;s fingerprint by phone or in person (from their Team view or &quot;keywarden team status&quot;). If it differs from the key on the
           server, someone may have put their own key in its place: do not approve.
         </p>
-        <FingerprintCheck
-          name={name}
-          fingerprint={member.fingerprint}
-          typed={typed}
-          onType={(value) => {
-            setTyped(value);
-            setMistake(null);
-          }}
-          mistake={mistake}
-          refusal="do not approve"
-        />
+        <FingerprintCheck {...fingerprint.checkProps} refusal="do not approve" />
         <fieldset className="choices">
           <legend>Role</legend>
           {TEAM_ROLES.map((candidate) => (
@@ -263,14 +276,12 @@ export function RoleDialog({ store, member }: { store: TeamStore; member: TeamMe
   const changeRole = useStore(store, (state) => state.changeRole);
   const current = member.role ?? 'viewer';
   const [role, setRole] = useState<TeamRole>(current);
-  const [typed, setTyped] = useState('');
-  const [mistake, setMistake] = useState<string | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const errorId = useId();
   const meansId = useId();
   const name = member.member;
   const needsFingerprint = current === 'viewer' && role !== 'viewer';
-  const matches = fingerprintMatches(typed, member.fingerprint);
+  const fingerprint = useFingerprintEntry(name, member.fingerprint);
 
   if (changed) {
     const now = changed.member.role ?? role;
@@ -306,14 +317,12 @@ export function RoleDialog({ store, member }: { store: TeamStore; member: TeamMe
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (busy || role === current) return;
-    if (needsFingerprint && matches === null) {
-      setMistake(`Type the fingerprint ${name} read to you.`);
+    if (needsFingerprint && !fingerprint.ready()) {
       focusFirstInvalid(formRef.current);
       return;
     }
-    setMistake(null);
     // Sent as typed: the engine compares it with the key on the server and refuses a mismatch.
-    void changeRole(role, needsFingerprint ? typed : undefined);
+    void changeRole(role, needsFingerprint ? fingerprint.typed : undefined);
   };
 
   return (
@@ -339,19 +348,7 @@ export function RoleDialog({ store, member }: { store: TeamStore; member: TeamMe
             {roleChangeMeans(name, current, role)}
           </p>
         )}
-        {needsFingerprint && (
-          <FingerprintCheck
-            name={name}
-            fingerprint={member.fingerprint}
-            typed={typed}
-            onType={(value) => {
-              setTyped(value);
-              setMistake(null);
-            }}
-            mistake={mistake}
-            refusal="do not give them the team key"
-          />
-        )}
+        {needsFingerprint && <FingerprintCheck {...fingerprint.checkProps} refusal="do not give them the team key" />}
         {error && (
           <p id={errorId} className="error-text" role="alert">
             Not changed: <IsolatedText text={error} lines />

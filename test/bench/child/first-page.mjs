@@ -36,9 +36,9 @@ const now = new Date();
 engine.queryInventory({ limit: 100 });
 Database.prototype.prepare = prepare;
 await engine.close();
-// The backends' IDs and types, read before each query (key-rows.ts keyConditions resolves vendor: and status: against
-// them): a lookup of a handful of rows, not part of the count and the page.
-const statements = sql.filter((text) => /^\s*SELECT/i.test(text) && !/^\s*SELECT id, type FROM backends\s*$/i.test(text));
+// The backends' IDs, names and types, read before each query (key-rows.ts keyConditions resolves vendor:, status: and a
+// short term's backend columns against them): a lookup of a handful of rows, not part of the count and the page.
+const statements = sql.filter((text) => /^\s*SELECT/i.test(text) && !/^\s*SELECT id, (name, )?type FROM backends\s*$/i.test(text));
 if (statements.length !== 2) throw new Error(`expected a count and a page query, the engine prepared ${sql.length} statements: ${sql.join(' | ').slice(0, 400)}`);
 const params = { now: now.toISOString(), limit: 100, offset: 0 };
 
