@@ -136,8 +136,8 @@ describe.skipIf(!hasIsolatedKeychain)('the console imports a file through the co
     expect(await engine.reveal(service7.ref)).toBe(secrets[7]);
 
     // The staged file was dropped with the run: it can be neither previewed nor run again.
-    for (const call of [client['import:preview'](request), client['import:run'](request)]) {
-      expect(await refusal(call)).toMatchObject({ code: 'not_found', message: expect.stringContaining('choose it again'), details: { field: 'file' } });
+    for (const call of [() => client['import:preview'](request), () => client['import:run'](request)]) {
+      expect(await refusal(call())).toMatchObject({ code: 'not_found', message: expect.stringContaining('choose it again'), details: { field: 'file' } });
     }
 
     // The same file again, one row changed: an update, not a duplicate.
@@ -163,8 +163,9 @@ describe.skipIf(!hasIsolatedKeychain)('the console imports a file through the co
     const request: StagedImportRequest = { file: file.id, keyFile: keyFile.id, format: 'kdbx', backend: 'vault', createBackend: true };
 
     const wrong = `not-${PASSWORD}`;
-    for (const call of [client['import:preview']({ ...request, password: wrong }), client['import:run']({ ...request, password: wrong })]) {
-      expect(await refusal(call)).toEqual({
+    // One after the other: both made at once, the second could be refused before anything waits for it (an unhandled rejection).
+    for (const call of [() => client['import:preview']({ ...request, password: wrong }), () => client['import:run']({ ...request, password: wrong })]) {
+      expect(await refusal(call())).toEqual({
         code: 'import_wrong_password',
         message: 'the KeePass database does not open with this password (and key file, if one is needed); nothing was imported',
         details: { field: 'password' },
