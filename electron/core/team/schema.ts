@@ -25,21 +25,35 @@ export function groupRole(team: string, role: TeamRole): string {
   return `${team}_${role}`;
 }
 
+/** A team's schema and group roles as SQL identifiers, quoted: what every version's SQL names. */
+interface TeamIdentifiers {
+  s: string;
+  viewer: string;
+  operator: string;
+  admin: string;
+}
+
+function teamIdentifiers(team: string): TeamIdentifiers {
+  return {
+    s: quoteIdent(team),
+    viewer: quoteIdent(groupRole(team, 'viewer')),
+    operator: quoteIdent(groupRole(team, 'operator')),
+    admin: quoteIdent(groupRole(team, 'admin')),
+  };
+}
+
 interface TeamSchemaVersion {
   version: number;
   name: string;
-  sql: (team: string) => string;
+  /** The version's SQL for `team`, whose identifiers `names` holds (teamIdentifiers). */
+  sql: (team: string, names: TeamIdentifiers) => string;
 }
 
 export const TEAM_SCHEMA_VERSIONS: readonly TeamSchemaVersion[] = [
   {
     version: 1,
     name: 'members, wrapped team keys, backends, keys, sealed secrets and credentials, removals, audit, the change counter',
-    sql: (team) => {
-      const s = quoteIdent(team);
-      const viewer = quoteIdent(groupRole(team, 'viewer'));
-      const operator = quoteIdent(groupRole(team, 'operator'));
-      const admin = quoteIdent(groupRole(team, 'admin'));
+    sql: (team, { s, viewer, operator, admin }) => {
       const viewerName = groupRole(team, 'viewer');
       return `
         CREATE SCHEMA ${s};
@@ -168,11 +182,7 @@ export const TEAM_SCHEMA_VERSIONS: readonly TeamSchemaVersion[] = [
     version: 2,
     name: "vendor backends on the team: keys' descriptions and lineage, a sync's facts and times, removed backends",
     // Idempotent (IF NOT EXISTS), as `requireTeamSchema` may meet a schema half-way between versions it did not make.
-    sql: (team) => {
-      const s = quoteIdent(team);
-      const viewer = quoteIdent(groupRole(team, 'viewer'));
-      const operator = quoteIdent(groupRole(team, 'operator'));
-      const admin = quoteIdent(groupRole(team, 'admin'));
+    sql: (team, { s, viewer, operator, admin }) => {
       return `
         -- What the administrators say about a key (owner, environment, tags as a JSON list, notes), the key it replaces
         -- (JSON {id, name, prefix}), and when a vendor last listed it as it is: written by the writer, pulled by all.
@@ -195,10 +205,7 @@ export const TEAM_SCHEMA_VERSIONS: readonly TeamSchemaVersion[] = [
     version: 3,
     name: 'guided rotation in a team home: the rotation journal, its lease, and a pasted secret sealed under the team key',
     // Idempotent, as version 2: IF NOT EXISTS, and policies and the trigger dropped before they are made again.
-    sql: (team) => {
-      const s = quoteIdent(team);
-      const viewer = quoteIdent(groupRole(team, 'viewer'));
-      const operator = quoteIdent(groupRole(team, 'operator'));
+    sql: (team, { s, viewer, operator }) => {
       return `
         -- One row per rotation, the journal as rotation/steps.ts writes it (steps and consumers as JSON lists), and its
         -- lease: the member running it (holder) until lease_until. At most one open rotation per key across the team.
@@ -279,11 +286,7 @@ export const TEAM_SCHEMA_VERSIONS: readonly TeamSchemaVersion[] = [
     version: 4,
     name: "alerts once per team: the team's alert channels (secrets sealed under the team key), each alert claimed and recorded, snoozes",
     // Idempotent (IF NOT EXISTS; a policy dropped before it is made), as `requireTeamSchema` may meet a schema half-way.
-    sql: (team) => {
-      const s = quoteIdent(team);
-      const viewer = quoteIdent(groupRole(team, 'viewer'));
-      const operator = quoteIdent(groupRole(team, 'operator'));
-      const admin = quoteIdent(groupRole(team, 'admin'));
+    sql: (team, { s, viewer, operator, admin }) => {
       return `
         -- The team's alert channels (docs/team.md, "Alerts and snoozes in a team home"): what is not secret, written
         -- by admins and pulled by everyone; and the channel's state, team-wide (its last attempt by any member's host,
@@ -387,7 +390,8 @@ export const TEAM_SCHEMA_VERSION = TEAM_SCHEMA_VERSIONS.at(-1)!.version;
 
 /** Creates the team's schema at the newest version (inside the caller's transaction: `team init`). */
 export async function createTeamSchema(tx: TeamQuery, team: string): Promise<void> {
-  for (const version of TEAM_SCHEMA_VERSIONS) await tx.query(version.sql(team));
+  const names = teamIdentifiers(team);
+  for (const version of TEAM_SCHEMA_VERSIONS) await tx.query(version.sql(team, names));
   await tx.query(`INSERT INTO ${quoteIdent(team)}.meta (name, value) VALUES ('schema_version', $1)`, [String(TEAM_SCHEMA_VERSION)]);
 }
 
@@ -418,7 +422,8 @@ export async function requireTeamSchema(db: TeamDatabase, team: string, options:
   await db.transaction(async (tx) => {
     const s = quoteIdent(team);
     const found = Number((await tx.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE name = 'schema_version' FOR UPDATE`))[0]?.value ?? 0);
-    for (const version of TEAM_SCHEMA_VERSIONS) if (version.version > found) await tx.query(version.sql(team));
+    const names = teamIdentifiers(team);
+    for (const version of TEAM_SCHEMA_VERSIONS) if (version.version > found) await tx.query(version.sql(team, names));
     if (found < 3) await startRotationIdsAfter(tx, team, options.localRotationIds?.() ?? 0);
     await tx.query(`UPDATE ${s}.meta SET value = $1 WHERE name = 'schema_version'`, [String(TEAM_SCHEMA_VERSION)]);
   });
