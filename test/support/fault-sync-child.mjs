@@ -5,12 +5,13 @@
  *
  *   node --expose-gc test/support/fault-sync-child.mjs HOME
  * with FAULT_SYNC_PLAN = JSON { http, syncLimits, writes: [{ op: 'create', backend, name } | { op: 'revoke', ref, validityDays? }],
- * repeat: { backends, times } }. Runs the compiled engine (dist/, as the CLI does). Prints one JSON line:
+ * repeat: { backends, warmUps, times } }. Runs the compiled engine (dist/, as the CLI does). Prints one JSON line:
  *   { report, writes: [{ op, ok, code, message }], elapsedMs, memory: { run, repeat }, repeated: [reports], gc }
  * `memory.run` is the whole run; `memory.repeat` is `repeat.times` more syncs of `repeat.backends` alone, after it
- * (the run has warmed every allocator up by then, so what grows there is what those syncs keep). Each has
+ * and after `repeat.warmUps` unmeasured ones (so the allocator has already held what one such sync needs, and what
+ * grows there is what those syncs keep), with afterEach, the measure after each. Each has
  * before/after, process.memoryUsage() after a full GC (when --expose-gc gave one), and peakRssGrowth, how much the
- * process's highest resident size rose meanwhile. Connector code is loaded before anything is measured.
+ * process's highest resident size rose meanwhile (for `repeat`, from after the warm-ups). Connector code is loaded before anything is measured.
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,8 +37,8 @@ const measure = async () => {
     globalThis.gc();
     globalThis.gc();
   }
-  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, external, arrayBuffers };
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapTotal, heapUsed, external, arrayBuffers };
 };
 
 const engine = KeywardenEngine.open({ home, http: plan.http, syncLimits: plan.syncLimits });
@@ -62,17 +63,25 @@ const after = await measure();
 const peakAfter = process.resourceUsage().maxRSS * 1024;
 
 const repeated = [];
+// Warm-up syncs, not measured: the allocator's free lists now hold what one of these syncs uses at most, whatever
+// the concurrent run before them happened to leave there.
+for (let index = 0; index < (plan.repeat?.warmUps ?? 0); index++) repeated.push(await engine.sync(plan.repeat.backends));
 const repeatBefore = await measure();
-for (let index = 0; index < (plan.repeat?.times ?? 0); index++) repeated.push(await engine.sync(plan.repeat.backends));
+const repeatPeakBefore = process.resourceUsage().maxRSS * 1024;
+const afterEach = [];
+for (let index = 0; index < (plan.repeat?.times ?? 0); index++) {
+  repeated.push(await engine.sync(plan.repeat.backends));
+  afterEach.push(await measure());
+}
 const repeatAfter = await measure();
-const repeatPeakGrowth = process.resourceUsage().maxRSS * 1024 - peakAfter;
+const repeatPeakGrowth = process.resourceUsage().maxRSS * 1024 - repeatPeakBefore;
 await engine.close();
 process.stdout.write(
   `${JSON.stringify({
     report,
     writes,
     elapsedMs,
-    memory: { run: { before, after, peakRssGrowth: peakAfter - peakBefore }, repeat: { before: repeatBefore, after: repeatAfter, peakRssGrowth: repeatPeakGrowth } },
+    memory: { run: { before, after, peakRssGrowth: peakAfter - peakBefore }, repeat: { before: repeatBefore, after: repeatAfter, peakRssGrowth: repeatPeakGrowth, afterEach } },
     repeated,
     gc,
   })}\n`,
