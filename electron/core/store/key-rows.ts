@@ -83,17 +83,27 @@ export const KEY_SELECT = `
   LEFT JOIN key_secrets s ON s.backend_id = k.backend_id AND s.key_id = k.key_id`;
 
 /**
+ * What the file offers a search, and its backends: `searchIndex`, migration 011's trigram index; `joinedSearchedText`,
+ * migration 017's index of the joined searched text. A read-only look at an older file may have neither.
+ */
+export interface SearchOptions {
+  searchIndex?: boolean;
+  joinedSearchedText?: boolean;
+  backends: readonly BackendTypeRow[];
+}
+
+/**
  * The WHERE clause every key query shares (list, page, count), as SQL with named parameters. Vendor
  * text is only ever a parameter; LIKE wildcards in a search are escaped. `search` is the search syntax of
  * shared/search-query.ts (a term the parser refuses is an `invalid_input` error in its words).
  *
- * `searchIndex`: the file has the trigram index of migration 011 (`key_search`). Without it (a read-only look at an
- * older file) every term is matched by LIKE, with the same results.
+ * `options.searchIndex`: the file has the trigram index of migration 011 (`key_search`). Without it (a read-only look
+ * at an older file) every term is matched by LIKE, with the same results.
  */
 export function keyConditions(
   filter: KeyFilter & { vendor?: BackendType; overdue?: boolean },
   now: Date,
-  options: { searchIndex?: boolean; backends: readonly BackendTypeRow[] },
+  options: SearchOptions,
 ): { where: string; params: Record<string, string>; index: SearchIndexUse | null; due: boolean; scan: boolean } {
   const where: string[] = [];
   const params: Record<string, string> = boundParams('now', now);
@@ -213,13 +223,21 @@ const dueWithin = (bound: string) => `k.next_due_at IS NOT NULL AND ${onOrBefore
 /**
  * The searched columns as LIKE reads them, in the order of key_search's columns (migration 011). The backend's name and
  * type (and a manual key's own vendor) are not here: a text term judges them once per backend (backendTextCondition).
- * Migration 016 indexes exactly these columns (and the manual vendor's expression): a column added here without it
- * there makes every short term read each key's row again.
+ * A text term reads them joined (JOINED_SEARCHED_TEXT) where the file has migration 017's index of them.
  */
 const LIKE_COLUMNS: Record<'text' | 'owner', string[]> = {
   text: ['k.name', 'k.prefix', 'k.key_id', 'k.owner', 'k.environment', 'k.tags', 'k.notes'],
   owner: ['k.owner'],
 };
+
+/**
+ * LIKE_COLUMNS.text joined into one text with U+0001 between them: one LIKE per key instead of seven. Exactly the
+ * expression migration 017 indexes (SQLite answers from an index on an expression only for that same expression), so
+ * a short term is judged from that index alone. A match cannot span two columns unless the term holds U+0001, and such
+ * a term is judged per column (JOIN_MARK).
+ */
+export const JOINED_SEARCHED_TEXT = `concat_ws(char(1), ${LIKE_COLUMNS.text.join(', ')})`;
+const JOIN_MARK = '\u0001';
 
 /** LIKE's own case folding: ASCII letters only (as SQLite's LIKE without ICU). */
 const asciiLower = (value: string) => value.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
@@ -248,12 +266,7 @@ const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, (c) => `\\${
  * characters), nor any term when the file has no index: those fall back to LIKE over the same columns. Both match
  * ASCII letters in any case; the index also folds the case of other letters (É finds é), LIKE does not.
  */
-function searchConditions(
-  terms: readonly SearchTerm[],
-  now: Date,
-  params: Record<string, string>,
-  options: { searchIndex?: boolean; backends: readonly BackendTypeRow[] },
-): { conditions: string[]; match: string | null; scan: boolean } {
+function searchConditions(terms: readonly SearchTerm[], now: Date, params: Record<string, string>, options: SearchOptions): { conditions: string[]; match: string | null; scan: boolean } {
   const searchIndex = options.searchIndex ?? false;
   let scan = false;
   const conditions: string[] = [];
@@ -278,8 +291,9 @@ function searchConditions(
     } else {
       const pattern = param(likePattern(value));
       const byBackend = ftsColumn === null ? backendTextCondition(value, options.backends, pattern) : null;
+      const joined = options.joinedSearchedText === true && columns === LIKE_COLUMNS.text && !value.includes(JOIN_MARK);
       // The backend first: an integer compared, where it names a backend, spares the LIKEs of all its keys.
-      add([...(byBackend ? [byBackend] : []), ...columns.map((column) => `${column} LIKE ${pattern} ESCAPE '\\'`)].join(' OR '), negated);
+      add([...(byBackend ? [byBackend] : []), ...(joined ? [JOINED_SEARCHED_TEXT] : columns).map((column) => `${column} LIKE ${pattern} ESCAPE '\\'`)].join(' OR '), negated);
       scan = true;
     }
   };

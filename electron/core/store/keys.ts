@@ -33,6 +33,7 @@ import {
   sameAsStored,
   STORED_KEY_COLUMNS,
   STORED_STATUS,
+  type SearchOptions,
   type StoredKeyRow,
   toKey,
 } from './key-rows.js';
@@ -142,9 +143,9 @@ function orderBy(sort: KeySort): string {
 }
 
 export class KeyTables {
-  /** Whether this file has the search index of migration 011; asked once per connection (see `keyConditions`). */
+  /** Whether this file has the search indexes of migrations 011 and 017; asked once per connection (see `keyConditions`). */
   private searchIndex: boolean | undefined;
-  private searchedTextIndex: boolean | undefined;
+  private joinedSearchedText: boolean | undefined;
 
   constructor(
     private readonly conn: StoreConnection,
@@ -186,7 +187,7 @@ export class KeyTables {
    * A first copy (every key of the team into a data folder that holds none) fills the search index once, after the
    * rows (`withSearchIndexFilledOnce`): measured at 10,000 keys, the trigger's insert per key costs about three times
    * the rows themselves; and builds the keys' plain indexes once, after the rows too (an insert in name order per key
-   * into migration 016's index alone took 300 ms; CREATE INDEX sorts the lot once). Returns how the index was written.
+   * into the index of the searched columns alone took 300 ms; CREATE INDEX sorts the lot once). Returns how the index was written.
    */
   writeTeamCopies(copies: readonly TeamKeyCopy[]): { searchIndex: 'per key' | 'filled once' } {
     if (copies.length === 0) return { searchIndex: 'per key' };
@@ -228,7 +229,7 @@ export class KeyTables {
    */
   private withSearchIndexFilledOnce(once: { trigger: string; fill: string; indexes: Array<{ name: string; sql: string }> }, write: () => void): void {
     this.conn.db.exec('DROP TRIGGER key_search_insert');
-    // Names from sqlite_master, quoted: the keys' own indexes (migrations 002 to 016), built again below as they were.
+    // Names from sqlite_master, quoted: the keys' own indexes (migration 002 onwards), built again below as they were.
     for (const index of once.indexes) this.conn.db.exec(`DROP INDEX "${index.name.replace(/"/g, '""')}"`);
     write();
     for (const index of once.indexes) this.conn.db.exec(index.sql);
@@ -502,6 +503,29 @@ export class KeyTables {
       }
       // Counting needs the backends table only when a condition reads it.
       const from = where.includes('b.') ? 'keys k JOIN backends b ON b.id = k.backend_id' : 'keys k';
+      // A term LIKE judges on every key (one or two characters): one pass over the keys collects those found, until there
+      // are more than `sparse` of them (one key in SCAN_DENSE, at least WALK_ORDER_ABOVE). Not more: that pass was the
+      // whole search (at 100k keys, "xy" finds 74 and "cb" 2,260), and the page is read and sorted from their rowids;
+      // counting them and then paging them were two passes over every key. More: the pass stopped there (a common term
+      // is found at once), and they are counted and paged below (`dense`).
+      let dense = false;
+      if (scan && index === null) {
+        const sparse = Math.max(WALK_ORDER_ABOVE, Math.ceil(this.keyCountEstimate() / SCAN_DENSE));
+        const found = this.conn.db
+          .prepare(`SELECT k.rowid FROM ${from} ${where} LIMIT ${sparse + 1}`)
+          .raw()
+          .all(params as never)
+          .map((row) => (row as [number])[0]);
+        if (found.length <= sparse) {
+          const rows = this.conn.db
+            .prepare(`${KEY_SELECT} WHERE k.rowid IN (SELECT value FROM json_each(@found)) ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+            .raw()
+            .all({ ...params, found: JSON.stringify(found), limit, offset } as never)
+            .map(toKey);
+          return { total: found.length, offset, rows };
+        }
+        dense = true;
+      }
       // Many keys named by the index and a due window: counting from the open keys' due-date index (migration 009),
       // keeping the entries the index named, reads no key row; starting from the index's keys reads each of them.
       // The `+` keeps SQLite from taking the rowid list as its starting point.
@@ -516,15 +540,13 @@ export class KeyTables {
       // them is faster, and SQLite's own choice.
       // Many keys due within a window, soonest first (the Overdue quick filter, `due<30`): they are the order's first
       // entries, so the walk finds a page of them at once, whatever else it judges.
-      // A term LIKE judges on every key (one or two characters): found among many keys (one in SCAN_DENSE or more), a
-      // page of them lies among the order's first few thousand entries, so it is walked too; found among few, SQLite
-      // would still walk the order (it cannot tell how rare a LIKE is), reading every key for a handful (at 100k, 170 ms
-      // for 74 keys): they are found through the searched columns' index (migration 016) and sorted instead.
+      // A term LIKE judges on every key, found densely (one key in SCAN_DENSE or more): a page of them lies among the
+      // order's first few thousand entries, so it is walked too. In an order without an index, they are read from the
+      // joined searched text's index (migration 017) and sorted (SQLite would read every key's row to judge it).
       const dueFirst = due && sort.field === 'due' && sort.direction === 'asc';
-      const denseScan = () => scan && index === null && total * SCAN_DENSE >= this.count('SELECT COUNT(*) FROM keys', {});
-      const manyFound = (index !== null && candidates > WALK_ORDER_ABOVE) || (total > WALK_ORDER_ABOVE && (dueFirst || !READS_KEY_ROW.test(where) || denseScan()));
+      const manyFound = (index !== null && candidates > WALK_ORDER_ABOVE) || (total > WALK_ORDER_ABOVE && (dueFirst || !READS_KEY_ROW.test(where) || dense));
       const walk = manyFound ? WALKED_ORDERS[sort.field] : undefined;
-      const narrow = !walk && scan && index === null && this.hasSearchedTextIndex() ? 'keys_searched_text' : undefined;
+      const narrow = !walk && dense && this.hasJoinedSearchedText() ? 'keys_joined_searched_text' : undefined;
       const select = walk || narrow ? KEY_SELECT.replace('FROM keys k', `FROM keys k INDEXED BY ${walk ?? narrow}`) : KEY_SELECT;
       const rows = this.conn.db
         .prepare(`${select} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
@@ -533,6 +555,15 @@ export class KeyTables {
         .map(toKey);
       return { total, offset, rows };
     });
+  }
+
+  /**
+   * About how many keys the file holds, from the largest rowid (one step down the table's b-tree, where COUNT(*) reads
+   * a whole index): never fewer than there are, more when keys were deleted, which only makes `query` collect a few
+   * more rowids before it calls a term dense.
+   */
+  private keyCountEstimate(): number {
+    return this.count('SELECT COALESCE(MAX(rowid), 0) FROM keys', {});
   }
 
   private count(sql: string, params: Record<string, string>): number {
@@ -544,21 +575,25 @@ export class KeyTables {
     )[0];
   }
 
+  /** What keyConditions needs from this file: which of the search's indexes it has, and its backends' IDs and types. */
+  private conditionOptions(): SearchOptions {
+    return {
+      searchIndex: this.hasSearchIndex(),
+      joinedSearchedText: this.hasJoinedSearchedText(),
+      backends: this.conn.db.prepare<BackendTypeRow>('SELECT id, name, type FROM backends').all(),
+    };
+  }
+
+  /** Whether the file has migration 017's index of the joined searched text (a read-only look at an older file may not). */
+  private hasJoinedSearchedText(): boolean {
+    this.joinedSearchedText ??= this.conn.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'keys_joined_searched_text'").get() !== undefined;
+    return this.joinedSearchedText;
+  }
+
   /**
    * Whether searches can use the trigram index: a read-only look at a file older than migration 011 has none, and
    * searches it with LIKE. Asked once: a connection that writes has migrated before its first query.
    */
-  /** What keyConditions needs from this file: whether it has the search index, and its backends' IDs and types. */
-  private conditionOptions(): { searchIndex: boolean; backends: BackendTypeRow[] } {
-    return { searchIndex: this.hasSearchIndex(), backends: this.conn.db.prepare<BackendTypeRow>('SELECT id, name, type FROM backends').all() };
-  }
-
-  /** Whether the file has migration 016's index of the searched columns (a read-only look at an older file may not). */
-  private hasSearchedTextIndex(): boolean {
-    this.searchedTextIndex ??= this.conn.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'keys_searched_text'").get() !== undefined;
-    return this.searchedTextIndex;
-  }
-
   private hasSearchIndex(): boolean {
     this.searchIndex ??= this.conn.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'key_search'").get() !== undefined;
     return this.searchIndex;

@@ -84,6 +84,9 @@ function makePrivate(path: string): void {
   }
 }
 
+/** How much of a database file SQLite maps into memory (address space, not memory: only the pages read take any). */
+export const MMAP_BYTES = 1024 * 1024 * 1024;
+
 export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase {
   let db: Database.Database | undefined;
   try {
@@ -98,6 +101,11 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqlDatabase
     else if (!options.readOnly) enableWal(db, busyTimeoutMs);
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
+    // Pages read straight from the OS's page cache through a memory map instead of copied by a read() each: a search
+    // that reads a whole index (a one-letter term at 100k keys reads 15 MB of it) is a third faster, and the console
+    // reads the same indexes keystroke after keystroke. The price SQLite documents: an I/O error on the disk under a
+    // mapped page ends the process instead of failing the query. The data folder is a local, private folder.
+    db.pragma(`mmap_size = ${MMAP_BYTES}`);
   } catch (error) {
     // A refused file must not stay open: the message tells the admin to move it aside (impossible on Windows while open).
     db?.close();

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeywardenError } from '../../../electron/core/errors.js';
-import { STORED_STATUS } from '../../../electron/core/store/key-rows.js';
+import { type BackendTypeRow, keyConditions, STORED_STATUS } from '../../../electron/core/store/key-rows.js';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../electron/core/store/migrations/index.js';
-import { openSqlite, type SqlDatabase } from '../../../electron/core/store/sqlite.js';
+import { MMAP_BYTES, openSqlite, type SqlDatabase } from '../../../electron/core/store/sqlite.js';
 import { InventoryStore } from '../../../electron/core/store/store.js';
 
 /** The schema version a fresh or upgraded file reaches: the last migration's. */
@@ -44,11 +44,11 @@ function openRaw(path = dbPath): SqlDatabase {
   return db;
 }
 
-/** How SQLite would run `sql` on `db`: the steps of its query plan, joined by " | ". */
-function queryPlan(db: SqlDatabase, sql: string): string {
+/** How SQLite would run `sql` (with its named `params`) on `db`: the steps of its query plan, joined by " | ". */
+function queryPlan(db: SqlDatabase, sql: string, params: Record<string, string> = {}): string {
   return db
     .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
-    .all()
+    .all(params)
     .map((row) => row.detail)
     .join(' | ');
 }
@@ -108,7 +108,7 @@ describe('migration 001 on a fresh file', () => {
     ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(16);
+    expect(LATEST).toBe(17);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -143,11 +143,12 @@ describe('migration 001 on a fresh file', () => {
     for (const table of tableNames(db)) for (const column of columns(table)) expect(column).not.toMatch(/^(secret|password|token|credential)$/);
   });
 
-  it('uses WAL journaling and enforces foreign keys', () => {
+  it('uses WAL journaling, enforces foreign keys and reads through a memory map', () => {
     const store = openStore();
     const db = openRaw();
     expect(db.pragma('journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     expect(db.pragma('foreign_keys')).toEqual([{ foreign_keys: 1 }]);
+    expect(db.pragma('mmap_size')).toEqual([{ mmap_size: MMAP_BYTES }]);
     store.close();
     // The setting is persistent in the file: a plain reader sees WAL too.
     const header = readFileSync(dbPath);
@@ -543,17 +544,73 @@ describe('migration 016: the searched columns in one narrow index, for terms sho
     expect(before).toMatchObject({ tw: 33, cb: 200, pa: 297 });
     readOnly.close();
 
-    const store = openStore();
-    expect(answers(store)).toEqual(before);
-    store.close();
+    // Upgraded to 16 (migration 017 then replaces its index: its own test below).
     const upgraded = openRaw();
-    expect(schemaVersion(upgraded)).toBe(LATEST);
+    expect(migrate(upgraded, MIGRATIONS, 16)).toBe(16);
     const like = (column: string) => `${column} LIKE '%xy%' ESCAPE '\\'`;
     const shortTerm = ['k.name', 'k.prefix', 'k.key_id', 'k.owner', 'k.environment', 'k.tags', 'k.notes'].map(like).join(' OR ');
     // Counted from the index alone: no key's row is read.
     expect(queryPlan(upgraded, `SELECT COUNT(*) FROM keys k WHERE k.backend_id IN (1) OR ${shortTerm} OR (k.backend_id IN (2) AND ${like("json_extract(k.details, '$.vendor')")})`)).toBe(
       'SCAN k USING COVERING INDEX keys_searched_text',
     );
+  });
+});
+
+describe('migration 017: the searched columns joined into one indexed text', () => {
+  const now = new Date('2026-06-01T00:00:00.000Z');
+
+  it("a version-16 file finds the same keys without it, read-only too; upgraded, the search engine's own short-term condition is counted from the new index alone", () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 16)).toBe(16);
+    const values = Array.from({ length: 300 }, (_, index) => {
+      const name = index % 100 === 7 ? `Xy feed ${index}` : `payments ${index}`;
+      // Every tenth key has no owner (NULL is left out of the joined text) and an environment of "ab"; the rest "cd".
+      const owner = index % 10 === 3 ? 'NULL' : `'owner ${index % 4}'`;
+      return `(${index < 200 ? 1 : 2}, 'k${index}', '${name}', 'sk_${index % 5}', ${owner}, '${index % 10 === 3 ? 'ab' : 'cd'}', 'active', '2026-0${1 + (index % 9)}-15T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"vendor": "${index % 3 ? 'Stripe' : 'Twilio'}"}')`;
+    });
+    db.exec(`
+      INSERT INTO backends (id, name, type, created_at) VALUES (1, 'cb', 'commbox', '2026-01-01T00:00:00.000Z'), (2, 'hand', 'manual', '2026-01-01T00:00:00.000Z');
+      INSERT INTO keys (backend_id, key_id, name, prefix, owner, environment, status, next_due_at, first_seen_at, details) VALUES ${values.join(', ')};`);
+    db.close();
+    const answers = (store: InventoryStore) => {
+      const page = (search: string) => store.keys.query({ search, limit: 5 }, now);
+      const xy = page('xy');
+      return {
+        xy: { total: xy.total, names: xy.rows.map((key) => key.name).sort() },
+        counts: Object.fromEntries(['tw', 'cb', 'pa', '"r 2"', 'ab', '-ab', 'owner:r', 'k1', '_3'].map((search) => [search, page(search).total])),
+        // The last character of one column and the first of the next never match as one term: "s" ends "…payments 12"
+        // and "sk" begins its prefix; U+0001 between them is not text anyone typed, and a term holding it is judged per column.
+        across: page('2\u0001').total,
+      };
+    };
+    const expected = {
+      xy: { total: 3, names: ['Xy feed 107', 'Xy feed 207', 'Xy feed 7'] },
+      counts: { tw: 33, cb: 200, pa: 297, '"r 2"': 75, ab: 30, '-ab': 270, 'owner:r': 270, k1: 111, _3: 60 },
+      across: 0,
+    };
+    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+    opened.push(readOnly);
+    expect(answers(readOnly)).toEqual(expected);
+    readOnly.close();
+
+    const store = openStore();
+    expect(answers(store)).toEqual(expected);
+    store.close();
+    const upgraded = openRaw();
+    expect(schemaVersion(upgraded)).toBe(LATEST);
+    const indexes = upgraded
+      .prepare<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'keys'")
+      .all()
+      .map((row) => row.name);
+    expect(indexes).toContain('keys_joined_searched_text');
+    expect(indexes).not.toContain('keys_searched_text');
+    // The condition the engine writes for a short term (its backends and the joined text), counted from the index
+    // alone: the index's expression is the engine's, or SQLite would read every key's row.
+    const backends = upgraded.prepare<BackendTypeRow>('SELECT id, name, type FROM backends').all();
+    for (const search of ['xy', 'c', '-ab', 'owner:r']) {
+      const { where, params } = keyConditions({ search }, now, { searchIndex: true, joinedSearchedText: true, backends });
+      expect(queryPlan(upgraded, `SELECT COUNT(*) FROM keys k ${where}`, params), search).toBe('SCAN k USING COVERING INDEX keys_joined_searched_text');
+    }
   });
 });
 

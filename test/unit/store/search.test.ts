@@ -197,7 +197,7 @@ describe('search with the trigram index', () => {
   it('pages a term shorter than a trigram as the whole list orders it, found densely (the order walked) or rarely (the searched columns first)', () => {
     const acme = addBackend('acme', 'commbox');
     const hand = addBackend('hand', 'manual');
-    // 2,400 keys: "pa" in nearly all (walked), "bi" in one in thirteen, "zq" in ten (rare: found through migration 016's index).
+    // 2,400 keys: "pa" in nearly all (walked), "bi" in one in thirteen, "zq" in twenty (rare: one pass over migration 017's index collects them, and their page is sorted from their rowids).
     const keys = (prefix: string) =>
       Array.from({ length: 1200 }, (_, index) =>
         key(`${prefix}${index}`, {

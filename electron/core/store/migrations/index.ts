@@ -22,6 +22,7 @@ import { migration013TeamLink } from './013-team-link.js';
 import { migration014KeyReplacements } from './014-key-replacements.js';
 import { migration015KeyStatusIndex } from './015-key-status-index.js';
 import { migration016KeySearchedTextIndex } from './016-key-searched-text-index.js';
+import { migration017KeyJoinedSearchedText } from './017-key-joined-searched-text.js';
 
 export interface Migration {
   version: number;
@@ -63,6 +64,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration014KeyReplacements,
   migration015KeyStatusIndex,
   migration016KeySearchedTextIndex,
+  migration017KeyJoinedSearchedText,
 ];
 
 export function schemaVersion(db: SqlDatabase): number {
