@@ -128,7 +128,7 @@ export function keyConditions(
     const parsed = parseSearch(filter.search);
     if (!parsed.ok) throw new KeywardenError('invalid_input', `search: ${parsed.error}`);
     const search = searchConditions(parsed.terms, now, params, options);
-    if (search.match !== null) index = { match: search.match, alone: where.length === 0 && search.conditions.length === 1 };
+    if (search.match !== null) index = { match: search.match, alone: where.length === 0 && search.conditions.length === 1, condition: indexedKeys(`@${search.match}`) };
     scan = search.scan;
     where.push(...search.conditions);
   }
@@ -207,15 +207,17 @@ function hasPositiveDueTerm(search: string | undefined): boolean {
 /**
  * How a query uses the trigram index: `match`, the parameter holding its MATCH expression (one for every positive term
  * the index answers), and `alone` when that is the query's only condition, so the index's own count is the number of
- * matching keys (one index row per key, kept by the triggers of migration 011).
+ * matching keys (one index row per key, kept by the triggers of migration 011). `condition`, the WHERE condition
+ * through which it narrows the keys, word for word: `KeyTables.query` puts the keys it names in its place once it
+ * has them, so the MATCH is not run twice.
  */
 export interface SearchIndexUse {
   match: string;
   alone: boolean;
+  condition: string;
 }
 
-/** The condition through which the index narrows the keys; `KeyTables.query` marks it `+` where another index counts faster (see there). */
-export const INDEXED_KEYS = 'k.rowid IN (SELECT rowid FROM key_search WHERE key_search MATCH';
+const indexedKeys = (match: string) => `k.rowid IN (SELECT rowid FROM key_search WHERE key_search MATCH ${match})`;
 
 const OVERDUE = `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'now')} AND k.status IN ('active', 'grace')`;
 const dueWithin = (bound: string) => `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', bound)} AND k.status IN ('active', 'grace')`;
@@ -345,7 +347,7 @@ function searchConditions(terms: readonly SearchTerm[], now: Date, params: Recor
     // Negated terms go into the same MATCH (FTS5's `a NOT b`), so a search the index answers whole, negations
     // included, is counted from the index alone; without a positive term there is nothing for NOT to narrow.
     match = param(matchAny.length ? `(${matchAll.join(' AND ')}) NOT (${matchAny.join(' OR ')})` : matchAll.join(' AND '));
-    conditions.unshift(`${INDEXED_KEYS} ${match})`);
+    conditions.unshift(indexedKeys(match));
   } else if (matchAny.length) {
     conditions.push(`k.rowid NOT IN (SELECT rowid FROM key_search WHERE key_search MATCH ${param(matchAny.join(' OR '))})`);
   }

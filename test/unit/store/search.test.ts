@@ -194,6 +194,41 @@ describe('search with the trigram index', () => {
     }
   });
 
+  it('pages and counts as LIKE does when the index names more keys than it sorts but few enough to be listed in their place (one in ten)', async () => {
+    const acme = addBackend('acme', 'commbox');
+    // 12,000 keys: "billing" names 1,091 (over WALK_ORDER_ABOVE, under one key in LISTED_DENSE: its MATCH runs once and
+    // the list of keys it named stands for it in the count and the walked page); "payments" names 10,909 (counted
+    // from the index, the MATCH kept in the query).
+    const keys = Array.from({ length: 12_000 }, (_, index) =>
+      key(`k${index}`, {
+        name: `${index % 11 === 0 ? 'Billing' : 'Payments'} ${index % 7}`,
+        status: index % 17 === 0 ? 'revoked' : 'active',
+        expiresAt: index % 3 ? inDays(((index * 37) % 400) - 30) : null,
+      }),
+    );
+    store.keys.replaceInventory(acme, keys, synced);
+    const like = await withoutIndex();
+    try {
+      for (const search of ['billing', 'billing due<30', 'billing -status:revoked', 'payments', 'payments overdue']) {
+        for (const sort of [undefined, { field: 'name', direction: 'asc' }, { field: 'backend', direction: 'desc' }] as const) {
+          for (const offset of [0, 1000]) {
+            const query = { search, offset, limit: 100, ...(sort ? { sort } : {}) };
+            const page = (on: InventoryStore) => {
+              const answer = on.keys.query(query, NOW);
+              return { total: answer.total, refs: answer.rows.map((row) => row.ref) };
+            };
+            expect({ query, ...page(store) }).toEqual({ query, ...page(like) });
+          }
+        }
+      }
+      // Not vacuous: each search is in the range it is meant for.
+      expect(store.keys.query({ search: 'billing', limit: 1 }, NOW).total).toBe(1091);
+      expect(store.keys.query({ search: 'payments', limit: 1 }, NOW).total).toBe(10_909);
+    } finally {
+      like.close();
+    }
+  });
+
   it('pages a term shorter than a trigram as the whole list orders it, found densely (the order walked) or rarely (the searched columns first)', () => {
     const acme = addBackend('acme', 'commbox');
     const hand = addBackend('hand', 'manual');
