@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuedKey, Key, SyncReport } from '../../shared/domain.js';
 import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
 import { AUDIT_CHAIN_VERSION, auditEventHash } from '../../electron/core/store/audit-chain.js';
+import type { TeamAuditRow } from '../../electron/core/team/audit.js';
 import { type CliHome, type CliResult, hasIsolatedKeychain, makeCliHome } from '../support/cli.js';
 import { NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES, startPrivatePostgres } from '../support/postgres.js';
 
@@ -205,18 +206,7 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('keywarden team (CLI) 
 
     // A rollback by the database's superuser: the newest event removed and the change counter set back with it. The
     // chain alone still verifies (nothing links to what is gone); the head recorded after it does not.
-    const rows = await server.superuser<{
-      id: string;
-      seq: string;
-      at: string;
-      member: string;
-      action: string;
-      backend: string | null;
-      ref: string | null;
-      outcome: 'ok';
-      detail: string | null;
-      prev_hash: string;
-    }>('SELECT id, seq, at, member, action, backend, ref, outcome, detail, prev_hash FROM audited.audit ORDER BY id');
+    const rows = await server.superuser<Omit<TeamAuditRow, 'hash'>>('SELECT id, seq, at, member, action, backend, ref, outcome, detail, prev_hash FROM audited.audit ORDER BY id');
     await server.superuser('DELETE FROM audited.audit WHERE id = $1', [rows.at(-1)!.id]);
     await server.superuser('UPDATE audited.counter SET seq = $1', [rows.at(-2)!.seq]);
     expect(ok(await verify('--json')).json<Verdict>()).toMatchObject({ ok: true, events: 3 });

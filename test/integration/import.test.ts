@@ -21,6 +21,7 @@ import { readSourceFile } from '../../electron/core/imports/source-file.js';
 import { DATABASE_FILE } from '../../electron/core/paths.js';
 import type { ImportReport } from '../../shared/imports.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
+import { bitwardenExport } from '../support/bitwarden-export.js';
 
 const hasKeepassxc = spawnSync('sh', ['-c', 'command -v keepassxc-cli']).status === 0;
 const PASSWORD = `db-${randomBytes(6).toString('hex')}`;
@@ -225,28 +226,7 @@ describe.skipIf(!hasIsolatedKeychain)('importing an existing inventory', () => {
 
   it('Bitwarden JSON: logins and secure notes with a hidden field become keys, with folders and an expiry field; cards and empty logins are skipped', async () => {
     const [stripe, datadog] = [newSecret('sk_live'), newSecret('dd')];
-    const exported = {
-      encrypted: false,
-      folders: [{ id: 'f1', name: 'Payments' }],
-      items: [
-        {
-          id: 'b1',
-          type: 1,
-          name: 'Stripe live',
-          folderId: 'f1',
-          notes: 'rotated by finance',
-          login: { username: 'ops', password: stripe, uris: [{ match: null, uri: 'https://dashboard.stripe.com' }] },
-          fields: [
-            { name: 'Expires', value: '31/01/2028', type: 0 },
-            { name: 'Owner', value: 'finance', type: 0 },
-          ],
-          creationDate: '2025-01-15T09:30:00.000Z',
-        },
-        { id: 'b2', type: 2, name: 'Datadog API', secureNote: { type: 0 }, fields: [{ name: 'api key', value: datadog, type: 1 }], creationDate: '2025-02-01T00:00:00.000Z' },
-        { id: 'b3', type: 3, name: 'Company card', card: { number: '4111111111111111' } },
-        { id: 'b4', type: 1, name: 'Old login', login: { username: 'x', password: null } },
-      ],
-    };
+    const exported = bitwardenExport({ stripe, datadog });
     const report = await run({ format: 'bitwarden-json', bytes: Buffer.from(JSON.stringify(exported)) });
     expect(report.dateOrder).toMatch(/day\/month, since 31\/01\/2028/);
     expect(report.items.map((item) => [item.name, item.action, item.reason])).toEqual([

@@ -19,6 +19,7 @@ import { buildContractClient } from '../../shared/contract.js';
 import { IMPORT_CHUNK_BYTES } from '../../shared/imports.js';
 import type { ImportReport } from '../../shared/imports.js';
 import { hasIsolatedKeychain } from '../support/cli.js';
+import { bitwardenExport } from '../support/bitwarden-export.js';
 import { recordingSink } from '../support/counting-engine.js';
 import { type MemberName, NO_POSTGRES_REASON, type PrivatePostgres, SKIP_NO_POSTGRES } from '../support/postgres.js';
 import { expectError, startTeamHomes, type TeamHomes } from '../support/team-homes.js';
@@ -111,33 +112,14 @@ describe.skipIf(SKIP_NO_POSTGRES || !hasIsolatedKeychain)('an import in a team h
   });
 
   it('a Bitwarden JSON export into a new backend (an admin creates it in the team): descriptions, folders and secrets reach bob', async () => {
-    const exported = {
-      encrypted: false,
-      folders: [{ id: 'f1', name: 'Payments' }],
-      items: [
-        {
-          id: 'b1',
-          type: 1,
-          name: 'Stripe live',
-          folderId: 'f1',
-          notes: 'rotated by finance',
-          login: { username: 'ops', password: stripe, uris: [{ match: null, uri: 'https://dashboard.stripe.com' }] },
-          fields: [
-            { name: 'Expires', value: '31/01/2028', type: 0 },
-            { name: 'Owner', value: 'finance', type: 0 },
-          ],
-        },
-        { id: 'b2', type: 2, name: 'Datadog API', secureNote: { type: 0 }, fields: [{ name: 'api key', value: datadog, type: 1 }] },
-        { id: 'b3', type: 3, name: 'Company card', card: { number: '4111111111111111' } },
-      ],
-    };
+    const exported = bitwardenExport({ stripe, datadog });
     const bytes = Buffer.from(JSON.stringify(exported));
     // bob, an operator, may import but not add a backend: refused before anything is written.
     await expectError(importAs('bob', { format: 'bitwarden-json', bytes, backend: 'vault', createBackend: true }), 'forbidden', /only admins add, remove or change backends/);
     expect(await server.superuser("SELECT 1 FROM ops.backends WHERE name = 'vault'")).toEqual([]);
 
     const report = await importAs('alice', { format: 'bitwarden-json', bytes, backend: 'vault', createBackend: true });
-    expect(report).toMatchObject({ createsBackend: true, counts: { entries: 3, created: 2, updated: 0, skipped: 1 } });
+    expect(report).toMatchObject({ createsBackend: true, counts: { entries: 4, created: 2, updated: 0, skipped: 2 } });
     expect(await teamKeys('vault')).toBe(2);
     await engines.bob.teamSync();
     expect(keyNamed('bob', 'Stripe live')).toMatchObject({ backend: 'vault', expiresAt: '2028-01-31', owner: 'finance', notes: 'rotated by finance' });

@@ -27,7 +27,8 @@ export interface ChainedTeamEvent extends TeamAuditEvent {
   hash: string;
 }
 
-interface TeamAuditRow {
+/** A row of a team's audit table as PostgreSQL returns it (its bigints as text). */
+export interface TeamAuditRow {
   id: string;
   seq: string;
   at: string;

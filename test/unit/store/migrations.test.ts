@@ -48,7 +48,7 @@ function openRaw(path = dbPath): SqlDatabase {
 function queryPlan(db: SqlDatabase, sql: string, params: Record<string, string> = {}): string {
   return db
     .prepare<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
-    .all(params)
+    .all(params as never)
     .map((row) => row.detail)
     .join(' | ');
 }
