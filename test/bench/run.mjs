@@ -557,7 +557,7 @@ const MEASUREMENTS = [
   {
     id: 'memory',
     description:
-      'process.memoryUsage() after a full GC in a child process holding the engine as the Electron main process would: baseline (engine imported), after opening the 100k "mixed" inventory and listing every key once (list still referenced), after then syncing 5,000 Nitrobox keys. peak_rss is the highest RSS of the process (transient garbage included).',
+      "process.memoryUsage() after a full GC in a child process holding the engine as the Electron main process would: baseline (engine imported), after opening the 100k \"mixed\" inventory and listing every key once (list still referenced), after then syncing 5,000 Nitrobox keys. peak_rss is the highest RSS of the process (transient garbage included). rss splits into rss_anon, the process's own memory (heap, buffers, SQLite's page cache), and rss_file, pages of mapped files: the executable and libraries, and the database pages SQLite has read through its memory map (store/sqlite.ts MMAP_BYTES; listing all 100k keys reads the whole key table): clean pages of the OS's page cache, shared with it and dropped first when memory runs short.",
     async run() {
       const info = await emulators();
       const home = await fixture('mixed', 100_000);
@@ -576,9 +576,14 @@ const MEASUREMENTS = [
         );
       return {
         target_rss_100k_mib: 300,
-        baseline: { rss: pick('baseline', 'rss'), heap_used: pick('baseline', 'heapUsed') },
-        after_open_list_100k: { rss: pick('afterOpenList', 'rss'), heap_used: pick('afterOpenList', 'heapUsed') },
-        after_sync_5k: { rss: pick('afterSync', 'rss'), heap_used: pick('afterSync', 'heapUsed') },
+        baseline: { rss: pick('baseline', 'rss'), rss_anon: pick('baseline', 'rssAnon'), rss_file: pick('baseline', 'rssFile'), heap_used: pick('baseline', 'heapUsed') },
+        after_open_list_100k: {
+          rss: pick('afterOpenList', 'rss'),
+          rss_anon: pick('afterOpenList', 'rssAnon'),
+          rss_file: pick('afterOpenList', 'rssFile'),
+          heap_used: pick('afterOpenList', 'heapUsed'),
+        },
+        after_sync_5k: { rss: pick('afterSync', 'rss'), rss_anon: pick('afterSync', 'rssAnon'), rss_file: pick('afterSync', 'rssFile'), heap_used: pick('afterSync', 'heapUsed') },
         peak_rss: figure(
           'MiB',
           runs.map((r) => mib(r.peakRss)),

@@ -5,9 +5,10 @@
  *
  *   node --expose-gc test/bench/child/memory.mjs FIXTURE_HOME WORK_HOME EXPECTED_KEYS
  * with BENCH_EMULATORS as for sync.mjs. The fixture is copied first so it stays untouched.
- * Prints one JSON line of byte counts, each taken after a full GC: { baseline, afterOpenList, afterSync, peakRss }.
+ * Prints one JSON line of byte counts, each taken after a full GC: { baseline, afterOpenList, afterSync, peakRss }; each
+ * phase holds rss, heapUsed, external, rssAnon and rssFile.
  */
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { loadDist } from '../lib.mjs';
 
 const [fixtureHome, home, expectedText] = process.argv.slice(2);
@@ -15,10 +16,21 @@ const emulators = JSON.parse(process.env.BENCH_EMULATORS ?? '{}');
 if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc');
 cpSync(fixtureHome, home, { recursive: true });
 
+/**
+ * The resident memory's two kinds, from Linux's /proc/self/status: anonymous (the process's own: heap, buffers, SQLite's
+ * page cache) and file-backed (pages of mapped files: the executable, libraries, and the database SQLite reads through
+ * its memory map, store/sqlite.ts MMAP_BYTES: clean pages of the OS's own page cache, dropped first when memory is short).
+ */
+const residentKinds = () => {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rssAnon: kib('RssAnon'), rssFile: kib('RssFile') };
+};
+
 const measure = () => {
   globalThis.gc();
   const usage = process.memoryUsage();
-  return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external };
+  return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, ...residentKinds() };
 };
 
 const { KeywardenEngine } = await loadDist('electron/core/engine.js');
