@@ -18,8 +18,7 @@ cpSync(fixtureHome, home, { recursive: true });
 
 /**
  * The resident memory's two kinds, from Linux's /proc/self/status: anonymous (the process's own: heap, buffers, SQLite's
- * page cache) and file-backed (pages of mapped files: the executable, libraries, and the database SQLite reads through
- * its memory map, store/sqlite.ts MMAP_BYTES: clean pages of the OS's own page cache, dropped first when memory is short).
+ * page cache, store/sqlite.ts PAGE_CACHE_KIB) and file-backed (pages of mapped files: the executable and libraries).
  */
 const residentKinds = () => {
   const status = readFileSync('/proc/self/status', 'utf8');

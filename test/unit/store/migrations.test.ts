@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeywardenError } from '../../../electron/core/errors.js';
 import { type BackendTypeRow, keyConditions, STORED_STATUS } from '../../../electron/core/store/key-rows.js';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../electron/core/store/migrations/index.js';
-import { MMAP_BYTES, openSqlite, type SqlDatabase } from '../../../electron/core/store/sqlite.js';
+import { openSqlite, PAGE_CACHE_KIB, type SqlDatabase } from '../../../electron/core/store/sqlite.js';
 import { InventoryStore } from '../../../electron/core/store/store.js';
 
 /** The schema version a fresh or upgraded file reaches: the last migration's. */
@@ -143,12 +143,14 @@ describe('migration 001 on a fresh file', () => {
     for (const table of tableNames(db)) for (const column of columns(table)) expect(column).not.toMatch(/^(secret|password|token|credential)$/);
   });
 
-  it('uses WAL journaling, enforces foreign keys and reads through a memory map', () => {
+  it('uses WAL journaling, enforces foreign keys and keeps a page cache for large inventories, without a memory map', () => {
     const store = openStore();
     const db = openRaw();
     expect(db.pragma('journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     expect(db.pragma('foreign_keys')).toEqual([{ foreign_keys: 1 }]);
-    expect(db.pragma('mmap_size')).toEqual([{ mmap_size: MMAP_BYTES }]);
+    expect(db.pragma('cache_size')).toEqual([{ cache_size: -PAGE_CACHE_KIB }]);
+    // No memory map: an I/O error must be an error, not a SIGBUS.
+    expect(db.pragma('mmap_size')).toEqual([{ mmap_size: 0 }]);
     store.close();
     // The setting is persistent in the file: a plain reader sees WAL too.
     const header = readFileSync(dbPath);
