@@ -515,14 +515,7 @@ export class KeyTables {
       // Few keys named by the index: read them all and sort them (SQLite's own choice), with, when other conditions
       // narrow them further, the count of what passed in the same query (a window over the few rows it judged anyway).
       if (index !== null && candidates <= WALK_ORDER_ABOVE) {
-        if (index.alone) {
-          const rows = this.conn.db
-            .prepare(`${KEY_SELECT} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
-            .raw()
-            .all({ ...params, limit, offset } as never)
-            .map(toKey);
-          return { total: candidates, offset, rows };
-        }
+        if (index.alone) return { total: candidates, offset, rows: this.page(KEY_SELECT, where, order, { ...params, limit, offset }) };
         const counted = this.conn.db
           .prepare(`${KEY_SELECT.replace('SELECT', 'SELECT COUNT(*) OVER (),')} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
           .raw()
@@ -543,11 +536,7 @@ export class KeyTables {
         const sparse = Math.max(WALK_ORDER_ABOVE, Math.ceil(this.keyCountEstimate() / SCAN_DENSE));
         const found = this.rowids(`SELECT k.rowid FROM ${from} ${where} LIMIT ${sparse + 1}`, params);
         if (found.length <= sparse) {
-          const rows = this.conn.db
-            .prepare(`${KEY_SELECT} WHERE k.rowid IN (SELECT value FROM json_each(@found)) ORDER BY ${order} LIMIT @limit OFFSET @offset`)
-            .raw()
-            .all({ ...params, found: JSON.stringify(found), limit, offset } as never)
-            .map(toKey);
+          const rows = this.page(KEY_SELECT, 'WHERE k.rowid IN (SELECT value FROM json_each(@found))', order, { ...params, found: JSON.stringify(found), limit, offset });
           return { total: found.length, offset, rows };
         }
         dense = true;
@@ -573,13 +562,17 @@ export class KeyTables {
       const walk = manyFound ? WALKED_ORDERS[sort.field] : undefined;
       const narrow = !walk && dense && this.hasJoinedSearchedText() ? 'keys_joined_searched_text' : undefined;
       const select = walk || narrow ? KEY_SELECT.replace('FROM keys k', `FROM keys k INDEXED BY ${walk ?? narrow}`) : KEY_SELECT;
-      const rows = this.conn.db
-        .prepare(`${select} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
-        .raw()
-        .all({ ...params, limit, offset } as never)
-        .map(toKey);
-      return { total, offset, rows };
+      return { total, offset, rows: this.page(select, where, order, { ...params, limit, offset }) };
     });
+  }
+
+  /** One page of keys: `select` (KEY_SELECT, or it reading a chosen index) with `where`, in `order`, at @limit and @offset. */
+  private page(select: string, where: string, order: string, params: Record<string, string | number>): Key[] {
+    return this.conn.db
+      .prepare(`${select} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+      .raw()
+      .all(params as never)
+      .map(toKey);
   }
 
   /**
