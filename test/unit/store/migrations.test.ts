@@ -53,6 +53,23 @@ function queryPlan(db: SqlDatabase, sql: string, params: Record<string, string> 
     .join(' | ');
 }
 
+/**
+ * The file at `dbPath`, of an older version, gives the `expected` answers to a read-only look (nothing upgrades it),
+ * and the same once a store has opened it (and upgraded it); returns a raw connection to the upgraded file.
+ */
+function answersSameBeforeAndAfterUpgrade<T>(answers: (store: InventoryStore) => T, expected: T): SqlDatabase {
+  const readOnly = InventoryStore.open(dbPath, { readOnly: true });
+  opened.push(readOnly);
+  expect(answers(readOnly)).toEqual(expected);
+  readOnly.close();
+  const store = openStore();
+  expect(answers(store)).toEqual(expected);
+  store.close();
+  const upgraded = openRaw();
+  expect(schemaVersion(upgraded)).toBe(LATEST);
+  return upgraded;
+}
+
 function openStore(path = dbPath): InventoryStore {
   const store = InventoryStore.open(path);
   opened.push(store);
@@ -590,16 +607,7 @@ describe('migration 017: the searched columns joined into one indexed text', () 
       counts: { tw: 33, cb: 200, pa: 297, '"r 2"': 75, ab: 30, '-ab': 270, 'owner:r': 270, k1: 111, _3: 60 },
       across: 0,
     };
-    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
-    opened.push(readOnly);
-    expect(answers(readOnly)).toEqual(expected);
-    readOnly.close();
-
-    const store = openStore();
-    expect(answers(store)).toEqual(expected);
-    store.close();
-    const upgraded = openRaw();
-    expect(schemaVersion(upgraded)).toBe(LATEST);
+    const upgraded = answersSameBeforeAndAfterUpgrade(answers, expected);
     const indexes = upgraded
       .prepare<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'keys'")
       .all()
@@ -638,16 +646,7 @@ describe("migration 015: the stored status indexed in the console's order", () =
     });
     // The manual key is past its expiry: it reads as expired, with or without the index.
     const expected = { active: ['cb/a'], expired: ['hand/m', 'cb/x'], notActive: ['hand/m', 'cb/g', 'cb/x'], facets: { active: 1, grace: 1, revoked: 0, expired: 2 } };
-    const readOnly = InventoryStore.open(dbPath, { readOnly: true });
-    opened.push(readOnly);
-    expect(answers(readOnly)).toEqual(expected);
-    readOnly.close();
-
-    const store = openStore();
-    expect(answers(store)).toEqual(expected);
-    store.close();
-    const upgraded = openRaw();
-    expect(schemaVersion(upgraded)).toBe(LATEST);
+    const upgraded = answersSameBeforeAndAfterUpgrade(answers, expected);
     const plan = (sql: string) => queryPlan(upgraded, sql);
     // A status's first page in the default order, straight from the index: no sort of every key of that status.
     expect(plan(`SELECT k.key_id FROM keys k WHERE ${STORED_STATUS} IN ('active') ORDER BY (k.next_due_at IS NULL), k.next_due_at, k.backend_id, k.key_id LIMIT 100`)).toBe(

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RemoteKey } from '../../../electron/core/backends/backend.js';
 import { keyConditions } from '../../../electron/core/store/key-rows.js';
-import type { TeamKeyCopy } from '../../../electron/core/store/keys.js';
+import type { KeySort, TeamKeyCopy } from '../../../electron/core/store/keys.js';
 import { openSqlite } from '../../../electron/core/store/sqlite.js';
 import { InventoryStore } from '../../../electron/core/store/store.js';
 
@@ -84,6 +84,22 @@ async function withoutIndex(): Promise<InventoryStore> {
   db.exec('DROP TABLE key_search');
   db.close();
   return InventoryStore.open(copy, { readOnly: true });
+}
+
+/** Each search, in each sort, at each offset: the page and count `store` answers are those of `like` (no index). */
+function expectPagesAsLike(like: InventoryStore, searches: string[], sorts: Array<KeySort | undefined>, offsets: number[]): void {
+  for (const search of searches) {
+    for (const sort of sorts) {
+      for (const offset of offsets) {
+        const query = { search, offset, limit: 100, ...(sort ? { sort } : {}) };
+        const page = (on: InventoryStore) => {
+          const answer = on.keys.query(query, NOW);
+          return { total: answer.total, refs: answer.rows.map((row) => row.ref) };
+        };
+        expect({ query, ...page(store) }).toEqual({ query, ...page(like) });
+      }
+    }
+  }
 }
 
 const keyConditionsFor = (search: string) => keyConditions({ search }, NOW, { searchIndex: true, backends: [] });
@@ -176,18 +192,7 @@ describe('search with the trigram index', () => {
     store.keys.replaceInventory(acme, keys, synced);
     const like = await withoutIndex();
     try {
-      for (const search of ['payments', 'billing', 'payments 3', 'tag:x', '-billing']) {
-        for (const sort of [undefined, { field: 'name', direction: 'desc' }, { field: 'status', direction: 'asc' }] as const) {
-          for (const offset of [0, 1200]) {
-            const query = { search, offset, limit: 100, ...(sort ? { sort } : {}) };
-            const page = (on: InventoryStore) => {
-              const answer = on.keys.query(query, NOW);
-              return { total: answer.total, refs: answer.rows.map((row) => row.ref) };
-            };
-            expect({ query, ...page(store) }).toEqual({ query, ...page(like) });
-          }
-        }
-      }
+      expectPagesAsLike(like, ['payments', 'billing', 'payments 3', 'tag:x', '-billing'], [undefined, { field: 'name', direction: 'desc' }, { field: 'status', direction: 'asc' }], [0, 1200]);
       expect(store.keys.query({ search: 'payments', limit: 1 }, NOW).total).toBe(1384);
     } finally {
       like.close();
@@ -209,18 +214,12 @@ describe('search with the trigram index', () => {
     store.keys.replaceInventory(acme, keys, synced);
     const like = await withoutIndex();
     try {
-      for (const search of ['billing', 'billing due<30', 'billing -status:revoked', 'payments', 'payments overdue']) {
-        for (const sort of [undefined, { field: 'name', direction: 'asc' }, { field: 'backend', direction: 'desc' }] as const) {
-          for (const offset of [0, 1000]) {
-            const query = { search, offset, limit: 100, ...(sort ? { sort } : {}) };
-            const page = (on: InventoryStore) => {
-              const answer = on.keys.query(query, NOW);
-              return { total: answer.total, refs: answer.rows.map((row) => row.ref) };
-            };
-            expect({ query, ...page(store) }).toEqual({ query, ...page(like) });
-          }
-        }
-      }
+      expectPagesAsLike(
+        like,
+        ['billing', 'billing due<30', 'billing -status:revoked', 'payments', 'payments overdue'],
+        [undefined, { field: 'name', direction: 'asc' }, { field: 'backend', direction: 'desc' }],
+        [0, 1000],
+      );
       // Not vacuous: each search is in the range it is meant for.
       expect(store.keys.query({ search: 'billing', limit: 1 }, NOW).total).toBe(1091);
       expect(store.keys.query({ search: 'payments', limit: 1 }, NOW).total).toBe(10_909);
