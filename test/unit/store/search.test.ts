@@ -77,8 +77,8 @@ function generate(): void {
 }
 
 /** The same file without the index: a copy whose searches fall back to LIKE (as a file older than migration 011). */
-async function withoutIndex(): Promise<InventoryStore> {
-  const copy = join(folder, 'like.db');
+async function withoutIndex(name = 'like.db'): Promise<InventoryStore> {
+  const copy = join(folder, name);
   await store.backup(copy);
   const db = openSqlite(copy);
   db.exec('DROP TABLE key_search');
@@ -420,6 +420,66 @@ describe('the index follows every write of a key', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+/**
+ * How many segments FTS5 holds the trigram index in, from its structure record (row 10 of key_search_data; format in
+ * SQLite's fts5_index.c): a 4-byte cookie, in newer files a 4-byte version marker, then varints, the number of levels
+ * and the number of segments. A header this does not know fails the test rather than guess.
+ */
+function searchIndexSegments(): number {
+  const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
+  try {
+    const record = (db.prepare('SELECT block FROM key_search_data WHERE id = 10').get() as { block: Buffer }).block;
+    let at = record.subarray(4, 8).equals(Buffer.from([0xff, 0, 0, 1])) ? 8 : 4;
+    const varint = () => {
+      let value = 0;
+      for (let byte = 0; byte < 8; byte++) {
+        const next = record[at++]!;
+        value = value * 128 + (next & 0x7f);
+        if (!(next & 0x80)) return value;
+      }
+      throw new Error('an FTS5 structure record this test cannot read');
+    };
+    varint(); // the levels
+    return varint();
+  } finally {
+    db.close();
+  }
+}
+
+describe('the index merged after bulk writes', () => {
+  it('is merged into one segment once the keys bulk writes wrote reach a quarter of the inventory (and 1,000), and finds what LIKE finds before and after', async () => {
+    const acme = addBackend('acme', 'commbox');
+    const inventory = (renamed: number, word: string) =>
+      Array.from({ length: 2_000 }, (_, index) => key(`k${index}`, { name: `${index < renamed ? word : 'Payments'} ${index % 7}`, prefix: `pk_${index % 13}` }));
+    // Each resync starts after the keys were first seen (the real clock), so only the renamed ones are written.
+    const later = (days: number) => ({ ...synced, syncStartedAt: new Date(Date.now() + days * DAY_MS).toISOString() });
+    const writesSinceMerge = () => store.meta.get('search_index.writes_since_merge');
+    // A first sync of 2,000 keys, written key by key, ends in one merged segment.
+    store.keys.replaceInventory(acme, inventory(0, ''), synced);
+    expect([writesSinceMerge(), searchIndexSegments()]).toEqual(['0', 1]);
+    // 400 keys renamed: a quarter of the inventory, but under 1,000 written: counted, not merged (a new segment).
+    store.keys.replaceInventory(acme, inventory(400, 'Billing'), later(1));
+    expect(writesSinceMerge()).toBe('400');
+    expect(searchIndexSegments()).toBeGreaterThan(1);
+    const like = await withoutIndex();
+    try {
+      expectPagesAsLike(like, ['payments', 'billing', 'pk_1', '-billing payments'], [undefined], [0, 1500]);
+    } finally {
+      like.close();
+    }
+    // 700 more renamed: 1,100 since the merge, and merged again, with the same answers.
+    store.keys.replaceInventory(acme, inventory(1_100, 'Ledger'), later(2));
+    expect([writesSinceMerge(), searchIndexSegments()]).toEqual(['0', 1]);
+    const likeAfter = await withoutIndex('like-after.db');
+    try {
+      expectPagesAsLike(likeAfter, ['payments', 'billing', 'ledger', 'pk_1', '-ledger payments'], [undefined], [0, 1500]);
+    } finally {
+      likeAfter.close();
+    }
+    expect(store.keys.query({ search: 'ledger', limit: 1 }, NOW).total).toBe(1_100);
   });
 });
 
