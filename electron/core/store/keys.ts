@@ -55,12 +55,17 @@ const SCAN_DENSE = 20;
  */
 const LISTED_DENSE = 10;
 /**
- * Keys written by bulk writes (a sync, a team's pull, an import) since the trigram index was last merged into one
- * segment (`countSearchedWrites`): a record of the file's meta table, so that the CLI's writes and the app's add up.
+ * Keys written by bulk writes (a sync, a team's pull, an import, a description) since the trigram index was last merged
+ * into one segment (`countSearchedWrites`): a record of the file's meta table, so the CLI's writes and the app's add up.
  */
 const SEARCH_INDEX_WRITES = 'search_index.writes_since_merge';
-/** The index is merged once the keys written since the last merge reach this share of the inventory, and this many. */
-const MERGE_AFTER_SHARE = 0.25;
+/**
+ * The index is merged once the keys written since the last merge reach this share of the inventory, and this many. A
+ * merge rewrites the whole index, so an inventory that grows by imports is merged each time it has grown by half: in
+ * all, about three times the final index's size is written (at 100k keys, some 2 s over the import), where a quarter
+ * wrote five times.
+ */
+const MERGE_AFTER_SHARE = 0.5;
 const MERGE_AFTER_MIN = 1_000;
 /** The orders an index of migration 002 serves (its expressions are exactly SORT_EXPRESSIONS' ORDER BY). */
 const WALKED_ORDERS: Partial<Record<KeySortField, string>> = { due: 'keys_due_order', name: 'keys_name_order' };
@@ -323,6 +328,8 @@ export class KeyTables {
   describe(backendId: number, keyId: string, description: KeyDescription, event: AuditEntry): void {
     this.conn.transaction(() => {
       this.writeDescription(backendId, keyId, description);
+      // Counted: the console's bulk actions describe thousands of keys, one call each.
+      this.countSearchedWrites(1);
       this.audit.append(event);
     });
   }
@@ -588,11 +595,11 @@ export class KeyTables {
 
   /**
    * FTS5 writes the trigram index (migration 011) as segments and merges them only now and then, and a search reads
-   * every segment. Written key by key (a first sync, a team's pull, an import), the index had 13 segments at 100k keys
-   * and 19 at 10k, and answered in up to twice the time of the same index merged into one ("payments env:prod
-   * -tag:legacy" at 100k keys, 10 ms against 4). So each bulk write counts the keys it wrote, in its own transaction,
-   * and the one that brings the count since the last merge to a quarter of the inventory (and MERGE_AFTER_MIN) merges
-   * the whole index ('optimize': 0.6 s at 100k keys, 60 ms at 10k), as part of its own commit.
+   * every segment. Written key by key (a first sync, a team's pull, an import, a bulk action), the index had 13
+   * segments at 100k keys and 19 at 10k, and answered in up to twice the time of the same index merged into one
+   * ("payments env:prod -tag:legacy" at 100k keys, 10 ms against 4). So each of those writes counts the keys it wrote,
+   * in its own transaction, and the one that brings the count since the last merge to half the inventory (and
+   * MERGE_AFTER_MIN) merges the whole index ('optimize': 0.6 s at 100k keys, 60 ms at 10k) as part of its commit.
    */
   private countSearchedWrites(written: number): void {
     if (written === 0 || !this.hasSearchIndex()) return;

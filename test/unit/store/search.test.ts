@@ -450,7 +450,7 @@ function searchIndexSegments(): number {
 }
 
 describe('the index merged after bulk writes', () => {
-  it('is merged into one segment once the keys bulk writes wrote reach a quarter of the inventory (and 1,000), and finds what LIKE finds before and after', async () => {
+  it('is merged into one segment once the keys bulk writes wrote reach half the inventory (and 1,000), and finds what LIKE finds before and after', async () => {
     const acme = addBackend('acme', 'commbox');
     const inventory = (renamed: number, word: string) =>
       Array.from({ length: 2_000 }, (_, index) => key(`k${index}`, { name: `${index < renamed ? word : 'Payments'} ${index % 7}`, prefix: `pk_${index % 13}` }));
@@ -460,7 +460,7 @@ describe('the index merged after bulk writes', () => {
     // A first sync of 2,000 keys, written key by key, ends in one merged segment.
     store.keys.replaceInventory(acme, inventory(0, ''), synced);
     expect([writesSinceMerge(), searchIndexSegments()]).toEqual(['0', 1]);
-    // 400 keys renamed: a quarter of the inventory, but under 1,000 written: counted, not merged (a new segment).
+    // 400 keys renamed: under half the inventory and under 1,000: counted, not merged (a new segment).
     store.keys.replaceInventory(acme, inventory(400, 'Billing'), later(1));
     expect(writesSinceMerge()).toBe('400');
     expect(searchIndexSegments()).toBeGreaterThan(1);
