@@ -324,13 +324,23 @@ export class KeyTables {
     });
   }
 
-  /** A key's description and the audit event that says what changed, in one transaction (`workflows/keys.ts` `describeKey`). */
+  /** A key's description and the audit event that says what changed, in one transaction. */
   describe(backendId: number, keyId: string, description: KeyDescription, event: AuditEntry): void {
+    this.describeMany([{ backendId, keyId, description, event }]);
+  }
+
+  /**
+   * Keys' descriptions, each with the audit event that says what changed, in one transaction (the caller's, when it
+   * holds one): a batch of the console's bulk actions (`workflows/keys.ts` `describeKeys`), counted once for the
+   * search index's merge.
+   */
+  describeMany(changes: ReadonlyArray<{ backendId: number; keyId: string; description: KeyDescription; event: AuditEntry }>): void {
     this.conn.transaction(() => {
-      this.writeDescription(backendId, keyId, description);
-      // Counted: the console's bulk actions describe thousands of keys, one call each.
-      this.countSearchedWrites(1);
-      this.audit.append(event);
+      for (const change of changes) {
+        this.writeDescription(change.backendId, change.keyId, change.description);
+        this.audit.append(change.event);
+      }
+      this.countSearchedWrites(changes.length);
     });
   }
 

@@ -116,9 +116,9 @@ export class KeyWorkflows {
           changes.map(({ key, row, after, changed }) => ({ row, keyId: key.id, description: after, event: { action: 'key.describe', ref: key.ref, outcome: 'ok', detail: changed } })),
         );
       } else {
-        this.ctx.store.transaction(() => {
-          for (const { key, row, after, changed } of changes) this.ctx.store.keys.describe(row.id, key.id, after, this.ctx.auditEntry('key.describe', row.name, key.ref, 'ok', changed));
-        });
+        this.ctx.store.keys.describeMany(
+          changes.map(({ key, row, after, changed }) => ({ backendId: row.id, keyId: key.id, description: after, event: this.ctx.auditEntry('key.describe', row.name, key.ref, 'ok', changed) })),
+        );
       }
       for (const { key, changed } of batch) outcome(key, changed === null ? 'unchanged' : 'ok', changed);
     }
