@@ -238,7 +238,7 @@ const LIKE_COLUMNS: Record<'text' | 'owner', string[]> = {
  * a short term is judged from that index alone. A match cannot span two columns unless the term holds U+0001, and such
  * a term is judged per column (JOIN_MARK).
  */
-export const JOINED_SEARCHED_TEXT = `concat_ws(char(1), ${LIKE_COLUMNS.text.join(', ')})`;
+const JOINED_SEARCHED_TEXT = `concat_ws(char(1), ${LIKE_COLUMNS.text.join(', ')})`;
 const JOIN_MARK = '\u0001';
 
 /** LIKE's own case folding: ASCII letters only (as SQLite's LIKE without ICU). */
