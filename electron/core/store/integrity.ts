@@ -10,7 +10,7 @@ import { KeywardenError } from '../errors.js';
 import { resolveHome } from '../paths.js';
 import { type BackupFile, backupFolder, listBackups } from './backup-files.js';
 import { MIGRATIONS, schemaVersion } from './migrations/index.js';
-import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } from './sqlite.js';
+import { openSqlite, type OpenOptions, readingEveryPage, type SqlDatabase, translateSqliteError } from './sqlite.js';
 
 /**
  * What SQLite's quick_check finds wrong, one line each; empty when the file is sound. It checks every
@@ -18,16 +18,7 @@ import { openSqlite, type OpenOptions, type SqlDatabase, translateSqliteError } 
  * tables), reading the whole file: about 70 ms for 100,000 keys (a 43 MB file) on a warm cache.
  */
 export function quickCheckProblems(db: SqlDatabase): string[] {
-  // Read through SQLite's default page cache (2 MiB), not the connection's (sqlite.ts PAGE_CACHE_KIB): the check reads
-  // every page once, and filling 64 MiB with them made an open at 100k keys take half as long again.
-  const [{ cache_size: cacheSize }] = db.pragma('cache_size') as [{ cache_size: number }];
-  db.pragma('cache_size = -2000');
-  let rows: Array<Record<string, string>>;
-  try {
-    rows = db.pragma('quick_check') as Array<Record<string, string>>;
-  } finally {
-    db.pragma(`cache_size = ${cacheSize}`);
-  }
+  const rows = readingEveryPage(db, () => db.pragma('quick_check') as Array<Record<string, string>>);
   return rows
     .map((row) => String(Object.values(row)[0] ?? ''))
     .flatMap((text) => text.split('\n'))
