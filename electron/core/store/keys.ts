@@ -36,6 +36,7 @@ import {
   type StoredKeyRow,
   toKey,
 } from './key-rows.js';
+import type { MetaRecords } from './meta.js';
 
 /**
  * Above this many keys named by the search index, a page in the due or name order walks that order's index instead of
@@ -67,6 +68,8 @@ const SEARCH_INDEX_WRITES = 'search_index.writes_since_merge';
  */
 const MERGE_AFTER_SHARE = 0.5;
 const MERGE_AFTER_MIN = 1_000;
+/** The keys whose rowids `query` collected, as a condition: their JSON array is the parameter @listed. */
+const LISTED_KEYS = 'k.rowid IN (SELECT value FROM json_each(@listed))';
 /** The orders an index of migration 002 serves (its expressions are exactly SORT_EXPRESSIONS' ORDER BY). */
 const WALKED_ORDERS: Partial<Record<KeySortField, string>> = { due: 'keys_due_order', name: 'keys_name_order' };
 
@@ -169,6 +172,7 @@ export class KeyTables {
     private readonly conn: StoreConnection,
     private readonly backends: BackendTable,
     private readonly audit: AuditLog,
+    private readonly meta: MetaRecords,
   ) {}
 
   /**
@@ -533,8 +537,8 @@ export class KeyTables {
         const most = Math.max(WALK_ORDER_ABOVE, Math.ceil(this.keyCountEstimate() / LISTED_DENSE));
         const named = this.rowids(`SELECT rowid FROM key_search WHERE key_search MATCH @match LIMIT ${most + 1}`, { match });
         if (named.length <= most) {
-          where = where.replace(index.condition, 'k.rowid IN (SELECT value FROM json_each(@named))');
-          params = { ...params, named: JSON.stringify(named) };
+          where = where.replace(index.condition, LISTED_KEYS);
+          params = { ...params, listed: JSON.stringify(named) };
           candidates = named.length;
         } else {
           candidates = this.count('SELECT COUNT(*) FROM key_search WHERE key_search MATCH @match', { match });
@@ -564,7 +568,7 @@ export class KeyTables {
         const sparse = Math.max(WALK_ORDER_ABOVE, Math.ceil(this.keyCountEstimate() / SCAN_DENSE));
         const found = this.rowids(`SELECT k.rowid FROM ${from} ${where} LIMIT ${sparse + 1}`, params);
         if (found.length <= sparse) {
-          const rows = this.page(KEY_SELECT, 'WHERE k.rowid IN (SELECT value FROM json_each(@found))', order, { ...params, found: JSON.stringify(found), limit, offset });
+          const rows = this.page(KEY_SELECT, `WHERE ${LISTED_KEYS}`, order, { ...params, listed: JSON.stringify(found), limit, offset });
           return { total: found.length, offset, rows };
         }
         dense = true;
@@ -613,11 +617,11 @@ export class KeyTables {
    */
   private countSearchedWrites(written: number): void {
     if (written === 0 || !this.hasSearchIndex()) return;
-    const stored = Number(this.conn.db.prepare<{ value: string }>('SELECT value FROM meta WHERE name = ?').get(SEARCH_INDEX_WRITES)?.value);
+    const stored = Number(this.meta.get(SEARCH_INDEX_WRITES));
     const since = (Number.isSafeInteger(stored) && stored > 0 ? stored : 0) + written;
     const merge = since >= Math.max(MERGE_AFTER_MIN, this.keyCountEstimate() * MERGE_AFTER_SHARE);
     if (merge) this.conn.db.exec("INSERT INTO key_search (key_search) VALUES ('optimize')");
-    this.conn.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value').run(SEARCH_INDEX_WRITES, String(merge ? 0 : since));
+    this.meta.set(SEARCH_INDEX_WRITES, String(merge ? 0 : since));
   }
 
   /**

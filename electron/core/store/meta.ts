@@ -1,8 +1,9 @@
 /**
  * The meta table: named records, one text value each. What lives there: the administrator's settings and the desktop
  * window's place (`workflows/settings.ts`), the inventory's saved views (`workflows/saved-views.ts`), the vault's
- * records (`vault/vault.ts`: which keychain entry, the key check, the passphrase slot; none secret), and the audit
- * chain's genesis (`audit-chain.ts`). Reached as `InventoryStore.meta`.
+ * records (`vault/vault.ts`: which keychain entry, the key check, the passphrase slot; none secret), the audit
+ * chain's genesis (`audit-chain.ts`), and the keys written since the search index was last merged (`keys.ts`).
+ * Reached as `InventoryStore.meta`.
  */
 import type { StoreConnection } from './connection.js';
 

@@ -67,7 +67,7 @@ export class InventoryStore {
     this.meta = new MetaRecords(this.conn);
     this.audit = new AuditLog(this.conn, this.meta);
     this.backends = new BackendTable(this.conn);
-    this.keys = new KeyTables(this.conn, this.backends, this.audit);
+    this.keys = new KeyTables(this.conn, this.backends, this.audit, this.meta);
     this.reminders = new ReminderState(this.conn);
     this.rotations = new RotationTables(db, this.conn.guard);
     this.team = new TeamLinkTable(this.conn);
