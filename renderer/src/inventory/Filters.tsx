@@ -36,14 +36,56 @@ function FilterButton({
   );
 }
 
+/**
+ * The search box, on its own: a keystroke draws it (and the table when its rows arrive), not the whole sidebar, whose
+ * filters and counts a keystroke does not change.
+ */
+function SearchBox() {
+  const searchInput = useInventory((state) => state.searchInput);
+  const searchError = useInventory((state) => state.searchError);
+  const setSearchInput = useInventory((state) => state.setSearchInput);
+  const [help, setHelp] = useState(false);
+  return (
+    <>
+      <div className="search">
+        <label htmlFor="search">Search keys</label>
+        <div className="search-row">
+          <input
+            id="search"
+            type="search"
+            placeholder="e.g. stripe tag:prod"
+            value={searchInput}
+            onChange={(event) => setSearchInput(event.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={searchError !== null}
+            aria-describedby={searchError ? 'search-error' : undefined}
+          />
+          <button type="button" className="button icon search-help-button" onClick={() => setHelp(true)} aria-label="Search syntax" title="Search syntax">
+            ?
+          </button>
+        </div>
+        {searchError && (
+          <p id="search-error" className="search-error error-text" role="alert">
+            <IsolatedText text={searchError} />
+          </p>
+        )}
+      </div>
+      {help && <SearchHelpDialog onClose={() => setHelp(false)} />}
+    </>
+  );
+}
+
 /** The search box and the filters, with the facets' counts over the whole inventory. */
 export function Filters() {
   const facets = useInventory((state) => state.facets);
-  const filters = useInventory((state) => state.filters);
-  const searchInput = useInventory((state) => state.searchInput);
-  const searchError = useInventory((state) => state.searchError);
-  const [help, setHelp] = useState(false);
-  const setSearchInput = useInventory((state) => state.setSearchInput);
+  // The filters one by one, not their object: the search is in it too, and a keystroke changes the object.
+  const overdue = useInventory((state) => state.filters.overdue);
+  const dueWithin30 = useInventory((state) => state.filters.dueWithin30);
+  const statusFilter = useInventory((state) => state.filters.status);
+  const vendorFilter = useInventory((state) => state.filters.vendor);
+  const backendFilter = useInventory((state) => state.filters.backend);
+  const active = useInventory((state) => hasFilters(state.filters));
   const setFilter = useInventory((state) => state.setFilter);
   const clearFilters = useInventory((state) => state.clearFilters);
   const exportInventory = useInventory((state) => state.exportInventory);
@@ -51,7 +93,6 @@ export function Filters() {
   const dismissExport = useInventory((state) => state.dismissExport);
 
   const [open, setOpen] = useState(false);
-  const active = hasFilters(filters);
 
   const vendors = facets ? (Object.entries(facets.vendors) as [BackendType, number][]).filter(([, count]) => count > 0) : [];
   return (
@@ -61,43 +102,19 @@ export function Filters() {
         Filters{active ? ' (on)' : ''}
       </button>
       <div id="filters-body" className="filters-body">
-        <div className="search">
-          <label htmlFor="search">Search keys</label>
-          <div className="search-row">
-            <input
-              id="search"
-              type="search"
-              placeholder="e.g. stripe tag:prod"
-              value={searchInput}
-              onChange={(event) => setSearchInput(event.target.value)}
-              autoComplete="off"
-              spellCheck={false}
-              aria-invalid={searchError !== null}
-              aria-describedby={searchError ? 'search-error' : undefined}
-            />
-            <button type="button" className="button icon search-help-button" onClick={() => setHelp(true)} aria-label="Search syntax" title="Search syntax">
-              ?
-            </button>
-          </div>
-          {searchError && (
-            <p id="search-error" className="search-error error-text" role="alert">
-              <IsolatedText text={searchError} />
-            </p>
-          )}
-        </div>
-        {help && <SearchHelpDialog onClose={() => setHelp(false)} />}
+        <SearchBox />
 
         {facets?.total !== 0 && (
           <>
             <section aria-labelledby="quick-heading">
               <h2 id="quick-heading">Quick filters</h2>
               <ul>
-                <FilterButton pressed={filters.overdue} onToggle={() => setFilter('overdue', !filters.overdue)} count={facets?.due.overdue} tone="overdue">
+                <FilterButton pressed={overdue} onToggle={() => setFilter('overdue', !overdue)} count={facets?.due.overdue} tone="overdue">
                   Overdue
                 </FilterButton>
                 <FilterButton
-                  pressed={filters.dueWithin30}
-                  onToggle={() => setFilter('dueWithin30', !filters.dueWithin30)}
+                  pressed={dueWithin30}
+                  onToggle={() => setFilter('dueWithin30', !dueWithin30)}
                   count={facets ? facets.due.overdue + facets.due.within7 + facets.due.within30 : undefined}
                   tone="soon"
                   title="Keys that need action within a month: overdue ones included"
@@ -115,8 +132,8 @@ export function Filters() {
                 {STATUS_ORDER.map((status) => (
                   <FilterButton
                     key={status}
-                    pressed={filters.status === status}
-                    onToggle={() => setFilter('status', filters.status === status ? null : status)}
+                    pressed={statusFilter === status}
+                    onToggle={() => setFilter('status', statusFilter === status ? null : status)}
                     count={facets?.status[status] ?? 0}
                     tone={status}
                   >
@@ -133,7 +150,7 @@ export function Filters() {
             <h2 id="vendor-heading">Vendor</h2>
             <ul>
               {vendors.map(([vendor, count]) => (
-                <FilterButton key={vendor} pressed={filters.vendor === vendor} onToggle={() => setFilter('vendor', filters.vendor === vendor ? null : vendor)} count={count}>
+                <FilterButton key={vendor} pressed={vendorFilter === vendor} onToggle={() => setFilter('vendor', vendorFilter === vendor ? null : vendor)} count={count}>
                   {VENDOR_LABEL[vendor]}
                 </FilterButton>
               ))}
@@ -148,8 +165,8 @@ export function Filters() {
               {facets.backends.map((backend) => (
                 <FilterButton
                   key={backend.name}
-                  pressed={filters.backend === backend.name}
-                  onToggle={() => setFilter('backend', filters.backend === backend.name ? null : backend.name)}
+                  pressed={backendFilter === backend.name}
+                  onToggle={() => setFilter('backend', backendFilter === backend.name ? null : backend.name)}
                   count={backend.count}
                 >
                   <IsolatedText text={backend.name} />
@@ -159,7 +176,7 @@ export function Filters() {
           </section>
         )}
 
-        {hasFilters(filters) && (
+        {active && (
           <button type="button" className="button link" onClick={clearFilters}>
             Clear filters
           </button>

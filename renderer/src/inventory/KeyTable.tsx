@@ -195,7 +195,6 @@ export function KeyTable() {
   const ensureRange = useInventory((state) => state.ensureRange);
   const select = useInventory((state) => state.select);
   const selected = useInventory((state) => state.selected);
-  const generation = useInventory((state) => state.generation);
   const rowsQuery = useInventory((state) => state.rowsQuery);
   const loadError = useInventory((state) => state.loadError);
   const selection = useInventory((state) => state.selection);
@@ -226,9 +225,11 @@ export function KeyTable() {
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
 
+  // The rows scrolled into view. A new query fetches the same range by itself (the store's restart): the table does
+  // not follow the query's generation, so a keystroke does not draw it until its rows arrive.
   useEffect(() => {
     void ensureRange(first, last);
-  }, [first, last, generation, ensureRange]);
+  }, [first, last, ensureRange]);
 
   // A new query's rows start at the top, when they arrive (a refresh keeps the place). The virtualizer's offset
   // follows scroll events: read instead of the element's scrollTop, it forces no layout when already at the top.
@@ -333,7 +334,7 @@ export function KeyTable() {
               const isSelected = row !== undefined && selected?.ref === row.ref;
               return (
                 <div
-                  key={row?.ref ?? `loading-${item.index}`}
+                  key={item.index}
                   role="row"
                   aria-rowindex={item.index + 2}
                   aria-selected={isSelected}
