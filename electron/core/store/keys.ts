@@ -50,6 +50,13 @@ const WALK_ORDER_ABOVE = 1_000;
  */
 const SCAN_DENSE = 20;
 /**
+ * How many keys, in a run of rowids from the middle of the file, tell how densely a term judged by LIKE is found before
+ * it is searched (`shortTermShare`): rowids follow the order keys were written in, not their text, so the run is a fair
+ * sample (at 100k keys, "al" is in 5.2 % of the keys and in 5.3 % of a run of 2,000; the first 2,000 entries of the
+ * joined text's index, in name order, said 74 %). Reading the run costs about 0.3 ms.
+ */
+const SHARE_SAMPLE = 1_000;
+/**
  * The search index's keys are collected (their rowids, to stand for its MATCH in the count and the page) unless it names
  * more than one key in this many: at 100k keys, collecting 50,000 cost more than counting them and running the MATCH
  * again for the page.
@@ -535,11 +542,15 @@ export class KeyTables {
       if (index !== null) {
         const match = params[index.match]!;
         const most = Math.max(WALK_ORDER_ABOVE, Math.ceil(this.keyCountEstimate() / LISTED_DENSE));
-        const named = this.rowids(`SELECT rowid FROM key_search WHERE key_search MATCH @match LIMIT ${most + 1}`, { match });
-        if (named.length <= most) {
+        // Listed in SQLite as the JSON array @listed is (json_each reads it back): no rowid becomes a JavaScript value.
+        const [named, listed] = this.conn.db
+          .prepare(`SELECT COUNT(*), json_group_array(rowid) FROM (SELECT rowid FROM key_search WHERE key_search MATCH @match LIMIT ${most + 1})`)
+          .raw()
+          .get({ match } as never) as [number, string];
+        if (named <= most) {
           where = where.replace(index.condition, LISTED_KEYS);
-          params = { ...params, listed: JSON.stringify(named) };
-          candidates = named.length;
+          params = { ...params, listed };
+          candidates = named;
         } else {
           candidates = this.count('SELECT COUNT(*) FROM key_search WHERE key_search MATCH @match', { match });
         }
@@ -558,20 +569,30 @@ export class KeyTables {
       }
       // Counting needs the backends table only when a condition reads it.
       const from = where.includes('b.') ? 'keys k JOIN backends b ON b.id = k.backend_id' : 'keys k';
-      // A term LIKE judges on every key (one or two characters): one pass over the keys collects those found, until there
-      // are more than `sparse` of them (one key in SCAN_DENSE, at least WALK_ORDER_ABOVE). Not more: that pass was the
-      // whole search (at 100k keys, "xy" finds 74 and "cb" 2,260), and the page is read and sorted from their rowids;
-      // counting them and then paging them were two passes over every key. More: the pass stopped there (a common term
-      // is found at once), and they are counted and paged below (`dense`).
+      // A term LIKE judges on every key (one or two characters) is counted by one pass over every key, whatever is done
+      // next; how densely it is found decides the rest, judged first on a sample (`shortTermShare`).
+      // - Found in fewer than one key in SCAN_DENSE: the pass that counts them also lists their rowids (in SQLite, as the
+      //   JSON the page reads back), and the page is read from those alone: sorted when there are at most
+      //   WALK_ORDER_ABOVE, else the order's index walked keeping the listed keys, which reads only the page's rows. At
+      //   100k keys, "cb" (2,260 keys) and "al" (5,206) took 12 and 18 ms when a first pass listed them up to one key in
+      //   twenty and, "al" being one more, a second counted them; one pass is about 7 ms and the page 2.
+      // - More: counted, and their page walks the order's index (below, `dense`): a page of them lies among its first
+      //   few thousand entries.
       let dense = false;
       if (scan && index === null) {
-        const sparse = Math.max(WALK_ORDER_ABOVE, Math.ceil(this.keyCountEstimate() / SCAN_DENSE));
-        const found = this.rowids(`SELECT k.rowid FROM ${from} ${where} LIMIT ${sparse + 1}`, params);
-        if (found.length <= sparse) {
-          const rows = this.page(KEY_SELECT, `WHERE ${LISTED_KEYS}`, order, { ...params, listed: JSON.stringify(found), limit, offset });
-          return { total: found.length, offset, rows };
+        const keys = this.keyCountEstimate();
+        dense = this.shortTermShare(from, where, params, keys) >= 1 / SCAN_DENSE;
+        if (!dense) {
+          const [found, listed] = this.conn.db
+            .prepare(`SELECT COUNT(*), json_group_array(k.rowid) FROM ${from} ${where}`)
+            .raw()
+            .get(params as never) as [number, string];
+          // The sample can be wrong (a term found in few keys of the run and many elsewhere): listed, they are still read
+          // from their list, never walked keeping them, which would build an index of tens of thousands of rowids.
+          const walkListed = found > WALK_ORDER_ABOVE && found <= Math.max(WALK_ORDER_ABOVE, keys / SCAN_DENSE) ? WALKED_ORDERS[sort.field] : undefined;
+          const select = walkListed ? KEY_SELECT.replace('FROM keys k', `FROM keys k INDEXED BY ${walkListed}`) : KEY_SELECT;
+          return { total: found, offset, rows: this.page(select, `WHERE ${LISTED_KEYS}`, order, { ...params, listed, limit, offset }) };
         }
-        dense = true;
       }
       // SQLite's own plan: with many keys named by the index and a due window, it starts from the keys named and reads
       // each one's due date and status (from the page cache, sqlite.ts PAGE_CACHE_KIB: at 100k keys, 7 ms for
@@ -626,20 +647,24 @@ export class KeyTables {
 
   /**
    * About how many keys the file holds, from the largest rowid (one step down the table's b-tree, where COUNT(*) reads
-   * a whole index): never fewer than there are, more when keys were deleted, which only makes `query` collect a few
-   * more rowids before it calls a term dense.
+   * a whole index): never fewer than there are, more when keys were deleted, which only makes `query` list a few more
+   * rowids before it calls a term dense, and moves the sample of `shortTermShare` off the middle.
    */
   private keyCountEstimate(): number {
     return this.count('SELECT COALESCE(MAX(rowid), 0) FROM keys', {});
   }
 
-  /** The rowids a query returns (its one column), in its order. */
-  private rowids(sql: string, params: Record<string, string>): number[] {
-    return this.conn.db
-      .prepare(sql)
+  /**
+   * The share of keys a condition (`where`, over `from`) finds, judged on SHARE_SAMPLE keys by rowid from the middle of
+   * the file; every key when there are no more. Only the plan of a search depends on it, never its answer.
+   */
+  private shortTermShare(from: string, where: string, params: Record<string, string>, keys: number): number {
+    const first = Math.max(1, Math.floor((keys - SHARE_SAMPLE) / 2));
+    const [sampled, found] = this.conn.db
+      .prepare(`SELECT COUNT(*), COUNT(*) FILTER (WHERE ${where.slice('WHERE '.length)}) FROM ${from} WHERE k.rowid BETWEEN @sampleFirst AND @sampleLast`)
       .raw()
-      .all(params as never)
-      .map((row) => (row as [number])[0]);
+      .get({ ...params, sampleFirst: first, sampleLast: first + SHARE_SAMPLE - 1 } as never) as [number, number];
+    return sampled === 0 ? 0 : found / sampled;
   }
 
   private count(sql: string, params: Record<string, string>): number {

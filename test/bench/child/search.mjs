@@ -3,8 +3,10 @@
  * `inventory:query` asks for its first page of 100 rows) on an open engine over the "mixed" inventory, whose keys
  * carry descriptions (owner, environment, tags, notes). Terms of three characters or more go through the trigram
  * index of migration 011; `short_term_like` is a two-letter term, which the index cannot answer (LIKE over the searched
- * columns, counted from the index of migration 016), `short_term_one_letter` one letter found in nearly every key, and
- * `short_term_rare` two letters found in few (their page is not found by walking the order). For reference,
+ * columns joined, read from the index of migration 017), `short_term_one_letter` one letter found in nearly every key,
+ * `short_term_mid` two letters found in about one key in twenty (the share a sample of keys judges, KeyTables
+ * `shortTermShare`, decides how it is paged), and `short_term_rare` two letters found in few (their page is not found by
+ * walking the order). For reference,
  * `like_scan_payments` is the same "payments" search on a copy of the file without the index (the LIKE fallback a
  * read-only look at an older file takes). Round-robin, one unmeasured round first.
  *
@@ -30,6 +32,7 @@ const SEARCHES = {
   due: 'due<30 billing',
   short_term_like: 'pa',
   short_term_one_letter: 'p',
+  short_term_mid: 'al',
   short_term_rare: 'xy',
 };
 

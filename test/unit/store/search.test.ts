@@ -258,6 +258,36 @@ describe('search with the trigram index', () => {
     expect(store.keys.query({ search: 'pa', limit: 1 }, NOW).total).toBeGreaterThan(2000);
   });
 
+  it('pages a short term as the whole list orders it, however the sample of keys before it judges the term (40,000 keys)', () => {
+    const acme = addBackend('acme', 'commbox');
+    // Rowids follow the array: the sample is the run of 1,000 keys from the middle (19,500 to 20,499). "qv" is in one key
+    // in 26 everywhere (sampled rare: counted and listed in one pass, and over 1,000 listed, the order's index walked
+    // keeping them); "jx" in 3,000 keys all outside the run (sampled as absent, but more than one key in twenty: its list
+    // read and sorted); "wz" in 100 keys all inside it (sampled dense, rare everywhere else: counted, the order walked).
+    const marker = (index: number) => (index % 26 === 0 ? 'qv ' : '') + (index < 3000 ? 'jx ' : '') + (index >= 19_600 && index < 19_700 ? 'wz ' : '');
+    const keys = Array.from({ length: 40_000 }, (_, index) =>
+      key(`k${index}`, {
+        name: `${marker(index)}Payments ${index % 7}`,
+        status: index % 11 === 0 ? 'expired' : 'active',
+        expiresAt: index % 3 ? inDays((index * 37) % 400) : null,
+      }),
+    );
+    store.keys.replaceInventory(acme, keys, synced);
+    for (const search of ['qv', 'jx', 'wz', 'qv status:active', 'jx -qv']) {
+      for (const sort of [undefined, { field: 'name', direction: 'desc' }, { field: 'backend', direction: 'asc' }] as const) {
+        const all = store.keys.list({ search }, NOW, sort ?? { field: 'due', direction: 'asc' }).map((row) => row.ref);
+        for (const offset of [0, 100, 1450]) {
+          const page = store.keys.query({ search, offset, limit: 100, ...(sort ? { sort } : {}) }, NOW);
+          expect({ search, sort, offset, total: page.total, refs: page.rows.map((row) => row.ref) }).toEqual({ search, sort, offset, total: all.length, refs: all.slice(offset, offset + 100) });
+        }
+      }
+    }
+    // Not vacuous: each term is in the range it is meant for (WALK_ORDER_ABOVE 1,000; one key in SCAN_DENSE, 20, is 2,000).
+    expect(store.keys.query({ search: 'qv', limit: 1 }, NOW).total).toBe(1539);
+    expect(store.keys.query({ search: 'jx', limit: 1 }, NOW).total).toBe(3000);
+    expect(store.keys.query({ search: 'wz', limit: 1 }, NOW).total).toBe(100);
+  });
+
   it('answers through the index: a term of three characters or more never scans the keys with LIKE', () => {
     generate();
     const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
