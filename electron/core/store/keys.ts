@@ -57,6 +57,12 @@ const SCAN_DENSE = 20;
  */
 const SHARE_SAMPLE = 1_000;
 /**
+ * A key's row read while walking an order's index costs about as much as this many keys counted and listed by a short
+ * term's one pass (measured at 100k keys: about 1.1 µs against 0.4): the walk is chosen when it reads fewer rows than
+ * the keys found over this.
+ */
+const WALKED_ROW_COST = 3;
+/**
  * The search index's keys are collected (their rowids, to stand for its MATCH in the count and the page) unless it names
  * more than one key in this many: at 100k keys, collecting 50,000 cost more than counting them and running the MATCH
  * again for the page.
@@ -570,34 +576,41 @@ export class KeyTables {
       // Counting needs the backends table only when a condition reads it.
       const from = where.includes('b.') ? 'keys k JOIN backends b ON b.id = k.backend_id' : 'keys k';
       // A term LIKE judges on every key (one or two characters) is counted by one pass over every key, whatever is done
-      // next; how densely it is found decides the rest, judged first on a sample (`shortTermShare`).
-      // - Found in fewer than one key in SCAN_DENSE: the pass that counts them also lists their rowids (in SQLite, as the
-      //   JSON the page reads back), and the page is read from those alone: sorted when there are at most
-      //   WALK_ORDER_ABOVE, else the order's index walked keeping the listed keys, which reads only the page's rows. At
-      //   100k keys, "cb" (2,260 keys) and "al" (5,206) took 12 and 18 ms when a first pass listed them up to one key in
-      //   twenty and, "al" being one more, a second counted them; one pass is about 7 ms and the page 2.
-      // - More: counted, and their page walks the order's index (below, `dense`): a page of them lies among its first
-      //   few thousand entries.
+      // next. Its page is then either
+      // - read from a list of the keys found, which that same pass makes (their rowids, as JSON, in SQLite): sorted when
+      //   there are at most WALK_ORDER_ABOVE, else by walking the order's index keeping the listed keys, which reads only
+      //   the page's rows; or
+      // - found by walking the order's index and judging each entry (below, `dense`), which reads a key's row per entry,
+      //   about (offset + limit) / share of them: few when the term is common.
+      // Which costs less is judged from the share of keys it finds, first on a sample (`shortTermShare`), then, when the
+      // sample said to list them, on what the pass found. At 100k keys, "cb" (2,260 keys) and "al" (5,206) took 12 and
+      // 18 ms when a first pass listed up to one key in twenty and (for "al", one more) a second counted them; one pass
+      // is 7 to 10 ms (LIKE costs more for a common first letter), and the page 1 to 2.
       let dense = false;
+      let found: number | undefined;
       if (scan && index === null) {
         const keys = this.keyCountEstimate();
-        dense = this.shortTermShare(from, where, params, keys) >= 1 / SCAN_DENSE;
+        const walked = WALKED_ORDERS[sort.field];
+        const walkCostsLess = (share: number) => share > 0 && (walked ? (offset + limit) / share < (share * keys) / WALKED_ROW_COST : share >= 1 / SCAN_DENSE);
+        dense = walkCostsLess(this.shortTermShare(from, where, params, keys));
         if (!dense) {
-          const [found, listed] = this.conn.db
+          const [count, listed] = this.conn.db
             .prepare(`SELECT COUNT(*), json_group_array(k.rowid) FROM ${from} ${where}`)
             .raw()
             .get(params as never) as [number, string];
-          // The sample can be wrong (a term found in few keys of the run and many elsewhere): listed, they are still read
-          // from their list, never walked keeping them, which would build an index of tens of thousands of rowids.
-          const walkListed = found > WALK_ORDER_ABOVE && found <= Math.max(WALK_ORDER_ABOVE, keys / SCAN_DENSE) ? WALKED_ORDERS[sort.field] : undefined;
-          const select = walkListed ? KEY_SELECT.replace('FROM keys k', `FROM keys k INDEXED BY ${walkListed}`) : KEY_SELECT;
-          return { total: found, offset, rows: this.page(select, `WHERE ${LISTED_KEYS}`, order, { ...params, listed, limit, offset }) };
+          found = count;
+          // The sample can be wrong (a term found in few keys of the run and many elsewhere): walked after all, then.
+          dense = walkCostsLess(count / Math.max(1, keys));
+          if (!dense) {
+            const select = walked && count > WALK_ORDER_ABOVE ? KEY_SELECT.replace('FROM keys k', `FROM keys k INDEXED BY ${walked}`) : KEY_SELECT;
+            return { total: count, offset, rows: this.page(select, `WHERE ${LISTED_KEYS}`, order, { ...params, listed, limit, offset }) };
+          }
         }
       }
       // SQLite's own plan: with many keys named by the index and a due window, it starts from the keys named and reads
       // each one's due date and status (from the page cache, sqlite.ts PAGE_CACHE_KIB: at 100k keys, 7 ms for
       // "due<30 billing"; counting from the due-date index instead, keeping the entries named, took 20).
-      const total = index?.alone ? candidates : this.count(`SELECT COUNT(*) FROM ${from} ${where}`, params);
+      const total = found ?? (index?.alone ? candidates : this.count(`SELECT COUNT(*) FROM ${from} ${where}`, params));
       // Many keys found (a common word, a vendor): reading each of them to sort them costs more than walking the order's
       // index (migration 002) and keeping the entries that pass, which stops at the page's last row (INDEXED BY: SQLite
       // would otherwise start from another condition's index, e.g. due<30's range, and sort). Walked when the search
