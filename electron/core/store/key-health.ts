@@ -18,7 +18,7 @@
 import type { Key } from '../../../shared/domain.js';
 import { endOfWindow } from '../dates.js';
 import type { StoreConnection } from './connection.js';
-import { boundParams, KEY_SELECT, manualPastExpiry, onOrBefore, toKey } from './key-rows.js';
+import { KEY_SELECT, manualPastExpiry, onOrBeforeQuick, quickBound, toKey } from './key-rows.js';
 
 export const KEY_HEALTH_CATEGORIES = [
   'overdue',
@@ -69,20 +69,6 @@ export interface KeyHealthFacts {
 const OPEN = `k.status IN ('active', 'grace')`;
 /** Open as the administrator sees it: not a manual key past its expiry (key-rows.ts EFFECTIVE_STATUS), on `keys` alone. */
 const EFFECTIVE_OPEN = `${OPEN} AND NOT ${manualPastExpiry(`k.backend_id IN (SELECT id FROM backends WHERE type = 'manual')`)}`;
-/**
- * `onOrBefore(column, name)` with a cheap test first: a date on or before the smaller of the bound's two spellings
- * (`@nameLo`) has come whichever its form, one after the larger (`@nameHi`) has not; only the dates between (within a
- * day of the bound) are judged by the full rule. Over 100k keys that saves most of the counting pass.
- */
-function onOrBeforeQuick(column: string, name: string): string {
-  return `(${column} <= @${name}Lo OR (${column} <= @${name}Hi AND ${onOrBefore(column, name)}))`;
-}
-/** `boundParams` with the two plain bounds `onOrBeforeQuick` tests first. */
-function quickBound(name: string, bound: Date): Record<string, string> {
-  const params = boundParams(name, bound);
-  const [lo, hi] = [params[name]!, params[`${name}Day`]!].sort();
-  return { ...params, [`${name}Lo`]: lo!, [`${name}Hi`]: hi! };
-}
 /** A due date that has come (an instant passed, a calendar day from its first local moment). */
 const PASSED = onOrBeforeQuick('+k.next_due_at', 'now');
 const HAS_SECRET = 'EXISTS (SELECT 1 FROM key_secrets s WHERE s.backend_id = k.backend_id AND s.key_id = k.key_id)';

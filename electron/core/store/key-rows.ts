@@ -46,6 +46,21 @@ export function boundParams(name: string, bound: Date): Record<string, string> {
 }
 
 /**
+ * `onOrBefore(column, name)` with a cheap test first: a date on or before the smaller of the bound's two spellings
+ * (`@nameLo`) has come whichever its form, one after the larger (`@nameHi`) has not; only the dates between (within a
+ * day of the bound) are judged by the full rule. Over 100k keys that saves most of a counting pass: health's findings,
+ * and the console's due facets (64 ms against 13, with one bucket per key).
+ */
+export function onOrBeforeQuick(column: string, name: string): string {
+  return `(${column} <= @${name}Lo OR (${column} <= @${name}Hi AND ${onOrBefore(column, name)}))`;
+}
+/** `boundParams` with the two plain bounds `onOrBeforeQuick` tests first. */
+export function quickBound(name: string, bound: Date): Record<string, string> {
+  const params = boundParams(name, bound);
+  const [lo, hi] = [params[name]!, params[`${name}Day`]!].sort();
+  return { ...params, [`${name}Lo`]: lo!, [`${name}Hi`]: hi! };
+}
+/**
  * Manual keys have no vendor to tell Keywarden they expired, so their status is derived from the
  * clock at read time (`@now`, `@nowDay`); vendor-synced keys show what the vendor last said.
  */

@@ -328,7 +328,9 @@ export function createInventoryStore(client: ContractClient, options: { debounce
           (value) => set({ revealHideSeconds: value.revealHideSeconds }),
           () => {},
         );
-        await Promise.all([loadFacets(), get().ensureRange(0, PAGE_SIZE - 1), settings]);
+        // The first page is asked for before the facets: the engine answers calls one at a time, and the rows are what
+        // the console is opened for (the sidebar's counts follow them).
+        await Promise.all([get().ensureRange(0, PAGE_SIZE - 1), loadFacets(), settings]);
       },
 
       setSearchInput(text) {
