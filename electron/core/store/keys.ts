@@ -47,8 +47,9 @@ import type { MetaRecords } from './meta.js';
  */
 const WALK_ORDER_ABOVE = 1_000;
 /**
- * A term judged by LIKE that finds at least one key in this many is found densely enough in any order for a page to be
- * walked: the first page reads about 100 × this many entries (at 100k keys, "p" finds 96,000, "pa" 32,000).
+ * In an order without an index to walk (backend, status, ...), a term judged by LIKE found in at least one key in this
+ * many is read from the joined searched text's index and sorted (`narrow` in `query`) rather than listed by its
+ * counting pass; in the due and name orders, WALKED_ROW_COST decides instead.
  */
 const SCAN_DENSE = 20;
 /**
@@ -622,9 +623,9 @@ export class KeyTables {
       // them is faster, and SQLite's own choice.
       // Many keys due within a window, soonest first (the Overdue quick filter, `due<30`): they are the order's first
       // entries, so the walk finds a page of them at once, whatever else it judges.
-      // A term LIKE judges on every key, found densely (one key in SCAN_DENSE or more): a page of them lies among the
-      // order's first few thousand entries, so it is walked too. In an order without an index, they are read from the
-      // joined searched text's index (migration 017) and sorted (SQLite would read every key's row to judge it).
+      // A term LIKE judges on every key, found densely enough that the walk reads fewer rows than listing them (`dense`,
+      // above): the walk stops at the page's last row, so it is walked too. In an order without an index, they are read
+      // from the joined searched text's index (migration 017) and sorted (SQLite would read every key's row to judge it).
       const dueFirst = due && sort.field === 'due' && sort.direction === 'asc';
       const manyFound = (index !== null && candidates > WALK_ORDER_ABOVE) || (total > WALK_ORDER_ABOVE && (dueFirst || !READS_KEY_ROW.test(where) || dense));
       const walk = manyFound ? WALKED_ORDERS[sort.field] : undefined;

@@ -66,7 +66,7 @@ try {
   // The same through the search index (migration 011): from "prod" (environment, tags and names) to "produ" and back,
   // both of three characters or more, so each keystroke is answered by the trigram index, not by LIKE.
   await search.fill('prod');
-  await page.waitForFunction((previous) => globalThis.document.querySelector('[role="table"][aria-label="Keys"]')?.getAttribute('aria-rowcount') !== previous, all);
+  await rowCountChanged(page, all);
   const prod = await page.evaluate(rowCount);
   const indexedInPage = await keystrokesInPage(page, search, prod, 'u');
   await context.close();
@@ -76,6 +76,11 @@ try {
   await browser.close();
   await server.close();
   await engine.close();
+}
+
+/** Waits until the keys table's row count is no longer `previous`. */
+async function rowCountChanged(page, previous) {
+  await page.waitForFunction((counted) => globalThis.document.querySelector('[role="table"][aria-label="Keys"]')?.getAttribute('aria-rowcount') !== counted, previous);
 }
 
 /** In the page: the keydown's time, and the paint after the row count changes (a MutationObserver, then a frame). */
@@ -107,7 +112,7 @@ async function keystrokesInPage(page, search, widest, typed, driverTime) {
     const before = await page.evaluate(rowCount);
     const started = performance.now();
     await page.keyboard.press(before === widest ? typed : 'Backspace');
-    await page.waitForFunction((previous) => globalThis.document.querySelector('[role="table"][aria-label="Keys"]')?.getAttribute('aria-rowcount') !== previous, before);
+    await rowCountChanged(page, before);
     const elapsed = performance.now() - started;
     const inPage = await page.waitForFunction(() => globalThis.__keystrokeProbe.paintedAt && globalThis.__keystrokeProbe.paintedAt - globalThis.__keystrokeProbe.keydownAt);
     if (run > 0) {
@@ -156,7 +161,7 @@ draw(held['']);
       const context = await browser.newContext({ viewport: { width: 1440, height: 860 } });
       const page = await context.newPage();
       await page.goto(`http://127.0.0.1:${server.address().port}/${hash}`);
-      await page.waitForFunction(() => globalThis.document.querySelector('[role="table"]').getAttribute('aria-rowcount') !== '0');
+      await rowCountChanged(page, '0');
       const search = page.getByLabel('Search keys');
       await installKeystrokeProbe(search);
       floors[name] = await keystrokesInPage(page, search, await page.evaluate(rowCount), 'p');
