@@ -99,11 +99,13 @@ export const KEY_SELECT = `
 
 /**
  * What the file offers a search, and its backends: `searchIndex`, migration 011's trigram index; `joinedSearchedText`,
- * migration 017's index of the joined searched text. A read-only look at an older file may have neither.
+ * migration 017's index of the joined searched text; `pairIndex`, migration 018's index of every pair of adjacent
+ * characters. A read-only look at an older file may have none of them.
  */
 export interface SearchOptions {
   searchIndex?: boolean;
   joinedSearchedText?: boolean;
+  pairIndex?: boolean;
   backends: readonly BackendTypeRow[];
 }
 
@@ -143,7 +145,10 @@ export function keyConditions(
     const parsed = parseSearch(filter.search);
     if (!parsed.ok) throw new KeywardenError('invalid_input', `search: ${parsed.error}`);
     const search = searchConditions(parsed.terms, now, params, options);
-    if (search.match !== null) index = { match: search.match, alone: where.length === 0 && search.conditions.length === 1, condition: indexedKeys(`@${search.match}`) };
+    if (search.index !== null) {
+      const { table, match } = search.index;
+      index = { table, match, alone: where.length === 0 && search.conditions.length === 1, condition: indexedKeys(table, `@${match}`) };
+    }
     scan = search.scan;
     where.push(...search.conditions);
   }
@@ -219,20 +224,25 @@ function hasPositiveDueTerm(search: string | undefined): boolean {
   return parsed.ok && parsed.terms.some((term) => (term.kind === 'due' || term.kind === 'overdue') && !term.negated);
 }
 
+/** The FTS5 tables a search narrows keys through: the trigram index (migration 011) and the pair index (018). */
+export type SearchIndexTable = 'key_search' | 'key_pairs';
+
 /**
- * How a query uses the trigram index: `match`, the parameter holding its MATCH expression (one for every positive term
- * the index answers), and `alone` when that is the query's only condition, so the index's own count is the number of
- * matching keys (one index row per key, kept by the triggers of migration 011). `condition`, the WHERE condition
- * through which it narrows the keys, word for word: `KeyTables.query` puts the keys it names in its place once it
- * has them, so the MATCH is not run twice.
+ * How a query uses a search index: `table`, which one (the trigram index when any term goes through it, else the pair
+ * index); `match`, the parameter holding its MATCH expression (one for every positive term the index answers), and
+ * `alone` when that is the query's only condition, so the index's own count is the number of matching keys (one index
+ * row per key, kept by the triggers of migrations 011 and 018). `condition`, the WHERE condition through which it
+ * narrows the keys, word for word: `KeyTables.query` puts the keys it names in its place once it has them, so the
+ * MATCH is not run twice.
  */
 export interface SearchIndexUse {
+  table: SearchIndexTable;
   match: string;
   alone: boolean;
   condition: string;
 }
 
-const indexedKeys = (match: string) => `k.rowid IN (SELECT rowid FROM key_search WHERE key_search MATCH ${match})`;
+const indexedKeys = (table: SearchIndexTable, match: string) => `k.rowid IN (SELECT rowid FROM ${table} WHERE ${table} MATCH ${match})`;
 
 const OVERDUE = `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', 'now')} AND k.status IN ('active', 'grace')`;
 const dueWithin = (bound: string) => `k.next_due_at IS NOT NULL AND ${onOrBefore('k.next_due_at', bound)} AND k.status IN ('active', 'grace')`;
@@ -259,15 +269,19 @@ const JOIN_MARK = '\u0001';
 /** LIKE's own case folding: ASCII letters only (as SQLite's LIKE without ICU). */
 const asciiLower = (value: string) => value.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 
+/** The backends whose name or type holds a text term. Both are lower-case ASCII, so LIKE's match is `includes` of the ASCII-folded term. */
+function backendsNamedBy(value: string, backends: readonly BackendTypeRow[]): BackendTypeRow[] {
+  const folded = asciiLower(value);
+  return backends.filter((backend) => backend.name.includes(folded) || backend.type.includes(folded));
+}
+
 /**
  * A text term over the backend's name and type, and a manual key's own vendor, judged once per backend instead of once
- * per key (a one-letter term is a LIKE over every key: each condition less per key is a third off at 100k keys).
- * Backend names and types are lower-case ASCII, so LIKE's match is `includes` of the ASCII-folded term; only keys on
- * manual backends read their details for their own vendor.
+ * per key (a one-letter term is a LIKE over every key: each condition less per key is a third off at 100k keys). Only
+ * keys on manual backends read their details for their own vendor.
  */
 function backendTextCondition(value: string, backends: readonly BackendTypeRow[], pattern: string): string | null {
-  const folded = asciiLower(value);
-  const named = backends.filter((backend) => backend.name.includes(folded) || backend.type.includes(folded));
+  const named = backendsNamedBy(value, backends);
   const manual = backends.filter((backend) => backend.type === 'manual' && !named.includes(backend));
   const conditions = [...(named.length ? [backendIdsIn(named)] : []), ...(manual.length ? [`(${backendIdsIn(manual)} AND json_extract(k.details, '$.vendor') LIKE ${pattern} ESCAPE '\\')`] : [])];
   return conditions.length ? conditions.join(' OR ') : null;
@@ -275,20 +289,35 @@ function backendTextCondition(value: string, backends: readonly BackendTypeRow[]
 
 /** A value as an FTS5 phrase: in double quotes, its own quotes doubled (so no value is ever read as FTS syntax). */
 const phrase = (value: string) => `"${value.replace(/"/g, '""')}"`;
+/**
+ * The mark migration 018 puts between every two characters of a key's searched text: a pair of adjacent characters is
+ * then one trigram, one token of `key_pairs`. A term holding it (or U+0001, the columns' mark) is matched by LIKE.
+ */
+const PAIR_MARK = '\u0002';
+const pairPhrase = (value: string) => phrase([...value].join(PAIR_MARK));
 const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * The search terms as SQL conditions. Substring terms of three characters or more are answered by the trigram index
- * (one MATCH for all the positive ones, one for all the negated ones); shorter ones cannot be (a trigram is three
- * characters), nor any term when the file has no index: those fall back to LIKE over the same columns. Both match
- * ASCII letters in any case; the index also folds the case of other letters (É finds é), LIKE does not.
+ * (one MATCH for all the positive ones, one for all the negated ones); free-text terms of two characters by the pair
+ * index (migration 018; the same, in its own MATCH), unless the term also names a backend (its keys then match whole,
+ * a condition beside the index's). One character, a short field term (`owner:al`), or any term the file has no index
+ * for, falls back to LIKE over the same columns. Both match ASCII letters in any case; the indexes also fold the case
+ * of other letters (É finds é), LIKE does not.
  */
-function searchConditions(terms: readonly SearchTerm[], now: Date, params: Record<string, string>, options: SearchOptions): { conditions: string[]; match: string | null; scan: boolean } {
+function searchConditions(
+  terms: readonly SearchTerm[],
+  now: Date,
+  params: Record<string, string>,
+  options: SearchOptions,
+): { conditions: string[]; index: { table: SearchIndexTable; match: string } | null; scan: boolean } {
   const searchIndex = options.searchIndex ?? false;
   let scan = false;
   const conditions: string[] = [];
   const matchAll: string[] = [];
   const matchAny: string[] = [];
+  const pairsAll: string[] = [];
+  const pairsAny: string[] = [];
   const param = (value: string) => {
     const name = `s${Object.keys(params).length}`;
     params[name] = value;
@@ -305,6 +334,10 @@ function searchConditions(terms: readonly SearchTerm[], now: Date, params: Recor
       (negated ? matchAny : matchAll).push(match);
     } else if (exact !== undefined) {
       add(exact, negated);
+    } else if (options.pairIndex === true && columns === LIKE_COLUMNS.text && characters(value) === 2 && !value.includes(JOIN_MARK) && !value.includes(PAIR_MARK)) {
+      const named = backendsNamedBy(value, options.backends);
+      if (named.length === 0) (negated ? pairsAny : pairsAll).push(pairPhrase(value));
+      else add(`${backendIdsIn(named)} OR ${indexedKeys('key_pairs', param(pairPhrase(value)))}`, negated);
     } else {
       const pattern = param(likePattern(value));
       const byBackend = ftsColumn === null ? backendTextCondition(value, options.backends, pattern) : null;
@@ -357,16 +390,23 @@ function searchConditions(terms: readonly SearchTerm[], now: Date, params: Recor
         break;
     }
   }
-  let match: string | null = null;
-  if (matchAll.length) {
-    // Negated terms go into the same MATCH (FTS5's `a NOT b`), so a search the index answers whole, negations
-    // included, is counted from the index alone; without a positive term there is nothing for NOT to narrow.
-    match = param(matchAny.length ? `(${matchAll.join(' AND ')}) NOT (${matchAny.join(' OR ')})` : matchAll.join(' AND '));
-    conditions.unshift(indexedKeys(match));
-  } else if (matchAny.length) {
-    conditions.push(`k.rowid NOT IN (SELECT rowid FROM key_search WHERE key_search MATCH ${param(matchAny.join(' OR '))})`);
-  }
-  return { conditions, match: match === null ? null : match.slice(1), scan };
+  // Negated terms go into the same MATCH as the positive ones (FTS5's `a NOT b`), so a search an index answers whole,
+  // negations included, is counted from that index alone; without a positive term there is nothing for NOT to narrow.
+  const indexed = (table: SearchIndexTable, all: string[], any: string[]): string | null => {
+    if (all.length === 0) {
+      if (any.length) conditions.push(`k.rowid NOT IN (SELECT rowid FROM ${table} WHERE ${table} MATCH ${param(any.join(' OR '))})`);
+      return null;
+    }
+    const match = param(any.length ? `(${all.join(' AND ')}) NOT (${any.join(' OR ')})` : all.join(' AND '));
+    conditions.unshift(indexedKeys(table, match));
+    return match.slice(1);
+  };
+  // The pair index's condition goes in first, so the trigram index's, when there is one, leads the list: a query
+  // narrows its keys through one index (`KeyTables.query`), the trigram index where terms of both kinds are given.
+  const pairs = indexed('key_pairs', pairsAll, pairsAny);
+  const trigrams = indexed('key_search', matchAll, matchAny);
+  const index = trigrams !== null ? { table: 'key_search' as const, match: trigrams } : pairs !== null ? { table: 'key_pairs' as const, match: pairs } : null;
+  return { conditions, index, scan };
 }
 
 /** What each sortable column sorts by, and whether it can be empty. Status sorts by urgency, not by spelling. */

@@ -2,11 +2,11 @@
  * The search box's syntax answered by the engine (engine.queryInventory with `search`, as the console's
  * `inventory:query` asks for its first page of 100 rows) on an open engine over the "mixed" inventory, whose keys
  * carry descriptions (owner, environment, tags, notes). Terms of three characters or more go through the trigram
- * index of migration 011; `short_term_like` is a two-letter term, which the index cannot answer (LIKE over the searched
- * columns joined, read from the index of migration 017), `short_term_one_letter` one letter found in nearly every key,
- * `short_term_mid` two letters found in about one key in twenty (the share a sample of keys judges, KeyTables
- * `shortTermShare`, decides how it is paged), and `short_term_rare` two letters found in few (their page is not found by
- * walking the order). For reference,
+ * index of migration 011. Terms of two letters, which a trigram cannot hold, go through the pair index of migration 018
+ * (the figures keep their first names): `short_term_like` two letters found in about one key in three,
+ * `short_term_mid` in about one key in twenty, `short_term_rare` in few. `short_term_one_letter` is one letter found in
+ * nearly every key (LIKE over the searched columns joined, read from the index of migration 017; the share a sample of
+ * keys judges, KeyTables `shortTermShare`, decides how it is paged). For reference,
  * `like_scan_payments` is the same "payments" search on a copy of the file without the index (the LIKE fallback a
  * read-only look at an older file takes). Round-robin, one unmeasured round first.
  *

@@ -106,6 +106,12 @@ describe('migration 001 on a fresh file', () => {
       'backends',
       'import_sources',
       'key_consumers',
+      // Migration 018's index of character pairs (FTS5) and its tables.
+      'key_pairs',
+      'key_pairs_config',
+      'key_pairs_data',
+      'key_pairs_docsize',
+      'key_pairs_idx',
       'key_replacements',
       // Migration 011's trigram index (FTS5) and the tables FTS5 keeps it in.
       'key_search',
@@ -125,7 +131,7 @@ describe('migration 001 on a fresh file', () => {
     ]);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma('user_version')).toEqual([{ user_version: LATEST }]);
-    expect(LATEST).toBe(17);
+    expect(LATEST).toBe(18);
   });
 
   it('has the columns the engine reads and writes', () => {
@@ -544,7 +550,7 @@ describe('migration 016: the searched columns in one narrow index, for terms sho
     expect(migrate(db, MIGRATIONS, 15)).toBe(15);
     const values = Array.from({ length: 300 }, (_, index) => {
       const name = index % 100 === 7 ? `Xy feed ${index}` : `payments ${index}`;
-      return `(${index < 200 ? 1 : 2}, 'k${index}', '${name}', 'active', '2026-0${1 + (index % 9)}-15T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"vendor": "${index % 3 ? 'Stripe' : 'Twilio'}"}')`;
+      return `(${index < 200 ? 1 : 2}, 'k${index}', '${name}', 'active', '2026-0${1 + (index % 9)}-15T00:00:00.000Z', '2026-01-01T00:00:00.000Z', ${index < 200 ? "'{}'" : `'{"vendor": "${index % 3 ? 'Stripe' : 'Twilio'}"}'`})`;
     });
     db.exec(`
       INSERT INTO backends (id, name, type, created_at) VALUES (1, 'cb', 'commbox', '2026-01-01T00:00:00.000Z'), (2, 'hand', 'manual', '2026-01-01T00:00:00.000Z');
@@ -584,8 +590,9 @@ describe('migration 017: the searched columns joined into one indexed text', () 
     const values = Array.from({ length: 300 }, (_, index) => {
       const name = index % 100 === 7 ? `Xy feed ${index}` : `payments ${index}`;
       // Every tenth key has no owner (NULL is left out of the joined text) and an environment of "ab"; the rest "cd".
+      // Only the manual keys (200 on) have a vendor of their own, as in a real inventory.
       const owner = index % 10 === 3 ? 'NULL' : `'owner ${index % 4}'`;
-      return `(${index < 200 ? 1 : 2}, 'k${index}', '${name}', 'sk_${index % 5}', ${owner}, '${index % 10 === 3 ? 'ab' : 'cd'}', 'active', '2026-0${1 + (index % 9)}-15T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"vendor": "${index % 3 ? 'Stripe' : 'Twilio'}"}')`;
+      return `(${index < 200 ? 1 : 2}, 'k${index}', '${name}', 'sk_${index % 5}', ${owner}, '${index % 10 === 3 ? 'ab' : 'cd'}', 'active', '2026-0${1 + (index % 9)}-15T00:00:00.000Z', '2026-01-01T00:00:00.000Z', ${index < 200 ? "'{}'" : `'{"vendor": "${index % 3 ? 'Stripe' : 'Twilio'}"}'`})`;
     });
     db.exec(`
       INSERT INTO backends (id, name, type, created_at) VALUES (1, 'cb', 'commbox', '2026-01-01T00:00:00.000Z'), (2, 'hand', 'manual', '2026-01-01T00:00:00.000Z');
@@ -621,6 +628,70 @@ describe('migration 017: the searched columns joined into one indexed text', () 
       const { where, params } = keyConditions({ search }, now, { searchIndex: true, joinedSearchedText: true, backends });
       expect(queryPlan(upgraded, `SELECT COUNT(*) FROM keys k ${where}`, params), search).toBe('SCAN k USING COVERING INDEX keys_joined_searched_text');
     }
+  });
+});
+
+describe('migration 018: every pair of adjacent characters indexed, for two-character terms', () => {
+  const now = new Date('2026-06-01T00:00:00.000Z');
+
+  it('a version-17 file finds the same keys without it, read-only too; upgraded, its triggers keep it right and a two-character term is answered from it alone', () => {
+    const db = openRaw();
+    expect(migrate(db, MIGRATIONS, 17)).toBe(17);
+    const values = Array.from({ length: 300 }, (_, index) => {
+      const name = index % 100 === 7 ? `Xy feed ${index}` : `payments ${index}`;
+      const owner = index % 10 === 3 ? 'NULL' : `'owner ${index % 4}'`;
+      const vendor = index < 200 ? "'{}'" : `'{"vendor": "${index % 3 ? 'Stripe' : 'Twilio'}"}'`;
+      return `(${index < 200 ? 1 : 2}, 'k${index}', '${name}', 'sk_${index % 5}', ${owner}, '${index % 10 === 3 ? 'ab' : 'cd'}', '${index % 6 === 3 ? '["zq"]' : '[]'}', 'active', '2026-01-01T00:00:00.000Z', ${vendor})`;
+    });
+    db.exec(`
+      INSERT INTO backends (id, name, type, created_at) VALUES (1, 'cb', 'commbox', '2026-01-01T00:00:00.000Z'), (2, 'hand', 'manual', '2026-01-01T00:00:00.000Z');
+      INSERT INTO keys (backend_id, key_id, name, prefix, owner, environment, tags, status, first_seen_at, details) VALUES ${values.join(', ')};`);
+    db.close();
+    const answers = (store: InventoryStore) => {
+      const total = (search: string) => store.keys.query({ search, limit: 5 }, now).total;
+      return {
+        xy: store.keys
+          .query({ search: 'xy', limit: 5 }, now)
+          .rows.map((key) => key.name)
+          .sort(),
+        // Name, prefix, owner, environment, tags, a manual key's own vendor; negated; two terms; a backend named ("cb").
+        counts: Object.fromEntries(['ay', 'k_', 'er', 'ab', 'zq', 'tw', '-ab', 'ab -zq', '-zq ab', 'cb', '-cb', 'pa xy'].map((search) => [search, total(search)])),
+      };
+    };
+    const expected = {
+      xy: ['Xy feed 107', 'Xy feed 207', 'Xy feed 7'],
+      counts: { ay: 297, k_: 300, er: 270, ab: 30, zq: 50, tw: 33, '-ab': 270, 'ab -zq': 20, '-zq ab': 20, cb: 200, '-cb': 100, 'pa xy': 0 },
+    };
+    const upgraded = answersSameBeforeAndAfterUpgrade(answers, expected);
+    // One row per key, filled by the migration; the engine's condition for a two-character term reads the index alone.
+    expect(upgraded.prepare('SELECT COUNT(*) AS n FROM key_pairs').get()).toEqual({ n: 300 });
+    const backends = upgraded.prepare<BackendTypeRow>('SELECT id, name, type FROM backends').all();
+    const { where, params } = keyConditions({ search: 'xy' }, now, { searchIndex: true, joinedSearchedText: true, pairIndex: true, backends });
+    expect(queryPlan(upgraded, `SELECT COUNT(*) FROM keys k ${where}`, params)).toMatch(
+      /^SEARCH k USING INTEGER PRIMARY KEY \(rowid=\?\) \| LIST SUBQUERY \d+ \| SCAN key_pairs VIRTUAL TABLE INDEX/,
+    );
+    upgraded.close();
+    // Its triggers: a rename, a describe, a manual key's new vendor and a delete are found at once.
+    const store = openStore();
+    const hand = store.backends.require('hand').id;
+    store.transaction(() => {
+      store.keys.describe(
+        hand,
+        'k203',
+        { owner: 'Quinn', environment: null, tags: [], notes: 'jw rotation' },
+        { at: now.toISOString(), osUser: 'ana', action: 'key.describe', backend: 'hand', ref: 'hand/k203', outcome: 'ok', detail: null },
+      );
+    });
+    store.keys.upsert(
+      hand,
+      { id: 'k204', name: 'Vq relay', prefix: null, status: 'active', createdAt: null, expiresAt: null, graceEndsAt: null, lastUsedAt: null, details: { vendor: 'Adyen' } },
+      null,
+      null,
+    );
+    store.keys.delete(hand, 'k201');
+    const found = (search: string) => store.keys.list({ search }, now).map((key) => key.ref);
+    expect([found('jw'), found('qu'), found('vq'), found('dy'), found('k201')]).toEqual([['hand/k203'], ['hand/k203'], ['hand/k204'], ['hand/k204'], []]);
+    expect(found('tw')).not.toContain('hand/k204');
   });
 });
 

@@ -76,12 +76,15 @@ function generate(): void {
   }
 }
 
-/** The same file without the index: a copy whose searches fall back to LIKE (as a file older than migration 011). */
+/**
+ * The same file without the search indexes (the trigram index and the pair index): a copy whose searches fall back to
+ * LIKE, as a file older than migration 011.
+ */
 async function withoutIndex(name = 'like.db'): Promise<InventoryStore> {
   const copy = join(folder, name);
   await store.backup(copy);
   const db = openSqlite(copy);
-  db.exec('DROP TABLE key_search');
+  db.exec('DROP TABLE key_search; DROP TABLE key_pairs');
   db.close();
   return InventoryStore.open(copy, { readOnly: true });
 }
@@ -319,6 +322,83 @@ describe('search with the trigram index', () => {
   });
 });
 
+describe('two-character terms through the pair index (migration 018)', () => {
+  /** Every pair of adjacent characters in the generated keys' names, notes and owners (ASCII-folded), and some in none. */
+  function pairsInInventory(): string[] {
+    const found = new Set<string>();
+    for (const row of store.keys.list({}, NOW)) {
+      for (const text of [row.name, row.prefix ?? '', row.owner ?? '', row.notes ?? '']) {
+        const characters = [...text];
+        for (let at = 0; at + 1 < characters.length; at++) found.add(`${characters[at]}${characters[at + 1]}`);
+      }
+    }
+    return [...found, 'zq', 'qz', '"x', 'x"'];
+  }
+
+  it('finds exactly what LIKE finds, for every pair of characters in the inventory, negated, combined and beside a backend named by the term', async () => {
+    generate();
+    const pairs = pairsInInventory();
+    // LIKE folds ASCII letters only, the index every script's (É finds é): compared on terms whose case means nothing else.
+    const comparable = pairs.filter((pair) => pair.toLowerCase() === pair.toUpperCase() || /^[\x20-\x7e]+$/.test(pair));
+    expect(comparable.length).toBeGreaterThan(150);
+    const like = await withoutIndex();
+    try {
+      const searches = [
+        ...comparable,
+        ...comparable.slice(0, 40).map((pair) => `-${pair}`),
+        // Two short terms, one negated; with a trigram term (which then narrows first); with fields.
+        'pa -ab',
+        'ym ng',
+        'payments li',
+        'li payments -ab',
+        'ab status:active',
+        'ca tag:prod',
+        // "ac" names the backend acme, "co" the type commbox: their keys match whole, beside what the index finds.
+        'ac',
+        'co',
+        '-co',
+        'nb',
+        // A manual key's own vendor.
+        'ri',
+        'gu',
+      ];
+      for (const search of searches) expect({ search, refs: refs(search) }).toEqual({ search, refs: refs(search, like) });
+      // Not vacuous: most of them find some keys and leave others out.
+      const sizes = searches.map((search) => refs(search).length);
+      expect(sizes.filter((size) => size > 0 && size < 240).length).toBeGreaterThan(searches.length * 0.5);
+    } finally {
+      like.close();
+    }
+  });
+
+  it("folds the case of letters beyond ASCII as the trigram index does, so a term's first two letters find what it finds", () => {
+    const hand = addBackend('hand', 'manual');
+    store.keys.replaceInventory(hand, [key('k1', { name: 'Été sale' }), key('k2', { name: 'ÉTÉ' })], synced);
+    expect([refs('ét').sort(), refs('été').sort(), refs('ÉT').sort()]).toEqual([
+      ['hand/k1', 'hand/k2'],
+      ['hand/k1', 'hand/k2'],
+      ['hand/k1', 'hand/k2'],
+    ]);
+  });
+
+  it('answers from the pair index alone: a two-character term never reads the keys with LIKE', () => {
+    generate();
+    const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
+    try {
+      const plan = (search: string) => {
+        const { where, params } = keyConditions({ search }, NOW, { searchIndex: true, joinedSearchedText: true, pairIndex: true, backends: [] });
+        expect(where, search).not.toMatch(/LIKE/);
+        return (db.prepare(`EXPLAIN QUERY PLAN SELECT COUNT(*) FROM keys k ${where}`).all(params as never) as Array<{ detail: string }>).map((row) => row.detail).join('\n');
+      };
+      for (const search of ['pa', '-pa', 'zq ab']) expect(plan(search), search).toMatch(/VIRTUAL TABLE INDEX/);
+      // One character is not a pair: LIKE over the joined text, as before.
+      expect(keyConditions({ search: 'p' }, NOW, { searchIndex: true, joinedSearchedText: true, pairIndex: true, backends: [] }).where).toMatch(/LIKE/);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('status and vendor, answered from the backends and the status index', () => {
   /** What each status and vendor term must find, judged apart from the query's own conditions. */
   function oracle(): { status: (key: { status: string }) => string; vendor: (term: string) => string[] } {
@@ -383,7 +463,7 @@ describe('status and vendor, answered from the backends and the status index', (
     expect(expected.vendor('commbox').every((ref) => ref.startsWith('acme/'))).toBe(true);
   });
 
-  it("a short term (LIKE, not the index) finds a key by its backend's name and type and a manual key's own vendor, judged once per backend", () => {
+  it("a short term (the pair index, or LIKE for one character) finds a key by its backend's name and type and a manual key's own vendor, the backend judged once per backend", () => {
     generate();
     const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
     const rows = db
@@ -429,27 +509,32 @@ describe('the index follows every write of a key', () => {
     expect(refs('payments')).toEqual([]);
     expect(refs('ledger')).toEqual(['acme/k1']);
     expect(refs('billing')).toEqual([]);
+    // The pair index too ("ym" of Payments, "dg" of Ledger, "ll" of Billing).
+    expect([refs('ym'), refs('dg'), refs('ll')]).toEqual([[], ['acme/k1'], []]);
     // A test or a status change leaves the text as it is.
     store.keys.recordTest(acme, 'k1', NOW.toISOString(), true);
     store.keys.setStatus(acme, 'k1', 'grace');
     expect(refs('ledger')).toEqual(['acme/k1']);
     store.keys.describe(acme, 'k1', { owner: 'Ana Lima', environment: 'staging', tags: ['pci', 'prod'], notes: 'ask finance' }, event('acme/k1'));
     expect([refs('owner:lima'), refs('tag:pci'), refs('env:staging'), refs('finance')]).toEqual([['acme/k1'], ['acme/k1'], ['acme/k1'], ['acme/k1']]);
+    expect([refs('im'), refs('fi'), refs('ci'), refs('un')]).toEqual([['acme/k1'], ['acme/k1'], ['acme/k1'], []]);
     store.keys.describe(acme, 'k1', { owner: 'Bruno', environment: null, tags: ['prod'], notes: null }, event('acme/k1'));
     expect([refs('owner:lima'), refs('owner:bruno'), refs('tag:pci'), refs('env:staging'), refs('finance')]).toEqual([[], ['acme/k1'], [], [], []]);
+    expect([refs('im'), refs('fi'), refs('ci'), refs('un')]).toEqual([[], [], [], ['acme/k1']]);
     // A manual key's own vendor is searched as the vendor.
     store.keys.upsert(hand, key('s1', { name: 'Checkout', details: { vendor: 'Stripe' } }), null, null);
-    expect([refs('stripe'), refs('vendor:stripe')]).toEqual([['hand/s1'], ['hand/s1']]);
+    expect([refs('stripe'), refs('vendor:stripe'), refs('ip'), refs('dy')]).toEqual([['hand/s1'], ['hand/s1'], ['hand/s1'], []]);
     store.keys.upsert(hand, key('s1', { name: 'Checkout', details: { vendor: 'Adyen' } }), null, null);
-    expect([refs('stripe'), refs('vendor:adyen')]).toEqual([[], ['hand/s1']]);
+    expect([refs('stripe'), refs('vendor:adyen'), refs('ip'), refs('dy')]).toEqual([[], ['hand/s1'], [], ['hand/s1']]);
     store.keys.delete(hand, 's1');
-    expect(refs('checkout')).toEqual([]);
+    expect([refs('checkout'), refs('ko')]).toEqual([[], []]);
     store.backends.delete(acme);
     expect(refs('ledger')).toEqual([]);
     // Nothing is left in the index for keys that are gone.
     const db = openSqlite(join(folder, 'keywarden.db'), { readOnly: true });
     try {
       expect(db.prepare('SELECT COUNT(*) AS n FROM key_search').get()).toEqual({ n: 0 });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM key_pairs').get()).toEqual({ n: 0 });
     } finally {
       db.close();
     }
@@ -545,7 +630,13 @@ describe("a team's copy of its keys (writeTeamCopies)", () => {
     into.transaction(() => into.keys.writeTeamCopies(copies.map(({ backend, copy }) => ({ ...copy, backendId: into.backends.require(backend).id }))));
 
   const schemaOf = (on: InventoryStore) => openSqliteReading(on, (db) => db.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ('keys', 'key_search') ORDER BY name").all());
-  const indexRows = (on: InventoryStore) => openSqliteReading(on, (db) => (db.prepare('SELECT COUNT(*) AS n FROM key_search').get() as { n: number }).n);
+  /** Rows in the search indexes (the trigram index and the pair index), which must agree: one per key in each. */
+  const indexRows = (on: InventoryStore) =>
+    openSqliteReading(on, (db) => {
+      const [trigrams, pairs] = ['key_search', 'key_pairs'].map((table) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
+      if (trigrams !== pairs) throw new Error(`the trigram index holds ${trigrams} keys, the pair index ${pairs}`);
+      return trigrams!;
+    });
 
   function openSqliteReading<T>(on: InventoryStore, read: (db: ReturnType<typeof openSqlite>) => T): T {
     const db = openSqlite(on.path, { readOnly: true });

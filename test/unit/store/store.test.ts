@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { KeyFilter } from '../../../shared/domain.js';
+import type { Key, KeyFilter } from '../../../shared/domain.js';
 import type { RemoteKey } from '../../../electron/core/backends/backend.js';
 import { KeywardenError } from '../../../electron/core/errors.js';
 import { DAY_MS } from '../../../electron/core/reminders/reminders.js';
@@ -165,6 +165,30 @@ describe('replaceInventory', () => {
     });
     expect(store.keys.get('alpha', 'a2', plusDays(T0, 1))?.status).toBe('revoked');
     expect(writes).toMatchObject({ updated: 1, unchanged: 2 });
+  });
+
+  it('a first sync of many keys (inserted a hundred to a statement) stores each as a resync would, a key listed twice as its later listing', () => {
+    vi.setSystemTime(plusDays(T0, 1));
+    const gamma = addBackend('gamma', 'nitrobox', 30);
+    const at = iso(plusDays(T0, 1));
+    const listing = Array.from({ length: 250 }, (_, index) =>
+      remote(`g${index}`, { name: `Key ${index}`, createdAt: iso(plusDays(T0, -index)), expiresAt: index % 2 ? iso(plusDays(T0, index)) : null }),
+    );
+    // Listed again: g7 after its hundred was written, g120 while its hundred is still waiting to be.
+    const twice = [...listing.slice(0, 130), remote('g7', { name: 'Key 7, listed again' }), remote('g120', { name: 'Key 120, listed again' }), ...listing.slice(130)];
+    const writes = store.keys.replaceInventory(gamma.id, twice, { syncStartedAt: at, syncedAt: at, rotateEveryDays: 30 });
+    expect(writes).toMatchObject({ inserted: 252, updated: 0, removed: 0 });
+    const now = plusDays(T0, 1);
+    const firstSync = store.keys.list({ backend: 'gamma' }, now);
+    expect(firstSync).toHaveLength(250);
+    expect([store.keys.get('gamma', 'g7', now)!.name, store.keys.get('gamma', 'g120', now)!.name]).toEqual(['Key 7, listed again', 'Key 120, listed again']);
+    // The same listing written one key at a time (each key's upsert, as a resync of changed keys does) stores the same.
+    const delta = addBackend('delta', 'nitrobox', 30);
+    for (const key of twice) store.keys.upsert(delta.id, key, at, 30);
+    const asDelta = (key: Key) => ({ ...key, ref: key.ref.replace('gamma/', 'delta/'), backend: 'delta', firstSeenAt: undefined, syncedAt: undefined });
+    expect(store.keys.list({ backend: 'delta' }, now).map((key) => ({ ...key, firstSeenAt: undefined, syncedAt: undefined }))).toEqual(firstSync.map(asDelta));
+    // And the search indexes hold every one of them.
+    expect([store.keys.list({ backend: 'gamma', search: '"key 2"' }, now).length, store.keys.list({ backend: 'gamma', search: 'ag' }, now).length]).toEqual([61, 2]);
   });
 
   it('is one transaction: a bad key in the listing changes nothing at all', () => {
@@ -538,6 +562,41 @@ describe('a key recorded with its secret (keys.record)', () => {
     expect(store.keys.get('hand', 'k1', T0)).toBeNull();
     expect(store.keys.countSecrets()).toBe(0);
     expect(store.audit.list(10)).toEqual([]);
+  });
+
+  it('an import batch (recordBatch) of 250 keys stores each key, description and secret as record would, a held key keeping its own columns', () => {
+    // One key held before the batch, tested: the batch updates it and leaves its test as it was.
+    store.keys.record(hand.id, record('k5', null), event('key.add', 'hand/k5'));
+    store.keys.recordTest(hand.id, 'k5', iso(T0), true);
+    const described = (index: number) => ({ owner: `Owner ${index % 3}`, environment: index % 2 ? 'prod' : null, tags: index % 4 ? ['imported'] : [], notes: index % 5 ? null : `note ${index}` });
+    const secrets = new Map<string, SealedSecret>();
+    const batch = Array.from({ length: 250 }, (_, index) => {
+      const sealed = index % 3 ? sealedBlob() : null;
+      if (sealed) secrets.set(`k${index}`, sealed);
+      return { ...record(`k${index}`, sealed), key: remote(`k${index}`, { name: `Imported ${index}`, createdAt: iso(T0) }), description: described(index) };
+    });
+    // k120 twice, the second while its hundred is still waiting to be written: the later one is kept.
+    const twice = [...batch.slice(0, 130), { ...batch[120]!, key: remote('k120', { name: 'Imported 120, again', createdAt: iso(T0) }) }, ...batch.slice(130)];
+    store.keys.recordBatch(hand.id, twice, event('import', 'hand'));
+    const keys = store.keys.list({ backend: 'hand' }, T0);
+    expect(keys).toHaveLength(250);
+    for (const [index, entry] of batch.entries()) {
+      const key = store.keys.get('hand', `k${index}`, T0)!;
+      const { owner, environment, tags, notes } = described(index);
+      expect({ name: key.name, owner: key.owner, environment: key.environment, tags: key.tags, notes: key.notes, secretCached: key.secretCached }).toEqual({
+        name: index === 120 ? 'Imported 120, again' : entry.key.name,
+        owner,
+        environment,
+        tags,
+        notes,
+        secretCached: secrets.has(`k${index}`),
+      });
+    }
+    expect([...secrets].every(([id, sealed]) => store.keys.getSecret(hand.id, id)?.equals(sealed.sealed))).toBe(true);
+    expect(store.keys.get('hand', 'k5', T0)).toMatchObject({ lastTestedAt: iso(T0), lastTestOk: true, owner: 'Owner 2' });
+    // The search indexes hold the new keys and their descriptions.
+    expect([store.keys.list({ search: 'owner:"owner 1"' }, T0).length, store.keys.list({ search: 'tag:imported' }, T0).length, store.keys.list({ search: 'ag' }, T0).length]).toEqual([83, 187, 1]);
+    expect(store.audit.list(10).map((entry) => entry.action)).toEqual(['key.add', 'import']);
   });
 
   it('recorded without a secret (an edit), the cached one is kept', () => {

@@ -23,6 +23,7 @@ import { migration014KeyReplacements } from './014-key-replacements.js';
 import { migration015KeyStatusIndex } from './015-key-status-index.js';
 import { migration016KeySearchedTextIndex } from './016-key-searched-text-index.js';
 import { migration017KeyJoinedSearchedText } from './017-key-joined-searched-text.js';
+import { migration018KeyPairIndex } from './018-key-pair-index.js';
 
 export interface Migration {
   version: number;
@@ -65,6 +66,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration015KeyStatusIndex,
   migration016KeySearchedTextIndex,
   migration017KeyJoinedSearchedText,
+  migration018KeyPairIndex,
 ];
 
 export function schemaVersion(db: SqlDatabase): number {
