@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { childOutput } from '../support/child-output.js';
 import { PROJECT_ROOT } from '../support/cli.js';
 
 interface ChildReport {
@@ -29,21 +30,11 @@ const SLOT_MS = 45;
 /** How far apart, at random, the processes start within a round: about the time a new file's migrations take. */
 const JITTER_MS = 12;
 
-function runChild(root: string, startAt: number): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'test', 'support', 'open-store-child.mjs'), root, String(ROUNDS), String(startAt), String(SLOT_MS), String(JITTER_MS)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(stdout) as ChildReport);
-      else reject(new Error(`an opening process exited ${code}:\n${stdout}\n${stderr}`));
-    });
-  });
+async function runChild(root: string, startAt: number): Promise<ChildReport> {
+  const args = [join(PROJECT_ROOT, 'test', 'support', 'open-store-child.mjs'), root, String(ROUNDS), String(startAt), String(SLOT_MS), String(JITTER_MS)];
+  const { code, stdout, stderr } = await childOutput(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  if (code !== 0) throw new Error(`an opening process exited ${code}:\n${stdout}\n${stderr}`);
+  return JSON.parse(stdout) as ChildReport;
 }
 
 describe('processes opening the same new database at once', () => {

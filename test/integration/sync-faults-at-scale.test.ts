@@ -26,6 +26,7 @@ import type { HttpOptions } from '../../electron/core/backends/http.js';
 import { type NitroboxEmulator, startNitroboxEmulator } from '../../electron/core/backends/nitrobox/emulator.js';
 import { KeywardenEngine, type SyncLimits } from '../../electron/core/engine.js';
 import type { SyncReport } from '../../shared/domain.js';
+import { childOutput } from '../support/child-output.js';
 import { hasIsolatedKeychain, PROJECT_ROOT } from '../support/cli.js';
 
 const KEYS_PER_BACKEND = 250;
@@ -93,29 +94,21 @@ interface ChildResult {
   gc: boolean;
 }
 
-function runChild(home: string, plan: unknown): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(PROJECT_ROOT, 'test', 'support', 'fault-sync-child.mjs'), home], {
-      // Two malloc arenas instead of glibc's eight per core: freed buffers are then reused, not parked in the arena
-      // of whichever libuv or V8 thread last touched them, so resident memory measures what the process keeps (under
-      // a loaded machine, parked arenas alone made it vary by tens of MiB between runs).
-      env: { ...process.env, FAULT_SYNC_PLAN: JSON.stringify(plan), MALLOC_ARENA_MAX: '2' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        if (code !== 0) throw new Error(`exit ${code}`);
-        resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildResult);
-      } catch (error) {
-        reject(new Error(`the engine child failed (${(error as Error).message}):\n${stdout}\n${stderr}`));
-      }
-    });
+async function runChild(home: string, plan: unknown): Promise<ChildResult> {
+  const child = spawn(process.execPath, ['--expose-gc', join(PROJECT_ROOT, 'test', 'support', 'fault-sync-child.mjs'), home], {
+    // Two malloc arenas instead of glibc's eight per core: freed buffers are then reused, not parked in the arena
+    // of whichever libuv or V8 thread last touched them, so resident memory measures what the process keeps (under
+    // a loaded machine, parked arenas alone made it vary by tens of MiB between runs).
+    env: { ...process.env, FAULT_SYNC_PLAN: JSON.stringify(plan), MALLOC_ARENA_MAX: '2' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { code, stdout, stderr } = await childOutput(child);
+  try {
+    if (code !== 0) throw new Error(`exit ${code}`);
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildResult;
+  } catch (error) {
+    throw new Error(`the engine child failed (${(error as Error).message}):\n${stdout}\n${stderr}`);
+  }
 }
 
 const count = (emulator: RunningEmulator, line: string, since: number) => emulator.requestLog.slice(since).filter((entry) => entry === line).length;

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { childOutput } from './child-output.js';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const BIN = join(PROJECT_ROOT, 'bin', 'keywarden.js');
@@ -30,33 +31,26 @@ export interface CliHome {
 /** True when the isolated test keychain is running (see with-test-keychain.mjs); never the user's own. */
 export const hasIsolatedKeychain = process.env.KEYWARDEN_TEST_KEYCHAIN === 'isolated';
 
-export function runCli(args: readonly string[], options: { input?: string | Buffer; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, KEYWARDEN_HTTP_TIMEOUT_MS: '2000', KEYWARDEN_HTTP_BACKOFF_MS: '20', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolvePromise({
-        code: code ?? -1,
-        stdout,
-        stderr,
-        json<T>() {
-          try {
-            return JSON.parse(stdout) as T;
-          } catch {
-            throw new Error(`stdout is not one JSON document (exit ${code}):\n${stdout}\nstderr:\n${stderr}`);
-          }
-        },
-      }),
-    );
-    child.stdin.end(options.input ?? '');
+export async function runCli(args: readonly string[], options: { input?: string | Buffer; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, KEYWARDEN_HTTP_TIMEOUT_MS: '2000', KEYWARDEN_HTTP_BACKOFF_MS: '20', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  const output = childOutput(child);
+  child.stdin.end(options.input ?? '');
+  const { code, stdout, stderr } = await output;
+  return {
+    code,
+    stdout,
+    stderr,
+    json<T>() {
+      try {
+        return JSON.parse(stdout) as T;
+      } catch {
+        throw new Error(`stdout is not one JSON document (exit ${code}):\n${stdout}\nstderr:\n${stderr}`);
+      }
+    },
+  };
 }
 
 export function makeCliHome(): CliHome {

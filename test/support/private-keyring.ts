@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { childOutput } from './child-output.js';
 import { PROJECT_ROOT } from './cli.js';
 
 export interface ScriptResult {
@@ -21,7 +22,7 @@ export interface ScriptResult {
 
 const COUNT_SCRIPT = `require(${JSON.stringify(join(PROJECT_ROOT, 'node_modules', 'keytar'))}).findCredentials('Keywarden').then((entries) => console.log(entries.length))`;
 
-export function runInPrivateKeyring(script: string, env: Record<string, string> = {}): Promise<ScriptResult> {
+export async function runInPrivateKeyring(script: string, env: Record<string, string> = {}): Promise<ScriptResult> {
   const root = mkdtempSync(join(tmpdir(), 'keywarden-private-keyring-'));
   mkdirSync(join(root, 'run'), { mode: 0o700 });
   mkdirSync(join(root, 'data'));
@@ -42,24 +43,18 @@ export function runInPrivateKeyring(script: string, env: Record<string, string> 
   };
   delete childEnv.DISPLAY;
   const wrapper = `printf %s private-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec bash -c "$0"`;
-  return new Promise((resolve, reject) => {
-    const child = spawn('dbus-run-session', ['--', 'sh', '-c', wrapper, script], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      rmSync(root, { recursive: true, force: true });
-      // dbus-daemon's own chatter is not the script's output.
-      resolve({
-        code: code ?? -1,
-        stdout,
-        stderr: stderr
-          .split('\n')
-          .filter((line) => !line.startsWith('dbus-daemon['))
-          .join('\n'),
-      });
-    });
-  });
+  try {
+    const { code, stdout, stderr } = await childOutput(spawn('dbus-run-session', ['--', 'sh', '-c', wrapper, script], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
+    // dbus-daemon's own chatter is not the script's output.
+    return {
+      code,
+      stdout,
+      stderr: stderr
+        .split('\n')
+        .filter((line) => !line.startsWith('dbus-daemon['))
+        .join('\n'),
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
