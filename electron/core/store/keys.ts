@@ -133,10 +133,16 @@ export interface ReplacedKey {
  */
 const KEY_ROW_COLUMNS = `backend_id, key_id, name, prefix, status, created_at, expires_at, grace_ends_at, rotation_due_at,
                         next_due_at, last_used_at, details, first_seen_at, synced_at`;
-const KEY_ROW_PLACEHOLDERS = `(${Array.from({ length: 14 }, () => '?').join(', ')})`;
 
 /** KEY_ROW_COLUMNS and the administrator's description of the key: a new key's whole row, as an import writes it. */
 const DESCRIBED_KEY_ROW_COLUMNS = `${KEY_ROW_COLUMNS}, owner, environment, tags, notes`;
+
+/** One row's positional parameters for a list of columns: `(?, ?, ...)`, one per column. */
+const placeholdersFor = (columns: string) =>
+  `(${columns
+    .split(',')
+    .map(() => '?')
+    .join(', ')})`;
 
 /**
  * How many new keys a sync or an import inserts with one statement. Each statement that writes keys is a savepoint, and
@@ -332,7 +338,7 @@ export class KeyTables {
   private writeTeamCopyRows(copies: readonly TeamKeyCopy[], into: 'an empty table' | 'the inventory'): void {
     const insert = `
       INSERT INTO keys (${DESCRIBED_KEY_ROW_COLUMNS})
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+      VALUES ${placeholdersFor(DESCRIBED_KEY_ROW_COLUMNS)}`;
     const upsert = this.conn.db.prepare(
       into === 'an empty table'
         ? insert
@@ -513,7 +519,7 @@ export class KeyTables {
    */
   private batchedInserts(columns: string): { add(params: ReadonlyArray<string | number | null>): void; flush(): void } {
     const width = columns.split(',').length;
-    const row = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+    const row = placeholdersFor(columns);
     const statement = (rows: number) => this.conn.db.prepare(`INSERT INTO keys (${columns}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`);
     let full: SqlStatement<unknown> | undefined;
     let waiting: Array<ReadonlyArray<string | number | null>> = [];
@@ -537,7 +543,7 @@ export class KeyTables {
     // Positional parameters: binding fourteen values by name costs about a third of each row's insert.
     const statement = this.conn.db.prepare(`
       INSERT INTO keys (${KEY_ROW_COLUMNS})
-      VALUES ${KEY_ROW_PLACEHOLDERS}
+      VALUES ${placeholdersFor(KEY_ROW_COLUMNS)}
       ON CONFLICT(backend_id, key_id) DO UPDATE SET
         name = excluded.name, prefix = excluded.prefix, status = excluded.status, created_at = excluded.created_at,
         expires_at = excluded.expires_at, grace_ends_at = excluded.grace_ends_at, rotation_due_at = excluded.rotation_due_at,
